@@ -1,0 +1,611 @@
+// Package redis implements bot.Store over Redis (a single server or a
+// Sentinel-managed primary), so that several Maillage replicas share their
+// state. It uses go-redis v9.
+//
+// # URL
+//
+// Open takes one URL:
+//
+//	redis://[[user]:password@]host[:port][/db][?option=value...]
+//	rediss://...                      (TLS)
+//	unix://[[user]:password@]/path/to/redis.sock[?db=N]
+//
+// and, for Sentinel, go-redis's failover form: the host is a sentinel, more
+// sentinels come as addr= parameters, and master_name= names the monitored
+// primary; its presence selects Sentinel:
+//
+//	redis://[sentinel-user:sentinel-password@]sentinel1:26379[/db]?master_name=mymaster&addr=sentinel2:26379&addr=sentinel3:26379[&password=primary-password]
+//
+// In that form the user information authenticates to the sentinels, and the
+// username= and password= parameters to the primary. The other go-redis
+// options (dial_timeout=3s, pool_size=20...) are accepted as parameters in
+// both forms. Error messages and logs show the URL through RedactURL.
+//
+// # Keys
+//
+// Every key starts with Options.KeyPrefix ("maillage:" by default), so that
+// several deployments can share a database:
+//
+//	<prefix>members           hash: refField(ref) -> JSON bot.Member
+//	<prefix>dialogue:<ref>    string: JSON bot.Dialogue, PXAT its Expires
+//	<prefix>seen:<key>        string "1", PX the FirstSeen ttl
+//	<prefix>claim:<key>       string: the owner, PX the Claim ttl
+//
+// refField (the <ref> above) encodes a bot.UserRef without ambiguity as three
+// length-prefixed parts, "<len>:<platform><len>:<workspace><len>:<user>"
+// (lengths in bytes, decimal). Members live in one hash, walked with HSCAN;
+// Members sorts them in memory, which suits the few thousand members of a
+// deployment. No command touches two keys at once except DeleteMember's
+// pipeline (not a transaction), so the layout also suits Redis Cluster.
+//
+// # Errors and time
+//
+// Every call runs under context.WithTimeout(ctx, Options.Timeout). A missing
+// key is bot.ErrNotFound; network failures, timeouts and a server that is
+// loading, read-only or without a primary wrap bot.ErrUnavailable; a canceled
+// ctx gives its error. Expiry is Redis's own: the server's clock decides.
+package redis
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"maillage/bot"
+)
+
+// DefaultKeyPrefix starts every key when Options.KeyPrefix is empty.
+const DefaultKeyPrefix = "maillage:"
+
+// DefaultTimeout bounds each call when Options.Timeout is not positive.
+const DefaultTimeout = 2 * time.Second
+
+// hscanCount is the COUNT hint of each HSCAN round.
+const hscanCount = 500
+
+// Options tune Open. The zero value is usable.
+type Options struct {
+	// KeyPrefix starts every key. Empty means DefaultKeyPrefix.
+	KeyPrefix string
+	// Timeout bounds each call (each HSCAN round for Members). Zero or
+	// negative means DefaultTimeout.
+	Timeout time.Duration
+	// Logger receives the store's few log lines. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is a bot.Store over Redis. It is safe for concurrent use.
+type Store struct {
+	rdb     goredis.UniversalClient
+	url     string // redacted
+	prefix  string
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+var _ bot.Store = (*Store)(nil)
+
+// Open connects to the Redis server (or Sentinel-managed primary) named by
+// rawURL and pings it within opts.Timeout. An unreachable server gives an
+// error naming the URL without its passwords and wrapping
+// bot.ErrUnavailable.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultKeyPrefix
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	redacted := RedactURL(rawURL)
+	t, err := parseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
+	}
+	s := &Store{
+		rdb:     t.client(),
+		url:     redacted,
+		prefix:  opts.KeyPrefix,
+		timeout: opts.Timeout,
+		log:     opts.Logger.With("component", "store.redis"),
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.rdb.Close()
+		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
+	}
+	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix)
+	return s, nil
+}
+
+// target is what a URL describes: one server or a Sentinel setup.
+type target struct {
+	single   *goredis.Options
+	failover *goredis.FailoverOptions
+}
+
+func (t target) client() goredis.UniversalClient {
+	if t.failover != nil {
+		return goredis.NewFailoverClient(t.failover)
+	}
+	return goredis.NewClient(t.single)
+}
+
+// parseURL reads a redis://, rediss:// or unix:// URL; a master_name
+// parameter selects Sentinel. Its errors never quote the URL.
+func parseURL(rawURL string) (target, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error quotes the whole URL, password included: keep the cause.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return target{}, fmt.Errorf("invalid URL: %w", err)
+	}
+	if u.Query().Has("master_name") {
+		if u.Query().Get("master_name") == "" {
+			return target{}, errors.New("invalid URL: empty master_name")
+		}
+		o, err := goredis.ParseFailoverURL(rawURL)
+		if err != nil {
+			return target{}, fmt.Errorf("invalid sentinel URL: %w", err)
+		}
+		o.ContextTimeoutEnabled = true
+		return target{failover: o}, nil
+	}
+	o, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return target{}, fmt.Errorf("invalid URL: %w", err)
+	}
+	o.ContextTimeoutEnabled = true
+	return target{single: o}, nil
+}
+
+// redacted replaces secrets in URLs.
+const redacted = "xxxxx"
+
+// RedactURL returns rawURL with its passwords (user information and the
+// password= and sentinel_password= parameters) replaced by "xxxxx", fit for
+// logs and error messages. A URL that cannot be parsed gives a placeholder.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable redis URL)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for _, name := range []string{"password", "sentinel_password"} {
+			if q.Has(name) {
+				q.Set(name, redacted)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	if err := s.rdb.Close(); err != nil {
+		return fmt.Errorf("close redis store %s: %w", s.url, err)
+	}
+	return nil
+}
+
+// Keys.
+
+// refField encodes ref unambiguously as length-prefixed parts.
+func refField(ref bot.UserRef) string {
+	var b []byte
+	for _, part := range []string{string(ref.Platform), ref.Workspace, ref.User} {
+		b = strconv.AppendInt(b, int64(len(part)), 10)
+		b = append(b, ':')
+		b = append(b, part...)
+	}
+	return string(b)
+}
+
+func (s *Store) membersKey() string { return s.prefix + "members" }
+
+func (s *Store) dialogueKey(ref bot.UserRef) string { return s.prefix + "dialogue:" + refField(ref) }
+
+func (s *Store) seenKey(key string) string { return s.prefix + "seen:" + key }
+
+func (s *Store) claimKey(key string) string { return s.prefix + "claim:" + key }
+
+// Errors.
+
+// start checks the caller's context and derives the per-call one.
+func (s *Store) start(ctx context.Context, op string) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("redis store %s: %w", op, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	return cctx, cancel, nil
+}
+
+// fail classifies err from a call made under a context derived from ctx.
+func fail(ctx context.Context, op string, err error) error {
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return fmt.Errorf("redis store %s: %w", op, err)
+	case ctx.Err() != nil:
+		return fmt.Errorf("redis store %s: %w: %w", op, ctx.Err(), err)
+	case transient(err):
+		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrUnavailable, err)
+	}
+	return fmt.Errorf("redis store %s: %w", op, err)
+}
+
+// transient reports whether err says the server cannot answer now: any
+// error that is not a server reply (network, timeout, closed client), or a
+// reply saying so.
+func transient(err error) bool {
+	var reply goredis.Error
+	if !errors.As(err, &reply) {
+		return true
+	}
+	return goredis.IsLoadingError(err) || goredis.IsReadOnlyError(err) ||
+		goredis.IsClusterDownError(err) || goredis.IsTryAgainError(err) ||
+		goredis.IsMasterDownError(err) || goredis.IsMaxClientsError(err) ||
+		goredis.IsNoReplicasError(err)
+}
+
+func checkRef(op string, ref bot.UserRef) error {
+	if err := ref.Valid(); err != nil {
+		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
+	}
+	return nil
+}
+
+// millis converts a positive ttl to whole milliseconds, at least one.
+func millis(ttl time.Duration) int64 { return max(1, ttl.Milliseconds()) }
+
+// Members.
+
+// Member returns the member with this reference.
+func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	op := "member"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return bot.Member{}, err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return bot.Member{}, err
+	}
+	op += " " + ref.String()
+	v, err := s.rdb.HGet(cctx, s.membersKey(), refField(ref)).Bytes()
+	if err != nil {
+		return bot.Member{}, fail(ctx, op, err)
+	}
+	var m bot.Member
+	if err := json.Unmarshal(v, &m); err != nil {
+		return bot.Member{}, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return m, nil
+}
+
+// SaveMember creates or replaces the member m.Ref.
+func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
+	op := "save member"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkRef(op, m.Ref); err != nil {
+		return err
+	}
+	op += " " + m.Ref.String()
+	v, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("redis store %s: encode: %w", op, err)
+	}
+	if err := s.rdb.HSet(cctx, s.membersKey(), refField(m.Ref), v).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// DeleteMember erases the member and their dialogue, in one pipeline.
+func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
+	op := "delete member"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return err
+	}
+	op += " " + ref.String()
+	var hdel *goredis.IntCmd
+	_, err = s.rdb.Pipelined(cctx, func(p goredis.Pipeliner) error {
+		hdel = p.HDel(cctx, s.membersKey(), refField(ref))
+		p.Del(cctx, s.dialogueKey(ref))
+		return nil
+	})
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	if hdel.Val() == 0 {
+		return fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return nil
+}
+
+// Members calls fn for every member, ordered by ref.String(). It reads the
+// whole hash first (HSCAN rounds, each under its own timeout), then calls
+// fn, which may use the store.
+func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
+	const op = "members"
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis store %s: %w", op, err)
+	}
+	// HSCAN may return a field twice: the map keeps one.
+	byField := make(map[string]bot.Member)
+	var cursor uint64
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		kvs, next, err := s.rdb.HScan(cctx, s.membersKey(), cursor, "", hscanCount).Result()
+		cancel()
+		if err != nil {
+			return fail(ctx, op, err)
+		}
+		for i := 0; i+1 < len(kvs); i += 2 {
+			var m bot.Member
+			if err := json.Unmarshal([]byte(kvs[i+1]), &m); err != nil {
+				return fmt.Errorf("redis store %s: decode %q: %w", op, kvs[i], err)
+			}
+			byField[kvs[i]] = m
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	fields := slices.Collect(maps.Keys(byField))
+	// Distinct refs may share a String(): their fields break the tie.
+	slices.SortFunc(fields, func(a, b string) int {
+		return cmp.Or(cmp.Compare(byField[a].Ref.String(), byField[b].Ref.String()), cmp.Compare(a, b))
+	})
+	for _, f := range fields {
+		if err := fn(byField[f]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountMembers returns the number of members.
+func (s *Store) CountMembers(ctx context.Context) (int, error) {
+	const op = "count members"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	n, err := s.rdb.HLen(cctx, s.membersKey()).Result()
+	if err != nil {
+		return 0, fail(ctx, op, err)
+	}
+	return int(n), nil
+}
+
+// Dialogues.
+
+// Dialogue returns the member's dialogue in progress.
+func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, error) {
+	op := "dialogue"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return bot.Dialogue{}, err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return bot.Dialogue{}, err
+	}
+	op += " " + ref.String()
+	v, err := s.rdb.Get(cctx, s.dialogueKey(ref)).Bytes()
+	if err != nil {
+		return bot.Dialogue{}, fail(ctx, op, err)
+	}
+	var d bot.Dialogue
+	if err := json.Unmarshal(v, &d); err != nil {
+		return bot.Dialogue{}, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return d, nil
+}
+
+// SaveDialogue creates or replaces the dialogue of d.Member; Redis deletes
+// it at d.Expires.
+func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
+	op := "save dialogue"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkRef(op, d.Member); err != nil {
+		return err
+	}
+	op += " " + d.Member.String()
+	if d.Kind == "" || d.Expires.IsZero() {
+		return fmt.Errorf("redis store %s: %w: kind and expiry are required", op, bot.ErrInvalid)
+	}
+	key := s.dialogueKey(d.Member)
+	if d.Expires.UnixMilli() <= 0 {
+		// Expired long ago, and Redis refuses such times: just end the
+		// previous dialogue.
+		if err := s.rdb.Del(cctx, key).Err(); err != nil {
+			return fail(ctx, op, err)
+		}
+		return nil
+	}
+	v, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("redis store %s: encode: %w", op, err)
+	}
+	if err := s.rdb.Do(cctx, "SET", key, v, "PXAT", d.Expires.UnixMilli()).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// DeleteDialogue ends the member's dialogue, if any.
+func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
+	op := "delete dialogue"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return err
+	}
+	if err := s.rdb.Del(cctx, s.dialogueKey(ref)).Err(); err != nil {
+		return fail(ctx, op+" "+ref.String(), err)
+	}
+	return nil
+}
+
+// Seen keys and claims.
+
+// FirstSeen records key for ttl (SET NX PX) and reports whether it was not
+// already recorded.
+func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	op := "first seen"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	op = fmt.Sprintf("%s %q", op, key)
+	if key == "" || ttl <= 0 {
+		return false, fmt.Errorf("redis store %s: %w: key and a positive ttl are required", op, bot.ErrInvalid)
+	}
+	err = s.rdb.Do(cctx, "SET", s.seenKey(key), "1", "PX", millis(ttl), "NX").Err()
+	switch {
+	case errors.Is(err, goredis.Nil):
+		return false, nil
+	case err != nil:
+		return false, fail(ctx, op, err)
+	}
+	return true, nil
+}
+
+// claimScript takes KEYS[1] for owner ARGV[1] for ARGV[2] ms when free, or
+// extends it when the owner already holds it. It returns 1 when the owner
+// holds the claim afterwards, 0 otherwise.
+var claimScript = goredis.NewScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+	return 1
+end
+if holder == ARGV[1] then
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+	return 1
+end
+return 0
+`)
+
+// releaseScript deletes KEYS[1] if owner ARGV[1] holds it.
+var releaseScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// Claim takes the named claim for owner for ttl, and reports whether it got
+// it (free, expired, or already held by owner, which extends it).
+func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	op := "claim"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	op = fmt.Sprintf("%s %q for %q", op, key, owner)
+	if key == "" || owner == "" || ttl <= 0 {
+		return false, fmt.Errorf("redis store %s: %w: key, owner and a positive ttl are required", op, bot.ErrInvalid)
+	}
+	got, err := claimScript.Run(cctx, s.rdb, []string{s.claimKey(key)}, owner, millis(ttl)).Int()
+	if err != nil {
+		return false, fail(ctx, op, err)
+	}
+	return got == 1, nil
+}
+
+// ReleaseClaim frees the claim if owner holds it (compare and delete);
+// otherwise it does nothing.
+func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
+	op := "release claim"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	op = fmt.Sprintf("%s %q for %q", op, key, owner)
+	if key == "" || owner == "" {
+		return fmt.Errorf("redis store %s: %w: key and owner are required", op, bot.ErrInvalid)
+	}
+	if err := releaseScript.Run(cctx, s.rdb, []string{s.claimKey(key)}, owner).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	const op = "ping"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := s.rdb.Ping(cctx).Err(); err != nil {
+		err = fail(ctx, op, err)
+		if ctx.Err() == nil && !errors.Is(err, bot.ErrUnavailable) {
+			// An answer that is an error (auth...) is unavailability too.
+			err = fmt.Errorf("%w: %w", bot.ErrUnavailable, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// SetClientLogger routes go-redis's own log lines (failed dials, pool
+// events), which it otherwise prints to standard error, to l at warning
+// level. The setting is process-wide: call it once, from main.
+func SetClientLogger(l *slog.Logger) {
+	goredis.SetLogger(clientLogger{l.With("component", "store.redis.client")})
+}
+
+// clientLogger adapts a slog.Logger to go-redis's logging interface.
+type clientLogger struct{ log *slog.Logger }
+
+// Printf logs one go-redis line.
+func (c clientLogger) Printf(ctx context.Context, format string, v ...any) {
+	c.log.WarnContext(ctx, fmt.Sprintf(format, v...))
+}

@@ -1,0 +1,311 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"maillage/bot/catalog"
+	"maillage/internal/textnorm"
+)
+
+// Settings are the core's knobs. cmd/maillage fills them from the config.
+type Settings struct {
+	// Name is the bot's name, as members see it.
+	Name string
+	// DefaultLang is used for members who chose no language and whose
+	// platform locale is unknown.
+	DefaultLang Lang
+	// MaxMessageRunes bounds what a member may send in one message.
+	MaxMessageRunes int
+	// Admins and Organizers grant roles; anyone else is a member.
+	Admins     []RoleRule
+	Organizers []RoleRule
+	// Privacy is what the greeting tells members about their data.
+	Privacy Privacy
+	// Version of the running binary, shown to admins.
+	Version string
+	// StoreName ("bolt", "redis") is shown to admins.
+	StoreName string
+	// DialogueTTL bounds how long an unanswered question waits.
+	DialogueTTL time.Duration
+}
+
+// Privacy describes the processing of personal data, as the greeting
+// tells it to members.
+type Privacy struct {
+	Controller      string
+	Contact         string
+	RetentionMonths int
+}
+
+// Options are the core's collaborators; zero values get defaults.
+type Options struct {
+	Logger  *slog.Logger
+	Clock   Clock
+	Catalog *catalog.Catalog
+}
+
+// Bot is the platform-neutral core. Create it with New; it is safe for
+// concurrent use.
+type Bot struct {
+	settings Settings
+	store    Store
+	adapters map[Platform]ChatAdapter
+	order    []ChatAdapter
+	log      *slog.Logger
+	clock    Clock
+	cat      *catalog.Catalog
+	router   *router
+	choices  map[string]choiceHandler
+	dialogs  map[string]dialogueHandler
+	started  time.Time
+}
+
+// New checks the settings and builds the core over a store and the chat
+// adapters (at least one, at most one per platform).
+func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, error) {
+	if store == nil {
+		return nil, errors.New("bot: no store")
+	}
+	if len(adapters) == 0 {
+		return nil, errors.New("bot: no chat adapter")
+	}
+	if s.Name == "" {
+		s.Name = "Maillage"
+	}
+	if s.DefaultLang == "" {
+		s.DefaultLang = French
+	}
+	if _, ok := ParseLang(string(s.DefaultLang)); !ok {
+		return nil, fmt.Errorf("bot: unsupported default language %q", s.DefaultLang)
+	}
+	if s.MaxMessageRunes <= 0 {
+		s.MaxMessageRunes = 4000
+	}
+	if s.DialogueTTL <= 0 {
+		s.DialogueTTL = 7 * 24 * time.Hour
+	}
+	b := &Bot{
+		settings: s,
+		store:    store,
+		adapters: map[Platform]ChatAdapter{},
+		log:      opts.Logger,
+		clock:    opts.Clock,
+		cat:      opts.Catalog,
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	b.log = b.log.With("component", "bot")
+	if b.clock == nil {
+		b.clock = SystemClock{}
+	}
+	if b.cat == nil {
+		b.cat = catalog.Default()
+	}
+	for _, a := range adapters {
+		p := a.Platform()
+		if _, dup := b.adapters[p]; dup {
+			return nil, fmt.Errorf("bot: two adapters for platform %q", p)
+		}
+		b.adapters[p] = a
+		b.order = append(b.order, a)
+	}
+	b.router = newRouter(b.commands())
+	b.choices = b.choiceHandlers()
+	b.dialogs = b.dialogueHandlers()
+	b.started = b.clock.Now()
+	return b, nil
+}
+
+// Run runs every chat adapter until ctx ends or one of them stops: then
+// the others are stopped too, and Run returns the first error (nil when
+// the adapter ended cleanly, as the terminal does at end of input).
+func (b *Bot) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(b.order))
+	for _, a := range b.order {
+		go func() {
+			err := a.Run(ctx, b.Handle)
+			if err != nil {
+				err = fmt.Errorf("%s adapter: %w", a.Platform(), err)
+			}
+			errc <- err
+		}()
+	}
+	first := <-errc
+	cancel()
+	for range len(b.order) - 1 {
+		if err := <-errc; first == nil && err != nil && !errors.Is(err, context.Canceled) {
+			first = err
+		}
+	}
+	return first
+}
+
+// request is one incoming message being handled.
+type request struct {
+	ctx    context.Context
+	b      *Bot
+	msg    Message
+	member Member
+	known  bool // member is stored
+	lang   Lang
+	role   Role
+	text   string // cleaned text
+	args   string // cleaned text after the command words
+}
+
+// T translates key in the member's language.
+func (r *request) T(key string, args ...string) string {
+	return r.b.cat.T(string(r.lang), key, args...)
+}
+
+// reply builds a text reply.
+func (r *request) reply(key string, args ...string) Reply {
+	return Reply{Text: r.T(key, args...)}
+}
+
+// Handle handles one incoming event: it never panics and never returns an
+// error; the member always gets an answer or, for noise, nothing.
+func (b *Bot) Handle(ctx context.Context, m Message) {
+	start := b.clock.Now()
+	lang := b.settings.DefaultLang
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("panic while handling a message", "member", pseudonym(m.From),
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			b.send(ctx, m.Conversation, Reply{Text: b.cat.T(string(lang), "error.internal")})
+		}
+	}()
+	if err := m.From.Valid(); err != nil {
+		b.log.Warn("dropping a message without a valid sender", "err", err)
+		return
+	}
+	r := &request{ctx: ctx, b: b, msg: m, lang: lang, role: b.roleOf(m.From)}
+	if l, ok := ParseLang(m.Locale); ok {
+		r.lang, lang = l, l
+	}
+	member, err := b.store.Member(ctx, m.From)
+	switch {
+	case err == nil:
+		r.member, r.known = member, true
+		if member.Language != "" {
+			r.lang, lang = member.Language, member.Language
+		}
+	case errors.Is(err, ErrNotFound):
+		r.member = Member{Ref: m.From}
+	default:
+		b.log.Error("reading member", "member", pseudonym(m.From), "err", err)
+		b.send(ctx, m.Conversation, r.reply("error.unavailable"))
+		return
+	}
+	replies := b.dispatch(r)
+	for _, rep := range replies {
+		b.send(ctx, m.Conversation, rep)
+	}
+	b.log.Debug("message handled", "member", pseudonym(m.From), "replies", len(replies),
+		"duration", b.clock.Now().Sub(start))
+}
+
+// dispatch decides what the message is: a choice, a dialogue answer, a
+// command, or something not understood.
+func (b *Bot) dispatch(r *request) []Reply {
+	m := r.msg
+	if m.Choice != nil {
+		h, ok := b.choices[m.Choice.Action]
+		if !ok {
+			return []Reply{r.reply("error.choice_unknown")}
+		}
+		return h(r, m.Choice.Value)
+	}
+	text := textnorm.Clean(m.Text)
+	if text == "" {
+		return nil // empty or invisible: nothing to answer
+	}
+	if m.Conversation.Kind != Direct && !m.Mention {
+		return nil // members talk among themselves in groups and channels
+	}
+	if n := len([]rune(text)); n > b.settings.MaxMessageRunes {
+		return []Reply{r.reply("error.too_long", "max", strconv.Itoa(b.settings.MaxMessageRunes))}
+	}
+	r.text = text
+
+	cmd, args, found := b.router.match(text)
+	if found && cmd.id == "cancel" {
+		r.args = args
+		return cmd.run(r)
+	}
+	d, err := b.store.Dialogue(r.ctx, m.From)
+	switch {
+	case err == nil:
+		if h, ok := b.dialogs[d.Kind]; ok {
+			if replies, handled := h(r, d, found); handled {
+				return replies
+			}
+		}
+	case !errors.Is(err, ErrNotFound):
+		b.log.Error("reading dialogue", "member", pseudonym(m.From), "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	if !found {
+		return []Reply{b.notUnderstood(r)}
+	}
+	if cmd.role > r.role {
+		b.log.Warn("refused a privileged command", "member", pseudonym(m.From), "command", cmd.id,
+			"needs", cmd.role.String())
+		return []Reply{r.reply("error.forbidden." + cmd.role.String())}
+	}
+	r.args = args
+	return cmd.run(r)
+}
+
+// notUnderstood answers input that is no command, suggesting the nearest
+// command the member may use.
+func (b *Bot) notUnderstood(r *request) Reply {
+	shown, _ := textnorm.Truncate(r.text, 40)
+	if s, ok := b.router.suggest(r.text, r.role, r.lang); ok {
+		return r.reply("error.unknown_suggest", "input", shown, "suggestion", s)
+	}
+	return r.reply("error.unknown", "input", shown)
+}
+
+func (b *Bot) send(ctx context.Context, conv Conversation, rep Reply) {
+	a, ok := b.adapters[conv.Platform]
+	if !ok {
+		b.log.Error("no adapter for platform", "platform", string(conv.Platform))
+		return
+	}
+	if _, err := a.Send(ctx, conv, rep); err != nil {
+		b.log.Error("sending a reply", "platform", string(conv.Platform), "err", err)
+	}
+}
+
+// saveMember stores the request's member, stamping times.
+func (r *request) saveMember() error {
+	now := r.b.clock.Now()
+	if !r.known {
+		r.member.Created = now
+	}
+	r.member.Updated = now
+	if err := r.b.store.SaveMember(r.ctx, r.member); err != nil {
+		r.b.log.Error("saving member", "member", pseudonym(r.member.Ref), "err", err)
+		return err
+	}
+	r.known = true
+	return nil
+}
+
+// pseudonym is how logs name a member: a short hash, never the id itself.
+func pseudonym(u UserRef) string {
+	sum := sha256.Sum256([]byte("maillage-log:" + u.String()))
+	return hex.EncodeToString(sum[:6])
+}

@@ -1,0 +1,281 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"maillage/internal/textnorm"
+)
+
+type choiceHandler func(r *request, value string) []Reply
+
+// dialogueHandler answers a message during a dialogue. It reports false
+// when the message is not for the dialogue (the router then tries the
+// commands); commandFound tells whether the text is a known command.
+type dialogueHandler func(r *request, d Dialogue, commandFound bool) ([]Reply, bool)
+
+// commands is the registry, in the order help lists them.
+func (b *Bot) commands() []*command {
+	return []*command{
+		{id: "help", role: RoleMember, run: b.cmdHelp,
+			names: map[Lang][]string{French: {"aide", "?"}, English: {"help"}}},
+		{id: "hello", role: RoleMember, run: b.cmdHello,
+			names: map[Lang][]string{French: {"bonjour", "salut", "bonsoir"}, English: {"hello", "hi"}}},
+		{id: "profile", role: RoleMember, run: b.cmdProfile,
+			names: map[Lang][]string{French: {"profil", "mon profil"}, English: {"profile", "my profile"}}},
+		{id: "lang", role: RoleMember, run: b.cmdLang,
+			names: map[Lang][]string{French: {"langue"}, English: {"language"}}},
+		{id: "cancel", role: RoleMember, run: b.cmdCancel,
+			names: map[Lang][]string{French: {"annuler"}, English: {"cancel"}}},
+		{id: "members", role: RoleOrganizer, run: b.cmdMembers,
+			names: map[Lang][]string{French: {"membres"}, English: {"members"}}},
+		{id: "status", role: RoleAdmin, run: b.cmdStatus,
+			names: map[Lang][]string{French: {"statut", "état"}, English: {"status"}}},
+	}
+}
+
+func (b *Bot) choiceHandlers() map[string]choiceHandler {
+	return map[string]choiceHandler{
+		"lang.set": b.choiceLang,
+	}
+}
+
+func (b *Bot) dialogueHandlers() map[string]dialogueHandler {
+	return map[string]dialogueHandler{
+		"lang": b.dialogueLang,
+	}
+}
+
+// name returns the command's first name in lang.
+func (c *command) name(lang Lang) string {
+	if n := c.names[lang]; len(n) > 0 {
+		return n[0]
+	}
+	return c.names[French][0]
+}
+
+func (b *Bot) cmdHelp(r *request) []Reply {
+	if r.args != "" {
+		if c, _, ok := b.router.match(r.args); ok && c.role <= r.role {
+			var others []string
+			for _, lang := range Languages {
+				for _, n := range c.names[lang] {
+					if n != c.name(r.lang) {
+						others = append(others, "« "+n+" »")
+					}
+				}
+			}
+			return []Reply{r.reply("help.detail", "name", c.name(r.lang),
+				"usage", r.T("cmd."+c.id+".usage"), "aliases", strings.Join(others, ", "))}
+		}
+		return []Reply{r.reply("help.no_such_command", "input", r.args)}
+	}
+	var sb strings.Builder
+	sb.WriteString(r.T("help.header"))
+	section := RoleMember
+	for _, c := range b.router.cmds {
+		if c.role > r.role {
+			continue
+		}
+		if c.role != section {
+			section = c.role
+			sb.WriteString("\n\n" + r.T("help.section."+section.String()))
+		}
+		sb.WriteString("\n" + r.T("help.line", "name", c.name(r.lang), "summary", r.T("cmd."+c.id+".summary")))
+	}
+	sb.WriteString("\n\n" + r.T("help.footer"))
+	return []Reply{{Text: sb.String()}}
+}
+
+func (b *Bot) cmdHello(r *request) []Reply {
+	p := b.settings.Privacy
+	contact := ""
+	if p.Contact != "" {
+		contact = " " + r.T("hello.contact", "contact", p.Contact)
+	}
+	return []Reply{r.reply("hello.text", "bot", b.settings.Name, "controller", p.Controller,
+		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
+}
+
+func (b *Bot) cmdProfile(r *request) []Reply {
+	lines := []string{r.T("profile.header")}
+	lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.lang))))
+	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
+	if r.known {
+		lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, r.member.Created)))
+	} else {
+		lines = append(lines, r.T("profile.nothing_stored"))
+	}
+	return []Reply{{Text: strings.Join(lines, "\n")}}
+}
+
+// langFromText recognises a language named in either language.
+func langFromText(s string) (Lang, bool) {
+	switch textnorm.Fold(s) {
+	case "fr", "francais", "french", "en francais", "in french":
+		return French, true
+	case "en", "anglais", "english", "en anglais", "in english":
+		return English, true
+	}
+	return "", false
+}
+
+func (b *Bot) langChoices(r *request) []Choice {
+	var out []Choice
+	for _, l := range Languages {
+		out = append(out, Choice{Action: "lang.set", Value: string(l), Label: b.cat.T(string(l), "lang.self_name")})
+	}
+	return out
+}
+
+func (b *Bot) cmdLang(r *request) []Reply {
+	if r.args != "" {
+		l, ok := langFromText(r.args)
+		if !ok {
+			return []Reply{{Text: r.T("lang.unknown", "input", r.args), Choices: b.langChoices(r)}}
+		}
+		return b.setLang(r, l)
+	}
+	now := b.clock.Now()
+	d := Dialogue{Member: r.msg.From, Kind: "lang", Step: "ask", Started: now, Expires: now.Add(b.settings.DialogueTTL)}
+	if err := b.store.SaveDialogue(r.ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{{Text: r.T("lang.ask", "language", r.T("lang.name."+string(r.lang))), Choices: b.langChoices(r)}}
+}
+
+func (b *Bot) choiceLang(r *request, value string) []Reply {
+	l, ok := ParseLang(value)
+	if !ok {
+		return []Reply{r.reply("error.choice_unknown")}
+	}
+	return b.setLang(r, l)
+}
+
+func (b *Bot) dialogueLang(r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+	if l, ok := langFromText(r.text); ok {
+		return b.setLang(r, l), true
+	}
+	if commandFound {
+		return nil, false
+	}
+	return []Reply{{Text: r.T("lang.reprompt"), Choices: b.langChoices(r)}}, true
+}
+
+func (b *Bot) setLang(r *request, l Lang) []Reply {
+	r.member.Language = l
+	if err := r.saveMember(); err != nil {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	if err := b.store.DeleteDialogue(r.ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	r.lang = l
+	return []Reply{r.reply("lang.set", "language", r.T("lang.name."+string(l)))}
+}
+
+func (b *Bot) cmdCancel(r *request) []Reply {
+	_, err := b.store.Dialogue(r.ctx, r.msg.From)
+	if err != nil {
+		if isNotFound(err) {
+			return []Reply{r.reply("cancel.nothing")}
+		}
+		return []Reply{r.reply("error.unavailable")}
+	}
+	if err := b.store.DeleteDialogue(r.ctx, r.msg.From); err != nil {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{r.reply("cancel.done")}
+}
+
+func (b *Bot) cmdMembers(r *request) []Reply {
+	byLang := map[Lang]int{}
+	byPlatform := map[Platform]int{}
+	total := 0
+	err := b.store.Members(r.ctx, func(m Member) error {
+		total++
+		l := m.Language
+		if l == "" {
+			l = b.settings.DefaultLang
+		}
+		byLang[l]++
+		byPlatform[m.Ref.Platform]++
+		return nil
+	})
+	if err != nil {
+		b.log.Error("counting members", "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	lines := []string{r.T("members.total", "count", strconv.Itoa(total))}
+	for _, l := range Languages {
+		lines = append(lines, r.T("members.by_language", "language", r.T("lang.name."+string(l)),
+			"count", strconv.Itoa(byLang[l])))
+	}
+	platforms := make([]string, 0, len(byPlatform))
+	for p := range byPlatform {
+		platforms = append(platforms, string(p))
+	}
+	sort.Strings(platforms)
+	for _, p := range platforms {
+		lines = append(lines, r.T("members.by_platform", "platform", p,
+			"count", strconv.Itoa(byPlatform[Platform(p)])))
+	}
+	return []Reply{{Text: strings.Join(lines, "\n")}}
+}
+
+func (b *Bot) cmdStatus(r *request) []Reply {
+	start := b.clock.Now()
+	storeState := r.T("status.store_ok")
+	if err := b.store.Ping(r.ctx); err != nil {
+		b.log.Error("store ping", "err", err)
+		storeState = r.T("status.store_down")
+	}
+	latency := b.clock.Now().Sub(start)
+	count := "?"
+	if n, err := b.store.CountMembers(r.ctx); err == nil {
+		count = strconv.Itoa(n)
+	}
+	var platforms []string
+	for _, a := range b.order {
+		platforms = append(platforms, string(a.Platform()))
+	}
+	version := b.settings.Version
+	if version == "" {
+		version = "dev"
+	}
+	return []Reply{r.reply("status.text", "version", version, "store", b.settings.StoreName,
+		"store_state", storeState, "latency", formatLatency(r.lang, latency), "members", count,
+		"platforms", strings.Join(platforms, ", "), "uptime", formatUptime(b.clock.Now().Sub(b.started)))}
+}
+
+func formatLatency(lang Lang, d time.Duration) string {
+	s := strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+	if lang == French {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " ms"
+}
+
+func formatUptime(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h := int(d.Hours())
+	m := int(d.Minutes()) % 60
+	if h > 0 {
+		return fmt.Sprintf("%d h %02d min", h, m)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
+// formatDate writes a date in full in lang ("26 novembre 2026").
+func (b *Bot) formatDate(lang Lang, t time.Time) string {
+	return b.cat.T(string(lang), "date.long", "day", strconv.Itoa(t.Day()),
+		"month", b.cat.T(string(lang), "date.month."+strconv.Itoa(int(t.Month()))),
+		"year", strconv.Itoa(t.Year()))
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

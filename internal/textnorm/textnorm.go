@@ -1,0 +1,128 @@
+// Package textnorm cleans and folds text typed by people: it removes what
+// must never be stored or echoed (invalid UTF-8, control, bidirectional and
+// zero-width characters) and folds words for comparison (case, accents,
+// ligatures, punctuation). It is pure: no I/O, no state.
+package textnorm
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// invisible reports characters removed from any text a person sends:
+// bidirectional controls (which can disguise text), zero-width characters
+// and the byte-order mark.
+func invisible(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, // LRE, RLE, PDF, LRO, RLO
+		r >= 0x2066 && r <= 0x2069,                // LRI, RLI, FSI, PDI
+		r == 0x200E || r == 0x200F || r == 0x061C, // LRM, RLM, ALM
+		r >= 0x200B && r <= 0x200D,                // zero-width space, non-joiner, joiner
+		r == 0x2060 || r == 0xFEFF:                // word joiner, BOM
+		return true
+	}
+	return false
+}
+
+// Clean returns s as Unicode NFC with invalid UTF-8 replaced by U+FFFD,
+// control characters other than newline and tab removed, invisible
+// characters removed, carriage returns dropped, and surrounding space
+// trimmed. It does not cut: see Truncate.
+func Clean(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case unicode.IsControl(r), invisible(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(norm.NFC.String(s))
+}
+
+// Truncate cuts s to at most max runes, on a rune boundary, and reports
+// whether it cut.
+func Truncate(s string, max int) (string, bool) {
+	if max < 0 || utf8.RuneCountInString(s) <= max {
+		return s, false
+	}
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
+}
+
+var ligatures = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss")
+
+// Fold returns s in the form used to compare words: lower case, without
+// accents or ligatures, every run of characters other than letters and
+// digits turned into one space, trimmed. "L'Haÿ-les-Roses" and
+// "lhay les roses" fold to "l hay les roses" and "lhay les roses";
+// "  AIDE ! " folds to "aide".
+func Fold(s string) string {
+	s = ligatures.Replace(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// Distance is the optimal string alignment distance between a and b,
+// counted in runes: insertions, deletions, substitutions and
+// transpositions of adjacent runes each cost one.
+func Distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) == 0 {
+		return len(rb)
+	}
+	if len(rb) == 0 {
+		return len(ra)
+	}
+	// Three rolling rows: two back (for transpositions), previous, current.
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,106 @@
+package textnorm
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestClean(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  aide  ", "aide"},
+		{"ai\x00de\x07", "aide"},
+		{"a\u202Eb\u2066c\u200Bd\uFEFF", "abcd"},
+		{"ligne 1\r\nligne 2", "ligne 1\nligne 2"},
+		{"bad \xff\xfe utf8", "bad \uFFFD utf8"},
+		{"e\u0301te\u0301", "été"}, // NFD to NFC
+		{"\x1b[31mrouge", "[31mrouge"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Clean(tt.in); got != tt.want {
+			t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		in      string
+		max     int
+		want    string
+		wantCut bool
+	}{
+		{"abc", 5, "abc", false},
+		{"abc", 3, "abc", false},
+		{"abcdef", 3, "abc", true},
+		{"ééé", 2, "éé", true},
+		{"", 0, "", false},
+	}
+	for _, tt := range tests {
+		got, cut := Truncate(tt.in, tt.max)
+		if got != tt.want || cut != tt.wantCut {
+			t.Errorf("Truncate(%q, %d) = %q, %v; want %q, %v", tt.in, tt.max, got, cut, tt.want, tt.wantCut)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"AIDE", "aide"},
+		{"  Aide ! ", "aide"},
+		{"Mes Données", "mes donnees"},
+		{"L'Haÿ-les-Roses", "l hay les roses"},
+		{"cœur", "coeur"},
+		{"À PROPOS", "a propos"},
+		{"temps forts: IA", "temps forts ia"},
+		{"...", ""},
+		{"Élus’ 2024", "elus 2024"},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"profil", "profil", 0},
+		{"profl", "profil", 1},
+		{"porfil", "profil", 1}, // transposition
+		{"aide", "", 4},
+		{"", "help", 4},
+		{"langue", "language", 2},
+		{"été", "ete", 2},
+		{"kitten", "sitting", 3},
+	}
+	for _, tt := range tests {
+		if got := Distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := Distance(tt.b, tt.a); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d (symmetry)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"aide", "\xff\u202e", strings.Repeat("é", 10)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := Clean(s)
+		if Clean(c) != c {
+			t.Errorf("Clean is not idempotent on %q", s)
+		}
+		for _, r := range c {
+			if invisible(r) || (r < 0x20 && r != '\n' && r != '\t') {
+				t.Errorf("Clean(%q) kept %U", s, r)
+			}
+		}
+		_ = Fold(s)
+	})
+}
