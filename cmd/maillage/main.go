@@ -1,0 +1,133 @@
+// Command maillage runs the Maillage chatbot, checks its configuration and
+// prints its version. See `maillage --help`.
+//
+// Exit codes: 0 success; 1 runtime failure (store unreachable, data file
+// in use or corrupt, platform error); 2 bad usage or invalid configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks errors that are the caller's (bad flags, bad config).
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+const mainUsage = `Maillage — le réseau des directeurs généraux des collectivités territoriales.
+
+Usage:
+  maillage [run] [--config FILE] [--data-dir DIR] [--lang fr|en]
+                                 run the bot (the default command)
+  maillage config check FILE     check a configuration file
+  maillage version               print the version
+  maillage COMMAND --help        help on a command
+
+Environment: MAILLAGE_CONFIG (config file), MAILLAGE_DATA_DIR, MAILLAGE_REDIS_URL,
+MAILLAGE_HTTP_LISTEN, MAILLAGE_LOG_LEVEL, MAILLAGE_LOG_FORMAT and the platform
+secrets (see README.md). Secrets are never read from the configuration file.
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or invalid configuration.
+`
+
+// run is main without the process: testable end to end.
+func run(ctx context.Context, args []string, io stdio, env func(string) string) int {
+	cmd := "run"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(io.out, mainUsage)
+		return exitOK
+	}
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = runBot(ctx, args, io, env)
+	case "config":
+		err = configCommand(args, io, env)
+	case "version":
+		err = versionCommand(args, io)
+	default:
+		err = fmt.Errorf("%w: unknown command %q; run `maillage --help`", errUsage, cmd)
+	}
+	var rep reported
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &rep):
+		return rep.code
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(io.err, "maillage:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(io.err, "maillage:", err)
+		return exitFailure
+	}
+}
+
+// newFlagSet returns a silent flag set: parseFlags prints the help on
+// stdout for --help, and flag errors become usage errors on stderr.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args; --help prints usage and the flags on out.
+func parseFlags(fs *flag.FlagSet, usage string, args []string, out io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(out, usage)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		return err
+	default:
+		return fmt.Errorf("%w: %v (see `maillage %s --help`)", errUsage, err, fs.Name())
+	}
+}
+
+func versionCommand(args []string, io stdio) error {
+	fs := newFlagSet("version")
+	if err := parseFlags(fs, "Usage: maillage version\n\nPrints the version of this binary.\n", args, io.out); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: version takes no argument", errUsage)
+	}
+	fmt.Fprintln(io.out, "maillage", version)
+	return nil
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"maillage/adapters/bolt"
+	"maillage/adapters/redis"
+	"maillage/adapters/terminal"
+	"maillage/bot"
+	"maillage/config"
+
+	"golang.org/x/term"
+)
+
+const runUsage = `Usage: maillage [run] [--config FILE] [--data-dir DIR] [--lang fr|en]
+
+Runs the bot. With no configuration file, the built-in defaults apply: the
+terminal adapter (type "aide" to begin, "/as NAME" to speak as another member,
+"/quitter" to leave) and the embedded store in ./maillage-data. Reading from a
+pipe, it answers every line and exits at end of input:
+  printf 'aide\n' | maillage
+
+Flags take precedence over the environment, which takes precedence over the file.
+`
+
+func runBot(ctx context.Context, args []string, std stdio, env func(string) string) error {
+	fs := newFlagSet("run")
+	configPath := fs.String("config", "", "configuration file (YAML); default $MAILLAGE_CONFIG, else built-in defaults")
+	dataDir := fs.String("data-dir", "", "data directory of the embedded store (default ./maillage-data, or $MAILLAGE_DATA_DIR)")
+	lang := fs.String("lang", "", "default language of the bot: fr or en (default from the configuration: fr)")
+	if err := parseFlags(fs, runUsage, args, std.out); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q (see `maillage run --help`)", errUsage, fs.Arg(0))
+	}
+	if *lang != "" && *lang != "fr" && *lang != "en" {
+		return fmt.Errorf("%w: --lang must be fr or en, got %q", errUsage, *lang)
+	}
+
+	cfg, err := loadConfig(*configPath, *dataDir, env)
+	if err != nil {
+		return configError(err, std)
+	}
+	if *lang != "" {
+		cfg.Bot.DefaultLanguage = *lang
+	}
+	logger := newLogger(cfg.Log, std.err)
+
+	store, storeName, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}()
+
+	adapters, err := buildAdapters(cfg, std, logger)
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	logger.Info("maillage started", "component", "main", "version", version, "store", storeName,
+		"adapters", cfg.Chat.Adapters)
+	err = b.Run(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// loadConfig reads the file named by the flag or MAILLAGE_CONFIG, or the
+// defaults when neither is set; --data-dir overrides MAILLAGE_DATA_DIR.
+func loadConfig(path, dataDir string, env func(string) string) (*config.Config, error) {
+	if dataDir != "" {
+		base := env
+		env = func(k string) string {
+			if k == "MAILLAGE_DATA_DIR" {
+				return dataDir
+			}
+			return base(k)
+		}
+	}
+	if path == "" {
+		path = env("MAILLAGE_CONFIG")
+	}
+	if path == "" {
+		return config.FromEnv(env)
+	}
+	return config.Load(path, env)
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured store; it returns the backend's name.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bot.Store, string, error) {
+	switch backend := cfg.StoreBackend(); backend {
+	case config.BackendRedis:
+		redis.SetClientLogger(logger)
+		s, err := redis.Open(ctx, cfg.Secrets.RedisURL, redis.Options{
+			KeyPrefix: cfg.Store.Redis.KeyPrefix,
+			Timeout:   cfg.Store.Redis.Timeout.Std(),
+			Logger:    logger,
+		})
+		if err != nil {
+			return nil, "", err // names the URL, without its password
+		}
+		return s, backend, nil
+	default:
+		s, err := bolt.Open(ctx, cfg.BoltPath(), bolt.Options{
+			LockTimeout: cfg.Store.Bolt.LockTimeout.Std(),
+			Logger:      logger,
+		})
+		if err != nil {
+			return nil, "", err // names the file
+		}
+		return s, config.BackendBolt, nil
+	}
+}
+
+func buildAdapters(cfg *config.Config, std stdio, logger *slog.Logger) ([]bot.ChatAdapter, error) {
+	var out []bot.ChatAdapter
+	for _, name := range cfg.Chat.Adapters {
+		switch name {
+		case config.AdapterTerminal:
+			out = append(out, terminal.New(std.in, std.out, terminal.Options{
+				User:        cfg.Chat.Terminal.User,
+				Workspace:   cfg.Chat.Terminal.Workspace,
+				BotName:     cfg.Bot.Name,
+				Lang:        cfg.Bot.DefaultLanguage,
+				Interactive: isTerminal(std.in),
+				Logger:      logger,
+			}))
+		default:
+			// config validation refuses adapters this version lacks.
+			return nil, fmt.Errorf("chat adapter %q is not available in this version", name)
+		}
+	}
+	return out, nil
+}
+
+// isTerminal reports whether r is an interactive terminal (not a pipe, a
+// file or /dev/null), to decide whether to show a prompt.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// settings turns the configuration into the core's settings.
+func settings(cfg *config.Config, storeName string) bot.Settings {
+	rules := func(entries []config.RoleEntry) []bot.RoleRule {
+		out := make([]bot.RoleRule, 0, len(entries))
+		for _, e := range entries {
+			out = append(out, bot.RoleRule{Platform: bot.Platform(e.Platform), Workspace: e.Workspace, User: e.User})
+		}
+		return out
+	}
+	return bot.Settings{
+		Name:            cfg.Bot.Name,
+		DefaultLang:     bot.Lang(cfg.Bot.DefaultLanguage),
+		MaxMessageRunes: cfg.Bot.MaxMessageLength,
+		Admins:          rules(cfg.Roles.Admins),
+		Organizers:      rules(cfg.Roles.Organizers),
+		Privacy: bot.Privacy{
+			Controller:      cfg.Privacy.Controller,
+			Contact:         cfg.Privacy.Contact,
+			RetentionMonths: cfg.Privacy.RetentionMonths,
+		},
+		Version:     version,
+		StoreName:   storeName,
+		DialogueTTL: 7 * 24 * time.Hour,
+	}
+}
