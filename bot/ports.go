@@ -82,7 +82,10 @@ var (
 //
 // All methods are safe for concurrent use. Errors other than those
 // documented are wrapped I/O errors; connection failures wrap
-// ErrUnavailable.
+// ErrUnavailable. Every method given an invalid UserRef (see
+// UserRef.Valid; parts must also be valid UTF-8) returns an error wrapping
+// ErrInvalid, and every method called with a context already ended fails
+// with an error wrapping the context's error.
 type Store interface {
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.
@@ -128,7 +131,7 @@ type Store interface {
 	Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
 
 	// ReleaseClaim frees the claim if owner holds it; otherwise it does
-	// nothing and returns nil.
+	// nothing and returns nil. ErrInvalid for an empty key or owner.
 	ReleaseClaim(ctx context.Context, key, owner string) error
 
 	// Ping checks that the store is reachable; errors wrap ErrUnavailable.

@@ -233,6 +233,11 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, l inputLine) (q
 	if strings.HasPrefix(trimmed, "/") {
 		return a.command(ctx, trimmed)
 	}
+	switch strings.ToLower(trimmed) {
+	case "quitter", "quit", "exit":
+		// What a newcomer types to leave a terminal program.
+		return a.command(ctx, "/"+strings.ToLower(trimmed))
+	}
 
 	a.mu.Lock()
 	user := a.user

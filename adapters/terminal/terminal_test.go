@@ -77,6 +77,10 @@ func menuBot(t *testing.T, a **Adapter) func(ctx context.Context, m bot.Message)
 			if _, err := (*a).Send(ctx, m.Conversation, bot.Reply{Text: "Langue ?", Choices: langChoices}); err != nil {
 				t.Errorf("Send: %v", err)
 			}
+		case "texte":
+			if _, err := (*a).Send(ctx, m.Conversation, bot.Reply{Text: "Une réponse sans choix."}); err != nil {
+				t.Errorf("Send: %v", err)
+			}
 		case "groupe":
 			g, err := (*a).OpenGroup(ctx, []bot.UserRef{ref("bob"), ref("alice")})
 			if err != nil {
@@ -330,6 +334,12 @@ func TestCommands(t *testing.T) {
 			wantTexts: []string{},
 		},
 		{
+			name:      "a bare Quitter also quits; a sentence with it does not",
+			input:     "je veux quitter\n  Quitter \naprès\n",
+			wantFrom:  []string{"vous"},
+			wantTexts: []string{"je veux quitter"},
+		},
+		{
 			name:      "exit",
 			input:     "/exit\naprès\n",
 			wantFrom:  []string{},
@@ -399,6 +409,7 @@ func TestChoices(t *testing.T) {
 		{"other text is text", "menu\nfranc\n", []string{"menu", "franc"}},
 		{"cleared once picked", "menu\n1\n1\n", []string{"menu", "choice:lang.set=fr", "1"}},
 		{"kept after other text", "menu\nhein\n2\n", []string{"menu", "hein", "choice:lang.set=en"}},
+		{"superseded by a later reply", "menu\ntexte\n2\n", []string{"menu", "texte", "2"}},
 		{"not for another member", "menu\n/as bob\n1\n", []string{"menu", "1"}},
 		{"no choices shown", "1\n", []string{"1"}},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"maillage/adapters/bolt"
@@ -73,11 +74,50 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	}
 	logger.Info("maillage started", "component", "main", "version", version, "store", storeName,
 		"adapters", cfg.Chat.Adapters)
+
+	// Housekeeping stops before the store closes (deferred above).
+	hkCtx, stopHousekeeping := context.WithCancel(ctx)
+	var housekeeping sync.WaitGroup
+	housekeeping.Go(func() { purgeExpired(hkCtx, store, logger, time.Hour) })
+	defer housekeeping.Wait()
+	defer stopHousekeeping()
+
 	err = b.Run(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// purger is a store that keeps expired records until told to remove them
+// (the embedded store; Redis expires keys by itself).
+type purger interface {
+	Purge(ctx context.Context) (int, error)
+}
+
+// purgeExpired removes expired records at start and then every period,
+// until ctx ends.
+func purgeExpired(ctx context.Context, store bot.Store, logger *slog.Logger, every time.Duration) {
+	p, ok := store.(purger)
+	if !ok {
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		n, err := p.Purge(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("purging expired records", "component", "main", "err", err)
+		case n > 0:
+			logger.Debug("purged expired records", "component", "main", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // loadConfig reads the file named by the flag or MAILLAGE_CONFIG, or the
