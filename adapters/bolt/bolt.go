@@ -219,7 +219,7 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 		return json.Unmarshal(v, &m)
 	})
 	if err != nil {
-		return bot.Member{}, wrap("member "+ref.String(), err)
+		return bot.Member{}, wrap("member", err)
 	}
 	return m, nil
 }
@@ -234,13 +234,13 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 	}
 	v, err := json.Marshal(m)
 	if err != nil {
-		return wrap("save member "+m.Ref.String(), err)
+		return wrap("save member", err)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMembers).Put(refKey(m.Ref), v)
 	})
 	if err != nil {
-		return wrap("save member "+m.Ref.String(), err)
+		return wrap("save member", err)
 	}
 	return nil
 }
@@ -265,9 +265,9 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 	})
 	switch {
 	case err != nil:
-		return wrap("delete member "+ref.String(), err)
+		return wrap("delete member", err)
 	case !found:
-		return wrap("delete member "+ref.String(), bot.ErrNotFound)
+		return wrap("delete member", bot.ErrNotFound)
 	}
 	return nil
 }
@@ -348,7 +348,7 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 		return nil
 	})
 	if err != nil {
-		return bot.Dialogue{}, wrap("dialogue "+ref.String(), err)
+		return bot.Dialogue{}, wrap("dialogue", err)
 	}
 	return d, nil
 }
@@ -362,17 +362,17 @@ func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
 		return err
 	}
 	if d.Kind == "" || d.Expires.IsZero() {
-		return fmt.Errorf("bolt store save dialogue %s: %w: kind and expiry are required", d.Member, bot.ErrInvalid)
+		return fmt.Errorf("bolt store save dialogue: %w: kind and expiry are required", bot.ErrInvalid)
 	}
 	v, err := json.Marshal(d)
 	if err != nil {
-		return wrap("save dialogue "+d.Member.String(), err)
+		return wrap("save dialogue", err)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketDialogues).Put(refKey(d.Member), v)
 	})
 	if err != nil {
-		return wrap("save dialogue "+d.Member.String(), err)
+		return wrap("save dialogue", err)
 	}
 	return nil
 }
@@ -389,7 +389,7 @@ func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
 		return tx.Bucket(bucketDialogues).Delete(refKey(ref))
 	})
 	if err != nil {
-		return wrap("delete dialogue "+ref.String(), err)
+		return wrap("delete dialogue", err)
 	}
 	return nil
 }

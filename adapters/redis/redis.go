@@ -44,6 +44,7 @@
 // key is bot.ErrNotFound; network failures, timeouts and a server that is
 // loading, read-only or without a primary wrap bot.ErrUnavailable; a canceled
 // ctx gives its error. Expiry is Redis's own: the server's clock decides.
+// Errors never quote a member's user id, since they may reach the logs.
 package redis
 
 import (
@@ -293,7 +294,6 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 	if err := checkRef(op, ref); err != nil {
 		return bot.Member{}, err
 	}
-	op += " " + ref.String()
 	v, err := s.rdb.HGet(cctx, s.membersKey(), refField(ref)).Bytes()
 	if err != nil {
 		return bot.Member{}, fail(ctx, op, err)
@@ -316,7 +316,6 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 	if err := checkRef(op, m.Ref); err != nil {
 		return err
 	}
-	op += " " + m.Ref.String()
 	v, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("redis store %s: encode: %w", op, err)
@@ -338,7 +337,6 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 	if err := checkRef(op, ref); err != nil {
 		return err
 	}
-	op += " " + ref.String()
 	var hdel *goredis.IntCmd
 	_, err = s.rdb.Pipelined(cctx, func(p goredis.Pipeliner) error {
 		hdel = p.HDel(cctx, s.membersKey(), refField(ref))
@@ -424,7 +422,6 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 	if err := checkRef(op, ref); err != nil {
 		return bot.Dialogue{}, err
 	}
-	op += " " + ref.String()
 	v, err := s.rdb.Get(cctx, s.dialogueKey(ref)).Bytes()
 	if err != nil {
 		return bot.Dialogue{}, fail(ctx, op, err)
@@ -448,7 +445,6 @@ func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
 	if err := checkRef(op, d.Member); err != nil {
 		return err
 	}
-	op += " " + d.Member.String()
 	if d.Kind == "" || d.Expires.IsZero() {
 		return fmt.Errorf("redis store %s: %w: kind and expiry are required", op, bot.ErrInvalid)
 	}
@@ -483,7 +479,7 @@ func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
 		return err
 	}
 	if err := s.rdb.Del(cctx, s.dialogueKey(ref)).Err(); err != nil {
-		return fail(ctx, op+" "+ref.String(), err)
+		return fail(ctx, op, err)
 	}
 	return nil
 }
