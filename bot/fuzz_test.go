@@ -25,8 +25,8 @@ func (h panicCounter) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 func (h panicCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (h panicCounter) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h panicCounter) WithGroup(string) slog.Handler           { return h }
+func (h panicCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h panicCounter) WithGroup(string) slog.Handler            { return h }
 
 // Whatever a member types, the core answers at most a few replies and
 // never panics (not even a recovered panic).

@@ -6,6 +6,7 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,6 +34,20 @@ func (u UserRef) String() string {
 	return string(u.Platform) + "/" + u.Workspace + "/" + u.User
 }
 
+// Key encodes u without ambiguity, as three length-prefixed parts
+// "<len>:<platform><len>:<workspace><len>:<user>" (lengths in bytes):
+// unlike String, two distinct references never share a Key, whatever
+// characters their parts hold. Stores use it as the record key.
+func (u UserRef) Key() string {
+	var b strings.Builder
+	for _, part := range []string{string(u.Platform), u.Workspace, u.User} {
+		b.WriteString(strconv.Itoa(len(part)))
+		b.WriteByte(':')
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
 // IsZero reports whether u is the zero reference.
 func (u UserRef) IsZero() bool { return u == UserRef{} }
 
@@ -45,17 +60,6 @@ func (u UserRef) Valid() error {
 		return fmt.Errorf("user reference %q: missing user id", u.String())
 	}
 	return nil
-}
-
-// ParseUserRef parses "platform/workspace/user" (as written by String).
-// The workspace may be empty ("terminal//alice").
-func ParseUserRef(s string) (UserRef, error) {
-	parts := strings.SplitN(s, "/", 3)
-	if len(parts) != 3 {
-		return UserRef{}, fmt.Errorf("user reference %q: want platform/workspace/user", s)
-	}
-	u := UserRef{Platform: Platform(parts[0]), Workspace: parts[1], User: parts[2]}
-	return u, u.Valid()
 }
 
 // ConversationKind tells a direct message from a group or a channel.

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"maillage/internal/textnorm"
 )
 
 // Load reads the YAML file at path and returns the configuration: the
@@ -355,7 +357,7 @@ func suggest(key string, fields map[string]int) string {
 	sort.Strings(names)
 	best, bestDist := "", 3
 	for _, name := range names {
-		if dist := editDistance(strings.ToLower(key), name); dist < bestDist {
+		if dist := textnorm.Distance(strings.ToLower(key), name); dist < bestDist {
 			best, bestDist = name, dist
 		}
 	}
@@ -363,27 +365,6 @@ func suggest(key string, fields map[string]int) string {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return " (expected one of: " + strings.Join(names, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 var allSecretVars = []string{

@@ -8,15 +8,13 @@
 // The file holds five buckets; every value is JSON.
 //
 //	meta       "schema" -> "1"
-//	members    refKey(ref) -> bot.Member
-//	dialogues  refKey(ref) -> bot.Dialogue (its Expires is the expiry)
+//	members    ref.Key() -> bot.Member
+//	dialogues  ref.Key() -> bot.Dialogue (its Expires is the expiry)
 //	seen       FirstSeen key -> {"expires": time}
 //	claims     claim key -> {"owner": string, "expires": time}
 //
-// refKey encodes a bot.UserRef without ambiguity as three length-prefixed
-// parts, "<len>:<platform><len>:<workspace><len>:<user>" (lengths in bytes,
-// decimal), so that workspace "a:b" user "c" and workspace "a" user "b:c"
-// never collide, whatever bytes the parts hold.
+// bot.UserRef.Key encodes a reference without ambiguity, so that workspace
+// "a:b" user "c" and workspace "a" user "b:c" never collide.
 //
 // # Expiry
 //
@@ -43,7 +41,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -172,17 +169,6 @@ func (s *Store) Close() error {
 // Path returns the store's file path.
 func (s *Store) Path() string { return s.path }
 
-// refKey encodes ref unambiguously as length-prefixed parts.
-func refKey(ref bot.UserRef) []byte {
-	var b []byte
-	for _, part := range []string{string(ref.Platform), ref.Workspace, ref.User} {
-		b = strconv.AppendInt(b, int64(len(part)), 10)
-		b = append(b, ':')
-		b = append(b, part...)
-	}
-	return b
-}
-
 // wrap annotates err from a bbolt call; a closed database is unavailable.
 func wrap(op string, err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
@@ -212,7 +198,7 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 	}
 	var m bot.Member
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketMembers).Get(refKey(ref))
+		v := tx.Bucket(bucketMembers).Get([]byte(ref.Key()))
 		if v == nil {
 			return bot.ErrNotFound
 		}
@@ -237,7 +223,7 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 		return wrap("save member", err)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketMembers).Put(refKey(m.Ref), v)
+		return tx.Bucket(bucketMembers).Put([]byte(m.Ref.Key()), v)
 	})
 	if err != nil {
 		return wrap("save member", err)
@@ -253,7 +239,7 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 	if err := checkRef("delete member", ref); err != nil {
 		return err
 	}
-	key := refKey(ref)
+	key := []byte(ref.Key())
 	found := false
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		members := tx.Bucket(bucketMembers)
@@ -335,7 +321,7 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 	}
 	var d bot.Dialogue
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketDialogues).Get(refKey(ref))
+		v := tx.Bucket(bucketDialogues).Get([]byte(ref.Key()))
 		if v == nil {
 			return bot.ErrNotFound
 		}
@@ -369,7 +355,7 @@ func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
 		return wrap("save dialogue", err)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketDialogues).Put(refKey(d.Member), v)
+		return tx.Bucket(bucketDialogues).Put([]byte(d.Member.Key()), v)
 	})
 	if err != nil {
 		return wrap("save dialogue", err)
@@ -386,7 +372,7 @@ func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
 		return err
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketDialogues).Delete(refKey(ref))
+		return tx.Bucket(bucketDialogues).Delete([]byte(ref.Key()))
 	})
 	if err != nil {
 		return wrap("delete dialogue", err)

@@ -341,19 +341,3 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 		t.Errorf("CountMembers(closed) error = %v, want ErrUnavailable", err)
 	}
 }
-
-func TestRefKeyUnambiguous(t *testing.T) {
-	tests := []struct {
-		ref  bot.UserRef
-		want string
-	}{
-		{bot.UserRef{Platform: "slack", Workspace: "a:b", User: "c"}, "5:slack3:a:b1:c"},
-		{bot.UserRef{Platform: "slack", Workspace: "a", User: "b:c"}, "5:slack1:a3:b:c"},
-		{bot.UserRef{Platform: "terminal", User: "é"}, "8:terminal0:2:é"},
-	}
-	for _, tt := range tests {
-		if got := string(refKey(tt.ref)); got != tt.want {
-			t.Errorf("refKey(%#v) = %q, want %q", tt.ref, got, tt.want)
-		}
-	}
-}

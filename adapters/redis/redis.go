@@ -26,14 +26,13 @@
 // Every key starts with Options.KeyPrefix ("maillage:" by default), so that
 // several deployments can share a database:
 //
-//	<prefix>members           hash: refField(ref) -> JSON bot.Member
+//	<prefix>members           hash: ref.Key() -> JSON bot.Member
 //	<prefix>dialogue:<ref>    string: JSON bot.Dialogue, PXAT its Expires
 //	<prefix>seen:<key>        string "1", PX the FirstSeen ttl
 //	<prefix>claim:<key>       string: the owner, PX the Claim ttl
 //
-// refField (the <ref> above) encodes a bot.UserRef without ambiguity as three
-// length-prefixed parts, "<len>:<platform><len>:<workspace><len>:<user>"
-// (lengths in bytes, decimal). Members live in one hash, walked with HSCAN;
+// <ref> is bot.UserRef.Key, which encodes a reference without ambiguity.
+// Members live in one hash, walked with HSCAN;
 // Members sorts them in memory, which suits the few thousand members of a
 // deployment. No command touches two keys at once except DeleteMember's
 // pipeline (not a transaction), so the layout also suits Redis Cluster.
@@ -57,7 +56,6 @@ import (
 	"maps"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -212,20 +210,9 @@ func (s *Store) Close() error {
 
 // Keys.
 
-// refField encodes ref unambiguously as length-prefixed parts.
-func refField(ref bot.UserRef) string {
-	var b []byte
-	for _, part := range []string{string(ref.Platform), ref.Workspace, ref.User} {
-		b = strconv.AppendInt(b, int64(len(part)), 10)
-		b = append(b, ':')
-		b = append(b, part...)
-	}
-	return string(b)
-}
-
 func (s *Store) membersKey() string { return s.prefix + "members" }
 
-func (s *Store) dialogueKey(ref bot.UserRef) string { return s.prefix + "dialogue:" + refField(ref) }
+func (s *Store) dialogueKey(ref bot.UserRef) string { return s.prefix + "dialogue:" + ref.Key() }
 
 func (s *Store) seenKey(key string) string { return s.prefix + "seen:" + key }
 
@@ -294,7 +281,7 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 	if err := checkRef(op, ref); err != nil {
 		return bot.Member{}, err
 	}
-	v, err := s.rdb.HGet(cctx, s.membersKey(), refField(ref)).Bytes()
+	v, err := s.rdb.HGet(cctx, s.membersKey(), ref.Key()).Bytes()
 	if err != nil {
 		return bot.Member{}, fail(ctx, op, err)
 	}
@@ -320,7 +307,7 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 	if err != nil {
 		return fmt.Errorf("redis store %s: encode: %w", op, err)
 	}
-	if err := s.rdb.HSet(cctx, s.membersKey(), refField(m.Ref), v).Err(); err != nil {
+	if err := s.rdb.HSet(cctx, s.membersKey(), m.Ref.Key(), v).Err(); err != nil {
 		return fail(ctx, op, err)
 	}
 	return nil
@@ -339,7 +326,7 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 	}
 	var hdel *goredis.IntCmd
 	_, err = s.rdb.Pipelined(cctx, func(p goredis.Pipeliner) error {
-		hdel = p.HDel(cctx, s.membersKey(), refField(ref))
+		hdel = p.HDel(cctx, s.membersKey(), ref.Key())
 		p.Del(cctx, s.dialogueKey(ref))
 		return nil
 	})
