@@ -65,7 +65,7 @@ func (b *Bot) cmdHelp(r *request) []Reply {
 			for _, lang := range Languages {
 				for _, n := range c.names[lang] {
 					if n != c.name(r.lang) {
-						others = append(others, "« "+n+" »")
+						others = append(others, r.T("help.alias", "name", n))
 					}
 				}
 			}

@@ -24,12 +24,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
-
 	"maillage/bot"
 	"maillage/bot/catalog"
+	"maillage/internal/textnorm"
 )
 
 // Defaults applied by New to the zero fields of Options.
@@ -516,9 +513,12 @@ func (p *pendingPick) match(s string) (bot.Choice, bool) {
 		}
 		return bot.Choice{}, false
 	}
-	want := foldAccents(s)
+	want := textnorm.Fold(s)
+	if want == "" {
+		return bot.Choice{}, false
+	}
 	for _, c := range p.choices {
-		if strings.EqualFold(foldAccents(strings.TrimSpace(c.Label)), want) {
+		if textnorm.Fold(c.Label) == want {
 			return c, true
 		}
 	}
@@ -535,16 +535,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// foldAccents removes the combining marks of s ("Français" -> "Francais").
-func foldAccents(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		return s
-	}
-	return out
 }
 
 // sanitize removes what could drive the terminal from s: escape and other C0
