@@ -475,3 +475,31 @@ func BenchmarkMessage(b *testing.B) {
 		chat.take()
 	}
 }
+
+// BenchmarkMessageWrite measures a message that writes: a language change,
+// which saves the member (one bbolt transaction, synced to disk).
+func BenchmarkMessageWrite(b *testing.B) {
+	store, err := bolt.Open(context.Background(), b.TempDir()+"/m.db", bolt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	chat := &recorder{}
+	bt, err := bot.New(bot.Settings{}, store, []bot.ChatAdapter{chat}, bot.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	alice := user("alice")
+	msgs := []bot.Message{
+		{From: alice, Conversation: dm(alice), Text: "langue anglais"},
+		{From: alice, Conversation: dm(alice), Text: "language french"},
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		bt.Handle(ctx, msgs[i%2])
+		chat.take()
+		i++
+	}
+}
