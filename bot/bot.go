@@ -153,7 +153,6 @@ func (b *Bot) Run(ctx context.Context) error {
 
 // request is one incoming message being handled.
 type request struct {
-	ctx    context.Context
 	b      *Bot
 	msg    Message
 	member Member
@@ -190,7 +189,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		b.log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
-	r := &request{ctx: ctx, b: b, msg: m, lang: lang, role: b.roleOf(m.From)}
+	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(m.From)}
 	if l, ok := ParseLang(m.Locale); ok {
 		r.lang, lang = l, l
 	}
@@ -208,7 +207,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		b.send(ctx, m.Conversation, r.reply("error.unavailable"))
 		return
 	}
-	replies := b.dispatch(r)
+	replies := b.dispatch(ctx, r)
 	for _, rep := range replies {
 		b.send(ctx, m.Conversation, rep)
 	}
@@ -218,14 +217,14 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 
 // dispatch decides what the message is: a choice, a dialogue answer, a
 // command, or something not understood.
-func (b *Bot) dispatch(r *request) []Reply {
+func (b *Bot) dispatch(ctx context.Context, r *request) []Reply {
 	m := r.msg
 	if m.Choice != nil {
 		h, ok := b.choices[m.Choice.Action]
 		if !ok {
 			return []Reply{r.reply("error.choice_unknown")}
 		}
-		return h(r, m.Choice.Value)
+		return h(ctx, r, m.Choice.Value)
 	}
 	text := textnorm.Clean(m.Text)
 	if text == "" {
@@ -242,13 +241,13 @@ func (b *Bot) dispatch(r *request) []Reply {
 	cmd, args, found := b.router.match(text)
 	if found && cmd.id == "cancel" {
 		r.args = args
-		return cmd.run(r)
+		return cmd.run(ctx, r)
 	}
-	d, err := b.store.Dialogue(r.ctx, m.From)
+	d, err := b.store.Dialogue(ctx, m.From)
 	switch {
 	case err == nil:
 		if h, ok := b.dialogs[d.Kind]; ok {
-			if replies, handled := h(r, d, found); handled {
+			if replies, handled := h(ctx, r, d, found); handled {
 				return replies
 			}
 		}
@@ -265,7 +264,7 @@ func (b *Bot) dispatch(r *request) []Reply {
 		return []Reply{r.reply("error.forbidden." + cmd.role.String())}
 	}
 	r.args = args
-	return cmd.run(r)
+	return cmd.run(ctx, r)
 }
 
 // notUnderstood answers input that is no command, suggesting the nearest
@@ -290,13 +289,13 @@ func (b *Bot) send(ctx context.Context, conv Conversation, rep Reply) {
 }
 
 // saveMember stores the request's member, stamping times.
-func (r *request) saveMember() error {
+func (r *request) saveMember(ctx context.Context) error {
 	now := r.b.clock.Now()
 	if !r.known {
 		r.member.Created = now
 	}
 	r.member.Updated = now
-	if err := r.b.store.SaveMember(r.ctx, r.member); err != nil {
+	if err := r.b.store.SaveMember(ctx, r.member); err != nil {
 		r.b.log.Error("saving member", "member", pseudonym(r.member.Ref), "err", err)
 		return err
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,12 +12,12 @@ import (
 	"maillage/internal/textnorm"
 )
 
-type choiceHandler func(r *request, value string) []Reply
+type choiceHandler func(ctx context.Context, r *request, value string) []Reply
 
 // dialogueHandler answers a message during a dialogue. It reports false
 // when the message is not for the dialogue (the router then tries the
 // commands); commandFound tells whether the text is a known command.
-type dialogueHandler func(r *request, d Dialogue, commandFound bool) ([]Reply, bool)
+type dialogueHandler func(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool)
 
 // commands is the registry, in the order help lists them.
 func (b *Bot) commands() []*command {
@@ -58,7 +59,7 @@ func (c *command) name(lang Lang) string {
 	return c.names[French][0]
 }
 
-func (b *Bot) cmdHelp(r *request) []Reply {
+func (b *Bot) cmdHelp(ctx context.Context, r *request) []Reply {
 	if r.args != "" {
 		if c, _, ok := b.router.match(r.args); ok && c.role <= r.role {
 			var others []string
@@ -91,7 +92,7 @@ func (b *Bot) cmdHelp(r *request) []Reply {
 	return []Reply{{Text: sb.String()}}
 }
 
-func (b *Bot) cmdHello(r *request) []Reply {
+func (b *Bot) cmdHello(ctx context.Context, r *request) []Reply {
 	p := b.settings.Privacy
 	contact := ""
 	if p.Contact != "" {
@@ -101,7 +102,7 @@ func (b *Bot) cmdHello(r *request) []Reply {
 		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
 }
 
-func (b *Bot) cmdProfile(r *request) []Reply {
+func (b *Bot) cmdProfile(ctx context.Context, r *request) []Reply {
 	lines := []string{r.T("profile.header")}
 	lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.lang))))
 	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
@@ -132,34 +133,34 @@ func (b *Bot) langChoices(r *request) []Choice {
 	return out
 }
 
-func (b *Bot) cmdLang(r *request) []Reply {
+func (b *Bot) cmdLang(ctx context.Context, r *request) []Reply {
 	if r.args != "" {
 		l, ok := langFromText(r.args)
 		if !ok {
 			return []Reply{{Text: r.T("lang.unknown", "input", r.args), Choices: b.langChoices(r)}}
 		}
-		return b.setLang(r, l)
+		return b.setLang(ctx, r, l)
 	}
 	now := b.clock.Now()
 	d := Dialogue{Member: r.msg.From, Kind: "lang", Step: "ask", Started: now, Expires: now.Add(b.settings.DialogueTTL)}
-	if err := b.store.SaveDialogue(r.ctx, d); err != nil {
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
 		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
 		return []Reply{r.reply("error.unavailable")}
 	}
 	return []Reply{{Text: r.T("lang.ask", "language", r.T("lang.name."+string(r.lang))), Choices: b.langChoices(r)}}
 }
 
-func (b *Bot) choiceLang(r *request, value string) []Reply {
+func (b *Bot) choiceLang(ctx context.Context, r *request, value string) []Reply {
 	l, ok := ParseLang(value)
 	if !ok {
 		return []Reply{r.reply("error.choice_unknown")}
 	}
-	return b.setLang(r, l)
+	return b.setLang(ctx, r, l)
 }
 
-func (b *Bot) dialogueLang(r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+func (b *Bot) dialogueLang(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
 	if l, ok := langFromText(r.text); ok {
-		return b.setLang(r, l), true
+		return b.setLang(ctx, r, l), true
 	}
 	if commandFound {
 		return nil, false
@@ -167,37 +168,37 @@ func (b *Bot) dialogueLang(r *request, d Dialogue, commandFound bool) ([]Reply, 
 	return []Reply{{Text: r.T("lang.reprompt"), Choices: b.langChoices(r)}}, true
 }
 
-func (b *Bot) setLang(r *request, l Lang) []Reply {
+func (b *Bot) setLang(ctx context.Context, r *request, l Lang) []Reply {
 	r.member.Language = l
-	if err := r.saveMember(); err != nil {
+	if err := r.saveMember(ctx); err != nil {
 		return []Reply{r.reply("error.unavailable")}
 	}
-	if err := b.store.DeleteDialogue(r.ctx, r.msg.From); err != nil {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
 		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
 	}
 	r.lang = l
 	return []Reply{r.reply("lang.set", "language", r.T("lang.name."+string(l)))}
 }
 
-func (b *Bot) cmdCancel(r *request) []Reply {
-	_, err := b.store.Dialogue(r.ctx, r.msg.From)
+func (b *Bot) cmdCancel(ctx context.Context, r *request) []Reply {
+	_, err := b.store.Dialogue(ctx, r.msg.From)
 	if err != nil {
 		if isNotFound(err) {
 			return []Reply{r.reply("cancel.nothing")}
 		}
 		return []Reply{r.reply("error.unavailable")}
 	}
-	if err := b.store.DeleteDialogue(r.ctx, r.msg.From); err != nil {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
 		return []Reply{r.reply("error.unavailable")}
 	}
 	return []Reply{r.reply("cancel.done")}
 }
 
-func (b *Bot) cmdMembers(r *request) []Reply {
+func (b *Bot) cmdMembers(ctx context.Context, r *request) []Reply {
 	byLang := map[Lang]int{}
 	byPlatform := map[Platform]int{}
 	total := 0
-	err := b.store.Members(r.ctx, func(m Member) error {
+	err := b.store.Members(ctx, func(m Member) error {
 		total++
 		l := m.Language
 		if l == "" {
@@ -228,16 +229,16 @@ func (b *Bot) cmdMembers(r *request) []Reply {
 	return []Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdStatus(r *request) []Reply {
+func (b *Bot) cmdStatus(ctx context.Context, r *request) []Reply {
 	start := b.clock.Now()
 	storeState := r.T("status.store_ok")
-	if err := b.store.Ping(r.ctx); err != nil {
+	if err := b.store.Ping(ctx); err != nil {
 		b.log.Error("store ping", "err", err)
 		storeState = r.T("status.store_down")
 	}
 	latency := b.clock.Now().Sub(start)
 	count := "?"
-	if n, err := b.store.CountMembers(r.ctx); err == nil {
+	if n, err := b.store.CountMembers(ctx); err == nil {
 		count = strconv.Itoa(n)
 	}
 	var platforms []string

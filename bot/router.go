@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"unicode"
 
@@ -14,7 +15,7 @@ type command struct {
 	// is the one shown in help. Every name is accepted in every language.
 	names map[Lang][]string
 	role  Role
-	run   func(*request) []Reply
+	run   func(context.Context, *request) []Reply
 }
 
 type alias struct {
