@@ -35,6 +35,8 @@ type Settings struct {
 	StoreName string
 	// DialogueTTL bounds how long an unanswered question waits.
 	DialogueTTL time.Duration
+	// Location is the zone of the dates shown to members (default UTC).
+	Location *time.Location
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -88,6 +90,9 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 	}
 	if s.MaxMessageRunes <= 0 {
 		s.MaxMessageRunes = 4000
+	}
+	if s.Location == nil {
+		s.Location = time.UTC
 	}
 	if s.DialogueTTL <= 0 {
 		s.DialogueTTL = 7 * 24 * time.Hour

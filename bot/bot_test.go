@@ -12,6 +12,8 @@ import (
 	"maillage/adapters/bolt"
 	"maillage/bot"
 	"maillage/bot/catalog"
+
+	_ "time/tzdata"
 )
 
 // fakeClock is a settable clock.
@@ -304,6 +306,19 @@ func TestProfileShowsWhatIsStored(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("profile %q lacks %q", got, want)
 		}
+	}
+}
+
+func TestDatesAreShownInTheConfiguredZone(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, bot.Settings{Location: paris})
+	h.clock.t = time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // already 1 January in Paris
+	only(t, h.say(user("fay"), "langue français"))
+	if got := only(t, h.say(user("fay"), "profil")).Text; !strings.Contains(got, "1 janvier 2027") {
+		t.Errorf("profile date not in Paris time: %q", got)
 	}
 }
 

@@ -274,6 +274,7 @@ func formatUptime(d time.Duration) string {
 
 // formatDate writes a date in full in lang ("26 novembre 2026").
 func (b *Bot) formatDate(lang Lang, t time.Time) string {
+	t = t.In(b.settings.Location)
 	return b.cat.T(string(lang), "date.long", "day", strconv.Itoa(t.Day()),
 		"month", b.cat.T(string(lang), "date.month."+strconv.Itoa(int(t.Month()))),
 		"year", strconv.Itoa(t.Year()))

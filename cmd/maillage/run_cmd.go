@@ -230,5 +230,6 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		Version:     version,
 		StoreName:   storeName,
 		DialogueTTL: 7 * 24 * time.Hour,
+		Location:    cfg.Location(),
 	}
 }
