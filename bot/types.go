@@ -98,8 +98,8 @@ type Conversation struct {
 // Message is one incoming event, already acknowledged by the adapter: either
 // a text message or a choice (a button click, a numbered answer).
 type Message struct {
-	// ID is the platform's id for the event, used to drop redeliveries;
-	// it may be empty when the platform has none (terminal).
+	// ID is the platform's id for the event, with which adapters drop
+	// redeliveries (Store.FirstSeen); the terminal numbers its lines.
 	ID           string
 	From         UserRef
 	Conversation Conversation
@@ -136,9 +136,6 @@ type ChoiceEvent struct {
 type Reply struct {
 	Text    string
 	Choices []Choice
-	// Urgent replies may be delivered outside working hours. Direct answers
-	// to a member's own message are always delivered.
-	Urgent bool
 }
 
 // Choice is one button (or numbered option in the terminal).
