@@ -38,15 +38,87 @@ func toLowerASCII(s string) string {
 }
 
 // Member is what Maillage keeps about a person: as little as the service
-// needs. Later features add their fields here.
+// needs. Every string in it has been cleaned (NFC, no bidi or zero-width
+// characters, length-capped) before it is stored.
 type Member struct {
 	Ref UserRef `json:"ref"`
+	// Name is how the member is addressed (from the platform profile or a
+	// CSV import); it may be empty.
+	Name string `json:"name,omitempty"`
+	// Email is kept only when an organizer's import named the member by
+	// e-mail, to recognise them when they first write.
+	Email string `json:"email,omitempty"`
 	// Language the member chose; empty means the configured default.
 	Language Lang `json:"language,omitempty"`
+	// TimeZone is the member's IANA zone (from the platform profile or
+	// their choice); empty means the configured working-hours zone.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Collectivity is the member's employer; nil until given.
+	Collectivity *Collectivity `json:"collectivity,omitempty"`
+	// Role is an id from the config's member_roles ("dgs", "dga"...).
+	Role string `json:"role,omitempty"`
+	// Interests are ids from the config's interests list, sorted.
+	Interests []string `json:"interests,omitempty"`
+	// Preferences for introductions.
+	Prefs Preferences `json:"prefs"`
+	// OptedIn is when the member agreed to be introduced; zero means they
+	// have not (or have left matching). Nobody is matched without it.
+	OptedIn time.Time `json:"opted_in,omitzero"`
+	// PausedUntil suspends introductions until that instant.
+	PausedUntil time.Time `json:"paused_until,omitzero"`
+	// Onboarded is when the member finished the onboarding dialogue.
+	Onboarded time.Time `json:"onboarded,omitzero"`
+	// Invited is when an organizer's import had the bot invite the member.
+	Invited time.Time `json:"invited,omitzero"`
 	// Created is when the member first stored something.
 	Created time.Time `json:"created"`
 	// Updated is when the member last changed something.
 	Updated time.Time `json:"updated"`
+}
+
+// Matchable reports whether the member may be introduced at now: opted in
+// and not paused.
+func (m Member) Matchable(now time.Time) bool {
+	return !m.OptedIn.IsZero() && !now.Before(m.PausedUntil)
+}
+
+// CollectivityKind is the type of a member's employer.
+type CollectivityKind string
+
+// Kinds of collectivity. The first four come from the official data; the
+// others are declared by the member with an approximate size.
+const (
+	KindCommune     CollectivityKind = "commune"
+	KindEPCI        CollectivityKind = "epci"
+	KindDepartement CollectivityKind = "departement"
+	KindRegion      CollectivityKind = "region"
+	KindOther       CollectivityKind = "autre" // centre de gestion, syndicat, CCAS...
+)
+
+// Collectivity is a member's employer, as resolved from the official data
+// (or declared, for KindOther).
+type Collectivity struct {
+	Kind CollectivityKind `json:"kind"`
+	// Code is the INSEE code (commune, département, région) or the SIREN
+	// (EPCI); empty for a declared employer.
+	Code string `json:"code,omitempty"`
+	Name string `json:"name"`
+	// Population is the official population, or the declared size.
+	Population int `json:"population"`
+	// Departement and Region are INSEE codes ("91", "11"); Region may be
+	// empty for a declared employer whose département is unknown.
+	Departement string `json:"departement,omitempty"`
+	Region      string `json:"region,omitempty"`
+}
+
+// Preferences are the member's choices for introductions.
+type Preferences struct {
+	// Cadence: "biweekly" (every two weeks) or "monthly"; empty = default.
+	Cadence string `json:"cadence,omitempty"`
+	// SimilarSizeOnly: only peers of comparable size; false = open.
+	SimilarSizeOnly bool `json:"similar_size_only,omitempty"`
+	// SameRegion: "same" (prefer the same région), "any"; empty = any.
+	Region string `json:"region,omitempty"`
 }
 
 // Dialogue is a conversation in progress with a member (onboarding, a

@@ -75,6 +75,29 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	logger.Info("maillage started", "component", "main", "version", version, "store", storeName,
 		"adapters", cfg.Chat.Adapters)
 
+	var regs []routeRegistrar
+	for _, a := range adapters {
+		if r, ok := a.(routeRegistrar); ok {
+			regs = append(regs, r)
+		}
+	}
+	if cfg.HTTP.Listen != "" {
+		srv, err := newHTTPServer(cfg.HTTP.Listen, regs, logger)
+		if err != nil {
+			return err
+		}
+		// The server stops when Run returns (ctx below is cancelled first).
+		httpCtx, stopHTTP := context.WithCancel(ctx)
+		httpDone := make(chan error, 1)
+		go func() { httpDone <- srv.Serve(httpCtx) }()
+		defer func() {
+			stopHTTP()
+			if err := <-httpDone; err != nil {
+				logger.Error("http server", "component", "main", "err", err)
+			}
+		}()
+	}
+
 	// Housekeeping stops before the store closes (deferred above).
 	hkCtx, stopHousekeeping := context.WithCancel(ctx)
 	var housekeeping sync.WaitGroup
