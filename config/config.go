@@ -30,6 +30,8 @@ type Config struct {
 	WorkingHours WorkingHours `yaml:"working_hours"`
 	Matching     Matching     `yaml:"matching"`
 	Privacy      Privacy      `yaml:"privacy"`
+	Schedules    []Schedule   `yaml:"schedules"`
+	Scheduler    Scheduler    `yaml:"scheduler"`
 	HTTP         HTTP         `yaml:"http"`
 	Log          Log          `yaml:"log"`
 
@@ -214,7 +216,9 @@ func Default() *Config {
 			Controller:      "SNDGCT (Syndicat national des directeurs généraux des collectivités territoriales)",
 			RetentionMonths: 24,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Schedules: defaultSchedules(),
+		Scheduler: Scheduler{Grace: Duration(time.Hour)},
+		Log:       Log{Level: "info", Format: "text"},
 	}
 }
 

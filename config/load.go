@@ -216,6 +216,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, line int) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		// An optional section: present means set, even when empty.
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), path, line)
+		v.Set(p)
 	case reflect.Struct:
 		d.decodeStruct(n, v, path, line)
 	case reflect.Slice:

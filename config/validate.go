@@ -186,6 +186,9 @@ func (c *Config) validate(o *origin) []Problem {
 	}
 	ch.rangeInt("privacy.retention_months", c.Privacy.RetentionMonths, 1, 120)
 
+	// schedules, scheduler
+	c.validateSchedules(ch)
+
 	// http
 	if c.HTTP.Listen != "" {
 		if err := checkListen(c.HTTP.Listen); err != nil {

@@ -1,0 +1,200 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"maillage/internal/schedule"
+)
+
+// Job kinds a schedule may name. Which of them this binary can run is the
+// core's business (bot.JobKinds); CheckJobKinds refuses the others.
+const (
+	JobAnnouncement = "announcement"
+	JobPurge        = "purge"
+	JobDigest       = "digest"
+	JobRound        = "round"
+	JobFollowup     = "followup"
+)
+
+// JobKinds lists every kind the configuration knows, available or not.
+var JobKinds = []string{JobAnnouncement, JobPurge, JobDigest, JobRound, JobFollowup}
+
+// Schedule is one recurring job (schedules[i]).
+type Schedule struct {
+	// Name identifies the job for good: its slots are remembered under it.
+	Name string `yaml:"name"`
+	// Kind is one of JobKinds.
+	Kind string `yaml:"kind"`
+	// Spec is a cron spec read by robfig/cron/v3 (five fields, @weekly,
+	// @every 2h, CRON_TZ=...), in bot.timezone unless it names a zone.
+	Spec string `yaml:"spec"`
+	// Target, Text and Urgent are for announcements only.
+	Target *Target `yaml:"target"`
+	Text   *Text   `yaml:"text"`
+	// Urgent announcements ignore working hours.
+	Urgent bool `yaml:"urgent"`
+}
+
+// Target is who receives an announcement: exactly one of a channel or the
+// opted-in members (optionally filtered).
+type Target struct {
+	Channel *ChannelTarget `yaml:"channel"`
+	Members *MembersTarget `yaml:"members"`
+}
+
+// ChannelTarget is a channel on one platform and workspace.
+type ChannelTarget struct {
+	Platform  string `yaml:"platform"`
+	Workspace string `yaml:"workspace"`
+	ID        string `yaml:"id"`
+}
+
+// MembersTarget selects the opted-in members; each non-empty list keeps
+// only the members matching one of its entries.
+type MembersTarget struct {
+	// Roles are ids from member_roles.
+	Roles []string `yaml:"roles"`
+	// Regions are INSEE region codes ("84" for Auvergne-Rhône-Alpes).
+	Regions []string `yaml:"regions"`
+	// Interests are ids from interests.
+	Interests []string `yaml:"interests"`
+}
+
+// Text is a message in both languages.
+type Text struct {
+	FR string `yaml:"fr"`
+	EN string `yaml:"en"`
+}
+
+// Scheduler tunes the job runner.
+type Scheduler struct {
+	// Grace is how late a slot missed during downtime may still run once
+	// at start; older missed slots are skipped (and logged).
+	Grace Duration `yaml:"grace"`
+}
+
+// defaultSchedules: the nightly purge of expired records.
+func defaultSchedules() []Schedule {
+	return []Schedule{{Name: "purge", Kind: JobPurge, Spec: "0 3 * * *"}}
+}
+
+var jobNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+// regionCodes are the INSEE codes of the French regions (2016 onwards).
+var regionCodes = []string{"01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94"}
+
+// ScheduleSpec parses the spec of s in the configured time zone.
+func (c *Config) ScheduleSpec(s Schedule) (schedule.Schedule, error) {
+	return schedule.Parse(s.Spec, c.Location())
+}
+
+func (c *Config) validateSchedules(ch *checker) {
+	ch.rangeDuration("scheduler.grace", c.Scheduler.Grace, time.Minute, 7*24*time.Hour)
+	seen := map[string]int{}
+	for i, s := range c.Schedules {
+		p := fmt.Sprintf("schedules[%d]", i)
+		if !jobNameRE.MatchString(s.Name) {
+			ch.add(p+".name", "must be 1 to 64 characters among a-z, 0-9, _, . and -, starting with a letter or digit, got %s", quote(s.Name))
+		} else if first, dup := seen[s.Name]; dup {
+			ch.add(p+".name", "duplicate name %s (first at schedules[%d])", quote(s.Name), first)
+		} else {
+			seen[s.Name] = i
+		}
+		ch.oneOf(p+".kind", s.Kind, JobKinds...)
+		if _, err := c.ScheduleSpec(s); err != nil {
+			ch.add(p+".spec", "%v", err)
+		}
+		if s.Kind == JobAnnouncement {
+			c.validateAnnouncement(ch, p, s)
+			continue
+		}
+		if s.Target != nil {
+			ch.add(p+".target", "is only for kind %s", JobAnnouncement)
+		}
+		if s.Text != nil {
+			ch.add(p+".text", "is only for kind %s", JobAnnouncement)
+		}
+		if s.Urgent {
+			ch.add(p+".urgent", "is only for kind %s", JobAnnouncement)
+		}
+	}
+}
+
+func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
+	t := s.Target
+	switch {
+	case t == nil || (t.Channel == nil && t.Members == nil):
+		ch.add(p+".target", "an announcement needs a target: channel: {platform, workspace, id} or members: {} (optionally with roles, regions, interests)")
+	case t.Channel != nil && t.Members != nil:
+		ch.add(p+".target", "give either channel or members, not both")
+	case t.Channel != nil:
+		cp := p + ".target.channel"
+		ch.oneOf(cp+".platform", t.Channel.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost)
+		ch.nonEmpty(cp+".workspace", t.Channel.Workspace)
+		if ch.nonEmpty(cp+".id", t.Channel.ID) {
+			ch.noSpace(cp+".id", t.Channel.ID)
+		}
+	default:
+		mp := p + ".target.members"
+		ids := func(labels []Label) []string {
+			out := make([]string, len(labels))
+			for i, l := range labels {
+				out[i] = l.ID
+			}
+			return out
+		}
+		closed := []struct {
+			key     string
+			values  []string
+			allowed []string
+		}{
+			{"roles", t.Members.Roles, ids(c.MemberRoles)},
+			{"regions", t.Members.Regions, regionCodes},
+			{"interests", t.Members.Interests, ids(c.Interests)},
+		}
+		for _, f := range closed {
+			for j, v := range f.values {
+				if !slices.Contains(f.allowed, v) {
+					ch.add(fmt.Sprintf("%s.%s[%d]", mp, f.key, j), "must be one of %s, got %s", strings.Join(f.allowed, ", "), quote(v))
+				}
+			}
+		}
+	}
+	if s.Text == nil {
+		ch.add(p+".text", "an announcement needs a text: {fr: \"...\", en: \"...\"}")
+		return
+	}
+	for _, l := range []struct{ key, v string }{{"fr", s.Text.FR}, {"en", s.Text.EN}} {
+		if ch.nonEmpty(p+".text."+l.key, l.v) {
+			if n := utf8.RuneCountInString(l.v); n > 4000 {
+				ch.add(p+".text."+l.key, "must be at most 4000 characters, got %d", n)
+			}
+		}
+	}
+}
+
+// CheckJobKinds refuses the schedules whose kind this binary cannot run:
+// available comes from the core's job registry (bot.JobKinds). It returns
+// nil or a *Problems naming each schedule's kind by its path.
+func (c *Config) CheckJobKinds(available []string) error {
+	var list []Problem
+	for i, s := range c.Schedules {
+		if slices.Contains(available, s.Kind) || !slices.Contains(JobKinds, s.Kind) {
+			continue // unknown kinds are Validate's
+		}
+		list = append(list, Problem{
+			Path: fmt.Sprintf("schedules[%d].kind", i),
+			Message: fmt.Sprintf("the %s job is not available in this version of maillage (available: %s)",
+				s.Kind, strings.Join(available, ", ")),
+		})
+	}
+	if len(list) > 0 {
+		return &Problems{List: list}
+	}
+	return nil
+}
