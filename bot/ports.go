@@ -87,6 +87,8 @@ var (
 // ErrInvalid, and every method called with a context already ended fails
 // with an error wrapping the context's error.
 type Store interface {
+	SchedulerStore // job slots, held deliveries and reminders (store_scheduler.go)
+
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.
 	Member(ctx context.Context, ref UserRef) (Member, error)
