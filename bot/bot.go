@@ -37,6 +37,11 @@ type Settings struct {
 	DialogueTTL time.Duration
 	// Location is the zone of the dates shown to members (default UTC).
 	Location *time.Location
+	// Scheduler: the recurring jobs, how late a missed slot may still run,
+	// and the working hours of the right to disconnect (scheduler.go).
+	Jobs         []Job
+	Grace        time.Duration
+	WorkingHours WorkingHours
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -52,6 +57,9 @@ type Options struct {
 	Logger  *slog.Logger
 	Clock   Clock
 	Catalog *catalog.Catalog
+	// Replica names this process in the store's claims (default: a
+	// unique generated name).
+	Replica string
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
@@ -68,6 +76,8 @@ type Bot struct {
 	choices  map[string]choiceHandler
 	dialogs  map[string]dialogueHandler
 	started  time.Time
+	replica  string
+	sched    runner
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -127,6 +137,14 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 	b.choices = b.choiceHandlers()
 	b.dialogs = b.dialogueHandlers()
 	b.started = b.clock.Now()
+	b.replica = opts.Replica
+	if b.replica == "" {
+		b.replica = defaultReplica(b.started)
+	}
+	b.sched.running = map[string]time.Time{}
+	if err := b.checkJobs(); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -75,6 +75,9 @@ func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 	for m := 1; m <= 12; m++ {
 		keys["date.month."+strconv.Itoa(m)] = true
 	}
+	for d := range 7 {
+		keys["date.weekday."+strconv.Itoa(d)] = true // reminders.go
+	}
 	cat := catalog.Default()
 	for key := range keys {
 		for _, l := range Languages {

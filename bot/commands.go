@@ -21,7 +21,7 @@ type dialogueHandler func(ctx context.Context, r *request, d Dialogue, commandFo
 
 // commands is the registry, in the order help lists them.
 func (b *Bot) commands() []*command {
-	return []*command{
+	cmds := []*command{
 		{id: "help", role: RoleMember, run: b.cmdHelp,
 			names: map[Lang][]string{French: {"aide", "?"}, English: {"help"}}},
 		{id: "hello", role: RoleMember, run: b.cmdHello,
@@ -37,6 +37,8 @@ func (b *Bot) commands() []*command {
 		{id: "status", role: RoleAdmin, run: b.cmdStatus,
 			names: map[Lang][]string{French: {"statut", "état"}, English: {"status"}}},
 	}
+	cmds = append(cmds, b.reminderCommands()...) // reminders.go
+	return cmds
 }
 
 func (b *Bot) choiceHandlers() map[string]choiceHandler {

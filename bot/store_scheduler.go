@@ -33,6 +33,9 @@ type Pending struct {
 	// reminder's number in the member's list (PendingReminder).
 	Text   string `json:"text,omitempty"`
 	Number int    `json:"number,omitempty"`
+	// Lang is the language the member used when asking (a reminder to a
+	// member not stored yet is still sent in it).
+	Lang Lang `json:"lang,omitempty"`
 	// Created is when it was stored.
 	Created time.Time `json:"created"`
 }

@@ -1,0 +1,385 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"maillage/internal/schedule"
+)
+
+// Job is one recurring job of the configuration (schedules[i]).
+type Job struct {
+	// Name identifies the job; its last slot is stored under it.
+	Name string
+	// Kind selects the jobFunc in the registry (JobKinds).
+	Kind string
+	// Schedule designates the slots.
+	Schedule schedule.Schedule
+	// Announcement is set for kind "announcement".
+	Announcement *Announcement
+}
+
+// Announcement is a recurring message written by the administrators.
+type Announcement struct {
+	// Channel, when set, receives the announcement (in the default
+	// language); otherwise the opted-in members matching Members do (each
+	// in their language).
+	Channel *Conversation
+	Members MemberFilter
+	// Text per language; the default language's is required.
+	Text map[Lang]string
+	// Urgent announcements ignore working hours.
+	Urgent bool
+}
+
+// MemberFilter keeps the members matching one entry of each non-empty list.
+type MemberFilter struct {
+	Roles     []string // Member.Role ids
+	Regions   []string // Collectivity.Region INSEE codes
+	Interests []string // Member.Interests ids
+}
+
+// Matches reports whether m passes the filter.
+func (f MemberFilter) Matches(m Member) bool {
+	if len(f.Roles) > 0 && !slices.Contains(f.Roles, m.Role) {
+		return false
+	}
+	if len(f.Regions) > 0 && (m.Collectivity == nil || !slices.Contains(f.Regions, m.Collectivity.Region)) {
+		return false
+	}
+	if len(f.Interests) > 0 && !slices.ContainsFunc(m.Interests, func(i string) bool { return slices.Contains(f.Interests, i) }) {
+		return false
+	}
+	return true
+}
+
+// JobRun is one run of a job: its slot and its configuration.
+type JobRun struct {
+	Name string
+	Slot time.Time
+	Job  Job
+}
+
+// jobFunc runs one slot of a job. Its effects must be idempotent per
+// (job, slot, recipient): after a crash another replica may run the slot
+// again. deliver with a Key built by deliveryKey does that.
+type jobFunc func(ctx context.Context, run JobRun) error
+
+// jobs is the registry of job kinds this binary can run. The lead adds one
+// line per feature at merge (digest, round, followup).
+func (b *Bot) jobs() map[string]jobFunc {
+	return map[string]jobFunc{
+		"announcement": b.jobAnnouncement,
+		"purge":        b.jobPurge,
+	}
+}
+
+// JobKinds returns the job kinds this binary can run, sorted: the
+// configuration refuses the others.
+func JobKinds() []string {
+	return slices.Sorted(maps.Keys((*Bot)(nil).jobs()))
+}
+
+// Scheduler tuning.
+const (
+	// jobLease is how long a job's claim lasts without being extended; a
+	// running job's claim is extended at every tick.
+	jobLease = 2 * time.Minute
+	// maxTickWait bounds the scheduler's sleep between ticks, so that due
+	// pending messages go out within seconds.
+	maxTickWait = 5 * time.Second
+	// pendingBatch bounds the pending messages sent per tick.
+	pendingBatch = 200
+	// defaultGrace applies when Settings.Grace is not positive.
+	defaultGrace = time.Hour
+)
+
+// runner is the scheduler state of one replica.
+type runner struct {
+	mu      sync.Mutex
+	running map[string]time.Time // job name -> slot, for the jobs this replica runs
+	wg      sync.WaitGroup
+}
+
+var replicaSeq atomic.Int64
+
+// defaultReplica names this replica when Options.Replica is empty: unique
+// within the process, and in practice among processes started apart.
+func defaultReplica(now time.Time) string {
+	return "replica-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + strconv.FormatInt(replicaSeq.Add(1), 36)
+}
+
+func (b *Bot) checkJobs() error {
+	reg := b.jobs()
+	seen := map[string]bool{}
+	for _, j := range b.settings.Jobs {
+		switch {
+		case j.Name == "":
+			return errors.New("bot: a job has no name")
+		case seen[j.Name]:
+			return fmt.Errorf("bot: two jobs named %q", j.Name)
+		case reg[j.Kind] == nil:
+			return fmt.Errorf("bot: job %q: kind %q is not available in this version (available: %v)", j.Name, j.Kind, JobKinds())
+		case j.Schedule.IsZero():
+			return fmt.Errorf("bot: job %q has no schedule", j.Name)
+		case j.Kind == "announcement" && (j.Announcement == nil || j.Announcement.Text[b.settings.DefaultLang] == ""):
+			return fmt.Errorf("bot: job %q: an announcement needs a text in %s", j.Name, b.settings.DefaultLang)
+		}
+		seen[j.Name] = true
+	}
+	return nil
+}
+
+// RunScheduler ticks until ctx ends, waking at the next slot or every few
+// seconds at most, then waits for the jobs it started. Every replica runs
+// it: claims in the store make each slot run once.
+func (b *Bot) RunScheduler(ctx context.Context) error {
+	defer b.WaitJobs()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		b.Tick(ctx)
+		timer.Reset(b.nextWake(b.clock.Now()))
+	}
+}
+
+// nextWake returns how long to sleep: until just after the next slot, at
+// most maxTickWait.
+func (b *Bot) nextWake(now time.Time) time.Duration {
+	wait := maxTickWait
+	for _, j := range b.settings.Jobs {
+		if next := j.Schedule.Next(now); !next.IsZero() {
+			wait = min(wait, next.Sub(now)+10*time.Millisecond)
+		}
+	}
+	return max(wait, 10*time.Millisecond)
+}
+
+// WaitJobs waits for the jobs this replica has started.
+func (b *Bot) WaitJobs() { b.sched.wg.Wait() }
+
+// Tick does the scheduler's work due at the clock's now: it extends the
+// claims of the jobs running here, starts the due slots this replica
+// claims (each in its own goroutine; WaitJobs waits for them), and sends
+// the pending messages that are due. Tests call it after advancing a fake
+// clock; RunScheduler calls it in production.
+func (b *Bot) Tick(ctx context.Context) {
+	now := b.clock.Now()
+	b.extendLeases(ctx)
+	for _, j := range b.settings.Jobs {
+		if err := b.tickJob(ctx, j, now); err != nil {
+			b.log.Error("scheduling a job", "job", j.Name, "err", err)
+		}
+	}
+	b.flushPending(ctx, now)
+}
+
+func jobClaimKey(name string) string { return "job:" + name }
+
+func (b *Bot) extendLeases(ctx context.Context) {
+	b.sched.mu.Lock()
+	names := slices.Collect(maps.Keys(b.sched.running))
+	b.sched.mu.Unlock()
+	for _, name := range names {
+		if ok, err := b.store.Claim(ctx, jobClaimKey(name), b.replica, jobLease); err != nil || !ok {
+			b.log.Warn("could not extend a running job's claim", "job", name, "held", ok, "err", err)
+		}
+	}
+}
+
+func (b *Bot) runningHere(name string) bool {
+	b.sched.mu.Lock()
+	defer b.sched.mu.Unlock()
+	_, ok := b.sched.running[name]
+	return ok
+}
+
+// tickJob starts j's latest slot if it is due, not run yet, young enough,
+// and this replica wins the job's claim.
+func (b *Bot) tickJob(ctx context.Context, j Job, now time.Time) error {
+	latest := j.Schedule.Latest(now)
+	if latest.IsZero() {
+		return nil
+	}
+	last, err := b.store.LastSlot(ctx, j.Name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// A new job starts with its next slot: what came before it
+		// existed was not missed.
+		b.log.Info("new scheduled job", "job", j.Name, "kind", j.Kind, "next", j.Schedule.Next(now))
+		return b.store.SetLastSlot(ctx, j.Name, latest)
+	case err != nil:
+		return err
+	case !latest.After(last) || b.runningHere(j.Name):
+		return nil
+	}
+	if missed, more := j.Schedule.Between(last, latest.Add(-time.Nanosecond), 1000); len(missed) > 0 {
+		count := strconv.Itoa(len(missed))
+		if more {
+			count = "more than " + count
+		}
+		b.log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
+	}
+	if late := now.Sub(latest); late > b.grace() {
+		b.log.Warn("missed slot older than the grace period skipped", "job", j.Name, "slot", latest,
+			"late", late.Round(time.Second), "grace", b.grace())
+		return b.store.SetLastSlot(ctx, j.Name, latest)
+	}
+	got, err := b.store.Claim(ctx, jobClaimKey(j.Name), b.replica, jobLease)
+	if err != nil || !got {
+		return err // another replica runs it (this slot, or the previous one still)
+	}
+	// Another replica may have run the slot between our read and our claim.
+	if last, err := b.store.LastSlot(ctx, j.Name); err != nil || !latest.After(last) {
+		if rerr := b.store.ReleaseClaim(ctx, jobClaimKey(j.Name), b.replica); rerr != nil {
+			b.log.Warn("releasing a job claim", "job", j.Name, "err", rerr)
+		}
+		return err
+	}
+	b.sched.mu.Lock()
+	b.sched.running[j.Name] = latest
+	b.sched.mu.Unlock()
+	b.sched.wg.Go(func() { b.runJob(ctx, j, latest) })
+	return nil
+}
+
+func (b *Bot) grace() time.Duration {
+	if b.settings.Grace > 0 {
+		return b.settings.Grace
+	}
+	return defaultGrace
+}
+
+// runJob runs one slot with panic recovery, then records it (and the
+// slots that came while it ran, which are skipped) and frees the claim.
+func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
+	start := b.clock.Now()
+	err := b.callJob(ctx, j, slot)
+	end := b.clock.Now()
+	if err != nil {
+		b.log.Error("job failed", "job", j.Name, "kind", j.Kind, "slot", slot, "err", err)
+	} else {
+		b.log.Info("job done", "job", j.Name, "kind", j.Kind, "slot", slot, "duration", end.Sub(start))
+	}
+	record := slot
+	if l := j.Schedule.Latest(end); l.After(slot) {
+		b.log.Warn("slots skipped while the job was still running", "job", j.Name, "until", l)
+		record = l
+	}
+	// Record even when ctx has ended (shutdown): the slot did run.
+	sctx := context.WithoutCancel(ctx)
+	if err := b.store.SetLastSlot(sctx, j.Name, record); err != nil {
+		b.log.Error("recording a job's slot", "job", j.Name, "err", err)
+	}
+	if err := b.store.ReleaseClaim(sctx, jobClaimKey(j.Name), b.replica); err != nil {
+		b.log.Warn("releasing a job claim", "job", j.Name, "err", err)
+	}
+	b.sched.mu.Lock()
+	delete(b.sched.running, j.Name)
+	b.sched.mu.Unlock()
+}
+
+// callJob runs the job's function, turning a panic into an error.
+func (b *Bot) callJob(ctx context.Context, j Job, slot time.Time) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("panic in a job", "job", j.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("job %s panicked: %v", j.Name, p)
+		}
+	}()
+	fn := b.jobs()[j.Kind]
+	if fn == nil {
+		return fmt.Errorf("job kind %q is not available", j.Kind)
+	}
+	return fn(ctx, JobRun{Name: j.Name, Slot: slot, Job: j})
+}
+
+// jobAnnouncement sends an announcement to its channel, or to each opted-in
+// member matching its filter (held outside their working hours unless
+// urgent), once per (job, slot, recipient).
+func (b *Bot) jobAnnouncement(ctx context.Context, run JobRun) error {
+	a := run.Job.Announcement
+	if a == nil {
+		return errors.New("announcement job without an announcement")
+	}
+	if a.Channel != nil {
+		return b.announceToChannel(ctx, run, *a.Channel, a.Text[b.settings.DefaultLang])
+	}
+	var failed []error
+	sent := 0
+	err := b.store.Members(ctx, func(m Member) error {
+		if m.OptedIn.IsZero() || !a.Members.Matches(m) {
+			return nil
+		}
+		lang := b.memberLang(m)
+		text := a.Text[lang]
+		if text == "" {
+			text = a.Text[b.settings.DefaultLang]
+		}
+		d := Delivery{To: m.Ref, Reply: Reply{Text: text}, Urgent: a.Urgent, Key: deliveryKey(run, m.Ref)}
+		if err := b.deliver(ctx, d); err != nil {
+			failed = append(failed, err)
+			return nil
+		}
+		sent++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("listing members: %w", err)
+	}
+	b.log.Info("announcement delivered", "job", run.Name, "slot", run.Slot, "members", sent, "failed", len(failed))
+	return errors.Join(failed...)
+}
+
+func (b *Bot) announceToChannel(ctx context.Context, run JobRun, conv Conversation, text string) error {
+	a, ok := b.adapters[conv.Platform]
+	if !ok {
+		return fmt.Errorf("no %s adapter for the announcement's channel", conv.Platform)
+	}
+	key := "delivery:" + run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|channel"
+	token := b.replica + "/" + key
+	got, err := b.store.Claim(ctx, key, token, deliveryMemory)
+	if err != nil || !got {
+		return err // already sent for this slot
+	}
+	if _, err := a.Send(ctx, conv, Reply{Text: text}); err != nil {
+		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), key, token); rerr != nil {
+			b.log.Warn("releasing a delivery claim", "err", rerr)
+		}
+		return fmt.Errorf("sending to channel: %w", err)
+	}
+	b.log.Info("announcement sent to a channel", "job", run.Name, "slot", run.Slot.UTC().Format(time.RFC3339), "platform", string(conv.Platform))
+	return nil
+}
+
+// purger is a store that keeps expired records until told to remove them.
+type purger interface {
+	Purge(ctx context.Context) (int, error)
+}
+
+// jobPurge removes expired records (claims, seen events, dialogues) from a
+// store that keeps them (the embedded one; Redis expires keys itself).
+func (b *Bot) jobPurge(ctx context.Context, run JobRun) error {
+	n := 0
+	if p, ok := b.store.(purger); ok {
+		var err error
+		if n, err = p.Purge(ctx); err != nil {
+			return fmt.Errorf("purging expired records: %w", err)
+		}
+	}
+	b.log.Info("purge done", "job", run.Name, "expired_records", n)
+	return nil
+}

@@ -1,0 +1,84 @@
+package when
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+var paris, _ = time.LoadLocation("Europe/Paris")
+
+// now: Thursday 26 November 2026, 10:00 in Paris.
+var now = time.Date(2026, 11, 26, 10, 0, 0, 0, paris)
+
+func at(m time.Month, d, h, mi int) time.Time { return time.Date(2026, m, d, h, mi, 0, 0, paris) }
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in, lang string
+		at       time.Time
+		task     string
+	}{
+		{"demain à 9h d'appeler Véronique", "fr", at(11, 27, 9, 0), "appeler Véronique"},
+		{"dans 2 heures de relire la note", "fr", at(11, 26, 12, 0), "relire la note"},
+		{"le 12 décembre à 14h30 : CODIR", "fr", at(12, 12, 14, 30), "CODIR"},
+		{"le 12 décembre à 14 h 30 : CODIR", "fr", at(12, 12, 14, 30), "CODIR"},
+		{"on Friday at 10am to call the prefecture", "en", at(11, 27, 10, 0), "call the prefecture"},
+		{"tomorrow at 9:30 to send the budget", "en", at(11, 27, 9, 30), "send the budget"},
+		{"in 10 minutes to check the agenda", "en", at(11, 26, 10, 10), "check the agenda"},
+		{"d'appeler Véronique demain à 9h", "fr", at(11, 27, 9, 0), "appeler Véronique"},
+		{"vendredi à 10h de préparer le conseil municipal", "fr", at(11, 27, 10, 0), "préparer le conseil municipal"},
+		{"lundi prochain à 8h30 d'envoyer le rapport", "fr", at(11, 30, 8, 30), "envoyer le rapport"},
+		{"demain de rappeler le maire de Lyon", "fr", at(11, 27, 9, 0), "rappeler le maire de Lyon"},
+		{"à 17h que la commission commence", "fr", at(11, 26, 17, 0), "la commission commence"},
+		{"à 9h d'ouvrir le courrier", "fr", at(11, 27, 9, 0), "ouvrir le courrier"}, // 9:00 is past today
+		{"dans 3 jours : relancer la DGFiP", "fr", at(11, 29, 10, 0), "relancer la DGFiP"},
+		{"le 1er décembre à midi de déjeuner avec l'élu", "fr", at(12, 1, 12, 0), "déjeuner avec l'élu"},
+		{"demain matin d'appeler la sous-préfecture", "fr", at(11, 27, 9, 0), "appeler la sous-préfecture"},
+		{"dans 2 h de relire", "fr", at(11, 26, 12, 0), "relire"},
+		{"tomorrow to call back", "en", at(11, 27, 9, 0), "call back"},
+		// The other language as a fallback.
+		{"tomorrow at 9am to call back", "fr", at(11, 27, 9, 0), "call back"},
+	}
+	for _, tt := range tests {
+		r, err := Parse(tt.in, tt.lang, now)
+		if err != nil {
+			t.Errorf("Parse(%q) error: %v (phrase %q)", tt.in, err, r.Phrase)
+			continue
+		}
+		if !r.At.Equal(tt.at) || r.Task != tt.task {
+			t.Errorf("Parse(%q) = %v %q (phrase %q), want %v %q", tt.in, r.At, r.Task, r.Phrase, tt.at, tt.task)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		want error
+	}{
+		{"d'appeler Véronique", ErrNoDate},
+		{"bientôt de partir", ErrNoDate},
+		{"", ErrNoDate},
+		{"demain à 9h", ErrNoTask},
+		{"hier à 9h d'appeler Véronique", ErrPast},
+		{"le 3 janvier 2020 : voeux", ErrPast},
+	}
+	for _, tt := range tests {
+		r, err := Parse(tt.in, "fr", now)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("Parse(%q) = %v %q, %v; want %v", tt.in, r.At, r.Task, err, tt.want)
+		}
+	}
+}
+
+func TestParseZone(t *testing.T) {
+	noumea, _ := time.LoadLocation("Pacific/Noumea")
+	r, err := Parse("demain à 9h de voter", "fr", now.In(noumea)) // 20:00 in Nouméa
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 27, 9, 0, 0, 0, noumea); !r.At.Equal(want) {
+		t.Errorf("At = %v, want %v (9:00 in Nouméa)", r.At, want)
+	}
+}
