@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -26,48 +25,30 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-// outbox is a chat adapter that can open direct conversations and records
-// what it sends; hooks let a test make a send panic or block.
+// outbox is the recorder that can also open direct conversations; a hook
+// lets a test make a send panic or block.
 type outbox struct {
-	mu     sync.Mutex
-	sent   []sent
+	recorder
+	hook   sync.Mutex
 	before func(conv bot.Conversation, rep bot.Reply) // may panic or block
 }
 
-func (o *outbox) Platform() bot.Platform { return bot.PlatformTerminal }
-func (o *outbox) Run(ctx context.Context, h bot.Handler) error {
-	<-ctx.Done()
-	return nil
-}
 func (o *outbox) Send(ctx context.Context, conv bot.Conversation, rep bot.Reply) (bot.SentMessage, error) {
-	o.mu.Lock()
+	o.hook.Lock()
 	before := o.before
-	o.mu.Unlock()
+	o.hook.Unlock()
 	if before != nil {
 		before(conv, rep)
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, sent{conv, rep})
-	return bot.SentMessage{Conversation: conv, ID: fmt.Sprint(len(o.sent))}, nil
-}
-func (o *outbox) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Conversation, error) {
-	return bot.Conversation{}, bot.ErrGroupSize
+	return o.recorder.Send(ctx, conv, rep)
 }
 func (o *outbox) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversation, error) {
 	return dm(u), nil
 }
 func (o *outbox) setBefore(fn func(bot.Conversation, bot.Reply)) {
-	o.mu.Lock()
+	o.hook.Lock()
 	o.before = fn
-	o.mu.Unlock()
-}
-func (o *outbox) take() []sent {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := o.sent
-	o.sent = nil
-	return out
+	o.hook.Unlock()
 }
 
 // replica is one bot process over a shared store and clock.

@@ -134,7 +134,10 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 		ch.add(p+".target", "give either channel or members, not both")
 	case t.Channel != nil:
 		cp := p + ".target.channel"
-		ch.oneOf(cp+".platform", t.Channel.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost)
+		if ch.oneOf(cp+".platform", t.Channel.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost) &&
+			!slices.Contains(c.Chat.Adapters, t.Channel.Platform) {
+			ch.add(cp+".platform", "%s is not among chat.adapters (%s)", t.Channel.Platform, strings.Join(c.Chat.Adapters, ", "))
+		}
 		ch.nonEmpty(cp+".workspace", t.Channel.Workspace)
 		if ch.nonEmpty(cp+".id", t.Channel.ID) {
 			ch.noSpace(cp+".id", t.Channel.ID)

@@ -70,6 +70,8 @@ func TestSchedulesProblems(t *testing.T) {
 			[]string{"schedules[0].target: an announcement needs a target", "schedules[0].text: an announcement needs a text"}},
 		{"both targets", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {members: {}, channel: {platform: slack, workspace: T1, id: C1}}, text: {fr: x, en: y}}\n",
 			[]string{"schedules[0].target: give either channel or members"}},
+		{"channel on a platform not in use", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {channel: {platform: slack, workspace: T1, id: C1}}, text: {fr: x, en: y}}\n",
+			[]string{"schedules[0].target.channel.platform: slack is not among chat.adapters (terminal)"}},
 		{"bad channel and filters", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {channel: {platform: irc, workspace: \"\", id: \"a b\"}}, text: {fr: \"\", en: y}}\n  - {name: b, kind: announcement, spec: \"@daily\", target: {members: {roles: [maire], regions: [\"99\"], interests: [golf]}}, text: {fr: x, en: y}}\n",
 			[]string{"schedules[0].target.channel.platform: must be one of", "schedules[0].target.channel.workspace: must not be empty", "schedules[0].target.channel.id: must not contain spaces",
 				"schedules[0].text.fr: must not be empty", "schedules[1].target.members.roles[0]: must be one of dgs", "schedules[1].target.members.regions[0]: must be one of 01", "schedules[1].target.members.interests[0]: must be one of ia"}},

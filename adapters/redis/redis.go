@@ -349,24 +349,16 @@ func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
 	}
 	// HSCAN may return a field twice: the map keeps one.
 	byField := make(map[string]bot.Member)
-	var cursor uint64
-	for {
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
-		kvs, next, err := s.rdb.HScan(cctx, s.membersKey(), cursor, "", hscanCount).Result()
-		cancel()
-		if err != nil {
-			return fail(ctx, op, err)
+	err := s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
+		var m bot.Member
+		if err := json.Unmarshal([]byte(value), &m); err != nil {
+			return fmt.Errorf("redis store %s: decode %q: %w", op, field, err)
 		}
-		for i := 0; i+1 < len(kvs); i += 2 {
-			var m bot.Member
-			if err := json.Unmarshal([]byte(kvs[i+1]), &m); err != nil {
-				return fmt.Errorf("redis store %s: decode %q: %w", op, kvs[i], err)
-			}
-			byField[kvs[i]] = m
-		}
-		if cursor = next; cursor == 0 {
-			break
-		}
+		byField[field] = m
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	fields := slices.Collect(maps.Keys(byField))
 	// Distinct refs may share a String(): their fields break the tie.
@@ -379,6 +371,28 @@ func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
 		}
 	}
 	return nil
+}
+
+// hscan calls fn for every field of hash key (a field may come twice),
+// one HSCAN round at a time, each under its own timeout.
+func (s *Store) hscan(ctx context.Context, op, key string, fn func(field, value string) error) error {
+	var cursor uint64
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		kvs, next, err := s.rdb.HScan(cctx, key, cursor, "", hscanCount).Result()
+		cancel()
+		if err != nil {
+			return fail(ctx, op, err)
+		}
+		for i := 0; i+1 < len(kvs); i += 2 {
+			if err := fn(kvs[i], kvs[i+1]); err != nil {
+				return err
+			}
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
+	}
 }
 
 // CountMembers returns the number of members.

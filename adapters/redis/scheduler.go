@@ -124,26 +124,18 @@ func (s *Store) SavePending(ctx context.Context, p bot.Pending) (bool, error) {
 // then key.
 func (s *Store) scanPending(ctx context.Context, op string, keep func(bot.Pending) bool) ([]bot.Pending, error) {
 	byKey := map[string]bot.Pending{}
-	var cursor uint64
-	for {
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
-		kvs, next, err := s.rdb.HScan(cctx, s.pendingKey(), cursor, "", hscanCount).Result()
-		cancel()
-		if err != nil {
-			return nil, fail(ctx, op, err)
+	err := s.hscan(ctx, op, s.pendingKey(), func(field, value string) error {
+		var p bot.Pending
+		if err := json.Unmarshal([]byte(value), &p); err != nil {
+			return fmt.Errorf("redis store %s: decode: %w", op, err)
 		}
-		for i := 0; i+1 < len(kvs); i += 2 {
-			var p bot.Pending
-			if err := json.Unmarshal([]byte(kvs[i+1]), &p); err != nil {
-				return nil, fmt.Errorf("redis store %s: decode: %w", op, err)
-			}
-			if keep(p) {
-				byKey[kvs[i]] = p
-			}
+		if keep(p) {
+			byKey[field] = p
 		}
-		if cursor = next; cursor == 0 {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]bot.Pending, 0, len(byKey))
 	for _, p := range byKey {

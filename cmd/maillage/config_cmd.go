@@ -37,6 +37,9 @@ func configCommand(args []string, io stdio, env func(string) string) error {
 		return fmt.Errorf("%w: want exactly one FILE: `maillage config check FILE`", errUsage)
 	}
 	cfg, err := config.Load(fs.Arg(0), env)
+	if err == nil {
+		err = checkJobKinds(cfg, fs.Arg(0))
+	}
 	if err != nil {
 		return configError(err, io)
 	}

@@ -68,7 +68,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger})
+	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger, Replica: replicaName()})
 	if err != nil {
 		return err
 	}
@@ -104,6 +104,18 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	housekeeping.Go(func() { purgeExpired(hkCtx, store, logger, time.Hour) })
 	defer housekeeping.Wait()
 	defer stopHousekeeping()
+
+	// The scheduler, too, stops (and its running jobs end) before the store
+	// closes.
+	schedCtx, stopScheduler := context.WithCancel(ctx)
+	var scheduler sync.WaitGroup
+	scheduler.Go(func() {
+		if err := b.RunScheduler(schedCtx); err != nil {
+			logger.Error("scheduler", "component", "main", "err", err)
+		}
+	})
+	defer scheduler.Wait()
+	defer stopScheduler()
 
 	err = b.Run(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -158,10 +170,37 @@ func loadConfig(path, dataDir string, env func(string) string) (*config.Config, 
 	if path == "" {
 		path = env("MAILLAGE_CONFIG")
 	}
+	var cfg *config.Config
+	var err error
 	if path == "" {
-		return config.FromEnv(env)
+		cfg, err = config.FromEnv(env)
+	} else {
+		cfg, err = config.Load(path, env)
 	}
-	return config.Load(path, env)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, checkJobKinds(cfg, path)
+}
+
+// checkJobKinds refuses schedules whose kind this binary cannot run, as
+// the core's registry says.
+func checkJobKinds(cfg *config.Config, path string) error {
+	err := cfg.CheckJobKinds(bot.JobKinds())
+	var problems *config.Problems
+	if errors.As(err, &problems) {
+		problems.File = path
+	}
+	return err
+}
+
+// replicaName names this process in the store's claims and logs.
+func replicaName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "maillage"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
@@ -254,5 +293,40 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		StoreName:   storeName,
 		DialogueTTL: 7 * 24 * time.Hour,
 		Location:    cfg.Location(),
+		Jobs:        jobs(cfg),
+		Grace:       cfg.Scheduler.Grace.Std(),
+		WorkingHours: bot.WorkingHours{
+			Days:     cfg.WorkingHours.Days(),
+			Start:    cfg.WorkingHours.Start.Minutes(),
+			End:      cfg.WorkingHours.End.Minutes(),
+			Location: cfg.WorkingHours.Location(),
+		},
 	}
+}
+
+// jobs turns the validated schedules into the core's jobs.
+func jobs(cfg *config.Config) []bot.Job {
+	out := make([]bot.Job, 0, len(cfg.Schedules))
+	for _, s := range cfg.Schedules {
+		sched, err := cfg.ScheduleSpec(s)
+		if err != nil {
+			continue // Validate refused it already
+		}
+		j := bot.Job{Name: s.Name, Kind: s.Kind, Schedule: sched}
+		if s.Kind == config.JobAnnouncement && s.Target != nil && s.Text != nil {
+			a := &bot.Announcement{
+				Text:   map[bot.Lang]string{bot.French: s.Text.FR, bot.English: s.Text.EN},
+				Urgent: s.Urgent,
+			}
+			if c := s.Target.Channel; c != nil {
+				a.Channel = &bot.Conversation{Platform: bot.Platform(c.Platform), Workspace: c.Workspace, ID: c.ID, Kind: bot.Channel}
+			}
+			if m := s.Target.Members; m != nil {
+				a.Members = bot.MemberFilter{Roles: m.Roles, Regions: m.Regions, Interests: m.Interests}
+			}
+			j.Announcement = a
+		}
+		out = append(out, j)
+	}
+	return out
 }
