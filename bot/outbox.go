@@ -66,6 +66,12 @@ func (b *Bot) sendToMember(ctx context.Context, ref UserRef, reply Reply) error 
 // hours, else stores it to be sent when their next window opens. It does
 // nothing for a key already delivered (or being delivered elsewhere).
 func (b *Bot) deliver(ctx context.Context, d Delivery) error {
+	return b.deliverIn(ctx, d, nil)
+}
+
+// deliverIn is deliver for a caller that knows the member's zone already
+// (nil: look the member up).
+func (b *Bot) deliverIn(ctx context.Context, d Delivery, loc *time.Location) error {
 	if err := d.To.Valid(); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
@@ -74,7 +80,7 @@ func (b *Bot) deliver(ctx context.Context, d Delivery) error {
 	}
 	now := b.clock.Now()
 	if !d.Urgent {
-		if open := b.nextWindow(ctx, d.To, now); open.After(now) {
+		if open := b.nextWindow(ctx, d.To, loc, now); open.After(now) {
 			_, err := b.store.SavePending(ctx, Pending{
 				Key: "held:" + d.Key, To: d.To, Kind: PendingHeld, Due: open, Reply: d.Reply, Created: now,
 			})
@@ -90,16 +96,19 @@ func (b *Bot) deliver(ctx context.Context, d Delivery) error {
 }
 
 // nextWindow returns when the bot may next write to the member: now when
-// within their working hours (or when none are set).
-func (b *Bot) nextWindow(ctx context.Context, ref UserRef, now time.Time) time.Time {
+// within their working hours (or when none are set). loc is the member's
+// zone, or nil to look it up.
+func (b *Bot) nextWindow(ctx context.Context, ref UserRef, loc *time.Location, now time.Time) time.Time {
 	wh := b.settings.WorkingHours
 	w := schedule.NewWindow(wh.Days, wh.Start, wh.End)
 	if w.IsZero() {
 		return now
 	}
-	loc := wh.Location
-	if m, err := b.store.Member(ctx, ref); err == nil {
-		loc = b.memberLocation(m)
+	if loc == nil {
+		loc = wh.Location
+		if m, err := b.store.Member(ctx, ref); err == nil {
+			loc = b.memberLocation(m)
+		}
 	}
 	if loc == nil {
 		loc = time.UTC

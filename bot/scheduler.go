@@ -330,7 +330,7 @@ func (b *Bot) jobAnnouncement(ctx context.Context, run JobRun) error {
 			text = a.Text[b.settings.DefaultLang]
 		}
 		d := Delivery{To: m.Ref, Reply: Reply{Text: text}, Urgent: a.Urgent, Key: deliveryKey(run, m.Ref)}
-		if err := b.deliver(ctx, d); err != nil {
+		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
 			failed = append(failed, err)
 			return nil
 		}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -407,5 +408,38 @@ func TestMemberFilter(t *testing.T) {
 	}
 	if (bot.MemberFilter{Regions: []string{"84"}}).Matches(bot.Member{}) {
 		t.Errorf("a region filter matched a member without a collectivity")
+	}
+}
+
+// An announcement to 1,000 opted-in members within working hours, on an
+// in-process Redis: one claim and one send per member.
+func BenchmarkAnnouncementFanOut(b *testing.B) {
+	srv := miniredis.RunT(b)
+	store, err := redis.Open(b.Context(), "redis://"+srv.Addr()+"/0", redis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	for i := range 1000 {
+		m := bot.Member{Ref: user(fmt.Sprint("m", i)), Role: "dgs", OptedIn: clock.Now()}
+		if err := store.SaveMember(b.Context(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	chat := &outbox{}
+	bt, err := bot.New(schedSettings(membersJob("minute", "* * * * *", false, bot.MemberFilter{})), store,
+		[]bot.ChatAdapter{chat}, bot.Options{Clock: clock, Replica: "a"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bt.Tick(b.Context())
+	for b.Loop() {
+		clock.Advance(time.Minute)
+		bt.Tick(b.Context())
+		bt.WaitJobs()
+		if n := len(chat.take()); n != 1000 {
+			b.Fatalf("sent %d, want 1000", n)
+		}
 	}
 }

@@ -82,3 +82,18 @@ func TestParseZone(t *testing.T) {
 		t.Errorf("At = %v, want %v (9:00 in Nouméa)", r.At, want)
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	inputs := []string{
+		"demain à 9h d'appeler Véronique",
+		"le 12 décembre à 14h30 : CODIR",
+		"d'appeler Véronique demain à 9h",
+	}
+	for b.Loop() {
+		for _, in := range inputs {
+			if _, err := Parse(in, "fr", now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
