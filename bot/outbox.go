@@ -143,7 +143,7 @@ func (b *Bot) memberLang(m Member) Lang {
 // key so that a retry may send.
 func (b *Bot) sendOnce(ctx context.Context, to UserRef, reply Reply, key string) (bool, error) {
 	claim := "delivery:" + key
-	token := b.replica + "/" + key
+	token := b.claimToken()
 	got, err := b.store.Claim(ctx, claim, token, deliveryMemory)
 	if err != nil {
 		return false, fmt.Errorf("claiming a delivery: %w", err)

@@ -107,9 +107,17 @@ type runner struct {
 	mu      sync.Mutex
 	running map[string]time.Time // job name -> slot, for the jobs this replica runs
 	wg      sync.WaitGroup
+	tokens  atomic.Int64
 }
 
 var replicaSeq atomic.Int64
+
+// claimToken is a claim owner unique to one attempt, also across restarts
+// of a replica that keeps its name (a container's host name and PID 1): a
+// delivery claim must never be "extended" by a second attempt.
+func (b *Bot) claimToken() string {
+	return b.replica + "#" + strconv.FormatInt(b.started.UnixNano(), 36) + "." + strconv.FormatInt(b.sched.tokens.Add(1), 36)
+}
 
 // defaultReplica names this replica when Options.Replica is empty: unique
 // within the process, and in practice among processes started apart.
@@ -226,14 +234,8 @@ func (b *Bot) tickJob(ctx context.Context, j Job, now time.Time) error {
 	case !latest.After(last) || b.runningHere(j.Name):
 		return nil
 	}
-	if missed, more := j.Schedule.Between(last, latest.Add(-time.Nanosecond), 1000); len(missed) > 0 {
-		count := strconv.Itoa(len(missed))
-		if more {
-			count = "more than " + count
-		}
-		b.log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
-	}
 	if late := now.Sub(latest); late > b.grace() {
+		b.logMissed(j, last, latest)
 		b.log.Warn("missed slot older than the grace period skipped", "job", j.Name, "slot", latest,
 			"late", late.Round(time.Second), "grace", b.grace())
 		return b.store.SetLastSlot(ctx, j.Name, latest)
@@ -249,11 +251,25 @@ func (b *Bot) tickJob(ctx context.Context, j Job, now time.Time) error {
 		}
 		return err
 	}
+	b.logMissed(j, last, latest)
 	b.sched.mu.Lock()
 	b.sched.running[j.Name] = latest
 	b.sched.mu.Unlock()
 	b.sched.wg.Go(func() { b.runJob(ctx, j, latest) })
 	return nil
+}
+
+// logMissed logs the slots between last and latest that will never run.
+func (b *Bot) logMissed(j Job, last, latest time.Time) {
+	missed, more := j.Schedule.Between(last, latest.Add(-time.Nanosecond), 1000)
+	if len(missed) == 0 {
+		return
+	}
+	count := strconv.Itoa(len(missed))
+	if more {
+		count = "more than " + count
+	}
+	b.log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
 }
 
 func (b *Bot) grace() time.Duration {
@@ -269,6 +285,22 @@ func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
 	start := b.clock.Now()
 	err := b.callJob(ctx, j, slot)
 	end := b.clock.Now()
+	sctx := context.WithoutCancel(ctx)
+	defer func() {
+		if err := b.store.ReleaseClaim(sctx, jobClaimKey(j.Name), b.replica); err != nil {
+			b.log.Warn("releasing a job claim", "job", j.Name, "err", err)
+		}
+		b.sched.mu.Lock()
+		delete(b.sched.running, j.Name)
+		b.sched.mu.Unlock()
+	}()
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// Stopped by a shutdown: the slot is not recorded, so that the
+		// next start (within the grace) finishes it; what was already
+		// sent is not sent again.
+		b.log.Warn("job interrupted by shutdown; it will resume at next start", "job", j.Name, "slot", slot)
+		return
+	}
 	if err != nil {
 		b.log.Error("job failed", "job", j.Name, "kind", j.Kind, "slot", slot, "err", err)
 	} else {
@@ -279,17 +311,9 @@ func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
 		b.log.Warn("slots skipped while the job was still running", "job", j.Name, "until", l)
 		record = l
 	}
-	// Record even when ctx has ended (shutdown): the slot did run.
-	sctx := context.WithoutCancel(ctx)
 	if err := b.store.SetLastSlot(sctx, j.Name, record); err != nil {
 		b.log.Error("recording a job's slot", "job", j.Name, "err", err)
 	}
-	if err := b.store.ReleaseClaim(sctx, jobClaimKey(j.Name), b.replica); err != nil {
-		b.log.Warn("releasing a job claim", "job", j.Name, "err", err)
-	}
-	b.sched.mu.Lock()
-	delete(b.sched.running, j.Name)
-	b.sched.mu.Unlock()
 }
 
 // callJob runs the job's function, turning a panic into an error.
@@ -350,7 +374,7 @@ func (b *Bot) announceToChannel(ctx context.Context, run JobRun, conv Conversati
 		return fmt.Errorf("no %s adapter for the announcement's channel", conv.Platform)
 	}
 	key := "delivery:" + run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|channel"
-	token := b.replica + "/" + key
+	token := b.claimToken()
 	got, err := b.store.Claim(ctx, key, token, deliveryMemory)
 	if err != nil || !got {
 		return err // already sent for this slot

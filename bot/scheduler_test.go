@@ -31,7 +31,7 @@ func mustZone(name string) *time.Location {
 type outbox struct {
 	recorder
 	hook   sync.Mutex
-	before func(conv bot.Conversation, rep bot.Reply) // may panic or block
+	before func(ctx context.Context, conv bot.Conversation) error // may panic or block
 }
 
 func (o *outbox) Send(ctx context.Context, conv bot.Conversation, rep bot.Reply) (bot.SentMessage, error) {
@@ -39,14 +39,16 @@ func (o *outbox) Send(ctx context.Context, conv bot.Conversation, rep bot.Reply)
 	before := o.before
 	o.hook.Unlock()
 	if before != nil {
-		before(conv, rep)
+		if err := before(ctx, conv); err != nil {
+			return bot.SentMessage{}, err
+		}
 	}
 	return o.recorder.Send(ctx, conv, rep)
 }
 func (o *outbox) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversation, error) {
 	return dm(u), nil
 }
-func (o *outbox) setBefore(fn func(bot.Conversation, bot.Reply)) {
+func (o *outbox) setBefore(fn func(context.Context, bot.Conversation) error) {
 	o.hook.Lock()
 	o.before = fn
 	o.hook.Unlock()
@@ -269,7 +271,7 @@ func TestJobPanicRecovered(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
 	r := newReplica(t, schedSettings(channelJob("minute", "* * * * *")), openBolt(t, clock), clock, "a")
 	r.tick(t)
-	r.chat.setBefore(func(bot.Conversation, bot.Reply) { panic("adapter exploded") })
+	r.chat.setBefore(func(context.Context, bot.Conversation) error { panic("adapter exploded") })
 	clock.Advance(time.Minute)
 	r.tick(t) // panics inside the job
 	r.chat.setBefore(nil)
@@ -291,9 +293,10 @@ func TestRunningJobNotStartedTwice(t *testing.T) {
 	a.tick(t)
 	started, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	a.chat.setBefore(func(bot.Conversation, bot.Reply) {
+	a.chat.setBefore(func(context.Context, bot.Conversation) error {
 		once.Do(func() { close(started) })
 		<-release
+		return nil
 	})
 	clock.Advance(time.Minute)
 	a.bot.Tick(t.Context())
@@ -316,6 +319,46 @@ func TestRunningJobNotStartedTwice(t *testing.T) {
 	b.tick(t)
 	if got := len(b.chat.take()); got != 1 {
 		t.Errorf("10:03 slot sent %d, want 1", got)
+	}
+}
+
+// A job stopped by a shutdown is not recorded: the next start finishes
+// the slot, and the members already served are not served twice.
+func TestInterruptedJobResumes(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	store := openBolt(t, clock)
+	for _, id := range []string{"m0", "m1"} {
+		saveMember(t, store, bot.Member{Ref: user(id), OptedIn: clock.Now()})
+	}
+	s := schedSettings(membersJob("minute", "* * * * *", true, bot.MemberFilter{}))
+	a := newReplica(t, s, store, clock, "a")
+	a.tick(t)
+	blocked := make(chan struct{})
+	a.chat.setBefore(func(ctx context.Context, conv bot.Conversation) error {
+		if conv.ID != "dm:m1" {
+			return nil
+		}
+		close(blocked)
+		<-ctx.Done() // the shutdown comes while sending to m1
+		return ctx.Err()
+	})
+	clock.Advance(time.Minute)
+	ctx, stop := context.WithCancel(t.Context())
+	a.bot.Tick(ctx)
+	<-blocked
+	stop()
+	a.bot.WaitJobs()
+	if got := a.chat.take(); len(got) != 1 || got[0].conv.ID != "dm:m0" {
+		t.Fatalf("before the shutdown sent %+v, want m0 only", got)
+	}
+	if last, _ := store.LastSlot(t.Context(), "minute"); !last.Equal(time.Date(2026, 11, 26, 10, 0, 0, 0, paris)) {
+		t.Errorf("LastSlot after an interrupted run = %v, want the slot before it", last)
+	}
+	clock.Advance(time.Second) // restarted, under the same name (a container's PID 1)
+	b := newReplica(t, s, store, clock, "a")
+	b.tick(t)
+	if got := b.chat.take(); len(got) != 1 || got[0].conv.ID != "dm:m1" {
+		t.Errorf("the restarted replica sent %+v, want m1 only", got)
 	}
 }
 
