@@ -325,3 +325,23 @@ func BenchmarkLatestWeekly(b *testing.B) {
 		s.Latest(at)
 	}
 }
+
+// Parse never panics, and what it accepts has slots that move forward.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0 9 * * mon-fri", "@every 2s", "CRON_TZ=Europe/Paris 30 2 * * *", "TZ=", "@every", "*/0 * * * *", "0-70/5 * * * *", "CRON_TZ=x", "@weekly"} {
+		f.Add(s)
+	}
+	from := utc(2026, 3, 29, 0, 0, 0)
+	f.Fuzz(func(t *testing.T, spec string) {
+		s, err := Parse(spec, paris)
+		if err != nil {
+			return
+		}
+		if next := s.Next(from); !next.IsZero() && !next.After(from) {
+			t.Errorf("%q: Next(%v) = %v, not after", spec, from, next)
+		}
+		if l := s.Latest(from); !l.IsZero() && l.After(from) {
+			t.Errorf("%q: Latest(%v) = %v, after", spec, from, l)
+		}
+	})
+}
