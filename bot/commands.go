@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,7 +39,9 @@ func (b *Bot) commands() []*command {
 		{id: "status", role: RoleAdmin, run: b.cmdStatus,
 			names: map[Lang][]string{French: {"statut", "état"}, English: {"status"}}},
 	}
-	cmds = append(cmds, b.reminderCommands()...) // reminders.go
+	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
+	// Help lists the commands by role, members' first, in this order.
+	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
 	return cmds
 }
 

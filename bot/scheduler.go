@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -406,4 +407,41 @@ func (b *Bot) jobPurge(ctx context.Context, run JobRun) error {
 	}
 	b.log.Info("purge done", "job", run.Name, "expired_records", n)
 	return nil
+}
+
+// schedulerCommands are the reminders (reminders.go) and, for the
+// administrators, the list of jobs.
+func (b *Bot) schedulerCommands() []*command {
+	return append(b.reminderCommands(), &command{id: "jobs", role: RoleAdmin, run: b.cmdJobs,
+		names: map[Lang][]string{French: {"tâches", "tâches planifiées"}, English: {"jobs", "scheduled jobs"}}})
+}
+
+// cmdJobs shows the administrators each job, its last and next slot.
+func (b *Bot) cmdJobs(ctx context.Context, r *request) []Reply {
+	if len(b.settings.Jobs) == 0 {
+		return []Reply{r.reply("jobs.none")}
+	}
+	now := b.clock.Now()
+	lines := []string{r.T("jobs.header")}
+	for _, j := range b.settings.Jobs {
+		last := r.T("jobs.never")
+		switch t, err := b.store.LastSlot(ctx, j.Name); {
+		case err == nil:
+			last = b.formatDateTime(r.lang, t, b.settings.Location)
+		case !errors.Is(err, ErrNotFound):
+			b.log.Error("reading a job's last slot", "job", j.Name, "err", err)
+			return []Reply{r.reply("error.unavailable")}
+		}
+		next := r.T("jobs.never")
+		if t := j.Schedule.Next(now); !t.IsZero() {
+			next = b.formatDateTime(r.lang, t, b.settings.Location)
+		}
+		state := ""
+		if b.runningHere(j.Name) {
+			state = " " + r.T("jobs.running")
+		}
+		lines = append(lines, r.T("jobs.line", "name", j.Name, "kind", j.Kind, "spec", j.Schedule.String(),
+			"last", last, "next", next)+state)
+	}
+	return []Reply{{Text: strings.Join(lines, "\n")}}
 }

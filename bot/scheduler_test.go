@@ -486,3 +486,25 @@ func BenchmarkAnnouncementFanOut(b *testing.B) {
 		}
 	}
 }
+
+func TestJobsCommand(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	s := schedSettings(channelJob("lettre", "0 10 1 * *"))
+	s.Admins = []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "admin"}}
+	r := newReplica(t, s, openBolt(t, clock), clock, "a")
+	r.tick(t)
+	got := r.say(t, user("admin"), "tâches")
+	want := fr("jobs.header") + "\n" + fr("jobs.line", "name", "lettre", "kind", "announcement", "spec", "0 10 1 * *",
+		"last", "dimanche 1er novembre 2026 à 10 h", "next", "mardi 1er décembre 2026 à 10 h")
+	if got != want {
+		t.Errorf("jobs:\n got %q\nwant %q", got, want)
+	}
+	help := r.say(t, user("admin"), "aide")
+	if strings.Contains(help, "[help.") || strings.Index(help, "rappelle-moi") > strings.Index(help, fr("help.section.organizer")) ||
+		strings.Index(help, "tâches") < strings.Index(help, fr("help.section.admin")) {
+		t.Errorf("help does not list the commands by role:\n%s", help)
+	}
+	if got := r.say(t, user("vous"), "tâches"); got != fr("error.forbidden.admin") {
+		t.Errorf("a member asking for the jobs: %q", got)
+	}
+}
