@@ -508,3 +508,39 @@ func TestJobsCommand(t *testing.T) {
 		t.Errorf("a member asking for the jobs: %q", got)
 	}
 }
+
+// sendToMember holds a message written first outside working hours and
+// sends it when the window opens; deliver sends a key once, ever.
+func TestSendToMemberAndDeliver(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 20, 0, 0, 0, paris)} // Thursday 20:00
+	store := openBolt(t, clock)
+	r := newReplica(t, schedSettings(), store, clock, "a")
+	vous := user("vous")
+	for _, text := range []string{"Première", "Seconde"} {
+		if err := r.bot.SendToMember(t.Context(), vous, bot.Reply{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.tick(t)
+	if got := r.chat.take(); len(got) != 0 {
+		t.Fatalf("at 20:00 sent %+v, want both held", got)
+	}
+	at(clock, time.Date(2026, 11, 27, 9, 0, 1, 0, paris))
+	r.tick(t)
+	if got := r.chat.take(); len(got) != 2 || got[0].reply.Text == got[1].reply.Text {
+		t.Fatalf("at 09:00 sent %+v, want both messages", got)
+	}
+	// Within hours: at once, and once per key.
+	d := bot.Delivery{To: vous, Reply: bot.Reply{Text: "Une fois"}, Key: "test|1"}
+	for range 3 {
+		if err := r.bot.Deliver(t.Context(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.chat.take(); len(got) != 1 {
+		t.Errorf("delivered one key %d times, want 1", len(got))
+	}
+	if err := r.bot.Deliver(t.Context(), bot.Delivery{To: vous, Reply: d.Reply}); err == nil {
+		t.Errorf("Deliver without a key: nil error, want one")
+	}
+}
