@@ -5,6 +5,12 @@
 // date phrase from the task and smooths the French ways of writing hours
 // ("9h", "14 h 30", "midi") that the library misreads. It does no I/O and
 // never reads the clock: the caller passes now, in the member's zone.
+//
+// Cost: go-dateparser builds its locale data when the process starts,
+// about 0.2 s and 55 MB of resident memory (measured on the maillage
+// binary: 65 MB idle against 10 MB without it). It links no cgo and, without
+// the re2_wasm/re2_cgo build tags, none of go-re2 or wazero (they appear in
+// go.mod only as optional dependencies of the library).
 package when
 
 import (
