@@ -34,6 +34,7 @@ type Config struct {
 	Scheduler    Scheduler    `yaml:"scheduler"`
 	HTTP         HTTP         `yaml:"http"`
 	Log          Log          `yaml:"log"`
+	Content      Content      `yaml:"content"`
 
 	// Secrets come only from the environment (MAILLAGE_*), never from the file.
 	Secrets Secrets `yaml:"-"`
@@ -219,6 +220,7 @@ func Default() *Config {
 		Schedules: defaultSchedules(),
 		Scheduler: Scheduler{Grace: Duration(time.Hour)},
 		Log:       Log{Level: "info", Format: "text"},
+		Content:   defaultContent(),
 	}
 }
 

@@ -200,6 +200,8 @@ func (c *Config) validate(o *origin) []Problem {
 	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	ch.oneOf("log.format", c.Log.Format, "text", "json")
 
+	c.validateContent(ch)
+
 	return ch.problems
 }
 
