@@ -88,6 +88,7 @@ var (
 // with an error wrapping the context's error.
 type Store interface {
 	SchedulerStore // job slots, held deliveries and reminders (store_scheduler.go)
+	HighlightStore // follows, session registrations, published highlights (store_highlights.go)
 
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.

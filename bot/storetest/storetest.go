@@ -110,7 +110,8 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"ClaimExtend", testClaimExtend},
 		{"CanceledContext", testCanceledContext},
 	}
-	tests = append(tests, schedulerTests...) // scheduler.go
+	tests = append(tests, schedulerTests...)   // scheduler.go
+	tests = append(tests, highlightTests()...) // highlights.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,162 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"maillage/bot"
+)
+
+// The highlights feature keeps two more buckets, created on first write:
+//
+//	highlight_subs       ref.Key() -> bot.Subscription
+//	published_highlights "<len>:<event><id>" -> bot.PublishedHighlight
+var (
+	bucketSubscriptions = []byte("highlight_subs")
+	bucketPublished     = []byte("published_highlights")
+)
+
+var _ bot.HighlightStore = (*Store)(nil)
+
+// Subscription returns the member's follows and registrations.
+func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscription, error) {
+	const op = "subscription"
+	if err := ctx.Err(); err != nil {
+		return bot.Subscription{}, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return bot.Subscription{}, err
+	}
+	var sub bot.Subscription
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSubscriptions)
+		if b == nil {
+			return bot.ErrNotFound
+		}
+		v := b.Get([]byte(ref.Key()))
+		if v == nil {
+			return bot.ErrNotFound
+		}
+		return json.Unmarshal(v, &sub)
+	})
+	if err != nil {
+		return bot.Subscription{}, wrap(op, err)
+	}
+	return sub, nil
+}
+
+// SaveSubscription creates or replaces sub.Member's record.
+func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) error {
+	const op = "save subscription"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := checkRef(op, sub.Member); err != nil {
+		return err
+	}
+	return s.putJSON(op, bucketSubscriptions, []byte(sub.Member.Key()), sub)
+}
+
+// Subscriptions calls fn for every record, ordered by Member.String(),
+// outside the transaction.
+func (s *Store) Subscriptions(ctx context.Context, fn func(bot.Subscription) error) error {
+	const op = "subscriptions"
+	all, err := readAll[bot.Subscription](ctx, s, op, bucketSubscriptions)
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.CompareSubscriptions, fn)
+}
+
+// EraseSubscription removes the member's record.
+func (s *Store) EraseSubscription(ctx context.Context, ref bot.UserRef) error {
+	const op = "erase subscription"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSubscriptions)
+		if b == nil {
+			return nil
+		}
+		return b.Delete([]byte(ref.Key()))
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// SaveHighlight creates or replaces the published highlight (Event, ID).
+func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) error {
+	const op = "save highlight"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := h.Valid(); err != nil {
+		return fmt.Errorf("bolt store %s: %w: %w", op, bot.ErrInvalid, err)
+	}
+	key := fmt.Sprintf("%d:%s%s", len(h.Event), h.Event, h.ID)
+	return s.putJSON(op, bucketPublished, []byte(key), h)
+}
+
+// PublishedHighlights calls fn for every published highlight, by time,
+// event and id, outside the transaction.
+func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) error {
+	const op = "published highlights"
+	all, err := readAll[bot.PublishedHighlight](ctx, s, op, bucketPublished)
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.ComparePublished, fn)
+}
+
+func (s *Store) putJSON(op string, bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return wrap(op, err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, data)
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// readAll decodes every value of a bucket (none if it does not exist yet).
+func readAll[T any](ctx context.Context, s *Store, op string, bucket []byte) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	var all []T
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return fmt.Errorf("decode a record of %s: %w", bucket, err)
+			}
+			all = append(all, x)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return all, nil
+}

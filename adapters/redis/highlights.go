@@ -1,0 +1,150 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"maillage/bot"
+)
+
+// The highlights feature keeps two hashes:
+//
+//	<prefix>hl:subs        ref.Key() -> JSON bot.Subscription
+//	<prefix>hl:published   "<len>:<event><id>" -> JSON bot.PublishedHighlight
+//
+// Each is walked with HSCAN and sorted in memory, like the members.
+
+var _ bot.HighlightStore = (*Store)(nil)
+
+func (s *Store) subscriptionsKey() string { return s.prefix + "hl:subs" }
+
+func (s *Store) publishedKey() string { return s.prefix + "hl:published" }
+
+// Subscription returns the member's follows and registrations.
+func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscription, error) {
+	const op = "subscription"
+	var sub bot.Subscription
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return sub, err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return sub, err
+	}
+	v, err := s.rdb.HGet(cctx, s.subscriptionsKey(), ref.Key()).Bytes()
+	if err != nil {
+		return sub, fail(ctx, op, err)
+	}
+	if err := json.Unmarshal(v, &sub); err != nil {
+		return sub, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return sub, nil
+}
+
+// SaveSubscription creates or replaces sub.Member's record.
+func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) error {
+	const op = "save subscription"
+	if err := checkRef(op, sub.Member); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return s.hsetJSON(ctx, op, s.subscriptionsKey(), sub.Member.Key(), sub)
+}
+
+// Subscriptions calls fn for every record, ordered by Member.String().
+func (s *Store) Subscriptions(ctx context.Context, fn func(bot.Subscription) error) error {
+	all, err := hscanAll[bot.Subscription](ctx, s, "subscriptions", s.subscriptionsKey())
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.CompareSubscriptions, fn)
+}
+
+// EraseSubscription removes the member's record.
+func (s *Store) EraseSubscription(ctx context.Context, ref bot.UserRef) error {
+	const op = "erase subscription"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return err
+	}
+	if err := s.rdb.HDel(cctx, s.subscriptionsKey(), ref.Key()).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// SaveHighlight creates or replaces the published highlight (Event, ID).
+func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) error {
+	const op = "save highlight"
+	if err := h.Valid(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
+	}
+	return s.hsetJSON(ctx, op, s.publishedKey(), fmt.Sprintf("%d:%s%s", len(h.Event), h.Event, h.ID), h)
+}
+
+// PublishedHighlights calls fn for every published highlight, by time,
+// event and id.
+func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) error {
+	all, err := hscanAll[bot.PublishedHighlight](ctx, s, "published highlights", s.publishedKey())
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.ComparePublished, fn)
+}
+
+func (s *Store) hsetJSON(ctx context.Context, op, key, field string, v any) error {
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("redis store %s: encode: %w", op, err)
+	}
+	if err := s.rdb.HSet(cctx, key, field, data).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// hscanAll decodes every value of a hash (HSCAN rounds, each under its own
+// timeout; a field returned twice is kept once).
+func hscanAll[T any](ctx context.Context, s *Store, op, key string) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", op, err)
+	}
+	byField := map[string]T{}
+	var cursor uint64
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		kvs, next, err := s.rdb.HScan(cctx, key, cursor, "", hscanCount).Result()
+		cancel()
+		if err != nil {
+			return nil, fail(ctx, op, err)
+		}
+		for i := 0; i+1 < len(kvs); i += 2 {
+			var x T
+			if err := json.Unmarshal([]byte(kvs[i+1]), &x); err != nil {
+				return nil, fmt.Errorf("redis store %s: decode: %w", op, err)
+			}
+			byField[kvs[i]] = x
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	fields := slices.Sorted(maps.Keys(byField))
+	out := make([]T, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, byField[f])
+	}
+	return out, nil
+}
