@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"maillage/bot/catalog"
+	"maillage/internal/content"
 	"maillage/internal/textnorm"
 )
 
@@ -42,6 +43,8 @@ type Settings struct {
 	Jobs         []Job
 	Grace        time.Duration
 	WorkingHours WorkingHours
+	// Highlights configure the congress content (see highlights.go).
+	Highlights HighlightSettings
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -60,6 +63,10 @@ type Options struct {
 	// Replica names this process in the store's claims (default: a
 	// unique generated name).
 	Replica string
+	// Content is the congress content at start; ReloadContent loads it
+	// again (nil: no reload). Nil Content means none.
+	Content       *content.Set
+	ReloadContent ContentLoader
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
@@ -78,6 +85,7 @@ type Bot struct {
 	started  time.Time
 	replica  string
 	sched    runner
+	hl       *highlightState
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -133,6 +141,7 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 		b.adapters[p] = a
 		b.order = append(b.order, a)
 	}
+	b.hl = newHighlightState(&b.settings.Highlights, opts)
 	b.router = newRouter(b.commands())
 	b.choices = b.choiceHandlers()
 	b.dialogs = b.dialogueHandlers()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -40,21 +41,30 @@ func (b *Bot) commands() []*command {
 			names: map[Lang][]string{French: {"statut", "état"}, English: {"status"}}},
 	}
 	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
+	cmds = append(cmds, b.highlightCommands()...) // highlights.go
 	// Help lists the commands by role, members' first, in this order.
 	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
 	return cmds
 }
 
 func (b *Bot) choiceHandlers() map[string]choiceHandler {
-	return map[string]choiceHandler{
+	return mergeHandlers(map[string]choiceHandler{
 		"lang.set": b.choiceLang,
-	}
+	}, b.highlightChoices())
 }
 
 func (b *Bot) dialogueHandlers() map[string]dialogueHandler {
-	return map[string]dialogueHandler{
+	return mergeHandlers(map[string]dialogueHandler{
 		"lang": b.dialogueLang,
+	}, b.highlightDialogues())
+}
+
+// mergeHandlers merges the features' handler maps into the first one.
+func mergeHandlers[H any](into map[string]H, from ...map[string]H) map[string]H {
+	for _, m := range from {
+		maps.Copy(into, m)
 	}
+	return into
 }
 
 // name returns the command's first name in lang.

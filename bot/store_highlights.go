@@ -52,6 +52,9 @@ type Subscription struct {
 	Sessions []string `json:"sessions,omitempty"`
 	// Registrations are the sessions the member will attend.
 	Registrations []Registration `json:"registrations,omitempty"`
+	// Lang is the language the member last used with these features, for
+	// the digest and reminders when they have no member record.
+	Lang Lang `json:"lang,omitempty"`
 	// DigestCursor: highlights published after it are new for the
 	// member's next digest.
 	DigestCursor time.Time `json:"digest_cursor,omitzero"`

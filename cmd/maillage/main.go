@@ -47,6 +47,7 @@ Usage:
   maillage [run] [--config FILE] [--data-dir DIR] [--lang fr|en]
                                  run the bot (the default command)
   maillage config check FILE     check a configuration file
+  maillage content check FILE... check event content files (sessions, highlights)
   maillage version               print the version
   maillage COMMAND --help        help on a command
 
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 		err = configCommand(args, io, env)
 	case "version":
 		err = versionCommand(args, io)
+	case "content":
+		err = contentCommand(args, io, env)
 	default:
 		err = fmt.Errorf("%w: unknown command %q; run `maillage --help`", errUsage, cmd)
 	}

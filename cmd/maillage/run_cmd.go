@@ -68,7 +68,13 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger, Replica: replicaName()})
+	loadContent := contentLoader(cfg, logger)
+	set, err := loadContent(ctx)
+	if err != nil {
+		return contentError(err, std)
+	}
+	b, err := bot.New(settings(cfg, storeName), store, adapters,
+		bot.Options{Logger: logger, Replica: replicaName(), Content: set, ReloadContent: loadContent})
 	if err != nil {
 		return err
 	}
@@ -102,6 +108,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	hkCtx, stopHousekeeping := context.WithCancel(ctx)
 	var housekeeping sync.WaitGroup
 	housekeeping.Go(func() { purgeExpired(hkCtx, store, logger, time.Hour) })
+	housekeeping.Go(func() { reloadOnHangup(hkCtx, b, logger) })
 	defer housekeeping.Wait()
 	defer stopHousekeeping()
 
@@ -293,6 +300,7 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		StoreName:   storeName,
 		DialogueTTL: 7 * 24 * time.Hour,
 		Location:    cfg.Location(),
+		Highlights:  highlightSettings(cfg),
 		Jobs:        jobs(cfg),
 		Grace:       cfg.Scheduler.Grace.Std(),
 		WorkingHours: bot.WorkingHours{
@@ -329,4 +337,18 @@ func jobs(cfg *config.Config) []bot.Job {
 		out = append(out, j)
 	}
 	return out
+}
+
+// highlightSettings turns the content section and the interests into the
+// core's highlight settings.
+func highlightSettings(cfg *config.Config) bot.HighlightSettings {
+	topics := make([]bot.Topic, len(cfg.Interests))
+	for i, l := range cfg.Interests {
+		topics[i] = bot.Topic{ID: l.ID, FR: l.FR, EN: l.EN}
+	}
+	hs := bot.HighlightSettings{Topics: topics, ReminderBefore: cfg.Content.ReminderBefore.Std()}
+	if ch := cfg.Content.Channel; ch.ID != "" {
+		hs.Channel = bot.Conversation{Platform: bot.Platform(ch.Platform), Workspace: ch.Workspace, ID: ch.ID, Kind: bot.Channel}
+	}
+	return hs
 }

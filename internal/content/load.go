@@ -225,7 +225,11 @@ func Parse(data []byte, name string, interests []string) (*Event, error) {
 		c.event(&e, interests)
 	}
 	if len(c.problems) > 0 {
-		sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
+		// By line; problems without one (keys left out at the top) last.
+		sort.SliceStable(c.problems, func(i, j int) bool {
+			li, lj := c.problems[i].Line, c.problems[j].Line
+			return li != 0 && (lj == 0 || li < lj)
+		})
 		return nil, Problems(c.problems)
 	}
 	return &e, nil

@@ -1,0 +1,18 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Exported for the external tests: the scheduler calls these at merge.
+
+func (b *Bot) RunDigest(ctx context.Context, slot time.Time) error { return b.runDigest(ctx, slot) }
+
+func (b *Bot) DueSessionReminders(ctx context.Context, now time.Time) ([]SessionReminder, error) {
+	return b.dueSessionReminders(ctx, now)
+}
+
+func (b *Bot) SendSessionReminders(ctx context.Context, now time.Time) (int, error) {
+	return b.sendSessionReminders(ctx, now)
+}

@@ -1,0 +1,317 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"maillage/internal/content"
+)
+
+// DigestJob is the scheduler job kind that runs runDigest (weekly).
+const DigestJob = "highlights_digest"
+
+// SessionRemindersJob is the scheduler job kind that runs
+// sendSessionReminders (every few minutes).
+const SessionRemindersJob = "session_reminders"
+
+// digestItem is one new highlight for a member's digest.
+type digestItem struct {
+	event     *content.Event
+	session   *content.Session
+	highlight *content.Highlight
+}
+
+// refreshContent makes the next content() read the published highlights.
+func (b *Bot) refreshContent() {
+	b.hl.mu.Lock()
+	b.hl.dirty = true
+	b.hl.mu.Unlock()
+}
+
+// runDigest sends each member who follows something the highlights
+// published since their last digest (and at the latest at slot) on what
+// they follow. Nothing is sent to a member with nothing new. It is
+// idempotent per (slot, member): a member whose digest for slot (or a
+// later one) went out is skipped, and a store record taken before sending
+// makes sure that two replicas never both send it. A digest that fails to
+// send is not retried for this slot; its highlights stay new and go in the
+// next one. It returns the joined errors of the members it could not serve.
+func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
+	b.refreshContent()
+	snap := b.content(ctx)
+	var subs []Subscription
+	if err := b.store.Subscriptions(ctx, func(s Subscription) error { subs = append(subs, s); return nil }); err != nil {
+		return fmt.Errorf("digest: list subscriptions: %w", err)
+	}
+	var errs []error
+	sent := 0
+	for _, sub := range subs {
+		if len(sub.Topics) == 0 && len(sub.Sessions) == 0 || !sub.LastDigest.Before(slot) {
+			continue
+		}
+		items := newHighlights(snap, sub, slot)
+		if len(items) == 0 {
+			continue
+		}
+		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
+		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+			continue
+		}
+		if !first {
+			continue
+		}
+		r := &request{b: b, lang: b.followerLang(ctx, sub)}
+		if err := b.sendToMember(ctx, sub.Member, b.digestReply(r, items)); err != nil {
+			b.log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
+			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+			continue
+		}
+		if err := b.markSubscription(ctx, sub.Member, func(s *Subscription) {
+			s.DigestCursor, s.LastDigest = slot, slot
+		}); err != nil {
+			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+		}
+		sent++
+	}
+	b.log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
+	return errors.Join(errs...)
+}
+
+// markSubscription applies change to the member's current record (read
+// again, so that a follow made meanwhile is kept) and stores it.
+func (b *Bot) markSubscription(ctx context.Context, ref UserRef, change func(*Subscription)) error {
+	sub, err := b.store.Subscription(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil // erased meanwhile: nothing to keep
+	}
+	if err != nil {
+		return err
+	}
+	change(&sub)
+	return b.store.SaveSubscription(ctx, sub)
+}
+
+// newHighlights returns the highlights published in (sub.DigestCursor,
+// slot] on the sessions and topics sub follows, in programme order.
+func newHighlights(snap *hlSnapshot, sub Subscription, slot time.Time) []digestItem {
+	var items []digestItem
+	for _, ev := range snap.set.Events {
+		for _, s := range ev.Sessions {
+			followed := slices.Contains(sub.Sessions, sessionKey(ev, s)) ||
+				slices.ContainsFunc(s.Topics, func(t string) bool { return slices.Contains(sub.Topics, t) })
+			if !followed {
+				continue
+			}
+			for _, h := range s.Highlights {
+				p := h.PublishedAt()
+				if !p.IsZero() && p.After(sub.DigestCursor) && !p.After(slot) {
+					items = append(items, digestItem{event: ev, session: s, highlight: h})
+				}
+			}
+		}
+	}
+	return items
+}
+
+// followerLang is the language to write first to a member in.
+func (b *Bot) followerLang(ctx context.Context, sub Subscription) Lang {
+	if m, err := b.store.Member(ctx, sub.Member); err == nil && m.Language != "" {
+		return m.Language
+	}
+	if sub.Lang != "" {
+		return sub.Lang
+	}
+	return b.settings.DefaultLang
+}
+
+func (b *Bot) digestReply(r *request, items []digestItem) Reply {
+	lines := []string{r.T("highlights.digest_header", "count", strconv.Itoa(len(items)))}
+	var last *content.Session
+	for _, it := range items {
+		if it.session != last {
+			last = it.session
+			lines = append(lines, "", r.T("highlights.digest_session", "event", it.event.Name,
+				"number", strconv.Itoa(it.session.Number), "title", it.session.Title))
+		}
+		lines = append(lines, b.highlightLines(r, it.highlight)...)
+	}
+	lines = append(lines, "", r.T("highlights.digest_footer"))
+	return Reply{Text: strings.Join(lines, "\n")}
+}
+
+// SessionReminder is a reminder due to a member for a session.
+type SessionReminder struct {
+	Member  UserRef
+	Event   string
+	Session string
+	Starts  time.Time
+}
+
+// dueSessionReminders returns the reminders due at now: registrations not
+// yet reminded whose session starts within ReminderBefore after now. The
+// start comes from the current content when the session is still there
+// (a reloaded programme may have moved it), else from the registration.
+func (b *Bot) dueSessionReminders(ctx context.Context, now time.Time) ([]SessionReminder, error) {
+	snap := b.content(ctx)
+	before := b.settings.Highlights.ReminderBefore
+	var due []SessionReminder
+	err := b.store.Subscriptions(ctx, func(sub Subscription) error {
+		for _, reg := range sub.Registrations {
+			starts := reg.Starts
+			if _, s, ok := snap.sessionByKey(reg.Event + "/" + reg.Session); ok {
+				if t, ok := s.Starts(); ok {
+					starts = t
+				}
+			}
+			if reg.Reminded.IsZero() && !now.Before(starts.Add(-before)) && now.Before(starts) {
+				due = append(due, SessionReminder{Member: sub.Member, Event: reg.Event, Session: reg.Session, Starts: starts})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session reminders: %w", err)
+	}
+	return due, nil
+}
+
+// sendSessionReminders sends the reminders due at now and records them,
+// each at most once (a store record is taken before sending). It returns
+// how many were sent and the joined errors.
+func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, error) {
+	due, err := b.dueSessionReminders(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	snap := b.content(ctx)
+	var errs []error
+	sent := 0
+	for _, d := range due {
+		first, err := b.store.FirstSeen(ctx, "hl-reminder:"+d.Event+"/"+d.Session+":"+d.Member.Key(), 8*24*time.Hour)
+		if err != nil || !first {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		sub, err := b.subscription(ctx, d.Member)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r := &request{b: b, lang: b.followerLang(ctx, sub)}
+		ev, s, ok := snap.sessionByKey(d.Event + "/" + d.Session)
+		if !ok {
+			continue // the session left the programme: nothing to remind
+		}
+		text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
+		if s.Room != "" {
+			text += "\n" + r.T("highlights.room", "room", s.Room)
+		}
+		rep := Reply{Text: text, Choices: []Choice{{Action: "hl.show", Value: sessionKey(ev, s),
+			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}}
+		if err := b.sendToMember(ctx, d.Member, rep); err != nil {
+			b.log.Error("sending a session reminder", "member", pseudonym(d.Member), "err", err)
+			errs = append(errs, err)
+			continue
+		}
+		sent++
+		if err := b.markSubscription(ctx, d.Member, func(s *Subscription) {
+			for i := range s.Registrations {
+				if s.Registrations[i].Event == d.Event && s.Registrations[i].Session == d.Session {
+					s.Registrations[i].Reminded = now
+				}
+			}
+		}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// Starter is a highlight to open a conversation between two members.
+type Starter struct {
+	Event        string
+	Session      string
+	SessionTitle string
+	Highlight    content.Highlight
+	// Topics are the shared interests the highlight's session covers.
+	Topics []string
+	// Text is a sentence, in the language asked, to put in an introduction.
+	Text string
+}
+
+// ConversationStarter returns the highlight of the current event that
+// best suits two members who share the interests shared (ids): the one
+// whose session covers the most of them, then one with a quote, then the
+// session most focused on them, then the latest published, then programme
+// order. It reports false when no session covers any of them.
+func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang Lang) (Starter, bool) {
+	snap := b.content(ctx)
+	ev := b.current(snap)
+	if ev == nil {
+		return Starter{}, false
+	}
+	type cand struct {
+		s       *content.Session
+		h       *content.Highlight
+		overlap []string
+	}
+	better := func(x, y cand) bool {
+		if len(x.overlap) != len(y.overlap) {
+			return len(x.overlap) > len(y.overlap)
+		}
+		if (x.h.Quote != "") != (y.h.Quote != "") {
+			return x.h.Quote != ""
+		}
+		if len(x.s.Topics) != len(y.s.Topics) {
+			return len(x.s.Topics) < len(y.s.Topics)
+		}
+		if !x.h.PublishedAt().Equal(y.h.PublishedAt()) {
+			return x.h.PublishedAt().After(y.h.PublishedAt())
+		}
+		return false // keep the earlier in programme order
+	}
+	var best *cand
+	for _, s := range ev.Sessions {
+		var overlap []string
+		for _, t := range s.Topics {
+			if slices.Contains(shared, t) {
+				overlap = append(overlap, t)
+			}
+		}
+		if len(overlap) == 0 {
+			continue
+		}
+		for _, h := range s.Highlights {
+			c := cand{s: s, h: h, overlap: overlap}
+			if best == nil || better(c, *best) {
+				best = &c
+			}
+		}
+	}
+	if best == nil {
+		return Starter{}, false
+	}
+	r := &request{b: b, lang: lang}
+	var names []string
+	for _, id := range best.overlap {
+		names = append(names, b.topic(id).Label(lang))
+	}
+	point := best.h.Text
+	if best.h.Quote != "" {
+		point = r.T("highlights.quote", "quote", best.h.Quote, "author", best.h.Author)
+	}
+	return Starter{
+		Event: ev.ID, Session: best.s.ID, SessionTitle: best.s.Title, Highlight: *best.h, Topics: best.overlap,
+		Text: r.T("highlights.starter", "event", ev.Name, "topics", strings.Join(names, ", "),
+			"point", point, "title", best.s.Title),
+	}, true
+}
