@@ -16,3 +16,11 @@ func (b *Bot) DueSessionReminders(ctx context.Context, now time.Time) ([]Session
 func (b *Bot) SendSessionReminders(ctx context.Context, now time.Time) (int, error) {
 	return b.sendSessionReminders(ctx, now)
 }
+
+func (b *Bot) ExportHighlights(ctx context.Context, ref UserRef) (any, error) {
+	return b.exportHighlights(ctx, ref)
+}
+
+func (b *Bot) EraseHighlights(ctx context.Context, ref UserRef) error {
+	return b.eraseHighlights(ctx, ref)
+}

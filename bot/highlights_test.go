@@ -507,3 +507,26 @@ func TestHelpListsHighlightCommandsByRole(t *testing.T) {
 		t.Errorf("help is not grouped by role:\n%s", got)
 	}
 }
+
+func TestHighlightsPersonalDataExportAndErase(t *testing.T) {
+	h := newHL(t, testEvent(t), nil)
+	ctx := context.Background()
+	alice := user("alice")
+	if got, err := h.bot.ExportHighlights(ctx, alice); got != nil || err != nil {
+		t.Errorf("nothing stored: %v, %v", got, err)
+	}
+	h.say(alice, "suivre IA")
+	h.say(alice, "m'inscrire à 2")
+	got, err := h.bot.ExportHighlights(ctx, alice)
+	sub, ok := got.(bot.Subscription)
+	if err != nil || !ok || !slices.Equal(sub.Topics, []string{"ia"}) || len(sub.Registrations) != 1 || sub.Member != alice {
+		t.Fatalf("export = %+v, %v", got, err)
+	}
+	if err := h.bot.EraseHighlights(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.bot.ExportHighlights(ctx, alice); got != nil || err != nil {
+		t.Errorf("after erase: %v, %v", got, err)
+	}
+	contains(t, "after erase", only(t, h.say(alice, "mes suivis")).Text, fr("highlights.following_none"))
+}

@@ -83,3 +83,23 @@ func TestRunLoadsTheContentDirectory(t *testing.T) {
 		t.Errorf("broken content: exit %d\n%s", r.code, r.errOut)
 	}
 }
+
+// The content file shown in the README is valid.
+func TestReadmeContentExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\nid: congres-2025")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no content example starting with id: congres-2025")
+	}
+	file := filepath.Join(t.TempDir(), "readme.yaml")
+	if err := os.WriteFile(file, []byte("id: congres-2025"+example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runMain(t, "", env(), "content", "check", file); r.code != 0 {
+		t.Errorf("README example: exit %d\n%s", r.code, r.errOut)
+	}
+}

@@ -1,0 +1,33 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Personal data of the highlights feature, for the export and erase
+// registry (personalDataParts in privacy.go): the member's Subscription
+// record holds all of it (topics and sessions followed, registrations,
+// digest times, language). Published highlights name no member.
+
+// exportHighlights returns the member's highlights data, ready to encode
+// as JSON, or nil when there is none.
+func (b *Bot) exportHighlights(ctx context.Context, ref UserRef) (any, error) {
+	sub, err := b.store.Subscription(ctx, ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("export highlights data: %w", err)
+	}
+	return sub, nil
+}
+
+// eraseHighlights erases the member's highlights data.
+func (b *Bot) eraseHighlights(ctx context.Context, ref UserRef) error {
+	if err := b.store.EraseSubscription(ctx, ref); err != nil {
+		return fmt.Errorf("erase highlights data: %w", err)
+	}
+	return nil
+}
