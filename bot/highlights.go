@@ -374,7 +374,7 @@ func findSession(ev *content.Event, arg string) (*content.Session, bool) {
 	}
 	id := strings.ToLower(strings.TrimSpace(arg))
 	for _, s := range ev.Sessions {
-		if s.ID == id || textnorm.Fold(s.Title) == f {
+		if s.ID == id || s.FoldedTitle() == f {
 			return s, true
 		}
 	}
@@ -542,13 +542,17 @@ func (b *Bot) highlightLines(r *request, h *content.Highlight) []string {
 	return lines
 }
 
-// maxResultSessions bounds the sessions a search shows.
-const maxResultSessions = 5
+// maxResultSessions bounds the sessions a search shows; maxSearchHits the
+// documents read to find them (and their best highlights).
+const (
+	maxResultSessions = 5
+	maxSearchHits     = 300
+)
 
 // searchReply runs a search on the event's sessions and highlights and
 // shows the sessions found, best first, with their matching highlights.
 func (b *Bot) searchReply(r *request, snap *hlSnapshot, ev *content.Event, query string) Reply {
-	hits := snap.index.Search(query, 0)
+	hits := snap.index.Search(query, maxSearchHits)
 	type found struct {
 		session    *content.Session
 		highlights []*content.Highlight

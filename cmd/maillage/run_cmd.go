@@ -348,6 +348,9 @@ func highlightSettings(cfg *config.Config) bot.HighlightSettings {
 	}
 	hs := bot.HighlightSettings{Topics: topics, ReminderBefore: cfg.Content.ReminderBefore.Std()}
 	if ch := cfg.Content.Channel; ch.ID != "" {
+		if ch.Platform == config.AdapterTerminal && ch.Workspace == "" {
+			ch.Workspace = cfg.Chat.Terminal.Workspace // the terminal has one workspace
+		}
 		hs.Channel = bot.Conversation{Platform: bot.Platform(ch.Platform), Workspace: ch.Workspace, ID: ch.ID, Kind: bot.Channel}
 	}
 	return hs

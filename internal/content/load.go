@@ -517,6 +517,7 @@ func (c *checker) timeOfDay(path, hhmm, need, what string, day time.Time) time.T
 
 func (c *checker) session(e *Event, s *Session, p string, interests []string) {
 	c.text(p+".title", &s.Title, true, MaxTitleRunes)
+	s.folded = textnorm.Fold(s.Title)
 	switch {
 	case s.Kind == "":
 		c.add(p+".kind", "is required; one of: %s", strings.Join(Kinds, ", "))

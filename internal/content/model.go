@@ -86,6 +86,7 @@ type Session struct {
 	// Event is the event's id.
 	Event string `yaml:"-"`
 
+	folded       string    // textnorm.Fold(Title)
 	day          time.Time // midnight of Date, zero when unknown
 	starts, ends time.Time // zero when Time (EndTime) is unknown
 }
@@ -184,6 +185,9 @@ func (s *Session) Ends() (t time.Time, ok bool) { return s.ends, !s.ends.IsZero(
 // Day returns the session's date (midnight in the event's zone); ok is
 // false when it is not known.
 func (s *Session) Day() (t time.Time, ok bool) { return s.day, !s.day.IsZero() }
+
+// FoldedTitle returns the title folded (textnorm.Fold), for comparisons.
+func (s *Session) FoldedTitle() string { return s.folded }
 
 // IsInferred reports whether field is marked as inferred.
 func (s *Session) IsInferred(field string) bool { return slices.Contains(s.Inferred, field) }
