@@ -399,6 +399,9 @@ func (b *Bot) eventLine(r *request, ev *content.Event) string {
 	if ev.Theme != "" {
 		line += "\n" + r.T("highlights.theme", "theme", ev.Theme)
 	}
+	if len(ev.Figures) > 0 {
+		line += "\n" + r.T("highlights.figures", "figures", strings.Join(ev.Figures, " ; "))
+	}
 	return line
 }
 
@@ -407,6 +410,13 @@ func (b *Bot) sessionList(r *request, ev *content.Event) Reply {
 	for _, s := range ev.Sessions {
 		lines = append(lines, r.T("highlights.list_line", "number", strconv.Itoa(s.Number), "title", s.Title,
 			"kind", b.kindLabel(r, s), "count", strconv.Itoa(len(s.Highlights))))
+	}
+	if src := ev.Source; src != nil {
+		date := ""
+		if t, err := time.ParseInLocation(time.DateOnly, src.Date, ev.Location()); err == nil {
+			date = r.T("highlights.source_date", "date", b.formatDate(r.lang, t))
+		}
+		lines = append(lines, "", r.T("highlights.event_source", "title", src.Title, "date", date))
 	}
 	lines = append(lines, "", r.T("highlights.list_footer"))
 	return Reply{Text: strings.Join(lines, "\n")}

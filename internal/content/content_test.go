@@ -65,7 +65,7 @@ func TestDemoValidatesAndHoldsTheArticle(t *testing.T) {
 		"Véronique Robitaillie", "Claire Gaillard", "Philippe Bertrand", "Florent Noulette", "Jean-Luc Caiveau",
 		"Alexandre Lajeunesse", "Jessica Martinez", "Akim Oural", "Alexandre Jost", "Aissia Kerkoub-Türk",
 		"Maria Lepine", "Emmanuel Denis", "1 600", "70 %", "huit personnes interrogées sur dix", "six étapes",
-		"Soixante-dix exposants", "troisième année", "vingt ans", "Centre de gestion de Loire-Atlantique"} {
+		"soixante-dix exposants", "troisième année", "vingt ans", "Centre de gestion de Loire-Atlantique"} {
 		if !strings.Contains(text, fact) {
 			t.Errorf("demo lacks %q", fact)
 		}
