@@ -182,9 +182,12 @@ func (b *Bot) dueSessionReminders(ctx context.Context, now time.Time) ([]Session
 	return due, nil
 }
 
-// sendSessionReminders sends the reminders due at now and records them,
-// each at most once (a store record is taken before sending). It returns
-// how many were sent and the joined errors.
+// reminderRetry is how soon a reminder that failed to send is tried again.
+const reminderRetry = 5 * time.Minute
+
+// sendSessionReminders sends the reminders due at now and marks them sent.
+// Call it every few minutes. It returns how many were sent and the joined
+// errors.
 func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, error) {
 	due, err := b.dueSessionReminders(ctx, now)
 	if err != nil {
@@ -194,7 +197,12 @@ func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, err
 	var errs []error
 	sent := 0
 	for _, d := range due {
-		first, err := b.store.FirstSeen(ctx, "hl-reminder:"+d.Event+"/"+d.Session+":"+d.Member.Key(), 8*24*time.Hour)
+		// One attempt per member, session and five-minute window among all
+		// replicas: a failed send is tried again in the next window, and a
+		// sent reminder is marked so that no later run sends it again.
+		window := now.Truncate(reminderRetry).Unix()
+		first, err := b.store.FirstSeen(ctx, "hl-reminder:"+d.Event+"/"+d.Session+":"+d.Member.Key()+":"+
+			strconv.FormatInt(window, 10), 2*reminderRetry)
 		if err != nil || !first {
 			if err != nil {
 				errs = append(errs, err)

@@ -530,3 +530,69 @@ func TestHighlightsPersonalDataExportAndErase(t *testing.T) {
 	}
 	contains(t, "after erase", only(t, h.say(alice, "mes suivis")).Text, fr("highlights.following_none"))
 }
+
+// failingDM fails to open direct conversations until told otherwise.
+type failingDM struct {
+	*recorder
+	fail bool
+}
+
+func (f *failingDM) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversation, error) {
+	if f.fail {
+		return bot.Conversation{}, errors.New("platform down")
+	}
+	return dm(u), nil
+}
+
+func TestFailedReminderIsRetriedAndFailedDigestCarriesOver(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	store, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	chat := &failingDM{recorder: &recorder{}}
+	b, err := bot.New(bot.Settings{Highlights: bot.HighlightSettings{Topics: topics}}, store,
+		[]bot.ChatAdapter{chat}, bot.Options{Clock: clock, Content: testEvent(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, bot: b, chat: chat.recorder, store: store, clock: clock}
+	ctx := context.Background()
+	alice := user("alice")
+	h.say(alice, "m'inscrire à 2")
+	h.say(alice, "suivre séance 2")
+	paris, _ := time.LoadLocation("Europe/Paris")
+	start := time.Date(2026, 12, 3, 14, 30, 0, 0, paris)
+
+	chat.fail = true
+	clock.t = start.Add(-14 * time.Minute)
+	if n, err := b.SendSessionReminders(ctx, clock.Now()); n != 0 || err == nil {
+		t.Fatalf("platform down: sent %d, err %v", n, err)
+	}
+	chat.fail = false
+	if n, _ := b.SendSessionReminders(ctx, clock.Now()); n != 0 {
+		t.Errorf("retried within the same window: %d", n)
+	}
+	clock.Advance(5 * time.Minute)
+	if n, err := b.SendSessionReminders(ctx, clock.Now()); n != 1 || err != nil {
+		t.Errorf("next window: sent %d, %v", n, err)
+	}
+	h.chat.take()
+
+	publish(t, &hlHarness{harness: h}, "congres-2026", "distance", "p1", "Un point à ne pas perdre.")
+	clock.Advance(time.Minute)
+	chat.fail = true
+	slot := clock.Now()
+	if err := b.RunDigest(ctx, slot); err == nil {
+		t.Fatal("digest with the platform down: no error")
+	}
+	chat.fail = false
+	if err := b.RunDigest(ctx, slot); err != nil || len(h.chat.take()) != 0 {
+		t.Errorf("the failed slot was sent again: %v", err)
+	}
+	if err := b.RunDigest(ctx, slot.Add(7*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "next digest", only(t, h.replies()).Text, "Un point à ne pas perdre.")
+}
