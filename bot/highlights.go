@@ -400,7 +400,7 @@ func (b *Bot) eventLine(r *request, ev *content.Event) string {
 		line += "\n" + r.T("highlights.theme", "theme", ev.Theme)
 	}
 	if len(ev.Figures) > 0 {
-		line += "\n" + r.T("highlights.figures", "figures", strings.Join(ev.Figures, " ; "))
+		line += "\n" + r.T("highlights.figures", "figures", strings.Join(ev.Figures, r.T("highlights.separator")))
 	}
 	return line
 }
@@ -482,7 +482,7 @@ func (b *Bot) sessionView(r *request, ev *content.Event, s *content.Session) Rep
 		for _, sp := range s.Speakers {
 			sps = append(sps, b.speakerLabel(r, sp))
 		}
-		lines = append(lines, r.T("highlights.speakers", "speakers", strings.Join(sps, " ; ")))
+		lines = append(lines, r.T("highlights.speakers", "speakers", strings.Join(sps, r.T("highlights.separator"))))
 	}
 	if len(s.Topics) > 0 {
 		var ts []string
