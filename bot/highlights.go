@@ -160,8 +160,9 @@ func (b *Bot) buildSnapshot(base *content.Set, published []PublishedHighlight, f
 			}})
 			snap.docs = append(snap.docs, hlDoc{event: &ev, session: &se})
 			for _, h := range se.Highlights {
+				// A highlight is found by its own words: its session's title
+				// and topics find the session, which lists it.
 				docs = append(docs, search.Doc{Fields: [search.NumFields]string{
-					search.Topics:   b.topicText(se.Topics),
 					search.Text:     h.Text + " " + h.Quote,
 					search.Speakers: h.Author,
 				}})
