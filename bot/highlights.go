@@ -19,7 +19,7 @@ import (
 type HighlightSettings struct {
 	// Topics are the configured interests, in order: the topics members
 	// follow and sessions are tagged with.
-	Topics []Topic
+	Topics []HighlightTopic
 	// ReminderBefore is how long before a session registered members are
 	// reminded of it (default 15 minutes).
 	ReminderBefore time.Duration
@@ -31,13 +31,13 @@ type HighlightSettings struct {
 	RefreshEvery time.Duration
 }
 
-// Topic is one interest: its id and labels.
-type Topic struct {
+// HighlightTopic is one interest: its id and labels.
+type HighlightTopic struct {
 	ID, FR, EN string
 }
 
 // Label returns the topic's label in lang.
-func (t Topic) Label(lang Lang) string {
+func (t HighlightTopic) Label(lang Lang) string {
 	if lang == English && t.EN != "" {
 		return t.EN
 	}
@@ -202,13 +202,13 @@ func speakerText(sps []*content.Speaker) string {
 
 // topic returns the configured topic with this id (its id as label if it
 // is not configured).
-func (b *Bot) topic(id string) Topic {
+func (b *Bot) topic(id string) HighlightTopic {
 	for _, t := range b.settings.Highlights.Topics {
 		if t.ID == id {
 			return t
 		}
 	}
-	return Topic{ID: id}
+	return HighlightTopic{ID: id}
 }
 
 // ReloadContent loads the content again with the configured loader and,
@@ -632,13 +632,13 @@ var topicWords = []string{"le theme", "theme", "the topic", "topic", "sujet", "l
 
 // findTopic finds a configured topic by id or label, in either language,
 // or by the same search terms (« AI » is « IA »).
-func (b *Bot) findTopic(arg string) (Topic, bool) {
+func (b *Bot) findTopic(arg string) (HighlightTopic, bool) {
 	f := textnorm.Fold(arg)
 	for _, w := range topicWords {
 		f = strings.TrimPrefix(f, w+" ")
 	}
 	if f == "" {
-		return Topic{}, false
+		return HighlightTopic{}, false
 	}
 	terms := search.QueryTerms(f)
 	for _, t := range b.settings.Highlights.Topics {
@@ -648,7 +648,7 @@ func (b *Bot) findTopic(arg string) (Topic, bool) {
 			}
 		}
 	}
-	return Topic{}, false
+	return HighlightTopic{}, false
 }
 
 // maxProblemsShown bounds the content problems an admin sees in the chat.

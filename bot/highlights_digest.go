@@ -12,8 +12,8 @@ import (
 	"maillage/internal/content"
 )
 
-// DigestJob is the scheduler job kind that runs runDigest (weekly).
-const DigestJob = "highlights_digest"
+// HighlightsDigestJob is the scheduler job kind that runs runDigest (weekly).
+const HighlightsDigestJob = "highlights_digest"
 
 // SessionRemindersJob is the scheduler job kind that runs
 // sendSessionReminders (every few minutes).
@@ -44,8 +44,8 @@ func (b *Bot) refreshContent() {
 func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 	b.refreshContent()
 	snap := b.content(ctx)
-	var subs []Subscription
-	if err := b.store.Subscriptions(ctx, func(s Subscription) error { subs = append(subs, s); return nil }); err != nil {
+	var subs []HighlightFollows
+	if err := b.store.EachHighlightFollows(ctx, func(s HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
 	}
 	var errs []error
@@ -73,7 +73,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
 			continue
 		}
-		if err := b.markSubscription(ctx, sub.Member, func(s *Subscription) {
+		if err := b.markSubscription(ctx, sub.Member, func(s *HighlightFollows) {
 			s.DigestCursor, s.LastDigest = slot, slot
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
@@ -86,8 +86,8 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 
 // markSubscription applies change to the member's current record (read
 // again, so that a follow made meanwhile is kept) and stores it.
-func (b *Bot) markSubscription(ctx context.Context, ref UserRef, change func(*Subscription)) error {
-	sub, err := b.store.Subscription(ctx, ref)
+func (b *Bot) markSubscription(ctx context.Context, ref UserRef, change func(*HighlightFollows)) error {
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
 		return nil // erased meanwhile: nothing to keep
 	}
@@ -95,12 +95,12 @@ func (b *Bot) markSubscription(ctx context.Context, ref UserRef, change func(*Su
 		return err
 	}
 	change(&sub)
-	return b.store.SaveSubscription(ctx, sub)
+	return b.store.SaveHighlightFollows(ctx, sub)
 }
 
 // newHighlights returns the highlights published in (sub.DigestCursor,
 // slot] on the sessions and topics sub follows, in programme order.
-func newHighlights(snap *hlSnapshot, sub Subscription, slot time.Time) []digestItem {
+func newHighlights(snap *hlSnapshot, sub HighlightFollows, slot time.Time) []digestItem {
 	var items []digestItem
 	for _, ev := range snap.set.Events {
 		for _, s := range ev.Sessions {
@@ -121,7 +121,7 @@ func newHighlights(snap *hlSnapshot, sub Subscription, slot time.Time) []digestI
 }
 
 // followerLang is the language to write first to a member in.
-func (b *Bot) followerLang(ctx context.Context, sub Subscription) Lang {
+func (b *Bot) followerLang(ctx context.Context, sub HighlightFollows) Lang {
 	if m, err := b.store.Member(ctx, sub.Member); err == nil && m.Language != "" {
 		return m.Language
 	}
@@ -162,7 +162,7 @@ func (b *Bot) dueSessionReminders(ctx context.Context, now time.Time) ([]Session
 	snap := b.content(ctx)
 	before := b.settings.Highlights.ReminderBefore
 	var due []SessionReminder
-	err := b.store.Subscriptions(ctx, func(sub Subscription) error {
+	err := b.store.EachHighlightFollows(ctx, func(sub HighlightFollows) error {
 		for _, reg := range sub.Registrations {
 			starts := reg.Starts
 			if _, s, ok := snap.sessionByKey(reg.Event + "/" + reg.Session); ok {
@@ -231,7 +231,7 @@ func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, err
 			continue
 		}
 		sent++
-		if err := b.markSubscription(ctx, d.Member, func(s *Subscription) {
+		if err := b.markSubscription(ctx, d.Member, func(s *HighlightFollows) {
 			for i := range s.Registrations {
 				if s.Registrations[i].Event == d.Event && s.Registrations[i].Session == d.Session {
 					s.Registrations[i].Reminded = now
@@ -244,8 +244,8 @@ func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, err
 	return sent, errors.Join(errs...)
 }
 
-// Starter is a highlight to open a conversation between two members.
-type Starter struct {
+// HighlightStarter is a highlight to open a conversation between two members.
+type HighlightStarter struct {
 	Event        string
 	Session      string
 	SessionTitle string
@@ -261,11 +261,11 @@ type Starter struct {
 // whose session covers the most of them, then one with a quote, then the
 // session most focused on them, then the latest published, then programme
 // order. It reports false when no session covers any of them.
-func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang Lang) (Starter, bool) {
+func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang Lang) (HighlightStarter, bool) {
 	snap := b.content(ctx)
 	ev := b.current(snap)
 	if ev == nil {
-		return Starter{}, false
+		return HighlightStarter{}, false
 	}
 	type cand struct {
 		s       *content.Session
@@ -306,7 +306,7 @@ func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang Lan
 		}
 	}
 	if best == nil {
-		return Starter{}, false
+		return HighlightStarter{}, false
 	}
 	r := &request{b: b, lang: lang}
 	var names []string
@@ -317,7 +317,7 @@ func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang Lan
 	if best.h.Quote != "" {
 		point = r.T("highlights.quote", "quote", best.h.Quote, "author", best.h.Author)
 	}
-	return Starter{
+	return HighlightStarter{
 		Event: ev.ID, Session: best.s.ID, SessionTitle: best.s.Title, Highlight: *best.h, Topics: best.overlap,
 		Text: r.T("highlights.starter", "event", ev.Name, "topics", strings.Join(names, ", "),
 			"point", point, "title", best.s.Title),

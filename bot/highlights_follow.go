@@ -13,31 +13,31 @@ import (
 )
 
 // subscription returns the member's record, or a new one.
-func (b *Bot) subscription(ctx context.Context, ref UserRef) (Subscription, error) {
-	sub, err := b.store.Subscription(ctx, ref)
+func (b *Bot) subscription(ctx context.Context, ref UserRef) (HighlightFollows, error) {
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	if errors.Is(err, ErrNotFound) {
-		return Subscription{Member: ref}, nil
+		return HighlightFollows{Member: ref}, nil
 	}
 	return sub, err
 }
 
 // saveSubscription stores the record, or erases it when it holds nothing:
 // no personal data is kept without a reason.
-func (b *Bot) saveSubscription(ctx context.Context, sub Subscription) error {
+func (b *Bot) saveSubscription(ctx context.Context, sub HighlightFollows) error {
 	if sub.Empty() {
-		return b.store.EraseSubscription(ctx, sub.Member)
+		return b.store.EraseHighlightFollows(ctx, sub.Member)
 	}
 	sub.Updated = b.clock.Now()
 	if sub.DigestCursor.IsZero() {
 		// Only what is published from now on is news for this member.
 		sub.DigestCursor = sub.Updated
 	}
-	return b.store.SaveSubscription(ctx, sub)
+	return b.store.SaveHighlightFollows(ctx, sub)
 }
 
 // updateSubscription applies change to the member's record and stores it;
 // change returns the reply and whether to save.
-func (b *Bot) updateSubscription(ctx context.Context, r *request, change func(sub *Subscription) (Reply, bool)) []Reply {
+func (b *Bot) updateSubscription(ctx context.Context, r *request, change func(sub *HighlightFollows) (Reply, bool)) []Reply {
 	sub, err := b.subscription(ctx, r.msg.From)
 	if err != nil {
 		b.log.Error("reading subscription", "member", pseudonym(r.msg.From), "err", err)
@@ -56,7 +56,7 @@ func (b *Bot) updateSubscription(ctx context.Context, r *request, change func(su
 
 // followTarget is what « suivre … » names: a topic or a session.
 type followTarget struct {
-	topic   Topic
+	topic   HighlightTopic
 	event   *content.Event
 	session *content.Session
 }
@@ -127,7 +127,7 @@ func (b *Bot) choiceFollow(ctx context.Context, r *request, value string) []Repl
 }
 
 func (b *Bot) follow(ctx context.Context, r *request, t followTarget) []Reply {
-	return b.updateSubscription(ctx, r, func(sub *Subscription) (Reply, bool) {
+	return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.lang))
 		if t.session != nil {
 			list, id = &sub.Sessions, sessionKey(t.event, t.session)
@@ -145,7 +145,7 @@ func (b *Bot) follow(ctx context.Context, r *request, t followTarget) []Reply {
 func (b *Bot) cmdUnfollow(ctx context.Context, r *request) []Reply {
 	f := textnorm.Fold(r.args)
 	if f == "tout" || f == "all" || f == "everything" || f == "tous" {
-		return b.updateSubscription(ctx, r, func(sub *Subscription) (Reply, bool) {
+		return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
 			sub.Topics, sub.Sessions = nil, nil
 			return r.reply("highlights.unfollow_all"), true
 		})
@@ -154,7 +154,7 @@ func (b *Bot) cmdUnfollow(ctx context.Context, r *request) []Reply {
 	if r.args == "" || !ok {
 		return []Reply{r.reply("highlights.unfollow_unknown", "input", shortInput(r.args))}
 	}
-	return b.updateSubscription(ctx, r, func(sub *Subscription) (Reply, bool) {
+	return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.lang))
 		if t.session != nil {
 			list, id = &sub.Sessions, sessionKey(t.event, t.session)
@@ -273,13 +273,13 @@ func (b *Bot) register(ctx context.Context, r *request, ev *content.Event, s *co
 	case !start.After(b.clock.Now()):
 		return []Reply{r.reply("highlights.register_past", "name", name)}
 	}
-	return b.updateSubscription(ctx, r, func(sub *Subscription) (Reply, bool) {
+	return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
 		for _, reg := range sub.Registrations {
 			if reg.Event == ev.ID && reg.Session == s.ID {
 				return r.reply("highlights.register_already", "name", name), false
 			}
 		}
-		sub.Registrations = append(sub.Registrations, Registration{Event: ev.ID, Session: s.ID, Starts: start,
+		sub.Registrations = append(sub.Registrations, SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start,
 			Registered: b.clock.Now()})
 		return r.reply("highlights.register_done", "name", name, "when", b.when(r, s),
 			"before", formatDuration(r, b.settings.Highlights.ReminderBefore)), true
@@ -298,8 +298,8 @@ func (b *Bot) cmdUnregister(ctx context.Context, r *request) []Reply {
 		return []Reply{r.reply("highlights.unregister_unknown", "input", shortInput(arg))}
 	}
 	name := r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
-	return b.updateSubscription(ctx, r, func(sub *Subscription) (Reply, bool) {
-		i := slices.IndexFunc(sub.Registrations, func(reg Registration) bool { return reg.Event == ev.ID && reg.Session == s.ID })
+	return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
+		i := slices.IndexFunc(sub.Registrations, func(reg SessionRegistration) bool { return reg.Event == ev.ID && reg.Session == s.ID })
 		if i < 0 {
 			return r.reply("highlights.unregister_not_registered", "name", name), false
 		}

@@ -7,14 +7,14 @@ import (
 )
 
 // Personal data of the highlights feature, for the export and erase
-// registry (personalDataParts in privacy.go): the member's Subscription
+// registry (personalDataParts in privacy.go): the member's HighlightFollows
 // record holds all of it (topics and sessions followed, registrations,
 // digest times, language). Published highlights name no member.
 
 // exportHighlights returns the member's highlights data, ready to encode
 // as JSON, or nil when there is none.
 func (b *Bot) exportHighlights(ctx context.Context, ref UserRef) (any, error) {
-	sub, err := b.store.Subscription(ctx, ref)
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, nil
@@ -26,7 +26,7 @@ func (b *Bot) exportHighlights(ctx context.Context, ref UserRef) (any, error) {
 
 // eraseHighlights erases the member's highlights data.
 func (b *Bot) eraseHighlights(ctx context.Context, ref UserRef) error {
-	if err := b.store.EraseSubscription(ctx, ref); err != nil {
+	if err := b.store.EraseHighlightFollows(ctx, ref); err != nil {
 		return fmt.Errorf("erase highlights data: %w", err)
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 	"maillage/internal/content"
 )
 
-var topics = []bot.Topic{
+var topics = []bot.HighlightTopic{
 	{ID: "ia", FR: "Intelligence artificielle", EN: "Artificial intelligence"},
 	{ID: "management", FR: "Management", EN: "Management"},
 	{ID: "management_distance", FR: "Management à distance", EN: "Remote management"},
@@ -204,7 +204,7 @@ func TestFollowUnfollowAndFollowing(t *testing.T) {
 	if !strings.Contains(unknown.Text, "« cuisine »") || len(unknown.Choices) != len(topics) {
 		t.Errorf("unknown: %+v", unknown)
 	}
-	sub, err := h.store.Subscription(ctx, alice)
+	sub, err := h.store.HighlightFollows(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestFollowUnfollowAndFollowing(t *testing.T) {
 	contains(t, "unfollow again", only(t, h.say(alice, "ne plus suivre IA")).Text, "Vous ne suiviez pas")
 	contains(t, "unfollow all", only(t, h.say(alice, "ne plus suivre tout")).Text, fr("highlights.unfollow_all"))
 	// Nothing left: nothing kept.
-	if _, err := h.store.Subscription(ctx, alice); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := h.store.HighlightFollows(ctx, alice); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("an empty record is kept: %v", err)
 	}
 	// English.
@@ -518,7 +518,7 @@ func TestHighlightsPersonalDataExportAndErase(t *testing.T) {
 	h.say(alice, "suivre IA")
 	h.say(alice, "m'inscrire à 2")
 	got, err := h.bot.ExportHighlights(ctx, alice)
-	sub, ok := got.(bot.Subscription)
+	sub, ok := got.(bot.HighlightFollows)
 	if err != nil || !ok || !slices.Equal(sub.Topics, []string{"ia"}) || len(sub.Registrations) != 1 || sub.Member != alice {
 		t.Fatalf("export = %+v, %v", got, err)
 	}

@@ -13,22 +13,22 @@ import (
 // chat. It is part of Store; see Store for the errors common to every
 // method (invalid references, ended contexts, ErrUnavailable).
 type HighlightStore interface {
-	// Subscription returns the member's follows and registrations, or an
+	// HighlightFollows returns the member's follows and registrations, or an
 	// error wrapping ErrNotFound when they have none. It is also the
 	// export of this personal data: the record holds all of it.
-	Subscription(ctx context.Context, ref UserRef) (Subscription, error)
+	HighlightFollows(ctx context.Context, ref UserRef) (HighlightFollows, error)
 
-	// SaveSubscription creates or replaces s.Member's record. It returns
+	// SaveHighlightFollows creates or replaces s.Member's record. It returns
 	// an error wrapping ErrInvalid when s.Member is not valid.
-	SaveSubscription(ctx context.Context, s Subscription) error
+	SaveHighlightFollows(ctx context.Context, s HighlightFollows) error
 
-	// Subscriptions calls fn for every record, ordered by
+	// EachHighlightFollows calls fn for every record, ordered by
 	// Member.String(); it stops at, and returns, the first error of fn.
-	Subscriptions(ctx context.Context, fn func(Subscription) error) error
+	EachHighlightFollows(ctx context.Context, fn func(HighlightFollows) error) error
 
-	// EraseSubscription removes the member's follows and registrations.
+	// EraseHighlightFollows removes the member's follows and registrations.
 	// No error when there are none.
-	EraseSubscription(ctx context.Context, ref UserRef) error
+	EraseHighlightFollows(ctx context.Context, ref UserRef) error
 
 	// SaveHighlight creates or replaces the published highlight
 	// (h.Event, h.ID). It returns an error wrapping ErrInvalid when
@@ -41,17 +41,17 @@ type HighlightStore interface {
 	PublishedHighlights(ctx context.Context, fn func(PublishedHighlight) error) error
 }
 
-// Subscription is what a member follows of the congress content and the
+// HighlightFollows is what a member follows of the congress content and the
 // sessions they registered for: personal data, exported and erased with
 // the rest.
-type Subscription struct {
+type HighlightFollows struct {
 	Member UserRef `json:"member"`
 	// Topics are interest ids, sorted.
 	Topics []string `json:"topics,omitempty"`
 	// Sessions are "event/session" ids, sorted.
 	Sessions []string `json:"sessions,omitempty"`
 	// Registrations are the sessions the member will attend.
-	Registrations []Registration `json:"registrations,omitempty"`
+	Registrations []SessionRegistration `json:"registrations,omitempty"`
 	// Lang is the language the member last used with these features, for
 	// the digest and reminders when they have no member record.
 	Lang Lang `json:"lang,omitempty"`
@@ -63,8 +63,8 @@ type Subscription struct {
 	Updated    time.Time `json:"updated"`
 }
 
-// Registration is a member's registration for a session.
-type Registration struct {
+// SessionRegistration is a member's registration for a session.
+type SessionRegistration struct {
 	Event   string `json:"event"`
 	Session string `json:"session"`
 	// Starts is when the session starts (copied from the content, so that
@@ -76,7 +76,7 @@ type Registration struct {
 }
 
 // Empty reports whether the record holds nothing worth keeping.
-func (s Subscription) Empty() bool {
+func (s HighlightFollows) Empty() bool {
 	return len(s.Topics) == 0 && len(s.Sessions) == 0 && len(s.Registrations) == 0
 }
 
@@ -109,8 +109,8 @@ type errMissing string
 
 func (e errMissing) Error() string { return "published highlight: missing " + string(e) }
 
-// CompareSubscriptions orders records as Subscriptions yields them.
-func CompareSubscriptions(a, b Subscription) int {
+// CompareHighlightFollows orders records as EachHighlightFollows yields them.
+func CompareHighlightFollows(a, b HighlightFollows) int {
 	return strings.Compare(a.Member.String(), b.Member.String())
 }
 

@@ -12,7 +12,7 @@ import (
 
 // The highlights feature keeps two more buckets, created on first write:
 //
-//	highlight_subs       ref.Key() -> bot.Subscription
+//	highlight_subs       ref.Key() -> bot.HighlightFollows
 //	published_highlights "<len>:<event><id>" -> bot.PublishedHighlight
 var (
 	bucketSubscriptions = []byte("highlight_subs")
@@ -21,16 +21,16 @@ var (
 
 var _ bot.HighlightStore = (*Store)(nil)
 
-// Subscription returns the member's follows and registrations.
-func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscription, error) {
+// HighlightFollows returns the member's follows and registrations.
+func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
 	const op = "subscription"
 	if err := ctx.Err(); err != nil {
-		return bot.Subscription{}, wrap(op, err)
+		return bot.HighlightFollows{}, wrap(op, err)
 	}
 	if err := checkRef(op, ref); err != nil {
-		return bot.Subscription{}, err
+		return bot.HighlightFollows{}, err
 	}
-	var sub bot.Subscription
+	var sub bot.HighlightFollows
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSubscriptions)
 		if b == nil {
@@ -43,13 +43,13 @@ func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscrip
 		return json.Unmarshal(v, &sub)
 	})
 	if err != nil {
-		return bot.Subscription{}, wrap(op, err)
+		return bot.HighlightFollows{}, wrap(op, err)
 	}
 	return sub, nil
 }
 
-// SaveSubscription creates or replaces sub.Member's record.
-func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) error {
+// SaveHighlightFollows creates or replaces sub.Member's record.
+func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) error {
 	const op = "save subscription"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -60,19 +60,19 @@ func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) erro
 	return s.putJSON(op, bucketSubscriptions, []byte(sub.Member.Key()), sub)
 }
 
-// Subscriptions calls fn for every record, ordered by Member.String(),
+// EachHighlightFollows calls fn for every record, ordered by Member.String(),
 // outside the transaction.
-func (s *Store) Subscriptions(ctx context.Context, fn func(bot.Subscription) error) error {
+func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) error {
 	const op = "subscriptions"
-	all, err := readAll[bot.Subscription](ctx, s, op, bucketSubscriptions)
+	all, err := readAll[bot.HighlightFollows](ctx, s, op, bucketSubscriptions)
 	if err != nil {
 		return err
 	}
-	return bot.YieldSorted(all, bot.CompareSubscriptions, fn)
+	return bot.YieldSorted(all, bot.CompareHighlightFollows, fn)
 }
 
-// EraseSubscription removes the member's record.
-func (s *Store) EraseSubscription(ctx context.Context, ref bot.UserRef) error {
+// EraseHighlightFollows removes the member's record.
+func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
 	const op = "erase subscription"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)

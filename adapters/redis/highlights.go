@@ -12,7 +12,7 @@ import (
 
 // The highlights feature keeps two hashes:
 //
-//	<prefix>hl:subs        ref.Key() -> JSON bot.Subscription
+//	<prefix>hl:subs        ref.Key() -> JSON bot.HighlightFollows
 //	<prefix>hl:published   "<len>:<event><id>" -> JSON bot.PublishedHighlight
 //
 // Each is walked with HSCAN and sorted in memory, like the members.
@@ -23,10 +23,10 @@ func (s *Store) subscriptionsKey() string { return s.prefix + "hl:subs" }
 
 func (s *Store) publishedKey() string { return s.prefix + "hl:published" }
 
-// Subscription returns the member's follows and registrations.
-func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscription, error) {
+// HighlightFollows returns the member's follows and registrations.
+func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
 	const op = "subscription"
-	var sub bot.Subscription
+	var sub bot.HighlightFollows
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
 		return sub, err
@@ -45,8 +45,8 @@ func (s *Store) Subscription(ctx context.Context, ref bot.UserRef) (bot.Subscrip
 	return sub, nil
 }
 
-// SaveSubscription creates or replaces sub.Member's record.
-func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) error {
+// SaveHighlightFollows creates or replaces sub.Member's record.
+func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) error {
 	const op = "save subscription"
 	if err := checkRef(op, sub.Member); err != nil && ctx.Err() == nil {
 		return err
@@ -54,17 +54,17 @@ func (s *Store) SaveSubscription(ctx context.Context, sub bot.Subscription) erro
 	return s.hsetJSON(ctx, op, s.subscriptionsKey(), sub.Member.Key(), sub)
 }
 
-// Subscriptions calls fn for every record, ordered by Member.String().
-func (s *Store) Subscriptions(ctx context.Context, fn func(bot.Subscription) error) error {
-	all, err := hscanAll[bot.Subscription](ctx, s, "subscriptions", s.subscriptionsKey())
+// EachHighlightFollows calls fn for every record, ordered by Member.String().
+func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) error {
+	all, err := hscanAll[bot.HighlightFollows](ctx, s, "subscriptions", s.subscriptionsKey())
 	if err != nil {
 		return err
 	}
-	return bot.YieldSorted(all, bot.CompareSubscriptions, fn)
+	return bot.YieldSorted(all, bot.CompareHighlightFollows, fn)
 }
 
-// EraseSubscription removes the member's record.
-func (s *Store) EraseSubscription(ctx context.Context, ref bot.UserRef) error {
+// EraseHighlightFollows removes the member's record.
+func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
 	const op = "erase subscription"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {

@@ -27,12 +27,12 @@ func highlightTests() []struct {
 	}
 }
 
-func subscription(ref bot.UserRef) bot.Subscription {
-	return bot.Subscription{
+func subscription(ref bot.UserRef) bot.HighlightFollows {
+	return bot.HighlightFollows{
 		Member:   ref,
 		Topics:   []string{"ia", "management"},
 		Sessions: []string{"territorialis-2024/atelier-leader-connecte"},
-		Registrations: []bot.Registration{{
+		Registrations: []bot.SessionRegistration{{
 			Event: "congres-2025", Session: "s1",
 			Starts:     time.Date(2025, 10, 2, 14, 30, 0, 0, cet),
 			Registered: time.Date(2025, 9, 1, 10, 0, 0, 123, time.UTC),
@@ -42,7 +42,7 @@ func subscription(ref bot.UserRef) bot.Subscription {
 	}
 }
 
-func diffSubscription(got, want bot.Subscription) string {
+func diffSubscription(got, want bot.HighlightFollows) string {
 	switch {
 	case got.Member != want.Member:
 		return fmt.Sprintf("Member = %v, want %v", got.Member, want.Member)
@@ -68,16 +68,16 @@ func diffSubscription(got, want bot.Subscription) string {
 func testSubscriptionRoundTrip(t *testing.T, h Harness) {
 	ctx := t.Context()
 	s := h.Store
-	if _, err := s.Subscription(ctx, alice); !errors.Is(err, bot.ErrNotFound) {
-		t.Fatalf("Subscription before save: err = %v, want ErrNotFound", err)
+	if _, err := s.HighlightFollows(ctx, alice); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("HighlightFollows before save: err = %v, want ErrNotFound", err)
 	}
 	want := subscription(alice)
-	if err := s.SaveSubscription(ctx, want); err != nil {
-		t.Fatalf("SaveSubscription: %v", err)
+	if err := s.SaveHighlightFollows(ctx, want); err != nil {
+		t.Fatalf("SaveHighlightFollows: %v", err)
 	}
-	got, err := s.Subscription(ctx, alice)
+	got, err := s.HighlightFollows(ctx, alice)
 	if err != nil {
-		t.Fatalf("Subscription: %v", err)
+		t.Fatalf("HighlightFollows: %v", err)
 	}
 	if d := diffSubscription(got, want); d != "" {
 		t.Error(d)
@@ -85,18 +85,18 @@ func testSubscriptionRoundTrip(t *testing.T, h Harness) {
 	want.Topics = []string{"rh"}
 	want.Registrations[0].Reminded = time.Date(2025, 10, 2, 14, 15, 0, 0, time.UTC)
 	want.LastDigest = time.Date(2025, 10, 6, 9, 0, 0, 0, time.UTC)
-	if err := s.SaveSubscription(ctx, want); err != nil {
-		t.Fatalf("SaveSubscription (replace): %v", err)
+	if err := s.SaveHighlightFollows(ctx, want); err != nil {
+		t.Fatalf("SaveHighlightFollows (replace): %v", err)
 	}
-	got, err = s.Subscription(ctx, alice)
+	got, err = s.HighlightFollows(ctx, alice)
 	if err != nil {
-		t.Fatalf("Subscription: %v", err)
+		t.Fatalf("HighlightFollows: %v", err)
 	}
 	if d := diffSubscription(got, want); d != "" {
 		t.Errorf("after replace: %s", d)
 	}
-	if _, err := s.Subscription(ctx, bob); !errors.Is(err, bot.ErrNotFound) {
-		t.Errorf("Subscription(bob): err = %v, want ErrNotFound", err)
+	if _, err := s.HighlightFollows(ctx, bob); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("HighlightFollows(bob): err = %v, want ErrNotFound", err)
 	}
 }
 
@@ -104,39 +104,39 @@ func testSubscriptionsOrderAndErase(t *testing.T, h Harness) {
 	ctx := t.Context()
 	s := h.Store
 	for _, ref := range []bot.UserRef{carol, bob, alice} {
-		if err := s.SaveSubscription(ctx, subscription(ref)); err != nil {
-			t.Fatalf("SaveSubscription(%s): %v", ref, err)
+		if err := s.SaveHighlightFollows(ctx, subscription(ref)); err != nil {
+			t.Fatalf("SaveHighlightFollows(%s): %v", ref, err)
 		}
 	}
 	var got []string
-	collect := func(sub bot.Subscription) error {
+	collect := func(sub bot.HighlightFollows) error {
 		got = append(got, sub.Member.String())
 		return nil
 	}
-	if err := s.Subscriptions(ctx, collect); err != nil {
-		t.Fatalf("Subscriptions: %v", err)
+	if err := s.EachHighlightFollows(ctx, collect); err != nil {
+		t.Fatalf("EachHighlightFollows: %v", err)
 	}
 	want := []string{carol.String(), alice.String(), bob.String()}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("Subscriptions order = %q, want %q", got, want)
+		t.Errorf("EachHighlightFollows order = %q, want %q", got, want)
 	}
 	stop := errors.New("stop")
 	n := 0
-	if err := s.Subscriptions(ctx, func(bot.Subscription) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+	if err := s.EachHighlightFollows(ctx, func(bot.HighlightFollows) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Errorf("early stop: err = %v after %d calls, want stop after 1", err, n)
 	}
-	if err := s.EraseSubscription(ctx, bob); err != nil {
-		t.Fatalf("EraseSubscription: %v", err)
+	if err := s.EraseHighlightFollows(ctx, bob); err != nil {
+		t.Fatalf("EraseHighlightFollows: %v", err)
 	}
-	if _, err := s.Subscription(ctx, bob); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.HighlightFollows(ctx, bob); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("after erase: err = %v, want ErrNotFound", err)
 	}
-	if err := s.EraseSubscription(ctx, bob); err != nil {
+	if err := s.EraseHighlightFollows(ctx, bob); err != nil {
 		t.Errorf("second erase: %v, want nil", err)
 	}
 	got = nil
-	if err := s.Subscriptions(ctx, collect); err != nil || len(got) != 2 {
+	if err := s.EachHighlightFollows(ctx, collect); err != nil || len(got) != 2 {
 		t.Errorf("after erase: %q, %v", got, err)
 	}
 }
@@ -145,14 +145,14 @@ func testSubscriptionInvalid(t *testing.T, h Harness) {
 	ctx := t.Context()
 	s := h.Store
 	bad := bot.UserRef{Platform: bot.PlatformSlack}
-	if err := s.SaveSubscription(ctx, bot.Subscription{Member: bad}); !errors.Is(err, bot.ErrInvalid) {
-		t.Errorf("SaveSubscription(invalid ref): err = %v, want ErrInvalid", err)
+	if err := s.SaveHighlightFollows(ctx, bot.HighlightFollows{Member: bad}); !errors.Is(err, bot.ErrInvalid) {
+		t.Errorf("SaveHighlightFollows(invalid ref): err = %v, want ErrInvalid", err)
 	}
-	if _, err := s.Subscription(ctx, bad); !errors.Is(err, bot.ErrInvalid) {
-		t.Errorf("Subscription(invalid ref): err = %v, want ErrInvalid", err)
+	if _, err := s.HighlightFollows(ctx, bad); !errors.Is(err, bot.ErrInvalid) {
+		t.Errorf("HighlightFollows(invalid ref): err = %v, want ErrInvalid", err)
 	}
-	if err := s.EraseSubscription(ctx, bad); !errors.Is(err, bot.ErrInvalid) {
-		t.Errorf("EraseSubscription(invalid ref): err = %v, want ErrInvalid", err)
+	if err := s.EraseHighlightFollows(ctx, bad); !errors.Is(err, bot.ErrInvalid) {
+		t.Errorf("EraseHighlightFollows(invalid ref): err = %v, want ErrInvalid", err)
 	}
 	if err := s.SaveHighlight(ctx, bot.PublishedHighlight{Event: "e", Session: "s", ID: "h", Published: time.Now()}); !errors.Is(err, bot.ErrInvalid) {
 		t.Errorf("SaveHighlight(no text): err = %v, want ErrInvalid", err)
@@ -162,8 +162,8 @@ func testSubscriptionInvalid(t *testing.T, h Harness) {
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := s.Subscription(canceled, alice); !errors.Is(err, canceled.Err()) {
-		t.Errorf("Subscription(canceled ctx): err = %v", err)
+	if _, err := s.HighlightFollows(canceled, alice); !errors.Is(err, canceled.Err()) {
+		t.Errorf("HighlightFollows(canceled ctx): err = %v", err)
 	}
 	if err := s.PublishedHighlights(canceled, func(bot.PublishedHighlight) error { return nil }); !errors.Is(err, canceled.Err()) {
 		t.Errorf("PublishedHighlights(canceled ctx): err = %v", err)

@@ -342,9 +342,9 @@ func jobs(cfg *config.Config) []bot.Job {
 // highlightSettings turns the content section and the interests into the
 // core's highlight settings.
 func highlightSettings(cfg *config.Config) bot.HighlightSettings {
-	topics := make([]bot.Topic, len(cfg.Interests))
+	topics := make([]bot.HighlightTopic, len(cfg.Interests))
 	for i, l := range cfg.Interests {
-		topics[i] = bot.Topic{ID: l.ID, FR: l.FR, EN: l.EN}
+		topics[i] = bot.HighlightTopic{ID: l.ID, FR: l.FR, EN: l.EN}
 	}
 	hs := bot.HighlightSettings{Topics: topics, ReminderBefore: cfg.Content.ReminderBefore.Std()}
 	if ch := cfg.Content.Channel; ch.ID != "" {
