@@ -15,7 +15,7 @@ import (
 	"maillage/internal/content"
 )
 
-const contentUsage = `Usage: maillage content check FILE...
+const contentUsage = `Usage: maillage content check [--config FILE] FILE...
 
 Checks event content files (one YAML file per event, see README.md): prints a
 summary per file and exits 0, or prints every problem, one per line with its
@@ -25,7 +25,6 @@ configuration (--config, MAILLAGE_CONFIG, or the defaults).
 
 func contentCommand(args []string, io stdio, env func(string) string) error {
 	fs := newFlagSet("content")
-	configPath := fs.String("config", "", "configuration file whose interests the topics must use")
 	if err := parseFlags(fs, contentUsage, args, io.out); err != nil {
 		return err
 	}
@@ -33,7 +32,12 @@ func contentCommand(args []string, io stdio, env func(string) string) error {
 	if len(rest) == 0 || rest[0] != "check" {
 		return fmt.Errorf("%w: want `maillage content check FILE`", errUsage)
 	}
-	files := rest[1:]
+	fs = newFlagSet("content check")
+	configPath := fs.String("config", "", "configuration file whose interests the topics must use")
+	if err := parseFlags(fs, contentUsage, rest[1:], io.out); err != nil {
+		return err
+	}
+	files := fs.Args()
 	if len(files) == 0 {
 		return fmt.Errorf("%w: want at least one FILE: `maillage content check FILE`", errUsage)
 	}

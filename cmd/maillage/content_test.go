@@ -47,6 +47,17 @@ func TestContentCheck(t *testing.T) {
 		!strings.Contains(r.errOut, "maillage: 1 content problem(s)") {
 		t.Errorf("unknown interest: exit %d\n%s", r.code, r.errOut)
 	}
+	// The interests come from the configuration.
+	cfg := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(cfg, []byte("interests:\n  - {id: ai, fr: IA, en: AI}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runMain(t, "", env(), "content", "check", "--config", cfg, bad); r.code != 0 {
+		t.Errorf("--config: exit %d\n%s", r.code, r.errOut)
+	}
+	if r := runMain(t, "", env(), "content", "check", "--help"); r.code != 0 || !strings.Contains(r.out, "--config FILE") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.out)
+	}
 	for _, args := range [][]string{{"content"}, {"content", "check"}, {"content", "check", filepath.Join(dir, "missing.yaml")}} {
 		if r := runMain(t, "", env(), args...); r.code != 2 {
 			t.Errorf("%q: exit %d, want 2\n%s", args, r.code, r.errOut)

@@ -47,7 +47,8 @@ Usage:
   maillage [run] [--config FILE] [--data-dir DIR] [--lang fr|en]
                                  run the bot (the default command)
   maillage config check FILE     check a configuration file
-  maillage content check FILE... check event content files (sessions, highlights)
+  maillage content check [--config FILE] FILE...
+                                 check event content files (sessions, highlights)
   maillage version               print the version
   maillage COMMAND --help        help on a command
 
