@@ -68,6 +68,9 @@ type hlSnapshot struct {
 	docs        []hlDoc
 	index       *search.Index
 	fingerprint string
+	// published lists the highlights published from the chat, newest
+	// first: the ones organizers may withdraw.
+	published []hlDoc
 }
 
 // hlDoc is one indexed document: a session, or one of its highlights.
@@ -171,6 +174,16 @@ func (b *Bot) buildSnapshot(base *content.Set, published []PublishedHighlight, f
 		}
 		set.Events = append(set.Events, &ev)
 	}
+	for _, d := range snap.docs {
+		if d.highlight != nil && slices.ContainsFunc(published, func(p PublishedHighlight) bool {
+			return p.Event == d.event.ID && p.ID == d.highlight.ID
+		}) {
+			snap.published = append(snap.published, d)
+		}
+	}
+	slices.SortStableFunc(snap.published, func(x, y hlDoc) int {
+		return y.highlight.PublishedAt().Compare(x.highlight.PublishedAt())
+	})
 	for key := range extra {
 		b.log.Warn("published highlights of a session no longer in the content", "session", key)
 	}
@@ -260,6 +273,9 @@ func (b *Bot) highlightCommands() []*command {
 		{id: "publish", role: RoleOrganizer, run: b.cmdPublish,
 			names: map[Lang][]string{French: {"publier temps fort", "publier un temps fort", "publier"},
 				English: {"publish highlight", "publish a highlight", "publish"}}},
+		{id: "withdraw", role: RoleOrganizer, run: b.cmdWithdraw,
+			names: map[Lang][]string{French: {"retirer temps fort", "retirer un temps fort"},
+				English: {"withdraw highlight", "withdraw a highlight"}}},
 		{id: "reload", role: RoleAdmin, run: b.cmdReload,
 			names: map[Lang][]string{French: {"recharger contenu", "recharger le contenu"},
 				English: {"reload content"}}},
@@ -274,6 +290,8 @@ func (b *Bot) highlightChoices() map[string]choiceHandler {
 		"hl.pub_session": b.choicePublishSession,
 		"hl.pub_noquote": b.choicePublishNoQuote,
 		"hl.pub_confirm": b.choicePublishConfirm,
+		"hl.withdraw":    b.choiceWithdraw,
+		"hl.withdraw_ok": b.choiceWithdrawConfirm,
 	}
 }
 

@@ -596,3 +596,40 @@ func TestFailedReminderIsRetriedAndFailedDigestCarriesOver(t *testing.T) {
 	}
 	contains(t, "next digest", only(t, h.replies()).Text, "Un point à ne pas perdre.")
 }
+
+func TestWithdrawAPublishedHighlight(t *testing.T) {
+	h := newHL(t, testEvent(t), nil)
+	orga, alice := user("orga"), user("alice")
+	if got := only(t, h.say(orga, "retirer temps fort")).Text; got != fr("highlights.withdraw_none") {
+		t.Errorf("nothing published: %q", got)
+	}
+	publish(t, h, "congres-2026", "distance", "p1", "Un point publié par erreur.")
+	h.clock.Advance(time.Minute)
+	publish(t, h, "congres-2026", "finances", "p2", "Un point à garder.")
+	contains(t, "search before", only(t, h.say(alice, "temps forts erreur")).Text, "Un point publié par erreur.")
+	list := only(t, h.say(orga, "retirer temps fort"))
+	contains(t, "list", list.Text, "1. séance 3, publié le 26 novembre 2026 : Un point à garder.",
+		"2. séance 2, publié le 26 novembre 2026 : Un point publié par erreur.")
+	if len(list.Choices) != 2 {
+		t.Fatalf("choices %+v", list.Choices)
+	}
+	contains(t, "bad number", only(t, h.say(orga, "retirer temps fort 9")).Text, "de 1 à 2")
+	preview := only(t, h.pick(orga, list.Choices[1]))
+	contains(t, "preview", preview.Text, "séance 2 « Manager à distance »", "- Un point publié par erreur.")
+	if len(preview.Choices) != 1 || preview.Choices[0].Style != "danger" {
+		t.Fatalf("confirm choice %+v", preview.Choices)
+	}
+	if got := only(t, h.pick(alice, preview.Choices[0])).Text; got != fr("error.forbidden.organizer") {
+		t.Errorf("a member withdrew: %q", got)
+	}
+	if got := only(t, h.pick(orga, preview.Choices[0])).Text; got != fr("highlights.withdraw_done") {
+		t.Errorf("withdraw: %q", got)
+	}
+	if got := only(t, h.pick(orga, preview.Choices[0])).Text; got != fr("highlights.withdraw_gone") {
+		t.Errorf("withdraw twice: %q", got)
+	}
+	if got := only(t, h.say(alice, "temps forts erreur")).Text; strings.Contains(got, "par erreur") {
+		t.Errorf("withdrawn highlight still found:\n%s", got)
+	}
+	contains(t, "kept", only(t, h.say(orga, "retirer temps fort 1")).Text, "- Un point à garder.")
+}

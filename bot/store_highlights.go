@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,6 +35,10 @@ type HighlightStore interface {
 	// (h.Event, h.ID). It returns an error wrapping ErrInvalid when
 	// h.Event, h.Session, h.ID or h.Text is empty or h.Published is zero.
 	SaveHighlight(ctx context.Context, h PublishedHighlight) error
+
+	// DeleteHighlight removes the published highlight (event, id). It
+	// returns an error wrapping ErrNotFound when there is none.
+	DeleteHighlight(ctx context.Context, event, id string) error
 
 	// PublishedHighlights calls fn for every published highlight, ordered
 	// by Published then Event then ID; it stops at, and returns, the first
@@ -91,6 +96,15 @@ type PublishedHighlight struct {
 	Author    string    `json:"author,omitempty"`
 	Published time.Time `json:"published"`
 }
+
+// Key identifies the highlight in a store: "<len(event)>:<event><id>",
+// unambiguous whatever the ids hold.
+func (h PublishedHighlight) Key() string { return publishedKey(h.Event, h.ID) }
+
+func publishedKey(event, id string) string { return strconv.Itoa(len(event)) + ":" + event + id }
+
+// PublishedKey returns the store key of the highlight (event, id).
+func PublishedKey(event, id string) string { return publishedKey(event, id) }
 
 // Valid reports an error when a required field is missing.
 func (h PublishedHighlight) Valid() error {

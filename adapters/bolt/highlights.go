@@ -102,8 +102,27 @@ func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) err
 	if err := h.Valid(); err != nil {
 		return fmt.Errorf("bolt store %s: %w: %w", op, bot.ErrInvalid, err)
 	}
-	key := fmt.Sprintf("%d:%s%s", len(h.Event), h.Event, h.ID)
-	return s.putJSON(op, bucketPublished, []byte(key), h)
+	return s.putJSON(op, bucketPublished, []byte(h.Key()), h)
+}
+
+// DeleteHighlight removes the published highlight (event, id).
+func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
+	const op = "delete highlight"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	key := []byte(bot.PublishedKey(event, id))
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketPublished)
+		if b == nil || b.Get(key) == nil {
+			return bot.ErrNotFound
+		}
+		return b.Delete(key)
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
 }
 
 // PublishedHighlights calls fn for every published highlight, by time,

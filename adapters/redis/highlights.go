@@ -86,7 +86,25 @@ func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) err
 	if err := h.Valid(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
 	}
-	return s.hsetJSON(ctx, op, s.publishedKey(), fmt.Sprintf("%d:%s%s", len(h.Event), h.Event, h.ID), h)
+	return s.hsetJSON(ctx, op, s.publishedKey(), h.Key(), h)
+}
+
+// DeleteHighlight removes the published highlight (event, id).
+func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
+	const op = "delete highlight"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	n, err := s.rdb.HDel(cctx, s.publishedKey(), bot.PublishedKey(event, id)).Result()
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return nil
 }
 
 // PublishedHighlights calls fn for every published highlight, by time,

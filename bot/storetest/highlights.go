@@ -178,6 +178,7 @@ func testPublishedHighlights(t *testing.T, h Harness) {
 		{Event: "congres-2025", Session: "s2", ID: "b", Text: "Deuxième, « guillemets » et émojis 🎤", Published: t0.Add(time.Minute)},
 		{Event: "congres-2025", Session: "s1", ID: "a", Text: "Premier", Quote: "Une citation", Author: "Quelqu'un", Published: t0},
 		{Event: "autre", Session: "s1", ID: "a", Text: "Même id, autre événement", Published: t0.Add(time.Minute)},
+		{Event: "congres", Session: "s1", ID: "-2025a", Text: "Clés proches", Published: t0.Add(2 * time.Minute)},
 	}
 	for _, x := range hs {
 		if err := s.SaveHighlight(ctx, x); err != nil {
@@ -188,11 +189,20 @@ func testPublishedHighlights(t *testing.T, h Harness) {
 	if err := s.SaveHighlight(ctx, hs[1]); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.DeleteHighlight(ctx, "autre", "a"); err != nil {
+		t.Fatalf("DeleteHighlight: %v", err)
+	}
+	if err := s.DeleteHighlight(ctx, "autre", "a"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("DeleteHighlight twice: err = %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteHighlight(ctx, "congres", "2025b"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("DeleteHighlight of a never-stored key: err = %v, want ErrNotFound", err)
+	}
 	var got []bot.PublishedHighlight
 	if err := s.PublishedHighlights(ctx, func(x bot.PublishedHighlight) error { got = append(got, x); return nil }); err != nil {
 		t.Fatalf("PublishedHighlights: %v", err)
 	}
-	want := []bot.PublishedHighlight{hs[1], hs[2], hs[0]} // by time, then event, then id
+	want := []bot.PublishedHighlight{hs[1], hs[0], hs[3]} // by time, then event, then id
 	if len(got) != len(want) {
 		t.Fatalf("got %d highlights, want %d: %+v", len(got), len(want), got)
 	}
