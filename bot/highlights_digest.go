@@ -19,6 +19,14 @@ const HighlightsDigestJob = "highlights_digest"
 // sendSessionReminders (every few minutes).
 const SessionRemindersJob = "session_reminders"
 
+// At merge, the scheduler's job registry (jobs() in scheduler.go) gains:
+//
+//	HighlightsDigestJob: func(ctx context.Context, run JobRun) error { return b.runDigest(ctx, run.Slot) },
+//	SessionRemindersJob: func(ctx context.Context, run JobRun) error {
+//		_, err := b.sendSessionReminders(ctx, run.Slot)
+//		return err
+//	},
+
 // digestItem is one new highlight for a member's digest.
 type digestItem struct {
 	event     *content.Event
@@ -68,7 +76,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 			continue
 		}
 		r := &request{b: b, lang: b.followerLang(ctx, sub)}
-		if err := b.sendToMember(ctx, sub.Member, b.digestReply(r, items)); err != nil {
+		if err := b.writeFirst(ctx, sub.Member, b.digestReply(r, items), key, false); err != nil {
 			b.log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
 			continue
@@ -200,9 +208,9 @@ func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, err
 		// One attempt per member, session and five-minute window among all
 		// replicas: a failed send is tried again in the next window, and a
 		// sent reminder is marked so that no later run sends it again.
+		key := "hl-reminder:" + d.Event + "/" + d.Session + ":" + d.Member.Key()
 		window := now.Truncate(reminderRetry).Unix()
-		first, err := b.store.FirstSeen(ctx, "hl-reminder:"+d.Event+"/"+d.Session+":"+d.Member.Key()+":"+
-			strconv.FormatInt(window, 10), 2*reminderRetry)
+		first, err := b.store.FirstSeen(ctx, key+":"+strconv.FormatInt(window, 10), 2*reminderRetry)
 		if err != nil || !first {
 			if err != nil {
 				errs = append(errs, err)
@@ -225,7 +233,7 @@ func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, err
 		}
 		rep := Reply{Text: text, Choices: []Choice{{Action: "hl.show", Value: sessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}}
-		if err := b.sendToMember(ctx, d.Member, rep); err != nil {
+		if err := b.writeFirst(ctx, d.Member, rep, key, true); err != nil {
 			b.log.Error("sending a session reminder", "member", pseudonym(d.Member), "err", err)
 			errs = append(errs, err)
 			continue
