@@ -13,7 +13,7 @@ import (
 )
 
 // HighlightsDigestJob is the scheduler job kind that runs runDigest (weekly).
-const HighlightsDigestJob = "highlights_digest"
+const HighlightsDigestJob = "digest"
 
 // SessionRemindersJob is the scheduler job kind that runs
 // sendSessionReminders (every few minutes).
