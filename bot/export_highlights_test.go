@@ -9,14 +9,6 @@ import (
 
 func (b *Bot) RunDigest(ctx context.Context, slot time.Time) error { return b.runDigest(ctx, slot) }
 
-func (b *Bot) DueSessionReminders(ctx context.Context, now time.Time) ([]SessionReminder, error) {
-	return b.dueSessionReminders(ctx, now)
-}
-
-func (b *Bot) SendSessionReminders(ctx context.Context, now time.Time) (int, error) {
-	return b.sendSessionReminders(ctx, now)
-}
-
 func (b *Bot) ExportHighlights(ctx context.Context, ref UserRef) (any, error) {
 	return b.exportHighlights(ctx, ref)
 }

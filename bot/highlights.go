@@ -239,7 +239,11 @@ func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
 	st.mu.Lock()
 	st.base, st.snap = set, nil
 	st.mu.Unlock()
-	b.log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights())
+	moved, err := b.resyncReminders(ctx)
+	if err != nil {
+		b.log.Error("moving session reminders after a reload", "err", err)
+	}
+	b.log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights(), "reminders_moved", moved)
 	return set, nil
 }
 

@@ -15,17 +15,8 @@ import (
 // HighlightsDigestJob is the scheduler job kind that runs runDigest (weekly).
 const HighlightsDigestJob = "digest"
 
-// SessionRemindersJob is the scheduler job kind that runs
-// sendSessionReminders (every few minutes).
-const SessionRemindersJob = "session_reminders"
-
-// At merge, the scheduler's job registry (jobs() in scheduler.go) gains:
-//
-//	HighlightsDigestJob: func(ctx context.Context, run JobRun) error { return b.runDigest(ctx, run.Slot) },
-//	SessionRemindersJob: func(ctx context.Context, run JobRun) error {
-//		_, err := b.sendSessionReminders(ctx, run.Slot)
-//		return err
-//	},
+// jobDigest runs one slot of a digest schedule (kind "digest").
+func (b *Bot) jobDigest(ctx context.Context, run JobRun) error { return b.runDigest(ctx, run.Slot) }
 
 // digestItem is one new highlight for a member's digest.
 type digestItem struct {
@@ -76,7 +67,8 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 			continue
 		}
 		r := &request{b: b, lang: b.followerLang(ctx, sub)}
-		if err := b.writeFirst(ctx, sub.Member, b.digestReply(r, items), key, false); err != nil {
+		// Held for the member's working hours by the outbox if need be.
+		if err := b.deliver(ctx, Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
 			b.log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
 			continue
@@ -152,104 +144,6 @@ func (b *Bot) digestReply(r *request, items []digestItem) Reply {
 	}
 	lines = append(lines, "", r.T("highlights.digest_footer"))
 	return Reply{Text: strings.Join(lines, "\n")}
-}
-
-// SessionReminder is a reminder due to a member for a session.
-type SessionReminder struct {
-	Member  UserRef
-	Event   string
-	Session string
-	Starts  time.Time
-}
-
-// dueSessionReminders returns the reminders due at now: registrations not
-// yet reminded whose session starts within ReminderBefore after now. The
-// start comes from the current content when the session is still there
-// (a reloaded programme may have moved it), else from the registration.
-func (b *Bot) dueSessionReminders(ctx context.Context, now time.Time) ([]SessionReminder, error) {
-	snap := b.content(ctx)
-	before := b.settings.Highlights.ReminderBefore
-	var due []SessionReminder
-	err := b.store.EachHighlightFollows(ctx, func(sub HighlightFollows) error {
-		for _, reg := range sub.Registrations {
-			starts := reg.Starts
-			if _, s, ok := snap.sessionByKey(reg.Event + "/" + reg.Session); ok {
-				if t, ok := s.Starts(); ok {
-					starts = t
-				}
-			}
-			if reg.Reminded.IsZero() && !now.Before(starts.Add(-before)) && now.Before(starts) {
-				due = append(due, SessionReminder{Member: sub.Member, Event: reg.Event, Session: reg.Session, Starts: starts})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("session reminders: %w", err)
-	}
-	return due, nil
-}
-
-// reminderRetry is how soon a reminder that failed to send is tried again.
-const reminderRetry = 5 * time.Minute
-
-// sendSessionReminders sends the reminders due at now and marks them sent.
-// Call it every few minutes. It returns how many were sent and the joined
-// errors.
-func (b *Bot) sendSessionReminders(ctx context.Context, now time.Time) (int, error) {
-	due, err := b.dueSessionReminders(ctx, now)
-	if err != nil {
-		return 0, err
-	}
-	snap := b.content(ctx)
-	var errs []error
-	sent := 0
-	for _, d := range due {
-		// One attempt per member, session and five-minute window among all
-		// replicas: a failed send is tried again in the next window, and a
-		// sent reminder is marked so that no later run sends it again.
-		key := "hl-reminder:" + d.Event + "/" + d.Session + ":" + d.Member.Key()
-		window := now.Truncate(reminderRetry).Unix()
-		first, err := b.store.FirstSeen(ctx, key+":"+strconv.FormatInt(window, 10), 2*reminderRetry)
-		if err != nil || !first {
-			if err != nil {
-				errs = append(errs, err)
-			}
-			continue
-		}
-		sub, err := b.subscription(ctx, d.Member)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		r := &request{b: b, lang: b.followerLang(ctx, sub)}
-		ev, s, ok := snap.sessionByKey(d.Event + "/" + d.Session)
-		if !ok {
-			continue // the session left the programme: nothing to remind
-		}
-		text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
-		if s.Room != "" {
-			text += "\n" + r.T("highlights.room", "room", s.Room)
-		}
-		rep := Reply{Text: text, Choices: []Choice{{Action: "hl.show", Value: sessionKey(ev, s),
-			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}}
-		if err := b.writeFirst(ctx, d.Member, rep, key, true); err != nil {
-			b.log.Error("sending a session reminder", "member", pseudonym(d.Member), "err", err)
-			errs = append(errs, err)
-			continue
-		}
-		sent++
-		if err := b.markSubscription(ctx, d.Member, func(s *HighlightFollows) {
-			for i := range s.Registrations {
-				if s.Registrations[i].Event == d.Event && s.Registrations[i].Session == d.Session {
-					s.Registrations[i].Reminded = now
-				}
-			}
-		}); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return sent, errors.Join(errs...)
 }
 
 // HighlightStarter is a highlight to open a conversation between two members.

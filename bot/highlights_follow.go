@@ -273,17 +273,33 @@ func (b *Bot) register(ctx context.Context, r *request, ev *content.Event, s *co
 	case !start.After(b.clock.Now()):
 		return []Reply{r.reply("highlights.register_past", "name", name)}
 	}
-	return b.updateSubscription(ctx, r, func(sub *HighlightFollows) (Reply, bool) {
-		for _, reg := range sub.Registrations {
-			if reg.Event == ev.ID && reg.Session == s.ID {
-				return r.reply("highlights.register_already", "name", name), false
-			}
+	sub, err := b.subscription(ctx, r.msg.From)
+	if err != nil {
+		b.log.Error("reading subscription", "member", pseudonym(r.msg.From), "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	for _, have := range sub.Registrations {
+		if have.Event == ev.ID && have.Session == s.ID {
+			return []Reply{r.reply("highlights.register_already", "name", name)}
 		}
-		sub.Registrations = append(sub.Registrations, SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start,
-			Registered: b.clock.Now()})
-		return r.reply("highlights.register_done", "name", name, "when", b.when(r, s),
-			"before", formatDuration(r, b.settings.Highlights.ReminderBefore)), true
-	})
+	}
+	// The reminder first: a registration is never stored without it.
+	reg := SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.clock.Now()}
+	if err := b.scheduleReminder(ctx, r.msg.From, r.lang, ev, s, start); err != nil {
+		b.log.Error("registering for a session", "member", pseudonym(r.msg.From), "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	sub.Lang = r.lang
+	sub.Registrations = append(sub.Registrations, reg)
+	if err := b.saveSubscription(ctx, sub); err != nil {
+		b.log.Error("saving subscription", "member", pseudonym(r.msg.From), "err", err)
+		if err := b.cancelReminder(ctx, r.msg.From, reg); err != nil {
+			b.log.Warn("cancelling an orphan session reminder", "member", pseudonym(r.msg.From), "err", err)
+		}
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{r.reply("highlights.register_done", "name", name, "when", b.when(r, s),
+		"before", formatDuration(r, b.settings.Highlights.ReminderBefore))}
 }
 
 func (b *Bot) cmdUnregister(ctx context.Context, r *request) []Reply {
@@ -302,6 +318,10 @@ func (b *Bot) cmdUnregister(ctx context.Context, r *request) []Reply {
 		i := slices.IndexFunc(sub.Registrations, func(reg SessionRegistration) bool { return reg.Event == ev.ID && reg.Session == s.ID })
 		if i < 0 {
 			return r.reply("highlights.unregister_not_registered", "name", name), false
+		}
+		if err := b.cancelReminder(ctx, r.msg.From, sub.Registrations[i]); err != nil {
+			b.log.Error("unregistering from a session", "member", pseudonym(r.msg.From), "err", err)
+			return r.reply("error.unavailable"), false
 		}
 		sub.Registrations = slices.Delete(sub.Registrations, i, i+1)
 		return r.reply("highlights.unregister_done", "name", name), true

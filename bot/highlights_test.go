@@ -257,32 +257,41 @@ func TestRegisterAndSessionReminders(t *testing.T) {
 
 	paris, _ := time.LoadLocation("Europe/Paris")
 	start := time.Date(2026, 12, 3, 14, 30, 0, 0, paris)
-	due, err := h.bot.DueSessionReminders(ctx, start.Add(-16*time.Minute))
-	if err != nil || len(due) != 0 {
-		t.Fatalf("16 min before: %v, %v", due, err)
+	// The scheduler's tick sends due messages: nothing 16 minutes before
+	// a session, the reminder 15 minutes before.
+	opening := time.Date(2026, 12, 3, 9, 30, 0, 0, paris)
+	h.clock.t = opening.Add(-16 * time.Minute)
+	h.bot.Tick(ctx)
+	if got := h.chat.take(); len(got) != 0 {
+		t.Fatalf("16 min before the opening: %d messages", len(got))
+	}
+	h.clock.t = opening.Add(-15 * time.Minute)
+	h.bot.Tick(ctx)
+	if got := h.chat.take(); len(got) != 1 || !strings.Contains(got[0].reply.Text, "Ouverture du congrès") || got[0].conv.ID != "dm:alice" {
+		t.Fatalf("15 min before the opening: %+v", got)
+	}
+	h.clock.t = start.Add(-16 * time.Minute)
+	h.bot.Tick(ctx)
+	if got := h.chat.take(); len(got) != 0 {
+		t.Fatalf("16 min before: %d messages", len(got))
 	}
 	h.clock.t = start.Add(-15 * time.Minute)
-	due, err = h.bot.DueSessionReminders(ctx, h.clock.Now())
-	if err != nil || len(due) != 2 || due[0].Session != "distance" || !due[0].Starts.Equal(start) {
-		t.Fatalf("15 min before: %+v, %v", due, err)
-	}
-	n, err := h.bot.SendSessionReminders(ctx, h.clock.Now())
-	if err != nil || n != 2 {
-		t.Fatalf("sent %d, %v", n, err)
-	}
+	h.bot.Tick(ctx)
 	sentTo := map[string]string{}
 	for _, s := range h.chat.take() {
 		sentTo[s.conv.ID] = s.reply.Text
 	}
-	contains(t, "alice's reminder", sentTo["dm:alice"], fr("highlights.reminder", "title", "Manager à distance",
-		"when", "jeudi 3 décembre 2026 à 14 h 30", "event", "Congrès 2026"))
-	contains(t, "bob's reminder", sentTo["dm:bob"], "Reminder: the session “Manager à distance” (Congrès 2026) starts Thursday December 3, 2026 at 14:30.")
-	// Sent once: a second run, even later, sends nothing.
-	if n, err := h.bot.SendSessionReminders(ctx, h.clock.Now().Add(5*time.Minute)); n != 0 || err != nil {
-		t.Errorf("second run sent %d, %v", n, err)
+	if len(sentTo) != 2 {
+		t.Fatalf("15 min before: reminders to %v", sentTo)
 	}
-	if len(h.chat.take()) != 0 {
-		t.Error("a reminder was sent twice")
+	contains(t, "alice's reminder", sentTo["dm:alice"], fr("highlights.reminder", "title", "Manager à distance",
+		"when", "jeudi 3 décembre 2026 à 14 h 30", "event", "Congrès 2026"), "salle Salle 2")
+	contains(t, "bob's reminder", sentTo["dm:bob"], "Reminder: the session “Manager à distance” (Congrès 2026) starts Thursday December 3, 2026 at 14:30.")
+	// Sent once: a later tick sends nothing.
+	h.clock.Advance(5 * time.Minute)
+	h.bot.Tick(ctx)
+	if n := len(h.chat.take()); n != 0 {
+		t.Errorf("a reminder was sent %d more times", n)
 	}
 	// After the start, registration is closed; unregistering works.
 	h.clock.Advance(time.Hour)
@@ -544,7 +553,7 @@ func (f *failingDM) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversa
 	return dm(u), nil
 }
 
-func TestFailedReminderIsRetriedAndFailedDigestCarriesOver(t *testing.T) {
+func TestFailedDigestCarriesOver(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
 	store, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
@@ -560,26 +569,8 @@ func TestFailedReminderIsRetriedAndFailedDigestCarriesOver(t *testing.T) {
 	h := &harness{t: t, bot: b, chat: chat.recorder, store: store, clock: clock}
 	ctx := context.Background()
 	alice := user("alice")
-	h.say(alice, "m'inscrire à 2")
 	h.say(alice, "suivre séance 2")
-	paris, _ := time.LoadLocation("Europe/Paris")
-	start := time.Date(2026, 12, 3, 14, 30, 0, 0, paris)
-
-	chat.fail = true
-	clock.t = start.Add(-14 * time.Minute)
-	if n, err := b.SendSessionReminders(ctx, clock.Now()); n != 0 || err == nil {
-		t.Fatalf("platform down: sent %d, err %v", n, err)
-	}
-	chat.fail = false
-	if n, _ := b.SendSessionReminders(ctx, clock.Now()); n != 0 {
-		t.Errorf("retried within the same window: %d", n)
-	}
-	clock.Advance(5 * time.Minute)
-	if n, err := b.SendSessionReminders(ctx, clock.Now()); n != 1 || err != nil {
-		t.Errorf("next window: sent %d, %v", n, err)
-	}
-	h.chat.take()
-
+	clock.Advance(time.Minute)
 	publish(t, &hlHarness{harness: h}, "congres-2026", "distance", "p1", "Un point à ne pas perdre.")
 	clock.Advance(time.Minute)
 	chat.fail = true
@@ -632,4 +623,80 @@ func TestWithdrawAPublishedHighlight(t *testing.T) {
 		t.Errorf("withdrawn highlight still found:\n%s", got)
 	}
 	contains(t, "kept", only(t, h.say(orga, "retirer temps fort 1")).Text, "- Un point à garder.")
+}
+
+func TestReminderFollowsTheProgrammeAndUnregistering(t *testing.T) {
+	moved, err := os.ReadFile("testdata/highlights/congres-2026.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reload moves the workshop to 16:00 and drops the opening's time.
+	movedData := strings.Replace(strings.Replace(string(moved), `time: "14:30"`, `time: "16:00"`, 1),
+		"    time: \"09:30\"\n    end_time: \"10:00\"\n", "", 1)
+	next := func() (*content.Set, error) {
+		return content.LoadDir(fstest.MapFS{"c.yaml": {Data: []byte(movedData)}}, topicIDs())
+	}
+	h := newHL(t, testEvent(t), next)
+	ctx := context.Background()
+	alice, bob := user("alice"), user("bob")
+	h.say(alice, "m'inscrire à 2")
+	h.say(alice, "m'inscrire à 1")
+	h.say(bob, "m'inscrire à 1")
+	contains(t, "unregister", only(t, h.say(bob, "me désinscrire de 1")).Text, "est annulée")
+	contains(t, "reload", only(t, h.say(user("admin"), "recharger contenu")).Text, "Contenu rechargé")
+
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 3, 9, 15, 0, 0, paris),  // the opening lost its time: no reminder
+		time.Date(2026, 12, 3, 14, 15, 0, 0, paris), // the old time of the workshop: nothing
+	} {
+		h.clock.t = at
+		h.bot.Tick(ctx)
+		if got := h.chat.take(); len(got) != 0 {
+			t.Errorf("at %v: %+v", at, got)
+		}
+	}
+	h.clock.t = time.Date(2026, 12, 3, 15, 45, 0, 0, paris)
+	h.bot.Tick(ctx)
+	got := h.chat.take()
+	if len(got) != 1 || got[0].conv.ID != "dm:alice" || !strings.Contains(got[0].reply.Text, "à 16 h") {
+		t.Fatalf("moved reminder: %+v", got)
+	}
+	f, err := h.store.HighlightFollows(ctx, alice)
+	if err != nil || len(f.Registrations) != 2 || !f.Registrations[0].Starts.Equal(time.Date(2026, 12, 3, 16, 0, 0, 0, paris)) ||
+		!f.Registrations[1].Starts.IsZero() {
+		t.Errorf("registrations after the reload: %+v, %v", f.Registrations, err)
+	}
+}
+
+func TestDigestWaitsForWorkingHours(t *testing.T) {
+	h := newHL(t, testEvent(t), nil)
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	// Rebuild the bot with working hours, over the same store and clock.
+	set := testEvent(t)
+	b, err := bot.New(bot.Settings{
+		Location:     paris,
+		WorkingHours: bot.WorkingHours{Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, Start: 9 * 60, End: 18 * 60, Location: paris},
+		Highlights:   bot.HighlightSettings{Topics: topics},
+	}, h.store, []bot.ChatAdapter{dmRecorder{h.chat}}, bot.Options{Clock: h.clock, Content: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.bot = b
+	alice := user("alice")
+	h.say(alice, "suivre management")
+	h.clock.Advance(time.Hour)
+	publish(t, h, "congres-2026", "distance", "p1", "Un point du samedi.")
+	saturday := time.Date(2026, 11, 28, 10, 0, 0, 0, paris)
+	h.clock.t = saturday
+	if err := b.RunDigest(ctx, saturday); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.chat.take(); len(got) != 0 {
+		t.Fatalf("digest sent on a Saturday: %+v", got)
+	}
+	h.clock.t = time.Date(2026, 11, 30, 9, 0, 0, 0, paris) // Monday morning
+	b.Tick(ctx)
+	contains(t, "Monday", only(t, h.replies()).Text, "- Un point du samedi.")
 }

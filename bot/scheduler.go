@@ -80,6 +80,7 @@ func (b *Bot) jobs() map[string]jobFunc {
 	return map[string]jobFunc{
 		"announcement": b.jobAnnouncement,
 		"purge":        b.jobPurge,
+		"digest":       b.jobDigest, // highlights_digest.go
 	}
 }
 

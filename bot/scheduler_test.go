@@ -128,8 +128,8 @@ func TestNewRefusesUnavailableKinds(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `kind "round" is not available`) {
 		t.Errorf("New with a round job: %v, want it refused by name", err)
 	}
-	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,purge" {
-		t.Errorf("JobKinds() = %s, want announcement,purge", got)
+	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,digest,purge" {
+		t.Errorf("JobKinds() = %s, want announcement,digest,purge", got)
 	}
 }
 

@@ -72,12 +72,10 @@ type HighlightFollows struct {
 type SessionRegistration struct {
 	Event   string `json:"event"`
 	Session string `json:"session"`
-	// Starts is when the session starts (copied from the content, so that
-	// the reminder does not depend on a later reload).
+	// Starts is when the session starts, as scheduled for the reminder
+	// (a reload that moves the session moves the reminder too).
 	Starts     time.Time `json:"starts"`
 	Registered time.Time `json:"registered"`
-	// Reminded is when the reminder went out; zero until then.
-	Reminded time.Time `json:"reminded,omitzero"`
 }
 
 // Empty reports whether the record holds nothing worth keeping.

@@ -80,7 +80,10 @@ type Scheduler struct {
 
 // defaultSchedules: the nightly purge of expired records.
 func defaultSchedules() []Schedule {
-	return []Schedule{{Name: "purge", Kind: JobPurge, Spec: "0 3 * * *"}}
+	return []Schedule{
+		{Name: "purge", Kind: JobPurge, Spec: "0 3 * * *"},
+		{Name: "digest", Kind: JobDigest, Spec: "30 9 * * mon"}, // the weekly highlights digest
+	}
 }
 
 var jobNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)

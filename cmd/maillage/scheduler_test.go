@@ -38,7 +38,7 @@ func TestConfigCheckSchedules(t *testing.T) {
   - {name: tours, kind: round, spec: "0 9 * * mon"}
 `)
 	r = runMain(t, "", env(), "config", "check", path)
-	want := "schedules[0].kind: the round job is not available in this version of maillage (available: announcement, purge)"
+	want := "schedules[0].kind: the round job is not available in this version of maillage (available: announcement, digest, purge)"
 	if r.code != 2 || !strings.Contains(r.errOut, want) {
 		t.Errorf("unavailable kind: exit %d, stderr:\n%s\nwant %q", r.code, r.errOut, want)
 	}
