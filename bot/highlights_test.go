@@ -260,19 +260,18 @@ func TestRegisterAndSessionReminders(t *testing.T) {
 	// The scheduler's tick sends due messages: nothing 16 minutes before
 	// a session, the reminder 15 minutes before.
 	opening := time.Date(2026, 12, 3, 9, 30, 0, 0, paris)
-	h.clock.t = opening.Add(-16 * time.Minute)
-	h.bot.Tick(ctx)
-	if got := h.chat.take(); len(got) != 0 {
+	tickAt := func(at time.Time) []sent {
+		h.clock.t = at
+		h.bot.Tick(ctx)
+		return h.chat.take()
+	}
+	if got := tickAt(opening.Add(-16 * time.Minute)); len(got) != 0 {
 		t.Fatalf("16 min before the opening: %d messages", len(got))
 	}
-	h.clock.t = opening.Add(-15 * time.Minute)
-	h.bot.Tick(ctx)
-	if got := h.chat.take(); len(got) != 1 || !strings.Contains(got[0].reply.Text, "Ouverture du congrès") || got[0].conv.ID != "dm:alice" {
+	if got := tickAt(opening.Add(-15 * time.Minute)); len(got) != 1 || !strings.Contains(got[0].reply.Text, "Ouverture du congrès") || got[0].conv.ID != "dm:alice" {
 		t.Fatalf("15 min before the opening: %+v", got)
 	}
-	h.clock.t = start.Add(-16 * time.Minute)
-	h.bot.Tick(ctx)
-	if got := h.chat.take(); len(got) != 0 {
+	if got := tickAt(start.Add(-16 * time.Minute)); len(got) != 0 {
 		t.Fatalf("16 min before: %d messages", len(got))
 	}
 	h.clock.t = start.Add(-15 * time.Minute)
