@@ -140,6 +140,9 @@ type Privacy struct {
 type HTTP struct {
 	// Listen is host:port, or empty for no HTTP server.
 	Listen string `yaml:"listen"`
+	// PublicURL is the bot's base address as chat servers reach it
+	// (Mattermost's buttons call PublicURL + /mattermost/actions).
+	PublicURL string `yaml:"public_url"`
 }
 
 // Log configures logging.

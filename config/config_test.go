@@ -236,7 +236,7 @@ func TestStructureProblems(t *testing.T) {
 		{"unknown key in list item", "interests:\n  - {id: ia, fr: IA, en: AI}\n  - {id: rh, fr: RH, en: HR, de: PA}\n", []Problem{{Line: 3, Path: "interests[1].de", Message: `unknown key (did you mean "en"?)`}}},
 		{"merge key", "bot: &b {name: A}\nlog:\n  <<: *b\n", []Problem{{Line: 3, Path: "log", Message: "merge keys (<<) are not supported; write the keys out"}}},
 		{"empty list", "interests: []\n", []Problem{{Line: 1, Path: "interests", Message: "must list at least one entry"}}},
-		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal)"}}},
+		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, mattermost)"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +262,7 @@ func TestValueProblems(t *testing.T) {
 		{"redis without url", "store:\n  backend: redis\n", []Problem{{Line: 2, Path: "store.backend", Message: "is redis but MAILLAGE_REDIS_URL is not set in the environment"}}},
 		{"key prefix with space", "store:\n  redis:\n    key_prefix: \"a b\"\n", []Problem{{Line: 3, Path: "store.redis.key_prefix", Message: `must not contain spaces, got "a b"`}}},
 		{"empty key prefix", "store:\n  redis:\n    key_prefix: \"\"\n", []Problem{{Line: 3, Path: "store.redis.key_prefix", Message: "must be 1 to 64 characters, got 0"}}},
-		{"slack adapter", "chat:\n  adapters: [terminal, slack]\n", []Problem{{Line: 2, Path: "chat.adapters[1]", Message: "slack is not available in this version (available: terminal)"}}},
+		{"slack adapter", "chat:\n  adapters: [terminal, slack]\n", []Problem{{Line: 2, Path: "chat.adapters[1]", Message: "slack is not available in this version (available: terminal, mattermost)"}}},
 		{"duplicate adapter", "chat:\n  adapters:\n    - terminal\n    - terminal\n", []Problem{{Line: 4, Path: "chat.adapters[1]", Message: "duplicate of chat.adapters[0]"}}},
 		{"unknown adapter", "chat:\n  adapters: [discord]\n", []Problem{{Line: 2, Path: "chat.adapters[0]", Message: `must be one of terminal, slack, mattermost, got "discord"`}}},
 		{"terminal user", "chat:\n  terminal:\n    user: \"a b\"\n", []Problem{{Line: 3, Path: "chat.terminal.user", Message: `must not contain spaces, got "a b"`}}},

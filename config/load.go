@@ -75,6 +75,7 @@ func applyEnv(c *Config, env func(string) string, o *origin) {
 	}{
 		{EnvDataDir, "data_dir", &c.DataDir},
 		{EnvHTTPListen, "http.listen", &c.HTTP.Listen},
+		{EnvPublicURL, "http.public_url", &c.HTTP.PublicURL},
 		{EnvLogLevel, "log.level", &c.Log.Level},
 		{EnvLogFormat, "log.format", &c.Log.Format},
 	}

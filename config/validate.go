@@ -196,6 +196,10 @@ func (c *Config) validate(o *origin) []Problem {
 		}
 	}
 
+	if c.HTTP.PublicURL != "" && !validBaseURL(c.HTTP.PublicURL) {
+		ch.add("http.public_url", "must be an http(s) address without query, such as https://maillage.example.fr, got %s", quote(c.HTTP.PublicURL))
+	}
+
 	// log
 	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	ch.oneOf("log.format", c.Log.Format, "text", "json")
@@ -207,7 +211,7 @@ func (c *Config) validate(o *origin) []Problem {
 
 func (c *Config) validateAdapters(ch *checker) {
 	if len(c.Chat.Adapters) == 0 {
-		ch.add("chat.adapters", "must list at least one adapter (available: %s)", AdapterTerminal)
+		ch.add("chat.adapters", "must list at least one adapter (available: %s, %s)", AdapterTerminal, AdapterMattermost)
 		return
 	}
 	seen := map[string]int{}
@@ -220,8 +224,10 @@ func (c *Config) validateAdapters(ch *checker) {
 		seen[a] = i
 		switch a {
 		case AdapterTerminal:
-		case AdapterSlack, AdapterMattermost:
-			ch.add(path, "%s is not available in this version (available: %s)", a, AdapterTerminal)
+		case AdapterMattermost:
+			c.validateMattermost(ch, path)
+		case AdapterSlack:
+			ch.add(path, "%s is not available in this version (available: %s, %s)", a, AdapterTerminal, AdapterMattermost)
 		default:
 			ch.oneOf(path, a, AdapterTerminal, AdapterSlack, AdapterMattermost)
 		}

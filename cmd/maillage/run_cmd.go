@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"maillage/adapters/bolt"
+	"maillage/adapters/mattermost"
 	"maillage/adapters/redis"
 	"maillage/adapters/terminal"
 	"maillage/bot"
@@ -64,7 +65,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		}
 	}()
 
-	adapters, err := buildAdapters(cfg, std, logger)
+	adapters, err := buildAdapters(cfg, std, store, logger)
 	if err != nil {
 		return err
 	}
@@ -248,7 +249,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bo
 	}
 }
 
-func buildAdapters(cfg *config.Config, std stdio, logger *slog.Logger) ([]bot.ChatAdapter, error) {
+func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.Logger) ([]bot.ChatAdapter, error) {
 	var out []bot.ChatAdapter
 	for _, name := range cfg.Chat.Adapters {
 		switch name {
@@ -261,6 +262,18 @@ func buildAdapters(cfg *config.Config, std stdio, logger *slog.Logger) ([]bot.Ch
 				Interactive: isTerminal(std.in),
 				Logger:      logger,
 			}))
+		case config.AdapterMattermost:
+			a, err := mattermost.New(mattermost.Options{
+				URL:       cfg.Secrets.MattermostURL,
+				Token:     cfg.Secrets.MattermostToken,
+				PublicURL: cfg.HTTP.PublicURL,
+				Store:     store,
+				Logger:    logger,
+			})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		default:
 			// config validation refuses adapters this version lacks.
 			return nil, fmt.Errorf("chat adapter %q is not available in this version", name)

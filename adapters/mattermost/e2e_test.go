@@ -1,0 +1,311 @@
+package mattermost_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"maillage/adapters/bolt"
+	"maillage/adapters/mattermost"
+	"maillage/bot"
+	"maillage/bot/catalog"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// The end-to-end test runs against a real Mattermost server started by
+// .ci/mattermost.sh (which .ci/run calls), and the real maillage binary.
+
+type e2eAccount struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Token    string `json:"token"`
+}
+
+type e2eAccounts struct {
+	URL     string       `json:"url"`
+	TeamID  string       `json:"team_id"`
+	Admin   e2eAccount   `json:"admin"`
+	Bot     e2eAccount   `json:"bot"`
+	Members []e2eAccount `json:"members"`
+}
+
+func e2eSetup(t *testing.T) e2eAccounts {
+	t.Helper()
+	url := os.Getenv("MAILLAGE_TEST_MATTERMOST_URL")
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("MAILLAGE_TEST_MATTERMOST_URL is not set under CI=true: .ci/run must start Mattermost with .ci/mattermost.sh")
+		}
+		t.Skip("MAILLAGE_TEST_MATTERMOST_URL not set (start a server with .ci/mattermost.sh start)")
+	}
+	data, err := os.ReadFile(os.Getenv("MAILLAGE_TEST_MATTERMOST_ACCOUNTS"))
+	if err != nil {
+		t.Fatalf("reading the accounts of MAILLAGE_TEST_MATTERMOST_ACCOUNTS: %v", err)
+	}
+	var acc e2eAccounts
+	if err := json.Unmarshal(data, &acc); err != nil {
+		t.Fatal(err)
+	}
+	if len(acc.Members) < 3 || acc.Bot.Token == "" {
+		t.Fatalf("accounts file lacks members or the bot: %s", data)
+	}
+	return acc
+}
+
+// syncBuffer collects the binary's log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func memberClient(url string, a e2eAccount) *model.Client4 {
+	c := model.NewAPIv4Client(url)
+	c.SetToken(a.Token)
+	return c
+}
+
+// waitPost polls the channel until a post of the bot created at or after
+// since satisfies ok, for up to 30 seconds (the server is a separate
+// process: there is no event to wait on from here).
+func waitPost(t *testing.T, c *model.Client4, channelID, botID string, since int64, what string, ok func(*model.Post) bool) *model.Post {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		list, _, err := c.GetPostsSince(ctx, channelID, since, false)
+		if err == nil {
+			for _, p := range list.ToSlice() {
+				if p.UserId == botID && p.CreateAt >= since && ok(p) {
+					return p
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no post of the bot %s within 30 s", what)
+	return nil
+}
+
+func post(t *testing.T, c *model.Client4, channelID, text string) *model.Post {
+	t.Helper()
+	p, _, err := c.CreatePost(context.Background(), &model.Post{ChannelId: channelID, Message: text})
+	if err != nil {
+		t.Fatalf("posting %q: %v", text, err)
+	}
+	return p
+}
+
+func TestEndToEndWithMattermost(t *testing.T) {
+	acc := e2eSetup(t)
+	ctx := context.Background()
+	cat := catalog.Default()
+
+	// The real binary, configured by environment and one small file.
+	bin := filepath.Join(t.TempDir(), "maillage")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/maillage")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "maillage.yaml")
+	if err := os.WriteFile(cfgFile, []byte("chat:\n  adapters: [mattermost]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	listen := freeAddr(t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "run", "--config", cfgFile, "--data-dir", t.TempDir())
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"MAILLAGE_MATTERMOST_URL=" + acc.URL,
+		"MAILLAGE_MATTERMOST_TOKEN=" + acc.Bot.Token,
+		"MAILLAGE_HTTP_LISTEN=" + listen,
+		"MAILLAGE_PUBLIC_URL=http://" + listen,
+		"MAILLAGE_LOG_LEVEL=debug",
+	}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("maillage exited with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("maillage did not stop on SIGTERM")
+		}
+		if strings.Contains(logs.String(), acc.Bot.Token) {
+			t.Error("the bot's token appears in the log")
+		}
+		if t.Failed() {
+			t.Logf("maillage log:\n%s", logs.String())
+		}
+	}()
+
+	alice := memberClient(acc.URL, acc.Members[0])
+	dm, _, err := alice.CreateDirectChannel(ctx, acc.Members[0].ID, acc.Bot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// 1. A member says hello in a direct message and gets the greeting.
+	// The bot may still be connecting: its catch-up picks the post up.
+	since := post(t, alice, dm.Id, "Bonjour").CreateAt
+	greeting := waitPost(t, alice, dm.Id, acc.Bot.ID, since, "greeting", func(p *model.Post) bool {
+		return strings.Contains(p.Message, "Maillage")
+	})
+	t.Logf("greeting: %.80q", greeting.Message)
+
+	// 2. "langue" gets buttons; a click goes through the server to the
+	// bot's action URL: the buttons give way to the answer, and the core
+	// answers in the chosen language.
+	since = post(t, alice, dm.Id, "langue").CreateAt
+	question := waitPost(t, alice, dm.Id, acc.Bot.ID, since, "with buttons", func(p *model.Post) bool {
+		return len(p.Attachments()) > 0 && len(p.Attachments()[0].Actions) == 2
+	})
+	var english *model.PostAction
+	for _, a := range question.Attachments()[0].Actions {
+		if a.Name == "English" {
+			english = a
+		}
+	}
+	if english == nil {
+		t.Fatalf("no English button in %+v", question.Attachments()[0].Actions)
+	}
+	// Someone calling the bot's URL directly, without a valid token, is refused.
+	forged, _ := json.Marshal(model.PostActionIntegrationRequest{
+		UserId: acc.Members[0].ID, PostId: question.Id, ChannelId: dm.Id,
+		Context: map[string]any{"a": "lang.set", "v": "en", "s": "forged"},
+	})
+	resp, err := http.Post("http://"+listen+mattermost.ActionsPath, "application/json", bytes.NewReader(forged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("forged click: status %d, want 401", resp.StatusCode)
+	}
+	if _, err := alice.DoPostAction(ctx, question.Id, english.Id); err != nil {
+		t.Fatalf("clicking English: %v", err)
+	}
+	updated, _, err := alice.GetPost(ctx, question.Id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if atts := updated.Attachments(); len(atts) != 1 || len(atts[0].Actions) != 0 || !strings.Contains(atts[0].Text, "English") {
+		t.Errorf("after the click the post shows %+v, want the chosen answer instead of the buttons", atts)
+	}
+	want := strings.SplitN(cat.T("en", "lang.set", "language", "English"), ":", 2)[0]
+	waitPost(t, alice, dm.Id, acc.Bot.ID, question.CreateAt+1, "confirming the language", func(p *model.Post) bool {
+		return strings.HasPrefix(p.Message, want)
+	})
+	// A second click on the same post is not handled again.
+	if _, err := alice.DoPostAction(ctx, question.Id, english.Id); err == nil {
+		t.Log("second click accepted by the server (the bot answered it with no update)")
+	}
+
+	// 3. An introduction opens a group message with the members and the
+	// bot (through the adapter, as the matching round will), and a member
+	// mentioning the bot there gets an answer from the running binary.
+	store, err := bolt.Open(ctx, filepath.Join(t.TempDir(), "intro.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	intro, err := mattermost.New(mattermost.Options{URL: acc.URL, Token: acc.Bot.Token, PublicURL: "http://" + listen, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := intro.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ref := func(a e2eAccount) bot.UserRef {
+		return bot.UserRef{Platform: bot.PlatformMattermost, Workspace: intro.Workspace(), User: a.ID}
+	}
+	group, err := intro.OpenGroup(ctx, []bot.UserRef{ref(acc.Members[0]), ref(acc.Members[1]), ref(acc.Members[2])})
+	if err != nil {
+		t.Fatalf("OpenGroup: %v", err)
+	}
+	if group.Kind != bot.Group {
+		t.Errorf("group kind = %v", group.Kind)
+	}
+	eight := make([]bot.UserRef, 8)
+	for i := range eight {
+		eight[i] = ref(e2eAccount{ID: fmt.Sprintf("u%026d", i)})
+	}
+	if _, err := intro.OpenGroup(ctx, eight); !errors.Is(err, bot.ErrGroupSize) {
+		t.Errorf("OpenGroup with 8 members: %v, want ErrGroupSize", err)
+	}
+	if _, err := intro.Send(ctx, group, bot.Reply{Text: "Je vous présente @alice, @bruno et @chloe : *trois DGS* de communes de taille comparable. [lien](http://example.test)"}); err != nil {
+		t.Fatalf("Send to the group: %v", err)
+	}
+	bruno := memberClient(acc.URL, acc.Members[1])
+	members, _, err := bruno.GetChannelMembers(ctx, group.ID, 0, 20, "")
+	if err != nil || len(members) != 4 {
+		t.Fatalf("group members: %d, %v; want 4 (three members and the bot)", len(members), err)
+	}
+	introPost := waitPost(t, bruno, group.ID, acc.Bot.ID, 0, "introducing", func(p *model.Post) bool {
+		return strings.Contains(p.Message, "trois DGS")
+	})
+	if strings.Contains(introPost.Message, " @alice") || !strings.Contains(introPost.Message, `\[lien\](http`) ||
+		!strings.Contains(introPost.Message, "**trois DGS**") {
+		t.Errorf("introduction not neutralised or not rendered: %q", introPost.Message)
+	}
+	since = post(t, bruno, group.ID, "@maillage aide").CreateAt
+	waitPost(t, bruno, group.ID, acc.Bot.ID, since, "answering a mention in the group", func(p *model.Post) bool {
+		return p.CreateAt >= since && strings.Contains(p.Message, cat.T("fr", "help.header"))
+	})
+
+	// 4. The server restarts; a message sent as soon as it is back (the
+	// bot still reconnecting) is handled once the bot is connected again.
+	restart := exec.Command("bash", "../../.ci/mattermost.sh", "restart")
+	if out, err := restart.CombinedOutput(); err != nil {
+		t.Fatalf("restarting Mattermost: %v\n%s", err, out)
+	}
+	since = post(t, alice, dm.Id, "profile").CreateAt
+	waitPost(t, alice, dm.Id, acc.Bot.ID, since, "after the restart", func(p *model.Post) bool {
+		return strings.Contains(p.Message, cat.T("en", "profile.header"))
+	})
+	if !strings.Contains(logs.String(), "reconnecting") {
+		t.Error("the log does not show a reconnection")
+	}
+}
