@@ -10,6 +10,12 @@ func mapEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+func mattermostEnv(server, public string) func(string) string {
+	return mapEnv(map[string]string{
+		EnvMattermostURL: server, EnvMattermostToken: "tok", EnvHTTPListen: ":8080", EnvPublicURL: public,
+	})
+}
+
 func TestMattermostNeedsItsVariables(t *testing.T) {
 	_, err := FromEnv(mapEnv(map[string]string{}))
 	if err != nil {
@@ -30,12 +36,7 @@ func TestMattermostNeedsItsVariables(t *testing.T) {
 }
 
 func TestMattermostFromEnvironment(t *testing.T) {
-	env := mapEnv(map[string]string{
-		EnvMattermostURL:   "https://chat.example.fr",
-		EnvMattermostToken: "tok",
-		EnvHTTPListen:      ":8080",
-		EnvPublicURL:       "https://maillage.example.fr/",
-	})
+	env := mattermostEnv("https://chat.example.fr", "https://maillage.example.fr/")
 	c, err := Parse([]byte("chat:\n  adapters: [mattermost, terminal]\n"), "f.yaml", env)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -46,12 +47,7 @@ func TestMattermostFromEnvironment(t *testing.T) {
 }
 
 func TestMattermostBadURLs(t *testing.T) {
-	env := mapEnv(map[string]string{
-		EnvMattermostURL:   "chat.example.fr",
-		EnvMattermostToken: "tok",
-		EnvHTTPListen:      ":8080",
-		EnvPublicURL:       "ftp://x",
-	})
+	env := mattermostEnv("chat.example.fr", "ftp://x")
 	_, err := Parse([]byte("chat:\n  adapters: [mattermost]\n"), "f.yaml", env)
 	got := problemsOf(t, err)
 	var msgs []string

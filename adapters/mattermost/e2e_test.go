@@ -1,4 +1,4 @@
-package mattermost_test
+package mattermost
 
 import (
 	"bytes"
@@ -12,13 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"maillage/adapters/bolt"
-	"maillage/adapters/mattermost"
 	"maillage/bot"
 	"maillage/bot/catalog"
 
@@ -63,24 +61,6 @@ func e2eSetup(t *testing.T) e2eAccounts {
 		t.Fatalf("accounts file lacks members or the bot: %s", data)
 	}
 	return acc
-}
-
-// syncBuffer collects the binary's log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -146,7 +126,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 		t.Fatal(err)
 	}
 	listen := freeAddr(t)
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "run", "--config", cfgFile, "--data-dir", t.TempDir())
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -216,7 +196,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 		UserId: acc.Members[0].ID, PostId: question.Id, ChannelId: dm.Id,
 		Context: map[string]any{"a": "lang.set", "v": "en", "s": "forged"},
 	})
-	resp, err := http.Post("http://"+listen+mattermost.ActionsPath, "application/json", bytes.NewReader(forged))
+	resp, err := http.Post("http://"+listen+ActionsPath, "application/json", bytes.NewReader(forged))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +231,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	intro, err := mattermost.New(mattermost.Options{URL: acc.URL, Token: acc.Bot.Token, PublicURL: "http://" + listen, Store: store})
+	intro, err := New(Options{URL: acc.URL, Token: acc.Bot.Token, PublicURL: "http://" + listen, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

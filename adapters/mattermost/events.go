@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"maillage/bot"
@@ -21,7 +22,7 @@ const dedupTTL = 72 * time.Hour
 type incoming struct {
 	post        *model.Post
 	channelType model.ChannelType
-	mentioned   bool // the bot is among the post's mentions
+	mentioned   bool // the bot is among the post's mentions (channels only)
 }
 
 // translate turns a posted event into an incoming post; ok is false for
@@ -65,11 +66,13 @@ func (a *Adapter) message(ctx context.Context, in incoming, me *model.User) (bot
 		p.GetProp(model.PostPropsFromBot) == "true" || p.GetProp(model.PostPropsFromWebhook) == "true" {
 		return bot.Message{}, false
 	}
-	mentioned := in.mentioned || mentionsBot(p.Message, me.Username)
+	// In direct and group channels the server lists every member among a
+	// post's mentions: only the text says whether the bot was named.
+	mentioned := mentionsBot(p.Message, me.Username)
 	switch in.channelType {
 	case model.ChannelTypeDirect, model.ChannelTypeGroup:
 	case model.ChannelTypeOpen, model.ChannelTypePrivate:
-		if !mentioned {
+		if mentioned = mentioned || in.mentioned; !mentioned {
 			return bot.Message{}, false
 		}
 	default:
@@ -151,11 +154,7 @@ func (a *Adapter) catchUp(ctx context.Context, d *dispatcher, since int64) {
 
 // mentionsBot reports whether text mentions @username (whole word).
 func mentionsBot(text, username string) bool {
-	return username != "" && mentionRE(username).MatchString(text)
-}
-
-func mentionRE(username string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + regexp.QuoteMeta(username) + `($|[^\w\-])`)
+	return username != "" && mentionREs(username).find.MatchString(text)
 }
 
 // stripMention removes the bot's @mention from text, so that the core
@@ -164,7 +163,26 @@ func stripMention(text, username string) string {
 	if username == "" {
 		return text
 	}
-	re := regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + regexp.QuoteMeta(username) + `(:|,)?($|[^\w\-])`)
-	out := re.ReplaceAllString(text, "$1$3")
-	return strings.TrimSpace(out)
+	out := mentionREs(username).strip.ReplaceAllString(text, "$1$3")
+	return strings.TrimSpace(spacesRE.ReplaceAllString(out, " "))
+}
+
+var spacesRE = regexp.MustCompile(`[ \t]{2,}`)
+
+type mentionPair struct{ find, strip *regexp.Regexp }
+
+// mentionCache holds the compiled patterns per username (the bot's one).
+var mentionCache sync.Map
+
+func mentionREs(username string) mentionPair {
+	if v, ok := mentionCache.Load(username); ok {
+		return v.(mentionPair)
+	}
+	q := regexp.QuoteMeta(username)
+	p := mentionPair{
+		find:  regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + q + `($|[^\w\-])`),
+		strip: regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + q + `(:|,)?($|[^\w\-])`),
+	}
+	mentionCache.Store(username, p)
+	return p
 }
