@@ -173,6 +173,8 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(model.PostActionIntegrationResponse{Update: answered(post, tok.ActionID)})
+	// The server waits for the answer: send it before queueing the choice.
+	_ = http.NewResponseController(w).Flush()
 
 	ci, err := a.channel(ctx, post.ChannelId)
 	if err != nil {

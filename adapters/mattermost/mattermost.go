@@ -8,7 +8,8 @@
 //     error, ping timeout or silence), replaced by a new one after a capped
 //     exponential backoff with jitter; the library's racy Connect is never
 //     called again on an old client;
-//   - after a reconnection or a gap in the event sequence, the posts missed
+//   - whenever the server greets a new WebSocket (at start and after a
+//     reconnection) and after a gap in the event sequence, the posts missed
 //     in the bot's conversations are fetched through the REST API;
 //   - each post and each button click is handled once, on one replica
 //     (Store.FirstSeen keyed by post id);
@@ -107,9 +108,8 @@ type Adapter struct {
 	channels map[string]channelInfo
 	locales  map[string]localeEntry
 
-	handler       atomic.Pointer[dispatcher]
-	lastSeen      atomic.Int64 // CreateAt (ms) of the newest post seen
-	connectedOnce atomic.Bool  // a WebSocket was opened before: catch up on hello
+	handler  atomic.Pointer[dispatcher]
+	lastSeen atomic.Int64 // CreateAt (ms) of the newest post seen
 }
 
 type channelInfo struct {

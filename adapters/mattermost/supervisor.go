@@ -81,10 +81,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		d.stop()
 	}()
 
-	// Posts sent while the bot was stopped, within the catch-up window.
-	since := a.opts.Clock.Now().Add(-a.opts.CatchUpWindow).UnixMilli()
-	a.lastSeen.Store(since)
-	a.catchUp(ctx, d, since)
+	// Posts sent while the bot was stopped, within the catch-up window,
+	// are fetched when the first WebSocket is greeted.
+	a.lastSeen.Store(a.opts.Clock.Now().Add(-a.opts.CatchUpWindow).UnixMilli())
 
 	attempt := 0
 	for {
@@ -175,7 +174,6 @@ func (a *Adapter) session(ctx context.Context, d *dispatcher) (healthy bool, err
 	// Each check waits a fraction of the silence allowed.
 	check := a.opts.Silence / 3
 	expected := int64(0)
-	reconnected := a.connectedOnce.Swap(true)
 	for {
 		select {
 		case <-ctx.Done():
@@ -191,11 +189,12 @@ func (a *Adapter) session(ctx context.Context, d *dispatcher) (healthy bool, err
 			seq := ev.GetSequence()
 			a.log.Debug("websocket event", "event", string(ev.EventType()), "seq", seq)
 			if ev.EventType() == model.WebsocketEventHello {
+				// The server greets a socket once it is registered: from
+				// now on it gets every post, and the catch-up fetches
+				// those made before (at start, or while disconnected).
 				healthy = true
 				expected = seq + 1
-				if reconnected {
-					a.catchUp(ctx, d, a.lastSeen.Load())
-				}
+				a.catchUp(ctx, d, a.lastSeen.Load())
 				continue
 			}
 			if seq > expected {

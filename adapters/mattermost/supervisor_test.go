@@ -27,9 +27,19 @@ func (h *harness) reconnect(t *testing.T, d time.Duration) {
 
 func TestSupervisorTranslatesAndDeduplicates(t *testing.T) {
 	h := newHarness(t, "")
+	// Sent while the bot was stopped: within the catch-up window, and not.
+	early := dmPost(h.clock, "envoyé avant le démarrage")
+	early.CreateAt = h.clock.Now().Add(-10 * time.Minute).UnixMilli()
+	h.fs.addPost(early)
+	old := dmPost(h.clock, "trop ancien")
+	old.CreateAt = h.clock.Now().Add(-2 * time.Hour).UnixMilli()
+	h.fs.addPost(old)
 	h.run(t)
 	c := h.fs.nextConn(t)
 	c.send(t, "hello.json", 0)
+	if m := h.next(t); m.ID != early.Id {
+		t.Fatalf("first message %q (%q), want the one sent before the start", m.ID, m.Text)
+	}
 	c.send(t, "status_change.json", 1)
 	c.send(t, "posted_direct.json", 2)
 	m := h.next(t)
