@@ -129,6 +129,15 @@ MM_RATELIMITSETTINGS_ENABLE=false
 EOF
 }
 
+# ping_ok asks the server's ping endpoint, with bash alone (no curl needed).
+ping_ok() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$MMPORT" || exit 1
+    printf 'GET /api/v4/system/ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    head -n 1 <&3 | grep -q ' 200 '
+  ) 2>/dev/null
+}
+
 start_mattermost() {
   mkdir -p "$dir/logs" "$dir/data" "$dir/plugins" "$dir/client-plugins"
   (
@@ -139,7 +148,7 @@ start_mattermost() {
   )
   local i
   for i in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:$MMPORT/api/v4/system/ping" >/dev/null 2>&1; then return 0; fi
+    if ping_ok; then return 0; fi
     if ! kill -0 "$(cat "$dir/mattermost.pid")" 2>/dev/null; then break; fi
     sleep 0.5
   done
