@@ -495,7 +495,7 @@ func TestSecretsRedaction(t *testing.T) {
 			t.Errorf("%s output leaks a secret: %s", name, out)
 		}
 	}
-	if got, want := c.Secrets.String(), "Secrets{RedisURL: set, SlackBotToken: set, SlackAppToken: set, SlackSigningSecret: set, MattermostURL: unset, MattermostToken: set}"; got != want {
+	if got, want := c.Secrets.String(), "Secrets{RedisURL: set, SlackBotToken: set, SlackAppToken: set, SlackSigningSecret: set, MattermostURL: unset, MattermostToken: set, MattermostCommandToken: unset}"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if !strings.Contains(logged.String(), `"secrets":{"RedisURL":"set"`) {

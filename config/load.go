@@ -375,7 +375,7 @@ func suggest(key string, fields map[string]int) string {
 
 var allSecretVars = []string{
 	EnvRedisURL, EnvSlackBotToken, EnvSlackAppToken, EnvSlackSigningSecret,
-	EnvMattermostURL, EnvMattermostToken,
+	EnvMattermostURL, EnvMattermostToken, EnvMattermostCommandToken,
 }
 
 // secretHint reports whether key (under path) looks like a place where

@@ -18,6 +18,9 @@ const (
 	EnvSlackSigningSecret = "MAILLAGE_SLACK_SIGNING_SECRET"
 	EnvMattermostURL      = "MAILLAGE_MATTERMOST_URL"
 	EnvMattermostToken    = "MAILLAGE_MATTERMOST_TOKEN"
+	// EnvMattermostCommandToken is the verification token of the optional
+	// /maillage slash command.
+	EnvMattermostCommandToken = "MAILLAGE_MATTERMOST_COMMAND_TOKEN"
 )
 
 // Secrets holds credentials read from the environment only. Printing it with
@@ -30,6 +33,8 @@ type Secrets struct {
 	SlackSigningSecret string // MAILLAGE_SLACK_SIGNING_SECRET
 	MattermostURL      string // MAILLAGE_MATTERMOST_URL
 	MattermostToken    string // MAILLAGE_MATTERMOST_TOKEN
+	// MattermostCommandToken: MAILLAGE_MATTERMOST_COMMAND_TOKEN (optional).
+	MattermostCommandToken string
 }
 
 // secretsFromEnv reads the secrets; surrounding white space (a trailing
@@ -43,6 +48,8 @@ func secretsFromEnv(env func(string) string) Secrets {
 		SlackSigningSecret: get(EnvSlackSigningSecret),
 		MattermostURL:      get(EnvMattermostURL),
 		MattermostToken:    get(EnvMattermostToken),
+
+		MattermostCommandToken: get(EnvMattermostCommandToken),
 	}
 }
 
@@ -58,6 +65,7 @@ func (s Secrets) fields() []secretField {
 		{"SlackSigningSecret", s.SlackSigningSecret},
 		{"MattermostURL", s.MattermostURL},
 		{"MattermostToken", s.MattermostToken},
+		{"MattermostCommandToken", s.MattermostCommandToken},
 	}
 }
 

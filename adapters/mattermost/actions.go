@@ -106,9 +106,13 @@ func verifyToken(key []byte, ctx map[string]any, userID string, now time.Time) (
 	return t, nil
 }
 
-// RegisterRoutes adds the button endpoint to the bot's HTTP server.
+// RegisterRoutes adds the button endpoint to the bot's HTTP server, and
+// the slash command's when it has a token.
 func (a *Adapter) RegisterRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActionsPath, a.serveAction)
+	if a.opts.CommandToken != "" {
+		mux.HandleFunc("POST "+CommandPath, a.serveCommand)
+	}
 }
 
 // serveAction handles a button click that the Mattermost server forwards:

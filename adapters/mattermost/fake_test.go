@@ -238,6 +238,18 @@ func newFakeServer(t *testing.T) *fakeServer {
 			writeJSON(w, p)
 		}
 	})
+	mux.HandleFunc("POST /api/v4/channels/direct", func(w http.ResponseWriter, r *http.Request) {
+		var ids []string
+		_ = json.NewDecoder(r.Body).Decode(&ids)
+		if len(ids) != 2 || !slices.Contains(ids, botID) || !slices.Contains(ids, aliceID) {
+			http.Error(w, `{"id":"bad","status_code":400}`, http.StatusBadRequest)
+			return
+		}
+		fs.mu.Lock()
+		c := fs.channels[dmID]
+		fs.mu.Unlock()
+		writeJSON(w, c)
+	})
 	mux.HandleFunc("POST /api/v4/channels/group", func(w http.ResponseWriter, r *http.Request) {
 		var ids []string
 		_ = json.NewDecoder(r.Body).Decode(&ids)
@@ -348,6 +360,11 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, publicURL string) *harness {
+	return newHarnessWith(t, Options{PublicURL: publicURL})
+}
+
+// newHarnessWith completes o with the fake server, clock and store.
+func newHarnessWith(t *testing.T, o Options) *harness {
 	t.Helper()
 	fs := newFakeServer(t)
 	clock := newFakeClock()
@@ -362,11 +379,10 @@ func newHarness(t *testing.T, publicURL string) *harness {
 			t.Error("the token appears in the log")
 		}
 	})
-	a, err := New(Options{
-		URL: fs.srv.URL, Token: testToken, PublicURL: publicURL, Store: store,
-		Clock: clock, After: clock.After, Rand: rand.New(rand.NewPCG(1, 2)), Workers: 1,
-		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	o.URL, o.Token, o.Store = fs.srv.URL, testToken, store
+	o.Clock, o.After, o.Rand, o.Workers = clock, clock.After, rand.New(rand.NewPCG(1, 2)), 1
+	o.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

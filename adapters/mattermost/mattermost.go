@@ -60,6 +60,10 @@ type Options struct {
 	// it (MAILLAGE_PUBLIC_URL); buttons call PublicURL + ActionsPath.
 	// Without it, choices are listed as text and members type their answer.
 	PublicURL string
+	// CommandToken is the verification token of the optional slash
+	// command whose request URL is PublicURL + CommandPath
+	// (MAILLAGE_MATTERMOST_COMMAND_TOKEN). Empty: no slash command.
+	CommandToken string
 	// Store deduplicates posts and clicks across replicas (FirstSeen).
 	Store bot.Store
 	// Logger gets a component=mattermost attribute. Default: discard.

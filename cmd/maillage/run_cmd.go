@@ -268,7 +268,9 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				Token:     cfg.Secrets.MattermostToken,
 				PublicURL: cfg.HTTP.PublicURL,
 				Store:     store,
-				Logger:    logger,
+
+				CommandToken: cfg.Secrets.MattermostCommandToken,
+				Logger:       logger,
 			})
 			if err != nil {
 				return nil, err
