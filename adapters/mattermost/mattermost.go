@@ -230,10 +230,10 @@ func (a *Adapter) Check(ctx context.Context) (*model.User, error) {
 		return nil, fmt.Errorf("mattermost: checking the token with %s: %w", a.client.URL, errors.New(appErrorText(err)))
 	}
 	if !me.IsBot && me.IsSystemAdmin() {
-		return nil, fmt.Errorf("mattermost: the token belongs to %q, a system administrator's personal account; create a bot account (or a dedicated user) for Maillage and use its token", me.Username)
+		return nil, errors.New("mattermost: the token belongs to a system administrator's personal account; create a bot account (or a dedicated user) for Maillage and use its token")
 	}
 	if me.DeleteAt != 0 {
-		return nil, fmt.Errorf("mattermost: the account %q is deactivated", me.Username)
+		return nil, errors.New("mattermost: the token's account is deactivated; reactivate the bot account or use another token")
 	}
 	a.mu.Lock()
 	a.me = me

@@ -74,7 +74,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return err
 	}
 	a.log.Info("connected to mattermost", "bot_user", me.Id, "bot", me.IsBot)
-	d := newDispatcher(ctx, a, h, a.opts.Workers)
+	d := newDispatcher(ctx, h, a.opts.Workers)
 	a.handler.Store(d)
 	defer func() {
 		a.handler.Store(nil)
@@ -268,7 +268,7 @@ type dispatcher struct {
 	cancel context.CancelFunc
 }
 
-func newDispatcher(ctx context.Context, a *Adapter, h bot.Handler, workers int) *dispatcher {
+func newDispatcher(ctx context.Context, h bot.Handler, workers int) *dispatcher {
 	ctx, cancel := context.WithCancel(ctx)
 	d := &dispatcher{ctx: ctx, h: h, cancel: cancel}
 	for range workers {
