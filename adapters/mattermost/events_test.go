@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -136,6 +137,36 @@ func TestRecordedPayloadsAreValidJSON(t *testing.T) {
 		data := event(t, f, 0)
 		if err := json.Unmarshal(data, &v); err != nil {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func BenchmarkTranslatePosted(b *testing.B) {
+	data, err := os.ReadFile("testdata/posted_channel_mention.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ev, err := model.WebSocketEventFromJSON(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, _, ok := translate(ev, botID)
+		if !ok || !mentionsBot(in.post.Message, "maillage") || stripMention(in.post.Message, "maillage") == "" {
+			b.Fatal("not a mention")
+		}
+	}
+}
+
+func BenchmarkButtonToken(b *testing.B) {
+	key := buttonKey(testToken)
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	ctx := buttonToken{ActionID: "choiceaa", Action: "lang.set", Value: "en", Member: aliceID, Nonce: "n", Expires: now.Add(time.Hour).Unix()}.context(key)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := verifyToken(key, ctx, aliceID, now); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
