@@ -373,20 +373,38 @@ func newHarnessWith(t *testing.T, o Options) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
+	h := &harness{fs: fs, clock: clock, store: store, got: make(chan bot.Message, 16)}
+	h.a = h.adapter(t, o)
+	return h
+}
+
+// adapter builds an adapter on the harness's server, clock and store,
+// logging to the test and checking that the token is never logged.
+func (h *harness) adapter(t *testing.T, o Options) *Adapter {
+	t.Helper()
 	logs := &lockedBuffer{}
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), testToken) {
 			t.Error("the token appears in the log")
 		}
 	})
-	o.URL, o.Token, o.Store = fs.srv.URL, testToken, store
-	o.Clock, o.After, o.Rand, o.Workers = clock, clock.After, rand.New(rand.NewPCG(1, 2)), 1
+	o.URL, o.Token, o.Store = h.fs.srv.URL, testToken, h.store
+	o.Clock, o.After, o.Rand, o.Workers = h.clock, h.clock.After, rand.New(rand.NewPCG(1, 2)), 1
 	o.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{fs: fs, clock: clock, a: a, store: store, got: make(chan bot.Message, 16)}
+	return a
+}
+
+// replica is a second adapter, as on another replica: same server, same
+// store, and the same core (its messages arrive on the same channel).
+func (h *harness) replica(t *testing.T) *harness {
+	t.Helper()
+	r := *h
+	r.a = h.adapter(t, Options{})
+	return &r
 }
 
 // run starts the adapter; it stops at the end of the test.

@@ -178,3 +178,20 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 		t.Errorf("errStop does not unwrap")
 	}
 }
+
+func TestTwoReplicasHandleAPostOnce(t *testing.T) {
+	h := newHarness(t, "")
+	_, c1 := h.connected(t)
+	r := h.replica(t)
+	r.run(t)
+	c2 := h.fs.nextConn(t)
+	c2.send(t, "hello.json", 0)
+	// Both replicas receive the post; the core gets it once.
+	c1.send(t, "posted_direct.json", 2)
+	c2.send(t, "posted_direct.json", 1)
+	if m := h.next(t); m.ID != "agphqesjbiytt8mh5mor1gxy4o" {
+		t.Fatalf("got %q", m.ID)
+	}
+	h.noneBefore(t, c1, 3)
+	r.noneBefore(t, c2, 2)
+}
