@@ -10,6 +10,7 @@ import (
 	"maillage/bot"
 
 	"github.com/gorilla/websocket"
+	"github.com/mattermost/mattermost/server/public/model"
 )
 
 func inRange(lo, hi time.Duration) func(time.Duration) bool {
@@ -194,4 +195,48 @@ func TestTwoReplicasHandleAPostOnce(t *testing.T) {
 	}
 	h.noneBefore(t, c1, 3)
 	r.noneBefore(t, c2, 2)
+}
+
+// recordingDialer hands the test each WebSocket client the adapter opens.
+type recordingDialer struct {
+	inner   WSDialer
+	clients chan *model.WebSocketClient
+}
+
+func (d recordingDialer) Dial(ctx context.Context, wsURL, token string) (*model.WebSocketClient, error) {
+	c, err := d.inner.Dial(ctx, wsURL, token)
+	if err == nil {
+		d.clients <- c
+	}
+	return c, err
+}
+
+func TestSupervisorReplacesTheClientOnAPingTimeout(t *testing.T) {
+	dialer := recordingDialer{inner: defaultDialer(), clients: make(chan *model.WebSocketClient, 4)}
+	h := newHarnessWith(t, Options{Dialer: dialer})
+	_, c := h.connected(t)
+	first := <-dialer.clients
+	// The library's own watchdog (65 s of real time) reports a timeout.
+	first.PingTimeoutChannel <- true
+	select {
+	case <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client was not closed after its ping timeout")
+	}
+	d := h.clock.waitFor(t, "the backoff", inRange(250*time.Millisecond, 500*time.Millisecond))
+	h.reconnect(t, d)
+	if second := <-dialer.clients; second == first {
+		t.Error("the old client was reused")
+	}
+}
+
+func TestSupervisorReconnectsAfterACleanClose(t *testing.T) {
+	h := newHarness(t, "")
+	_, c := h.connected(t)
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "restart")
+	if err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	d := h.clock.waitFor(t, "the backoff", inRange(250*time.Millisecond, 500*time.Millisecond))
+	h.reconnect(t, d)
 }
