@@ -26,6 +26,19 @@ func (h *harness) reconnect(t *testing.T, d time.Duration) {
 	h.noneBefore(t, c, 1)
 }
 
+// closedThenReconnect waits for the adapter to close c, then ends its
+// first backoff and greets the new socket.
+func (h *harness) closedThenReconnect(t *testing.T, c *fakeConn, why string) {
+	t.Helper()
+	select {
+	case <-c.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal(why)
+	}
+	d := h.clock.waitFor(t, "the backoff", inRange(250*time.Millisecond, 500*time.Millisecond))
+	h.reconnect(t, d)
+}
+
 func TestSupervisorTranslatesAndDeduplicates(t *testing.T) {
 	h := newHarness(t, "")
 	// Sent while the bot was stopped: within the catch-up window, and not.
@@ -85,13 +98,7 @@ func TestSupervisorReplacesASilentSocket(t *testing.T) {
 		h.clock.waitFor(t, "the silence check", func(d time.Duration) bool { return d == 30*time.Second })
 		h.clock.Advance(30 * time.Second)
 	}
-	select {
-	case <-c.closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the silent socket was not closed")
-	}
-	d := h.clock.waitFor(t, "the backoff", inRange(250*time.Millisecond, 500*time.Millisecond))
-	h.reconnect(t, d)
+	h.closedThenReconnect(t, c, "the silent socket was not closed")
 }
 
 func TestSupervisorBacksOffWhileTheServerRestarts(t *testing.T) {
@@ -218,13 +225,7 @@ func TestSupervisorReplacesTheClientOnAPingTimeout(t *testing.T) {
 	first := <-dialer.clients
 	// The library's own watchdog (65 s of real time) reports a timeout.
 	first.PingTimeoutChannel <- true
-	select {
-	case <-c.closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the client was not closed after its ping timeout")
-	}
-	d := h.clock.waitFor(t, "the backoff", inRange(250*time.Millisecond, 500*time.Millisecond))
-	h.reconnect(t, d)
+	h.closedThenReconnect(t, c, "the client was not closed after its ping timeout")
 	if second := <-dialer.clients; second == first {
 		t.Error("the old client was reused")
 	}
