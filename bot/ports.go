@@ -89,6 +89,7 @@ var (
 type Store interface {
 	SchedulerStore // job slots, held deliveries and reminders (store_scheduler.go)
 	HighlightStore // follows, session registrations, published highlights (store_highlights.go)
+	MemberStore    // erasure without trace (store_members.go)
 
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.

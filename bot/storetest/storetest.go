@@ -109,6 +109,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"ClaimExpiry", testClaimExpiry},
 		{"ClaimExtend", testClaimExtend},
 		{"CanceledContext", testCanceledContext},
+		{"MembersFeature", testMembersFeature},
 	}
 	tests = append(tests, schedulerTests...)   // scheduler.go
 	tests = append(tests, highlightTests()...) // highlights.go
