@@ -45,6 +45,13 @@ type Settings struct {
 	WorkingHours WorkingHours
 	// Highlights configure the congress content (see highlights.go).
 	Highlights HighlightSettings
+	// MemberRoles and Interests are the closed lists members choose from
+	// (config member_roles and interests), in the order shown.
+	MemberRoles []Label
+	Interests   []Label
+	// ImportWorkspaces is the workspace of imported members whose CSV line
+	// leaves it empty, per platform (the terminal's configured workspace).
+	ImportWorkspaces map[Platform]string
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -67,6 +74,9 @@ type Options struct {
 	// again (nil: no reload). Nil Content means none.
 	Content       *content.Set
 	ReloadContent ContentLoader
+	// Directory resolves collectivity names; nil knows none (members can
+	// then only declare another employer).
+	Directory Directory
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
@@ -86,6 +96,8 @@ type Bot struct {
 	replica  string
 	sched    runner
 	hl       *highlightState
+	dir      Directory
+	emails   emailCache
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -132,6 +144,10 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 	}
 	if b.cat == nil {
 		b.cat = catalog.Default()
+	}
+	b.dir = opts.Directory
+	if b.dir == nil {
+		b.dir = noDirectory{}
 	}
 	for _, a := range adapters {
 		p := a.Platform()
@@ -221,7 +237,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		b.log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
-	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(m.From)}
+	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(ctx, m.From)}
 	if l, ok := ParseLang(m.Locale); ok {
 		r.lang, lang = l, l
 	}
@@ -234,6 +250,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		}
 	case errors.Is(err, ErrNotFound):
 		r.member = Member{Ref: m.From}
+		b.adoptImported(ctx, r)
 	default:
 		b.log.Error("reading member", "member", pseudonym(m.From), "err", err)
 		b.send(ctx, m.Conversation, r.reply("error.unavailable"))
@@ -327,6 +344,7 @@ func (r *request) saveMember(ctx context.Context) error {
 		r.member.Created = now
 	}
 	r.member.Updated = now
+	sanitizeMember(&r.member)
 	if err := r.b.store.SaveMember(ctx, r.member); err != nil {
 		r.b.log.Error("saving member", "member", pseudonym(r.member.Ref), "err", err)
 		return err

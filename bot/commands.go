@@ -42,6 +42,7 @@ func (b *Bot) commands() []*command {
 	}
 	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
 	cmds = append(cmds, b.highlightCommands()...) // highlights.go
+	cmds = append(cmds, b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
 	// Help lists the commands by role, members' first, in this order.
 	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
 	return cmds
@@ -50,13 +51,13 @@ func (b *Bot) commands() []*command {
 func (b *Bot) choiceHandlers() map[string]choiceHandler {
 	return mergeHandlers(map[string]choiceHandler{
 		"lang.set": b.choiceLang,
-	}, b.highlightChoices())
+	}, b.highlightChoices(), b.membersChoices())
 }
 
 func (b *Bot) dialogueHandlers() map[string]dialogueHandler {
 	return mergeHandlers(map[string]dialogueHandler{
 		"lang": b.dialogueLang,
-	}, b.highlightDialogues())
+	}, b.highlightDialogues(), b.membersDialogues())
 }
 
 // mergeHandlers merges the features' handler maps into the first one.
@@ -109,6 +110,9 @@ func (b *Bot) cmdHelp(ctx context.Context, r *request) []Reply {
 }
 
 func (b *Bot) cmdHello(ctx context.Context, r *request) []Reply {
+	if replies, ok := b.helloOnboarding(ctx, r); ok {
+		return replies
+	}
 	p := b.settings.Privacy
 	contact := ""
 	if p.Contact != "" {
@@ -119,15 +123,7 @@ func (b *Bot) cmdHello(ctx context.Context, r *request) []Reply {
 }
 
 func (b *Bot) cmdProfile(ctx context.Context, r *request) []Reply {
-	lines := []string{r.T("profile.header")}
-	lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.lang))))
-	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
-	if r.known {
-		lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, r.member.Created)))
-	} else {
-		lines = append(lines, r.T("profile.nothing_stored"))
-	}
-	return []Reply{{Text: strings.Join(lines, "\n")}}
+	return []Reply{b.profileReply(r)}
 }
 
 // langFromText recognises a language named in either language.

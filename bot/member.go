@@ -68,6 +68,8 @@ type Member struct {
 	PausedUntil time.Time `json:"paused_until,omitzero"`
 	// Onboarded is when the member finished the onboarding dialogue.
 	Onboarded time.Time `json:"onboarded,omitzero"`
+	// Imported is when an organizer's CSV import first named the member.
+	Imported time.Time `json:"imported,omitzero"`
 	// Invited is when an organizer's import had the bot invite the member.
 	Invited time.Time `json:"invited,omitzero"`
 	// Created is when the member first stored something.
@@ -100,7 +102,8 @@ const (
 type Collectivity struct {
 	Kind CollectivityKind `json:"kind"`
 	// Code is the INSEE code (commune, département, région) or the SIREN
-	// (EPCI); empty for a declared employer.
+	// (EPCI); for a declared employer, its type (cdg, syndicat, ccas,
+	// etablissement, autre).
 	Code string `json:"code,omitempty"`
 	Name string `json:"name"`
 	// Population is the official population, or the declared size.

@@ -1,5 +1,12 @@
 package bot
 
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
 // Role is what a person may do. Each role may do everything the roles
 // below it may do.
 type Role int
@@ -21,21 +28,34 @@ func (r Role) String() string {
 	return "member"
 }
 
-// RoleRule grants a role to one platform user. An empty Workspace matches
-// every workspace of the platform.
+// RoleRule grants a role to one platform user, named by their user id or,
+// where the platform gives it (ProfileReader), their e-mail address. An
+// empty Workspace matches every workspace of the platform; an empty
+// Platform in an e-mail rule matches every platform.
 type RoleRule struct {
 	Platform  Platform
 	Workspace string
 	User      string
+	Email     string
 }
 
-// Matches reports whether the rule names u.
+// Matches reports whether the rule names u by its user id.
 func (rr RoleRule) Matches(u UserRef) bool {
-	return rr.Platform == u.Platform && rr.User == u.User &&
+	return rr.User != "" && rr.Platform == u.Platform && rr.User == u.User &&
 		(rr.Workspace == "" || rr.Workspace == u.Workspace)
 }
 
-func (b *Bot) roleOf(u UserRef) Role {
+// matchesEmail reports whether the e-mail rule names u, whose platform
+// address is email.
+func (rr RoleRule) matchesEmail(u UserRef, email string) bool {
+	return rr.Email != "" && email != "" && strings.EqualFold(rr.Email, email) &&
+		(rr.Platform == "" || rr.Platform == u.Platform) && (rr.Workspace == "" || rr.Workspace == u.Workspace)
+}
+
+// roleOf returns u's role: by user id first, then, when a rule names an
+// e-mail address, by the address the platform gives (cached for an hour,
+// so that the platform is not asked at every message).
+func (b *Bot) roleOf(ctx context.Context, u UserRef) Role {
 	for _, rr := range b.settings.Admins {
 		if rr.Matches(u) {
 			return RoleAdmin
@@ -46,5 +66,81 @@ func (b *Bot) roleOf(u UserRef) Role {
 			return RoleOrganizer
 		}
 	}
+	if !b.emailRules() {
+		return RoleMember
+	}
+	email := b.platformEmail(ctx, u)
+	if email == "" {
+		return RoleMember
+	}
+	for _, rr := range b.settings.Admins {
+		if rr.matchesEmail(u, email) {
+			return RoleAdmin
+		}
+	}
+	for _, rr := range b.settings.Organizers {
+		if rr.matchesEmail(u, email) {
+			return RoleOrganizer
+		}
+	}
 	return RoleMember
+}
+
+func (b *Bot) emailRules() bool {
+	for _, rules := range [][]RoleRule{b.settings.Admins, b.settings.Organizers} {
+		for _, rr := range rules {
+			if rr.Email != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// emailCache remembers the platform e-mail of recent senders.
+type emailCache struct {
+	mu sync.Mutex
+	m  map[UserRef]cachedEmail
+}
+
+type cachedEmail struct {
+	email   string
+	fetched time.Time
+}
+
+const emailCacheTTL = time.Hour
+
+// platformEmail returns the e-mail address the platform gives for u, or
+// "" when the adapter cannot tell.
+func (b *Bot) platformEmail(ctx context.Context, u UserRef) string {
+	now := b.clock.Now()
+	b.emails.mu.Lock()
+	c, ok := b.emails.m[u]
+	b.emails.mu.Unlock()
+	if ok && now.Sub(c.fetched) < emailCacheTTL {
+		return c.email
+	}
+	pr, ok := b.adapters[u.Platform].(ProfileReader)
+	if !ok {
+		return ""
+	}
+	p, err := pr.Profile(ctx, u)
+	if err != nil {
+		b.log.Warn("reading a platform profile", "member", pseudonym(u), "err", err)
+		return "" // not cached: the next message asks again
+	}
+	b.emails.mu.Lock()
+	if b.emails.m == nil {
+		b.emails.m = map[UserRef]cachedEmail{}
+	}
+	b.emails.m[u] = cachedEmail{email: p.Email, fetched: now}
+	b.emails.mu.Unlock()
+	return p.Email
+}
+
+// forgetEmail drops u from the cache (erasure).
+func (b *Bot) forgetEmail(u UserRef) {
+	b.emails.mu.Lock()
+	delete(b.emails.m, u)
+	b.emails.mu.Unlock()
 }

@@ -95,6 +95,9 @@ type RoleEntry struct {
 	Platform  string `yaml:"platform"`
 	Workspace string `yaml:"workspace"`
 	User      string `yaml:"user"`
+	// Email names the person by the e-mail address their platform gives
+	// (Slack, Mattermost), instead of User.
+	Email string `yaml:"email"`
 }
 
 // Label is one entry of a closed list (job roles, interests): a stable id
@@ -103,6 +106,9 @@ type Label struct {
 	ID string `yaml:"id"`
 	FR string `yaml:"fr"`
 	EN string `yaml:"en"`
+	// Aliases are other ways people write it ("DGS", "directrice générale
+	// des services"), recognised in what members type and in CSV imports.
+	Aliases []string `yaml:"aliases,omitempty"`
 }
 
 // WorkingHours is when the bot may write to members first (right to
@@ -188,15 +194,19 @@ func Default() *Config {
 			Organizers: []RoleEntry{{Platform: AdapterTerminal, User: "orga"}},
 		},
 		MemberRoles: []Label{
-			{ID: "dgs", FR: "Directeur·rice général·e des services (DGS)", EN: "Chief executive (DGS)"},
-			{ID: "dga", FR: "Directeur·rice général·e adjoint·e (DGA)", EN: "Deputy chief executive (DGA)"},
-			{ID: "sgm", FR: "Secrétaire général·e de mairie", EN: "Town hall secretary-general"},
-			{ID: "dg_epci", FR: "Directeur·rice général·e d'intercommunalité (EPCI)", EN: "Chief executive of an inter-municipal body (EPCI)"},
+			{ID: "dgs", FR: "Directeur·rice général·e des services (DGS)", EN: "Chief executive (DGS)",
+				Aliases: []string{"directrice générale des services", "DG des services", "DGST"}},
+			{ID: "dga", FR: "Directeur·rice général·e adjoint·e (DGA)", EN: "Deputy chief executive (DGA)",
+				Aliases: []string{"directrice générale adjointe", "DGAS", "deputy DGS"}},
+			{ID: "sgm", FR: "Secrétaire général·e de mairie", EN: "Town hall secretary-general",
+				Aliases: []string{"secrétaire générale de mairie", "secrétaire de mairie", "SG de mairie"}},
+			{ID: "dg_epci", FR: "Directeur·rice général·e d'intercommunalité (EPCI)", EN: "Chief executive of an inter-municipal body (EPCI)",
+				Aliases: []string{"directrice générale d'intercommunalité", "DG d'EPCI", "DGS d'EPCI", "DG d'intercommunalité"}},
 			{ID: "directeur", FR: "Directeur·rice", EN: "Director"},
 			{ID: "autre", FR: "Autre", EN: "Other"},
 		},
 		Interests: []Label{
-			{ID: "ia", FR: "Intelligence artificielle", EN: "Artificial intelligence"},
+			{ID: "ia", FR: "Intelligence artificielle", EN: "Artificial intelligence", Aliases: []string{"AI"}},
 			{ID: "management", FR: "Management", EN: "Management"},
 			{ID: "management_distance", FR: "Management à distance", EN: "Remote management"},
 			{ID: "transition_ecologique", FR: "Transition écologique", EN: "Ecological transition"},

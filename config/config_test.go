@@ -541,11 +541,11 @@ func TestRoleEntryMatches(t *testing.T) {
 		platform, workspace, user string
 		want                      bool
 	}{
-		{RoleEntry{"slack", "", "U1"}, "slack", "T1", "U1", true},
-		{RoleEntry{"slack", "T1", "U1"}, "slack", "T1", "U1", true},
-		{RoleEntry{"slack", "T1", "U1"}, "slack", "T2", "U1", false},
-		{RoleEntry{"slack", "", "U1"}, "mattermost", "T1", "U1", false},
-		{RoleEntry{"slack", "", "U1"}, "slack", "T1", "U2", false},
+		{RoleEntry{Platform: "slack", Workspace: "", User: "U1"}, "slack", "T1", "U1", true},
+		{RoleEntry{Platform: "slack", Workspace: "T1", User: "U1"}, "slack", "T1", "U1", true},
+		{RoleEntry{Platform: "slack", Workspace: "T1", User: "U1"}, "slack", "T2", "U1", false},
+		{RoleEntry{Platform: "slack", Workspace: "", User: "U1"}, "mattermost", "T1", "U1", false},
+		{RoleEntry{Platform: "slack", Workspace: "", User: "U1"}, "slack", "T1", "U2", false},
 	}
 	for _, tt := range tests {
 		if got := tt.entry.Matches(tt.platform, tt.workspace, tt.user); got != tt.want {
@@ -642,5 +642,25 @@ func TestValidateAfterChange(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRoleEntryByEmail(t *testing.T) {
+	for _, tt := range []struct {
+		yaml, want string
+	}{
+		{"roles:\n  admins:\n    - {platform: slack, email: dsi@exemple.fr}\n", ""},
+		{"roles:\n  admins:\n    - {platform: slack, email: not-an-address}\n", "roles.admins[0].email: must be an e-mail address"},
+		{"roles:\n  admins:\n    - {platform: slack, user: U1, email: dsi@exemple.fr}\n", "roles.admins[0]: give user or email, not both"},
+		{"roles:\n  admins:\n    - {platform: slack}\n", "roles.admins[0].user"},
+		{"member_roles:\n  - {id: dgs, fr: DGS, en: DGS, aliases: [\"\"]}\n", "member_roles[0].aliases[0]: must be 1 to 100 characters"},
+	} {
+		_, err := Parse([]byte(tt.yaml), "roles.yaml", nil)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v", tt.yaml, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: got %v, want an error containing %q", tt.yaml, err, tt.want)
+		}
 	}
 }

@@ -122,6 +122,8 @@ func shortDuration(d time.Duration) string {
 
 var labelIDRE = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
 func (c *Config) validate(o *origin) []Problem {
 	ch := &checker{o: o}
 
@@ -240,7 +242,14 @@ func validateRoleEntries(ch *checker, path string, entries []RoleEntry) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		ch.oneOf(p+".platform", e.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost)
 		ch.noSpace(p+".workspace", e.Workspace)
-		if ch.nonEmpty(p+".user", e.User) {
+		switch {
+		case e.User != "" && e.Email != "":
+			ch.add(p, "give user or email, not both")
+		case e.Email != "":
+			if !emailRE.MatchString(e.Email) {
+				ch.add(p+".email", "must be an e-mail address, got %s", quote(e.Email))
+			}
+		case ch.nonEmpty(p+".user", e.User):
 			ch.noSpace(p+".user", e.User)
 		}
 		if first, dup := seen[e]; dup {
@@ -265,6 +274,11 @@ func validateLabels(ch *checker, path string, labels []Label) {
 			ch.add(p+".id", "duplicate id %s (first at %s[%d])", quote(l.ID), path, first)
 		} else {
 			seen[l.ID] = i
+		}
+		for j, a := range l.Aliases {
+			if n := utf8.RuneCountInString(strings.TrimSpace(a)); n == 0 || n > 100 {
+				ch.add(fmt.Sprintf("%s.aliases[%d]", p, j), "must be 1 to 100 characters, got %s", quote(a))
+			}
 		}
 		for _, lang := range []struct{ key, v string }{{"fr", l.FR}, {"en", l.EN}} {
 			if ch.nonEmpty(p+"."+lang.key, lang.v) {

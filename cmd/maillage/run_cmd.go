@@ -74,8 +74,12 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return contentError(err, std)
 	}
-	b, err := bot.New(settings(cfg, storeName), store, adapters,
-		bot.Options{Logger: logger, Replica: replicaName(), Content: set, ReloadContent: loadContent})
+	dir, err := loadDirectory()
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger,
+		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir})
 	if err != nil {
 		return err
 	}
@@ -110,6 +114,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	var housekeeping sync.WaitGroup
 	housekeeping.Go(func() { purgeExpired(hkCtx, store, logger, time.Hour) })
 	housekeeping.Go(func() { reloadOnHangup(hkCtx, b, logger) })
+	housekeeping.Go(func() { membersHousekeeping(hkCtx, b, logger, time.Hour) })
 	defer housekeeping.Wait()
 	defer stopHousekeeping()
 
@@ -296,7 +301,8 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 	rules := func(entries []config.RoleEntry) []bot.RoleRule {
 		out := make([]bot.RoleRule, 0, len(entries))
 		for _, e := range entries {
-			out = append(out, bot.RoleRule{Platform: bot.Platform(e.Platform), Workspace: e.Workspace, User: e.User})
+			out = append(out, bot.RoleRule{Platform: bot.Platform(e.Platform), Workspace: e.Workspace, User: e.User,
+				Email: e.Email})
 		}
 		return out
 	}
@@ -324,6 +330,44 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 			End:      cfg.WorkingHours.End.Minutes(),
 			Location: cfg.WorkingHours.Location(),
 		},
+		MemberRoles: labels(cfg.MemberRoles),
+		Interests:   labels(cfg.Interests),
+		ImportWorkspaces: map[bot.Platform]string{
+			bot.PlatformTerminal: cfg.Chat.Terminal.Workspace,
+		},
+	}
+}
+
+func labels(ls []config.Label) []bot.Label {
+	out := make([]bot.Label, len(ls))
+	for i, l := range ls {
+		out[i] = bot.Label{ID: l.ID, FR: l.FR, EN: l.EN, Aliases: l.Aliases}
+	}
+	return out
+}
+
+// membersHousekeeping enforces the retention period and sends the
+// invitations of imported members, at start and then every period, until
+// ctx ends. (The scheduler will take these over.)
+func membersHousekeeping(ctx context.Context, b *bot.Bot, logger *slog.Logger, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if n, err := b.PurgeRetention(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			logger.Warn("retention purge", "component", "main", "err", err)
+		} else if n > 0 {
+			logger.Info("retention purge", "component", "main", "removed", n)
+		}
+		if n, err := b.InviteImported(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("inviting imported members", "component", "main", "err", err)
+		} else if n > 0 {
+			logger.Info("invited imported members", "component", "main", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -1,0 +1,1002 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"maillage/internal/textnorm"
+)
+
+// The onboarding dialogue gathers, in a direct message, what matching
+// needs: the collectivity (resolved from the official data and confirmed),
+// the member's role, interests, preferences and language, and an explicit
+// opt-in. Its answers live in the stored Dialogue until the end, so that
+// it resumes after a restart or on another replica, and nothing is kept
+// about a member who abandons it. "annuler" ends it at any step.
+//
+// The same steps serve to change one field of a profile ("modifier
+// collectivité"): the dialogue's "edit" entry names the field, and the
+// dialogue ends as soon as that field is answered.
+
+const onboardingKind = "onboarding"
+
+// Dialogue data keys.
+const (
+	dEdit      = "edit"       // "" during onboarding, else the field being changed
+	dColl      = "coll"       // JSON Collectivity proposed or declared
+	dCollOK    = "coll_ok"    // "1" once confirmed
+	dCands     = "cands"      // JSON []Collectivity offered to choose from
+	dRole      = "role"       // member role id
+	dInterests = "interests"  // comma-separated interest ids
+	dIntDone   = "int_done"   // "1" once the interests are settled
+	dCadence   = "cadence"    // biweekly | monthly
+	dSize      = "size"       // similar | open
+	dRegion    = "region"     // same | any
+	dLang      = "lang"       // fr | en
+	dPrefsDone = "prefs_done" // "1" once the preferences are settled
+	dPrefsEdit = "prefs_edit" // "1" while going through them one by one
+	dOtherType = "other_type" // declared employer's type
+	dOtherDep  = "other_dep"  // declared employer's département
+)
+
+// Cadences, sizes and régions as stored in Preferences.
+const (
+	cadenceBiweekly = "biweekly"
+	cadenceMonthly  = "monthly"
+	regionSame      = "same"
+	regionAny       = "any"
+)
+
+// otherTypes are the kinds of employer a member may declare when theirs is
+// not in the official data.
+var otherTypes = []string{"cdg", "syndicat", "ccas", "etablissement", "autre"}
+
+// otherSizes are the approximate sizes offered (population served).
+var otherSizes = []int{1000, 5000, 20000, 100000, 500000}
+
+// maxCandidates bounds the homonyms or suggestions offered as buttons.
+const maxCandidates = 8
+
+// startOnboarding greets the member and asks the first question; text,
+// when given ("DGS de Saint-Pierre-du-Perray"), is already the answer.
+func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string) []Reply {
+	now := b.clock.Now()
+	d := Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
+		Data: map[string]string{}}
+	if edit != "" {
+		d.Data[dEdit] = edit
+	}
+	var lead []Reply
+	if edit == "" && text == "" {
+		lead = append(lead, b.greeting(r))
+	}
+	if text != "" {
+		return b.onbCollectivityText(ctx, r, &d, text)
+	}
+	return b.onbNext(ctx, r, &d, lead...)
+}
+
+// greeting says in three lines what Maillage does, what it keeps and why,
+// and the member's rights.
+func (b *Bot) greeting(r *request) Reply {
+	p := b.settings.Privacy
+	rights := r.T("members.greeting.rights")
+	if p.Contact != "" {
+		rights = r.T("members.greeting.rights_contact", "contact", p.Contact)
+	}
+	return Reply{Text: strings.Join([]string{
+		r.T("members.greeting.what", "bot", b.settings.Name),
+		r.T("members.greeting.data", "controller", p.Controller, "months", strconv.Itoa(p.RetentionMonths)),
+		rights,
+	}, "\n")}
+}
+
+func (b *Bot) saveDialogue(ctx context.Context, r *request, d *Dialogue) bool {
+	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, *d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return false
+	}
+	return true
+}
+
+// onbNext asks for the next missing answer, or ends the dialogue.
+func (b *Bot) onbNext(ctx context.Context, r *request, d *Dialogue, lead ...Reply) []Reply {
+	edit := d.Data[dEdit]
+	var ask Reply
+	switch {
+	case (edit == "" || edit == "collectivity") && d.Data[dCollOK] != "1":
+		ask = b.askCollectivity(r, d)
+	case (edit == "" || edit == "role") && d.Data[dRole] == "":
+		ask = b.askRole(r, d)
+	case (edit == "" || edit == "interests") && d.Data[dIntDone] != "1":
+		ask = b.askInterests(r, d, "")
+	case edit == "" && d.Data[dPrefsDone] != "1" && d.Data[dPrefsEdit] != "1":
+		ask = b.askPrefs(r, d)
+	case (edit == "cadence" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dCadence] == "":
+		ask = b.askCadence(r, d)
+	case (edit == "size" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dSize] == "":
+		ask = b.askSize(r, d)
+	case (edit == "region" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dRegion] == "":
+		ask = b.askRegion(r, d)
+	case d.Data[dPrefsEdit] == "1" && d.Data[dLang] == "":
+		ask = b.askLang(r, d)
+	case edit == "":
+		d.Data[dPrefsDone] = "1"
+		ask = b.askOptIn(r, d)
+	default:
+		return append(lead, b.finishEdit(ctx, r, d)...)
+	}
+	if !b.saveDialogue(ctx, r, d) {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return append(lead, ask)
+}
+
+// dialogueOnboarding answers a typed message during the dialogue.
+func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+	if d.Data == nil {
+		d.Data = map[string]string{}
+	}
+	text := r.text
+	if commandFound {
+		cmd, args, _ := b.router.match(r.text)
+		if cmd.id != "iam" {
+			return nil, false // "aide", "mes données"... run, and the dialogue waits
+		}
+		text = args
+	}
+	folded := textnorm.Fold(text)
+	switch d.Step {
+	case "collectivity", "pick":
+		if i, err := strconv.Atoi(folded); err == nil && d.Step == "pick" {
+			return b.onbPick(ctx, r, &d, strconv.Itoa(i-1)), true
+		}
+		if _, typo := b.router.suggest(text, r.role, r.lang); typo && !commandFound && len(b.dir.Lookup(text)) == 0 {
+			return nil, false // "profl": a mistyped command, not a collectivity
+		}
+		return b.onbCollectivityText(ctx, r, &d, text), true
+	case "confirm":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbConfirm(ctx, r, &d, yes), true
+		}
+		return b.onbCollectivityText(ctx, r, &d, text), true
+	case "other_type":
+		for _, t := range otherTypes {
+			if folded == textnorm.Fold(r.T("members.other.type."+t)) || folded == t {
+				return b.onbOtherType(ctx, r, &d, t), true
+			}
+		}
+		return []Reply{b.askOtherType(r, &d, "members.other.type_reprompt")}, true
+	case "other_dep":
+		return b.onbOtherDep(ctx, r, &d, text), true
+	case "other_size":
+		if n, ok := parseSize(folded); ok {
+			return b.onbOtherSize(ctx, r, &d, n), true
+		}
+		return []Reply{b.askOtherSize(r, &d, "members.other.size_reprompt")}, true
+	case "role":
+		if l, _, _, ok := findLabel(b.settings.MemberRoles, text); ok {
+			return b.onbRole(ctx, r, &d, l.ID), true
+		}
+		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.settings.MemberRoles) {
+			return b.onbRole(ctx, r, &d, b.settings.MemberRoles[i-1].ID), true
+		}
+		return []Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, &d))}, true
+	case "interests":
+		return b.onbInterestsText(ctx, r, &d, text), true
+	case "prefs":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbPrefs(ctx, r, &d, yes), true
+		}
+		return []Reply{b.withPrompt(r, "members.reprompt_choice", b.askPrefs(r, &d))}, true
+	case "cadence", "size", "region", "lang":
+		if v, ok := b.prefFromText(d.Step, folded); ok {
+			return b.onbPref(ctx, r, &d, d.Step, v), true
+		}
+		return []Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, &d))}, true
+	case "optin":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbOptIn(ctx, r, &d, yes), true
+		}
+		return []Reply{b.withPrompt(r, "members.reprompt_choice", b.askOptIn(r, &d))}, true
+	}
+	return b.onbNext(ctx, r, &d), true
+}
+
+// reask repeats the current question (resuming after an interruption).
+func (b *Bot) reask(r *request, d *Dialogue) Reply {
+	switch d.Step {
+	case "pick":
+		return b.askPick(r, d, "members.coll.pick")
+	case "confirm":
+		return b.askConfirm(r, d)
+	case "other_type":
+		return b.askOtherType(r, d, "members.other.type_ask")
+	case "other_dep":
+		return b.askOtherDep(r, d)
+	case "other_size":
+		return b.askOtherSize(r, d, "members.other.size_ask")
+	case "role":
+		return b.askRole(r, d)
+	case "interests":
+		return b.askInterests(r, d, "")
+	case "prefs":
+		return b.askPrefs(r, d)
+	case "cadence":
+		return b.askCadence(r, d)
+	case "size":
+		return b.askSize(r, d)
+	case "region":
+		return b.askRegion(r, d)
+	case "lang":
+		return b.askLang(r, d)
+	case "optin":
+		return b.askOptIn(r, d)
+	}
+	return b.askCollectivity(r, d)
+}
+
+// withPrompt puts a short sentence before a question.
+func (b *Bot) withPrompt(r *request, key string, q Reply) Reply {
+	q.Text = r.T(key) + "\n" + q.Text
+	return q
+}
+
+func yesNo(folded string) (yes, ok bool) {
+	switch folded {
+	case "oui", "o", "yes", "y", "ok", "d accord", "exact", "exactement", "c est ca", "c est bien ca",
+		"correct", "confirme", "je confirme", "j accepte", "accepte", "i agree", "agree", "sure",
+		"cela me convient", "ca me convient", "parfait", "tres bien", "fine", "that s fine", "good":
+		return true, true
+	case "non", "n", "no", "pas maintenant", "not now", "modifier", "change", "non merci", "no thanks":
+		return false, true
+	}
+	return false, false
+}
+
+// Collectivity.
+
+func (b *Bot) askCollectivity(r *request, d *Dialogue) Reply {
+	d.Step = "collectivity"
+	key := "members.coll.ask"
+	if d.Data[dEdit] == "collectivity" {
+		key = "members.coll.ask_edit"
+	} else if d.Data[dRole] != "" {
+		key = "members.coll.ask_role_known"
+	}
+	return Reply{Text: r.T(key, "role", b.roleLabel(r.lang, d.Data[dRole])),
+		Choices: []Choice{{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")}}}
+}
+
+// fillers are words people put before a collectivity's name in a sentence.
+var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "m": true, "im": true,
+	"travaille": true, "work": true, "the": true, "a": true, "au": true, "aux": true, "of": true, "at": true,
+	"for": true, "in": true, "chez": true, "pour": true, "de": true, "du": true, "des": true, "d": true,
+	"et": true, "and": true, "comme": true, "as": true, "en": true, "tant": true, "que": true}
+
+// onbCollectivityText reads a sentence that names the collectivity and
+// perhaps the role ("Je suis DGS de Saint-Pierre-du-Perray").
+func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *Dialogue, text string) []Reply {
+	var lead []Reply
+	query := text
+	if l, before, after, ok := findLabel(b.settings.MemberRoles, text); ok && d.Data[dEdit] == "" {
+		d.Data[dRole] = l.ID
+		query = after
+		if strings.TrimSpace(after) == "" {
+			query = before
+		}
+	}
+	words := strings.Fields(textnorm.Fold(query))
+	switch strings.Join(words, " ") {
+	case "autre", "autre employeur", "other", "other employer", "aucune", "none":
+		return b.onbOther(ctx, r, d)
+	}
+	var found []Collectivity
+	q := strings.Join(words, " ")
+	for len(words) > 0 {
+		q = strings.Join(words, " ")
+		if found = b.dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
+			break
+		}
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		// Only a role, or only filler words.
+		return b.onbNext(ctx, r, d, lead...)
+	}
+	switch {
+	case len(found) == 1:
+		b.setColl(d, found[0])
+		delete(d.Data, dCands)
+		return b.onbStep(ctx, r, d, b.askConfirm(r, d))
+	case len(found) > 1:
+		b.setCands(d, found)
+		key := "members.coll.homonyms"
+		if len(found) > maxCandidates {
+			key = "members.coll.homonyms_many"
+		}
+		return b.onbStep(ctx, r, d, b.askPick(r, d, key))
+	}
+	shown, _ := textnorm.Truncate(text, 60)
+	if sugg := b.dir.Suggest(q, maxCandidates); len(sugg) > 0 {
+		b.setCands(d, sugg)
+		rep := b.askPick(r, d, "members.coll.suggest")
+		rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + rep.Text
+		return b.onbStep(ctx, r, d, rep)
+	}
+	delete(d.Data, dCands)
+	rep := b.askCollectivity(r, d)
+	rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + r.T("members.coll.hint")
+	return b.onbStep(ctx, r, d, rep)
+}
+
+// onbStep saves the dialogue and returns the question.
+func (b *Bot) onbStep(ctx context.Context, r *request, d *Dialogue, q Reply) []Reply {
+	if !b.saveDialogue(ctx, r, d) {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{q}
+}
+
+func (b *Bot) setColl(d *Dialogue, c Collectivity) {
+	data, _ := json.Marshal(c)
+	d.Data[dColl] = string(data)
+}
+
+func collOf(d *Dialogue) (Collectivity, bool) {
+	var c Collectivity
+	if d.Data[dColl] == "" || json.Unmarshal([]byte(d.Data[dColl]), &c) != nil {
+		return Collectivity{}, false
+	}
+	return c, true
+}
+
+func (b *Bot) setCands(d *Dialogue, cs []Collectivity) {
+	if len(cs) > maxCandidates {
+		cs = cs[:maxCandidates]
+	}
+	data, _ := json.Marshal(cs)
+	d.Data[dCands] = string(data)
+}
+
+func candsOf(d *Dialogue) []Collectivity {
+	var cs []Collectivity
+	_ = json.Unmarshal([]byte(d.Data[dCands]), &cs)
+	return cs
+}
+
+func (b *Bot) askConfirm(r *request, d *Dialogue) Reply {
+	d.Step = "confirm"
+	c, _ := collOf(d)
+	key := "members.coll.confirm"
+	if d.Data[dRole] != "" && d.Data[dEdit] == "" {
+		key = "members.coll.confirm_role"
+	}
+	return Reply{Text: r.T(key, "collectivity", b.describeColl(r.lang, c), "role", b.roleLabel(r.lang, d.Data[dRole])),
+		Choices: []Choice{
+			{Action: "onb.confirm", Value: "yes", Label: r.T("members.yes"), Style: "primary"},
+			{Action: "onb.confirm", Value: "no", Label: r.T("members.coll.not_mine")},
+			{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")},
+		}}
+}
+
+func (b *Bot) askPick(r *request, d *Dialogue, key string) Reply {
+	d.Step = "pick"
+	cs := candsOf(d)
+	rep := Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
+	for i, c := range cs {
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.lang, c)})
+	}
+	rep.Choices = append(rep.Choices, Choice{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")})
+	return rep
+}
+
+func (b *Bot) onbPick(ctx context.Context, r *request, d *Dialogue, value string) []Reply {
+	cs := candsOf(d)
+	i, err := strconv.Atoi(value)
+	if err != nil || i < 0 || i >= len(cs) {
+		return []Reply{b.withPrompt(r, "members.reprompt_choice", b.askPick(r, d, "members.coll.pick"))}
+	}
+	b.setColl(d, cs[i])
+	delete(d.Data, dCands)
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+func (b *Bot) onbConfirm(ctx context.Context, r *request, d *Dialogue, yes bool) []Reply {
+	if _, ok := collOf(d); !ok {
+		return b.onbNext(ctx, r, d)
+	}
+	if !yes {
+		delete(d.Data, dColl)
+		rep := b.askCollectivity(r, d)
+		rep.Text = r.T("members.coll.retry")
+		return b.onbStep(ctx, r, d, rep)
+	}
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// Declared employers.
+
+func (b *Bot) onbOther(ctx context.Context, r *request, d *Dialogue) []Reply {
+	delete(d.Data, dColl)
+	delete(d.Data, dCands)
+	return b.onbStep(ctx, r, d, b.askOtherType(r, d, "members.other.type_ask"))
+}
+
+func (b *Bot) askOtherType(r *request, d *Dialogue, key string) Reply {
+	d.Step = "other_type"
+	rep := Reply{Text: r.T(key)}
+	for _, t := range otherTypes {
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.other_type", Value: t, Label: r.T("members.other.type." + t)})
+	}
+	return rep
+}
+
+func (b *Bot) onbOtherType(ctx context.Context, r *request, d *Dialogue, t string) []Reply {
+	if !slices.Contains(otherTypes, t) {
+		return []Reply{b.askOtherType(r, d, "members.other.type_reprompt")}
+	}
+	d.Data[dOtherType] = t
+	return b.onbStep(ctx, r, d, b.askOtherDep(r, d))
+}
+
+func (b *Bot) askOtherDep(r *request, d *Dialogue) Reply {
+	d.Step = "other_dep"
+	return Reply{Text: r.T("members.other.dep_ask")}
+}
+
+func (b *Bot) onbOtherDep(ctx context.Context, r *request, d *Dialogue, text string) []Reply {
+	if dep, ok := b.findDepartement(text); ok {
+		d.Data[dOtherDep] = dep.Code
+		return b.onbStep(ctx, r, d, b.askOtherSize(r, d, "members.other.size_ask"))
+	}
+	shown, _ := textnorm.Truncate(text, 60)
+	return []Reply{r.reply("members.other.dep_unknown", "input", shown)}
+}
+
+// findDepartement reads a département typed by its code or its name.
+func (b *Bot) findDepartement(text string) (Collectivity, bool) {
+	if c, ok := b.dir.Departement(strings.TrimSpace(text)); ok {
+		return c, true
+	}
+	for _, c := range b.dir.Lookup(text) {
+		if c.Kind == KindDepartement {
+			return c, true
+		}
+	}
+	return Collectivity{}, false
+}
+
+func (b *Bot) askOtherSize(r *request, d *Dialogue, key string) Reply {
+	d.Step = "other_size"
+	rep := Reply{Text: r.T(key)}
+	for i, n := range otherSizes {
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.other_size", Value: strconv.Itoa(n),
+			Label: r.T("members.other.size." + strconv.Itoa(i))})
+	}
+	return rep
+}
+
+// parseSize reads an approximate population typed as a number ("30 000",
+// "environ 30000", "12k").
+func parseSize(folded string) (int, bool) {
+	s := strings.NewReplacer("environ", "", "about", "", "around", "", "habitants", "", "inhabitants", "",
+		" ", "", ".", "", ",", "").Replace(folded)
+	mult := 1
+	if strings.HasSuffix(s, "k") {
+		s, mult = strings.TrimSuffix(s, "k"), 1000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n > 20_000_000/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+func (b *Bot) onbOtherSize(ctx context.Context, r *request, d *Dialogue, n int) []Reply {
+	c := Collectivity{Kind: KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
+	if dep, ok := b.dir.Departement(c.Departement); ok {
+		c.Region = dep.Region
+	}
+	b.setColl(d, c)
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// Role.
+
+func (b *Bot) askRole(r *request, d *Dialogue) Reply {
+	d.Step = "role"
+	rep := Reply{Text: r.T("members.role.ask")}
+	for _, l := range b.settings.MemberRoles {
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.role", Value: l.ID, Label: l.Text(r.lang)})
+	}
+	return rep
+}
+
+func (b *Bot) onbRole(ctx context.Context, r *request, d *Dialogue, id string) []Reply {
+	if _, ok := labelByID(b.settings.MemberRoles, id); !ok {
+		return []Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
+	}
+	d.Data[dRole] = id
+	return b.onbNext(ctx, r, d)
+}
+
+func (b *Bot) roleLabel(lang Lang, id string) string {
+	if l, ok := labelByID(b.settings.MemberRoles, id); ok {
+		return l.Text(lang)
+	}
+	return id
+}
+
+// Interests.
+
+func interestsOf(d *Dialogue) []string {
+	if d.Data[dInterests] == "" {
+		return nil
+	}
+	return strings.Split(d.Data[dInterests], ",")
+}
+
+func (b *Bot) setInterests(d *Dialogue, ids []string) {
+	// Keep the configured order.
+	var out []string
+	for _, l := range b.settings.Interests {
+		if slices.Contains(ids, l.ID) {
+			out = append(out, l.ID)
+		}
+	}
+	d.Data[dInterests] = strings.Join(out, ",")
+}
+
+func (b *Bot) askInterests(r *request, d *Dialogue, lead string) Reply {
+	d.Step = "interests"
+	chosen := interestsOf(d)
+	text := r.T("members.interests.ask")
+	if len(chosen) > 0 {
+		text = r.T("members.interests.chosen", "interests", b.interestLabels(r.lang, chosen))
+	}
+	if lead != "" {
+		text = lead + "\n" + text
+	}
+	rep := Reply{Text: text}
+	for _, l := range b.settings.Interests {
+		label := l.Text(r.lang)
+		if slices.Contains(chosen, l.ID) {
+			label = "✓ " + label
+		}
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.interest", Value: l.ID, Label: label})
+	}
+	rep.Choices = append(rep.Choices, Choice{Action: "onb.interests_done", Value: "1",
+		Label: r.T("members.interests.done_button"), Style: "primary"})
+	return rep
+}
+
+func (b *Bot) interestLabels(lang Lang, ids []string) string {
+	var out []string
+	for _, id := range ids {
+		if l, ok := labelByID(b.settings.Interests, id); ok {
+			out = append(out, l.Text(lang))
+		}
+	}
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, ", ")
+}
+
+func (b *Bot) onbToggleInterest(ctx context.Context, r *request, d *Dialogue, id string) []Reply {
+	if _, ok := labelByID(b.settings.Interests, id); !ok {
+		return []Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
+	}
+	chosen := interestsOf(d)
+	if i := slices.Index(chosen, id); i >= 0 {
+		chosen = slices.Delete(chosen, i, i+1)
+	} else {
+		chosen = append(chosen, id)
+	}
+	b.setInterests(d, chosen)
+	return b.onbStep(ctx, r, d, b.askInterests(r, d, ""))
+}
+
+func (b *Bot) onbInterestsDone(ctx context.Context, r *request, d *Dialogue) []Reply {
+	if len(interestsOf(d)) == 0 {
+		return []Reply{b.askInterests(r, d, r.T("members.interests.none"))}
+	}
+	d.Data[dIntDone] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+var doneWords = map[string]bool{"termine": true, "fini": true, "c est tout": true, "done": true,
+	"finished": true, "that s all": true, "ok": true, "valider": true, "suivant": true, "next": true}
+
+// onbInterestsText reads interests typed by number or name, separated by
+// commas, "et" or spaces ("1, 4 et 7", "IA; management").
+func (b *Bot) onbInterestsText(ctx context.Context, r *request, d *Dialogue, text string) []Reply {
+	folded := textnorm.Fold(text)
+	if doneWords[folded] {
+		return b.onbInterestsDone(ctx, r, d)
+	}
+	chosen := interestsOf(d)
+	var unknown []string
+	add := func(id string) {
+		if !slices.Contains(chosen, id) {
+			chosen = append(chosen, id)
+		}
+	}
+	for _, part := range splitList(text) {
+		pf := textnorm.Fold(part)
+		if pf == "" || doneWords[pf] {
+			continue
+		}
+		if nums, ok := allNumbers(pf); ok {
+			for _, n := range nums {
+				if n >= 1 && n <= len(b.settings.Interests) {
+					add(b.settings.Interests[n-1].ID)
+				} else {
+					unknown = append(unknown, strconv.Itoa(n))
+				}
+			}
+			continue
+		}
+		if l, ok := exactLabel(b.settings.Interests, pf); ok {
+			add(l.ID)
+			continue
+		}
+		shown, _ := textnorm.Truncate(part, 40)
+		unknown = append(unknown, shown)
+	}
+	b.setInterests(d, chosen)
+	if len(unknown) > 0 {
+		lead := r.T("members.interests.unknown", "input", strings.Join(unknown, ", "))
+		return b.onbStep(ctx, r, d, b.askInterests(r, d, lead))
+	}
+	return b.onbInterestsDone(ctx, r, d)
+}
+
+// splitList cuts a typed list on commas, semicolons, slashes, "et" and "and".
+func splitList(s string) []string {
+	s = strings.NewReplacer(";", ",", "/", ",", "+", ",", "\n", ",").Replace(s)
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		words := strings.Fields(part)
+		var cur []string
+		for _, w := range words {
+			if f := textnorm.Fold(w); f == "et" || f == "and" {
+				out = append(out, strings.Join(cur, " "))
+				cur = nil
+				continue
+			}
+			cur = append(cur, w)
+		}
+		out = append(out, strings.Join(cur, " "))
+	}
+	return out
+}
+
+func allNumbers(folded string) ([]int, bool) {
+	var out []int
+	for _, w := range strings.Fields(folded) {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, len(out) > 0
+}
+
+// exactLabel returns the label one of whose phrases is exactly folded.
+func exactLabel(labels []Label, folded string) (Label, bool) {
+	for _, l := range labels {
+		if slices.Contains(l.phrases(), folded) {
+			return l, true
+		}
+	}
+	return Label{}, false
+}
+
+// Preferences.
+
+func (b *Bot) defaultPrefs(r *request, d *Dialogue) {
+	if d.Data[dCadence] == "" {
+		d.Data[dCadence] = cadenceMonthly
+	}
+	if d.Data[dSize] == "" {
+		d.Data[dSize] = "similar"
+	}
+	if d.Data[dRegion] == "" {
+		d.Data[dRegion] = regionAny
+	}
+	if d.Data[dLang] == "" {
+		d.Data[dLang] = string(r.lang)
+	}
+}
+
+func (b *Bot) prefsSummary(lang Lang, d *Dialogue) string {
+	return b.prefsLines(lang, d.Data[dCadence], d.Data[dSize], d.Data[dRegion], d.Data[dLang])
+}
+
+func (b *Bot) askPrefs(r *request, d *Dialogue) Reply {
+	d.Step = "prefs"
+	b.defaultPrefs(r, d)
+	return Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.lang, d),
+		Choices: []Choice{
+			{Action: "onb.prefs", Value: "yes", Label: r.T("members.prefs.ok_button"), Style: "primary"},
+			{Action: "onb.prefs", Value: "no", Label: r.T("members.prefs.change_button")},
+		}}
+}
+
+func (b *Bot) onbPrefs(ctx context.Context, r *request, d *Dialogue, ok bool) []Reply {
+	if ok {
+		b.defaultPrefs(r, d)
+		d.Data[dPrefsDone] = "1"
+		return b.onbNext(ctx, r, d)
+	}
+	for _, k := range []string{dCadence, dSize, dRegion, dLang} {
+		delete(d.Data, k)
+	}
+	d.Data[dPrefsEdit] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// prefValues lists each preference's values, in the order shown.
+var prefValues = map[string][]string{
+	"cadence": {cadenceBiweekly, cadenceMonthly},
+	"size":    {"similar", "open"},
+	"region":  {regionSame, regionAny},
+	"lang":    {string(French), string(English)},
+}
+
+func (b *Bot) askPref(r *request, d *Dialogue, step string) Reply {
+	d.Step = step
+	rep := Reply{Text: r.T("members.prefs.ask_" + step)}
+	for _, v := range prefValues[step] {
+		label := ""
+		if step == "lang" {
+			label = b.cat.T(v, "lang.self_name")
+		} else {
+			label = r.T("members.prefs." + step + "." + v)
+		}
+		rep.Choices = append(rep.Choices, Choice{Action: "onb.pref", Value: step + ":" + v, Label: label})
+	}
+	return rep
+}
+
+func (b *Bot) askCadence(r *request, d *Dialogue) Reply { return b.askPref(r, d, "cadence") }
+func (b *Bot) askSize(r *request, d *Dialogue) Reply    { return b.askPref(r, d, "size") }
+func (b *Bot) askRegion(r *request, d *Dialogue) Reply  { return b.askPref(r, d, "region") }
+func (b *Bot) askLang(r *request, d *Dialogue) Reply    { return b.askPref(r, d, "lang") }
+
+// prefFromText reads a preference typed as its number or its label.
+func (b *Bot) prefFromText(step, folded string) (string, bool) {
+	vals := prefValues[step]
+	if n, err := strconv.Atoi(folded); err == nil && n >= 1 && n <= len(vals) {
+		return vals[n-1], true
+	}
+	if step == "lang" {
+		l, ok := langFromText(folded)
+		return string(l), ok
+	}
+	for _, v := range vals {
+		for _, lang := range Languages {
+			if textnorm.Fold(b.cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (b *Bot) onbPref(ctx context.Context, r *request, d *Dialogue, step, v string) []Reply {
+	if !slices.Contains(prefValues[step], v) {
+		return []Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, d))}
+	}
+	key := map[string]string{"cadence": dCadence, "size": dSize, "region": dRegion, "lang": dLang}[step]
+	d.Data[key] = v
+	if step == "lang" {
+		r.lang = Lang(v)
+	}
+	if d.Data[dPrefsEdit] == "1" && d.Data[dCadence] != "" && d.Data[dSize] != "" && d.Data[dRegion] != "" &&
+		d.Data[dLang] != "" {
+		delete(d.Data, dPrefsEdit)
+		d.Data[dPrefsDone] = "1"
+	}
+	return b.onbNext(ctx, r, d)
+}
+
+// Opt-in.
+
+func (b *Bot) askOptIn(r *request, d *Dialogue) Reply {
+	d.Step = "optin"
+	c, _ := collOf(d)
+	return Reply{Text: r.T("members.optin.ask",
+		"collectivity", b.describeColl(r.lang, c),
+		"role", b.roleLabel(r.lang, d.Data[dRole]),
+		"interests", b.interestLabels(r.lang, interestsOf(d)),
+		"prefs", b.prefsSummary(r.lang, d)),
+		Choices: []Choice{
+			{Action: "onb.optin", Value: "yes", Label: r.T("members.optin.yes_button"), Style: "primary"},
+			{Action: "onb.optin", Value: "no", Label: r.T("members.optin.no_button")},
+		}}
+}
+
+func (b *Bot) onbOptIn(ctx context.Context, r *request, d *Dialogue, yes bool) []Reply {
+	now := b.clock.Now()
+	b.applyDialogue(ctx, r, d)
+	r.member.Onboarded = now
+	if yes {
+		r.member.OptedIn = now
+	} else {
+		r.member.OptedIn = time.Time{}
+	}
+	if err := r.saveMember(ctx); err != nil {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	b.endDialogue(ctx, r)
+	b.log.Info("member onboarded", "member", pseudonym(r.member.Ref), "opted_in", yes)
+	if yes {
+		return []Reply{r.reply("members.optin.done")}
+	}
+	return []Reply{r.reply("members.optin.declined")}
+}
+
+// applyDialogue copies the answers gathered so far into r.member.
+func (b *Bot) applyDialogue(ctx context.Context, r *request, d *Dialogue) {
+	m := &r.member
+	if c, ok := collOf(d); ok && d.Data[dCollOK] == "1" {
+		m.Collectivity = &c
+	}
+	if v := d.Data[dRole]; v != "" {
+		m.Role = v
+	}
+	if d.Data[dIntDone] == "1" {
+		m.Interests = interestsOf(d)
+	}
+	if v := d.Data[dCadence]; v != "" {
+		m.Prefs.Cadence = v
+	}
+	if v := d.Data[dSize]; v != "" {
+		m.Prefs.SimilarSizeOnly = v == "similar"
+	}
+	if v := d.Data[dRegion]; v != "" {
+		m.Prefs.Region = v
+	}
+	if v := d.Data[dLang]; v != "" {
+		m.Language = Lang(v)
+		r.lang = m.Language
+	}
+	if m.Name == "" || m.TimeZone == "" {
+		if pr, ok := b.adapters[r.msg.From.Platform].(ProfileReader); ok {
+			if p, err := pr.Profile(ctx, r.msg.From); err == nil {
+				if m.Name == "" {
+					m.Name = cleanField(p.DisplayName, maxNameRunes)
+				}
+				if m.TimeZone == "" {
+					m.TimeZone = cleanField(p.TimeZone, 64)
+				}
+			}
+		}
+	}
+}
+
+func (b *Bot) endDialogue(ctx context.Context, r *request) {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+}
+
+// finishEdit saves the one field changed and ends the dialogue.
+func (b *Bot) finishEdit(ctx context.Context, r *request, d *Dialogue) []Reply {
+	if !r.known {
+		b.endDialogue(ctx, r)
+		return []Reply{r.reply("members.not_registered")}
+	}
+	b.applyDialogue(ctx, r, d)
+	if err := r.saveMember(ctx); err != nil {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	b.endDialogue(ctx, r)
+	return []Reply{r.reply("members.edit.done"), b.profileReply(r)}
+}
+
+// Choices.
+
+func (b *Bot) onboardingChoices() map[string]choiceHandler {
+	with := func(f func(ctx context.Context, r *request, d *Dialogue, value string) []Reply) choiceHandler {
+		return func(ctx context.Context, r *request, value string) []Reply {
+			d, err := b.store.Dialogue(ctx, r.msg.From)
+			switch {
+			case isNotFound(err) || (err == nil && d.Kind != onboardingKind):
+				return []Reply{r.reply("members.expired")}
+			case err != nil:
+				b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
+				return []Reply{r.reply("error.unavailable")}
+			}
+			if d.Data == nil {
+				d.Data = map[string]string{}
+			}
+			return f(ctx, r, &d, value)
+		}
+	}
+	return map[string]choiceHandler{
+		"onb.pick": with(b.onbPick),
+		"onb.confirm": with(func(ctx context.Context, r *request, d *Dialogue, v string) []Reply {
+			return b.onbConfirm(ctx, r, d, v == "yes")
+		}),
+		"onb.other": with(func(ctx context.Context, r *request, d *Dialogue, _ string) []Reply {
+			return b.onbOther(ctx, r, d)
+		}),
+		"onb.other_type": with(b.onbOtherType),
+		"onb.other_size": with(func(ctx context.Context, r *request, d *Dialogue, v string) []Reply {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return []Reply{b.askOtherSize(r, d, "members.other.size_reprompt")}
+			}
+			return b.onbOtherSize(ctx, r, d, n)
+		}),
+		"onb.role":     with(b.onbRole),
+		"onb.interest": with(b.onbToggleInterest),
+		"onb.interests_done": with(func(ctx context.Context, r *request, d *Dialogue, _ string) []Reply {
+			return b.onbInterestsDone(ctx, r, d)
+		}),
+		"onb.prefs": with(func(ctx context.Context, r *request, d *Dialogue, v string) []Reply {
+			return b.onbPrefs(ctx, r, d, v == "yes")
+		}),
+		"onb.pref": with(func(ctx context.Context, r *request, d *Dialogue, v string) []Reply {
+			step, val, _ := strings.Cut(v, ":")
+			return b.onbPref(ctx, r, d, step, val)
+		}),
+		"onb.optin": with(func(ctx context.Context, r *request, d *Dialogue, v string) []Reply {
+			return b.onbOptIn(ctx, r, d, v == "yes")
+		}),
+	}
+}
+
+// Describing collectivities.
+
+// describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
+// (commune, Essonne (91), Île-de-France, 11 993 habitants)".
+func (b *Bot) describeColl(lang Lang, c Collectivity) string {
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	var parts []string
+	if c.Kind != KindOther {
+		parts = append(parts, T("members.kind."+string(c.Kind)))
+	}
+	if c.Departement != "" && c.Kind != KindDepartement && c.Kind != KindRegion {
+		if dep, ok := b.dir.Departement(c.Departement); ok {
+			parts = append(parts, T("members.coll.departement", "name", dep.Name, "code", dep.Code))
+		}
+	}
+	if c.Region != "" && c.Kind != KindRegion {
+		if reg, ok := b.dir.Region(c.Region); ok {
+			parts = append(parts, reg.Name)
+		}
+	}
+	pop := formatInt(lang, c.Population)
+	if c.Kind == KindOther {
+		parts = append(parts, T("members.coll.population_about", "population", pop))
+		return T("members.other.type."+c.Code) + " (" + strings.Join(parts, ", ") + ")"
+	}
+	parts = append(parts, T("members.coll.population", "population", pop))
+	return c.Name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
+func (b *Bot) shortColl(lang Lang, c Collectivity) string {
+	where := b.cat.T(string(lang), "members.kind."+string(c.Kind))
+	if c.Kind == KindCommune || c.Kind == KindEPCI {
+		if dep, ok := b.dir.Departement(c.Departement); ok {
+			where = dep.Name
+		}
+	}
+	return b.cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
+		"population", formatInt(lang, c.Population))
+}
