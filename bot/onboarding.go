@@ -69,6 +69,8 @@ func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string
 		Data: map[string]string{}}
 	if edit != "" {
 		d.Data[dEdit] = edit
+	} else if r.known {
+		b.prefill(&d, r.member) // imported by an organizer: to be confirmed
 	}
 	var lead []Reply
 	if edit == "" && text == "" {
@@ -78,6 +80,18 @@ func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string
 		return b.onbCollectivityText(ctx, r, &d, text)
 	}
 	return b.onbNext(ctx, r, &d, lead...)
+}
+
+// prefill starts the dialogue from what an organizer's import gave: the
+// collectivity is still to be confirmed and the interests to be settled.
+func (b *Bot) prefill(d *Dialogue, m Member) {
+	if m.Collectivity != nil {
+		b.setColl(d, *m.Collectivity)
+	}
+	if _, ok := labelByID(b.settings.MemberRoles, m.Role); ok {
+		d.Data[dRole] = m.Role
+	}
+	b.setInterests(d, m.Interests)
 }
 
 // greeting says in three lines what Maillage does, what it keeps and why,
@@ -110,7 +124,11 @@ func (b *Bot) onbNext(ctx context.Context, r *request, d *Dialogue, lead ...Repl
 	var ask Reply
 	switch {
 	case (edit == "" || edit == "collectivity") && d.Data[dCollOK] != "1":
-		ask = b.askCollectivity(r, d)
+		if _, ok := collOf(d); ok {
+			ask = b.askConfirm(r, d)
+		} else {
+			ask = b.askCollectivity(r, d)
+		}
 	case (edit == "" || edit == "role") && d.Data[dRole] == "":
 		ask = b.askRole(r, d)
 	case (edit == "" || edit == "interests") && d.Data[dIntDone] != "1":
@@ -625,6 +643,9 @@ func (b *Bot) onbInterestsText(ctx context.Context, r *request, d *Dialogue, tex
 		return b.onbInterestsDone(ctx, r, d)
 	}
 	chosen := interestsOf(d)
+	if d.Data[dEdit] == "interests" {
+		chosen = nil // a typed list replaces the current one
+	}
 	var unknown []string
 	add := func(id string) {
 		if !slices.Contains(chosen, id) {

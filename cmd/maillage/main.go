@@ -49,6 +49,8 @@ Usage:
   maillage config check FILE     check a configuration file
   maillage content check [--config FILE] FILE...
                                  check event content files (sessions, highlights)
+  maillage members import [--dry-run] FILE.csv
+                                 import members from a CSV file
   maillage version               print the version
   maillage COMMAND --help        help on a command
 
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 		err = runBot(ctx, args, io, env)
 	case "config":
 		err = configCommand(args, io, env)
+	case "members":
+		err = membersCommand(ctx, args, io, env)
 	case "version":
 		err = versionCommand(args, io)
 	case "content":

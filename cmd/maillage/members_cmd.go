@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"maillage/bot"
+	"maillage/bot/catalog"
+)
+
+const membersUsage = `Usage: maillage members import [--dry-run] [--config FILE] [--data-dir DIR] [--lang fr|en] FILE.csv
+
+Imports members from a CSV file into the configured store. The first line
+names the columns, in any order (French names accepted):
+  platform      terminal, slack or mattermost (required)
+  workspace     the platform's workspace id (empty: the configured one)
+  user          the platform's user id        } one of the two
+  email         the member's e-mail address   } is required
+  name          how to address the member
+  collectivity  INSEE code, SIREN or name of the collectivity
+  role          an id or a label of member_roles
+  interests     ids or labels of interests, separated by ";"
+                (by "," or "|" when the file itself is separated by ";")
+  language      fr or en
+
+Every line is checked; the report lists the rejected lines with their number
+and the reason, and the other lines are imported. Importing the same file
+again changes nothing. A member who has already signed up keeps their own
+answers. The running bot invites the imported members (at start, then every
+hour); nobody is introduced before opting in themselves. With the embedded
+store, stop the bot first (it holds the file), or type "importer FILE.csv"
+as an organizer in the terminal.
+
+Exit codes: 0 every line imported, 1 some lines rejected (or store failure),
+2 bad usage, unreadable file, bad header or invalid configuration.
+`
+
+func membersCommand(ctx context.Context, args []string, std stdio, env func(string) string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(std.out, membersUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: want `maillage members import FILE.csv`", errUsage)
+		}
+		return nil
+	}
+	if args[0] != "import" {
+		return fmt.Errorf("%w: unknown members command %q; want `maillage members import FILE.csv`", errUsage, args[0])
+	}
+	fs := newFlagSet("members import")
+	dryRun := fs.Bool("dry-run", false, "check the file and print the report without saving anything")
+	configPath := fs.String("config", "", "configuration file (YAML); default $MAILLAGE_CONFIG, else built-in defaults")
+	dataDir := fs.String("data-dir", "", "data directory of the embedded store (default ./maillage-data, or $MAILLAGE_DATA_DIR)")
+	lang := fs.String("lang", "", "language of the report: fr or en (default from the configuration: fr)")
+	if err := parseFlags(fs, membersUsage, args[1:], std.out); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: want exactly one FILE.csv (see `maillage members import --help`)", errUsage)
+	}
+	cfg, err := loadConfig(*configPath, *dataDir, env)
+	if err != nil {
+		return configError(err, std)
+	}
+	if *lang == "" {
+		*lang = cfg.Bot.DefaultLanguage
+	}
+	if _, ok := bot.ParseLang(*lang); !ok {
+		return fmt.Errorf("%w: --lang must be fr or en, got %q", errUsage, *lang)
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	defer f.Close()
+	logger := newLogger(cfg.Log, std.err)
+	store, _, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}()
+	dir, err := loadDirectory()
+	if err != nil {
+		return err
+	}
+	s := settings(cfg, "")
+	im := bot.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
+		Workspaces: s.ImportWorkspaces}
+	rep, err := im.Import(ctx, f, *dryRun)
+	if errors.Is(err, bot.ErrImportFile) {
+		return fmt.Errorf("%w: %s: %v", errUsage, fs.Arg(0), err)
+	}
+	if err != nil {
+		return err
+	}
+	cat := catalog.Default()
+	fmt.Fprintln(std.out, bot.FormatImportReport(func(key string, args ...string) string {
+		return cat.T(*lang, key, args...)
+	}, rep))
+	if len(rep.Rejected) > 0 {
+		return reported{code: exitFailure}
+	}
+	return nil
+}
