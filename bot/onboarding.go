@@ -228,33 +228,23 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d Dialogue, co
 
 // reask repeats the current question (resuming after an interruption).
 func (b *Bot) reask(r *request, d *Dialogue) Reply {
-	switch d.Step {
-	case "pick":
-		return b.askPick(r, d, "members.coll.pick")
-	case "confirm":
-		return b.askConfirm(r, d)
-	case "other_type":
-		return b.askOtherType(r, d, "members.other.type_ask")
-	case "other_dep":
-		return b.askOtherDep(r, d)
-	case "other_size":
-		return b.askOtherSize(r, d, "members.other.size_ask")
-	case "role":
-		return b.askRole(r, d)
-	case "interests":
-		return b.askInterests(r, d, "")
-	case "prefs":
-		return b.askPrefs(r, d)
-	case "cadence":
-		return b.askCadence(r, d)
-	case "size":
-		return b.askSize(r, d)
-	case "region":
-		return b.askRegion(r, d)
-	case "lang":
-		return b.askLang(r, d)
-	case "optin":
-		return b.askOptIn(r, d)
+	asks := map[string]func(*request, *Dialogue) Reply{
+		"pick":       func(r *request, d *Dialogue) Reply { return b.askPick(r, d, "members.coll.pick") },
+		"confirm":    b.askConfirm,
+		"other_type": func(r *request, d *Dialogue) Reply { return b.askOtherType(r, d, "members.other.type_ask") },
+		"other_dep":  b.askOtherDep,
+		"other_size": func(r *request, d *Dialogue) Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
+		"role":       b.askRole,
+		"interests":  func(r *request, d *Dialogue) Reply { return b.askInterests(r, d, "") },
+		"prefs":      b.askPrefs,
+		"cadence":    b.askCadence,
+		"size":       b.askSize,
+		"region":     b.askRegion,
+		"lang":       b.askLang,
+		"optin":      b.askOptIn,
+	}
+	if ask, ok := asks[d.Step]; ok {
+		return ask(r, d)
 	}
 	return b.askCollectivity(r, d)
 }

@@ -41,14 +41,18 @@ func (b *Bot) personalDataParts() []dataPart {
 }
 
 func (b *Bot) exportProfile(ctx context.Context, ref UserRef) (any, error) {
-	m, err := b.store.Member(ctx, ref)
+	return exported(b.store.Member(ctx, ref))
+}
+
+// exported turns a store read into an export part: nil when not found.
+func exported[T any](v T, err error) (any, error) {
 	if isNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return v, nil
 }
 
 func (b *Bot) eraseProfile(ctx context.Context, ref UserRef) error {
@@ -60,14 +64,7 @@ func (b *Bot) eraseProfile(ctx context.Context, ref UserRef) error {
 }
 
 func (b *Bot) exportDialogue(ctx context.Context, ref UserRef) (any, error) {
-	d, err := b.store.Dialogue(ctx, ref)
-	if isNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return exported(b.store.Dialogue(ctx, ref))
 }
 
 // Export is everything kept about one member, as "mes données" shows it.

@@ -234,7 +234,7 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 		if d := len(k) - len(q); d > limit || -d > limit {
 			continue
 		}
-		if dist, ok := within(q, k, limit); ok {
+		if dist, ok := textnorm.Within(q, k, limit); ok {
 			addKey(k, []int{0, 1, 3, 4}[dist])
 		}
 	}
@@ -260,37 +260,4 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 		out[i] = ix.entries[c.id]
 	}
 	return out
-}
-
-// within returns the optimal string alignment distance between a and b
-// (bytes) when it is at most limit.
-func within(a, b string, limit int) (int, bool) {
-	if len(a) > 64 || len(b) > 64 {
-		return 0, false
-	}
-	var rows [3][65]int
-	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
-	for j := 0; j <= len(b); j++ {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > limit {
-			return 0, false
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)], prev[len(b)] <= limit
 }

@@ -259,7 +259,11 @@ func (ix *Index) get(ids []int32) []Entry {
 // ByCode returns the commune with this INSEE code or the EPCI with this
 // SIREN.
 func (ix *Index) ByCode(code string) (Entry, bool) {
-	id, ok := ix.byCode[strings.ToUpper(strings.TrimSpace(code))]
+	return ix.at(ix.byCode, strings.ToUpper(strings.TrimSpace(code)))
+}
+
+func (ix *Index) at(m map[string]int32, key string) (Entry, bool) {
+	id, ok := m[key]
 	if !ok {
 		return Entry{}, false
 	}
@@ -268,11 +272,7 @@ func (ix *Index) ByCode(code string) (Entry, bool) {
 
 // BySIREN returns the commune or EPCI with this SIREN (spaces ignored).
 func (ix *Index) BySIREN(siren string) (Entry, bool) {
-	id, ok := ix.bySIREN[strings.ReplaceAll(strings.TrimSpace(siren), " ", "")]
-	if !ok {
-		return Entry{}, false
-	}
-	return ix.entries[id], true
+	return ix.at(ix.bySIREN, strings.ReplaceAll(strings.TrimSpace(siren), " ", ""))
 }
 
 // ByPostalCode returns the communes served by this postal code, most
@@ -287,20 +287,12 @@ func (ix *Index) ByPostalCode(cp string) []Entry {
 // Departement returns the département with this INSEE code ("91", "2A",
 // "971").
 func (ix *Index) Departement(code string) (Entry, bool) {
-	id, ok := ix.deps[strings.ToUpper(strings.TrimSpace(code))]
-	if !ok {
-		return Entry{}, false
-	}
-	return ix.entries[id], true
+	return ix.at(ix.deps, strings.ToUpper(strings.TrimSpace(code)))
 }
 
 // Region returns the région with this INSEE code ("11", "53").
 func (ix *Index) Region(code string) (Entry, bool) {
-	id, ok := ix.regs[strings.TrimSpace(code)]
-	if !ok {
-		return Entry{}, false
-	}
-	return ix.entries[id], true
+	return ix.at(ix.regs, strings.TrimSpace(code))
 }
 
 // Departements returns every département, ordered by code.

@@ -96,12 +96,27 @@ func Fold(s string) string {
 // counted in runes: insertions, deletions, substitutions and
 // transpositions of adjacent runes each cost one.
 func Distance(a, b string) int {
+	d, _ := osa([]rune(a), []rune(b), -1)
+	return d
+}
+
+// Within returns the distance between a and b (as Distance) and true when
+// it is at most limit; it gives up as soon as the distance must exceed
+// limit, which makes it cheap for scanning long lists of names.
+func Within(a, b string, limit int) (int, bool) {
 	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return 0, false
 	}
-	if len(rb) == 0 {
-		return len(ra)
+	return osa(ra, rb, limit)
+}
+
+// osa computes the optimal string alignment distance; with limit >= 0 it
+// stops early, returning false, once every alignment exceeds limit.
+func osa(ra, rb []rune, limit int) (int, bool) {
+	if len(ra) == 0 || len(rb) == 0 {
+		d := max(len(ra), len(rb))
+		return d, limit < 0 || d <= limit
 	}
 	// Three rolling rows: two back (for transpositions), previous, current.
 	prev2 := make([]int, len(rb)+1)
@@ -112,6 +127,7 @@ func Distance(a, b string) int {
 	}
 	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
+		best := i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
@@ -121,8 +137,13 @@ func Distance(a, b string) int {
 			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
 				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
+			best = min(best, cur[j])
+		}
+		if limit >= 0 && best > limit {
+			return 0, false
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	d := prev[len(rb)]
+	return d, limit < 0 || d <= limit
 }

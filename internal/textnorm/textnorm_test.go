@@ -104,3 +104,29 @@ func FuzzClean(f *testing.F) {
 		_ = Fold(s)
 	})
 }
+
+func TestWithin(t *testing.T) {
+	for _, tt := range []struct {
+		a, b  string
+		limit int
+		d     int
+		ok    bool
+	}{
+		{"essone", "essonne", 1, 1, true},
+		{"saintpiereduperay", "saintpierreduperray", 2, 2, true},
+		{"saintpiereduperay", "saintpierreduperray", 1, 0, false},
+		{"abcd", "abdc", 1, 1, true}, // a transposition
+		{"", "abc", 3, 3, true},
+		{"", "abc", 2, 0, false},
+		{"hay", "haÿ", 1, 1, true}, // runes, not bytes
+		{"court", "beaucoup plus long", 3, 0, false},
+	} {
+		d, ok := Within(tt.a, tt.b, tt.limit)
+		if d != tt.d || ok != tt.ok {
+			t.Errorf("Within(%q, %q, %d) = %d, %v; want %d, %v", tt.a, tt.b, tt.limit, d, ok, tt.d, tt.ok)
+		}
+		if ok && Distance(tt.a, tt.b) != d {
+			t.Errorf("Within and Distance disagree on %q, %q", tt.a, tt.b)
+		}
+	}
+}
