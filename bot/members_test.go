@@ -609,3 +609,71 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 		t.Errorf("the imported collectivity is not offered for confirmation:\n%s", rep2.Text)
 	}
 }
+
+func TestFirstSentenceWithGreetingAndChannels(t *testing.T) {
+	h := newMembers(t)
+	u := user("eve")
+	reps := h.say(u, "Bonjour, je suis DGS de Saint-Pierre-du-Perray")
+	if len(reps) != 2 || !strings.HasPrefix(reps[0].Text, "Bonjour ! Je suis Maillage") ||
+		!strings.Contains(reps[1].Text, "Votre collectivité est-elle bien Saint-Pierre-du-Perray") {
+		t.Fatalf("greeting and confirmation in one go: %+v", reps)
+	}
+	// In a channel, personal data stay private and the dialogue waits.
+	channel := bot.Conversation{Platform: u.Platform, Workspace: u.Workspace, ID: "general", Kind: bot.Channel}
+	for _, text := range []string{"mes données", "supprimer mes données", "pause 2 semaines", "je suis DGA de Saint-Denis"} {
+		h.bot.Handle(context.Background(), bot.Message{From: u, Conversation: channel, Text: text, Mention: true})
+		if got := only(t, h.replies()).Text; got != fr("members.direct_only") {
+			t.Errorf("%q in a channel: %q", text, got)
+		}
+	}
+	h.bot.Handle(context.Background(), bot.Message{From: u, Conversation: channel, Text: "oui", Mention: true})
+	if got := only(t, h.replies()).Text; strings.Contains(got, fr("members.interests.ask")) {
+		t.Errorf("an answer in a channel moved the onboarding on: %q", got)
+	}
+	if rep := last(t, h.say(u, "oui")); !strings.Contains(rep.Text, fr("members.interests.ask")) {
+		t.Errorf("the onboarding did not wait in the direct conversation: %q", rep.Text)
+	}
+}
+
+func TestMemberImportedByEmailIsRecognisedWhenTheyWrite(t *testing.T) {
+	h := newMembers(t)
+	ctx := context.Background()
+	im := bot.Importer{Store: h.store, Directory: newFakeDirectory(), MemberRoles: memberRoles, Interests: interests,
+		Workspaces: map[bot.Platform]string{bot.PlatformTerminal: "local"}, Clock: h.clock}
+	rep, err := im.Import(ctx, strings.NewReader("platform,email,name,collectivity,role\nterminal,Jeanne@Exemple.fr,Jeanne,91573,dgs\n"), false)
+	if err != nil || rep.Created != 1 {
+		t.Fatalf("import %+v, %v", rep, err)
+	}
+	if n, _ := h.bot.InviteImported(ctx); n != 0 {
+		t.Errorf("a member known by e-mail alone was invited (%d): the bot cannot reach them", n)
+	}
+	h.chat.profiles["U-jeanne"] = bot.PlatformProfile{Email: "jeanne@exemple.fr"}
+	u := user("U-jeanne")
+	rep2 := last(t, h.say(u, "bonjour"))
+	if !strings.Contains(rep2.Text, "Saint-Pierre-du-Perray (commune") {
+		t.Errorf("the imported answers are not offered:\n%s", rep2.Text)
+	}
+	if m := h.member(u); m.Name != "Jeanne" || m.Email != "jeanne@exemple.fr" {
+		t.Errorf("adopted member %+v", m)
+	}
+	if n, _ := h.store.CountMembers(ctx); n != 1 {
+		t.Errorf("%d members: the e-mail placeholder was not removed", n)
+	}
+}
+
+func TestMatchableMembers(t *testing.T) {
+	h := newMembers(t)
+	h.onboard(user("claire"))
+	h.onboard(user("paul"))
+	h.say(user("paul"), "pause 2 semaines")
+	h.say(user("newcomer"), "bonjour")
+	got, err := h.bot.MatchableMembers(context.Background(), h.clock.Now())
+	if err != nil || len(got) != 1 || got[0].Ref != user("claire") || got[0].Collectivity.Population != 11993 ||
+		got[0].Role != "dgs" || len(got[0].Interests) != 2 || !got[0].Prefs.SimilarSizeOnly {
+		t.Fatalf("MatchableMembers = %+v, %v", got, err)
+	}
+	h.clock.Advance(15 * 24 * time.Hour)
+	if got, _ := h.bot.MatchableMembers(context.Background(), h.clock.Now()); len(got) != 2 {
+		t.Errorf("after the pause: %d matchable, want 2", len(got))
+	}
+}

@@ -61,9 +61,10 @@ var otherSizes = []int{1000, 5000, 20000, 100000, 500000}
 // maxCandidates bounds the homonyms or suggestions offered as buttons.
 const maxCandidates = 8
 
-// startOnboarding greets the member and asks the first question; text,
-// when given ("DGS de Saint-Pierre-du-Perray"), is already the answer.
-func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string) []Reply {
+// startOnboarding asks the first question, after the greeting when greet
+// is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
+// the answer.
+func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string, greet bool) []Reply {
 	now := b.clock.Now()
 	d := Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
 		Data: map[string]string{}}
@@ -73,11 +74,11 @@ func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string
 		b.prefill(&d, r.member) // imported by an organizer: to be confirmed
 	}
 	var lead []Reply
-	if edit == "" && text == "" {
+	if greet {
 		lead = append(lead, b.greeting(r))
 	}
 	if text != "" {
-		return b.onbCollectivityText(ctx, r, &d, text)
+		return append(lead, b.onbCollectivityText(ctx, r, &d, text)...)
 	}
 	return b.onbNext(ctx, r, &d, lead...)
 }
@@ -157,6 +158,9 @@ func (b *Bot) onbNext(ctx context.Context, r *request, d *Dialogue, lead ...Repl
 
 // dialogueOnboarding answers a typed message during the dialogue.
 func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+	if r.msg.Conversation.Kind != Direct {
+		return nil, false // the onboarding happens in the direct conversation
+	}
 	if d.Data == nil {
 		d.Data = map[string]string{}
 	}

@@ -147,6 +147,9 @@ func (b *Bot) choiceErase(ctx context.Context, r *request, v string) []Reply {
 }
 
 func (b *Bot) dialogueErase(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+	if r.msg.Conversation.Kind != Direct {
+		return nil, false
+	}
 	yes, ok := yesNo(textnorm.Fold(r.text))
 	if !ok {
 		if commandFound {

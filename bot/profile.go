@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,21 +14,21 @@ import (
 // pause, privacy self-service and the organizers' import.
 func (b *Bot) membersCommands() []*command {
 	return []*command{
-		{id: "iam", role: RoleMember, run: b.cmdIAm,
+		{id: "iam", role: RoleMember, run: directOnly(b.cmdIAm),
 			names: map[Lang][]string{French: {"je suis", "je travaille"}, English: {"i am", "i'm", "i work"}}},
-		{id: "join", role: RoleMember, run: b.cmdJoin,
+		{id: "join", role: RoleMember, run: directOnly(b.cmdJoin),
 			names: map[Lang][]string{French: {"participer", "inscription", "m'inscrire"}, English: {"join", "sign up", "opt in"}}},
-		{id: "edit", role: RoleMember, run: b.cmdEdit,
+		{id: "edit", role: RoleMember, run: directOnly(b.cmdEdit),
 			names: map[Lang][]string{French: {"modifier", "changer"}, English: {"change", "edit"}}},
-		{id: "pause", role: RoleMember, run: b.cmdPause,
+		{id: "pause", role: RoleMember, run: directOnly(b.cmdPause),
 			names: map[Lang][]string{French: {"pause", "suspendre"}, English: {"pause"}}},
-		{id: "resume", role: RoleMember, run: b.cmdResume,
+		{id: "resume", role: RoleMember, run: directOnly(b.cmdResume),
 			names: map[Lang][]string{French: {"reprendre"}, English: {"resume"}}},
-		{id: "leave", role: RoleMember, run: b.cmdLeave,
+		{id: "leave", role: RoleMember, run: directOnly(b.cmdLeave),
 			names: map[Lang][]string{French: {"ne plus participer", "me désinscrire"}, English: {"stop matching", "leave", "opt out"}}},
-		{id: "mydata", role: RoleMember, run: b.cmdMyData,
+		{id: "mydata", role: RoleMember, run: directOnly(b.cmdMyData),
 			names: map[Lang][]string{French: {"mes données"}, English: {"my data"}}},
-		{id: "erase", role: RoleMember, run: b.cmdErase,
+		{id: "erase", role: RoleMember, run: directOnly(b.cmdErase),
 			names: map[Lang][]string{French: {"supprimer mes données", "effacer mes données"},
 				English: {"delete my data", "erase my data"}}},
 		{id: "import", role: RoleOrganizer, run: b.cmdImport,
@@ -50,6 +51,36 @@ func (b *Bot) membersDialogues() map[string]dialogueHandler {
 	}
 }
 
+// directOnly keeps a command that shows or changes personal data to the
+// member's direct conversation: in a channel, it would show them to all.
+func directOnly(run func(context.Context, *request) []Reply) func(context.Context, *request) []Reply {
+	return func(ctx context.Context, r *request) []Reply {
+		if r.msg.Conversation.Kind != Direct {
+			return []Reply{r.reply("members.direct_only")}
+		}
+		return run(ctx, r)
+	}
+}
+
+// MatchableMembers returns the members who may be introduced at now: they
+// finished the onboarding, opted in, are not paused and have a
+// collectivity. Each carries its collectivity (kind, code, population,
+// département, région), role, interests and preferences. The matching
+// rounds start from it.
+func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]Member, error) {
+	var out []Member
+	err := b.store.Members(ctx, func(m Member) error {
+		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("matchable members: %w", err)
+	}
+	return out, nil
+}
+
 // onboarded reports whether the member finished the onboarding.
 func (r *request) onboarded() bool { return r.known && !r.member.Onboarded.IsZero() }
 
@@ -70,19 +101,24 @@ func (b *Bot) helloOnboarding(ctx context.Context, r *request) ([]Reply, bool) {
 		b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
 		return []Reply{r.reply("error.unavailable")}, true
 	}
-	return b.startOnboarding(ctx, r, "", ""), true
+	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
+	text := r.args
+	if cmd, args, ok := b.router.match(text); ok && cmd.id == "iam" {
+		text = args
+	}
+	return b.startOnboarding(ctx, r, text, "", true), true
 }
 
 func (b *Bot) cmdIAm(ctx context.Context, r *request) []Reply {
 	if r.onboarded() {
-		return b.startOnboarding(ctx, r, r.args, "collectivity")
+		return b.startOnboarding(ctx, r, r.args, "collectivity", false)
 	}
-	return b.startOnboarding(ctx, r, r.args, "")
+	return b.startOnboarding(ctx, r, r.args, "", r.args == "")
 }
 
 func (b *Bot) cmdJoin(ctx context.Context, r *request) []Reply {
 	if !r.onboarded() {
-		return b.startOnboarding(ctx, r, "", "")
+		return b.startOnboarding(ctx, r, "", "", true)
 	}
 	if !r.member.OptedIn.IsZero() {
 		return []Reply{r.reply("members.join.already")}
