@@ -26,7 +26,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -38,6 +37,9 @@ import (
 )
 
 const pkg = "@etalab/decoupage-administratif"
+
+// minCommunes guards against a truncated or wrong communes.json.
+var minCommunes = 30000
 
 func main() {
 	version := flag.String("version", "6.0.0", "version of "+pkg+" to fetch with npm pack")
@@ -219,8 +221,8 @@ func build(dir string) ([]row, [4]int, error) {
 		depPop[c.Departement] += c.Population
 		regPop[c.Region] += c.Population
 	}
-	if len(current) < 30000 {
-		return nil, counts, errors.New("fewer than 30,000 current communes: wrong file?")
+	if len(current) < minCommunes {
+		return nil, counts, fmt.Errorf("%d current communes, fewer than %d: wrong file?", len(current), minCommunes)
 	}
 	epciOf := map[string]string{}
 	var rows []row
