@@ -432,6 +432,9 @@ func TestProfileChangesPauseResumeLeave(t *testing.T) {
 	if h.member(u).Matchable(h.clock.Now()) || !h.member(u).OptedIn.IsZero() {
 		t.Error("matchable after leaving")
 	}
+	if got := only(t, h.say(u, "pause 2 semaines")).Text; got != fr("members.leave.already") {
+		t.Errorf("pause after leaving: %q", got)
+	}
 	if got := only(t, h.say(u, "participer")).Text; got != fr("members.join.done") {
 		t.Errorf("join: %q", got)
 	}
@@ -446,6 +449,9 @@ func TestProfileChangesPauseResumeLeave(t *testing.T) {
 	}
 	if got := only(t, h.say(u, "stop matching")).Text; got != en("members.leave.done") {
 		t.Errorf("stop matching: %q", got)
+	}
+	if got := only(t, h.say(u, "join")).Text; got != en("members.join.done") {
+		t.Errorf("join: %q", got)
 	}
 	if got := only(t, h.say(u, "pause 3 weeks")).Text; !strings.Contains(got, "December") {
 		t.Errorf("pause 3 weeks: %q", got)

@@ -277,6 +277,9 @@ func (b *Bot) cmdPause(ctx context.Context, r *request) []Reply {
 	if !r.onboarded() {
 		return []Reply{r.reply("members.not_registered")}
 	}
+	if r.member.OptedIn.IsZero() {
+		return []Reply{r.reply("members.leave.already")}
+	}
 	if r.args == "" {
 		rep := Reply{Text: r.T("members.pause.ask")}
 		for _, v := range []string{"2w", "1m", "3m"} {
