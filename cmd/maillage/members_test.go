@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
-	goredis "github.com/redis/go-redis/v9"
 )
 
 // The newcomer's journey of the README, through the terminal adapter:
@@ -112,11 +111,10 @@ func TestErasureOnRedisLeavesNoKeyOrValue(t *testing.T) {
 // dumpRedis returns every key under prefix and its value, whatever its type.
 func dumpRedis(t *testing.T, url, prefix string) string {
 	t.Helper()
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
+	rdb := redisClient(t, url)
+	if rdb == nil {
+		t.FailNow()
 	}
-	rdb := goredis.NewClient(opts)
 	defer rdb.Close()
 	ctx := context.Background()
 	var b strings.Builder

@@ -14,12 +14,10 @@ import (
 
 // deleteKeys removes what a test wrote under prefix.
 func deleteKeys(t *testing.T, url, prefix string) {
-	opts, err := goredis.ParseURL(url)
-	if err != nil {
-		t.Error(err)
+	rdb := redisClient(t, url)
+	if rdb == nil {
 		return
 	}
-	rdb := goredis.NewClient(opts)
 	defer rdb.Close()
 	ctx := context.Background()
 	iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
@@ -29,6 +27,17 @@ func deleteKeys(t *testing.T, url, prefix string) {
 	if err := iter.Err(); err != nil {
 		t.Errorf("cleaning up %s*: %v", prefix, err)
 	}
+}
+
+// redisClient connects to url, or reports an error and returns nil.
+func redisClient(t *testing.T, url string) *goredis.Client {
+	t.Helper()
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	return goredis.NewClient(opts)
 }
 
 // The same binary switches to Redis by configuration alone: the journey
