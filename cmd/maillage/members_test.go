@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
 )
 
 // The newcomer's journey of the README, through the terminal adapter:
@@ -85,27 +82,16 @@ func TestNewcomerJourneyThenErasureLeavesNoTraceInTheFile(t *testing.T) {
 }
 
 func TestErasureOnRedisLeavesNoKeyOrValue(t *testing.T) {
-	urls := map[string]string{"miniredis": "redis://" + miniredis.RunT(t).Addr() + "/0"}
-	if u := os.Getenv("MAILLAGE_TEST_REDIS_URL"); u != "" {
-		urls["redis-server"] = u
-	}
-	for name, url := range urls {
-		t.Run(name, func(t *testing.T) {
-			cfg := filepath.Join(t.TempDir(), "m.yaml")
-			prefix := "maillage-erase-" + rand.Text() + ":"
-			writeFile(t, cfg, "store:\n  redis:\n    key_prefix: \""+prefix+"\"\nchat:\n  terminal:\n    user: "+journeyUser+"\n")
-			t.Cleanup(func() { deleteKeys(t, url, prefix) })
-			e := env("MAILLAGE_REDIS_URL", url, "MAILLAGE_DATA_DIR", t.TempDir())
-			checkJourney(t, runMain(t, journeyIn, e, "--config", cfg))
-			if dump := dumpRedis(t, url, prefix); !strings.Contains(dump, journeyUser) {
-				t.Fatalf("the member's id is not in Redis before erasure: the check below would prove nothing\n%s", dump)
-			}
-			checkErased(t, runMain(t, eraseIn, e, "--config", cfg))
-			if dump := dumpRedis(t, url, prefix); strings.Contains(dump, journeyUser) {
-				t.Errorf("Redis still holds the erased member's id:\n%s", dump)
-			}
-		})
-	}
+	onRedis(t, "chat:\n  terminal:\n    user: "+journeyUser+"\n", func(t *testing.T, url, prefix, cfg string, e func(string) string) {
+		checkJourney(t, runMain(t, journeyIn, e, "--config", cfg))
+		if dump := dumpRedis(t, url, prefix); !strings.Contains(dump, journeyUser) {
+			t.Fatalf("the member's id is not in Redis before erasure: the check below would prove nothing\n%s", dump)
+		}
+		checkErased(t, runMain(t, eraseIn, e, "--config", cfg))
+		if dump := dumpRedis(t, url, prefix); strings.Contains(dump, journeyUser) {
+			t.Errorf("Redis still holds the erased member's id:\n%s", dump)
+		}
+	})
 }
 
 // dumpRedis returns every key under prefix and its value, whatever its type.

@@ -44,6 +44,31 @@ func redisClient(t *testing.T, url string) *goredis.Client {
 // keeps the member's language across a restart, on an in-process Redis and,
 // when MAILLAGE_TEST_REDIS_URL is set (as in CI), on a real redis-server.
 func TestJourneyOnRedis(t *testing.T) {
+	onRedis(t, "", func(t *testing.T, url, prefix, cfg string, e func(string) string) {
+		r := runMain(t, "langue anglais\n/as admin\nstatut\n", e, "--config", cfg)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.errOut)
+		}
+		for _, want := range []string{en("lang.set", "language", "English"), "Stockage : redis, joignable", "Membres enregistrés : 1"} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, r.out)
+			}
+		}
+		r = runMain(t, "aide\n", e, "--config", cfg)
+		if r.code != 0 || !strings.Contains(r.out, en("help.header")) {
+			t.Errorf("after a restart on Redis the language was lost (exit %d):\n%s\n%s", r.code, r.out, r.errOut)
+		}
+		if _, err := os.Stat(filepath.Join(e("MAILLAGE_DATA_DIR"), "maillage.db")); err == nil {
+			t.Error("an embedded store file was created although Redis is configured")
+		}
+	})
+}
+
+// onRedis runs f on an in-process Redis and, when MAILLAGE_TEST_REDIS_URL
+// is set (as in CI), on a real redis-server, each time with a fresh key
+// prefix (removed afterwards), a config file that sets it (followed by
+// extraConfig) and an environment that selects Redis.
+func onRedis(t *testing.T, extraConfig string, f func(t *testing.T, url, prefix, cfg string, e func(string) string)) {
 	urls := map[string]string{"miniredis": "redis://" + miniredis.RunT(t).Addr() + "/0"}
 	if u := os.Getenv("MAILLAGE_TEST_REDIS_URL"); u != "" {
 		urls["redis-server"] = u
@@ -52,25 +77,9 @@ func TestJourneyOnRedis(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "m.yaml")
 			prefix := "maillage-e2e-" + rand.Text() + ":"
-			writeFile(t, cfg, "store:\n  redis:\n    key_prefix: \""+prefix+"\"\n")
+			writeFile(t, cfg, "store:\n  redis:\n    key_prefix: \""+prefix+"\"\n"+extraConfig)
 			t.Cleanup(func() { deleteKeys(t, url, prefix) })
-			e := env("MAILLAGE_REDIS_URL", url, "MAILLAGE_DATA_DIR", t.TempDir())
-			r := runMain(t, "langue anglais\n/as admin\nstatut\n", e, "--config", cfg)
-			if r.code != 0 {
-				t.Fatalf("exit %d\n%s", r.code, r.errOut)
-			}
-			for _, want := range []string{en("lang.set", "language", "English"), "Stockage : redis, joignable", "Membres enregistrés : 1"} {
-				if !strings.Contains(r.out, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, r.out)
-				}
-			}
-			r = runMain(t, "aide\n", e, "--config", cfg)
-			if r.code != 0 || !strings.Contains(r.out, en("help.header")) {
-				t.Errorf("after a restart on Redis the language was lost (exit %d):\n%s\n%s", r.code, r.out, r.errOut)
-			}
-			if _, err := os.Stat(filepath.Join(e("MAILLAGE_DATA_DIR"), "maillage.db")); err == nil {
-				t.Error("an embedded store file was created although Redis is configured")
-			}
+			f(t, url, prefix, cfg, env("MAILLAGE_REDIS_URL", url, "MAILLAGE_DATA_DIR", t.TempDir()))
 		})
 	}
 }
