@@ -683,3 +683,40 @@ func TestMatchableMembers(t *testing.T) {
 		t.Errorf("after the pause: %d matchable, want 2", len(got))
 	}
 }
+
+func TestLanguageChangeDuringOnboardingKeepsTheAnswers(t *testing.T) {
+	h := newMembers(t)
+	u := user("lea")
+	h.say(u, "je suis DGS de Saint-Pierre-du-Perray")
+	reps := h.say(u, "langue anglais")
+	if len(reps) != 2 || reps[0].Text != en("lang.set", "language", "English") ||
+		!strings.Contains(reps[1].Text, "Is your local authority Saint-Pierre-du-Perray") {
+		t.Fatalf("after 'langue anglais': %+v", reps)
+	}
+	rep := reps[1]
+	rep = last(t, h.say(u, "language"))
+	rep = last(t, h.pick(u, choice(t, rep, "Français")))
+	if !strings.Contains(rep.Text, "Votre collectivité est-elle bien Saint-Pierre-du-Perray") {
+		t.Fatalf("after choosing French by button: %q", rep.Text)
+	}
+	rep = last(t, h.say(u, "participer"))
+	if !strings.HasPrefix(rep.Text, fr("members.resume")) {
+		t.Errorf("participer during onboarding: %q", rep.Text)
+	}
+	h.say(u, "oui")
+	h.say(u, "1") // a single number toggles an interest, as its button
+	rep = last(t, h.say(u, "Terminé"))
+	if !strings.Contains(rep.Text, fr("members.prefs.ask")) {
+		t.Fatalf("after Terminé: %q", rep.Text)
+	}
+	rep = last(t, h.say(u, "1")) // the preferences, with the language chosen above
+	if !strings.Contains(rep.Text, "Langue de nos échanges : français") {
+		t.Errorf("recap: %q", rep.Text)
+	}
+	if got := last(t, h.say(u, "1")).Text; got != fr("members.optin.done") {
+		t.Errorf("opt-in by number: %q", got)
+	}
+	if m := h.member(u); m.Language != bot.French || m.Collectivity == nil || strings.Join(m.Interests, ",") != "ia" {
+		t.Errorf("member %+v", m)
+	}
+}

@@ -167,17 +167,37 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d Dialogue, co
 	text := r.text
 	if commandFound {
 		cmd, args, _ := b.router.match(r.text)
-		if cmd.id != "iam" {
+		switch cmd.id {
+		case "iam":
+			text = args
+		case "join":
+			return []Reply{b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
+		case "lang":
+			// The language is one of the answers: changing it must not end
+			// the dialogue, as the "langue" command's own dialogue would.
+			if l, ok := langFromText(args); ok {
+				noted, ok := b.onbSetLang(ctx, r, &d, l)
+				if !ok {
+					return []Reply{noted}, true
+				}
+				return append([]Reply{noted}, b.onbStep(ctx, r, &d, b.reask(r, &d))...), true
+			}
+			return b.onbStep(ctx, r, &d, b.askLang(r, &d)), true
+		default:
 			return nil, false // "aide", "mes données"... run, and the dialogue waits
 		}
-		text = args
 	}
 	folded := textnorm.Fold(text)
+	// A number picks the numbered choice of the pending question, on
+	// platforms without buttons as in the terminal.
+	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {
+		if q := b.reask(r, &d); n >= 1 && n <= len(q.Choices) {
+			c := q.Choices[n-1]
+			return b.choices[c.Action](ctx, r, c.Value), true
+		}
+	}
 	switch d.Step {
 	case "collectivity", "pick":
-		if i, err := strconv.Atoi(folded); err == nil && d.Step == "pick" {
-			return b.onbPick(ctx, r, &d, strconv.Itoa(i-1)), true
-		}
 		if _, typo := b.router.suggest(text, r.role, r.lang); typo && !commandFound && len(b.dir.Lookup(text)) == 0 {
 			return nil, false // "profl": a mistyped command, not a collectivity
 		}
@@ -816,15 +836,33 @@ func (b *Bot) onbPref(ctx context.Context, r *request, d *Dialogue, step, v stri
 	}
 	key := map[string]string{"cadence": dCadence, "size": dSize, "region": dRegion, "lang": dLang}[step]
 	d.Data[key] = v
+	var lead []Reply
 	if step == "lang" {
-		r.lang = Lang(v)
+		noted, ok := b.onbSetLang(ctx, r, d, Lang(v))
+		if !ok {
+			return []Reply{noted}
+		}
+		lead = append(lead, noted)
 	}
 	if d.Data[dPrefsEdit] == "1" && d.Data[dCadence] != "" && d.Data[dSize] != "" && d.Data[dRegion] != "" &&
 		d.Data[dLang] != "" {
 		delete(d.Data, dPrefsEdit)
 		d.Data[dPrefsDone] = "1"
 	}
-	return b.onbNext(ctx, r, d)
+	return b.onbNext(ctx, r, d, lead...)
+}
+
+// onbSetLang changes the language at once, as the "langue" command does
+// (the member record keeps it, even before the end of the onboarding),
+// and keeps it among the dialogue's answers.
+func (b *Bot) onbSetLang(ctx context.Context, r *request, d *Dialogue, l Lang) (Reply, bool) {
+	d.Data[dLang] = string(l)
+	r.member.Language = l
+	if err := r.saveMember(ctx); err != nil {
+		return r.reply("error.unavailable"), false
+	}
+	r.lang = l
+	return r.reply("lang.set", "language", r.T("lang.name."+string(l))), true
 }
 
 // Opt-in.
