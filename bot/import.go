@@ -23,7 +23,8 @@ import (
 // columns (any order, French or English names, case and accents ignored):
 //
 //	platform      terminal, slack or mattermost (required)
-//	workspace     the platform's workspace id; empty = the configured one
+//	workspace     the platform's workspace id; may be empty where one is
+//	              configured (the terminal's)
 //	user          the platform's user id
 //	email         the e-mail address, when the user id is unknown
 //	name          how to address the member
@@ -238,6 +239,11 @@ func (im Importer) parseLine(get func(string) string, listSep string) (Member, *
 	workspace := cleanField(get("workspace"), maxIDRunes)
 	if workspace == "" {
 		workspace = im.Workspaces[platform]
+	}
+	if workspace == "" {
+		// The member's reference holds their workspace: without it, their
+		// first message would not find the imported record.
+		return bad("no_workspace", "platform", string(platform))
 	}
 	user := get("user")
 	if strings.ContainsAny(user, " \t\n") || len([]rune(user)) > 128 || strings.HasPrefix(user, emailUserPrefix) {

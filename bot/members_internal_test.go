@@ -131,7 +131,7 @@ func TestMembersCatalogueFamilies(t *testing.T) {
 	for _, e := range []string{"unreadable", "past", "too_long"} {
 		keys = append(keys, "members.pause."+e)
 	}
-	for _, r := range []string{"platform", "user", "email", "no_user", "language", "collectivity_unknown",
+	for _, r := range []string{"platform", "user", "email", "no_user", "no_workspace", "language", "collectivity_unknown",
 		"collectivity_ambiguous", "role", "interest", "csv", "duplicate"} {
 		keys = append(keys, "members.import.reason."+r)
 	}

@@ -136,7 +136,7 @@ func TestMembersImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join("testdata", "members.csv")
 	r := runMain(t, "", env(), "members", "import", "--dry-run", "--data-dir", dir, file)
-	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'a été enregistré. 14 lignes lues : 4 membres seraient créés") {
+	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'a été enregistré. 15 lignes lues : 4 membres seraient créés") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	r = runMain(t, "", env(), "members", "import", "--data-dir", dir, file)
@@ -144,7 +144,7 @@ func TestMembersImportCommand(t *testing.T) {
 		t.Fatalf("import with rejected lines: exit %d, want %d\n%s", r.code, exitFailure, r.errOut)
 	}
 	for _, want := range []string{
-		"14 lignes lues : 4 membres créés, 0 mis à jour, 0 inchangés, 10 lignes refusées.",
+		"15 lignes lues : 4 membres créés, 0 mis à jour, 0 inchangés, 11 lignes refusées.",
 		"- ligne 6 : plateforme « fax » inconnue",
 		"- ligne 7 : collectivité « Atlantide-sur-Mer » introuvable",
 		"- ligne 8 : « Sainte-Marie » désigne 9 collectivités",
@@ -154,14 +154,15 @@ func TestMembersImportCommand(t *testing.T) {
 		"- ligne 12 : il faut un identifiant ou une adresse électronique",
 		"- ligne 13 : même membre qu'à la ligne 2",
 		"- ligne 14 : langue « de » inconnue",
-		"- ligne 15 : ligne CSV mal formée",
+		"- ligne 15 : espace de travail manquant : il est obligatoire pour slack",
+		"- ligne 16 : ligne CSV mal formée",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.out)
 		}
 	}
 	r = runMain(t, "", env(), "members", "import", "--lang", "en", "--data-dir", dir, file)
-	if !strings.Contains(r.out, "14 lines read: 0 members created, 0 updated, 4 unchanged, 10 lines rejected.") {
+	if !strings.Contains(r.out, "15 lines read: 0 members created, 0 updated, 4 unchanged, 11 lines rejected.") {
 		t.Errorf("a second import changed something:\n%s", r.out)
 	}
 	// The imported members are known but not onboarded: the bot invites
