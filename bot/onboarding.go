@@ -43,12 +43,12 @@ const (
 	dOtherDep  = "other_dep"  // declared employer's département
 )
 
-// Cadences, sizes and régions as stored in Preferences.
+// Values of Preferences.Cadence and Preferences.Region.
 const (
-	cadenceBiweekly = "biweekly"
-	cadenceMonthly  = "monthly"
-	regionSame      = "same"
-	regionAny       = "any"
+	CadenceBiweekly = "biweekly"
+	CadenceMonthly  = "monthly"
+	RegionSame      = "same"
+	RegionAny       = "any"
 )
 
 // otherTypes are the kinds of employer a member may declare when theirs is
@@ -742,13 +742,13 @@ func exactLabel(labels []Label, folded string) (Label, bool) {
 
 func (b *Bot) defaultPrefs(r *request, d *Dialogue) {
 	if d.Data[dCadence] == "" {
-		d.Data[dCadence] = cadenceMonthly
+		d.Data[dCadence] = CadenceMonthly
 	}
 	if d.Data[dSize] == "" {
 		d.Data[dSize] = "similar"
 	}
 	if d.Data[dRegion] == "" {
-		d.Data[dRegion] = regionAny
+		d.Data[dRegion] = RegionAny
 	}
 	if d.Data[dLang] == "" {
 		d.Data[dLang] = string(r.lang)
@@ -784,9 +784,9 @@ func (b *Bot) onbPrefs(ctx context.Context, r *request, d *Dialogue, ok bool) []
 
 // prefValues lists each preference's values, in the order shown.
 var prefValues = map[string][]string{
-	"cadence": {cadenceBiweekly, cadenceMonthly},
+	"cadence": {CadenceBiweekly, CadenceMonthly},
 	"size":    {"similar", "open"},
-	"region":  {regionSame, regionAny},
+	"region":  {RegionSame, RegionAny},
 	"lang":    {string(French), string(English)},
 }
 

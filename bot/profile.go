@@ -170,8 +170,8 @@ func (b *Bot) profileReply(r *request) Reply {
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"
 	}
-	lines = append(lines, b.prefsLines(r.lang, orDefault(m.Prefs.Cadence, cadenceMonthly), size,
-		orDefault(m.Prefs.Region, regionAny), string(r.lang)))
+	lines = append(lines, b.prefsLines(r.lang, orDefault(m.Prefs.Cadence, CadenceMonthly), size,
+		orDefault(m.Prefs.Region, RegionAny), string(r.lang)))
 	now := b.clock.Now()
 	switch {
 	case m.OptedIn.IsZero():
