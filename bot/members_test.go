@@ -205,6 +205,14 @@ func (h *membersHarness) onboard(u bot.UserRef) int {
 	return 5
 }
 
+func TestFirstContactWithoutHelloStillGetsTheGreeting(t *testing.T) {
+	h := newMembers(t)
+	reps := h.say(user("zoe"), "Je suis DGS de Saint-Pierre-du-Perray")
+	if len(reps) != 2 || !strings.Contains(reps[0].Text, "SNDGCT") || !strings.Contains(reps[1].Text, "11\u202f993") {
+		t.Fatalf("want the greeting then the confirmation: %+v", reps)
+	}
+}
+
 func TestOnboardingFromOneSentenceToOptedIn(t *testing.T) {
 	h := newMembers(t)
 	u := user("claire")

@@ -113,7 +113,8 @@ func (b *Bot) cmdIAm(ctx context.Context, r *request) []Reply {
 	if r.onboarded() {
 		return b.startOnboarding(ctx, r, r.args, "collectivity", false)
 	}
-	return b.startOnboarding(ctx, r, r.args, "", r.args == "")
+	// A first contact gets the greeting: what Maillage does and keeps.
+	return b.startOnboarding(ctx, r, r.args, "", !r.known || r.args == "")
 }
 
 func (b *Bot) cmdJoin(ctx context.Context, r *request) []Reply {
