@@ -399,6 +399,12 @@ func TestProfileChangesPauseResumeLeave(t *testing.T) {
 	if c := h.member(u).Collectivity; c.Code != "97411" || h.member(u).Role != "dgs" {
 		t.Errorf("collectivity after change %+v", c)
 	}
+	// An onboarded member who says who they are now changes both.
+	rep = last(t, h.say(u, "je suis DGA de Saint-Pierre-du-Perray"))
+	last(t, h.pick(u, choice(t, rep, fr("members.yes"))))
+	if m := h.member(u); m.Collectivity.Code != "91573" || m.Role != "dga" {
+		t.Errorf("after 'je suis DGA de …': %+v %+v", m.Collectivity, m.Role)
+	}
 	if got := only(t, h.say(u, "modifier la météo")).Text; got != fr("members.edit.unknown", "input", "la météo") {
 		t.Errorf("unknown field: %q", got)
 	}

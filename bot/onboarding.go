@@ -316,7 +316,9 @@ var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "
 func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *Dialogue, text string) []Reply {
 	var lead []Reply
 	query := text
-	if l, before, after, ok := findLabel(b.settings.MemberRoles, text); ok && d.Data[dEdit] == "" {
+	// The role named in the sentence is taken too, even when only the
+	// collectivity is being changed ("je suis DGA de Tours Métropole").
+	if l, before, after, ok := findLabel(b.settings.MemberRoles, text); ok {
 		d.Data[dRole] = l.ID
 		query = after
 		if strings.TrimSpace(after) == "" {
@@ -406,7 +408,7 @@ func (b *Bot) askConfirm(r *request, d *Dialogue) Reply {
 	d.Step = "confirm"
 	c, _ := collOf(d)
 	key := "members.coll.confirm"
-	if d.Data[dRole] != "" && d.Data[dEdit] == "" {
+	if d.Data[dRole] != "" {
 		key = "members.coll.confirm_role"
 	}
 	return Reply{Text: r.T(key, "collectivity", b.describeColl(r.lang, c), "role", b.roleLabel(r.lang, d.Data[dRole])),
