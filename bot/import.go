@@ -182,7 +182,6 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -193,6 +192,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 			}
 			return rep, fmt.Errorf("%w: %v", ErrImportFile, err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

@@ -136,7 +136,7 @@ func TestMembersImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join("testdata", "members.csv")
 	r := runMain(t, "", env(), "members", "import", "--dry-run", "--data-dir", dir, file)
-	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'a été enregistré. 15 lignes lues : 4 membres seraient créés") {
+	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'a été enregistré. Lignes lues : 15 ; membres qui seraient créés : 4 ;") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	r = runMain(t, "", env(), "members", "import", "--data-dir", dir, file)
@@ -144,7 +144,7 @@ func TestMembersImportCommand(t *testing.T) {
 		t.Fatalf("import with rejected lines: exit %d, want %d\n%s", r.code, exitFailure, r.errOut)
 	}
 	for _, want := range []string{
-		"15 lignes lues : 4 membres créés, 0 mis à jour, 0 inchangés, 11 lignes refusées.",
+		"Lignes lues : 15 ; membres créés : 4 ; mis à jour : 0 ; inchangés : 0 ; lignes refusées : 11.",
 		"- ligne 6 : plateforme « fax » inconnue",
 		"- ligne 7 : collectivité « Atlantide-sur-Mer » introuvable",
 		"- ligne 8 : « Sainte-Marie » désigne 9 collectivités",
@@ -162,7 +162,7 @@ func TestMembersImportCommand(t *testing.T) {
 		}
 	}
 	r = runMain(t, "", env(), "members", "import", "--lang", "en", "--data-dir", dir, file)
-	if !strings.Contains(r.out, "15 lines read: 0 members created, 0 updated, 4 unchanged, 11 lines rejected.") {
+	if !strings.Contains(r.out, "Lines read: 15; members created: 0; updated: 0; unchanged: 4; lines rejected: 11.") {
 		t.Errorf("a second import changed something:\n%s", r.out)
 	}
 	// The imported members are known but not onboarded: the bot invites
@@ -200,7 +200,7 @@ func TestOrganizerImportsFromTheTerminal(t *testing.T) {
 	for _, want := range []string{
 		fr("error.forbidden.organizer"),
 		"Essai, rien n'a été enregistré.",
-		"4 membres créés",
+		"membres créés : 4 ;",
 		fr("members.import.invited", "count", "2"), // the terminal can reach claire and marc, not the Slack lines
 		"Bonjour Marc Leroy, les organisateurs",
 	} {
