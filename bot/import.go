@@ -157,7 +157,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	}
 	header, err := cr.Read()
 	if err != nil {
-		return rep, fmt.Errorf("%w: no header line: %v", ErrImportFile, err)
+		return rep, fmt.Errorf("%w: no header line: %w", ErrImportFile, err)
 	}
 	cols := map[string]int{}
 	for i, h := range header {
@@ -190,7 +190,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 					Args: []string{"error", pe.Err.Error()}})
 				continue
 			}
-			return rep, fmt.Errorf("%w: %v", ErrImportFile, err)
+			return rep, fmt.Errorf("%w: %w", ErrImportFile, err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
