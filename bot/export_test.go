@@ -9,3 +9,5 @@ func (b *Bot) SendToMember(ctx context.Context, ref UserRef, reply Reply) error 
 }
 
 func (b *Bot) Deliver(ctx context.Context, d Delivery) error { return b.deliver(ctx, d) }
+
+func (b *Bot) JobPurge(ctx context.Context, run JobRun) error { return b.jobPurge(ctx, run) }

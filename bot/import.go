@@ -428,13 +428,16 @@ func (b *Bot) cmdImport(ctx context.Context, r *request) []Reply {
 }
 
 // InviteImported writes to every imported member not yet invited (and
-// not yet onboarded) to introduce Maillage; they are not matched until
-// they opt in themselves. Members imported by e-mail alone wait until
-// they write first. It returns how many were invited.
+// not yet onboarded) to introduce Maillage, through sendToMember (so
+// within their working hours); they are not matched until they opt in
+// themselves. Members imported by e-mail alone wait until they write
+// first, and members of a platform the bot is not connected to wait until
+// it is. It returns how many were invited.
 func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 	var todo []Member
 	err := b.store.Members(ctx, func(m Member) error {
-		if !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
+		_, reachable := b.adapters[m.Ref.Platform] // else: when that platform is configured
+		if reachable && !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
 			!strings.HasPrefix(m.Ref.User, emailUserPrefix) {
 			todo = append(todo, m)
 		}

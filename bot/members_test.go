@@ -582,6 +582,16 @@ func TestPurgeRetention(t *testing.T) {
 	if n, err := h.bot.PurgeRetention(ctx, now); err != nil || n != 0 {
 		t.Errorf("second purge = %d, %v; want 0", n, err)
 	}
+	// The scheduler's purge job enforces it, as of its slot.
+	if err := h.store.SaveMember(ctx, bot.Member{Ref: user("stale2"), Created: old, Updated: old}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.JobPurge(ctx, bot.JobRun{Name: "purge", Slot: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Member(ctx, user("stale2")); err == nil {
+		t.Error("the purge job kept a member beyond the retention period")
+	}
 }
 
 func TestImportedMembersAreInvitedNotMatched(t *testing.T) {

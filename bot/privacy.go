@@ -36,6 +36,7 @@ type dataPart struct {
 func (b *Bot) personalDataParts() []dataPart {
 	return []dataPart{
 		{name: "dialogue", export: b.exportDialogue, erase: b.store.DeleteDialogue},
+		{name: "pending", export: b.exportPending, erase: b.erasePending}, // reminders, held messages
 		{name: "profile", export: b.exportProfile, erase: b.eraseProfile},
 	}
 }
@@ -61,6 +62,15 @@ func (b *Bot) eraseProfile(ctx context.Context, ref UserRef) error {
 	}
 	b.forgetEmail(ref)
 	return nil
+}
+
+func (b *Bot) exportPending(ctx context.Context, ref UserRef) (any, error) {
+	return exported(b.store.PendingFor(ctx, ref))
+}
+
+func (b *Bot) erasePending(ctx context.Context, ref UserRef) error {
+	_, err := b.store.ErasePending(ctx, ref)
+	return err
 }
 
 func (b *Bot) exportDialogue(ctx context.Context, ref UserRef) (any, error) {
@@ -179,7 +189,7 @@ func (b *Bot) answerErase(ctx context.Context, r *request, yes bool) []Reply {
 // matching (never opted in, or left) and have not changed anything for
 // that long, and has every data part with a purge drop its history older
 // than that. It returns the number of members and records removed. The
-// scheduler calls it; until then, cmd/maillage's hourly housekeeping does.
+// scheduler's purge job calls it with its slot.
 func (b *Bot) PurgeRetention(ctx context.Context, now time.Time) (int, error) {
 	months := b.settings.Privacy.RetentionMonths
 	if months <= 0 {

@@ -406,7 +406,12 @@ func (b *Bot) jobPurge(ctx context.Context, run JobRun) error {
 			return fmt.Errorf("purging expired records: %w", err)
 		}
 	}
-	b.log.Info("purge done", "job", run.Name, "expired_records", n)
+	// The retention period of personal data (privacy.go).
+	retained, err := b.PurgeRetention(ctx, run.Slot)
+	if err != nil {
+		return err
+	}
+	b.log.Info("purge done", "job", run.Name, "expired_records", n, "retention_removed", retained)
 	return nil
 }
 

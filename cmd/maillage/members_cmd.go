@@ -29,9 +29,9 @@ Every line is checked; the report lists the rejected lines with their number
 and the reason, and the other lines are imported. Importing the same file
 again changes nothing. A member who has already signed up keeps their own
 answers. The running bot invites the imported members (at start, then every
-hour); nobody is introduced before opting in themselves. With the embedded
-store, stop the bot first (it holds the file), or type "importer FILE.csv"
-as an organizer in the terminal.
+hour, within working hours); nobody is introduced before opting in themselves.
+With the embedded store, stop the bot first (it holds the file), or type
+"importer FILE.csv" as an organizer in the terminal.
 
 Exit codes: 0 every line imported, 1 some lines rejected (or store failure),
 2 bad usage, unreadable file, bad header or invalid configuration.

@@ -15,8 +15,9 @@ import (
 // the store's file holds neither the member's id nor their name.
 const (
 	journeyUser = "gwen-kervadec-7731"
-	journeyIn   = "Bonjour\nje suis DGS de Saint-Pierre-du-Perray\n1\n1, 5\n1\n1\nprofil\nmes données\n"
-	eraseIn     = "supprimer mes données\n1\nprofil\n"
+	journeyIn   = "Bonjour\nje suis DGS de Saint-Pierre-du-Perray\n1\n1, 5\n1\n1\nprofil\n" +
+		"rappelle-moi le 12 décembre à 14h30 : CODIR\nmes données\n"
+	eraseIn = "supprimer mes données\n1\nprofil\n"
 )
 
 func checkJourney(t *testing.T, r result) {
@@ -37,6 +38,7 @@ func checkJourney(t *testing.T, r result) {
 		`"code": "91573"`,
 		`"user": "` + journeyUser + `"`,
 		`"opted_in": "`,
+		`"text": "CODIR"`, // the reminder is part of the export
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("stdout lacks %q", want)
@@ -132,6 +134,14 @@ func dumpRedis(t *testing.T, url, prefix string) string {
 	return b.String()
 }
 
+// alwaysOpen is a configuration whose working hours never hold a message,
+// so that invitations show at once whatever the time of the test.
+func alwaysOpen(t *testing.T) string {
+	cfg := filepath.Join(t.TempDir(), "open.yaml")
+	writeFile(t, cfg, "working_hours:\n  days: [lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche]\n  start: \"00:00\"\n  end: \"24:00\"\n")
+	return cfg
+}
+
 func TestMembersImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join("testdata", "members.csv")
@@ -167,7 +177,7 @@ func TestMembersImportCommand(t *testing.T) {
 	}
 	// The imported members are known but not onboarded: the bot invites
 	// them at start, and Claire confirms what the organizer typed.
-	r = runMain(t, "/as claire\nbonjour\n", env(), "--data-dir", dir)
+	r = runMain(t, "/as claire\nbonjour\n", env(), "--data-dir", dir, "--config", alwaysOpen(t))
 	for _, want := range []string{"Bonjour Claire Dupont, les organisateurs", "Saint-Pierre-du-Perray (commune, Essonne (91)"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.out)
@@ -196,7 +206,8 @@ func TestMembersImportCommand(t *testing.T) {
 func TestOrganizerImportsFromTheTerminal(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join("testdata", "members.csv")
-	r := runMain(t, "importer "+file+"\n/as orga\nimporter essai "+file+"\nimporter "+file+"\n", env(), "--data-dir", dir)
+	r := runMain(t, "importer "+file+"\n/as orga\nimporter essai "+file+"\nimporter "+file+"\n", env(), "--data-dir", dir,
+		"--config", alwaysOpen(t))
 	for _, want := range []string{
 		fr("error.forbidden.organizer"),
 		"Essai, rien n'a été enregistré.",

@@ -114,7 +114,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	var housekeeping sync.WaitGroup
 	housekeeping.Go(func() { purgeExpired(hkCtx, store, logger, time.Hour) })
 	housekeeping.Go(func() { reloadOnHangup(hkCtx, b, logger) })
-	housekeeping.Go(func() { membersHousekeeping(hkCtx, b, logger, time.Hour) })
+	housekeeping.Go(func() { inviteImported(hkCtx, b, logger, time.Hour) })
 	defer housekeeping.Wait()
 	defer stopHousekeeping()
 
@@ -346,18 +346,13 @@ func labels(ls []config.Label) []bot.Label {
 	return out
 }
 
-// membersHousekeeping enforces the retention period and sends the
-// invitations of imported members, at start and then every period, until
-// ctx ends. (The scheduler will take these over.)
-func membersHousekeeping(ctx context.Context, b *bot.Bot, logger *slog.Logger, every time.Duration) {
+// inviteImported sends the invitations of members imported by the
+// command line, at start and then every period, until ctx ends. (The
+// retention period is enforced by the scheduler's purge job.)
+func inviteImported(ctx context.Context, b *bot.Bot, logger *slog.Logger, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		if n, err := b.PurgeRetention(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			logger.Warn("retention purge", "component", "main", "err", err)
-		} else if n > 0 {
-			logger.Info("retention purge", "component", "main", "removed", n)
-		}
 		if n, err := b.InviteImported(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("inviting imported members", "component", "main", "err", err)
 		} else if n > 0 {
