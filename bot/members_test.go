@@ -3,8 +3,10 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -743,4 +745,46 @@ func TestLanguageChangeDuringOnboardingKeepsTheAnswers(t *testing.T) {
 	if m := h.member(u); m.Language != bot.French || m.Collectivity == nil || strings.Join(m.Interests, ",") != "ia" {
 		t.Errorf("member %+v", m)
 	}
+}
+
+// Whatever a member types or clicks during the onboarding and the profile
+// commands, the core never panics and answers a few replies at most.
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{"bonjour", "je suis DGS de Saint-Pierre-du-Perray", "1", "1, 2", "oui", "non",
+		"Saint-Denis", "autre", "91", "environ 30 000", "pause jusqu'au 31 février", "pause 999 mois",
+		"modifier centres d'intérêt", "supprimer mes données", "mes données", "langue anglais", "13", "0", "-1",
+		"99999999999999999999", "je suis", "participer", "importer /nonexistent.csv"} {
+		f.Add(s, "onb.pick", "0")
+	}
+	f.Add("bonjour", "onb.pref", "lang:xx")
+	f.Add("bonjour", "onb.other_size", "-5")
+	f.Add("bonjour", "edit.field", "nothing")
+	f.Add("bonjour", "erase.confirm", "yes")
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	store, err := bolt.Open(context.Background(), f.TempDir()+"/m.db", bolt.Options{Clock: clock})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { store.Close() })
+	var panics atomic.Int32
+	chat := &profileChat{profiles: map[string]bot.PlatformProfile{}}
+	b, err := bot.New(bot.Settings{MemberRoles: memberRoles, Interests: interests,
+		Organizers: []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "fuzz"}}},
+		store, []bot.ChatAdapter{chat},
+		bot.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: clock, Directory: newFakeDirectory()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	u := user("fuzz")
+	f.Fuzz(func(t *testing.T, text, action, value string) {
+		b.Handle(context.Background(), bot.Message{From: u, Conversation: dm(u), Text: text})
+		b.Handle(context.Background(), bot.Message{From: u, Conversation: dm(u),
+			Choice: &bot.ChoiceEvent{Action: action, Value: value}})
+		if n := panics.Load(); n > 0 {
+			t.Fatalf("the core panicked on %q then %s=%q", text, action, value)
+		}
+		if got := chat.take(); len(got) > 5 {
+			t.Errorf("%d replies to %q then %s=%q", len(got), text, action, value)
+		}
+	})
 }
