@@ -210,8 +210,11 @@ func (b *Bot) cmdMembers(ctx context.Context, r *request) []Reply {
 	byLang := map[Lang]int{}
 	byPlatform := map[Platform]int{}
 	total := 0
+	var st memberStats // profile.go
+	now := b.clock.Now()
 	err := b.store.Members(ctx, func(m Member) error {
 		total++
+		st.count(m, now)
 		l := m.Language
 		if l == "" {
 			l = b.settings.DefaultLang
@@ -225,6 +228,7 @@ func (b *Bot) cmdMembers(ctx context.Context, r *request) []Reply {
 		return []Reply{r.reply("error.unavailable")}
 	}
 	lines := []string{r.T("members.total", "count", strconv.Itoa(total))}
+	lines = append(lines, st.lines(r)...)
 	for _, l := range Languages {
 		lines = append(lines, r.T("members.by_language", "language", r.T("lang.name."+string(l)),
 			"count", strconv.Itoa(byLang[l])))

@@ -704,6 +704,10 @@ func TestMatchableMembers(t *testing.T) {
 		got[0].Role != "dgs" || len(got[0].Interests) != 2 || !got[0].Prefs.SimilarSizeOnly {
 		t.Fatalf("MatchableMembers = %+v, %v", got, err)
 	}
+	stats := only(t, h.say(user("orga"), "membres")).Text
+	if want := fr("members.stats", "onboarded", "2", "matchable", "1", "paused", "1", "invited", "0"); !strings.Contains(stats, want) {
+		t.Errorf("organizer's count lacks %q:\n%s", want, stats)
+	}
 	h.clock.Advance(15 * 24 * time.Hour)
 	if got, _ := h.bot.MatchableMembers(context.Background(), h.clock.Now()); len(got) != 2 {
 		t.Errorf("after the pause: %d matchable, want 2", len(got))

@@ -81,6 +81,29 @@ func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]Member, er
 	return out, nil
 }
 
+// memberStats counts where members stand, for the organizers' "membres".
+type memberStats struct{ onboarded, matchable, paused, invited int }
+
+func (st *memberStats) count(m Member, now time.Time) {
+	switch {
+	case !m.Onboarded.IsZero():
+		st.onboarded++
+		if m.Matchable(now) {
+			st.matchable++
+		} else if !m.OptedIn.IsZero() {
+			st.paused++
+		}
+	case !m.Imported.IsZero():
+		st.invited++
+	}
+}
+
+func (st memberStats) lines(r *request) []string {
+	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
+		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
+		"invited", strconv.Itoa(st.invited))}
+}
+
 // onboarded reports whether the member finished the onboarding.
 func (r *request) onboarded() bool { return r.known && !r.member.Onboarded.IsZero() }
 
