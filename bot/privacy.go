@@ -36,7 +36,8 @@ type dataPart struct {
 func (b *Bot) personalDataParts() []dataPart {
 	return []dataPart{
 		{name: "dialogue", export: b.exportDialogue, erase: b.store.DeleteDialogue},
-		{name: "pending", export: b.exportPending, erase: b.erasePending}, // reminders, held messages
+		{name: "pending", export: b.exportPending, erase: b.erasePending},          // reminders, held messages
+		{name: "highlights", export: b.exportHighlights, erase: b.eraseHighlights}, // highlights_privacy.go
 		{name: "profile", export: b.exportProfile, erase: b.eraseProfile},
 	}
 }
