@@ -15,7 +15,8 @@ const membersUsage = `Usage: maillage members import [--dry-run] [--config FILE]
 Imports members from a CSV file into the configured store. The first line
 names the columns, in any order (French names accepted):
   platform      terminal, slack or mattermost (required)
-  workspace     the platform's workspace id; may be empty on the terminal only
+  workspace     the platform's workspace id; may be empty on the terminal and
+                on the configured Mattermost server
   user          the platform's user id        } one of the two
   email         the member's e-mail address   } is required
   name          how to address the member

@@ -224,3 +224,14 @@ func TestOrganizerImportsFromTheTerminal(t *testing.T) {
 		t.Logf("stdout:\n%s", r.out)
 	}
 }
+
+func TestImportWorkspaces(t *testing.T) {
+	cfg, err := loadConfig("", "", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr/equipe/", "MAILLAGE_MATTERMOST_TOKEN", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := importWorkspaces(cfg)
+	if ws["terminal"] != "local" || ws["mattermost"] != "discussion.example.fr/equipe" || ws["slack"] != "" {
+		t.Errorf("import workspaces %v", ws)
+	}
+}

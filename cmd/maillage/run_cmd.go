@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -330,12 +332,23 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 			End:      cfg.WorkingHours.End.Minutes(),
 			Location: cfg.WorkingHours.Location(),
 		},
-		MemberRoles: labels(cfg.MemberRoles),
-		Interests:   labels(cfg.Interests),
-		ImportWorkspaces: map[bot.Platform]string{
-			bot.PlatformTerminal: cfg.Chat.Terminal.Workspace,
-		},
+		MemberRoles:      labels(cfg.MemberRoles),
+		Interests:        labels(cfg.Interests),
+		ImportWorkspaces: importWorkspaces(cfg),
 	}
+}
+
+// importWorkspaces gives the workspace of CSV lines that leave it empty:
+// the terminal's, and the Mattermost server's (its host and path, as the
+// adapter names it) when one is configured.
+func importWorkspaces(cfg *config.Config) map[bot.Platform]string {
+	ws := map[bot.Platform]string{bot.PlatformTerminal: cfg.Chat.Terminal.Workspace}
+	if raw := strings.TrimRight(strings.TrimSpace(cfg.Secrets.MattermostURL), "/"); raw != "" {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			ws[bot.PlatformMattermost] = u.Host + u.Path
+		}
+	}
+	return ws
 }
 
 func labels(ls []config.Label) []bot.Label {
