@@ -38,13 +38,7 @@ type HighlightTopic struct {
 
 // Label returns the topic's label in lang.
 func (t HighlightTopic) Label(lang Lang) string {
-	if lang == English && t.EN != "" {
-		return t.EN
-	}
-	if t.FR != "" {
-		return t.FR
-	}
-	return t.ID
+	return Label{ID: t.ID, FR: t.FR, EN: t.EN}.Text(lang) // directory.go
 }
 
 // ContentLoader loads the congress content again (admin command « recharger
