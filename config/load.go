@@ -14,7 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"maillage/internal/textnorm"
+	"maillage/internal/yamlpos"
 )
 
 // Load reads the YAML file at path and returns the configuration: the
@@ -361,14 +361,8 @@ func suggest(key string, fields map[string]int) string {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	best, bestDist := "", 3
-	for _, name := range names {
-		if dist := textnorm.Distance(strings.ToLower(key), name); dist < bestDist {
-			best, bestDist = name, dist
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
+	if hint := yamlpos.DidYouMean(key, names); hint != "" {
+		return hint
 	}
 	return " (expected one of: " + strings.Join(names, ", ") + ")"
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"maillage/internal/yamlpos"
 )
 
 // Validate checks every value and returns a *Problems listing all that is
@@ -45,19 +47,7 @@ func (ch *checker) add(path, format string, args ...any) {
 
 // lineOf returns the line of path in the file or, for a key the file leaves
 // out, the line of its nearest enclosing key or list item; 0 if none.
-func (o *origin) lineOf(path string) int {
-	for path != "" {
-		if l, ok := o.lines[path]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return 0
-}
+func (o *origin) lineOf(path string) int { return yamlpos.LineOf(o.lines, path) }
 
 func (ch *checker) rangeInt(path string, v, lo, hi int) {
 	if v < lo || v > hi {

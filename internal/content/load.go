@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"maillage/internal/textnorm"
+	"maillage/internal/yamlpos"
 )
 
 //go:embed demo/*.yaml
@@ -260,19 +261,7 @@ func (c *checker) add(path, format string, args ...any) {
 
 // lineOf returns the line of path or, for a key left out, of the nearest
 // enclosing value.
-func (c *checker) lineOf(path string) int {
-	for path != "" {
-		if l, ok := c.lines[path]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return 0
-}
+func (c *checker) lineOf(path string) int { return yamlpos.LineOf(c.lines, path) }
 
 // pathAt returns the path recorded at line, preferring the deepest.
 func (c *checker) pathAt(line int) string {
@@ -339,14 +328,8 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 
 // nearest returns a hint naming the nearest known key, or them all.
 func nearest(key string, known []string) string {
-	best, dist := "", 3
-	for _, k := range known {
-		if d := textnorm.Distance(strings.ToLower(key), k); d < dist {
-			best, dist = k, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
+	if hint := yamlpos.DidYouMean(key, known); hint != "" {
+		return hint
 	}
 	return "; known: " + strings.Join(known, ", ")
 }
