@@ -138,6 +138,8 @@ type Store interface {
 	// nothing and returns nil. ErrInvalid for an empty key or owner.
 	ReleaseClaim(ctx context.Context, key, owner string) error
 
+	ValueStore // adapters' small values with a ttl (bot/store_values.go)
+
 	// Ping checks that the store is reachable; errors wrap ErrUnavailable.
 	Ping(ctx context.Context) error
 

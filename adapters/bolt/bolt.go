@@ -5,13 +5,14 @@
 //
 // # Layout
 //
-// The file holds five buckets; every value is JSON.
+// The file holds six buckets; every value is JSON.
 //
 //	meta       "schema" -> "1"
 //	members    ref.Key() -> bot.Member
 //	dialogues  ref.Key() -> bot.Dialogue (its Expires is the expiry)
 //	seen       FirstSeen key -> {"expires": time}
 //	claims     claim key -> {"owner": string, "expires": time}
+//	values     ValueStore key -> {"value": bytes, "expires": time}
 //
 // bot.UserRef.Key encodes a reference without ambiguity, so that workspace
 // "a:b" user "c" and workspace "a" user "b:c" never collide.
@@ -150,7 +151,7 @@ func initBuckets(tx *bbolt.Tx) error {
 	case string(v) != schemaVersion:
 		return fmt.Errorf("unsupported schema version %q (want %q): file written by another maillage version", v, schemaVersion)
 	}
-	for _, name := range [][]byte{bucketMembers, bucketDialogues, bucketSeen, bucketClaims} {
+	for _, name := range [][]byte{bucketMembers, bucketDialogues, bucketSeen, bucketClaims, bucketValues} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
@@ -506,7 +507,7 @@ func (s *Store) Purge(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketDialogues, bucketSeen, bucketClaims} {
+		for _, name := range [][]byte{bucketDialogues, bucketSeen, bucketClaims, bucketValues} {
 			b := tx.Bucket(name)
 			var expired [][]byte
 			err := b.ForEach(func(k, v []byte) error {

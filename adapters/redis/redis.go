@@ -30,6 +30,7 @@
 //	<prefix>dialogue:<ref>    string: JSON bot.Dialogue, PXAT its Expires
 //	<prefix>seen:<key>        string "1", PX the FirstSeen ttl
 //	<prefix>claim:<key>       string: the owner, PX the Claim ttl
+//	<prefix>value:<key>       string: a ValueStore value, PX its ttl
 //
 // <ref> is bot.UserRef.Key, which encodes a reference without ambiguity.
 // Members live in one hash, walked with HSCAN;

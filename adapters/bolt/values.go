@@ -1,0 +1,101 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"maillage/bot"
+)
+
+// bucketValues holds ValueStore key -> {"value": bytes, "expires": time}.
+var bucketValues = []byte("values")
+
+type valueRecord struct {
+	Value   []byte    `json:"value"`
+	Expires time.Time `json:"expires"`
+}
+
+func checkValueKey(op, key string) error {
+	if key == "" {
+		return fmt.Errorf("bolt store %s: %w: empty key", op, bot.ErrInvalid)
+	}
+	return nil
+}
+
+// PutValue stores v under key for ttl.
+func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return wrap("put value", err)
+	}
+	if err := checkValueKey("put value", key); err != nil {
+		return err
+	}
+	if ttl <= 0 || len(v) > bot.MaxValueSize {
+		return fmt.Errorf("bolt store put value %q: %w: a positive ttl and at most %d bytes are required", key, bot.ErrInvalid, bot.MaxValueSize)
+	}
+	rec, err := json.Marshal(valueRecord{Value: v, Expires: s.clock.Now().Add(ttl)})
+	if err != nil {
+		return fmt.Errorf("bolt store put value %q: %w", key, err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketValues).Put([]byte(key), rec)
+	})
+	if err != nil {
+		return wrap(fmt.Sprintf("put value %q", key), err)
+	}
+	return nil
+}
+
+// Value returns the value under key, or ErrNotFound.
+func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("value", err)
+	}
+	if err := checkValueKey("value", key); err != nil {
+		return nil, err
+	}
+	var out []byte
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketValues).Get([]byte(key))
+		if v == nil {
+			return bot.ErrNotFound
+		}
+		var r valueRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if s.expired(r.Expires) {
+			return bot.ErrNotFound
+		}
+		out = r.Value
+		if out == nil {
+			out = []byte{}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("value %q", key), err)
+	}
+	return out, nil
+}
+
+// DeleteValue removes the value under key.
+func (s *Store) DeleteValue(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return wrap("delete value", err)
+	}
+	if err := checkValueKey("delete value", key); err != nil {
+		return err
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketValues).Delete([]byte(key))
+	})
+	if err != nil {
+		return wrap(fmt.Sprintf("delete value %q", key), err)
+	}
+	return nil
+}

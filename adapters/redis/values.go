@@ -1,0 +1,74 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"maillage/bot"
+)
+
+func (s *Store) valueKey(key string) string { return s.prefix + "value:" + key }
+
+func checkValueKey(op, key string) error {
+	if key == "" {
+		return fmt.Errorf("redis store %s: %w: empty key", op, bot.ErrInvalid)
+	}
+	return nil
+}
+
+// PutValue stores v under key for ttl (SET PX).
+func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	op := "put value"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkValueKey(op, key); err != nil {
+		return err
+	}
+	op = fmt.Sprintf("%s %q", op, key)
+	if ttl <= 0 || len(v) > bot.MaxValueSize {
+		return fmt.Errorf("redis store %s: %w: a positive ttl and at most %d bytes are required", op, bot.ErrInvalid, bot.MaxValueSize)
+	}
+	if err := s.rdb.Do(cctx, "SET", s.valueKey(key), v, "PX", millis(ttl)).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// Value returns the value under key, or ErrNotFound.
+func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
+	op := "value"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	if err := checkValueKey(op, key); err != nil {
+		return nil, err
+	}
+	v, err := s.rdb.Get(cctx, s.valueKey(key)).Bytes()
+	if err != nil {
+		return nil, fail(ctx, fmt.Sprintf("%s %q", op, key), err)
+	}
+	return v, nil
+}
+
+// DeleteValue removes the value under key.
+func (s *Store) DeleteValue(ctx context.Context, key string) error {
+	op := "delete value"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := checkValueKey(op, key); err != nil {
+		return err
+	}
+	if err := s.rdb.Del(cctx, s.valueKey(key)).Err(); err != nil {
+		return fail(ctx, fmt.Sprintf("%s %q", op, key), err)
+	}
+	return nil
+}

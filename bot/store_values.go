@@ -1,0 +1,34 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// MaxValueSize is the largest value a ValueStore accepts, in bytes.
+const MaxValueSize = 64 << 10
+
+// ValueStore keeps small opaque values with an expiry, for the adapters'
+// caches and coordination shared between replicas (a direct-message channel
+// id, the time until which a platform method is rate limited). Callers choose
+// keys that hold no user id (hash them), so that nothing personal sits in
+// keys; values expire by themselves.
+//
+// Like every Store method, each returns an error wrapping the context's
+// error when ctx has already ended, and errors wrapping ErrUnavailable when
+// the store cannot be reached.
+type ValueStore interface {
+	// PutValue stores v under key until ttl has passed, replacing any
+	// value. It returns an error wrapping ErrInvalid for an empty key,
+	// ttl <= 0 or a value larger than MaxValueSize.
+	PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error
+
+	// Value returns the value stored under key, or an error wrapping
+	// ErrNotFound when there is none or it has expired. ErrInvalid for an
+	// empty key.
+	Value(ctx context.Context, key string) ([]byte, error)
+
+	// DeleteValue removes the value under key; no error if there is none.
+	// ErrInvalid for an empty key.
+	DeleteValue(ctx context.Context, key string) error
+}

@@ -1,0 +1,134 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"maillage/bot"
+)
+
+// valueTests are the ValueStore contracts, run by Run.
+func valueTests() []namedTest {
+	return []namedTest{
+		{"ValueRoundTrip", testValueRoundTrip},
+		{"ValueInvalid", testValueInvalid},
+		{"ValueExpiry", testValueExpiry},
+		{"ValueCanceledContext", testValueCanceledContext},
+	}
+}
+
+type namedTest = struct {
+	name string
+	fn   func(t *testing.T, h Harness)
+}
+
+func wantValue(t *testing.T, s bot.Store, key string, want []byte) {
+	t.Helper()
+	got, err := s.Value(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Value(%q) error: %v", key, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Value(%q) = %q, want %q", key, got, want)
+	}
+}
+
+func testValueRoundTrip(t *testing.T, h Harness) {
+	ctx := t.Context()
+	vals := map[string][]byte{
+		"slack:dm:3f2a":           []byte("D0123"),
+		"{v}:* é 🚀":               {0, 1, 2, 0xff},
+		"empty":                   {},
+		"big":                     bytes.Repeat([]byte("x"), bot.MaxValueSize),
+		strings.Repeat("k", 1000): []byte("long key"),
+	}
+	for k, v := range vals {
+		if err := h.Store.PutValue(ctx, k, v, time.Hour); err != nil {
+			t.Fatalf("PutValue(%q) error: %v", k, err)
+		}
+	}
+	for k, v := range vals {
+		wantValue(t, h.Store, k, v)
+	}
+	// Replace.
+	if err := h.Store.PutValue(ctx, "slack:dm:3f2a", []byte("D0456"), time.Hour); err != nil {
+		t.Fatalf("PutValue(replace) error: %v", err)
+	}
+	wantValue(t, h.Store, "slack:dm:3f2a", []byte("D0456"))
+	// Values live apart from seen keys and claims.
+	if !firstSeen(t, h.Store, "slack:dm:3f2a", time.Hour) {
+		t.Errorf("FirstSeen(key also used by PutValue) = false, want true")
+	}
+	// Delete, twice.
+	for range 2 {
+		if err := h.Store.DeleteValue(ctx, "slack:dm:3f2a"); err != nil {
+			t.Fatalf("DeleteValue error: %v", err)
+		}
+	}
+	_, err := h.Store.Value(ctx, "slack:dm:3f2a")
+	wantErrIs(t, "Value(deleted)", err, bot.ErrNotFound)
+	_, err = h.Store.Value(ctx, "never")
+	wantErrIs(t, "Value(never stored)", err, bot.ErrNotFound)
+}
+
+func testValueInvalid(t *testing.T, h Harness) {
+	ctx := t.Context()
+	puts := []struct {
+		key string
+		v   []byte
+		ttl time.Duration
+	}{
+		{"", []byte("v"), time.Hour},
+		{"k", []byte("v"), 0},
+		{"k", []byte("v"), -time.Second},
+		{"k", bytes.Repeat([]byte("x"), bot.MaxValueSize+1), time.Hour},
+	}
+	for _, p := range puts {
+		err := h.Store.PutValue(ctx, p.key, p.v, p.ttl)
+		wantErrIs(t, fmt.Sprintf("PutValue(%q, %d bytes, %v)", p.key, len(p.v), p.ttl), err, bot.ErrInvalid)
+	}
+	_, err := h.Store.Value(ctx, "")
+	wantErrIs(t, "Value(empty key)", err, bot.ErrInvalid)
+	wantErrIs(t, "DeleteValue(empty key)", h.Store.DeleteValue(ctx, ""), bot.ErrInvalid)
+	_, err = h.Store.Value(ctx, "k")
+	wantErrIs(t, "Value(k) after invalid puts", err, bot.ErrNotFound)
+}
+
+func testValueExpiry(t *testing.T, h Harness) {
+	h.needAdvance(t)
+	ctx := t.Context()
+	if err := h.Store.PutValue(ctx, "short", []byte("a"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.PutValue(ctx, "long", []byte("b"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	h.Advance(59 * time.Second)
+	wantValue(t, h.Store, "short", []byte("a"))
+	h.Advance(2 * time.Second)
+	_, err := h.Store.Value(ctx, "short")
+	wantErrIs(t, "Value(expired)", err, bot.ErrNotFound)
+	wantValue(t, h.Store, "long", []byte("b"))
+	// A new put after expiry lives again.
+	if err := h.Store.PutValue(ctx, "short", []byte("c"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, h.Store, "short", []byte("c"))
+}
+
+func testValueCanceledContext(t *testing.T, h Harness) {
+	if err := h.Store.PutValue(t.Context(), "k", []byte("v"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	wantErrIs(t, "PutValue(canceled)", h.Store.PutValue(ctx, "k", []byte("w"), time.Hour), context.Canceled)
+	_, err := h.Store.Value(ctx, "k")
+	wantErrIs(t, "Value(canceled)", err, context.Canceled)
+	wantErrIs(t, "DeleteValue(canceled)", h.Store.DeleteValue(ctx, "k"), context.Canceled)
+	wantValue(t, h.Store, "k", []byte("v"))
+}
