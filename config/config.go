@@ -74,6 +74,7 @@ type Redis struct {
 type Chat struct {
 	Adapters []string `yaml:"adapters"`
 	Terminal Terminal `yaml:"terminal"`
+	Slack    Slack    `yaml:"slack"`
 }
 
 // Terminal configures the terminal adapter.
@@ -188,6 +189,7 @@ func Default() *Config {
 		Chat: Chat{
 			Adapters: []string{AdapterTerminal},
 			Terminal: Terminal{User: "vous", Workspace: "local"},
+			Slack:    defaultSlack(),
 		},
 		Roles: Roles{
 			Admins:     []RoleEntry{{Platform: AdapterTerminal, User: "admin"}},

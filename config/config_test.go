@@ -236,7 +236,7 @@ func TestStructureProblems(t *testing.T) {
 		{"unknown key in list item", "interests:\n  - {id: ia, fr: IA, en: AI}\n  - {id: rh, fr: RH, en: HR, de: PA}\n", []Problem{{Line: 3, Path: "interests[1].de", Message: `unknown key (did you mean "en"?)`}}},
 		{"merge key", "bot: &b {name: A}\nlog:\n  <<: *b\n", []Problem{{Line: 3, Path: "log", Message: "merge keys (<<) are not supported; write the keys out"}}},
 		{"empty list", "interests: []\n", []Problem{{Line: 1, Path: "interests", Message: "must list at least one entry"}}},
-		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, mattermost)"}}},
+		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, slack, mattermost)"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +262,12 @@ func TestValueProblems(t *testing.T) {
 		{"redis without url", "store:\n  backend: redis\n", []Problem{{Line: 2, Path: "store.backend", Message: "is redis but MAILLAGE_REDIS_URL is not set in the environment"}}},
 		{"key prefix with space", "store:\n  redis:\n    key_prefix: \"a b\"\n", []Problem{{Line: 3, Path: "store.redis.key_prefix", Message: `must not contain spaces, got "a b"`}}},
 		{"empty key prefix", "store:\n  redis:\n    key_prefix: \"\"\n", []Problem{{Line: 3, Path: "store.redis.key_prefix", Message: "must be 1 to 64 characters, got 0"}}},
-		{"slack adapter", "chat:\n  adapters: [terminal, slack]\n", []Problem{{Line: 2, Path: "chat.adapters[1]", Message: "slack is not available in this version (available: terminal, mattermost)"}}},
+		{"slack adapter", "chat:\n  adapters: [terminal, slack]\n", []Problem{
+			{Path: "MAILLAGE_SLACK_BOT_TOKEN", Message: "must be set when chat.adapters lists slack (the bot token, starting with xoxb-, from « OAuth & Permissions »)"},
+			{Path: "MAILLAGE_SLACK_APP_TOKEN", Message: "must be set for Socket Mode (an app-level token starting with xapp-); or set MAILLAGE_SLACK_SIGNING_SECRET and http.listen to receive the Events API over HTTP"},
+		}},
+		{"slack api url", "chat:\n  slack:\n    api_url: slack.com/api\n", []Problem{{Line: 3, Path: "chat.slack.api_url", Message: `must be an http(s) URL such as "https://slack.com/api/", got "slack.com/api"`}}},
+		{"slack workers", "chat:\n  slack:\n    workers: 0\n", []Problem{{Line: 3, Path: "chat.slack.workers", Message: "must be between 1 and 64, got 0"}}},
 		{"duplicate adapter", "chat:\n  adapters:\n    - terminal\n    - terminal\n", []Problem{{Line: 4, Path: "chat.adapters[1]", Message: "duplicate of chat.adapters[0]"}}},
 		{"unknown adapter", "chat:\n  adapters: [discord]\n", []Problem{{Line: 2, Path: "chat.adapters[0]", Message: `must be one of terminal, slack, mattermost, got "discord"`}}},
 		{"terminal user", "chat:\n  terminal:\n    user: \"a b\"\n", []Problem{{Line: 3, Path: "chat.terminal.user", Message: `must not contain spaces, got "a b"`}}},

@@ -76,6 +76,7 @@ func applyEnv(c *Config, env func(string) string, o *origin) {
 		{EnvDataDir, "data_dir", &c.DataDir},
 		{EnvHTTPListen, "http.listen", &c.HTTP.Listen},
 		{EnvPublicURL, "http.public_url", &c.HTTP.PublicURL},
+		{EnvSlackAPIURL, "chat.slack.api_url", &c.Chat.Slack.APIURL},
 		{EnvLogLevel, "log.level", &c.Log.Level},
 		{EnvLogFormat, "log.format", &c.Log.Format},
 	}

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,6 +146,9 @@ func (c *Config) validate(o *origin) []Problem {
 
 	// chat
 	c.validateAdapters(ch)
+	if len(c.Chat.Adapters) == 0 {
+		c.validateSlack(ch, false)
+	}
 	if ch.nonEmpty("chat.terminal.user", c.Chat.Terminal.User) {
 		ch.noSpace("chat.terminal.user", c.Chat.Terminal.User)
 	}
@@ -201,9 +205,12 @@ func (c *Config) validate(o *origin) []Problem {
 	return ch.problems
 }
 
+// availableAdapters lists the adapters this version has.
+const availableAdapters = AdapterTerminal + ", " + AdapterSlack + ", " + AdapterMattermost
+
 func (c *Config) validateAdapters(ch *checker) {
 	if len(c.Chat.Adapters) == 0 {
-		ch.add("chat.adapters", "must list at least one adapter (available: %s, %s)", AdapterTerminal, AdapterMattermost)
+		ch.add("chat.adapters", "must list at least one adapter (available: %s)", availableAdapters)
 		return
 	}
 	seen := map[string]int{}
@@ -215,15 +222,14 @@ func (c *Config) validateAdapters(ch *checker) {
 		}
 		seen[a] = i
 		switch a {
-		case AdapterTerminal:
+		case AdapterTerminal, AdapterSlack:
 		case AdapterMattermost:
 			c.validateMattermost(ch, path)
-		case AdapterSlack:
-			ch.add(path, "%s is not available in this version (available: %s, %s)", a, AdapterTerminal, AdapterMattermost)
 		default:
 			ch.oneOf(path, a, AdapterTerminal, AdapterSlack, AdapterMattermost)
 		}
 	}
+	c.validateSlack(ch, slices.Contains(c.Chat.Adapters, AdapterSlack))
 }
 
 func validateRoleEntries(ch *checker, path string, entries []RoleEntry) {

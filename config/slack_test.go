@@ -1,0 +1,75 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestSlackSecrets(t *testing.T) {
+	const (
+		bot    = "xoxb-111-222-s3cr3tbot"
+		app    = "xapp-1-A1-333-s3cr3tapp"
+		secret = "8f742231b10e8888abcd99yyyzzz85a5"
+	)
+	yaml := "chat:\n  adapters: [slack]\n"
+	tests := []struct {
+		name       string
+		env        map[string]string
+		want       []Problem
+		socketMode bool
+	}{
+		{"socket mode", map[string]string{EnvSlackBotToken: bot, EnvSlackAppToken: app}, nil, true},
+		{"events api", map[string]string{EnvSlackBotToken: bot, EnvSlackSigningSecret: secret, EnvHTTPListen: ":8080"}, nil, false},
+		{"both: socket mode wins", map[string]string{EnvSlackBotToken: bot, EnvSlackAppToken: app, EnvSlackSigningSecret: secret}, nil, true},
+		{"user token instead of bot token", map[string]string{EnvSlackBotToken: "xoxp-s3cr3tuser", EnvSlackAppToken: app}, []Problem{
+			{Path: EnvSlackBotToken, Message: "must be a bot token starting with xoxb- (from « OAuth & Permissions »); the value set does not"},
+		}, true},
+		{"tokens swapped", map[string]string{EnvSlackBotToken: app, EnvSlackAppToken: bot}, []Problem{
+			{Path: EnvSlackBotToken, Message: "must be a bot token starting with xoxb- (from « OAuth & Permissions »); the value set does not"},
+			{Path: EnvSlackAppToken, Message: "must be an app-level token starting with xapp- (« Basic Information », scope connections:write); the value set does not"},
+		}, true},
+		{"signing secret without http.listen", map[string]string{EnvSlackBotToken: bot, EnvSlackSigningSecret: secret}, []Problem{
+			{Path: "http.listen", Message: "must be set to receive Slack's Events API (MAILLAGE_SLACK_SIGNING_SECRET is set but not MAILLAGE_SLACK_APP_TOKEN); or set MAILLAGE_SLACK_APP_TOKEN for Socket Mode"},
+		}, false},
+		{"api url from the environment", map[string]string{EnvSlackBotToken: bot, EnvSlackAppToken: app, EnvSlackAPIURL: "ftp://x"}, []Problem{
+			{Path: EnvSlackAPIURL, Message: `must be an http(s) URL such as "https://slack.com/api/", got "ftp://x"`},
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(yaml), "f.yaml", envMap(tt.env))
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Parse = %v, want no problem", err)
+				}
+				if got := c.SlackSocketMode(); got != tt.socketMode {
+					t.Errorf("SlackSocketMode() = %v, want %v", got, tt.socketMode)
+				}
+				return
+			}
+			got := problemsOf(t, err)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+			for _, s := range []string{"s3cr3t"} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error shows a token: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestSlackAPIURLFromEnvironment(t *testing.T) {
+	c, err := Parse(nil, "f.yaml", envMap(map[string]string{EnvSlackAPIURL: "http://127.0.0.1:9999/api/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Chat.Slack.APIURL, "http://127.0.0.1:9999/api/"; got != want {
+		t.Errorf("api_url = %q, want %q", got, want)
+	}
+	if got := Default().Chat.Slack.APIURL; got != DefaultSlackAPIURL {
+		t.Errorf("default api_url = %q", got)
+	}
+}
