@@ -10,6 +10,7 @@ require (
 	github.com/mattermost/mattermost/server/public v0.1.21
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/robfig/cron/v3 v3.0.1
+	github.com/slack-go/slack v0.35.0
 	go.etcd.io/bbolt v1.4.3
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/term v0.48.0

@@ -1,0 +1,271 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"maillage/bot"
+)
+
+// How long deduplication records live: Slack retries an event for about an
+// hour; a click is decided once for as long as a dialogue lives.
+const (
+	eventDedupTTL = 2 * time.Hour
+	clickDedupTTL = 7 * 24 * time.Hour
+	localeTTL     = 24 * time.Hour
+)
+
+// maillageCommand is the slash command the manifest declares.
+const maillageCommand = "/maillage"
+
+// translate turns a payload into a message for the core. ok is false for
+// payloads the core must not see: the bot's own or other bots' messages,
+// edits and other subtypes, redeliveries, events of no interest.
+func (a *Adapter) translate(ctx context.Context, j job) (bot.Message, bool, error) {
+	switch j.kind {
+	case kindEvent:
+		return a.translateEvent(ctx, j)
+	case kindInteractive:
+		return a.translateInteraction(ctx, j)
+	case kindCommand:
+		var cmd slack.SlashCommand
+		if err := json.Unmarshal(j.payload, &cmd); err != nil {
+			return bot.Message{}, false, fmt.Errorf("decoding slash command: %w", err)
+		}
+		return a.translateCommand(ctx, cmd, j.received)
+	}
+	return bot.Message{}, false, fmt.Errorf("unknown payload kind %d", j.kind)
+}
+
+func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool, error) {
+	ev, err := slackevents.ParseEvent(j.payload, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		return bot.Message{}, false, fmt.Errorf("parsing event: %w", err)
+	}
+	if ev.Type != slackevents.CallbackEvent {
+		return bot.Message{}, false, nil
+	}
+	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if cb == nil || cb.EventID == "" {
+		return bot.Message{}, false, errors.New("event callback without event_id")
+	}
+	// Redeliveries (socket retry_attempt, HTTP X-Slack-Retry-Num, or the
+	// same event on two replicas) are dropped here.
+	first, err := a.store.FirstSeen(ctx, "slack:event:"+cb.EventID, eventDedupTTL)
+	if err != nil {
+		return bot.Message{}, false, fmt.Errorf("deduplicating event: %w", err)
+	}
+	if !first {
+		a.log.DebugContext(ctx, "slack event redelivered, dropped", "event_id", cb.EventID, "retry", j.retry)
+		return bot.Message{}, false, nil
+	}
+
+	team, botUser, botID := a.identity()
+	if ev.TeamID != "" {
+		team = ev.TeamID
+	}
+	var (
+		user, text, channel, ts, userTeam string
+		kind                              bot.ConversationKind
+		mention                           bool
+	)
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		// Only plain messages from people: no edits (message_changed),
+		// deletions, joins, bot_message, nor the bot's own messages.
+		if e.SubType != "" || e.BotID != "" || e.User == "" || e.User == botUser {
+			return bot.Message{}, false, nil
+		}
+		switch e.ChannelType {
+		case "im":
+			kind = bot.Direct
+		case "mpim":
+			kind = bot.Group
+		default:
+			kind = bot.Channel
+		}
+		user, text, channel, ts, userTeam = e.User, e.Text, e.Channel, e.TimeStamp, e.UserTeam
+		mention = strings.Contains(text, "<@"+botUser+">")
+	case *slackevents.AppMentionEvent:
+		if e.BotID != "" || e.User == "" || e.User == botUser || (botID != "" && e.BotID == botID) {
+			return bot.Message{}, false, nil
+		}
+		user, text, channel, ts, userTeam = e.User, e.Text, e.Channel, e.TimeStamp, e.UserTeam
+		kind, mention = kindOfChannel(channel, ""), true
+	default:
+		return bot.Message{}, false, nil
+	}
+	// A mention in a group DM arrives twice (message.mpim and app_mention,
+	// two event ids): the message itself is handled once.
+	first, err = a.store.FirstSeen(ctx, "slack:message:"+channel+":"+ts, eventDedupTTL)
+	if err != nil {
+		return bot.Message{}, false, fmt.Errorf("deduplicating message: %w", err)
+	}
+	if !first {
+		return bot.Message{}, false, nil
+	}
+	if userTeam != "" {
+		team = userTeam
+	}
+	from := bot.UserRef{Platform: bot.PlatformSlack, Workspace: team, User: user}
+	return bot.Message{
+		ID:           cb.EventID,
+		From:         from,
+		Conversation: bot.Conversation{Platform: bot.PlatformSlack, Workspace: team, ID: channel, Kind: kind},
+		Text:         plainText(text, botUser),
+		Mention:      mention,
+		Locale:       a.locale(ctx, from),
+		Received:     j.received,
+	}, true, nil
+}
+
+// kindOfChannel guesses a conversation's kind from its id (D… is a direct
+// message) and name (group DMs are named mpdm-…).
+func kindOfChannel(id, name string) bot.ConversationKind {
+	switch {
+	case strings.HasPrefix(id, "D"):
+		return bot.Direct
+	case strings.HasPrefix(name, "mpdm-"):
+		return bot.Group
+	}
+	return bot.Channel
+}
+
+func (a *Adapter) translateInteraction(ctx context.Context, j job) (bot.Message, bool, error) {
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(j.payload, &cb); err != nil {
+		return bot.Message{}, false, fmt.Errorf("decoding interaction: %w", err)
+	}
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return bot.Message{}, false, nil
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	action, value, err := decodeChoice(act.Value)
+	if err != nil {
+		a.log.DebugContext(ctx, "slack button not from maillage, ignored", "action_id", act.ActionID)
+		return bot.Message{}, false, nil
+	}
+	team, _, _ := a.identity()
+	if cb.Team.ID != "" {
+		team = cb.Team.ID
+	}
+	if cb.User.TeamID != "" {
+		team = cb.User.TeamID
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	msgTS := cb.Container.MessageTs
+	if msgTS == "" {
+		msgTS = cb.Message.Timestamp
+	}
+	if cb.User.ID == "" || channel == "" {
+		return bot.Message{}, false, errors.New("block_actions without user or channel")
+	}
+	from := bot.UserRef{Platform: bot.PlatformSlack, Workspace: team, User: cb.User.ID}
+	// Decided once per (choice action, message, user), whatever the
+	// number of deliveries or replicas, and whatever button of the same
+	// question is clicked next.
+	key := "slack:click:" + a.hashKey(from.Key(), channel, msgTS, action)
+	first, err := a.store.FirstSeen(ctx, key, clickDedupTTL)
+	if err != nil {
+		return bot.Message{}, false, fmt.Errorf("deduplicating click: %w", err)
+	}
+	if !first {
+		a.log.DebugContext(ctx, "slack click already decided, dropped", "action", action)
+		return bot.Message{}, false, nil
+	}
+	id := act.ActionTs
+	if id == "" {
+		id = cb.ActionTs
+	}
+	return bot.Message{
+		ID:           id,
+		From:         from,
+		Conversation: bot.Conversation{Platform: bot.PlatformSlack, Workspace: team, ID: channel, Kind: kindOfChannel(channel, cb.Channel.Name)},
+		Choice:       &bot.ChoiceEvent{Action: action, Value: value, MessageRef: msgTS},
+		Locale:       a.locale(ctx, from),
+		Received:     j.received,
+	}, true, nil
+}
+
+// translateCommand turns "/maillage TEXT" into TEXT said in the member's
+// direct conversation with the bot, where the answer goes (the bot may not
+// be a member of the channel the command was typed in). An empty command
+// asks for help.
+func (a *Adapter) translateCommand(ctx context.Context, cmd slack.SlashCommand, received time.Time) (bot.Message, bool, error) {
+	if cmd.Command != maillageCommand || cmd.UserID == "" {
+		return bot.Message{}, false, nil
+	}
+	team, _, _ := a.identity()
+	if cmd.TeamID != "" {
+		team = cmd.TeamID
+	}
+	from := bot.UserRef{Platform: bot.PlatformSlack, Workspace: team, User: cmd.UserID}
+	conv, err := a.OpenDirect(ctx, from)
+	if err != nil {
+		return bot.Message{}, false, fmt.Errorf("slash command: %w", err)
+	}
+	text := plainText(cmd.Text, "")
+	if strings.TrimSpace(text) == "" {
+		text = "aide"
+	}
+	return bot.Message{
+		ID:           cmd.TriggerID,
+		From:         from,
+		Conversation: conv,
+		Text:         text,
+		Locale:       a.locale(ctx, from),
+		Received:     received,
+	}, true, nil
+}
+
+// slackMarkup matches Slack's <…> markup in incoming text: <@U123>,
+// <#C123|name>, <!here>, <https://x|label>, <mailto:a@b|a@b>.
+var slackMarkup = regexp.MustCompile(`<([^<>]*)>`)
+
+// plainText turns Slack's incoming message text into what the member
+// typed: the bot's own mention removed, links shown by their label, other
+// mentions kept as written, entities (&amp; &lt; &gt;) decoded.
+func plainText(s, botUser string) string {
+	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		inner := m[1 : len(m)-1]
+		target, label, hasLabel := strings.Cut(inner, "|")
+		switch {
+		case botUser != "" && target == "@"+botUser:
+			return ""
+		case hasLabel:
+			return label
+		case strings.HasPrefix(target, "mailto:"):
+			return strings.TrimPrefix(target, "mailto:")
+		}
+		return target
+	})
+	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return strings.TrimSpace(s)
+}
+
+// locale returns the member's Slack locale ("fr-FR"), from a day-long
+// cache shared by the replicas, else from users.info. Failures leave it
+// empty: the core then uses its default language.
+func (a *Adapter) locale(ctx context.Context, ref bot.UserRef) string {
+	key := "slack:locale:" + a.hashKey(ref.Key())
+	if v, err := a.store.Value(ctx, key); err == nil {
+		return string(v)
+	}
+	p, err := a.Profile(ctx, ref)
+	if err != nil {
+		a.log.DebugContext(ctx, "slack locale unknown", "err", err)
+		return ""
+	}
+	return p.Locale
+}
