@@ -87,6 +87,7 @@ func applyEnv(c *Config, env func(string) string, o *origin) {
 		}
 	}
 	c.Secrets = secretsFromEnv(env)
+	c.slackByDefault(o)
 }
 
 // origin tells where values came from: the line of each path in the file,

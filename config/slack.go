@@ -65,3 +65,14 @@ func (c *Config) validateSlack(ch *checker, enabled bool) {
 		ch.add("http.listen", "must be set to receive Slack's Events API (%s is set but not %s); or set %s for Socket Mode", EnvSlackSigningSecret, EnvSlackAppToken, EnvSlackAppToken)
 	}
 }
+
+// slackByDefault selects the slack adapter alone when the file does not
+// list chat.adapters and MAILLAGE_SLACK_BOT_TOKEN is set: a container
+// configured with the environment variables only runs on Slack (the
+// terminal would end the bot at the end of its absent input).
+func (c *Config) slackByDefault(o *origin) {
+	if _, inFile := o.lines["chat.adapters"]; inFile || c.Secrets.SlackBotToken == "" {
+		return
+	}
+	c.Chat.Adapters = []string{AdapterSlack}
+}

@@ -73,3 +73,30 @@ func TestSlackAPIURLFromEnvironment(t *testing.T) {
 		t.Errorf("default api_url = %q", got)
 	}
 }
+
+func TestSlackByDefaultWithTheBotToken(t *testing.T) {
+	env := envMap(map[string]string{EnvSlackBotToken: "xoxb-1-2-s3cr3t", EnvSlackAppToken: "xapp-1-s3cr3t"})
+	c, err := FromEnv(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterSlack}) {
+		t.Errorf("adapters with only the Slack variables = %v, want [slack]", got)
+	}
+	// A file that lists the adapters decides.
+	c, err = Parse([]byte("chat:\n  adapters: [terminal]\n"), "f.yaml", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
+		t.Errorf("adapters from the file = %v, want [terminal]", got)
+	}
+	// Without the bot token, the terminal stays the default.
+	c, err = FromEnv(envMap(map[string]string{EnvSlackAppToken: "xapp-1-s3cr3t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
+		t.Errorf("adapters without the bot token = %v, want [terminal]", got)
+	}
+}

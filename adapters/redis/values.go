@@ -10,24 +10,28 @@ import (
 
 func (s *Store) valueKey(key string) string { return s.prefix + "value:" + key }
 
-func checkValueKey(op, key string) error {
-	if key == "" {
-		return fmt.Errorf("redis store %s: %w: empty key", op, bot.ErrInvalid)
+// startValue checks the context and the key, and derives the per-call
+// context.
+func (s *Store) startValue(ctx context.Context, op, key string) (context.Context, context.CancelFunc, error) {
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil
+	if key == "" {
+		cancel()
+		return nil, nil, fmt.Errorf("redis store %s: %w: empty key", op, bot.ErrInvalid)
+	}
+	return cctx, cancel, nil
 }
 
 // PutValue stores v under key for ttl (SET PX).
 func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
 	op := "put value"
-	cctx, cancel, err := s.start(ctx, op)
+	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	if err := checkValueKey(op, key); err != nil {
-		return err
-	}
 	op = fmt.Sprintf("%s %q", op, key)
 	if ttl <= 0 || len(v) > bot.MaxValueSize {
 		return fmt.Errorf("redis store %s: %w: a positive ttl and at most %d bytes are required", op, bot.ErrInvalid, bot.MaxValueSize)
@@ -41,14 +45,11 @@ func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Dur
 // Value returns the value under key, or ErrNotFound.
 func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
 	op := "value"
-	cctx, cancel, err := s.start(ctx, op)
+	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	if err := checkValueKey(op, key); err != nil {
-		return nil, err
-	}
 	v, err := s.rdb.Get(cctx, s.valueKey(key)).Bytes()
 	if err != nil {
 		return nil, fail(ctx, fmt.Sprintf("%s %q", op, key), err)
@@ -59,14 +60,11 @@ func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
 // DeleteValue removes the value under key.
 func (s *Store) DeleteValue(ctx context.Context, key string) error {
 	op := "delete value"
-	cctx, cancel, err := s.start(ctx, op)
+	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	if err := checkValueKey(op, key); err != nil {
-		return err
-	}
 	if err := s.rdb.Del(cctx, s.valueKey(key)).Err(); err != nil {
 		return fail(ctx, fmt.Sprintf("%s %q", op, key), err)
 	}

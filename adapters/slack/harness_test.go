@@ -13,27 +13,10 @@ import (
 	"maillage/adapters/bolt"
 	"maillage/adapters/slack/slacktest"
 	"maillage/bot"
+	"maillage/internal/fakeclock"
 )
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // logBuffer collects log output and wakes waiters on every line.
 type logBuffer struct {
@@ -129,7 +112,7 @@ func (r *recorder) wait(t *testing.T, n int) []bot.Message {
 type harness struct {
 	fake  *slacktest.Server
 	store *bolt.Store
-	clock *fakeClock
+	clock *fakeclock.Clock
 	logs  *logBuffer
 }
 
@@ -140,7 +123,7 @@ func newHarness(t *testing.T, ping time.Duration) *harness {
 	fake.AddUser(slacktest.User{ID: "U0ALICE", Name: "alice", DisplayName: "Alice", RealName: "Alice Martin",
 		Email: "alice@mairie.example", Locale: "fr-FR", TZ: "Europe/Paris"})
 	fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob", RealName: "Bob Durand", Locale: "en-GB", TZ: "Europe/London"})
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	store, err := bolt.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"), bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +150,29 @@ func (h *harness) adapter(t *testing.T, tweak func(*Options)) *Adapter {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// start runs an adapter on the fake with a recorder as its handler, and
+// waits until its socket is open.
+func (h *harness) start(t *testing.T, tweak func(*Options)) (*Adapter, *recorder) {
+	t.Helper()
+	a := h.adapter(t, tweak)
+	rec := newRecorder()
+	run(t, a, rec.handle)
+	if err := h.fake.WaitSocket(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	return a, rec
+}
+
+// envelope sends payload in a Socket Mode envelope of type typ.
+func (h *harness) envelope(t *testing.T, typ string, payload []byte) string {
+	t.Helper()
+	id, err := h.fake.Envelope(t.Context(), typ, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // run runs a until the test ends and returns Run's result channel.

@@ -59,14 +59,14 @@ func (a *Adapter) enqueue(ctx context.Context, j job) bool {
 	}
 }
 
-// work handles queued jobs until ctx ends.
-func (a *Adapter) work(ctx context.Context, h bot.Handler) {
+// work handles queued jobs, with hctx, until ctx ends.
+func (a *Adapter) work(ctx, hctx context.Context, h bot.Handler) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case j := <-a.queue:
-			a.handleJob(ctx, j, h)
+			a.handleJob(hctx, j, h)
 		}
 	}
 }

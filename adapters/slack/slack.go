@@ -260,14 +260,18 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return err
 	}
 
+	// Handlers in progress when ctx ends may finish (a reply being posted
+	// is not cut halfway) for up to shutdownGrace; workers take no new job.
 	wctx, stopWorkers := context.WithCancel(ctx)
+	hctx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	for range a.opts.Workers {
-		workers.Go(func() { a.work(wctx, h) })
+		workers.Go(func() { a.work(wctx, hctx, h) })
 	}
 	defer func() {
 		stopWorkers()
-		workers.Wait()
+		a.drain(&workers, cancelHandlers)
+		cancelHandlers()
 	}()
 
 	if !a.SocketMode() {
@@ -276,6 +280,29 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return nil
 	}
 	return a.runSocket(ctx)
+}
+
+// shutdownGrace is how long handlers in progress may run after Run's
+// context ends.
+const shutdownGrace = 5 * time.Second
+
+// drain waits for the workers, cancelling the handlers still running after
+// shutdownGrace.
+func (a *Adapter) drain(workers *sync.WaitGroup, cancelHandlers context.CancelFunc) {
+	done := make(chan struct{})
+	go func() {
+		workers.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(shutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		a.log.Warn("slack handlers still running at shutdown: cancelled")
+		cancelHandlers()
+		<-done
+	}
 }
 
 // authTest checks the bot token and learns the workspace and the bot's ids.

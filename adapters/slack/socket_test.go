@@ -2,6 +2,7 @@ package slack
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,14 +13,9 @@ import (
 
 func TestSocketModeDirectMessage(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
-	a := h.adapter(t, nil)
-	rec := newRecorder()
-	run(t, a, rec.handle)
+	_, rec := h.start(t, nil)
 
-	env, err := h.fake.Envelope(t.Context(), "events_api", slacktest.MessageIM("Ev01", "U0ALICE", "D0ALICE", "Bonjour &amp; <@U0BOT> !", "1700000001.000100"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := h.envelope(t, "events_api", slacktest.MessageIM("Ev01", "U0ALICE", "D0ALICE", "Bonjour &amp; <@U0BOT> !", "1700000001.000100"))
 	if err := h.fake.WaitAck(t.Context(), env); err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +39,7 @@ func TestSocketModeDirectMessage(t *testing.T) {
 	if err := h.fake.Redeliver(t.Context(), env, 1); err != nil {
 		t.Fatal(err)
 	}
-	env2, err := h.fake.Envelope(t.Context(), "events_api", slacktest.MessageIM("Ev01", "U0ALICE", "D0ALICE", "Bonjour", "1700000001.000100"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env2 := h.envelope(t, "events_api", slacktest.MessageIM("Ev01", "U0ALICE", "D0ALICE", "Bonjour", "1700000001.000100"))
 	// Messages the core must not see: the bot's own, another bot's, an edit.
 	ignored := [][]byte{
 		slacktest.MessageIM("Ev02", slacktest.BotUser, "D0ALICE", "réponse du robot", "1700000002.000100"),
@@ -54,15 +47,11 @@ func TestSocketModeDirectMessage(t *testing.T) {
 		slacktest.Payload("event_message_changed", map[string]any{"team_id": slacktest.Team}),
 	}
 	for _, p := range ignored {
-		if _, err := h.fake.Envelope(t.Context(), "events_api", p); err != nil {
-			t.Fatal(err)
-		}
+		h.envelope(t, "events_api", p)
 	}
 	// One worker handles envelopes in order: once the last is handled,
 	// the others were dropped, not delayed.
-	if _, err := h.fake.Envelope(t.Context(), "events_api", slacktest.MessageIM("Ev03", "U0BOB", "D0BOB", "hello", "1700000003.000100")); err != nil {
-		t.Fatal(err)
-	}
+	h.envelope(t, "events_api", slacktest.MessageIM("Ev03", "U0BOB", "D0BOB", "hello", "1700000003.000100"))
 	msgs := rec.wait(t, 2)
 	if len(msgs) != 2 || msgs[1].ID != "Ev03" || msgs[1].Locale != "en-GB" {
 		t.Errorf("handled %+v, want Ev01 then Ev03 only", msgs)
@@ -78,12 +67,7 @@ func TestSocketModeDirectMessage(t *testing.T) {
 
 func TestSocketModeReconnects(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
-	a := h.adapter(t, nil)
-	rec := newRecorder()
-	run(t, a, rec.handle)
-	if err := h.fake.WaitSocket(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
+	_, rec := h.start(t, nil)
 	for i, reason := range []string{"refresh_requested", "warning"} {
 		if err := h.fake.Disconnect(reason); err != nil {
 			t.Fatal(err)
@@ -92,9 +76,7 @@ func TestSocketModeReconnects(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.fake.Envelope(t.Context(), "events_api", slacktest.MessageIM("Ev10", "U0ALICE", "D0ALICE", "toujours là ?", "1700000010.000100")); err != nil {
-		t.Fatal(err)
-	}
+	h.envelope(t, "events_api", slacktest.MessageIM("Ev10", "U0ALICE", "D0ALICE", "toujours là ?", "1700000010.000100"))
 	rec.wait(t, 1)
 	opened, most := h.fake.Sockets()
 	if opened != 3 || most != 1 {
@@ -148,11 +130,7 @@ func TestRunRefusedBotToken(t *testing.T) {
 
 func TestRunTwiceRefused(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
-	a := h.adapter(t, nil)
-	run(t, a, newRecorder().handle)
-	if err := h.fake.WaitSocket(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := h.start(t, nil)
 	if err := a.Run(t.Context(), newRecorder().handle); err == nil || !strings.Contains(err.Error(), "one socket per replica") {
 		t.Errorf("second Run() = %v, want a refusal", err)
 	}
@@ -160,12 +138,7 @@ func TestRunTwiceRefused(t *testing.T) {
 
 func TestSocketModeButtonsAndCommand(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
-	a := h.adapter(t, nil)
-	rec := newRecorder()
-	run(t, a, rec.handle)
-	if err := h.fake.WaitSocket(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
+	a, rec := h.start(t, nil)
 	alice := bot.UserRef{Platform: bot.PlatformSlack, Workspace: slacktest.Team, User: "U0ALICE"}
 	dm, err := a.OpenDirect(t.Context(), alice)
 	if err != nil {
@@ -187,19 +160,11 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 	// same question: decided once.
 	click := slacktest.BlockAction("U0ALICE", dm.ID, sent.ID, buttons[1])
 	for range 2 {
-		if _, err := h.fake.Envelope(t.Context(), "interactive", click); err != nil {
-			t.Fatal(err)
-		}
+		h.envelope(t, "interactive", click)
 	}
-	if _, err := h.fake.Envelope(t.Context(), "interactive", slacktest.BlockAction("U0ALICE", dm.ID, sent.ID, buttons[0])); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.fake.Envelope(t.Context(), "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "profil")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.fake.Envelope(t.Context(), "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "")); err != nil {
-		t.Fatal(err)
-	}
+	h.envelope(t, "interactive", slacktest.BlockAction("U0ALICE", dm.ID, sent.ID, buttons[0]))
+	h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "profil"))
+	h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", ""))
 	msgs := rec.wait(t, 3)
 	if len(msgs) != 3 {
 		t.Fatalf("handled %d messages, want 3", len(msgs))
@@ -217,14 +182,10 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 
 func TestSocketModeGroupMention(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
-	a := h.adapter(t, nil)
-	rec := newRecorder()
-	run(t, a, rec.handle)
+	_, rec := h.start(t, nil)
 	send := func(p []byte) {
 		t.Helper()
-		if _, err := h.fake.Envelope(t.Context(), "events_api", p); err != nil {
-			t.Fatal(err)
-		}
+		h.envelope(t, "events_api", p)
 	}
 	send(slacktest.MessageMPIM("Ev20", "U0ALICE", "G0GROUP", "bonjour à tous", "1700000020.000100"))
 	send(slacktest.MessageMPIM("Ev21", "U0BOB", "G0GROUP", "<@U0BOT> aide", "1700000021.000100"))
@@ -254,11 +215,8 @@ func TestSocketModeQueueFull(t *testing.T) {
 	run(t, a, rec.handle)
 	var envs []string
 	for i := range 3 {
-		id, err := h.fake.Envelope(t.Context(), "events_api", slacktest.MessageIM("Ev3"+string(rune('0'+i)), "U0ALICE", "D0ALICE", "x", "1700000030.00010"+string(rune('0'+i))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		envs = append(envs, id)
+		n := strconv.Itoa(i)
+		envs = append(envs, h.envelope(t, "events_api", slacktest.MessageIM("Ev3"+n, "U0ALICE", "D0ALICE", "x", "1700000030.00010"+n)))
 		if i == 0 {
 			// The worker holds the first one before the others come.
 			if err := h.fake.WaitCalls(t.Context(), "users.info", 1); err != nil {

@@ -231,13 +231,7 @@ func TestUnreachableRedisNamesTheURLWithoutPassword(t *testing.T) {
 // The real binary, from a pipe, as the README shows; and a second process
 // on the same data directory fails fast with a clear error.
 func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "maillage")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := maillageBinary(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "--data-dir", dir)
 	cmd.Stdin = strings.NewReader("aide\n")

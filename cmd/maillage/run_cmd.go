@@ -15,6 +15,7 @@ import (
 	"maillage/adapters/bolt"
 	"maillage/adapters/mattermost"
 	"maillage/adapters/redis"
+	"maillage/adapters/slack"
 	"maillage/adapters/terminal"
 	"maillage/bot"
 	"maillage/config"
@@ -279,6 +280,12 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				CommandToken: cfg.Secrets.MattermostCommandToken,
 				Logger:       logger,
 			})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
+		case config.AdapterSlack:
+			a, err := slack.New(slackOptions(cfg, store, logger))
 			if err != nil {
 				return nil, err
 			}

@@ -102,6 +102,7 @@ type Server struct {
 	tsCounter   int
 
 	conn      *websocket.Conn // current socket, nil if none
+	connDone  chan struct{}   // closed when the latest socket's reader ends
 	connWrite sync.Mutex
 	conns     int // sockets opened so far
 	live      int // sockets open now
@@ -397,11 +398,25 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	// A client that closed its previous socket before opening this one
+	// may still be seen here as holding it for a moment (the close is in
+	// flight): give the old socket's reader a bounded time to notice.
+	s.mu.Lock()
+	prev := s.connDone
+	s.mu.Unlock()
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	done := make(chan struct{})
 	s.mu.Lock()
 	s.conns++
 	s.live++
 	s.maxLive = max(s.maxLive, s.live)
 	s.conn = c
+	s.connDone = done
 	s.mu.Unlock()
 
 	var hello map[string]any
@@ -440,6 +455,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		if s.conn == c {
 			s.conn = nil
 		}
+		close(done)
 		s.notify()
 		s.mu.Unlock()
 	}()

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"maillage/adapters/slack/slacktest"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binPath   string
+	buildErr  error
+)
+
+// TestMain removes the binary built once for the tests that run it.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// maillageBinary builds the maillage binary once for the whole test run.
+func maillageBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "maillage-bin-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "maillage")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// The member journey on Slack through the real binary, configured by the
+// environment variables alone: Socket Mode for messages, buttons and the
+// slash command, the Events API over HTTP for a signed request.
+func TestSlackBinary(t *testing.T) {
+	bin := maillageBinary(t)
+	const secret = "e2e-signing-secret-0123456789abcdef"
+	fake := slacktest.New(time.Second)
+	defer fake.Close()
+	fake.AddUser(slacktest.User{ID: "U0ALICE", Name: "alice", DisplayName: "Alice", Email: "alice@mairie.example", Locale: "fr-FR", TZ: "Europe/Paris"})
+	fake.AddUser(slacktest.User{ID: "U0BOB", Name: "bob", DisplayName: "Bob", Locale: "en-GB", TZ: "Europe/London"})
+
+	addr := freeAddr(t)
+	var logs syncBuffer
+	cmd := exec.Command(bin)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"MAILLAGE_DATA_DIR=" + t.TempDir(),
+		"MAILLAGE_SLACK_BOT_TOKEN=" + slacktest.BotToken,
+		"MAILLAGE_SLACK_APP_TOKEN=" + slacktest.AppToken,
+		"MAILLAGE_SLACK_SIGNING_SECRET=" + secret,
+		"MAILLAGE_SLACK_API_URL=" + fake.URL(),
+		"MAILLAGE_HTTP_LISTEN=" + addr,
+		"MAILLAGE_LOG_LEVEL=debug",
+	}
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%v\nlogs:\n%s", err, logs.String())
+		}
+	}
+	posts := 0
+	nextPost := func(channel string) slacktest.Post {
+		t.Helper()
+		posts++
+		got, err := fake.WaitPosts(ctx, posts)
+		must(err)
+		p := got[posts-1]
+		if p.Channel != channel {
+			t.Errorf("post %d in %s, want %s: %q", posts, p.Channel, channel, p.Text)
+		}
+		if _, ok := p.Form["link_names"]; ok {
+			t.Errorf("post %d sets link_names", posts)
+		}
+		if v, ok := p.Form["parse"]; ok && v == "full" {
+			t.Errorf("post %d sets parse=full", posts)
+		}
+		return p
+	}
+	send := func(typ string, payload []byte) string {
+		t.Helper()
+		id, err := fake.Envelope(ctx, typ, payload)
+		must(err)
+		return id
+	}
+
+	// A member says bonjour in a DM and is greeted in French (their Slack
+	// locale).
+	must(fake.WaitSocket(ctx, 1))
+	env := send("events_api", slacktest.MessageIM("EvE2E01", "U0ALICE", "D0ALICE", "bonjour", "1700000101.000100"))
+	must(fake.WaitAck(ctx, env))
+	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, "Bonjour ! Je suis Maillage") {
+		t.Errorf("greeting = %q", p.Text)
+	}
+
+	// Choosing the language with a button; the click delivered twice is
+	// handled once.
+	send("events_api", slacktest.MessageIM("EvE2E02", "U0ALICE", "D0ALICE", "langue", "1700000102.000100"))
+	ask := nextPost("D0ALICE")
+	var english slacktest.Button
+	for _, b := range ask.Buttons() {
+		if b.Label == "English" {
+			english = b
+		}
+	}
+	if english.Value == "" {
+		t.Fatalf("no English button in %+v", ask.Buttons())
+	}
+	click := slacktest.BlockAction("U0ALICE", "D0ALICE", ask.TS, english)
+	send("interactive", click)
+	send("interactive", click)
+	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, en("lang.set", "language", "English")) {
+		t.Errorf("after the click = %q, want %q", p.Text, en("lang.set", "language", "English"))
+	}
+
+	// The slash command answers in the member's DM, now in English.
+	send("slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "aide"))
+	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, en("help.header")) {
+		t.Errorf("slash command answer = %q", p.Text)
+	}
+
+	// The Events API over HTTP: signed requests accepted, forged and stale
+	// ones refused.
+	url := "http://" + addr + "/slack/events"
+	post := func(body []byte, sign func(http.Header)) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		must(err)
+		req.Header.Set("Content-Type", "application/json")
+		sign(req.Header)
+		res, err := http.DefaultClient.Do(req)
+		must(err)
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	event := slacktest.MessageIM("EvE2E04", "U0BOB", "D0BOB", "aide", "1700000104.000100")
+	now := time.Now()
+	tests := []struct {
+		name string
+		sign func(http.Header)
+		want int
+	}{
+		{"forged", func(h http.Header) { slacktest.Sign(h, "not-the-secret", now, event) }, http.StatusUnauthorized},
+		{"stale", func(h http.Header) { slacktest.Sign(h, secret, now.Add(-6*time.Minute), event) }, http.StatusUnauthorized},
+		{"unsigned", func(http.Header) {}, http.StatusUnauthorized},
+		{"signed", func(h http.Header) { slacktest.Sign(h, secret, now, event) }, http.StatusOK},
+	}
+	for _, tt := range tests {
+		if got := post(event, tt.sign); got != tt.want {
+			t.Errorf("%s request: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	if p := nextPost("D0BOB"); !strings.Contains(p.Text, en("help.header")) {
+		t.Errorf("events api answer = %q, want the help in English", p.Text)
+	}
+
+	// Stopping: SIGTERM ends the process cleanly.
+	must(cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		exited <- err
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\nlogs:\n%s", err, logs.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("the process did not stop on SIGTERM")
+	}
+	// Exactly the posts checked above: the duplicate click and the
+	// refused requests produced nothing.
+	if got := len(fake.Posts()); got != posts {
+		t.Errorf("%d posts, want %d", got, posts)
+	}
+	out := logs.String()
+	for _, secretValue := range []string{slacktest.BotToken, slacktest.AppToken, secret} {
+		if strings.Contains(out, secretValue) {
+			t.Errorf("the logs show a secret (%.8s…)", secretValue)
+		}
+	}
+	if !strings.Contains(out, "slack connected") {
+		t.Errorf("logs lack the start-up check:\n%s", out)
+	}
+}
