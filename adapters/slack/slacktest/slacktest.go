@@ -334,7 +334,7 @@ func (s *Server) post(method string, r *http.Request) map[string]any {
 			p.Form[k] = r.PostForm.Get(k)
 		}
 	}
-	if p.Channel == "" {
+	if p.Channel == "" || !strings.ContainsAny(p.Channel[:1], "CDG") {
 		return map[string]any{"ok": false, "error": "channel_not_found"}
 	}
 	s.mu.Lock()
