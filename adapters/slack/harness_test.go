@@ -129,7 +129,16 @@ func newHarness(t *testing.T, ping time.Duration) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	return &harness{fake: fake, store: store, clock: clock, logs: newLogBuffer()}
+	h := &harness{fake: fake, store: store, clock: clock, logs: newLogBuffer()}
+	// Whatever the test did, no secret reached the log (debug included).
+	t.Cleanup(func() {
+		for _, secret := range []string{slacktest.BotToken, slacktest.AppToken, testSecret} {
+			if strings.Contains(h.logs.String(), secret) {
+				t.Errorf("the log shows a secret (%.8s…)", secret)
+			}
+		}
+	})
+	return h
 }
 
 // adapter builds an adapter on the fake; tweak adjusts the options.
