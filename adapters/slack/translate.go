@@ -21,6 +21,7 @@ const (
 	eventDedupTTL = 2 * time.Hour
 	clickDedupTTL = 7 * 24 * time.Hour
 	localeTTL     = 24 * time.Hour
+	localeRetry   = 10 * time.Minute // after users.info failed
 )
 
 // maillageCommand is the slash command the manifest declares.
@@ -264,7 +265,12 @@ func (a *Adapter) locale(ctx context.Context, ref bot.UserRef) string {
 	}
 	p, err := a.Profile(ctx, ref)
 	if err != nil {
+		// Not asked again for a while: a missing scope or an unknown
+		// user must not cost a users.info call per message.
 		a.log.DebugContext(ctx, "slack locale unknown", "err", err)
+		if perr := a.store.PutValue(ctx, key, nil, localeRetry); perr != nil {
+			a.log.DebugContext(ctx, "slack locale not cached", "err", perr)
+		}
 		return ""
 	}
 	return p.Locale

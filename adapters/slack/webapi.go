@@ -287,11 +287,11 @@ func (a *Adapter) Profile(ctx context.Context, user bot.UserRef) (bot.PlatformPr
 		Locale:      u.Locale,
 		TimeZone:    u.TZ,
 	}
-	if p.Locale != "" {
-		key := "slack:locale:" + a.hashKey(user.Key())
-		if err := a.store.PutValue(ctx, key, []byte(p.Locale), localeTTL); err != nil {
-			a.log.DebugContext(ctx, "slack locale not cached", "err", err)
-		}
+	// Cached even when empty: a member without a locale is not asked
+	// again on every message.
+	key := "slack:locale:" + a.hashKey(user.Key())
+	if err := a.store.PutValue(ctx, key, []byte(p.Locale), localeTTL); err != nil {
+		a.log.DebugContext(ctx, "slack locale not cached", "err", err)
 	}
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -298,5 +299,28 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("%s: New() = %v, want an error naming %s without the token", tt.name, err, tt.want)
 		}
+	}
+}
+
+// A member users.info cannot describe costs one call, not one per message.
+func TestLocaleLookupCachedEvenWhenUnknown(t *testing.T) {
+	h := newHarness(t, 0)
+	a := ready(t, h.adapter(t, nil))
+	for i := range 3 {
+		n := strconv.Itoa(i)
+		_, ok, err := a.translate(t.Context(), job{kind: kindEvent, payload: slacktest.MessageIM("EvL"+n, "U0GHOST", "D0GHOST", "bonjour", "1700000400.00010"+n)})
+		if err != nil || !ok {
+			t.Fatalf("translate: %v, %v", ok, err)
+		}
+	}
+	if n := h.fake.Calls("users.info"); n != 1 {
+		t.Errorf("users.info called %d times for an unknown user, want 1", n)
+	}
+	h.clock.Advance(11 * time.Minute)
+	if _, _, err := a.translate(t.Context(), job{kind: kindEvent, payload: slacktest.MessageIM("EvL9", "U0GHOST", "D0GHOST", "re", "1700000409.000100")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.fake.Calls("users.info"); n != 2 {
+		t.Errorf("users.info called %d times after ten minutes, want 2", n)
 	}
 }
