@@ -82,12 +82,17 @@ func (a *Adapter) checkSignature(h http.Header, body []byte) error {
 // then retries: nothing is lost).
 func (a *Adapter) accept(w http.ResponseWriter, r *http.Request, j job) {
 	if !a.enqueue(r.Context(), j) {
-		a.log.ErrorContext(r.Context(), "slack request refused: queue full (Slack will retry)", "kind", j.kind, "queue", cap(a.queue))
-		w.Header().Set("Retry-After", "10")
-		http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
+		a.refuseBusy(w, r, j.kind)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// refuseBusy answers 503 when the queue stays full.
+func (a *Adapter) refuseBusy(w http.ResponseWriter, r *http.Request, kind jobKind) {
+	a.log.ErrorContext(r.Context(), "slack request refused: queue full (Slack will retry)", "kind", kind, "queue", cap(a.queue))
+	w.Header().Set("Retry-After", "10")
+	http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
 }
 
 func (a *Adapter) newJob(r *http.Request, kind jobKind, payload []byte) job {
@@ -151,7 +156,16 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid command", http.StatusBadRequest)
 		return
 	}
-	// An empty 200 answer: the reply comes in the member's direct
-	// conversation with the bot.
-	a.accept(w, r, a.newJob(r, kindCommand, payload))
+	// The reply comes in the member's direct conversation with the bot;
+	// the answer to this request may say so, to the member alone.
+	if !a.enqueue(r.Context(), a.newJob(r, kindCommand, payload)) {
+		a.refuseBusy(w, r, kindCommand)
+		return
+	}
+	if ack := a.commandAck(r.Context(), cmd); ack != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(ack)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }

@@ -135,8 +135,11 @@ func TestEventsAPIVerificationRetriesAndForms(t *testing.T) {
 	}
 	// The slash command.
 	cmd := slacktest.SlashCommandForm("U0BOB", "C0GENERAL", "profil").Encode()
-	if w := do(mux, "/slack/commands", "application/x-www-form-urlencoded", []byte(cmd), testSecret, now, ""); w.Code != http.StatusOK || w.Body.Len() != 0 {
-		t.Errorf("command: status %d body %q", w.Code, w.Body.String())
+	w = do(mux, "/slack/commands", "application/x-www-form-urlencoded", []byte(cmd), testSecret, now, "")
+	var ack map[string]string
+	if err := json.Unmarshal(w.Body.Bytes(), &ack); err != nil || w.Code != http.StatusOK ||
+		ack["response_type"] != "ephemeral" || !strings.Contains(ack["text"], "message direct") {
+		t.Errorf("command typed in a channel: status %d body %q, want an ephemeral line in French", w.Code, w.Body.String())
 	}
 	// Malformed but signed requests.
 	if w := do(mux, "/slack/interactive", "application/x-www-form-urlencoded", []byte("nopayload=1"), testSecret, now, ""); w.Code != http.StatusBadRequest {

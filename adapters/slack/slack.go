@@ -86,6 +86,9 @@ type Options struct {
 	SigningSecret string // Events API
 	// APIURL is the Web API base URL; empty means Slack's own.
 	APIURL string
+	// BotName and Lang (fr, en) are used in the adapter's own few
+	// messages; defaults "Maillage" and "fr".
+	BotName, Lang string
 
 	Store  Store
 	Clock  bot.Clock    // nil: bot.SystemClock{}
@@ -159,6 +162,12 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.Clock == nil {
 		opts.Clock = bot.SystemClock{}
+	}
+	if opts.BotName == "" {
+		opts.BotName = "Maillage"
+	}
+	if _, ok := bot.ParseLang(opts.Lang); !ok {
+		opts.Lang = string(bot.French)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

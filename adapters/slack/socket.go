@@ -51,6 +51,9 @@ func (a *Adapter) socketEnded(ctx context.Context, err error) error {
 		a.log.InfoContext(ctx, "slack socket mode stopped")
 		return nil
 	}
+	if err == nil {
+		return errors.New("slack socket mode: the connection loop ended unexpectedly")
+	}
 	if fatalAuth(err) {
 		return fmt.Errorf("slack socket mode: %w (%v): MAILLAGE_SLACK_APP_TOKEN was refused; create a new app-level token with the connections:write scope", ErrAuth, err)
 	}
@@ -103,8 +106,14 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	case socketmode.EventTypeSlashCommand:
 		kind = kindCommand
 	}
+	var ackPayload any
+	if cmd, ok := evt.Data.(slack.SlashCommand); ok {
+		if p := a.commandAck(ctx, cmd); p != nil {
+			ackPayload = p
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, ackTimeout)
-	err := smc.AckCtx(actx, req.EnvelopeID, nil)
+	err := smc.AckCtx(actx, req.EnvelopeID, ackPayload)
 	cancel()
 	if err != nil {
 		a.log.WarnContext(ctx, "slack envelope not acknowledged", "envelope_id", req.EnvelopeID, "err", err)

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -163,8 +164,8 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 		h.envelope(t, "interactive", click)
 	}
 	h.envelope(t, "interactive", slacktest.BlockAction("U0ALICE", dm.ID, sent.ID, buttons[0]))
-	h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "profil"))
-	h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", ""))
+	inChannel := h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "profil"))
+	inDM := h.envelope(t, "slash_commands", slacktest.SlashCommand("U0ALICE", dm.ID, ""))
 	msgs := rec.wait(t, 3)
 	if len(msgs) != 3 {
 		t.Fatalf("handled %d messages, want 3", len(msgs))
@@ -174,6 +175,16 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 	}
 	if msgs[1].Text != "profil" || msgs[1].Conversation != dm || msgs[2].Text != "aide" {
 		t.Errorf("commands = %q in %+v, then %q; want profil in the DM, then aide", msgs[1].Text, msgs[1].Conversation, msgs[2].Text)
+	}
+	// Typed in a channel, the command is acknowledged with a line for the
+	// member alone saying where the answer goes; typed in the DM, silently.
+	var ack map[string]string
+	if err := json.Unmarshal(h.fake.AckPayload(inChannel), &ack); err != nil || ack["response_type"] != "ephemeral" ||
+		ack["text"] != "Je vous réponds en message direct, dans la conversation avec Maillage." {
+		t.Errorf("ack of the command in a channel = %s (%v)", h.fake.AckPayload(inChannel), err)
+	}
+	if p := string(h.fake.AckPayload(inDM)); p != "" && p != "null" {
+		t.Errorf("ack of the command in the DM = %s, want none", p)
 	}
 	if got := len(h.fake.Opened()); got != 1 {
 		t.Errorf("conversations.open called %d times, want 1 (DM cached)", got)

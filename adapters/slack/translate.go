@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"maillage/bot"
+	"maillage/bot/catalog"
 )
 
 // How long deduplication records live: Slack retries an event for about an
@@ -274,4 +275,37 @@ func (a *Adapter) locale(ctx context.Context, ref bot.UserRef) string {
 		return ""
 	}
 	return p.Locale
+}
+
+// ackLookupTimeout bounds the store reads done before acknowledging a
+// command: the acknowledgement must leave within Slack's 3 s.
+const ackLookupTimeout = 500 * time.Millisecond
+
+// commandAck is the acknowledgement payload of a slash command: typed
+// outside the member's direct conversation with the bot, an ephemeral line
+// (seen by the member alone) says where the answer goes; nil otherwise.
+func (a *Adapter) commandAck(ctx context.Context, cmd slack.SlashCommand) map[string]string {
+	if cmd.Command != maillageCommand || cmd.UserID == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ackLookupTimeout)
+	defer cancel()
+	team, _, _ := a.identity()
+	if cmd.TeamID != "" {
+		team = cmd.TeamID
+	}
+	ref := bot.UserRef{Platform: bot.PlatformSlack, Workspace: team, User: cmd.UserID}
+	if v, err := a.store.Value(ctx, "slack:dm:"+a.hashKey(ref.Key())); err == nil && string(v) == cmd.ChannelID {
+		return nil
+	}
+	lang := a.opts.Lang
+	if v, err := a.store.Value(ctx, "slack:locale:"+a.hashKey(ref.Key())); err == nil {
+		if l, ok := bot.ParseLang(string(v)); ok {
+			lang = string(l)
+		}
+	}
+	return map[string]string{
+		"response_type": "ephemeral",
+		"text":          escapeText(catalog.Default().T(lang, "slack.command.dm", "bot", a.opts.BotName)),
+	}
 }

@@ -21,6 +21,8 @@ func slackOptions(cfg *config.Config, store bot.Store, logger *slog.Logger) slac
 		AppToken:      cfg.Secrets.SlackAppToken,
 		SigningSecret: secret,
 		APIURL:        cfg.Chat.Slack.APIURL,
+		BotName:       cfg.Bot.Name,
+		Lang:          cfg.Bot.DefaultLanguage,
 		Store:         store,
 		Logger:        logger,
 		Workers:       cfg.Chat.Slack.Workers,

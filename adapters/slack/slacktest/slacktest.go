@@ -101,15 +101,16 @@ type Server struct {
 	refuseApp   string // error answered by apps.connections.open
 	tsCounter   int
 
-	conn      *websocket.Conn // current socket, nil if none
-	connDone  chan struct{}   // closed when the latest socket's reader ends
-	connWrite sync.Mutex
-	conns     int // sockets opened so far
-	live      int // sockets open now
-	maxLive   int // most sockets open at once
-	acks      map[string]bool
-	sent      map[string]json.RawMessage
-	ping      time.Duration
+	conn        *websocket.Conn // current socket, nil if none
+	connDone    chan struct{}   // closed when the latest socket's reader ends
+	connWrite   sync.Mutex
+	conns       int // sockets opened so far
+	live        int // sockets open now
+	maxLive     int // most sockets open at once
+	acks        map[string]bool
+	ackPayloads map[string]json.RawMessage
+	sent        map[string]json.RawMessage
+	ping        time.Duration
 }
 
 // New starts a fake Slack; Close stops it. ping is how often it sends a
@@ -122,6 +123,7 @@ func New(ping time.Duration) *Server {
 		rateLimited: map[string]int{},
 		dropNext:    map[string]bool{},
 		acks:        map[string]bool{},
+		ackPayloads: map[string]json.RawMessage{},
 		sent:        map[string]json.RawMessage{},
 		ping:        ping,
 	}
@@ -244,6 +246,14 @@ func (s *Server) WaitSocket(ctx context.Context, n int) error {
 // WaitAck waits until the envelope was acknowledged.
 func (s *Server) WaitAck(ctx context.Context, envelopeID string) error {
 	return s.Wait(ctx, "ack of "+envelopeID, func(s *Server) bool { return s.acks[envelopeID] })
+}
+
+// AckPayload returns the payload the client sent with its acknowledgement
+// of the envelope (null or absent when none).
+func (s *Server) AckPayload(envelopeID string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ackPayloads[envelopeID]
 }
 
 // Acked reports whether the envelope was acknowledged.
@@ -461,7 +471,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}()
 	for {
 		var ack struct {
-			EnvelopeID string `json:"envelope_id"`
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
 		}
 		if err := c.ReadJSON(&ack); err != nil {
 			return
@@ -469,6 +480,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		if ack.EnvelopeID != "" {
 			s.acks[ack.EnvelopeID] = true
+			s.ackPayloads[ack.EnvelopeID] = ack.Payload
 		}
 		s.notify()
 		s.mu.Unlock()
