@@ -247,3 +247,15 @@ func TestSocketModeQueueFull(t *testing.T) {
 		t.Errorf("handled %+v, want Ev30 and Ev31 (Ev32 dropped)", msgs)
 	}
 }
+
+// apps.connections.open refused for a while (429): slack-go waits and
+// tries again; the adapter logs it and connects.
+func TestSocketModeRetriesOpening(t *testing.T) {
+	h := newHarness(t, 20*time.Millisecond)
+	h.fake.RateLimitNext("apps.connections.open", 0)
+	h.start(t, nil)
+	if n := h.fake.Calls("apps.connections.open"); n != 2 {
+		t.Errorf("apps.connections.open called %d times, want 2", n)
+	}
+	h.logs.waitFor(t, "slack socket mode connection failed")
+}

@@ -25,6 +25,9 @@ const (
 	localeRetry   = 10 * time.Minute // after users.info failed
 )
 
+// slackbotUser is Slackbot's user id, the same in every workspace.
+const slackbotUser = "USLACKBOT"
+
 // maillageCommand is the slash command the manifest declares.
 const maillageCommand = "/maillage"
 
@@ -81,9 +84,11 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 	)
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.MessageEvent:
-		// Only plain messages from people: no edits (message_changed),
-		// deletions, joins, bot_message, nor the bot's own messages.
-		if e.SubType != "" || e.BotID != "" || e.User == "" || e.User == botUser {
+		// Only messages from people, plain or with a file: no edits
+		// (message_changed), deletions, joins, bot_message, Slackbot, nor
+		// the bot's own messages.
+		if (e.SubType != "" && e.SubType != "file_share") || e.BotID != "" || e.User == "" ||
+			e.User == botUser || e.User == slackbotUser {
 			return bot.Message{}, false, nil
 		}
 		switch e.ChannelType {
@@ -97,7 +102,7 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 		user, text, channel, ts, userTeam = e.User, e.Text, e.Channel, e.TimeStamp, e.UserTeam
 		mention = strings.Contains(text, "<@"+botUser+">")
 	case *slackevents.AppMentionEvent:
-		if e.BotID != "" || e.User == "" || e.User == botUser || (botID != "" && e.BotID == botID) {
+		if e.BotID != "" || e.User == "" || e.User == botUser || e.User == slackbotUser || (botID != "" && e.BotID == botID) {
 			return bot.Message{}, false, nil
 		}
 		user, text, channel, ts, userTeam = e.User, e.Text, e.Channel, e.TimeStamp, e.UserTeam

@@ -324,3 +324,32 @@ func TestLocaleLookupCachedEvenWhenUnknown(t *testing.T) {
 		t.Errorf("users.info called %d times after ten minutes, want 2", n)
 	}
 }
+
+func TestMessageFilters(t *testing.T) {
+	h := newHarness(t, 0)
+	a := ready(t, h.adapter(t, nil))
+	tests := []struct {
+		name    string
+		payload []byte
+		want    bool
+	}{
+		{"member's message", slacktest.MessageIM("EvF1", "U0ALICE", "D0ALICE", "bonjour", "1700000500.000001"), true},
+		{"with a file", slacktest.Payload("event_message_im", map[string]any{"event_id": "EvF2", "event.user": "U0ALICE",
+			"event.subtype": "file_share", "event.ts": "1700000500.000002"}), true},
+		{"the bot's own", slacktest.MessageIM("EvF3", slacktest.BotUser, "D0ALICE", "réponse", "1700000500.000003"), false},
+		{"Slackbot", slacktest.MessageIM("EvF4", "USLACKBOT", "D0ALICE", "rappel", "1700000500.000004"), false},
+		{"another bot", slacktest.Payload("event_bot_message", map[string]any{"event_id": "EvF5"}), false},
+		{"an edit", slacktest.Payload("event_message_changed", map[string]any{"event_id": "EvF6"}), false},
+		{"a join", slacktest.Payload("event_message_im", map[string]any{"event_id": "EvF7", "event.subtype": "channel_join",
+			"event.ts": "1700000500.000007"}), false},
+		{"a mention by a bot", slacktest.Payload("event_app_mention", map[string]any{"event_id": "EvF8", "event.bot_id": "B0OTHER",
+			"event.ts": "1700000500.000008"}), false},
+		{"url verification", slacktest.Payload("url_verification", nil), false},
+	}
+	for _, tt := range tests {
+		_, ok, err := a.translate(t.Context(), job{kind: kindEvent, payload: tt.payload})
+		if err != nil || ok != tt.want {
+			t.Errorf("%s: handed to the core %v (%v), want %v", tt.name, ok, err, tt.want)
+		}
+	}
+}
