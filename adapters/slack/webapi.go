@@ -304,3 +304,16 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
+
+// Forget deletes what the adapter keeps about user (the cached direct
+// conversation id and Slack locale), for a member who erases their data.
+// Click records expire by themselves and hold no readable user id.
+func (a *Adapter) Forget(ctx context.Context, user bot.UserRef) error {
+	h := a.hashKey(user.Key())
+	for _, key := range []string{"slack:dm:" + h, "slack:locale:" + h} {
+		if err := a.store.DeleteValue(ctx, key); err != nil {
+			return fmt.Errorf("slack forget: %w", err)
+		}
+	}
+	return nil
+}

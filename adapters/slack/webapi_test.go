@@ -353,3 +353,24 @@ func TestMessageFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestForget(t *testing.T) {
+	h := newHarness(t, 0)
+	a := ready(t, h.adapter(t, nil))
+	alice := slackUser("U0ALICE")
+	if _, err := a.OpenDirect(t.Context(), alice); err != nil {
+		t.Fatal(err)
+	}
+	if a.locale(t.Context(), alice) != "fr-FR" {
+		t.Fatal("locale not read")
+	}
+	if err := a.Forget(t.Context(), alice); err != nil {
+		t.Fatal(err)
+	}
+	h2 := a.hashKey(alice.Key())
+	for _, key := range []string{"slack:dm:" + h2, "slack:locale:" + h2} {
+		if _, err := h.store.Value(t.Context(), key); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("%s after Forget: %v, want ErrNotFound", key, err)
+		}
+	}
+}
