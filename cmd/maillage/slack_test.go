@@ -190,6 +190,16 @@ func TestSlackBinary(t *testing.T) {
 		t.Errorf("slash command answer = %q", p.Text)
 	}
 
+	// Slack recycles the socket: the bot reconnects, one socket at a time,
+	// and goes on answering.
+	must(fake.Disconnect("refresh_requested"))
+	must(fake.WaitSocket(ctx, 2))
+	send("events_api", slacktest.MessageIM("EvE2E03", "U0ALICE", "D0ALICE", "profile", "1700000103.000100"))
+	nextPost("D0ALICE")
+	if _, most := fake.Sockets(); most != 1 {
+		t.Errorf("%d sockets open at once, want 1", most)
+	}
+
 	// The Events API over HTTP: signed requests accepted, forged and stale
 	// ones refused.
 	url := "http://" + addr + "/slack/events"
