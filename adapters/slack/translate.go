@@ -28,6 +28,10 @@ const (
 // slackbotUser is Slackbot's user id, the same in every workspace.
 const slackbotUser = "USLACKBOT"
 
+// helpCommand is what an empty /maillage or a bare mention asks for (the
+// core accepts every command name in every language).
+const helpCommand = "aide"
+
 // maillageCommand is the slash command the manifest declares.
 const maillageCommand = "/maillage"
 
@@ -119,15 +123,26 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 	if !first {
 		return bot.Message{}, false, nil
 	}
-	if userTeam != "" {
-		team = userTeam
+	// A bare mention asks for help; a file sent without a word says nothing.
+	clean := plainText(text, botUser)
+	if clean == "" {
+		if !mention {
+			return bot.Message{}, false, nil
+		}
+		clean = helpCommand
 	}
-	from := bot.UserRef{Platform: bot.PlatformSlack, Workspace: team, User: user}
+	// The conversation belongs to the workspace of the event; a member of
+	// another organisation (a shared channel) keeps their own workspace.
+	fromTeam := team
+	if userTeam != "" {
+		fromTeam = userTeam
+	}
+	from := bot.UserRef{Platform: bot.PlatformSlack, Workspace: fromTeam, User: user}
 	return bot.Message{
 		ID:           cb.EventID,
 		From:         from,
 		Conversation: bot.Conversation{Platform: bot.PlatformSlack, Workspace: team, ID: channel, Kind: kind},
-		Text:         plainText(text, botUser),
+		Text:         clean,
 		Mention:      mention,
 		Locale:       a.locale(ctx, from),
 		Received:     j.received,
@@ -223,8 +238,8 @@ func (a *Adapter) translateCommand(ctx context.Context, cmd slack.SlashCommand, 
 		return bot.Message{}, false, fmt.Errorf("slash command: %w", err)
 	}
 	text := plainText(cmd.Text, "")
-	if strings.TrimSpace(text) == "" {
-		text = "aide"
+	if text == "" {
+		text = helpCommand
 	}
 	return bot.Message{
 		ID:           cmd.TriggerID,

@@ -43,12 +43,19 @@ func (a *Adapter) call(ctx context.Context, method string, retrySafe bool, fn fu
 		}
 		wait := max(rl.RetryAfter, time.Second)
 		until := a.clock.Now().Add(wait)
-		if perr := a.store.PutValue(ctx, rateKey(method), []byte(until.UTC().Format(time.RFC3339Nano)), wait+time.Second); perr != nil {
+		perr := a.store.PutValue(ctx, rateKey(method), []byte(until.UTC().Format(time.RFC3339Nano)), wait+time.Second)
+		if perr != nil {
 			a.log.WarnContext(ctx, "slack rate limit not shared with the other replicas", "method", method, "err", perr)
 		}
 		a.log.WarnContext(ctx, "slack rate limited", "method", method, "retry_after", wait)
 		if !retrySafe || attempt > 0 || wait > a.opts.MaxRateWait {
 			return fmt.Errorf("slack %s: %w: retry after %s", method, ErrRateLimited, wait)
+		}
+		if perr != nil {
+			// waitRateLimit will not find the block: wait here.
+			if err := a.sleep(ctx, wait); err != nil {
+				return fmt.Errorf("slack %s: waiting for the rate limit: %w", method, err)
+			}
 		}
 	}
 }

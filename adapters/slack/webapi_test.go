@@ -345,12 +345,27 @@ func TestMessageFilters(t *testing.T) {
 		{"a mention by a bot", slacktest.Payload("event_app_mention", map[string]any{"event_id": "EvF8", "event.bot_id": "B0OTHER",
 			"event.ts": "1700000500.000008"}), false},
 		{"url verification", slacktest.Payload("url_verification", nil), false},
+		{"a file without a word", slacktest.Payload("event_message_im", map[string]any{"event_id": "EvF9", "event.user": "U0ALICE",
+			"event.subtype": "file_share", "event.text": "", "event.ts": "1700000500.000009"}), false},
 	}
 	for _, tt := range tests {
 		_, ok, err := a.translate(t.Context(), job{kind: kindEvent, payload: tt.payload})
 		if err != nil || ok != tt.want {
 			t.Errorf("%s: handed to the core %v (%v), want %v", tt.name, ok, err, tt.want)
 		}
+	}
+	// A bare mention asks for help.
+	m, ok, err := a.translate(t.Context(), job{kind: kindEvent, payload: slacktest.AppMention("EvF10", "U0BOB", "C0GENERAL", "<@U0BOT>", "1700000500.000010")})
+	if err != nil || !ok || m.Text != "aide" || !m.Mention {
+		t.Errorf("bare mention = %q (mention %v), %v, %v; want aide", m.Text, m.Mention, ok, err)
+	}
+	// A member of another organisation in a shared conversation keeps
+	// their workspace; the conversation stays in the bot's.
+	shared := slacktest.Payload("event_message_mpim", map[string]any{"team_id": slacktest.Team, "event_id": "EvF11", "event.user": "U0EXT",
+		"event.user_team": "T0OTHER", "event.channel": "G0SHARED", "event.text": "<@U0BOT> aide", "event.ts": "1700000500.000011"})
+	m, ok, err = a.translate(t.Context(), job{kind: kindEvent, payload: shared})
+	if err != nil || !ok || m.From.Workspace != "T0OTHER" || m.Conversation.Workspace != slacktest.Team {
+		t.Errorf("shared conversation: from %+v in %+v (%v, %v)", m.From, m.Conversation, ok, err)
 	}
 }
 
