@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack/slackevents"
 
 	"maillage/adapters/slack/slacktest"
 	"maillage/bot"
@@ -194,3 +197,32 @@ func mustEncode(t *testing.T, c bot.Choice) string {
 	}
 	return v
 }
+
+// The CPU cost of an Events API request before it is queued: signature
+// check on the raw body and parsing of the event.
+func BenchmarkVerifyAndParseEvent(b *testing.B) {
+	a, err := New(Options{BotToken: slacktest.BotToken, SigningSecret: testSecret, Store: nopStore{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := slacktest.MessageIM("EvB1", "U0ALICE", "D0ALICE", strings.Repeat("Bonjour, je cherche un pair en Auvergne-Rhône-Alpes. ", 10), "1700000600.000100")
+	h := http.Header{}
+	slacktest.Sign(h, testSecret, time.Now(), body)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.checkSignature(h, body); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// nopStore is a Store that keeps nothing, for benchmarks of pure code.
+type nopStore struct{}
+
+func (nopStore) FirstSeen(context.Context, string, time.Duration) (bool, error) { return true, nil }
+func (nopStore) PutValue(context.Context, string, []byte, time.Duration) error  { return nil }
+func (nopStore) Value(context.Context, string) ([]byte, error)                  { return nil, bot.ErrNotFound }
+func (nopStore) DeleteValue(context.Context, string) error                      { return nil }
