@@ -90,7 +90,7 @@ func (a *Adapter) accept(w http.ResponseWriter, r *http.Request, j job) {
 
 // refuseBusy answers 503 when the queue stays full.
 func (a *Adapter) refuseBusy(w http.ResponseWriter, r *http.Request, kind jobKind) {
-	a.log.ErrorContext(r.Context(), "slack request refused: queue full (Slack will retry)", "kind", kind, "queue", cap(a.queue))
+	a.log.ErrorContext(r.Context(), "slack request refused: queue full (Slack will retry)", "kind", kind, "queue", a.queueCap())
 	w.Header().Set("Retry-After", "10")
 	http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
 }

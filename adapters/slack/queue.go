@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"maillage/bot"
@@ -41,31 +42,67 @@ type job struct {
 	retry int
 }
 
-// enqueue puts j in the queue, waiting at most QueueWait for room. It
+// newQueues makes one queue per worker, sharing capacity between them.
+func newQueues(workers, capacity int) []chan job {
+	qs := make([]chan job, workers)
+	for i := range qs {
+		qs[i] = make(chan job, max(1, capacity/workers))
+	}
+	return qs
+}
+
+// shard picks the queue of j: by member, so that one member's messages
+// and clicks are handled in order, one at a time (a dialogue never sees
+// two answers at once), while different members are served in parallel.
+func (a *Adapter) shard(j job) chan job {
+	var who struct {
+		Event struct {
+			User string `json:"user"`
+		} `json:"event"`
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+		UserID string `json:"user_id"`
+	}
+	_ = json.Unmarshal(j.payload, &who)
+	key := who.Event.User + who.User.ID + who.UserID
+	if key == "" {
+		key = string(j.payload)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return a.queues[h.Sum32()%uint32(len(a.queues))]
+}
+
+// queueCap is the total capacity of the queues, for the logs.
+func (a *Adapter) queueCap() int { return len(a.queues) * cap(a.queues[0]) }
+
+// enqueue puts j in its queue, waiting at most QueueWait for room. It
 // reports whether j was queued.
 func (a *Adapter) enqueue(ctx context.Context, j job) bool {
+	q := a.shard(j)
 	select {
-	case a.queue <- j:
+	case q <- j:
 		return true
 	default:
 	}
 	wctx, cancel := context.WithTimeout(ctx, a.opts.QueueWait)
 	defer cancel()
 	select {
-	case a.queue <- j:
+	case q <- j:
 		return true
 	case <-wctx.Done():
 		return false
 	}
 }
 
-// work handles queued jobs, with hctx, until ctx ends.
-func (a *Adapter) work(ctx, hctx context.Context, h bot.Handler) {
+// work handles the jobs of queue q, with hctx, until ctx ends.
+func (a *Adapter) work(ctx, hctx context.Context, q chan job, h bot.Handler) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case j := <-a.queue:
+		case j := <-q:
 			a.handleJob(hctx, j, h)
 		}
 	}

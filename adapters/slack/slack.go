@@ -96,8 +96,9 @@ type Options struct {
 	// HTTPClient calls the Web API; nil means a client with a 30 s timeout.
 	HTTPClient *http.Client
 
-	// Workers handle events concurrently (default 4); Queue is how many
-	// acknowledged events may wait for them (default 256).
+	// Workers handle events concurrently (default 4), each member's in
+	// order; Queue is how many acknowledged events may wait for them
+	// (default 256, shared between the workers).
 	Workers, Queue int
 	// QueueWait bounds the wait for room in a full queue (default 2 s).
 	QueueWait time.Duration
@@ -125,7 +126,7 @@ type Adapter struct {
 	sleep  func(ctx context.Context, d time.Duration) error
 	keyMAC []byte // keys the hashes that stand for user ids in store keys
 
-	queue   chan job
+	queues  []chan job // one per worker (see shard)
 	running atomic.Bool
 
 	mu      sync.RWMutex
@@ -208,7 +209,7 @@ func New(opts Options) (*Adapter, error) {
 		log:    logger,
 		sleep:  opts.Sleep,
 		keyMAC: mac[:],
-		queue:  make(chan job, opts.Queue),
+		queues: newQueues(opts.Workers, opts.Queue),
 	}
 	a.api = slack.New(opts.BotToken, a.clientOptions()...)
 	return a, nil
@@ -274,8 +275,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	wctx, stopWorkers := context.WithCancel(ctx)
 	hctx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
-	for range a.opts.Workers {
-		workers.Go(func() { a.work(wctx, hctx, h) })
+	for _, q := range a.queues {
+		workers.Go(func() { a.work(wctx, hctx, q, h) })
 	}
 	defer func() {
 		stopWorkers()

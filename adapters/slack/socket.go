@@ -124,6 +124,6 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	j := job{kind: kind, payload: req.Payload, received: a.clock.Now(), via: "socket", retry: req.RetryAttempt}
 	if !a.enqueue(ctx, j) {
 		a.log.ErrorContext(ctx, "slack event dropped: queue full (acknowledged, Slack will not redeliver it)",
-			"envelope_id", req.EnvelopeID, "kind", kind, "queue", cap(a.queue))
+			"envelope_id", req.EnvelopeID, "kind", kind, "queue", a.queueCap())
 	}
 }

@@ -1,10 +1,14 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,4 +262,56 @@ func TestSocketModeRetriesOpening(t *testing.T) {
 		t.Errorf("apps.connections.open called %d times, want 2", n)
 	}
 	h.logs.waitFor(t, "slack socket mode connection failed")
+}
+
+// Each member's messages are handled in order and one at a time, while
+// members are served in parallel.
+func TestEachMemberInOrder(t *testing.T) {
+	h := newHarness(t, 20*time.Millisecond)
+	a := h.adapter(t, func(o *Options) { o.Workers = 4 })
+	var (
+		mu    sync.Mutex
+		busy  = map[string]bool{}
+		seen  = map[string][]string{}
+		done  = make(chan struct{})
+		total int
+		count = 40
+	)
+	handler := func(_ context.Context, m bot.Message) {
+		mu.Lock()
+		if busy[m.From.User] {
+			t.Errorf("two messages of %s handled at once", m.From.User)
+		}
+		busy[m.From.User] = true
+		mu.Unlock()
+		runtime.Gosched()
+		mu.Lock()
+		busy[m.From.User] = false
+		seen[m.From.User] = append(seen[m.From.User], m.Text)
+		total++
+		if total == count {
+			close(done)
+		}
+		mu.Unlock()
+	}
+	run(t, a, handler)
+	var want []string
+	for i := range count / 2 {
+		n := strconv.Itoa(i)
+		want = append(want, n)
+		h.envelope(t, "events_api", slacktest.MessageIM("EvA"+n, "U0ALICE", "D0ALICE", n, "1700000700.0001"+n))
+		h.envelope(t, "events_api", slacktest.MessageIM("EvB"+n, "U0BOB", "D0BOB", n, "1700000700.0002"+n))
+	}
+	select {
+	case <-done:
+	case <-t.Context().Done():
+		t.Fatal("not all messages handled")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, u := range []string{"U0ALICE", "U0BOB"} {
+		if !slices.Equal(seen[u], want) {
+			t.Errorf("%s's messages handled as %v, want %v", u, seen[u], want)
+		}
+	}
 }
