@@ -6,8 +6,9 @@
 //
 // Socket Mode is the default (an app-level token, xapp-): the adapter opens
 // one WebSocket at a time with apps.connections.open, acknowledges every
-// envelope at once, and hands it to a bounded queue served by a few workers,
-// so that a slow handler never blocks the socket. slack-go's client
+// envelope at once, and hands it to a bounded queue served by a few workers
+// (one member's events in order, one at a time), so that a slow handler
+// never blocks the socket. slack-go's client
 // reconnects on Slack's disconnect requests (refresh_requested, warning) and
 // when Slack's pings stop; the adapter stops with a clear error when Slack
 // refuses the token (invalid_auth, token_revoked, account_inactive).
