@@ -331,6 +331,7 @@ func (c *Config) Summary() string {
 		b.WriteString(" (key prefix " + strconv.Quote(c.Store.Redis.KeyPrefix) + ")")
 	}
 	b.WriteString(", chat " + strings.Join(c.Chat.Adapters, "+"))
+	b.WriteString(c.slackSummary())
 	b.WriteString(", language " + c.Bot.DefaultLanguage)
 	b.WriteString(", " + count(len(c.Roles.Admins), "admin", "admins"))
 	b.WriteString(", " + count(len(c.Roles.Organizers), "organizer", "organizers"))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -75,4 +76,15 @@ func (c *Config) slackByDefault(o *origin) {
 		return
 	}
 	c.Chat.Adapters = []string{AdapterSlack}
+}
+
+// slackSummary says how the Slack adapter receives events, for Summary.
+func (c *Config) slackSummary() string {
+	if !slices.Contains(c.Chat.Adapters, AdapterSlack) {
+		return ""
+	}
+	if c.SlackSocketMode() {
+		return " (slack: socket mode)"
+	}
+	return " (slack: events api on " + c.HTTP.Listen + ")"
 }

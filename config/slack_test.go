@@ -46,6 +46,13 @@ func TestSlackSecrets(t *testing.T) {
 				if got := c.SlackSocketMode(); got != tt.socketMode {
 					t.Errorf("SlackSocketMode() = %v, want %v", got, tt.socketMode)
 				}
+				want := "chat slack (slack: socket mode)"
+				if !tt.socketMode {
+					want = "chat slack (slack: events api on :8080)"
+				}
+				if got := c.Summary(); !strings.Contains(got, want) {
+					t.Errorf("Summary() = %q, want %q in it", got, want)
+				}
 				return
 			}
 			got := problemsOf(t, err)
