@@ -163,7 +163,7 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 	}
 	// The click, delivered twice, then a click on the other button of the
 	// same question: decided once.
-	click := slacktest.BlockAction("U0ALICE", dm.ID, sent.ID, buttons[1])
+	click := slacktest.Click("U0ALICE", posts[len(posts)-1], buttons[1])
 	for range 2 {
 		h.envelope(t, "interactive", click)
 	}
@@ -189,6 +189,22 @@ func TestSocketModeButtonsAndCommand(t *testing.T) {
 	}
 	if p := string(h.fake.AckPayload(inDM)); p != "" && p != "null" {
 		t.Errorf("ack of the command in the DM = %s, want none", p)
+	}
+	// The answered question lost its buttons and shows the choice, once.
+	var updates []slacktest.Post
+	for _, p := range h.fake.Posts() {
+		if p.Method == "chat.update" {
+			updates = append(updates, p)
+		}
+	}
+	if len(updates) != 1 {
+		t.Fatalf("%d updates, want 1", len(updates))
+	}
+	up := updates[0]
+	if up.TS != sent.ID || up.Channel != dm.ID || len(up.Buttons()) != 0 ||
+		!strings.Contains(string(up.Blocks), `"type":"context"`) || !strings.Contains(string(up.Blocks), "✓ *English*") ||
+		!strings.Contains(string(up.Blocks), "Quelle langue ?") || up.Text != posts[len(posts)-1].Text {
+		t.Errorf("update = %+v (blocks %s)", up, up.Blocks)
 	}
 	if got := len(h.fake.Opened()); got != 1 {
 		t.Errorf("conversations.open called %d times, want 1 (DM cached)", got)

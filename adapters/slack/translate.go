@@ -210,10 +210,14 @@ func (a *Adapter) translateInteraction(ctx context.Context, j job) (bot.Message,
 	if id == "" {
 		id = cb.ActionTs
 	}
+	kind := kindOfChannel(channel, cb.Channel.Name)
+	if kind == bot.Direct && msgTS != "" {
+		a.markChosen(ctx, cb, channel, msgTS, act)
+	}
 	return bot.Message{
 		ID:           id,
 		From:         from,
-		Conversation: bot.Conversation{Platform: bot.PlatformSlack, Workspace: team, ID: channel, Kind: kindOfChannel(channel, cb.Channel.Name)},
+		Conversation: bot.Conversation{Platform: bot.PlatformSlack, Workspace: team, ID: channel, Kind: kind},
 		Choice:       &bot.ChoiceEvent{Action: action, Value: value, MessageRef: msgTS},
 		Locale:       a.locale(ctx, from),
 		Received:     j.received,
@@ -327,5 +331,32 @@ func (a *Adapter) commandAck(ctx context.Context, cmd slack.SlashCommand) map[st
 	return map[string]string{
 		"response_type": "ephemeral",
 		"text":          escapeText(catalog.Default().T(lang, "slack.command.dm", "bot", a.opts.BotName)),
+	}
+}
+
+// markChosen replaces the buttons of the direct message a member just
+// answered with a context line "✓ label": the question is visibly decided
+// and cannot be clicked again. In group conversations the buttons stay,
+// since each member decides for themself. A failure is only logged.
+func (a *Adapter) markChosen(ctx context.Context, cb slack.InteractionCallback, channel, ts string, act *slack.BlockAction) {
+	var kept []slack.Block
+	for _, b := range cb.Message.Blocks.BlockSet {
+		if b.BlockType() != slack.MBTAction {
+			kept = append(kept, b)
+		}
+	}
+	label := act.Value
+	if act.Text.Text != "" {
+		label = act.Text.Text
+	}
+	kept = append(kept, slack.NewContextBlock("chosen",
+		slack.NewTextBlockObject(slack.MarkdownType, "✓ *"+escapeText(label)+"*", false, false)))
+	err := a.call(ctx, "chat.update", true, func(ctx context.Context) error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts,
+			slack.MsgOptionText(cb.Message.Text, false), slack.MsgOptionBlocks(kept...))
+		return err
+	})
+	if err != nil {
+		a.log.WarnContext(ctx, "slack answered question not marked", "err", err)
 	}
 }

@@ -177,9 +177,14 @@ func TestSlackBinary(t *testing.T) {
 	if english.Value == "" {
 		t.Fatalf("no English button in %+v", ask.Buttons())
 	}
-	click := slacktest.BlockAction("U0ALICE", "D0ALICE", ask.TS, english)
+	click := slacktest.Click("U0ALICE", ask, english)
 	send("interactive", click)
 	send("interactive", click)
+	// The question shows the choice instead of its buttons, then the
+	// answer comes.
+	if up := nextPost("D0ALICE"); up.Method != "chat.update" || up.TS != ask.TS || len(up.Buttons()) != 0 {
+		t.Errorf("after the click: %s of %s with %d buttons, want the question updated without buttons", up.Method, up.TS, len(up.Buttons()))
+	}
 	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, en("lang.set", "language", "English")) {
 		t.Errorf("after the click = %q, want %q", p.Text, en("lang.set", "language", "English"))
 	}

@@ -92,3 +92,27 @@ func SlashCommandForm(user, channel, text string) url.Values {
 		"response_url": {"https://hooks.slack.invalid/commands/1/2"}, "trigger_id": {"trigger-form"},
 	}
 }
+
+// Click is the interactivity payload of a click by user on button b of
+// the bot's post p, carrying the message as Slack does (text and blocks).
+func Click(user string, p Post, b Button) json.RawMessage {
+	raw := BlockAction(user, p.Channel, p.TS, b)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		panic(err)
+	}
+	msg := m["message"].(map[string]any)
+	msg["text"] = p.Text
+	var blocks any
+	if len(p.Blocks) > 0 {
+		if err := json.Unmarshal(p.Blocks, &blocks); err != nil {
+			panic(err)
+		}
+		msg["blocks"] = blocks
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
