@@ -98,6 +98,14 @@ func TestSlackByDefaultWithTheBotToken(t *testing.T) {
 	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
 		t.Errorf("adapters from the file = %v, want [terminal]", got)
 	}
+	// Mattermost's variables alone leave the terminal.
+	c, err = FromEnv(envMap(map[string]string{EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
+		t.Errorf("adapters with Mattermost's variables = %v, want [terminal]", got)
+	}
 	// Without the bot token, the terminal stays the default.
 	c, err = FromEnv(envMap(map[string]string{EnvSlackAppToken: "xapp-1-s3cr3t"}))
 	if err != nil {

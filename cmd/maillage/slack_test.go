@@ -130,23 +130,26 @@ func TestSlackBinary(t *testing.T) {
 			t.Fatalf("%v\nlogs:\n%s", err, logs.String())
 		}
 	}
-	posts := 0
-	nextPost := func(channel string) slacktest.Post {
+	// waitPost returns the first post or update after the last one
+	// returned that holds want in its text, in channel.
+	seen := 0
+	waitPost := func(channel, want string) slacktest.Post {
 		t.Helper()
-		posts++
-		got, err := fake.WaitPosts(ctx, posts)
-		must(err)
-		p := got[posts-1]
-		if p.Channel != channel {
-			t.Errorf("post %d in %s, want %s: %q", posts, p.Channel, channel, p.Text)
+		for {
+			got, err := fake.WaitPosts(ctx, seen+1)
+			must(err)
+			p := got[seen]
+			seen++
+			if _, ok := p.Form["link_names"]; ok {
+				t.Errorf("post %d sets link_names", seen)
+			}
+			if v, ok := p.Form["parse"]; ok && v == "full" {
+				t.Errorf("post %d sets parse=full", seen)
+			}
+			if p.Channel == channel && strings.Contains(p.Text, want) {
+				return p
+			}
 		}
-		if _, ok := p.Form["link_names"]; ok {
-			t.Errorf("post %d sets link_names", posts)
-		}
-		if v, ok := p.Form["parse"]; ok && v == "full" {
-			t.Errorf("post %d sets parse=full", posts)
-		}
-		return p
 	}
 	send := func(typ string, payload []byte) string {
 		t.Helper()
@@ -154,53 +157,63 @@ func TestSlackBinary(t *testing.T) {
 		must(err)
 		return id
 	}
+	button := func(p slacktest.Post, label string) slacktest.Button {
+		t.Helper()
+		for _, b := range p.Buttons() {
+			if b.Label == label {
+				return b
+			}
+		}
+		t.Fatalf("no button %q in %+v", label, p.Buttons())
+		return slacktest.Button{}
+	}
+	ts := 100
+	dm := func(user, channel, text string) {
+		t.Helper()
+		ts++
+		send("events_api", slacktest.MessageIM(fmt.Sprintf("EvE2E%03d", ts), user, channel, text, fmt.Sprintf("1700000%03d.000100", ts)))
+	}
 
 	// A member says bonjour in a DM and is greeted in French (their Slack
-	// locale).
+	// locale); the onboarding starts.
 	must(fake.WaitSocket(ctx, 1))
-	env := send("events_api", slacktest.MessageIM("EvE2E01", "U0ALICE", "D0ALICE", "bonjour", "1700000101.000100"))
-	must(fake.WaitAck(ctx, env))
-	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, "Bonjour ! Je suis Maillage") {
-		t.Errorf("greeting = %q", p.Text)
-	}
+	dm("U0ALICE", "D0ALICE", "bonjour")
+	waitPost("D0ALICE", "Bonjour ! Je suis Maillage")
 
-	// Choosing the language with a button; the click delivered twice is
-	// handled once.
-	send("events_api", slacktest.MessageIM("EvE2E02", "U0ALICE", "D0ALICE", "langue", "1700000102.000100"))
-	ask := nextPost("D0ALICE")
-	var english slacktest.Button
-	for _, b := range ask.Buttons() {
-		if b.Label == "English" {
-			english = b
-		}
-	}
-	if english.Value == "" {
-		t.Fatalf("no English button in %+v", ask.Buttons())
-	}
-	click := slacktest.Click("U0ALICE", ask, english)
-	send("interactive", click)
-	send("interactive", click)
-	// The question shows the choice instead of its buttons, then the
-	// answer comes.
-	if up := nextPost("D0ALICE"); up.Method != "chat.update" || up.TS != ask.TS || len(up.Buttons()) != 0 {
+	// They answer, and confirm their collectivity with a button: the
+	// question shows the choice instead of its buttons, and the next one
+	// comes.
+	dm("U0ALICE", "D0ALICE", "je suis DGS de Saint-Pierre-du-Perray")
+	confirm := waitPost("D0ALICE", "Votre collectivité est-elle bien Saint-Pierre-du-Perray")
+	send("interactive", slacktest.Click("U0ALICE", confirm, button(confirm, fr("members.yes"))))
+	if up := waitPost("D0ALICE", ""); up.Method != "chat.update" || up.TS != confirm.TS || len(up.Buttons()) != 0 ||
+		!strings.Contains(string(up.Blocks), "✓") {
 		t.Errorf("after the click: %s of %s with %d buttons, want the question updated without buttons", up.Method, up.TS, len(up.Buttons()))
 	}
-	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, en("lang.set", "language", "English")) {
-		t.Errorf("after the click = %q, want %q", p.Text, en("lang.set", "language", "English"))
-	}
+	waitPost("D0ALICE", fr("members.interests.ask"))
+
+	// They stop there, and choose English with a button clicked twice:
+	// handled once.
+	dm("U0ALICE", "D0ALICE", "annuler")
+	waitPost("D0ALICE", fr("cancel.done"))
+	dm("U0ALICE", "D0ALICE", "langue")
+	ask := waitPost("D0ALICE", "")
+	click := slacktest.Click("U0ALICE", ask, button(ask, "English"))
+	send("interactive", click)
+	send("interactive", click)
+	langSet := en("lang.set", "language", "English")
+	waitPost("D0ALICE", langSet)
 
 	// The slash command answers in the member's DM, now in English.
 	send("slash_commands", slacktest.SlashCommand("U0ALICE", "C0GENERAL", "aide"))
-	if p := nextPost("D0ALICE"); !strings.Contains(p.Text, en("help.header")) {
-		t.Errorf("slash command answer = %q", p.Text)
-	}
+	waitPost("D0ALICE", en("help.header"))
 
 	// Slack recycles the socket: the bot reconnects, one socket at a time,
 	// and goes on answering.
 	must(fake.Disconnect("refresh_requested"))
 	must(fake.WaitSocket(ctx, 2))
-	send("events_api", slacktest.MessageIM("EvE2E03", "U0ALICE", "D0ALICE", "profile", "1700000103.000100"))
-	nextPost("D0ALICE")
+	dm("U0ALICE", "D0ALICE", "aide")
+	waitPost("D0ALICE", en("help.header"))
 	if _, most := fake.Sockets(); most != 1 {
 		t.Errorf("%d sockets open at once, want 1", most)
 	}
@@ -237,9 +250,7 @@ func TestSlackBinary(t *testing.T) {
 			t.Errorf("%s request: status %d, want %d", tt.name, got, tt.want)
 		}
 	}
-	if p := nextPost("D0BOB"); !strings.Contains(p.Text, en("help.header")) {
-		t.Errorf("events api answer = %q, want the help in English", p.Text)
-	}
+	waitPost("D0BOB", en("help.header"))
 
 	// Stopping: SIGTERM ends the process cleanly.
 	must(cmd.Process.Signal(syscall.SIGTERM))
@@ -252,10 +263,18 @@ func TestSlackBinary(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the process did not stop on SIGTERM")
 	}
-	// Exactly the posts checked above: the duplicate click and the
-	// refused requests produced nothing.
-	if got := len(fake.Posts()); got != posts {
-		t.Errorf("%d posts, want %d", got, posts)
+	// The duplicate click and the refused requests produced nothing.
+	n := 0
+	for _, p := range fake.Posts() {
+		if strings.Contains(p.Text, langSet) {
+			n++
+		}
+		if p.Channel == "D0BOB" && p.Method == "chat.postMessage" && !strings.Contains(p.Text, en("help.header")) {
+			t.Errorf("unexpected post to bob: %q", p.Text)
+		}
+	}
+	if n != 1 {
+		t.Errorf("the language confirmed %d times, want once", n)
 	}
 	out := logs.String()
 	for _, secretValue := range []string{slacktest.BotToken, slacktest.AppToken, secret} {
