@@ -38,6 +38,7 @@ func (b *Bot) personalDataParts() []dataPart {
 		{name: "dialogue", export: b.exportDialogue, erase: b.store.DeleteDialogue},
 		{name: "pending", export: b.exportPending, erase: b.erasePending},          // reminders, held messages
 		{name: "highlights", export: b.exportHighlights, erase: b.eraseHighlights}, // highlights_privacy.go
+		{name: "platform", export: b.exportPlatformData, erase: b.erasePlatformData},
 		{name: "profile", export: b.exportProfile, erase: b.eraseProfile},
 	}
 }

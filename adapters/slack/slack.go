@@ -141,6 +141,7 @@ var (
 	_ bot.DirectOpener   = (*Adapter)(nil)
 	_ bot.ProfileReader  = (*Adapter)(nil)
 	_ bot.MessageUpdater = (*Adapter)(nil)
+	_ bot.PlatformData   = (*Adapter)(nil)
 )
 
 // New checks the options and returns an adapter; it does not connect (Run

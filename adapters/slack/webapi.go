@@ -312,12 +312,40 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// Forget deletes what the adapter keeps about user (the cached direct
-// conversation id and Slack locale), for a member who erases their data.
-// Click records expire by themselves and hold no readable user id.
-func (a *Adapter) Forget(ctx context.Context, user bot.UserRef) error {
+// userKeys are the store keys of what the adapter keeps about user.
+func (a *Adapter) userKeys(user bot.UserRef) (dm, locale string) {
 	h := a.hashKey(user.Key())
-	for _, key := range []string{"slack:dm:" + h, "slack:locale:" + h} {
+	return "slack:dm:" + h, "slack:locale:" + h
+}
+
+// ExportUser returns what the adapter keeps about user (bot.PlatformData):
+// the id of their direct conversation with the bot and their Slack locale,
+// when cached; nil when nothing is.
+func (a *Adapter) ExportUser(ctx context.Context, user bot.UserRef) (any, error) {
+	dmKey, localeKey := a.userKeys(user)
+	out := map[string]string{}
+	for name, key := range map[string]string{"direct_conversation": dmKey, "slack_locale": localeKey} {
+		v, err := a.store.Value(ctx, key)
+		switch {
+		case errors.Is(err, bot.ErrNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("slack export: %w", err)
+		case len(v) > 0:
+			out[name] = string(v)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// ForgetUser deletes what the adapter keeps about user (bot.PlatformData),
+// for a member who erases their data. Click records expire by themselves
+// and hold no readable user id.
+func (a *Adapter) ForgetUser(ctx context.Context, user bot.UserRef) error {
+	dmKey, localeKey := a.userKeys(user)
+	for _, key := range []string{dmKey, localeKey} {
 		if err := a.store.DeleteValue(ctx, key); err != nil {
 			return fmt.Errorf("slack forget: %w", err)
 		}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,23 +370,28 @@ func TestMessageFilters(t *testing.T) {
 	}
 }
 
-func TestForget(t *testing.T) {
+func TestExportAndForgetUser(t *testing.T) {
 	h := newHarness(t, 0)
 	a := ready(t, h.adapter(t, nil))
 	alice := slackUser("U0ALICE")
+	if got, err := a.ExportUser(t.Context(), alice); err != nil || got != nil {
+		t.Errorf("ExportUser(nothing kept) = %v, %v; want nil", got, err)
+	}
 	if _, err := a.OpenDirect(t.Context(), alice); err != nil {
 		t.Fatal(err)
 	}
 	if a.locale(t.Context(), alice) != "fr-FR" {
 		t.Fatal("locale not read")
 	}
-	if err := a.Forget(t.Context(), alice); err != nil {
+	got, err := a.ExportUser(t.Context(), alice)
+	want := map[string]string{"direct_conversation": "D0ALICE", "slack_locale": "fr-FR"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ExportUser = %v, %v; want %v", got, err, want)
+	}
+	if err := a.ForgetUser(t.Context(), alice); err != nil {
 		t.Fatal(err)
 	}
-	h2 := a.hashKey(alice.Key())
-	for _, key := range []string{"slack:dm:" + h2, "slack:locale:" + h2} {
-		if _, err := h.store.Value(t.Context(), key); !errors.Is(err, bot.ErrNotFound) {
-			t.Errorf("%s after Forget: %v, want ErrNotFound", key, err)
-		}
+	if got, err := a.ExportUser(t.Context(), alice); err != nil || got != nil {
+		t.Errorf("ExportUser after ForgetUser = %v, %v; want nil", got, err)
 	}
 }
