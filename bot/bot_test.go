@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"testing"
@@ -16,18 +17,8 @@ import (
 	_ "time/tzdata"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// fakeClock is a clock that moves only when a test says so.
+type fakeClock = fakeclock.Clock
 
 // recorder is a hand-written chat adapter that records what the core sends.
 type recorder struct {
@@ -74,7 +65,7 @@ type harness struct {
 
 func newHarness(t *testing.T, s bot.Settings) *harness {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +255,7 @@ func TestLanguageDialogueByTextAndCancel(t *testing.T) {
 }
 
 func TestDialogueSurvivesARestartAndExpires(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	path := t.TempDir() + "/m.db"
 	store, err := bolt.Open(context.Background(), path, bolt.Options{Clock: clock})
 	if err != nil {
@@ -315,7 +306,7 @@ func TestDatesAreShownInTheConfiguredZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, bot.Settings{Location: paris})
-	h.clock.t = time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC) // already 1 January in Paris
+	h.clock.Set(time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC)) // already 1 January in Paris
 	only(t, h.say(user("fay"), "langue français"))
 	if got := only(t, h.say(user("fay"), "profil")).Text; !strings.Contains(got, "1 janvier 2027") {
 		t.Errorf("profile date not in Paris time: %q", got)

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"log/slog"
+	"maillage/internal/fakeclock"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -44,7 +45,7 @@ func FuzzHandle(f *testing.F) {
 	var panics atomic.Int32
 	chat := &recorder{}
 	b, err := bot.New(bot.Settings{}, store, []bot.ChatAdapter{chat},
-		bot.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: &fakeClock{t: time.Now()}})
+		bot.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: fakeclock.New(time.Now())})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"maillage/internal/fakeclock"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func bigEvent(b *testing.B) *content.Set {
 // the core over 5,000 highlights: search, grouping and rendering. It
 // reports the 99th percentile of the per-message time.
 func BenchmarkHighlightsSearchCommand(b *testing.B) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(context.Background(), b.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		b.Fatal(err)

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"maillage/internal/fakeclock"
 	"os"
 	"slices"
 	"strings"
@@ -60,7 +61,7 @@ func newHL(t *testing.T, set *content.Set, next func() (*content.Set, error)) *h
 		}
 		set = demo
 	}
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +262,7 @@ func TestRegisterAndSessionReminders(t *testing.T) {
 	// a session, the reminder 15 minutes before.
 	opening := time.Date(2026, 12, 3, 9, 30, 0, 0, paris)
 	tickAt := func(at time.Time) []sent {
-		h.clock.t = at
+		h.clock.Set(at)
 		h.bot.Tick(ctx)
 		return h.chat.take()
 	}
@@ -274,7 +275,7 @@ func TestRegisterAndSessionReminders(t *testing.T) {
 	if got := tickAt(start.Add(-16 * time.Minute)); len(got) != 0 {
 		t.Fatalf("16 min before: %d messages", len(got))
 	}
-	h.clock.t = start.Add(-15 * time.Minute)
+	h.clock.Set(start.Add(-15 * time.Minute))
 	h.bot.Tick(ctx)
 	sentTo := map[string]string{}
 	for _, s := range h.chat.take() {
@@ -553,7 +554,7 @@ func (f *failingDM) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversa
 }
 
 func TestFailedDigestCarriesOver(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -649,13 +650,13 @@ func TestReminderFollowsTheProgrammeAndUnregistering(t *testing.T) {
 		time.Date(2026, 12, 3, 9, 15, 0, 0, paris),  // the opening lost its time: no reminder
 		time.Date(2026, 12, 3, 14, 15, 0, 0, paris), // the old time of the workshop: nothing
 	} {
-		h.clock.t = at
+		h.clock.Set(at)
 		h.bot.Tick(ctx)
 		if got := h.chat.take(); len(got) != 0 {
 			t.Errorf("at %v: %+v", at, got)
 		}
 	}
-	h.clock.t = time.Date(2026, 12, 3, 15, 45, 0, 0, paris)
+	h.clock.Set(time.Date(2026, 12, 3, 15, 45, 0, 0, paris))
 	h.bot.Tick(ctx)
 	got := h.chat.take()
 	if len(got) != 1 || got[0].conv.ID != "dm:alice" || !strings.Contains(got[0].reply.Text, "à 16 h") {
@@ -688,14 +689,14 @@ func TestDigestWaitsForWorkingHours(t *testing.T) {
 	h.clock.Advance(time.Hour)
 	publish(t, h, "congres-2026", "distance", "p1", "Un point du samedi.")
 	saturday := time.Date(2026, 11, 28, 10, 0, 0, 0, paris)
-	h.clock.t = saturday
+	h.clock.Set(saturday)
 	if err := b.RunDigest(ctx, saturday); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.chat.take(); len(got) != 0 {
 		t.Fatalf("digest sent on a Saturday: %+v", got)
 	}
-	h.clock.t = time.Date(2026, 11, 30, 9, 0, 0, 0, paris) // Monday morning
+	h.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, paris)) // Monday morning
 	b.Tick(ctx)
 	contains(t, "Monday", only(t, h.replies()).Text, "- Un point du samedi.")
 }

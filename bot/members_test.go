@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,7 +115,7 @@ type membersHarness struct {
 
 func newMembers(t *testing.T, mutate ...func(*bot.Settings)) *membersHarness {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	path := t.TempDir() + "/m.db"
 	store, err := bolt.Open(context.Background(), path, bolt.Options{Clock: clock})
 	if err != nil {
@@ -764,7 +765,7 @@ func FuzzMembers(f *testing.F) {
 	f.Add("bonjour", "onb.other_size", "-5")
 	f.Add("bonjour", "edit.field", "nothing")
 	f.Add("bonjour", "erase.confirm", "yes")
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(context.Background(), f.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		f.Fatal(err)

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"maillage/internal/fakeclock"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -30,7 +31,7 @@ func (k *keeper) ForgetUser(_ context.Context, u bot.UserRef) error {
 }
 
 func TestPlatformDataExportedAndErased(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	store, err := bolt.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"), bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"maillage/internal/fakeclock"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func (r *replica) say(t *testing.T, u bot.UserRef, text string) string {
 
 func TestRemindersSetListCancelDeliver(t *testing.T) {
 	// Thursday 26 November 2026, 10:00 in Paris.
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
 	store := openBolt(t, clock)
 	r := newReplica(t, schedSettings(), store, clock, "a")
 	vous := user("vous")
@@ -99,7 +100,7 @@ func TestRemindersSetListCancelDeliver(t *testing.T) {
 }
 
 func TestReminderErrors(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
 	r := newReplica(t, schedSettings(), openBolt(t, clock), clock, "a")
 	vous := user("vous")
 	tests := []struct{ in, want string }{
@@ -117,7 +118,7 @@ func TestReminderErrors(t *testing.T) {
 }
 
 func TestReminderEnglishAndZone(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, paris)} // 20:00 in Nouméa
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris)) // 20:00 in Nouméa
 	store := openBolt(t, clock)
 	r := newReplica(t, schedSettings(), store, clock, "a")
 	me := user("me")

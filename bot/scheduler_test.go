@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"testing"
@@ -119,10 +120,10 @@ func membersJob(name, spec string, urgent bool, f bot.MemberFilter) bot.Job {
 	}
 }
 
-func at(clock *fakeClock, t time.Time) { clock.mu.Lock(); clock.t = t; clock.mu.Unlock() }
+func at(clock *fakeClock, t time.Time) { clock.Set(t) }
 
 func TestNewRefusesUnavailableKinds(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, paris))
 	s := schedSettings(bot.Job{Name: "r", Kind: "round", Schedule: schedule.MustParse("@weekly", paris)})
 	_, err := bot.New(s, openBolt(t, clock), []bot.ChatAdapter{&outbox{}}, bot.Options{Clock: clock})
 	if err == nil || !strings.Contains(err.Error(), `kind "round" is not available`) {
@@ -146,7 +147,7 @@ func TestCatchUpAndSkip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{t: time.Date(2026, 11, 26, 8, 50, 0, 0, paris)} // Thursday
+			clock := fakeclock.New(time.Date(2026, 11, 26, 8, 50, 0, 0, paris)) // Thursday
 			store := openBolt(t, clock)
 			s := schedSettings(channelJob("daily", "0 9 * * *"))
 			r := newReplica(t, s, store, clock, "a")
@@ -179,7 +180,7 @@ func TestCatchUpAndSkip(t *testing.T) {
 // An hourly job after 6 hours of downtime runs its latest slot once (it is
 // younger than the grace), never the five before: no burst replay.
 func TestNoBurstAfterClockJump(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 8, 30, 0, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 8, 30, 0, 0, paris))
 	r := newReplica(t, schedSettings(channelJob("hourly", "@hourly")), openBolt(t, clock), clock, "a")
 	r.tick(t)
 	clock.Advance(6 * time.Hour)
@@ -203,7 +204,7 @@ func TestDSTNights(t *testing.T) {
 		if day == 25 {
 			month = time.October
 		}
-		clock := &fakeClock{t: time.Date(2026, month, day-1, 23, 0, 0, 0, paris)}
+		clock := fakeclock.New(time.Date(2026, month, day-1, 23, 0, 0, 0, paris))
 		r := newReplica(t, schedSettings(channelJob("night", "30 2 * * *")), openBolt(t, clock), clock, "a")
 		for range 6 * 60 {
 			r.tick(t)
@@ -238,7 +239,7 @@ func TestTwoReplicasFireEachSlotOnce(t *testing.T) {
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 1, 0, paris)}
+			clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 1, 0, paris))
 			s1, s2 := open(t, clock)
 			s := schedSettings(channelJob("every2s", "@every 2s"))
 			a := newReplica(t, s, s1, clock, "a")
@@ -268,7 +269,7 @@ func TestTwoReplicasFireEachSlotOnce(t *testing.T) {
 
 // A panic in a job is recovered and logged; the next slot runs.
 func TestJobPanicRecovered(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 30, 0, paris))
 	r := newReplica(t, schedSettings(channelJob("minute", "* * * * *")), openBolt(t, clock), clock, "a")
 	r.tick(t)
 	r.chat.setBefore(func(context.Context, bot.Conversation) error { panic("adapter exploded") })
@@ -285,7 +286,7 @@ func TestJobPanicRecovered(t *testing.T) {
 // A job still running when its next slot comes is not started again,
 // neither here nor on another replica; the slot it overran is skipped.
 func TestRunningJobNotStartedTwice(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 30, 0, paris))
 	store := openBolt(t, clock)
 	s := schedSettings(channelJob("minute", "* * * * *"))
 	a := newReplica(t, s, store, clock, "a")
@@ -325,7 +326,7 @@ func TestRunningJobNotStartedTwice(t *testing.T) {
 // A job stopped by a shutdown is not recorded: the next start finishes
 // the slot, and the members already served are not served twice.
 func TestInterruptedJobResumes(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 30, 0, paris))
 	store := openBolt(t, clock)
 	for _, id := range []string{"m0", "m1"} {
 		saveMember(t, store, bot.Member{Ref: user(id), OptedIn: clock.Now()})
@@ -374,7 +375,7 @@ func saveMember(t *testing.T, store bot.Store, m bot.Member) {
 // window opens, once across replicas; urgent ones go at once.
 func TestAnnouncementHeldUntilWorkingHours(t *testing.T) {
 	// Saturday 28 November 2026, 10:00 in Paris.
-	clock := &fakeClock{t: time.Date(2026, 11, 28, 9, 59, 0, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 28, 9, 59, 0, 0, paris))
 	store := openBolt(t, clock)
 	optedIn := clock.Now()
 	dgs := bot.Member{Ref: user("dgs"), Role: "dgs", OptedIn: optedIn, Language: bot.English}
@@ -463,7 +464,7 @@ func BenchmarkAnnouncementFanOut(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 30, 0, paris))
 	for i := range 1000 {
 		m := bot.Member{Ref: user(fmt.Sprint("m", i)), Role: "dgs", OptedIn: clock.Now()}
 		if err := store.SaveMember(b.Context(), m); err != nil {
@@ -488,7 +489,7 @@ func BenchmarkAnnouncementFanOut(b *testing.B) {
 }
 
 func TestJobsCommand(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 10, 0, 30, 0, paris)}
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 30, 0, paris))
 	s := schedSettings(channelJob("lettre", "0 10 1 * *"))
 	s.Admins = []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "admin"}}
 	r := newReplica(t, s, openBolt(t, clock), clock, "a")
@@ -512,7 +513,7 @@ func TestJobsCommand(t *testing.T) {
 // sendToMember holds a message written first outside working hours and
 // sends it when the window opens; deliver sends a key once, ever.
 func TestSendToMemberAndDeliver(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 26, 20, 0, 0, 0, paris)} // Thursday 20:00
+	clock := fakeclock.New(time.Date(2026, 11, 26, 20, 0, 0, 0, paris)) // Thursday 20:00
 	store := openBolt(t, clock)
 	r := newReplica(t, schedSettings(), store, clock, "a")
 	vous := user("vous")

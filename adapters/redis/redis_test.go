@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maillage/internal/fakeclock"
 	"net"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,30 +25,21 @@ const realRedisEnv = "MAILLAGE_TEST_REDIS_URL"
 
 // fakeClock is the time shared by a test and its miniredis server.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	*fakeclock.Clock
 	srv *miniredis.Miniredis
 }
 
 func newFakeClock(srv *miniredis.Miniredis) *fakeClock {
-	c := &fakeClock{now: time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC), srv: srv}
-	srv.SetTime(c.now)
+	c := &fakeClock{Clock: fakeclock.New(time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)), srv: srv}
+	srv.SetTime(c.Now())
 	return c
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
 }
 
 // Advance moves the clock and miniredis's TTLs: miniredis reads absolute
 // times (PXAT) against SetTime, and counts TTLs down only in FastForward.
 func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.srv.SetTime(c.now)
+	c.Clock.Advance(d)
+	c.srv.SetTime(c.Now())
 	c.srv.FastForward(d)
 }
 

@@ -16,3 +16,16 @@ func TestAdvance(t *testing.T) {
 		t.Errorf("Now() after Advance = %v, want %v", got, want)
 	}
 }
+
+func TestSet(t *testing.T) {
+	start := time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)
+	c := New(start)
+	c.Set(start.Add(-6 * time.Hour))
+	if got, want := c.Now(), start.Add(-6*time.Hour); !got.Equal(want) {
+		t.Fatalf("after Set back, Now() = %v, want %v", got, want)
+	}
+	c.Advance(time.Minute)
+	if got, want := c.Now(), start.Add(-6*time.Hour+time.Minute); !got.Equal(want) {
+		t.Fatalf("after Set then Advance, Now() = %v, want %v", got, want)
+	}
+}
