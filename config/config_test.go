@@ -221,11 +221,27 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+// problemCase is a file and the problems Parse must report for it.
+type problemCase struct {
+	name, data string
+	want       []Problem
+}
+
+func checkProblemCases(t *testing.T, tests []problemCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.data), "f.yaml", nil)
+			got := problemsOf(t, err)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestStructureProblems(t *testing.T) {
-	tests := []struct {
-		name, data string
-		want       []Problem
-	}{
+	tests := []problemCase{
 		{"root is a list", "- a\n", []Problem{{Line: 1, Message: "the file must be a mapping of keys to values, got a list"}}},
 		{"unknown top key far from any", "zzzzzz: 1\n", []Problem{{Line: 1, Path: "zzzzzz", Message: "unknown key (expected one of: bot, chat, content, data_dir, http, interests, log, matching, member_roles, privacy, roles, scheduler, schedules, store, working_hours)"}}},
 		{"list given for a string", "bot:\n  name: [a, b]\n", []Problem{{Line: 2, Path: "bot.name", Message: "must be a single value, got a list"}}},
@@ -238,22 +254,11 @@ func TestStructureProblems(t *testing.T) {
 		{"empty list", "interests: []\n", []Problem{{Line: 1, Path: "interests", Message: "must list at least one entry"}}},
 		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, slack, mattermost)"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.data), "f.yaml", nil)
-			got := problemsOf(t, err)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
-			}
-		})
-	}
+	checkProblemCases(t, tests)
 }
 
 func TestValueProblems(t *testing.T) {
-	tests := []struct {
-		name, data string
-		want       []Problem
-	}{
+	tests := []problemCase{
 		{"name too long", "bot:\n  name: " + strings.Repeat("é", 41) + "\n", []Problem{{Line: 2, Path: "bot.name", Message: "must be at most 40 characters, got 41"}}},
 		{"message length", "bot:\n  max_message_length: 99\n", []Problem{{Line: 2, Path: "bot.max_message_length", Message: "must be between 100 and 40000, got 99"}}},
 		{"local time zone", "bot:\n  timezone: Local\n", []Problem{{Line: 2, Path: "bot.timezone", Message: `must be an IANA time zone such as "Europe/Paris", not "Local"`}}},
@@ -288,15 +293,7 @@ func TestValueProblems(t *testing.T) {
 		{"listen port", "http:\n  listen: \":http\"\n", []Problem{{Line: 2, Path: "http.listen", Message: `must end with a port number between 0 and 65535, got ":http"`}}},
 		{"log format", "log:\n  format: xml\n", []Problem{{Line: 2, Path: "log.format", Message: `must be one of text, json, got "xml"`}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.data), "f.yaml", nil)
-			got := problemsOf(t, err)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
-			}
-		})
-	}
+	checkProblemCases(t, tests)
 }
 
 func TestValidValues(t *testing.T) {
