@@ -1,0 +1,724 @@
+package blossom
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Edge is an undirected edge; 0 <= U, V < n, U != V. W may be negative or zero.
+type Edge struct {
+	U, V int
+	W    int64
+}
+
+// Matching: Mate[v] is v's partner or -1. Pairs is the number of matched
+// pairs, Total the sum of their weights.
+type Matching struct {
+	Mate  []int
+	Pairs int
+	Total int64
+}
+
+// ErrTooLarge reports weights too large for exact int64 arithmetic once
+// shifted for maximum cardinality.
+var ErrTooLarge = errors.New("weights too large for exact arithmetic")
+
+// maxSafe bounds every quantity the solver computes (duals, slacks,
+// totals), far from int64 overflow.
+const maxSafe = 1 << 61
+
+// Solve returns, exactly, among the matchings of maximum cardinality of the
+// given graph, one of greatest total weight (Edmonds' blossom algorithm,
+// primal-dual, O(n^3)). Parallel edges: the heaviest counts. Panics never;
+// invalid edges (out of range, self loops) are reported by an error.
+func Solve(n int, edges []Edge) (Matching, error) {
+	if n < 0 {
+		return Matching{}, fmt.Errorf("negative vertex count %d", n)
+	}
+	for i, e := range edges {
+		if e.U < 0 || e.U >= n || e.V < 0 || e.V >= n {
+			return Matching{}, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
+		}
+		if e.U == e.V {
+			return Matching{}, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
+		}
+	}
+	es := dedupe(edges)
+	lo, hi := weightRange(es)
+	shift, err := shiftFor(n, len(es), lo, hi)
+	if err != nil {
+		return Matching{}, err
+	}
+	s := newSolver(n, es, shift)
+	if err := s.run(); err != nil {
+		return Matching{}, err
+	}
+	return s.matching(), nil
+}
+
+// dedupe returns the edges with U < V, sorted, keeping the heaviest of
+// parallel edges. The input is not modified.
+func dedupe(edges []Edge) []Edge {
+	es := make([]Edge, len(edges))
+	for i, e := range edges {
+		if e.U > e.V {
+			e.U, e.V = e.V, e.U
+		}
+		es[i] = e
+	}
+	slices.SortFunc(es, func(a, b Edge) int {
+		if a.U != b.U {
+			return a.U - b.U
+		}
+		if a.V != b.V {
+			return a.V - b.V
+		}
+		// heaviest first among parallel edges
+		switch {
+		case a.W > b.W:
+			return -1
+		case a.W < b.W:
+			return 1
+		}
+		return 0
+	})
+	out := es[:0]
+	for i, e := range es {
+		if i > 0 && e.U == es[i-1].U && e.V == es[i-1].V {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func weightRange(es []Edge) (lo, hi int64) {
+	for i, e := range es {
+		if i == 0 || e.W < lo {
+			lo = e.W
+		}
+		if i == 0 || e.W > hi {
+			hi = e.W
+		}
+	}
+	return lo, hi
+}
+
+// shiftFor returns the constant added to every edge so that a maximum
+// weight matching of the shifted graph is a maximum cardinality matching of
+// greatest weight: with k = min(n/2, m) pairs at most, a matching with one
+// more pair gains at least shift + lo - k*(hi-lo) > 0. Every shifted weight
+// is positive. It refuses weights whose shifted sums could overflow.
+func shiftFor(n, m int, lo, hi int64) (int64, error) {
+	if m == 0 {
+		return 0, nil
+	}
+	k := min(n/2, m)
+	// float estimate first: no int64 arithmetic below can overflow
+	fl, fh := float64(lo), float64(hi)
+	est := float64(k)*(fh-fl) + math.Abs(fl) + math.Abs(fh) + 1
+	if est*float64(n+4)*4 >= maxSafe {
+		return 0, fmt.Errorf("%w: weights in [%d, %d] on %d vertices", ErrTooLarge, lo, hi, n)
+	}
+	shift := int64(k)*(hi-lo) - lo + 1
+	if shift < 1 {
+		shift = 1
+	}
+	return shift, nil
+}
+
+// solver is Edmonds' primal-dual blossom algorithm for a maximum weight
+// matching, in the O(n^3) organisation of Galil ("Efficient algorithms for
+// finding maximum matching in graphs", 1986) as written by van Rantwijk
+// (mwmatching). Weights are integers, so every dual stays an integer: the
+// vertex duals are stored doubled (the constraint of edge ij reads
+// dual[i] + dual[j] + sum of the duals of the blossoms containing both
+// >= 2 w_ij) and the slack between two S-blossoms is always even.
+//
+// Endpoints: edge k has endpoints 2k (its U) and 2k+1 (its V); p^1 is the
+// other end. Blossoms are numbered n..2n-1, vertices 0..n-1 are trivial
+// blossoms.
+type solver struct {
+	n        int
+	eu, ev   []int32 // edge ends
+	w        []int64 // shifted weights
+	shift    int64
+	adjStart []int32 // CSR adjacency: neighbour endpoints of v are adj[adjStart[v]:adjStart[v+1]]
+	adj      []int32 // endpoint p of the far end (edge p/2)
+
+	mate          []int32 // mate[v]: remote endpoint of v's matched edge, or -1
+	label         []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
+	labelEnd      []int32 // endpoint through which the label was reached, or -1
+	inBlossom     []int32 // top-level blossom containing vertex v
+	parent        []int32 // immediate parent blossom, or -1
+	childs        [][]int32
+	base          []int32
+	endps         [][]int32 // endps[b][i]: endpoint joining childs[b][i] to childs[b][i+1]
+	bestEdge      []int32   // least-slack edge to a different S-blossom, or -1
+	blossomBest   [][]int32 // for S-blossoms: least-slack edges to other S-blossoms
+	unused        []int32
+	dual          []int64
+	allowed       []bool
+	queue         []int32
+	leafBuf       []int32
+	bestTo        []int32 // scratch for addBlossom, all -1 between uses
+	touchedBestTo []int32
+}
+
+func newSolver(n int, es []Edge, shift int64) *solver {
+	m := len(es)
+	s := &solver{n: n, shift: shift}
+	s.eu = make([]int32, m)
+	s.ev = make([]int32, m)
+	s.w = make([]int64, m)
+	deg := make([]int32, n+1)
+	var maxw int64
+	for k, e := range es {
+		s.eu[k], s.ev[k] = int32(e.U), int32(e.V)
+		s.w[k] = e.W + shift
+		maxw = max(maxw, s.w[k])
+		deg[e.U]++
+		deg[e.V]++
+	}
+	s.adjStart = make([]int32, n+1)
+	for v := 0; v < n; v++ {
+		s.adjStart[v+1] = s.adjStart[v] + deg[v]
+	}
+	s.adj = make([]int32, 2*m)
+	fill := slices.Clone(s.adjStart[:n])
+	for k := range es {
+		u, v := s.eu[k], s.ev[k]
+		s.adj[fill[u]] = int32(2*k + 1)
+		fill[u]++
+		s.adj[fill[v]] = int32(2 * k)
+		fill[v]++
+	}
+	s.mate = make([]int32, n)
+	s.label = make([]int8, 2*n)
+	s.labelEnd = make([]int32, 2*n)
+	s.inBlossom = make([]int32, n)
+	s.parent = make([]int32, 2*n)
+	s.childs = make([][]int32, 2*n)
+	s.base = make([]int32, 2*n)
+	s.endps = make([][]int32, 2*n)
+	s.bestEdge = make([]int32, 2*n)
+	s.blossomBest = make([][]int32, 2*n)
+	s.dual = make([]int64, 2*n)
+	s.allowed = make([]bool, m)
+	s.bestTo = make([]int32, 2*n)
+	for v := 0; v < n; v++ {
+		s.mate[v] = -1
+		s.inBlossom[v] = int32(v)
+		s.base[v] = int32(v)
+		s.dual[v] = maxw
+	}
+	for b := 0; b < 2*n; b++ {
+		s.parent[b] = -1
+		s.labelEnd[b] = -1
+		s.bestEdge[b] = -1
+		s.bestTo[b] = -1
+		if b >= n {
+			s.base[b] = -1
+		}
+	}
+	for b := 2*n - 1; b >= n; b-- {
+		s.unused = append(s.unused, int32(b))
+	}
+	return s
+}
+
+func (s *solver) endpoint(p int32) int32 {
+	if p&1 == 0 {
+		return s.eu[p>>1]
+	}
+	return s.ev[p>>1]
+}
+
+func (s *solver) slack(k int32) int64 {
+	return s.dual[s.eu[k]] + s.dual[s.ev[k]] - 2*s.w[k]
+}
+
+// leaves appends the vertices of blossom b to dst.
+func (s *solver) leaves(b int32, dst []int32) []int32 {
+	if int(b) < s.n {
+		return append(dst, b)
+	}
+	for _, t := range s.childs[b] {
+		if int(t) < s.n {
+			dst = append(dst, t)
+		} else {
+			dst = s.leaves(t, dst)
+		}
+	}
+	return dst
+}
+
+func (s *solver) assignLabel(w int32, t int8, p int32) {
+	for {
+		b := s.inBlossom[w]
+		s.label[w], s.label[b] = t, t
+		s.labelEnd[w], s.labelEnd[b] = p, p
+		s.bestEdge[w], s.bestEdge[b] = -1, -1
+		if t == 1 {
+			s.queue = s.leaves(b, s.queue)
+			return
+		}
+		// T: label the mate of the base S
+		mb := s.mate[s.base[b]]
+		w, t, p = s.endpoint(mb), 1, mb^1
+	}
+}
+
+// scanBlossom traces back from v and w to find a new blossom's base, or -1
+// when the two trees differ (an augmenting path).
+func (s *solver) scanBlossom(v, w int32) int32 {
+	path := s.leafBuf[:0]
+	base := int32(-1)
+	for v != -1 || w != -1 {
+		b := s.inBlossom[v]
+		if s.label[b]&4 != 0 {
+			base = s.base[b]
+			break
+		}
+		path = append(path, b)
+		s.label[b] = 5
+		if s.labelEnd[b] == -1 {
+			v = -1
+		} else {
+			v = s.endpoint(s.labelEnd[b])
+			b = s.inBlossom[v]
+			v = s.endpoint(s.labelEnd[b])
+		}
+		if w != -1 {
+			v, w = w, v
+		}
+	}
+	for _, b := range path {
+		s.label[b] = 1
+	}
+	s.leafBuf = path[:0]
+	return base
+}
+
+func (s *solver) addBlossom(bs int32, k int32) {
+	v, w := s.eu[k], s.ev[k]
+	bb := s.inBlossom[bs]
+	bv := s.inBlossom[v]
+	bw := s.inBlossom[w]
+	b := s.unused[len(s.unused)-1]
+	s.unused = s.unused[:len(s.unused)-1]
+	s.base[b] = bs
+	s.parent[b] = -1
+	s.parent[bb] = b
+	path := s.childs[b][:0]
+	endps := s.endps[b][:0]
+	for bv != bb {
+		s.parent[bv] = b
+		path = append(path, bv)
+		endps = append(endps, s.labelEnd[bv])
+		v = s.endpoint(s.labelEnd[bv])
+		bv = s.inBlossom[v]
+	}
+	path = append(path, bb)
+	slices.Reverse(path)
+	slices.Reverse(endps)
+	endps = append(endps, 2*k)
+	for bw != bb {
+		s.parent[bw] = b
+		path = append(path, bw)
+		endps = append(endps, s.labelEnd[bw]^1)
+		w = s.endpoint(s.labelEnd[bw])
+		bw = s.inBlossom[w]
+	}
+	s.childs[b] = path
+	s.endps[b] = endps
+	s.label[b] = 1
+	s.labelEnd[b] = s.labelEnd[bb]
+	s.dual[b] = 0
+	leaves := s.leaves(b, s.leafBuf[:0])
+	for _, v := range leaves {
+		if s.label[s.inBlossom[v]] == 2 {
+			s.queue = append(s.queue, v)
+		}
+		s.inBlossom[v] = b
+	}
+	// least-slack edges from the new blossom to each other S-blossom
+	touched := s.touchedBestTo[:0]
+	consider := func(k int32) {
+		i, j := s.eu[k], s.ev[k]
+		if s.inBlossom[j] == b {
+			i, j = j, i
+		}
+		_ = i
+		bj := s.inBlossom[j]
+		if bj != b && s.label[bj] == 1 {
+			cur := s.bestTo[bj]
+			if cur == -1 {
+				touched = append(touched, bj)
+				s.bestTo[bj] = k
+			} else if s.slack(k) < s.slack(cur) {
+				s.bestTo[bj] = k
+			}
+		}
+	}
+	for _, cb := range path {
+		if s.blossomBest[cb] == nil {
+			leaves = s.leaves(cb, leaves[:0])
+			for _, v := range leaves {
+				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					consider(p >> 1)
+				}
+			}
+		} else {
+			for _, k := range s.blossomBest[cb] {
+				consider(k)
+			}
+		}
+		s.blossomBest[cb] = nil
+		s.bestEdge[cb] = -1
+	}
+	s.leafBuf = leaves[:0]
+	best := s.blossomBest[b][:0]
+	if best == nil {
+		best = make([]int32, 0, len(touched))
+	}
+	s.bestEdge[b] = -1
+	for _, bj := range touched {
+		k := s.bestTo[bj]
+		s.bestTo[bj] = -1
+		best = append(best, k)
+		if s.bestEdge[b] == -1 || s.slack(k) < s.slack(s.bestEdge[b]) {
+			s.bestEdge[b] = k
+		}
+	}
+	s.blossomBest[b] = best
+	s.touchedBestTo = touched[:0]
+}
+
+func (s *solver) expandBlossom(b int32, endStage bool) {
+	for _, c := range s.childs[b] {
+		s.parent[c] = -1
+		switch {
+		case int(c) < s.n:
+			s.inBlossom[c] = c
+		case endStage && s.dual[c] == 0:
+			s.expandBlossom(c, endStage)
+		default:
+			leaves := s.leaves(c, s.leafBuf[:0])
+			for _, v := range leaves {
+				s.inBlossom[v] = c
+			}
+			s.leafBuf = leaves[:0]
+		}
+	}
+	if !endStage && s.label[b] == 2 {
+		childs, endps := s.childs[b], s.endps[b]
+		nc := len(childs)
+		at := func(j int) int32 { return childs[(j%nc+nc)%nc] }
+		ep := func(j int) int32 { return endps[(j%nc+nc)%nc] }
+		entry := s.inBlossom[s.endpoint(s.labelEnd[b]^1)]
+		j, jstep, trick := evenWay(slices.Index(childs, entry), nc)
+		p := s.labelEnd[b]
+		for j != 0 {
+			s.label[s.endpoint(p^1)] = 0
+			s.label[s.endpoint(ep(j-int(trick))^trick^1)] = 0
+			s.assignLabel(s.endpoint(p^1), 2, p)
+			s.allowed[ep(j-int(trick))>>1] = true
+			j += jstep
+			p = ep(j-int(trick)) ^ trick
+			s.allowed[p>>1] = true
+			j += jstep
+		}
+		bv := at(j)
+		s.label[s.endpoint(p^1)], s.label[bv] = 2, 2
+		s.labelEnd[s.endpoint(p^1)], s.labelEnd[bv] = p, p
+		s.bestEdge[bv] = -1
+		j += jstep
+		for at(j) != entry {
+			bv := at(j)
+			if s.label[bv] == 1 {
+				j += jstep
+				continue
+			}
+			leaves := s.leaves(bv, s.leafBuf[:0])
+			found := int32(-1)
+			for _, v := range leaves {
+				if s.label[v] != 0 {
+					found = v
+					break
+				}
+			}
+			s.leafBuf = leaves[:0]
+			if found >= 0 {
+				s.label[found] = 0
+				s.label[s.endpoint(s.mate[s.base[bv]])] = 0
+				s.assignLabel(found, 2, s.labelEnd[found])
+			}
+			j += jstep
+		}
+	}
+	s.label[b], s.labelEnd[b] = -1, -1
+	s.childs[b] = s.childs[b][:0]
+	s.endps[b] = s.endps[b][:0]
+	s.base[b] = -1
+	s.blossomBest[b] = nil
+	s.bestEdge[b] = -1
+	s.unused = append(s.unused, b)
+}
+
+// evenWay chooses the direction round a blossom of nc children from child
+// j back to its base (child 0) along an even number of steps: forwards
+// from j-nc when j is odd, backwards otherwise. trick selects which end of
+// the connecting endpoints to follow.
+func evenWay(j, nc int) (start, step int, trick int32) {
+	if j&1 != 0 {
+		return j - nc, 1, 0
+	}
+	return j, -1, 1
+}
+
+// augmentBlossom swaps matched and unmatched edges along the even path
+// from v to the base of b, and makes v the new base.
+func (s *solver) augmentBlossom(b, v int32) {
+	t := v
+	for s.parent[t] != b {
+		t = s.parent[t]
+	}
+	if int(t) >= s.n {
+		s.augmentBlossom(t, v)
+	}
+	childs, endps := s.childs[b], s.endps[b]
+	nc := len(childs)
+	idx := func(j int) int { return (j%nc + nc) % nc }
+	i := slices.Index(childs, t)
+	j, jstep, trick := evenWay(i, nc)
+	for j != 0 {
+		j += jstep
+		t = childs[idx(j)]
+		p := endps[idx(j-int(trick))] ^ trick
+		if int(t) >= s.n {
+			s.augmentBlossom(t, s.endpoint(p))
+		}
+		j += jstep
+		t = childs[idx(j)]
+		if int(t) >= s.n {
+			s.augmentBlossom(t, s.endpoint(p^1))
+		}
+		s.mate[s.endpoint(p)] = p ^ 1
+		s.mate[s.endpoint(p^1)] = p
+	}
+	// rotate so that the child holding v comes first
+	slices.Reverse(childs[:i])
+	slices.Reverse(childs[i:])
+	slices.Reverse(childs)
+	slices.Reverse(endps[:i])
+	slices.Reverse(endps[i:])
+	slices.Reverse(endps)
+	s.base[b] = s.base[childs[0]]
+}
+
+func (s *solver) augmentMatching(k int32) {
+	for side := 0; side < 2; side++ {
+		var sv, p int32
+		if side == 0 {
+			sv, p = s.eu[k], 2*k+1
+		} else {
+			sv, p = s.ev[k], 2*k
+		}
+		for {
+			bs := s.inBlossom[sv]
+			if int(bs) >= s.n {
+				s.augmentBlossom(bs, sv)
+			}
+			s.mate[sv] = p
+			if s.labelEnd[bs] == -1 {
+				break
+			}
+			t := s.endpoint(s.labelEnd[bs])
+			bt := s.inBlossom[t]
+			sv = s.endpoint(s.labelEnd[bt])
+			j := s.endpoint(s.labelEnd[bt] ^ 1)
+			if int(bt) >= s.n {
+				s.augmentBlossom(bt, j)
+			}
+			s.mate[j] = s.labelEnd[bt]
+			p = s.labelEnd[bt] ^ 1
+		}
+	}
+}
+
+// run computes a maximum weight matching of the shifted graph.
+func (s *solver) run() error {
+	n := s.n
+	if n == 0 {
+		return nil
+	}
+	for stage := 0; stage < n; stage++ {
+		clear(s.label)
+		for i := range s.bestEdge {
+			s.bestEdge[i] = -1
+		}
+		for b := n; b < 2*n; b++ {
+			s.blossomBest[b] = nil
+		}
+		clear(s.allowed)
+		s.queue = s.queue[:0]
+		for v := 0; v < n; v++ {
+			if s.mate[v] == -1 && s.label[s.inBlossom[v]] == 0 {
+				s.assignLabel(int32(v), 1, -1)
+			}
+		}
+		augmented := false
+		for {
+			for len(s.queue) > 0 && !augmented {
+				v := s.queue[len(s.queue)-1]
+				s.queue = s.queue[:len(s.queue)-1]
+				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					k := p >> 1
+					w := s.endpoint(p)
+					if s.inBlossom[v] == s.inBlossom[w] {
+						continue
+					}
+					var kslack int64
+					if !s.allowed[k] {
+						kslack = s.slack(k)
+						if kslack <= 0 {
+							s.allowed[k] = true
+						}
+					}
+					bw := s.inBlossom[w]
+					switch {
+					case s.allowed[k]:
+						switch {
+						case s.label[bw] == 0:
+							s.assignLabel(w, 2, p^1)
+						case s.label[bw] == 1:
+							if base := s.scanBlossom(v, w); base >= 0 {
+								s.addBlossom(base, k)
+							} else {
+								s.augmentMatching(k)
+								augmented = true
+							}
+						case s.label[w] == 0:
+							s.label[w] = 2
+							s.labelEnd[w] = p ^ 1
+						}
+					case s.label[bw] == 1:
+						b := s.inBlossom[v]
+						if s.bestEdge[b] == -1 || kslack < s.slack(s.bestEdge[b]) {
+							s.bestEdge[b] = k
+						}
+					case s.label[w] == 0:
+						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
+							s.bestEdge[w] = k
+						}
+					}
+					if augmented {
+						break
+					}
+				}
+			}
+			if augmented {
+				break
+			}
+			// choose the dual change
+			deltaType := 1
+			delta := s.dual[0]
+			for v := 1; v < n; v++ {
+				delta = min(delta, s.dual[v])
+			}
+			var deltaEdge, deltaBlossom int32 = -1, -1
+			for v := 0; v < n; v++ {
+				if s.label[s.inBlossom[v]] == 0 && s.bestEdge[v] != -1 {
+					if d := s.slack(s.bestEdge[v]); d < delta {
+						delta, deltaType, deltaEdge = d, 2, s.bestEdge[v]
+					}
+				}
+			}
+			for b := 0; b < 2*n; b++ {
+				if s.parent[b] == -1 && s.label[b] == 1 && s.bestEdge[b] != -1 {
+					ks := s.slack(s.bestEdge[b])
+					if ks&1 != 0 {
+						return fmt.Errorf("internal error: odd slack %d between S-blossoms", ks)
+					}
+					if d := ks / 2; d < delta {
+						delta, deltaType, deltaEdge = d, 3, s.bestEdge[b]
+					}
+				}
+			}
+			for b := n; b < 2*n; b++ {
+				if s.base[b] >= 0 && s.parent[b] == -1 && s.label[b] == 2 && s.dual[b] < delta {
+					delta, deltaType, deltaBlossom = s.dual[b], 4, int32(b)
+				}
+			}
+			if delta < 0 {
+				return fmt.Errorf("internal error: negative dual change %d", delta)
+			}
+			for v := 0; v < n; v++ {
+				switch s.label[s.inBlossom[v]] {
+				case 1:
+					s.dual[v] -= delta
+				case 2:
+					s.dual[v] += delta
+				}
+			}
+			for b := n; b < 2*n; b++ {
+				if s.base[b] >= 0 && s.parent[b] == -1 {
+					switch s.label[b] {
+					case 1:
+						s.dual[b] += delta
+					case 2:
+						s.dual[b] -= delta
+					}
+				}
+			}
+			switch deltaType {
+			case 1:
+				// optimum reached
+			case 2:
+				s.allowed[deltaEdge] = true
+				i := s.eu[deltaEdge]
+				if s.label[s.inBlossom[i]] == 0 {
+					i = s.ev[deltaEdge]
+				}
+				s.queue = append(s.queue, i)
+			case 3:
+				s.allowed[deltaEdge] = true
+				s.queue = append(s.queue, s.eu[deltaEdge])
+			case 4:
+				s.expandBlossom(deltaBlossom, false)
+			}
+			if deltaType == 1 {
+				break
+			}
+		}
+		if !augmented {
+			break
+		}
+		for b := n; b < 2*n; b++ {
+			if s.parent[b] == -1 && s.base[b] >= 0 && s.label[b] == 1 && s.dual[b] == 0 {
+				s.expandBlossom(int32(b), true)
+			}
+		}
+	}
+	return nil
+}
+
+// matching converts the solver's state to a Matching in original weights.
+func (s *solver) matching() Matching {
+	m := Matching{Mate: make([]int, s.n)}
+	for v := 0; v < s.n; v++ {
+		m.Mate[v] = -1
+		if p := s.mate[v]; p >= 0 {
+			u := int(s.endpoint(p))
+			m.Mate[v] = u
+			if v < u {
+				m.Pairs++
+				m.Total += s.w[p>>1] - s.shift
+			}
+		}
+	}
+	return m
+}
