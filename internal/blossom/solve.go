@@ -133,9 +133,10 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 // matching, in the O(n^3) organisation of Galil ("Efficient algorithms for
 // finding maximum matching in graphs", 1986) as written by van Rantwijk
 // (mwmatching). Weights are integers, so every dual stays an integer: the
-// vertex duals are stored doubled (the constraint of edge ij reads
-// dual[i] + dual[j] + sum of the duals of the blossoms containing both
-// >= 2 w_ij) and the slack between two S-blossoms is always even.
+// vertex duals are stored doubled, the blossom duals not (the constraint of
+// edge ij reads dual[i] + dual[j] + 2·(sum of the duals of the blossoms
+// containing both) >= 2 w_ij) and the slack between two S-blossoms is
+// always even.
 //
 // Endpoints: edge k has endpoints 2k (its U) and 2k+1 (its V); p^1 is the
 // other end. Blossoms are numbered n..2n-1, vertices 0..n-1 are trivial

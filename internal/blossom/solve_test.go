@@ -109,6 +109,21 @@ func randomGraph(r *rand.Rand, n int, density float64, lo, hi int64) []Edge {
 	return edges
 }
 
+// solveAgainstBruteForce solves the graph and fails unless the result is
+// a valid matching with the brute force's pairs and total.
+func solveAgainstBruteForce(t *testing.T, n int, edges []Edge) Matching {
+	t.Helper()
+	m, err := Solve(n, edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMatching(t, n, edges, m)
+	if wp, wt := bruteForce(n, edges); m.Pairs != wp || m.Total != wt {
+		t.Fatalf("n=%d %v: got %d pairs total %d, brute force %d pairs total %d", n, edges, m.Pairs, m.Total, wp, wt)
+	}
+	return m
+}
+
 func TestSolveMatchesBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	ranges := [][2]int64{{0, 0}, {-5, 5}, {1, 3}, {-100, -1}, {-1000, 1000}, {0, 1}, {-1, 0}, {1000000, 1000010}}
@@ -120,17 +135,7 @@ func TestSolveMatchesBruteForce(t *testing.T) {
 		n := r.IntN(13)
 		density := []float64{0.15, 0.3, 0.5, 0.8, 1}[r.IntN(5)]
 		wr := ranges[r.IntN(len(ranges))]
-		edges := randomGraph(r, n, density, wr[0], wr[1])
-		m, err := Solve(n, edges)
-		if err != nil {
-			t.Fatalf("graph %d: %v", g, err)
-		}
-		checkMatching(t, n, edges, m)
-		wp, wt := bruteForce(n, edges)
-		if m.Pairs != wp || m.Total != wt {
-			t.Fatalf("graph %d (n=%d, %v): got %d pairs total %d, brute force %d pairs total %d",
-				g, n, edges, m.Pairs, m.Total, wp, wt)
-		}
+		solveAgainstBruteForce(t, n, randomGraph(r, n, density, wr[0], wr[1]))
 	}
 }
 
@@ -151,15 +156,7 @@ func TestSolveCardinalityFirst(t *testing.T) {
 func TestSolveBlossomNeeded(t *testing.T) {
 	// a triangle 0-1-2 with a tail 2-3 and 0-4: odd cycle forces a blossom
 	edges := []Edge{{0, 1, 10}, {1, 2, 10}, {2, 0, 10}, {2, 3, 1}, {0, 4, 1}, {3, 5, 7}, {4, 6, 7}, {5, 6, 1}}
-	m, err := Solve(7, edges)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkMatching(t, 7, edges, m)
-	wp, wt := bruteForce(7, edges)
-	if m.Pairs != wp || m.Total != wt {
-		t.Fatalf("got %d/%d, want %d/%d", m.Pairs, m.Total, wp, wt)
-	}
+	solveAgainstBruteForce(t, 7, edges)
 }
 
 func TestSolveRejectsBadInput(t *testing.T) {
@@ -201,16 +198,7 @@ func TestSolveLargerAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for g := 0; g < 20; g++ {
 		n := 16 + r.IntN(3)
-		edges := randomGraph(r, n, 0.3+0.5*r.Float64(), -20, 20)
-		m, err := Solve(n, edges)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkMatching(t, n, edges, m)
-		wp, wt := bruteForce(n, edges)
-		if m.Pairs != wp || m.Total != wt {
-			t.Fatalf("graph %d: got %d/%d, want %d/%d", g, m.Pairs, m.Total, wp, wt)
-		}
+		solveAgainstBruteForce(t, n, randomGraph(r, n, 0.3+0.5*r.Float64(), -20, 20))
 	}
 }
 

@@ -1,0 +1,273 @@
+package blossom
+
+import (
+	"container/heap"
+	"math"
+)
+
+// Weigher gives the weight of the pair (i, j), i < j, and false when the
+// pair is forbidden. It must be pure and cheap: SolveAll calls it for every
+// pair while pricing.
+type Weigher func(i, j int) (int64, bool)
+
+// better orders candidate partners: heavier first, then the lower index.
+func better(w1 int64, j1 int32, w2 int64, j2 int32) bool {
+	return w1 > w2 || w1 == w2 && j1 < j2
+}
+
+// topK holds, for every vertex, its k best allowed partners (heavier first,
+// ties to the lower index), kept as a small heap whose root is the worst.
+type topK struct {
+	k   int
+	w   []int64 // n*k
+	j   []int32 // n*k
+	cnt []int32
+}
+
+func newTopK(n, k int) *topK {
+	return &topK{k: k, w: make([]int64, n*k), j: make([]int32, n*k), cnt: make([]int32, n)}
+}
+
+// offer proposes partner j with weight w to vertex v.
+func (t *topK) offer(v int, j int32, w int64) {
+	base := v * t.k
+	hw, hj := t.w[base:base+t.k], t.j[base:base+t.k]
+	c := int(t.cnt[v])
+	if c < t.k {
+		// sift up
+		i := c
+		for i > 0 {
+			p := (i - 1) / 2
+			if !better(hw[p], hj[p], w, j) {
+				break
+			}
+			hw[i], hj[i] = hw[p], hj[p]
+			i = p
+		}
+		hw[i], hj[i] = w, j
+		t.cnt[v]++
+		return
+	}
+	if !better(w, j, hw[0], hj[0]) {
+		return
+	}
+	// replace the worst and sift down
+	hw[0], hj[0] = w, j
+	siftDown(hw, hj, 0, c)
+}
+
+// siftDown restores the heap (worst at the root) below i, in hw[:end].
+func siftDown(hw []int64, hj []int32, i, end int) {
+	for {
+		l := 2*i + 1
+		if l >= end {
+			return
+		}
+		if r := l + 1; r < end && better(hw[l], hj[l], hw[r], hj[r]) {
+			l = r
+		}
+		if !better(hw[i], hj[i], hw[l], hj[l]) {
+			return
+		}
+		hw[i], hw[l] = hw[l], hw[i]
+		hj[i], hj[l] = hj[l], hj[i]
+		i = l
+	}
+}
+
+// sorted returns v's partners, best first (the heap is consumed).
+func (t *topK) sorted(v int, dstW []int64, dstJ []int32) ([]int64, []int32) {
+	base := v * t.k
+	c := int(t.cnt[v])
+	hw, hj := t.w[base:base+c], t.j[base:base+c]
+	// heap sort in place: moving the worst to the end leaves the best first
+	for end := c - 1; end > 0; end-- {
+		hw[0], hw[end] = hw[end], hw[0]
+		hj[0], hj[end] = hj[end], hj[0]
+		siftDown(hw, hj, 0, end)
+	}
+	return append(dstW, hw...), append(dstJ, hj...)
+}
+
+// scan is the result of one pass over every pair.
+type scan struct {
+	n       int
+	allowed int64   // allowed pairs
+	lo, hi  int64   // weight range of the allowed pairs
+	maxW    []int64 // each vertex's heaviest allowed pair (math.MinInt64 when none)
+	candW   [][]int64
+	candJ   [][]int32 // each vertex's k best partners, best first
+}
+
+// scanPairs calls weight once for every pair i < j and keeps each vertex's
+// k best partners.
+func scanPairs(n int, weight Weigher, k int) *scan {
+	k = max(1, min(k, n-1))
+	sc := &scan{n: n, maxW: make([]int64, n), candW: make([][]int64, n), candJ: make([][]int32, n)}
+	for v := range sc.maxW {
+		sc.maxW[v] = math.MinInt64
+	}
+	if n < 2 {
+		return sc
+	}
+	top := newTopK(n, k)
+	first := true
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			w, ok := weight(i, j)
+			if !ok {
+				continue
+			}
+			sc.allowed++
+			if first || w < sc.lo {
+				sc.lo = w
+			}
+			if first || w > sc.hi {
+				sc.hi = w
+			}
+			first = false
+			if w > sc.maxW[i] {
+				sc.maxW[i] = w
+			}
+			if w > sc.maxW[j] {
+				sc.maxW[j] = w
+			}
+			top.offer(i, int32(j), w)
+			top.offer(j, int32(i), w)
+		}
+	}
+	wbuf := make([]int64, 0, n*k)
+	jbuf := make([]int32, 0, n*k)
+	for v := 0; v < n; v++ {
+		start := len(wbuf)
+		wbuf, jbuf = top.sorted(v, wbuf, jbuf)
+		sc.candW[v] = wbuf[start:len(wbuf):len(wbuf)]
+		sc.candJ[v] = jbuf[start:len(jbuf):len(jbuf)]
+	}
+	return sc
+}
+
+// Greedy: heaviest-first greedy matching on the same problem (for
+// comparison and as a start): the heaviest allowed pair among unmatched
+// vertices is taken, ties to the lowest indices, until no allowed pair is
+// left, so the matching is maximal. Negative pairs are taken too: pairing
+// comes first.
+func Greedy(n int, weight Weigher) Matching {
+	return greedy(n, weight, scanPairs(n, weight, 10))
+}
+
+// greedyItem is a vertex's best available pair in the greedy queue.
+type greedyItem struct {
+	w    int64
+	a, b int32 // a < b
+}
+
+type greedyQueue []greedyItem
+
+// before orders pairs: heavier first, then by lower indices.
+func (a greedyItem) before(b greedyItem) bool {
+	if a.w != b.w {
+		return a.w > b.w
+	}
+	if a.a != b.a {
+		return a.a < b.a
+	}
+	return a.b < b.b
+}
+
+func (q greedyQueue) Len() int           { return len(q) }
+func (q greedyQueue) Less(x, y int) bool { return q[x].before(q[y]) }
+func (q greedyQueue) Swap(x, y int)      { q[x], q[y] = q[y], q[x] }
+func (q *greedyQueue) Push(x any)        { *q = append(*q, x.(greedyItem)) }
+func (q *greedyQueue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}
+
+// greedy runs heaviest-first over the candidate lists of sc, rescanning a
+// vertex's partners only when all its candidates are taken. Each vertex
+// has in the queue at most one entry, its best pair among the vertices
+// unmatched when the entry was made; an entry whose partner has since been
+// matched is refreshed when it comes out. Since entries only get worse, the
+// first valid entry out of the queue is the heaviest pair left.
+func greedy(n int, weight Weigher, sc *scan) Matching {
+	m := Matching{Mate: make([]int, n)}
+	for v := range m.Mate {
+		m.Mate[v] = -1
+	}
+	pos := make([]int, n) // next candidate to look at, per vertex
+	var q greedyQueue
+	// best returns v's best pair among unmatched vertices, and false when
+	// there is none.
+	best := func(v int) (greedyItem, bool) {
+		for pos[v] < len(sc.candJ[v]) {
+			j := sc.candJ[v][pos[v]]
+			if m.Mate[j] == -1 {
+				return pair(v, int(j), sc.candW[v][pos[v]]), true
+			}
+			pos[v]++
+		}
+		if len(sc.candJ[v]) < sc.n-1 && pos[v] >= len(sc.candJ[v]) {
+			// candidates exhausted: rescan every unmatched vertex
+			var it greedyItem
+			found := false
+			for u := 0; u < n; u++ {
+				if u == v || m.Mate[u] != -1 {
+					continue
+				}
+				w, ok := weigh(weight, v, u)
+				if !ok {
+					continue
+				}
+				c := pair(v, u, w)
+				if !found || c.before(it) {
+					it, found = c, true
+				}
+			}
+			return it, found
+		}
+		return greedyItem{}, false
+	}
+	for v := 0; v < n; v++ {
+		if it, ok := best(v); ok {
+			q = append(q, it)
+		}
+	}
+	heap.Init(&q)
+	for q.Len() > 0 {
+		it := heap.Pop(&q).(greedyItem)
+		a, b := int(it.a), int(it.b)
+		if m.Mate[a] == -1 && m.Mate[b] == -1 {
+			m.Mate[a], m.Mate[b] = b, a
+			m.Pairs++
+			m.Total += it.w
+			continue
+		}
+		// stale: refresh the unmatched side
+		for _, v := range [2]int{a, b} {
+			if m.Mate[v] == -1 {
+				if nit, ok := best(v); ok {
+					heap.Push(&q, nit)
+				}
+			}
+		}
+	}
+	return m
+}
+
+func pair(v, u int, w int64) greedyItem {
+	if v > u {
+		v, u = u, v
+	}
+	return greedyItem{w: w, a: int32(v), b: int32(u)}
+}
+
+// weigh calls weight with the lower index first.
+func weigh(weight Weigher, i, j int) (int64, bool) {
+	if i > j {
+		i, j = j, i
+	}
+	return weight(i, j)
+}

@@ -1,0 +1,246 @@
+package blossom
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Options tune SolveAll; the zero value is sensible.
+type Options struct {
+	K int // candidate partners kept per vertex for the sparse graph (default 10 when 0)
+}
+
+// Result is SolveAll's matching with its certificate of optimality.
+type Result struct {
+	Matching
+	Certificate Certificate
+}
+
+// Certificate: the dual solution and what pricing did. Gap == 0 proves
+// optimality over all allowed pairs.
+//
+// The duals are those of the maximum weight matching problem in which
+// every allowed pair weighs w(i, j) + Shift, stored doubled: for every
+// allowed pair,
+//
+//	VertexDual[i] + VertexDual[j] + Σ Dual of the Blossoms holding i and j >= 2·(w(i, j) + Shift)
+//
+// with every dual >= 0. See the package documentation for why this proves
+// the matching optimal.
+type Certificate struct {
+	Gap            int64 // primal-dual gap, in half units of weight; 0 when proven optimal
+	Rounds         int   // pricing rounds (1 when the first sparse solution was already optimal)
+	CandidateEdges int   // edges in the final sparse graph
+	PricedPairs    int64 // pairs priced in total: the weigher was called for them
+	Added          int   // violating pairs added by pricing
+
+	// Skipped counts the pairs pricing settled without calling the weigher:
+	// their reduced cost is non-negative whatever their weight, because
+	// the two vertex duals already cover the heavier of the two vertices'
+	// best weights (or a vertex has no allowed pair at all).
+	Skipped int64
+
+	Shift      int64         // added to every allowed pair so that cardinality comes first
+	VertexDual []int64       // doubled vertex duals, one per vertex
+	Blossoms   []BlossomDual // odd sets with a positive doubled dual
+}
+
+// BlossomDual is an odd set of vertices and its (doubled) dual.
+type BlossomDual struct {
+	Members []int // sorted vertex indices, an odd number of them, at least 3
+	Dual    int64
+}
+
+// violatorsPerVertex bounds the violating pairs added per vertex and round.
+const violatorsPerVertex = 4
+
+// SolveAll solves the same problem as Solve over the complete graph of
+// allowed pairs on n vertices, through a sparse candidate graph (each
+// vertex's K best partners, and the greedy matching), then pricing every
+// pair against the final duals, adding violators and re-solving until none
+// remain. The result is optimal over ALL pairs and carries its
+// certificate.
+func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
+	if n < 0 {
+		return Result{}, fmt.Errorf("negative vertex count %d", n)
+	}
+	k := opt.K
+	if k <= 0 {
+		k = 10
+	}
+	sc := scanPairs(n, weight, k)
+	shift, err := shiftFor(n, int(min(sc.allowed, math.MaxInt32)), sc.lo, sc.hi)
+	if err != nil {
+		return Result{}, err
+	}
+	var edges []Edge
+	for v := 0; v < n; v++ {
+		for t, j := range sc.candJ[v] {
+			edges = append(edges, Edge{U: v, V: int(j), W: sc.candW[v][t]})
+		}
+	}
+	g := greedy(n, weight, sc)
+	for v, u := range g.Mate {
+		if u > v {
+			w, _ := weight(v, u)
+			edges = append(edges, Edge{U: v, V: u, W: w})
+		}
+	}
+	edges = dedupe(edges)
+	var res Result
+	cert := &res.Certificate
+	for {
+		cert.Rounds++
+		s := newSolver(n, edges, shift)
+		if err := s.run(); err != nil {
+			return Result{}, err
+		}
+		viol, priced := s.price(weight, sc.maxW)
+		cert.PricedPairs += priced
+		cert.Skipped += int64(n)*int64(n-1)/2 - priced
+		if len(viol) > 0 {
+			before := len(edges)
+			edges = dedupe(append(edges, viol...))
+			if len(edges) == before {
+				return Result{}, fmt.Errorf("internal error: pricing found violating pairs already in the candidate graph")
+			}
+			cert.Added += len(edges) - before
+			continue
+		}
+		res.Matching = s.matching()
+		cert.CandidateEdges = len(edges)
+		cert.Shift = shift
+		cert.VertexDual = slices.Clone(s.dual[:n])
+		for b := n; b < 2*n; b++ {
+			if s.base[b] >= 0 && s.dual[b] > 0 {
+				members := s.leaves(int32(b), nil)
+				bd := BlossomDual{Members: make([]int, len(members)), Dual: 2 * s.dual[b]}
+				for i, v := range members {
+					bd.Members[i] = int(v)
+				}
+				slices.Sort(bd.Members)
+				cert.Blossoms = append(cert.Blossoms, bd)
+			}
+		}
+		cert.Gap = dualObjective(cert) - 2*(res.Total+int64(res.Pairs)*shift)
+		return res, nil
+	}
+}
+
+// dualObjective is Σ VertexDual + Σ Dual·(|B|-1)/2: twice an upper bound
+// on the shifted weight of any matching.
+func dualObjective(c *Certificate) int64 {
+	var d int64
+	for _, y := range c.VertexDual {
+		d += y
+	}
+	for _, b := range c.Blossoms {
+		d += b.Dual * int64((len(b.Members)-1)/2)
+	}
+	return d
+}
+
+// price checks every pair against the solver's final duals and returns the
+// most violating pairs (at most violatorsPerVertex per vertex), with the
+// number of weigher calls made. A pair (i, j) can only violate when
+// y_i + y_j < 2·(min(maxW_i, maxW_j) + shift): with vertices sorted by dual,
+// each vertex's possible partners form a prefix, and the rest is never
+// weighed.
+func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
+	n := s.n
+	// chains of positive blossoms, outermost first, per vertex
+	chainStart := make([]int32, n+1)
+	var chain []int32
+	for v := 0; v < n; v++ {
+		start := len(chain)
+		for b := s.parent[v]; b != -1; b = s.parent[b] {
+			if s.dual[b] > 0 {
+				chain = append(chain, b)
+			}
+		}
+		slices.Reverse(chain[start:])
+		chainStart[v+1] = int32(len(chain))
+	}
+	y := s.dual[:n]
+	// need[i] = 2·(maxW_i + shift) - y_i: partner j must have y_j < need[i]
+	need := make([]int64, n)
+	order := make([]int32, 0, n)
+	for v := 0; v < n; v++ {
+		if maxW[v] == math.MinInt64 {
+			continue
+		}
+		need[v] = 2*(maxW[v]+s.shift) - y[v]
+		order = append(order, int32(v))
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		switch {
+		case y[a] < y[b]:
+			return -1
+		case y[a] > y[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	top := newTopK(n, violatorsPerVertex)
+	var priced int64
+	found := false
+	for i := 0; i < n; i++ {
+		if maxW[i] == math.MinInt64 {
+			continue
+		}
+		ni := need[i]
+		yi := y[i]
+		ci := chain[chainStart[i]:chainStart[i+1]]
+		for _, j32 := range order {
+			if y[j32] >= ni {
+				break
+			}
+			j := int(j32)
+			if j <= i || yi >= need[j] {
+				continue
+			}
+			priced++
+			w, ok := weight(i, j)
+			if !ok {
+				continue
+			}
+			red := yi + y[j] - 2*(w+s.shift)
+			if red >= 0 {
+				continue
+			}
+			if len(ci) > 0 {
+				red += commonDual(s.dual, ci, chain[chainStart[j]:chainStart[j+1]])
+				if red >= 0 {
+					continue
+				}
+			}
+			found = true
+			top.offer(i, j32, -red)
+			top.offer(j, int32(i), -red)
+		}
+	}
+	if !found {
+		return nil, priced
+	}
+	var viol []Edge
+	for v := 0; v < n; v++ {
+		base := v * top.k
+		for t := 0; t < int(top.cnt[v]); t++ {
+			j := int(top.j[base+t])
+			w, _ := weigh(weight, v, j)
+			viol = append(viol, Edge{U: v, V: j, W: w})
+		}
+	}
+	return viol, priced
+}
+
+// commonDual sums the doubled duals of the blossoms two vertices share:
+// the common prefix of their chains (blossoms are nested, outermost first).
+func commonDual(dual []int64, a, b []int32) int64 {
+	var z int64
+	for t := 0; t < len(a) && t < len(b) && a[t] == b[t]; t++ {
+		z += dual[a[t]]
+	}
+	return 2 * z
+}

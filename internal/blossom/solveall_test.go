@@ -1,0 +1,357 @@
+package blossom
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// tableGraph is a complete graph with forbidden pairs, as a weigher.
+type tableGraph struct {
+	n       int
+	w       []int64
+	allowed []bool
+}
+
+func randomTable(r *rand.Rand, n int, forbidden float64, lo, hi int64) *tableGraph {
+	g := &tableGraph{n: n, w: make([]int64, n*n), allowed: make([]bool, n*n)}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			if r.Float64() < forbidden {
+				continue
+			}
+			g.allowed[i*n+j] = true
+			g.w[i*n+j] = lo + r.Int64N(hi-lo+1)
+		}
+	}
+	return g
+}
+
+func (g *tableGraph) weight(i, j int) (int64, bool) {
+	if i >= j {
+		panic("weigher called with i >= j")
+	}
+	return g.w[i*g.n+j], g.allowed[i*g.n+j]
+}
+
+func (g *tableGraph) edges() []Edge {
+	var es []Edge
+	for i := 0; i < g.n; i++ {
+		for j := i + 1; j < g.n; j++ {
+			if g.allowed[i*g.n+j] {
+				es = append(es, Edge{U: i, V: j, W: g.w[i*g.n+j]})
+			}
+		}
+	}
+	return es
+}
+
+// solveAllChecked runs SolveAll, Verify, and compares with Solve on the
+// full edge list (and brute force when small).
+func solveAllChecked(t *testing.T, g *tableGraph, k int) Result {
+	t.Helper()
+	res, err := SolveAll(g.n, g.weight, Options{K: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := g.edges()
+	checkMatching(t, g.n, es, res.Matching)
+	if err := Verify(g.n, g.weight, res); err != nil {
+		t.Fatalf("n=%d k=%d: Verify: %v", g.n, k, err)
+	}
+	if res.Certificate.Gap != 0 {
+		t.Fatalf("gap %d", res.Certificate.Gap)
+	}
+	plain, err := Solve(g.n, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Pairs != res.Pairs || plain.Total != res.Total {
+		t.Fatalf("n=%d k=%d: SolveAll %d pairs total %d, Solve %d pairs total %d",
+			g.n, k, res.Pairs, res.Total, plain.Pairs, plain.Total)
+	}
+	if g.n <= 12 {
+		bp, bt := bruteForce(g.n, es)
+		if bp != res.Pairs || bt != res.Total {
+			t.Fatalf("n=%d: SolveAll %d/%d, brute force %d/%d", g.n, res.Pairs, res.Total, bp, bt)
+		}
+	}
+	return res
+}
+
+// TestSolveAllSmall: many small graphs with forbidden pairs and tiny K, so
+// that the sparse graph often misses the optimum (even its cardinality)
+// and pricing must add pairs.
+func TestSolveAllSmall(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	added, rounds := 0, 0
+	for g := 0; g < 1500; g++ {
+		n := r.IntN(30)
+		tg := randomTable(r, n, []float64{0, 0.3, 0.7, 0.9}[r.IntN(4)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 0}[r.IntN(3)])
+		res := solveAllChecked(t, tg, 1+r.IntN(3))
+		added += res.Certificate.Added
+		if res.Certificate.Rounds > 1 {
+			rounds++
+		}
+	}
+	if added == 0 || rounds == 0 {
+		t.Fatalf("pricing never added a pair (added %d, re-solved %d times): the test does not exercise it", added, rounds)
+	}
+	t.Logf("pricing added %d pairs, re-solved in %d graphs", added, rounds)
+}
+
+// TestSolveAllCardinalityTrap: each vertex's single best partner is the
+// same hub, so the sparse graph alone pairs too few; pricing must find
+// the negative pairs that pair everyone.
+func TestSolveAllCardinalityTrap(t *testing.T) {
+	const n = 8
+	g := &tableGraph{n: n, w: make([]int64, n*n), allowed: make([]bool, n*n)}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			g.allowed[i*n+j] = true
+			switch {
+			case i == 0:
+				g.w[i*n+j] = 100 - int64(j)
+			default:
+				g.w[i*n+j] = -1000 - int64(i+j)
+			}
+		}
+	}
+	res := solveAllChecked(t, g, 1)
+	if res.Pairs != n/2 {
+		t.Fatalf("%d pairs, want %d", res.Pairs, n/2)
+	}
+}
+
+// TestSolveAllLargeVersusSolve: accelerated against plain on complete
+// random graphs of 200 to 400 vertices.
+func TestSolveAllLargeVersusSolve(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	sizes := []int{200, 301, 400}
+	if testing.Short() {
+		sizes = []int{200}
+	}
+	for _, n := range sizes {
+		for _, spec := range []struct {
+			forbidden float64
+			lo, hi    int64
+		}{{0, -1000, 1000}, {0.2, 0, 100000}, {0.05, -5, 5}} {
+			tg := randomTable(r, n, spec.forbidden, spec.lo, spec.hi)
+			res := solveAllChecked(t, tg, 10)
+			c := res.Certificate
+			t.Logf("n=%d forbidden=%.2f weights [%d, %d]: rounds %d, candidates %d, added %d, priced %d, skipped %d, blossoms %d",
+				n, spec.forbidden, spec.lo, spec.hi, c.Rounds, c.CandidateEdges, c.Added, c.PricedPairs, c.Skipped, len(c.Blossoms))
+		}
+	}
+}
+
+func TestSolveAllEdgeCases(t *testing.T) {
+	none := func(i, j int) (int64, bool) { return 0, false }
+	for _, n := range []int{0, 1, 2, 7} {
+		res, err := SolveAll(n, none, Options{})
+		if err != nil || res.Pairs != 0 || len(res.Mate) != n {
+			t.Fatalf("n=%d, nothing allowed: %+v, %v", n, res, err)
+		}
+		if err := Verify(n, none, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := SolveAll(-1, none, Options{}); err == nil {
+		t.Fatal("negative n accepted")
+	}
+	huge := func(i, j int) (int64, bool) { return int64(i-j) << 55, true }
+	if _, err := SolveAll(10, huge, Options{}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("huge weights: %v", err)
+	}
+}
+
+func TestSolveAllDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	tg := randomTable(r, 120, 0.1, 0, 3) // many ties
+	a, _ := SolveAll(tg.n, tg.weight, Options{K: 3})
+	b, _ := SolveAll(tg.n, tg.weight, Options{K: 3})
+	if !slices.Equal(a.Mate, b.Mate) || a.Certificate.Gap != 0 {
+		t.Fatal("two runs differ")
+	}
+}
+
+// TestVerifyRejectsTampering: Verify passes on a real result and fails on
+// every kind of tampered one.
+func TestVerifyRejectsTampering(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	var tg *tableGraph
+	var res Result
+	// a graph whose certificate has blossoms, to tamper with them too
+	for {
+		tg = randomTable(r, 40, 0.5, -20, 20)
+		var err error
+		res, err = SolveAll(tg.n, tg.weight, Options{K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Certificate.Blossoms) > 0 && res.Pairs >= 2 {
+			break
+		}
+	}
+	if err := Verify(tg.n, tg.weight, res); err != nil {
+		t.Fatalf("real result rejected: %v", err)
+	}
+	clone := func() Result {
+		c := res
+		c.Mate = slices.Clone(res.Mate)
+		c.Certificate.VertexDual = slices.Clone(res.Certificate.VertexDual)
+		c.Certificate.Blossoms = slices.Clone(res.Certificate.Blossoms)
+		return c
+	}
+	var a, b int = -1, -1 // two matched vertices of different pairs
+	for v, u := range res.Mate {
+		if u > v {
+			if a == -1 {
+				a = v
+			} else if b == -1 {
+				b = v
+			}
+		}
+	}
+	exposed := slices.Index(res.Mate, -1)
+	cases := map[string]func(*Result){
+		"flipped mates": func(x *Result) {
+			ma, mb := x.Mate[a], x.Mate[b]
+			x.Mate[a], x.Mate[mb] = mb, a
+			x.Mate[b], x.Mate[ma] = ma, b
+		},
+		"asymmetric mate":   func(x *Result) { x.Mate[a] = x.Mate[b] },
+		"dropped pair":      func(x *Result) { m := x.Mate[a]; x.Mate[a], x.Mate[m] = -1, -1 },
+		"wrong total":       func(x *Result) { x.Total++ },
+		"wrong pair count":  func(x *Result) { x.Pairs-- },
+		"dual raised":       func(x *Result) { x.Certificate.VertexDual[a] += 2 },
+		"dual lowered":      func(x *Result) { x.Certificate.VertexDual[a] -= 2; x.Certificate.VertexDual[x.Mate[a]] += 2 - 1 },
+		"negative dual":     func(x *Result) { x.Certificate.VertexDual[a] = -1 },
+		"blossom dropped":   func(x *Result) { x.Certificate.Blossoms = x.Certificate.Blossoms[1:] },
+		"blossom even":      func(x *Result) { b0 := &x.Certificate.Blossoms[0]; b0.Members = b0.Members[1:] },
+		"blossom dual":      func(x *Result) { x.Certificate.Blossoms[0].Dual += 2 },
+		"shift":             func(x *Result) { x.Certificate.Shift-- },
+		"gap claimed wrong": func(x *Result) { x.Certificate.Gap = 1 },
+		"too few duals":     func(x *Result) { x.Certificate.VertexDual = x.Certificate.VertexDual[1:] },
+	}
+	if exposed >= 0 {
+		cases["exposed with a dual"] = func(x *Result) { x.Certificate.VertexDual[exposed] = 2 }
+	}
+	for name, tamper := range cases {
+		x := clone()
+		x.Certificate.Blossoms = slices.Clone(x.Certificate.Blossoms)
+		for i := range x.Certificate.Blossoms {
+			x.Certificate.Blossoms[i].Members = slices.Clone(x.Certificate.Blossoms[i].Members)
+		}
+		tamper(&x)
+		if err := Verify(tg.n, tg.weight, x); err == nil {
+			t.Errorf("%s: Verify accepted a tampered result", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestVerifyRejectsNonMaximumCardinality: on the path 0-1-2-3 weighing
+// -50, 100, -50, the lone middle pair is the maximum weight matching and
+// has a valid dual certificate without shift, but pairing everyone comes
+// first: Verify must refuse it.
+func TestVerifyRejectsNonMaximumCardinality(t *testing.T) {
+	w := map[[2]int]int64{{0, 1}: -50, {1, 2}: 100, {2, 3}: -50}
+	weight := func(i, j int) (int64, bool) { x, ok := w[[2]int{i, j}]; return x, ok }
+	bad := Result{
+		Matching:    Matching{Mate: []int{-1, 2, 1, -1}, Pairs: 1, Total: 100},
+		Certificate: Certificate{VertexDual: []int64{0, 100, 100, 0}},
+	}
+	err := Verify(4, weight, bad)
+	if err == nil || !strings.Contains(err.Error(), "cardinality") {
+		t.Fatalf("Verify = %v, want a refusal for cardinality", err)
+	}
+	good, err := SolveAll(4, weight, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(4, weight, good); err != nil || good.Pairs != 2 || good.Total != -100 {
+		t.Fatalf("SolveAll = %+v, Verify %v", good.Matching, err)
+	}
+}
+
+// naiveGreedy sorts every allowed pair, heaviest first, ties to the lower
+// indices, and takes what it can.
+func naiveGreedy(g *tableGraph) Matching {
+	es := g.edges()
+	slices.SortStableFunc(es, func(a, b Edge) int {
+		switch {
+		case a.W > b.W:
+			return -1
+		case a.W < b.W:
+			return 1
+		}
+		return 0 // edges() lists pairs in index order already
+	})
+	m := Matching{Mate: make([]int, g.n)}
+	for v := range m.Mate {
+		m.Mate[v] = -1
+	}
+	for _, e := range es {
+		if m.Mate[e.U] == -1 && m.Mate[e.V] == -1 {
+			m.Mate[e.U], m.Mate[e.V] = e.V, e.U
+			m.Pairs++
+			m.Total += e.W
+		}
+	}
+	return m
+}
+
+func TestGreedyMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for g := 0; g < 500; g++ {
+		n := r.IntN(40)
+		tg := randomTable(r, n, []float64{0, 0.5, 0.9}[r.IntN(3)], -3, 3)
+		want := naiveGreedy(tg)
+		for _, k := range []int{1, 2, 10} {
+			got := greedy(n, tg.weight, scanPairs(n, tg.weight, k))
+			if !slices.Equal(got.Mate, want.Mate) || got.Total != want.Total || got.Pairs != want.Pairs {
+				t.Fatalf("n=%d k=%d: greedy %+v, naive %+v", n, k, got, want)
+			}
+		}
+		if got := Greedy(n, tg.weight); !slices.Equal(got.Mate, want.Mate) {
+			t.Fatalf("Greedy differs from naive")
+		}
+	}
+}
+
+// FuzzSolve: any small graph, Solve against brute force, and SolveAll on
+// the same graph.
+func FuzzSolve(f *testing.F) {
+	f.Add([]byte{5, 0, 1, 10, 1, 2, 20, 2, 0, 30, 3, 4, 250})
+	f.Add([]byte{12})
+	f.Add([]byte{3, 0, 1, 0, 1, 2, 0, 0, 2, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		n := int(data[0]) % 13
+		if n == 0 {
+			return
+		}
+		var edges []Edge
+		for p := 1; p+2 < len(data) && len(edges) < 80; p += 3 {
+			u, v := int(data[p])%n, int(data[p+1])%n
+			if u == v {
+				continue
+			}
+			edges = append(edges, Edge{U: u, V: v, W: int64(int8(data[p+2]))})
+		}
+		solveAgainstBruteForce(t, n, edges)
+		tg := &tableGraph{n: n, w: make([]int64, n*n), allowed: make([]bool, n*n)}
+		for _, e := range edges {
+			i, j := min(e.U, e.V), max(e.U, e.V)
+			if !tg.allowed[i*n+j] || e.W > tg.w[i*n+j] {
+				tg.allowed[i*n+j], tg.w[i*n+j] = true, e.W
+			}
+		}
+		solveAllChecked(t, tg, 1)
+	})
+}
