@@ -52,6 +52,7 @@ func Solve(n int, edges []Edge) (Matching, error) {
 		return Matching{}, err
 	}
 	s := newSolver(n, es, shift)
+	s.greedyStart()
 	if err := s.run(); err != nil {
 		return Matching{}, err
 	}
@@ -178,7 +179,7 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	var maxw int64
 	for k, e := range es {
 		s.eu[k], s.ev[k] = int32(e.U), int32(e.V)
-		s.w[k] = e.W + shift
+		s.w[k] = 2 * (e.W + shift)
 		maxw = max(maxw, s.w[k])
 		deg[e.U]++
 		deg[e.V]++
@@ -520,6 +521,9 @@ func (s *solver) augmentBlossom(b, v int32) {
 	s.base[b] = s.base[childs[0]]
 }
 
+// augmentMatching augments along the path through edge k: each end is an
+// S-vertex, whose alternating path to its tree's root is flipped, or an
+// unlabelled exposed vertex (with a zero dual), which is simply matched.
 func (s *solver) augmentMatching(k int32) {
 	for side := 0; side < 2; side++ {
 		var sv, p int32
@@ -528,35 +532,116 @@ func (s *solver) augmentMatching(k int32) {
 		} else {
 			sv, p = s.ev[k], 2*k
 		}
-		for {
-			bs := s.inBlossom[sv]
+		if bs := s.inBlossom[sv]; s.label[bs] == 0 {
 			if int(bs) >= s.n {
 				s.augmentBlossom(bs, sv)
 			}
 			s.mate[sv] = p
-			if s.labelEnd[bs] == -1 {
-				break
+			continue
+		}
+		s.flipToRoot(sv, p)
+	}
+}
+
+// flipToRoot matches S-vertex sv through endpoint p (-1: leaves it exposed)
+// and flips the alternating path from sv up to its tree's root, which ends
+// matched.
+func (s *solver) flipToRoot(sv, p int32) {
+	for {
+		bs := s.inBlossom[sv]
+		if int(bs) >= s.n {
+			s.augmentBlossom(bs, sv)
+		}
+		s.mate[sv] = p
+		if s.labelEnd[bs] == -1 {
+			return
+		}
+		t := s.endpoint(s.labelEnd[bs])
+		bt := s.inBlossom[t]
+		sv = s.endpoint(s.labelEnd[bt])
+		j := s.endpoint(s.labelEnd[bt] ^ 1)
+		if int(bt) >= s.n {
+			s.augmentBlossom(bt, j)
+		}
+		s.mate[j] = s.labelEnd[bt]
+		p = s.labelEnd[bt] ^ 1
+	}
+}
+
+// greedyStart sets feasible duals and a matching of tight edges to start
+// from: each vertex's dual is first its heaviest incident weight; then,
+// heaviest first, each exposed vertex lowers its dual to the least feasible
+// value and takes the best exposed neighbour its edge to is then tight.
+// Exposed vertices keep different duals: run handles that.
+func (s *solver) greedyStart() {
+	n := s.n
+	order := make([]int32, 0, n)
+	for v := 0; v < n; v++ {
+		var y int64
+		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			y = max(y, s.w[p>>1])
+		}
+		s.dual[v] = y
+		order = append(order, int32(v))
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		switch {
+		case s.dual[a] > s.dual[b]:
+			return -1
+		case s.dual[a] < s.dual[b]:
+			return 1
+		}
+		return int(a - b)
+	})
+	for _, v := range order {
+		if s.mate[v] != -1 {
+			continue
+		}
+		adj := s.adj[s.adjStart[v]:s.adjStart[v+1]]
+		var y int64
+		for _, p := range adj {
+			y = max(y, 2*s.w[p>>1]-s.dual[s.endpoint(p)])
+		}
+		s.dual[v] = y
+		best := int32(-1)
+		for _, p := range adj {
+			u := s.endpoint(p)
+			if s.mate[u] != -1 || y+s.dual[u] != 2*s.w[p>>1] {
+				continue
 			}
-			t := s.endpoint(s.labelEnd[bs])
-			bt := s.inBlossom[t]
-			sv = s.endpoint(s.labelEnd[bt])
-			j := s.endpoint(s.labelEnd[bt] ^ 1)
-			if int(bt) >= s.n {
-				s.augmentBlossom(bt, j)
+			if best == -1 || s.w[p>>1] > s.w[best>>1] || s.w[p>>1] == s.w[best>>1] && u < s.endpoint(best) {
+				best = p
 			}
-			s.mate[j] = s.labelEnd[bt]
-			p = s.labelEnd[bt] ^ 1
+		}
+		if best != -1 {
+			s.mate[v] = best
+			s.mate[s.endpoint(best)] = best ^ 1
 		}
 	}
 }
 
-// run computes a maximum weight matching of the shifted graph.
+// run computes a maximum weight matching of the shifted graph, from the
+// current duals and matching (feasible duals, matched edges tight).
+//
+// Unlike mwmatching, exposed vertices may start with different duals (a
+// warm start). A stage grows alternating trees from every exposed vertex
+// whose dual is positive, and ends with an augmentation or when an S-vertex
+// dual reaches zero: that vertex is then made exposed by flipping the path
+// to its root, which gets matched. Exposed vertices with a zero dual are
+// optimal as they are but can still be reached: an S-vertex reaching one
+// through a tight edge augments to it. Every stage removes at least one
+// exposed vertex with a positive dual, and none is created, so the stages
+// are at most n; at the end every exposed vertex has a zero dual.
+//
+// Parity: weights are doubled and the starting duals even, so all the roots
+// of a stage share a parity, as does every tree vertex with its root (tree
+// edges are tight): the slack between two S-blossoms is even.
 func (s *solver) run() error {
 	n := s.n
-	if n == 0 {
-		return nil
-	}
-	for stage := 0; stage < n; stage++ {
+	for stage := 0; ; stage++ {
+		if stage > n+1 {
+			return fmt.Errorf("internal error: no progress after %d stages", stage)
+		}
 		clear(s.label)
 		for i := range s.bestEdge {
 			s.bestEdge[i] = -1
@@ -566,14 +651,19 @@ func (s *solver) run() error {
 		}
 		clear(s.allowed)
 		s.queue = s.queue[:0]
+		roots := 0
 		for v := 0; v < n; v++ {
-			if s.mate[v] == -1 && s.label[s.inBlossom[v]] == 0 {
+			if s.mate[v] == -1 && s.dual[v] > 0 && s.label[s.inBlossom[v]] == 0 {
 				s.assignLabel(int32(v), 1, -1)
+				roots++
 			}
 		}
-		augmented := false
-		for {
-			for len(s.queue) > 0 && !augmented {
+		if roots == 0 {
+			return nil
+		}
+		done := false
+		for !done {
+			for len(s.queue) > 0 && !done {
 				v := s.queue[len(s.queue)-1]
 				s.queue = s.queue[:len(s.queue)-1]
 				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
@@ -593,6 +683,10 @@ func (s *solver) run() error {
 					switch {
 					case s.allowed[k]:
 						switch {
+						case s.label[bw] == 0 && s.mate[s.base[bw]] == -1:
+							// an exposed vertex with a zero dual
+							s.augmentMatching(k)
+							done = true
 						case s.label[bw] == 0:
 							s.assignLabel(w, 2, p^1)
 						case s.label[bw] == 1:
@@ -600,7 +694,7 @@ func (s *solver) run() error {
 								s.addBlossom(base, k)
 							} else {
 								s.augmentMatching(k)
-								augmented = true
+								done = true
 							}
 						case s.label[w] == 0:
 							s.label[w] = 2
@@ -616,19 +710,23 @@ func (s *solver) run() error {
 							s.bestEdge[w] = k
 						}
 					}
-					if augmented {
+					if done {
 						break
 					}
 				}
 			}
-			if augmented {
+			if done {
 				break
 			}
-			// choose the dual change
+			// choose the dual change: an S-vertex dual reaching zero, an
+			// edge becoming tight, a T-blossom dual reaching zero
 			deltaType := 1
-			delta := s.dual[0]
-			for v := 1; v < n; v++ {
-				delta = min(delta, s.dual[v])
+			delta := int64(-1)
+			deltaVertex := int32(-1)
+			for v := 0; v < n; v++ {
+				if s.label[s.inBlossom[v]] == 1 && (deltaVertex == -1 || s.dual[v] < delta) {
+					delta, deltaVertex = s.dual[v], int32(v)
+				}
 			}
 			var deltaEdge, deltaBlossom int32 = -1, -1
 			for v := 0; v < n; v++ {
@@ -677,7 +775,9 @@ func (s *solver) run() error {
 			}
 			switch deltaType {
 			case 1:
-				// optimum reached
+				// an S-vertex is done: make it the exposed one
+				s.flipToRoot(deltaVertex, -1)
+				done = true
 			case 2:
 				s.allowed[deltaEdge] = true
 				i := s.eu[deltaEdge]
@@ -691,12 +791,6 @@ func (s *solver) run() error {
 			case 4:
 				s.expandBlossom(deltaBlossom, false)
 			}
-			if deltaType == 1 {
-				break
-			}
-		}
-		if !augmented {
-			break
 		}
 		for b := n; b < 2*n; b++ {
 			if s.parent[b] == -1 && s.base[b] >= 0 && s.label[b] == 1 && s.dual[b] == 0 {
@@ -704,7 +798,6 @@ func (s *solver) run() error {
 			}
 		}
 	}
-	return nil
 }
 
 // matching converts the solver's state to a Matching in original weights.
@@ -717,7 +810,7 @@ func (s *solver) matching() Matching {
 			m.Mate[v] = u
 			if v < u {
 				m.Pairs++
-				m.Total += s.w[p>>1] - s.shift
+				m.Total += s.w[p>>1]/2 - s.shift
 			}
 		}
 	}

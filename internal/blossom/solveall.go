@@ -21,15 +21,15 @@ type Result struct {
 // optimality over all allowed pairs.
 //
 // The duals are those of the maximum weight matching problem in which
-// every allowed pair weighs w(i, j) + Shift, stored doubled: for every
-// allowed pair,
+// every allowed pair weighs w(i, j) + Shift, stored multiplied by Unit:
+// for every allowed pair,
 //
-//	VertexDual[i] + VertexDual[j] + Σ Dual of the Blossoms holding i and j >= 2·(w(i, j) + Shift)
+//	VertexDual[i] + VertexDual[j] + Σ Dual of the Blossoms holding i and j >= Unit·(w(i, j) + Shift)
 //
 // with every dual >= 0. See the package documentation for why this proves
 // the matching optimal.
 type Certificate struct {
-	Gap            int64 // primal-dual gap, in half units of weight; 0 when proven optimal
+	Gap            int64 // primal-dual gap, in 1/Unit of weight; 0 when proven optimal
 	Rounds         int   // pricing rounds (1 when the first sparse solution was already optimal)
 	CandidateEdges int   // edges in the final sparse graph
 	PricedPairs    int64 // pairs priced in total: the weigher was called for them
@@ -42,15 +42,20 @@ type Certificate struct {
 	Skipped int64
 
 	Shift      int64         // added to every allowed pair so that cardinality comes first
-	VertexDual []int64       // doubled vertex duals, one per vertex
-	Blossoms   []BlossomDual // odd sets with a positive doubled dual
+	Unit       int64         // the duals are in 1/Unit of weight (keeps them integers)
+	VertexDual []int64       // vertex duals, one per vertex
+	Blossoms   []BlossomDual // odd sets with a positive dual
 }
 
-// BlossomDual is an odd set of vertices and its (doubled) dual.
+// BlossomDual is an odd set of vertices and its dual (in 1/Unit of weight).
 type BlossomDual struct {
 	Members []int // sorted vertex indices, an odd number of them, at least 3
 	Dual    int64
 }
+
+// solverUnit: the solver doubles the shifted weights and its vertex duals
+// are doubled again (blossom duals are doubled when exported).
+const solverUnit = 4
 
 // violatorsPerVertex bounds the violating pairs added per vertex and round.
 const violatorsPerVertex = 4
@@ -93,6 +98,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	for {
 		cert.Rounds++
 		s := newSolver(n, edges, shift)
+		s.greedyStart()
 		if err := s.run(); err != nil {
 			return Result{}, err
 		}
@@ -111,6 +117,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 		res.Matching = s.matching()
 		cert.CandidateEdges = len(edges)
 		cert.Shift = shift
+		cert.Unit = solverUnit
 		cert.VertexDual = slices.Clone(s.dual[:n])
 		for b := n; b < 2*n; b++ {
 			if s.base[b] >= 0 && s.dual[b] > 0 {
@@ -123,13 +130,13 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 				cert.Blossoms = append(cert.Blossoms, bd)
 			}
 		}
-		cert.Gap = dualObjective(cert) - 2*(res.Total+int64(res.Pairs)*shift)
+		cert.Gap = dualObjective(cert) - solverUnit*(res.Total+int64(res.Pairs)*shift)
 		return res, nil
 	}
 }
 
-// dualObjective is Σ VertexDual + Σ Dual·(|B|-1)/2: twice an upper bound
-// on the shifted weight of any matching.
+// dualObjective is Σ VertexDual + Σ Dual·(|B|-1)/2: Unit times an upper
+// bound on the shifted weight of any matching.
 func dualObjective(c *Certificate) int64 {
 	var d int64
 	for _, y := range c.VertexDual {
@@ -144,7 +151,7 @@ func dualObjective(c *Certificate) int64 {
 // price checks every pair against the solver's final duals and returns the
 // most violating pairs (at most violatorsPerVertex per vertex), with the
 // number of weigher calls made. A pair (i, j) can only violate when
-// y_i + y_j < 2·(min(maxW_i, maxW_j) + shift): with vertices sorted by dual,
+// y_i + y_j < Unit·(min(maxW_i, maxW_j) + shift): with vertices sorted by dual,
 // each vertex's possible partners form a prefix, and the rest is never
 // weighed.
 func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
@@ -163,14 +170,14 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 		chainStart[v+1] = int32(len(chain))
 	}
 	y := s.dual[:n]
-	// need[i] = 2·(maxW_i + shift) - y_i: partner j must have y_j < need[i]
+	// need[i] = Unit·(maxW_i + shift) - y_i: partner j must have y_j < need[i]
 	need := make([]int64, n)
 	order := make([]int32, 0, n)
 	for v := 0; v < n; v++ {
 		if maxW[v] == math.MinInt64 {
 			continue
 		}
-		need[v] = 2*(maxW[v]+s.shift) - y[v]
+		need[v] = solverUnit*(maxW[v]+s.shift) - y[v]
 		order = append(order, int32(v))
 	}
 	slices.SortFunc(order, func(a, b int32) int {
@@ -205,7 +212,7 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 			if !ok {
 				continue
 			}
-			red := yi + y[j] - 2*(w+s.shift)
+			red := yi + y[j] - solverUnit*(w+s.shift)
 			if red >= 0 {
 				continue
 			}

@@ -232,6 +232,7 @@ func TestVerifyRejectsTampering(t *testing.T) {
 		"blossom even":      func(x *Result) { b0 := &x.Certificate.Blossoms[0]; b0.Members = b0.Members[1:] },
 		"blossom dual":      func(x *Result) { x.Certificate.Blossoms[0].Dual += 2 },
 		"shift":             func(x *Result) { x.Certificate.Shift-- },
+		"unit":              func(x *Result) { x.Certificate.Unit *= 2 },
 		"gap claimed wrong": func(x *Result) { x.Certificate.Gap = 1 },
 		"too few duals":     func(x *Result) { x.Certificate.VertexDual = x.Certificate.VertexDual[1:] },
 	}
@@ -262,7 +263,7 @@ func TestVerifyRejectsNonMaximumCardinality(t *testing.T) {
 	weight := func(i, j int) (int64, bool) { x, ok := w[[2]int{i, j}]; return x, ok }
 	bad := Result{
 		Matching:    Matching{Mate: []int{-1, 2, 1, -1}, Pairs: 1, Total: 100},
-		Certificate: Certificate{VertexDual: []int64{0, 100, 100, 0}},
+		Certificate: Certificate{Unit: 2, VertexDual: []int64{0, 100, 100, 0}},
 	}
 	err := Verify(4, weight, bad)
 	if err == nil || !strings.Contains(err.Error(), "cardinality") {

@@ -5,8 +5,14 @@ import (
 	"math/big"
 )
 
-// verifyBound bounds every number Verify adds, so that no sum overflows.
-const verifyBound = 1 << 60
+// Bounds on what Verify accepts, so that no sum it makes overflows: duals
+// up to 2^60 (and their sum over blossoms), weights and shift up to 2^57,
+// Unit up to 8.
+const (
+	verifyBound  = 1 << 60
+	weightBound  = 1 << 57
+	maxUnitBound = 8
+)
 
 // Verify checks r against every pair independently of the solver (dual
 // feasibility, complementary slackness, maximum cardinality, totals) and
@@ -20,8 +26,11 @@ func Verify(n int, weight Weigher, r Result) error {
 	if len(c.VertexDual) != n {
 		return fmt.Errorf("certificate has %d vertex duals, want %d", len(c.VertexDual), n)
 	}
-	if c.Shift < 0 || c.Shift > verifyBound {
-		return fmt.Errorf("shift %d out of range", c.Shift)
+	if c.Shift < 0 || c.Shift > weightBound {
+		return fmt.Errorf("shift %d out of range [0, 2^57]", c.Shift)
+	}
+	if n > 0 && (c.Unit < 1 || c.Unit > maxUnitBound) {
+		return fmt.Errorf("unit %d out of range [1, %d]", c.Unit, maxUnitBound)
 	}
 	// the matching, its totals
 	pairs, total := 0, int64(0)
@@ -39,7 +48,7 @@ func Verify(n int, weight Weigher, r Result) error {
 		if !ok {
 			return fmt.Errorf("pair (%d, %d) is matched but forbidden", v, u)
 		}
-		if w > verifyBound || w < -verifyBound {
+		if w > weightBound || w < -weightBound {
 			return fmt.Errorf("pair (%d, %d): weight %d out of range", v, u, w)
 		}
 		pairs++
@@ -109,7 +118,7 @@ func Verify(n int, weight Weigher, r Result) error {
 			if !ok {
 				continue
 			}
-			if w > verifyBound || w < -verifyBound {
+			if w > weightBound || w < -weightBound {
 				return fmt.Errorf("pair (%d, %d): weight %d out of range", i, j, w)
 			}
 			if allowed == 0 || w < lo {
@@ -119,7 +128,7 @@ func Verify(n int, weight Weigher, r Result) error {
 				hi = w
 			}
 			allowed++
-			slack := yi + c.VertexDual[j] - 2*(w+c.Shift)
+			slack := yi + c.VertexDual[j] - c.Unit*(w+c.Shift)
 			if len(bi) > 0 && slack < 0 || r.Mate[i] == j {
 				slack += shared(c.Blossoms, bi, member[count[j]:count[j+1]])
 			}
@@ -141,7 +150,7 @@ func Verify(n int, weight Weigher, r Result) error {
 				c.Shift, lo, hi, k, need)
 		}
 	}
-	// the gap: dual objective minus twice the shifted weight
+	// the gap: dual objective minus Unit times the shifted weight
 	gap := new(big.Int)
 	for _, y := range c.VertexDual {
 		gap.Add(gap, big.NewInt(y))
@@ -151,7 +160,7 @@ func Verify(n int, weight Weigher, r Result) error {
 	}
 	primal := new(big.Int).Mul(big.NewInt(int64(pairs)), big.NewInt(c.Shift))
 	primal.Add(primal, big.NewInt(total))
-	gap.Sub(gap, primal.Lsh(primal, 1))
+	gap.Sub(gap, primal.Mul(primal, big.NewInt(c.Unit)))
 	if gap.Sign() != 0 || !gap.IsInt64() || gap.Int64() != c.Gap {
 		return fmt.Errorf("primal-dual gap is %s (certificate says %d), want 0", gap, c.Gap)
 	}
