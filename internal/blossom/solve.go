@@ -165,37 +165,18 @@ type solver struct {
 	allowed       []bool
 	queue         []int32
 	leafBuf       []int32
+	dirty         []bool  // vertex whose dual decreased during run
+	dirtyB        []bool  // blossom whose dual decreased during run
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
 	touchedBestTo []int32
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
-	m := len(es)
 	s := &solver{n: n, shift: shift}
-	s.eu = make([]int32, m)
-	s.ev = make([]int32, m)
-	s.w = make([]int64, m)
-	deg := make([]int32, n+1)
+	s.addEdges(es)
 	var maxw int64
-	for k, e := range es {
-		s.eu[k], s.ev[k] = int32(e.U), int32(e.V)
-		s.w[k] = 2 * (e.W + shift)
-		maxw = max(maxw, s.w[k])
-		deg[e.U]++
-		deg[e.V]++
-	}
-	s.adjStart = make([]int32, n+1)
-	for v := 0; v < n; v++ {
-		s.adjStart[v+1] = s.adjStart[v] + deg[v]
-	}
-	s.adj = make([]int32, 2*m)
-	fill := slices.Clone(s.adjStart[:n])
-	for k := range es {
-		u, v := s.eu[k], s.ev[k]
-		s.adj[fill[u]] = int32(2*k + 1)
-		fill[u]++
-		s.adj[fill[v]] = int32(2 * k)
-		fill[v]++
+	for _, w := range s.w {
+		maxw = max(maxw, w)
 	}
 	s.mate = make([]int32, n)
 	s.label = make([]int8, 2*n)
@@ -208,8 +189,9 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.bestEdge = make([]int32, 2*n)
 	s.blossomBest = make([][]int32, 2*n)
 	s.dual = make([]int64, 2*n)
-	s.allowed = make([]bool, m)
 	s.bestTo = make([]int32, 2*n)
+	s.dirty = make([]bool, n)
+	s.dirtyB = make([]bool, 2*n)
 	for v := 0; v < n; v++ {
 		s.mate[v] = -1
 		s.inBlossom[v] = int32(v)
@@ -229,6 +211,36 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 		s.unused = append(s.unused, int32(b))
 	}
 	return s
+}
+
+// addEdges appends edges (original weights, shifted and doubled here) and
+// rebuilds the adjacency; existing edge numbers are kept.
+func (s *solver) addEdges(es []Edge) {
+	for _, e := range es {
+		s.eu = append(s.eu, int32(e.U))
+		s.ev = append(s.ev, int32(e.V))
+		s.w = append(s.w, 2*(e.W+s.shift))
+	}
+	s.allowed = append(s.allowed, make([]bool, len(es))...)
+	n, m := s.n, len(s.eu)
+	s.adjStart = slices.Grow(s.adjStart[:0], n+1)[:n+1]
+	clear(s.adjStart)
+	for k := 0; k < m; k++ {
+		s.adjStart[s.eu[k]+1]++
+		s.adjStart[s.ev[k]+1]++
+	}
+	for v := 0; v < n; v++ {
+		s.adjStart[v+1] += s.adjStart[v]
+	}
+	s.adj = slices.Grow(s.adj[:0], 2*m)[:2*m]
+	fill := slices.Clone(s.adjStart[:n])
+	for k := 0; k < m; k++ {
+		u, v := s.eu[k], s.ev[k]
+		s.adj[fill[u]] = int32(2*k + 1)
+		fill[u]++
+		s.adj[fill[v]] = int32(2 * k)
+		fill[v]++
+	}
 }
 
 func (s *solver) endpoint(p int32) int32 {
@@ -400,6 +412,9 @@ func (s *solver) addBlossom(bs int32, k int32) {
 }
 
 func (s *solver) expandBlossom(b int32, endStage bool) {
+	if s.dirtyB[b] {
+		s.markDirty(b)
+	}
 	for _, c := range s.childs[b] {
 		s.parent[c] = -1
 		switch {
@@ -468,6 +483,16 @@ func (s *solver) expandBlossom(b int32, endStage bool) {
 	s.blossomBest[b] = nil
 	s.bestEdge[b] = -1
 	s.unused = append(s.unused, b)
+}
+
+// markDirty records that the duals of b's leaves' pairs may have decreased.
+func (s *solver) markDirty(b int32) {
+	s.dirtyB[b] = false
+	leaves := s.leaves(b, s.leafBuf[:0])
+	for _, v := range leaves {
+		s.dirty[v] = true
+	}
+	s.leafBuf = leaves[:0]
 }
 
 // evenWay chooses the direction round a blossom of nc children from child
@@ -618,6 +643,33 @@ func (s *solver) greedyStart() {
 			s.mate[s.endpoint(best)] = best ^ 1
 		}
 	}
+	// short augmenting paths of tight edges: v - u = u' - x, v and x exposed
+	for _, v := range order {
+		if s.mate[v] == -1 && s.dual[v] > 0 {
+			s.augmentShort(v)
+		}
+	}
+}
+
+// augmentShort looks for a tight path v - u = u' - x from exposed v to
+// another exposed x through one matched edge, and flips it.
+func (s *solver) augmentShort(v int32) {
+	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		u := s.endpoint(p)
+		if s.dual[v]+s.dual[u] != 2*s.w[p>>1] || s.mate[u] == -1 {
+			continue
+		}
+		u2 := s.endpoint(s.mate[u])
+		for _, q := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
+			x := s.endpoint(q)
+			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*s.w[q>>1] {
+				continue
+			}
+			s.mate[v], s.mate[u] = p, p^1
+			s.mate[u2], s.mate[x] = q, q^1
+			return
+		}
+	}
 }
 
 // run computes a maximum weight matching of the shifted graph, from the
@@ -659,6 +711,11 @@ func (s *solver) run() error {
 			}
 		}
 		if roots == 0 {
+			for b := n; b < 2*n; b++ {
+				if s.dirtyB[b] {
+					s.markDirty(int32(b))
+				}
+			}
 			return nil
 		}
 		done := false
@@ -759,6 +816,7 @@ func (s *solver) run() error {
 				switch s.label[s.inBlossom[v]] {
 				case 1:
 					s.dual[v] -= delta
+					s.dirty[v] = s.dirty[v] || delta > 0
 				case 2:
 					s.dual[v] += delta
 				}
@@ -770,6 +828,7 @@ func (s *solver) run() error {
 						s.dual[b] += delta
 					case 2:
 						s.dual[b] -= delta
+						s.dirtyB[b] = s.dirtyB[b] || delta > 0
 					}
 				}
 			}

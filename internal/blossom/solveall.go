@@ -95,44 +95,49 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	edges = dedupe(edges)
 	var res Result
 	cert := &res.Certificate
+	s := newSolver(n, edges, shift)
+	s.greedyStart()
+	var recheck []bool // nil: price every pair
 	for {
 		cert.Rounds++
-		s := newSolver(n, edges, shift)
-		s.greedyStart()
+		clear(s.dirty)
 		if err := s.run(); err != nil {
 			return Result{}, err
 		}
-		viol, priced := s.price(weight, sc.maxW)
+		if recheck != nil {
+			for v, d := range s.dirty {
+				recheck[v] = recheck[v] || d
+			}
+		}
+		viol, priced, next := s.price(weight, sc.maxW, recheck)
 		cert.PricedPairs += priced
 		cert.Skipped += int64(n)*int64(n-1)/2 - priced
-		if len(viol) > 0 {
-			before := len(edges)
-			edges = dedupe(append(edges, viol...))
-			if len(edges) == before {
-				return Result{}, fmt.Errorf("internal error: pricing found violating pairs already in the candidate graph")
-			}
-			cert.Added += len(edges) - before
-			continue
+		if len(viol) == 0 {
+			break
 		}
-		res.Matching = s.matching()
-		cert.CandidateEdges = len(edges)
-		cert.Shift = shift
-		cert.Unit = solverUnit
-		cert.VertexDual = slices.Clone(s.dual[:n])
-		for b := n; b < 2*n; b++ {
-			if s.base[b] >= 0 && s.dual[b] > 0 {
-				members := s.leaves(int32(b), nil)
-				bd := BlossomDual{Members: make([]int, len(members)), Dual: 2 * s.dual[b]}
-				for i, v := range members {
-					bd.Members[i] = int(v)
-				}
-				slices.Sort(bd.Members)
-				cert.Blossoms = append(cert.Blossoms, bd)
-			}
-		}
-		cert.Gap = dualObjective(cert) - solverUnit*(res.Total+int64(res.Pairs)*shift)
-		return res, nil
+		viol = dedupe(viol)
+		cert.Added += len(viol)
+		s.addViolators(viol)
+		recheck = next
 	}
+	res.Matching = s.matching()
+	cert.CandidateEdges = len(s.eu)
+	cert.Shift = shift
+	cert.Unit = solverUnit
+	cert.VertexDual = slices.Clone(s.dual[:n])
+	for b := n; b < 2*n; b++ {
+		if s.base[b] >= 0 && s.dual[b] > 0 {
+			members := s.leaves(int32(b), nil)
+			bd := BlossomDual{Members: make([]int, len(members)), Dual: 2 * s.dual[b]}
+			for i, v := range members {
+				bd.Members[i] = int(v)
+			}
+			slices.Sort(bd.Members)
+			cert.Blossoms = append(cert.Blossoms, bd)
+		}
+	}
+	cert.Gap = dualObjective(cert) - solverUnit*(res.Total+int64(res.Pairs)*shift)
+	return res, nil
 }
 
 // dualObjective is Σ VertexDual + Σ Dual·(|B|-1)/2: Unit times an upper
@@ -148,13 +153,18 @@ func dualObjective(c *Certificate) int64 {
 	return d
 }
 
-// price checks every pair against the solver's final duals and returns the
-// most violating pairs (at most violatorsPerVertex per vertex), with the
-// number of weigher calls made. A pair (i, j) can only violate when
-// y_i + y_j < Unit·(min(maxW_i, maxW_j) + shift): with vertices sorted by dual,
-// each vertex's possible partners form a prefix, and the rest is never
-// weighed.
-func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
+// price checks pairs against the solver's final duals and returns the most
+// violating pairs (at most violatorsPerVertex per vertex), the number of
+// weigher calls made, and the vertices to price again next round (the ends
+// of every violating pair). With recheck nil it prices every pair; else
+// only the pairs with an end in recheck: the others were priced before and
+// neither their vertex duals nor the duals of the blossoms holding them
+// have decreased since.
+//
+// A pair (i, j) can only violate when y_i + y_j < Unit·(min(maxW_i, maxW_j)
+// + shift): with vertices sorted by dual, each vertex's possible partners
+// form a prefix, and the rest is never weighed.
+func (s *solver) price(weight Weigher, maxW []int64, recheck []bool) ([]Edge, int64, []bool) {
 	n := s.n
 	// chains of positive blossoms, outermost first, per vertex
 	chainStart := make([]int32, n+1)
@@ -190,10 +200,11 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 		return int(a - b)
 	})
 	top := newTopK(n, violatorsPerVertex)
+	next := make([]bool, n)
 	var priced int64
 	found := false
 	for i := 0; i < n; i++ {
-		if maxW[i] == math.MinInt64 {
+		if maxW[i] == math.MinInt64 || recheck != nil && !recheck[i] {
 			continue
 		}
 		ni := need[i]
@@ -204,11 +215,13 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 				break
 			}
 			j := int(j32)
-			if j <= i || yi >= need[j] {
+			// each pair once: from its lower end, or from its only end to recheck
+			if j == i || yi >= need[j] || (recheck == nil || recheck[j]) && j < i {
 				continue
 			}
 			priced++
-			w, ok := weight(i, j)
+			a, b := min(i, j), max(i, j)
+			w, ok := weight(a, b)
 			if !ok {
 				continue
 			}
@@ -223,12 +236,13 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 				}
 			}
 			found = true
+			next[i], next[j] = true, true
 			top.offer(i, j32, -red)
 			top.offer(j, int32(i), -red)
 		}
 	}
 	if !found {
-		return nil, priced
+		return nil, priced, next
 	}
 	var viol []Edge
 	for v := 0; v < n; v++ {
@@ -236,10 +250,10 @@ func (s *solver) price(weight Weigher, maxW []int64) ([]Edge, int64) {
 		for t := 0; t < int(top.cnt[v]); t++ {
 			j := int(top.j[base+t])
 			w, _ := weigh(weight, v, j)
-			viol = append(viol, Edge{U: v, V: j, W: w})
+			viol = append(viol, Edge{U: min(v, j), V: max(v, j), W: w})
 		}
 	}
-	return viol, priced
+	return viol, priced, next
 }
 
 // commonDual sums the doubled duals of the blossoms two vertices share:
