@@ -41,15 +41,36 @@ type Certificate struct {
 	// best weights (or a vertex has no allowed pair at all).
 	Skipped int64
 
+	// Dummy, when not nil, is a vertex numbered n joined to every vertex
+	// that has an allowed pair, present because those vertices are odd in
+	// number: the certificate is then that of this even problem.
+	Dummy *Dummy
+
 	Shift      int64         // added to every allowed pair so that cardinality comes first
 	Unit       int64         // the duals are in 1/Unit of weight (keeps them integers)
 	VertexDual []int64       // vertex duals, one per vertex
 	Blossoms   []BlossomDual // odd sets with a positive dual
 }
 
+// Dummy is the extra vertex n of an odd problem. Every vertex with an
+// allowed pair is joined to it by a pair of weight Weight; the vertex it is
+// paired with (Mate, -1 if none) is the one the matching leaves alone.
+//
+// Why the odd problem's optimum follows: with an odd number of vertices
+// that have pairs, every matching leaves one of them alone, so adding the
+// dummy adds exactly one pair to every matching of greatest cardinality and
+// Weight to its total, and every greatest matching of the even problem
+// pairs the dummy (else the odd problem would have a matching with one more
+// pair). Best matchings of the two problems correspond, dummy pair aside.
+type Dummy struct {
+	Weight int64
+	Dual   int64
+	Mate   int
+}
+
 // BlossomDual is an odd set of vertices and its dual (in 1/Unit of weight).
 type BlossomDual struct {
-	Members []int // sorted vertex indices, an odd number of them, at least 3
+	Members []int // sorted vertex indices (n is the dummy), an odd number of them, at least 3
 	Dual    int64
 }
 
@@ -75,10 +96,6 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 		k = 10
 	}
 	sc := scanPairs(n, weight, k)
-	shift, err := shiftFor(n, int(min(sc.allowed, math.MaxInt32)), sc.lo, sc.hi)
-	if err != nil {
-		return Result{}, err
-	}
 	var edges []Edge
 	for v := 0; v < n; v++ {
 		for t, j := range sc.candJ[v] {
@@ -92,10 +109,33 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 			edges = append(edges, Edge{U: v, V: u, W: w})
 		}
 	}
+	// an odd number of vertices with allowed pairs: a dummy vertex joined
+	// to all of them makes the problem even (see Dummy)
+	active := 0
+	for _, w := range sc.maxW {
+		if w != math.MinInt64 {
+			active++
+		}
+	}
+	size, pairs := n, sc.allowed
+	maxW := sc.maxW
+	if active%2 == 1 {
+		size, pairs = n+1, pairs+int64(active)
+		maxW = append(slices.Clone(sc.maxW), math.MinInt64) // dummy pairs are all in the graph: never priced
+		for v := 0; v < n; v++ {
+			if sc.maxW[v] != math.MinInt64 {
+				edges = append(edges, Edge{U: v, V: n, W: sc.lo})
+			}
+		}
+	}
+	shift, err := shiftFor(size, int(min(pairs, math.MaxInt32)), sc.lo, sc.hi)
+	if err != nil {
+		return Result{}, err
+	}
 	edges = dedupe(edges)
 	var res Result
 	cert := &res.Certificate
-	s := newSolver(n, edges, shift)
+	s := newSolver(size, edges, shift)
 	s.greedyStart()
 	var recheck []bool // nil: price every pair
 	for {
@@ -109,7 +149,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 				recheck[v] = recheck[v] || d
 			}
 		}
-		viol, priced, next := s.price(weight, sc.maxW, recheck)
+		viol, priced, next := s.price(weight, maxW, recheck)
 		cert.PricedPairs += priced
 		cert.Skipped += int64(n)*int64(n-1)/2 - priced
 		if len(viol) == 0 {
@@ -125,7 +165,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	cert.Shift = shift
 	cert.Unit = solverUnit
 	cert.VertexDual = slices.Clone(s.dual[:n])
-	for b := n; b < 2*n; b++ {
+	for b := size; b < 2*size; b++ {
 		if s.base[b] >= 0 && s.dual[b] > 0 {
 			members := s.leaves(int32(b), nil)
 			bd := BlossomDual{Members: make([]int, len(members)), Dual: 2 * s.dual[b]}
@@ -136,7 +176,19 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 			cert.Blossoms = append(cert.Blossoms, bd)
 		}
 	}
-	cert.Gap = dualObjective(cert) - solverUnit*(res.Total+int64(res.Pairs)*shift)
+	dualSum := dualObjective(cert)
+	primal := res.Total + int64(res.Pairs)*shift
+	if size > n {
+		cert.Dummy = &Dummy{Weight: sc.lo, Dual: s.dual[n], Mate: res.Mate[n]}
+		dualSum += s.dual[n]
+		res.Mate = res.Mate[:n]
+		if d := cert.Dummy.Mate; d >= 0 {
+			res.Mate[d] = -1
+			res.Pairs--
+			res.Total -= sc.lo
+		}
+	}
+	cert.Gap = dualSum - solverUnit*primal
 	return res, nil
 }
 

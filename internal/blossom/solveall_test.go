@@ -356,3 +356,42 @@ func FuzzSolve(f *testing.F) {
 		solveAllChecked(t, tg, 1)
 	})
 }
+
+// TestVerifyDummy: an odd problem is certified through a dummy vertex;
+// Verify refuses a tampered dummy.
+func TestVerifyDummy(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	tg := randomTable(r, 41, 0, -30, 30)
+	res := solveAllChecked(t, tg, 4)
+	d := res.Certificate.Dummy
+	if d == nil || d.Mate < 0 || res.Mate[d.Mate] != -1 || res.Pairs != 20 {
+		t.Fatalf("odd problem: dummy %+v, %d pairs", d, res.Pairs)
+	}
+	matched := slices.IndexFunc(res.Mate, func(u int) bool { return u != -1 })
+	cases := map[string]func(*Result){
+		"dummy dropped":        func(x *Result) { x.Certificate.Dummy = nil },
+		"dummy weight":         func(x *Result) { x.Certificate.Dummy.Weight++ },
+		"dummy dual":           func(x *Result) { x.Certificate.Dummy.Dual += 4 },
+		"dummy mate matched":   func(x *Result) { x.Certificate.Dummy.Mate = matched },
+		"dummy mate out":       func(x *Result) { x.Certificate.Dummy.Mate = 41 },
+		"dummy mate forgotten": func(x *Result) { x.Certificate.Dummy.Mate = -1 },
+	}
+	for name, tamper := range cases {
+		x := res
+		dd := *res.Certificate.Dummy
+		x.Certificate.Dummy = &dd
+		tamper(&x)
+		if err := Verify(tg.n, tg.weight, x); err == nil {
+			t.Errorf("%s: Verify accepted a tampered result", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	// a dummy on an even problem proves nothing
+	even := randomTable(r, 6, 0, 1, 1)
+	bad := Result{Matching: Matching{Mate: []int{1, 0, 3, 2, -1, -1}, Pairs: 2, Total: 2}}
+	bad.Certificate = Certificate{Unit: 4, Shift: 2, VertexDual: make([]int64, 6), Dummy: &Dummy{Weight: 1, Mate: 4}}
+	if err := Verify(even.n, even.weight, bad); err == nil {
+		t.Error("a dummy on an even problem was accepted")
+	}
+}

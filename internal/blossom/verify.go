@@ -57,92 +57,102 @@ func Verify(n int, weight Weigher, r Result) error {
 	if pairs != r.Pairs || total != r.Total {
 		return fmt.Errorf("matching has %d pairs of total %d, result says %d pairs of total %d", pairs, total, r.Pairs, r.Total)
 	}
+	// the problem checked: n vertices, plus the dummy numbered n if any
+	size := n
+	mate := append([]int(nil), r.Mate...)
+	y := append([]int64(nil), c.VertexDual...)
+	shifted := new(big.Int) // Σ over the pairs of (w + Shift), dummy pair included
+	if d := c.Dummy; d != nil {
+		if d.Weight > weightBound || d.Weight < -weightBound {
+			return fmt.Errorf("dummy weight %d out of range", d.Weight)
+		}
+		size = n + 1
+		mate = append(mate, d.Mate)
+		y = append(y, d.Dual)
+		if d.Mate != -1 {
+			if d.Mate < 0 || d.Mate >= n || r.Mate[d.Mate] != -1 {
+				return fmt.Errorf("dummy paired with %d, which is not a vertex left alone", d.Mate)
+			}
+			mate[d.Mate] = n
+			shifted.SetInt64(d.Weight + c.Shift)
+		}
+	}
+	shifted.Add(shifted, new(big.Int).Mul(big.NewInt(int64(pairs)), big.NewInt(c.Shift)))
+	shifted.Add(shifted, big.NewInt(total))
 	// duals: non-negative, zero on exposed vertices
-	for v, y := range c.VertexDual {
-		if y < 0 || y > verifyBound {
-			return fmt.Errorf("vertex %d: dual %d out of range [0, 2^60]", v, y)
+	for v, yv := range y {
+		if yv < 0 || yv > verifyBound {
+			return fmt.Errorf("vertex %d: dual %d out of range [0, 2^60]", v, yv)
 		}
-		if y != 0 && r.Mate[v] == -1 {
-			return fmt.Errorf("vertex %d is unmatched but its dual is %d, not 0", v, y)
-		}
-	}
-	// blossoms: odd sets with positive duals, full, and who belongs where
-	count := make([]int32, n+1)
-	var zTotal int64
-	for bi, b := range c.Blossoms {
-		if len(b.Members) < 3 || len(b.Members)%2 == 0 {
-			return fmt.Errorf("blossom %d has %d members, want an odd number >= 3", bi, len(b.Members))
-		}
-		if b.Dual < 0 || b.Dual > verifyBound {
-			return fmt.Errorf("blossom %d: dual %d out of range [0, 2^60]", bi, b.Dual)
-		}
-		if zTotal += b.Dual; zTotal > verifyBound {
-			return fmt.Errorf("blossom duals add up beyond 2^60")
-		}
-		inside := 0
-		for t, v := range b.Members {
-			if v < 0 || v >= n || t > 0 && v <= b.Members[t-1] {
-				return fmt.Errorf("blossom %d: members not sorted distinct vertices in [0, %d)", bi, n)
-			}
-			count[v+1]++
-		}
-		for _, v := range b.Members {
-			if u := r.Mate[v]; u != -1 && contains(b.Members, u) {
-				inside++
-			}
-		}
-		if b.Dual > 0 && inside != len(b.Members)-1 {
-			return fmt.Errorf("blossom %d has a positive dual but %d of its %d members are matched inside it, want %d",
-				bi, inside, len(b.Members), len(b.Members)-1)
+		if yv != 0 && mate[v] == -1 {
+			return fmt.Errorf("vertex %d is unmatched but its dual is %d, not 0", v, yv)
 		}
 	}
-	for v := 0; v < n; v++ {
-		count[v+1] += count[v]
-	}
-	member := make([]int32, count[n]) // blossoms holding each vertex, increasing
-	fill := append([]int32(nil), count[:n]...)
-	for bi, b := range c.Blossoms {
-		for _, v := range b.Members {
-			member[fill[v]] = int32(bi)
-			fill[v]++
-		}
+	member, start, err := blossomMembers(size, mate, c.Blossoms)
+	if err != nil {
+		return err
 	}
 	// every pair: feasibility, tightness of the matched ones, weight range
 	var allowed int64
 	var lo, hi int64
+	active := make([]bool, n)
+	check := func(i, j int, w int64) error {
+		if w > weightBound || w < -weightBound {
+			return fmt.Errorf("pair (%d, %d): weight %d out of range", i, j, w)
+		}
+		if allowed == 0 || w < lo {
+			lo = w
+		}
+		if allowed == 0 || w > hi {
+			hi = w
+		}
+		allowed++
+		slack := y[i] + y[j] - c.Unit*(w+c.Shift)
+		mi := member[start[i]:start[i+1]]
+		if len(mi) > 0 && slack < 0 || mate[i] == j {
+			slack += shared(c.Blossoms, mi, member[start[j]:start[j+1]])
+		}
+		if slack < 0 {
+			return fmt.Errorf("pair (%d, %d): dual constraint violated by %d", i, j, -slack)
+		}
+		if mate[i] == j && slack != 0 {
+			return fmt.Errorf("matched pair (%d, %d) is not tight: slack %d", i, j, slack)
+		}
+		return nil
+	}
 	for i := 0; i < n; i++ {
-		yi := c.VertexDual[i]
-		bi := member[count[i]:count[i+1]]
 		for j := i + 1; j < n; j++ {
 			w, ok := weight(i, j)
 			if !ok {
 				continue
 			}
-			if w > weightBound || w < -weightBound {
-				return fmt.Errorf("pair (%d, %d): weight %d out of range", i, j, w)
+			active[i], active[j] = true, true
+			if err := check(i, j, w); err != nil {
+				return err
 			}
-			if allowed == 0 || w < lo {
-				lo = w
+		}
+	}
+	if d := c.Dummy; d != nil {
+		count := 0
+		for v := 0; v < n; v++ {
+			if !active[v] {
+				continue
 			}
-			if allowed == 0 || w > hi {
-				hi = w
+			count++
+			if err := check(v, n, d.Weight); err != nil {
+				return fmt.Errorf("dummy %w", err)
 			}
-			allowed++
-			slack := yi + c.VertexDual[j] - c.Unit*(w+c.Shift)
-			if len(bi) > 0 && slack < 0 || r.Mate[i] == j {
-				slack += shared(c.Blossoms, bi, member[count[j]:count[j+1]])
-			}
-			if slack < 0 {
-				return fmt.Errorf("pair (%d, %d): dual constraint violated by %d", i, j, -slack)
-			}
-			if r.Mate[i] == j && slack != 0 {
-				return fmt.Errorf("matched pair (%d, %d) is not tight: slack %d", i, j, slack)
-			}
+		}
+		if count%2 == 0 {
+			return fmt.Errorf("a dummy vertex, but %d vertices have allowed pairs, an even number", count)
+		}
+		if d.Mate != -1 && !active[d.Mate] {
+			return fmt.Errorf("dummy paired with %d, which has no allowed pair", d.Mate)
 		}
 	}
 	// cardinality first: Shift > (k-1)·(hi-lo) - lo, k the most pairs possible
 	if allowed > 0 {
-		k := min(int64(n/2), allowed)
+		k := min(int64(size/2), allowed)
 		need := new(big.Int).Mul(big.NewInt(k-1), big.NewInt(hi-lo))
 		need.Sub(need, big.NewInt(lo))
 		if big.NewInt(c.Shift).Cmp(need) <= 0 {
@@ -152,19 +162,64 @@ func Verify(n int, weight Weigher, r Result) error {
 	}
 	// the gap: dual objective minus Unit times the shifted weight
 	gap := new(big.Int)
-	for _, y := range c.VertexDual {
-		gap.Add(gap, big.NewInt(y))
+	for _, yv := range y {
+		gap.Add(gap, big.NewInt(yv))
 	}
 	for _, b := range c.Blossoms {
 		gap.Add(gap, new(big.Int).Mul(big.NewInt(b.Dual), big.NewInt(int64(len(b.Members)-1)/2)))
 	}
-	primal := new(big.Int).Mul(big.NewInt(int64(pairs)), big.NewInt(c.Shift))
-	primal.Add(primal, big.NewInt(total))
-	gap.Sub(gap, primal.Mul(primal, big.NewInt(c.Unit)))
+	gap.Sub(gap, shifted.Mul(shifted, big.NewInt(c.Unit)))
 	if gap.Sign() != 0 || !gap.IsInt64() || gap.Int64() != c.Gap {
 		return fmt.Errorf("primal-dual gap is %s (certificate says %d), want 0", gap, c.Gap)
 	}
 	return nil
+}
+
+// blossomMembers checks the odd sets (odd size >= 3, sorted distinct
+// members, dual in range, full when positive) and lists for every vertex
+// the sets holding it, in increasing order: member[start[v]:start[v+1]].
+func blossomMembers(size int, mate []int, bs []BlossomDual) ([]int32, []int32, error) {
+	start := make([]int32, size+1)
+	var zTotal int64
+	for bi, b := range bs {
+		if len(b.Members) < 3 || len(b.Members)%2 == 0 {
+			return nil, nil, fmt.Errorf("blossom %d has %d members, want an odd number >= 3", bi, len(b.Members))
+		}
+		if b.Dual < 0 || b.Dual > verifyBound {
+			return nil, nil, fmt.Errorf("blossom %d: dual %d out of range [0, 2^60]", bi, b.Dual)
+		}
+		if zTotal += b.Dual; zTotal > verifyBound {
+			return nil, nil, fmt.Errorf("blossom duals add up beyond 2^60")
+		}
+		for t, v := range b.Members {
+			if v < 0 || v >= size || t > 0 && v <= b.Members[t-1] {
+				return nil, nil, fmt.Errorf("blossom %d: members not sorted distinct vertices in [0, %d)", bi, size)
+			}
+			start[v+1]++
+		}
+		inside := 0
+		for _, v := range b.Members {
+			if u := mate[v]; u != -1 && contains(b.Members, u) {
+				inside++
+			}
+		}
+		if b.Dual > 0 && inside != len(b.Members)-1 {
+			return nil, nil, fmt.Errorf("blossom %d has a positive dual but %d of its %d members are matched inside it, want %d",
+				bi, inside, len(b.Members), len(b.Members)-1)
+		}
+	}
+	for v := 0; v < size; v++ {
+		start[v+1] += start[v]
+	}
+	member := make([]int32, start[size])
+	fill := append([]int32(nil), start[:size]...)
+	for bi, b := range bs {
+		for _, v := range b.Members {
+			member[fill[v]] = int32(bi)
+			fill[v]++
+		}
+	}
+	return member, start, nil
 }
 
 // shared sums the duals of the blossoms in both sorted lists.
