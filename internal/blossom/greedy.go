@@ -95,17 +95,22 @@ type scan struct {
 	allowed int64   // allowed pairs
 	lo, hi  int64   // weight range of the allowed pairs
 	maxW    []int64 // each vertex's heaviest allowed pair (math.MinInt64 when none)
-	candW   [][]int64
-	candJ   [][]int32 // each vertex's k best partners, best first
+	// kthW bounds the weight of every allowed pair of a vertex outside its
+	// candidate list: the weight of its k-th candidate, or math.MinInt64
+	// when it has fewer than k allowed pairs (all are candidates).
+	kthW  []int64
+	candW [][]int64
+	candJ [][]int32 // each vertex's k best partners, best first
 }
 
 // scanPairs calls weight once for every pair i < j and keeps each vertex's
 // k best partners.
 func scanPairs(n int, weight Weigher, k int) *scan {
 	k = max(1, min(k, n-1))
-	sc := &scan{n: n, maxW: make([]int64, n), candW: make([][]int64, n), candJ: make([][]int32, n)}
+	sc := &scan{n: n, maxW: make([]int64, n), kthW: make([]int64, n), candW: make([][]int64, n), candJ: make([][]int32, n)}
 	for v := range sc.maxW {
 		sc.maxW[v] = math.MinInt64
+		sc.kthW[v] = math.MinInt64
 	}
 	if n < 2 {
 		return sc
@@ -132,8 +137,13 @@ func scanPairs(n int, weight Weigher, k int) *scan {
 			if w > sc.maxW[j] {
 				sc.maxW[j] = w
 			}
-			top.offer(i, int32(j), w)
-			top.offer(j, int32(i), w)
+			// most pairs are no better than both vertices' worst kept partner
+			if top.cnt[i] < int32(top.k) || better(w, int32(j), top.w[i*k], top.j[i*k]) {
+				top.offer(i, int32(j), w)
+			}
+			if top.cnt[j] < int32(top.k) || better(w, int32(i), top.w[j*k], top.j[j*k]) {
+				top.offer(j, int32(i), w)
+			}
 		}
 	}
 	wbuf := make([]int64, 0, n*k)
@@ -143,6 +153,9 @@ func scanPairs(n int, weight Weigher, k int) *scan {
 		wbuf, jbuf = top.sorted(v, wbuf, jbuf)
 		sc.candW[v] = wbuf[start:len(wbuf):len(wbuf)]
 		sc.candJ[v] = jbuf[start:len(jbuf):len(jbuf)]
+		if len(sc.candW[v]) == k {
+			sc.kthW[v] = sc.candW[v][k-1]
+		}
 	}
 	return sc
 }

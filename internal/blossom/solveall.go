@@ -118,10 +118,10 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 		}
 	}
 	size, pairs := n, sc.allowed
-	maxW := sc.maxW
+	bound := sc.kthW
 	if active%2 == 1 {
 		size, pairs = n+1, pairs+int64(active)
-		maxW = append(slices.Clone(sc.maxW), math.MinInt64) // dummy pairs are all in the graph: never priced
+		bound = append(slices.Clone(sc.kthW), math.MinInt64) // dummy pairs are all in the graph: never priced
 		for v := 0; v < n; v++ {
 			if sc.maxW[v] != math.MinInt64 {
 				edges = append(edges, Edge{U: v, V: n, W: sc.lo})
@@ -149,7 +149,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 				recheck[v] = recheck[v] || d
 			}
 		}
-		viol, priced, next := s.price(weight, maxW, recheck)
+		viol, priced, next := s.price(weight, bound, recheck)
 		cert.PricedPairs += priced
 		cert.Skipped += int64(n)*int64(n-1)/2 - priced
 		if len(viol) == 0 {
@@ -213,10 +213,13 @@ func dualObjective(c *Certificate) int64 {
 // neither their vertex duals nor the duals of the blossoms holding them
 // have decreased since.
 //
-// A pair (i, j) can only violate when y_i + y_j < Unit·(min(maxW_i, maxW_j)
-// + shift): with vertices sorted by dual, each vertex's possible partners
-// form a prefix, and the rest is never weighed.
-func (s *solver) price(weight Weigher, maxW []int64, recheck []bool) ([]Edge, int64, []bool) {
+// Pairs of the candidate graph never violate (the solver keeps them
+// feasible), and any other pair (i, j) weighs at most min(bound_i,
+// bound_j), the weight of the vertices' k-th candidates: it can only
+// violate when y_i + y_j < Unit·(min(bound_i, bound_j) + shift). With
+// vertices sorted by dual, each vertex's possible partners form a
+// prefix, and the rest is never weighed.
+func (s *solver) price(weight Weigher, bound []int64, recheck []bool) ([]Edge, int64, []bool) {
 	n := s.n
 	// chains of positive blossoms, outermost first, per vertex
 	chainStart := make([]int32, n+1)
@@ -232,52 +235,56 @@ func (s *solver) price(weight Weigher, maxW []int64, recheck []bool) ([]Edge, in
 		chainStart[v+1] = int32(len(chain))
 	}
 	y := s.dual[:n]
-	// need[i] = Unit·(maxW_i + shift) - y_i: partner j must have y_j < need[i]
-	need := make([]int64, n)
-	order := make([]int32, 0, n)
-	for v := 0; v < n; v++ {
-		if maxW[v] == math.MinInt64 {
-			continue
-		}
-		need[v] = solverUnit*(maxW[v]+s.shift) - y[v]
-		order = append(order, int32(v))
+	// vertices by increasing dual, with need = Unit·(bound + shift) - y:
+	// a partner j of i must have y_j < need_i (and y_i < need_j)
+	type cand struct {
+		y, need int64
+		v       int32
 	}
-	slices.SortFunc(order, func(a, b int32) int {
+	sorted := make([]cand, 0, n)
+	for v := 0; v < n; v++ {
+		if bound[v] != math.MinInt64 {
+			sorted = append(sorted, cand{y: y[v], need: solverUnit*(bound[v]+s.shift) - y[v], v: int32(v)})
+		}
+	}
+	slices.SortFunc(sorted, func(a, b cand) int {
 		switch {
-		case y[a] < y[b]:
+		case a.y < b.y:
 			return -1
-		case y[a] > y[b]:
+		case a.y > b.y:
 			return 1
 		}
-		return int(a - b)
+		return int(a.v - b.v)
 	})
 	top := newTopK(n, violatorsPerVertex)
 	next := make([]bool, n)
 	var priced int64
 	found := false
-	for i := 0; i < n; i++ {
-		if maxW[i] == math.MinInt64 || recheck != nil && !recheck[i] {
-			continue
-		}
-		ni := need[i]
-		yi := y[i]
-		ci := chain[chainStart[i]:chainStart[i+1]]
-		for _, j32 := range order {
-			if y[j32] >= ni {
-				break
-			}
-			j := int(j32)
-			// each pair once: from its lower end, or from its only end to recheck
-			if j == i || yi >= need[j] || (recheck == nil || recheck[j]) && j < i {
+	for pi, c := range sorted {
+		i := int(c.v)
+		from := pi + 1 // each pair once, from its end first in the order...
+		if recheck != nil {
+			if !recheck[i] {
 				continue
 			}
+			from = 0 // ...or from its only end to price again
+		}
+		ci := chain[chainStart[i]:chainStart[i+1]]
+		for t := from; t < len(sorted); t++ {
+			o := sorted[t]
+			if o.y >= c.need {
+				break
+			}
+			if t == pi || c.y >= o.need || t < pi && recheck[o.v] {
+				continue
+			}
+			j := int(o.v)
 			priced++
-			a, b := min(i, j), max(i, j)
-			w, ok := weight(a, b)
+			w, ok := weight(min(i, j), max(i, j))
 			if !ok {
 				continue
 			}
-			red := yi + y[j] - solverUnit*(w+s.shift)
+			red := c.y + o.y - solverUnit*(w+s.shift)
 			if red >= 0 {
 				continue
 			}
@@ -289,8 +296,8 @@ func (s *solver) price(weight Weigher, maxW []int64, recheck []bool) ([]Edge, in
 			}
 			found = true
 			next[i], next[j] = true, true
-			top.offer(i, j32, -red)
-			top.offer(j, int32(i), -red)
+			top.offer(i, o.v, -red)
+			top.offer(j, c.v, -red)
 		}
 	}
 	if !found {
