@@ -11,8 +11,8 @@
 // vertex duals, blossom duals, S/T labels grown from every exposed vertex,
 // augmentation along alternating paths, shrinking of odd cycles into
 // blossoms and their expansion when their dual falls to zero. Arithmetic
-// is exact: vertex duals are stored doubled so that every dual stays an
-// integer (the slack between two S-blossoms is always even).
+// is exact: integers only, the weights doubled so that every dual stays an
+// integer.
 //
 // Maximum cardinality first: every edge weight is shifted by a constant
 // C > (k−1)·(max−min) − min, with k the largest possible number of pairs,
@@ -23,31 +23,61 @@
 // maximum-weight matching with its LP duality. Weights too large for this
 // shift to stay exact in int64 are refused (ErrTooLarge).
 //
+// # Warm start
+//
+// The primal-dual loop does not need every exposed vertex to share one
+// dual, as mwmatching does: a stage grows alternating trees from the
+// exposed vertices whose dual is positive; when an S-vertex dual reaches
+// zero, the path to its root is flipped so that it becomes the exposed
+// one, and an S-vertex that reaches an exposed vertex of zero dual augments
+// to it. So the solver starts from greedy duals (each vertex's heaviest
+// weight; then, heaviest first, each exposed vertex lowered to its least
+// feasible dual and matched along the edge this makes tight, plus short
+// augmenting paths of tight edges) and only grows trees from the vertices
+// this leaves exposed. Weights are doubled inside so that all roots share
+// a parity and the slack between two S-blossoms stays even.
+//
 // # Many vertices: SolveAll
 //
 // SolveAll works on the complete graph of allowed pairs, given by a
 // Weigher, without ever storing it. One pass over every pair keeps each
 // vertex's K best partners (ties to the lower index) and the weight range;
 // the union of these lists and of the heaviest-first greedy matching is the
-// sparse candidate graph, which Solve's algorithm matches exactly. Then
-// every pair is priced against the final duals: its reduced cost is
-// y_i + y_j + Σ z_B (blossoms B holding both) − 2·(w_ij + C). Pairs with a
-// negative reduced cost are added to the candidate graph (the few most
-// violated per vertex) and the sparse problem is solved again, until no
-// pair violates. Pricing skips, without calling the weigher, the pairs
-// whose vertex duals alone already cover the better of the two vertices'
-// best weights: their reduced cost cannot be negative. The sparse graph may
-// have a smaller maximum cardinality than the complete one; pricing catches
-// that too, since cardinality is part of the shifted weights.
+// sparse candidate graph, which is solved exactly as above. Then every pair
+// is priced against the final duals: its reduced cost is
+// y_i + y_j + Σ z_B (blossoms B holding both) − Unit·(w_ij + C). Pairs with
+// a negative reduced cost are added (the few most violated per vertex) and
+// the solver resumes from where it stood: one end of each new pair is
+// raised by its deficit, after dissolving the blossoms holding it and
+// unmatching the edges no longer tight, and trees grow again from the few
+// vertices left exposed. Later rounds price again only the pairs touching
+// a vertex whose dual, or the dual of a blossom holding it, went down, or
+// an end of the last violators: no other reduced cost can have decreased.
+// The loop ends when a round finds no violator.
+//
+// Pricing calls the weigher sparingly: a pair outside both candidate
+// lists weighs at most the lighter of the two vertices' K-th candidates, so
+// a pair whose vertex duals already cover that bound cannot violate and is
+// skipped; vertices sorted by dual make these skips a matter of stopping
+// early. The sparse graph may have a smaller maximum cardinality than the
+// complete one; pricing catches that too, since cardinality is part of the
+// shifted weights.
+//
+// With an odd number of vertices having allowed pairs, the optimum leaves
+// one of them alone, which forces deep nested blossoms into the duals and
+// defeats the skips. A dummy vertex joined to all of them at the lowest
+// weight makes the problem even; its partner is the vertex left alone (see
+// Dummy for why the optima correspond).
 //
 // # Certificate
 //
-// The Certificate holds the shift C, the vertex duals y (doubled) and the
-// odd sets B with a positive dual z (doubled). Verify checks, against every
-// pair and without any of the solver's code:
+// The Certificate holds the shift C, the scale Unit of the duals (4), the
+// vertex duals y, the odd sets B with a positive dual z and, for an odd
+// problem, the dummy vertex. Verify checks, against every pair and without
+// any of the solver's code:
 //
 //   - feasibility: y ≥ 0, z ≥ 0, and for every allowed pair
-//     y_i + y_j + Σ_{B ∋ i,j} z_B ≥ 2·(w_ij + C);
+//     y_i + y_j + Σ_{B ∋ i,j} z_B ≥ Unit·(w_ij + C);
 //   - complementary slackness: every matched pair is tight (equality),
 //     every unmatched vertex has y = 0, every set with z > 0 is full
 //     (all its members but one are matched inside it);
@@ -55,11 +85,11 @@
 //   - the totals, and that the gap below is 0.
 //
 // Why this proves optimality: for any matching M of allowed pairs, summing
-// the constraints of its pairs gives 2·Σ_M (w + C) ≤ Σ_v y_v + Σ_B z_B·|M ∩ B|
+// the constraints of its pairs gives Unit·Σ_M (w + C) ≤ Σ_v y_v + Σ_B z_B·|M ∩ B|
 // ≤ Σ_v y_v + Σ_B z_B·(|B|−1)/2 = D, since a vertex lies in at most one pair
 // and an odd set of |B| vertices holds at most (|B|−1)/2 pairs (weak LP
 // duality; duals non-negative). The returned matching reaches D exactly
 // (tight pairs, zero duals on unmatched vertices, full sets): the gap
-// D − 2·Σ (w + C) is 0, so no matching has a greater shifted weight, and by
+// D − Unit·Σ (w + C) is 0, so no matching has a greater shifted weight, and by
 // the choice of C none pairs more vertices, nor as many with more weight.
 package blossom

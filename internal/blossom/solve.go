@@ -165,6 +165,7 @@ type solver struct {
 	allowed       []bool
 	queue         []int32
 	leafBuf       []int32
+	hiB           int     // blossom numbers in use are below hiB
 	dirty         []bool  // vertex whose dual decreased during run
 	dirtyB        []bool  // blossom whose dual decreased during run
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
@@ -323,6 +324,7 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	bw := s.inBlossom[w]
 	b := s.unused[len(s.unused)-1]
 	s.unused = s.unused[:len(s.unused)-1]
+	s.hiB = max(s.hiB, int(b)+1)
 	s.base[b] = bs
 	s.parent[b] = -1
 	s.parent[bb] = b
@@ -698,7 +700,7 @@ func (s *solver) run() error {
 		for i := range s.bestEdge {
 			s.bestEdge[i] = -1
 		}
-		for b := n; b < 2*n; b++ {
+		for b := n; b < s.hiB; b++ {
 			s.blossomBest[b] = nil
 		}
 		clear(s.allowed)
@@ -776,38 +778,62 @@ func (s *solver) run() error {
 				break
 			}
 			// choose the dual change: an S-vertex dual reaching zero, an
-			// edge becoming tight, a T-blossom dual reaching zero
-			deltaType := 1
-			delta := int64(-1)
-			deltaVertex := int32(-1)
+			// edge becoming tight, a T-blossom dual reaching zero; one pass
+			// over the vertices, one over the blossoms in use
+			deltaVertex, deltaEdge, deltaBlossom := int32(-1), int32(-1), int32(-1)
+			var d1, d2, d3, d4 int64
+			e2, e3 := int32(-1), int32(-1)
 			for v := 0; v < n; v++ {
-				if s.label[s.inBlossom[v]] == 1 && (deltaVertex == -1 || s.dual[v] < delta) {
-					delta, deltaVertex = s.dual[v], int32(v)
-				}
-			}
-			var deltaEdge, deltaBlossom int32 = -1, -1
-			for v := 0; v < n; v++ {
-				if s.label[s.inBlossom[v]] == 0 && s.bestEdge[v] != -1 {
-					if d := s.slack(s.bestEdge[v]); d < delta {
-						delta, deltaType, deltaEdge = d, 2, s.bestEdge[v]
+				b := s.inBlossom[v]
+				switch s.label[b] {
+				case 1:
+					if deltaVertex == -1 || s.dual[v] < d1 {
+						d1, deltaVertex = s.dual[v], int32(v)
+					}
+					if b == int32(v) && s.bestEdge[v] != -1 {
+						if ks := s.slack(s.bestEdge[v]); e3 == -1 || ks < d3 {
+							d3, e3 = ks, s.bestEdge[v]
+						}
+					}
+				case 0:
+					if s.bestEdge[v] != -1 {
+						if d := s.slack(s.bestEdge[v]); e2 == -1 || d < d2 {
+							d2, e2 = d, s.bestEdge[v]
+						}
 					}
 				}
 			}
-			for b := 0; b < 2*n; b++ {
-				if s.parent[b] == -1 && s.label[b] == 1 && s.bestEdge[b] != -1 {
-					ks := s.slack(s.bestEdge[b])
-					if ks&1 != 0 {
-						return fmt.Errorf("internal error: odd slack %d between S-blossoms", ks)
+			for b := n; b < s.hiB; b++ {
+				if s.base[b] < 0 || s.parent[b] != -1 {
+					continue
+				}
+				switch s.label[b] {
+				case 1:
+					if s.bestEdge[b] != -1 {
+						if ks := s.slack(s.bestEdge[b]); e3 == -1 || ks < d3 {
+							d3, e3 = ks, s.bestEdge[b]
+						}
 					}
-					if d := ks / 2; d < delta {
-						delta, deltaType, deltaEdge = d, 3, s.bestEdge[b]
+				case 2:
+					if deltaBlossom == -1 || s.dual[b] < d4 {
+						d4, deltaBlossom = s.dual[b], int32(b)
 					}
 				}
 			}
-			for b := n; b < 2*n; b++ {
-				if s.base[b] >= 0 && s.parent[b] == -1 && s.label[b] == 2 && s.dual[b] < delta {
-					delta, deltaType, deltaBlossom = s.dual[b], 4, int32(b)
+			deltaType, delta := 1, d1
+			if e2 != -1 && d2 < delta {
+				deltaType, delta, deltaEdge = 2, d2, e2
+			}
+			if e3 != -1 {
+				if d3&1 != 0 {
+					return fmt.Errorf("internal error: odd slack %d between S-blossoms", d3)
 				}
+				if d3/2 < delta {
+					deltaType, delta, deltaEdge = 3, d3/2, e3
+				}
+			}
+			if deltaBlossom != -1 && d4 < delta {
+				deltaType, delta = 4, d4
 			}
 			if delta < 0 {
 				return fmt.Errorf("internal error: negative dual change %d", delta)
@@ -821,7 +847,7 @@ func (s *solver) run() error {
 					s.dual[v] += delta
 				}
 			}
-			for b := n; b < 2*n; b++ {
+			for b := n; b < s.hiB; b++ {
 				if s.base[b] >= 0 && s.parent[b] == -1 {
 					switch s.label[b] {
 					case 1:
@@ -851,7 +877,7 @@ func (s *solver) run() error {
 				s.expandBlossom(deltaBlossom, false)
 			}
 		}
-		for b := n; b < 2*n; b++ {
+		for b := n; b < s.hiB; b++ {
 			if s.parent[b] == -1 && s.base[b] >= 0 && s.label[b] == 1 && s.dual[b] == 0 {
 				s.expandBlossom(int32(b), true)
 			}

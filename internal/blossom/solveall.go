@@ -35,10 +35,11 @@ type Certificate struct {
 	PricedPairs    int64 // pairs priced in total: the weigher was called for them
 	Added          int   // violating pairs added by pricing
 
-	// Skipped counts the pairs pricing settled without calling the weigher:
-	// their reduced cost is non-negative whatever their weight, because
-	// the two vertex duals already cover the heavier of the two vertices'
-	// best weights (or a vertex has no allowed pair at all).
+	// Skipped counts, over the rounds, the pairs pricing settled without
+	// calling the weigher: their duals cover the bound on their weight given
+	// by the vertices' K-th candidates (or they are all candidates), or they
+	// were priced in an earlier round and their reduced cost cannot have
+	// decreased since.
 	Skipped int64
 
 	// Dummy, when not nil, is a vertex numbered n joined to every vertex
