@@ -120,7 +120,7 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 	// float estimate first: no int64 arithmetic below can overflow
 	fl, fh := float64(lo), float64(hi)
 	est := float64(k)*(fh-fl) + math.Abs(fl) + math.Abs(fh) + 1
-	if est*float64(n+4)*4 >= maxSafe {
+	if est*float64(n+4)*8 >= maxSafe {
 		return 0, fmt.Errorf("%w: weights in [%d, %d] on %d vertices", ErrTooLarge, lo, hi, n)
 	}
 	shift := int64(k)*(hi-lo) - lo + 1

@@ -160,6 +160,11 @@ func TestSolveAllEdgeCases(t *testing.T) {
 	if _, err := SolveAll(-1, none, Options{}); err == nil {
 		t.Fatal("negative n accepted")
 	}
+	// large weights just within the limits: solved, certified, accepted
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, n := range []int{10, 11} {
+		solveAllChecked(t, randomTable(r, n, 0.2, -1<<50, 1<<50), 2)
+	}
 	huge := func(i, j int) (int64, bool) { return int64(i-j) << 55, true }
 	if _, err := SolveAll(10, huge, Options{}); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Fatalf("huge weights: %v", err)
