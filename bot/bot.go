@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +50,8 @@ type Settings struct {
 	// ImportWorkspaces is the workspace of imported members whose CSV line
 	// leaves it empty, per platform (the terminal's configured workspace).
 	ImportWorkspaces map[Platform]string
+	// RateLimit bounds how many messages a member may send (ratelimit.go).
+	RateLimit RateLimit
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -77,6 +77,8 @@ type Options struct {
 	// Directory resolves collectivity names; nil knows none (members can
 	// then only declare another employer).
 	Directory Directory
+	// Observer receives the core's measurements; nil observes nothing.
+	Observer Observer
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
@@ -98,6 +100,8 @@ type Bot struct {
 	hl       *highlightState
 	dir      Directory
 	emails   emailCache
+	obs      Observer
+	limiter  *rateLimiter
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -145,6 +149,11 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 	if b.cat == nil {
 		b.cat = catalog.Default()
 	}
+	b.obs = opts.Observer
+	if b.obs == nil {
+		b.obs = NopObserver{}
+	}
+	b.limiter = newRateLimiter(s.RateLimit)
 	b.dir = opts.Directory
 	if b.dir == nil {
 		b.dir = noDirectory{}
@@ -207,8 +216,16 @@ type request struct {
 	known  bool // member is stored
 	lang   Lang
 	role   Role
-	text   string // cleaned text
-	args   string // cleaned text after the command words
+	text   string  // cleaned text
+	args   string  // cleaned text after the command words
+	kind   *string // what handled it, for the metrics (Observer.Handled)
+}
+
+// handledAs names what handles the request, for the metrics.
+func (r *request) handledAs(kind string) {
+	if r.kind != nil {
+		*r.kind = kind
+	}
 }
 
 // T translates key in the member's language.
@@ -226,8 +243,14 @@ func (r *request) reply(key string, args ...string) Reply {
 func (b *Bot) Handle(ctx context.Context, m Message) {
 	start := b.clock.Now()
 	lang := b.settings.DefaultLang
+	b.obs.MessageIn(m.Conversation.Platform)
+	kind := "other"
+	defer func() {
+		b.obs.Handled(m.Conversation.Platform, kind, b.clock.Now().Sub(start))
+	}()
 	defer func() {
 		if p := recover(); p != nil {
+			b.obs.Error(ErrorKindPanic)
 			b.log.Error("panic while handling a message", "member", pseudonym(m.From),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			b.send(ctx, m.Conversation, Reply{Text: b.cat.T(string(lang), "error.internal")})
@@ -237,10 +260,14 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		b.log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
-	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(ctx, m.From)}
 	if l, ok := ParseLang(m.Locale); ok {
-		r.lang, lang = l, l
+		lang = l
 	}
+	if !b.admit(ctx, m, lang) {
+		kind = "rate_limited"
+		return
+	}
+	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(ctx, m.From), kind: &kind}
 	member, err := b.store.Member(ctx, m.From)
 	switch {
 	case err == nil:
@@ -253,6 +280,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 		b.adoptImported(ctx, r)
 	default:
 		b.log.Error("reading member", "member", pseudonym(m.From), "err", err)
+		b.obs.Error(storeErrorKind(err))
 		b.send(ctx, m.Conversation, r.reply("error.unavailable"))
 		return
 	}
@@ -269,6 +297,7 @@ func (b *Bot) Handle(ctx context.Context, m Message) {
 func (b *Bot) dispatch(ctx context.Context, r *request) []Reply {
 	m := r.msg
 	if m.Choice != nil {
+		r.handledAs("choice")
 		h, ok := b.choices[m.Choice.Action]
 		if !ok {
 			return []Reply{r.reply("error.choice_unknown")}
@@ -289,6 +318,7 @@ func (b *Bot) dispatch(ctx context.Context, r *request) []Reply {
 
 	cmd, args, found := b.router.match(text)
 	if found && cmd.id == "cancel" {
+		r.handledAs(cmd.id)
 		r.args = args
 		return cmd.run(ctx, r)
 	}
@@ -297,11 +327,13 @@ func (b *Bot) dispatch(ctx context.Context, r *request) []Reply {
 	case err == nil:
 		if h, ok := b.dialogs[d.Kind]; ok {
 			if replies, handled := h(ctx, r, d, found); handled {
+				r.handledAs("dialogue")
 				return replies
 			}
 		}
 	case !errors.Is(err, ErrNotFound):
 		b.log.Error("reading dialogue", "member", pseudonym(m.From), "err", err)
+		b.obs.Error(storeErrorKind(err))
 		return []Reply{r.reply("error.unavailable")}
 	}
 	if !found {
@@ -313,6 +345,7 @@ func (b *Bot) dispatch(ctx context.Context, r *request) []Reply {
 		return []Reply{r.reply("error.forbidden." + cmd.role.String())}
 	}
 	r.args = args
+	r.handledAs(cmd.id)
 	return cmd.run(ctx, r)
 }
 
@@ -332,7 +365,7 @@ func (b *Bot) send(ctx context.Context, conv Conversation, rep Reply) {
 		b.log.Error("no adapter for platform", "platform", string(conv.Platform))
 		return
 	}
-	if _, err := a.Send(ctx, conv, rep); err != nil {
+	if _, err := b.post(ctx, a, conv, rep); err != nil {
 		b.log.Error("sending a reply", "platform", string(conv.Platform), "err", err)
 	}
 }
@@ -353,8 +386,6 @@ func (r *request) saveMember(ctx context.Context) error {
 	return nil
 }
 
-// pseudonym is how logs name a member: a short hash, never the id itself.
-func pseudonym(u UserRef) string {
-	sum := sha256.Sum256([]byte("maillage-log:" + u.String()))
-	return hex.EncodeToString(sum[:6])
-}
+// pseudonym is how logs name a member: a short keyed hash, never the id
+// itself (see SetLogSalt).
+func pseudonym(u UserRef) string { return Pseudonym(u) }

@@ -253,7 +253,7 @@ func (b *Bot) publishConfirmed(ctx context.Context, r *request, d Dialogue) []Re
 			cr := &request{b: b, lang: b.settings.DefaultLang}
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
-			if _, err := a.Send(ctx, ch, Reply{Text: text}); err != nil {
+			if _, err := b.post(ctx, a, ch, Reply{Text: text}); err != nil {
 				b.log.Error("posting a highlight to the channel", "err", err)
 				posted = " " + r.T("highlights.publish_channel_failed")
 			} else {

@@ -174,7 +174,7 @@ func (b *Bot) sendDirect(ctx context.Context, to UserRef, reply Reply) error {
 	if err != nil {
 		return fmt.Errorf("opening a direct conversation: %w", err)
 	}
-	if _, err := a.Send(ctx, conv, reply); err != nil {
+	if _, err := b.post(ctx, a, conv, reply); err != nil {
 		return fmt.Errorf("sending to a member: %w", err)
 	}
 	return nil

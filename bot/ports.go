@@ -53,6 +53,21 @@ type MessageUpdater interface {
 	Update(ctx context.Context, msg SentMessage, r Reply) error
 }
 
+// HealthReporter is an optional capability: the state of the adapter's
+// connection to its platform, for the readiness probe (/readyz). Healthy
+// returns nil when the adapter can receive and send, else an error saying
+// why (never a token). It is cheap: it reports a state the adapter keeps,
+// and does not call the platform.
+type HealthReporter interface {
+	Healthy() error
+}
+
+// Reconnector is an optional capability: how many times the adapter has
+// reconnected to its platform since it started, for the metrics.
+type Reconnector interface {
+	Reconnections() uint64
+}
+
 // PlatformProfile is what a platform says about a user.
 type PlatformProfile struct {
 	DisplayName string

@@ -238,6 +238,7 @@ func (b *Bot) tickJob(ctx context.Context, j Job, now time.Time) error {
 	}
 	if late := now.Sub(latest); late > b.grace() {
 		b.logMissed(j, last, latest)
+		b.obs.JobSkipped(j.Name, SkipLate, 1)
 		b.log.Warn("missed slot older than the grace period skipped", "job", j.Name, "slot", latest,
 			"late", late.Round(time.Second), "grace", b.grace())
 		return b.store.SetLastSlot(ctx, j.Name, latest)
@@ -267,6 +268,7 @@ func (b *Bot) logMissed(j Job, last, latest time.Time) {
 	if len(missed) == 0 {
 		return
 	}
+	b.obs.JobSkipped(j.Name, SkipMissed, len(missed))
 	count := strconv.Itoa(len(missed))
 	if more {
 		count = "more than " + count
@@ -303,6 +305,7 @@ func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
 		b.log.Warn("job interrupted by shutdown; it will resume at next start", "job", j.Name, "slot", slot)
 		return
 	}
+	b.obs.JobFired(j.Name, err)
 	if err != nil {
 		b.log.Error("job failed", "job", j.Name, "kind", j.Kind, "slot", slot, "err", err)
 	} else {
@@ -311,6 +314,8 @@ func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
 	record := slot
 	if l := j.Schedule.Latest(end); l.After(slot) {
 		b.log.Warn("slots skipped while the job was still running", "job", j.Name, "until", l)
+		skipped, _ := j.Schedule.Between(slot, l, 1000)
+		b.obs.JobSkipped(j.Name, SkipOverrun, len(skipped))
 		record = l
 	}
 	if err := b.store.SetLastSlot(sctx, j.Name, record); err != nil {
@@ -322,6 +327,7 @@ func (b *Bot) runJob(ctx context.Context, j Job, slot time.Time) {
 func (b *Bot) callJob(ctx context.Context, j Job, slot time.Time) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			b.obs.Error(ErrorKindPanic)
 			b.log.Error("panic in a job", "job", j.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("job %s panicked: %v", j.Name, p)
 		}
@@ -381,7 +387,7 @@ func (b *Bot) announceToChannel(ctx context.Context, run JobRun, conv Conversati
 	if err != nil || !got {
 		return err // already sent for this slot
 	}
-	if _, err := a.Send(ctx, conv, Reply{Text: text}); err != nil {
+	if _, err := b.post(ctx, a, conv, Reply{Text: text}); err != nil {
 		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), key, token); rerr != nil {
 			b.log.Warn("releasing a delivery claim", "err", rerr)
 		}

@@ -35,6 +35,7 @@ type Config struct {
 	HTTP         HTTP         `yaml:"http"`
 	Log          Log          `yaml:"log"`
 	Content      Content      `yaml:"content"`
+	RateLimit    RateLimit    `yaml:"rate_limit"`
 
 	// Secrets come only from the environment (MAILLAGE_*), never from the file.
 	Secrets Secrets `yaml:"-"`
@@ -236,6 +237,7 @@ func Default() *Config {
 		Scheduler: Scheduler{Grace: Duration(time.Hour)},
 		Log:       Log{Level: "info", Format: "text"},
 		Content:   defaultContent(),
+		RateLimit: defaultRateLimit(),
 	}
 }
 

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -21,6 +23,8 @@ const (
 	// EnvMattermostCommandToken is the verification token of the optional
 	// /maillage slash command.
 	EnvMattermostCommandToken = "MAILLAGE_MATTERMOST_COMMAND_TOKEN"
+	// EnvLogSalt keys the pseudonyms that stand for members in the logs.
+	EnvLogSalt = "MAILLAGE_LOG_SALT"
 )
 
 // Secrets holds credentials read from the environment only. Printing it with
@@ -35,6 +39,32 @@ type Secrets struct {
 	MattermostToken    string // MAILLAGE_MATTERMOST_TOKEN
 	// MattermostCommandToken: MAILLAGE_MATTERMOST_COMMAND_TOKEN (optional).
 	MattermostCommandToken string
+	// LogSalt: MAILLAGE_LOG_SALT (optional; see LogPseudonymSalt).
+	LogSalt string
+}
+
+// LogPseudonymSalt is the key of the pseudonyms that stand for members in
+// the logs: MAILLAGE_LOG_SALT when set; otherwise a value derived from the
+// deployment's platform and store secrets, so that pseudonyms are stable
+// across restarts and shared by the replicas of a deployment, and cannot be
+// recomputed from a user id by someone without the secrets. Empty (the
+// built-in key) when no secret is set, as with the terminal alone.
+func (s Secrets) LogPseudonymSalt() string {
+	if s.LogSalt != "" {
+		return s.LogSalt
+	}
+	h := sha256.New()
+	any := false
+	for _, f := range s.fields() {
+		if f.value != "" && f.name != "LogSalt" {
+			any = true
+			h.Write([]byte(f.name + "\x00" + f.value + "\x00"))
+		}
+	}
+	if !any {
+		return ""
+	}
+	return "derived:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // secretsFromEnv reads the secrets; surrounding white space (a trailing
@@ -50,6 +80,7 @@ func secretsFromEnv(env func(string) string) Secrets {
 		MattermostToken:    get(EnvMattermostToken),
 
 		MattermostCommandToken: get(EnvMattermostCommandToken),
+		LogSalt:                get(EnvLogSalt),
 	}
 }
 
@@ -66,6 +97,7 @@ func (s Secrets) fields() []secretField {
 		{"MattermostURL", s.MattermostURL},
 		{"MattermostToken", s.MattermostToken},
 		{"MattermostCommandToken", s.MattermostCommandToken},
+		{"LogSalt", s.LogSalt},
 	}
 }
 

@@ -201,6 +201,7 @@ func (c *Config) validate(o *origin) []Problem {
 	ch.oneOf("log.format", c.Log.Format, "text", "json")
 
 	c.validateContent(ch)
+	c.validateRateLimit(ch)
 
 	return ch.problems
 }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"maillage/bot"
+	"maillage/internal/connstate"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -113,7 +114,8 @@ type Adapter struct {
 	locales  map[string]localeEntry
 
 	handler  atomic.Pointer[dispatcher]
-	lastSeen atomic.Int64 // CreateAt (ms) of the newest post seen
+	lastSeen atomic.Int64    // CreateAt (ms) of the newest post seen
+	conn     connstate.State // Healthy, Reconnections (health.go)
 }
 
 type channelInfo struct {

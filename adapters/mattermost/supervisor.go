@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"maillage/bot"
+	"maillage/internal/connstate"
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
@@ -85,12 +86,14 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	// are fetched when the first WebSocket is greeted.
 	a.lastSeen.Store(a.opts.Clock.Now().Add(-a.opts.CatchUpWindow).UnixMilli())
 
+	defer a.conn.Down(errStopped)
 	attempt := 0
 	for {
 		healthy, err := a.session(ctx, d)
 		if ctx.Err() != nil {
 			return nil
 		}
+		a.conn.Down(fmt.Errorf("websocket lost, reconnecting: %w", err))
 		var stop errStop
 		if errors.As(err, &stop) {
 			return stop.err
@@ -193,6 +196,7 @@ func (a *Adapter) session(ctx context.Context, d *dispatcher) (healthy bool, err
 				// now on it gets every post, and the catch-up fetches
 				// those made before (at start, or while disconnected).
 				healthy = true
+				a.conn.Up()
 				expected = seq + 1
 				a.catchUp(ctx, d, a.lastSeen.Load())
 				continue
@@ -259,18 +263,27 @@ func closeClient(ws *model.WebSocketClient) {
 // dispatcher hands events to the core through a few workers; events of
 // one channel always go to the same worker, so that they keep their order,
 // and a slow conversation does not hold the others up.
+//
+// At stop it takes no new event, but the events already queued and those
+// being handled are finished (their handlers' context lives on) for up to
+// shutdownGrace; then the handlers still running are cancelled.
 type dispatcher struct {
-	ctx    context.Context
-	h      bot.Handler
-	queues []chan bot.Message
-	wg     sync.WaitGroup
-	once   sync.Once
-	cancel context.CancelFunc
+	ctx     context.Context // ends at stop: no new event
+	queues  []chan bot.Message
+	wg      sync.WaitGroup
+	once    sync.Once
+	cancel  context.CancelFunc
+	hcancel context.CancelFunc // cancels the handlers
 }
 
+// shutdownGrace is how long handlers in progress may run after the
+// adapter is told to stop.
+const shutdownGrace = 5 * time.Second
+
 func newDispatcher(ctx context.Context, h bot.Handler, workers int) *dispatcher {
+	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
 	ctx, cancel := context.WithCancel(ctx)
-	d := &dispatcher{ctx: ctx, h: h, cancel: cancel}
+	d := &dispatcher{ctx: ctx, cancel: cancel, hcancel: hcancel}
 	for range workers {
 		q := make(chan bot.Message, 64)
 		d.queues = append(d.queues, q)
@@ -278,9 +291,16 @@ func newDispatcher(ctx context.Context, h bot.Handler, workers int) *dispatcher 
 			for {
 				select {
 				case <-ctx.Done():
-					return
+					for { // finish what was queued
+						select {
+						case m := <-q:
+							h(hctx, m)
+						default:
+							return
+						}
+					}
 				case m := <-q:
-					h(ctx, m)
+					h(hctx, m)
 				}
 			}
 		})
@@ -295,15 +315,21 @@ func (d *dispatcher) put(m bot.Message) {
 	f := fnv.New32a()
 	f.Write([]byte(m.Conversation.ID))
 	q := d.queues[int(f.Sum32()%uint32(len(d.queues)))]
+	if d.ctx.Err() != nil {
+		return
+	}
 	select {
 	case q <- m:
 	case <-d.ctx.Done():
 	}
 }
 
+// stop takes no new event and waits for the workers to finish the queued
+// ones, cancelling the handlers still running after shutdownGrace.
 func (d *dispatcher) stop() {
 	d.once.Do(func() {
 		d.cancel()
-		d.wg.Wait()
+		connstate.Drain(&d.wg, shutdownGrace, d.hcancel)
+		d.hcancel()
 	})
 }

@@ -126,6 +126,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
 	}
 	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix)
+	s.checkPersistence(ctx)
 	return s, nil
 }
 

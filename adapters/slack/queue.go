@@ -80,6 +80,9 @@ func (a *Adapter) queueCap() int { return len(a.queues) * cap(a.queues[0]) }
 // enqueue puts j in its queue, waiting at most QueueWait for room. It
 // reports whether j was queued.
 func (a *Adapter) enqueue(ctx context.Context, j job) bool {
+	if a.stopped.Load() {
+		return false // Run has ended: Slack retries, on another replica
+	}
 	q := a.shard(j)
 	select {
 	case q <- j:
@@ -96,12 +99,21 @@ func (a *Adapter) enqueue(ctx context.Context, j job) bool {
 	}
 }
 
-// work handles the jobs of queue q, with hctx, until ctx ends.
+// work handles the jobs of queue q, with hctx, until ctx ends; it then
+// handles the jobs already queued (they were acknowledged: Slack will not
+// send them again) and returns.
 func (a *Adapter) work(ctx, hctx context.Context, q chan job, h bot.Handler) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			for {
+				select {
+				case j := <-q:
+					a.handleJob(hctx, j, h)
+				default:
+					return
+				}
+			}
 		case j := <-q:
 			a.handleJob(hctx, j, h)
 		}

@@ -59,6 +59,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"maillage/bot"
+	"maillage/internal/connstate"
 )
 
 // Errors callers can test with errors.Is.
@@ -129,6 +130,10 @@ type Adapter struct {
 
 	queues  []chan job // one per worker (see shard)
 	running atomic.Bool
+	// stopped: Run's context has ended; the HTTP routes answer 503 so that
+	// Slack retries (on another replica) instead of queueing for nobody.
+	stopped atomic.Bool
+	conn    connstate.State // Healthy, Reconnections
 
 	mu      sync.RWMutex
 	team    string // workspace (team id), from auth.test
@@ -142,6 +147,8 @@ var (
 	_ bot.ProfileReader  = (*Adapter)(nil)
 	_ bot.MessageUpdater = (*Adapter)(nil)
 	_ bot.PlatformData   = (*Adapter)(nil)
+	_ bot.HealthReporter = (*Adapter)(nil)
+	_ bot.Reconnector    = (*Adapter)(nil)
 )
 
 // New checks the options and returns an adapter; it does not connect (Run
@@ -280,7 +287,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	for _, q := range a.queues {
 		workers.Go(func() { a.work(wctx, hctx, q, h) })
 	}
+	a.stopped.Store(false)
 	defer func() {
+		a.stopped.Store(true)
 		stopWorkers()
 		a.drain(&workers, cancelHandlers)
 		cancelHandlers()
@@ -288,11 +297,30 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 
 	if !a.SocketMode() {
 		a.log.InfoContext(ctx, "slack events api ready", "routes", "/slack/events /slack/interactive /slack/commands")
+		a.conn.Up()
 		<-ctx.Done()
+		a.conn.Down(errStopped)
 		return nil
 	}
-	return a.runSocket(ctx)
+	err := a.runSocket(ctx)
+	a.conn.Down(errStopped)
+	return err
 }
+
+// errStopped is the connection state once Run has returned.
+var errStopped = errors.New("slack: adapter stopped")
+
+// Healthy reports whether the adapter can receive events: Socket Mode
+// connected, or the Events API ready after the token was checked.
+func (a *Adapter) Healthy() error {
+	if err := a.conn.Healthy(); err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
+	return nil
+}
+
+// Reconnections counts the Socket Mode reconnections since start.
+func (a *Adapter) Reconnections() uint64 { return a.conn.Reconnections() }
 
 // shutdownGrace is how long handlers in progress may run after Run's
 // context ends.
@@ -301,19 +329,8 @@ const shutdownGrace = 5 * time.Second
 // drain waits for the workers, cancelling the handlers still running after
 // shutdownGrace.
 func (a *Adapter) drain(workers *sync.WaitGroup, cancelHandlers context.CancelFunc) {
-	done := make(chan struct{})
-	go func() {
-		workers.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(shutdownGrace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
+	if connstate.Drain(workers, shutdownGrace, cancelHandlers) {
 		a.log.Warn("slack handlers still running at shutdown: cancelled")
-		cancelHandlers()
-		<-done
 	}
 }
 

@@ -70,18 +70,22 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 	case socketmode.EventTypeConnecting:
 		if c, ok := evt.Data.(*slack.ConnectingEvent); ok && (c.ConnectionCount > 0 || c.Attempt > 1) {
 			a.log.InfoContext(ctx, "slack socket mode reconnecting", "connection", c.ConnectionCount+1, "attempt", c.Attempt)
+			a.conn.Down(errors.New("socket mode reconnecting"))
 		}
 		return
 	case socketmode.EventTypeConnected:
 		a.log.InfoContext(ctx, "slack socket mode connected")
+		a.conn.Up()
 		return
 	case socketmode.EventTypeConnectionError:
 		if c, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
 			a.log.WarnContext(ctx, "slack socket mode connection failed", "attempt", c.Attempt, "backoff", c.Backoff, "err", c.ErrorObj)
 		}
+		a.conn.Down(errors.New("socket mode connection failed"))
 		return
 	case socketmode.EventTypeInvalidAuth:
 		a.log.ErrorContext(ctx, "slack socket mode: app-level token refused")
+		a.conn.Down(errors.New("socket mode: app-level token refused"))
 		return
 	case socketmode.EventTypeHello:
 		if evt.Request != nil {

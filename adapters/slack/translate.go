@@ -69,10 +69,14 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 	// Redeliveries (socket retry_attempt, HTTP X-Slack-Retry-Num, or the
 	// same event on two replicas) are dropped here.
 	first, err := a.store.FirstSeen(ctx, "slack:event:"+cb.EventID, eventDedupTTL)
-	if err != nil {
+	switch {
+	case errors.Is(err, bot.ErrUnavailable):
+		// Without the store, answering twice is better than never: the
+		// core tells the member the service is unavailable.
+		a.log.WarnContext(ctx, "slack event not deduplicated: store unavailable", "event_id", cb.EventID, "err", err)
+	case err != nil:
 		return bot.Message{}, false, fmt.Errorf("deduplicating event: %w", err)
-	}
-	if !first {
+	case !first:
 		a.log.DebugContext(ctx, "slack event redelivered, dropped", "event_id", cb.EventID, "retry", j.retry)
 		return bot.Message{}, false, nil
 	}

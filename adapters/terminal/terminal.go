@@ -26,6 +26,7 @@ import (
 
 	"maillage/bot"
 	"maillage/bot/catalog"
+	"maillage/internal/connstate"
 	"maillage/internal/textnorm"
 )
 
@@ -101,7 +102,17 @@ type Adapter struct {
 	inSeq     uint64                  // last incoming message number ("t1"...)
 	outSeq    uint64                  // last sent message number ("m1"...)
 	prompting bool                    // a prompt is on screen, awaiting input
+
+	conn connstate.State // up while Run reads the input
 }
+
+// errInputEnded is the adapter's state once Run has returned.
+var errInputEnded = errors.New("terminal: input ended")
+
+var _ bot.HealthReporter = (*Adapter)(nil)
+
+// Healthy reports whether Run is reading the input.
+func (a *Adapter) Healthy() error { return a.conn.Healthy() }
 
 // pendingPick is the set of choices most recently shown in a conversation.
 type pendingPick struct {
@@ -168,6 +179,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return errors.New("terminal: run: already called")
 	}
+	a.conn.Up()
+	defer a.conn.Down(errInputEnded)
 	lines := make(chan inputLine)
 	done := make(chan struct{})
 	defer close(done)
@@ -256,7 +269,7 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, l inputLine) (q
 	if m.Choice == nil {
 		m.Text = text
 	}
-	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "user", user, "choice", m.Choice != nil)
+	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "member", bot.Pseudonym(m.From), "choice", m.Choice != nil)
 	h(ctx, m)
 	return false, nil
 }
@@ -285,7 +298,7 @@ func (a *Adapter) command(ctx context.Context, line string) (quit bool, err erro
 		a.mu.Lock()
 		a.user = arg
 		a.mu.Unlock()
-		a.log.DebugContext(ctx, "simulated member switched", "user", arg)
+		a.log.DebugContext(ctx, "simulated member switched", "member", bot.Pseudonym(a.ref(arg)))
 		return false, a.notice(a.t("terminal.as.done", "user", arg))
 	}
 	return false, a.notice(a.t("terminal.unknown_command", "command", shorten(name, maxUserRunes)) +

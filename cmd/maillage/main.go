@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
@@ -26,11 +27,23 @@ const (
 	exitUsage   = 2
 )
 
+// shutdownLimit bounds the graceful shutdown: orchestrators kill a process
+// that has not exited 10 s after SIGTERM.
+const shutdownLimit = 9 * time.Second
+
 // errUsage marks errors that are the caller's (bad flags, bad config).
 var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// On SIGTERM or SIGINT the bot takes no new event and finishes those in
+	// flight; whatever still runs after shutdownLimit is abandoned.
+	context.AfterFunc(ctx, func() {
+		time.AfterFunc(shutdownLimit, func() {
+			fmt.Fprintf(os.Stderr, "maillage: shutdown took longer than %s: exiting now\n", shutdownLimit)
+			os.Exit(exitFailure)
+		})
+	})
 	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv)
 	stop()
 	os.Exit(code)

@@ -28,6 +28,23 @@ func env(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// jsonDebugLogs makes the runs log everything, in JSON, unless the test
+// chose otherwise: e2eLogs checks those logs after the tests.
+func jsonDebugLogs(e func(string) string) func(string) string {
+	return func(k string) string {
+		v := e(k)
+		switch {
+		case v != "":
+			return v
+		case k == "MAILLAGE_LOG_FORMAT":
+			return "json"
+		case k == "MAILLAGE_LOG_LEVEL":
+			return "debug"
+		}
+		return v
+	}
+}
+
 type result struct {
 	code        int
 	out, errOut string
@@ -38,7 +55,8 @@ func runMain(t *testing.T, input string, e func(string) string, args ...string) 
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code := run(ctx, args, stdio{in: strings.NewReader(input), out: &out, err: &errOut}, e)
+	code := run(ctx, args, stdio{in: strings.NewReader(input), out: &out, err: &errOut}, jsonDebugLogs(e))
+	e2eLogs.add(t.Name(), errOut.String())
 	return result{code, out.String(), errOut.String()}
 }
 

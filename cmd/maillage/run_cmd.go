@@ -14,6 +14,7 @@ import (
 
 	"maillage/adapters/bolt"
 	"maillage/adapters/mattermost"
+	"maillage/adapters/prometheus"
 	"maillage/adapters/redis"
 	"maillage/adapters/slack"
 	"maillage/adapters/terminal"
@@ -57,6 +58,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		cfg.Bot.DefaultLanguage = *lang
 	}
 	logger := newLogger(cfg.Log, std.err)
+	bot.SetLogSalt(cfg.Secrets.LogPseudonymSalt())
 
 	store, storeName, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -67,6 +69,9 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 			logger.Error("closing the store", "err", err)
 		}
 	}()
+
+	metrics := prometheus.New()
+	store = meterStore(store, metrics)
 
 	adapters, err := buildAdapters(cfg, std, store, logger)
 	if err != nil {
@@ -82,14 +87,17 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		return err
 	}
 	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger,
-		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir})
+		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
 	}
 	logger.Info("maillage started", "component", "main", "version", version, "store", storeName,
 		"adapters", cfg.Chat.Adapters)
 
-	var regs []routeRegistrar
+	metrics.WatchAdapters(adapters)
+	ops := newOpsRoutes(store, adapters, metrics)
+	defer context.AfterFunc(ctx, func() { ops.stopping.Store(true) })()
+	regs := []routeRegistrar{ops}
 	for _, a := range adapters {
 		if r, ok := a.(routeRegistrar); ok {
 			regs = append(regs, r)
@@ -342,6 +350,7 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		MemberRoles:      labels(cfg.MemberRoles),
 		Interests:        labels(cfg.Interests),
 		ImportWorkspaces: importWorkspaces(cfg),
+		RateLimit:        bot.RateLimit{PerMinute: cfg.RateLimit.PerMinute, Burst: cfg.RateLimit.Burst},
 	}
 }
 

@@ -135,6 +135,7 @@ schedules:
 		p.done.Go(func() {
 			sc := bufio.NewScanner(stderr)
 			for sc.Scan() {
+				e2eLogs.add(fmt.Sprintf("%s process %d", t.Name(), i), sc.Text())
 				var rec struct {
 					Msg  string `json:"msg"`
 					Slot string `json:"slot"`

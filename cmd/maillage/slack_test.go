@@ -29,6 +29,7 @@ var (
 // TestMain removes the binary built once for the tests that run it.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	code = reportLogProblems(os.Stdout, code)
 	if binDir != "" {
 		_ = os.RemoveAll(binDir)
 	}
@@ -92,7 +93,7 @@ func freeAddr(t *testing.T) string {
 // slash command, the Events API over HTTP for a signed request.
 func TestSlackBinary(t *testing.T) {
 	bin := maillageBinary(t)
-	const secret = "e2e-signing-secret-0123456789abcdef"
+	const secret = e2eSigningSecret
 	fake := slacktest.New(time.Second)
 	defer fake.Close()
 	fake.AddUser(slacktest.User{ID: "U0ALICE", Name: "alice", DisplayName: "Alice", Email: "alice@mairie.example", Locale: "fr-FR", TZ: "Europe/Paris"})
@@ -110,8 +111,10 @@ func TestSlackBinary(t *testing.T) {
 		"MAILLAGE_SLACK_API_URL=" + fake.URL(),
 		"MAILLAGE_HTTP_LISTEN=" + addr,
 		"MAILLAGE_LOG_LEVEL=debug",
+		"MAILLAGE_LOG_FORMAT=json",
 	}
 	cmd.Stdout, cmd.Stderr = &logs, &logs
+	defer func() { e2eLogs.add(t.Name(), logs.String()) }()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
