@@ -47,6 +47,9 @@ type Post struct {
 	Text    string
 	Blocks  json.RawMessage
 	Form    map[string]string // every form field but the token
+	// Received is when the fake received the call (load tests measure
+	// the latency of the answers with it).
+	Received time.Time
 }
 
 // Buttons returns the buttons of the post's actions blocks.
@@ -335,7 +338,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (s *Server) post(method string, r *http.Request) map[string]any {
-	p := Post{Method: method, Channel: r.PostForm.Get("channel"), Text: r.PostForm.Get("text"), Form: map[string]string{}}
+	p := Post{Method: method, Channel: r.PostForm.Get("channel"), Text: r.PostForm.Get("text"), Form: map[string]string{},
+		Received: time.Now()}
 	if b := r.PostForm.Get("blocks"); b != "" {
 		p.Blocks = json.RawMessage(b)
 	}

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// redisServerEnv points to a redis-server binary; the Sentinel tests start
+// their own servers with it (.ci/run sets it).
+const redisServerEnv = "MAILLAGE_TEST_REDIS_SERVER"
+
+// redisServerBinary returns the redis-server binary, or skips the test.
+func redisServerBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv(redisServerEnv)
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI: .ci/run must point it to redis-server", redisServerEnv)
+		}
+		t.Skipf("%s is not set: point it to a redis-server binary to run the Sentinel test", redisServerEnv)
+	}
+	if testing.Short() {
+		t.Skip("starts five redis-server processes and two bots")
+	}
+	return bin
+}
+
+// freePort returns a port free on the loopback now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	var n int
+	fmt.Sscan(port, &n)
+	return n
+}
+
+// startRedisProcess runs redis-server with the configuration text (a
+// sentinel when sentinel is true) until the test ends, and waits until it
+// answers PING.
+func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel bool) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "redis.conf")
+	conf = fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsave \"\"\nappendonly no\n%s", port, dir, conf)
+	if sentinel {
+		conf = fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n%s", port, dir, conf[strings.Index(conf, "appendonly no\n")+len("appendonly no\n"):])
+	}
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{path}
+	if sentinel {
+		args = append(args, "--sentinel")
+	}
+	cmd := exec.Command(bin, args...)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on port %d did not start:\n%s", port, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sentinelSetup is one primary, one replica and three sentinels on the
+// loopback.
+type sentinelSetup struct {
+	primary, replica int
+	sentinels        [3]int
+}
+
+func startSentinelSetup(t *testing.T, bin string) sentinelSetup {
+	t.Helper()
+	s := sentinelSetup{primary: freePort(t), replica: freePort(t)}
+	startRedisProcess(t, bin, s.primary, "", false)
+	startRedisProcess(t, bin, s.replica, fmt.Sprintf("replicaof 127.0.0.1 %d\n", s.primary), false)
+	for i := range s.sentinels {
+		s.sentinels[i] = freePort(t)
+	}
+	for i := range s.sentinels {
+		// known-replica spares the sentinels their 10 s discovery.
+		startRedisProcess(t, bin, s.sentinels[i], fmt.Sprintf(
+			"sentinel monitor mymaster 127.0.0.1 %d 2\nsentinel down-after-milliseconds mymaster 1000\n"+
+				"sentinel failover-timeout mymaster 10000\nsentinel parallel-syncs mymaster 1\n"+
+				"sentinel known-replica mymaster 127.0.0.1 %d\n", s.primary, s.replica), true)
+	}
+	// Wait until the sentinels see the replica, so that a failover can
+	// promote it.
+	deadline := time.Now().Add(20 * time.Second)
+	for !s.ready(t) {
+		if time.Now().After(deadline) {
+			t.Fatal("the sentinels did not discover the replica")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return s
+}
+
+func (s sentinelSetup) sentinel(i int) *goredis.SentinelClient {
+	return goredis.NewSentinelClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.sentinels[i])})
+}
+
+func (s sentinelSetup) ready(t *testing.T) bool {
+	for i := range s.sentinels {
+		sc := s.sentinel(i)
+		replicas, err := sc.Replicas(context.Background(), "mymaster").Result()
+		sc.Close()
+		if err != nil || len(replicas) == 0 {
+			return false
+		}
+	}
+	rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.replica)})
+	defer rdb.Close()
+	info, err := rdb.Info(context.Background(), "replication").Result()
+	return err == nil && strings.Contains(info, "master_link_status:up")
+}
+
+// primaryPort asks sentinel 0 which port the primary listens on.
+func (s sentinelSetup) primaryPort(t *testing.T) string {
+	sc := s.sentinel(0)
+	defer sc.Close()
+	addr, err := sc.GetMasterAddrByName(context.Background(), "mymaster").Result()
+	if err != nil || len(addr) != 2 {
+		return ""
+	}
+	return addr[1]
+}
+
+// URL is the Sentinel form of MAILLAGE_REDIS_URL.
+func (s sentinelSetup) URL() string {
+	return fmt.Sprintf("redis://127.0.0.1:%d/0?master_name=mymaster&addr=127.0.0.1:%d&addr=127.0.0.1:%d",
+		s.sentinels[0], s.sentinels[1], s.sentinels[2])
+}
+
+// Two bots share a Sentinel-managed Redis, run a job every 2 s and answer
+// their members; the primary fails over in the middle. Nothing is lost
+// (every slot runs, every message is answered, politely when the store
+// could not be reached) and nothing happens twice. Broadcasts join this
+// test when they land: add their job to the configuration and count their
+// deliveries as the announcements are counted.
+func TestSentinelFailoverLosesNothing(t *testing.T) {
+	redisBin := redisServerBinary(t)
+	bin := maillageBinary(t)
+	setup := startSentinelSetup(t, redisBin)
+	url := setup.URL()
+	prefix := "maillage-sentinel-" + rand.Text()[:8] + ":"
+	const text = "Annonce du créneau"
+	cfg := writeConfig(t, fmt.Sprintf(`store:
+  backend: redis
+  redis: {key_prefix: %q, timeout: 1s}
+log: {level: info, format: json}
+rate_limit: {per_minute: 0}
+schedules:
+  - name: annonce
+    kind: announcement
+    spec: "@every 2s"
+    target:
+      channel: {platform: terminal, workspace: local, id: annonces}
+    text: {fr: %q, en: "Slot announcement"}
+`, prefix, text))
+
+	type proc struct {
+		cmd     *exec.Cmd
+		stdin   io.WriteCloser
+		mu      sync.Mutex
+		replies []string // the bot's answers to the member, in order
+		slots   []string // announcement slots it logged as sent
+		printed int      // announcements printed
+		done    sync.WaitGroup
+	}
+	procs := make([]*proc, 2)
+	for i := range procs {
+		p := &proc{cmd: exec.Command(bin, "--config", cfg, "--data-dir", t.TempDir())}
+		p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILLAGE_REDIS_URL=" + url}
+		var err error
+		if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+		stdout, _ := p.cmd.StdoutPipe()
+		stderr, _ := p.cmd.StderrPipe()
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+		p.done.Go(func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				line := sc.Text()
+				p.mu.Lock()
+				switch {
+				case strings.Contains(line, text):
+					p.printed++
+				case strings.HasPrefix(line, "Maillage › "):
+					p.replies = append(p.replies, strings.TrimPrefix(line, "Maillage › "))
+				}
+				p.mu.Unlock()
+			}
+		})
+		p.done.Go(func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				e2eLogs.add(fmt.Sprintf("%s process %d", t.Name(), i), sc.Text())
+				var rec struct {
+					Msg  string `json:"msg"`
+					Slot string `json:"slot"`
+				}
+				if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "announcement sent to a channel" {
+					p.mu.Lock()
+					p.slots = append(p.slots, rec.Slot)
+					p.mu.Unlock()
+				} else if !strings.Contains(sc.Text(), `"level":"INFO"`) {
+					t.Logf("process %d: %s", i, sc.Text())
+				}
+			}
+		})
+		procs[i] = p
+	}
+
+	// Each process's member changes language every 250 ms (a read and a
+	// write each time) for 10 s; the primary fails over after 3 s.
+	lines := []string{"langue anglais", "langue français"}
+	fed := make([]int, len(procs))
+	oldPrimary := setup.primaryPort(t)
+	var failedOver time.Time
+	start := time.Now()
+	for k := 0; time.Since(start) < 10*time.Second; k++ {
+		for i, p := range procs {
+			if _, err := io.WriteString(p.stdin, fmt.Sprintf("/as membre%d\n%s\n", i, lines[k%2])); err != nil {
+				t.Fatalf("process %d: %v", i, err)
+			}
+			fed[i]++
+		}
+		if failedOver.IsZero() && time.Since(start) > 3*time.Second {
+			sc := setup.sentinel(0)
+			if err := sc.Failover(context.Background(), "mymaster").Err(); err != nil {
+				t.Fatalf("SENTINEL FAILOVER: %v", err)
+			}
+			sc.Close()
+			failedOver = time.Now()
+		}
+		time.Sleep(250 * time.Millisecond) // the members' pace
+	}
+	newPrimary := setup.primaryPort(t)
+	if newPrimary == oldPrimary || newPrimary == "" {
+		t.Fatalf("the primary did not change (%s before, %s after)", oldPrimary, newPrimary)
+	}
+	t.Logf("failover from port %s to %s", oldPrimary, newPrimary)
+	for i, p := range procs {
+		_ = p.stdin.Close()
+		if err := p.cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v", i, err)
+		}
+		p.done.Wait()
+	}
+
+	// Every message answered exactly once: the language confirmed, or the
+	// polite "unavailable" while the primary changed.
+	var all []string
+	for i, p := range procs {
+		unavailable := 0
+		for _, r := range p.replies {
+			switch r {
+			case fr("error.unavailable"), en("error.unavailable"):
+				unavailable++
+			case en("lang.set", "language", "English"), fr("lang.set", "language", "français"):
+			default:
+				t.Errorf("process %d: unexpected reply %q", i, r)
+			}
+		}
+		t.Logf("process %d: %d messages, %d answers (%d « unavailable »), %d slots delivered", i, fed[i], len(p.replies), unavailable, len(p.slots))
+		if len(p.replies) != fed[i] {
+			t.Errorf("process %d: %d answers to %d messages: some were lost or answered twice", i, len(p.replies), fed[i])
+		}
+		if unavailable > fed[i]/4 {
+			t.Errorf("process %d: %d « unavailable » answers of %d: the failover took too long", i, unavailable, fed[i])
+		}
+		// The last messages, well after the failover, were served.
+		if n := len(p.replies); n > 0 && (p.replies[n-1] == fr("error.unavailable") || p.replies[n-1] == en("error.unavailable")) {
+			t.Errorf("process %d: still unavailable at the end", i)
+		}
+		if p.printed != len(p.slots) {
+			t.Errorf("process %d printed %d announcements but logged %d", i, p.printed, len(p.slots))
+		}
+		all = append(all, p.slots...)
+	}
+	// Every slot once, none missed.
+	slices.Sort(all)
+	if n := len(slices.Compact(slices.Clone(all))); n != len(all) {
+		t.Errorf("%d deliveries for %d distinct slots: a slot was delivered twice: %v", len(all), n, all)
+	}
+	if len(all) < 4 {
+		t.Errorf("%d slots delivered in 10 s of an @every 2s job: %v", len(all), all)
+	}
+	for i := 1; i < len(all); i++ {
+		a, err1 := time.Parse(time.RFC3339, all[i-1])
+		b, err2 := time.Parse(time.RFC3339, all[i])
+		if err1 != nil || err2 != nil || b.Sub(a) != 2*time.Second {
+			t.Errorf("slots %s and %s: want consecutive slots 2 s apart (none missed)", all[i-1], all[i])
+		}
+	}
+}
