@@ -50,16 +50,7 @@ func TestFloodFromOneMemberDoesNotDelayAnother(t *testing.T) {
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILLAGE_DATA_DIR=" + t.TempDir(),
 		"MAILLAGE_SLACK_BOT_TOKEN=" + slacktest.BotToken, "MAILLAGE_SLACK_SIGNING_SECRET=" + e2eSigningSecret,
 		"MAILLAGE_SLACK_API_URL=" + fake.URL(), "MAILLAGE_HTTP_LISTEN=" + addr, "MAILLAGE_LOG_FORMAT=json"}
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		e2eLogs.add(t.Name(), logs.String())
-	})
+	startLogged(t, cmd, t.Name())
 	waitStatus(t, "http://"+addr+"/readyz", 200)
 
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)

@@ -67,16 +67,7 @@ schedules: []
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILLAGE_REDIS_URL=" + url,
 			"MAILLAGE_SLACK_BOT_TOKEN=" + slacktest.BotToken, "MAILLAGE_SLACK_SIGNING_SECRET=" + e2eSigningSecret,
 			"MAILLAGE_SLACK_API_URL=" + fake.URL(), "MAILLAGE_HTTP_LISTEN=" + addrs[i]}
-		var logs syncBuffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			e2eLogs.add(fmt.Sprintf("%s replica %d", t.Name(), i), logs.String())
-		})
+		startLogged(t, cmd, fmt.Sprintf("%s replica %d", t.Name(), i))
 	}
 	for _, a := range addrs {
 		waitStatus(t, "http://"+a+"/readyz", 200)

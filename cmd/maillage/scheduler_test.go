@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -84,80 +79,20 @@ func TestThreeProcessesDeliverEachSlotOnce(t *testing.T) {
 	prefix := "maillage-3p-" + rand.Text()[:8] + ":"
 	t.Cleanup(func() { deleteKeys(t, url, prefix) })
 	const text = "Annonce du créneau"
-	cfg := writeConfig(t, fmt.Sprintf(`store:
-  backend: redis
-  redis: {key_prefix: %q}
-log: {level: info, format: json}
-schedules:
-  - name: annonce
-    kind: announcement
-    spec: "@every 2s"
-    target:
-      channel: {platform: terminal, workspace: local, id: annonces}
-    text: {fr: %q, en: "Slot announcement"}
-`, prefix, text))
+	cfg := announcementConfig(t, prefix, "", "2s", text)
 
-	type proc struct {
-		cmd   *exec.Cmd
-		stdin io.WriteCloser
-		lines int      // stdout lines carrying the announcement
-		slots []string // slots it logged as sent
-		done  sync.WaitGroup
-	}
-	procs := make([]*proc, 3)
+	procs := make([]*botProc, 3)
 	for i := range procs {
-		p := &proc{cmd: exec.Command(bin, "--config", cfg, "--data-dir", t.TempDir())}
-		p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILLAGE_REDIS_URL=" + url}
-		var err error
-		if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := p.cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stderr, err := p.cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = p.cmd.Process.Kill() })
-		p.done.Go(func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), text) {
-					p.lines++
-				}
-			}
-		})
-		p.done.Go(func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				e2eLogs.add(fmt.Sprintf("%s process %d", t.Name(), i), sc.Text())
-				var rec struct {
-					Msg  string `json:"msg"`
-					Slot string `json:"slot"`
-				}
-				if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "announcement sent to a channel" {
-					p.slots = append(p.slots, rec.Slot)
-				} else if !strings.Contains(sc.Text(), `"level":"INFO"`) {
-					t.Logf("process %d: %s", i, sc.Text())
-				}
-			}
-		})
-		procs[i] = p
+		procs[i] = startBotProc(t, fmt.Sprintf("%s process %d", t.Name(), i), bin,
+			[]string{"MAILLAGE_REDIS_URL=" + url}, "--config", cfg, "--data-dir", t.TempDir())
 	}
 	// The test's duration, not a wait for a timer: the processes keep
 	// their input open and work on their own clocks meanwhile.
 	time.Sleep(20 * time.Second)
 	for i, p := range procs {
-		_ = p.stdin.Close() // end of input: the process stops cleanly
-		if err := p.cmd.Wait(); err != nil {
+		if err := p.stop(); err != nil { // end of input: the process stops cleanly
 			t.Errorf("process %d: %v", i, err)
 		}
-		p.done.Wait()
 	}
 
 	var all []string
@@ -165,24 +100,15 @@ schedules:
 	for i, p := range procs {
 		t.Logf("process %d delivered %d slots", i, len(p.slots))
 		all = append(all, p.slots...)
-		lines += p.lines
-		if p.lines != len(p.slots) {
-			t.Errorf("process %d printed %d announcements but logged %d", i, p.lines, len(p.slots))
+		printed := p.count(text)
+		lines += printed
+		if printed != len(p.slots) {
+			t.Errorf("process %d printed %d announcements but logged %d", i, printed, len(p.slots))
 		}
 	}
-	slices.Sort(all)
-	if n := len(slices.Compact(slices.Clone(all))); n != len(all) {
-		t.Errorf("%d deliveries for %d distinct slots: some slot was delivered twice: %v", len(all), n, all)
-	}
+	checkSlotsOnce(t, all, 2*time.Second)
 	if len(all) < 8 || len(all) > 11 {
 		t.Errorf("%d slots delivered in 20 s of an @every 2s job, want about 10: %v", len(all), all)
-	}
-	for i := 1; i < len(all); i++ {
-		a, err1 := time.Parse(time.RFC3339, all[i-1])
-		b, err2 := time.Parse(time.RFC3339, all[i])
-		if err1 != nil || err2 != nil || b.Sub(a) != 2*time.Second {
-			t.Errorf("slots %s and %s: want consecutive slots 2 s apart (none missed)", all[i-1], all[i])
-		}
 	}
 	if lines != len(all) {
 		t.Errorf("printed %d announcements in total, want %d", lines, len(all))

@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,16 +63,7 @@ func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel
 	if sentinel {
 		args = append(args, "--sentinel")
 	}
-	cmd := exec.Command(bin, args...)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	out := startLogged(t, exec.Command(bin, args...), "")
 	rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -171,75 +158,11 @@ func TestSentinelFailoverLosesNothing(t *testing.T) {
 	url := setup.URL()
 	prefix := "maillage-sentinel-" + rand.Text()[:8] + ":"
 	const text = "Annonce du créneau"
-	cfg := writeConfig(t, fmt.Sprintf(`store:
-  backend: redis
-  redis: {key_prefix: %q, timeout: 1s}
-log: {level: info, format: json}
-rate_limit: {per_minute: 0}
-schedules:
-  - name: annonce
-    kind: announcement
-    spec: "@every 2s"
-    target:
-      channel: {platform: terminal, workspace: local, id: annonces}
-    text: {fr: %q, en: "Slot announcement"}
-`, prefix, text))
-
-	type proc struct {
-		cmd     *exec.Cmd
-		stdin   io.WriteCloser
-		mu      sync.Mutex
-		replies []string // the bot's answers to the member, in order
-		slots   []string // announcement slots it logged as sent
-		printed int      // announcements printed
-		done    sync.WaitGroup
-	}
-	procs := make([]*proc, 2)
+	cfg := announcementConfig(t, prefix, "rate_limit: {per_minute: 0}\n", "2s", text)
+	procs := make([]*botProc, 2)
 	for i := range procs {
-		p := &proc{cmd: exec.Command(bin, "--config", cfg, "--data-dir", t.TempDir())}
-		p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILLAGE_REDIS_URL=" + url}
-		var err error
-		if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-			t.Fatal(err)
-		}
-		stdout, _ := p.cmd.StdoutPipe()
-		stderr, _ := p.cmd.StderrPipe()
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = p.cmd.Process.Kill() })
-		p.done.Go(func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				line := sc.Text()
-				p.mu.Lock()
-				switch {
-				case strings.Contains(line, text):
-					p.printed++
-				case strings.HasPrefix(line, "Maillage › "):
-					p.replies = append(p.replies, strings.TrimPrefix(line, "Maillage › "))
-				}
-				p.mu.Unlock()
-			}
-		})
-		p.done.Go(func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				e2eLogs.add(fmt.Sprintf("%s process %d", t.Name(), i), sc.Text())
-				var rec struct {
-					Msg  string `json:"msg"`
-					Slot string `json:"slot"`
-				}
-				if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "announcement sent to a channel" {
-					p.mu.Lock()
-					p.slots = append(p.slots, rec.Slot)
-					p.mu.Unlock()
-				} else if !strings.Contains(sc.Text(), `"level":"INFO"`) {
-					t.Logf("process %d: %s", i, sc.Text())
-				}
-			}
-		})
-		procs[i] = p
+		procs[i] = startBotProc(t, fmt.Sprintf("%s process %d", t.Name(), i), bin,
+			[]string{"MAILLAGE_REDIS_URL=" + url}, "--config", cfg, "--data-dir", t.TempDir())
 	}
 
 	// Each process's member changes language every 250 ms (a read and a
@@ -272,19 +195,23 @@ schedules:
 	}
 	t.Logf("failover from port %s to %s", oldPrimary, newPrimary)
 	for i, p := range procs {
-		_ = p.stdin.Close()
-		if err := p.cmd.Wait(); err != nil {
+		if err := p.stop(); err != nil {
 			t.Errorf("process %d: %v", i, err)
 		}
-		p.done.Wait()
 	}
 
 	// Every message answered exactly once: the language confirmed, or the
 	// polite "unavailable" while the primary changed.
 	var all []string
 	for i, p := range procs {
+		var replies []string
+		for _, l := range p.out {
+			if r, ok := strings.CutPrefix(l, "Maillage › "); ok && !strings.Contains(r, text) {
+				replies = append(replies, r)
+			}
+		}
 		unavailable := 0
-		for _, r := range p.replies {
+		for _, r := range replies {
 			switch r {
 			case fr("error.unavailable"), en("error.unavailable"):
 				unavailable++
@@ -293,35 +220,25 @@ schedules:
 				t.Errorf("process %d: unexpected reply %q", i, r)
 			}
 		}
-		t.Logf("process %d: %d messages, %d answers (%d « unavailable »), %d slots delivered", i, fed[i], len(p.replies), unavailable, len(p.slots))
-		if len(p.replies) != fed[i] {
-			t.Errorf("process %d: %d answers to %d messages: some were lost or answered twice", i, len(p.replies), fed[i])
+		t.Logf("process %d: %d messages, %d answers (%d « unavailable »), %d slots delivered", i, fed[i], len(replies), unavailable, len(p.slots))
+		if len(replies) != fed[i] {
+			t.Errorf("process %d: %d answers to %d messages: some were lost or answered twice", i, len(replies), fed[i])
 		}
 		if unavailable > fed[i]/4 {
 			t.Errorf("process %d: %d « unavailable » answers of %d: the failover took too long", i, unavailable, fed[i])
 		}
 		// The last messages, well after the failover, were served.
-		if n := len(p.replies); n > 0 && (p.replies[n-1] == fr("error.unavailable") || p.replies[n-1] == en("error.unavailable")) {
+		if n := len(replies); n > 0 && (replies[n-1] == fr("error.unavailable") || replies[n-1] == en("error.unavailable")) {
 			t.Errorf("process %d: still unavailable at the end", i)
 		}
-		if p.printed != len(p.slots) {
-			t.Errorf("process %d printed %d announcements but logged %d", i, p.printed, len(p.slots))
+		if printed := p.count(text); printed != len(p.slots) {
+			t.Errorf("process %d printed %d announcements but logged %d", i, printed, len(p.slots))
 		}
 		all = append(all, p.slots...)
 	}
 	// Every slot once, none missed.
-	slices.Sort(all)
-	if n := len(slices.Compact(slices.Clone(all))); n != len(all) {
-		t.Errorf("%d deliveries for %d distinct slots: a slot was delivered twice: %v", len(all), n, all)
-	}
+	checkSlotsOnce(t, all, 2*time.Second)
 	if len(all) < 4 {
 		t.Errorf("%d slots delivered in 10 s of an @every 2s job: %v", len(all), all)
-	}
-	for i := 1; i < len(all); i++ {
-		a, err1 := time.Parse(time.RFC3339, all[i-1])
-		b, err2 := time.Parse(time.RFC3339, all[i])
-		if err1 != nil || err2 != nil || b.Sub(a) != 2*time.Second {
-			t.Errorf("slots %s and %s: want consecutive slots 2 s apart (none missed)", all[i-1], all[i])
-		}
 	}
 }

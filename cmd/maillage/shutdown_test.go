@@ -13,6 +13,26 @@ import (
 	"maillage/adapters/slack/slacktest"
 )
 
+// startLogged starts cmd with its output captured, and kills it when the
+// test ends; when logName is not empty, its output then joins the logs
+// e2eLogs checks.
+func startLogged(t *testing.T, cmd *exec.Cmd, logName string) *syncBuffer {
+	t.Helper()
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if logName != "" {
+			e2eLogs.add(logName, logs.String())
+		}
+	})
+	return &logs
+}
+
 // slackProcess is the real binary on the fake Slack (Socket Mode).
 type slackProcess struct {
 	cmd    *exec.Cmd
