@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"maillage/bot"
+	"maillage/internal/fakeclock"
 )
 
 // countingStore counts Member reads: a flood that is rate limited must not
@@ -177,5 +178,36 @@ func TestObserverSeesMessagesCommandsAndErrors(t *testing.T) {
 	}
 	if obs.errors[bot.ErrorKindStoreUnavailable] != 1 {
 		t.Errorf("errors %v, want one %s", obs.errors, bot.ErrorKindStoreUnavailable)
+	}
+}
+
+// The scheduler reports the slots it runs and those it skips.
+func TestObserverSeesJobsFiredAndSkipped(t *testing.T) {
+	clock := fakeclock.New(time.Date(2026, 11, 26, 8, 50, 0, 0, paris)) // Thursday
+	store := openBolt(t, clock)
+	obs := newRecObserver()
+	s := schedSettings(channelJob("hourly", "0 * * * *"), channelJob("daily", "0 9 * * *"))
+	b, err := bot.New(s, store, []bot.ChatAdapter{&outbox{}}, bot.Options{Clock: clock, Replica: "a", Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Tick(t.Context()) // first sight: nothing runs
+	b.WaitJobs()
+	// 12:10: hourly missed 09:00 to 11:00 and runs 12:00; daily's 09:00 is
+	// older than the hour of grace: skipped as late.
+	clock.Advance(3*time.Hour + 20*time.Minute)
+	b.Tick(t.Context())
+	b.WaitJobs()
+	clock.Advance(2 * time.Hour) // 14:10: hourly missed 13:00 and runs 14:00
+	b.Tick(t.Context())
+	b.WaitJobs()
+
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.fired["hourly/true"] != 2 || len(obs.fired) != 1 {
+		t.Errorf("fired %v, want hourly twice and nothing else", obs.fired)
+	}
+	if obs.skipped["hourly/missed"] != 4 || obs.skipped["daily/late"] != 1 {
+		t.Errorf("skipped %v, want hourly's 09:00, 10:00, 11:00 and 13:00 missed, daily's 09:00 late", obs.skipped)
 	}
 }
