@@ -48,7 +48,7 @@ func freePort(t *testing.T) int {
 // startRedisProcess runs redis-server with the configuration text (a
 // sentinel when sentinel is true) until the test ends, and waits until it
 // answers PING.
-func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel bool) {
+func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel bool) *exec.Cmd {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "redis.conf")
@@ -63,7 +63,8 @@ func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel
 	if sentinel {
 		args = append(args, "--sentinel")
 	}
-	out := startLogged(t, exec.Command(bin, args...), "")
+	cmd := exec.Command(bin, args...)
+	out := startLogged(t, cmd, "")
 	rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -73,19 +74,21 @@ func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return cmd
 }
 
 // sentinelSetup is one primary, one replica and three sentinels on the
 // loopback.
 type sentinelSetup struct {
 	primary, replica int
+	primaryCmd       *exec.Cmd
 	sentinels        [3]int
 }
 
 func startSentinelSetup(t *testing.T, bin string) sentinelSetup {
 	t.Helper()
 	s := sentinelSetup{primary: freePort(t), replica: freePort(t)}
-	startRedisProcess(t, bin, s.primary, "", false)
+	s.primaryCmd = startRedisProcess(t, bin, s.primary, "", false)
 	startRedisProcess(t, bin, s.replica, fmt.Sprintf("replicaof 127.0.0.1 %d\n", s.primary), false)
 	for i := range s.sentinels {
 		s.sentinels[i] = freePort(t)
@@ -154,6 +157,31 @@ func (s sentinelSetup) URL() string {
 func TestSentinelFailoverLosesNothing(t *testing.T) {
 	redisBin := redisServerBinary(t)
 	bin := maillageBinary(t)
+	// Both ways a primary goes: asked to hand over (a planned switch), or
+	// killed (the sentinels notice after down-after-milliseconds, 1 s).
+	failovers := map[string]func(t *testing.T, s sentinelSetup){
+		"sentinel failover": func(t *testing.T, s sentinelSetup) {
+			sc := s.sentinel(0)
+			defer sc.Close()
+			if err := sc.Failover(context.Background(), "mymaster").Err(); err != nil {
+				t.Fatalf("SENTINEL FAILOVER: %v", err)
+			}
+		},
+		"primary killed": func(t *testing.T, s sentinelSetup) {
+			if err := s.primaryCmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, failover := range failovers {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // two topologies on free ports; the bots mostly wait
+			sentinelFailover(t, redisBin, bin, failover)
+		})
+	}
+}
+
+func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing.T, sentinelSetup)) {
 	setup := startSentinelSetup(t, redisBin)
 	url := setup.URL()
 	prefix := "maillage-sentinel-" + rand.Text()[:8] + ":"
@@ -180,11 +208,7 @@ func TestSentinelFailoverLosesNothing(t *testing.T) {
 			fed[i]++
 		}
 		if failedOver.IsZero() && time.Since(start) > 3*time.Second {
-			sc := setup.sentinel(0)
-			if err := sc.Failover(context.Background(), "mymaster").Err(); err != nil {
-				t.Fatalf("SENTINEL FAILOVER: %v", err)
-			}
-			sc.Close()
+			failover(t, setup)
 			failedOver = time.Now()
 		}
 		time.Sleep(250 * time.Millisecond) // the members' pace
