@@ -74,8 +74,8 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, evt
 		}
 		return
 	case socketmode.EventTypeConnected:
-		a.log.InfoContext(ctx, "slack socket mode connected")
 		a.conn.Up()
+		a.log.InfoContext(ctx, "slack socket mode connected")
 		return
 	case socketmode.EventTypeConnectionError:
 		if c, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
