@@ -19,6 +19,7 @@ func TestCoreImportsNoPlatformStorageOrConfig(t *testing.T) {
 		"github.com/redis/",
 		"github.com/alicebob/miniredis",
 		"go.etcd.io/bbolt",
+		"github.com/prometheus/",
 		"maillage/config",
 		"maillage/adapters/",
 	}

@@ -135,3 +135,20 @@ func TestLogCheckerFindsLeaks(t *testing.T) {
 		}
 	}
 }
+
+// Runs that fail on a secret's account log and print nothing of it: a
+// Mattermost server that cannot be reached (its token in the environment)
+// and a Redis whose URL holds a password. Their output joins e2eLogs too.
+func TestFailuresDoNotShowSecrets(t *testing.T) {
+	cfg := writeConfig(t, "chat:\n  adapters: [mattermost]\n")
+	r := runMain(t, "", env("MAILLAGE_MATTERMOST_URL", "http://127.0.0.1:1", "MAILLAGE_MATTERMOST_TOKEN", e2eMattermostToken,
+		"MAILLAGE_HTTP_LISTEN", "127.0.0.1:0", "MAILLAGE_PUBLIC_URL", "http://127.0.0.1:1",
+		"MAILLAGE_DATA_DIR", t.TempDir()), "--config", cfg)
+	if r.code == 0 || strings.Contains(r.errOut+r.out, e2eMattermostToken) {
+		t.Errorf("unreachable Mattermost: exit %d, output shows the token: %v", r.code, strings.Contains(r.errOut+r.out, e2eMattermostToken))
+	}
+	r = runMain(t, "aide\n", env("MAILLAGE_REDIS_URL", "redis://:"+e2eRedisPassword+"@127.0.0.1:1/0", "MAILLAGE_DATA_DIR", t.TempDir()))
+	if r.code != 1 || strings.Contains(r.errOut+r.out, e2eRedisPassword) || !strings.Contains(r.errOut, "xxxxx") {
+		t.Errorf("unreachable Redis: exit %d, stderr %q: want 1 and the URL without its password", r.code, r.errOut)
+	}
+}
