@@ -159,29 +159,36 @@ func TestSentinelFailoverLosesNothing(t *testing.T) {
 	bin := maillageBinary(t)
 	// Both ways a primary goes: asked to hand over (a planned switch), or
 	// killed (the sentinels notice after down-after-milliseconds, 1 s).
-	failovers := map[string]func(t *testing.T, s sentinelSetup){
-		"sentinel failover": func(t *testing.T, s sentinelSetup) {
+	// A planned switch loses no slot; a killed primary may leave slots
+	// missed while no primary answers, which the scheduler skips (only the
+	// newest runs) and logs: those are accounted for, not lost silently.
+	type failoverCase struct {
+		run        func(t *testing.T, s sentinelSetup)
+		mayMissAny bool
+	}
+	failovers := map[string]failoverCase{
+		"sentinel failover": {run: func(t *testing.T, s sentinelSetup) {
 			sc := s.sentinel(0)
 			defer sc.Close()
 			if err := sc.Failover(context.Background(), "mymaster").Err(); err != nil {
 				t.Fatalf("SENTINEL FAILOVER: %v", err)
 			}
-		},
-		"primary killed": func(t *testing.T, s sentinelSetup) {
+		}},
+		"primary killed": {mayMissAny: true, run: func(t *testing.T, s sentinelSetup) {
 			if err := s.primaryCmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-		},
+		}},
 	}
-	for name, failover := range failovers {
+	for name, c := range failovers {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // two topologies on free ports; the bots mostly wait
-			sentinelFailover(t, redisBin, bin, failover)
+			sentinelFailover(t, redisBin, bin, c.run, c.mayMissAny)
 		})
 	}
 }
 
-func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing.T, sentinelSetup)) {
+func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing.T, sentinelSetup), mayMiss bool) {
 	setup := startSentinelSetup(t, redisBin)
 	url := setup.URL()
 	prefix := "maillage-sentinel-" + rand.Text()[:8] + ":"
@@ -227,6 +234,7 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 	// Every message answered exactly once: the language confirmed, or the
 	// polite "unavailable" while the primary changed.
 	var all []string
+	var skipped [][2]string
 	for i, p := range procs {
 		var replies []string
 		for _, l := range p.out {
@@ -259,10 +267,15 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 			t.Errorf("process %d printed %d announcements but logged %d", i, printed, len(p.slots))
 		}
 		all = append(all, p.slots...)
+		skipped = append(skipped, p.skipped...)
 	}
-	// Every slot once, none missed.
-	checkSlotsOnce(t, all, 2*time.Second)
-	if len(all) < 4 {
+	// Every slot once, none missed (or, when the primary was killed, none
+	// missed without being logged as skipped).
+	if !mayMiss {
+		skipped = nil
+	}
+	checkSlotsAccounted(t, all, skipped, 2*time.Second)
+	if len(all) < 3 {
 		t.Errorf("%d slots delivered in 10 s of an @every 2s job: %v", len(all), all)
 	}
 }
