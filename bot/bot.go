@@ -47,6 +47,8 @@ type Settings struct {
 	// (config member_roles and interests), in the order shown.
 	MemberRoles []Label
 	Interests   []Label
+	// Matching configures the introductions (matching.go).
+	Matching MatchSettings
 	// ImportWorkspaces is the workspace of imported members whose CSV line
 	// leaves it empty, per platform (the terminal's configured workspace).
 	ImportWorkspaces map[Platform]string

@@ -43,6 +43,7 @@ func (b *Bot) commands() []*command {
 	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
 	cmds = append(cmds, b.highlightCommands()...) // highlights.go
 	cmds = append(cmds, b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
+	cmds = append(cmds, b.matchingCommands()...)  // matching_commands.go
 	// Help lists the commands by role, members' first, in this order.
 	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
 	return cmds
@@ -51,7 +52,7 @@ func (b *Bot) commands() []*command {
 func (b *Bot) choiceHandlers() map[string]choiceHandler {
 	return mergeHandlers(map[string]choiceHandler{
 		"lang.set": b.choiceLang,
-	}, b.highlightChoices(), b.membersChoices())
+	}, b.highlightChoices(), b.membersChoices(), b.matchingChoices())
 }
 
 func (b *Bot) dialogueHandlers() map[string]dialogueHandler {

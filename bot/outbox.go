@@ -199,6 +199,10 @@ func (b *Bot) flushPending(ctx context.Context, now time.Time) {
 }
 
 func (b *Bot) sendPending(ctx context.Context, p Pending, now time.Time) {
+	if p.Kind == PendingIntro {
+		b.sendPendingIntro(ctx, p, now) // matching_send.go: a group introduction
+		return
+	}
 	reply := p.Reply
 	if p.Kind == PendingReminder {
 		reply = b.reminderReply(ctx, p)

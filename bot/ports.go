@@ -105,6 +105,7 @@ type Store interface {
 	SchedulerStore // job slots, held deliveries and reminders (store_scheduler.go)
 	HighlightStore // follows, session registrations, published highlights (store_highlights.go)
 	MemberStore    // erasure without trace (store_members.go)
+	MatchStore     // introduction rounds, answers, "not again" lists (store_matching.go)
 
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -68,17 +67,7 @@ func directOnly(run func(context.Context, *request) []Reply) func(context.Contex
 // département, région), role, interests and preferences. The matching
 // rounds start from it.
 func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]Member, error) {
-	var out []Member
-	err := b.store.Members(ctx, func(m Member) error {
-		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {
-			out = append(out, m)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("matchable members: %w", err)
-	}
-	return out, nil
+	return matchableMembers(ctx, b.store, now) // matching.go
 }
 
 // memberStats counts where members stand, for the organizers' "membres".

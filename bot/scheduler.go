@@ -80,7 +80,9 @@ func (b *Bot) jobs() map[string]jobFunc {
 	return map[string]jobFunc{
 		"announcement": b.jobAnnouncement,
 		"purge":        b.jobPurge,
-		"digest":       b.jobDigest, // highlights_digest.go
+		"digest":       b.jobDigest,   // highlights_digest.go
+		"round":        b.jobRound,    // matching_round.go
+		"followup":     b.jobFollowup, // matching_followup.go
 	}
 }
 

@@ -124,13 +124,13 @@ func at(clock *fakeClock, t time.Time) { clock.Set(t) }
 
 func TestNewRefusesUnavailableKinds(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, paris))
-	s := schedSettings(bot.Job{Name: "r", Kind: "round", Schedule: schedule.MustParse("@weekly", paris)})
+	s := schedSettings(bot.Job{Name: "r", Kind: "lottery", Schedule: schedule.MustParse("@weekly", paris)})
 	_, err := bot.New(s, openBolt(t, clock), []bot.ChatAdapter{&outbox{}}, bot.Options{Clock: clock})
-	if err == nil || !strings.Contains(err.Error(), `kind "round" is not available`) {
-		t.Errorf("New with a round job: %v, want it refused by name", err)
+	if err == nil || !strings.Contains(err.Error(), `kind "lottery" is not available`) {
+		t.Errorf("New with a lottery job: %v, want it refused by name", err)
 	}
-	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,digest,purge" {
-		t.Errorf("JobKinds() = %s, want announcement,digest,purge", got)
+	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,digest,followup,purge,round" {
+		t.Errorf("JobKinds() = %s, want announcement,digest,followup,purge,round", got)
 	}
 }
 

@@ -124,19 +124,6 @@ type WorkingHours struct {
 	End      ClockTime `yaml:"end"`
 }
 
-// Matching tunes the matching solver.
-type Matching struct {
-	Weights Weights `yaml:"weights"`
-}
-
-// Weights are the relative weights (0..100) of the matching criteria.
-type Weights struct {
-	Size      int `yaml:"size"`
-	Interests int `yaml:"interests"`
-	Region    int `yaml:"region"`
-	Role      int `yaml:"role"`
-}
-
 // Privacy holds what members are told about their personal data.
 type Privacy struct {
 	Controller      string `yaml:"controller"`
@@ -228,7 +215,7 @@ func Default() *Config {
 			Start:    ClockTime(9 * 60),
 			End:      ClockTime(18 * 60),
 		},
-		Matching: Matching{Weights: Weights{Size: 40, Interests: 35, Region: 10, Role: 15}},
+		Matching: defaultMatching(),
 		Privacy: Privacy{
 			Controller:      "SNDGCT (Syndicat national des directeurs généraux des collectivités territoriales)",
 			RetentionMonths: 24,

@@ -285,7 +285,7 @@ func TestValueProblems(t *testing.T) {
 		{"label missing en", "member_roles:\n  - {id: dgs, fr: DGS}\n", []Problem{{Line: 2, Path: "member_roles[0].en", Message: "must not be empty"}}},
 		{"no working day", "working_hours:\n  days: []\n", []Problem{{Line: 2, Path: "working_hours.days", Message: "must list at least one day"}}},
 		{"end before start", "working_hours:\n  start: \"18:00\"\n  end: \"09:00\"\n", []Problem{{Line: 3, Path: "working_hours.end", Message: "must be after start (18:00) and at most 24:00, got 09:00"}}},
-		{"all weights zero", "matching:\n  weights: {size: 0, interests: 0, region: 0, role: 0}\n", []Problem{{Line: 2, Path: "matching.weights", Message: "at least one weight must be above 0"}}},
+		{"all weights zero", "matching:\n  weights: {size: 0, interests: 0, region: 0, role: 0, workshop: 0, preferences: 0}\n", []Problem{{Line: 2, Path: "matching.weights", Message: "at least one weight must be above 0"}}},
 		{"weight too high", "matching:\n  weights:\n    role: 101\n", []Problem{{Line: 3, Path: "matching.weights.role", Message: "must be between 0 and 100, got 101"}}},
 		{"contact", "privacy:\n  contact: call us\n", []Problem{{Line: 2, Path: "privacy.contact", Message: `must be an e-mail address or an http(s) URL, got "call us"`}}},
 		{"retention", "privacy:\n  retention_months: 0\n", []Problem{{Line: 2, Path: "privacy.retention_months", Message: "must be between 1 and 120, got 0"}}},

@@ -78,11 +78,14 @@ type Scheduler struct {
 	Grace Duration `yaml:"grace"`
 }
 
-// defaultSchedules: the nightly purge of expired records.
+// defaultSchedules: the nightly purge of expired records, the weekly
+// digest, the weekly introduction round and its daily follow-up check.
 func defaultSchedules() []Schedule {
 	return []Schedule{
 		{Name: "purge", Kind: JobPurge, Spec: "0 3 * * *"},
 		{Name: "digest", Kind: JobDigest, Spec: "30 9 * * mon"}, // the weekly highlights digest
+		{Name: "tour", Kind: JobRound, Spec: "0 10 * * mon"},    // the weekly introduction round
+		{Name: "suivi", Kind: JobFollowup, Spec: "30 10 * * *"}, // the follow-up, once its delay has passed
 	}
 }
 
@@ -147,21 +150,14 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 		}
 	default:
 		mp := p + ".target.members"
-		ids := func(labels []Label) []string {
-			out := make([]string, len(labels))
-			for i, l := range labels {
-				out[i] = l.ID
-			}
-			return out
-		}
 		closed := []struct {
 			key     string
 			values  []string
 			allowed []string
 		}{
-			{"roles", t.Members.Roles, ids(c.MemberRoles)},
+			{"roles", t.Members.Roles, labelIDs(c.MemberRoles)},
 			{"regions", t.Members.Regions, regionCodes},
-			{"interests", t.Members.Interests, ids(c.Interests)},
+			{"interests", t.Members.Interests, labelIDs(c.Interests)},
 		}
 		for _, f := range closed {
 			for j, v := range f.values {

@@ -165,15 +165,8 @@ func (c *Config) validate(o *origin) []Problem {
 	// working hours
 	c.validateWorkingHours(ch)
 
-	// matching
-	w := c.Matching.Weights
-	ch.rangeInt("matching.weights.size", w.Size, 0, 100)
-	ch.rangeInt("matching.weights.interests", w.Interests, 0, 100)
-	ch.rangeInt("matching.weights.region", w.Region, 0, 100)
-	ch.rangeInt("matching.weights.role", w.Role, 0, 100)
-	if w.Size == 0 && w.Interests == 0 && w.Region == 0 && w.Role == 0 {
-		ch.add("matching.weights", "at least one weight must be above 0")
-	}
+	// matching (matching.go)
+	c.validateMatching(ch)
 
 	// privacy
 	ch.nonEmpty("privacy.controller", c.Privacy.Controller)

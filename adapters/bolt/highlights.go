@@ -23,29 +23,7 @@ var _ bot.HighlightStore = (*Store)(nil)
 
 // HighlightFollows returns the member's follows and registrations.
 func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
-	const op = "subscription"
-	if err := ctx.Err(); err != nil {
-		return bot.HighlightFollows{}, wrap(op, err)
-	}
-	if err := checkRef(op, ref); err != nil {
-		return bot.HighlightFollows{}, err
-	}
-	var sub bot.HighlightFollows
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketSubscriptions)
-		if b == nil {
-			return bot.ErrNotFound
-		}
-		v := b.Get([]byte(ref.Key()))
-		if v == nil {
-			return bot.ErrNotFound
-		}
-		return json.Unmarshal(v, &sub)
-	})
-	if err != nil {
-		return bot.HighlightFollows{}, wrap(op, err)
-	}
-	return sub, nil
+	return recordOf[bot.HighlightFollows](ctx, s, "subscription", bucketSubscriptions, ref)
 }
 
 // SaveHighlightFollows creates or replaces sub.Member's record.
@@ -73,24 +51,7 @@ func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightF
 
 // EraseHighlightFollows removes the member's record.
 func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
-	const op = "erase subscription"
-	if err := ctx.Err(); err != nil {
-		return wrap(op, err)
-	}
-	if err := checkRef(op, ref); err != nil {
-		return err
-	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketSubscriptions)
-		if b == nil {
-			return nil
-		}
-		return b.Delete([]byte(ref.Key()))
-	})
-	if err != nil {
-		return wrap(op, err)
-	}
-	return nil
+	return s.eraseRecord(ctx, "erase subscription", bucketSubscriptions, ref)
 }
 
 // SaveHighlight creates or replaces the published highlight (Event, ID).

@@ -25,24 +25,7 @@ func (s *Store) publishedKey() string { return s.prefix + "hl:published" }
 
 // HighlightFollows returns the member's follows and registrations.
 func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
-	const op = "subscription"
-	var sub bot.HighlightFollows
-	cctx, cancel, err := s.start(ctx, op)
-	if err != nil {
-		return sub, err
-	}
-	defer cancel()
-	if err := checkRef(op, ref); err != nil {
-		return sub, err
-	}
-	v, err := s.rdb.HGet(cctx, s.subscriptionsKey(), ref.Key()).Bytes()
-	if err != nil {
-		return sub, fail(ctx, op, err)
-	}
-	if err := json.Unmarshal(v, &sub); err != nil {
-		return sub, fmt.Errorf("redis store %s: decode: %w", op, err)
-	}
-	return sub, nil
+	return recordOf[bot.HighlightFollows](ctx, s, "subscription", s.subscriptionsKey(), ref)
 }
 
 // SaveHighlightFollows creates or replaces sub.Member's record.
@@ -65,19 +48,7 @@ func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightF
 
 // EraseHighlightFollows removes the member's record.
 func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
-	const op = "erase subscription"
-	cctx, cancel, err := s.start(ctx, op)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	if err := checkRef(op, ref); err != nil {
-		return err
-	}
-	if err := s.rdb.HDel(cctx, s.subscriptionsKey(), ref.Key()).Err(); err != nil {
-		return fail(ctx, op, err)
-	}
-	return nil
+	return s.eraseRecord(ctx, "erase subscription", s.subscriptionsKey(), ref)
 }
 
 // SaveHighlight creates or replaces the published highlight (Event, ID).

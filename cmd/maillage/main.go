@@ -64,6 +64,10 @@ Usage:
                                  check event content files (sessions, highlights)
   maillage members import [--dry-run] FILE.csv
                                  import members from a CSV file
+  maillage match --dry-run [--members FILE.csv] [--json]
+                                 compute the next introduction round, sending nothing
+  maillage match --scores-out FILE.tsv | --edges FILE.tsv [--json]
+                                 export every pair score / solve a given graph
   maillage version               print the version
   maillage COMMAND --help        help on a command
 
@@ -96,6 +100,8 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 		err = versionCommand(args, io)
 	case "content":
 		err = contentCommand(args, io, env)
+	case "match":
+		err = matchCommand(ctx, args, io, env)
 	default:
 		err = fmt.Errorf("%w: unknown command %q; run `maillage --help`", errUsage, cmd)
 	}

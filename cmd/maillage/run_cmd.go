@@ -347,6 +347,7 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 			End:      cfg.WorkingHours.End.Minutes(),
 			Location: cfg.WorkingHours.Location(),
 		},
+		Matching:         matchSettings(cfg),
 		MemberRoles:      labels(cfg.MemberRoles),
 		Interests:        labels(cfg.Interests),
 		ImportWorkspaces: importWorkspaces(cfg),

@@ -29,18 +29,28 @@ func TestConfigCheckSchedules(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.errOut, path+":3: schedules[1].spec: \"0 25 * * *\"") {
 		t.Errorf("bad spec: exit %d, stderr:\n%s", r.code, r.errOut)
 	}
+	// Every kind the configuration knows is available in this version:
+	// rounds and follow-ups included.
 	path = writeConfig(t, `schedules:
   - {name: tours, kind: round, spec: "0 9 * * mon"}
+  - {name: suivi, kind: followup, spec: "0 10 * * *"}
 `)
 	r = runMain(t, "", env(), "config", "check", path)
-	want := "schedules[0].kind: the round job is not available in this version of maillage (available: announcement, digest, purge)"
+	if r.code != 0 {
+		t.Errorf("round and followup jobs: exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	path = writeConfig(t, `schedules:
+  - {name: loterie, kind: lottery, spec: "0 9 * * mon"}
+`)
+	r = runMain(t, "", env(), "config", "check", path)
+	want := `schedules[0].kind: must be one of announcement, purge, digest, round, followup, got "lottery"`
 	if r.code != 2 || !strings.Contains(r.errOut, want) {
-		t.Errorf("unavailable kind: exit %d, stderr:\n%s\nwant %q", r.code, r.errOut, want)
+		t.Errorf("unknown kind: exit %d, stderr:\n%s\nwant %q", r.code, r.errOut, want)
 	}
 	// The same refusal when running.
 	r = runMain(t, "", env(), "--config", path, "--data-dir", t.TempDir())
 	if r.code != 2 || !strings.Contains(r.errOut, want) {
-		t.Errorf("run with an unavailable kind: exit %d, stderr:\n%s", r.code, r.errOut)
+		t.Errorf("run with an unknown kind: exit %d, stderr:\n%s", r.code, r.errOut)
 	}
 }
 

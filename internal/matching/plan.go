@@ -1,0 +1,208 @@
+package matching
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+)
+
+// Group is one introduction: a pair, or a trio in OddTrio mode.
+type Group struct {
+	// Members are profile indexes, ascending.
+	Members []int
+	// Score is the sum of the scores of the pairs within the group, in
+	// milli-points.
+	Score int64
+}
+
+// Plan is a round: its groups, who sits out, and the solver's proof.
+type Plan struct {
+	Groups []Group
+	// SitOut are the members no group takes (odd pool in OddSitOut mode,
+	// or members every partner of whom is forbidden).
+	SitOut []int
+	// Total is the sum of the groups' scores (milli-points).
+	Total int64
+	// Pairs is the number of pairs of the optimal matching, and Matched
+	// their total weight (milli-points), which the certificate proves
+	// optimal among the matchings of maximum cardinality.
+	Pairs       int
+	Matched     int64
+	Certificate Certificate
+}
+
+// Plan computes the round: the optimal matching over all allowed pairs
+// (maximum cardinality first, then maximum total score), then the odd
+// policy for whoever is left.
+func (p *Pool) Plan() (Plan, error) {
+	n := len(p.p)
+	dummy := -1
+	weigh := p.Milli
+	if p.rules.Odd == OddSitOut && n%2 == 1 {
+		// A dummy vertex makes the pool even: the member the solver pairs
+		// with it sits out, at no cost, and members served first (who sat
+		// out last time) are not connected to it.
+		dummy = n
+		weigh = func(i, j int) (int64, bool) {
+			if j == dummy {
+				return 0, !p.priority(i)
+			}
+			return p.Milli(i, j)
+		}
+		n++
+	}
+	sol, err := solveAll(n, weigh, p.rules.Candidates)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := Plan{Certificate: sol.Certificate}
+	var left []int
+	for i := range len(p.p) {
+		m := sol.Mate[i]
+		switch {
+		case m < 0 || m == dummy:
+			left = append(left, i)
+		case i < m:
+			s, _ := p.Milli(i, m)
+			plan.Groups = append(plan.Groups, Group{Members: []int{i, m}, Score: s})
+			plan.Pairs++
+			plan.Matched += s
+		}
+	}
+	if p.rules.Odd == OddTrio {
+		left = p.formTrios(plan.Groups, left)
+	}
+	plan.SitOut = left
+	for _, g := range plan.Groups {
+		plan.Total += g.Score
+	}
+	return plan, nil
+}
+
+// formTrios has each member left over join the pair where they add the
+// most (both new pairs allowed), one per pair; it returns who is still
+// left.
+func (p *Pool) formTrios(groups []Group, left []int) []int {
+	var still []int
+	for _, l := range left {
+		best, bestGain := -1, int64(0)
+		for gi, g := range groups {
+			if len(g.Members) != 2 {
+				continue
+			}
+			sa, oka := p.Milli(l, g.Members[0])
+			sb, okb := p.Milli(l, g.Members[1])
+			if oka && okb && (best < 0 || sa+sb > bestGain) {
+				best, bestGain = gi, sa+sb
+			}
+		}
+		if best < 0 {
+			still = append(still, l)
+			continue
+		}
+		g := &groups[best]
+		g.Members = append(g.Members, l)
+		slices.Sort(g.Members)
+		g.Score += bestGain
+	}
+	return still
+}
+
+func (p *Pool) priority(i int) bool { return p.p[i].prefs&prefPriority != 0 }
+
+// Stats describe one matching of the quality comparison.
+type Stats struct {
+	Pairs int `json:"pairs"`
+	// Total and Worst (the lowest pair score) are in milli-points.
+	Total int64 `json:"total"`
+	Worst int64 `json:"worst"`
+	// Percent is Total as a percentage of the optimum's.
+	Percent float64 `json:"percent"`
+}
+
+// Quality compares the optimum with greedy and random pairings on the
+// same scores.
+type Quality struct {
+	Optimum Stats `json:"optimum"`
+	Greedy  Stats `json:"greedy"`
+	Random  Stats `json:"random"`
+}
+
+// Compare computes the quality figures of plan against a heaviest-first
+// greedy matching and a random pairing (seeded) over the same pool.
+func (p *Pool) Compare(plan Plan, seed uint64) Quality {
+	n := len(p.p)
+	opt := make([]int, n)
+	for i := range opt {
+		opt[i] = -1
+	}
+	for _, g := range plan.Groups {
+		opt[g.Members[0]], opt[g.Members[1]] = g.Members[1], g.Members[0]
+	}
+	q := Quality{
+		Optimum: p.stats(opt),
+		Greedy:  p.stats(greedy(n, p.Milli)),
+		Random:  p.stats(p.randomPairing(seed)),
+	}
+	for _, s := range []*Stats{&q.Optimum, &q.Greedy, &q.Random} {
+		if q.Optimum.Total != 0 {
+			s.Percent = 100 * float64(s.Total) / float64(q.Optimum.Total)
+		}
+	}
+	return q
+}
+
+func (p *Pool) stats(mate []int) Stats {
+	var s Stats
+	first := true
+	for i, m := range mate {
+		if m <= i {
+			continue
+		}
+		w, _ := p.Milli(i, m)
+		s.Pairs++
+		s.Total += w
+		if first || w < s.Worst {
+			s.Worst, first = w, false
+		}
+	}
+	return s
+}
+
+// randomPairing pairs members in a random order, each with the next one
+// still free that it may meet: what a tool without scoring does.
+func (p *Pool) randomPairing(seed uint64) []int {
+	n := len(p.p)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	order := rng.Perm(n)
+	mate := make([]int, n)
+	for i := range mate {
+		mate[i] = -1
+	}
+	for x, i := range order {
+		if mate[i] >= 0 {
+			continue
+		}
+		for _, j := range order[x+1:] {
+			if mate[j] < 0 {
+				if _, ok := p.Milli(i, j); ok {
+					mate[i], mate[j] = j, i
+					break
+				}
+			}
+		}
+	}
+	return mate
+}
+
+// sortPairs orders candidate pairs heaviest first, then by indexes.
+func sortPairs(pairs []wpair) {
+	slices.SortFunc(pairs, func(x, y wpair) int {
+		return cmp.Or(cmp.Compare(y.w, x.w), cmp.Compare(x.u, y.u), cmp.Compare(x.v, y.v))
+	})
+}
+
+type wpair struct {
+	u, v int
+	w    int64
+}

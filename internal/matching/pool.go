@@ -1,0 +1,403 @@
+package matching
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// Profile is what scoring knows of one member.
+type Profile struct {
+	// Population of the member's collectivity (0: unknown).
+	Population int
+	// Kind of collectivity ("commune", "epci"...), and Collectivity a key
+	// naming it (kind and code): two members of the same collectivity are
+	// never introduced. Empty Collectivity: unknown, never the same.
+	Kind         string
+	Collectivity string
+	Region       string
+	Departement  string
+	// Role is an id of the configured member roles.
+	Role string
+	// Interests are interest ids; Workshops the congress sessions the
+	// member attended (or registered for).
+	Interests []string
+	Workshops []string
+	// SimilarSizeOnly: the member asked for peers of similar size.
+	SimilarSizeOnly bool
+	// SameRegion: the member asked for peers of their own région.
+	SameRegion bool
+}
+
+// History is what past rounds and members' answers say about pairs, by
+// index into the profiles.
+type History struct {
+	// Met lists pairs introduced in recent rounds: Ago is 1 for the last
+	// round, 2 for the one before...
+	Met []Met
+	// NotAgain lists pairs one of whom asked never to meet the other.
+	NotAgain [][2]int
+	// Priority lists members to be served first (they sat the last round
+	// out): in sit-out mode they do not sit out again.
+	Priority []int
+}
+
+// Met is a pair introduced Ago rounds ago.
+type Met struct {
+	A, B int
+	Ago  int
+}
+
+// Forbidden reasons.
+const (
+	ForbidSameCollectivity = "same_collectivity"
+	ForbidNotAgain         = "not_again"
+	ForbidRecent           = "recent"
+)
+
+// Breakdown is a pair's score, criterion by criterion, in points.
+type Breakdown struct {
+	Size        float64 `json:"size"`
+	Interests   float64 `json:"interests"`
+	Region      float64 `json:"region"`
+	Role        float64 `json:"role"`
+	Workshop    float64 `json:"workshop"`
+	Preferences float64 `json:"preferences"`
+	// Repeat is the penalty (negative) for a pair met recently.
+	Repeat float64 `json:"repeat"`
+	Total  float64 `json:"total"`
+	// Forbidden names why the pair may not be introduced ("" if it may).
+	Forbidden string `json:"forbidden,omitempty"`
+	// MetAgo is how many rounds ago the pair was introduced (0: not in
+	// the last Repeat.Rounds rounds).
+	MetAgo int `json:"met_ago,omitempty"`
+}
+
+// prof is a profile prepared for fast scoring.
+type prof struct {
+	logPop    float64
+	pop       int32
+	bracket   int16
+	region    int16 // 0: unknown
+	dep       int16
+	role      int16
+	coll      int32 // 0: unknown
+	prefs     uint8
+	interests []uint64
+	wInterest float64
+	workshops []int32 // sorted
+	special   []special
+}
+
+// special is a partner with history: met some rounds ago, or not again.
+type special struct {
+	other int32
+	ago   int16 // 0: not again
+}
+
+const (
+	prefSimilar uint8 = 1 << iota
+	prefRegion
+	prefPriority // served first: does not sit out
+)
+
+const prefMember = prefSimilar | prefRegion
+
+// Pool is a set of profiles prepared for scoring under rules. It is
+// immutable and safe for concurrent use.
+type Pool struct {
+	rules   Rules
+	p       []prof
+	roleM   [][]float64
+	iw      []float64 // interest weights by bit
+	words   int
+	penalty int64 // milli-points
+	ids     map[string]int
+}
+
+// Len returns the number of profiles.
+func (p *Pool) Len() int { return len(p.p) }
+
+// Rules returns the pool's rules.
+func (p *Pool) Rules() Rules { return p.rules }
+
+// NewPool prepares profiles for scoring. History indexes must be within
+// range and pairs of distinct members.
+func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
+	if err := rules.Check(); err != nil {
+		return nil, err
+	}
+	if rules.Brackets == nil {
+		rules.Brackets = DGCLBrackets
+	}
+	if rules.Candidates <= 0 {
+		rules.Candidates = 10
+	}
+	n := len(profiles)
+	pool := &Pool{rules: rules, p: make([]prof, n), penalty: int64(math.Round(rules.Repeat.Penalty * 1000))}
+	intern := func(m map[string]int, s string) int {
+		if s == "" {
+			return 0
+		}
+		id, ok := m[s]
+		if !ok {
+			id = len(m) + 1
+			m[s] = id
+		}
+		return id
+	}
+	regions, deps, roles, colls, workshops := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	interests := map[string]int{}
+	for _, pr := range profiles {
+		for _, id := range pr.Interests {
+			if _, ok := interests[id]; !ok {
+				interests[id] = len(interests)
+			}
+		}
+		intern(roles, pr.Role)
+	}
+	pool.words = (len(interests) + 63) / 64
+	pool.iw = make([]float64, len(interests))
+	for id, bit := range interests {
+		w, ok := rules.InterestWeights[id]
+		if !ok {
+			w = 1
+		}
+		pool.iw[bit] = w
+	}
+	roleNames := make([]string, len(roles)+1)
+	for name, id := range roles {
+		roleNames[id] = name
+	}
+	pool.roleM = make([][]float64, len(roleNames))
+	for a := range roleNames {
+		pool.roleM[a] = make([]float64, len(roleNames))
+		for b := range roleNames {
+			pool.roleM[a][b] = rules.Roles.Value(roleNames[a], roleNames[b])
+		}
+	}
+	for i, pr := range profiles {
+		q := &pool.p[i]
+		q.pop = int32(min(max(pr.Population, 0), math.MaxInt32))
+		q.logPop = math.Log10(float64(max(pr.Population, 1)))
+		q.bracket = int16(Bracket(rules.Brackets, pr.Population))
+		q.region = int16(intern(regions, pr.Region))
+		q.dep = int16(intern(deps, pr.Departement))
+		q.role = int16(intern(roles, pr.Role))
+		if pr.Collectivity != "" {
+			q.coll = int32(intern(colls, pr.Collectivity))
+		}
+		if pr.SimilarSizeOnly {
+			q.prefs |= prefSimilar
+		}
+		if pr.SameRegion {
+			q.prefs |= prefRegion
+		}
+		q.interests = make([]uint64, pool.words)
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(pr.Interests))) {
+			bit := interests[id]
+			q.interests[bit/64] |= 1 << (bit % 64)
+			q.wInterest += pool.iw[bit]
+		}
+		for _, w := range pr.Workshops {
+			q.workshops = append(q.workshops, int32(intern(workshops, w)))
+		}
+		slices.Sort(q.workshops)
+		q.workshops = slices.Compact(q.workshops)
+	}
+	if len(regions) > math.MaxInt16 || len(deps) > math.MaxInt16 || len(roles) > math.MaxInt16 {
+		return nil, errors.New("matching: too many régions, départements or roles")
+	}
+	addSpecial := func(a, b int, ago int16) error {
+		if a < 0 || b < 0 || a >= n || b >= n || a == b {
+			return fmt.Errorf("matching: history pair (%d, %d) out of range", a, b)
+		}
+		pool.p[a].special = append(pool.p[a].special, special{other: int32(b), ago: ago})
+		pool.p[b].special = append(pool.p[b].special, special{other: int32(a), ago: ago})
+		return nil
+	}
+	for _, i := range h.Priority {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("matching: priority member %d out of range", i)
+		}
+		pool.p[i].prefs |= prefPriority
+	}
+	for _, pr := range h.NotAgain {
+		if err := addSpecial(pr[0], pr[1], 0); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range h.Met {
+		if m.Ago < 1 || m.Ago > rules.Repeat.Rounds {
+			continue
+		}
+		if err := addSpecial(m.A, m.B, int16(min(m.Ago, math.MaxInt16))); err != nil {
+			return nil, err
+		}
+	}
+	for i := range pool.p {
+		// Keep, per partner, "not again" first, then the most recent.
+		s := pool.p[i].special
+		slices.SortFunc(s, func(x, y special) int {
+			if x.other != y.other {
+				return int(x.other - y.other)
+			}
+			return int(x.ago - y.ago)
+		})
+		pool.p[i].special = slices.CompactFunc(s, func(x, y special) bool { return x.other == y.other })
+	}
+	return pool, nil
+}
+
+// lookup returns the history of (i, j): found, and ago (0: not again).
+func (p *Pool) lookup(i, j int) (int16, bool) {
+	a, b := &p.p[i], j
+	if len(p.p[j].special) < len(a.special) {
+		a, b = &p.p[j], i
+	}
+	for _, s := range a.special {
+		if int(s.other) == b {
+			return s.ago, true
+		}
+	}
+	return 0, false
+}
+
+// Score returns the score of introducing members i and j, criterion by
+// criterion, and false when the pair is forbidden (Breakdown.Forbidden
+// says why).
+func (p *Pool) Score(i, j int) (Breakdown, bool) {
+	var bd Breakdown
+	a, b := &p.p[i], &p.p[j]
+	r := &p.rules
+	w := &r.Weights
+	if a.coll != 0 && a.coll == b.coll {
+		bd.Forbidden = ForbidSameCollectivity
+		return bd, false
+	}
+	if ago, ok := p.lookup(i, j); ok {
+		if ago == 0 {
+			bd.Forbidden = ForbidNotAgain
+			return bd, false
+		}
+		bd.MetAgo = int(ago)
+		if r.Repeat.Mode == RepeatForbid {
+			bd.Forbidden = ForbidRecent
+			return bd, false
+		}
+		bd.Repeat = -r.Repeat.Penalty
+	}
+	known := a.pop > 0 && b.pop > 0
+	dist := math.Abs(a.logPop - b.logPop)
+	if known {
+		bd.Size = w.Size * p.sizeSimilarity(a, b, dist)
+	}
+	if a.wInterest > 0 && b.wInterest > 0 {
+		shared := p.sharedWeight(a, b)
+		if union := a.wInterest + b.wInterest - shared; union > 0 {
+			bd.Interests = w.Interests * shared / union
+		}
+	}
+	switch r.RegionMode {
+	case RegionPreferSame:
+		if a.region != 0 && a.region == b.region {
+			bd.Region = w.Region
+		}
+	case RegionPreferDifferent:
+		if a.region != 0 && b.region != 0 && a.region != b.region {
+			bd.Region = w.Region
+		}
+	}
+	bd.Role = w.Role * p.roleM[a.role][b.role]
+	if len(a.workshops) > 0 && len(b.workshops) > 0 && sharesAny(a.workshops, b.workshops) {
+		bd.Workshop = w.Workshop
+	}
+	if (a.prefs|b.prefs)&prefMember != 0 {
+		bd.Preferences = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
+	}
+	bd.Total = bd.Size + bd.Interests + bd.Region + bd.Role + bd.Workshop + bd.Preferences + bd.Repeat
+	return bd, true
+}
+
+// Milli returns the score of (i, j) in milli-points, and false when the
+// pair is forbidden: the solver's weigher.
+func (p *Pool) Milli(i, j int) (int64, bool) {
+	bd, ok := p.Score(i, j)
+	if !ok {
+		return 0, false
+	}
+	return ToMilli(bd.Total), true
+}
+
+// ToMilli converts points to the solver's fixed-point milli-points.
+func ToMilli(points float64) int64 { return int64(math.Round(points * 1000)) }
+
+func (p *Pool) sizeSimilarity(a, b *prof, dist float64) float64 {
+	if p.rules.SizeMode == SizeBracket {
+		switch d := a.bracket - b.bracket; {
+		case d == 0:
+			return 1
+		case d == 1 || d == -1:
+			return 0.5
+		}
+		return 0
+	}
+	return max(0, 1-dist/p.rules.LogSpan)
+}
+
+// prefSatisfaction is +1 when a's preferences are met by b, -1 when one
+// is not, 0 when a has none (or they cannot be judged).
+func (p *Pool) prefSatisfaction(a, b *prof, known bool, dist float64) float64 {
+	if a.prefs&prefMember == 0 {
+		return 0
+	}
+	s := 1.0
+	if a.prefs&prefSimilar != 0 && known && a.bracket != b.bracket && dist > math.Log10(p.rules.SimilarRatio)+1e-9 {
+		s = -1
+	}
+	if a.prefs&prefRegion != 0 && a.region != 0 && a.region != b.region {
+		s = -1
+	}
+	return s
+}
+
+func (p *Pool) sharedWeight(a, b *prof) float64 {
+	shared := 0.0
+	for k := range a.interests {
+		x := a.interests[k] & b.interests[k]
+		for x != 0 {
+			bit := bits.TrailingZeros64(x)
+			shared += p.iw[k*64+bit]
+			x &= x - 1
+		}
+	}
+	return shared
+}
+
+// SharedInterests returns the interest ids a shares with b, in a's order.
+func SharedInterests(a, b Profile) []string {
+	var out []string
+	for _, id := range a.Interests {
+		if slices.Contains(b.Interests, id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func sharesAny(x, y []int32) bool {
+	i, j := 0, 0
+	for i < len(x) && j < len(y) {
+		switch {
+		case x[i] == y[j]:
+			return true
+		case x[i] < y[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return false
+}
