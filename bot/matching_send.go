@@ -327,11 +327,11 @@ func (b *Bot) why(r *request, members []Member) string {
 		if rules.RegionMode == matching.RegionPreferDifferent {
 			reasons = append(reasons, r.T("match.why.region_different"))
 		} else {
-			name := profiles[0].Region
-			if reg, ok := b.dir.Region(name); ok {
-				name = reg.Name
+			if reg, ok := b.dir.Region(profiles[0].Region); ok {
+				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
+			} else {
+				reasons = append(reasons, r.T("match.why.region_unnamed"))
 			}
-			reasons = append(reasons, r.T("match.why.region", "region", name))
 		}
 	}
 	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
