@@ -75,7 +75,7 @@ func (b *Bot) followUpRound(ctx context.Context, round MatchRound, now time.Time
 			r := b.memberRequest(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o Member) bool { return o.Ref == m.Ref })
 			rep := Reply{Text: r.T("match.followup", "names", names(others), "date", b.formatDate(r.lang, round.Created)),
-				Choices: b.answerChoices(r, round.ID, members)}
+				Choices: b.answerChoices(r, round.ID, members, &m)}
 			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + refHash(m.Ref)}
 			if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
 				errs = append(errs, err)

@@ -225,7 +225,7 @@ func (b *Bot) introReply(ctx context.Context, lang Lang, round MatchRound, membe
 		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
 	}
 	lines = append(lines, "", r.T("match.intro.ask"))
-	return Reply{Text: strings.Join(lines, "\n"), Choices: b.answerChoices(r, round.ID, members)}
+	return Reply{Text: strings.Join(lines, "\n"), Choices: b.answerChoices(r, round.ID, members, viewer)}
 }
 
 func platformName(p Platform) string {
@@ -253,17 +253,22 @@ func (b *Bot) introLine(lang Lang, m Member) string {
 }
 
 // answerChoices are the three answers: met, not this round, never again
-// (per person in a trio).
-func (b *Bot) answerChoices(r *request, round string, members []Member) []Choice {
+// (per person in a trio). viewer, when set, is the one member who sees
+// them (a direct message): their own name is left out.
+func (b *Bot) answerChoices(r *request, round string, members []Member, viewer *Member) []Choice {
 	cs := []Choice{
 		{Action: actionMatchAnswer, Value: AnswerMet + ":" + round, Label: r.T("match.choice.met"), Style: "primary"},
 		{Action: actionMatchAnswer, Value: AnswerNotNow + ":" + round, Label: r.T("match.choice.not_now")},
 	}
-	if len(members) <= 2 {
+	others := members
+	if viewer != nil {
+		others = slices.DeleteFunc(slices.Clone(members), func(m Member) bool { return m.Ref == viewer.Ref })
+	}
+	if len(members) <= 2 || len(others) <= 1 {
 		return append(cs, Choice{Action: actionMatchAnswer, Value: AnswerNotAgain + ":" + round,
 			Label: r.T("match.choice.not_again"), Style: "danger"})
 	}
-	for _, m := range members {
+	for _, m := range others {
 		cs = append(cs, Choice{Action: actionMatchAnswer, Value: AnswerNotAgain + ":" + round + ":" + refHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func onboard(user, sentence, interests string) string {
+	return "/as " + user + "\nBonjour\n" + sentence + "\n1\n" + interests + "\n1\n1\n"
+}
+
+// Three members onboard in the terminal, an administrator runs a round
+// (preview, then confirm): the trio is introduced in a group conversation
+// with the answer buttons; a member answers there, the administrator
+// sends the follow-up, another member answers it, and the organizer sees
+// the figures.
+func TestRoundThroughTheTerminal(t *testing.T) {
+	cfg := alwaysOpen(t) // members_test.go: the test does not depend on the hour
+	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "1, 5") +
+		onboard("bob", "je suis DGS de Palaiseau", "1, 4") +
+		onboard("carol", "je suis DGA de Évry-Courcouronnes", "1, 5") +
+		"/as alice\ntour maintenant\n" + // refused: not an admin
+		"/as admin\ntour à blanc\ntour maintenant\n1\n" +
+		"/as alice\n1\n" + // « Nous avons échangé », in the group
+		"/as admin\nrelance maintenant\n" +
+		"/as bob\n4\n" + // the follow-up: « Ne plus me proposer carol »
+		"/as orga\nbilan des mises en relation\n"
+	r := runMain(t, input, env(), "--config", cfg, "--data-dir", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		fr("error.forbidden.admin"),
+		"Membres retenus : 3",
+		fr("match.now.confirm"),
+		"[Groupe\u00a0: alice, bob, carol]",
+		fr("match.intro.header_trio"),
+		"- *alice*, Directeur·rice général·e des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
+		"Centres d'intérêt communs : Intelligence artificielle",
+		"Pourquoi vous : ",
+		"Pour engager la conversation : ",
+		"  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer bob\n  5. Ne plus me proposer carol\n",
+		fr("match.now.done", "groups", "1", "satout", "0"),
+		fr("match.answer.met", "names", "bob, carol"),
+		"→ À bob\u00a0:",
+		"je vous ai mis en relation avec alice, carol. Avez-vous pu échanger ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
+		fr("match.answer.not_again", "names", "carol"),
+		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 échange(s) confirmé(s) (33,3\u00a0%), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	// The follow-up reaches those who had not answered: bob and carol.
+	if strings.Contains(r.out, "→ À alice\u00a0:\nMaillage › Le ") {
+		t.Error("alice, who had answered, got the follow-up")
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", r.out)
+	}
+}
+
+const membersCSV = `platform,user,name,collectivity,role,interests,language
+terminal,alice,Alice Martin,91573,dgs,ia;finances,fr
+terminal,bob,Bob Durand,Palaiseau,dgs,ia;rh,fr
+terminal,carol,Carole Petit,91228,dga,finances,fr
+terminal,dan,Daniel Roux,Rennes,dgs,rh,en
+`
+
+func TestMatchDryRunFromCSV(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "membres.csv")
+	writeFile(t, csv, membersCSV)
+	data := t.TempDir()
+	r := runMain(t, "", env("MAILLAGE_DATA_DIR", data), "match", "--dry-run", "--members", csv)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{"Membres retenus : 4", "Mises en relation : 2", "Groupe 1 — ", "#0 Alice Martin (Saint-Pierre-du-Perray)",
+		"taille ", "intérêts ", "appariement glouton"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "maillage.db")); err == nil {
+		t.Error("a dry run from a CSV file created the store")
+	}
+
+	r = runMain(t, "", env("MAILLAGE_DATA_DIR", data), "match", "--dry-run", "--members", csv, "--json")
+	if r.code != 0 {
+		t.Fatalf("--json: exit %d\n%s", r.code, r.errOut)
+	}
+	var got struct {
+		Members int `json:"members"`
+		Groups  []struct {
+			Members []struct {
+				Index int    `json:"index"`
+				Name  string `json:"name"`
+			} `json:"members"`
+			Score string `json:"score"`
+			Pairs []struct {
+				A, B      int
+				Breakdown map[string]any `json:"breakdown"`
+			} `json:"pairs"`
+		} `json:"groups"`
+		Total       string         `json:"total"`
+		Certificate map[string]any `json:"certificate"`
+		Quality     map[string]any `json:"quality"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, r.out)
+	}
+	if got.Members != 4 || len(got.Groups) != 2 || got.Total == "" || got.Groups[0].Pairs[0].Breakdown["size"] == nil ||
+		got.Certificate["gap"] == nil || got.Quality["greedy"] == nil {
+		t.Errorf("--json: %+v", got)
+	}
+
+	scores := filepath.Join(dir, "scores.tsv")
+	r = runMain(t, "", env("MAILLAGE_DATA_DIR", data), "match", "--scores-out", scores, "--members", csv)
+	if r.code != 0 {
+		t.Fatalf("--scores-out: exit %d\n%s", r.code, r.errOut)
+	}
+	tsv, err := os.ReadFile(scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(tsv)), "\n")
+	if len(lines) != 6 || !strings.HasPrefix(lines[0], "0\t1\t") || strings.Count(lines[5], "\t") != 2 {
+		t.Errorf("scores file (want the 6 pairs of 4 members):\n%s", tsv)
+	}
+}
+
+func TestMatchUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	writeFile(t, bad, "platform,user,collectivity\nterminal,alice,Atlantide-sur-Mer\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no action", []string{"match"}, "want --dry-run, --scores-out FILE.tsv or --edges FILE.tsv"},
+		{"edges with others", []string{"match", "--edges", "x.tsv", "--dry-run"}, "--edges solves a file on its own"},
+		{"extra argument", []string{"match", "--dry-run", "extra"}, `unexpected argument "extra"`},
+		{"missing csv", []string{"match", "--dry-run", "--members", filepath.Join(dir, "none.csv")}, "none.csv"},
+		{"rejected line", []string{"match", "--dry-run", "--members", bad}, "1 line(s) rejected"},
+		{"bad lang", []string{"match", "--dry-run", "--lang", "de"}, "--lang must be fr or en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runMain(t, "", env("MAILLAGE_DATA_DIR", t.TempDir()), tt.args...)
+			if r.code != 2 || !strings.Contains(r.errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.errOut, tt.want)
+			}
+		})
+	}
+	r := runMain(t, "", env(), "match", "--help")
+	if r.code != 0 || !strings.Contains(r.out, "maillage match --edges FILE.tsv") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.out)
+	}
+}
