@@ -247,9 +247,14 @@ func history(ctx context.Context, s Store, past []MatchRound, index map[UserRef]
 			}
 		}
 	}
-	if len(past) > 0 {
-		for _, m := range past[0].SatOut {
-			if i, ok := index[m]; ok {
+	// Who sat out in the recent rounds is served first, so that everyone
+	// takes their turn.
+	for ago, r := range past {
+		if ago >= max(rounds, 1) {
+			break
+		}
+		for _, m := range r.SatOut {
+			if i, ok := index[m]; ok && !slices.Contains(h.Priority, i) {
 				h.Priority = append(h.Priority, i)
 			}
 		}

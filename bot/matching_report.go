@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"maillage/bot/catalog"
+	"maillage/internal/blossom"
 	"maillage/internal/matching"
 )
 
@@ -50,21 +51,7 @@ type PairJSON struct {
 
 // FormatMilli writes milli-points as exact points: 81250 -> "81.25",
 // -1500 -> "-1.5", 42000 -> "42".
-func FormatMilli(m int64) string {
-	neg := m < 0
-	u := uint64(m)
-	if neg {
-		u = uint64(-m)
-	}
-	s := strconv.FormatUint(u/1000, 10)
-	if frac := u % 1000; frac != 0 {
-		s += "." + strings.TrimRight(strconv.FormatUint(1000+frac, 10)[1:], "0")
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
-}
+func FormatMilli(m int64) string { return blossom.FormatWeight(m, 3) }
 
 func (p *RoundPlan) memberJSON(i int) MemberJSON {
 	m := p.Members[i]

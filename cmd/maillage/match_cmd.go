@@ -15,6 +15,7 @@ import (
 	"maillage/bot"
 	"maillage/bot/catalog"
 	"maillage/config"
+	"maillage/internal/blossom"
 	"maillage/internal/matching"
 )
 
@@ -237,8 +238,39 @@ func writeScores(path string, pool *matching.Pool) (int64, error) {
 	return n, nil
 }
 
-// solveEdges solves the graph of a TSV file and prints the pairs and the
-// total. TEMPORARY until internal/blossom lands on main.
+// solveEdges solves the graph of a TSV file and prints the pairs, with
+// the ids of the file, and the exact total weight.
 func solveEdges(path string, asJSON bool, std stdio) error {
-	return errors.New("match --edges: the solver package is not merged yet")
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	defer f.Close()
+	g, err := blossom.ReadEdges(f)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
+	m, err := blossom.Solve(g.N, g.Edges)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUsage, path, err)
+	}
+	pairs := [][2]int64{}
+	for u, v := range m.Mate {
+		if v > u {
+			pairs = append(pairs, [2]int64{g.IDs[u], g.IDs[v]})
+		}
+	}
+	total := blossom.FormatWeight(m.Total, g.Scale)
+	if asJSON {
+		return json.NewEncoder(std.out).Encode(struct {
+			Pairs [][2]int64  `json:"pairs"`
+			Total json.Number `json:"total"`
+		}{pairs, json.Number(total)})
+	}
+	w := bufio.NewWriter(std.out)
+	for _, p := range pairs {
+		fmt.Fprintf(w, "%d\t%d\n", p[0], p[1])
+	}
+	fmt.Fprintf(w, "# %d pairs, %d vertices unmatched, total weight %s\n", len(pairs), g.N-2*len(pairs), total)
+	return w.Flush()
 }

@@ -131,6 +131,45 @@ func TestMatchDryRunFromCSV(t *testing.T) {
 	if len(lines) != 6 || !strings.HasPrefix(lines[0], "0\t1\t") || strings.Count(lines[5], "\t") != 2 {
 		t.Errorf("scores file (want the 6 pairs of 4 members):\n%s", tsv)
 	}
+
+	// The exported scores, solved again by --edges, give the same total.
+	r = runMain(t, "", env(), "match", "--edges", scores, "--json")
+	var solved struct {
+		Pairs [][2]int    `json:"pairs"`
+		Total json.Number `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &solved); err != nil || r.code != 0 {
+		t.Fatalf("--edges: exit %d, %v\n%s\n%s", r.code, err, r.out, r.errOut)
+	}
+	if len(solved.Pairs) != 2 || string(solved.Total) != got.Total {
+		t.Errorf("--edges on the exported scores: %+v, want 2 pairs totalling %s", solved, got.Total)
+	}
+}
+
+func TestMatchEdges(t *testing.T) {
+	dir := t.TempDir()
+	graph := filepath.Join(dir, "g.tsv")
+	// A path 10 - 20 - 30 - 40: the heaviest single edge (20, 30) loses to
+	// the two outer ones, which pair everybody.
+	writeFile(t, graph, "# u v weight\n10\t20\t1.5\n20 30 5\n\n30\t40\t-0.25\n")
+	r := runMain(t, "", env(), "match", "--edges", graph, "--json")
+	if r.code != 0 || strings.TrimSpace(r.out) != `{"pairs":[[10,20],[30,40]],"total":1.25}` {
+		t.Errorf("--json: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	r = runMain(t, "", env(), "match", "--edges", graph)
+	if r.code != 0 || r.out != "10\t20\n30\t40\n# 2 pairs, 0 vertices unmatched, total weight 1.25\n" {
+		t.Errorf("text: exit %d\n%q", r.code, r.out)
+	}
+	bad := filepath.Join(dir, "bad.tsv")
+	writeFile(t, bad, "1\t2\t3\n2\t3\tbeaucoup\n")
+	r = runMain(t, "", env(), "match", "--edges", bad)
+	if r.code != 2 || !strings.Contains(r.errOut, `bad.tsv: line 2: weight "beaucoup" is not a number`) {
+		t.Errorf("bad weight: exit %d, stderr %q", r.code, r.errOut)
+	}
+	r = runMain(t, "", env(), "match", "--edges", filepath.Join(dir, "none.tsv"))
+	if r.code != 2 || !strings.Contains(r.errOut, "none.tsv") {
+		t.Errorf("missing file: exit %d, stderr %q", r.code, r.errOut)
+	}
 }
 
 func TestMatchUsageErrors(t *testing.T) {
