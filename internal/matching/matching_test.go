@@ -434,3 +434,25 @@ func TestCompare(t *testing.T) {
 	}
 	t.Logf("optimum %+v greedy %+v random %+v", q.Optimum, q.Greedy, q.Random)
 }
+
+// Milli, the solver's fast path, agrees to the milli-point with Score on
+// every pair of a realistic pool with history.
+func TestMilliAgreesWithScore(t *testing.T) {
+	ps := synthetic(t, 300, 9)
+	h := History{NotAgain: [][2]int{{1, 2}, {5, 9}}, Met: []Met{{A: 3, B: 4, Ago: 1}, {A: 7, B: 8, Ago: 5}}}
+	for _, mode := range []string{RepeatPenalise, RepeatForbid} {
+		r := DefaultRules()
+		r.Repeat.Mode = mode
+		r.InterestWeights = map[string]float64{"ia": 2.5}
+		p := mustPool(t, r, ps, h)
+		for i := range ps {
+			for j := i + 1; j < len(ps); j++ {
+				bd, ok := p.Score(i, j)
+				m, mok := p.Milli(i, j)
+				if ok != mok || (ok && m != ToMilli(bd.Total)) {
+					t.Fatalf("%s (%d, %d): Milli %d %v, Score %+v %v", mode, i, j, m, mok, bd, ok)
+				}
+			}
+		}
+	}
+}

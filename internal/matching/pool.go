@@ -89,6 +89,9 @@ type prof struct {
 	wInterest float64
 	workshops []int32 // sorted
 	special   []special
+	// sig has bit (other % 64) set for every special partner: most pairs
+	// are rejected without scanning special.
+	sig uint64
 }
 
 // special is a partner with history: met some rounds ago, or not again.
@@ -110,9 +113,12 @@ const prefMember = prefSimilar | prefRegion
 type Pool struct {
 	rules   Rules
 	p       []prof
-	roleM   [][]float64
+	roleW   []float64 // Weights.Role times the matrix value, by role*nroles+role
+	nroles  int
 	iw      []float64 // interest weights by bit
+	uniform bool      // every interest weighs 1: shared weight is a popcount
 	words   int
+	invSpan float64
 	penalty int64 // milli-points
 	ids     map[string]int
 }
@@ -171,12 +177,16 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	for name, id := range roles {
 		roleNames[id] = name
 	}
-	pool.roleM = make([][]float64, len(roleNames))
+	pool.nroles = len(roleNames)
+	pool.roleW = make([]float64, pool.nroles*pool.nroles)
 	for a := range roleNames {
-		pool.roleM[a] = make([]float64, len(roleNames))
 		for b := range roleNames {
-			pool.roleM[a][b] = rules.Roles.Value(roleNames[a], roleNames[b])
+			pool.roleW[a*pool.nroles+b] = rules.Weights.Role * rules.Roles.Value(roleNames[a], roleNames[b])
 		}
+	}
+	pool.uniform = !slices.ContainsFunc(pool.iw, func(w float64) bool { return w != 1 })
+	if rules.LogSpan > 0 {
+		pool.invSpan = 1 / rules.LogSpan
 	}
 	for i, pr := range profiles {
 		q := &pool.p[i]
@@ -247,12 +257,18 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			return int(x.ago - y.ago)
 		})
 		pool.p[i].special = slices.CompactFunc(s, func(x, y special) bool { return x.other == y.other })
+		for _, sp := range pool.p[i].special {
+			pool.p[i].sig |= 1 << (uint(sp.other) % 64)
+		}
 	}
 	return pool, nil
 }
 
 // lookup returns the history of (i, j): found, and ago (0: not again).
 func (p *Pool) lookup(i, j int) (int16, bool) {
+	if p.p[i].sig&(1<<(uint(j)%64)) == 0 {
+		return 0, false
+	}
 	a, b := &p.p[i], j
 	if len(p.p[j].special) < len(a.special) {
 		a, b = &p.p[j], i
@@ -310,7 +326,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 			bd.Region = w.Region
 		}
 	}
-	bd.Role = w.Role * p.roleM[a.role][b.role]
+	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
 	if len(a.workshops) > 0 && len(b.workshops) > 0 && sharesAny(a.workshops, b.workshops) {
 		bd.Workshop = w.Workshop
 	}
@@ -322,17 +338,63 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 }
 
 // Milli returns the score of (i, j) in milli-points, and false when the
-// pair is forbidden: the solver's weigher.
+// pair is forbidden: the solver's weigher, called for every pair. It
+// computes what Score computes, in the same order (so the totals are
+// equal to the bit), without building the breakdown.
 func (p *Pool) Milli(i, j int) (int64, bool) {
-	bd, ok := p.Score(i, j)
-	if !ok {
+	a, b := &p.p[i], &p.p[j]
+	r := &p.rules
+	w := &r.Weights
+	if a.coll != 0 && a.coll == b.coll {
 		return 0, false
 	}
-	return ToMilli(bd.Total), true
+	repeat := 0.0
+	if ago, ok := p.lookup(i, j); ok {
+		if ago == 0 || r.Repeat.Mode == RepeatForbid {
+			return 0, false
+		}
+		repeat = -r.Repeat.Penalty
+	}
+	var size, interests, region, workshop, prefs float64
+	known := a.pop > 0 && b.pop > 0
+	dist := math.Abs(a.logPop - b.logPop)
+	if known {
+		size = w.Size * p.sizeSimilarity(a, b, dist)
+	}
+	if a.wInterest > 0 && b.wInterest > 0 {
+		shared := p.sharedWeight(a, b)
+		if union := a.wInterest + b.wInterest - shared; union > 0 {
+			interests = w.Interests * shared / union
+		}
+	}
+	switch r.RegionMode {
+	case RegionPreferSame:
+		if a.region != 0 && a.region == b.region {
+			region = w.Region
+		}
+	case RegionPreferDifferent:
+		if a.region != 0 && b.region != 0 && a.region != b.region {
+			region = w.Region
+		}
+	}
+	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
+	if len(a.workshops) > 0 && len(b.workshops) > 0 && sharesAny(a.workshops, b.workshops) {
+		workshop = w.Workshop
+	}
+	if (a.prefs|b.prefs)&prefMember != 0 {
+		prefs = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
+	}
+	return ToMilli(size + interests + region + role + workshop + prefs + repeat), true
 }
 
-// ToMilli converts points to the solver's fixed-point milli-points.
-func ToMilli(points float64) int64 { return int64(math.Round(points * 1000)) }
+// ToMilli converts points to the solver's fixed-point milli-points,
+// rounding half away from zero.
+func ToMilli(points float64) int64 {
+	if points < 0 {
+		return -int64(-points*1000 + 0.5)
+	}
+	return int64(points*1000 + 0.5)
+}
 
 func (p *Pool) sizeSimilarity(a, b *prof, dist float64) float64 {
 	if p.rules.SizeMode == SizeBracket {
@@ -344,7 +406,7 @@ func (p *Pool) sizeSimilarity(a, b *prof, dist float64) float64 {
 		}
 		return 0
 	}
-	return max(0, 1-dist/p.rules.LogSpan)
+	return max(0, 1-dist*p.invSpan)
 }
 
 // prefSatisfaction is +1 when a's preferences are met by b, -1 when one
@@ -364,6 +426,13 @@ func (p *Pool) prefSatisfaction(a, b *prof, known bool, dist float64) float64 {
 }
 
 func (p *Pool) sharedWeight(a, b *prof) float64 {
+	if p.uniform {
+		n := 0
+		for k := range a.interests {
+			n += bits.OnesCount64(a.interests[k] & b.interests[k])
+		}
+		return float64(n)
+	}
 	shared := 0.0
 	for k := range a.interests {
 		x := a.interests[k] & b.interests[k]
