@@ -165,26 +165,35 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	first, err := a.opts.Store.FirstSeen(ctx, "mattermost:click:"+post.Id, dedupTTL)
+	// Each member decides once per post: in a group (an introduction),
+	// every member answers the same buttons.
+	first, err := a.opts.Store.FirstSeen(ctx, "mattermost:click:"+post.Id+":"+req.UserId, dedupTTL)
 	if err != nil {
 		a.log.Warn("button click: deduplicating", "err", err)
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
+	}
+	ci, err := a.channel(ctx, post.ChannelId)
+	if err != nil {
+		a.log.Warn("button click: reading the channel", "err", err)
+		ci.typ = model.ChannelTypeDirect
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if !first {
 		_, _ = w.Write([]byte("{}")) // already answered (double click, second replica)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(model.PostActionIntegrationResponse{Update: answered(post, tok.ActionID)})
+	// In a direct conversation the chosen answer replaces the buttons; in
+	// a group the post stays as it is: the others still answer, and one
+	// member's answer (« ne plus me proposer… ») is not shown to them.
+	var update *model.Post
+	if ci.typ == model.ChannelTypeDirect {
+		update = answered(post, tok.ActionID)
+	}
+	_ = json.NewEncoder(w).Encode(model.PostActionIntegrationResponse{Update: update})
 	// The server waits for the answer: send it before queueing the choice.
 	_ = http.NewResponseController(w).Flush()
 
-	ci, err := a.channel(ctx, post.ChannelId)
-	if err != nil {
-		a.log.Warn("button click: reading the channel", "err", err)
-		ci.typ = model.ChannelTypeDirect
-	}
 	d.put(bot.Message{
 		ID:           "click:" + post.Id,
 		From:         a.userRef(req.UserId),

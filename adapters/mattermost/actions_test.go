@@ -239,3 +239,62 @@ func TestSendUpdateProfileAndGroups(t *testing.T) {
 		t.Errorf("a member twice counts once: %v", err)
 	}
 }
+
+// In a group (an introduction), every member answers the same buttons:
+// each member's click is handled once, and the post is left as it is, so
+// that one member's answer is not shown to the others.
+func TestButtonClicksInAGroup(t *testing.T) {
+	h := newHarness(t, "https://maillage.example.fr/")
+	_, c := h.connected(t)
+	ws := h.a.Workspace()
+	conv, err := h.a.OpenGroup(context.Background(), []bot.UserRef{
+		{Platform: bot.PlatformMattermost, Workspace: ws, User: aliceID},
+		{Platform: bot.PlatformMattermost, Workspace: ws, User: brunoID},
+		{Platform: bot.PlatformMattermost, Workspace: ws, User: "c3kx1q9ouprz7bmwy5h4tjde8a"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := h.a.Send(context.Background(), conv, bot.Reply{Text: "Mise en relation", Choices: []bot.Choice{
+		{Action: "match.answer", Value: "met:tour|1", Label: "Nous avons échangé"},
+		{Action: "match.answer", Value: "not_again:tour|1", Label: "Ne plus me proposer cette personne"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.fs.mu.Lock()
+	actions := h.fs.posts[sent.ID].Attachments()[0].Actions
+	h.fs.mu.Unlock()
+	mux := http.NewServeMux()
+	h.a.RegisterRoutes(mux)
+	click := func(user string, a *model.PostAction) *httptest.ResponseRecorder {
+		var req model.PostActionIntegrationRequest
+		if err := json.Unmarshal(clickRequest(t, sent.ID, user, a.Integration.Context), &req); err != nil {
+			t.Fatal(err)
+		}
+		req.ChannelId = conv.ID // the recorded call was made in a direct conversation
+		body, _ := json.Marshal(req)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, ActionsPath, bytes.NewReader(body)))
+		return rec
+	}
+	for _, k := range []struct {
+		user   string
+		action *model.PostAction
+		value  string
+	}{{aliceID, actions[1], "not_again:tour|1"}, {brunoID, actions[0], "met:tour|1"}} {
+		rec := click(k.user, k.action)
+		var resp model.PostActionIntegrationResponse
+		if err := json.Unmarshal(rec.Body.Bytes(), &resp); rec.Code != http.StatusOK || err != nil || resp.Update != nil {
+			t.Fatalf("%s's click: %d %s: want 200 and the post left as it is", k.user, rec.Code, rec.Body.String())
+		}
+		m := h.next(t)
+		if m.From.User != k.user || m.Choice == nil || m.Choice.Value != k.value || m.Conversation.Kind != bot.Group {
+			t.Errorf("choice = %+v %+v", m, m.Choice)
+		}
+	}
+	if rec := click(aliceID, actions[0]); rec.Code != http.StatusOK || rec.Body.String() != "{}" {
+		t.Errorf("alice's second click: %d %q", rec.Code, rec.Body.String())
+	}
+	h.noneBefore(t, c, 2)
+}
