@@ -13,6 +13,7 @@ import (
 	"maillage/bot"
 	"maillage/internal/fakeclock"
 	"maillage/internal/matching"
+	"maillage/internal/schedule"
 )
 
 // mtChat is a chat adapter of one platform that opens groups and direct
@@ -572,4 +573,69 @@ func roundCount(t *testing.T, s bot.Store) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// The scheduled round and follow-up jobs run through the scheduler: each
+// slot once.
+func TestScheduledRoundAndFollowUp(t *testing.T) {
+	monday := time.Date(2026, 11, 30, 9, 59, 0, 0, paris)
+	clock := fakeclock.New(monday)
+	s := matchSettings(bot.MatchSettings{FollowupAfter: 48 * time.Hour})
+	s.Jobs = []bot.Job{
+		{Name: "tour", Kind: "round", Schedule: schedule.MustParse("0 10 * * mon", paris)},
+		{Name: "suivi", Kind: "followup", Schedule: schedule.MustParse("30 10 * * *", paris)},
+	}
+	h := newMT(t, s, nil, clock)
+	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	h.seed(user("bob"), "Bob", towns[1], "dgs", "ia")
+	tick := func() {
+		h.bot.Tick(t.Context())
+		h.bot.WaitJobs()
+	}
+	tick() // the jobs are new: they wait for their next slot
+	h.clock.Set(monday.Add(time.Minute))
+	tick()
+	tick()
+	if posts := groupPosts(h.take()); len(posts) != 1 {
+		t.Fatalf("Monday 10:00: %d introductions, want 1", len(posts))
+	}
+	id := "tour|" + fmt.Sprint(time.Date(2026, 11, 30, 10, 0, 0, 0, paris).UnixMilli())
+	if _, err := h.store.Round(t.Context(), id); err != nil {
+		t.Fatalf("round %s: %v", id, err)
+	}
+	h.clock.Set(time.Date(2026, 12, 2, 10, 30, 0, 0, paris)) // two days later
+	tick()
+	posts := h.take()
+	if len(directTo(posts, user("alice"))) != 1 || len(directTo(posts, user("bob"))) != 1 {
+		t.Errorf("Wednesday's follow-up: %+v", posts)
+	}
+}
+
+// The retention purge removes the rounds older than the retention period,
+// and the answers to them.
+func TestRetentionPurgesOldRounds(t *testing.T) {
+	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob := user("alice"), user("bob")
+	h.seed(alice, "Alice", towns[0], "dgs", "ia")
+	h.seed(bob, "Bob", towns[1], "dgs", "ia")
+	old := h.round("tour|old")
+	h.pickIn(alice, dm(alice), bot.Choice{Action: "match.answer", Value: bot.AnswerMet + ":" + old.ID})
+	h.clock.Set(thursday10.AddDate(2, 1, 0))
+	h.seed(alice, "Alice", towns[0], "dgs", "ia") // still taking part
+	h.seed(bob, "Bob", towns[1], "dgs", "ia")
+	h.round("tour|new")
+	h.take()
+	if _, err := h.bot.PurgeRetention(t.Context(), h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.Round(t.Context(), "tour|old"); err == nil {
+		t.Error("a round older than 24 months survived the purge")
+	}
+	if _, err := h.store.Round(t.Context(), "tour|new"); err != nil {
+		t.Errorf("the recent round was purged: %v", err)
+	}
+	rec, err := h.store.MatchRecord(t.Context(), alice)
+	if err != nil || len(rec.Answers) != 0 {
+		t.Errorf("answers after the purge: %+v, %v", rec.Answers, err)
+	}
 }

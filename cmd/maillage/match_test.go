@@ -4,8 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"maillage/config"
+	"maillage/internal/matching"
 )
 
 func onboard(user, sentence, interests string) string {
@@ -199,5 +204,25 @@ func TestMatchUsageErrors(t *testing.T) {
 	r := runMain(t, "", env(), "match", "--help")
 	if r.code != 0 || !strings.Contains(r.out, "maillage match --edges FILE.tsv") {
 		t.Errorf("--help: exit %d\n%s", r.code, r.out)
+	}
+}
+
+// The configuration's defaults are the scoring package's defaults: the
+// README documents one set of values.
+func TestMatchSettingsDefaults(t *testing.T) {
+	got := matchSettings(config.Default())
+	if !reflect.DeepEqual(got.Rules, matching.DefaultRules()) {
+		t.Errorf("rules from the default configuration:\n%+v\nwant matching.DefaultRules():\n%+v", got.Rules, matching.DefaultRules())
+	}
+	if got.FollowupAfter != 7*24*time.Hour || got.PauseAfterIgnored != 3 {
+		t.Errorf("follow-up %v, pause after %d", got.FollowupAfter, got.PauseAfterIgnored)
+	}
+	cfg := config.Default()
+	cfg.Matching.InterestWeights = config.InterestWeights{"ia": 250}
+	cfg.Matching.Size.LogSpanRatio = 10
+	cfg.Matching.Roles.Pairs = []config.RolePair{{Roles: []string{"dgs", "sgm"}, Value: 35}}
+	r := matchSettings(cfg).Rules
+	if r.InterestWeights["ia"] != 2.5 || r.LogSpan != 1 || len(r.Roles.Pairs) != 1 || r.Roles.Value("sgm", "dgs") != 0.35 {
+		t.Errorf("converted rules: %+v", r)
 	}
 }
