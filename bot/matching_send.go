@@ -245,11 +245,11 @@ func (b *Bot) introLine(lang Lang, m Member) string {
 	if m.Collectivity != nil {
 		coll = b.describeColl(lang, *m.Collectivity)
 	}
-	role := ""
-	if m.Role != "" {
-		role = b.roleLabel(lang, m.Role)
+	if m.Role == "" {
+		return b.cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
 	}
-	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", role, "collectivity", coll)
+	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.roleLabel(lang, m.Role),
+		"collectivity", coll)
 }
 
 // answerChoices are the three answers: met, not this round, never again

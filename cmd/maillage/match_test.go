@@ -51,7 +51,7 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		fr("match.now.done", "groups", "1", "satout", "0"),
 		fr("match.answer.met", "names", "bob, carol"),
 		"→ À bob\u00a0:",
-		"je vous ai mis en relation avec alice, carol. Avez-vous pu échanger ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
+		"je vous ai proposé d'échanger avec alice, carol. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
 		fr("match.answer.not_again", "names", "carol"),
 		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 échange(s) confirmé(s) (33,3\u00a0%), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
 	} {
