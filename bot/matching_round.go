@@ -52,6 +52,10 @@ func (b *Bot) RunRound(ctx context.Context, id, job string, slot time.Time) (Mat
 			return MatchRound{}, err
 		}
 		round = plan.Round
+		if len(round.Groups) == 0 && len(round.SatOut) == 0 {
+			b.log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
+			return round, nil
+		}
 		created, err := b.store.CreateRound(ctx, round)
 		if err != nil {
 			return MatchRound{}, fmt.Errorf("storing round %s: %w", id, err)
@@ -82,8 +86,9 @@ func (b *Bot) introduceRound(ctx context.Context, round MatchRound, now time.Tim
 			errs = append(errs, fmt.Errorf("group %d: %w", gi, err))
 		}
 	}
+	told := b.toldBefore(ctx, round)
 	for _, ref := range round.SatOut {
-		if isErased(ref) {
+		if isErased(ref) || told[ref] {
 			continue
 		}
 		m, err := b.store.Member(ctx, ref)
@@ -104,6 +109,25 @@ func (b *Bot) introduceRound(ctx context.Context, round MatchRound, now time.Tim
 		b.log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
+}
+
+// toldBefore returns who sat out the round before this one: they were
+// told why then, and are not told again while nobody can be introduced to
+// them.
+func (b *Bot) toldBefore(ctx context.Context, round MatchRound) map[UserRef]bool {
+	told := map[UserRef]bool{}
+	err := b.store.Rounds(ctx, 2, func(r MatchRound) error {
+		if r.ID != round.ID && r.Created.Before(round.Created) {
+			for _, m := range r.SatOut {
+				told[m] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("reading the previous round", "err", err)
+	}
+	return told
 }
 
 // memberRequest is a request in the member's language, to translate what

@@ -639,3 +639,32 @@ func TestRetentionPurgesOldRounds(t *testing.T) {
 		t.Errorf("answers after the purge: %+v, %v", rec.Answers, err)
 	}
 }
+
+// A round with nobody to introduce stores nothing and says nothing.
+func TestEmptyRoundIsNotStored(t *testing.T) {
+	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
+	if r := h.round("tour|1"); len(r.Groups) != 0 {
+		t.Fatalf("round over nobody: %+v", r)
+	}
+	if n := roundCount(t, h.store); n != 0 {
+		t.Errorf("%d rounds stored", n)
+	}
+	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	h.round("tour|2") // one member alone: she waits, and is told
+	if n := roundCount(t, h.store); n != 1 || len(directTo(h.take(), user("alice"))) != 1 {
+		t.Errorf("a lone member: %d rounds stored", n)
+	}
+}
+
+// A member who waits two rounds in a row is told once.
+func TestSittingOutAgainIsNotRepeated(t *testing.T) {
+	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
+	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	h.round("tour|1")
+	h.take()
+	h.clock.Set(thursday10.AddDate(0, 0, 7))
+	h.round("tour|2")
+	if posts := h.take(); len(posts) != 0 {
+		t.Errorf("told again: %+v", posts)
+	}
+}
