@@ -456,3 +456,32 @@ func TestMilliAgreesWithScore(t *testing.T) {
 		}
 	}
 }
+
+// More than 64 interests take the several-word path; the overlap is the
+// same.
+func TestManyInterests(t *testing.T) {
+	var a, b Profile
+	for k := range 70 {
+		id := fmt.Sprintf("i%02d", k)
+		if k%2 == 0 || k >= 66 {
+			a.Interests = append(a.Interests, id)
+		}
+		if k%3 == 0 || k >= 66 {
+			b.Interests = append(b.Interests, id)
+		}
+	}
+	shared := len(SharedInterests(a, b))
+	union := len(a.Interests) + len(b.Interests) - shared
+	for _, weights := range []map[string]float64{nil, {"i66": 1}} {
+		r := DefaultRules()
+		r.InterestWeights = weights
+		p := mustPool(t, r, []Profile{a, b}, History{})
+		bd, _ := p.Score(0, 1)
+		if want := r.Weights.Interests * float64(shared) / float64(union); !near(bd.Interests, want) {
+			t.Errorf("interests %v, want %v (shared %d of %d)", bd.Interests, want, shared, union)
+		}
+		if m, _ := p.Milli(0, 1); m != ToMilli(bd.Total) {
+			t.Errorf("Milli %d, Score %v", m, bd.Total)
+		}
+	}
+}

@@ -108,7 +108,7 @@ func (p *Pool) formTrios(groups []Group, left []int) []int {
 	return still
 }
 
-func (p *Pool) priority(i int) bool { return p.p[i].prefs&prefPriority != 0 }
+func (p *Pool) priority(i int) bool { return p.h[i].prefs&prefPriority != 0 }
 
 // Stats describe one matching of the quality comparison.
 type Stats struct {

@@ -94,6 +94,24 @@ type prof struct {
 	sig uint64
 }
 
+// hot is what scoring a pair reads of each member, packed in 48 bytes:
+// the solver prices millions of pairs, and one member's row fits in a
+// cache line. The rest (several words of interests, workshops, history)
+// stays in prof.
+type hot struct {
+	logPop    float64
+	in0       uint64 // interests, first word
+	wInterest float64
+	sig       uint64 // bit (other % 64) set for every partner with history
+	coll      int32  // 0: unknown
+	pop       int32
+	region    int16 // 0: unknown
+	role      int16
+	bracket   int16
+	prefs     uint8
+	work      bool // attended workshops
+}
+
 // special is a partner with history: met some rounds ago, or not again.
 type special struct {
 	other int32
@@ -113,14 +131,18 @@ const prefMember = prefSimilar | prefRegion
 type Pool struct {
 	rules   Rules
 	p       []prof
+	h       []hot
 	roleW   []float64 // Weights.Role times the matrix value, by role*nroles+role
 	nroles  int
 	iw      []float64 // interest weights by bit
 	uniform bool      // every interest weighs 1: shared weight is a popcount
 	words   int
 	invSpan float64
-	penalty int64 // milli-points
-	ids     map[string]int
+	// logSimilar is log10 of Rules.SimilarRatio (plus a hair, so that a
+	// ratio of exactly SimilarRatio satisfies).
+	logSimilar float64
+	penalty    int64 // milli-points
+	ids        map[string]int
 }
 
 // Len returns the number of profiles.
@@ -188,6 +210,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	if rules.LogSpan > 0 {
 		pool.invSpan = 1 / rules.LogSpan
 	}
+	pool.logSimilar = math.Log10(rules.SimilarRatio) + 1e-9
 	for i, pr := range profiles {
 		q := &pool.p[i]
 		q.pop = int32(min(max(pr.Population, 0), math.MaxInt32))
@@ -261,12 +284,21 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			pool.p[i].sig |= 1 << (uint(sp.other) % 64)
 		}
 	}
+	pool.h = make([]hot, n)
+	for i := range pool.p {
+		q := &pool.p[i]
+		pool.h[i] = hot{logPop: q.logPop, wInterest: q.wInterest, sig: q.sig, coll: q.coll, pop: q.pop,
+			region: q.region, role: q.role, bracket: q.bracket, prefs: q.prefs, work: len(q.workshops) > 0}
+		if len(q.interests) > 0 {
+			pool.h[i].in0 = q.interests[0]
+		}
+	}
 	return pool, nil
 }
 
 // lookup returns the history of (i, j): found, and ago (0: not again).
 func (p *Pool) lookup(i, j int) (int16, bool) {
-	if p.p[i].sig&(1<<(uint(j)%64)) == 0 {
+	if p.h[i].sig&(1<<(uint(j)%64)) == 0 {
 		return 0, false
 	}
 	a, b := &p.p[i], j
@@ -286,7 +318,7 @@ func (p *Pool) lookup(i, j int) (int16, bool) {
 // says why).
 func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	var bd Breakdown
-	a, b := &p.p[i], &p.p[j]
+	a, b := &p.h[i], &p.h[j]
 	r := &p.rules
 	w := &r.Weights
 	if a.coll != 0 && a.coll == b.coll {
@@ -311,7 +343,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 		bd.Size = w.Size * p.sizeSimilarity(a, b, dist)
 	}
 	if a.wInterest > 0 && b.wInterest > 0 {
-		shared := p.sharedWeight(a, b)
+		shared := p.sharedWeight(a, b, i, j)
 		if union := a.wInterest + b.wInterest - shared; union > 0 {
 			bd.Interests = w.Interests * shared / union
 		}
@@ -327,7 +359,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 		}
 	}
 	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if len(a.workshops) > 0 && len(b.workshops) > 0 && sharesAny(a.workshops, b.workshops) {
+	if a.work && b.work && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		bd.Workshop = w.Workshop
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
@@ -342,7 +374,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 // computes what Score computes, in the same order (so the totals are
 // equal to the bit), without building the breakdown.
 func (p *Pool) Milli(i, j int) (int64, bool) {
-	a, b := &p.p[i], &p.p[j]
+	a, b := &p.h[i], &p.h[j]
 	r := &p.rules
 	w := &r.Weights
 	if a.coll != 0 && a.coll == b.coll {
@@ -362,7 +394,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		size = w.Size * p.sizeSimilarity(a, b, dist)
 	}
 	if a.wInterest > 0 && b.wInterest > 0 {
-		shared := p.sharedWeight(a, b)
+		shared := p.sharedWeight(a, b, i, j)
 		if union := a.wInterest + b.wInterest - shared; union > 0 {
 			interests = w.Interests * shared / union
 		}
@@ -378,7 +410,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		}
 	}
 	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if len(a.workshops) > 0 && len(b.workshops) > 0 && sharesAny(a.workshops, b.workshops) {
+	if a.work && b.work && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		workshop = w.Workshop
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
@@ -396,7 +428,7 @@ func ToMilli(points float64) int64 {
 	return int64(points*1000 + 0.5)
 }
 
-func (p *Pool) sizeSimilarity(a, b *prof, dist float64) float64 {
+func (p *Pool) sizeSimilarity(a, b *hot, dist float64) float64 {
 	if p.rules.SizeMode == SizeBracket {
 		switch d := a.bracket - b.bracket; {
 		case d == 0:
@@ -411,12 +443,12 @@ func (p *Pool) sizeSimilarity(a, b *prof, dist float64) float64 {
 
 // prefSatisfaction is +1 when a's preferences are met by b, -1 when one
 // is not, 0 when a has none (or they cannot be judged).
-func (p *Pool) prefSatisfaction(a, b *prof, known bool, dist float64) float64 {
+func (p *Pool) prefSatisfaction(a, b *hot, known bool, dist float64) float64 {
 	if a.prefs&prefMember == 0 {
 		return 0
 	}
 	s := 1.0
-	if a.prefs&prefSimilar != 0 && known && a.bracket != b.bracket && dist > math.Log10(p.rules.SimilarRatio)+1e-9 {
+	if a.prefs&prefSimilar != 0 && known && a.bracket != b.bracket && dist > p.logSimilar {
 		s = -1
 	}
 	if a.prefs&prefRegion != 0 && a.region != 0 && a.region != b.region {
@@ -425,20 +457,25 @@ func (p *Pool) prefSatisfaction(a, b *prof, known bool, dist float64) float64 {
 	return s
 }
 
-func (p *Pool) sharedWeight(a, b *prof) float64 {
-	if p.uniform {
-		n := 0
-		for k := range a.interests {
-			n += bits.OnesCount64(a.interests[k] & b.interests[k])
+func (p *Pool) sharedWeight(a, b *hot, i, j int) float64 {
+	if p.words <= 1 {
+		x := a.in0 & b.in0
+		if p.uniform {
+			return float64(bits.OnesCount64(x))
 		}
-		return float64(n)
-	}
-	shared := 0.0
-	for k := range a.interests {
-		x := a.interests[k] & b.interests[k]
+		shared := 0.0
 		for x != 0 {
-			bit := bits.TrailingZeros64(x)
-			shared += p.iw[k*64+bit]
+			shared += p.iw[bits.TrailingZeros64(x)]
+			x &= x - 1
+		}
+		return shared
+	}
+	ai, bi := p.p[i].interests, p.p[j].interests
+	shared := 0.0
+	for k := range ai {
+		x := ai[k] & bi[k]
+		for x != 0 {
+			shared += p.iw[k*64+bits.TrailingZeros64(x)]
 			x &= x - 1
 		}
 	}
