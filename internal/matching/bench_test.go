@@ -171,3 +171,26 @@ func BenchmarkRound1600(b *testing.B) { benchRound(b, 1600) }
 
 // The whole network: 10,000 members. Target: 3 s, 100 MB.
 func BenchmarkRound10000(b *testing.B) { benchRound(b, 10000) }
+
+// BenchmarkScoreRow prices one member against all others, as the
+// solver's pricing does (10,000 members).
+func BenchmarkScoreRow(b *testing.B) {
+	p, err := NewPool(DefaultRules(), synthetic(b, 10000, 1), History{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var sink int64
+	i := 0
+	for b.Loop() {
+		for j := range 10000 {
+			if j != i {
+				w, _ := p.Milli(i, j)
+				sink += w
+			}
+		}
+		i = (i + 7919) % 10000
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/9999, "ns/pair")
+	_ = sink
+}

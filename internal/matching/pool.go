@@ -109,7 +109,9 @@ type hot struct {
 	role      int16
 	bracket   int16
 	prefs     uint8
-	work      bool // attended workshops
+	// wsig has bit (workshop % 64) set for every workshop attended: two
+	// members without a common bit share none.
+	wsig uint64
 }
 
 // special is a partner with history: met some rounds ago, or not again.
@@ -126,18 +128,26 @@ const (
 
 const prefMember = prefSimilar | prefRegion
 
+const (
+	regionSame uint8 = iota + 1
+	regionDifferent
+)
+
 // Pool is a set of profiles prepared for scoring under rules. It is
 // immutable and safe for concurrent use.
 type Pool struct {
-	rules   Rules
-	p       []prof
-	h       []hot
-	roleW   []float64 // Weights.Role times the matrix value, by role*nroles+role
-	nroles  int
-	iw      []float64 // interest weights by bit
-	uniform bool      // every interest weighs 1: shared weight is a popcount
-	words   int
-	invSpan float64
+	rules    Rules
+	p        []prof
+	h        []hot
+	roleW    []float64 // Weights.Role times the matrix value, by role*nroles+role
+	nroles   int
+	iw       []float64 // interest weights by bit
+	uniform  bool      // every interest weighs 1
+	popcount bool      // uniform, in one word: the shared weight is a popcount
+	words    int
+	invSpan  float64
+	bracket  bool  // Rules.SizeMode == SizeBracket
+	region   uint8 // Rules.RegionMode: regionSame, regionDifferent or 0 (ignore)
 	// logSimilar is log10 of Rules.SimilarRatio (plus a hair, so that a
 	// ratio of exactly SimilarRatio satisfies).
 	logSimilar float64
@@ -207,10 +217,18 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		}
 	}
 	pool.uniform = !slices.ContainsFunc(pool.iw, func(w float64) bool { return w != 1 })
+	pool.popcount = pool.uniform && pool.words <= 1
 	if rules.LogSpan > 0 {
 		pool.invSpan = 1 / rules.LogSpan
 	}
 	pool.logSimilar = math.Log10(rules.SimilarRatio) + 1e-9
+	pool.bracket = rules.SizeMode == SizeBracket
+	switch rules.RegionMode {
+	case RegionPreferSame:
+		pool.region = regionSame
+	case RegionPreferDifferent:
+		pool.region = regionDifferent
+	}
 	for i, pr := range profiles {
 		q := &pool.p[i]
 		q.pop = int32(min(max(pr.Population, 0), math.MaxInt32))
@@ -288,7 +306,10 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	for i := range pool.p {
 		q := &pool.p[i]
 		pool.h[i] = hot{logPop: q.logPop, wInterest: q.wInterest, sig: q.sig, coll: q.coll, pop: q.pop,
-			region: q.region, role: q.role, bracket: q.bracket, prefs: q.prefs, work: len(q.workshops) > 0}
+			region: q.region, role: q.role, bracket: q.bracket, prefs: q.prefs}
+		for _, w := range q.workshops {
+			pool.h[i].wsig |= 1 << (uint(w) % 64)
+		}
 		if len(q.interests) > 0 {
 			pool.h[i].in0 = q.interests[0]
 		}
@@ -348,18 +369,18 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 			bd.Interests = w.Interests * shared / union
 		}
 	}
-	switch r.RegionMode {
-	case RegionPreferSame:
+	switch p.region {
+	case regionSame:
 		if a.region != 0 && a.region == b.region {
 			bd.Region = w.Region
 		}
-	case RegionPreferDifferent:
+	case regionDifferent:
 		if a.region != 0 && b.region != 0 && a.region != b.region {
 			bd.Region = w.Region
 		}
 	}
 	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if a.work && b.work && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		bd.Workshop = w.Workshop
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
@@ -399,18 +420,18 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 			interests = w.Interests * shared / union
 		}
 	}
-	switch r.RegionMode {
-	case RegionPreferSame:
+	switch p.region {
+	case regionSame:
 		if a.region != 0 && a.region == b.region {
 			region = w.Region
 		}
-	case RegionPreferDifferent:
+	case regionDifferent:
 		if a.region != 0 && b.region != 0 && a.region != b.region {
 			region = w.Region
 		}
 	}
 	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if a.work && b.work && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		workshop = w.Workshop
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
@@ -429,7 +450,7 @@ func ToMilli(points float64) int64 {
 }
 
 func (p *Pool) sizeSimilarity(a, b *hot, dist float64) float64 {
-	if p.rules.SizeMode == SizeBracket {
+	if p.bracket {
 		switch d := a.bracket - b.bracket; {
 		case d == 0:
 			return 1
@@ -458,6 +479,14 @@ func (p *Pool) prefSatisfaction(a, b *hot, known bool, dist float64) float64 {
 }
 
 func (p *Pool) sharedWeight(a, b *hot, i, j int) float64 {
+	if p.popcount {
+		return float64(bits.OnesCount64(a.in0 & b.in0))
+	}
+	return p.sharedWeightSlow(a, b, i, j)
+}
+
+// sharedWeightSlow sums the weights of the shared interests.
+func (p *Pool) sharedWeightSlow(a, b *hot, i, j int) float64 {
 	if p.words <= 1 {
 		x := a.in0 & b.in0
 		if p.uniform {
