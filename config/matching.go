@@ -140,7 +140,7 @@ func defaultMatching() Matching {
 		}},
 		Repeat:            Repeat{Rounds: 12, Mode: RepeatPenalise, Penalty: 1000},
 		Odd:               OddTrio,
-		Candidates:        10,
+		Candidates:        5,
 		FollowupAfter:     Duration(defaultFollowup),
 		PauseAfterIgnored: 3,
 	}
