@@ -171,7 +171,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		rules.Brackets = DGCLBrackets
 	}
 	if rules.Candidates <= 0 {
-		rules.Candidates = 10
+		rules.Candidates = 5
 	}
 	n := len(profiles)
 	pool := &Pool{rules: rules, p: make([]prof, n), penalty: int64(math.Round(rules.Repeat.Penalty * 1000))}
