@@ -485,3 +485,25 @@ func TestManyInterests(t *testing.T) {
 		}
 	}
 }
+
+// With an odd pool, the comparison is made on the optimal matching's pairs,
+// before the trio: the optimum is never beaten by a matching of as many
+// pairs.
+func TestCompareOddPool(t *testing.T) {
+	for _, n := range []int{5, 21, 41} {
+		p := mustPool(t, DefaultRules(), synthetic(t, n, uint64(n)), History{})
+		plan, err := p.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := p.Compare(plan, 3)
+		if q.Optimum.Pairs != n/2 {
+			t.Errorf("n=%d: optimum has %d pairs", n, q.Optimum.Pairs)
+		}
+		for name, s := range map[string]Stats{"greedy": q.Greedy, "random": q.Random} {
+			if s.Pairs == q.Optimum.Pairs && s.Total > q.Optimum.Total {
+				t.Errorf("n=%d: %s %+v beats the optimum %+v", n, name, s, q.Optimum)
+			}
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Plan struct {
 	Pairs       int
 	Matched     int64
 	Certificate Certificate
+	// Mate is that optimal matching, before the odd policy: Mate[i] is
+	// i's partner, or -1.
+	Mate []int
 }
 
 // Plan computes the round: the optimal matching over all allowed pairs
@@ -55,10 +58,14 @@ func (p *Pool) Plan() (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	plan := Plan{Certificate: sol.Certificate}
+	plan := Plan{Certificate: sol.Certificate, Mate: make([]int, len(p.p))}
 	var left []int
 	for i := range len(p.p) {
 		m := sol.Mate[i]
+		plan.Mate[i] = m
+		if m == dummy {
+			plan.Mate[i] = -1
+		}
 		switch {
 		case m < 0 || m == dummy:
 			left = append(left, i)
@@ -128,19 +135,13 @@ type Quality struct {
 	Random  Stats `json:"random"`
 }
 
-// Compare computes the quality figures of plan against a heaviest-first
-// greedy matching and a random pairing (seeded) over the same pool.
+// Compare computes the quality figures of plan's optimal matching (its
+// pairs, before any trio is formed) against a heaviest-first greedy
+// matching and a random pairing (seeded) over the same pool.
 func (p *Pool) Compare(plan Plan, seed uint64) Quality {
 	n := len(p.p)
-	opt := make([]int, n)
-	for i := range opt {
-		opt[i] = -1
-	}
-	for _, g := range plan.Groups {
-		opt[g.Members[0]], opt[g.Members[1]] = g.Members[1], g.Members[0]
-	}
 	q := Quality{
-		Optimum: p.stats(opt),
+		Optimum: p.stats(plan.Mate),
 		Greedy:  p.stats(greedy(n, p.Milli)),
 		Random:  p.stats(p.randomPairing(seed)),
 	}
