@@ -279,13 +279,24 @@ func (h *mtHarness) pickIn(u bot.UserRef, conv bot.Conversation, c bot.Choice) [
 	return h.take()
 }
 
+// pairRound seeds Alice and Bob (named as given), runs round "tour|1" and
+// returns them and the group introduction.
+func (h *mtHarness) pairRound(nameA, nameB string) (alice, bob bot.UserRef, intro sent) {
+	h.t.Helper()
+	alice, bob = user("alice"), user("bob")
+	h.seed(alice, nameA, towns[0], "dgs", "ia")
+	h.seed(bob, nameB, towns[1], "dgs", "ia")
+	h.round("tour|1")
+	groups := groupPosts(h.take())
+	if len(groups) != 1 {
+		h.t.Fatalf("introductions: %+v, want one group", groups)
+	}
+	return alice, bob, groups[0]
+}
+
 func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
 	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	alice, bob := user("alice"), user("bob")
-	h.seed(alice, "Alice", towns[0], "dgs", "ia")
-	h.seed(bob, "Bob", towns[1], "dgs", "ia")
-	h.round("tour|1")
-	intro := groupPosts(h.take())[0]
+	alice, bob, intro := h.pairRound("Alice", "Bob")
 	notAgain := intro.reply.Choices[2]
 	posts := h.pickIn(alice, intro.conv, notAgain)
 	if len(posts) != 1 || posts[0].conv.ID != "dm:alice" || !strings.Contains(posts[0].reply.Text, fr("match.answer.not_again", "names", "Bob")) {
@@ -318,11 +329,7 @@ func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
 
 func TestFollowUpAsksThoseWhoDidNotAnswerOnce(t *testing.T) {
 	h := newMT(t, matchSettings(bot.MatchSettings{FollowupAfter: 7 * 24 * time.Hour}), nil, nil)
-	alice, bob := user("alice"), user("bob")
-	h.seed(alice, "Alice", towns[0], "dgs", "ia")
-	h.seed(bob, "Bob", towns[1], "dgs", "ia")
-	h.round("tour|1")
-	intro := groupPosts(h.take())[0]
+	alice, bob, intro := h.pairRound("Alice", "Bob")
 	h.pickIn(alice, intro.conv, intro.reply.Choices[0]) // met
 
 	h.clock.Set(thursday10.AddDate(0, 0, 6))
@@ -471,11 +478,7 @@ func TestNoRepeatedPairOverTenRounds(t *testing.T) {
 
 func TestErasureLeavesPartnersAPlaceholder(t *testing.T) {
 	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	alice, bob := user("alice"), user("bob")
-	h.seed(alice, "Alice Martin", towns[0], "dgs", "ia")
-	h.seed(bob, "Bob Durand", towns[1], "dgs", "ia")
-	h.round("tour|1")
-	intro := groupPosts(h.take())[0]
+	alice, bob, intro := h.pairRound("Alice Martin", "Bob Durand")
 	h.pickIn(bob, intro.conv, intro.reply.Choices[2]) // Bob: not Alice again
 	h.pickIn(alice, intro.conv, intro.reply.Choices[0])
 
