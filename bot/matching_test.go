@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,29 +16,14 @@ import (
 )
 
 // mtChat is a chat adapter of one platform that opens groups and direct
-// conversations and records what is posted where.
+// conversations; its recorder keeps what is posted where.
 type mtChat struct {
+	recorder
 	platform bot.Platform
-	mu       sync.Mutex
-	posts    []sent
-	noGroups bool
 }
 
 func (c *mtChat) Platform() bot.Platform { return c.platform }
-func (c *mtChat) Run(ctx context.Context, h bot.Handler) error {
-	<-ctx.Done()
-	return nil
-}
-func (c *mtChat) Send(ctx context.Context, conv bot.Conversation, rep bot.Reply) (bot.SentMessage, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.posts = append(c.posts, sent{conv, rep})
-	return bot.SentMessage{Conversation: conv, ID: fmt.Sprint(len(c.posts))}, nil
-}
 func (c *mtChat) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Conversation, error) {
-	if c.noGroups {
-		return bot.Conversation{}, bot.ErrGroupSize
-	}
 	var ids []string
 	for _, m := range members {
 		ids = append(ids, m.User)
@@ -49,13 +33,6 @@ func (c *mtChat) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Conv
 }
 func (c *mtChat) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversation, error) {
 	return bot.Conversation{Platform: u.Platform, Workspace: u.Workspace, ID: "dm:" + u.User, Kind: bot.Direct}, nil
-}
-func (c *mtChat) take() []sent {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.posts
-	c.posts = nil
-	return out
 }
 
 type mtHarness struct {
