@@ -507,3 +507,56 @@ func TestCompareOddPool(t *testing.T) {
 		}
 	}
 }
+
+// bruteForce returns the best (pairs, total) of all matchings of the
+// allowed pairs of p: maximum cardinality first, then weight.
+func bruteForce(p *Pool, free []int) (int, int64) {
+	if len(free) < 2 {
+		return 0, 0
+	}
+	first, rest := free[0], free[1:]
+	bestPairs, bestTotal := bruteForce(p, rest) // first stays unmatched
+	for k, j := range rest {
+		w, ok := p.Milli(first, j)
+		if !ok {
+			continue
+		}
+		others := append(slices.Clone(rest[:k]), rest[k+1:]...)
+		pairs, total := bruteForce(p, others)
+		pairs, total = pairs+1, total+w
+		if pairs > bestPairs || (pairs == bestPairs && total > bestTotal) {
+			bestPairs, bestTotal = pairs, total
+		}
+	}
+	return bestPairs, bestTotal
+}
+
+// The plan's matching is the optimum of an exhaustive search, on small
+// realistic pools with history (repeats penalised, "not again" and same
+// collectivity forbidden), and its certificate is verified.
+func TestPlanIsOptimalAgainstBruteForce(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		n := 4 + int(seed%7)
+		ps := synthetic(t, n, seed)
+		if seed%5 == 0 {
+			ps[1].Collectivity = ps[0].Collectivity
+		}
+		h := History{NotAgain: [][2]int{{0, 2}}, Met: []Met{{A: 1, B: 3, Ago: 1}}}
+		p := mustPool(t, DefaultRules(), ps, h)
+		plan, err := p.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Certificate.Gap != 0 || !plan.Certificate.Verified {
+			t.Errorf("seed %d: certificate %+v", seed, plan.Certificate)
+		}
+		free := make([]int, n)
+		for i := range free {
+			free[i] = i
+		}
+		pairs, total := bruteForce(p, free)
+		if plan.Pairs != pairs || plan.Matched != total {
+			t.Errorf("seed %d (n=%d): plan has %d pairs weighing %d, brute force %d weighing %d", seed, n, plan.Pairs, plan.Matched, pairs, total)
+		}
+	}
+}

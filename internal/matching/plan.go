@@ -1,7 +1,6 @@
 package matching
 
 import (
-	"cmp"
 	"math/rand/v2"
 	"slices"
 )
@@ -194,16 +193,4 @@ func (p *Pool) randomPairing(seed uint64) []int {
 		}
 	}
 	return mate
-}
-
-// sortPairs orders candidate pairs heaviest first, then by indexes.
-func sortPairs(pairs []wpair) {
-	slices.SortFunc(pairs, func(x, y wpair) int {
-		return cmp.Or(cmp.Compare(y.w, x.w), cmp.Compare(x.u, y.u), cmp.Compare(x.v, y.v))
-	})
-}
-
-type wpair struct {
-	u, v int
-	w    int64
 }

@@ -1,26 +1,26 @@
 package matching
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	"maillage/internal/blossom"
 )
 
-// Certificate is the solver's proof of optimality over all allowed pairs.
+// Certificate is the solver's proof of optimality over all allowed pairs
+// (blossom.SolveAll's, without the duals themselves).
 type Certificate struct {
-	// Gap is the primal-dual gap: 0 proves the matching optimal; -1 means
-	// no proof was computed.
+	// Gap is the primal-dual gap: 0 proves the matching optimal over
+	// every allowed pair.
 	Gap int64 `json:"gap"`
-	// Rounds of pricing, edges of the final sparse graph, pairs priced and
-	// violating pairs added.
+	// Rounds of pricing, edges of the final sparse graph, pairs priced,
+	// pairs settled without pricing, and violating pairs added.
 	Rounds         int   `json:"rounds"`
 	CandidateEdges int   `json:"candidate_edges"`
 	PricedPairs    int64 `json:"priced_pairs"`
+	Skipped        int64 `json:"skipped_pairs"`
 	Added          int   `json:"added"`
-	// Verified: an independent check of the duals against every pair
-	// passed.
+	// Verified: blossom.Verify checked the duals against every pair,
+	// independently of the solver (done up to verifyLimit members).
 	Verified bool `json:"verified"`
 }
 
@@ -32,98 +32,31 @@ type solution struct {
 	Certificate Certificate
 }
 
-// exactLimit: up to this many members, the complete graph of allowed
-// pairs is solved exactly (its optimum is the optimum over all pairs).
-// INTERIM until blossom.SolveAll lands: beyond it, the sparse candidate
-// graph is solved without a proof (Gap -1).
-const exactLimit = 600
+// verifyLimit: up to this many members, every plan's certificate is also
+// checked by blossom.Verify (one more pass over every pair).
+const verifyLimit = 3000
 
-// solveAll solves the round's matching problem over all allowed pairs.
+// solveAll solves the round's matching problem over all allowed pairs:
+// blossom.SolveAll (sparse candidates, pricing, certificate), checked by
+// blossom.Verify for pools up to verifyLimit.
 func solveAll(n int, weigh func(i, j int) (int64, bool), k int) (solution, error) {
-	var edges []blossom.Edge
-	var priced int64
-	if n <= exactLimit {
-		for i := range n {
-			for j := i + 1; j < n; j++ {
-				priced++
-				if w, ok := weigh(i, j); ok {
-					edges = append(edges, blossom.Edge{U: i, V: j, W: w})
-				}
-			}
-		}
-	} else {
-		edges, priced = candidates(n, weigh, k)
-	}
-	m, err := blossom.Solve(n, edges)
+	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k})
 	if err != nil {
 		return solution{}, fmt.Errorf("matching: %w", err)
 	}
-	cert := Certificate{Gap: -1, Rounds: 1, CandidateEdges: len(edges), PricedPairs: priced}
-	if n <= exactLimit {
-		cert.Gap = 0 // the complete graph was solved exactly
-	}
-	return solution{Mate: m.Mate, Pairs: m.Pairs, Total: m.Total, Certificate: cert}, nil
-}
-
-// candidates keeps each vertex's k best allowed partners.
-func candidates(n int, weigh func(i, j int) (int64, bool), k int) ([]blossom.Edge, int64) {
-	best := make([][]wpair, n)
-	var priced int64
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			priced++
-			w, ok := weigh(i, j)
-			if !ok {
-				continue
-			}
-			keep(&best[i], wpair{i, j, w}, k)
-			keep(&best[j], wpair{j, i, w}, k)
+	c := res.Certificate
+	cert := Certificate{Gap: c.Gap, Rounds: c.Rounds, CandidateEdges: c.CandidateEdges, PricedPairs: c.PricedPairs,
+		Skipped: c.Skipped, Added: c.Added}
+	if n <= verifyLimit {
+		if err := blossom.Verify(n, weigh, res); err != nil {
+			return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
 		}
+		cert.Verified = true
 	}
-	var edges []blossom.Edge
-	for i := range best {
-		for _, e := range best[i] {
-			edges = append(edges, blossom.Edge{U: min(e.u, e.v), V: max(e.u, e.v), W: e.w})
-		}
-	}
-	return edges, priced
-}
-
-// keep inserts e into the k heaviest of list, which stays sorted heaviest
-// first.
-func keep(list *[]wpair, e wpair, k int) {
-	l := *list
-	if len(l) == k && e.w <= l[k-1].w {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(l, e, func(x, y wpair) int { return cmp.Compare(y.w, x.w) })
-	if len(l) < k {
-		l = append(l, wpair{})
-	}
-	copy(l[i+1:], l[i:len(l)-1])
-	l[i] = e
-	*list = l
+	return solution{Mate: res.Mate, Pairs: res.Pairs, Total: res.Total, Certificate: cert}, nil
 }
 
 // greedy is a heaviest-first greedy matching over all allowed pairs.
 func greedy(n int, weigh func(i, j int) (int64, bool)) []int {
-	var pairs []wpair
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			if w, ok := weigh(i, j); ok {
-				pairs = append(pairs, wpair{i, j, w})
-			}
-		}
-	}
-	sortPairs(pairs)
-	mate := make([]int, n)
-	for i := range mate {
-		mate[i] = -1
-	}
-	for _, e := range pairs {
-		if mate[e.u] < 0 && mate[e.v] < 0 {
-			mate[e.u], mate[e.v] = e.v, e.u
-		}
-	}
-	return mate
+	return blossom.Greedy(n, weigh).Mate
 }
