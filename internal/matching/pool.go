@@ -317,17 +317,18 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	return pool, nil
 }
 
-// lookup returns the history of (i, j): found, and ago (0: not again).
-func (p *Pool) lookup(i, j int) (int16, bool) {
-	if p.h[i].sig&(1<<(uint(j)%64)) == 0 {
+// lookup returns the history of (i, j), a being i's row: found, and ago
+// (0: not again).
+func (p *Pool) lookup(a *hot, i, j int) (int16, bool) {
+	if a.sig&(1<<(uint(j)&63)) == 0 {
 		return 0, false
 	}
-	a, b := &p.p[i], j
-	if len(p.p[j].special) < len(a.special) {
-		a, b = &p.p[j], i
+	list, other := p.p[i].special, j
+	if len(p.p[j].special) < len(list) {
+		list, other = p.p[j].special, i
 	}
-	for _, s := range a.special {
-		if int(s.other) == b {
+	for _, s := range list {
+		if int(s.other) == other {
 			return s.ago, true
 		}
 	}
@@ -346,7 +347,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 		bd.Forbidden = ForbidSameCollectivity
 		return bd, false
 	}
-	if ago, ok := p.lookup(i, j); ok {
+	if ago, ok := p.lookup(a, i, j); ok {
 		if ago == 0 {
 			bd.Forbidden = ForbidNotAgain
 			return bd, false
@@ -402,7 +403,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		return 0, false
 	}
 	repeat := 0.0
-	if ago, ok := p.lookup(i, j); ok {
+	if ago, ok := p.lookup(a, i, j); ok {
 		if ago == 0 || r.Repeat.Mode == RepeatForbid {
 			return 0, false
 		}
