@@ -23,6 +23,13 @@ func (s *meteredStore) CountMembers(ctx context.Context) (int, error) {
 	return r0, err
 }
 
+func (s *meteredStore) CreateRound(ctx context.Context, a1 bot.MatchRound) (bool, error) {
+	start := time.Now()
+	r0, err := s.Store.CreateRound(ctx, a1)
+	s.obs.StoreCall("CreateRound", time.Since(start), err)
+	return r0, err
+}
+
 func (s *meteredStore) DeleteDialogue(ctx context.Context, a1 bot.UserRef) error {
 	start := time.Now()
 	err := s.Store.DeleteDialogue(ctx, a1)
@@ -48,6 +55,13 @@ func (s *meteredStore) DeletePending(ctx context.Context, a1 string) error {
 	start := time.Now()
 	err := s.Store.DeletePending(ctx, a1)
 	s.obs.StoreCall("DeletePending", time.Since(start), err)
+	return err
+}
+
+func (s *meteredStore) DeleteRound(ctx context.Context, a1 string) error {
+	start := time.Now()
+	err := s.Store.DeleteRound(ctx, a1)
+	s.obs.StoreCall("DeleteRound", time.Since(start), err)
 	return err
 }
 
@@ -79,10 +93,24 @@ func (s *meteredStore) EachHighlightFollows(ctx context.Context, a1 func(bot.Hig
 	return err
 }
 
+func (s *meteredStore) EachMatchRecord(ctx context.Context, a1 func(bot.MatchRecord) error) error {
+	start := time.Now()
+	err := s.Store.EachMatchRecord(ctx, a1)
+	s.obs.StoreCall("EachMatchRecord", time.Since(start), err)
+	return err
+}
+
 func (s *meteredStore) EraseHighlightFollows(ctx context.Context, a1 bot.UserRef) error {
 	start := time.Now()
 	err := s.Store.EraseHighlightFollows(ctx, a1)
 	s.obs.StoreCall("EraseHighlightFollows", time.Since(start), err)
+	return err
+}
+
+func (s *meteredStore) EraseMatchRecord(ctx context.Context, a1 bot.UserRef) error {
+	start := time.Now()
+	err := s.Store.EraseMatchRecord(ctx, a1)
+	s.obs.StoreCall("EraseMatchRecord", time.Since(start), err)
 	return err
 }
 
@@ -111,6 +139,13 @@ func (s *meteredStore) LastSlot(ctx context.Context, a1 string) (time.Time, erro
 	start := time.Now()
 	r0, err := s.Store.LastSlot(ctx, a1)
 	s.obs.StoreCall("LastSlot", time.Since(start), err)
+	return r0, err
+}
+
+func (s *meteredStore) MatchRecord(ctx context.Context, a1 bot.UserRef) (bot.MatchRecord, error) {
+	start := time.Now()
+	r0, err := s.Store.MatchRecord(ctx, a1)
+	s.obs.StoreCall("MatchRecord", time.Since(start), err)
 	return r0, err
 }
 
@@ -163,6 +198,20 @@ func (s *meteredStore) ReleaseClaim(ctx context.Context, a1 string, a2 string) e
 	return err
 }
 
+func (s *meteredStore) Round(ctx context.Context, a1 string) (bot.MatchRound, error) {
+	start := time.Now()
+	r0, err := s.Store.Round(ctx, a1)
+	s.obs.StoreCall("Round", time.Since(start), err)
+	return r0, err
+}
+
+func (s *meteredStore) Rounds(ctx context.Context, a1 int, a2 func(bot.MatchRound) error) error {
+	start := time.Now()
+	err := s.Store.Rounds(ctx, a1, a2)
+	s.obs.StoreCall("Rounds", time.Since(start), err)
+	return err
+}
+
 func (s *meteredStore) SaveDialogue(ctx context.Context, a1 bot.Dialogue) error {
 	start := time.Now()
 	err := s.Store.SaveDialogue(ctx, a1)
@@ -184,6 +233,13 @@ func (s *meteredStore) SaveHighlightFollows(ctx context.Context, a1 bot.Highligh
 	return err
 }
 
+func (s *meteredStore) SaveMatchRecord(ctx context.Context, a1 bot.MatchRecord) error {
+	start := time.Now()
+	err := s.Store.SaveMatchRecord(ctx, a1)
+	s.obs.StoreCall("SaveMatchRecord", time.Since(start), err)
+	return err
+}
+
 func (s *meteredStore) SaveMember(ctx context.Context, a1 bot.Member) error {
 	start := time.Now()
 	err := s.Store.SaveMember(ctx, a1)
@@ -196,6 +252,13 @@ func (s *meteredStore) SavePending(ctx context.Context, a1 bot.Pending) (bool, e
 	r0, err := s.Store.SavePending(ctx, a1)
 	s.obs.StoreCall("SavePending", time.Since(start), err)
 	return r0, err
+}
+
+func (s *meteredStore) SaveRound(ctx context.Context, a1 bot.MatchRound) error {
+	start := time.Now()
+	err := s.Store.SaveRound(ctx, a1)
+	s.obs.StoreCall("SaveRound", time.Since(start), err)
+	return err
 }
 
 func (s *meteredStore) ScrubErased(ctx context.Context) error {
