@@ -42,6 +42,7 @@ func (b *Bot) commands() []*command {
 	}
 	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
 	cmds = append(cmds, b.highlightCommands()...) // highlights.go
+	cmds = append(cmds, b.statsCommands()...)     // stats.go
 	cmds = append(cmds, b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
 	cmds = append(cmds, b.matchingCommands()...)  // matching_commands.go
 	// Help lists the commands by role, members' first, in this order.

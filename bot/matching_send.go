@@ -294,10 +294,7 @@ func sharedInterests(members []Member) []string {
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
 func (b *Bot) why(r *request, members []Member) string {
-	rules := b.settings.Matching.Rules
-	if rules.SizeMode == "" {
-		rules = matching.DefaultRules()
-	}
+	rules := b.matchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
 		profiles[i] = profileOf(m, nil)
