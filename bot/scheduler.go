@@ -26,6 +26,8 @@ type Job struct {
 	Schedule schedule.Schedule
 	// Announcement is set for kind "announcement".
 	Announcement *Announcement
+	// Channel is the organizers' channel of kind "summary".
+	Channel *Conversation
 }
 
 // Announcement is a recurring message written by the administrators.
@@ -83,6 +85,7 @@ func (b *Bot) jobs() map[string]jobFunc {
 		"digest":       b.jobDigest,   // highlights_digest.go
 		"round":        b.jobRound,    // matching_round.go
 		"followup":     b.jobFollowup, // matching_followup.go
+		"summary":      b.jobSummary,  // stats.go
 	}
 }
 
@@ -144,6 +147,8 @@ func (b *Bot) checkJobs() error {
 			return fmt.Errorf("bot: job %q has no schedule", j.Name)
 		case j.Kind == "announcement" && (j.Announcement == nil || j.Announcement.Text[b.settings.DefaultLang] == ""):
 			return fmt.Errorf("bot: job %q: an announcement needs a text in %s", j.Name, b.settings.DefaultLang)
+		case j.Kind == "summary" && j.Channel == nil:
+			return fmt.Errorf("bot: job %q: a summary needs the organizers' channel", j.Name)
 		}
 		seen[j.Name] = true
 	}

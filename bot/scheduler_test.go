@@ -129,8 +129,8 @@ func TestNewRefusesUnavailableKinds(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `kind "lottery" is not available`) {
 		t.Errorf("New with a lottery job: %v, want it refused by name", err)
 	}
-	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,digest,followup,purge,round" {
-		t.Errorf("JobKinds() = %s, want announcement,digest,followup,purge,round", got)
+	if got := strings.Join(bot.JobKinds(), ","); got != "announcement,digest,followup,purge,round,summary" {
+		t.Errorf("JobKinds() = %s, want announcement,digest,followup,purge,round,summary", got)
 	}
 }
 

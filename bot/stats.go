@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -88,6 +89,22 @@ func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error)
 	return s, nil
 }
 
+// jobSummary posts the week's statistics to the organizers' channel, in
+// the default language, once per slot across replicas. A channel is not a
+// member: the right to disconnect does not hold it back.
+func (b *Bot) jobSummary(ctx context.Context, run JobRun) error {
+	if run.Job.Channel == nil {
+		return errors.New("summary job without a channel")
+	}
+	s, err := b.Statistics(ctx, run.Slot)
+	if err != nil {
+		return err
+	}
+	r := &request{b: b, lang: b.settings.DefaultLang}
+	text := b.statisticsText(r, s, "stats.weekly_header")
+	return b.announceToChannel(ctx, run, *run.Job.Channel, text)
+}
+
 // ranked sorts the counts, most first, then by key.
 func ranked(m map[string]int) []Count {
 	out := make([]Count, 0, len(m))
@@ -121,14 +138,15 @@ func (b *Bot) cmdStatistics(ctx context.Context, r *request) []Reply {
 		b.log.Error("statistics", "err", err)
 		return []Reply{r.reply("error.unavailable")}
 	}
-	return []Reply{{Text: b.statisticsText(r, s)}}
+	return []Reply{{Text: b.statisticsText(r, s, "stats.header")}}
 }
 
-// statisticsText writes s for an organizer, in r's language.
-func (b *Bot) statisticsText(r *request, s Statistics) string {
+// statisticsText writes s for an organizer, in r's language, under the
+// header of the catalogue key header.
+func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 	lang := r.lang
 	n := func(v int) string { return formatInt(lang, v) }
-	lines := []string{r.T("stats.header", "date", b.formatDate(lang, s.At)), ""}
+	lines := []string{r.T(header, "date", b.formatDate(lang, s.At)), ""}
 	c := s.counts
 	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.onboarded),
 		"matchable", n(c.matchable), "paused", n(c.paused), "invited", n(c.invited)))

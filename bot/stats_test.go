@@ -3,8 +3,11 @@ package bot_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"maillage/bot"
+	"maillage/internal/fakeclock"
+	"maillage/internal/schedule"
 )
 
 func TestStatisticsForOrganizers(t *testing.T) {
@@ -89,5 +92,50 @@ func TestStatisticsForOrganizers(t *testing.T) {
 	// Régions are listed most first.
 	if i, j := strings.Index(got, "Île-de-France"), strings.Index(got, "- 53"); i < 0 || j < 0 || i > j {
 		t.Errorf("régions not ranked:\n%s", got)
+	}
+}
+
+// The weekly summary goes to the organizers' channel once per slot, in the
+// default language, even outside members' working hours.
+func TestWeeklySummaryToTheOrganizersChannel(t *testing.T) {
+	monday := time.Date(2026, 11, 30, 7, 59, 0, 0, paris) // before working hours
+	clock := fakeclock.New(monday)
+	s := matchSettings(bot.MatchSettings{})
+	channel := bot.Conversation{Platform: bot.PlatformTerminal, Workspace: "local", ID: "organisateurs", Kind: bot.Channel}
+	s.Jobs = []bot.Job{{Name: "bilan", Kind: "summary", Schedule: schedule.MustParse("0 8 * * mon", paris), Channel: &channel}}
+	h := newMT(t, s, nil, clock)
+	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	tick := func() {
+		h.bot.Tick(t.Context())
+		h.bot.WaitJobs()
+	}
+	tick() // new job: waits for its next slot
+	if posts := h.take(); len(posts) != 0 {
+		t.Fatalf("before the slot: %+v", posts)
+	}
+	h.clock.Set(monday.Add(time.Minute))
+	tick()
+	tick()
+	posts := h.take()
+	if len(posts) != 1 || posts[0].conv != channel {
+		t.Fatalf("at the slot: %+v, want one post to the organizers' channel", posts)
+	}
+	text := posts[0].reply.Text
+	for _, want := range []string{fr("stats.weekly_header", "date", "30 novembre 2026"), "Île-de-France"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Alice") {
+		t.Errorf("summary names a member:\n%s", text)
+	}
+}
+
+func TestSummaryJobNeedsAChannel(t *testing.T) {
+	s := matchSettings(bot.MatchSettings{})
+	s.Jobs = []bot.Job{{Name: "bilan", Kind: "summary", Schedule: schedule.MustParse("0 8 * * mon", paris)}}
+	_, err := bot.New(s, openBolt(t, fakeclock.New(thursday10)), []bot.ChatAdapter{&mtChat{platform: bot.PlatformTerminal}}, bot.Options{})
+	if err == nil || !strings.Contains(err.Error(), "a summary needs the organizers' channel") {
+		t.Errorf("New with a summary job without channel: %v", err)
 	}
 }

@@ -19,10 +19,12 @@ const (
 	JobDigest       = "digest"
 	JobRound        = "round"
 	JobFollowup     = "followup"
+	// JobSummary posts the network statistics to the organizers' channel.
+	JobSummary = "summary"
 )
 
 // JobKinds lists every kind the configuration knows, available or not.
-var JobKinds = []string{JobAnnouncement, JobPurge, JobDigest, JobRound, JobFollowup}
+var JobKinds = []string{JobAnnouncement, JobPurge, JobDigest, JobRound, JobFollowup, JobSummary}
 
 // Schedule is one recurring job (schedules[i]).
 type Schedule struct {
@@ -119,8 +121,15 @@ func (c *Config) validateSchedules(ch *checker) {
 			c.validateAnnouncement(ch, p, s)
 			continue
 		}
-		if s.Target != nil {
-			ch.add(p+".target", "is only for kind %s", JobAnnouncement)
+		switch {
+		case s.Kind == JobSummary && (s.Target == nil || s.Target.Channel == nil):
+			ch.add(p+".target", "a summary needs the organizers' channel: target: {channel: {platform, workspace, id}}")
+		case s.Kind == JobSummary && s.Target.Members != nil:
+			ch.add(p+".target.members", "a summary goes to a channel only, not to members")
+		case s.Kind == JobSummary:
+			c.validateChannel(ch, p+".target.channel", s.Target.Channel)
+		case s.Target != nil:
+			ch.add(p+".target", "is only for kinds %s and %s", JobAnnouncement, JobSummary)
 		}
 		if s.Text != nil {
 			ch.add(p+".text", "is only for kind %s", JobAnnouncement)
@@ -139,15 +148,7 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 	case t.Channel != nil && t.Members != nil:
 		ch.add(p+".target", "give either channel or members, not both")
 	case t.Channel != nil:
-		cp := p + ".target.channel"
-		if ch.oneOf(cp+".platform", t.Channel.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost) &&
-			!slices.Contains(c.Chat.Adapters, t.Channel.Platform) {
-			ch.add(cp+".platform", "%s is not among chat.adapters (%s)", t.Channel.Platform, strings.Join(c.Chat.Adapters, ", "))
-		}
-		ch.nonEmpty(cp+".workspace", t.Channel.Workspace)
-		if ch.nonEmpty(cp+".id", t.Channel.ID) {
-			ch.noSpace(cp+".id", t.Channel.ID)
-		}
+		c.validateChannel(ch, p+".target.channel", t.Channel)
 	default:
 		mp := p + ".target.members"
 		closed := []struct {
@@ -177,6 +178,18 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 				ch.add(p+".text."+l.key, "must be at most 4000 characters, got %d", n)
 			}
 		}
+	}
+}
+
+// validateChannel checks a channel target at path cp.
+func (c *Config) validateChannel(ch *checker, cp string, t *ChannelTarget) {
+	if ch.oneOf(cp+".platform", t.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost) &&
+		!slices.Contains(c.Chat.Adapters, t.Platform) {
+		ch.add(cp+".platform", "%s is not among chat.adapters (%s)", t.Platform, strings.Join(c.Chat.Adapters, ", "))
+	}
+	ch.nonEmpty(cp+".workspace", t.Workspace)
+	if ch.nonEmpty(cp+".id", t.ID) {
+		ch.noSpace(cp+".id", t.ID)
 	}
 }
 

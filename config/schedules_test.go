@@ -65,7 +65,7 @@ func TestSchedulesProblems(t *testing.T) {
 		{"sub-second every", "schedules:\n  - {name: a, kind: purge, spec: \"@every 500ms\"}\n", []string{"schedules[0].spec: \"@every 500ms\": the interval must be a whole number"}},
 		{"duplicate and bad names", "schedules:\n  - {name: a, kind: purge, spec: \"@daily\"}\n  - {name: a, kind: purge, spec: \"@daily\"}\n  - {name: \"A b\", kind: purge, spec: \"@daily\"}\n",
 			[]string{"schedules[1].name: duplicate name \"a\" (first at schedules[0])", "schedules[2].name: must be 1 to 64"}},
-		{"unknown kind", "schedules:\n  - {name: a, kind: party, spec: \"@daily\"}\n", []string{"schedules[0].kind: must be one of announcement, purge, digest, round, followup"}},
+		{"unknown kind", "schedules:\n  - {name: a, kind: party, spec: \"@daily\"}\n", []string{"schedules[0].kind: must be one of announcement, purge, digest, round, followup, summary"}},
 		{"announcement without target or text", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\"}\n",
 			[]string{"schedules[0].target: an announcement needs a target", "schedules[0].text: an announcement needs a text"}},
 		{"both targets", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {members: {}, channel: {platform: slack, workspace: T1, id: C1}}, text: {fr: x, en: y}}\n",
@@ -76,7 +76,13 @@ func TestSchedulesProblems(t *testing.T) {
 			[]string{"schedules[0].target.channel.platform: must be one of", "schedules[0].target.channel.workspace: must not be empty", "schedules[0].target.channel.id: must not contain spaces",
 				"schedules[0].text.fr: must not be empty", "schedules[1].target.members.roles[0]: must be one of dgs", "schedules[1].target.members.regions[0]: must be one of 01", "schedules[1].target.members.interests[0]: must be one of ia"}},
 		{"announcement fields on a purge", "schedules:\n  - {name: a, kind: purge, spec: \"@daily\", text: {fr: x, en: y}, urgent: true, target: {members: {}}}\n",
-			[]string{"schedules[0].target: is only for kind announcement", "schedules[0].text: is only for kind announcement", "schedules[0].urgent: is only for kind announcement"}},
+			[]string{"schedules[0].target: is only for kinds announcement and summary", "schedules[0].text: is only for kind announcement", "schedules[0].urgent: is only for kind announcement"}},
+		{"summary without a channel", "schedules:\n  - {name: a, kind: summary, spec: \"@weekly\"}\n  - {name: b, kind: summary, spec: \"@weekly\", target: {members: {}}}\n",
+			[]string{"schedules[0].target: a summary needs the organizers' channel", "schedules[1].target: a summary needs the organizers' channel"}},
+		{"summary to members and a channel", "schedules:\n  - {name: a, kind: summary, spec: \"@weekly\", text: {fr: x, en: y}, target: {members: {}, channel: {platform: slack, workspace: \"\", id: C1}}}\n",
+			[]string{"schedules[0].target.members: a summary goes to a channel only", "schedules[0].text: is only for kind announcement"}},
+		{"summary to a bad channel", "schedules:\n  - {name: a, kind: summary, spec: \"@weekly\", target: {channel: {platform: slack, workspace: \"\", id: C1}}}\n",
+			[]string{"schedules[0].target.channel.platform: slack is not among chat.adapters (terminal)", "schedules[0].target.channel.workspace: must not be empty"}},
 		{"grace", "scheduler:\n  grace: 10s\n", []string{"scheduler.grace: must be between 1m and 168h"}},
 	}
 	for _, tt := range tests {

@@ -418,6 +418,10 @@ func jobs(cfg *config.Config) []bot.Job {
 			}
 			j.Announcement = a
 		}
+		if s.Kind == config.JobSummary && s.Target != nil && s.Target.Channel != nil {
+			c := s.Target.Channel
+			j.Channel = &bot.Conversation{Platform: bot.Platform(c.Platform), Workspace: c.Workspace, ID: c.ID, Kind: bot.Channel}
+		}
 		out = append(out, j)
 	}
 	return out

@@ -43,7 +43,7 @@ func TestConfigCheckSchedules(t *testing.T) {
   - {name: loterie, kind: lottery, spec: "0 9 * * mon"}
 `)
 	r = runMain(t, "", env(), "config", "check", path)
-	want := `schedules[0].kind: must be one of announcement, purge, digest, round, followup, got "lottery"`
+	want := `schedules[0].kind: must be one of announcement, purge, digest, round, followup, summary, got "lottery"`
 	if r.code != 2 || !strings.Contains(r.errOut, want) {
 		t.Errorf("unknown kind: exit %d, stderr:\n%s\nwant %q", r.code, r.errOut, want)
 	}
