@@ -106,6 +106,7 @@ type Store interface {
 	HighlightStore // follows, session registrations, published highlights (store_highlights.go)
 	MemberStore    // erasure without trace (store_members.go)
 	MatchStore     // introduction rounds, answers, "not again" lists (store_matching.go)
+	BroadcastStore // organizer broadcasts and their recipients (store_broadcasts.go)
 
 	// Member returns the member with this reference, or an error wrapping
 	// ErrNotFound when there is none.

@@ -115,6 +115,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	tests = append(tests, highlightTests()...) // highlights.go
 	tests = append(tests, valueTests()...)     // values.go
 	tests = append(tests, matchingTests()...)  // matching.go
+	tests = append(tests, broadcastTests()...) // broadcasts.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

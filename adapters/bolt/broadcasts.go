@@ -1,0 +1,419 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"maillage/bot"
+)
+
+// The broadcasts keep three more buckets, created on first write:
+//
+//	broadcasts      id -> JSON bot.Broadcast
+//	bc_recipients   id -> bucket: 8-byte big-endian index -> bot.EncodeRecipient
+//	bc_index        id -> bucket: ref.Key() -> 8-byte index (erasure, dedup)
+var (
+	bucketBroadcasts = []byte("broadcasts")
+	bucketBcRecips   = []byte("bc_recipients")
+	bucketBcIndex    = []byte("bc_index")
+)
+
+var _ bot.BroadcastStore = (*Store)(nil)
+
+func indexKey(i int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(i)) }
+
+// SaveBroadcast creates or replaces the broadcast.
+func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
+	const op = "save broadcast"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := b.Valid(); err != nil {
+		return fmt.Errorf("bolt store %s: %w: %w", op, bot.ErrInvalid, err)
+	}
+	return s.putJSON(op, bucketBroadcasts, []byte(b.ID), b)
+}
+
+// Broadcast returns the broadcast id.
+func (s *Store) Broadcast(ctx context.Context, id string) (bot.Broadcast, error) {
+	const op = "broadcast"
+	var b bot.Broadcast
+	if err := ctx.Err(); err != nil {
+		return b, wrap(op, err)
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		b, err = getBroadcast(tx, id)
+		return err
+	})
+	if err != nil {
+		return bot.Broadcast{}, wrap(op, err)
+	}
+	return b, nil
+}
+
+func getBroadcast(tx *bbolt.Tx, id string) (bot.Broadcast, error) {
+	var b bot.Broadcast
+	bk := tx.Bucket(bucketBroadcasts)
+	if bk == nil || id == "" {
+		return b, bot.ErrNotFound
+	}
+	v := bk.Get([]byte(id))
+	if v == nil {
+		return b, bot.ErrNotFound
+	}
+	return b, json.Unmarshal(v, &b)
+}
+
+// UpdateBroadcast applies fn to the broadcast within one transaction.
+func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (bot.Broadcast, error) {
+	const op = "update broadcast"
+	var b bot.Broadcast
+	if err := ctx.Err(); err != nil {
+		return b, wrap(op, err)
+	}
+	var fnErr error
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		if b, err = getBroadcast(tx, id); err != nil {
+			return err
+		}
+		if fnErr = fn(&b); fnErr != nil {
+			return fnErr
+		}
+		b.ID = id
+		if err := b.Valid(); err != nil {
+			return fmt.Errorf("%w: %w", bot.ErrInvalid, err)
+		}
+		v, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBroadcasts).Put([]byte(id), v)
+	})
+	switch {
+	case fnErr != nil:
+		return bot.Broadcast{}, fnErr
+	case err != nil:
+		return bot.Broadcast{}, wrap(op, err)
+	}
+	return b, nil
+}
+
+// Broadcasts calls fn for every broadcast, by creation time then id.
+func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) error {
+	all, err := readAll[bot.Broadcast](ctx, s, "broadcasts", bucketBroadcasts)
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.CompareBroadcasts, fn)
+}
+
+// DeleteBroadcast removes the broadcast and its recipients.
+func (s *Store) DeleteBroadcast(ctx context.Context, id string) error {
+	const op = "delete broadcast"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getBroadcast(tx, id); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBroadcasts).Delete([]byte(id)); err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bucketBcRecips, bucketBcIndex} {
+			if parent := tx.Bucket(name); parent != nil && parent.Bucket([]byte(id)) != nil {
+				if err := parent.DeleteBucket([]byte(id)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// subBuckets returns (creating them) the recipients and index buckets of
+// broadcast id.
+func subBuckets(tx *bbolt.Tx, id string) (recips, index *bbolt.Bucket, err error) {
+	for i, name := range [][]byte{bucketBcRecips, bucketBcIndex} {
+		parent, err := tx.CreateBucketIfNotExists(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := parent.CreateBucketIfNotExists([]byte(id))
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			recips = b
+		} else {
+			index = b
+		}
+	}
+	return recips, index, nil
+}
+
+// AddRecipients appends the recipients not in the broadcast yet.
+func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (int, int, error) {
+	const op = "add recipients"
+	if err := ctx.Err(); err != nil {
+		return 0, 0, wrap(op, err)
+	}
+	for _, r := range recs {
+		if err := checkRef(op, r.Ref); err != nil {
+			return 0, 0, err
+		}
+		if r.Status == "" {
+			return 0, 0, fmt.Errorf("bolt store %s: %w: empty status", op, bot.ErrInvalid)
+		}
+	}
+	added, total := 0, 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getBroadcast(tx, id); err != nil {
+			return err
+		}
+		recips, index, err := subBuckets(tx, id)
+		if err != nil {
+			return err
+		}
+		total = recips.Stats().KeyN
+		for _, r := range recs {
+			key := []byte(r.Ref.Key())
+			if index.Get(key) != nil {
+				continue
+			}
+			r.Index = total
+			if err := recips.Put(indexKey(total), bot.EncodeRecipient(r)); err != nil {
+				return err
+			}
+			if err := index.Put(key, indexKey(total)); err != nil {
+				return err
+			}
+			total++
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, wrap(op, err)
+	}
+	return added, total, nil
+}
+
+// Recipients returns the recipients numbered first to before (excluded).
+func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([]bot.Recipient, error) {
+	const op = "recipients"
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	var out []bot.Recipient
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		parent := tx.Bucket(bucketBcRecips)
+		if parent == nil {
+			return nil
+		}
+		b := parent.Bucket([]byte(id))
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		end := indexKey(before)
+		for k, v := c.Seek(indexKey(max(first, 0))); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+			r, err := bot.DecodeRecipient(int(binary.BigEndian.Uint64(k)), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// SetRecipient swaps the recipient's record if its status is from.
+func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (bool, error) {
+	const op = "set recipient"
+	if err := ctx.Err(); err != nil {
+		return false, wrap(op, err)
+	}
+	if from == "" || rec.Status == "" {
+		return false, fmt.Errorf("bolt store %s: %w: empty status", op, bot.ErrInvalid)
+	}
+	done := false
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		parent := tx.Bucket(bucketBcRecips)
+		if parent == nil || parent.Bucket([]byte(id)) == nil {
+			return bot.ErrNotFound
+		}
+		b := parent.Bucket([]byte(id))
+		key := indexKey(rec.Index)
+		v := b.Get(key)
+		if v == nil || rec.Index < 0 {
+			return bot.ErrNotFound
+		}
+		if !bytes.HasPrefix(v, []byte(bot.StatusPrefix(from))) {
+			return nil
+		}
+		old, err := bot.DecodeRecipient(rec.Index, v)
+		if err != nil {
+			return err
+		}
+		rec.Ref = old.Ref
+		done = true
+		return b.Put(key, bot.EncodeRecipient(rec))
+	})
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	return done, nil
+}
+
+// RecipientCounts counts the broadcast's recipients by status.
+func (s *Store) RecipientCounts(ctx context.Context, id string) (map[bot.RecipientStatus]int, error) {
+	const op = "recipient counts"
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	counts := map[bot.RecipientStatus]int{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		parent := tx.Bucket(bucketBcRecips)
+		if parent == nil || parent.Bucket([]byte(id)) == nil {
+			return nil
+		}
+		return parent.Bucket([]byte(id)).ForEach(func(_, v []byte) error {
+			status, _, _ := bytes.Cut(v, []byte{' '})
+			counts[bot.RecipientStatus(status)]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return counts, nil
+}
+
+// BroadcastsOf returns the member's records and the broadcasts they wrote.
+func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]bot.Recipient, []string, error) {
+	const op = "broadcasts of"
+	if err := ctx.Err(); err != nil {
+		return nil, nil, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return nil, nil, err
+	}
+	recs := map[string]bot.Recipient{}
+	var wrote []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return eachBroadcastOf(tx, ref, func(b bot.Broadcast, r *bot.Recipient) error {
+			if r != nil {
+				recs[b.ID] = *r
+			}
+			if b.Author == ref {
+				wrote = append(wrote, b.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, wrap(op, err)
+	}
+	return recs, wrote, nil
+}
+
+// eachBroadcastOf calls fn for every broadcast with the member's record
+// in it (nil when they are not a recipient).
+func eachBroadcastOf(tx *bbolt.Tx, ref bot.UserRef, fn func(bot.Broadcast, *bot.Recipient) error) error {
+	bk := tx.Bucket(bucketBroadcasts)
+	if bk == nil {
+		return nil
+	}
+	type item struct {
+		b bot.Broadcast
+		r *bot.Recipient
+	}
+	var items []item
+	err := bk.ForEach(func(k, v []byte) error {
+		var b bot.Broadcast
+		if err := json.Unmarshal(v, &b); err != nil {
+			return err
+		}
+		it := item{b: b}
+		if idx := tx.Bucket(bucketBcIndex); idx != nil && idx.Bucket(k) != nil {
+			if ik := idx.Bucket(k).Get([]byte(ref.Key())); ik != nil {
+				i := int(binary.BigEndian.Uint64(ik))
+				if v := tx.Bucket(bucketBcRecips).Bucket(k).Get(ik); v != nil {
+					r, err := bot.DecodeRecipient(i, v)
+					if err != nil {
+						return err
+					}
+					it.r = &r
+				}
+			}
+		}
+		items = append(items, it)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := fn(it.b, it.r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EraseBroadcastMember removes the member from every broadcast.
+func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int, error) {
+	const op = "erase broadcast member"
+	if err := ctx.Err(); err != nil {
+		return 0, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return eachBroadcastOf(tx, ref, func(b bot.Broadcast, r *bot.Recipient) error {
+			id := []byte(b.ID)
+			if r != nil {
+				if err := tx.Bucket(bucketBcRecips).Bucket(id).Put(indexKey(r.Index), bot.EncodeRecipient(bot.EraseRecipient(*r))); err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketBcIndex).Bucket(id).Delete([]byte(ref.Key())); err != nil {
+					return err
+				}
+				n++
+			}
+			if bot.EraseAuthor(&b, ref) {
+				v, err := json.Marshal(b)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bucketBroadcasts).Put(id, v); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, wrap(op, err)
+	}
+	return n, nil
+}

@@ -1,0 +1,451 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"maillage/bot"
+)
+
+// The broadcasts keep, per broadcast (one hash tag, so that a cluster
+// holds them in one slot):
+//
+//	<prefix>bc:ids            set of broadcast ids
+//	<prefix>bc:{<id>}         string: JSON bot.Broadcast
+//	<prefix>bc:{<id>}:r       hash: index -> bot.EncodeRecipient
+//	<prefix>bc:{<id>}:i       hash: ref.Key() -> index (erasure, dedup)
+
+var _ bot.BroadcastStore = (*Store)(nil)
+
+func (s *Store) bcIDsKey() string             { return s.prefix + "bc:ids" }
+func (s *Store) bcKey(id string) string       { return s.prefix + "bc:{" + id + "}" }
+func (s *Store) bcRecipsKey(id string) string { return s.bcKey(id) + ":r" }
+func (s *Store) bcIndexKey(id string) string  { return s.bcKey(id) + ":i" }
+
+// SaveBroadcast creates or replaces the broadcast.
+func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
+	const op = "save broadcast"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if err := b.Valid(); err != nil {
+		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("redis store %s: encode: %w", op, err)
+	}
+	_, err = s.rdb.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+		p.Set(cctx, s.bcKey(b.ID), data, 0)
+		p.SAdd(cctx, s.bcIDsKey(), b.ID)
+		return nil
+	})
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+// Broadcast returns the broadcast id.
+func (s *Store) Broadcast(ctx context.Context, id string) (bot.Broadcast, error) {
+	const op = "broadcast"
+	var b bot.Broadcast
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return b, err
+	}
+	defer cancel()
+	if id == "" {
+		return b, fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return s.getBroadcast(ctx, cctx, s.rdb, op, id)
+}
+
+func (s *Store) getBroadcast(ctx, cctx context.Context, c goredis.Cmdable, op, id string) (bot.Broadcast, error) {
+	var b bot.Broadcast
+	v, err := c.Get(cctx, s.bcKey(id)).Bytes()
+	if err != nil {
+		return b, fail(ctx, op, err)
+	}
+	if err := json.Unmarshal(v, &b); err != nil {
+		return b, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return b, nil
+}
+
+// UpdateBroadcast applies fn under WATCH, retrying when another update
+// came between the read and the write.
+func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (bot.Broadcast, error) {
+	const op = "update broadcast"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return bot.Broadcast{}, err
+	}
+	defer cancel()
+	if id == "" {
+		return bot.Broadcast{}, fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	var out bot.Broadcast
+	var fnErr error
+	for range 50 {
+		err = s.rdb.Watch(cctx, func(tx *goredis.Tx) error {
+			b, err := s.getBroadcast(ctx, cctx, tx, op, id)
+			if err != nil {
+				return classified{err}
+			}
+			if fnErr = fn(&b); fnErr != nil {
+				return fnErr
+			}
+			b.ID = id
+			if err := b.Valid(); err != nil {
+				return classified{fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)}
+			}
+			data, err := json.Marshal(b)
+			if err != nil {
+				return classified{fmt.Errorf("redis store %s: encode: %w", op, err)}
+			}
+			_, err = tx.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+				p.Set(cctx, s.bcKey(id), data, 0)
+				return nil
+			})
+			out = b
+			return err
+		}, s.bcKey(id))
+		if !errors.Is(err, goredis.TxFailedErr) {
+			break
+		}
+	}
+	if fnErr != nil {
+		return bot.Broadcast{}, fnErr
+	}
+	if err != nil {
+		return bot.Broadcast{}, classify(ctx, op, err)
+	}
+	return out, nil
+}
+
+// Broadcasts calls fn for every broadcast, by creation time then id.
+func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) error {
+	all, err := s.allBroadcasts(ctx)
+	if err != nil {
+		return err
+	}
+	return bot.YieldSorted(all, bot.CompareBroadcasts, fn)
+}
+
+func (s *Store) allBroadcasts(ctx context.Context) ([]bot.Broadcast, error) {
+	const op = "broadcasts"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	ids, err := s.rdb.SMembers(cctx, s.bcIDsKey()).Result()
+	if err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	slices.Sort(ids)
+	var all []bot.Broadcast
+	for _, id := range ids {
+		b, err := s.getBroadcast(ctx, cctx, s.rdb, op, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, b)
+	}
+	return all, nil
+}
+
+// DeleteBroadcast removes the broadcast and its recipients.
+func (s *Store) DeleteBroadcast(ctx context.Context, id string) error {
+	const op = "delete broadcast"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	n, err := s.rdb.Del(cctx, s.bcKey(id), s.bcRecipsKey(id), s.bcIndexKey(id)).Result()
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	if err := s.rdb.SRem(cctx, s.bcIDsKey(), id).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return nil
+}
+
+// addRecipientsScript appends the recipients whose reference is not in
+// the index yet. KEYS: broadcast, records, index; ARGV: (ref key, status,
+// ref part, fields part)...
+var addRecipientsScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local total = redis.call('HLEN', KEYS[2])
+local added = 0
+for i = 1, #ARGV, 4 do
+	if redis.call('HSETNX', KEYS[3], ARGV[i], total) == 1 then
+		redis.call('HSET', KEYS[2], tostring(total), ARGV[i+1] .. ' ' .. ARGV[i+2] .. '\n' .. ARGV[i+3])
+		total = total + 1
+		added = added + 1
+	end
+end
+return {added, total}
+`)
+
+// AddRecipients appends the recipients not in the broadcast yet.
+func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (int, int, error) {
+	const op = "add recipients"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer cancel()
+	args := make([]any, 0, 4*len(recs))
+	for _, r := range recs {
+		if err := checkRef(op, r.Ref); err != nil {
+			return 0, 0, err
+		}
+		if r.Status == "" {
+			return 0, 0, fmt.Errorf("redis store %s: %w: empty status", op, bot.ErrInvalid)
+		}
+		ref, rest := bot.EncodeRecipientParts(r)
+		args = append(args, r.Ref.Key(), string(r.Status), ref, rest)
+	}
+	res, err := addRecipientsScript.Run(cctx, s.rdb, []string{s.bcKey(id), s.bcRecipsKey(id), s.bcIndexKey(id)}, args...).Int64Slice()
+	if err != nil {
+		return 0, 0, fail(ctx, op, err)
+	}
+	if len(res) != 2 || res[0] < 0 {
+		return 0, 0, fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return int(res[0]), int(res[1]), nil
+}
+
+// Recipients returns the recipients numbered first to before (excluded).
+func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([]bot.Recipient, error) {
+	const op = "recipients"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	first = max(first, 0)
+	if before <= first {
+		return nil, nil
+	}
+	fields := make([]string, 0, before-first)
+	for i := first; i < before; i++ {
+		fields = append(fields, strconv.Itoa(i))
+	}
+	vals, err := s.rdb.HMGet(cctx, s.bcRecipsKey(id), fields...).Result()
+	if err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	var out []bot.Recipient
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		r, err := bot.DecodeRecipient(first+i, []byte(str))
+		if err != nil {
+			return nil, fmt.Errorf("redis store %s: %w", op, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// setRecipientScript swaps a record whose status prefix is ARGV[2],
+// keeping its reference part. KEYS: records; ARGV: index, prefix, new
+// status, new fields part.
+var setRecipientScript = goredis.NewScript(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return -1 end
+if string.sub(v, 1, #ARGV[2]) ~= ARGV[2] then return 0 end
+local nl = string.find(v, '\n', 1, true)
+local sp = string.find(v, ' ', 1, true)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. ' ' .. string.sub(v, sp + 1, nl - 1) .. '\n' .. ARGV[4])
+return 1
+`)
+
+// SetRecipient swaps the recipient's record if its status is from.
+func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (bool, error) {
+	const op = "set recipient"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	if from == "" || rec.Status == "" {
+		return false, fmt.Errorf("redis store %s: %w: empty status", op, bot.ErrInvalid)
+	}
+	_, rest := bot.EncodeRecipientParts(rec)
+	n, err := setRecipientScript.Run(cctx, s.rdb, []string{s.bcRecipsKey(id)},
+		strconv.Itoa(rec.Index), bot.StatusPrefix(from), string(rec.Status), rest).Int()
+	if err != nil {
+		return false, fail(ctx, op, err)
+	}
+	if n < 0 {
+		return false, fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
+	}
+	return n == 1, nil
+}
+
+// RecipientCounts counts the broadcast's recipients by status.
+func (s *Store) RecipientCounts(ctx context.Context, id string) (map[bot.RecipientStatus]int, error) {
+	const op = "recipient counts"
+	counts := map[bot.RecipientStatus]int{}
+	err := s.hscan(ctx, op, s.bcRecipsKey(id), func(field, value string) error {
+		status, _, _ := strings.Cut(value, " ")
+		counts[bot.RecipientStatus(status)]++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// memberRecord returns the member's record in broadcast id, if any.
+func (s *Store) memberRecord(ctx, cctx context.Context, c goredis.Cmdable, op, id string, ref bot.UserRef) (*bot.Recipient, error) {
+	idx, err := c.HGet(cctx, s.bcIndexKey(id), ref.Key()).Result()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	v, err := c.HGet(cctx, s.bcRecipsKey(id), idx).Result()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	i, _ := strconv.Atoi(idx)
+	r, err := bot.DecodeRecipient(i, []byte(v))
+	if err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", op, err)
+	}
+	return &r, nil
+}
+
+// BroadcastsOf returns the member's records and the broadcasts they wrote.
+func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]bot.Recipient, []string, error) {
+	const op = "broadcasts of"
+	if err := checkRef(op, ref); err != nil && ctx.Err() == nil {
+		return nil, nil, err
+	}
+	all, err := s.allBroadcasts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
+	recs := map[string]bot.Recipient{}
+	var wrote []string
+	for _, b := range all {
+		r, err := s.memberRecord(ctx, cctx, s.rdb, op, b.ID, ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r != nil {
+			recs[b.ID] = *r
+		}
+		if b.Author == ref {
+			wrote = append(wrote, b.ID)
+		}
+	}
+	return recs, wrote, nil
+}
+
+// EraseBroadcastMember removes the member from every broadcast, each
+// record under WATCH so that no concurrent swap brings the reference back.
+func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int, error) {
+	const op = "erase broadcast member"
+	if err := checkRef(op, ref); err != nil && ctx.Err() == nil {
+		return 0, err
+	}
+	all, err := s.allBroadcasts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	n := 0
+	for _, b := range all {
+		for range 50 {
+			err = s.rdb.Watch(cctx, func(tx *goredis.Tx) error {
+				r, err := s.memberRecord(ctx, cctx, tx, op, b.ID, ref)
+				if err != nil {
+					return classified{err}
+				}
+				if r == nil {
+					return nil
+				}
+				_, err = tx.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+					p.HSet(cctx, s.bcRecipsKey(b.ID), strconv.Itoa(r.Index), bot.EncodeRecipient(bot.EraseRecipient(*r)))
+					p.HDel(cctx, s.bcIndexKey(b.ID), ref.Key())
+					return nil
+				})
+				if err == nil {
+					n++
+				}
+				return err
+			}, s.bcRecipsKey(b.ID), s.bcIndexKey(b.ID))
+			if !errors.Is(err, goredis.TxFailedErr) {
+				break
+			}
+		}
+		if err != nil {
+			return n, classify(ctx, op, err)
+		}
+		if b.Author == ref || b.Approver == ref || b.Canceller == ref {
+			if _, err := s.UpdateBroadcast(ctx, b.ID, func(x *bot.Broadcast) error {
+				bot.EraseAuthor(x, ref)
+				return nil
+			}); err != nil && !errors.Is(err, bot.ErrNotFound) {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// classified marks an error already classified (by fail or as invalid)
+// inside a WATCH transaction, so that classify passes it through.
+type classified struct{ error }
+
+func (c classified) Unwrap() error { return c.error }
+
+// classify returns a classified error as is, and classifies the others
+// (server and network errors of the transaction) with fail.
+func classify(ctx context.Context, op string, err error) error {
+	var c classified
+	if errors.As(err, &c) {
+		return c.error
+	}
+	return fail(ctx, op, err)
+}

@@ -1,0 +1,308 @@
+package bot
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// BroadcastStore keeps the organizers' broadcasts and, for each, the state
+// of every recipient, so that delivery resumes after a crash and several
+// replicas share it without sending twice. It is part of Store; see Store
+// for the errors common to every method (invalid references, ended
+// contexts, ErrUnavailable).
+//
+// Recipients are numbered from 0 in the order AddRecipients met them; a
+// member is at most once in a broadcast. Their records are compact (a
+// status word then a small JSON object, see EncodeRecipient).
+type BroadcastStore interface {
+	// SaveBroadcast creates b, or replaces it. It returns an error
+	// wrapping ErrInvalid when b.ID or b.State is empty or b.Created is
+	// zero.
+	SaveBroadcast(ctx context.Context, b Broadcast) error
+
+	// Broadcast returns the broadcast id, or an error wrapping ErrNotFound.
+	Broadcast(ctx context.Context, id string) (Broadcast, error)
+
+	// UpdateBroadcast reads the broadcast id, calls fn on it and stores the
+	// result, atomically: no other update comes between the read and the
+	// write (fn may be called again when one did). When fn returns an
+	// error nothing is written and UpdateBroadcast returns that error as
+	// is. ErrNotFound when there is no such broadcast.
+	UpdateBroadcast(ctx context.Context, id string, fn func(*Broadcast) error) (Broadcast, error)
+
+	// Broadcasts calls fn for every broadcast, ordered by Created then ID;
+	// it stops at, and returns, the first error of fn.
+	Broadcasts(ctx context.Context, fn func(Broadcast) error) error
+
+	// DeleteBroadcast removes the broadcast and all its recipients; an
+	// error wrapping ErrNotFound when there is none.
+	DeleteBroadcast(ctx context.Context, id string) error
+
+	// AddRecipients appends to the broadcast id the recipients of recs not
+	// in it yet (by Ref), numbering them after the last one, atomically;
+	// it returns how many it added and the new number of recipients. The
+	// Index of recs is ignored. ErrNotFound when there is no such
+	// broadcast; ErrInvalid for an invalid Ref or an empty Status.
+	AddRecipients(ctx context.Context, id string, recs []Recipient) (added, total int, err error)
+
+	// Recipients returns the recipients numbered from first to before
+	// (excluded), in order; missing numbers are left out.
+	Recipients(ctx context.Context, id string, first, before int) ([]Recipient, error)
+
+	// SetRecipient replaces recipient rec.Index of the broadcast id if its
+	// stored status is from, and reports whether it did: the compare and
+	// swap that makes one replica, and only one, send to a recipient.
+	// ErrNotFound when there is no such recipient; ErrInvalid for an empty
+	// status. rec.Ref is ignored (the stored one is kept).
+	SetRecipient(ctx context.Context, id string, from RecipientStatus, rec Recipient) (bool, error)
+
+	// RecipientCounts returns how many recipients of the broadcast have
+	// each status.
+	RecipientCounts(ctx context.Context, id string) (map[RecipientStatus]int, error)
+
+	// BroadcastsOf returns, for the right of access, the member's
+	// recipient record in every broadcast (Broadcast ID -> record), and the
+	// IDs of the broadcasts they wrote. Empty when there is none.
+	BroadcastsOf(ctx context.Context, ref UserRef) (map[string]Recipient, []string, error)
+
+	// EraseBroadcastMember removes the member from every broadcast: their
+	// recipient records lose the reference (a record still pending becomes
+	// skipped, reason "erased"), and the broadcasts they wrote, approved
+	// or cancelled forget who did. It returns how many records it changed.
+	EraseBroadcastMember(ctx context.Context, ref UserRef) (int, error)
+}
+
+// BroadcastState is where a broadcast stands.
+type BroadcastState string
+
+// Broadcast states. A broadcast goes approval → scheduled → running →
+// done; it may be cancelled before done.
+const (
+	// BroadcastApproval: confirmed by its author, it waits for a second
+	// organizer's approval (above the approval threshold).
+	BroadcastApproval BroadcastState = "approval"
+	// BroadcastScheduled: approved, it waits for At (or for a replica to
+	// start it); its recipients may be partly listed.
+	BroadcastScheduled BroadcastState = "scheduled"
+	// BroadcastRunning: the recipients are all listed; the replicas send.
+	BroadcastRunning BroadcastState = "running"
+	// BroadcastDone: every recipient is sent, failed, unknown or skipped.
+	BroadcastDone BroadcastState = "done"
+	// BroadcastCancelled: stopped by an organizer; pending recipients were
+	// not sent.
+	BroadcastCancelled BroadcastState = "cancelled"
+)
+
+// Final reports whether the broadcast will send nothing more.
+func (s BroadcastState) Final() bool { return s == BroadcastDone || s == BroadcastCancelled }
+
+// Broadcast is a message an organizer sends to many members, one direct
+// message each.
+type Broadcast struct {
+	ID    string         `json:"id"`
+	State BroadcastState `json:"state"`
+	// Origin: "chat", "cli", or "job:<name>" for a scheduled announcement.
+	Origin string `json:"origin"`
+	// Author is who composed it (zero for the command line, a job, or once
+	// erased); AuthorLang is the language of the reports sent to them.
+	Author     UserRef `json:"author,omitzero"`
+	AuthorLang Lang    `json:"author_lang,omitempty"`
+	// Operator names the operator of the command line (from $USER), for
+	// the audit.
+	Operator string `json:"operator,omitempty"`
+	// Text per language; the default language's is required.
+	Text map[Lang]string `json:"text"`
+	// Segment selects the recipients among the members.
+	Segment Segment `json:"segment"`
+	// Urgent broadcasts ignore working hours and members' opting out of
+	// announcements (reserved for essential information).
+	Urgent bool `json:"urgent,omitempty"`
+	// At is when to start; zero means at once.
+	At time.Time `json:"at,omitzero"`
+	// Expected is the number of recipients the preview showed.
+	Expected int `json:"expected"`
+	// Approver approved it (above the threshold); Approved when.
+	Approver UserRef   `json:"approver,omitzero"`
+	Approved time.Time `json:"approved,omitzero"`
+	// Canceller cancelled it; Cancelled when.
+	Canceller UserRef   `json:"canceller,omitzero"`
+	Cancelled time.Time `json:"cancelled,omitzero"`
+	// Total is the number of recipients listed (set when running).
+	Total int `json:"total"`
+	// Progress is the last quarter reported to the author (0..3).
+	Progress int       `json:"progress,omitempty"`
+	Created  time.Time `json:"created"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+}
+
+// Valid reports an error when a required field is missing.
+func (b Broadcast) Valid() error {
+	switch {
+	case b.ID == "":
+		return errors.New("broadcast: missing id")
+	case b.State == "":
+		return errors.New("broadcast: missing state")
+	case b.Created.IsZero():
+		return errors.New("broadcast: missing creation time")
+	}
+	return nil
+}
+
+// CompareBroadcasts orders broadcasts as Broadcasts yields them.
+func CompareBroadcasts(a, b Broadcast) int {
+	return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+}
+
+// Segment selects members: each non-empty criterion keeps the members
+// matching one of its values; an empty segment is everyone.
+type Segment struct {
+	// Roles are Member.Role ids.
+	Roles []string `json:"roles,omitempty"`
+	// Regions and Departements are INSEE codes.
+	Regions      []string `json:"regions,omitempty"`
+	Departements []string `json:"departements,omitempty"`
+	// MinPopulation and MaxPopulation bound the collectivity's size
+	// (inclusive; 0 = no bound).
+	MinPopulation int `json:"min_population,omitempty"`
+	MaxPopulation int `json:"max_population,omitempty"`
+	// Interests are Member.Interests ids.
+	Interests []string `json:"interests,omitempty"`
+	// Sessions are "event/session" ids: members registered for one.
+	Sessions []string `json:"sessions,omitempty"`
+	// Langs are members' languages (the default for those with none).
+	Langs []Lang `json:"langs,omitempty"`
+}
+
+// IsZero reports whether the segment is everyone.
+func (s Segment) IsZero() bool {
+	return len(s.Roles) == 0 && len(s.Regions) == 0 && len(s.Departements) == 0 &&
+		s.MinPopulation == 0 && s.MaxPopulation == 0 && len(s.Interests) == 0 &&
+		len(s.Sessions) == 0 && len(s.Langs) == 0
+}
+
+// RecipientStatus is where one recipient of a broadcast stands.
+type RecipientStatus string
+
+// Recipient statuses. pending → sending → sent | failed | unknown; pending
+// → skipped. "sending" is written before the message is posted: a
+// recipient found "sending" by another replica after a crash had its
+// message posted or not, which only reconciliation can tell.
+const (
+	RecipientPending RecipientStatus = "pending"
+	RecipientSending RecipientStatus = "sending"
+	RecipientSent    RecipientStatus = "sent"
+	RecipientFailed  RecipientStatus = "failed"
+	// RecipientUnknown: the post's outcome is unknown and could not be
+	// reconciled; it is not retried without an organizer's decision.
+	RecipientUnknown RecipientStatus = "unknown"
+	RecipientSkipped RecipientStatus = "skipped"
+)
+
+// RecipientStatuses lists the statuses in report order.
+var RecipientStatuses = []RecipientStatus{RecipientSent, RecipientFailed, RecipientUnknown, RecipientSkipped, RecipientPending, RecipientSending}
+
+// Final reports whether nothing more will be done for the recipient.
+func (s RecipientStatus) Final() bool {
+	return s != RecipientPending && s != RecipientSending
+}
+
+// Recipient is the state of one recipient of a broadcast.
+type Recipient struct {
+	Index  int             `json:"-"`
+	Ref    UserRef         `json:"-"`
+	Status RecipientStatus `json:"-"`
+	// Message is the platform's id of the message sent (status sent).
+	Message string `json:"m,omitempty"`
+	// Reason says why it failed or was skipped (a short code:
+	// "opted_out", "erased", "cancelled", "not_found", or an error).
+	Reason string `json:"r,omitempty"`
+	// Conversation is the direct conversation's id, once opened.
+	Conversation string `json:"c,omitempty"`
+	// NotBefore holds a pending recipient until their working hours.
+	NotBefore time.Time `json:"n,omitzero"`
+	// Sending is when it was marked sending (for reconciliation).
+	Sending time.Time `json:"t,omitzero"`
+	// Attempts counts the failed attempts whose outcome was known.
+	Attempts int `json:"a,omitempty"`
+}
+
+// EncodeRecipient returns the compact record of r that stores keep, three
+// parts: its status, a space, its reference as a JSON array of three
+// strings (or null), a newline, then the other fields as a small JSON
+// object. Stores compare the status prefix to swap a record, and keep the
+// reference part of the stored record when they do (SetRecipient).
+func EncodeRecipient(r Recipient) []byte {
+	ref, rest := EncodeRecipientParts(r)
+	out := make([]byte, 0, len(r.Status)+len(ref)+len(rest)+2)
+	out = append(out, r.Status...)
+	out = append(out, ' ')
+	out = append(out, ref...)
+	out = append(out, '\n')
+	return append(out, rest...)
+}
+
+// EncodeRecipientParts returns the reference part and the fields part of
+// r's record (see EncodeRecipient).
+func EncodeRecipientParts(r Recipient) (ref, rest []byte) {
+	ref = []byte("null")
+	if !r.Ref.IsZero() {
+		ref, _ = json.Marshal([3]string{string(r.Ref.Platform), r.Ref.Workspace, r.Ref.User})
+	}
+	rest, _ = json.Marshal(r) // strings, ints and times only: cannot fail
+	return ref, rest
+}
+
+// DecodeRecipient reverses EncodeRecipient; index is the record's number.
+func DecodeRecipient(index int, data []byte) (Recipient, error) {
+	status, tail, ok := bytes.Cut(data, []byte{' '})
+	ref, rest, ok2 := bytes.Cut(tail, []byte{'\n'})
+	if !ok || !ok2 || len(status) == 0 {
+		return Recipient{}, fmt.Errorf("recipient %d: malformed record", index)
+	}
+	var r Recipient
+	if err := json.Unmarshal(rest, &r); err != nil {
+		return Recipient{}, fmt.Errorf("recipient %d: %w", index, err)
+	}
+	var u *[3]string
+	if err := json.Unmarshal(ref, &u); err != nil {
+		return Recipient{}, fmt.Errorf("recipient %d: reference: %w", index, err)
+	}
+	r.Index, r.Status = index, RecipientStatus(status)
+	if u != nil {
+		r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
+	}
+	return r, nil
+}
+
+// StatusPrefix is the prefix of an encoded record with status s.
+func StatusPrefix(s RecipientStatus) string { return string(s) + " " }
+
+// EraseRecipient returns the record r becomes when its member erases their
+// data: no reference, and skipped if it was still pending.
+func EraseRecipient(r Recipient) Recipient {
+	r.Ref = UserRef{}
+	r.Conversation = ""
+	if r.Status == RecipientPending {
+		r.Status, r.Reason = RecipientSkipped, "erased"
+	}
+	return r
+}
+
+// EraseAuthor forgets ref as the author, approver or canceller of b, and
+// reports whether b changed.
+func EraseAuthor(b *Broadcast, ref UserRef) bool {
+	changed := false
+	for _, u := range []*UserRef{&b.Author, &b.Approver, &b.Canceller} {
+		if *u == ref {
+			*u, changed = UserRef{}, true
+		}
+	}
+	return changed
+}

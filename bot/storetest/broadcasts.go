@@ -1,0 +1,332 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maillage/bot"
+)
+
+// broadcastTests are the subtests of bot.BroadcastStore.
+func broadcastTests() []struct {
+	name string
+	fn   func(t *testing.T, h Harness)
+} {
+	return []struct {
+		name string
+		fn   func(t *testing.T, h Harness)
+	}{
+		{"BroadcastRoundTrip", testBroadcastRoundTrip},
+		{"BroadcastUpdate", testBroadcastUpdate},
+		{"BroadcastUpdateConcurrent", testBroadcastUpdateConcurrent},
+		{"RecipientsAddAndRead", testRecipientsAddAndRead},
+		{"RecipientSwap", testRecipientSwap},
+		{"RecipientSwapConcurrent", testRecipientSwapConcurrent},
+		{"BroadcastErase", testBroadcastErase},
+		{"BroadcastCanceledContext", testBroadcastCanceledContext},
+	}
+}
+
+func broadcast(h Harness, id string) bot.Broadcast {
+	return bot.Broadcast{
+		ID: id, State: bot.BroadcastScheduled, Origin: "chat", Author: alice, AuthorLang: bot.French,
+		Text:    map[bot.Lang]string{bot.French: "Bonjour {prenom}", bot.English: "Hello {prenom}"},
+		Segment: bot.Segment{Roles: []string{"dgs"}, Regions: []string{"53"}, MinPopulation: 2000},
+		Created: h.now().Truncate(time.Millisecond), Expected: 3,
+	}
+}
+
+func mustSaveBroadcast(t *testing.T, s bot.Store, b bot.Broadcast) {
+	t.Helper()
+	if err := s.SaveBroadcast(t.Context(), b); err != nil {
+		t.Fatalf("SaveBroadcast(%s): %v", b.ID, err)
+	}
+}
+
+func testBroadcastRoundTrip(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	if _, err := s.Broadcast(ctx, "b1"); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("Broadcast before save: err = %v, want ErrNotFound", err)
+	}
+	for _, bad := range []bot.Broadcast{{State: bot.BroadcastDone, Created: h.now()}, {ID: "x", Created: h.now()}, {ID: "x", State: bot.BroadcastDone}} {
+		wantErrIs(t, fmt.Sprintf("SaveBroadcast(%+v)", bad), s.SaveBroadcast(ctx, bad), bot.ErrInvalid)
+	}
+	want := broadcast(h, "b2")
+	mustSaveBroadcast(t, s, want)
+	older := broadcast(h, "b1")
+	older.Created = older.Created.Add(-time.Hour)
+	mustSaveBroadcast(t, s, older)
+	got, err := s.Broadcast(ctx, "b2")
+	if err != nil {
+		t.Fatalf("Broadcast: %v", err)
+	}
+	if got.Author != alice || got.Text[bot.English] != "Hello {prenom}" || got.Segment.Regions[0] != "53" ||
+		got.Segment.MinPopulation != 2000 || !got.Created.Equal(want.Created) || got.Expected != 3 {
+		t.Errorf("Broadcast = %+v, want %+v", got, want)
+	}
+	var ids []string
+	if err := s.Broadcasts(ctx, func(b bot.Broadcast) error { ids = append(ids, b.ID); return nil }); err != nil {
+		t.Fatalf("Broadcasts: %v", err)
+	}
+	if fmt.Sprint(ids) != "[b1 b2]" {
+		t.Errorf("Broadcasts order = %v, want [b1 b2] (by creation)", ids)
+	}
+	if err := s.DeleteBroadcast(ctx, "b1"); err != nil {
+		t.Fatalf("DeleteBroadcast: %v", err)
+	}
+	wantErrIs(t, "DeleteBroadcast again", s.DeleteBroadcast(ctx, "b1"), bot.ErrNotFound)
+	if _, err := s.Broadcast(ctx, "b1"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Broadcast after delete: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testBroadcastUpdate(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	if _, err := s.UpdateBroadcast(ctx, "none", func(*bot.Broadcast) error { return nil }); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("UpdateBroadcast(missing): err = %v, want ErrNotFound", err)
+	}
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	refuse := errors.New("refused")
+	if _, err := s.UpdateBroadcast(ctx, "b1", func(b *bot.Broadcast) error { b.State = bot.BroadcastDone; return refuse }); err != refuse {
+		t.Fatalf("UpdateBroadcast(fn error): err = %v, want fn's error as is", err)
+	}
+	if b, _ := s.Broadcast(ctx, "b1"); b.State != bot.BroadcastScheduled {
+		t.Errorf("state after a refused update = %s, want scheduled (nothing written)", b.State)
+	}
+	got, err := s.UpdateBroadcast(ctx, "b1", func(b *bot.Broadcast) error { b.State, b.Total = bot.BroadcastRunning, 7; return nil })
+	if err != nil || got.State != bot.BroadcastRunning || got.Total != 7 {
+		t.Fatalf("UpdateBroadcast = %+v, %v; want running, total 7", got, err)
+	}
+	if b, _ := s.Broadcast(ctx, "b1"); b.State != bot.BroadcastRunning || b.Total != 7 {
+		t.Errorf("stored after update: %s %d, want running 7", b.State, b.Total)
+	}
+}
+
+func testBroadcastUpdateConcurrent(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 5 {
+				if _, err := s.UpdateBroadcast(ctx, "b1", func(b *bot.Broadcast) error { b.Progress++; return nil }); err != nil {
+					t.Errorf("UpdateBroadcast: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if b, _ := s.Broadcast(ctx, "b1"); b.Progress != 40 {
+		t.Errorf("Progress after 40 concurrent increments = %d, want 40 (an update was lost)", b.Progress)
+	}
+}
+
+func recipientsOf(refs ...bot.UserRef) []bot.Recipient {
+	out := make([]bot.Recipient, len(refs))
+	for i, r := range refs {
+		out[i] = bot.Recipient{Ref: r, Status: bot.RecipientPending, Index: 99}
+	}
+	return out
+}
+
+func testRecipientsAddAndRead(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	if _, _, err := s.AddRecipients(ctx, "none", recipientsOf(alice)); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("AddRecipients(missing broadcast): err = %v, want ErrNotFound", err)
+	}
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	if _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(bot.UserRef{})); !errors.Is(err, bot.ErrInvalid) {
+		t.Fatalf("AddRecipients(invalid ref): err = %v, want ErrInvalid", err)
+	}
+	added, total, err := s.AddRecipients(ctx, "b1", recipientsOf(alice, bob))
+	if err != nil || added != 2 || total != 2 {
+		t.Fatalf("AddRecipients = %d, %d, %v; want 2, 2", added, total, err)
+	}
+	// A second listing (after a crash) adds only who is new.
+	skipped := bot.Recipient{Ref: carol, Status: bot.RecipientSkipped, Reason: "opted_out"}
+	added, total, err = s.AddRecipients(ctx, "b1", append(recipientsOf(bob, alice), skipped))
+	if err != nil || added != 1 || total != 3 {
+		t.Fatalf("AddRecipients again = %d, %d, %v; want 1, 3", added, total, err)
+	}
+	got, err := s.Recipients(ctx, "b1", 0, 10)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Recipients = %v, %v; want 3", got, err)
+	}
+	for i, want := range []bot.UserRef{alice, bob, carol} {
+		if got[i].Index != i || got[i].Ref != want {
+			t.Errorf("Recipients[%d] = %d %v, want %d %v", i, got[i].Index, got[i].Ref, i, want)
+		}
+	}
+	if got[2].Status != bot.RecipientSkipped || got[2].Reason != "opted_out" {
+		t.Errorf("Recipients[2] = %+v, want skipped opted_out", got[2])
+	}
+	if part, _ := s.Recipients(ctx, "b1", 1, 2); len(part) != 1 || part[0].Ref != bob {
+		t.Errorf("Recipients(1, 2) = %v, want bob alone", part)
+	}
+	if none, err := s.Recipients(ctx, "other", 0, 10); err != nil || len(none) != 0 {
+		t.Errorf("Recipients(unknown broadcast) = %v, %v; want none", none, err)
+	}
+	counts, err := s.RecipientCounts(ctx, "b1")
+	if err != nil || counts[bot.RecipientPending] != 2 || counts[bot.RecipientSkipped] != 1 {
+		t.Errorf("RecipientCounts = %v, %v; want 2 pending, 1 skipped", counts, err)
+	}
+	// Deleting the broadcast deletes its recipients.
+	if err := s.DeleteBroadcast(ctx, "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Recipients(ctx, "b1", 0, 10); len(got) != 0 {
+		t.Errorf("Recipients after DeleteBroadcast = %v, want none", got)
+	}
+}
+
+func testRecipientSwap(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	if _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(alice)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetRecipient(ctx, "b1", bot.RecipientPending, bot.Recipient{Index: 5, Status: bot.RecipientSending}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("SetRecipient(missing index): err = %v, want ErrNotFound", err)
+	}
+	at := h.now().Truncate(time.Millisecond)
+	// The caller's Ref is ignored: the stored one stays.
+	ok, err := s.SetRecipient(ctx, "b1", bot.RecipientPending, bot.Recipient{Index: 0, Ref: bob, Status: bot.RecipientSending, Sending: at, Conversation: "D1"})
+	if err != nil || !ok {
+		t.Fatalf("SetRecipient(pending→sending) = %v, %v; want true", ok, err)
+	}
+	ok, err = s.SetRecipient(ctx, "b1", bot.RecipientPending, bot.Recipient{Index: 0, Status: bot.RecipientSending})
+	if err != nil || ok {
+		t.Fatalf("SetRecipient(pending→sending) twice = %v, %v; want false", ok, err)
+	}
+	ok, err = s.SetRecipient(ctx, "b1", bot.RecipientSending, bot.Recipient{Index: 0, Status: bot.RecipientSent, Message: "1700000000.000100", Conversation: "D1"})
+	if err != nil || !ok {
+		t.Fatalf("SetRecipient(sending→sent) = %v, %v; want true", ok, err)
+	}
+	got, _ := s.Recipients(ctx, "b1", 0, 1)
+	if len(got) != 1 || got[0].Ref != alice || got[0].Status != bot.RecipientSent || got[0].Message != "1700000000.000100" || got[0].Conversation != "D1" {
+		t.Errorf("recipient after swaps = %+v, want alice sent 1700000000.000100", got)
+	}
+}
+
+func testRecipientSwapConcurrent(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	if _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(alice)); err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			ok, err := s.SetRecipient(ctx, "b1", bot.RecipientPending, bot.Recipient{Index: 0, Status: bot.RecipientSending})
+			if err != nil {
+				t.Errorf("SetRecipient: %v", err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Errorf("%d of 10 concurrent pending→sending swaps won, want exactly 1", n)
+	}
+}
+
+func testBroadcastErase(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	b1 := broadcast(h, "b1") // written by alice
+	mustSaveBroadcast(t, s, b1)
+	b2 := broadcast(h, "b2")
+	b2.Author, b2.Approver = bob, alice
+	mustSaveBroadcast(t, s, b2)
+	for _, id := range []string{"b1", "b2"} {
+		if _, _, err := s.AddRecipients(ctx, id, recipientsOf(alice, bob)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SetRecipient(ctx, "b2", bot.RecipientPending, bot.Recipient{Index: 1, Status: bot.RecipientSent, Message: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, wrote, err := s.BroadcastsOf(ctx, bob)
+	if err != nil || len(recs) != 2 || recs["b2"].Status != bot.RecipientSent || len(wrote) != 1 || wrote[0] != "b2" {
+		t.Fatalf("BroadcastsOf(bob) = %v, %v, %v; want two records (b2 sent) and b2 written", recs, wrote, err)
+	}
+	if _, err := s.EraseBroadcastMember(ctx, bot.UserRef{}); !errors.Is(err, bot.ErrInvalid) {
+		t.Errorf("EraseBroadcastMember(invalid): err = %v, want ErrInvalid", err)
+	}
+	n, err := s.EraseBroadcastMember(ctx, bob)
+	if err != nil || n != 3 {
+		t.Fatalf("EraseBroadcastMember(bob) = %d, %v; want 3 (two records, one authorship)", n, err)
+	}
+	recs, wrote, err = s.BroadcastsOf(ctx, bob)
+	if err != nil || len(recs) != 0 || len(wrote) != 0 {
+		t.Errorf("BroadcastsOf(bob) after erasure = %v, %v, %v; want nothing", recs, wrote, err)
+	}
+	got, _ := s.Recipients(ctx, "b1", 0, 2)
+	if len(got) != 2 || got[1].Ref != (bot.UserRef{}) || got[1].Status != bot.RecipientSkipped || got[1].Reason != "erased" || got[0].Ref != alice {
+		t.Errorf("b1 recipients after erasure = %+v, want alice kept, bob anonymous and skipped (erased)", got)
+	}
+	got, _ = s.Recipients(ctx, "b2", 1, 2)
+	if len(got) != 1 || got[0].Ref != (bot.UserRef{}) || got[0].Status != bot.RecipientSent || got[0].Message != "m1" {
+		t.Errorf("b2 recipient after erasure = %+v, want anonymous and still sent", got)
+	}
+	if b, _ := s.Broadcast(ctx, "b2"); b.Author != (bot.UserRef{}) || b.Approver != alice {
+		t.Errorf("b2 after erasing bob: author %v approver %v, want none and alice", b.Author, b.Approver)
+	}
+	// A swap after the erasure does not bring the reference back.
+	if _, err := s.SetRecipient(ctx, "b2", bot.RecipientSent, bot.Recipient{Index: 1, Status: bot.RecipientSent, Message: "m2"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Recipients(ctx, "b2", 1, 2); len(got) != 1 || got[0].Ref != (bot.UserRef{}) {
+		t.Errorf("after a swap, erased recipient = %+v, want no reference", got)
+	}
+	// Once erased, the member may be listed again as new (they came back).
+	if added, _, err := s.AddRecipients(ctx, "b1", recipientsOf(bob)); err != nil || added != 1 {
+		t.Errorf("AddRecipients(bob) after erasure = %d, %v; want 1", added, err)
+	}
+}
+
+func testBroadcastCanceledContext(t *testing.T, h Harness) {
+	mustSaveBroadcast(t, h.Store, broadcast(h, "b1"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s := h.Store
+	calls := map[string]func() error{
+		"SaveBroadcast": func() error { return s.SaveBroadcast(ctx, broadcast(h, "b2")) },
+		"Broadcast":     func() error { _, err := s.Broadcast(ctx, "b1"); return err },
+		"UpdateBroadcast": func() error {
+			_, err := s.UpdateBroadcast(ctx, "b1", func(*bot.Broadcast) error { return nil })
+			return err
+		},
+		"Broadcasts":      func() error { return s.Broadcasts(ctx, func(bot.Broadcast) error { return nil }) },
+		"DeleteBroadcast": func() error { return s.DeleteBroadcast(ctx, "b1") },
+		"AddRecipients":   func() error { _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(alice)); return err },
+		"Recipients":      func() error { _, err := s.Recipients(ctx, "b1", 0, 5); return err },
+		"SetRecipient": func() error {
+			_, err := s.SetRecipient(ctx, "b1", bot.RecipientPending, bot.Recipient{Status: bot.RecipientSent})
+			return err
+		},
+		"RecipientCounts":      func() error { _, err := s.RecipientCounts(ctx, "b1"); return err },
+		"BroadcastsOf":         func() error { _, _, err := s.BroadcastsOf(ctx, alice); return err },
+		"EraseBroadcastMember": func() error { _, err := s.EraseBroadcastMember(ctx, alice); return err },
+	}
+	for name, call := range calls {
+		wantErrIs(t, name+"(canceled context)", call(), context.Canceled)
+	}
+	if _, err := s.Broadcast(t.Context(), "b1"); err != nil {
+		t.Errorf("broadcast after canceled calls: %v", err)
+	}
+}
