@@ -53,7 +53,8 @@ type Settings struct {
 	// leaves it empty, per platform (the terminal's configured workspace).
 	ImportWorkspaces map[Platform]string
 	// RateLimit bounds how many messages a member may send (ratelimit.go).
-	RateLimit RateLimit
+	RateLimit  RateLimit
+	Broadcasts BroadcastSettings // organizer broadcasts (broadcasts.go)
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -81,6 +82,9 @@ type Options struct {
 	Directory Directory
 	// Observer receives the core's measurements; nil observes nothing.
 	Observer Observer
+	// Sleep waits for the broadcasts' pacing (nil: a real timer; tests pass
+	// one that advances a fake clock).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
@@ -104,6 +108,7 @@ type Bot struct {
 	emails   emailCache
 	obs      Observer
 	limiter  *rateLimiter
+	bc       broadcastState // broadcast_engine.go
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -178,6 +183,7 @@ func New(s Settings, store Store, adapters []ChatAdapter, opts Options) (*Bot, e
 		b.replica = defaultReplica(b.started)
 	}
 	b.sched.running = map[string]time.Time{}
+	b.bc.sleep = opts.Sleep
 	if err := b.checkJobs(); err != nil {
 		return nil, err
 	}

@@ -45,6 +45,7 @@ func (b *Bot) commands() []*command {
 	cmds = append(cmds, b.statsCommands()...)     // stats.go
 	cmds = append(cmds, b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
 	cmds = append(cmds, b.matchingCommands()...)  // matching_commands.go
+	cmds = append(cmds, b.broadcastCommands()...) // broadcasts_chat.go
 	// Help lists the commands by role, members' first, in this order.
 	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
 	return cmds
@@ -53,13 +54,13 @@ func (b *Bot) commands() []*command {
 func (b *Bot) choiceHandlers() map[string]choiceHandler {
 	return mergeHandlers(map[string]choiceHandler{
 		"lang.set": b.choiceLang,
-	}, b.highlightChoices(), b.membersChoices(), b.matchingChoices())
+	}, b.highlightChoices(), b.membersChoices(), b.matchingChoices(), b.broadcastChoices())
 }
 
 func (b *Bot) dialogueHandlers() map[string]dialogueHandler {
 	return mergeHandlers(map[string]dialogueHandler{
 		"lang": b.dialogueLang,
-	}, b.highlightDialogues(), b.membersDialogues())
+	}, b.highlightDialogues(), b.membersDialogues(), b.broadcastDialogues())
 }
 
 // mergeHandlers merges the features' handler maps into the first one.

@@ -122,6 +122,8 @@ type Preferences struct {
 	SimilarSizeOnly bool `json:"similar_size_only,omitempty"`
 	// SameRegion: "same" (prefer the same région), "any"; empty = any.
 	Region string `json:"region,omitempty"`
+	// NoAnnouncements: the member declined organizers' non-urgent broadcasts.
+	NoAnnouncements bool `json:"no_announcements,omitempty"`
 }
 
 // Dialogue is a conversation in progress with a member (onboarding, a

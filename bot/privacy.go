@@ -40,6 +40,7 @@ func (b *Bot) personalDataParts() []dataPart {
 		{name: "highlights", export: b.exportHighlights, erase: b.eraseHighlights}, // highlights_privacy.go
 		{name: "platform", export: b.exportPlatformData, erase: b.erasePlatformData},
 		{name: "matching", export: b.exportMatching, erase: b.eraseMatching, purge: b.purgeMatching}, // matching_privacy.go
+		{name: "broadcasts", export: b.exportBroadcasts, erase: b.eraseBroadcasts},                   // broadcasts_chat.go
 		{name: "profile", export: b.exportProfile, erase: b.eraseProfile},
 	}
 }

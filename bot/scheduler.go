@@ -202,6 +202,7 @@ func (b *Bot) Tick(ctx context.Context) {
 		}
 	}
 	b.flushPending(ctx, now)
+	b.tickBroadcasts(ctx, now) // broadcast_engine.go
 }
 
 func jobClaimKey(name string) string { return "job:" + name }

@@ -1,0 +1,731 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The broadcast delivery engine. A confirmed broadcast is a record in the
+// store; every replica's scheduler tick looks for the broadcasts due or
+// running and works on them:
+//
+//  1. one replica (a claim) lists the recipients, streaming the members
+//     and appending them in chunks; a relisting after a crash adds only
+//     who is missing; then the broadcast is running;
+//  2. the recipients are cut into batches; each replica claims a batch at
+//     a time (a lease it extends before each send) and, for each pending
+//     recipient, writes "sending" with a compare and swap BEFORE posting,
+//     then "sent" with the platform's message id, or "failed" with the
+//     reason. The swap makes one replica, and only one, post to a
+//     recipient, whatever the leases do;
+//  3. a recipient found "sending" by the batch's next owner was being sent
+//     when its replica died: the post happened or not. The adapter's
+//     SentFinder (if any) tells; without it the recipient is "unknown",
+//     reported to the organizer and never posted again blindly;
+//  4. when no recipient is pending or sending, one replica (a swap of the
+//     broadcast's state) marks it done and reports to its author.
+//
+// Pacing: token buckets per platform workspace (Settings.Broadcasts.Pace),
+// shared among the replicas sending (each takes rate/n), and a pause
+// shared through the store after any 429.
+
+// BroadcastSettings tune the broadcasts.
+type BroadcastSettings struct {
+	// ApprovalThreshold: a broadcast to more recipients needs a second
+	// organizer's approval (default 500).
+	ApprovalThreshold int
+	// BatchSize is the number of recipients a replica claims at a time
+	// (default 50).
+	BatchSize int
+	// MaxAttempts bounds the attempts at a recipient whose failures are
+	// transient (default 3).
+	MaxAttempts int
+	// Pace per platform; a platform without one is not paced.
+	Pace map[Platform]Pace
+}
+
+func (s BroadcastSettings) threshold() int {
+	if s.ApprovalThreshold > 0 {
+		return s.ApprovalThreshold
+	}
+	return 500
+}
+
+func (s BroadcastSettings) batch() int {
+	if s.BatchSize > 0 {
+		return s.BatchSize
+	}
+	return 50
+}
+
+func (s BroadcastSettings) attempts() int {
+	if s.MaxAttempts > 0 {
+		return s.MaxAttempts
+	}
+	return 3
+}
+
+// broadcastState is the engine's state on this replica.
+type broadcastState struct {
+	mu     sync.Mutex
+	active map[string]bool   // broadcasts a worker runs here
+	pacers map[string]*pacer // per platform workspace
+	sleep  func(ctx context.Context, d time.Duration) error
+}
+
+// Engine tuning.
+const (
+	// batchLease: a batch claim not extended for this long is free again
+	// (its replica died); extended before each send.
+	batchLease = 2 * time.Minute
+	// listChunk: members appended to the recipients at a time.
+	listChunk = 500
+	// reconcileAfter: a "sending" recipient younger than this is left
+	// alone (its post may still be in flight on another replica).
+	reconcileAfter = 30 * time.Second
+	// dmCacheTTL: how long a direct conversation id is remembered.
+	dmCacheTTL = 30 * 24 * time.Hour
+	// maxReasonBytes bounds a failure reason kept in the store.
+	maxReasonBytes = 200
+)
+
+// tickBroadcasts starts a worker for each broadcast that is due or
+// running and has none on this replica.
+func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
+	var due []string
+	err := b.store.Broadcasts(ctx, func(bc Broadcast) error {
+		if bc.State == BroadcastRunning || (bc.State == BroadcastScheduled && !bc.At.After(now)) ||
+			(bc.State == BroadcastCancelled && bc.Finished.IsZero()) {
+			due = append(due, bc.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Error("listing broadcasts", "err", err)
+		}
+		return
+	}
+	for _, id := range due {
+		if !b.bc.begin(id) {
+			continue
+		}
+		b.sched.wg.Go(func() {
+			defer b.bc.end(id)
+			if err := b.RunBroadcast(ctx, id); err != nil && ctx.Err() == nil {
+				b.log.Error("broadcast delivery", "broadcast", id, "err", err)
+			}
+		})
+	}
+}
+
+func (s *broadcastState) begin(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active == nil {
+		s.active = map[string]bool{}
+	}
+	if s.active[id] {
+		return false
+	}
+	s.active[id] = true
+	return true
+}
+
+func (s *broadcastState) end(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.active, id)
+}
+
+// RunBroadcast does this replica's share of broadcast id: it lists the
+// recipients if need be, sends to every pending recipient of the batches
+// it can claim (pausing for the pace), and finishes the broadcast when
+// nothing is left. It returns when there is nothing more it can do now
+// (recipients held until their working hours, batches claimed by other
+// replicas); the next scheduler tick calls it again. Tests call it
+// directly.
+func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
+	defer b.releaseShares(context.WithoutCancel(ctx))
+	bc, err := b.store.Broadcast(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reading broadcast: %w", err)
+	}
+	if bc.State == BroadcastScheduled {
+		if bc, err = b.listRecipients(ctx, bc); err != nil {
+			return err
+		}
+	}
+	if bc.State == BroadcastCancelled && bc.Finished.IsZero() {
+		return b.finishCancelled(ctx, bc)
+	}
+	if bc.State != BroadcastRunning {
+		return nil
+	}
+	if err := b.sendBatches(ctx, bc); err != nil {
+		return err
+	}
+	return b.finishBroadcast(ctx, bc.ID)
+}
+
+// listRecipients appends the members the broadcast's segment selects to
+// its recipients (one replica at a time), then starts it.
+func (b *Bot) listRecipients(ctx context.Context, bc Broadcast) (Broadcast, error) {
+	claim := "bc:list:" + bc.ID
+	token := b.claimToken()
+	got, err := b.store.Claim(ctx, claim, token, batchLease)
+	if err != nil || !got {
+		return bc, err // another replica lists them
+	}
+	defer func() {
+		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
+		}
+	}()
+	sel, err := b.newSelector(ctx, bc.Segment)
+	if err != nil {
+		return bc, err
+	}
+	var chunk []Recipient
+	total := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
+			return fmt.Errorf("lost the claim to list the recipients: %w", err)
+		}
+		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
+		if err != nil {
+			return fmt.Errorf("listing recipients: %w", err)
+		}
+		total, chunk = n, chunk[:0]
+		return nil
+	}
+	err = b.store.Members(ctx, func(m Member) error {
+		if !sel.matches(m) {
+			return nil
+		}
+		r := Recipient{Ref: m.Ref, Status: RecipientPending}
+		if reason := b.excluded(m, bc); reason != "" {
+			r.Status, r.Reason = RecipientSkipped, reason
+		}
+		chunk = append(chunk, r)
+		if len(chunk) >= listChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return bc, fmt.Errorf("listing the recipients of broadcast %s: %w", bc.ID, err)
+	}
+	if total == 0 {
+		// Nobody matched: the broadcast is done at once.
+		n, _, _ := b.store.AddRecipients(ctx, bc.ID, nil)
+		total = n
+	}
+	now := b.clock.Now()
+	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *Broadcast) error {
+		if x.State != BroadcastScheduled {
+			return errNotScheduled
+		}
+		x.State, x.Total, x.Started = BroadcastRunning, total, now
+		return nil
+	})
+	if errors.Is(err, errNotScheduled) {
+		return b.store.Broadcast(ctx, bc.ID)
+	}
+	if err != nil {
+		return bc, fmt.Errorf("starting broadcast: %w", err)
+	}
+	b.log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
+	return bc, nil
+}
+
+var (
+	errNotScheduled = errors.New("broadcast no longer scheduled")
+	// errRetry: the recipient is pending again after a 429; try again.
+	errRetry = errors.New("rate limited: try again")
+)
+
+// excluded returns why m does not receive bc ("" when they do).
+func (b *Bot) excluded(m Member, bc Broadcast) string {
+	switch {
+	case m.Onboarded.IsZero() && m.OptedIn.IsZero():
+		return "not_onboarded"
+	case m.Prefs.NoAnnouncements && !bc.Urgent:
+		return "opted_out"
+	}
+	return ""
+}
+
+// sendBatches claims the broadcast's batches in turn, starting at one that
+// depends on the replica (so that replicas spread), and sends each.
+func (b *Bot) sendBatches(ctx context.Context, bc Broadcast) error {
+	size := b.settings.Broadcasts.batch()
+	n := (bc.Total + size - 1) / size
+	if n == 0 {
+		return nil
+	}
+	h := fnv.New32a()
+	h.Write([]byte(b.replica))
+	start := int(h.Sum32() % uint32(n))
+	for i := range n {
+		k := (start + i) % n
+		stop, err := b.sendBatch(ctx, bc, k, size)
+		if err != nil {
+			return err
+		}
+		if stop {
+			return nil
+		}
+	}
+	return nil
+}
+
+// sendBatch sends to the pending recipients of batch k if this replica
+// claims it; it reports stop when the broadcast was cancelled.
+func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bool, err error) {
+	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
+	token := b.claimToken()
+	got, err := b.store.Claim(ctx, claim, token, batchLease)
+	if err != nil || !got {
+		return false, err
+	}
+	defer func() {
+		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
+		}
+	}()
+	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
+	if err != nil {
+		return false, fmt.Errorf("reading recipients: %w", err)
+	}
+	worked := false
+	for _, r := range recs {
+		if r.Status.Final() {
+			continue
+		}
+		if ctx.Err() != nil {
+			return true, nil
+		}
+		// Cancelled meanwhile? Read before each send: a cancellation
+		// stops the broadcast within one message.
+		cur, err := b.store.Broadcast(ctx, bc.ID)
+		if err != nil {
+			return false, fmt.Errorf("reading broadcast: %w", err)
+		}
+		if cur.State != BroadcastRunning {
+			return true, nil
+		}
+		if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
+			return false, err // lease lost: the batch's new owner goes on
+		}
+		switch r.Status {
+		case RecipientSending:
+			if err := b.reconcile(ctx, cur, r); err != nil {
+				return false, err
+			}
+		case RecipientPending:
+			// A 429 puts the recipient back: try again once the pause
+			// is over (pace waits for it), a few times at most.
+			for range 5 {
+				err := b.sendRecipient(ctx, cur, r)
+				if !errors.Is(err, errRetry) {
+					if err != nil {
+						return false, err
+					}
+					break
+				}
+			}
+		}
+		worked = true
+	}
+	if worked {
+		b.reportProgress(ctx, bc.ID)
+	}
+	return false, nil
+}
+
+// sendRecipient sends the broadcast to one pending recipient. Errors
+// returned stop this replica's work (store failures, shutdown); what
+// concerns the recipient alone is recorded in their state.
+func (b *Bot) sendRecipient(ctx context.Context, bc Broadcast, r Recipient) error {
+	now := b.clock.Now()
+	if r.NotBefore.After(now) {
+		return nil // held until their working hours
+	}
+	m, err := b.store.Member(ctx, r.Ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return b.skip(ctx, bc, r, "erased")
+	case err != nil:
+		return fmt.Errorf("reading a recipient: %w", err)
+	}
+	if reason := b.excluded(m, bc); reason != "" {
+		return b.skip(ctx, bc, r, reason)
+	}
+	if !bc.Urgent {
+		if open := b.nextWindow(ctx, r.Ref, b.memberLocation(m), now); open.After(now) {
+			r.NotBefore = open
+			_, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r)
+			return err
+		}
+	}
+	a, ok := b.adapters[r.Ref.Platform]
+	if !ok {
+		return b.fail(ctx, bc, r, RecipientPending, "no_adapter")
+	}
+	reply := b.broadcastReply(bc, m)
+	conv := b.cachedDirect(ctx, r)
+	if err := b.pace(ctx, r.Ref, conv.ID == ""); err != nil {
+		return err
+	}
+	r.Status, r.Sending, r.Conversation = RecipientSending, b.clock.Now(), conv.ID
+	if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r); err != nil || !ok {
+		return err // taken by another replica
+	}
+	if conv.ID == "" {
+		opener, ok := a.(DirectOpener)
+		if !ok {
+			return b.fail(ctx, bc, r, RecipientSending, "no_direct_messages")
+		}
+		c, err := opener.OpenDirect(ctx, r.Ref)
+		if err != nil {
+			// Opening a conversation posts nothing: safe to retry.
+			return b.sendFailed(ctx, bc, r, err, true)
+		}
+		conv = c
+		b.cacheDirect(ctx, r.Ref, c)
+		// Recorded before the post: a recipient found "sending" with a
+		// conversation may have been posted to; without one, it was not.
+		r.Conversation = c.ID
+		if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r); err != nil || !ok {
+			return err
+		}
+	}
+	sent, err := a.Send(ctx, conv, reply)
+	if err != nil {
+		return b.sendFailed(ctx, bc, r, err, false)
+	}
+	r.Status, r.Message = RecipientSent, sent.ID
+	if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientSending, r); err != nil {
+		// Left "sending": the batch's next owner reconciles it.
+		return fmt.Errorf("recording a sent message: %w", err)
+	}
+	return nil
+}
+
+// sendFailed records a failed open (safe: nothing was posted) or post.
+func (b *Bot) sendFailed(ctx context.Context, bc Broadcast, r Recipient, err error, nothingPosted bool) error {
+	sctx := context.WithoutCancel(ctx)
+	switch {
+	case errors.Is(err, ErrRateLimited):
+		// A 429: the call was not carried out. Pause every replica and
+		// put the recipient back.
+		b.pauseWorkspace(ctx, r.Ref, RetryAfter(err))
+		r.Status, r.Sending = RecipientPending, time.Time{}
+		if _, serr := b.store.SetRecipient(sctx, bc.ID, RecipientSending, r); serr != nil {
+			return serr
+		}
+		return errRetry
+	case !nothingPosted && (errors.Is(err, ErrUnknownOutcome) || ctx.Err() != nil):
+		// Posted or not: never post again blindly.
+		b.log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		if ctx.Err() != nil {
+			return ctx.Err() // left "sending": reconciled at the next run
+		}
+		return b.reconcile(sctx, bc, r)
+	case ctx.Err() != nil:
+		r.Status = RecipientPending
+		_, serr := b.store.SetRecipient(sctx, bc.ID, RecipientSending, r)
+		return errors.Join(ctx.Err(), serr)
+	}
+	r.Attempts++
+	reason := reasonOf(err)
+	if r.Attempts < b.settings.Broadcasts.attempts() && !permanent(err) {
+		b.log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		r.Status, r.Reason = RecipientPending, reason
+		_, serr := b.store.SetRecipient(sctx, bc.ID, RecipientSending, r)
+		return serr
+	}
+	b.log.Warn("broadcast send failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	return b.fail(sctx, bc, r, RecipientSending, reason)
+}
+
+// permanent reports errors that another attempt would not fix.
+func permanent(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot", "channel_not_found", "not_in_channel", "is_archived", "no_permission", "invalid", "status 403", "status 404"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// reasonOf keeps the end of an error (the platform's answer), bounded.
+func reasonOf(err error) string {
+	s := err.Error()
+	if len(s) > maxReasonBytes {
+		s = s[len(s)-maxReasonBytes:]
+		for !utf8.ValidString(s) {
+			s = s[1:]
+		}
+	}
+	return s
+}
+
+func (b *Bot) fail(ctx context.Context, bc Broadcast, r Recipient, from RecipientStatus, reason string) error {
+	r.Status, r.Reason = RecipientFailed, reason
+	_, err := b.store.SetRecipient(ctx, bc.ID, from, r)
+	return err
+}
+
+func (b *Bot) skip(ctx context.Context, bc Broadcast, r Recipient, reason string) error {
+	r.Status, r.Reason = RecipientSkipped, reason
+	_, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r)
+	return err
+}
+
+// reconcile settles a recipient left "sending": the adapter's SentFinder
+// tells whether the post exists (sent) or not (pending again, once the
+// post can no longer be in flight); without one the recipient is
+// "unknown" and never posted again without an organizer's decision.
+func (b *Bot) reconcile(ctx context.Context, bc Broadcast, r Recipient) error {
+	now := b.clock.Now()
+	a := b.adapters[r.Ref.Platform]
+	finder, ok := a.(SentFinder)
+	if !ok || r.Conversation == "" || r.Ref.IsZero() {
+		if r.Conversation == "" && !r.Ref.IsZero() && now.Sub(r.Sending) >= reconcileAfter {
+			// Never got a conversation: nothing was posted.
+			r.Status = RecipientPending
+			_, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
+			return err
+		}
+		if now.Sub(r.Sending) < reconcileAfter && ok {
+			return nil
+		}
+		r.Status, r.Reason = RecipientUnknown, "outcome_unknown"
+		_, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
+		return err
+	}
+	m, err := b.store.Member(ctx, r.Ref)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			r.Status, r.Reason = RecipientUnknown, "erased"
+			_, err = b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
+		}
+		return err
+	}
+	conv := Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, ID: r.Conversation, Kind: Direct}
+	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
+	switch {
+	case err != nil:
+		b.log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		return nil // tried again at the next run
+	case found:
+		r.Status, r.Message = RecipientSent, msg.ID
+	case now.Sub(r.Sending) < reconcileAfter:
+		return nil // may still be in flight
+	default:
+		r.Status = RecipientPending
+	}
+	b.log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", pseudonym(r.Ref), "posted", found)
+	_, err = b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
+	return err
+}
+
+// dmKey is where the direct conversation with ref is cached (a hash: no
+// user id in keys).
+func dmKey(ref UserRef) string { return "bc:dm:" + refHash(ref) }
+
+// cachedDirect returns the direct conversation with the recipient when
+// known (their record, or the cache), else a zero Conversation.
+func (b *Bot) cachedDirect(ctx context.Context, r Recipient) Conversation {
+	conv := Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: Direct, ID: r.Conversation}
+	if conv.ID != "" {
+		return conv
+	}
+	if v, err := b.store.Value(ctx, dmKey(r.Ref)); err == nil {
+		var c Conversation
+		if json.Unmarshal(v, &c) == nil && c.ID != "" {
+			return c
+		}
+	}
+	return conv
+}
+
+func (b *Bot) cacheDirect(ctx context.Context, ref UserRef, c Conversation) {
+	v, err := json.Marshal(c)
+	if err == nil {
+		err = b.store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
+	}
+	if err != nil {
+		b.log.Warn("caching a direct conversation", "member", pseudonym(ref), "err", err)
+	}
+}
+
+// reportProgress tells the author each quarter crossed (once, whichever
+// replica crosses it).
+func (b *Bot) reportProgress(ctx context.Context, id string) {
+	counts, err := b.store.RecipientCounts(ctx, id)
+	if err != nil {
+		b.log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
+		return
+	}
+	total, done := 0, 0
+	for s, n := range counts {
+		total += n
+		if s.Final() {
+			done += n
+		}
+	}
+	if total == 0 || done == total {
+		return // the final report says it all
+	}
+	q := done * 4 / total
+	crossed := false
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
+		if q <= x.Progress || x.State != BroadcastRunning {
+			return errNoProgress
+		}
+		x.Progress = q
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNoProgress):
+	case err != nil:
+		b.log.Warn("recording broadcast progress", "broadcast", id, "err", err)
+	default:
+		crossed = true
+	}
+	if !crossed {
+		return
+	}
+	b.log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
+	b.tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
+		"id", bc.ID, "done", strconv.Itoa(done), "total", strconv.Itoa(total),
+		"sent", strconv.Itoa(counts[RecipientSent]), "percent", strconv.Itoa(q*25))
+}
+
+var errNoProgress = errors.New("no new quarter")
+
+// finishBroadcast marks the broadcast done when no recipient is pending or
+// sending, and reports to its author (once: the state swap decides).
+func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
+	counts, err := b.store.RecipientCounts(ctx, id)
+	if err != nil {
+		return fmt.Errorf("counting recipients: %w", err)
+	}
+	if counts[RecipientPending]+counts[RecipientSending] > 0 {
+		return nil
+	}
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
+		if x.State != BroadcastRunning {
+			return errNotScheduled
+		}
+		x.State, x.Finished = BroadcastDone, now
+		return nil
+	})
+	if errors.Is(err, errNotScheduled) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("finishing broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast finished", bc, counts)
+	b.reportFinal(ctx, bc, counts)
+	return nil
+}
+
+// finishCancelled settles the posts in flight when the broadcast was
+// cancelled, then reports to the author once (Finished records it).
+func (b *Bot) finishCancelled(ctx context.Context, bc Broadcast) error {
+	const page = 500
+	for first := 0; first < bc.Total; first += page {
+		recs, err := b.store.Recipients(ctx, bc.ID, first, first+page)
+		if err != nil {
+			return fmt.Errorf("reading recipients: %w", err)
+		}
+		for _, r := range recs {
+			if r.Status != RecipientSending {
+				continue
+			}
+			if err := b.reconcile(ctx, bc, r); err != nil {
+				return err
+			}
+		}
+	}
+	counts, err := b.store.RecipientCounts(ctx, bc.ID)
+	if err != nil {
+		return fmt.Errorf("counting recipients: %w", err)
+	}
+	if counts[RecipientSending] > 0 {
+		return nil // in flight still: at the next run
+	}
+	now := b.clock.Now()
+	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *Broadcast) error {
+		if x.State != BroadcastCancelled || !x.Finished.IsZero() {
+			return errNotScheduled
+		}
+		x.Finished = now
+		return nil
+	})
+	if errors.Is(err, errNotScheduled) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("finishing broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast cancelled, final counts", bc, counts)
+	b.reportFinal(ctx, bc, counts)
+	return nil
+}
+
+// auditBroadcast writes the audit line of a broadcast: who (pseudonym),
+// when, the audience, the counts.
+func (b *Bot) auditBroadcast(msg string, bc Broadcast, counts map[RecipientStatus]int) {
+	args := []any{"audit", true, "broadcast", bc.ID, "origin", bc.Origin, "created", bc.Created,
+		"segment", segmentSummary(bc.Segment), "urgent", bc.Urgent, "expected", bc.Expected, "total", bc.Total}
+	if !bc.Author.IsZero() {
+		args = append(args, "author", pseudonym(bc.Author))
+	}
+	if bc.Operator != "" {
+		args = append(args, "operator", bc.Operator)
+	}
+	if !bc.Approver.IsZero() {
+		args = append(args, "approver", pseudonym(bc.Approver))
+	}
+	if !bc.Canceller.IsZero() {
+		args = append(args, "canceller", pseudonym(bc.Canceller))
+	}
+	for _, s := range RecipientStatuses {
+		if counts[s] > 0 {
+			args = append(args, string(s), counts[s])
+		}
+	}
+	b.log.Info(msg, args...)
+}
+
+// segmentSummary describes a segment for logs: criteria and counts of
+// values, no free text.
+func segmentSummary(s Segment) string {
+	if s.IsZero() {
+		return "everyone"
+	}
+	js, _ := json.Marshal(s)
+	return string(js)
+}

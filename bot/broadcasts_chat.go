@@ -1,0 +1,805 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"maillage/internal/textnorm"
+	"maillage/internal/when"
+)
+
+// The organizers' side of broadcasts: compose in the chat (text in French,
+// optionally in English → audience → when → urgent? → preview with the
+// count and the message as one recipient will read it → confirmation),
+// approval by a second organizer above the threshold, list, cancel; and
+// the members' opting out of announcements. The command line
+// (cmd/maillage) goes through SubmitBroadcast with the same checks.
+
+// dialogueBroadcast is the compose dialogue.
+const dialogueBroadcast = "bc.compose"
+
+// Steps of the compose dialogue.
+const (
+	bcStepFR      = "fr"
+	bcStepEN      = "en"
+	bcStepSegment = "segment"
+	bcStepWhen    = "when"
+	bcStepUrgent  = "urgent"
+	bcStepConfirm = "confirm"
+)
+
+func (b *Bot) broadcastCommands() []*command {
+	return []*command{
+		{id: "announcements", role: RoleMember, run: b.cmdAnnouncements,
+			names: map[Lang][]string{French: {"annonces", "mes annonces"}, English: {"announcements"}}},
+		{id: "broadcast", role: RoleOrganizer, run: b.cmdBroadcast,
+			names: map[Lang][]string{French: {"diffusion", "nouvelle diffusion", "diffuser"}, English: {"broadcast", "new broadcast"}}},
+		{id: "broadcasts", role: RoleOrganizer, run: b.cmdBroadcasts,
+			names: map[Lang][]string{French: {"diffusions", "liste des diffusions"}, English: {"broadcasts", "list broadcasts"}}},
+		{id: "broadcast_cancel", role: RoleOrganizer, run: b.cmdBroadcastCancel,
+			names: map[Lang][]string{French: {"annuler diffusion", "annuler la diffusion", "arrêter la diffusion"}, English: {"cancel broadcast", "stop broadcast"}}},
+		{id: "broadcast_approve", role: RoleOrganizer, run: b.cmdBroadcastApprove,
+			names: map[Lang][]string{French: {"approuver diffusion", "approuver la diffusion", "approuver"}, English: {"approve broadcast", "approve"}}},
+	}
+}
+
+func (b *Bot) broadcastChoices() map[string]choiceHandler {
+	return map[string]choiceHandler{
+		"bc.en_skip": b.choiceBroadcastStep(bcStepEN, "non"),
+		"bc.now":     b.choiceBroadcastStep(bcStepWhen, "maintenant"),
+		"bc.urgent":  b.choiceBroadcastUrgent,
+		"bc.confirm": b.choiceBroadcastConfirm,
+		"bc.approve": func(ctx context.Context, r *request, v string) []Reply {
+			r.args = v
+			return b.cmdBroadcastApprove(ctx, r)
+		},
+		"bc.cancel": func(ctx context.Context, r *request, v string) []Reply {
+			r.args = v
+			return b.cmdBroadcastCancel(ctx, r)
+		},
+		"bc.optout": b.choiceAnnouncements,
+	}
+}
+
+func (b *Bot) broadcastDialogues() map[string]dialogueHandler {
+	return map[string]dialogueHandler{dialogueBroadcast: b.dialogueCompose}
+}
+
+// BroadcastDraft is a broadcast before it is stored.
+type BroadcastDraft struct {
+	Text    map[Lang]string
+	Segment Segment
+	// At is when to send; zero means now.
+	At     time.Time
+	Urgent bool
+	// Origin: "chat" or "cli"; Author and AuthorLang for the chat,
+	// Operator for the command line.
+	Origin     string
+	Author     UserRef
+	AuthorLang Lang
+	Operator   string
+}
+
+// ErrBroadcastPast is returned for a draft whose time has passed.
+var ErrBroadcastPast = errors.New("the broadcast's time has passed")
+
+// CheckDraft checks the texts (the default language's is required) and the
+// time of a draft.
+func (b *Bot) CheckDraft(d BroadcastDraft) error {
+	if d.Text[b.settings.DefaultLang] == "" {
+		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.settings.DefaultLang)}}
+	}
+	for _, l := range Languages {
+		if t, ok := d.Text[l]; ok && t != "" {
+			if err := CheckBroadcastText(t); err != nil {
+				return err
+			}
+		}
+	}
+	for l := range d.Text {
+		if _, ok := ParseLang(string(l)); !ok {
+			return &BroadcastTextError{Key: "language", Args: []string{"language", string(l)}}
+		}
+	}
+	if !d.At.IsZero() && !d.At.After(b.clock.Now()) {
+		return ErrBroadcastPast
+	}
+	return nil
+}
+
+// SubmitBroadcast checks the draft, counts its audience and stores it:
+// waiting for a second organizer's approval above the threshold,
+// scheduled otherwise (the scheduler sends it when due). It writes the
+// audit line.
+func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (Broadcast, Audience, error) {
+	if err := b.CheckDraft(d); err != nil {
+		return Broadcast{}, Audience{}, err
+	}
+	aud, err := b.CountAudience(ctx, d.Segment, d.Urgent)
+	if err != nil {
+		return Broadcast{}, aud, err
+	}
+	now := b.clock.Now()
+	bc := Broadcast{
+		State: BroadcastScheduled, Origin: d.Origin, Author: d.Author, AuthorLang: d.AuthorLang, Operator: d.Operator,
+		Text: d.Text, Segment: d.Segment, Urgent: d.Urgent, At: d.At, Expected: aud.Recipients, Created: now,
+	}
+	if aud.Recipients > b.settings.Broadcasts.threshold() {
+		bc.State = BroadcastApproval
+	}
+	for ms := now.UnixMilli(); ; ms++ {
+		bc.ID = broadcastID(now, ms)
+		if _, err := b.store.Broadcast(ctx, bc.ID); errors.Is(err, ErrNotFound) {
+			break
+		} else if err != nil {
+			return Broadcast{}, aud, fmt.Errorf("reading broadcasts: %w", err)
+		}
+	}
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+		return Broadcast{}, aud, fmt.Errorf("saving the broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast submitted", bc, nil)
+	if bc.State == BroadcastApproval {
+		b.askApproval(ctx, bc)
+	}
+	return bc, aud, nil
+}
+
+// broadcastID is short, readable and ordered: "1126-k3x9a1" (month, day,
+// then the instant in base 36).
+func broadcastID(now time.Time, ms int64) string {
+	s := strconv.FormatInt(ms, 36)
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return now.UTC().Format("0102") + "-" + s
+}
+
+// askApproval writes to every organizer named by user id, but the author,
+// asking for approval.
+func (b *Bot) askApproval(ctx context.Context, bc Broadcast) {
+	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
+		if rr.User == "" || rr.Workspace == "" && rr.Platform != PlatformTerminal && rr.Platform != PlatformMattermost {
+			continue // no full reference to write to
+		}
+		to := UserRef{Platform: rr.Platform, Workspace: rr.Workspace, User: rr.User}
+		if to == bc.Author {
+			continue
+		}
+		lang := b.settings.DefaultLang
+		if m, err := b.store.Member(ctx, to); err == nil {
+			lang = b.memberLang(m)
+		}
+		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+		text := T("broadcasts.approval_request", "id", bc.ID, "count", formatInt(lang, bc.Expected),
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", formatInt(lang, b.settings.Broadcasts.threshold())) +
+			"\n\n" + bc.Text[b.settings.DefaultLang]
+		reply := Reply{Text: text, Choices: []Choice{
+			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
+			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
+		}}
+		if err := b.deliver(ctx, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + refHash(to)}); err != nil {
+			b.log.Warn("asking an organizer to approve a broadcast", "broadcast", bc.ID, "member", pseudonym(to), "err", err)
+		}
+	}
+}
+
+// ApproveBroadcast approves a broadcast waiting for approval. by is the
+// approving organizer (zero for an operator, then operator names them);
+// it may not be the author.
+func (b *Bot) ApproveBroadcast(ctx context.Context, id string, by UserRef, operator string) (Broadcast, error) {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
+		switch {
+		case x.State != BroadcastApproval:
+			return errBroadcastState
+		case (!by.IsZero() && by == x.Author) || (operator != "" && operator == x.Operator):
+			return errSelfApproval
+		}
+		x.State, x.Approver, x.Approved = BroadcastScheduled, by, now
+		if operator != "" {
+			x.Operator += " (approved by " + operator + ")"
+		}
+		return nil
+	})
+	if err != nil {
+		return bc, err
+	}
+	b.auditBroadcast("broadcast approved", bc, nil)
+	b.tellAuthor(ctx, bc, "approved", "broadcasts.approved_author", "id", bc.ID)
+	return bc, nil
+}
+
+var (
+	errBroadcastState = errors.New("the broadcast is not in a state that allows this")
+	errSelfApproval   = errors.New("a broadcast cannot be approved by its author")
+)
+
+// CancelBroadcast stops a broadcast that is waiting or running; the
+// recipients not sent yet are not sent. It reports to the author.
+func (b *Bot) CancelBroadcast(ctx context.Context, id string, by UserRef) (Broadcast, error) {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
+		if x.State.Final() {
+			return errBroadcastState
+		}
+		x.State, x.Canceller, x.Cancelled = BroadcastCancelled, by, now
+		return nil
+	})
+	if err != nil {
+		return bc, err
+	}
+	counts, _ := b.store.RecipientCounts(ctx, id)
+	b.auditBroadcast("broadcast cancelled", bc, counts)
+	if bc.Total == 0 {
+		// Never started: nothing in flight, the report can go now.
+		return bc, b.finishCancelled(ctx, bc)
+	}
+	return bc, nil // the engine reports once the posts in flight are settled
+}
+
+// tellAuthor sends the author a message about their broadcast, once per
+// key (urgent: they asked for it).
+func (b *Bot) tellAuthor(ctx context.Context, bc Broadcast, key, msg string, args ...string) {
+	if bc.Author.IsZero() {
+		return
+	}
+	lang := bc.AuthorLang
+	if lang == "" {
+		lang = b.settings.DefaultLang
+	}
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+}
+
+// deliverReport sends a report to the author; if the platform refuses it
+// now (a rate limit during a broadcast), it is kept and retried by the
+// scheduler, under the same key.
+func (b *Bot) deliverReport(ctx context.Context, bc Broadcast, d Delivery) {
+	ctx = context.WithoutCancel(ctx)
+	err := b.deliver(ctx, d)
+	if err == nil {
+		return
+	}
+	b.log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
+	p := Pending{Key: "held:" + d.Key, To: d.To, Kind: PendingHeld, Due: b.clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.clock.Now()}
+	if _, err := b.store.SavePending(ctx, p); err != nil {
+		b.log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
+	}
+}
+
+// BroadcastReport is the outcome of a broadcast, for its author and the
+// command line.
+func (b *Bot) BroadcastReport(ctx context.Context, lang Lang, bc Broadcast) (string, error) {
+	counts, err := b.store.RecipientCounts(ctx, bc.ID)
+	if err != nil {
+		return "", err
+	}
+	return b.reportText(ctx, lang, bc, counts), nil
+}
+
+func (b *Bot) reportFinal(ctx context.Context, bc Broadcast, counts map[RecipientStatus]int) {
+	if bc.Author.IsZero() {
+		return
+	}
+	lang := bc.AuthorLang
+	if lang == "" {
+		lang = b.settings.DefaultLang
+	}
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: "bc:" + bc.ID + ":final"})
+}
+
+// reportText: sent, failed with reasons, unknown outcomes, skipped with
+// reasons, not sent (cancelled).
+func (b *Bot) reportText(ctx context.Context, lang Lang, bc Broadcast, counts map[RecipientStatus]int) string {
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	n := func(s RecipientStatus) string { return formatInt(lang, counts[s]) }
+	head := "broadcasts.report_done"
+	switch bc.State {
+	case BroadcastCancelled:
+		head = "broadcasts.report_cancelled"
+	case BroadcastRunning, BroadcastScheduled, BroadcastApproval:
+		head = "broadcasts.report_running"
+	}
+	lines := []string{T(head, "id", bc.ID, "audience", b.describeSegment(lang, bc.Segment)),
+		T("broadcasts.report_sent", "count", n(RecipientSent))}
+	if counts[RecipientFailed]+counts[RecipientSkipped] > 0 {
+		failed, skipped := b.reasons(ctx, bc.ID)
+		if counts[RecipientFailed] > 0 {
+			lines = append(lines, T("broadcasts.report_failed", "count", n(RecipientFailed), "reasons", reasonList(lang, failed, nil)))
+		}
+		if counts[RecipientSkipped] > 0 {
+			lines = append(lines, T("broadcasts.report_skipped", "count", n(RecipientSkipped), "reasons", reasonList(lang, skipped, func(r string) string {
+				return T("broadcasts.reason." + r)
+			})))
+		}
+	}
+	if counts[RecipientUnknown] > 0 {
+		lines = append(lines, T("broadcasts.report_unknown", "count", n(RecipientUnknown)))
+	}
+	if left := counts[RecipientPending] + counts[RecipientSending]; left > 0 {
+		key := "broadcasts.report_pending"
+		if bc.State == BroadcastCancelled {
+			key = "broadcasts.report_not_sent"
+		}
+		lines = append(lines, T(key, "count", formatInt(lang, left)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reasons counts the reasons of failed and skipped recipients.
+func (b *Bot) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
+	failed, skipped = map[string]int{}, map[string]int{}
+	bc, err := b.store.Broadcast(ctx, id)
+	if err != nil {
+		return failed, skipped
+	}
+	const page = 500
+	for first := 0; first < bc.Total; first += page {
+		recs, err := b.store.Recipients(ctx, id, first, first+page)
+		if err != nil {
+			return failed, skipped
+		}
+		for _, r := range recs {
+			switch r.Status {
+			case RecipientFailed:
+				failed[r.Reason]++
+			case RecipientSkipped:
+				skipped[r.Reason]++
+			}
+		}
+	}
+	return failed, skipped
+}
+
+// reasonList writes "reason (n), reason (m)", most frequent first.
+func reasonList(lang Lang, counts map[string]int, label func(string) string) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		name := k
+		if label != nil {
+			name = label(k)
+		}
+		parts = append(parts, name+" ("+formatInt(lang, counts[k])+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Chat commands.
+
+func (b *Bot) cmdBroadcast(ctx context.Context, r *request) []Reply {
+	now := b.clock.Now()
+	d := Dialogue{Member: r.msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
+	return b.saveCompose(ctx, r, d, r.reply("broadcasts.ask_fr", "max", formatInt(r.lang, MaxBroadcastRunes)))
+}
+
+func (b *Bot) saveCompose(ctx context.Context, r *request, d Dialogue, rep Reply) []Reply {
+	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{rep}
+}
+
+// textProblem turns a text or segment error into the organizer's message.
+func (b *Bot) textProblem(lang Lang, err error) string {
+	var te *BroadcastTextError
+	var se *SegmentError
+	switch {
+	case errors.As(err, &te):
+		return b.cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
+	case errors.As(err, &se):
+		key := "broadcasts.segment_" + se.Key
+		args := se.Args
+		if len(args) < 4 && (se.Key == "unknown_role" || se.Key == "unknown_interet") {
+			args = append(args, "choices", "")
+		}
+		return b.cat.T(string(lang), key, args...)
+	case errors.Is(err, ErrBroadcastPast):
+		return b.cat.T(string(lang), "broadcasts.when_past")
+	}
+	return b.cat.T(string(lang), "error.unavailable")
+}
+
+// ExplainBroadcastError is textProblem for the command line.
+func (b *Bot) ExplainBroadcastError(lang Lang, err error) string { return b.textProblem(lang, err) }
+
+func (b *Bot) dialogueCompose(ctx context.Context, r *request, d Dialogue, commandFound bool) ([]Reply, bool) {
+	if r.role < RoleOrganizer {
+		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+		return nil, false
+	}
+	switch d.Step {
+	case bcStepFR, bcStepEN:
+		if d.Step == bcStepEN && isNo(r.text) {
+			return b.composeStep(ctx, r, d, bcStepSegment), true
+		}
+		if err := CheckBroadcastText(r.text); err != nil {
+			return []Reply{{Text: b.textProblem(r.lang, err)}}, true
+		}
+		d.Data[d.Step] = r.text
+		if d.Step == bcStepFR {
+			return b.composeStep(ctx, r, d, bcStepEN), true
+		}
+		return b.composeStep(ctx, r, d, bcStepSegment), true
+	case bcStepSegment:
+		seg, err := b.ParseSegment(ctx, r.text)
+		if err != nil {
+			if commandFound {
+				return nil, false
+			}
+			return []Reply{{Text: b.textProblem(r.lang, err) + "\n" + r.T("broadcasts.segment_help")}}, true
+		}
+		js, _ := json.Marshal(seg)
+		d.Data["segment"] = string(js)
+		return b.composeStep(ctx, r, d, bcStepWhen), true
+	case bcStepWhen:
+		return b.composeWhen(ctx, r, d, r.text), true
+	case bcStepUrgent:
+		switch {
+		case isYes(r.text) || textnorm.Fold(r.text) == "urgent" || textnorm.Fold(r.text) == "urgente":
+			d.Data["urgent"] = "1"
+		case isNo(r.text) || textnorm.Fold(r.text) == "normal" || textnorm.Fold(r.text) == "normale":
+			d.Data["urgent"] = ""
+		case commandFound:
+			return nil, false
+		default:
+			return []Reply{b.urgentPrompt(r)}, true
+		}
+		return b.composePreview(ctx, r, d), true
+	case bcStepConfirm:
+		switch {
+		case isYes(r.text) || textnorm.Fold(r.text) == "envoyer" || textnorm.Fold(r.text) == "send":
+			return b.composeConfirmed(ctx, r, d), true
+		case commandFound:
+			return nil, false
+		}
+		return b.composePreview(ctx, r, d), true
+	}
+	return b.endCompose(ctx, r, "broadcasts.gone"), true
+}
+
+// composeStep moves the dialogue to step and asks its question.
+func (b *Bot) composeStep(ctx context.Context, r *request, d Dialogue, step string) []Reply {
+	d.Step = step
+	var rep Reply
+	switch step {
+	case bcStepEN:
+		rep = Reply{Text: r.T("broadcasts.ask_en"), Choices: []Choice{{Action: "bc.en_skip", Label: r.T("broadcasts.button_no_english")}}}
+	case bcStepSegment:
+		rep = r.reply("broadcasts.ask_segment")
+		rep.Text += "\n" + r.T("broadcasts.segment_help")
+	case bcStepWhen:
+		rep = Reply{Text: r.T("broadcasts.ask_when"), Choices: []Choice{{Action: "bc.now", Label: r.T("broadcasts.button_now"), Style: "primary"}}}
+	case bcStepUrgent:
+		rep = b.urgentPrompt(r)
+	}
+	return b.saveCompose(ctx, r, d, rep)
+}
+
+func (b *Bot) urgentPrompt(r *request) Reply {
+	return Reply{Text: r.T("broadcasts.ask_urgent"), Choices: []Choice{
+		{Action: "bc.urgent", Value: "no", Label: r.T("broadcasts.button_normal"), Style: "primary"},
+		{Action: "bc.urgent", Value: "yes", Label: r.T("broadcasts.button_urgent"), Style: "danger"},
+	}}
+}
+
+func (b *Bot) composeWhen(ctx context.Context, r *request, d Dialogue, text string) []Reply {
+	switch textnorm.Fold(text) {
+	case "maintenant", "tout de suite", "immediatement", "now", "right now", "immediately":
+		d.Data["at"] = ""
+		return b.composeStep(ctx, r, d, bcStepUrgent)
+	}
+	loc := b.requestLocation(r)
+	res, err := when.Parse(text, string(r.lang), b.clock.Now().In(loc))
+	switch {
+	case errors.Is(err, when.ErrPast):
+		return []Reply{r.reply("broadcasts.when_past")}
+	case err != nil && !errors.Is(err, when.ErrNoTask):
+		return []Reply{r.reply("broadcasts.when_unknown", "input", shortInput(text))}
+	}
+	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
+	return b.composeStep(ctx, r, d, bcStepUrgent)
+}
+
+func (b *Bot) choiceBroadcastStep(step, text string) choiceHandler {
+	return func(ctx context.Context, r *request, _ string) []Reply {
+		d, ok := b.composeDialogue(ctx, r)
+		if !ok || d.Step != step {
+			return []Reply{r.reply("error.choice_unknown")}
+		}
+		r.text = text
+		replies, _ := b.dialogueCompose(ctx, r, d, false)
+		return replies
+	}
+}
+
+func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *request, v string) []Reply {
+	text := "non"
+	if v == "yes" {
+		text = "oui"
+	}
+	return b.choiceBroadcastStep(bcStepUrgent, text)(ctx, r, v)
+}
+
+func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *request, _ string) []Reply {
+	d, ok := b.composeDialogue(ctx, r)
+	if !ok || d.Step != bcStepConfirm {
+		return []Reply{r.reply("error.choice_unknown")}
+	}
+	return b.composeConfirmed(ctx, r, d)
+}
+
+func (b *Bot) composeDialogue(ctx context.Context, r *request) (Dialogue, bool) {
+	if r.role < RoleOrganizer {
+		return Dialogue{}, false
+	}
+	d, err := b.store.Dialogue(ctx, r.msg.From)
+	if err != nil || d.Kind != dialogueBroadcast {
+		return Dialogue{}, false
+	}
+	return d, true
+}
+
+// composeDraft is the draft the dialogue has gathered.
+func (b *Bot) composeDraft(r *request, d Dialogue) BroadcastDraft {
+	dr := BroadcastDraft{Text: map[Lang]string{French: d.Data[bcStepFR]}, Origin: "chat",
+		Author: r.msg.From, AuthorLang: r.lang, Urgent: d.Data["urgent"] == "1"}
+	if en := d.Data[bcStepEN]; en != "" {
+		dr.Text[English] = en
+	}
+	_ = json.Unmarshal([]byte(d.Data["segment"]), &dr.Segment)
+	if at, err := time.Parse(time.RFC3339, d.Data["at"]); err == nil {
+		dr.At = at
+	}
+	return dr
+}
+
+// composePreview shows the count and the message as one recipient will
+// read it, and asks for confirmation.
+func (b *Bot) composePreview(ctx context.Context, r *request, d Dialogue) []Reply {
+	d.Step = bcStepConfirm
+	dr := b.composeDraft(r, d)
+	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
+	if err != nil {
+		b.log.Error("counting a broadcast's audience", "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud))
+}
+
+func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience) Reply {
+	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.lang, aud.Recipients),
+		"audience", b.describeSegment(r.lang, dr.Segment))}
+	if aud.OptedOut+aud.NotOnboarded > 0 {
+		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", formatInt(r.lang, aud.OptedOut),
+			"not_onboarded", formatInt(r.lang, aud.NotOnboarded)))
+	}
+	if dr.At.IsZero() {
+		lines = append(lines, r.T("broadcasts.preview_now"))
+	} else {
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.formatDateTime(r.lang, dr.At, b.requestLocation(r))))
+	}
+	if dr.Urgent {
+		lines = append(lines, r.T("broadcasts.preview_urgent"))
+	} else {
+		lines = append(lines, r.T("broadcasts.preview_working_hours"))
+	}
+	if aud.Recipients > b.settings.Broadcasts.threshold() {
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", formatInt(r.lang, b.settings.Broadcasts.threshold())))
+	}
+	if aud.Sample != nil {
+		name := aud.Sample.Name
+		if name == "" {
+			name = r.T("broadcasts.sample_anonymous")
+		}
+		sample := b.broadcastReply(Broadcast{Text: dr.Text}, *aud.Sample)
+		lines = append(lines, "", r.T("broadcasts.preview_sample", "name", name), "", sample.Text)
+	} else {
+		lines = append(lines, "", r.T("broadcasts.preview_nobody"))
+	}
+	lines = append(lines, "", r.T("broadcasts.confirm_ask"))
+	return Reply{Text: strings.Join(lines, "\n"), Choices: []Choice{
+		{Action: "bc.confirm", Label: r.T("broadcasts.button_send"), Style: "primary"},
+	}}
+}
+
+func (b *Bot) composeConfirmed(ctx context.Context, r *request, d Dialogue) []Reply {
+	dr := b.composeDraft(r, d)
+	bc, _, err := b.SubmitBroadcast(ctx, dr)
+	if err != nil {
+		var te *BroadcastTextError
+		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
+			return []Reply{{Text: b.textProblem(r.lang, err)}}
+		}
+		b.log.Error("submitting a broadcast", "member", pseudonym(r.msg.From), "err", err)
+		return []Reply{r.reply("error.unavailable")} // the dialogue stays: confirm again
+	}
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	switch {
+	case bc.State == BroadcastApproval:
+		return []Reply{r.reply("broadcasts.submitted_approval", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+	case bc.At.IsZero():
+		return []Reply{r.reply("broadcasts.submitted_now", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+	}
+	return []Reply{r.reply("broadcasts.submitted_at", "id", bc.ID, "count", formatInt(r.lang, bc.Expected),
+		"date", b.formatDateTime(r.lang, bc.At, b.requestLocation(r)))}
+}
+
+func (b *Bot) endCompose(ctx context.Context, r *request, key string) []Reply {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	return []Reply{r.reply(key)}
+}
+
+// cmdBroadcasts lists the recent broadcasts, or shows one.
+func (b *Bot) cmdBroadcasts(ctx context.Context, r *request) []Reply {
+	if id := strings.TrimSpace(r.args); id != "" {
+		bc, err := b.store.Broadcast(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return []Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+		}
+		if err != nil {
+			return []Reply{r.reply("error.unavailable")}
+		}
+		text, err := b.BroadcastReport(ctx, r.lang, bc)
+		if err != nil {
+			return []Reply{r.reply("error.unavailable")}
+		}
+		return []Reply{{Text: text}}
+	}
+	var all []Broadcast
+	if err := b.store.Broadcasts(ctx, func(bc Broadcast) error { all = append(all, bc); return nil }); err != nil {
+		b.log.Error("listing broadcasts", "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	if len(all) == 0 {
+		return []Reply{r.reply("broadcasts.none")}
+	}
+	lines := []string{r.T("broadcasts.list_head")}
+	for _, bc := range all[max(0, len(all)-10):] {
+		counts, err := b.store.RecipientCounts(ctx, bc.ID)
+		if err != nil {
+			return []Reply{r.reply("error.unavailable")}
+		}
+		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
+			"date", b.formatDateTime(r.lang, bc.Created, b.requestLocation(r)), "audience", b.describeSegment(r.lang, bc.Segment),
+			"sent", formatInt(r.lang, counts[RecipientSent]), "total", formatInt(r.lang, max(bc.Total, bc.Expected))))
+	}
+	lines = append(lines, "", r.T("broadcasts.list_foot"))
+	return []Reply{{Text: strings.Join(lines, "\n")}}
+}
+
+func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *request) []Reply {
+	id := strings.TrimSpace(r.args)
+	if id == "" {
+		return []Reply{r.reply("broadcasts.cancel_usage")}
+	}
+	bc, err := b.CancelBroadcast(ctx, id, r.msg.From)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return []Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+	case errors.Is(err, errBroadcastState):
+		return []Reply{r.reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(bc.State)))}
+	case err != nil:
+		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	counts, _ := b.store.RecipientCounts(ctx, id)
+	return []Reply{r.reply("broadcasts.cancelled", "id", id, "sent", formatInt(r.lang, counts[RecipientSent]),
+		"left", formatInt(r.lang, counts[RecipientPending]+counts[RecipientSending]))}
+}
+
+func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *request) []Reply {
+	id := strings.TrimSpace(r.args)
+	if id == "" {
+		return []Reply{r.reply("broadcasts.approve_usage")}
+	}
+	bc, err := b.ApproveBroadcast(ctx, id, r.msg.From, "")
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return []Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+	case errors.Is(err, errSelfApproval):
+		return []Reply{r.reply("broadcasts.approve_self")}
+	case errors.Is(err, errBroadcastState):
+		cur, _ := b.store.Broadcast(ctx, id)
+		return []Reply{r.reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
+	case err != nil:
+		b.log.Error("approving a broadcast", "broadcast", id, "err", err)
+		return []Reply{r.reply("error.unavailable")}
+	}
+	return []Reply{r.reply("broadcasts.approved", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+}
+
+// cmdAnnouncements shows or sets the member's choice about announcements.
+func (b *Bot) cmdAnnouncements(ctx context.Context, r *request) []Reply {
+	switch f := textnorm.Fold(r.args); {
+	case f == "":
+	case isNo(f) || f == "off" || f == "stop" || f == "desactiver":
+		return b.setAnnouncements(ctx, r, false)
+	case isYes(f) || f == "on" || f == "activer":
+		return b.setAnnouncements(ctx, r, true)
+	}
+	if !r.known {
+		return []Reply{r.reply("broadcasts.optout_unknown_member")}
+	}
+	key, choice := "broadcasts.optout_state_on", Choice{Action: "bc.optout", Value: "off", Label: r.T("broadcasts.button_optout")}
+	if r.member.Prefs.NoAnnouncements {
+		key, choice = "broadcasts.optout_state_off", Choice{Action: "bc.optout", Value: "on", Label: r.T("broadcasts.button_optin")}
+	}
+	return []Reply{{Text: r.T(key), Choices: []Choice{choice}}}
+}
+
+func (b *Bot) choiceAnnouncements(ctx context.Context, r *request, v string) []Reply {
+	return b.setAnnouncements(ctx, r, v == "on")
+}
+
+func (b *Bot) setAnnouncements(ctx context.Context, r *request, on bool) []Reply {
+	if !r.known {
+		return []Reply{r.reply("broadcasts.optout_unknown_member")}
+	}
+	r.member.Prefs.NoAnnouncements = !on
+	if err := r.saveMember(ctx); err != nil {
+		return []Reply{r.reply("error.unavailable")}
+	}
+	b.log.Info("announcements preference", "member", pseudonym(r.msg.From), "receive", on)
+	if on {
+		return []Reply{r.reply("broadcasts.optout_on")}
+	}
+	return []Reply{r.reply("broadcasts.optout_off")}
+}
+
+// Personal data (privacy.go): the member's recipient records and the
+// broadcasts they wrote; erasure removes their reference from all, and
+// forgets the cached direct conversation.
+
+func (b *Bot) exportBroadcasts(ctx context.Context, ref UserRef) (any, error) {
+	recs, wrote, err := b.store.BroadcastsOf(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 && len(wrote) == 0 {
+		return nil, nil
+	}
+	type received struct {
+		Broadcast string          `json:"broadcast"`
+		Status    RecipientStatus `json:"status"`
+		Reason    string          `json:"reason,omitempty"`
+	}
+	out := struct {
+		Received []received `json:"received,omitempty"`
+		Wrote    []string   `json:"wrote,omitempty"`
+	}{Wrote: wrote}
+	for id, r := range recs {
+		out.Received = append(out.Received, received{Broadcast: id, Status: r.Status, Reason: r.Reason})
+	}
+	sort.Slice(out.Received, func(i, j int) bool { return out.Received[i].Broadcast < out.Received[j].Broadcast })
+	return out, nil
+}
+
+func (b *Bot) eraseBroadcasts(ctx context.Context, ref UserRef) error {
+	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
+		return err
+	}
+	return b.store.DeleteValue(ctx, dmKey(ref))
+}
