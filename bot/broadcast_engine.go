@@ -313,6 +313,8 @@ func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bo
 		return false, fmt.Errorf("reading recipients: %w", err)
 	}
 	worked := false
+	cur := bc
+	extended, read, sinceRead := b.clock.Now(), time.Time{}, 0
 	for _, r := range recs {
 		if r.Status.Final() {
 			continue
@@ -320,17 +322,25 @@ func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bo
 		if ctx.Err() != nil {
 			return true, nil
 		}
-		// Cancelled meanwhile? Read before each send: a cancellation
-		// stops the broadcast within one message.
-		cur, err := b.store.Broadcast(ctx, bc.ID)
-		if err != nil {
-			return false, fmt.Errorf("reading broadcast: %w", err)
+		// Cancelled meanwhile? Read every second or every ten
+		// recipients: a cancellation stops the broadcast within a
+		// second's worth of messages.
+		now := b.clock.Now()
+		if now.Sub(read) >= time.Second || sinceRead >= 10 {
+			if cur, err = b.store.Broadcast(ctx, bc.ID); err != nil {
+				return false, fmt.Errorf("reading broadcast: %w", err)
+			}
+			read, sinceRead = now, 0
 		}
+		sinceRead++
 		if cur.State != BroadcastRunning {
 			return true, nil
 		}
-		if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
-			return false, err // lease lost: the batch's new owner goes on
+		if now.Sub(extended) >= batchLease/4 {
+			if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
+				return false, err // lease lost: the batch's new owner goes on
+			}
+			extended = now
 		}
 		switch r.Status {
 		case RecipientSending:
@@ -392,32 +402,29 @@ func (b *Bot) sendRecipient(ctx context.Context, bc Broadcast, r Recipient) erro
 	if err := b.pace(ctx, r.Ref, conv.ID == ""); err != nil {
 		return err
 	}
+	if conv.ID == "" {
+		// Opening the conversation posts nothing: done before the
+		// recipient is marked, and safe to repeat.
+		opener, ok := a.(DirectOpener)
+		if !ok {
+			return b.fail(ctx, bc, r, RecipientPending, "no_direct_messages")
+		}
+		c, err := opener.OpenDirect(ctx, r.Ref)
+		if err != nil {
+			return b.openFailed(ctx, bc, r, err)
+		}
+		conv = c
+		b.cacheDirect(ctx, r.Ref, c)
+	}
+	// Recorded before the post, with the conversation: a recipient found
+	// "sending" may have been posted to, which only the platform can tell.
 	r.Status, r.Sending, r.Conversation = RecipientSending, b.clock.Now(), conv.ID
 	if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r); err != nil || !ok {
 		return err // taken by another replica
 	}
-	if conv.ID == "" {
-		opener, ok := a.(DirectOpener)
-		if !ok {
-			return b.fail(ctx, bc, r, RecipientSending, "no_direct_messages")
-		}
-		c, err := opener.OpenDirect(ctx, r.Ref)
-		if err != nil {
-			// Opening a conversation posts nothing: safe to retry.
-			return b.sendFailed(ctx, bc, r, err, true)
-		}
-		conv = c
-		b.cacheDirect(ctx, r.Ref, c)
-		// Recorded before the post: a recipient found "sending" with a
-		// conversation may have been posted to; without one, it was not.
-		r.Conversation = c.ID
-		if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r); err != nil || !ok {
-			return err
-		}
-	}
 	sent, err := a.Send(ctx, conv, reply)
 	if err != nil {
-		return b.sendFailed(ctx, bc, r, err, false)
+		return b.sendFailed(ctx, bc, r, err)
 	}
 	r.Status, r.Message = RecipientSent, sent.ID
 	if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientSending, r); err != nil {
@@ -427,8 +434,28 @@ func (b *Bot) sendRecipient(ctx context.Context, bc Broadcast, r Recipient) erro
 	return nil
 }
 
-// sendFailed records a failed open (safe: nothing was posted) or post.
-func (b *Bot) sendFailed(ctx context.Context, bc Broadcast, r Recipient, err error, nothingPosted bool) error {
+// openFailed records a failed open of the direct conversation, for a
+// recipient still pending (nothing was posted).
+func (b *Bot) openFailed(ctx context.Context, bc Broadcast, r Recipient, err error) error {
+	if errors.Is(err, ErrRateLimited) {
+		b.pauseWorkspace(ctx, r.Ref, RetryAfter(err))
+		return errRetry
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	r.Attempts++
+	b.log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.settings.Broadcasts.attempts() && !permanent(err) {
+		r.Reason = reasonOf(err)
+		_, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientPending, r)
+		return serr
+	}
+	return b.fail(context.WithoutCancel(ctx), bc, r, RecipientPending, reasonOf(err))
+}
+
+// sendFailed records a failed post.
+func (b *Bot) sendFailed(ctx context.Context, bc Broadcast, r Recipient, err error) error {
 	sctx := context.WithoutCancel(ctx)
 	switch {
 	case errors.Is(err, ErrRateLimited):
@@ -440,17 +467,13 @@ func (b *Bot) sendFailed(ctx context.Context, bc Broadcast, r Recipient, err err
 			return serr
 		}
 		return errRetry
-	case !nothingPosted && (errors.Is(err, ErrUnknownOutcome) || ctx.Err() != nil):
+	case errors.Is(err, ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
 		b.log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
 		return b.reconcile(sctx, bc, r)
-	case ctx.Err() != nil:
-		r.Status = RecipientPending
-		_, serr := b.store.SetRecipient(sctx, bc.ID, RecipientSending, r)
-		return errors.Join(ctx.Err(), serr)
 	}
 	r.Attempts++
 	reason := reasonOf(err)

@@ -426,6 +426,9 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *request, d Dialogue, comma
 		_ = b.store.DeleteDialogue(ctx, r.msg.From)
 		return nil, false
 	}
+	if d.Data == nil {
+		d.Data = map[string]string{} // stored without data yet
+	}
 	switch d.Step {
 	case bcStepFR, bcStepEN:
 		if d.Step == bcStepEN && isNo(r.text) {
@@ -514,6 +517,8 @@ func (b *Bot) composeWhen(ctx context.Context, r *request, d Dialogue, text stri
 		return []Reply{r.reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
 		return []Reply{r.reply("broadcasts.when_unknown", "input", shortInput(text))}
+	case !res.At.After(b.clock.Now()):
+		return []Reply{r.reply("broadcasts.when_past")}
 	}
 	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
 	return b.composeStep(ctx, r, d, bcStepUrgent)
@@ -695,12 +700,13 @@ func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *request) []Reply {
 	if id == "" {
 		return []Reply{r.reply("broadcasts.cancel_usage")}
 	}
-	bc, err := b.CancelBroadcast(ctx, id, r.msg.From)
+	_, err := b.CancelBroadcast(ctx, id, r.msg.From)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return []Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
 	case errors.Is(err, errBroadcastState):
-		return []Reply{r.reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(bc.State)))}
+		cur, _ := b.store.Broadcast(ctx, id)
+		return []Reply{r.reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
 		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
 		return []Reply{r.reply("error.unavailable")}
