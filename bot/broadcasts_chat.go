@@ -185,9 +185,7 @@ func (b *Bot) askApproval(ctx context.Context, bc Broadcast) {
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		if err := b.deliver(ctx, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + refHash(to)}); err != nil {
-			b.log.Warn("asking an organizer to approve a broadcast", "broadcast", bc.ID, "member", pseudonym(to), "err", err)
-		}
+		b.deliverReport(ctx, bc, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + refHash(to)})
 	}
 }
 
@@ -217,9 +215,13 @@ func (b *Bot) ApproveBroadcast(ctx context.Context, id string, by UserRef, opera
 	return bc, nil
 }
 
+// ErrBroadcastRefused: the broadcast's state, or who asks, does not allow
+// the approval or cancellation asked for.
+var ErrBroadcastRefused = errors.New("refused")
+
 var (
-	errBroadcastState = errors.New("the broadcast is not in a state that allows this")
-	errSelfApproval   = errors.New("a broadcast cannot be approved by its author")
+	errBroadcastState = fmt.Errorf("%w: the broadcast is not in a state that allows this", ErrBroadcastRefused)
+	errSelfApproval   = fmt.Errorf("%w: a broadcast cannot be approved by its author", ErrBroadcastRefused)
 )
 
 // CancelBroadcast stops a broadcast that is waiting or running; the
@@ -587,10 +589,24 @@ func (b *Bot) composePreview(ctx context.Context, r *request, d Dialogue) []Repl
 		b.log.Error("counting a broadcast's audience", "err", err)
 		return []Reply{r.reply("error.unavailable")}
 	}
-	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud))
+	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud, "broadcasts.confirm_ask"))
 }
 
-func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience) Reply {
+// BroadcastPreview counts the draft's audience and writes the preview in
+// lang, for the command line (closing with the sentence of last).
+func (b *Bot) BroadcastPreview(ctx context.Context, lang Lang, d BroadcastDraft, last string) (string, Audience, error) {
+	if err := b.CheckDraft(d); err != nil {
+		return "", Audience{}, err
+	}
+	aud, err := b.CountAudience(ctx, d.Segment, d.Urgent)
+	if err != nil {
+		return "", aud, err
+	}
+	r := &request{b: b, lang: lang}
+	return b.previewText(r, d, aud, last).Text, aud, nil
+}
+
+func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience, last string) Reply {
 	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.lang, aud.Recipients),
 		"audience", b.describeSegment(r.lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
@@ -620,7 +636,9 @@ func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience) Reply {
 	} else {
 		lines = append(lines, "", r.T("broadcasts.preview_nobody"))
 	}
-	lines = append(lines, "", r.T("broadcasts.confirm_ask"))
+	if last != "" {
+		lines = append(lines, "", r.T(last))
+	}
 	return Reply{Text: strings.Join(lines, "\n"), Choices: []Choice{
 		{Action: "bc.confirm", Label: r.T("broadcasts.button_send"), Style: "primary"},
 	}}

@@ -36,6 +36,7 @@ type Config struct {
 	Log          Log          `yaml:"log"`
 	Content      Content      `yaml:"content"`
 	RateLimit    RateLimit    `yaml:"rate_limit"`
+	Broadcasts   Broadcasts   `yaml:"broadcasts"`
 
 	// Secrets come only from the environment (MAILLAGE_*), never from the file.
 	Secrets Secrets `yaml:"-"`
@@ -220,11 +221,12 @@ func Default() *Config {
 			Controller:      "SNDGCT (Syndicat national des directeurs généraux des collectivités territoriales)",
 			RetentionMonths: 24,
 		},
-		Schedules: defaultSchedules(),
-		Scheduler: Scheduler{Grace: Duration(time.Hour)},
-		Log:       Log{Level: "info", Format: "text"},
-		Content:   defaultContent(),
-		RateLimit: defaultRateLimit(),
+		Schedules:  defaultSchedules(),
+		Scheduler:  Scheduler{Grace: Duration(time.Hour)},
+		Log:        Log{Level: "info", Format: "text"},
+		Content:    defaultContent(),
+		RateLimit:  defaultRateLimit(),
+		Broadcasts: defaultBroadcasts(),
 	}
 }
 

@@ -243,7 +243,7 @@ func checkProblemCases(t *testing.T, tests []problemCase) {
 func TestStructureProblems(t *testing.T) {
 	tests := []problemCase{
 		{"root is a list", "- a\n", []Problem{{Line: 1, Message: "the file must be a mapping of keys to values, got a list"}}},
-		{"unknown top key far from any", "zzzzzz: 1\n", []Problem{{Line: 1, Path: "zzzzzz", Message: "unknown key (expected one of: bot, chat, content, data_dir, http, interests, log, matching, member_roles, privacy, rate_limit, roles, scheduler, schedules, store, working_hours)"}}},
+		{"unknown top key far from any", "zzzzzz: 1\n", []Problem{{Line: 1, Path: "zzzzzz", Message: "unknown key (expected one of: bot, broadcasts, chat, content, data_dir, http, interests, log, matching, member_roles, privacy, rate_limit, roles, scheduler, schedules, store, working_hours)"}}},
 		{"list given for a string", "bot:\n  name: [a, b]\n", []Problem{{Line: 2, Path: "bot.name", Message: "must be a single value, got a list"}}},
 		{"mapping given for a list", "chat:\n  adapters: {terminal: true}\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must be a list, got a mapping"}}},
 		{"float for int", "privacy:\n  retention_months: 1.5\n", []Problem{{Line: 2, Path: "privacy.retention_months", Message: `must be a whole number, got "1.5"`}}},

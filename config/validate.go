@@ -195,6 +195,7 @@ func (c *Config) validate(o *origin) []Problem {
 
 	c.validateContent(ch)
 	c.validateRateLimit(ch)
+	c.validateBroadcasts(ch)
 
 	return ch.problems
 }

@@ -68,6 +68,8 @@ Usage:
                                  compute the next introduction round, sending nothing
   maillage match --scores-out FILE.tsv | --edges FILE.tsv [--json]
                                  export every pair score / solve a given graph
+  maillage broadcast --text-fr FILE [--segment EXPR] [--at DATE] --preview|--send
+                                 send an organizers' broadcast (also list, status, approve, cancel)
   maillage version               print the version
   maillage COMMAND --help        help on a command
 
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 		err = contentCommand(args, io, env)
 	case "match":
 		err = matchCommand(ctx, args, io, env)
+	case "broadcast":
+		err = broadcastCommand(ctx, args, io, env) // broadcast_cmd.go
 	default:
 		err = fmt.Errorf("%w: unknown command %q; run `maillage --help`", errUsage, cmd)
 	}

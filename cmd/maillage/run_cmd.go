@@ -352,6 +352,7 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		Interests:        labels(cfg.Interests),
 		ImportWorkspaces: importWorkspaces(cfg),
 		RateLimit:        bot.RateLimit{PerMinute: cfg.RateLimit.PerMinute, Burst: cfg.RateLimit.Burst},
+		Broadcasts:       broadcastSettings(cfg), // broadcast_cmd.go
 	}
 }
 
