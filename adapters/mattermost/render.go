@@ -5,12 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"regexp"
 	"strings"
-	"unicode"
+	"time"
 	"unicode/utf8"
 
 	"maillage/bot"
+	"maillage/internal/textnorm"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )
@@ -28,11 +32,13 @@ var boldRE = regexp.MustCompile(`(^|[\s(«"'])\*([^*\s](?:[^*\n]*[^*\s])?)\*`)
 // render turns the core's markdown subset into Mattermost markdown and
 // neutralises what could notify or mislead. Every outgoing text is treated
 // as user-provided, since the core's replies quote members' input:
-//   - an "@" that starts a word (@channel, @all, @here, @someone) gets an
-//     invisible word joiner, so no mention is live; an "@" inside a word
-//     (an e-mail address) is left alone;
+//   - an "@" gets an invisible word joiner (@channel, @all, @here,
+//     @someone, "Bonjour@here"), so no mention is live; an "@" inside an
+//     e-mail address is left alone;
 //   - "[", "]" and "<" are backslash-escaped, so no markdown link, image or
 //     autolink can hide its target (a bare URL stays visible as written);
+//     a backslash is escaped too, or "\[" typed would pair the typed
+//     backslash with the escape and leave the bracket live;
 //   - the core's *bold* becomes Mattermost's **bold**; _italic_, `code`
 //     and "- " bullets are the same in both.
 //
@@ -41,28 +47,21 @@ var boldRE = regexp.MustCompile(`(^|[\s(«"'])\*([^*\s](?:[^*\n]*[^*\s])?)\*`)
 func render(text string) string {
 	var b strings.Builder
 	b.Grow(len(text) + 16)
-	prev := rune(-1)
-	for _, r := range text {
+	for i, r := range text {
 		switch r {
-		case '[', ']', '<':
+		case '[', ']', '<', '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '@':
 			b.WriteRune(r)
-			if prev == -1 || !isWordRune(prev) {
+			if !textnorm.InEmail(text, i) {
 				b.WriteString(wordJoiner)
 			}
 		default:
 			b.WriteRune(r)
 		}
-		prev = r
 	}
 	return boldRE.ReplaceAllString(b.String(), "$1**$2**")
-}
-
-// isWordRune: an "@" after one of these is inside a word (an address).
-func isWordRune(r rune) bool {
-	return r == '_' || r == '.' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // split cuts text into posts of at most max runes, preferring paragraph,
@@ -89,6 +88,11 @@ func split(text string, max int) []string {
 			}
 		}
 		if at < 0 {
+			// Never between an escaping backslash and what it escapes.
+			if n := trailingBackslashes(head); n%2 == 1 {
+				cut--
+				head = text[:cut]
+			}
 			out = append(out, head)
 			text = text[cut:]
 			continue
@@ -100,6 +104,48 @@ func split(text string, max int) []string {
 		out = append(out, text)
 	}
 	return out
+}
+
+// postErr classifies a failed post for the core: a 429 (after the
+// transport's retries) wraps bot.ErrRateLimited with the server's wait; an
+// answer with a status says the post was refused; no answer at all (a
+// timeout, a connection lost) leaves its outcome unknown.
+func postErr(resp *model.Response, err error) error {
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	var ae *model.AppError
+	if errors.As(err, &ae) && ae.StatusCode != 0 {
+		status = ae.StatusCode
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		wait := time.Duration(0)
+		if resp != nil {
+			wait = retryDelay(resp.Header, time.Now())
+		}
+		return fmt.Errorf("%w: %w", wrapErr("posting a message", err), &bot.RateLimitError{RetryAfter: wait})
+	case status == 0 && !neverSent(err):
+		return fmt.Errorf("%w: %w", wrapErr("posting a message", err), bot.ErrUnknownOutcome)
+	}
+	return wrapErr("posting a message", err)
+}
+
+// neverSent reports errors raised before the request left (no connection).
+func neverSent(err error) bool {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	return errors.As(err, &dnsErr) || (errors.As(err, &opErr) && opErr.Op == "dial")
+}
+
+// trailingBackslashes counts the backslashes that end s.
+func trailingBackslashes(s string) int {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n
 }
 
 // Send posts r to conv: the text rendered and split into posts, the
@@ -119,9 +165,9 @@ func (a *Adapter) Send(ctx context.Context, conv bot.Conversation, r bot.Reply) 
 		} else if strings.TrimSpace(chunk) == "" {
 			continue
 		}
-		created, _, err := a.client.CreatePost(ctx, post)
+		created, resp, err := a.client.CreatePost(ctx, post)
 		if err != nil {
-			return sent, wrapErr("posting a message", err)
+			return sent, postErr(resp, err)
 		}
 		sent.ID = created.Id
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"maillage/bot"
+	"maillage/internal/textnorm"
 )
 
 // Slack's limits on what a message may hold.
@@ -35,17 +36,24 @@ type rendered struct {
 	Blocks []slack.Block
 }
 
+// wordJoiner is an invisible character placed after an "@" that starts a
+// word, so that Slack parses no mention out of it.
+const wordJoiner = "\u2060"
+
 // escapeText escapes the three characters Slack's formatting gives a
 // meaning to, so that user-provided text cannot form a mention (<!here>,
-// <@U…>) or a link. "@channel" typed as text stays inert because messages are
-// posted without link_names and without parse=full.
+// <!subteam^…>, <@U…>) or a link whose text hides its target (<url|text>).
+// Messages are posted without link_names and parse=full; but Block Kit's
+// mrkdwn (verbatim false) still parses some bare mentions, so an "@"
+// (@channel, @here, @everyone, "Bonjour@here") is followed by an invisible
+// word joiner; an "@" inside an e-mail address is left alone.
 func escapeText(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
+	if !strings.ContainsAny(s, "&<>@") {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
-	for _, r := range s {
+	for i, r := range s {
 		switch r {
 		case '&':
 			b.WriteString("&amp;")
@@ -53,6 +61,11 @@ func escapeText(s string) string {
 			b.WriteString("&lt;")
 		case '>':
 			b.WriteString("&gt;")
+		case '@':
+			b.WriteRune(r)
+			if !textnorm.InEmail(s, i) {
+				b.WriteString(wordJoiner)
+			}
 		default:
 			b.WriteRune(r)
 		}

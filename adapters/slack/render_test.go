@@ -14,7 +14,7 @@ import (
 func TestEscapeAndMrkdwn(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Bonjour", "Bonjour"},
-		{"<!here> <!channel> <@U123> @channel", "&lt;!here&gt; &lt;!channel&gt; &lt;@U123&gt; @channel"},
+		{"<!here> <!channel> <@U123> @channel", "&lt;!here&gt; &lt;!channel&gt; &lt;@\u2060U123&gt; @\u2060channel"},
 		{"R&D: a < b > c", "R&amp;D: a &lt; b &gt; c"},
 		{"&amp; déjà échappé", "&amp;amp; déjà échappé"},
 		{"<https://evil.example|cliquez>", "&lt;https://evil.example|cliquez&gt;"},

@@ -66,9 +66,9 @@ import (
 var (
 	// ErrUnknownOutcome: the request may or may not have been carried out
 	// (timeout, connection lost); it was not retried.
-	ErrUnknownOutcome = errors.New("slack: outcome unknown")
+	ErrUnknownOutcome = fmt.Errorf("slack: %w", bot.ErrUnknownOutcome)
 	// ErrRateLimited: Slack asked to wait before calling this method again.
-	ErrRateLimited = errors.New("slack: rate limited")
+	ErrRateLimited = fmt.Errorf("slack: %w", bot.ErrRateLimited)
 	// ErrAuth: Slack refused a token; the adapter cannot go on.
 	ErrAuth = errors.New("slack: token refused")
 )

@@ -49,7 +49,7 @@ func (a *Adapter) call(ctx context.Context, method string, retrySafe bool, fn fu
 		}
 		a.log.WarnContext(ctx, "slack rate limited", "method", method, "retry_after", wait)
 		if !retrySafe || attempt > 0 || wait > a.opts.MaxRateWait {
-			return fmt.Errorf("slack %s: %w: retry after %s", method, ErrRateLimited, wait)
+			return fmt.Errorf("slack %s: %w: %w", method, ErrRateLimited, &bot.RateLimitError{RetryAfter: wait})
 		}
 		if perr != nil {
 			// waitRateLimit will not find the block: wait here.
@@ -81,7 +81,7 @@ func (a *Adapter) waitRateLimit(ctx context.Context, method string) error {
 	case wait <= 0:
 		return nil
 	case wait > a.opts.MaxRateWait:
-		return fmt.Errorf("slack %s: %w: retry after %s", method, ErrRateLimited, wait.Round(time.Second))
+		return fmt.Errorf("slack %s: %w: %w", method, ErrRateLimited, &bot.RateLimitError{RetryAfter: wait.Round(time.Second)})
 	}
 	if err := a.sleep(ctx, wait); err != nil {
 		return fmt.Errorf("slack %s: waiting for the rate limit: %w", method, err)

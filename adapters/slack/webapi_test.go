@@ -78,6 +78,9 @@ func TestRateLimitWaitsAndShares(t *testing.T) {
 	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), "30s") {
 		t.Errorf("Send() = %v, want ErrRateLimited with the delay", err)
 	}
+	if !errors.Is(err, bot.ErrRateLimited) || bot.RetryAfter(err) != 30*time.Second {
+		t.Errorf("Send() = %v: the core sees ErrRateLimited %v, Retry-After %s; want true, 30s", err, errors.Is(err, bot.ErrRateLimited), bot.RetryAfter(err))
+	}
 	_, err = replica.Send(t.Context(), dm, bot.Reply{Text: "quatre"})
 	if !errors.Is(err, ErrRateLimited) {
 		t.Errorf("other replica Send() = %v, want ErrRateLimited", err)
@@ -100,8 +103,8 @@ func TestPostWithUnknownOutcomeNotRetried(t *testing.T) {
 	a := ready(t, h.adapter(t, nil))
 	h.fake.DropNext("chat.postMessage")
 	_, err := a.Send(t.Context(), dmWith("U0ALICE"), bot.Reply{Text: "peut-être"})
-	if !errors.Is(err, ErrUnknownOutcome) {
-		t.Errorf("Send() = %v, want ErrUnknownOutcome", err)
+	if !errors.Is(err, ErrUnknownOutcome) || !errors.Is(err, bot.ErrUnknownOutcome) {
+		t.Errorf("Send() = %v, want ErrUnknownOutcome (the core's too)", err)
 	}
 	if n := h.fake.Calls("chat.postMessage"); n != 1 || len(h.fake.Posts()) != 1 {
 		t.Errorf("%d calls, %d posts: want exactly 1 of each (carried out, not retried)", n, len(h.fake.Posts()))

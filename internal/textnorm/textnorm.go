@@ -147,3 +147,34 @@ func osa(ra, rb []rune, limit int) (int, bool) {
 	d := prev[len(rb)]
 	return d, limit < 0 || d <= limit
 }
+
+// InEmail reports whether the "@" at byte offset at of s is inside an
+// e-mail address: a letter, digit or one of "._-+" before it, and a domain
+// after it (labels of letters, digits and hyphens joined by dots, at least
+// two). Chat adapters leave such an "@" alone and neutralise the others,
+// which could start a mention ("@channel", "Bonjour@here").
+func InEmail(s string, at int) bool {
+	if at <= 0 || at >= len(s) || s[at] != '@' {
+		return false
+	}
+	prev, _ := utf8.DecodeLastRuneInString(s[:at])
+	if !(unicode.IsLetter(prev) || unicode.IsDigit(prev) || strings.ContainsRune("._-+", prev)) {
+		return false
+	}
+	labels, label := 0, 0
+	for _, r := range s[at+1:] {
+		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-') {
+			label++
+			continue
+		}
+		if r != '.' || label == 0 {
+			break
+		}
+		labels++
+		label = 0
+	}
+	if label > 0 {
+		labels++
+	}
+	return labels >= 2
+}

@@ -130,3 +130,26 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+func TestInEmail(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"a@b.fr", true},
+		{"écrire à jean.dupont@mairie-quimper.bzh demain", true},
+		{"x+tag@sub.example.org", true},
+		{"@channel", false},
+		{"Bonjour@here", false},
+		{"Bonjour@here.", false},
+		{"a@b", false},
+		{" @b.fr", false},
+		{"(@all)", false},
+		{"a@.fr", false},
+	} {
+		at := strings.IndexByte(tt.s, '@')
+		if got := InEmail(tt.s, at); got != tt.want {
+			t.Errorf("InEmail(%q, %d) = %v, want %v", tt.s, at, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,36 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"maillage/bot"
+)
+
+// A failed post tells the core whether it was refused for now (429, with
+// the server's wait), refused for good, or may have gone through.
+func TestPostErrClassification(t *testing.T) {
+	limited := postErr(&model.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"7"}}},
+		&model.AppError{Id: "api.context.rate_limited", StatusCode: http.StatusTooManyRequests})
+	if !errors.Is(limited, bot.ErrRateLimited) || bot.RetryAfter(limited) != 7*time.Second {
+		t.Errorf("429: %v (retry after %s), want ErrRateLimited after 7s", limited, bot.RetryAfter(limited))
+	}
+	lost := postErr(nil, context.DeadlineExceeded)
+	if !errors.Is(lost, bot.ErrUnknownOutcome) {
+		t.Errorf("timeout: %v, want ErrUnknownOutcome", lost)
+	}
+	refused := postErr(&model.Response{StatusCode: http.StatusForbidden}, &model.AppError{Id: "api.context.permissions.app_error", StatusCode: http.StatusForbidden})
+	if errors.Is(refused, bot.ErrUnknownOutcome) || errors.Is(refused, bot.ErrRateLimited) {
+		t.Errorf("403: %v, want a plain failure", refused)
+	}
+	dial := postErr(nil, &net.OpError{Op: "dial", Err: errors.New("connection refused")})
+	if errors.Is(dial, bot.ErrUnknownOutcome) {
+		t.Errorf("dial error: %v, want a plain failure (nothing was sent)", dial)
+	}
+}

@@ -1,0 +1,93 @@
+package slack
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"maillage/bot"
+	"maillage/internal/mentiontest"
+)
+
+// liveMention is a mass mention Slack could parse out of plain text.
+var liveMention = regexp.MustCompile(`(?i)@(channel|here|all|everyone)`)
+
+// Property: whatever members or organizers write (every mention form,
+// disguised links, escapes, long texts), what Slack receives holds no
+// "<" or ">" (so no <!here>, <!subteam^…>, <@U…> or <url|text>), no bare
+// mass mention, no broken entity, pieces within Slack's limits cut on rune
+// boundaries, and nothing lost.
+func TestEscapingProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 2026))
+	for i := range 3000 {
+		var text string
+		switch i % 10 {
+		case 0:
+			text = mentiontest.Long(rng, 7000, false)
+		case 1:
+			text = mentiontest.Long(rng, 4000, true)
+		default:
+			text = mentiontest.Text(rng, 1+rng.IntN(40))
+		}
+		msgs, err := render(bot.Reply{Text: text})
+		if err != nil {
+			t.Fatalf("render(%q): %v", text, err)
+		}
+		var got strings.Builder
+		for _, m := range msgs {
+			if n := utf8.RuneCountInString(m.Text); n > maxMessageText {
+				t.Fatalf("fallback text of %d characters, more than %d", n, maxMessageText)
+			}
+			checkSlackText(t, text, m.Text)
+			for _, blk := range m.Blocks {
+				sec, ok := blk.(*slack.SectionBlock)
+				if !ok {
+					continue
+				}
+				p := sec.Text.Text
+				if n := utf8.RuneCountInString(p); n > maxSectionText {
+					t.Fatalf("section of %d characters, more than %d", n, maxSectionText)
+				}
+				checkSlackText(t, text, p)
+				got.WriteString(p)
+			}
+		}
+		want := strings.ReplaceAll(toMrkdwn(text), "\n", "")
+		if strip(got.String()) != strip(want) {
+			t.Fatalf("render lost or changed text of %q", text)
+		}
+	}
+}
+
+func checkSlackText(t *testing.T, in, out string) {
+	t.Helper()
+	switch {
+	case !utf8.ValidString(out):
+		t.Fatalf("invalid UTF-8 out of %q", in)
+	case strings.ContainsAny(out, "<>"):
+		t.Fatalf("%q became %q: a raw < or > reaches Slack", in, out)
+	case liveMention.MatchString(out):
+		t.Fatalf("%q became %q: a live mass mention", in, out)
+	}
+	for i := strings.IndexByte(out, '&'); i >= 0; i = strings.IndexByte(out, '&') {
+		rest := out[i:]
+		if !strings.HasPrefix(rest, "&amp;") && !strings.HasPrefix(rest, "&lt;") && !strings.HasPrefix(rest, "&gt;") {
+			t.Fatalf("%q became %q: a broken entity at %q", in, out, rest[:min(len(rest), 6)])
+		}
+		out = rest[1:]
+	}
+}
+
+func strip(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '•' {
+			return -1
+		}
+		return r
+	}, s)
+}
