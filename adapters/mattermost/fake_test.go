@@ -219,6 +219,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 		}
 		p.Id = model.NewId()
 		p.UserId = fs.me.Id
+		p.CreateAt = time.Now().UnixMilli()
 		fs.posts[p.Id] = &p
 		fs.created = append(fs.created, &p)
 		writeJSON(w, &p)

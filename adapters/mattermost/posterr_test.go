@@ -34,3 +34,26 @@ func TestPostErrClassification(t *testing.T) {
 		t.Errorf("dial error: %v, want a plain failure (nothing was sent)", dial)
 	}
 }
+
+// A post whose answer was lost is found again (reconciliation), and a post
+// never made is not.
+func TestFindSent(t *testing.T) {
+	h := newHarness(t, "")
+	if _, err := h.a.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conv := bot.Conversation{Platform: bot.PlatformMattermost, Workspace: h.a.Workspace(), ID: dmID, Kind: bot.Direct}
+	before := time.Now()
+	sent, err := h.a.Send(ctx, conv, bot.Reply{Text: "Bonjour Anne, @here le congrès [ouvre](https://x.example)."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := h.a.FindSent(ctx, conv, before, bot.Reply{Text: "Bonjour Anne, @here le congrès [ouvre](https://x.example)."})
+	if err != nil || !found || got.ID != sent.ID {
+		t.Errorf("FindSent(the post) = %v, %v, %v; want found %s", got, found, err, sent.ID)
+	}
+	if _, found, err := h.a.FindSent(ctx, conv, before, bot.Reply{Text: "Bonjour Yann"}); err != nil || found {
+		t.Errorf("FindSent(another text) = %v, %v; want not found", found, err)
+	}
+}

@@ -109,6 +109,16 @@ func TestPostWithUnknownOutcomeNotRetried(t *testing.T) {
 	if n := h.fake.Calls("chat.postMessage"); n != 1 || len(h.fake.Posts()) != 1 {
 		t.Errorf("%d calls, %d posts: want exactly 1 of each (carried out, not retried)", n, len(h.fake.Posts()))
 	}
+	// The core reconciles it: the message is found in the conversation's
+	// history (the fake stamps its posts from 1700000000).
+	since := time.Unix(1700000000, 0)
+	got, found, err := a.FindSent(t.Context(), dmWith("U0ALICE"), since, bot.Reply{Text: "peut-être"})
+	if err != nil || !found || got.ID != h.fake.Posts()[0].TS {
+		t.Errorf("FindSent(the lost post) = %v, %v, %v; want found", got, found, err)
+	}
+	if _, found, err := a.FindSent(t.Context(), dmWith("U0ALICE"), since, bot.Reply{Text: "autre chose"}); err != nil || found {
+		t.Errorf("FindSent(another text) = %v, %v; want not found", found, err)
+	}
 	// A refusal from Slack is a known outcome.
 	_, err = a.Send(t.Context(), bot.Conversation{Platform: bot.PlatformSlack, ID: "X0NOWHERE"}, bot.Reply{Text: "x"})
 	if err == nil || errors.Is(err, ErrUnknownOutcome) || !strings.Contains(err.Error(), "channel_not_found") {

@@ -316,6 +316,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		answer = s.post(method, r)
 	case "conversations.open":
 		answer = s.open(r.PostForm.Get("users"))
+	case "conversations.history":
+		answer = s.history(r.PostForm.Get("channel"), r.PostForm.Get("oldest"))
 	case "users.info":
 		answer = s.userInfo(r.PostForm.Get("user"))
 	default:
@@ -363,6 +365,23 @@ func (s *Server) post(method string, r *http.Request) map[string]any {
 	s.notify()
 	return map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS,
 		"message": map[string]any{"type": "message", "user": BotUser, "bot_id": BotID, "text": p.Text, "ts": p.TS}}
+}
+
+// history answers conversations.history: the posts to channel whose ts is
+// at or after oldest, newest first.
+func (s *Server) history(channel, oldest string) map[string]any {
+	from, _ := strconv.ParseFloat(oldest, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs := []map[string]any{}
+	for i := len(s.posts) - 1; i >= 0; i-- {
+		p := s.posts[i]
+		ts, _ := strconv.ParseFloat(p.TS, 64)
+		if p.Channel == channel && p.Method == "chat.postMessage" && ts >= from {
+			msgs = append(msgs, map[string]any{"type": "message", "user": BotUser, "bot_id": BotID, "text": p.Text, "ts": p.TS})
+		}
+	}
+	return map[string]any{"ok": true, "messages": msgs, "has_more": false}
 }
 
 func (s *Server) open(users string) map[string]any {
