@@ -342,11 +342,14 @@ func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bo
 			}
 			extended = now
 		}
-		switch r.Status {
-		case RecipientSending:
-			if err := b.reconcile(ctx, cur, r); err != nil {
+		if r.Status == RecipientSending {
+			// Left by a replica that died (or a post whose answer was
+			// lost): settle it; if it was not posted, send it now.
+			if r, err = b.reconcile(ctx, cur, r); err != nil {
 				return false, err
 			}
+		}
+		switch r.Status {
 		case RecipientPending:
 			// A 429 puts the recipient back: try again once the pause
 			// is over (pace waits for it), a few times at most.
@@ -473,7 +476,8 @@ func (b *Bot) sendFailed(ctx context.Context, bc Broadcast, r Recipient, err err
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
-		return b.reconcile(sctx, bc, r)
+		_, err := b.reconcile(sctx, bc, r)
+		return err
 	}
 	r.Attempts++
 	reason := reasonOf(err)
@@ -526,48 +530,54 @@ func (b *Bot) skip(ctx context.Context, bc Broadcast, r Recipient, reason string
 // tells whether the post exists (sent) or not (pending again, once the
 // post can no longer be in flight); without one the recipient is
 // "unknown" and never posted again without an organizer's decision.
-func (b *Bot) reconcile(ctx context.Context, bc Broadcast, r Recipient) error {
+func (b *Bot) reconcile(ctx context.Context, bc Broadcast, r Recipient) (Recipient, error) {
 	now := b.clock.Now()
-	a := b.adapters[r.Ref.Platform]
-	finder, ok := a.(SentFinder)
-	if !ok || r.Conversation == "" || r.Ref.IsZero() {
-		if r.Conversation == "" && !r.Ref.IsZero() && now.Sub(r.Sending) >= reconcileAfter {
-			// Never got a conversation: nothing was posted.
-			r.Status = RecipientPending
-			_, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
-			return err
+	settle := func(to Recipient) (Recipient, error) {
+		ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, to)
+		if err != nil || !ok {
+			return Recipient{Status: RecipientSending}, err // changed meanwhile: leave it
 		}
-		if now.Sub(r.Sending) < reconcileAfter && ok {
-			return nil
-		}
+		return to, nil
+	}
+	young := now.Sub(r.Sending) < reconcileAfter
+	finder, ok := b.adapters[r.Ref.Platform].(SentFinder)
+	switch {
+	case r.Ref.IsZero():
+		r.Status, r.Reason = RecipientUnknown, "erased"
+		return settle(r)
+	case r.Conversation == "" && young:
+		return r, nil
+	case r.Conversation == "":
+		// Never got a conversation: nothing was posted.
+		r.Status = RecipientPending
+		return settle(r)
+	case !ok:
 		r.Status, r.Reason = RecipientUnknown, "outcome_unknown"
-		_, err := b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
-		return err
+		return settle(r)
 	}
 	m, err := b.store.Member(ctx, r.Ref)
+	if errors.Is(err, ErrNotFound) {
+		r.Status, r.Reason = RecipientUnknown, "erased"
+		return settle(r)
+	}
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			r.Status, r.Reason = RecipientUnknown, "erased"
-			_, err = b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
-		}
-		return err
+		return r, err
 	}
 	conv := Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, ID: r.Conversation, Kind: Direct}
 	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
 	switch {
 	case err != nil:
 		b.log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
-		return nil // tried again at the next run
+		return r, nil // tried again at the next run
 	case found:
 		r.Status, r.Message = RecipientSent, msg.ID
-	case now.Sub(r.Sending) < reconcileAfter:
-		return nil // may still be in flight
+	case young:
+		return r, nil // may still be in flight
 	default:
-		r.Status = RecipientPending
+		r.Status, r.Sending = RecipientPending, time.Time{}
 	}
 	b.log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", pseudonym(r.Ref), "posted", found)
-	_, err = b.store.SetRecipient(ctx, bc.ID, RecipientSending, r)
-	return err
+	return settle(r)
 }
 
 // dmKey is where the direct conversation with ref is cached (a hash: no
@@ -687,7 +697,7 @@ func (b *Bot) finishCancelled(ctx context.Context, bc Broadcast) error {
 			if r.Status != RecipientSending {
 				continue
 			}
-			if err := b.reconcile(ctx, bc, r); err != nil {
+			if _, err := b.reconcile(ctx, bc, r); err != nil {
 				return err
 			}
 		}

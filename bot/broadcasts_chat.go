@@ -152,6 +152,26 @@ func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (Broadcast,
 	return bc, aud, nil
 }
 
+// announceToMembers stores the broadcast of a scheduled announcement's
+// slot, once (its id is the job's name and slot); the engine sends it.
+func (b *Bot) announceToMembers(ctx context.Context, run JobRun, a *Announcement) error {
+	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
+	switch _, err := b.store.Broadcast(ctx, id); {
+	case err == nil:
+		return nil // this slot's broadcast exists already
+	case !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("reading broadcast: %w", err)
+	}
+	bc := Broadcast{ID: id, State: BroadcastScheduled, Origin: "job:" + run.Name, Text: a.Text, Urgent: a.Urgent,
+		Segment: Segment{Roles: a.Members.Roles, Regions: a.Members.Regions, Interests: a.Members.Interests},
+		Created: b.clock.Now()}
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+		return fmt.Errorf("saving the announcement's broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast submitted", bc, nil)
+	return nil
+}
+
 // broadcastID is short, readable and ordered: "1126-k3x9a1" (month, day,
 // then the instant in base 36).
 func broadcastID(now time.Time, ms int64) string {

@@ -347,9 +347,11 @@ func (b *Bot) callJob(ctx context.Context, j Job, slot time.Time) (err error) {
 	return fn(ctx, JobRun{Name: j.Name, Slot: slot, Job: j})
 }
 
-// jobAnnouncement sends an announcement to its channel, or to each opted-in
-// member matching its filter (held outside their working hours unless
-// urgent), once per (job, slot, recipient).
+// jobAnnouncement sends an announcement to its channel, or hands it to the
+// broadcast engine (broadcast_engine.go) for the members matching its
+// filter: one broadcast per (job, slot), created once, delivered exactly
+// once per recipient at the platform's pace, held outside their working
+// hours unless urgent, not sent to those who declined announcements.
 func (b *Bot) jobAnnouncement(ctx context.Context, run JobRun) error {
 	a := run.Job.Announcement
 	if a == nil {
@@ -358,30 +360,7 @@ func (b *Bot) jobAnnouncement(ctx context.Context, run JobRun) error {
 	if a.Channel != nil {
 		return b.announceToChannel(ctx, run, *a.Channel, a.Text[b.settings.DefaultLang])
 	}
-	var failed []error
-	sent := 0
-	err := b.store.Members(ctx, func(m Member) error {
-		if m.OptedIn.IsZero() || !a.Members.Matches(m) {
-			return nil
-		}
-		lang := b.memberLang(m)
-		text := a.Text[lang]
-		if text == "" {
-			text = a.Text[b.settings.DefaultLang]
-		}
-		d := Delivery{To: m.Ref, Reply: Reply{Text: text}, Urgent: a.Urgent, Key: deliveryKey(run, m.Ref)}
-		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
-			failed = append(failed, err)
-			return nil
-		}
-		sent++
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("listing members: %w", err)
-	}
-	b.log.Info("announcement delivered", "job", run.Name, "slot", run.Slot, "members", sent, "failed", len(failed))
-	return errors.Join(failed...)
+	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }
 
 func (b *Bot) announceToChannel(ctx context.Context, run JobRun, conv Conversation, text string) error {
