@@ -847,3 +847,30 @@ func (b *Bot) eraseBroadcasts(ctx context.Context, ref UserRef) error {
 	}
 	return b.store.DeleteValue(ctx, dmKey(ref))
 }
+
+// purgeBroadcasts deletes, with their recipients' records, the broadcasts
+// finished (done or cancelled) before the retention cutoff.
+func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
+	var old []string
+	err := b.store.Broadcasts(ctx, func(bc Broadcast) error {
+		end := bc.Finished
+		if end.IsZero() {
+			end = bc.Cancelled
+		}
+		if bc.State.Final() && !end.IsZero() && end.Before(before) {
+			old = append(old, bc.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range old {
+		if err := b.store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

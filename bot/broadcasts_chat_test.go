@@ -349,3 +349,35 @@ func TestParseSegment(t *testing.T) {
 		}
 	}
 }
+
+// Finished broadcasts are deleted with their records after the retention
+// period; running ones are kept.
+func TestBroadcastRetention(t *testing.T) {
+	c := newChatBot(t, 500)
+	ctx := context.Background()
+	done, _, err := c.bot.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Ancienne"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.tick()
+	c.clock.Advance(24 * 31 * 24 * time.Hour)
+	c.bot.Handle(ctx, bot.Message{From: user("anne"), Conversation: dm(user("anne")), Text: "annonces"}) // keeps anne's record fresh
+	c.chat.take()
+	waiting, _, err := c.bot.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "cli", Operator: "ops", At: c.clock.Now().Add(time.Hour),
+		Text: map[bot.Lang]string{bot.French: "À venir"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.bot.PurgeRetention(ctx, c.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.store.Broadcast(ctx, done.ID); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("a broadcast finished 24 months ago: %v, want deleted", err)
+	}
+	if recs, _ := c.store.Recipients(ctx, done.ID, 0, 10); len(recs) != 0 {
+		t.Errorf("its records remain: %v", recs)
+	}
+	if _, err := c.store.Broadcast(ctx, waiting.ID); err != nil {
+		t.Errorf("a scheduled broadcast was purged: %v", err)
+	}
+}

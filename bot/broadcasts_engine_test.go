@@ -149,6 +149,15 @@ func (f *fleet) exactly(refs []bot.UserRef, want int) {
 	}
 }
 
+// slackFleet is a fleet on bbolt and a Slack-like fake platform, at a
+// time, with a seed for the fake's randomness.
+func slackFleet(t testing.TB, at time.Time, seed uint64) (*fleet, *chatPlatform, bot.Store, *fakeClock) {
+	clock := fakeclock.New(at)
+	store := openBoltClock(t, clock)
+	chat := newChatPlatform(bot.PlatformSlack, clock, seed).slackLike()
+	return newFleet(t, store, clock, chat), chat, store, clock
+}
+
 func openBoltClock(t testing.TB, clock *fakeClock) bot.Store {
 	t.Helper()
 	s, err := bolt.Open(context.Background(), t.TempDir()+"/m.db", bolt.Options{Clock: clock})
@@ -304,11 +313,8 @@ func TestBroadcastThreeReplicasNoDuplicate(t *testing.T) {
 // A post whose outcome is unknown, on a platform that cannot tell whether
 // it went through, is marked and reported, never sent again.
 func TestBroadcastUnknownOutcomeNotRetried(t *testing.T) {
-	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
-	store := openBoltClock(t, clock)
-	chat := newChatPlatform(bot.PlatformSlack, clock, 3).slackLike()
+	f, chat, store, _ := slackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, paris), 3)
 	chat.crashAt, chat.crash = 3, func() {} // the answer of the 3rd post is lost
-	f := newFleet(t, store, clock, chat)
 	refs := f.members(10, slackUser)
 	b := f.bot("a", noFinder{chat})
 	bc := f.submit(b, bot.BroadcastDraft{})
@@ -332,10 +338,7 @@ func TestBroadcastUnknownOutcomeNotRetried(t *testing.T) {
 // never signed up are skipped, and the report says why; an urgent
 // broadcast reaches those who declined.
 func TestBroadcastSkipsAndReasons(t *testing.T) {
-	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
-	store := openBoltClock(t, clock)
-	chat := newChatPlatform(bot.PlatformSlack, clock, 5).slackLike()
-	f := newFleet(t, store, clock, chat)
+	f, chat, store, _ := slackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, paris), 5)
 	refs := f.members(6, slackUser)
 	ctx := context.Background()
 	m, _ := store.Member(ctx, refs[0])
@@ -392,10 +395,7 @@ func TestBroadcastSkipsAndReasons(t *testing.T) {
 // window (in their zone); an urgent one goes at once.
 func TestBroadcastWorkingHours(t *testing.T) {
 	// Saturday 28 November 2026, 10:00 in Paris.
-	clock := fakeclock.New(time.Date(2026, 11, 28, 10, 0, 0, 0, paris))
-	store := openBoltClock(t, clock)
-	chat := newChatPlatform(bot.PlatformSlack, clock, 5).slackLike()
-	f := newFleet(t, store, clock, chat)
+	f, chat, store, clock := slackFleet(t, time.Date(2026, 11, 28, 10, 0, 0, 0, paris), 5)
 	f.s.WorkingHours = bot.WorkingHours{Days: weekdays, Start: 9 * 60, End: 18 * 60, Location: paris}
 	refs := f.members(3, slackUser)
 	b := f.bot("a")
@@ -427,10 +427,7 @@ func TestBroadcastWorkingHours(t *testing.T) {
 // Cancelling a running broadcast stops it: the recipients not reached yet
 // are not, and the report says so.
 func TestBroadcastCancelWhileRunning(t *testing.T) {
-	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
-	store := openBoltClock(t, clock)
-	chat := newChatPlatform(bot.PlatformSlack, clock, 5).slackLike()
-	f := newFleet(t, store, clock, chat)
+	f, chat, store, _ := slackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, paris), 5)
 	f.members(120, slackUser)
 	b := f.bot("a")
 	bc := f.submit(b, bot.BroadcastDraft{})

@@ -39,8 +39,8 @@ func (b *Bot) personalDataParts() []dataPart {
 		{name: "pending", export: b.exportPending, erase: b.erasePending},          // reminders, held messages
 		{name: "highlights", export: b.exportHighlights, erase: b.eraseHighlights}, // highlights_privacy.go
 		{name: "platform", export: b.exportPlatformData, erase: b.erasePlatformData},
-		{name: "matching", export: b.exportMatching, erase: b.eraseMatching, purge: b.purgeMatching}, // matching_privacy.go
-		{name: "broadcasts", export: b.exportBroadcasts, erase: b.eraseBroadcasts},                   // broadcasts_chat.go
+		{name: "matching", export: b.exportMatching, erase: b.eraseMatching, purge: b.purgeMatching},         // matching_privacy.go
+		{name: "broadcasts", export: b.exportBroadcasts, erase: b.eraseBroadcasts, purge: b.purgeBroadcasts}, // broadcasts_chat.go
 		{name: "profile", export: b.exportProfile, erase: b.eraseProfile},
 	}
 }

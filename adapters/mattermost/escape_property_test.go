@@ -1,11 +1,9 @@
 package mattermost
 
 import (
-	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"maillage/internal/mentiontest"
@@ -20,17 +18,7 @@ var liveMention = regexp.MustCompile(`(?i)@(channel|here|all|everyone)`)
 // boundary, never between an escape and what it escapes, and nothing is
 // lost.
 func TestEscapingProperty(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 2026))
-	for i := range 3000 {
-		var text string
-		switch i % 10 {
-		case 0:
-			text = mentiontest.Long(rng, 20000, false)
-		case 1:
-			text = mentiontest.Long(rng, 17000, true)
-		default:
-			text = mentiontest.Text(rng, 1+rng.IntN(40))
-		}
+	mentiontest.Each(11, 3000, 20000, func(text string) {
 		rendered := render(text)
 		posts := split(rendered, maxPostRunes)
 		for _, p := range posts {
@@ -47,10 +35,10 @@ func TestEscapingProperty(t *testing.T) {
 				t.Fatalf("%q became a post with an unescaped %q at %d: %q", text, c, at, p[max(0, at-20):min(len(p), at+20)])
 			}
 		}
-		if strip(strings.Join(posts, "")) != strip(rendered) {
+		if mentiontest.Visible(strings.Join(posts, ""), "") != mentiontest.Visible(rendered, "") {
 			t.Fatalf("split lost or changed text of %q", text)
 		}
-	}
+	})
 }
 
 // unescaped returns the first "[", "]" or "<" not escaped by an odd run of
@@ -70,13 +58,4 @@ func unescaped(s string) (byte, int) {
 		backslashes = 0
 	}
 	return 0, 0
-}
-
-func strip(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
 }

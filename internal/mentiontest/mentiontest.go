@@ -8,6 +8,7 @@ package mentiontest
 import (
 	"math/rand/v2"
 	"strings"
+	"unicode"
 )
 
 // Forms are the injections the adapters must neutralise.
@@ -53,4 +54,32 @@ func Long(rng *rand.Rand, runes int, word bool) string {
 		}
 	}
 	return b.String()
+}
+
+// Each calls fn with n texts from a source seeded with seed: one in ten
+// long enough to be split (about long runes), one in ten a single long
+// word of about long runes, the others short.
+func Each(seed uint64, n, long int, fn func(text string)) {
+	rng := rand.New(rand.NewPCG(seed, 2026))
+	for i := range n {
+		switch i % 10 {
+		case 0:
+			fn(Long(rng, long, false))
+		case 1:
+			fn(Long(rng, long*6/10, true))
+		default:
+			fn(Text(rng, 1+rng.IntN(40)))
+		}
+	}
+}
+
+// Visible drops white space and the runes of drop (the bullets an adapter
+// adds): what must survive rendering and splitting.
+func Visible(s, drop string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || strings.ContainsRune(drop, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
