@@ -591,6 +591,11 @@ func (b *Bot) cachedDirect(ctx context.Context, r Recipient) Conversation {
 	if conv.ID != "" {
 		return conv
 	}
+	if dc, ok := b.adapters[r.Ref.Platform].(DirectCache); ok {
+		if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
+			return c
+		}
+	}
 	if v, err := b.store.Value(ctx, dmKey(r.Ref)); err == nil {
 		var c Conversation
 		if json.Unmarshal(v, &c) == nil && c.ID != "" {

@@ -54,6 +54,13 @@ type SentFinder interface {
 	FindSent(ctx context.Context, conv Conversation, since time.Time, r Reply) (SentMessage, bool, error)
 }
 
+// DirectCache is an optional capability of a chat adapter: the direct
+// conversation with user when the adapter knows it without calling the
+// platform, so that broadcasts spend no "open" budget on it.
+type DirectCache interface {
+	CachedDirect(ctx context.Context, user UserRef) (Conversation, bool)
+}
+
 // Pace is how fast broadcasts may call one platform, per workspace, all
 // replicas together. Zero rates mean no limit.
 type Pace struct {

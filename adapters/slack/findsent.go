@@ -11,7 +11,24 @@ import (
 	"maillage/bot"
 )
 
-var _ bot.SentFinder = (*Adapter)(nil)
+var (
+	_ bot.SentFinder  = (*Adapter)(nil)
+	_ bot.DirectCache = (*Adapter)(nil)
+)
+
+// CachedDirect returns the direct conversation with user when its id is
+// cached (OpenDirect keeps it 30 days): broadcasts then spend nothing of
+// conversations.open's budget on it.
+func (a *Adapter) CachedDirect(ctx context.Context, user bot.UserRef) (bot.Conversation, bool) {
+	if a.checkUser(user) != nil {
+		return bot.Conversation{}, false
+	}
+	v, err := a.store.Value(ctx, "slack:dm:"+a.hashKey(user.Key()))
+	if err != nil || len(v) == 0 {
+		return bot.Conversation{}, false
+	}
+	return bot.Conversation{Platform: bot.PlatformSlack, Workspace: user.Workspace, ID: string(v), Kind: bot.Direct}, true
+}
 
 // clockSkew widens the search for a message: Slack stamps messages with
 // its own clock.

@@ -212,11 +212,10 @@ func (a *Adapter) OpenDirect(ctx context.Context, user bot.UserRef) (bot.Convers
 		return bot.Conversation{}, err
 	}
 	conv := bot.Conversation{Platform: bot.PlatformSlack, Workspace: user.Workspace, Kind: bot.Direct}
-	key := "slack:dm:" + a.hashKey(user.Key())
-	if v, err := a.store.Value(ctx, key); err == nil && len(v) > 0 {
-		conv.ID = string(v)
-		return conv, nil
+	if c, ok := a.CachedDirect(ctx, user); ok {
+		return c, nil
 	}
+	key := "slack:dm:" + a.hashKey(user.Key())
 	id, err := a.openConversation(ctx, []string{user.User})
 	if err != nil {
 		return bot.Conversation{}, err

@@ -201,6 +201,9 @@ func TestOpenGroup(t *testing.T) {
 func TestOpenDirectIsCachedWithoutUserIDsInKeys(t *testing.T) {
 	h := newHarness(t, 0)
 	a := ready(t, h.adapter(t, nil))
+	if _, ok := a.CachedDirect(t.Context(), slackUser("U0ALICE")); ok {
+		t.Errorf("CachedDirect before any OpenDirect = true, want false")
+	}
 	for range 3 {
 		conv, err := a.OpenDirect(t.Context(), slackUser("U0ALICE"))
 		if err != nil || conv != dmWith("U0ALICE") {
@@ -209,6 +212,9 @@ func TestOpenDirectIsCachedWithoutUserIDsInKeys(t *testing.T) {
 	}
 	if n := len(h.fake.Opened()); n != 1 {
 		t.Errorf("conversations.open called %d times, want 1", n)
+	}
+	if conv, ok := a.CachedDirect(t.Context(), slackUser("U0ALICE")); !ok || conv != dmWith("U0ALICE") {
+		t.Errorf("CachedDirect = %+v, %v; want the opened conversation (broadcasts spend no open on it)", conv, ok)
 	}
 	// The key is a hash: the user id does not appear in it.
 	key := "slack:dm:" + a.hashKey(slackUser("U0ALICE").Key())
