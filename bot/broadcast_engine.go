@@ -76,9 +76,49 @@ func (s BroadcastSettings) attempts() int {
 // broadcastState is the engine's state on this replica.
 type broadcastState struct {
 	mu     sync.Mutex
-	active map[string]bool   // broadcasts a worker runs here
-	pacers map[string]*pacer // per platform workspace
+	active map[string]bool      // broadcasts a worker runs here
+	held   map[string]time.Time // running broadcasts whose recipients all wait until then
+	pacers map[string]*pacer    // per platform workspace
 	sleep  func(ctx context.Context, d time.Duration) error
+}
+
+// pass is what one pass over a broadcast's batches found.
+type pass struct {
+	// held is the earliest time a held recipient may be sent.
+	held time.Time
+	// busy: something was sent or tried, or a batch was another
+	// replica's: the next tick looks again.
+	busy bool
+}
+
+func (p *pass) hold(t time.Time) {
+	if p.held.IsZero() || t.Before(p.held) {
+		p.held = t
+	}
+}
+
+// idle reports whether the running broadcast id only has recipients held
+// beyond now (as this replica last saw), so that ticks do not reread it.
+func (s *broadcastState) idle(id string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until, ok := s.held[id]
+	return ok && now.Before(until)
+}
+
+func (s *broadcastState) setIdle(id string, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == nil {
+		s.held = map[string]time.Time{}
+	}
+	s.held[id] = until
+}
+
+func (s *broadcastState) forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, id)
 }
 
 // Engine tuning.
@@ -102,9 +142,15 @@ const (
 func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 	var due []string
 	err := b.store.Broadcasts(ctx, func(bc Broadcast) error {
-		if bc.State == BroadcastRunning || (bc.State == BroadcastScheduled && !bc.At.After(now)) ||
-			(bc.State == BroadcastCancelled && bc.Finished.IsZero()) {
+		switch {
+		case bc.State == BroadcastRunning:
 			due = append(due, bc.ID)
+		case bc.State == BroadcastScheduled && !bc.At.After(now),
+			bc.State == BroadcastCancelled && bc.Finished.IsZero():
+			b.bc.forget(bc.ID) // no longer held: at once
+			due = append(due, bc.ID)
+		default:
+			b.bc.forget(bc.ID)
 		}
 		return nil
 	})
@@ -115,7 +161,7 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 		return
 	}
 	for _, id := range due {
-		if !b.bc.begin(id) {
+		if b.bc.idle(id, now) || !b.bc.begin(id) {
 			continue
 		}
 		b.sched.wg.Go(func() {
@@ -170,8 +216,12 @@ func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
 	if bc.State != BroadcastRunning {
 		return nil
 	}
-	if err := b.sendBatches(ctx, bc); err != nil {
+	var p pass
+	if err := b.sendBatches(ctx, bc, &p); err != nil {
 		return err
+	}
+	if !p.busy && !p.held.IsZero() {
+		b.bc.setIdle(bc.ID, p.held)
 	}
 	return b.finishBroadcast(ctx, bc.ID)
 }
@@ -272,7 +322,7 @@ func (b *Bot) excluded(m Member, bc Broadcast) string {
 
 // sendBatches claims the broadcast's batches in turn, starting at one that
 // depends on the replica (so that replicas spread), and sends each.
-func (b *Bot) sendBatches(ctx context.Context, bc Broadcast) error {
+func (b *Bot) sendBatches(ctx context.Context, bc Broadcast, p *pass) error {
 	size := b.settings.Broadcasts.batch()
 	n := (bc.Total + size - 1) / size
 	if n == 0 {
@@ -283,7 +333,7 @@ func (b *Bot) sendBatches(ctx context.Context, bc Broadcast) error {
 	start := int(h.Sum32() % uint32(n))
 	for i := range n {
 		k := (start + i) % n
-		stop, err := b.sendBatch(ctx, bc, k, size)
+		stop, err := b.sendBatch(ctx, bc, k, size, p)
 		if err != nil {
 			return err
 		}
@@ -296,11 +346,12 @@ func (b *Bot) sendBatches(ctx context.Context, bc Broadcast) error {
 
 // sendBatch sends to the pending recipients of batch k if this replica
 // claims it; it reports stop when the broadcast was cancelled.
-func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bool, err error) {
+func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
 	token := b.claimToken()
 	got, err := b.store.Claim(ctx, claim, token, batchLease)
 	if err != nil || !got {
+		p.busy = true
 		return false, err
 	}
 	defer func() {
@@ -319,9 +370,14 @@ func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int) (stop bo
 		if r.Status.Final() {
 			continue
 		}
+		if r.Status == RecipientPending && r.NotBefore.After(b.clock.Now()) {
+			p.hold(r.NotBefore) // waits for their working hours
+			continue
+		}
 		if ctx.Err() != nil {
 			return true, nil
 		}
+		p.busy = true
 		// Cancelled meanwhile? Read every second or every ten
 		// recipients: a cancellation stops the broadcast within a
 		// second's worth of messages.

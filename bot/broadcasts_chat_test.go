@@ -381,3 +381,30 @@ func TestBroadcastRetention(t *testing.T) {
 		t.Errorf("a scheduled broadcast was purged: %v", err)
 	}
 }
+
+// A broadcast whose recipients all wait for Monday is not reread at every
+// tick, and cancelling it still reports at once.
+func TestHeldBroadcastCancelledReportsAtOnce(t *testing.T) {
+	c := newChatBot(t, 500)
+	c.clock.Set(time.Date(2026, 11, 28, 11, 0, 0, 0, paris)) // a Saturday
+	ctx := context.Background()
+	bc, _, err := c.bot.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "chat", Author: user("orga"), AuthorLang: bot.French,
+		Text: map[bot.Lang]string{bot.French: "Lundi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c.tick()
+		c.clock.Advance(time.Minute)
+	}
+	if got := c.texts(); got != "" {
+		t.Fatalf("on Saturday sent %q, want nothing", got)
+	}
+	if _, err := c.bot.CancelBroadcast(ctx, bc.ID, user("orga2")); err != nil {
+		t.Fatal(err)
+	}
+	c.tick()
+	if got := c.texts(); !strings.Contains(got, fr("broadcasts.report_not_sent", "count", "3")) {
+		t.Errorf("after cancelling a held broadcast, the author got %q; want the report (3 not sent)", got)
+	}
+}
