@@ -457,3 +457,38 @@ func TestBroadcastCancelWhileRunning(t *testing.T) {
 		t.Errorf("cancelling twice succeeded")
 	}
 }
+
+// A 429 seen by one replica holds every replica: the replica that got it
+// dies during the wait; the next one calls the platform only once the
+// Retry-After has passed.
+func TestBroadcast429HoldsEveryReplica(t *testing.T) {
+	f, chat, _, clock := slackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, paris), 9)
+	refs := f.members(3, slackUser)
+	a := f.bot("a")
+	bc := f.submit(a, bot.BroadcastDraft{})
+	chat.mu.Lock()
+	chat.next429 = 30 * time.Second
+	chat.mu.Unlock()
+	limitedAt := clock.Now()
+	ctx, kill := context.WithCancel(context.Background())
+	b, err := bot.New(f.s, f.store, []bot.ChatAdapter{chat, f.term}, bot.Options{Clock: clock, Replica: "a",
+		Sleep: func(ctx context.Context, d time.Duration) error { kill(); return context.Canceled }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RunBroadcast(ctx, bc.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first replica: %v, want it to die while waiting", err)
+	}
+	chat.mu.Lock()
+	first := len(chat.callTimes)
+	chat.mu.Unlock()
+	f.runUntilDone(bc.ID, f.bot("b"))
+	f.exactlyOnce(refs)
+	chat.mu.Lock()
+	defer chat.mu.Unlock()
+	for _, at := range chat.callTimes[first:] {
+		if at.Before(limitedAt.Add(30 * time.Second)) {
+			t.Errorf("the second replica called the platform at +%s, within the 30 s another replica was told to wait", at.Sub(limitedAt))
+		}
+	}
+}

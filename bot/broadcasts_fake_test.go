@@ -38,6 +38,8 @@ type chatPlatform struct {
 	crashAt     int // post number after which to crash (0: never)
 	crash       context.CancelFunc
 	before      func() error // called as a post starts (c.mu held)
+	next429     time.Duration // answer the next call 429 with this Retry-After
+	callTimes   []time.Time
 }
 
 type stored struct {
@@ -106,6 +108,11 @@ func (c *chatPlatform) OpenGroup(ctx context.Context, members []bot.UserRef) (bo
 func (c *chatPlatform) limit(b *bucket) error {
 	c.calls++
 	now := c.clock.Now()
+	c.callTimes = append(c.callTimes, now)
+	if d := c.next429; d > 0 {
+		c.next429 = 0
+		return fmt.Errorf("fake: %w", &bot.RateLimitError{RetryAfter: d})
+	}
 	if b != nil {
 		if ok, wait := b.take(now); !ok {
 			c.limited++
