@@ -37,7 +37,7 @@ type chatPlatform struct {
 	randomLimit int // 429 answered at random
 	crashAt     int // post number after which to crash (0: never)
 	crash       context.CancelFunc
-	before      func() error // called as a post starts (c.mu held)
+	before      func() error  // called as a post starts (c.mu held)
 	next429     time.Duration // answer the next call 429 with this Retry-After
 	callTimes   []time.Time
 }
