@@ -9,6 +9,34 @@ import (
 	"maillage/bot"
 )
 
+func (s *meteredStore) AddRecipients(ctx context.Context, a1 string, a2 []bot.Recipient) (int, int, error) {
+	start := time.Now()
+	r0, r1, err := s.Store.AddRecipients(ctx, a1, a2)
+	s.obs.StoreCall("AddRecipients", time.Since(start), err)
+	return r0, r1, err
+}
+
+func (s *meteredStore) Broadcast(ctx context.Context, a1 string) (bot.Broadcast, error) {
+	start := time.Now()
+	r0, err := s.Store.Broadcast(ctx, a1)
+	s.obs.StoreCall("Broadcast", time.Since(start), err)
+	return r0, err
+}
+
+func (s *meteredStore) Broadcasts(ctx context.Context, a1 func(bot.Broadcast) error) error {
+	start := time.Now()
+	err := s.Store.Broadcasts(ctx, a1)
+	s.obs.StoreCall("Broadcasts", time.Since(start), err)
+	return err
+}
+
+func (s *meteredStore) BroadcastsOf(ctx context.Context, a1 bot.UserRef) (map[string]bot.Recipient, []string, error) {
+	start := time.Now()
+	r0, r1, err := s.Store.BroadcastsOf(ctx, a1)
+	s.obs.StoreCall("BroadcastsOf", time.Since(start), err)
+	return r0, r1, err
+}
+
 func (s *meteredStore) Claim(ctx context.Context, a1 string, a2 string, a3 time.Duration) (bool, error) {
 	start := time.Now()
 	r0, err := s.Store.Claim(ctx, a1, a2, a3)
@@ -28,6 +56,13 @@ func (s *meteredStore) CreateRound(ctx context.Context, a1 bot.MatchRound) (bool
 	r0, err := s.Store.CreateRound(ctx, a1)
 	s.obs.StoreCall("CreateRound", time.Since(start), err)
 	return r0, err
+}
+
+func (s *meteredStore) DeleteBroadcast(ctx context.Context, a1 string) error {
+	start := time.Now()
+	err := s.Store.DeleteBroadcast(ctx, a1)
+	s.obs.StoreCall("DeleteBroadcast", time.Since(start), err)
+	return err
 }
 
 func (s *meteredStore) DeleteDialogue(ctx context.Context, a1 bot.UserRef) error {
@@ -98,6 +133,13 @@ func (s *meteredStore) EachMatchRecord(ctx context.Context, a1 func(bot.MatchRec
 	err := s.Store.EachMatchRecord(ctx, a1)
 	s.obs.StoreCall("EachMatchRecord", time.Since(start), err)
 	return err
+}
+
+func (s *meteredStore) EraseBroadcastMember(ctx context.Context, a1 bot.UserRef) (int, error) {
+	start := time.Now()
+	r0, err := s.Store.EraseBroadcastMember(ctx, a1)
+	s.obs.StoreCall("EraseBroadcastMember", time.Since(start), err)
+	return r0, err
 }
 
 func (s *meteredStore) EraseHighlightFollows(ctx context.Context, a1 bot.UserRef) error {
@@ -191,6 +233,20 @@ func (s *meteredStore) PutValue(ctx context.Context, a1 string, a2 []uint8, a3 t
 	return err
 }
 
+func (s *meteredStore) RecipientCounts(ctx context.Context, a1 string) (map[bot.RecipientStatus]int, error) {
+	start := time.Now()
+	r0, err := s.Store.RecipientCounts(ctx, a1)
+	s.obs.StoreCall("RecipientCounts", time.Since(start), err)
+	return r0, err
+}
+
+func (s *meteredStore) Recipients(ctx context.Context, a1 string, a2 int, a3 int) ([]bot.Recipient, error) {
+	start := time.Now()
+	r0, err := s.Store.Recipients(ctx, a1, a2, a3)
+	s.obs.StoreCall("Recipients", time.Since(start), err)
+	return r0, err
+}
+
 func (s *meteredStore) ReleaseClaim(ctx context.Context, a1 string, a2 string) error {
 	start := time.Now()
 	err := s.Store.ReleaseClaim(ctx, a1, a2)
@@ -209,6 +265,13 @@ func (s *meteredStore) Rounds(ctx context.Context, a1 int, a2 func(bot.MatchRoun
 	start := time.Now()
 	err := s.Store.Rounds(ctx, a1, a2)
 	s.obs.StoreCall("Rounds", time.Since(start), err)
+	return err
+}
+
+func (s *meteredStore) SaveBroadcast(ctx context.Context, a1 bot.Broadcast) error {
+	start := time.Now()
+	err := s.Store.SaveBroadcast(ctx, a1)
+	s.obs.StoreCall("SaveBroadcast", time.Since(start), err)
 	return err
 }
 
@@ -273,6 +336,20 @@ func (s *meteredStore) SetLastSlot(ctx context.Context, a1 string, a2 time.Time)
 	err := s.Store.SetLastSlot(ctx, a1, a2)
 	s.obs.StoreCall("SetLastSlot", time.Since(start), err)
 	return err
+}
+
+func (s *meteredStore) SetRecipient(ctx context.Context, a1 string, a2 bot.RecipientStatus, a3 bot.Recipient) (bool, error) {
+	start := time.Now()
+	r0, err := s.Store.SetRecipient(ctx, a1, a2, a3)
+	s.obs.StoreCall("SetRecipient", time.Since(start), err)
+	return r0, err
+}
+
+func (s *meteredStore) UpdateBroadcast(ctx context.Context, a1 string, a2 func(*bot.Broadcast) error) (bot.Broadcast, error) {
+	start := time.Now()
+	r0, err := s.Store.UpdateBroadcast(ctx, a1, a2)
+	s.obs.StoreCall("UpdateBroadcast", time.Since(start), err)
+	return r0, err
 }
 
 func (s *meteredStore) Value(ctx context.Context, a1 string) ([]uint8, error) {
