@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -162,20 +163,11 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		}
 	}
 
-	logger := newLogger(cfg.Log, std.err)
-	store, _, err := openStore(ctx, cfg, logger)
+	store, dir, logger, closeStore, err := openForCommand(ctx, cfg, std)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			logger.Error("closing the store", "err", err)
-		}
-	}()
-	dir, err := loadDirectory()
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	set, err := contentLoader(cfg, logger)(ctx)
 	if err != nil {
 		return err
@@ -274,6 +266,27 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	}
 	fmt.Fprintln(std.out, T(key, "id", bc.ID, "count", fmt.Sprint(bc.Expected)))
 	return nil
+}
+
+// openForCommand opens what a one-shot command needs: the logger, the
+// store (closed by the returned function) and the territory directory.
+func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Store, bot.Directory, *slog.Logger, func(), error) {
+	logger := newLogger(cfg.Log, std.err)
+	store, _, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	closeStore := func() {
+		if err := store.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}
+	dir, err := loadDirectory()
+	if err != nil {
+		closeStore()
+		return nil, nil, nil, nil, err
+	}
+	return store, dir, logger, closeStore, nil
 }
 
 // stateError explains a refused approval or cancellation.

@@ -75,20 +75,11 @@ func membersCommand(ctx context.Context, args []string, std stdio, env func(stri
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	defer f.Close()
-	logger := newLogger(cfg.Log, std.err)
-	store, _, err := openStore(ctx, cfg, logger)
+	store, dir, _, closeStore, err := openForCommand(ctx, cfg, std) // broadcast_cmd.go
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := store.Close(); err != nil {
-			logger.Error("closing the store", "err", err)
-		}
-	}()
-	dir, err := loadDirectory()
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	s := settings(cfg, "")
 	im := bot.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
