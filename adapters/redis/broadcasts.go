@@ -270,20 +270,10 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([
 	return out, nil
 }
 
-// setRecipientScript swaps a record whose status prefix is ARGV[2],
-// keeping its reference part. KEYS: records; ARGV: index, prefix, new
-// status, new fields part.
-var setRecipientScript = goredis.NewScript(`
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return -1 end
-if string.sub(v, 1, #ARGV[2]) ~= ARGV[2] then return 0 end
-local nl = string.find(v, '\n', 1, true)
-local sp = string.find(v, ' ', 1, true)
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. ' ' .. string.sub(v, sp + 1, nl - 1) .. '\n' .. ARGV[4])
-return 1
-`)
-
-// SetRecipient swaps the recipient's record if its status is from.
+// SetRecipient swaps the recipient's record if its status is from, under
+// WATCH (a compare and swap without a script: the swaps come at the
+// platform's pace, so a conflict, retried, is rare). The reference part of
+// the stored record is kept.
 func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (bool, error) {
 	const op = "set recipient"
 	cctx, cancel, err := s.start(ctx, op)
@@ -295,15 +285,37 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 		return false, fmt.Errorf("redis store %s: %w: empty status", op, bot.ErrInvalid)
 	}
 	_, rest := bot.EncodeRecipientParts(rec)
-	n, err := setRecipientScript.Run(cctx, s.rdb, []string{s.bcRecipsKey(id)},
-		strconv.Itoa(rec.Index), bot.StatusPrefix(from), string(rec.Status), rest).Int()
+	key, field, prefix := s.bcRecipsKey(id), strconv.Itoa(rec.Index), bot.StatusPrefix(from)
+	done := false
+	for range 100 {
+		err = s.rdb.Watch(cctx, func(tx *goredis.Tx) error {
+			v, err := tx.HGet(cctx, key, field).Result()
+			if err != nil {
+				return classified{fail(ctx, op, err)}
+			}
+			if !strings.HasPrefix(v, prefix) {
+				return nil
+			}
+			sp, nl := strings.IndexByte(v, ' '), strings.IndexByte(v, '\n')
+			if sp < 0 || nl < sp {
+				return classified{fmt.Errorf("redis store %s: malformed record %s", op, field)}
+			}
+			next := string(rec.Status) + " " + v[sp+1:nl] + "\n" + string(rest)
+			_, err = tx.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+				p.HSet(cctx, key, field, next)
+				return nil
+			})
+			done = err == nil
+			return err
+		}, key)
+		if !errors.Is(err, goredis.TxFailedErr) {
+			break
+		}
+	}
 	if err != nil {
-		return false, fail(ctx, op, err)
+		return false, classify(ctx, op, err)
 	}
-	if n < 0 {
-		return false, fmt.Errorf("redis store %s: %w", op, bot.ErrNotFound)
-	}
-	return n == 1, nil
+	return done, nil
 }
 
 // RecipientCounts counts the broadcast's recipients by status.
