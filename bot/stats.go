@@ -150,6 +150,7 @@ func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 	c := s.counts
 	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.onboarded),
 		"matchable", n(c.matchable), "paused", n(c.paused), "invited", n(c.invited)))
+	lines = append(lines, "")
 	m := s.Month
 	if m.Rounds == 0 {
 		lines = append(lines, r.T("stats.month.none"))
