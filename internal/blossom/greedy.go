@@ -3,6 +3,7 @@ package blossom
 import (
 	"container/heap"
 	"math"
+	"slices"
 )
 
 // Weigher gives the weight of the pair (i, j), i < j, and false when the
@@ -199,49 +200,66 @@ func (q *greedyQueue) Pop() any {
 	return it
 }
 
+// greedyRefill is how many partners a vertex whose candidates are all
+// taken keeps from its rescan: the next best unmatched ones, so that the
+// following stale entries cost no new rescan.
+const greedyRefill = 16
+
 // greedy runs heaviest-first over the candidate lists of sc, rescanning a
-// vertex's partners only when all its candidates are taken. Each vertex
-// has in the queue at most one entry, its best pair among the vertices
-// unmatched when the entry was made; an entry whose partner has since been
-// matched is refreshed when it comes out. Since entries only get worse, the
-// first valid entry out of the queue is the heaviest pair left.
+// vertex's partners only when all its listed partners are taken. Each
+// vertex has in the queue at most one entry, its best pair among the
+// vertices unmatched when the entry was made; an entry whose partner has
+// since been matched is refreshed when it comes out. Since entries only get
+// worse, the first valid entry out of the queue is the heaviest pair left.
+//
+// A rescan keeps the greedyRefill best unmatched partners as the vertex's
+// new list: matched vertices never become unmatched, so the first
+// unmatched vertex of that list stays the best available one until the
+// list runs out. Without this, a vertex late in the order rescans every
+// time its best partner is taken (a third of SolveAll's time at 10,000).
 func greedy(n int, weight Weigher, sc *scan) Matching {
 	m := Matching{Mate: make([]int, n)}
 	for v := range m.Mate {
 		m.Mate[v] = -1
 	}
-	pos := make([]int, n) // next candidate to look at, per vertex
+	pos := make([]int, n) // next partner to look at in the vertex's list
+	listW, listJ := slices.Clone(sc.candW), slices.Clone(sc.candJ)
+	// complete: the list holds every allowed partner left (fewer than k
+	// allowed pairs in all, or fewer than greedyRefill found by a rescan)
+	complete := make([]bool, n)
+	for v := range complete {
+		complete[v] = sc.kthW[v] == math.MinInt64
+	}
+	refill := newTopK(1, greedyRefill)
 	var q greedyQueue
 	// best returns v's best pair among unmatched vertices, and false when
 	// there is none.
 	best := func(v int) (greedyItem, bool) {
-		for pos[v] < len(sc.candJ[v]) {
-			j := sc.candJ[v][pos[v]]
-			if m.Mate[j] == -1 {
-				return pair(v, int(j), sc.candW[v][pos[v]]), true
+		for {
+			for pos[v] < len(listJ[v]) {
+				j := listJ[v][pos[v]]
+				if m.Mate[j] == -1 {
+					return pair(v, int(j), listW[v][pos[v]]), true
+				}
+				pos[v]++
 			}
-			pos[v]++
-		}
-		if len(sc.candJ[v]) < sc.n-1 && pos[v] >= len(sc.candJ[v]) {
-			// candidates exhausted: rescan every unmatched vertex
-			var it greedyItem
-			found := false
+			if complete[v] {
+				return greedyItem{}, false
+			}
+			// list exhausted: rescan every unmatched vertex, keep the best
+			refill.cnt[0] = 0
 			for u := 0; u < n; u++ {
 				if u == v || m.Mate[u] != -1 {
 					continue
 				}
-				w, ok := weigh(weight, v, u)
-				if !ok {
-					continue
-				}
-				c := pair(v, u, w)
-				if !found || c.before(it) {
-					it, found = c, true
+				if w, ok := weigh(weight, v, u); ok {
+					refill.offer(0, int32(u), w)
 				}
 			}
-			return it, found
+			complete[v] = int(refill.cnt[0]) < greedyRefill
+			listW[v], listJ[v] = refill.sorted(0, nil, nil)
+			pos[v] = 0
 		}
-		return greedyItem{}, false
 	}
 	for v := 0; v < n; v++ {
 		if it, ok := best(v); ok {
