@@ -103,3 +103,15 @@ func (s *solver) addViolators(es []Edge) {
 		}
 	}
 }
+
+// restart returns a new solver on the current edges and es, from a greedy
+// start: the cold alternative to addViolators (see coldRestart).
+func (s *solver) restart(es []Edge) *solver {
+	all := make([]Edge, 0, len(s.eu)+len(es))
+	for k := range s.eu {
+		all = append(all, Edge{U: int(s.eu[k]), V: int(s.ev[k]), W: s.w[k]/2 - s.shift})
+	}
+	t := newSolver(s.n, append(all, es...), s.shift)
+	t.greedyStart()
+	return t
+}
