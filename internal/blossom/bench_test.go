@@ -238,7 +238,7 @@ func BenchmarkWeigher1600(b *testing.B) {
 // of each vertex's 10 best partners.
 func BenchmarkSolveSparse1600(b *testing.B) {
 	s := newSynthetic(b, 1600, 1)
-	sc := scanPairs(s.n, s.weight, 10)
+	sc := scanPairs(s.n, s.weight, 10, 10)
 	var edges []Edge
 	for v := 0; v < s.n; v++ {
 		for t, j := range sc.candJ[v] {

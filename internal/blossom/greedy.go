@@ -96,27 +96,36 @@ type scan struct {
 	allowed int64   // allowed pairs
 	lo, hi  int64   // weight range of the allowed pairs
 	maxW    []int64 // each vertex's heaviest allowed pair (math.MinInt64 when none)
+	// k: the first k partners of each list are its candidates.
+	k int
 	// kthW bounds the weight of every allowed pair of a vertex outside its
-	// candidate list: the weight of its k-th candidate, or math.MinInt64
-	// when it has fewer than k allowed pairs (all are candidates).
-	kthW  []int64
-	candW [][]int64
-	candJ [][]int32 // each vertex's k best partners, best first
+	// candidates: the weight of its k-th candidate, or math.MinInt64 when
+	// it has fewer than k allowed pairs (all are candidates).
+	kthW []int64
+	// candW, candJ: each vertex's depth best partners, best first (the
+	// candidates, then more for greedy). complete[v]: the list holds every
+	// allowed partner of v.
+	candW    [][]int64
+	candJ    [][]int32
+	complete []bool
 }
 
 // scanPairs calls weight once for every pair i < j and keeps each vertex's
-// k best partners.
-func scanPairs(n int, weight Weigher, k int) *scan {
+// depth best partners, the first k of which are its candidates (depth >= k).
+func scanPairs(n int, weight Weigher, k, depth int) *scan {
 	k = max(1, min(k, n-1))
-	sc := &scan{n: n, maxW: make([]int64, n), kthW: make([]int64, n), candW: make([][]int64, n), candJ: make([][]int32, n)}
+	depth = max(k, min(depth, n-1))
+	sc := &scan{n: n, k: k, maxW: make([]int64, n), kthW: make([]int64, n), candW: make([][]int64, n),
+		candJ: make([][]int32, n), complete: make([]bool, n)}
 	for v := range sc.maxW {
 		sc.maxW[v] = math.MinInt64
 		sc.kthW[v] = math.MinInt64
+		sc.complete[v] = true
 	}
 	if n < 2 {
 		return sc
 	}
-	top := newTopK(n, k)
+	top := newTopK(n, depth)
 	first := true
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
@@ -139,24 +148,25 @@ func scanPairs(n int, weight Weigher, k int) *scan {
 				sc.maxW[j] = w
 			}
 			// most pairs are no better than both vertices' worst kept partner
-			if top.cnt[i] < int32(top.k) || better(w, int32(j), top.w[i*k], top.j[i*k]) {
+			if top.cnt[i] < int32(depth) || better(w, int32(j), top.w[i*depth], top.j[i*depth]) {
 				top.offer(i, int32(j), w)
 			}
-			if top.cnt[j] < int32(top.k) || better(w, int32(i), top.w[j*k], top.j[j*k]) {
+			if top.cnt[j] < int32(depth) || better(w, int32(i), top.w[j*depth], top.j[j*depth]) {
 				top.offer(j, int32(i), w)
 			}
 		}
 	}
-	wbuf := make([]int64, 0, n*k)
-	jbuf := make([]int32, 0, n*k)
+	wbuf := make([]int64, 0, n*depth)
+	jbuf := make([]int32, 0, n*depth)
 	for v := 0; v < n; v++ {
 		start := len(wbuf)
 		wbuf, jbuf = top.sorted(v, wbuf, jbuf)
 		sc.candW[v] = wbuf[start:len(wbuf):len(wbuf)]
 		sc.candJ[v] = jbuf[start:len(jbuf):len(jbuf)]
-		if len(sc.candW[v]) == k {
+		if len(sc.candW[v]) >= k {
 			sc.kthW[v] = sc.candW[v][k-1]
 		}
+		sc.complete[v] = len(sc.candW[v]) < depth
 	}
 	return sc
 }
@@ -167,7 +177,7 @@ func scanPairs(n int, weight Weigher, k int) *scan {
 // left, so the matching is maximal. Negative pairs are taken too: pairing
 // comes first.
 func Greedy(n int, weight Weigher) Matching {
-	return greedy(n, weight, scanPairs(n, weight, 10))
+	return greedy(n, weight, scanPairs(n, weight, 10, greedyDepth))
 }
 
 // greedyItem is a vertex's best available pair in the greedy queue.
@@ -200,6 +210,11 @@ func (q *greedyQueue) Pop() any {
 	return it
 }
 
+// greedyDepth is how many best partners per vertex greedy starts from:
+// half the vertices of a large pool see their first five taken before
+// their turn, and each rescan weighs every unmatched vertex.
+const greedyDepth = 16
+
 // greedyRefill is how many partners a vertex whose candidates are all
 // taken keeps from its rescan: the next best unmatched ones, so that the
 // following stale entries cost no new rescan.
@@ -224,12 +239,8 @@ func greedy(n int, weight Weigher, sc *scan) Matching {
 	}
 	pos := make([]int, n) // next partner to look at in the vertex's list
 	listW, listJ := slices.Clone(sc.candW), slices.Clone(sc.candJ)
-	// complete: the list holds every allowed partner left (fewer than k
-	// allowed pairs in all, or fewer than greedyRefill found by a rescan)
-	complete := make([]bool, n)
-	for v := range complete {
-		complete[v] = sc.kthW[v] == math.MinInt64
-	}
+	// complete: the list holds every allowed partner left
+	complete := slices.Clone(sc.complete)
 	refill := newTopK(1, greedyRefill)
 	var q greedyQueue
 	// best returns v's best pair among unmatched vertices, and false when

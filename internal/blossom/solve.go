@@ -168,6 +168,8 @@ type solver struct {
 	hiB           int     // blossom numbers in use are below hiB
 	dirty         []bool  // vertex whose dual decreased during run
 	dirtyB        []bool  // blossom whose dual decreased during run
+	inForest      []bool  // vertex listed in forest this stage
+	forest        []int32 // vertices labelled or given a bestEdge this stage
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
 	touchedBestTo []int32
 }
@@ -193,6 +195,7 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.bestTo = make([]int32, 2*n)
 	s.dirty = make([]bool, n)
 	s.dirtyB = make([]bool, 2*n)
+	s.inForest = make([]bool, n)
 	for v := 0; v < n; v++ {
 		s.mate[v] = -1
 		s.inBlossom[v] = int32(v)
@@ -270,16 +273,30 @@ func (s *solver) leaves(b int32, dst []int32) []int32 {
 	return dst
 }
 
+// enter lists vertex v in the forest of the current stage: the dual
+// changes of run visit these vertices only, not all n.
+func (s *solver) enter(v int32) {
+	if !s.inForest[v] {
+		s.inForest[v] = true
+		s.forest = append(s.forest, v)
+	}
+}
+
 func (s *solver) assignLabel(w int32, t int8, p int32) {
 	for {
 		b := s.inBlossom[w]
 		s.label[w], s.label[b] = t, t
 		s.labelEnd[w], s.labelEnd[b] = p, p
 		s.bestEdge[w], s.bestEdge[b] = -1, -1
+		start := len(s.queue)
+		s.queue = s.leaves(b, s.queue)
+		for _, v := range s.queue[start:] {
+			s.enter(v)
+		}
 		if t == 1 {
-			s.queue = s.leaves(b, s.queue)
 			return
 		}
+		s.queue = s.queue[:start] // T vertices are listed, not scanned
 		// T: label the mate of the base S
 		mb := s.mate[s.base[b]]
 		w, t, p = s.endpoint(mb), 1, mb^1
@@ -696,12 +713,13 @@ func (s *solver) run() error {
 		if stage > n+1 {
 			return fmt.Errorf("internal error: no progress after %d stages", stage)
 		}
-		clear(s.label)
-		for i := range s.bestEdge {
-			s.bestEdge[i] = -1
+		// reset what the last stage labelled: its forest and the blossoms
+		for _, v := range s.forest {
+			s.label[v], s.bestEdge[v], s.inForest[v] = 0, -1, false
 		}
+		s.forest = s.forest[:0]
 		for b := n; b < s.hiB; b++ {
-			s.blossomBest[b] = nil
+			s.label[b], s.bestEdge[b], s.blossomBest[b] = 0, -1, nil
 		}
 		clear(s.allowed)
 		s.queue = s.queue[:0]
@@ -767,6 +785,7 @@ func (s *solver) run() error {
 					case s.label[w] == 0:
 						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
 							s.bestEdge[w] = k
+							s.enter(w)
 						}
 					}
 					if done {
@@ -783,7 +802,7 @@ func (s *solver) run() error {
 			deltaVertex, deltaEdge, deltaBlossom := int32(-1), int32(-1), int32(-1)
 			var d1, d2, d3, d4 int64
 			e2, e3 := int32(-1), int32(-1)
-			for v := 0; v < n; v++ {
+			for _, v := range s.forest {
 				b := s.inBlossom[v]
 				switch s.label[b] {
 				case 1:
@@ -838,7 +857,7 @@ func (s *solver) run() error {
 			if delta < 0 {
 				return fmt.Errorf("internal error: negative dual change %d", delta)
 			}
-			for v := 0; v < n; v++ {
+			for _, v := range s.forest {
 				switch s.label[s.inBlossom[v]] {
 				case 1:
 					s.dual[v] -= delta

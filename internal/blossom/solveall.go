@@ -104,10 +104,10 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	if k <= 0 {
 		k = 10
 	}
-	sc := scanPairs(n, weight, k)
+	sc := scanPairs(n, weight, k, greedyDepth)
 	var edges []Edge
 	for v := 0; v < n; v++ {
-		for t, j := range sc.candJ[v] {
+		for t, j := range sc.candJ[v][:min(sc.k, len(sc.candJ[v]))] {
 			edges = append(edges, Edge{U: v, V: int(j), W: sc.candW[v][t]})
 		}
 	}

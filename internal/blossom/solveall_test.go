@@ -317,7 +317,8 @@ func TestGreedyMatchesNaive(t *testing.T) {
 		tg := randomTable(r, n, []float64{0, 0.5, 0.9}[r.IntN(3)], -3, 3)
 		want := naiveGreedy(tg)
 		for _, k := range []int{1, 2, 10} {
-			got := greedy(n, tg.weight, scanPairs(n, tg.weight, k))
+			// depth k: few partners kept, so that refills are exercised
+			got := greedy(n, tg.weight, scanPairs(n, tg.weight, k, k))
 			if !slices.Equal(got.Mate, want.Mate) || got.Total != want.Total || got.Pairs != want.Pairs {
 				t.Fatalf("n=%d k=%d: greedy %+v, naive %+v", n, k, got, want)
 			}
