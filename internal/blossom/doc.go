@@ -41,8 +41,8 @@
 //
 // SolveAll works on the complete graph of allowed pairs, given by a
 // Weigher, without ever storing it. One pass over every pair keeps each
-// vertex's K best partners (ties to the lower index) and the weight range;
-// the union of these lists and of the heaviest-first greedy matching is the
+// vertex's K best partners (ties to the lower index; more are kept, see
+// below) and the weight range; the union of these lists and of the heaviest-first greedy matching is the
 // sparse candidate graph, which is solved exactly as above. Then every pair
 // is priced against the final duals: its reduced cost is
 // y_i + y_j + Σ z_B (blossoms B holding both) − Unit·(w_ij + C). Pairs with
@@ -53,12 +53,18 @@
 // vertices left exposed. Later rounds price again only the pairs touching
 // a vertex whose dual, or the dual of a blossom holding it, went down, or
 // an end of the last violators: no other reduced cost can have decreased.
+// When pricing finds many violators (more than n/10, typically after the
+// first round), the warm restart would leave more vertices exposed than a
+// greedy start on the enlarged graph, so the solver starts again from one
+// and prices every pair again.
 // The loop ends when a round finds no violator.
 //
-// Pricing calls the weigher sparingly: a pair outside both candidate
-// lists weighs at most the lighter of the two vertices' K-th candidates, so
-// a pair whose vertex duals already cover that bound cannot violate and is
-// skipped; vertices sorted by dual make these skips a matter of stopping
+// Pricing calls the weigher sparingly. The first pass keeps each vertex's
+// 16 best partners with their weights (the first K are its candidates):
+// those pairs are priced from the kept weights, and any other pair weighs
+// at most the lighter of the two vertices' 16th partners, so a pair whose
+// vertex duals already cover that bound cannot violate and is skipped;
+// vertices sorted by dual make these skips a matter of stopping
 // early. The sparse graph may have a smaller maximum cardinality than the
 // complete one; pricing catches that too, since cardinality is part of the
 // shifted weights.

@@ -98,16 +98,23 @@ type scan struct {
 	maxW    []int64 // each vertex's heaviest allowed pair (math.MinInt64 when none)
 	// k: the first k partners of each list are its candidates.
 	k int
-	// kthW bounds the weight of every allowed pair of a vertex outside its
-	// candidates: the weight of its k-th candidate, or math.MinInt64 when
-	// it has fewer than k allowed pairs (all are candidates).
-	kthW []int64
 	// candW, candJ: each vertex's depth best partners, best first (the
-	// candidates, then more for greedy). complete[v]: the list holds every
-	// allowed partner of v.
+	// candidates, then more for greedy and pricing). complete[v]: the list
+	// holds every allowed partner of v.
 	candW    [][]int64
 	candJ    [][]int32
 	complete []bool
+	// lastW bounds the weight of every allowed pair of a vertex outside its
+	// list: the weight of the list's last partner, or math.MinInt64 when
+	// the list is complete.
+	lastW []int64
+}
+
+// holds reports whether v's list holds partner j, whose pair weighs w: the
+// list holds all of v's partners at least as good as its last one.
+func (sc *scan) holds(v int, j int32, w int64) bool {
+	l := len(sc.candJ[v])
+	return sc.complete[v] || !better(sc.candW[v][l-1], sc.candJ[v][l-1], w, j)
 }
 
 // scanPairs calls weight once for every pair i < j and keeps each vertex's
@@ -115,11 +122,11 @@ type scan struct {
 func scanPairs(n int, weight Weigher, k, depth int) *scan {
 	k = max(1, min(k, n-1))
 	depth = max(k, min(depth, n-1))
-	sc := &scan{n: n, k: k, maxW: make([]int64, n), kthW: make([]int64, n), candW: make([][]int64, n),
+	sc := &scan{n: n, k: k, maxW: make([]int64, n), lastW: make([]int64, n), candW: make([][]int64, n),
 		candJ: make([][]int32, n), complete: make([]bool, n)}
 	for v := range sc.maxW {
 		sc.maxW[v] = math.MinInt64
-		sc.kthW[v] = math.MinInt64
+		sc.lastW[v] = math.MinInt64
 		sc.complete[v] = true
 	}
 	if n < 2 {
@@ -163,10 +170,10 @@ func scanPairs(n int, weight Weigher, k, depth int) *scan {
 		wbuf, jbuf = top.sorted(v, wbuf, jbuf)
 		sc.candW[v] = wbuf[start:len(wbuf):len(wbuf)]
 		sc.candJ[v] = jbuf[start:len(jbuf):len(jbuf)]
-		if len(sc.candW[v]) >= k {
-			sc.kthW[v] = sc.candW[v][k-1]
-		}
 		sc.complete[v] = len(sc.candW[v]) < depth
+		if !sc.complete[v] {
+			sc.lastW[v] = sc.candW[v][depth-1]
+		}
 	}
 	return sc
 }
@@ -177,7 +184,7 @@ func scanPairs(n int, weight Weigher, k, depth int) *scan {
 // left, so the matching is maximal. Negative pairs are taken too: pairing
 // comes first.
 func Greedy(n int, weight Weigher) Matching {
-	return greedy(n, weight, scanPairs(n, weight, 10, greedyDepth))
+	return greedy(n, weight, scanPairs(n, weight, 10, listDepth))
 }
 
 // greedyItem is a vertex's best available pair in the greedy queue.
@@ -210,10 +217,13 @@ func (q *greedyQueue) Pop() any {
 	return it
 }
 
-// greedyDepth is how many best partners per vertex greedy starts from:
-// half the vertices of a large pool see their first five taken before
-// their turn, and each rescan weighs every unmatched vertex.
-const greedyDepth = 16
+// listDepth is how many best partners per vertex the first pass over the
+// pairs keeps, the candidates first. Greedy starts from them (half the
+// vertices of a large pool see their first five taken before their turn,
+// and each rescan weighs every unmatched vertex), and pricing reads their
+// weights instead of weighing them again and bounds every other pair by
+// the last of them, a bound much tighter than the K-th candidate's.
+const listDepth = 16
 
 // greedyRefill is how many partners a vertex whose candidates are all
 // taken keeps from its rescan: the next best unmatched ones, so that the

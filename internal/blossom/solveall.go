@@ -36,10 +36,10 @@ type Certificate struct {
 	Added          int   // violating pairs added by pricing
 
 	// Skipped counts, over the rounds, the pairs pricing settled without
-	// calling the weigher: their duals cover the bound on their weight given
-	// by the vertices' K-th candidates (or they are all candidates), or they
-	// were priced in an earlier round and their reduced cost cannot have
-	// decreased since.
+	// calling the weigher: their weight was kept by the first pass over the
+	// pairs (each vertex's best partners), or their duals cover the bound
+	// on their weight given by those lists, or they were priced in an
+	// earlier round and their reduced cost cannot have decreased since.
 	Skipped int64
 
 	// Dummy, when not nil, is a vertex numbered n joined to every vertex
@@ -104,7 +104,13 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	if k <= 0 {
 		k = 10
 	}
-	sc := scanPairs(n, weight, k, greedyDepth)
+	return solveAll(n, weight, k, listDepth)
+}
+
+// solveAll is SolveAll with k candidates per vertex among lists of depth
+// partners (depth == k: no listed pair beyond the candidates, for tests).
+func solveAll(n int, weight Weigher, k, depth int) (Result, error) {
+	sc := scanPairs(n, weight, k, depth)
 	var edges []Edge
 	for v := 0; v < n; v++ {
 		for t, j := range sc.candJ[v][:min(sc.k, len(sc.candJ[v]))] {
@@ -127,10 +133,10 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 		}
 	}
 	size, pairs := n, sc.allowed
-	bound := sc.kthW
+	bound := sc.lastW
 	if active%2 == 1 {
 		size, pairs = n+1, pairs+int64(active)
-		bound = append(slices.Clone(sc.kthW), math.MinInt64) // dummy pairs are all in the graph: never priced
+		bound = append(slices.Clone(sc.lastW), math.MinInt64) // dummy pairs are all in the graph: never priced
 		for v := 0; v < n; v++ {
 			if sc.maxW[v] != math.MinInt64 {
 				edges = append(edges, Edge{U: v, V: n, W: sc.lo})
@@ -158,7 +164,7 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 				recheck[v] = recheck[v] || d
 			}
 		}
-		viol, priced, next := s.price(weight, bound, recheck)
+		viol, priced, next := s.price(weight, sc, bound, recheck)
 		cert.PricedPairs += priced
 		cert.Skipped += int64(n)*int64(n-1)/2 - priced
 		if len(viol) == 0 {
@@ -228,12 +234,14 @@ func dualObjective(c *Certificate) int64 {
 // have decreased since.
 //
 // Pairs of the candidate graph never violate (the solver keeps them
-// feasible), and any other pair (i, j) weighs at most min(bound_i,
-// bound_j), the weight of the vertices' k-th candidates: it can only
-// violate when y_i + y_j < Unit·(min(bound_i, bound_j) + shift). With
-// vertices sorted by dual, each vertex's possible partners form a
-// prefix, and the rest is never weighed.
-func (s *solver) price(weight Weigher, bound []int64, recheck []bool) ([]Edge, int64, []bool) {
+// feasible). A pair (i, j) outside both vertices' lists (each one's
+// listDepth best partners, weighed once by scanPairs) weighs at most
+// min(bound_i, bound_j), the weight of the lists' last partners: it can
+// only violate when y_i + y_j < Unit·(min(bound_i, bound_j) + shift). With
+// vertices sorted by dual, each vertex's possible partners form a prefix,
+// and the rest is never weighed. Pairs in a list beyond the candidates are
+// priced from the weight the list holds, when the scan by dual skips them.
+func (s *solver) price(weight Weigher, lists *scan, bound []int64, recheck []bool) ([]Edge, int64, []bool) {
 	n := s.n
 	// chains of positive blossoms, outermost first, per vertex
 	chainStart := make([]int32, n+1)
@@ -274,6 +282,25 @@ func (s *solver) price(weight Weigher, bound []int64, recheck []bool) ([]Edge, i
 	next := make([]bool, n)
 	var priced int64
 	found := false
+	// violates offers the pair (i, j) of weight w when it violates its
+	// dual constraint (the blossoms' duals are only summed when the vertex
+	// duals alone fall short)
+	violates := func(i, j int, w int64) {
+		red := y[i] + y[j] - solverUnit*(w+s.shift)
+		if red >= 0 {
+			return
+		}
+		if ci := chain[chainStart[i]:chainStart[i+1]]; len(ci) > 0 {
+			red += commonDual(s.dual, ci, chain[chainStart[j]:chainStart[j+1]])
+			if red >= 0 {
+				return
+			}
+		}
+		found = true
+		next[i], next[j] = true, true
+		top.offer(i, int32(j), -red)
+		top.offer(j, int32(i), -red)
+	}
 	for pi, c := range sorted {
 		i := int(c.v)
 		from := pi + 1 // each pair once, from its end first in the order...
@@ -283,7 +310,6 @@ func (s *solver) price(weight Weigher, bound []int64, recheck []bool) ([]Edge, i
 			}
 			from = 0 // ...or from its only end to price again
 		}
-		ci := chain[chainStart[i]:chainStart[i+1]]
 		for t := from; t < len(sorted); t++ {
 			o := sorted[t]
 			if o.y >= c.need {
@@ -294,24 +320,26 @@ func (s *solver) price(weight Weigher, bound []int64, recheck []bool) ([]Edge, i
 			}
 			j := int(o.v)
 			priced++
-			w, ok := weight(min(i, j), max(i, j))
-			if !ok {
+			if w, ok := weight(min(i, j), max(i, j)); ok {
+				violates(i, j, w)
+			}
+		}
+	}
+	// the listed pairs the scan above left out: the weight is known
+	for v := range lists.candJ {
+		for t := lists.k; t < len(lists.candJ[v]); t++ {
+			j := int(lists.candJ[v][t])
+			if recheck != nil && !recheck[v] && !recheck[j] {
 				continue
 			}
-			red := c.y + o.y - solverUnit*(w+s.shift)
-			if red >= 0 {
-				continue
+			if bound[v] != math.MinInt64 && bound[j] != math.MinInt64 &&
+				y[v]+y[j] < solverUnit*(min(bound[v], bound[j])+s.shift) {
+				continue // the scan by dual priced it
 			}
-			if len(ci) > 0 {
-				red += commonDual(s.dual, ci, chain[chainStart[j]:chainStart[j+1]])
-				if red >= 0 {
-					continue
-				}
+			if j < v && lists.holds(j, int32(v), lists.candW[v][t]) {
+				continue // in both lists: priced from j's
 			}
-			found = true
-			next[i], next[j] = true, true
-			top.offer(i, o.v, -red)
-			top.offer(j, c.v, -red)
+			violates(v, j, lists.candW[v][t])
 		}
 	}
 	if !found {

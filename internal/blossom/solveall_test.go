@@ -55,6 +55,15 @@ func solveAllChecked(t *testing.T, g *tableGraph, k int) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAll(t, g, k, res)
+	return res
+}
+
+// checkAll checks a SolveAll result on g: a valid matching, Verify, no
+// gap, the same pairs and total as Solve on the full edge list (and brute
+// force when small).
+func checkAll(t *testing.T, g *tableGraph, k int, res Result) {
+	t.Helper()
 	es := g.edges()
 	checkMatching(t, g.n, es, res.Matching)
 	if err := Verify(g.n, g.weight, res); err != nil {
@@ -77,7 +86,41 @@ func solveAllChecked(t *testing.T, g *tableGraph, k int) Result {
 			t.Fatalf("n=%d: SolveAll %d/%d, brute force %d/%d", g.n, res.Pairs, res.Total, bp, bt)
 		}
 	}
-	return res
+}
+
+// TestPricingWithListedPairs: pricing reads the weights of the partners
+// kept beyond the candidates and bounds every other pair by the last of
+// them. Unsound skips would leave a violating pair, which Verify (an
+// independent pass over every pair) and the comparison with Solve catch:
+// with depth == k (no listed pair beyond the candidates, the bound of the
+// K-th candidate) and with deeper lists, on graphs where pricing has work
+// to do (tiny K, ties, forbidden pairs, negative weights, odd counts).
+func TestPricingWithListedPairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	var shallow, deep int64
+	for g := 0; g < 300; g++ {
+		n := 18 + r.IntN(100)
+		tg := randomTable(r, n, []float64{0, 0.3, 0.8}[r.IntN(3)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 1000}[r.IntN(3)])
+		k := 1 + r.IntN(3)
+		for _, depth := range []int{k, k + 2, listDepth} {
+			res, err := solveAll(n, tg.weight, k, depth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAll(t, tg, k, res)
+			switch depth {
+			case k:
+				shallow += res.Certificate.PricedPairs
+			case listDepth:
+				deep += res.Certificate.PricedPairs
+			}
+		}
+	}
+	// the lists must spare weigher calls, or this test checks nothing new
+	if deep >= shallow {
+		t.Fatalf("weigher calls in pricing: %d with lists of %d, %d without", deep, listDepth, shallow)
+	}
+	t.Logf("weigher calls in pricing: %d with lists of %d, %d without", deep, listDepth, shallow)
 }
 
 // TestSolveAllSmall: many small graphs with forbidden pairs and tiny K, so
