@@ -243,19 +243,7 @@ func dualObjective(c *Certificate) int64 {
 // priced from the weight the list holds, when the scan by dual skips them.
 func (s *solver) price(weight Weigher, lists *scan, bound []int64, recheck []bool) ([]Edge, int64, []bool) {
 	n := s.n
-	// chains of positive blossoms, outermost first, per vertex
-	chainStart := make([]int32, n+1)
-	var chain []int32
-	for v := 0; v < n; v++ {
-		start := len(chain)
-		for b := s.parent[v]; b != -1; b = s.parent[b] {
-			if s.dual[b] > 0 {
-				chain = append(chain, b)
-			}
-		}
-		slices.Reverse(chain[start:])
-		chainStart[v+1] = int32(len(chain))
-	}
+	nest := s.nesting()
 	y := s.dual[:n]
 	// vertices by increasing dual, with need = Unit·(bound + shift) - y:
 	// a partner j of i must have y_j < need_i (and y_i < need_j)
@@ -290,8 +278,8 @@ func (s *solver) price(weight Weigher, lists *scan, bound []int64, recheck []boo
 		if red >= 0 {
 			return
 		}
-		if ci := chain[chainStart[i]:chainStart[i+1]]; len(ci) > 0 {
-			red += commonDual(s.dual, ci, chain[chainStart[j]:chainStart[j+1]])
+		if nest.zsum[i] > 0 {
+			red += 2 * nest.common(int32(i), int32(j))
 			if red >= 0 {
 				return
 			}
@@ -357,12 +345,75 @@ func (s *solver) price(weight Weigher, lists *scan, bound []int64, recheck []boo
 	return viol, priced, next
 }
 
-// commonDual sums the doubled duals of the blossoms two vertices share:
-// the common prefix of their chains (blossoms are nested, outermost first).
-func commonDual(dual []int64, a, b []int32) int64 {
-	var z int64
-	for t := 0; t < len(a) && t < len(b) && a[t] == b[t]; t++ {
-		z += dual[a[t]]
+// nesting is the forest of blossoms (vertices are its leaves), for the sum
+// of the duals of the blossoms holding two vertices: zsum at their deepest
+// common ancestor, found by binary lifting in O(log depth). Blossoms can
+// nest a thousand deep; a list of each vertex's blossoms would take
+// n × depth memory (hundreds of MB at 10,000 vertices), this n × log depth.
+type nesting struct {
+	depth []int32
+	zsum  []int64   // duals of the node (if a blossom) and of its ancestors
+	up    [][]int32 // up[k][x]: x's 2^k-th ancestor, or -1
+}
+
+func (s *solver) nesting() *nesting {
+	m := 2 * s.n
+	t := &nesting{depth: make([]int32, m), zsum: make([]int64, m)}
+	done := make([]bool, m)
+	var path []int32
+	maxDepth := int32(0)
+	for x := int32(0); x < int32(m); x++ {
+		// climb to a node already done (or above a root), then come down
+		path = path[:0]
+		for y := x; y != -1 && !done[y]; y = s.parent[y] {
+			path = append(path, y)
+		}
+		for k := len(path) - 1; k >= 0; k-- {
+			y := path[k]
+			if p := s.parent[y]; p != -1 {
+				t.depth[y], t.zsum[y] = t.depth[p]+1, t.zsum[p]
+			}
+			if int(y) >= s.n && s.base[y] >= 0 {
+				t.zsum[y] += s.dual[y]
+			}
+			done[y] = true
+			maxDepth = max(maxDepth, t.depth[y])
+		}
 	}
-	return 2 * z
+	t.up = [][]int32{slices.Clone(s.parent[:m])}
+	for k := 1; 1<<k <= maxDepth; k++ {
+		prev, cur := t.up[k-1], make([]int32, m)
+		for x, a := range prev {
+			cur[x] = a
+			if a != -1 {
+				cur[x] = prev[a]
+			}
+		}
+		t.up = append(t.up, cur)
+	}
+	return t
+}
+
+// common is the sum of the duals of the blossoms holding both i and j.
+func (t *nesting) common(i, j int32) int64 {
+	if t.depth[i] < t.depth[j] {
+		i, j = j, i
+	}
+	for k, d := 0, t.depth[i]-t.depth[j]; d > 0; k, d = k+1, d>>1 {
+		if d&1 != 0 {
+			i = t.up[k][i]
+		}
+	}
+	if i == j {
+		return t.zsum[i]
+	}
+	for k := len(t.up) - 1; k >= 0; k-- {
+		if t.up[k][i] != t.up[k][j] {
+			i, j = t.up[k][i], t.up[k][j]
+		}
+	}
+	if p := t.up[0][i]; p != -1 {
+		return t.zsum[p]
+	}
+	return 0
 }

@@ -444,3 +444,55 @@ func TestVerifyDummy(t *testing.T) {
 		t.Error("a dummy on an even problem was accepted")
 	}
 }
+
+// TestNestingCommon: the binary-lifting sum of the duals of the blossoms
+// holding two vertices equals a plain walk up both chains of parents, on
+// solver states with nested blossoms.
+func TestNestingCommon(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	positive, deep := 0, 0
+	for g := 0; g < 200; g++ {
+		n := 10 + r.IntN(60)
+		tg := randomTable(r, n, []float64{0.5, 0.8}[r.IntN(2)], 0, []int64{3, 100}[r.IntN(2)])
+		es := tg.edges()
+		lo, hi := weightRange(es)
+		shift, err := shiftFor(n, len(es), lo, hi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newSolver(n, es, shift)
+		s.greedyStart()
+		if err := s.run(); err != nil {
+			t.Fatal(err)
+		}
+		nest := s.nesting()
+		if len(nest.up) > 1 {
+			deep++
+		}
+		for i := int32(0); i < int32(n); i++ {
+			for j := int32(0); j < int32(n); j++ {
+				if i == j {
+					continue
+				}
+				var want int64
+				for a := s.parent[i]; a != -1; a = s.parent[a] {
+					for b := s.parent[j]; b != -1; b = s.parent[b] {
+						if a == b {
+							want += s.dual[a]
+						}
+					}
+				}
+				if got := nest.common(i, j); got != want {
+					t.Fatalf("graph %d, vertices %d and %d: common %d, want %d", g, i, j, got, want)
+				}
+				if want > 0 {
+					positive++
+				}
+			}
+		}
+	}
+	if positive == 0 || deep == 0 {
+		t.Fatalf("no pair shares a positive blossom (%d) or no nesting (%d): the test checks nothing", positive, deep)
+	}
+	t.Logf("%d pairs sharing positive blossoms, %d graphs with nested blossoms", positive, deep)
+}
