@@ -65,7 +65,8 @@ type Options struct {
 	// command whose request URL is PublicURL + CommandPath
 	// (MAILLAGE_MATTERMOST_COMMAND_TOKEN). Empty: no slash command.
 	CommandToken string
-	// Store deduplicates posts and clicks across replicas (FirstSeen).
+	// Store deduplicates posts and clicks across replicas (FirstSeen)
+	// and caches the direct channels (direct.go).
 	Store bot.Store
 	// Logger gets a component=mattermost attribute. Default: discard.
 	Logger *slog.Logger
@@ -106,6 +107,7 @@ type Adapter struct {
 	workspace string
 	actionURL string
 	key       []byte // HMAC key of the button tokens
+	storeKey  []byte // HMAC key of the hashes standing for users in store keys
 
 	mu       sync.Mutex
 	rnd      *rand.Rand
@@ -193,6 +195,7 @@ func New(o Options) (*Adapter, error) {
 		workspace: u.Host + u.Path,
 		actionURL: actionURL,
 		key:       buttonKey(o.Token),
+		storeKey:  storeKeyMAC(o.Token),
 		rnd:       o.Rand,
 		channels:  map[string]channelInfo{},
 		locales:   map[string]localeEntry{},
@@ -314,23 +317,6 @@ func (a *Adapter) remember(id string, ci channelInfo) {
 		clear(a.channels)
 	}
 	a.channels[id] = ci
-}
-
-// OpenDirect opens (or finds) the direct channel between the bot and user.
-func (a *Adapter) OpenDirect(ctx context.Context, user bot.UserRef) (bot.Conversation, error) {
-	me := a.botUser()
-	if me == nil {
-		return bot.Conversation{}, errors.New("mattermost: not started (Run checks the token first)")
-	}
-	if user.Platform != bot.PlatformMattermost || user.User == "" {
-		return bot.Conversation{}, fmt.Errorf("mattermost: opening a direct channel: not a mattermost user: %w", bot.ErrInvalid)
-	}
-	ch, _, err := a.client.CreateDirectChannel(ctx, me.Id, user.User)
-	if err != nil {
-		return bot.Conversation{}, wrapErr("opening a direct channel", err)
-	}
-	a.remember(ch.Id, channelInfo{typ: ch.Type, name: ch.Name})
-	return a.conversation(ch.Id, ch.Type), nil
 }
 
 // MaxGroupMembers is the largest introduction a group channel holds:
