@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -110,56 +111,111 @@ func post(t *testing.T, c *model.Client4, channelID, text string) *model.Post {
 	return p
 }
 
+// e2eBuild is the maillage binary, built once for the package's
+// end-to-end tests (TestMain removes it).
+var e2eBuild struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if e2eBuild.dir != "" {
+		_ = os.RemoveAll(e2eBuild.dir)
+	}
+	os.Exit(code)
+}
+
+func e2eBinary(t *testing.T) string {
+	t.Helper()
+	e2eBuild.once.Do(func() {
+		if e2eBuild.dir, e2eBuild.err = os.MkdirTemp("", "maillage-mm-e2e-"); e2eBuild.err != nil {
+			return
+		}
+		e2eBuild.path = filepath.Join(e2eBuild.dir, "maillage")
+		if out, err := exec.Command("go", "build", "-o", e2eBuild.path, "../../cmd/maillage").CombinedOutput(); err != nil {
+			e2eBuild.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if e2eBuild.err != nil {
+		t.Fatal(e2eBuild.err)
+	}
+	return e2eBuild.path
+}
+
+// maillageProcess is the real binary running against the real server.
+type maillageProcess struct {
+	listen string // its HTTP server (buttons), also its public URL
+	logs   *lockedBuffer
+	cmd    *exec.Cmd
+	exited chan error
+	once   sync.Once
+}
+
+// startMaillage starts the binary as the bot account with the
+// configuration cfgYAML and the data directory dataDir; it stops at the
+// end of the test (or earlier, with stop).
+func startMaillage(t *testing.T, acc e2eAccounts, cfgYAML, dataDir string) *maillageProcess {
+	t.Helper()
+	bin := e2eBinary(t)
+	cfgFile := filepath.Join(t.TempDir(), "maillage.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfgYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &maillageProcess{listen: freeAddr(t), logs: &lockedBuffer{}, exited: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "run", "--config", cfgFile, "--data-dir", dataDir)
+	p.cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"MAILLAGE_MATTERMOST_URL=" + acc.URL,
+		"MAILLAGE_MATTERMOST_TOKEN=" + acc.Bot.Token,
+		"MAILLAGE_HTTP_LISTEN=" + p.listen,
+		"MAILLAGE_PUBLIC_URL=http://" + p.listen,
+		"MAILLAGE_LOG_LEVEL=debug",
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.stop(t)
+		if strings.Contains(p.logs.String(), acc.Bot.Token) {
+			t.Error("the bot's token appears in the log")
+		}
+		if t.Failed() {
+			t.Logf("maillage log:\n%s", p.logs.String())
+		}
+	})
+	return p
+}
+
+// stop ends the process with SIGTERM, as an operator does, and checks
+// that it exits cleanly.
+func (p *maillageProcess) stop(t *testing.T) {
+	t.Helper()
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-p.exited:
+			if err != nil {
+				t.Errorf("maillage exited with %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			_ = p.cmd.Process.Kill()
+			t.Error("maillage did not stop on SIGTERM")
+		}
+	})
+}
+
 func TestEndToEndWithMattermost(t *testing.T) {
 	acc := e2eSetup(t)
 	ctx := context.Background()
 	cat := catalog.Default()
 
 	// The real binary, configured by environment and one small file.
-	bin := filepath.Join(t.TempDir(), "maillage")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/maillage")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cfgFile := filepath.Join(t.TempDir(), "maillage.yaml")
-	if err := os.WriteFile(cfgFile, []byte("chat:\n  adapters: [mattermost]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	listen := freeAddr(t)
-	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "run", "--config", cfgFile, "--data-dir", t.TempDir())
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"MAILLAGE_MATTERMOST_URL=" + acc.URL,
-		"MAILLAGE_MATTERMOST_TOKEN=" + acc.Bot.Token,
-		"MAILLAGE_HTTP_LISTEN=" + listen,
-		"MAILLAGE_PUBLIC_URL=http://" + listen,
-		"MAILLAGE_LOG_LEVEL=debug",
-	}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("maillage exited with %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("maillage did not stop on SIGTERM")
-		}
-		if strings.Contains(logs.String(), acc.Bot.Token) {
-			t.Error("the bot's token appears in the log")
-		}
-		if t.Failed() {
-			t.Logf("maillage log:\n%s", logs.String())
-		}
-	}()
+	mm := startMaillage(t, acc, "chat:\n  adapters: [mattermost]\n", t.TempDir())
+	listen, logs := mm.listen, mm.logs
 
 	alice := memberClient(acc.URL, acc.Members[0])
 	dm, _, err := alice.CreateDirectChannel(ctx, acc.Members[0].ID, acc.Bot.ID)
@@ -182,15 +238,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 	question := waitPost(t, alice, dm.Id, acc.Bot.ID, since, "with buttons", func(p *model.Post) bool {
 		return len(p.Attachments()) > 0 && len(p.Attachments()[0].Actions) == 2
 	})
-	var english *model.PostAction
-	for _, a := range question.Attachments()[0].Actions {
-		if a.Name == "English" {
-			english = a
-		}
-	}
-	if english == nil {
-		t.Fatalf("no English button in %+v", question.Attachments()[0].Actions)
-	}
+	english := buttonNamed(t, question, "English")
 	// Someone calling the bot's URL directly, without a valid token, is refused.
 	forged, _ := json.Marshal(model.PostActionIntegrationRequest{
 		UserId: acc.Members[0].ID, PostId: question.Id, ChannelId: dm.Id,
@@ -204,7 +252,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("forged click: status %d, want 401", resp.StatusCode)
 	}
-	if _, err := alice.DoPostAction(ctx, question.Id, english.Id); err != nil {
+	if _, err := alice.DoPostAction(ctx, question.Id, english); err != nil {
 		t.Fatalf("clicking English: %v", err)
 	}
 	updated, _, err := alice.GetPost(ctx, question.Id, "")
@@ -219,7 +267,7 @@ func TestEndToEndWithMattermost(t *testing.T) {
 		return strings.HasPrefix(p.Message, want)
 	})
 	// A second click on the same post is not handled again.
-	if _, err := alice.DoPostAction(ctx, question.Id, english.Id); err == nil {
+	if _, err := alice.DoPostAction(ctx, question.Id, english); err == nil {
 		t.Log("second click accepted by the server (the bot answered it with no update)")
 	}
 
