@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
 	"maillage/bot"
 )
 
@@ -16,24 +14,15 @@ import (
 // embedded store: two DGS in Bretagne, one elsewhere.
 func seedBroadcastMembers(t *testing.T, dir string) {
 	t.Helper()
-	s, err := bolt.Open(context.Background(), filepath.Join(dir, "maillage.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	now := time.Now()
-	for _, m := range []bot.Member{
+	saveMembers(t, dir, []bot.Member{
 		{Ref: bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: "anne"}, Name: "Anne Le Goff", Role: "dgs", Onboarded: now,
 			Collectivity: &bot.Collectivity{Kind: bot.KindCommune, Name: "Quimper", Population: 63000, Departement: "29", Region: "53"}},
 		{Ref: bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: "yann"}, Name: "Yann Kerbrat", Role: "dgs", Onboarded: now,
 			Collectivity: &bot.Collectivity{Kind: bot.KindCommune, Name: "Vannes", Population: 54000, Departement: "56", Region: "53"}},
 		{Ref: bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: "paul"}, Name: "Paul Martin", Role: "dgs", Onboarded: now,
 			Collectivity: &bot.Collectivity{Kind: bot.KindCommune, Name: "Lyon", Population: 520000, Departement: "69", Region: "84"}},
-	} {
-		if err := s.SaveMember(context.Background(), m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	}...)
 }
 
 // The operators' command line: preview, the same checks as the chat,

@@ -160,16 +160,6 @@ func TestSlackBinary(t *testing.T) {
 		must(err)
 		return id
 	}
-	button := func(p slacktest.Post, label string) slacktest.Button {
-		t.Helper()
-		for _, b := range p.Buttons() {
-			if b.Label == label {
-				return b
-			}
-		}
-		t.Fatalf("no button %q in %+v", label, p.Buttons())
-		return slacktest.Button{}
-	}
 	ts := 100
 	dm := func(user, channel, text string) {
 		t.Helper()
@@ -188,7 +178,7 @@ func TestSlackBinary(t *testing.T) {
 	// comes.
 	dm("U0ALICE", "D0ALICE", "je suis DGS de Saint-Pierre-du-Perray")
 	confirm := waitPost("D0ALICE", "Votre collectivité est-elle bien Saint-Pierre-du-Perray")
-	send("interactive", slacktest.Click("U0ALICE", confirm, button(confirm, fr("members.yes"))))
+	send("interactive", slacktest.Click("U0ALICE", confirm, slackButton(t, confirm, fr("members.yes"))))
 	if up := waitPost("D0ALICE", ""); up.Method != "chat.update" || up.TS != confirm.TS || len(up.Buttons()) != 0 ||
 		!strings.Contains(string(up.Blocks), "✓") {
 		t.Errorf("after the click: %s of %s with %d buttons, want the question updated without buttons", up.Method, up.TS, len(up.Buttons()))
@@ -201,7 +191,7 @@ func TestSlackBinary(t *testing.T) {
 	waitPost("D0ALICE", fr("cancel.done"))
 	dm("U0ALICE", "D0ALICE", "langue")
 	ask := waitPost("D0ALICE", "")
-	click := slacktest.Click("U0ALICE", ask, button(ask, "English"))
+	click := slacktest.Click("U0ALICE", ask, slackButton(t, ask, "English"))
 	send("interactive", click)
 	send("interactive", click)
 	langSet := en("lang.set", "language", "English")

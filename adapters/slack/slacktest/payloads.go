@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // Payload returns a documented payload from testdata (name without .json),
@@ -61,10 +62,15 @@ func AppMention(eventID, user, channel, text, ts string) json.RawMessage {
 }
 
 // BlockAction is the interactivity payload of a click by user on button b
-// of the bot's message ts in channel.
+// of the bot's message ts in channel. A group conversation the fake opened
+// (G…) is named mpdm-…, as Slack names group DMs.
 func BlockAction(user, channel, ts string, b Button) json.RawMessage {
+	name := "directmessage"
+	if strings.HasPrefix(channel, "G") {
+		name = "mpdm-" + strings.ToLower(channel) + "-1"
+	}
 	return Payload("block_actions", map[string]any{
-		"user.id": user, "user.team_id": Team, "team.id": Team,
+		"user.id": user, "user.team_id": Team, "team.id": Team, "channel.name": name,
 		"channel.id": channel, "container.channel_id": channel, "container.message_ts": ts,
 		"message.ts": ts, "actions": []any{map[string]any{
 			"action_id": b.ActionID, "block_id": "choices-0", "type": "button", "value": b.Value,
