@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -244,6 +245,21 @@ working_hours:
 	for _, i := range []int{0, 2} {
 		if rec, err := store.MatchRecord(ctx, members[i].Ref); err == nil && len(rec.Answers) != 0 {
 			t.Errorf("%s's record holds answers: %+v", acc.Members[i].Username, rec.Answers)
+		}
+	}
+	// Writing to Bruno cached his real direct channel (and nobody else's).
+	a, err := New(Options{URL: acc.URL, Token: acc.Bot.Token, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range members {
+		got, err := a.ExportUser(ctx, m.Ref)
+		var want any
+		if i == 1 {
+			want = map[string]string{"direct_channel": dms[1]}
+		}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s's cached direct channel: %v, %v; want %v", acc.Members[i].Username, got, err, want)
 		}
 	}
 }
