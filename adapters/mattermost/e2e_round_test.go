@@ -203,7 +203,7 @@ working_hours:
 	// new store has not seen: other posts of its may appear; only these
 	// count.)
 	botPosts := func(c *model.Client4, channel, prefix string) int {
-		list, _, err := c.GetPostsSince(ctx, channel, start, false)
+		list, _, err := c.GetPostsForChannel(ctx, channel, 0, 200, "", false, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,7 +88,10 @@ func waitPost(t *testing.T, c *model.Client4, channelID, botID string, since int
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		list, _, err := c.GetPostsSince(ctx, channelID, since, false)
+		// The newest page, not GetPostsSince: the server answers that one
+		// from a per-channel "last post time" cache which a concurrent
+		// read can leave stale, hiding a new post until the next one.
+		list, _, err := c.GetPostsForChannel(ctx, channelID, 0, 200, "", false, false)
 		if err == nil {
 			for _, p := range list.ToSlice() {
 				if p.UserId == botID && p.CreateAt >= since && ok(p) {
@@ -97,6 +100,13 @@ func waitPost(t *testing.T, c *model.Client4, channelID, botID string, since int
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if list, _, err := c.GetPostsForChannel(ctx, channelID, 0, 200, "", false, false); err == nil {
+		for _, p := range list.ToSlice() {
+			if p.CreateAt >= since {
+				t.Logf("post in the channel since then: user %s at %d: %q", p.UserId, p.CreateAt, p.Message)
+			}
+		}
 	}
 	t.Fatalf("no post of the bot %s within 30 s", what)
 	return nil

@@ -14,6 +14,9 @@ var _ bot.SentFinder = (*Adapter)(nil)
 // own clock.
 const clockSkew = 5 * time.Minute
 
+// findSentPage is how many of a conversation's newest posts FindSent reads.
+const findSentPage = 200
+
 // FindSent looks in conv for a post of the bot's, created at or after
 // since (less the clock skew), whose message is the last post r renders
 // to: how the core reconciles a broadcast post whose outcome was unknown.
@@ -24,13 +27,19 @@ func (a *Adapter) FindSent(ctx context.Context, conv bot.Conversation, since tim
 	}
 	chunks := split(render(r.Text), maxPostRunes)
 	want := chunks[len(chunks)-1]
-	list, _, err := a.client.GetPostsSince(ctx, conv.ID, since.Add(-clockSkew).UnixMilli(), false)
+	// The newest page of the conversation, not GetPostsSince: the server
+	// answers that one from a per-channel "last post time" cache that a
+	// concurrent read can leave stale, which would hide the very post
+	// looked for and send it twice. A direct conversation with a member
+	// holds few posts since an unknown outcome (minutes ago).
+	list, _, err := a.client.GetPostsForChannel(ctx, conv.ID, 0, findSentPage, "", false, false)
 	if err != nil {
 		return bot.SentMessage{}, false, wrapErr("reading recent posts", err)
 	}
+	after := since.Add(-clockSkew).UnixMilli()
 	for _, id := range list.Order {
 		p, ok := list.Posts[id]
-		if ok && p.UserId == me.Id && p.DeleteAt == 0 && p.Message == want {
+		if ok && p.UserId == me.Id && p.DeleteAt == 0 && p.CreateAt >= after && p.Message == want {
 			return bot.SentMessage{Conversation: conv, ID: p.Id}, true, nil
 		}
 	}

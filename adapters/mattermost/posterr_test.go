@@ -56,4 +56,10 @@ func TestFindSent(t *testing.T) {
 	if _, found, err := h.a.FindSent(ctx, conv, before, bot.Reply{Text: "Bonjour Yann"}); err != nil || found {
 		t.Errorf("FindSent(another text) = %v, %v; want not found", found, err)
 	}
+	// The same text posted before the attempt (beyond the clock skew) is an
+	// earlier message, not the one looked for.
+	later := time.Now().Add(2 * clockSkew)
+	if _, found, err := h.a.FindSent(ctx, conv, later, bot.Reply{Text: "Bonjour Anne, @here le congrès [ouvre](https://x.example)."}); err != nil || found {
+		t.Errorf("FindSent(an earlier post of the same text) = %v, %v; want not found", found, err)
+	}
 }
