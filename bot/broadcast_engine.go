@@ -48,6 +48,12 @@ type BroadcastSettings struct {
 	// MaxAttempts bounds the attempts at a recipient whose failures are
 	// transient (default 3).
 	MaxAttempts int
+	// BatchLease is how long a batch claim lasts unless extended (default
+	// 2 minutes): a batch of a replica that died is free again after it.
+	BatchLease time.Duration
+	// ReconcileAfter is how long a post recorded "sending" may still be in
+	// flight (default 30 s): after it, a replica settles the recipient.
+	ReconcileAfter time.Duration
 	// Pace per platform; a platform without one is not paced.
 	Pace map[Platform]Pace
 }
@@ -73,13 +79,30 @@ func (s BroadcastSettings) attempts() int {
 	return 3
 }
 
+func (s BroadcastSettings) lease() time.Duration {
+	if s.BatchLease > 0 {
+		return s.BatchLease
+	}
+	return batchLease
+}
+
+func (s BroadcastSettings) reconcileAfter() time.Duration {
+	if s.ReconcileAfter > 0 {
+		return s.ReconcileAfter
+	}
+	return reconcileAfter
+}
+
 // broadcastState is the engine's state on this replica.
 type broadcastState struct {
 	mu     sync.Mutex
 	active map[string]bool      // broadcasts a worker runs here
 	held   map[string]time.Time // running broadcasts whose recipients all wait until then
 	pacers map[string]*pacer    // per platform workspace
-	sleep  func(ctx context.Context, d time.Duration) error
+	// observed: broadcasts whose progress this replica reported to the
+	// observer and not yet ended.
+	observed map[string]bool
+	sleep    func(ctx context.Context, d time.Duration) error
 }
 
 // pass is what one pass over a broadcast's batches found.
@@ -124,12 +147,14 @@ func (s *broadcastState) forget(id string) {
 // Engine tuning.
 const (
 	// batchLease: a batch claim not extended for this long is free again
-	// (its replica died); extended before each send.
+	// (its replica died); extended before each send. The default of
+	// BroadcastSettings.BatchLease.
 	batchLease = 2 * time.Minute
 	// listChunk: members appended to the recipients at a time.
 	listChunk = 500
 	// reconcileAfter: a "sending" recipient younger than this is left
-	// alone (its post may still be in flight on another replica).
+	// alone (its post may still be in flight on another replica). The
+	// default of BroadcastSettings.ReconcileAfter.
 	reconcileAfter = 30 * time.Second
 	// dmCacheTTL: how long a direct conversation id is remembered.
 	dmCacheTTL = 30 * 24 * time.Hour
@@ -140,7 +165,7 @@ const (
 // tickBroadcasts starts a worker for each broadcast that is due or
 // running and has none on this replica.
 func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
-	var due []string
+	var due, ended []string
 	err := b.store.Broadcasts(ctx, func(bc Broadcast) error {
 		switch {
 		case bc.State == BroadcastRunning:
@@ -151,6 +176,9 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 			due = append(due, bc.ID)
 		default:
 			b.bc.forget(bc.ID)
+			if bc.State.Final() && b.bc.unobserve(bc.ID) {
+				ended = append(ended, bc.ID)
+			}
 		}
 		return nil
 	})
@@ -159,6 +187,12 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 			b.log.Error("listing broadcasts", "err", err)
 		}
 		return
+	}
+	for _, id := range ended {
+		// Finished by another replica: this one's progress series end too.
+		if counts, err := b.store.RecipientCounts(ctx, id); err == nil {
+			b.obs.Broadcast(id, countTotal(counts), counts[RecipientSent], counts[RecipientFailed]+counts[RecipientUnknown], true)
+		}
 	}
 	for _, id := range due {
 		if b.bc.idle(id, now) || !b.bc.begin(id) {
@@ -171,6 +205,43 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 			}
 		})
 	}
+}
+
+// observeBroadcast reports the broadcast's progress to the observer:
+// recipients in all, sent, and failed (failed or outcome unknown: not
+// known to be delivered). Called after each batch and when the broadcast
+// ends; the ids this replica reported are remembered, so that it ends
+// their series when another replica finishes the broadcast.
+func (b *Bot) observeBroadcast(id string, counts map[RecipientStatus]int, done bool) {
+	b.bc.mu.Lock()
+	if b.bc.observed == nil {
+		b.bc.observed = map[string]bool{}
+	}
+	if done {
+		delete(b.bc.observed, id)
+	} else {
+		b.bc.observed[id] = true
+	}
+	b.bc.mu.Unlock()
+	b.obs.Broadcast(id, countTotal(counts), counts[RecipientSent], counts[RecipientFailed]+counts[RecipientUnknown], done)
+}
+
+// unobserve reports whether this replica reported broadcast id's progress
+// and forgets it.
+func (s *broadcastState) unobserve(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok := s.observed[id]
+	delete(s.observed, id)
+	return ok
+}
+
+func countTotal(counts map[RecipientStatus]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func (s *broadcastState) begin(id string) bool {
@@ -231,7 +302,7 @@ func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
 func (b *Bot) listRecipients(ctx context.Context, bc Broadcast) (Broadcast, error) {
 	claim := "bc:list:" + bc.ID
 	token := b.claimToken()
-	got, err := b.store.Claim(ctx, claim, token, batchLease)
+	got, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.lease())
 	if err != nil || !got {
 		return bc, err // another replica lists them
 	}
@@ -250,7 +321,7 @@ func (b *Bot) listRecipients(ctx context.Context, bc Broadcast) (Broadcast, erro
 		if len(chunk) == 0 {
 			return nil
 		}
-		if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
+		if ok, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.lease()); err != nil || !ok {
 			return fmt.Errorf("lost the claim to list the recipients: %w", err)
 		}
 		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
@@ -349,7 +420,8 @@ func (b *Bot) sendBatches(ctx context.Context, bc Broadcast, p *pass) error {
 func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
 	token := b.claimToken()
-	got, err := b.store.Claim(ctx, claim, token, batchLease)
+	lease := b.settings.Broadcasts.lease()
+	got, err := b.store.Claim(ctx, claim, token, lease)
 	if err != nil || !got {
 		p.busy = true
 		return false, err
@@ -392,8 +464,8 @@ func (b *Bot) sendBatch(ctx context.Context, bc Broadcast, k, size int, p *pass)
 		if cur.State != BroadcastRunning {
 			return true, nil
 		}
-		if now.Sub(extended) >= batchLease/4 {
-			if ok, err := b.store.Claim(ctx, claim, token, batchLease); err != nil || !ok {
+		if now.Sub(extended) >= lease/4 {
+			if ok, err := b.store.Claim(ctx, claim, token, lease); err != nil || !ok {
 				return false, err // lease lost: the batch's new owner goes on
 			}
 			extended = now
@@ -595,7 +667,7 @@ func (b *Bot) reconcile(ctx context.Context, bc Broadcast, r Recipient) (Recipie
 		}
 		return to, nil
 	}
-	young := now.Sub(r.Sending) < reconcileAfter
+	young := now.Sub(r.Sending) < b.settings.Broadcasts.reconcileAfter()
 	finder, ok := b.adapters[r.Ref.Platform].(SentFinder)
 	switch {
 	case r.Ref.IsZero():
@@ -686,6 +758,7 @@ func (b *Bot) reportProgress(ctx context.Context, id string) {
 			done += n
 		}
 	}
+	b.observeBroadcast(id, counts, false)
 	if total == 0 || done == total {
 		return // the final report says it all
 	}
@@ -740,6 +813,7 @@ func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("finishing broadcast: %w", err)
 	}
+	b.observeBroadcast(id, counts, true)
 	b.auditBroadcast("broadcast finished", bc, counts)
 	b.reportFinal(ctx, bc, counts)
 	return nil
@@ -784,6 +858,7 @@ func (b *Bot) finishCancelled(ctx context.Context, bc Broadcast) error {
 	if err != nil {
 		return fmt.Errorf("finishing broadcast: %w", err)
 	}
+	b.observeBroadcast(bc.ID, counts, true)
 	b.auditBroadcast("broadcast cancelled, final counts", bc, counts)
 	b.reportFinal(ctx, bc, counts)
 	return nil

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Broadcasts tunes the organizers' broadcasts: when a second organizer must
 // approve, and how fast each platform may be called (per workspace, all
 // replicas together).
@@ -11,14 +13,24 @@ type Broadcasts struct {
 	BatchSize int `yaml:"batch_size"`
 	// MaxAttempts bounds the attempts at a recipient after transient
 	// failures (a 429 is not a failure: it is waited for).
-	MaxAttempts int              `yaml:"max_attempts"`
-	Pace        BroadcastsPacing `yaml:"pace"`
+	MaxAttempts int `yaml:"max_attempts"`
+	// BatchLease is how long a replica holds a batch without extending
+	// its claim; a batch of a replica that died is taken over after it.
+	BatchLease Duration `yaml:"batch_lease"`
+	// ReconcileAfter is how long a post recorded "sending" may still be
+	// in flight; after it, a replica that finds it settles it (sent, or
+	// pending again when the platform can tell, else "unknown").
+	ReconcileAfter Duration         `yaml:"reconcile_after"`
+	Pace           BroadcastsPacing `yaml:"pace"`
 }
 
 // BroadcastsPacing is the pace per platform.
 type BroadcastsPacing struct {
 	Slack      Pace `yaml:"slack"`
 	Mattermost Pace `yaml:"mattermost"`
+	// Terminal paces the terminal adapter (no limit by default); the
+	// fault tests use it to let a broadcast last a few seconds.
+	Terminal Pace `yaml:"terminal"`
 }
 
 // Pace bounds the calls a broadcast makes to a platform. A zero rate is no
@@ -38,6 +50,8 @@ func defaultBroadcasts() Broadcasts {
 		ApprovalThreshold: 500,
 		BatchSize:         50,
 		MaxAttempts:       3,
+		BatchLease:        Duration(2 * time.Minute),
+		ReconcileAfter:    Duration(30 * time.Second),
 		Pace: BroadcastsPacing{
 			// Slack: chat.postMessage, several hundred a minute per
 			// workspace; conversations.open, tier 3 (50 a minute).
@@ -54,10 +68,12 @@ func (c *Config) validateBroadcasts(ch *checker) {
 	ch.rangeInt("broadcasts.approval_threshold", b.ApprovalThreshold, 1, 10_000_000)
 	ch.rangeInt("broadcasts.batch_size", b.BatchSize, 1, 1000)
 	ch.rangeInt("broadcasts.max_attempts", b.MaxAttempts, 1, 20)
+	ch.rangeDuration("broadcasts.batch_lease", b.BatchLease, time.Second, time.Hour)
+	ch.rangeDuration("broadcasts.reconcile_after", b.ReconcileAfter, time.Second, time.Hour)
 	for _, pp := range []struct {
 		name string
 		p    Pace
-	}{{"slack", b.Pace.Slack}, {"mattermost", b.Pace.Mattermost}} {
+	}{{"slack", b.Pace.Slack}, {"mattermost", b.Pace.Mattermost}, {"terminal", b.Pace.Terminal}} {
 		p, path := pp.p, "broadcasts.pace."+pp.name
 		ch.rangeInt(path+".posts_per_minute", p.PostsPerMinute, 0, 60000)
 		ch.rangeInt(path+".opens_per_minute", p.OpensPerMinute, 0, 60000)

@@ -69,9 +69,12 @@ func broadcastSettings(cfg *config.Config) bot.BroadcastSettings {
 		ApprovalThreshold: b.ApprovalThreshold,
 		BatchSize:         b.BatchSize,
 		MaxAttempts:       b.MaxAttempts,
+		BatchLease:        b.BatchLease.Std(),
+		ReconcileAfter:    b.ReconcileAfter.Std(),
 		Pace: map[bot.Platform]bot.Pace{
 			bot.PlatformSlack:      pace(b.Pace.Slack),
 			bot.PlatformMattermost: pace(b.Pace.Mattermost),
+			bot.PlatformTerminal:   pace(b.Pace.Terminal),
 		},
 	}
 }
