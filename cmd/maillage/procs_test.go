@@ -25,6 +25,9 @@ type botProc struct {
 	// skipped are the slots it logged as missed and skipped (first and
 	// last of each run of them), after an outage of the store.
 	skipped [][2]string
+	// finished are the audit records of the broadcasts it finished (or
+	// the final counts of those cancelled).
+	finished []map[string]any
 	done    sync.WaitGroup
 }
 
@@ -74,6 +77,14 @@ func startBotProc(t *testing.T, name, bin string, env []string, args ...string) 
 				p.mu.Lock()
 				p.skipped = append(p.skipped, [2]string{rec.First, rec.Last})
 				p.mu.Unlock()
+			}
+			if ok && (rec.Msg == "broadcast finished" || rec.Msg == "broadcast cancelled, final counts") {
+				var audit map[string]any
+				if json.Unmarshal(sc.Bytes(), &audit) == nil {
+					p.mu.Lock()
+					p.finished = append(p.finished, audit)
+					p.mu.Unlock()
+				}
 			}
 			if ok && rec.Msg == "announcement sent to a channel" {
 				p.mu.Lock()
