@@ -28,7 +28,7 @@ type botProc struct {
 	// finished are the audit records of the broadcasts it finished (or
 	// the final counts of those cancelled).
 	finished []map[string]any
-	done    sync.WaitGroup
+	done     sync.WaitGroup
 }
 
 // startBotProc starts bin with args and the environment env (PATH added);
