@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -305,8 +306,16 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 				p.HSet(cctx, key, field, next)
 				return nil
 			})
-			done = err == nil
-			return err
+			if err != nil || rec.Status != bot.RecipientSending {
+				done = err == nil
+				return err
+			}
+			// A post follows: its record must survive a failover.
+			if err := s.waitReplicas(ctx, cctx, tx, op); err != nil {
+				return err
+			}
+			done = true
+			return nil
 		}, key)
 		if !errors.Is(err, goredis.TxFailedErr) {
 			break
@@ -316,6 +325,54 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 		return false, classify(ctx, op, err)
 	}
 	return done, nil
+}
+
+// waitReplicas waits until s.replicaAcks replicas have the writes made on
+// tx's connection (Redis WAIT, up to a second or half the timeout), and
+// answers bot.ErrUnavailable when fewer did: the primary may be about to
+// lose them in a failover (a replica promoted, which no longer copies
+// it). With Sentinel, it waits for no more replicas than the sentinels
+// see up: after the primary died and its replica took over, nothing is
+// left to promote, and waiting for a replica would slow every post by the
+// WAIT's timeout until one comes back.
+func (s *Store) waitReplicas(ctx, cctx context.Context, tx *goredis.Tx, op string) error {
+	need := s.replicaAcks
+	if need > 0 && s.healthyReplicas != nil {
+		need = min(need, s.replicasUp(cctx, false))
+	}
+	if need == 0 {
+		return nil
+	}
+	n, err := tx.Wait(cctx, need, min(time.Second, max(s.timeout/2, 100*time.Millisecond))).Result()
+	if err != nil {
+		return classified{fail(ctx, op, err)}
+	}
+	if int(n) < need && s.healthyReplicas != nil {
+		// The sentinels' view may have changed meanwhile: ask again.
+		need = min(need, s.replicasUp(cctx, true))
+	}
+	if int(n) < need {
+		return classified{fmt.Errorf("redis store %s: %w: written on the primary but acknowledged by %d of %d replicas", op, bot.ErrUnavailable, n, need)}
+	}
+	return nil
+}
+
+// replicasUp returns how many replicas the sentinels see up, asking them
+// at most once a second unless fresh; when none answers, it assumes
+// replica_acks are up (the safe side).
+func (s *Store) replicasUp(ctx context.Context, fresh bool) int {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	if !fresh && time.Since(s.upRead) < time.Second {
+		return s.up
+	}
+	up, err := s.healthyReplicas(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "asking the sentinels for the replicas", "err", err)
+		up = s.replicaAcks
+	}
+	s.up, s.upRead = up, time.Now()
+	return up
 }
 
 // RecipientCounts counts the broadcast's recipients by status.

@@ -21,6 +21,17 @@
 // options (dial_timeout=3s, pool_size=20...) are accepted as parameters in
 // both forms. Error messages and logs show the URL through RedactURL.
 //
+// One parameter is Maillage's own: replica_acks=N (0 to 10; default 1 with
+// Sentinel, 0 for a single server). Before a broadcast message is posted,
+// the recipient's "sending" record must be acknowledged by N replicas
+// (Redis WAIT, up to a second): Redis replication is asynchronous, and a
+// failover drops the writes the promoted replica had not received; a
+// "sending" record dropped that way would make the recipient pending
+// again, and posted twice. When fewer replicas acknowledge, the store
+// answers bot.ErrUnavailable and nothing is posted (the record, if it
+// survives, is reconciled like any post interrupted by a crash). Set 0 to
+// favour sending while the replica is down over that guarantee.
+//
 // # Keys
 //
 // Every key starts with Options.KeyPrefix ("maillage:" by default), so that
@@ -57,6 +68,9 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -86,11 +100,20 @@ type Options struct {
 
 // Store is a bot.Store over Redis. It is safe for concurrent use.
 type Store struct {
-	rdb     goredis.UniversalClient
-	url     string // redacted
-	prefix  string
-	timeout time.Duration
-	log     *slog.Logger
+	rdb goredis.UniversalClient
+	// replicaAcks: replicas that must acknowledge a "sending" record
+	// (the URL's replica_acks).
+	replicaAcks int
+	// healthyReplicas, with Sentinel, asks the sentinels how many replicas
+	// of the primary they see up (nil for a single server).
+	healthyReplicas func(ctx context.Context) (int, error)
+	upMu            sync.Mutex
+	up              int       // replicas up, as the sentinels last said
+	upRead          time.Time // when they said it
+	url             string    // redacted
+	prefix          string
+	timeout         time.Duration
+	log             *slog.Logger
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -115,17 +138,21 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
 	}
 	s := &Store{
-		rdb:     t.client(),
-		url:     redacted,
-		prefix:  opts.KeyPrefix,
-		timeout: opts.Timeout,
-		log:     opts.Logger.With("component", "store.redis"),
+		rdb:         t.client(),
+		replicaAcks: t.replicaAcks,
+		url:         redacted,
+		prefix:      opts.KeyPrefix,
+		timeout:     opts.Timeout,
+		log:         opts.Logger.With("component", "store.redis"),
+	}
+	if t.failover != nil {
+		s.healthyReplicas = sentinelReplicas(t.failover)
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.rdb.Close()
 		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
 	}
-	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix)
+	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
 	s.checkPersistence(ctx)
 	return s, nil
 }
@@ -134,7 +161,49 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 type target struct {
 	single   *goredis.Options
 	failover *goredis.FailoverOptions
+	// replicaAcks is the replica_acks parameter (see the package comment).
+	replicaAcks int
 }
+
+// sentinelReplicas returns a function that asks the sentinels of o, in
+// turn until one answers, how many replicas of the primary they see up
+// (neither subjectively nor objectively down).
+func sentinelReplicas(o *goredis.FailoverOptions) func(ctx context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		var last error
+		for _, addr := range o.SentinelAddrs {
+			sc := goredis.NewSentinelClient(&goredis.Options{Addr: addr, Username: o.SentinelUsername,
+				Password: o.SentinelPassword, TLSConfig: o.TLSConfig, ContextTimeoutEnabled: true})
+			replicas, err := sc.Replicas(ctx, o.MasterName).Result()
+			_ = sc.Close()
+			if err != nil {
+				last = err
+				continue
+			}
+			up := 0
+			for _, r := range replicas {
+				flags := "," + r["flags"] + ","
+				// "disconnected" counts as up: right after a switch the
+				// sentinels list the old primary so before their link
+				// to it as a replica is up, while clients still write
+				// to it; only a replica seen down is left out.
+				if !strings.Contains(flags, ",s_down,") && !strings.Contains(flags, ",o_down,") {
+					up++
+				}
+			}
+			return up, nil
+		}
+		return 0, fmt.Errorf("asking the sentinels for the replicas: %w", last)
+	}
+}
+
+// resp2: the store speaks RESP2. It needs nothing of RESP3, and with RESP3
+// go-redis (v9.23) may wait without a deadline for push notifications
+// while reading a reply: a WAIT after a failover hung that way.
+const resp2 = 2
+
+// maxReplicaAcks bounds replica_acks.
+const maxReplicaAcks = 10
 
 func (t target) client() goredis.UniversalClient {
 	if t.failover != nil {
@@ -155,8 +224,21 @@ func parseURL(rawURL string) (target, error) {
 		}
 		return target{}, fmt.Errorf("invalid URL: %w", err)
 	}
-	if u.Query().Has("master_name") {
-		if u.Query().Get("master_name") == "" {
+	q := u.Query()
+	acks := -1 // the default of the form
+	if q.Has("replica_acks") {
+		n, err := strconv.Atoi(q.Get("replica_acks"))
+		if err != nil || n < 0 || n > maxReplicaAcks {
+			return target{}, fmt.Errorf("invalid URL: replica_acks must be a number from 0 to %d", maxReplicaAcks)
+		}
+		acks = n
+		// Maillage's own: go-redis refuses parameters it does not know.
+		q.Del("replica_acks")
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
+	if q.Has("master_name") {
+		if q.Get("master_name") == "" {
 			return target{}, errors.New("invalid URL: empty master_name")
 		}
 		o, err := goredis.ParseFailoverURL(rawURL)
@@ -164,14 +246,19 @@ func parseURL(rawURL string) (target, error) {
 			return target{}, fmt.Errorf("invalid sentinel URL: %w", err)
 		}
 		o.ContextTimeoutEnabled = true
-		return target{failover: o}, nil
+		o.Protocol = resp2
+		if acks < 0 {
+			acks = 1 // a Sentinel setup has a replica to promote
+		}
+		return target{failover: o, replicaAcks: acks}, nil
 	}
 	o, err := goredis.ParseURL(rawURL)
 	if err != nil {
 		return target{}, fmt.Errorf("invalid URL: %w", err)
 	}
 	o.ContextTimeoutEnabled = true
-	return target{single: o}, nil
+	o.Protocol = resp2
+	return target{single: o, replicaAcks: max(acks, 0)}, nil
 }
 
 // redacted replaces secrets in URLs.

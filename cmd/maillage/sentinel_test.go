@@ -14,6 +14,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	redisstore "maillage/adapters/redis"
 )
 
 // redisServerEnv points to a redis-server binary; the Sentinel tests start
@@ -63,7 +65,13 @@ func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel
 	if sentinel {
 		args = append(args, "--sentinel")
 	}
-	cmd := exec.Command(bin, args...)
+	return startRedisCmd(t, exec.Command(bin, args...), port)
+}
+
+// startRedisCmd starts cmd, a redis-server listening on port, until the
+// test ends, and waits until it answers PING.
+func startRedisCmd(t *testing.T, cmd *exec.Cmd, port int) *exec.Cmd {
+	t.Helper()
 	out := startLogged(t, cmd, "")
 	rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
 	defer rdb.Close()
@@ -72,7 +80,7 @@ func startRedisProcess(t *testing.T, bin string, port int, conf string, sentinel
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server on port %d did not start:\n%s", port, out.String())
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // the server is starting: poll
 	}
 	return cmd
 }
@@ -148,12 +156,13 @@ func (s sentinelSetup) URL() string {
 		s.sentinels[0], s.sentinels[1], s.sentinels[2])
 }
 
-// Two bots share a Sentinel-managed Redis, run a job every 2 s and answer
-// their members; the primary fails over in the middle. Nothing is lost
-// (every slot runs, every message is answered, politely when the store
-// could not be reached) and nothing happens twice. Broadcasts join this
-// test when they land: add their job to the configuration and count their
-// deliveries as the announcements are counted.
+// Two bots share a Sentinel-managed Redis, run a job every 2 s, answer
+// their members and send a broadcast to 100 members (20 a second); the
+// primary fails over in the middle. Nothing is lost (every slot runs,
+// every message is answered, politely when the store could not be
+// reached; every broadcast recipient is sent, or reported of unknown
+// outcome) and nothing happens twice (no slot, no answer, no broadcast
+// message).
 func TestSentinelFailoverLosesNothing(t *testing.T) {
 	redisBin := redisServerBinary(t)
 	bin := maillageBinary(t)
@@ -193,12 +202,28 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 	url := setup.URL()
 	prefix := "maillage-sentinel-" + rand.Text()[:8] + ":"
 	const text = "Annonce du créneau"
-	cfg := announcementConfig(t, prefix, "rate_limit: {per_minute: 0}\n", "2s", text)
+	const marker = "Webinaire des secrétaires généraux"
+	store, err := redisstore.Open(context.Background(), url, redisstore.Options{KeyPrefix: prefix, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ids := seedTerminalMembers(t, store, 100)
+	cfg := announcementConfig(t, prefix, `rate_limit: {per_minute: 0}
+broadcasts:
+  batch_size: 20
+  batch_lease: 3s
+  reconcile_after: 2s
+  pace:
+    terminal: {posts_per_minute: 1200, post_burst: 2}
+`, "2s", text)
+	redisEnv := []string{"MAILLAGE_REDIS_URL=" + url}
 	procs := make([]*botProc, 2)
 	for i := range procs {
 		procs[i] = startBotProc(t, fmt.Sprintf("%s process %d", t.Name(), i), bin,
-			[]string{"MAILLAGE_REDIS_URL=" + url}, "--config", cfg, "--data-dir", t.TempDir())
+			redisEnv, "--config", cfg, "--data-dir", t.TempDir())
 	}
+	id := sendBroadcast(t, bin, cfg, redisEnv, marker+" : inscriptions ouvertes.\n")
 
 	// Each process's member changes language every 250 ms (a read and a
 	// write each time) for 10 s; the primary fails over after 3 s.
@@ -206,6 +231,7 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 	fed := make([]int, len(procs))
 	oldPrimary := setup.primaryPort(t)
 	var failedOver time.Time
+	atFailover := 0 // broadcast messages printed when the primary went
 	start := time.Now()
 	for k := 0; time.Since(start) < 10*time.Second; k++ {
 		for i, p := range procs {
@@ -215,16 +241,18 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 			fed[i]++
 		}
 		if failedOver.IsZero() && time.Since(start) > 3*time.Second {
+			atFailover = delivered(procs, marker)
 			failover(t, setup)
 			failedOver = time.Now()
 		}
 		time.Sleep(250 * time.Millisecond) // the members' pace
 	}
+	bc, counts := waitBroadcastDone(t, store, id, 40*time.Second)
 	newPrimary := setup.primaryPort(t)
 	if newPrimary == oldPrimary || newPrimary == "" {
 		t.Fatalf("the primary did not change (%s before, %s after)", oldPrimary, newPrimary)
 	}
-	t.Logf("failover from port %s to %s", oldPrimary, newPrimary)
+	t.Logf("failover from port %s to %s; broadcast: %d printed before the failover, then %v", oldPrimary, newPrimary, atFailover, counts)
 	for i, p := range procs {
 		if err := p.stop(); err != nil {
 			t.Errorf("process %d: %v", i, err)
@@ -238,7 +266,7 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 	for i, p := range procs {
 		var replies []string
 		for _, l := range p.out {
-			if r, ok := strings.CutPrefix(l, "Maillage › "); ok && !strings.Contains(r, text) {
+			if r, ok := strings.CutPrefix(l, "Maillage › "); ok && !strings.Contains(r, text) && !strings.Contains(r, marker) {
 				replies = append(replies, r)
 			}
 		}
@@ -275,6 +303,7 @@ func sentinelFailover(t *testing.T, redisBin, bin string, failover func(*testing
 		skipped = nil
 	}
 	checkSlotsAccounted(t, all, skipped, 2*time.Second)
+	checkBroadcastOnce(t, store, bc, procs, marker, ids, counts)
 	if len(all) < 3 {
 		t.Errorf("%d slots delivered in 10 s of an @every 2s job: %v", len(all), all)
 	}
