@@ -197,11 +197,6 @@ func sentinelReplicas(o *goredis.FailoverOptions) func(ctx context.Context) (int
 	}
 }
 
-// resp2: the store speaks RESP2. It needs nothing of RESP3, and with RESP3
-// go-redis (v9.23) may wait without a deadline for push notifications
-// while reading a reply: a WAIT after a failover hung that way.
-const resp2 = 2
-
 // maxReplicaAcks bounds replica_acks.
 const maxReplicaAcks = 10
 
@@ -246,7 +241,6 @@ func parseURL(rawURL string) (target, error) {
 			return target{}, fmt.Errorf("invalid sentinel URL: %w", err)
 		}
 		o.ContextTimeoutEnabled = true
-		o.Protocol = resp2
 		if acks < 0 {
 			acks = 1 // a Sentinel setup has a replica to promote
 		}
@@ -257,7 +251,6 @@ func parseURL(rawURL string) (target, error) {
 		return target{}, fmt.Errorf("invalid URL: %w", err)
 	}
 	o.ContextTimeoutEnabled = true
-	o.Protocol = resp2
 	return target{single: o, replicaAcks: max(acks, 0)}, nil
 }
 
