@@ -166,6 +166,7 @@ func (s sentinelSetup) URL() string {
 func TestSentinelFailoverLosesNothing(t *testing.T) {
 	redisBin := redisServerBinary(t)
 	bin := maillageBinary(t)
+	t.Parallel() // alongside the broadcast fault test: both mostly wait
 	// Both ways a primary goes: asked to hand over (a planned switch), or
 	// killed (the sentinels notice after down-after-milliseconds, 1 s).
 	// A planned switch loses no slot; a killed primary may leave slots
