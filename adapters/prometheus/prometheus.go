@@ -86,7 +86,7 @@ func New() *Metrics {
 	}, []string{"broadcast", "state"})
 	m.bcastSent = prom.NewCounterVec(prom.CounterOpts{
 		Name: "maillage_broadcast_messages_total",
-		Help: "Broadcast messages sent (result ok) or given up (result failed), all broadcasts together.",
+		Help: "Broadcast messages sent (result ok) or given up (result failed), all broadcasts together, as recorded in the store: every replica shows the whole broadcasts' counts, so aggregate across replicas with max, not sum.",
 	}, []string{"result"})
 	m.reg.MustRegister(m.messagesIn, m.messagesOut, m.handling, m.errors, m.jobRuns, m.jobSkipped,
 		m.storeTime, m.storeErrors, m.bcastGauge, m.bcastSent,
