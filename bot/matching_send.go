@@ -143,6 +143,49 @@ func (b *Bot) introduceDirect(ctx context.Context, round MatchRound, gi int, mem
 	return errors.Join(errs...)
 }
 
+// rehomeHeldIntros hands the held group introductions stored under ref
+// (a member erasing their data) to another member of the group, so that
+// the others are still introduced when their working hours come. A group
+// left with fewer than two members has nobody to introduce: its held
+// introduction goes with ref's other pending messages.
+func (b *Bot) rehomeHeldIntros(ctx context.Context, ref UserRef) error {
+	held, err := b.store.PendingFor(ctx, ref)
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("reading held introductions: %w", err)
+	}
+	for _, p := range held {
+		if p.Kind != PendingIntro {
+			continue
+		}
+		round, err := b.store.Round(ctx, p.Text)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("reading the round of a held introduction: %w", err)
+		}
+		if p.Number < 0 || p.Number >= len(round.Groups) {
+			continue
+		}
+		var others []UserRef
+		for _, m := range round.Groups[p.Number].Members {
+			if m != ref && m.Platform != erasedPlatform {
+				others = append(others, m)
+			}
+		}
+		if len(others) < 2 {
+			continue
+		}
+		if err := b.store.DeletePending(ctx, p.Key); err != nil && !isNotFound(err) {
+			return fmt.Errorf("handing over a held introduction: %w", err)
+		}
+		p.To = others[0]
+		if _, err := b.store.SavePending(ctx, p); err != nil {
+			return fmt.Errorf("handing over a held introduction: %w", err)
+		}
+	}
+	return nil
+}
+
 // sendPendingIntro posts a held group introduction whose time has come.
 func (b *Bot) sendPendingIntro(ctx context.Context, p Pending, now time.Time) {
 	err := func() error {

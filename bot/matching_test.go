@@ -219,6 +219,44 @@ func TestIntroductionsWaitForWorkingHours(t *testing.T) {
 	}
 }
 
+// A trio's introduction is held for the weekend and stored under its first
+// member, who then erases their data: the two others are still introduced
+// on Monday, without the erased member.
+func TestHeldIntroductionSurvivesItsHoldersErasure(t *testing.T) {
+	saturday := time.Date(2026, 11, 28, 11, 0, 0, 0, paris)
+	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, fakeclock.New(saturday))
+	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	h.seed(user("bob"), "Bob", towns[1], "dgs", "ia")
+	h.seed(user("carol"), "Carol", towns[6], "dgs", "ia")
+	r := h.round("tour|1")
+	if len(r.Groups) != 1 || len(r.Groups[0].Members) != 3 {
+		t.Fatalf("round: %+v, want one trio", r)
+	}
+	holder := r.Groups[0].Members[0]
+	if held, err := h.store.PendingFor(t.Context(), holder); err != nil || len(held) != 1 {
+		t.Fatalf("held under %s: %+v, %v", holder, held, err)
+	}
+	if err := h.bot.EraseMember(t.Context(), holder); err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	h.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, paris))
+	h.bot.Tick(t.Context())
+	h.bot.Tick(t.Context())
+	posts := groupPosts(h.take())
+	if len(posts) != 1 {
+		t.Fatalf("Monday 9:00: %d group introductions, want 1: %+v", len(posts), posts)
+	}
+	if strings.Contains(posts[0].conv.ID, holder.User) {
+		t.Errorf("the introduction includes the erased member: %s", posts[0].conv.ID)
+	}
+	for _, m := range r.Groups[0].Members[1:] {
+		if !strings.Contains(posts[0].conv.ID, m.User) {
+			t.Errorf("the introduction leaves out %s: %s", m.User, posts[0].conv.ID)
+		}
+	}
+}
+
 func TestMembersOfDifferentPlatformsAreIntroducedByDirectMessage(t *testing.T) {
 	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
 	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")

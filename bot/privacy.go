@@ -73,6 +73,9 @@ func (b *Bot) exportPending(ctx context.Context, ref UserRef) (any, error) {
 }
 
 func (b *Bot) erasePending(ctx context.Context, ref UserRef) error {
+	if err := b.rehomeHeldIntros(ctx, ref); err != nil { // matching_send.go
+		return err
+	}
 	_, err := b.store.ErasePending(ctx, ref)
 	return err
 }
