@@ -24,6 +24,10 @@ import (
 // the README's "Exploitation" section gives its figures.
 const loadTestEnv = "MAILLAGE_LOAD_MEMBERS"
 
+// loadQueueEnv sets the replicas' chat.slack.queue in the load test
+// (default 2048; the product's default is 256).
+const loadQueueEnv = "MAILLAGE_LOAD_QUEUE"
+
 // Three replicas on one Redis receive 1,000 new members at once through
 // the Events API of the fake Slack (each event signed, spread over the
 // replicas as a load balancer would): every member says bonjour, then
@@ -42,6 +46,10 @@ func TestLoadThreeReplicasThousandMembers(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv(loadTestEnv)); err == nil && n > 1 {
 		members = n
 	}
+	queue := 2048
+	if n, err := strconv.Atoi(os.Getenv(loadQueueEnv)); err == nil && n > 0 {
+		queue = n
+	}
 	bin := maillageBinary(t)
 	fake := slacktest.New(time.Second)
 	defer fake.Close()
@@ -55,10 +63,10 @@ func TestLoadThreeReplicasThousandMembers(t *testing.T) {
   redis: {key_prefix: %q}
 chat:
   adapters: [slack]
-  slack: {workers: 8, queue: 2048}
+  slack: {workers: 8, queue: %d}
 log: {level: warn, format: json}
 schedules: []
-`, prefix))
+`, prefix, queue))
 	const replicas = 3
 	addrs := make([]string, replicas)
 	for i := range addrs {
