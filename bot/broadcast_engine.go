@@ -529,40 +529,52 @@ func (b *Bot) sendRecipient(ctx context.Context, bc Broadcast, r Recipient) erro
 		return b.fail(ctx, bc, r, RecipientPending, "no_adapter")
 	}
 	reply := b.broadcastReply(bc, m)
-	conv := b.cachedDirect(ctx, r)
-	if err := b.pace(ctx, r.Ref, conv.ID == ""); err != nil {
-		return err
-	}
-	if conv.ID == "" {
-		// Opening the conversation posts nothing: done before the
-		// recipient is marked, and safe to repeat.
-		opener, ok := a.(DirectOpener)
-		if !ok {
-			return b.fail(ctx, bc, r, RecipientPending, "no_direct_messages")
+	// Once more, in a conversation opened again, when the cached one
+	// turns out to be gone.
+	for retried := false; ; retried = true {
+		conv := b.cachedDirect(ctx, r)
+		if err := b.pace(ctx, r.Ref, conv.ID == ""); err != nil {
+			return err
 		}
-		c, err := opener.OpenDirect(ctx, r.Ref)
+		if conv.ID == "" {
+			// Opening the conversation posts nothing: done before the
+			// recipient is marked, and safe to repeat.
+			opener, ok := a.(DirectOpener)
+			if !ok {
+				return b.fail(ctx, bc, r, RecipientPending, "no_direct_messages")
+			}
+			c, err := opener.OpenDirect(ctx, r.Ref)
+			if err != nil {
+				return b.openFailed(ctx, bc, r, err)
+			}
+			conv = c
+			b.cacheDirect(ctx, r.Ref, c)
+		}
+		// Recorded before the post, with the conversation: a recipient found
+		// "sending" may have been posted to, which only the platform can tell.
+		r.Status, r.Sending, r.Conversation = RecipientSending, b.clock.Now(), conv.ID
+		if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r); err != nil || !ok {
+			return err // taken by another replica
+		}
+		sent, err := a.Send(ctx, conv, reply)
+		if err != nil && !retried && b.forgetGoneDirect(ctx, a, r.Ref, sent, err) {
+			// Nothing posted: pending again, without the gone conversation.
+			r.Status, r.Sending, r.Conversation = RecipientPending, time.Time{}, ""
+			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientSending, r); serr != nil || !ok {
+				return serr
+			}
+			continue
+		}
 		if err != nil {
-			return b.openFailed(ctx, bc, r, err)
+			return b.sendFailed(ctx, bc, r, err)
 		}
-		conv = c
-		b.cacheDirect(ctx, r.Ref, c)
+		r.Status, r.Message = RecipientSent, sent.ID
+		if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientSending, r); err != nil {
+			// Left "sending": the batch's next owner reconciles it.
+			return fmt.Errorf("recording a sent message: %w", err)
+		}
+		return nil
 	}
-	// Recorded before the post, with the conversation: a recipient found
-	// "sending" may have been posted to, which only the platform can tell.
-	r.Status, r.Sending, r.Conversation = RecipientSending, b.clock.Now(), conv.ID
-	if ok, err := b.store.SetRecipient(ctx, bc.ID, RecipientPending, r); err != nil || !ok {
-		return err // taken by another replica
-	}
-	sent, err := a.Send(ctx, conv, reply)
-	if err != nil {
-		return b.sendFailed(ctx, bc, r, err)
-	}
-	r.Status, r.Message = RecipientSent, sent.ID
-	if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, RecipientSending, r); err != nil {
-		// Left "sending": the batch's next owner reconciles it.
-		return fmt.Errorf("recording a sent message: %w", err)
-	}
-	return nil
 }
 
 // openFailed records a failed open of the direct conversation, for a

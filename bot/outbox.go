@@ -170,14 +170,20 @@ func (b *Bot) sendDirect(ctx context.Context, to UserRef, reply Reply) error {
 	if !ok {
 		return fmt.Errorf("the %s adapter cannot open a direct conversation", to.Platform)
 	}
-	conv, err := opener.OpenDirect(ctx, to)
-	if err != nil {
-		return fmt.Errorf("opening a direct conversation: %w", err)
+	// Once more when the cached conversation turns out to be gone.
+	for retried := false; ; retried = true {
+		conv, err := opener.OpenDirect(ctx, to)
+		if err != nil {
+			return fmt.Errorf("opening a direct conversation: %w", err)
+		}
+		sent, err := b.post(ctx, a, conv, reply)
+		if err == nil {
+			return nil
+		}
+		if retried || !b.forgetGoneDirect(ctx, a, to, sent, err) {
+			return fmt.Errorf("sending to a member: %w", err)
+		}
 	}
-	if _, err := b.post(ctx, a, conv, reply); err != nil {
-		return fmt.Errorf("sending to a member: %w", err)
-	}
-	return nil
 }
 
 // flushPending sends the pending messages that are due: held deliveries

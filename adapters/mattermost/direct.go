@@ -16,8 +16,9 @@ import (
 // message to a member (a broadcast, a reminder, a private answer) then
 // costs one call, not two, and the replicas share what one learnt.
 var (
-	_ bot.DirectCache  = (*Adapter)(nil)
-	_ bot.PlatformData = (*Adapter)(nil)
+	_ bot.DirectCache     = (*Adapter)(nil)
+	_ bot.DirectForgetter = (*Adapter)(nil)
+	_ bot.PlatformData    = (*Adapter)(nil)
 )
 
 // dmCacheTTL is how long a direct channel id stays cached: a direct
@@ -82,6 +83,15 @@ func (a *Adapter) OpenDirect(ctx context.Context, user bot.UserRef) (bot.Convers
 		a.log.WarnContext(ctx, "direct channel not cached", "err", err)
 	}
 	return a.conversation(ch.Id, ch.Type), nil
+}
+
+// ForgetDirect drops the cached direct channel with user
+// (bot.DirectForgetter): the next OpenDirect asks the server again.
+func (a *Adapter) ForgetDirect(ctx context.Context, user bot.UserRef) error {
+	if err := a.opts.Store.DeleteValue(ctx, a.dmKey(user)); err != nil {
+		return fmt.Errorf("mattermost forget direct channel: %w", err)
+	}
+	return nil
 }
 
 // ExportUser returns what the adapter keeps about user (bot.PlatformData):

@@ -120,9 +120,11 @@ type fakeServer struct {
 	channels map[string]*model.Channel
 	posts    map[string]*model.Post
 	created  []*model.Post
-	refuse   int  // WebSocket dials still to refuse
-	revoked  bool // the token is no longer valid
-	fail429  int  // POST /posts answers still to refuse with 429
+	refuse   int             // WebSocket dials still to refuse
+	revoked  bool            // the token is no longer valid
+	fail429  int             // POST /posts answers still to refuse with 429
+	dm       string          // the direct channel with alice now
+	gone     map[string]bool // channels lost (resetDirect): posts get 404
 	requests []string
 
 	conns chan *fakeConn
@@ -163,6 +165,8 @@ func newFakeServer(t *testing.T) *fakeServer {
 		channels: map[string]*model.Channel{dmID: {Id: dmID, Name: dmName, Type: model.ChannelTypeDirect}},
 		posts:    map[string]*model.Post{},
 		conns:    make(chan *fakeConn, 8),
+		dm:       dmID,
+		gone:     map[string]bool{},
 	}
 	mux := http.NewServeMux()
 	writeJSON := func(w http.ResponseWriter, v any) {
@@ -211,6 +215,10 @@ func newFakeServer(t *testing.T) *fakeServer {
 		}
 		fs.mu.Lock()
 		defer fs.mu.Unlock()
+		if fs.gone[p.ChannelId] {
+			http.Error(w, `{"id":"app.channel.get.existing.app_error","status_code":404}`, http.StatusNotFound)
+			return
+		}
 		if fs.fail429 > 0 {
 			fs.fail429--
 			w.Header().Set("Retry-After", "2")
@@ -247,7 +255,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 			return
 		}
 		fs.mu.Lock()
-		c := fs.channels[dmID]
+		c := fs.channels[fs.dm]
 		fs.mu.Unlock()
 		writeJSON(w, c)
 	})
@@ -300,6 +308,18 @@ func newFakeServer(t *testing.T) *fakeServer {
 	}))
 	t.Cleanup(fs.srv.Close)
 	return fs
+}
+
+// resetDirect loses the direct channel with alice, as a database reset
+// does: posts to it get 404, and creating it again gives a new id.
+func (fs *fakeServer) resetDirect() string {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	delete(fs.channels, fs.dm)
+	fs.gone[fs.dm] = true
+	c := &model.Channel{Id: model.NewId(), Name: dmName, Type: model.ChannelTypeDirect}
+	fs.channels[c.Id], fs.dm = c, c.Id
+	return c.Id
 }
 
 // found looks id up in m under the server's lock, answering 404 if absent.

@@ -29,6 +29,11 @@ func TestPostErrClassification(t *testing.T) {
 	if errors.Is(refused, bot.ErrUnknownOutcome) || errors.Is(refused, bot.ErrRateLimited) {
 		t.Errorf("403: %v, want a plain failure", refused)
 	}
+	for status, gone := range map[int]bool{http.StatusNotFound: true, http.StatusForbidden: true, http.StatusTooManyRequests: false, http.StatusInternalServerError: false, 0: false} {
+		if got := channelGone(&model.Response{StatusCode: status}, &model.AppError{StatusCode: status}); got != gone {
+			t.Errorf("channelGone(%d) = %v, want %v", status, got, gone)
+		}
+	}
 	dial := postErr(nil, &net.OpError{Op: "dial", Err: errors.New("connection refused")})
 	if errors.Is(dial, bot.ErrUnknownOutcome) {
 		t.Errorf("dial error: %v, want a plain failure (nothing was sent)", dial)

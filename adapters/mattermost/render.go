@@ -111,14 +111,7 @@ func split(text string, max int) []string {
 // answer with a status says the post was refused; no answer at all (a
 // timeout, a connection lost) leaves its outcome unknown.
 func postErr(resp *model.Response, err error) error {
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
-	var ae *model.AppError
-	if errors.As(err, &ae) && ae.StatusCode != 0 {
-		status = ae.StatusCode
-	}
+	status := answerStatus(resp, err)
 	switch {
 	case status == http.StatusTooManyRequests:
 		wait := time.Duration(0)
@@ -130,6 +123,27 @@ func postErr(resp *model.Response, err error) error {
 		return fmt.Errorf("%w: %w", wrapErr("posting a message", err), bot.ErrUnknownOutcome)
 	}
 	return wrapErr("posting a message", err)
+}
+
+// channelGone reports a post refused because its channel no longer exists
+// or is closed to the bot (404, 403: a channel lost in a database reset,
+// deleted, or left).
+func channelGone(resp *model.Response, err error) bool {
+	status := answerStatus(resp, err)
+	return status == http.StatusNotFound || status == http.StatusForbidden
+}
+
+// answerStatus is the HTTP status of a failed call's answer, 0 for none.
+func answerStatus(resp *model.Response, err error) int {
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	var ae *model.AppError
+	if errors.As(err, &ae) && ae.StatusCode != 0 {
+		status = ae.StatusCode
+	}
+	return status
 }
 
 // neverSent reports errors raised before the request left (no connection).
@@ -167,7 +181,11 @@ func (a *Adapter) Send(ctx context.Context, conv bot.Conversation, r bot.Reply) 
 		}
 		created, resp, err := a.client.CreatePost(ctx, post)
 		if err != nil {
-			return sent, postErr(resp, err)
+			perr := postErr(resp, err)
+			if sent.ID == "" && channelGone(resp, err) {
+				perr = fmt.Errorf("%w: %w", perr, bot.ErrConversationGone)
+			}
+			return sent, perr
 		}
 		sent.ID = created.Id
 	}

@@ -142,13 +142,14 @@ type Adapter struct {
 }
 
 var (
-	_ bot.ChatAdapter    = (*Adapter)(nil)
-	_ bot.DirectOpener   = (*Adapter)(nil)
-	_ bot.ProfileReader  = (*Adapter)(nil)
-	_ bot.MessageUpdater = (*Adapter)(nil)
-	_ bot.PlatformData   = (*Adapter)(nil)
-	_ bot.HealthReporter = (*Adapter)(nil)
-	_ bot.Reconnector    = (*Adapter)(nil)
+	_ bot.ChatAdapter     = (*Adapter)(nil)
+	_ bot.DirectOpener    = (*Adapter)(nil)
+	_ bot.DirectForgetter = (*Adapter)(nil)
+	_ bot.ProfileReader   = (*Adapter)(nil)
+	_ bot.MessageUpdater  = (*Adapter)(nil)
+	_ bot.PlatformData    = (*Adapter)(nil)
+	_ bot.HealthReporter  = (*Adapter)(nil)
+	_ bot.Reconnector     = (*Adapter)(nil)
 )
 
 // New checks the options and returns an adapter; it does not connect (Run

@@ -154,6 +154,9 @@ func (a *Adapter) Send(ctx context.Context, conv bot.Conversation, r bot.Reply) 
 			if !outcomeKnown(err) {
 				return sent, fmt.Errorf("slack chat.postMessage: %w: %w", ErrUnknownOutcome, err)
 			}
+			if sent.ID == "" && conversationGone(err) {
+				return sent, fmt.Errorf("slack chat.postMessage: %w: %w", bot.ErrConversationGone, err)
+			}
 			return sent, fmt.Errorf("slack chat.postMessage: %w", err)
 		}
 		sent = bot.SentMessage{Conversation: conv, ID: ts}
@@ -225,6 +228,23 @@ func (a *Adapter) OpenDirect(ctx context.Context, user bot.UserRef) (bot.Convers
 	}
 	conv.ID = id
 	return conv, nil
+}
+
+// conversationGone reports Slack's refusals of a post because the
+// conversation no longer exists or is closed to posts.
+func conversationGone(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "is_archived")
+}
+
+// ForgetDirect drops the cached direct conversation with user
+// (bot.DirectForgetter): the next OpenDirect asks Slack again.
+func (a *Adapter) ForgetDirect(ctx context.Context, user bot.UserRef) error {
+	dmKey, _ := a.userKeys(user)
+	if err := a.store.DeleteValue(ctx, dmKey); err != nil {
+		return fmt.Errorf("slack forget direct conversation: %w", err)
+	}
+	return nil
 }
 
 // OpenGroup opens (or finds) the group conversation (mpim) of the bot and

@@ -101,7 +101,8 @@ type Server struct {
 	calls       map[string]int
 	rateLimited map[string]int // method -> Retry-After seconds for the next call
 	dropNext    map[string]bool
-	refuseApp   string // error answered by apps.connections.open
+	removed     map[string]bool // channels deleted: posts are refused, opens give a new id
+	refuseApp   string          // error answered by apps.connections.open
 	tsCounter   int
 
 	conn        *websocket.Conn // current socket, nil if none
@@ -125,6 +126,7 @@ func New(ping time.Duration) *Server {
 		calls:       map[string]int{},
 		rateLimited: map[string]int{},
 		dropNext:    map[string]bool{},
+		removed:     map[string]bool{},
 		acks:        map[string]bool{},
 		ackPayloads: map[string]json.RawMessage{},
 		sent:        map[string]json.RawMessage{},
@@ -355,6 +357,9 @@ func (s *Server) post(method string, r *http.Request) map[string]any {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.removed[p.Channel] {
+		return map[string]any{"ok": false, "error": "channel_not_found"}
+	}
 	if method == "chat.update" {
 		p.TS = r.PostForm.Get("ts")
 	} else {
@@ -399,7 +404,19 @@ func (s *Server) open(users string) map[string]any {
 		slices.Sort(sorted)
 		id = "G" + strings.ToUpper(hex.EncodeToString([]byte(strings.Join(sorted, ""))))[:10]
 	}
+	for s.removed[id] {
+		id += "N"
+	}
 	return map[string]any{"ok": true, "channel": map[string]any{"id": id}}
+}
+
+// RemoveChannel deletes the conversation id, as a workspace's owner (or a
+// reset) may: posts to it are refused with channel_not_found, and opening
+// a conversation with the same people gives a new id.
+func (s *Server) RemoveChannel(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.removed[id] = true
 }
 
 func (s *Server) userInfo(id string) any {
