@@ -7,20 +7,27 @@ import (
 	"maillage/bot"
 )
 
+// removedDirect opens (and caches) alice's direct conversation, then
+// removes it on the fake Slack.
+func removedDirect(t *testing.T) (*harness, *Adapter, bot.Conversation) {
+	t.Helper()
+	h := newHarness(t, 0)
+	a := ready(t, h.adapter(t, nil))
+	old, err := a.OpenDirect(t.Context(), slackUser("U0ALICE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.fake.RemoveChannel(old.ID)
+	return h, a, old
+}
+
 // A cached direct conversation removed on Slack: the post is refused as
 // gone (a known outcome, nothing posted), ForgetDirect drops the cached
 // id, and the conversation opened again receives the message exactly once;
 // the cache then holds the new id.
 func TestConversationGoneForgottenAndOpenedAgain(t *testing.T) {
-	h := newHarness(t, 0)
-	a := ready(t, h.adapter(t, nil))
-	ctx := t.Context()
-	alice := slackUser("U0ALICE")
-	old, err := a.OpenDirect(ctx, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.fake.RemoveChannel(old.ID)
+	h, a, old := removedDirect(t)
+	ctx, alice := t.Context(), slackUser("U0ALICE")
 
 	sent, err := a.Send(ctx, old, bot.Reply{Text: "Bonjour"})
 	if !errors.Is(err, bot.ErrConversationGone) || errors.Is(err, bot.ErrUnknownOutcome) || sent.ID != "" {
@@ -52,5 +59,40 @@ func TestConversationGoneForgottenAndOpenedAgain(t *testing.T) {
 	// Forgetting what is not cached is no error.
 	if err := a.ForgetDirect(ctx, slackUser("U0BOB")); err != nil {
 		t.Errorf("ForgetDirect(nothing cached) = %v", err)
+	}
+}
+
+// Through the core: a broadcast to a member whose cached conversation was
+// removed on Slack reaches them exactly once, in the conversation opened
+// again, whose id the cache then holds.
+func TestBroadcastReachesMemberWhoseConversationWasRemoved(t *testing.T) {
+	h, a, old := removedDirect(t)
+	ctx, alice := t.Context(), slackUser("U0ALICE")
+	m := bot.Member{Ref: alice, Name: "Alice Martin", Onboarded: h.clock.Now(),
+		Collectivity: &bot.Collectivity{Kind: bot.KindCommune, Name: "Quimper", Population: 63000, Region: "53", Departement: "29"}}
+	if err := h.store.SaveMember(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(bot.Settings{}, h.store, []bot.ChatAdapter{a}, bot.Options{Clock: h.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, _, err := b.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Bonjour {prenom}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RunBroadcast(ctx, bc.ID); err != nil {
+		t.Fatal(err)
+	}
+	conv, ok := a.CachedDirect(ctx, alice)
+	if !ok || conv.ID == old.ID {
+		t.Fatalf("CachedDirect = %+v, %v; want a new conversation", conv, ok)
+	}
+	posts := h.fake.Posts()
+	if len(posts) != 1 || posts[0].Channel != conv.ID || posts[0].Text != "Bonjour Alice" {
+		t.Errorf("posts = %+v; want exactly one, in %s", posts, conv.ID)
+	}
+	if counts, err := h.store.RecipientCounts(ctx, bc.ID); err != nil || counts[bot.RecipientSent] != 1 {
+		t.Errorf("counts = %v, %v; want 1 sent", counts, err)
 	}
 }
