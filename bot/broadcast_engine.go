@@ -834,20 +834,15 @@ func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
 // finishCancelled settles the posts in flight when the broadcast was
 // cancelled, then reports to the author once (Finished records it).
 func (b *Bot) finishCancelled(ctx context.Context, bc Broadcast) error {
-	const page = 500
-	for first := 0; first < bc.Total; first += page {
-		recs, err := b.store.Recipients(ctx, bc.ID, first, first+page)
-		if err != nil {
-			return fmt.Errorf("reading recipients: %w", err)
+	err := b.eachRecipient(ctx, bc, func(r Recipient) error {
+		if r.Status != RecipientSending {
+			return nil
 		}
-		for _, r := range recs {
-			if r.Status != RecipientSending {
-				continue
-			}
-			if _, err := b.reconcile(ctx, bc, r); err != nil {
-				return err
-			}
-		}
+		_, err := b.reconcile(ctx, bc, r)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	counts, err := b.store.RecipientCounts(ctx, bc.ID)
 	if err != nil {

@@ -47,6 +47,8 @@ func (b *Bot) broadcastCommands() []*command {
 			names: map[Lang][]string{French: {"annuler diffusion", "annuler la diffusion", "arrêter la diffusion"}, English: {"cancel broadcast", "stop broadcast"}}},
 		{id: "broadcast_approve", role: RoleOrganizer, run: b.cmdBroadcastApprove,
 			names: map[Lang][]string{French: {"approuver diffusion", "approuver la diffusion", "approuver"}, English: {"approve broadcast", "approve"}}},
+		{id: "broadcast_resend", role: RoleOrganizer, run: b.cmdBroadcastResend, // broadcasts_resend.go
+			names: map[Lang][]string{French: {"renvoyer diffusion", "renvoyer la diffusion"}, English: {"resend broadcast"}}},
 	}
 }
 
@@ -65,11 +67,12 @@ func (b *Bot) broadcastChoices() map[string]choiceHandler {
 			return b.cmdBroadcastCancel(ctx, r)
 		},
 		"bc.optout": b.choiceAnnouncements,
+		"bc.resend": b.choiceBroadcastResend,
 	}
 }
 
 func (b *Bot) broadcastDialogues() map[string]dialogueHandler {
-	return map[string]dialogueHandler{dialogueBroadcast: b.dialogueCompose}
+	return map[string]dialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
 }
 
 // BroadcastDraft is a broadcast before it is stored.
@@ -314,7 +317,7 @@ func (b *Bot) reportFinal(ctx context.Context, bc Broadcast, counts map[Recipien
 	if lang == "" {
 		lang = b.settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: "bc:" + bc.ID + ":final"})
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
 
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
@@ -344,6 +347,9 @@ func (b *Bot) reportText(ctx context.Context, lang Lang, bc Broadcast, counts ma
 	}
 	if counts[RecipientUnknown] > 0 {
 		lines = append(lines, T("broadcasts.report_unknown", "count", n(RecipientUnknown)))
+		if bc.State == BroadcastDone {
+			lines = append(lines, T("broadcasts.resend_hint", "id", bc.ID))
+		}
 	}
 	if left := counts[RecipientPending] + counts[RecipientSending]; left > 0 {
 		key := "broadcasts.report_pending"

@@ -64,9 +64,12 @@ func (c *chatBot) pick(u bot.UserRef, action, value string) string {
 	return c.texts()
 }
 
-func (c *chatBot) texts() string {
+func (c *chatBot) texts() string { return takeTexts(c.chat) }
+
+// takeTexts takes the messages o holds and joins their texts.
+func takeTexts(o *outbox) string {
 	var out []string
-	for _, s := range c.chat.take() {
+	for _, s := range o.take() {
 		out = append(out, s.reply.Text)
 	}
 	return strings.Join(out, "\n---\n")

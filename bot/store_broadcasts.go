@@ -136,7 +136,10 @@ type Broadcast struct {
 	// Total is the number of recipients listed (set when running).
 	Total int `json:"total"`
 	// Progress is the last quarter reported to the author (0..3).
-	Progress int       `json:"progress,omitempty"`
+	Progress int `json:"progress,omitempty"`
+	// Resends counts the organizers' resends to the recipients whose
+	// outcome was unknown (see ResendUnknown).
+	Resends  int       `json:"resends,omitempty"`
 	Created  time.Time `json:"created"`
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`

@@ -22,6 +22,7 @@ const broadcastUsage = `Usage:
   maillage broadcast status ID
   maillage broadcast approve ID
   maillage broadcast cancel ID
+  maillage broadcast resend ID [--yes]
 Common flags: [--config FILE] [--data-dir DIR] [--lang fr|en] [--operator NAME]
 
 Sends an organizers' broadcast to the members, one direct message each, with
@@ -52,6 +53,9 @@ second organizer's approval: "approuver diffusion ID" in the chat, or
 "maillage broadcast approve ID" by another operator. "list" shows the last
 broadcasts, "status ID" the report of one (sent, failed with reasons, unknown
 outcomes, skipped), "cancel ID" stops one that is waiting or running.
+"resend ID" sends a finished or running broadcast again to the recipients
+whose post's outcome is unknown (some may then receive it twice): it shows
+how many, and does it only with --yes.
 
 Exit codes: 0 done, 1 store failure, 2 bad usage, invalid text or segment,
 or invalid configuration.
@@ -110,13 +114,14 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	urgent := fs.Bool("urgent", false, "ignore working hours and opting out (essential information)")
 	preview := fs.Bool("preview", false, "show the count and the rendered message; store nothing")
 	send := fs.Bool("send", false, "store the broadcast for the running bot to send")
+	yes := fs.Bool("yes", false, "resend: confirm (some recipients may receive the message twice)")
 	if err := parseFlags(fs, broadcastUsage, args, std.out); err != nil {
 		return err
 	}
 	// A subcommand may come before or after the flags.
 	sub := "compose"
 	switch fs.Arg(0) {
-	case "list", "status", "approve", "cancel":
+	case "list", "status", "approve", "cancel", "resend":
 		sub = fs.Arg(0)
 		if err := parseFlags(fs, broadcastUsage, fs.Args()[1:], std.out); err != nil {
 			return err
@@ -138,10 +143,18 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	}
 	id := ""
 	if sub != "compose" && sub != "list" {
-		if fs.NArg() != 1 {
+		if fs.NArg() == 0 {
 			return fmt.Errorf("%w: want `maillage broadcast %s ID`", errUsage, sub)
 		}
 		id = fs.Arg(0)
+		if rest := fs.Args()[1:]; len(rest) > 0 { // flags after the ID ("resend ID --yes")
+			if err := parseFlags(fs, broadcastUsage, rest, std.out); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return fmt.Errorf("%w: want `maillage broadcast %s ID`, got %q too", errUsage, sub, fs.Arg(0))
+			}
+		}
 	} else if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q (see `maillage broadcast --help`)", errUsage, fs.Arg(0))
 	}
@@ -233,6 +246,8 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		fmt.Fprintln(std.out, T("broadcasts.cancelled", "id", id, "sent", fmt.Sprint(counts[bot.RecipientSent]),
 			"left", fmt.Sprint(counts[bot.RecipientPending]+counts[bot.RecipientSending])))
 		return nil
+	case "resend":
+		return resendCommand(ctx, b, id, *yes, *operator, std, T)
 	}
 
 	if draft.Segment, err = b.ParseSegment(ctx, *segment); err != nil {
@@ -290,6 +305,31 @@ func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Sto
 		return nil, nil, nil, nil, err
 	}
 	return store, dir, logger, closeStore, nil
+}
+
+// resendCommand asks (without --yes) or resends a broadcast to its
+// recipients whose outcome is unknown.
+func resendCommand(ctx context.Context, b *bot.Bot, id string, yes bool, operator string, std stdio, T func(string, ...string) string) error {
+	q, err := b.AskResend(ctx, id)
+	if err != nil {
+		return stateError(err, id, T)
+	}
+	if q.Unknown == 0 {
+		fmt.Fprintln(std.out, T("broadcasts.resend_none", "id", id))
+		return nil
+	}
+	if !yes {
+		ask, _, _ := strings.Cut(T("broadcasts.resend_ask", "id", id, "count", fmt.Sprint(q.Unknown)), "\n")
+		fmt.Fprintln(std.out, ask)
+		fmt.Fprintln(std.out, T("broadcasts.cli_resend_ask", "id", id))
+		return nil
+	}
+	n, err := b.ResendUnknown(ctx, id, q.Generation, bot.UserRef{}, operator)
+	if err != nil {
+		return stateError(err, id, T)
+	}
+	fmt.Fprintln(std.out, T("broadcasts.resend_done", "id", id, "count", fmt.Sprint(n)))
+	return nil
 }
 
 // stateError explains a refused approval or cancellation.
