@@ -120,8 +120,14 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by U
 	if err != nil {
 		return n, fmt.Errorf("putting recipients back to pending: %w", err)
 	}
-	if n > 0 {
-		bc, err = b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
+	counts, err := b.store.RecipientCounts(ctx, id)
+	if err != nil {
+		return n, fmt.Errorf("counting recipients: %w", err)
+	}
+	// Resumed whenever some are pending (also those put back by an
+	// earlier resend that failed half-way).
+	if counts[RecipientPending] > 0 {
+		_, err = b.store.UpdateBroadcast(ctx, id, func(x *Broadcast) error {
 			if x.State != BroadcastDone {
 				return errNotScheduled // running: the engine goes on; cancelled: they are reported not sent
 			}
@@ -133,7 +139,6 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by U
 		}
 		b.bc.forget(id)
 	}
-	counts, _ := b.store.RecipientCounts(ctx, id)
 	args := []any{"audit", true, "broadcast", id, "resent", n, "resend", generation + 1}
 	if !by.IsZero() {
 		args = append(args, "by", pseudonym(by))
