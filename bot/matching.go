@@ -75,10 +75,7 @@ func (p *RoundPlan) Breakdown(i, j int) (matching.Breakdown, bool) { return p.Po
 
 // Plan plans the round id at now.
 func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time) (*RoundPlan, error) {
-	rules := pl.Rules
-	if rules.SizeMode == "" {
-		rules = matching.DefaultRules()
-	}
+	rules := rulesOrDefault(pl.Rules)
 	var past []MatchRound
 	err := pl.Store.Rounds(ctx, max(rules.Repeat.Rounds, historyRounds), func(r MatchRound) error {
 		if r.ID != id && r.Created.Before(now) {

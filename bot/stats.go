@@ -118,8 +118,12 @@ func ranked(m map[string]int) []Count {
 }
 
 // matchRules are the configured matching rules (the defaults when none).
-func (b *Bot) matchRules() matching.Rules {
-	if rules := b.settings.Matching.Rules; rules.SizeMode != "" {
+func (b *Bot) matchRules() matching.Rules { return rulesOrDefault(b.settings.Matching.Rules) }
+
+// rulesOrDefault returns rules, or the default rules when none were set
+// (the zero Rules, recognised by its empty SizeMode).
+func rulesOrDefault(rules matching.Rules) matching.Rules {
+	if rules.SizeMode != "" {
 		return rules
 	}
 	return matching.DefaultRules()
