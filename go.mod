@@ -1,4 +1,4 @@
-module maillage
+module github.com/sndgct/maillage
 
 go 1.26.0
 

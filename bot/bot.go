@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"maillage/bot/catalog"
-	"maillage/internal/content"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Settings are the core's knobs. cmd/maillage fills them from the config.

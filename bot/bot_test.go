@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 
 	_ "time/tzdata"
 )

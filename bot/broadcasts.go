@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Broadcasts: what organizers write (texts with placeholders), to whom

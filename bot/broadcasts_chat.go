@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
-	"maillage/internal/when"
+	"github.com/sndgct/maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/when"
 )
 
 // The organizers' side of broadcasts: compose in the chat (text in French,

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // chatBot is one bot whose members and organizers all talk in the

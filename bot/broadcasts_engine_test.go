@@ -13,10 +13,10 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/redis"
-	"maillage/bot"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/redis"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // The delivery engine against the fake chat platform: crash and restart,

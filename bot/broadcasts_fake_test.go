@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // chatPlatform is a hand-written fake chat platform for the broadcast

@@ -9,9 +9,9 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"maillage/adapters/redis"
-	"maillage/bot"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/adapters/redis"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // paceCase is one measured delivery: 1,600 members against the fake

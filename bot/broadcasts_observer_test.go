@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // broadcastObserver records the broadcast progress reports of one replica.

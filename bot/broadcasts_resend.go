@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Resending a broadcast to the recipients whose post's outcome is unknown

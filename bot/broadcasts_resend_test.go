@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // resendFleet is a broadcast to ten members on a platform that cannot

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 // Every catalogue key the core uses exists in every language: literal keys

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 type choiceHandler func(ctx context.Context, r *request, value string) []Reply

@@ -3,7 +3,7 @@ package bot
 import (
 	"testing"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // No two commands share a name once folded: the router would silently

@@ -9,7 +9,7 @@ import (
 // The core stays free of platforms, storage and the config: adapters
 // implement its ports and cmd/maillage wires them (ARCHITECTURE.md).
 func TestCoreImportsNoPlatformStorageOrConfig(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "maillage/bot/...").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "github.com/sndgct/maillage/bot/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
@@ -20,8 +20,8 @@ func TestCoreImportsNoPlatformStorageOrConfig(t *testing.T) {
 		"github.com/alicebob/miniredis",
 		"go.etcd.io/bbolt",
 		"github.com/prometheus/",
-		"maillage/config",
-		"maillage/adapters/",
+		"github.com/sndgct/maillage/config",
+		"github.com/sndgct/maillage/adapters/",
 	}
 	deps := strings.Fields(string(out))
 	if len(deps) < 10 {

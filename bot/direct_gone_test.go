@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // goneChat is the fake chat platform with an adapter's cache of direct

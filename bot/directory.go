@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Directory resolves what members type to name their employer into

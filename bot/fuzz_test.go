@@ -2,15 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
-	"maillage/internal/fakeclock"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
 )
 
 // panicCounter counts the panics the core recovered from.

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"maillage/internal/content"
-	"maillage/internal/search"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/search"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // HighlightSettings configure the congress content features.

@@ -3,15 +3,15 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 // bigEvent is an event of 250 sessions and 5,000 highlights.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 // HighlightsDigestJob is the scheduler job kind that runs runDigest (weekly).

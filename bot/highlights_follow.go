@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/content"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // subscription returns the member's record, or a new one.

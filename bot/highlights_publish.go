@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"maillage/internal/content"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // dialoguePublish is the dialogue in which an organizer publishes a

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 // Session reminders ride on the scheduler's outbox: registering stores a

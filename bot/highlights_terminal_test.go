@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/terminal"
-	"maillage/bot"
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/terminal"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 // tickingClock moves one second forward at every reading, so that each

@@ -3,7 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"os"
 	"slices"
 	"strings"
@@ -11,10 +11,10 @@ import (
 	"testing/fstest"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/bot/catalog"
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 var topics = []bot.HighlightTopic{

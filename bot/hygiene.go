@@ -3,7 +3,7 @@ package bot
 import (
 	"strings"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Length caps of the strings kept about a member, in runes.

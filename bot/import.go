@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // CSV import of members by organizers: `maillage members import FILE.csv`

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // Introductions ("mises en relation"): every round, each member who opted

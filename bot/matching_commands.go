@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // Commands of the introductions: an administrator runs a round now (after

@@ -4,9 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"maillage/bot/catalog"
-	"maillage/internal/blossom"
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/internal/blossom"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // The plan as the command line shows it (`maillage match --dry-run`):

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // Rounds: planned, written to the store, then introduced group by group,

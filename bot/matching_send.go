@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // PendingIntro is a group introduction waiting for the working hours of

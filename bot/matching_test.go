@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/fakeclock"
-	"maillage/internal/matching"
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 // mtChat is a chat adapter of one platform that opens groups and direct

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 func TestParsePause(t *testing.T) {

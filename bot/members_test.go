@@ -3,17 +3,17 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
-	"maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // fakeDirectory is a hand-written directory over a few collectivities.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // The onboarding dialogue gathers, in a direct message, what matching

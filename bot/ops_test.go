@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // countingStore counts Member reads: a flood that is rate limited must not

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 // Delivery is a message the bot writes first to a member.

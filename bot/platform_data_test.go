@@ -2,14 +2,14 @@ package bot_test
 
 import (
 	"context"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
 )
 
 // keeper is a chat adapter that keeps something about its users.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Privacy self-service: a member sees everything Maillage keeps about them

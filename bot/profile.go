@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // membersCommands are the members feature's commands: onboarding, profile,

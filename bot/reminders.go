@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/textnorm"
-	"maillage/internal/when"
+	"github.com/sndgct/maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/when"
 )
 
 // Reminder limits.

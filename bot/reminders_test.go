@@ -1,12 +1,12 @@
 package bot_test
 
 import (
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"strings"
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func (r *replica) say(t *testing.T, u bot.UserRef, text string) string {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // command is one thing a person can ask for, under several names.

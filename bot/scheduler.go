@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 // Job is one recurring job of the configuration (schedules[i]).

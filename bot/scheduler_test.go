@@ -3,7 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"testing"
@@ -11,10 +11,10 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/redis"
-	"maillage/bot"
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/redis"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 var paris = mustZone("Europe/Paris")

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 // Statistics is the organizers' picture of the network at a date: how many

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/fakeclock"
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 func TestStatisticsForOrganizers(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"maillage/internal/yamlpos"
+	"github.com/sndgct/maillage/internal/yamlpos"
 )
 
 // Load reads the YAML file at path and returns the configuration: the

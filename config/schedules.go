@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"maillage/internal/schedule"
+	"github.com/sndgct/maillage/internal/schedule"
 )
 
 // Job kinds a schedule may name. Which of them this binary can run is the

@@ -14,7 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"maillage/internal/yamlpos"
+	"github.com/sndgct/maillage/internal/yamlpos"
 )
 
 // Validate checks every value and returns a *Problems listing all that is

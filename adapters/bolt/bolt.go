@@ -47,7 +47,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // ErrLocked is wrapped by the error Open returns when another process (or

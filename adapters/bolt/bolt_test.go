@@ -14,9 +14,9 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
-	"maillage/bot/storetest"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/storetest"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // fakeClock is a bot.Clock that moves only when told.

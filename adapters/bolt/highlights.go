@@ -7,7 +7,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The highlights feature keeps two more buckets, created on first write:

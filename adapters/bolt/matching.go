@@ -8,7 +8,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The matching feature keeps three buckets, created on first write:

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // A deleted member stays readable in the file's free pages until

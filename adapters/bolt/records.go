@@ -6,7 +6,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // getJSON decodes the value under key in bucket, or returns ErrNotFound

@@ -11,7 +11,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The scheduler's buckets, created on first write (reads treat a missing

@@ -8,7 +8,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // bucketValues holds ValueStore key -> {"value": bytes, "expires": time}.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // CommandPath receives the optional slash command (/maillage), when

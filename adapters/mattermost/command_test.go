@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func TestSlashCommand(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // Direct channels are cached in the store, as the Slack adapter does: a

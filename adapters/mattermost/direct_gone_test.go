@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // lostDirect opens (and caches) alice's direct channel, then loses it on

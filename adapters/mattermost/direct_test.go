@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // directCalls counts the calls that create (or find) a direct channel.

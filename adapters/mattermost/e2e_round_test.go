@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"maillage/internal/mentiontest"
+	"github.com/sndgct/maillage/internal/mentiontest"
 )
 
 var liveMention = regexp.MustCompile(`(?i)@(channel|here|all|everyone)`)

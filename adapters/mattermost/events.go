@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )

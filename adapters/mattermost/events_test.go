@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 var _ bot.SentFinder = (*Adapter)(nil)

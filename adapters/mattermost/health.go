@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 var (

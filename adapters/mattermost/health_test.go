@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func TestHealthFollowsTheWebSocket(t *testing.T) {

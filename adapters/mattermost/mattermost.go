@@ -32,8 +32,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/connstate"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/connstate"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mattermost/mattermost/server/public/model"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // A failed post tells the core whether it was refused for now (429, with

@@ -13,8 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"maillage/bot"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/textnorm"
 
 	"github.com/mattermost/mattermost/server/public/model"
 )

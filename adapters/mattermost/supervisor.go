@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"maillage/bot"
-	"maillage/internal/connstate"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/connstate"
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"

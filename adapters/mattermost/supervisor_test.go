@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // Metrics holds the series. Create it with New; it is safe for concurrent

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // chat is an adapter with the health and reconnection capabilities.

@@ -12,7 +12,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The broadcasts keep, per broadcast (one hash tag, so that a cluster

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"slices"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The highlights feature keeps two hashes:

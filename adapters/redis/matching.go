@@ -7,7 +7,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The matching feature keeps:

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // hgetJSON decodes the field of a hash; an error wrapping ErrNotFound when

@@ -75,7 +75,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // DefaultKeyPrefix starts every key when Options.KeyPrefix is empty.

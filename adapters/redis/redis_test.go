@@ -5,8 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
-	"maillage/internal/fakeclock"
 	"net"
 	"os"
 	"slices"
@@ -16,8 +16,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"maillage/bot"
-	"maillage/bot/storetest"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/storetest"
 )
 
 // realRedisEnv names a disposable Redis database for the real-server leg.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func TestParseURLReplicaAcks(t *testing.T) {

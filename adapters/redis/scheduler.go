@@ -12,7 +12,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // The scheduler's keys:

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func (s *Store) valueKey(key string) string { return s.prefix + "value:" + key }

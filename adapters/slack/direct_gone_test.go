@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // removedDirect opens (and caches) alice's direct conversation, then

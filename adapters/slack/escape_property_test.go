@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"maillage/bot"
-	"maillage/internal/mentiontest"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/mentiontest"
 )
 
 // liveMention is a mass mention Slack could parse out of plain text.

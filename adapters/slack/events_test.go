@@ -13,8 +13,8 @@ import (
 
 	"github.com/slack-go/slack/slackevents"
 
-	"maillage/adapters/slack/slacktest"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/bot"
 )
 
 // eventsAPI runs an Events API adapter (no app token) and returns the mux

@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 var (

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/slack/slacktest"
-	"maillage/bot"
-	"maillage/internal/fakeclock"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -7,7 +7,7 @@ import (
 	"hash/fnv"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // jobKind tells what a queued payload is.

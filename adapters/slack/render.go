@@ -11,8 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"maillage/bot"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Slack's limits on what a message may hold.

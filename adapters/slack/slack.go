@@ -58,8 +58,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"maillage/bot"
-	"maillage/internal/connstate"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/connstate"
 )
 
 // Errors callers can test with errors.Is.

@@ -12,8 +12,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"maillage/bot"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 // How long deduplication records live: Slack retries an event for about an

@@ -10,7 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // dmCacheTTL is how long a direct conversation id stays cached.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/slack/slacktest"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/bot"
 )
 
 func slackUser(id string) bot.UserRef {

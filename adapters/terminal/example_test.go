@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"maillage/adapters/terminal"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/terminal"
+	"github.com/sndgct/maillage/bot"
 )
 
 // A piped session: the fake core below answers "menu" with two choices, and

@@ -24,10 +24,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"maillage/bot"
-	"maillage/bot/catalog"
-	"maillage/internal/connstate"
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/internal/connstate"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // Defaults applied by New to the zero fields of Options.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 var now = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // broadcastTests are the subtests of bot.BroadcastStore.

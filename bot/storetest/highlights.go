@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // highlightTests are the subtests of bot.HighlightStore.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // testMembersFeature checks the MemberStore contract: ScrubErased keeps

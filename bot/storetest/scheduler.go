@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // schedulerTests check bot.SchedulerStore.

@@ -39,7 +39,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // Harness is one fresh, empty store under test and the handles on its

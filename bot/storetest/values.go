@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // valueTests are the ValueStore contracts, run by Run.

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"maillage/bot"
-	"maillage/bot/catalog"
-	"maillage/config"
-	"maillage/internal/when"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/config"
+	"github.com/sndgct/maillage/internal/when"
 )
 
 const broadcastUsage = `Usage:

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
 )
 
 // seedDoneBroadcast stores a finished broadcast to the three seeded

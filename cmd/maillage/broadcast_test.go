@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // seedBroadcastMembers stores three onboarded members in the data dir's

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"maillage/config"
+	"github.com/sndgct/maillage/config"
 )
 
 // reported is an error already printed in full: run only sets the exit code.

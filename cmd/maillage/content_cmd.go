@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"maillage/bot"
-	"maillage/config"
-	"maillage/internal/content"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/config"
+	"github.com/sndgct/maillage/internal/content"
 )
 
 const contentUsage = `Usage: maillage content check [--config FILE] FILE...

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"maillage/bot"
-	"maillage/internal/territory"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/territory"
 )
 
 // directory is the core's bot.Directory over the embedded official data.

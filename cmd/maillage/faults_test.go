@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	redisstore "maillage/adapters/redis"
-	"maillage/bot"
+	redisstore "github.com/sndgct/maillage/adapters/redis"
+	"github.com/sndgct/maillage/bot"
 )
 
 // startAOFRedis runs redis-server on port with its data in dir, every write

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
 )
 
 // slackShard is the Slack adapter's worker for a user (adapters/slack,

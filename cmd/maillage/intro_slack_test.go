@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/slack/slacktest"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/bot"
 )
 
 // saveMembers stores members in the data dir's embedded store, before the

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
 )
 
 // loadTestEnv sets the number of members of the load test (default 1,000);

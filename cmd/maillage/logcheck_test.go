@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
 )
 
 // e2eLogs collects the logs of every end-to-end run of this package (the

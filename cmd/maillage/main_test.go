@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 func fr(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }

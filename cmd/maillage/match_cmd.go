@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/bot/catalog"
-	"maillage/config"
-	"maillage/internal/blossom"
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/config"
+	"github.com/sndgct/maillage/internal/blossom"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 const matchUsage = `Usage:

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"maillage/config"
-	"maillage/internal/matching"
+	"github.com/sndgct/maillage/config"
+	"github.com/sndgct/maillage/internal/matching"
 )
 
 func onboard(user, sentence, interests string) string {

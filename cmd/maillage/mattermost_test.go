@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/adapters/bolt"
-	"maillage/bot"
-	"maillage/config"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/config"
 )
 
 func TestBuildAdaptersMattermost(t *testing.T) {

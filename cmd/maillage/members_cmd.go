@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 
-	"maillage/bot"
-	"maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 const membersUsage = `Usage: maillage members import [--dry-run] [--config FILE] [--data-dir DIR] [--lang fr|en] FILE.csv

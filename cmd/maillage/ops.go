@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"maillage/adapters/prometheus"
-	"maillage/bot"
+	"github.com/sndgct/maillage/adapters/prometheus"
+	"github.com/sndgct/maillage/bot"
 )
 
 // readyTimeout bounds the store ping of one readiness probe.

@@ -12,14 +12,14 @@ import (
 	"sync"
 	"time"
 
-	"maillage/adapters/bolt"
-	"maillage/adapters/mattermost"
-	"maillage/adapters/prometheus"
-	"maillage/adapters/redis"
-	"maillage/adapters/slack"
-	"maillage/adapters/terminal"
-	"maillage/bot"
-	"maillage/config"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/adapters/mattermost"
+	"github.com/sndgct/maillage/adapters/prometheus"
+	"github.com/sndgct/maillage/adapters/redis"
+	"github.com/sndgct/maillage/adapters/slack"
+	"github.com/sndgct/maillage/adapters/terminal"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/config"
 
 	"golang.org/x/term"
 )

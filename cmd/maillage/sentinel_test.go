@@ -15,7 +15,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	redisstore "maillage/adapters/redis"
+	redisstore "github.com/sndgct/maillage/adapters/redis"
 )
 
 // redisServerEnv points to a redis-server binary; the Sentinel tests start

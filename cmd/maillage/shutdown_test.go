@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
 )
 
 // startLogged starts cmd with its output captured, and kills it when the

@@ -3,9 +3,9 @@ package main
 import (
 	"log/slog"
 
-	"maillage/adapters/slack"
-	"maillage/bot"
-	"maillage/config"
+	"github.com/sndgct/maillage/adapters/slack"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/config"
 )
 
 // slackOptions turns the configuration into the Slack adapter's options.

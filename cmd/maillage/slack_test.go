@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"maillage/adapters/slack/slacktest"
+	"github.com/sndgct/maillage/adapters/slack/slacktest"
 )
 
 var (

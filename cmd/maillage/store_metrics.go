@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 // storeObserver records store calls (adapters/prometheus.Metrics).

@@ -6,7 +6,7 @@ import (
 	"context"
 	"time"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 func (s *meteredStore) AddRecipients(ctx context.Context, a1 string, a2 []bot.Recipient) (int, int, error) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/bot"
+	"github.com/sndgct/maillage/bot"
 )
 
 var update = flag.Bool("update", false, "rewrite generated files")
@@ -88,7 +88,7 @@ func generateMeteredStore(t *testing.T) []byte {
 	}
 	var std, local []string
 	for path := range imports {
-		if strings.Contains(path, ".") || strings.HasPrefix(path, "maillage/") {
+		if strings.Contains(path, ".") || strings.HasPrefix(path, "github.com/sndgct/maillage/") {
 			local = append(local, path)
 		} else {
 			std = append(std, path)

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"maillage/internal/territory"
+	"github.com/sndgct/maillage/internal/territory"
 )
 
 // synthetic is a pool of congress members drawn from real communes, scored

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"maillage/internal/blossom"
+	"github.com/sndgct/maillage/internal/blossom"
 )
 
 // SolveAll over five members whose scores come from a function; pair

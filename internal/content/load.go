@@ -20,8 +20,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"maillage/internal/textnorm"
-	"maillage/internal/yamlpos"
+	"github.com/sndgct/maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/yamlpos"
 )
 
 //go:embed demo/*.yaml

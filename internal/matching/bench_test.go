@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"maillage/internal/territory"
+	"github.com/sndgct/maillage/internal/territory"
 )
 
 // Realistic synthetic members, drawn from the real communes, départements

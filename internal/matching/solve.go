@@ -3,7 +3,7 @@ package matching
 import (
 	"fmt"
 
-	"maillage/internal/blossom"
+	"github.com/sndgct/maillage/internal/blossom"
 )
 
 // Certificate is the solver's proof of optimality over all allowed pairs

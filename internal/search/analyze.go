@@ -15,7 +15,7 @@ import (
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/french"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // mode tells indexing from querying: a few words are read differently in

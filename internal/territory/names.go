@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // abbreviations are expanded in names and queries alike.

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // LineOf returns the line recorded for path in lines or, for a path the file
