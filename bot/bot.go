@@ -14,57 +14,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// Settings are the core's knobs. cmd/maillage fills them from the config.
-type Settings struct {
-	// Name is the bot's name, as members see it.
-	Name string
-	// DefaultLang is used for members who chose no language and whose
-	// platform locale is unknown.
-	DefaultLang Lang
-	// MaxMessageRunes bounds what a member may send in one message.
-	MaxMessageRunes int
-	// Admins and Organizers grant roles; anyone else is a member.
-	Admins     []RoleRule
-	Organizers []RoleRule
-	// Privacy is what the greeting tells members about their data.
-	Privacy Privacy
-	// Version of the running binary, shown to admins.
-	Version string
-	// StoreName ("bolt", "redis") is shown to admins.
-	StoreName string
-	// DialogueTTL bounds how long an unanswered question waits.
-	DialogueTTL time.Duration
-	// Location is the zone of the dates shown to members (default UTC).
-	Location *time.Location
-	// Scheduler: the recurring jobs, how late a missed slot may still run,
-	// and the working hours of the right to disconnect (scheduler.go).
-	Jobs         []Job
-	Grace        time.Duration
-	WorkingHours WorkingHours
-	// Highlights configure the congress content (see highlights.go).
-	Highlights HighlightSettings
-	// MemberRoles and Interests are the closed lists members choose from
-	// (config member_roles and interests), in the order shown.
-	MemberRoles []Label
-	Interests   []Label
-	// Matching configures the introductions (matching.go).
-	Matching MatchSettings
-	// ImportWorkspaces is the workspace of imported members whose CSV line
-	// leaves it empty, per platform (the terminal's configured workspace).
-	ImportWorkspaces map[Platform]string
-	// RateLimit bounds how many messages a member may send (ratelimit.go).
-	RateLimit  RateLimit
-	Broadcasts BroadcastSettings // organizer broadcasts (broadcasts.go)
-}
-
-// Privacy describes the processing of personal data, as the greeting
-// tells it to members.
-type Privacy struct {
-	Controller      string
-	Contact         string
-	RetentionMonths int
-}
-
 // Options are the core's collaborators; zero values get defaults.
 type Options struct {
 	Logger  *slog.Logger

@@ -37,62 +37,6 @@ import (
 // shared among the replicas sending (each takes rate/n), and a pause
 // shared through the store after any 429.
 
-// BroadcastSettings tune the broadcasts.
-type BroadcastSettings struct {
-	// ApprovalThreshold: a broadcast to more recipients needs a second
-	// organizer's approval (default 500).
-	ApprovalThreshold int
-	// BatchSize is the number of recipients a replica claims at a time
-	// (default 50).
-	BatchSize int
-	// MaxAttempts bounds the attempts at a recipient whose failures are
-	// transient (default 3).
-	MaxAttempts int
-	// BatchLease is how long a batch claim lasts unless extended (default
-	// 2 minutes): a batch of a replica that died is free again after it.
-	BatchLease time.Duration
-	// ReconcileAfter is how long a post recorded "sending" may still be in
-	// flight (default 30 s): after it, a replica settles the recipient.
-	ReconcileAfter time.Duration
-	// Pace per platform; a platform without one is not paced.
-	Pace map[Platform]Pace
-}
-
-func (s BroadcastSettings) threshold() int {
-	if s.ApprovalThreshold > 0 {
-		return s.ApprovalThreshold
-	}
-	return 500
-}
-
-func (s BroadcastSettings) batch() int {
-	if s.BatchSize > 0 {
-		return s.BatchSize
-	}
-	return 50
-}
-
-func (s BroadcastSettings) attempts() int {
-	if s.MaxAttempts > 0 {
-		return s.MaxAttempts
-	}
-	return 3
-}
-
-func (s BroadcastSettings) lease() time.Duration {
-	if s.BatchLease > 0 {
-		return s.BatchLease
-	}
-	return batchLease
-}
-
-func (s BroadcastSettings) reconcileAfter() time.Duration {
-	if s.ReconcileAfter > 0 {
-		return s.ReconcileAfter
-	}
-	return reconcileAfter
-}
-
 // broadcastState is the engine's state on this replica.
 type broadcastState struct {
 	mu     sync.Mutex

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -10,72 +9,6 @@ import (
 
 	"golang.org/x/time/rate"
 )
-
-// Errors adapters wrap so that the core can tell what happened to a post.
-var (
-	// ErrRateLimited: the platform refused the call for now (HTTP 429);
-	// the call was not carried out. Wrap a *RateLimitError to say for how
-	// long.
-	ErrRateLimited = errors.New("rate limited")
-	// ErrUnknownOutcome: the call may or may not have been carried out
-	// (timeout, connection lost after sending); it must not be retried
-	// blindly.
-	ErrUnknownOutcome = errors.New("outcome unknown")
-)
-
-// RateLimitError is a 429 answer with the wait the platform asked for. It
-// wraps ErrRateLimited.
-type RateLimitError struct {
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitError) Error() string {
-	return "retry after " + e.RetryAfter.String()
-}
-
-// Unwrap makes errors.Is(err, ErrRateLimited) true.
-func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
-
-// RetryAfter returns the wait a rate-limited error asks for (0 when it
-// does not say).
-func RetryAfter(err error) time.Duration {
-	var rl *RateLimitError
-	if errors.As(err, &rl) {
-		return rl.RetryAfter
-	}
-	return 0
-}
-
-// SentFinder is an optional capability of a chat adapter: find a message
-// the bot posted to conv at or after since whose content is r. The core
-// uses it to reconcile a post whose outcome was unknown (a crash between
-// the post and its record, a timeout), instead of posting it again.
-type SentFinder interface {
-	FindSent(ctx context.Context, conv Conversation, since time.Time, r Reply) (SentMessage, bool, error)
-}
-
-// DirectCache is an optional capability of a chat adapter: the direct
-// conversation with user when the adapter knows it without calling the
-// platform, so that broadcasts spend no "open" budget on it.
-type DirectCache interface {
-	CachedDirect(ctx context.Context, user UserRef) (Conversation, bool)
-}
-
-// Pace is how fast broadcasts may call one platform, per workspace, all
-// replicas together. Zero rates mean no limit.
-type Pace struct {
-	// PostsPerSecond and PostBurst bound the messages posted (Slack's
-	// workspace budget for chat.postMessage; Mattermost's API rate limit,
-	// which opening a direct channel also draws from when OpensPerMinute
-	// is zero).
-	PostsPerSecond float64
-	PostBurst      int
-	// OpensPerMinute and OpenBurst bound the direct conversations opened
-	// (Slack's conversations.open); zero: opens draw from the posts'
-	// budget.
-	OpensPerMinute float64
-	OpenBurst      int
-}
 
 // pacer is the token buckets of one platform workspace on this replica.
 // Its rates are the configured ones divided by the number of replicas

@@ -7,24 +7,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// Directory resolves what members type to name their employer into
-// collectivities of the official data (communes, EPCI, départements,
-// régions). cmd/maillage passes one over internal/territory; the core
-// owns the interface so that it depends on no data package.
-type Directory interface {
-	// Lookup resolves a name (insensitive to case, accents, hyphens,
-	// "Saint"/"St"), an INSEE code, a SIREN or a postal code. Several
-	// results are homonyms, most populous first; none means unknown.
-	Lookup(query string) []Collectivity
-	// Suggest returns at most n collectivities whose names are near the
-	// query, for a query that Lookup does not resolve.
-	Suggest(query string, n int) []Collectivity
-	// Departement and Region return a département or a région by its
-	// INSEE code ("91", "11").
-	Departement(code string) (Collectivity, bool)
-	Region(code string) (Collectivity, bool)
-}
-
 // noDirectory knows no collectivity: members can still declare another
 // employer.
 type noDirectory struct{}
@@ -33,55 +15,6 @@ func (noDirectory) Lookup(string) []Collectivity            { return nil }
 func (noDirectory) Suggest(string, int) []Collectivity      { return nil }
 func (noDirectory) Departement(string) (Collectivity, bool) { return Collectivity{}, false }
 func (noDirectory) Region(string) (Collectivity, bool)      { return Collectivity{}, false }
-
-// Label is one entry of a closed list (member roles, interests): the id
-// stored with members and what people see or type.
-type Label struct {
-	ID string
-	FR string
-	EN string
-	// Aliases are other ways people write it ("DGS", "directrice générale
-	// des services"); the id and the labels are always recognised.
-	Aliases []string
-}
-
-// Text returns the label in lang.
-func (l Label) Text(lang Lang) string {
-	if lang == English && l.EN != "" {
-		return l.EN
-	}
-	if l.FR != "" {
-		return l.FR
-	}
-	return l.ID
-}
-
-// phrases returns the folded word sequences that name l: its id, its
-// labels (inclusive forms "Directeur·rice" read as the masculine and the
-// bare word), the acronyms in brackets in its labels, and its aliases.
-func (l Label) phrases() []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(s string) {
-		if f := textnorm.Fold(s); f != "" && !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	add(strings.ReplaceAll(l.ID, "_", " "))
-	for _, s := range []string{l.FR, l.EN} {
-		add(s)
-		add(dropInclusive(s))
-		if i, j := strings.IndexByte(s, '('), strings.IndexByte(s, ')'); i >= 0 && j > i {
-			add(s[i+1 : j])
-			add(dropInclusive(s[:i]))
-		}
-	}
-	for _, a := range l.Aliases {
-		add(a)
-	}
-	return out
-}
 
 // dropInclusive removes the inclusive endings "·rice", "·e": "Directeur·rice
 // général·e" gives "Directeur général".

@@ -2,12 +2,13 @@ package bot_test
 
 import (
 	"context"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"

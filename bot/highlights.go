@@ -15,36 +15,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// HighlightSettings configure the congress content features.
-type HighlightSettings struct {
-	// Topics are the configured interests, in order: the topics members
-	// follow and sessions are tagged with.
-	Topics []HighlightTopic
-	// ReminderBefore is how long before a session registered members are
-	// reminded of it (default 15 minutes).
-	ReminderBefore time.Duration
-	// Channel is where published highlights are posted; an empty ID means
-	// no channel.
-	Channel Conversation
-	// RefreshEvery bounds how stale the highlights published on another
-	// replica may be (default 30 seconds).
-	RefreshEvery time.Duration
-}
-
-// HighlightTopic is one interest: its id and labels.
-type HighlightTopic struct {
-	ID, FR, EN string
-}
-
-// Label returns the topic's label in lang.
-func (t HighlightTopic) Label(lang Lang) string {
-	return Label{ID: t.ID, FR: t.FR, EN: t.EN}.Text(lang) // directory.go
-}
-
-// ContentLoader loads the congress content again (admin command « recharger
-// contenu », SIGHUP). It returns content.Problems for a broken file.
-type ContentLoader func(ctx context.Context) (*content.Set, error)
-
 // highlightState is the content as members see it: the files' content
 // merged with the highlights published from the chat, and its index.
 type highlightState struct {

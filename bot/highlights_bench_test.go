@@ -3,11 +3,12 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"

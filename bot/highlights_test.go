@@ -3,13 +3,14 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"

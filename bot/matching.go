@@ -18,18 +18,6 @@ import (
 // a MatchRound. matching_round.go runs rounds, matching_send.go posts the
 // introductions, matching_followup.go asks whether members met.
 
-// MatchSettings configure the introductions (config "matching").
-type MatchSettings struct {
-	// Rules score pairs and plan rounds (zero: matching.DefaultRules).
-	Rules matching.Rules
-	// FollowupAfter is how long after a round the follow-up asks whether
-	// the members met (default 7 days).
-	FollowupAfter time.Duration
-	// PauseAfterIgnored pauses a member who ignored that many rounds in a
-	// row (0: never).
-	PauseAfterIgnored int
-}
-
 // Cadences: the least time between two introductions of a member.
 const (
 	biweeklyGap = 12 * 24 * time.Hour

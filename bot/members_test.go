@@ -3,13 +3,14 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"

@@ -26,14 +26,6 @@ type Delivery struct {
 	Key string
 }
 
-// WorkingHours is the right to disconnect: when the bot may write first.
-type WorkingHours struct {
-	Days       []time.Weekday
-	Start, End int // minutes since midnight, Start < End <= 1440
-	// Location applies to members whose time zone is unknown.
-	Location *time.Location
-}
-
 // deliveryMemory is how long a delivery key is remembered: longer than any
 // hold (a long weekend) plus the scheduler's grace.
 const deliveryMemory = 15 * 24 * time.Hour

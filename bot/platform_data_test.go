@@ -2,11 +2,12 @@ package bot_test
 
 import (
 	"context"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"

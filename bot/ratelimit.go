@@ -6,20 +6,6 @@ import (
 	"time"
 )
 
-// RateLimit bounds how many messages one member may address to the bot: a
-// token bucket per member, refilled at PerMinute tokens a minute up to
-// Burst. A member over the limit gets one polite notice, then their
-// messages are dropped (counted, never handled) until the bucket is full
-// again. The limit protects the other members: a flood from one is
-// dropped before it costs a store call. Each replica keeps its own
-// buckets (a member's events mostly reach one replica).
-type RateLimit struct {
-	// PerMinute is the sustained rate; 0 disables the limit.
-	PerMinute int
-	// Burst is how many messages may come at once (at least 1).
-	Burst int
-}
-
 // rateSweepEvery is how many admissions pass between two sweeps of the
 // idle buckets, so that the map holds only recently active members.
 const rateSweepEvery = 4096

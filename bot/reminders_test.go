@@ -1,10 +1,11 @@
 package bot_test
 
 import (
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/sndgct/maillage/bot"
 )

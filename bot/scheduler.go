@@ -12,64 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sndgct/maillage/internal/schedule"
 )
-
-// Job is one recurring job of the configuration (schedules[i]).
-type Job struct {
-	// Name identifies the job; its last slot is stored under it.
-	Name string
-	// Kind selects the jobFunc in the registry (JobKinds).
-	Kind string
-	// Schedule designates the slots.
-	Schedule schedule.Schedule
-	// Announcement is set for kind "announcement".
-	Announcement *Announcement
-	// Channel is the organizers' channel of kind "summary".
-	Channel *Conversation
-}
-
-// Announcement is a recurring message written by the administrators.
-type Announcement struct {
-	// Channel, when set, receives the announcement (in the default
-	// language); otherwise the opted-in members matching Members do (each
-	// in their language).
-	Channel *Conversation
-	Members MemberFilter
-	// Text per language; the default language's is required.
-	Text map[Lang]string
-	// Urgent announcements ignore working hours.
-	Urgent bool
-}
-
-// MemberFilter keeps the members matching one entry of each non-empty list.
-type MemberFilter struct {
-	Roles     []string // Member.Role ids
-	Regions   []string // Collectivity.Region INSEE codes
-	Interests []string // Member.Interests ids
-}
-
-// Matches reports whether m passes the filter.
-func (f MemberFilter) Matches(m Member) bool {
-	if len(f.Roles) > 0 && !slices.Contains(f.Roles, m.Role) {
-		return false
-	}
-	if len(f.Regions) > 0 && (m.Collectivity == nil || !slices.Contains(f.Regions, m.Collectivity.Region)) {
-		return false
-	}
-	if len(f.Interests) > 0 && !slices.ContainsFunc(m.Interests, func(i string) bool { return slices.Contains(f.Interests, i) }) {
-		return false
-	}
-	return true
-}
-
-// JobRun is one run of a job: its slot and its configuration.
-type JobRun struct {
-	Name string
-	Slot time.Time
-	Job  Job
-}
 
 // jobFunc runs one slot of a job. Its effects must be idempotent per
 // (job, slot, recipient): after a crash another replica may run the slot

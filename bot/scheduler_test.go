@@ -3,11 +3,12 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
 
 	"github.com/alicebob/miniredis/v2"
 
