@@ -44,7 +44,7 @@ func (rr RoleRule) Matches(u UserRef) bool {
 
 // matchesEmail reports whether the e-mail rule names u, whose platform
 // address is email.
-func (rr RoleRule) matchesEmail(u UserRef, email string) bool {
+func (rr RoleRule) MatchesEmail(u UserRef, email string) bool {
 	return rr.Email != "" && email != "" && strings.EqualFold(rr.Email, email) &&
 		(rr.Platform == "" || rr.Platform == u.Platform) && (rr.Workspace == "" || rr.Workspace == u.Workspace)
 }

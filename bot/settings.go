@@ -88,35 +88,35 @@ type BroadcastSettings struct {
 	Pace map[Platform]Pace
 }
 
-func (s BroadcastSettings) threshold() int {
+func (s BroadcastSettings) Threshold() int {
 	if s.ApprovalThreshold > 0 {
 		return s.ApprovalThreshold
 	}
 	return 500
 }
 
-func (s BroadcastSettings) batch() int {
+func (s BroadcastSettings) Batch() int {
 	if s.BatchSize > 0 {
 		return s.BatchSize
 	}
 	return 50
 }
 
-func (s BroadcastSettings) attempts() int {
+func (s BroadcastSettings) Attempts() int {
 	if s.MaxAttempts > 0 {
 		return s.MaxAttempts
 	}
 	return 3
 }
 
-func (s BroadcastSettings) lease() time.Duration {
+func (s BroadcastSettings) Lease() time.Duration {
 	if s.BatchLease > 0 {
 		return s.BatchLease
 	}
 	return batchLease
 }
 
-func (s BroadcastSettings) reconcileAfter() time.Duration {
+func (s BroadcastSettings) ReconcileDelay() time.Duration {
 	if s.ReconcileAfter > 0 {
 		return s.ReconcileAfter
 	}
@@ -186,7 +186,7 @@ func (l Label) Text(lang Lang) string {
 // phrases returns the folded word sequences that name l: its id, its
 // labels (inclusive forms "Directeur·rice" read as the masculine and the
 // bare word), the acronyms in brackets in its labels, and its aliases.
-func (l Label) phrases() []string {
+func (l Label) Phrases() []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(s string) {
@@ -338,3 +338,36 @@ type JobRun struct {
 	Slot time.Time
 	Job  Job
 }
+
+// dropInclusive removes the inclusive endings "·rice", "·e": "Directeur·rice
+// général·e" gives "Directeur général".
+func dropInclusive(s string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range s {
+		switch {
+		case r == '·' || r == '•':
+			skip = true
+		case skip && (r == ' ' || r == ')' || r == '(' || r == ','):
+			skip = false
+			b.WriteRune(r)
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+const (
+	// batchLease: a batch claim not extended for this long is free again
+	// (its replica died); extended before each send. The default of
+	// BroadcastSettings.BatchLease.
+	batchLease = 2 * time.Minute
+)
+
+const (
+	// reconcileAfter: a "sending" recipient younger than this is left
+	// alone (its post may still be in flight on another replica). The
+	// default of BroadcastSettings.ReconcileAfter.
+	reconcileAfter = 30 * time.Second
+)

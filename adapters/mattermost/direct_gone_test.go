@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 )
 
@@ -69,11 +71,11 @@ func TestBroadcastAfterServerLostDirectChannel(t *testing.T) {
 	if err := h.store.SaveMember(ctx, bot.Member{Ref: alice, Name: "Alice Martin", Onboarded: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Settings{}, h.store, []bot.ChatAdapter{h.a}, bot.Options{Clock: h.clock})
+	b, err := core.New(bot.Settings{}, h.store, []bot.ChatAdapter{h.a}, core.Options{Clock: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, _, err := b.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Annonce du congrès"}})
+	bc, _, err := b.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Annonce du congrès"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 )
 
@@ -73,11 +75,11 @@ func TestBroadcastReachesMemberWhoseConversationWasRemoved(t *testing.T) {
 	if err := h.store.SaveMember(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Settings{}, h.store, []bot.ChatAdapter{a}, bot.Options{Clock: h.clock})
+	b, err := core.New(bot.Settings{}, h.store, []bot.ChatAdapter{a}, core.Options{Clock: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, _, err := b.SubmitBroadcast(ctx, bot.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Bonjour {prenom}"}})
+	bc, _, err := b.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Bonjour {prenom}"}})
 	if err != nil {
 		t.Fatal(err)
 	}

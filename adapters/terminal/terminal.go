@@ -24,6 +24,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/internal/connstate"
@@ -269,7 +271,7 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, l inputLine) (q
 	if m.Choice == nil {
 		m.Text = text
 	}
-	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "member", bot.Pseudonym(m.From), "choice", m.Choice != nil)
+	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "member", core.Pseudonym(m.From), "choice", m.Choice != nil)
 	h(ctx, m)
 	return false, nil
 }
@@ -298,7 +300,7 @@ func (a *Adapter) command(ctx context.Context, line string) (quit bool, err erro
 		a.mu.Lock()
 		a.user = arg
 		a.mu.Unlock()
-		a.log.DebugContext(ctx, "simulated member switched", "member", bot.Pseudonym(a.ref(arg)))
+		a.log.DebugContext(ctx, "simulated member switched", "member", core.Pseudonym(a.ref(arg)))
 		return false, a.notice(a.t("terminal.as.done", "user", arg))
 	}
 	return false, a.notice(a.t("terminal.unknown_command", "command", shorten(name, maxUserRunes)) +

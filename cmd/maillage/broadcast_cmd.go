@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/config"
@@ -158,7 +160,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	} else if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q (see `maillage broadcast --help`)", errUsage, fs.Arg(0))
 	}
-	var draft bot.BroadcastDraft
+	var draft core.BroadcastDraft
 	if sub == "compose" {
 		if *preview == *send {
 			return fmt.Errorf("%w: give exactly one of --preview and --send", errUsage)
@@ -166,7 +168,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		if *textFR == "" {
 			return fmt.Errorf("%w: --text-fr FILE is required", errUsage)
 		}
-		draft = bot.BroadcastDraft{Text: map[bot.Lang]string{}, Urgent: *urgent, Origin: "cli", Operator: *operator}
+		draft = core.BroadcastDraft{Text: map[bot.Lang]string{}, Urgent: *urgent, Origin: "cli", Operator: *operator}
 		for lg, path := range map[bot.Lang]string{bot.French: *textFR, bot.English: *textEN} {
 			if path == "" {
 				continue
@@ -188,8 +190,8 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(settings(cfg, ""), store, []bot.ChatAdapter{offline{}},
-		bot.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator})
+	b, err := core.New(settings(cfg, ""), store, []bot.ChatAdapter{offline{}},
+		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator})
 	if err != nil {
 		return err
 	}
@@ -261,8 +263,8 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	if *preview {
 		text, _, err := b.BroadcastPreview(ctx, l, draft, "broadcasts.cli_preview_foot")
 		if err != nil {
-			var te *bot.BroadcastTextError
-			if errors.As(err, &te) || errors.Is(err, bot.ErrBroadcastPast) {
+			var te *core.BroadcastTextError
+			if errors.As(err, &te) || errors.Is(err, core.ErrBroadcastPast) {
 				return bad(err)
 			}
 			return err
@@ -272,8 +274,8 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	}
 	bc, _, err := b.SubmitBroadcast(ctx, draft)
 	if err != nil {
-		var te *bot.BroadcastTextError
-		if errors.As(err, &te) || errors.Is(err, bot.ErrBroadcastPast) {
+		var te *core.BroadcastTextError
+		if errors.As(err, &te) || errors.Is(err, core.ErrBroadcastPast) {
 			return bad(err)
 		}
 		return err
@@ -309,7 +311,7 @@ func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Sto
 
 // resendCommand asks (without --yes) or resends a broadcast to its
 // recipients whose outcome is unknown.
-func resendCommand(ctx context.Context, b *bot.Bot, id string, yes bool, operator string, std stdio, T func(string, ...string) string) error {
+func resendCommand(ctx context.Context, b *core.Bot, id string, yes bool, operator string, std stdio, T func(string, ...string) string) error {
 	q, err := b.AskResend(ctx, id)
 	if err != nil {
 		return stateError(err, id, T)
@@ -337,7 +339,7 @@ func stateError(err error, id string, T func(string, ...string) string) error {
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return fmt.Errorf("%w: %s", errUsage, T("broadcasts.not_found", "id", id))
-	case errors.Is(err, bot.ErrBroadcastRefused):
+	case errors.Is(err, core.ErrBroadcastRefused):
 		return fmt.Errorf("%w: %s", errUsage, T("broadcasts.cli_refused", "id", id, "reason", err.Error()))
 	}
 	return err

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/content"
@@ -120,7 +122,7 @@ func contentError(err error, io stdio) error {
 }
 
 // reloadOnHangup reloads the content on SIGHUP until ctx ends.
-func reloadOnHangup(ctx context.Context, b *bot.Bot, logger *slog.Logger) {
+func reloadOnHangup(ctx context.Context, b *core.Bot, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

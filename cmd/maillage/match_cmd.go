@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
@@ -100,7 +102,7 @@ func matchCommand(ctx context.Context, args []string, std stdio, env func(string
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan.JSON(1))
 	}
-	fmt.Fprintln(std.out, bot.PlanReport(catalog.Default(), l, plan))
+	fmt.Fprintln(std.out, core.PlanReport(catalog.Default(), l, plan))
 	return nil
 }
 
@@ -137,7 +139,7 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 
 // planFromCLI plans the round over the store's members, or over the
 // members of a CSV file imported into a scratch store.
-func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*bot.RoundPlan, error) {
+func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*core.RoundPlan, error) {
 	logger := newLogger(cfg.Log, std.err)
 	rules := matchSettings(cfg).Rules
 	now := time.Now()
@@ -147,7 +149,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 			return nil, err
 		}
 		defer store.Close()
-		return bot.Planner{Store: store, Rules: rules}.Plan(ctx, "dry-run", "", now, now)
+		return core.Planner{Store: store, Rules: rules}.Plan(ctx, "dry-run", "", now, now)
 	}
 	f, err := os.Open(csvPath)
 	if err != nil {
@@ -169,10 +171,10 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 		return nil, err
 	}
 	s := settings(cfg, "")
-	im := bot.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
+	im := core.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
 	rep, err := im.Import(ctx, f, false)
-	if errors.Is(err, bot.ErrImportFile) {
+	if errors.Is(err, core.ErrImportFile) {
 		return nil, fmt.Errorf("%w: %s: %v", errUsage, csvPath, err)
 	}
 	if err != nil {
@@ -180,7 +182,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 	}
 	if len(rep.Rejected) > 0 {
 		cat := catalog.Default()
-		fmt.Fprintln(std.err, bot.FormatImportReport(func(key string, args ...string) string {
+		fmt.Fprintln(std.err, core.FormatImportReport(func(key string, args ...string) string {
 			return cat.T(cfg.Bot.DefaultLanguage, key, args...)
 		}, rep))
 		return nil, fmt.Errorf("%w: %s: %d line(s) rejected (see above); fix them or remove them", errUsage, csvPath, len(rep.Rejected))
@@ -197,7 +199,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 	if len(pool) < rep.Lines {
 		fmt.Fprintf(std.err, "maillage: %d of %d members have no collectivity and cannot be matched\n", rep.Lines-len(pool), rep.Lines)
 	}
-	return bot.Planner{Store: store, Rules: rules, Members: pool}.Plan(ctx, "dry-run", "", now, now)
+	return core.Planner{Store: store, Rules: rules, Members: pool}.Plan(ctx, "dry-run", "", now, now)
 }
 
 // writeScores writes every allowed pair's score, "a<TAB>b<TAB>points".
@@ -219,7 +221,7 @@ func writeScores(path string, pool *matching.Pool) (int64, error) {
 			buf = append(buf, '\t')
 			buf = strconv.AppendInt(buf, int64(j), 10)
 			buf = append(buf, '\t')
-			buf = append(buf, bot.FormatMilli(s)...)
+			buf = append(buf, core.FormatMilli(s)...)
 			buf = append(buf, '\n')
 			if _, err := w.Write(buf); err != nil {
 				f.Close()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 )
@@ -81,17 +83,17 @@ func membersCommand(ctx context.Context, args []string, std stdio, env func(stri
 	}
 	defer closeStore()
 	s := settings(cfg, "")
-	im := bot.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
+	im := core.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
 	rep, err := im.Import(ctx, f, *dryRun)
-	if errors.Is(err, bot.ErrImportFile) {
+	if errors.Is(err, core.ErrImportFile) {
 		return fmt.Errorf("%w: %s: %v", errUsage, fs.Arg(0), err)
 	}
 	if err != nil {
 		return err
 	}
 	cat := catalog.Default()
-	fmt.Fprintln(std.out, bot.FormatImportReport(func(key string, args ...string) string {
+	fmt.Fprintln(std.out, core.FormatImportReport(func(key string, args ...string) string {
 		return cat.T(*lang, key, args...)
 	}, rep))
 	if len(rep.Rejected) > 0 {

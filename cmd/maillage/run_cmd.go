@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/mattermost"
 	"github.com/sndgct/maillage/adapters/prometheus"
@@ -58,7 +60,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		cfg.Bot.DefaultLanguage = *lang
 	}
 	logger := newLogger(cfg.Log, std.err)
-	bot.SetLogSalt(cfg.Secrets.LogPseudonymSalt())
+	core.SetLogSalt(cfg.Secrets.LogPseudonymSalt())
 
 	store, storeName, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -86,7 +88,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger,
+	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger,
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
@@ -210,7 +212,7 @@ func loadConfig(path, dataDir string, env func(string) string) (*config.Config, 
 // checkJobKinds refuses schedules whose kind this binary cannot run, as
 // the core's registry says.
 func checkJobKinds(cfg *config.Config, path string) error {
-	err := cfg.CheckJobKinds(bot.JobKinds())
+	err := cfg.CheckJobKinds(core.JobKinds())
 	var problems *config.Problems
 	if errors.As(err, &problems) {
 		problems.File = path
@@ -380,7 +382,7 @@ func labels(ls []config.Label) []bot.Label {
 // inviteImported sends the invitations of members imported by the
 // command line, at start and then every period, until ctx ends. (The
 // retention period is enforced by the scheduler's purge job.)
-func inviteImported(ctx context.Context, b *bot.Bot, logger *slog.Logger, every time.Duration) {
+func inviteImported(ctx context.Context, b *core.Bot, logger *slog.Logger, every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

@@ -1,0 +1,884 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/when"
+)
+
+// The organizers' side of broadcasts: compose in the chat (text in French,
+// optionally in English → audience → when → urgent? → preview with the
+// count and the message as one recipient will read it → confirmation),
+// approval by a second organizer above the threshold, list, cancel; and
+// the members' opting out of announcements. The command line
+// (cmd/maillage) goes through SubmitBroadcast with the same checks.
+
+// dialogueBroadcast is the compose dialogue.
+const dialogueBroadcast = "bc.compose"
+
+// Steps of the compose dialogue.
+const (
+	bcStepFR      = "fr"
+	bcStepEN      = "en"
+	bcStepSegment = "segment"
+	bcStepWhen    = "when"
+	bcStepUrgent  = "urgent"
+	bcStepConfirm = "confirm"
+)
+
+func (b *Bot) broadcastCommands() []*command {
+	return []*command{
+		{id: "announcements", role: bot.RoleMember, run: b.cmdAnnouncements,
+			names: map[bot.Lang][]string{bot.French: {"annonces", "mes annonces"}, bot.English: {"announcements"}}},
+		{id: "broadcast", role: bot.RoleOrganizer, run: b.cmdBroadcast,
+			names: map[bot.Lang][]string{bot.French: {"diffusion", "nouvelle diffusion", "diffuser"}, bot.English: {"broadcast", "new broadcast"}}},
+		{id: "broadcasts", role: bot.RoleOrganizer, run: b.cmdBroadcasts,
+			names: map[bot.Lang][]string{bot.French: {"diffusions", "liste des diffusions"}, bot.English: {"broadcasts", "list broadcasts"}}},
+		{id: "broadcast_cancel", role: bot.RoleOrganizer, run: b.cmdBroadcastCancel,
+			names: map[bot.Lang][]string{bot.French: {"annuler diffusion", "annuler la diffusion", "arrêter la diffusion"}, bot.English: {"cancel broadcast", "stop broadcast"}}},
+		{id: "broadcast_approve", role: bot.RoleOrganizer, run: b.cmdBroadcastApprove,
+			names: map[bot.Lang][]string{bot.French: {"approuver diffusion", "approuver la diffusion", "approuver"}, bot.English: {"approve broadcast", "approve"}}},
+		{id: "broadcast_resend", role: bot.RoleOrganizer, run: b.cmdBroadcastResend, // broadcasts_resend.go
+			names: map[bot.Lang][]string{bot.French: {"renvoyer diffusion", "renvoyer la diffusion"}, bot.English: {"resend broadcast"}}},
+	}
+}
+
+func (b *Bot) broadcastChoices() map[string]choiceHandler {
+	return map[string]choiceHandler{
+		"bc.en_skip": b.choiceBroadcastStep(bcStepEN, "non"),
+		"bc.now":     b.choiceBroadcastStep(bcStepWhen, "maintenant"),
+		"bc.urgent":  b.choiceBroadcastUrgent,
+		"bc.confirm": b.choiceBroadcastConfirm,
+		"bc.approve": func(ctx context.Context, r *request, v string) []bot.Reply {
+			r.args = v
+			return b.cmdBroadcastApprove(ctx, r)
+		},
+		"bc.cancel": func(ctx context.Context, r *request, v string) []bot.Reply {
+			r.args = v
+			return b.cmdBroadcastCancel(ctx, r)
+		},
+		"bc.optout": b.choiceAnnouncements,
+		"bc.resend": b.choiceBroadcastResend,
+	}
+}
+
+func (b *Bot) broadcastDialogues() map[string]dialogueHandler {
+	return map[string]dialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
+}
+
+// BroadcastDraft is a broadcast before it is stored.
+type BroadcastDraft struct {
+	Text    map[bot.Lang]string
+	Segment bot.Segment
+	// At is when to send; zero means now.
+	At     time.Time
+	Urgent bool
+	// Origin: "chat" or "cli"; Author and AuthorLang for the chat,
+	// Operator for the command line.
+	Origin     string
+	Author     bot.UserRef
+	AuthorLang bot.Lang
+	Operator   string
+}
+
+// ErrBroadcastPast is returned for a draft whose time has passed.
+var ErrBroadcastPast = errors.New("the broadcast's time has passed")
+
+// CheckDraft checks the texts (the default language's is required) and the
+// time of a draft.
+func (b *Bot) CheckDraft(d BroadcastDraft) error {
+	if d.Text[b.settings.DefaultLang] == "" {
+		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.settings.DefaultLang)}}
+	}
+	for _, l := range bot.Languages {
+		if t, ok := d.Text[l]; ok && t != "" {
+			if err := CheckBroadcastText(t); err != nil {
+				return err
+			}
+		}
+	}
+	for l := range d.Text {
+		if _, ok := bot.ParseLang(string(l)); !ok {
+			return &BroadcastTextError{Key: "language", Args: []string{"language", string(l)}}
+		}
+	}
+	if !d.At.IsZero() && !d.At.After(b.clock.Now()) {
+		return ErrBroadcastPast
+	}
+	return nil
+}
+
+// SubmitBroadcast checks the draft, counts its audience and stores it:
+// waiting for a second organizer's approval above the threshold,
+// scheduled otherwise (the scheduler sends it when due). It writes the
+// audit line.
+func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadcast, Audience, error) {
+	if err := b.CheckDraft(d); err != nil {
+		return bot.Broadcast{}, Audience{}, err
+	}
+	aud, err := b.CountAudience(ctx, d.Segment, d.Urgent)
+	if err != nil {
+		return bot.Broadcast{}, aud, err
+	}
+	now := b.clock.Now()
+	bc := bot.Broadcast{
+		State: bot.BroadcastScheduled, Origin: d.Origin, Author: d.Author, AuthorLang: d.AuthorLang, Operator: d.Operator,
+		Text: d.Text, Segment: d.Segment, Urgent: d.Urgent, At: d.At, Expected: aud.Recipients, Created: now,
+	}
+	if aud.Recipients > b.settings.Broadcasts.Threshold() {
+		bc.State = bot.BroadcastApproval
+	}
+	for ms := now.UnixMilli(); ; ms++ {
+		bc.ID = broadcastID(now, ms)
+		if _, err := b.store.Broadcast(ctx, bc.ID); errors.Is(err, bot.ErrNotFound) {
+			break
+		} else if err != nil {
+			return bot.Broadcast{}, aud, fmt.Errorf("reading broadcasts: %w", err)
+		}
+	}
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+		return bot.Broadcast{}, aud, fmt.Errorf("saving the broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast submitted", bc, nil)
+	if bc.State == bot.BroadcastApproval {
+		b.askApproval(ctx, bc)
+	}
+	return bc, aud, nil
+}
+
+// announceToMembers stores the broadcast of a scheduled announcement's
+// slot, once (its id is the job's name and slot); the engine sends it.
+func (b *Bot) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
+	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
+	switch _, err := b.store.Broadcast(ctx, id); {
+	case err == nil:
+		return nil // this slot's broadcast exists already
+	case !errors.Is(err, bot.ErrNotFound):
+		return fmt.Errorf("reading broadcast: %w", err)
+	}
+	bc := bot.Broadcast{ID: id, State: bot.BroadcastScheduled, Origin: "job:" + run.Name, Text: a.Text, Urgent: a.Urgent,
+		Segment: bot.Segment{Roles: a.Members.Roles, Regions: a.Members.Regions, Interests: a.Members.Interests},
+		Created: b.clock.Now()}
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+		return fmt.Errorf("saving the announcement's broadcast: %w", err)
+	}
+	b.auditBroadcast("broadcast submitted", bc, nil)
+	return nil
+}
+
+// broadcastID is short, readable and ordered: "1126-k3x9a1" (month, day,
+// then the instant in base 36).
+func broadcastID(now time.Time, ms int64) string {
+	s := strconv.FormatInt(ms, 36)
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return now.UTC().Format("0102") + "-" + s
+}
+
+// askApproval writes to every organizer named by user id, but the author,
+// asking for approval.
+func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
+	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
+		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
+			continue // no full reference to write to
+		}
+		to := bot.UserRef{Platform: rr.Platform, Workspace: rr.Workspace, User: rr.User}
+		if to == bc.Author {
+			continue
+		}
+		lang := b.settings.DefaultLang
+		if m, err := b.store.Member(ctx, to); err == nil {
+			lang = b.memberLang(m)
+		}
+		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+		text := T("broadcasts.approval_request", "id", bc.ID, "count", formatInt(lang, bc.Expected),
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", formatInt(lang, b.settings.Broadcasts.Threshold())) +
+			"\n\n" + bc.Text[b.settings.DefaultLang]
+		reply := bot.Reply{Text: text, Choices: []bot.Choice{
+			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
+			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
+		}}
+		b.deliverReport(ctx, bc, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + refHash(to)})
+	}
+}
+
+// ApproveBroadcast approves a broadcast waiting for approval. by is the
+// approving organizer (zero for an operator, then operator names them);
+// it may not be the author.
+func (b *Bot) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+		switch {
+		case x.State != bot.BroadcastApproval:
+			return errBroadcastState
+		case (!by.IsZero() && by == x.Author) || (operator != "" && operator == x.Operator):
+			return errSelfApproval
+		}
+		x.State, x.Approver, x.Approved = bot.BroadcastScheduled, by, now
+		if operator != "" {
+			x.Operator += " (approved by " + operator + ")"
+		}
+		return nil
+	})
+	if err != nil {
+		return bc, err
+	}
+	b.auditBroadcast("broadcast approved", bc, nil)
+	b.tellAuthor(ctx, bc, "approved", "broadcasts.approved_author", "id", bc.ID)
+	return bc, nil
+}
+
+// ErrBroadcastRefused: the broadcast's state, or who asks, does not allow
+// the approval or cancellation asked for.
+var ErrBroadcastRefused = errors.New("refused")
+
+var (
+	errBroadcastState = fmt.Errorf("%w: the broadcast is not in a state that allows this", ErrBroadcastRefused)
+	errSelfApproval   = fmt.Errorf("%w: a broadcast cannot be approved by its author", ErrBroadcastRefused)
+)
+
+// CancelBroadcast stops a broadcast that is waiting or running; the
+// recipients not sent yet are not sent. It reports to the author.
+func (b *Bot) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+		if x.State.Final() {
+			return errBroadcastState
+		}
+		x.State, x.Canceller, x.Cancelled = bot.BroadcastCancelled, by, now
+		return nil
+	})
+	if err != nil {
+		return bc, err
+	}
+	counts, _ := b.store.RecipientCounts(ctx, id)
+	b.auditBroadcast("broadcast cancelled", bc, counts)
+	if bc.Total == 0 {
+		// Never started: nothing in flight, the report can go now.
+		return bc, b.finishCancelled(ctx, bc)
+	}
+	return bc, nil // the engine reports once the posts in flight are settled
+}
+
+// tellAuthor sends the author a message about their broadcast, once per
+// key (urgent: they asked for it).
+func (b *Bot) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string, args ...string) {
+	if bc.Author.IsZero() {
+		return
+	}
+	lang := bc.AuthorLang
+	if lang == "" {
+		lang = b.settings.DefaultLang
+	}
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+}
+
+// deliverReport sends a report to the author; if the platform refuses it
+// now (a rate limit during a broadcast), it is kept and retried by the
+// scheduler, under the same key.
+func (b *Bot) deliverReport(ctx context.Context, bc bot.Broadcast, d Delivery) {
+	ctx = context.WithoutCancel(ctx)
+	err := b.deliver(ctx, d)
+	if err == nil {
+		return
+	}
+	b.log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
+	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.clock.Now()}
+	if _, err := b.store.SavePending(ctx, p); err != nil {
+		b.log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
+	}
+}
+
+// BroadcastReport is the outcome of a broadcast, for its author and the
+// command line.
+func (b *Bot) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadcast) (string, error) {
+	counts, err := b.store.RecipientCounts(ctx, bc.ID)
+	if err != nil {
+		return "", err
+	}
+	return b.reportText(ctx, lang, bc, counts), nil
+}
+
+func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
+	if bc.Author.IsZero() {
+		return
+	}
+	lang := bc.AuthorLang
+	if lang == "" {
+		lang = b.settings.DefaultLang
+	}
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
+}
+
+// reportText: sent, failed with reasons, unknown outcomes, skipped with
+// reasons, not sent (cancelled).
+func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	n := func(s bot.RecipientStatus) string { return formatInt(lang, counts[s]) }
+	head := "broadcasts.report_done"
+	switch bc.State {
+	case bot.BroadcastCancelled:
+		head = "broadcasts.report_cancelled"
+	case bot.BroadcastRunning, bot.BroadcastScheduled, bot.BroadcastApproval:
+		head = "broadcasts.report_running"
+	}
+	lines := []string{T(head, "id", bc.ID, "audience", b.describeSegment(lang, bc.Segment)),
+		T("broadcasts.report_sent", "count", n(bot.RecipientSent))}
+	if counts[bot.RecipientFailed]+counts[bot.RecipientSkipped] > 0 {
+		failed, skipped := b.reasons(ctx, bc.ID)
+		if counts[bot.RecipientFailed] > 0 {
+			lines = append(lines, T("broadcasts.report_failed", "count", n(bot.RecipientFailed), "reasons", reasonList(lang, failed, nil)))
+		}
+		if counts[bot.RecipientSkipped] > 0 {
+			lines = append(lines, T("broadcasts.report_skipped", "count", n(bot.RecipientSkipped), "reasons", reasonList(lang, skipped, func(r string) string {
+				return T("broadcasts.reason." + r)
+			})))
+		}
+	}
+	if counts[bot.RecipientUnknown] > 0 {
+		lines = append(lines, T("broadcasts.report_unknown", "count", n(bot.RecipientUnknown)))
+		if bc.State == bot.BroadcastDone {
+			lines = append(lines, T("broadcasts.resend_hint", "id", bc.ID))
+		}
+	}
+	if left := counts[bot.RecipientPending] + counts[bot.RecipientSending]; left > 0 {
+		key := "broadcasts.report_pending"
+		if bc.State == bot.BroadcastCancelled {
+			key = "broadcasts.report_not_sent"
+		}
+		lines = append(lines, T(key, "count", formatInt(lang, left)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reasons counts the reasons of failed and skipped recipients.
+func (b *Bot) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
+	failed, skipped = map[string]int{}, map[string]int{}
+	bc, err := b.store.Broadcast(ctx, id)
+	if err != nil {
+		return failed, skipped
+	}
+	const page = 500
+	for first := 0; first < bc.Total; first += page {
+		recs, err := b.store.Recipients(ctx, id, first, first+page)
+		if err != nil {
+			return failed, skipped
+		}
+		for _, r := range recs {
+			switch r.Status {
+			case bot.RecipientFailed:
+				failed[r.Reason]++
+			case bot.RecipientSkipped:
+				skipped[r.Reason]++
+			}
+		}
+	}
+	return failed, skipped
+}
+
+// reasonList writes "reason (n), reason (m)", most frequent first.
+func reasonList(lang bot.Lang, counts map[string]int, label func(string) string) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		name := k
+		if label != nil {
+			name = label(k)
+		}
+		parts = append(parts, name+" ("+formatInt(lang, counts[k])+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Chat commands.
+
+func (b *Bot) cmdBroadcast(ctx context.Context, r *request) []bot.Reply {
+	now := b.clock.Now()
+	d := bot.Dialogue{Member: r.msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
+	return b.saveCompose(ctx, r, d, r.reply("broadcasts.ask_fr", "max", formatInt(r.lang, MaxBroadcastRunes)))
+}
+
+func (b *Bot) saveCompose(ctx context.Context, r *request, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{rep}
+}
+
+// textProblem turns a text or segment error into the organizer's message.
+func (b *Bot) textProblem(lang bot.Lang, err error) string {
+	var te *BroadcastTextError
+	var se *SegmentError
+	switch {
+	case errors.As(err, &te):
+		return b.cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
+	case errors.As(err, &se):
+		key := "broadcasts.segment_" + se.Key
+		args := se.Args
+		if len(args) < 4 && (se.Key == "unknown_role" || se.Key == "unknown_interet") {
+			args = append(args, "choices", "")
+		}
+		return b.cat.T(string(lang), key, args...)
+	case errors.Is(err, ErrBroadcastPast):
+		return b.cat.T(string(lang), "broadcasts.when_past")
+	}
+	return b.cat.T(string(lang), "error.unavailable")
+}
+
+// ExplainBroadcastError is textProblem for the command line.
+func (b *Bot) ExplainBroadcastError(lang bot.Lang, err error) string { return b.textProblem(lang, err) }
+
+func (b *Bot) dialogueCompose(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.role < bot.RoleOrganizer {
+		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+		return nil, false
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{} // stored without data yet
+	}
+	switch d.Step {
+	case bcStepFR, bcStepEN:
+		if d.Step == bcStepEN && isNo(r.text) {
+			return b.composeStep(ctx, r, d, bcStepSegment), true
+		}
+		if err := CheckBroadcastText(r.text); err != nil {
+			return []bot.Reply{{Text: b.textProblem(r.lang, err)}}, true
+		}
+		d.Data[d.Step] = r.text
+		if d.Step == bcStepFR {
+			return b.composeStep(ctx, r, d, bcStepEN), true
+		}
+		return b.composeStep(ctx, r, d, bcStepSegment), true
+	case bcStepSegment:
+		seg, err := b.ParseSegment(ctx, r.text)
+		if err != nil {
+			if commandFound {
+				return nil, false
+			}
+			return []bot.Reply{{Text: b.textProblem(r.lang, err) + "\n" + r.T("broadcasts.segment_help")}}, true
+		}
+		js, _ := json.Marshal(seg)
+		d.Data["segment"] = string(js)
+		return b.composeStep(ctx, r, d, bcStepWhen), true
+	case bcStepWhen:
+		return b.composeWhen(ctx, r, d, r.text), true
+	case bcStepUrgent:
+		switch {
+		case isYes(r.text) || textnorm.Fold(r.text) == "urgent" || textnorm.Fold(r.text) == "urgente":
+			d.Data["urgent"] = "1"
+		case isNo(r.text) || textnorm.Fold(r.text) == "normal" || textnorm.Fold(r.text) == "normale":
+			d.Data["urgent"] = ""
+		case commandFound:
+			return nil, false
+		default:
+			return []bot.Reply{b.urgentPrompt(r)}, true
+		}
+		return b.composePreview(ctx, r, d), true
+	case bcStepConfirm:
+		switch {
+		case isYes(r.text) || textnorm.Fold(r.text) == "envoyer" || textnorm.Fold(r.text) == "send":
+			return b.composeConfirmed(ctx, r, d), true
+		case commandFound:
+			return nil, false
+		}
+		return b.composePreview(ctx, r, d), true
+	}
+	return b.endCompose(ctx, r, "broadcasts.gone"), true
+}
+
+// composeStep moves the dialogue to step and asks its question.
+func (b *Bot) composeStep(ctx context.Context, r *request, d bot.Dialogue, step string) []bot.Reply {
+	d.Step = step
+	var rep bot.Reply
+	switch step {
+	case bcStepEN:
+		rep = bot.Reply{Text: r.T("broadcasts.ask_en"), Choices: []bot.Choice{{Action: "bc.en_skip", Label: r.T("broadcasts.button_no_english")}}}
+	case bcStepSegment:
+		rep = r.reply("broadcasts.ask_segment")
+		rep.Text += "\n" + r.T("broadcasts.segment_help")
+	case bcStepWhen:
+		rep = bot.Reply{Text: r.T("broadcasts.ask_when"), Choices: []bot.Choice{{Action: "bc.now", Label: r.T("broadcasts.button_now"), Style: "primary"}}}
+	case bcStepUrgent:
+		rep = b.urgentPrompt(r)
+	}
+	return b.saveCompose(ctx, r, d, rep)
+}
+
+func (b *Bot) urgentPrompt(r *request) bot.Reply {
+	return bot.Reply{Text: r.T("broadcasts.ask_urgent"), Choices: []bot.Choice{
+		{Action: "bc.urgent", Value: "no", Label: r.T("broadcasts.button_normal"), Style: "primary"},
+		{Action: "bc.urgent", Value: "yes", Label: r.T("broadcasts.button_urgent"), Style: "danger"},
+	}}
+}
+
+func (b *Bot) composeWhen(ctx context.Context, r *request, d bot.Dialogue, text string) []bot.Reply {
+	switch textnorm.Fold(text) {
+	case "maintenant", "tout de suite", "immediatement", "now", "right now", "immediately":
+		d.Data["at"] = ""
+		return b.composeStep(ctx, r, d, bcStepUrgent)
+	}
+	loc := b.requestLocation(r)
+	res, err := when.Parse(text, string(r.lang), b.clock.Now().In(loc))
+	switch {
+	case errors.Is(err, when.ErrPast):
+		return []bot.Reply{r.reply("broadcasts.when_past")}
+	case err != nil && !errors.Is(err, when.ErrNoTask):
+		return []bot.Reply{r.reply("broadcasts.when_unknown", "input", shortInput(text))}
+	case !res.At.After(b.clock.Now()):
+		return []bot.Reply{r.reply("broadcasts.when_past")}
+	}
+	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
+	return b.composeStep(ctx, r, d, bcStepUrgent)
+}
+
+func (b *Bot) choiceBroadcastStep(step, text string) choiceHandler {
+	return func(ctx context.Context, r *request, _ string) []bot.Reply {
+		d, ok := b.composeDialogue(ctx, r)
+		if !ok || d.Step != step {
+			return []bot.Reply{r.reply("error.choice_unknown")}
+		}
+		r.text = text
+		replies, _ := b.dialogueCompose(ctx, r, d, false)
+		return replies
+	}
+}
+
+func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *request, v string) []bot.Reply {
+	text := "non"
+	if v == "yes" {
+		text = "oui"
+	}
+	return b.choiceBroadcastStep(bcStepUrgent, text)(ctx, r, v)
+}
+
+func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *request, _ string) []bot.Reply {
+	d, ok := b.composeDialogue(ctx, r)
+	if !ok || d.Step != bcStepConfirm {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return b.composeConfirmed(ctx, r, d)
+}
+
+func (b *Bot) composeDialogue(ctx context.Context, r *request) (bot.Dialogue, bool) {
+	if r.role < bot.RoleOrganizer {
+		return bot.Dialogue{}, false
+	}
+	d, err := b.store.Dialogue(ctx, r.msg.From)
+	if err != nil || d.Kind != dialogueBroadcast {
+		return bot.Dialogue{}, false
+	}
+	return d, true
+}
+
+// composeDraft is the draft the dialogue has gathered.
+func (b *Bot) composeDraft(r *request, d bot.Dialogue) BroadcastDraft {
+	dr := BroadcastDraft{Text: map[bot.Lang]string{bot.French: d.Data[bcStepFR]}, Origin: "chat",
+		Author: r.msg.From, AuthorLang: r.lang, Urgent: d.Data["urgent"] == "1"}
+	if en := d.Data[bcStepEN]; en != "" {
+		dr.Text[bot.English] = en
+	}
+	_ = json.Unmarshal([]byte(d.Data["segment"]), &dr.Segment)
+	if at, err := time.Parse(time.RFC3339, d.Data["at"]); err == nil {
+		dr.At = at
+	}
+	return dr
+}
+
+// composePreview shows the count and the message as one recipient will
+// read it, and asks for confirmation.
+func (b *Bot) composePreview(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+	d.Step = bcStepConfirm
+	dr := b.composeDraft(r, d)
+	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
+	if err != nil {
+		b.log.Error("counting a broadcast's audience", "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud, "broadcasts.confirm_ask"))
+}
+
+// BroadcastPreview counts the draft's audience and writes the preview in
+// lang, for the command line (closing with the sentence of last).
+func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDraft, last string) (string, Audience, error) {
+	if err := b.CheckDraft(d); err != nil {
+		return "", Audience{}, err
+	}
+	aud, err := b.CountAudience(ctx, d.Segment, d.Urgent)
+	if err != nil {
+		return "", aud, err
+	}
+	r := &request{b: b, lang: lang}
+	return b.previewText(r, d, aud, last).Text, aud, nil
+}
+
+func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience, last string) bot.Reply {
+	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.lang, aud.Recipients),
+		"audience", b.describeSegment(r.lang, dr.Segment))}
+	if aud.OptedOut+aud.NotOnboarded > 0 {
+		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", formatInt(r.lang, aud.OptedOut),
+			"not_onboarded", formatInt(r.lang, aud.NotOnboarded)))
+	}
+	if dr.At.IsZero() {
+		lines = append(lines, r.T("broadcasts.preview_now"))
+	} else {
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.formatDateTime(r.lang, dr.At, b.requestLocation(r))))
+	}
+	if dr.Urgent {
+		lines = append(lines, r.T("broadcasts.preview_urgent"))
+	} else {
+		lines = append(lines, r.T("broadcasts.preview_working_hours"))
+	}
+	if aud.Recipients > b.settings.Broadcasts.Threshold() {
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", formatInt(r.lang, b.settings.Broadcasts.Threshold())))
+	}
+	if aud.Sample != nil {
+		name := aud.Sample.Name
+		if name == "" {
+			name = r.T("broadcasts.sample_anonymous")
+		}
+		sample := b.broadcastReply(bot.Broadcast{Text: dr.Text}, *aud.Sample)
+		lines = append(lines, "", r.T("broadcasts.preview_sample", "name", name), "", sample.Text)
+	} else {
+		lines = append(lines, "", r.T("broadcasts.preview_nobody"))
+	}
+	if last != "" {
+		lines = append(lines, "", r.T(last))
+	}
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{
+		{Action: "bc.confirm", Label: r.T("broadcasts.button_send"), Style: "primary"},
+	}}
+}
+
+func (b *Bot) composeConfirmed(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+	dr := b.composeDraft(r, d)
+	bc, _, err := b.SubmitBroadcast(ctx, dr)
+	if err != nil {
+		var te *BroadcastTextError
+		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
+			return []bot.Reply{{Text: b.textProblem(r.lang, err)}}
+		}
+		b.log.Error("submitting a broadcast", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")} // the dialogue stays: confirm again
+	}
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	switch {
+	case bc.State == bot.BroadcastApproval:
+		return []bot.Reply{r.reply("broadcasts.submitted_approval", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+	case bc.At.IsZero():
+		return []bot.Reply{r.reply("broadcasts.submitted_now", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+	}
+	return []bot.Reply{r.reply("broadcasts.submitted_at", "id", bc.ID, "count", formatInt(r.lang, bc.Expected),
+		"date", b.formatDateTime(r.lang, bc.At, b.requestLocation(r)))}
+}
+
+func (b *Bot) endCompose(ctx context.Context, r *request, key string) []bot.Reply {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	return []bot.Reply{r.reply(key)}
+}
+
+// cmdBroadcasts lists the recent broadcasts, or shows one.
+func (b *Bot) cmdBroadcasts(ctx context.Context, r *request) []bot.Reply {
+	if id := strings.TrimSpace(r.args); id != "" {
+		bc, err := b.store.Broadcast(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+		}
+		if err != nil {
+			return []bot.Reply{r.reply("error.unavailable")}
+		}
+		text, err := b.BroadcastReport(ctx, r.lang, bc)
+		if err != nil {
+			return []bot.Reply{r.reply("error.unavailable")}
+		}
+		return []bot.Reply{{Text: text}}
+	}
+	var all []bot.Broadcast
+	if err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
+		b.log.Error("listing broadcasts", "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	if len(all) == 0 {
+		return []bot.Reply{r.reply("broadcasts.none")}
+	}
+	lines := []string{r.T("broadcasts.list_head")}
+	for _, bc := range all[max(0, len(all)-10):] {
+		counts, err := b.store.RecipientCounts(ctx, bc.ID)
+		if err != nil {
+			return []bot.Reply{r.reply("error.unavailable")}
+		}
+		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
+			"date", b.formatDateTime(r.lang, bc.Created, b.requestLocation(r)), "audience", b.describeSegment(r.lang, bc.Segment),
+			"sent", formatInt(r.lang, counts[bot.RecipientSent]), "total", formatInt(r.lang, max(bc.Total, bc.Expected))))
+	}
+	lines = append(lines, "", r.T("broadcasts.list_foot"))
+	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
+}
+
+func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *request) []bot.Reply {
+	id := strings.TrimSpace(r.args)
+	if id == "" {
+		return []bot.Reply{r.reply("broadcasts.cancel_usage")}
+	}
+	_, err := b.CancelBroadcast(ctx, id, r.msg.From)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+	case errors.Is(err, errBroadcastState):
+		cur, _ := b.store.Broadcast(ctx, id)
+		return []bot.Reply{r.reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
+	case err != nil:
+		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	counts, _ := b.store.RecipientCounts(ctx, id)
+	return []bot.Reply{r.reply("broadcasts.cancelled", "id", id, "sent", formatInt(r.lang, counts[bot.RecipientSent]),
+		"left", formatInt(r.lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
+}
+
+func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *request) []bot.Reply {
+	id := strings.TrimSpace(r.args)
+	if id == "" {
+		return []bot.Reply{r.reply("broadcasts.approve_usage")}
+	}
+	bc, err := b.ApproveBroadcast(ctx, id, r.msg.From, "")
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+	case errors.Is(err, errSelfApproval):
+		return []bot.Reply{r.reply("broadcasts.approve_self")}
+	case errors.Is(err, errBroadcastState):
+		cur, _ := b.store.Broadcast(ctx, id)
+		return []bot.Reply{r.reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
+	case err != nil:
+		b.log.Error("approving a broadcast", "broadcast", id, "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{r.reply("broadcasts.approved", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+}
+
+// cmdAnnouncements shows or sets the member's choice about announcements.
+func (b *Bot) cmdAnnouncements(ctx context.Context, r *request) []bot.Reply {
+	switch f := textnorm.Fold(r.args); {
+	case f == "":
+	case isNo(f) || f == "off" || f == "stop" || f == "desactiver":
+		return b.setAnnouncements(ctx, r, false)
+	case isYes(f) || f == "on" || f == "activer":
+		return b.setAnnouncements(ctx, r, true)
+	}
+	if !r.known {
+		return []bot.Reply{r.reply("broadcasts.optout_unknown_member")}
+	}
+	key, choice := "broadcasts.optout_state_on", bot.Choice{Action: "bc.optout", Value: "off", Label: r.T("broadcasts.button_optout")}
+	if r.member.Prefs.NoAnnouncements {
+		key, choice = "broadcasts.optout_state_off", bot.Choice{Action: "bc.optout", Value: "on", Label: r.T("broadcasts.button_optin")}
+	}
+	return []bot.Reply{{Text: r.T(key), Choices: []bot.Choice{choice}}}
+}
+
+func (b *Bot) choiceAnnouncements(ctx context.Context, r *request, v string) []bot.Reply {
+	return b.setAnnouncements(ctx, r, v == "on")
+}
+
+func (b *Bot) setAnnouncements(ctx context.Context, r *request, on bool) []bot.Reply {
+	if !r.known {
+		return []bot.Reply{r.reply("broadcasts.optout_unknown_member")}
+	}
+	r.member.Prefs.NoAnnouncements = !on
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.log.Info("announcements preference", "member", pseudonym(r.msg.From), "receive", on)
+	if on {
+		return []bot.Reply{r.reply("broadcasts.optout_on")}
+	}
+	return []bot.Reply{r.reply("broadcasts.optout_off")}
+}
+
+// Personal data (privacy.go): the member's recipient records and the
+// broadcasts they wrote; erasure removes their reference from all, and
+// forgets the cached direct conversation.
+
+func (b *Bot) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
+	recs, wrote, err := b.store.BroadcastsOf(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 && len(wrote) == 0 {
+		return nil, nil
+	}
+	type received struct {
+		Broadcast string              `json:"broadcast"`
+		Status    bot.RecipientStatus `json:"status"`
+		Reason    string              `json:"reason,omitempty"`
+	}
+	out := struct {
+		Received []received `json:"received,omitempty"`
+		Wrote    []string   `json:"wrote,omitempty"`
+	}{Wrote: wrote}
+	for id, r := range recs {
+		out.Received = append(out.Received, received{Broadcast: id, Status: r.Status, Reason: r.Reason})
+	}
+	sort.Slice(out.Received, func(i, j int) bool { return out.Received[i].Broadcast < out.Received[j].Broadcast })
+	return out, nil
+}
+
+func (b *Bot) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
+	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
+		return err
+	}
+	return b.store.DeleteValue(ctx, dmKey(ref))
+}
+
+// purgeBroadcasts deletes, with their recipients' records, the broadcasts
+// finished (done or cancelled) before the retention cutoff.
+func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
+	var old []string
+	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
+		end := bc.Finished
+		if end.IsZero() {
+			end = bc.Cancelled
+		}
+		if bc.State.Final() && !end.IsZero() && end.Before(before) {
+			old = append(old, bc.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range old {
+		if err := b.store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -1,0 +1,31 @@
+package core
+
+import (
+	"testing"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// No two commands share a name once folded: the router would silently
+// pick one. Features add commands in parallel; this catches a clash at
+// merge.
+func TestCommandNamesAreUnique(t *testing.T) {
+	b := &Bot{}
+	seen := map[string]string{}
+	for _, c := range b.commands() {
+		for _, lang := range bot.Languages {
+			for _, n := range c.names[lang] {
+				f := textnorm.Fold(n)
+				if f == "" {
+					f = n
+				}
+				if other, dup := seen[f]; dup && other != c.id {
+					t.Errorf("name %q of command %q is also a name of %q", n, c.id, other)
+				}
+				seen[f] = c.id
+			}
+		}
+	}
+}

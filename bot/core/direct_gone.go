@@ -1,0 +1,34 @@
+package core
+
+import (
+	"context"
+	"errors"
+
+	"github.com/sndgct/maillage/bot"
+)
+
+// forgetGoneDirect reports whether a failed post to the direct conversation
+// with to may be tried once more in a newly opened conversation: the post
+// was refused because the conversation is gone (a definite failure, neither
+// rate-limited nor of unknown outcome), nothing was posted, and the caches
+// that held the old conversation (the adapter's and the broadcasts') were
+// emptied.
+func (b *Bot) forgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.UserRef, sent bot.SentMessage, err error) bool {
+	if !errors.Is(err, bot.ErrConversationGone) || errors.Is(err, bot.ErrUnknownOutcome) || errors.Is(err, bot.ErrRateLimited) || sent.ID != "" {
+		return false
+	}
+	f, ok := a.(bot.DirectForgetter)
+	if !ok {
+		return false
+	}
+	if ferr := f.ForgetDirect(ctx, to); ferr != nil {
+		b.log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", ferr)
+		return false
+	}
+	if derr := b.store.DeleteValue(ctx, dmKey(to)); derr != nil {
+		b.log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", derr)
+		return false
+	}
+	b.log.Info("direct conversation gone: opening it again", "member", pseudonym(to))
+	return true
+}

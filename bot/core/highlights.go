@@ -1,0 +1,668 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/search"
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// highlightState is the content as members see it: the files' content
+// merged with the highlights published from the chat, and its index.
+type highlightState struct {
+	mu      sync.Mutex
+	base    *content.Set
+	reload  bot.ContentLoader
+	snap    *hlSnapshot
+	checked time.Time // when the published highlights were last read
+	dirty   bool      // a highlight was published here since
+}
+
+// hlSnapshot is an immutable view of the content and its search index.
+type hlSnapshot struct {
+	set         *content.Set
+	docs        []hlDoc
+	index       *search.Index
+	fingerprint string
+	// published lists the highlights published from the chat, newest
+	// first: the ones organizers may withdraw.
+	published []hlDoc
+}
+
+// hlDoc is one indexed document: a session, or one of its highlights.
+type hlDoc struct {
+	event     *content.Event
+	session   *content.Session
+	highlight *content.Highlight // nil for the session itself
+}
+
+func newHighlightState(s *bot.HighlightSettings, opts Options) *highlightState {
+	if s.ReminderBefore <= 0 {
+		s.ReminderBefore = 15 * time.Minute
+	}
+	if s.RefreshEvery <= 0 {
+		s.RefreshEvery = 30 * time.Second
+	}
+	base := opts.Content
+	if base == nil {
+		base = &content.Set{}
+	}
+	return &highlightState{base: base, reload: opts.ReloadContent}
+}
+
+// content returns the current snapshot, reading the published highlights
+// again when they may have changed. On a store failure it keeps serving
+// what it has.
+func (b *Bot) content(ctx context.Context) *hlSnapshot {
+	st := b.hl
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := b.clock.Now()
+	if st.snap != nil && !st.dirty && now.Sub(st.checked) < b.settings.Highlights.RefreshEvery {
+		return st.snap
+	}
+	var published []bot.PublishedHighlight
+	err := b.store.PublishedHighlights(ctx, func(h bot.PublishedHighlight) error {
+		published = append(published, h)
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("reading published highlights", "err", err)
+		if st.snap != nil {
+			return st.snap
+		}
+		published = nil
+	} else {
+		st.checked, st.dirty = now, false
+	}
+	fp := fingerprint(published)
+	if st.snap == nil || st.snap.fingerprint != fp {
+		st.snap = b.buildSnapshot(st.base, published, fp)
+	}
+	return st.snap
+}
+
+func fingerprint(published []bot.PublishedHighlight) string {
+	var sb strings.Builder
+	for _, h := range published {
+		fmt.Fprintf(&sb, "%s/%s/%d/%d;", h.Event, h.ID, h.Published.UnixNano(), len(h.Text)+len(h.Quote)+len(h.Author))
+	}
+	return sb.String()
+}
+
+// buildSnapshot merges the published highlights into a copy of base and
+// indexes the result.
+func (b *Bot) buildSnapshot(base *content.Set, published []bot.PublishedHighlight, fp string) *hlSnapshot {
+	extra := map[string][]*content.Highlight{} // event/session -> highlights
+	for _, p := range published {
+		h := &content.Highlight{ID: p.ID, Text: p.Text, Quote: p.Quote, Author: p.Author, Session: p.Session}
+		h.SetPublished(p.Published)
+		extra[p.Event+"/"+p.Session] = append(extra[p.Event+"/"+p.Session], h)
+	}
+	set := &content.Set{}
+	snap := &hlSnapshot{set: set, fingerprint: fp}
+	var docs []search.Doc
+	for _, e := range base.Events {
+		ev := *e
+		ev.Sessions = make([]*content.Session, len(e.Sessions))
+		for i, s := range e.Sessions {
+			se := *s
+			key := e.ID + "/" + s.ID
+			se.Highlights = append(slices.Clip(s.Highlights), extra[key]...)
+			delete(extra, key)
+			ev.Sessions[i] = &se
+			docs = append(docs, search.Doc{Fields: [search.NumFields]string{
+				search.Title:    se.Title,
+				search.Topics:   b.topicText(se.Topics) + " " + b.kindText(se.Kind),
+				search.Text:     se.Summary,
+				search.Speakers: speakerText(se.Speakers),
+			}})
+			snap.docs = append(snap.docs, hlDoc{event: &ev, session: &se})
+			for _, h := range se.Highlights {
+				// A highlight is found by its own words: its session's title
+				// and topics find the session, which lists it.
+				docs = append(docs, search.Doc{Fields: [search.NumFields]string{
+					search.Text:     h.Text + " " + h.Quote,
+					search.Speakers: h.Author,
+				}})
+				snap.docs = append(snap.docs, hlDoc{event: &ev, session: &se, highlight: h})
+			}
+		}
+		set.Events = append(set.Events, &ev)
+	}
+	for _, d := range snap.docs {
+		if d.highlight != nil && slices.ContainsFunc(published, func(p bot.PublishedHighlight) bool {
+			return p.Event == d.event.ID && p.ID == d.highlight.ID
+		}) {
+			snap.published = append(snap.published, d)
+		}
+	}
+	slices.SortStableFunc(snap.published, func(x, y hlDoc) int {
+		return y.highlight.PublishedAt().Compare(x.highlight.PublishedAt())
+	})
+	for key := range extra {
+		b.log.Warn("published highlights of a session no longer in the content", "session", key)
+	}
+	snap.index = search.New(docs)
+	return snap
+}
+
+// topicText is what the index knows of topics: ids and both labels.
+func (b *Bot) topicText(ids []string) string {
+	var parts []string
+	for _, id := range ids {
+		t := b.topic(id)
+		parts = append(parts, t.FR, t.EN)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (b *Bot) kindText(kind string) string {
+	return b.cat.T(string(bot.French), "highlights.kind."+kind) + ", " + b.cat.T(string(bot.English), "highlights.kind."+kind)
+}
+
+func speakerText(sps []*content.Speaker) string {
+	var parts []string
+	for _, sp := range sps {
+		parts = append(parts, sp.Name, sp.Role, sp.Organisation)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// topic returns the configured topic with this id (its id as label if it
+// is not configured).
+func (b *Bot) topic(id string) bot.HighlightTopic {
+	for _, t := range b.settings.Highlights.Topics {
+		if t.ID == id {
+			return t
+		}
+	}
+	return bot.HighlightTopic{ID: id}
+}
+
+// ReloadContent loads the content again with the configured loader and,
+// when it is valid, serves it at once. A broken file leaves the current
+// content in place and returns the problems.
+func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
+	st := b.hl
+	if st.reload == nil {
+		return nil, errors.New("no content loader configured")
+	}
+	set, err := st.reload(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	st.base, st.snap = set, nil
+	st.mu.Unlock()
+	moved, err := b.resyncReminders(ctx)
+	if err != nil {
+		b.log.Error("moving session reminders after a reload", "err", err)
+	}
+	b.log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights(), "reminders_moved", moved)
+	return set, nil
+}
+
+// current returns the event members browse now, or nil.
+func (b *Bot) current(snap *hlSnapshot) *content.Event {
+	return snap.set.Current(b.clock.Now())
+}
+
+// highlightCommands are the congress content commands.
+func (b *Bot) highlightCommands() []*command {
+	return []*command{
+		{id: "highlights", role: bot.RoleMember, run: b.cmdHighlights,
+			names: map[bot.Lang][]string{bot.French: {"temps forts", "temps fort", "programme", "séances"},
+				bot.English: {"highlights", "sessions", "programme", "program"}}},
+		{id: "session", role: bot.RoleMember, run: b.cmdSession,
+			names: map[bot.Lang][]string{bot.French: {"séance", "session"}, bot.English: {"session"}}},
+		{id: "follow", role: bot.RoleMember, run: b.cmdFollow,
+			names: map[bot.Lang][]string{bot.French: {"suivre"}, bot.English: {"follow"}}},
+		{id: "unfollow", role: bot.RoleMember, run: b.cmdUnfollow,
+			names: map[bot.Lang][]string{bot.French: {"ne plus suivre", "arrêter de suivre"},
+				bot.English: {"unfollow", "stop following"}}},
+		{id: "following", role: bot.RoleMember, run: b.cmdFollowing,
+			names: map[bot.Lang][]string{bot.French: {"mes suivis", "mes abonnements", "mes inscriptions"},
+				bot.English: {"following", "my follows", "my registrations"}}},
+		{id: "register", role: bot.RoleMember, run: b.cmdRegister,
+			names: map[bot.Lang][]string{bot.French: {"m'inscrire à", "m'inscrire au", "inscrire à"},
+				bot.English: {"register for", "sign up for"}}},
+		{id: "unregister", role: bot.RoleMember, run: b.cmdUnregister,
+			names: map[bot.Lang][]string{bot.French: {"me désinscrire de", "me désinscrire du"},
+				bot.English: {"unregister from", "unregister"}}},
+		{id: "publish", role: bot.RoleOrganizer, run: b.cmdPublish,
+			names: map[bot.Lang][]string{bot.French: {"publier temps fort", "publier un temps fort", "publier"},
+				bot.English: {"publish highlight", "publish a highlight", "publish"}}},
+		{id: "withdraw", role: bot.RoleOrganizer, run: b.cmdWithdraw,
+			names: map[bot.Lang][]string{bot.French: {"retirer temps fort", "retirer un temps fort"},
+				bot.English: {"withdraw highlight", "withdraw a highlight"}}},
+		{id: "reload", role: bot.RoleAdmin, run: b.cmdReload,
+			names: map[bot.Lang][]string{bot.French: {"recharger contenu", "recharger le contenu"},
+				bot.English: {"reload content"}}},
+	}
+}
+
+func (b *Bot) highlightChoices() map[string]choiceHandler {
+	return map[string]choiceHandler{
+		"hl.show":        b.choiceShow,
+		"hl.follow":      b.choiceFollow,
+		"hl.register":    b.choiceRegister,
+		"hl.pub_session": b.choicePublishSession,
+		"hl.pub_noquote": b.choicePublishNoQuote,
+		"hl.pub_confirm": b.choicePublishConfirm,
+		"hl.withdraw":    b.choiceWithdraw,
+		"hl.withdraw_ok": b.choiceWithdrawConfirm,
+	}
+}
+
+func (b *Bot) highlightDialogues() map[string]dialogueHandler {
+	return map[string]dialogueHandler{
+		dialoguePublish: b.dialoguePublish,
+	}
+}
+
+// cmdHighlights lists the sessions, shows one (by number or id), or
+// searches.
+func (b *Bot) cmdHighlights(ctx context.Context, r *request) []bot.Reply {
+	return b.browse(ctx, r, true)
+}
+
+// cmdSession shows one session (by number or id).
+func (b *Bot) cmdSession(ctx context.Context, r *request) []bot.Reply {
+	return b.browse(ctx, r, false)
+}
+
+// browse answers « temps forts » and « séance »: the list without an
+// argument, a session by number or id, else a search (or, for « séance »,
+// a hint).
+func (b *Bot) browse(ctx context.Context, r *request, search bool) []bot.Reply {
+	snap := b.content(ctx)
+	ev := b.current(snap)
+	switch {
+	case ev == nil:
+		return []bot.Reply{r.reply("highlights.no_content")}
+	case r.args == "":
+		return []bot.Reply{b.sessionList(r, ev)}
+	}
+	if s, ok := findSession(ev, r.args); ok {
+		return []bot.Reply{b.sessionView(r, ev, s)}
+	}
+	if search {
+		return []bot.Reply{b.searchReply(r, snap, ev, r.args)}
+	}
+	return []bot.Reply{r.reply("highlights.session_unknown", "input", shortInput(r.args), "count", strconv.Itoa(len(ev.Sessions)))}
+}
+
+func (b *Bot) choiceShow(ctx context.Context, r *request, value string) []bot.Reply {
+	snap := b.content(ctx)
+	ev, s, ok := snap.sessionByKey(value)
+	if !ok {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return []bot.Reply{b.sessionView(r, ev, s)}
+}
+
+func shortInput(s string) string {
+	out, _ := textnorm.Truncate(s, 60)
+	return out
+}
+
+// sessionByKey finds "event/session".
+func (snap *hlSnapshot) sessionByKey(key string) (*content.Event, *content.Session, bool) {
+	evID, sID, ok := strings.Cut(key, "/")
+	if !ok {
+		return nil, nil, false
+	}
+	ev, ok := snap.set.Event(evID)
+	if !ok {
+		return nil, nil, false
+	}
+	s, ok := ev.Session(sID)
+	return ev, s, ok
+}
+
+func sessionKey(ev *content.Event, s *content.Session) string { return ev.ID + "/" + s.ID }
+
+// sessionWords introduce a session reference: « séance 3 », « session n° 3 ».
+var sessionWords = []string{"la seance", "la session", "seance", "session", "the session", "numero", "no", "n", "number"}
+
+// sessionRef strips the words that introduce a session reference and
+// reports whether there were some.
+func sessionRef(arg string) (string, bool) {
+	f := textnorm.Fold(arg)
+	explicit := false
+	for again := true; again; {
+		again = false
+		for _, w := range sessionWords {
+			if rest, ok := strings.CutPrefix(f, w+" "); ok {
+				f, explicit, again = rest, true, true
+			}
+		}
+	}
+	return f, explicit
+}
+
+// findSession finds a session of ev by number, id or exact title.
+func findSession(ev *content.Event, arg string) (*content.Session, bool) {
+	f, _ := sessionRef(arg)
+	if n, err := strconv.Atoi(f); err == nil {
+		if n >= 1 && n <= len(ev.Sessions) {
+			return ev.Sessions[n-1], true
+		}
+		return nil, false
+	}
+	id := strings.ToLower(strings.TrimSpace(arg))
+	for _, s := range ev.Sessions {
+		if s.ID == id || s.FoldedTitle() == f {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// eventLine is the event's header: name, dates, city, theme.
+func (b *Bot) eventLine(r *request, ev *content.Event) string {
+	start, end := ev.Dates()
+	dates := b.formatDate(r.lang, start)
+	if last := end.AddDate(0, 0, -1); !last.Equal(start) {
+		dates = r.T("highlights.dates_range", "from", b.formatDate(r.lang, start), "to", b.formatDate(r.lang, last))
+		if start.Month() == last.Month() && start.Year() == last.Year() {
+			dates = r.T("highlights.dates_same_month", "from", strconv.Itoa(start.Day()), "to", strconv.Itoa(last.Day()),
+				"month", r.T("date.month."+strconv.Itoa(int(start.Month()))), "year", strconv.Itoa(start.Year()))
+		}
+	}
+	line := r.T("highlights.event", "name", ev.Name, "dates", dates)
+	if ev.City != "" {
+		line = r.T("highlights.event_city", "name", ev.Name, "dates", dates, "city", ev.City)
+	}
+	if ev.Theme != "" {
+		line += "\n" + r.T("highlights.theme", "theme", ev.Theme)
+	}
+	if len(ev.Figures) > 0 {
+		line += "\n" + r.T("highlights.figures", "figures", strings.Join(ev.Figures, r.T("highlights.separator")))
+	}
+	return line
+}
+
+func (b *Bot) sessionList(r *request, ev *content.Event) bot.Reply {
+	lines := []string{b.eventLine(r, ev), ""}
+	for _, s := range ev.Sessions {
+		lines = append(lines, r.T("highlights.list_line", "number", strconv.Itoa(s.Number), "title", s.Title,
+			"kind", b.kindLabel(r, s), "count", strconv.Itoa(len(s.Highlights))))
+	}
+	if src := ev.Source; src != nil {
+		date := ""
+		if t, err := time.ParseInLocation(time.DateOnly, src.Date, ev.Location()); err == nil {
+			date = r.T("highlights.source_date", "date", b.formatDate(r.lang, t))
+		}
+		lines = append(lines, "", r.T("highlights.event_source", "title", src.Title, "date", date))
+	}
+	lines = append(lines, "", r.T("highlights.list_footer"))
+	return bot.Reply{Text: strings.Join(lines, "\n")}
+}
+
+// kindLabel names the session's kind, marked when inferred.
+func (b *Bot) kindLabel(r *request, s *content.Session) string {
+	k := r.T("highlights.kind." + s.Kind)
+	if s.IsInferred("kind") {
+		k = r.T("highlights.inferred", "value", k)
+	}
+	return k
+}
+
+// when says when a session takes place, or "" when unknown.
+func (b *Bot) when(r *request, s *content.Session) string {
+	day, ok := s.Day()
+	if !ok {
+		return ""
+	}
+	w := r.T("highlights.day", "weekday", r.T("highlights.weekday."+strconv.Itoa(int(day.Weekday()))),
+		"date", b.formatDate(r.lang, day))
+	if start, ok := s.Starts(); ok {
+		w = r.T("highlights.day_time", "day", w, "time", formatClock(r, start))
+		if end, ok := s.Ends(); ok {
+			w = r.T("highlights.day_time_range", "day", w, "end", formatClock(r, end))
+		}
+	}
+	if s.IsInferred("date") || s.IsInferred("time") {
+		w = r.T("highlights.inferred", "value", w)
+	}
+	return w
+}
+
+func formatClock(r *request, t time.Time) string {
+	if t.Minute() == 0 && r.lang == bot.French {
+		return r.T("highlights.hour", "hour", strconv.Itoa(t.Hour()))
+	}
+	return r.T("highlights.clock", "hour", strconv.Itoa(t.Hour()), "minute", fmt.Sprintf("%02d", t.Minute()))
+}
+
+// sessionView shows one session and its highlights, with buttons to
+// follow it and, when it has a time, to register.
+func (b *Bot) sessionView(r *request, ev *content.Event, s *content.Session) bot.Reply {
+	lines := []string{r.T("highlights.session_title", "number", strconv.Itoa(s.Number), "title", s.Title)}
+	if s.IsInferred("title") {
+		lines = append(lines, r.T("highlights.title_descriptive"))
+	}
+	meta := []string{b.kindLabel(r, s)}
+	if w := b.when(r, s); w != "" {
+		meta = append(meta, w)
+	}
+	if s.Room != "" {
+		room := r.T("highlights.room", "room", s.Room)
+		if s.IsInferred("room") {
+			room = r.T("highlights.inferred", "value", room)
+		}
+		meta = append(meta, room)
+	}
+	lines = append(lines, strings.Join(meta, " · "))
+	if len(s.Speakers) > 0 {
+		var sps []string
+		for _, sp := range s.Speakers {
+			sps = append(sps, b.speakerLabel(r, sp))
+		}
+		lines = append(lines, r.T("highlights.speakers", "speakers", strings.Join(sps, r.T("highlights.separator"))))
+	}
+	if len(s.Topics) > 0 {
+		var ts []string
+		for _, id := range s.Topics {
+			ts = append(ts, b.topic(id).Label(r.lang))
+		}
+		lines = append(lines, r.T("highlights.topics", "topics", strings.Join(ts, ", ")))
+	}
+	if s.Summary != "" {
+		lines = append(lines, "", s.Summary)
+	}
+	if len(s.Highlights) == 0 {
+		lines = append(lines, "", r.T("highlights.no_highlight"))
+	} else {
+		lines = append(lines, "", r.T("highlights.highlights_header"))
+		for _, h := range s.Highlights {
+			lines = append(lines, b.highlightLines(r, h)...)
+		}
+	}
+	if s.Note != "" {
+		lines = append(lines, "", r.T("highlights.note", "note", s.Note))
+	}
+	key := sessionKey(ev, s)
+	choices := []bot.Choice{{Action: "hl.follow", Value: "s:" + key, Label: r.T("highlights.button_follow_session")}}
+	if start, ok := s.Starts(); ok && start.After(b.clock.Now()) {
+		choices = append(choices, bot.Choice{Action: "hl.register", Value: key, Label: r.T("highlights.button_register")})
+	}
+	for _, id := range s.Topics[:min(2, len(s.Topics))] {
+		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + id,
+			Label: r.T("highlights.button_follow_topic", "topic", b.topic(id).Label(r.lang))})
+	}
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
+}
+
+func (b *Bot) speakerLabel(r *request, sp *content.Speaker) string {
+	parts := []string{sp.Name}
+	if sp.Role != "" {
+		parts = append(parts, sp.Role)
+	}
+	if sp.Organisation != "" {
+		parts = append(parts, sp.Organisation)
+	}
+	s := strings.Join(parts, ", ")
+	if sp.Inferred {
+		s = r.T("highlights.speaker_inferred", "speaker", s)
+	}
+	return s
+}
+
+// highlightLines renders one highlight as a bullet, its quote below.
+func (b *Bot) highlightLines(r *request, h *content.Highlight) []string {
+	text := h.Text
+	if h.IsInferred("text") {
+		text = r.T("highlights.inferred", "value", text)
+	}
+	lines := []string{"- " + text}
+	if h.Quote != "" {
+		author := h.Author
+		if h.IsInferred("author") {
+			author = r.T("highlights.inferred", "value", author)
+		}
+		lines = append(lines, "  "+r.T("highlights.quote", "quote", h.Quote, "author", author))
+	}
+	if h.Source != "" {
+		lines = append(lines, "  "+r.T("highlights.source", "url", h.Source))
+	}
+	return lines
+}
+
+// maxResultSessions bounds the sessions a search shows; maxSearchHits the
+// documents read to find them (and their best highlights).
+const (
+	maxResultSessions = 5
+	maxSearchHits     = 300
+)
+
+// searchReply runs a search on the event's sessions and highlights and
+// shows the sessions found, best first, with their matching highlights.
+func (b *Bot) searchReply(r *request, snap *hlSnapshot, ev *content.Event, query string) bot.Reply {
+	hits := snap.index.Search(query, maxSearchHits)
+	type found struct {
+		session    *content.Session
+		highlights []*content.Highlight
+	}
+	var results []*found
+	bySession := map[*content.Session]*found{}
+	for _, h := range hits {
+		d := snap.docs[h.Doc]
+		if d.event.ID != ev.ID {
+			continue
+		}
+		f, ok := bySession[d.session]
+		if !ok {
+			if len(results) == maxResultSessions {
+				continue
+			}
+			f = &found{session: d.session}
+			bySession[d.session] = f
+			results = append(results, f)
+		}
+		if d.highlight != nil && len(f.highlights) < 2 {
+			f.highlights = append(f.highlights, d.highlight)
+		}
+	}
+	shown := shortInput(query)
+	if len(results) == 0 {
+		return bot.Reply{Text: r.T("highlights.search_none", "query", shown)}
+	}
+	lines := []string{r.T("highlights.search_header", "query", shown), ""}
+	var choices []bot.Choice
+	for _, f := range results {
+		s := f.session
+		lines = append(lines, r.T("highlights.list_line", "number", strconv.Itoa(s.Number), "title", s.Title,
+			"kind", b.kindLabel(r, s), "count", strconv.Itoa(len(s.Highlights))))
+		for _, h := range f.highlights {
+			lines = append(lines, "- "+excerpt(h.Text, 220))
+		}
+		if len(choices) < 3 {
+			choices = append(choices, bot.Choice{Action: "hl.show", Value: sessionKey(ev, s),
+				Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))})
+		}
+	}
+	lines = append(lines, "", r.T("highlights.search_footer"))
+	if t, ok := b.findTopic(query); ok {
+		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + t.ID,
+			Label: r.T("highlights.button_follow_topic", "topic", t.Label(r.lang))})
+	}
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
+}
+
+// excerpt cuts s to at most max runes, at a word boundary, with an
+// ellipsis when it was cut.
+func excerpt(s string, max int) string {
+	out, cut := textnorm.Truncate(s, max)
+	if !cut {
+		return s
+	}
+	if i := strings.LastIndexByte(out, ' '); i > 0 {
+		out = out[:i]
+	}
+	return strings.TrimRight(out, " ,;:") + " …"
+}
+
+// topicWords introduce a topic: « le thème IA ».
+var topicWords = []string{"le theme", "theme", "the topic", "topic", "sujet", "le sujet"}
+
+// findTopic finds a configured topic by id or label, in either language,
+// or by the same search terms (« AI » is « IA »).
+func (b *Bot) findTopic(arg string) (bot.HighlightTopic, bool) {
+	f := textnorm.Fold(arg)
+	for _, w := range topicWords {
+		f = strings.TrimPrefix(f, w+" ")
+	}
+	if f == "" {
+		return bot.HighlightTopic{}, false
+	}
+	terms := search.QueryTerms(f)
+	for _, t := range b.settings.Highlights.Topics {
+		for _, name := range []string{t.ID, strings.ReplaceAll(t.ID, "_", " "), t.FR, t.EN} {
+			if name != "" && (textnorm.Fold(name) == f || (len(terms) > 0 && slices.Equal(search.QueryTerms(name), terms))) {
+				return t, true
+			}
+		}
+	}
+	return bot.HighlightTopic{}, false
+}
+
+// maxProblemsShown bounds the content problems an admin sees in the chat.
+const maxProblemsShown = 5
+
+// cmdReload loads the content again; a broken file keeps the current one.
+func (b *Bot) cmdReload(ctx context.Context, r *request) []bot.Reply {
+	if b.hl.reload == nil {
+		return []bot.Reply{r.reply("highlights.reload_unavailable")}
+	}
+	set, err := b.ReloadContent(ctx)
+	var problems content.Problems
+	switch {
+	case errors.As(err, &problems):
+		b.log.Warn("content reload refused", "problems", len(problems), "err", err)
+		shown := problems[:min(maxProblemsShown, len(problems))]
+		lines := make([]string, len(shown))
+		for i, p := range shown {
+			lines[i] = "- " + p.String()
+		}
+		return []bot.Reply{r.reply("highlights.reload_problems", "count", strconv.Itoa(len(problems)),
+			"problems", strings.Join(lines, "\n"))}
+	case err != nil:
+		b.log.Error("content reload", "err", err)
+		return []bot.Reply{r.reply("highlights.reload_failed")}
+	}
+	return []bot.Reply{r.reply("highlights.reload_done", "events", strconv.Itoa(len(set.Events)),
+		"highlights", strconv.Itoa(set.Highlights()))}
+}

@@ -1,0 +1,270 @@
+package core
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// dialoguePublish is the dialogue in which an organizer publishes a
+// highlight: session → text → quote (optional) → author → preview →
+// confirmation. « annuler » ends it at any step.
+const dialoguePublish = "hl.publish"
+
+// Steps of the publish dialogue.
+const (
+	pubSession = "session"
+	pubText    = "text"
+	pubQuote   = "quote"
+	pubAuthor  = "author"
+	pubConfirm = "confirm"
+)
+
+func (b *Bot) cmdPublish(ctx context.Context, r *request) []bot.Reply {
+	snap := b.content(ctx)
+	ev := b.current(snap)
+	if ev == nil {
+		return []bot.Reply{r.reply("highlights.no_content")}
+	}
+	d := bot.Dialogue{Member: r.msg.From, Kind: dialoguePublish, Step: pubSession, Data: map[string]string{"event": ev.ID}}
+	if r.args != "" {
+		if s, ok := findSession(ev, r.args); ok {
+			d.Data["session"] = s.ID
+			d.Step = pubText
+			return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
+		}
+	}
+	return b.savePublish(ctx, r, d, b.publishSessionPrompt(r, ev))
+}
+
+func (b *Bot) publishSessionPrompt(r *request, ev *content.Event) bot.Reply {
+	var choices []bot.Choice
+	lines := []string{r.T("highlights.publish_ask_session")}
+	for _, s := range ev.Sessions {
+		lines = append(lines, r.T("highlights.publish_session_line", "number", strconv.Itoa(s.Number), "title", s.Title))
+		choices = append(choices, bot.Choice{Action: "hl.pub_session", Value: s.ID,
+			Label: r.T("highlights.button_session", "number", strconv.Itoa(s.Number))})
+	}
+	if len(choices) > 10 {
+		choices = nil // too many buttons: the member types the number
+	}
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
+}
+
+func (b *Bot) publishTextPrompt(r *request, s *content.Session) bot.Reply {
+	return r.reply("highlights.publish_ask_text", "number", strconv.Itoa(s.Number), "title", s.Title,
+		"max", strconv.Itoa(content.MaxTextRunes))
+}
+
+// savePublish stores the dialogue and answers rep.
+func (b *Bot) savePublish(ctx context.Context, r *request, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+	now := b.clock.Now()
+	if d.Started.IsZero() {
+		d.Started = now
+	}
+	d.Expires = now.Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{rep}
+}
+
+// publishDialogue returns the organizer's publish dialogue, if any.
+func (b *Bot) publishDialogue(ctx context.Context, r *request) (bot.Dialogue, bool) {
+	d, err := b.store.Dialogue(ctx, r.msg.From)
+	if err != nil || d.Kind != dialoguePublish {
+		return bot.Dialogue{}, false
+	}
+	return d, true
+}
+
+// publishSession returns the event and session the dialogue is about.
+func (b *Bot) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
+	return b.content(ctx).sessionByKey(d.Data["event"] + "/" + d.Data["session"])
+}
+
+func (b *Bot) dialoguePublish(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.role < bot.RoleOrganizer {
+		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+		return nil, false
+	}
+	switch d.Step {
+	case pubSession:
+		ev, ok := b.content(ctx).set.Event(d.Data["event"])
+		if !ok {
+			return b.endPublish(ctx, r, "highlights.publish_gone"), true
+		}
+		s, ok := findSession(ev, r.text)
+		if !ok {
+			if commandFound {
+				return nil, false
+			}
+			return []bot.Reply{r.reply("highlights.session_unknown", "input", shortInput(r.text), "count", strconv.Itoa(len(ev.Sessions)))}, true
+		}
+		return b.publishPickSession(ctx, r, d, s), true
+	case pubText:
+		n := utf8.RuneCountInString(r.text)
+		if n > content.MaxTextRunes {
+			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTextRunes))}, true
+		}
+		d.Data["text"], d.Step = r.text, pubQuote
+		return b.savePublish(ctx, r, d, b.publishQuotePrompt(r)), true
+	case pubQuote:
+		if isNo(r.text) {
+			return b.publishPreview(ctx, r, d), true
+		}
+		if n := utf8.RuneCountInString(r.text); n > content.MaxQuoteRunes {
+			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxQuoteRunes))}, true
+		}
+		d.Data["quote"], d.Step = strings.Trim(r.text, "«»\"“” "), pubAuthor
+		return b.savePublish(ctx, r, d, r.reply("highlights.publish_ask_author")), true
+	case pubAuthor:
+		if n := utf8.RuneCountInString(r.text); n > content.MaxTitleRunes {
+			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTitleRunes))}, true
+		}
+		d.Data["author"] = r.text
+		return b.publishPreview(ctx, r, d), true
+	case pubConfirm:
+		switch {
+		case isYes(r.text):
+			return b.publishConfirmed(ctx, r, d), true
+		case commandFound:
+			return nil, false
+		}
+		return []bot.Reply{b.previewReply(ctx, r, d)}, true
+	}
+	return b.endPublish(ctx, r, "highlights.publish_gone"), true
+}
+
+func isNo(s string) bool {
+	switch textnorm.Fold(s) {
+	case "non", "no", "aucune", "sans", "sans citation", "pas de citation", "none", "no quote", "passer", "skip":
+		return true
+	}
+	return false
+}
+
+func isYes(s string) bool {
+	switch textnorm.Fold(s) {
+	case "oui", "yes", "publier", "publish", "confirmer", "confirm", "ok", "d accord":
+		return true
+	}
+	return false
+}
+
+func (b *Bot) publishQuotePrompt(r *request) bot.Reply {
+	return bot.Reply{Text: r.T("highlights.publish_ask_quote"),
+		Choices: []bot.Choice{{Action: "hl.pub_noquote", Value: "", Label: r.T("highlights.button_no_quote")}}}
+}
+
+func (b *Bot) publishPickSession(ctx context.Context, r *request, d bot.Dialogue, s *content.Session) []bot.Reply {
+	d.Data["session"], d.Step = s.ID, pubText
+	return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
+}
+
+func (b *Bot) choicePublishSession(ctx context.Context, r *request, value string) []bot.Reply {
+	d, ok := b.publishDialogue(ctx, r)
+	if !ok || d.Step != pubSession || r.role < bot.RoleOrganizer {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	ev, ok := b.content(ctx).set.Event(d.Data["event"])
+	if !ok {
+		return b.endPublish(ctx, r, "highlights.publish_gone")
+	}
+	s, ok := ev.Session(value)
+	if !ok {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return b.publishPickSession(ctx, r, d, s)
+}
+
+func (b *Bot) choicePublishNoQuote(ctx context.Context, r *request, _ string) []bot.Reply {
+	d, ok := b.publishDialogue(ctx, r)
+	if !ok || d.Step != pubQuote || r.role < bot.RoleOrganizer {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return b.publishPreview(ctx, r, d)
+}
+
+func (b *Bot) choicePublishConfirm(ctx context.Context, r *request, _ string) []bot.Reply {
+	d, ok := b.publishDialogue(ctx, r)
+	if !ok || d.Step != pubConfirm || r.role < bot.RoleOrganizer {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return b.publishConfirmed(ctx, r, d)
+}
+
+// draft is the highlight the dialogue has gathered.
+func draft(d bot.Dialogue) *content.Highlight {
+	return &content.Highlight{Text: d.Data["text"], Quote: d.Data["quote"], Author: d.Data["author"], Session: d.Data["session"]}
+}
+
+func (b *Bot) previewReply(ctx context.Context, r *request, d bot.Dialogue) bot.Reply {
+	title := d.Data["session"]
+	if _, s, ok := b.publishSession(ctx, d); ok {
+		title = s.Title
+	}
+	lines := []string{r.T("highlights.publish_preview", "title", title), ""}
+	lines = append(lines, b.highlightLines(r, draft(d))...)
+	lines = append(lines, "", r.T("highlights.publish_confirm_ask"))
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{
+		{Action: "hl.pub_confirm", Value: "", Label: r.T("highlights.button_publish"), Style: "primary"},
+	}}
+}
+
+func (b *Bot) publishPreview(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+	d.Step = pubConfirm
+	return b.savePublish(ctx, r, d, b.previewReply(ctx, r, d))
+}
+
+func (b *Bot) endPublish(ctx context.Context, r *request, key string) []bot.Reply {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	return []bot.Reply{r.reply(key)}
+}
+
+// publishConfirmed stores the highlight (searchable at once, queued for
+// the followers' digest by its publication time) and posts it to the
+// highlights channel, if one is configured.
+func (b *Bot) publishConfirmed(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+	ev, s, ok := b.publishSession(ctx, d)
+	if !ok {
+		return b.endPublish(ctx, r, "highlights.publish_gone")
+	}
+	now := b.clock.Now()
+	id := "publie-" + strings.ReplaceAll(now.UTC().Format("20060102-150405.000"), ".", "-")
+	h := draft(d)
+	p := bot.PublishedHighlight{Event: ev.ID, Session: s.ID, ID: id, Text: h.Text, Quote: h.Quote, Author: h.Author, Published: now}
+	if err := b.store.SaveHighlight(ctx, p); err != nil {
+		b.log.Error("saving a published highlight", "err", err)
+		return []bot.Reply{r.reply("error.unavailable")} // the dialogue stays: confirm again later
+	}
+	b.refreshContent()
+	b.log.Info("highlight published", "member", pseudonym(r.msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
+	posted := ""
+	if ch := b.settings.Highlights.Channel; ch.ID != "" {
+		if a, ok := b.adapters[ch.Platform]; ok {
+			cr := &request{b: b, lang: b.settings.DefaultLang}
+			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
+				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
+			if _, err := b.post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
+				b.log.Error("posting a highlight to the channel", "err", err)
+				posted = " " + r.T("highlights.publish_channel_failed")
+			} else {
+				posted = " " + r.T("highlights.publish_channel_done")
+			}
+		}
+	}
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+	return []bot.Reply{r.reply("highlights.publish_done", "title", s.Title, "channel", posted)}
+}

@@ -1,0 +1,504 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// CSV import of members by organizers: `maillage members import FILE.csv`
+// or "importer FILE.csv" in the terminal. The first line names the
+// columns (any order, French or English names, case and accents ignored):
+//
+//	platform      terminal, slack or mattermost (required)
+//	workspace     the platform's workspace id; may be empty where one is
+//	              configured (the terminal's)
+//	user          the platform's user id
+//	email         the e-mail address, when the user id is unknown
+//	name          how to address the member
+//	collectivity  INSEE code, SIREN or name (resolved in the official data)
+//	role          an id or label of the configured member roles
+//	interests     ids or labels of the configured interests, separated by
+//	              ";" (or "," / "|" when the file itself uses ";")
+//	language      fr or en
+//
+// Each line needs a user id or an e-mail address. Every line is checked;
+// rejected lines are reported with their number and the reason, and the
+// others are imported. Importing the same file twice changes nothing.
+// Imported members are invited by the bot but not matched until they
+// finish the onboarding and opt in themselves; a member who has already
+// onboarded keeps their own answers.
+
+// ImportLimits bound an import file.
+const (
+	maxImportBytes = 5 << 20
+	maxImportLines = 20000
+)
+
+// emailUserPrefix marks the user id of a member imported by e-mail whose
+// platform id is not known yet; they are recognised when they first
+// write, by the e-mail address their platform gives (ProfileReader).
+const emailUserPrefix = "email:"
+
+// Importer imports members from a CSV file.
+type Importer struct {
+	Store       bot.Store
+	Directory   bot.Directory
+	MemberRoles []bot.Label
+	Interests   []bot.Label
+	// Workspaces gives the workspace of lines that leave it empty, per
+	// platform (the terminal's configured workspace).
+	Workspaces map[bot.Platform]string
+	Clock      bot.Clock
+}
+
+// ImportReport says what an import did (or would do, in a dry run).
+type ImportReport struct {
+	Lines     int
+	Created   int
+	Updated   int
+	Unchanged int
+	// Kept counts members who have onboarded themselves: their own
+	// answers win over the file.
+	Kept     int
+	Rejected []ImportProblem
+	DryRun   bool
+}
+
+// ImportProblem is one rejected line. Key is a catalogue key
+// ("members.import.reason.<reason>") and Args its placeholders.
+type ImportProblem struct {
+	Line int
+	Key  string
+	Args []string
+}
+
+// ImportText renders the report with the catalogue in lang.
+func (b *Bot) ImportText(lang bot.Lang, rep ImportReport) string {
+	return FormatImportReport(func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }, rep)
+}
+
+// FormatImportReport renders the report with t, a catalogue lookup.
+func FormatImportReport(t func(key string, args ...string) string, rep ImportReport) string {
+	key := "members.import.summary"
+	if rep.DryRun {
+		key = "members.import.summary_dry"
+	}
+	lines := []string{t(key, "lines", strconv.Itoa(rep.Lines), "created", strconv.Itoa(rep.Created),
+		"updated", strconv.Itoa(rep.Updated), "unchanged", strconv.Itoa(rep.Unchanged+rep.Kept),
+		"rejected", strconv.Itoa(len(rep.Rejected)))}
+	if rep.Kept > 0 {
+		lines = append(lines, t("members.import.kept", "count", strconv.Itoa(rep.Kept)))
+	}
+	for _, p := range rep.Rejected {
+		lines = append(lines, t("members.import.rejected_line", "line", strconv.Itoa(p.Line),
+			"reason", t(p.Key, p.Args...)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ErrImportFile is wrapped by Import's error when the file as a whole
+// cannot be imported (not CSV, bad header, too big); lines are then not
+// looked at.
+var ErrImportFile = errors.New("import file")
+
+// importColumns maps folded header names to columns.
+var importColumns = map[string]string{
+	"platform": "platform", "plateforme": "platform",
+	"workspace": "workspace", "espace": "workspace", "espace de travail": "workspace",
+	"user": "user", "user id": "user", "utilisateur": "user", "identifiant": "user",
+	"email": "email", "e mail": "email", "courriel": "email", "mail": "email", "adresse electronique": "email",
+	"name": "name", "nom": "name",
+	"collectivity": "collectivity", "collectivite": "collectivity", "employeur": "collectivity",
+	"role": "role", "fonction": "role",
+	"interests": "interests", "interets": "interests", "centres d interet": "interests",
+	"centres interet": "interests",
+	"language":        "language", "langue": "language",
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// Import reads a CSV file and imports its lines (unless dryRun). The
+// error is for the file as a whole (wrapping ErrImportFile) or the store.
+func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (ImportReport, error) {
+	rep := ImportReport{DryRun: dryRun}
+	if im.Directory == nil {
+		im.Directory = noDirectory{}
+	}
+	if im.Clock == nil {
+		im.Clock = bot.SystemClock{}
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	if err != nil {
+		return rep, fmt.Errorf("reading the import file: %w", err)
+	}
+	if len(data) > maxImportBytes {
+		return rep, fmt.Errorf("%w: larger than %d MB", ErrImportFile, maxImportBytes>>20)
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets' byte-order mark
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	listSep := ";"
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		cr.Comma, listSep = ';', ","
+	}
+	header, err := cr.Read()
+	if err != nil {
+		return rep, fmt.Errorf("%w: no header line: %w", ErrImportFile, err)
+	}
+	cols := map[string]int{}
+	for i, h := range header {
+		name, ok := importColumns[textnorm.Fold(h)]
+		if !ok {
+			return rep, fmt.Errorf("%w: unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", ErrImportFile, cleanField(h, 40))
+		}
+		if _, dup := cols[name]; dup {
+			return rep, fmt.Errorf("%w: column %q given twice", ErrImportFile, name)
+		}
+		cols[name] = i
+	}
+	_, hasUser := cols["user"]
+	_, hasEmail := cols["email"]
+	if _, ok := cols["platform"]; !ok || (!hasUser && !hasEmail) {
+		return rep, fmt.Errorf("%w: the header must name the columns platform and user or email", ErrImportFile)
+	}
+	now := im.Clock.Now()
+	seen := map[bot.UserRef]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				rep.Lines++
+				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: "members.import.reason.csv",
+					Args: []string{"error", pe.Err.Error()}})
+				continue
+			}
+			return rep, fmt.Errorf("%w: %w", ErrImportFile, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		rep.Lines++
+		if rep.Lines > maxImportLines {
+			return rep, fmt.Errorf("%w: more than %d lines", ErrImportFile, maxImportLines)
+		}
+		get := func(col string) string {
+			if i, ok := cols[col]; ok && i < len(rec) {
+				return textnorm.Clean(rec[i])
+			}
+			return ""
+		}
+		m, prob := im.parseLine(get, listSep)
+		if prob != nil {
+			prob.Line = line
+			rep.Rejected = append(rep.Rejected, *prob)
+			continue
+		}
+		if prev, dup := seen[m.Ref]; dup {
+			rep.Rejected = append(rep.Rejected, ImportProblem{Line: line, Key: "members.import.reason.duplicate",
+				Args: []string{"line", strconv.Itoa(prev)}})
+			continue
+		}
+		seen[m.Ref] = line
+		if err := im.apply(ctx, &rep, m, now, dryRun); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// parseLine checks one line and builds the member it describes.
+func (im Importer) parseLine(get func(string) string, listSep string) (bot.Member, *ImportProblem) {
+	bad := func(reason string, args ...string) (bot.Member, *ImportProblem) {
+		return bot.Member{}, &ImportProblem{Key: "members.import.reason." + reason, Args: args}
+	}
+	platform := bot.Platform(strings.ToLower(get("platform")))
+	switch platform {
+	case bot.PlatformTerminal, bot.PlatformSlack, bot.PlatformMattermost:
+	default:
+		return bad("platform", "value", cleanField(get("platform"), 30))
+	}
+	workspace := cleanField(get("workspace"), maxIDRunes)
+	if workspace == "" {
+		workspace = im.Workspaces[platform]
+	}
+	if workspace == "" {
+		// The member's reference holds their workspace: without it, their
+		// first message would not find the imported record.
+		return bad("no_workspace", "platform", string(platform))
+	}
+	user := get("user")
+	if strings.ContainsAny(user, " \t\n") || len([]rune(user)) > 128 || strings.HasPrefix(user, emailUserPrefix) {
+		return bad("user", "value", cleanField(user, 30))
+	}
+	email := strings.ToLower(cleanField(get("email"), maxEmailRunes))
+	if email != "" && !emailRE.MatchString(email) {
+		return bad("email", "value", cleanField(email, 60))
+	}
+	if user == "" && email == "" {
+		return bad("no_user")
+	}
+	if user == "" {
+		user = emailUserPrefix + email
+	}
+	m := bot.Member{Ref: bot.UserRef{Platform: platform, Workspace: workspace, User: user}, Email: email,
+		Name: cleanField(get("name"), maxNameRunes)}
+	if lang := get("language"); lang != "" {
+		l, ok := bot.ParseLang(lang)
+		if !ok {
+			return bad("language", "value", cleanField(lang, 20))
+		}
+		m.Language = l
+	}
+	if q := get("collectivity"); q != "" {
+		found := im.Directory.Lookup(q)
+		switch {
+		case len(found) == 0:
+			return bad("collectivity_unknown", "value", cleanField(q, 60))
+		case len(found) > 1:
+			var names []string
+			for _, c := range found[:min(len(found), 4)] {
+				names = append(names, c.Name+" ("+c.Departement+")")
+			}
+			return bad("collectivity_ambiguous", "value", cleanField(q, 60), "count", strconv.Itoa(len(found)),
+				"candidates", strings.Join(names, ", "))
+		}
+		m.Collectivity = &found[0]
+	}
+	if role := get("role"); role != "" {
+		l, ok := exactLabel(im.MemberRoles, textnorm.Fold(role))
+		if !ok {
+			return bad("role", "value", cleanField(role, 40), "known", labelIDs(im.MemberRoles))
+		}
+		m.Role = l.ID
+	}
+	if list := get("interests"); list != "" {
+		for _, part := range strings.FieldsFunc(list, func(r rune) bool { return strings.ContainsRune(listSep+"|", r) }) {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			l, ok := exactLabel(im.Interests, textnorm.Fold(part))
+			if !ok {
+				return bad("interest", "value", cleanField(part, 40), "known", labelIDs(im.Interests))
+			}
+			if !slices.Contains(m.Interests, l.ID) {
+				m.Interests = append(m.Interests, l.ID)
+			}
+		}
+		slices.Sort(m.Interests)
+	}
+	if err := m.Ref.Valid(); err != nil {
+		return bad("user", "value", cleanField(user, 30))
+	}
+	return m, nil
+}
+
+func labelIDs(ls []bot.Label) string {
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// apply creates or updates the member, or counts it unchanged.
+func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, now time.Time, dryRun bool) error {
+	old, err := im.Store.Member(ctx, in.Ref)
+	switch {
+	case isNotFound(err):
+		rep.Created++
+		if dryRun {
+			return nil
+		}
+		in.Imported, in.Created, in.Updated = now, now, now
+		sanitizeMember(&in)
+		return im.save(ctx, in)
+	case err != nil:
+		return fmt.Errorf("import: %w", err)
+	}
+	if !old.Onboarded.IsZero() {
+		rep.Kept++
+		return nil
+	}
+	m := old
+	m.Name, m.Email, m.Collectivity, m.Role, m.Interests = in.Name, in.Email, in.Collectivity, in.Role, in.Interests
+	if in.Language != "" {
+		m.Language = in.Language
+	}
+	if m.Imported.IsZero() {
+		m.Imported = now
+	}
+	sanitizeMember(&m)
+	if sameImported(old, m) {
+		rep.Unchanged++
+		return nil
+	}
+	rep.Updated++
+	if dryRun {
+		return nil
+	}
+	m.Updated = now
+	return im.save(ctx, m)
+}
+
+func (im Importer) save(ctx context.Context, m bot.Member) error {
+	if err := im.Store.SaveMember(ctx, m); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	return nil
+}
+
+func sameImported(a, b bot.Member) bool {
+	sameColl := (a.Collectivity == nil) == (b.Collectivity == nil) &&
+		(a.Collectivity == nil || *a.Collectivity == *b.Collectivity)
+	return a.Name == b.Name && a.Email == b.Email && sameColl && a.Role == b.Role &&
+		slices.Equal(a.Interests, b.Interests) && a.Language == b.Language && a.Imported.Equal(b.Imported)
+}
+
+// importer returns the bot's importer.
+func (b *Bot) importer() Importer {
+	return Importer{Store: b.store, Directory: b.dir, MemberRoles: b.settings.MemberRoles,
+		Interests: b.settings.Interests, Workspaces: b.settings.ImportWorkspaces, Clock: b.clock}
+}
+
+// cmdImport imports a CSV file named by its path. Only from the terminal,
+// where the organizer is on the machine that runs the bot: elsewhere a
+// path would let a chat user read the server's files.
+func (b *Bot) cmdImport(ctx context.Context, r *request) []bot.Reply {
+	if r.msg.From.Platform != bot.PlatformTerminal {
+		return []bot.Reply{r.reply("members.import.terminal_only")}
+	}
+	args := strings.Fields(r.args)
+	dry := false
+	if len(args) > 0 {
+		switch textnorm.Fold(args[0]) {
+		case "essai", "test", "dry run", "dry":
+			dry, args = true, args[1:]
+		}
+		if len(args) > 0 && (args[0] == "--dry-run" || args[0] == "-n") {
+			dry, args = true, args[1:]
+		}
+	}
+	if len(args) == 0 {
+		return []bot.Reply{r.reply("members.import.usage")}
+	}
+	path := strings.Join(args, " ")
+	f, err := os.Open(path)
+	if err != nil {
+		return []bot.Reply{r.reply("members.import.open_failed", "path", path)}
+	}
+	defer f.Close()
+	rep, err := b.importer().Import(ctx, bufio.NewReader(f), dry)
+	if errors.Is(err, ErrImportFile) {
+		return []bot.Reply{r.reply("members.import.bad_file", "error", err.Error())}
+	}
+	if err != nil {
+		b.log.Error("importing members", "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.log.Info("members imported", "by", pseudonym(r.msg.From), "created", rep.Created, "updated", rep.Updated,
+		"rejected", len(rep.Rejected), "dry_run", dry)
+	out := []bot.Reply{{Text: b.ImportText(r.lang, rep)}}
+	if !dry {
+		n, err := b.InviteImported(ctx)
+		if err != nil {
+			b.log.Warn("inviting imported members", "err", err)
+		}
+		out = append(out, r.reply("members.import.invited", "count", strconv.Itoa(n)))
+	}
+	return out
+}
+
+// InviteImported writes to every imported member not yet invited (and
+// not yet onboarded) to introduce Maillage, through sendToMember (so
+// within their working hours); they are not matched until they opt in
+// themselves. Members imported by e-mail alone wait until they write
+// first, and members of a platform the bot is not connected to wait until
+// it is. It returns how many were invited.
+func (b *Bot) InviteImported(ctx context.Context) (int, error) {
+	var todo []bot.Member
+	err := b.store.Members(ctx, func(m bot.Member) error {
+		_, reachable := b.adapters[m.Ref.Platform] // else: when that platform is configured
+		if reachable && !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
+			!strings.HasPrefix(m.Ref.User, emailUserPrefix) {
+			todo = append(todo, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("invite imported members: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, m := range todo {
+		lang := m.Language
+		if lang == "" {
+			lang = b.settings.DefaultLang
+		}
+		r := &request{b: b, lang: lang, member: m}
+		name := ""
+		if m.Name != "" {
+			name = " " + m.Name
+		}
+		rep := r.reply("members.invite", "name", name, "bot", b.settings.Name,
+			"controller", b.settings.Privacy.Controller)
+		if err := b.sendToMember(ctx, m.Ref, rep); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m.Invited = b.clock.Now()
+		if err := b.store.SaveMember(ctx, m); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// adoptImported recognises a member imported by e-mail when they first
+// write: their platform's e-mail address names the imported record, which
+// moves to their real reference.
+func (b *Bot) adoptImported(ctx context.Context, r *request) {
+	if _, ok := b.adapters[r.msg.From.Platform].(bot.ProfileReader); !ok {
+		return
+	}
+	email := strings.ToLower(b.platformEmail(ctx, r.msg.From))
+	if email == "" {
+		return
+	}
+	placeholder := bot.UserRef{Platform: r.msg.From.Platform, Workspace: r.msg.From.Workspace, User: emailUserPrefix + email}
+	m, err := b.store.Member(ctx, placeholder)
+	if err != nil {
+		return
+	}
+	m.Ref = r.msg.From
+	if err := b.store.SaveMember(ctx, m); err != nil {
+		b.log.Warn("adopting an imported member", "member", pseudonym(r.msg.From), "err", err)
+		return
+	}
+	if err := b.store.DeleteMember(ctx, placeholder); err != nil {
+		b.log.Warn("removing an import placeholder", "member", pseudonym(r.msg.From), "err", err)
+	}
+	r.member, r.known = m, true
+}

@@ -1,0 +1,277 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+)
+
+// Follow-up and answers: some days after a round (Settings.Matching
+// .FollowupAfter) the members who have not answered are asked whether they
+// met; answers come from the introduction's buttons or the follow-up's.
+
+// followupWindow bounds how late a missed follow-up is still sent.
+const followupWindow = 14 * 24 * time.Hour
+
+// jobFollowup follows up the rounds whose delay has passed.
+func (b *Bot) jobFollowup(ctx context.Context, run bot.JobRun) error {
+	_, err := b.FollowUp(ctx)
+	return err
+}
+
+// FollowUp sends the follow-up of every round whose delay has passed and
+// that was not followed up yet; it returns how many rounds it followed up.
+func (b *Bot) FollowUp(ctx context.Context) (int, error) {
+	now := b.clock.Now()
+	delay := b.matchSettings().FollowupAfter
+	var due []bot.MatchRound
+	err := b.store.Rounds(ctx, 20, func(r bot.MatchRound) error {
+		age := now.Sub(r.Created)
+		if r.FollowedUp.IsZero() && age >= delay && age < delay+followupWindow {
+			due = append(due, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("follow-up: %w", err)
+	}
+	var errs []error
+	n := 0
+	for _, r := range due {
+		if err := b.followUpRound(ctx, r, now); err != nil {
+			errs = append(errs, fmt.Errorf("follow-up of round %s: %w", r.ID, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
+	answered := map[bot.UserRef]bool{}
+	if err := b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+		if _, ok := rec.Answer(round.ID); ok {
+			answered[rec.Member] = true
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	var errs []error
+	asked := 0
+	for gi := range round.Groups {
+		members, err := b.groupMembers(ctx, round, gi)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, m := range members {
+			if answered[m.Ref] || len(members) < 2 {
+				continue
+			}
+			r := b.memberRequest(m)
+			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
+			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.formatDate(r.lang, round.Created)),
+				Choices: b.answerChoices(r, round.ID, members, &m)}
+			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + refHash(m.Ref)}
+			if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			asked++
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err // retried at the next run: sent messages are not sent again
+	}
+	fresh, err := b.store.Round(ctx, round.ID)
+	if err != nil {
+		return err
+	}
+	fresh.FollowedUp = now
+	if err := b.store.SaveRound(ctx, fresh); err != nil {
+		return err
+	}
+	b.log.Info("round followed up", "round", round.ID, "asked", asked)
+	return nil
+}
+
+// choiceMatchAnswer records a member's answer to an introduction: the
+// value is "<answer>:<round id>[:<partner hash>]". The acknowledgement goes
+// to the member's direct conversation: the others in the group do not see
+// it.
+func (b *Bot) choiceMatchAnswer(ctx context.Context, r *request, value string) []bot.Reply {
+	parts := strings.Split(value, ":")
+	if len(parts) < 2 || !slices.Contains([]string{bot.AnswerMet, bot.AnswerNotNow, bot.AnswerNotAgain}, parts[0]) {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	answer, id := parts[0], parts[1]
+	round, err := b.store.Round(ctx, id)
+	switch {
+	case isNotFound(err):
+		return b.privately(ctx, r, r.reply("match.answer.gone"))
+	case err != nil:
+		b.log.Error("reading a round", "round", id, "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	gi, in := groupOf(round, r.msg.From)
+	if !in {
+		return b.privately(ctx, r, r.reply("match.answer.not_yours"))
+	}
+	var partners []bot.UserRef
+	for _, m := range round.Groups[gi].Members {
+		if m == r.msg.From || isErased(m) {
+			continue
+		}
+		if len(parts) == 3 && !strings.HasPrefix(refHash(m), parts[2]) {
+			continue
+		}
+		partners = append(partners, m)
+	}
+	if answer == bot.AnswerNotAgain && len(partners) == 0 {
+		return b.privately(ctx, r, r.reply("match.answer.not_yourself"))
+	}
+	rec, err := b.store.MatchRecord(ctx, r.msg.From)
+	if err != nil && !isNotFound(err) {
+		b.log.Error("reading a match record", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	now := b.clock.Now()
+	rec.Member, rec.Updated = r.msg.From, now
+	rec.Answers = slices.DeleteFunc(rec.Answers, func(a bot.MatchAnswer) bool { return a.Round == id })
+	rec.Answers = append(rec.Answers, bot.MatchAnswer{Round: id, Answer: answer, At: now})
+	if answer == bot.AnswerNotAgain {
+		for _, p := range partners {
+			if !slices.Contains(rec.NotAgain, p) {
+				rec.NotAgain = append(rec.NotAgain, p)
+			}
+		}
+	}
+	if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
+		b.log.Error("saving a match answer", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.log.Info("introduction answered", "member", pseudonym(r.msg.From), "round", id, "answer", answer)
+	var who []bot.Member
+	for _, p := range partners {
+		if m, err := b.store.Member(ctx, p); err == nil {
+			who = append(who, m)
+		}
+	}
+	return b.privately(ctx, r, r.reply("match.answer."+answer, "names", names(who)))
+}
+
+// privately answers in the member's direct conversation: an answer given
+// in a group is nobody else's business. Without a direct conversation, a
+// harmless answer is given in place.
+func (b *Bot) privately(ctx context.Context, r *request, rep bot.Reply) []bot.Reply {
+	if r.msg.Conversation.Kind == bot.Direct {
+		return []bot.Reply{rep}
+	}
+	if err := b.sendDirect(ctx, r.msg.From, rep); err != nil {
+		b.log.Warn("answering privately", "member", pseudonym(r.msg.From), "err", err)
+	}
+	return nil
+}
+
+// MatchStats are counts over the rounds since a date, for the organizers.
+type MatchStats struct {
+	Rounds int
+	// Introductions are the groups introduced; Members the places in
+	// them (a member introduced in two rounds counts twice).
+	Introductions int
+	Members       int
+	SatOut        int
+	// Answered counts the answers; Met, NotNow and NotAgain each kind.
+	Answered int
+	Met      int
+	NotNow   int
+	NotAgain int
+}
+
+// MetRate is the share of the members introduced who said they met.
+func (s MatchStats) MetRate() float64 {
+	if s.Members == 0 {
+		return 0
+	}
+	return float64(s.Met) / float64(s.Members)
+}
+
+// RoundStats are the counts of one round.
+type RoundStats struct {
+	Round bot.MatchRound
+	MatchStats
+}
+
+// MatchStats counts the introductions of the rounds created at or after
+// since, and the answers to them.
+func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, error) {
+	per, err := b.roundStats(ctx, since, 0)
+	if err != nil {
+		return MatchStats{}, err
+	}
+	var s MatchStats
+	for _, p := range per {
+		s.Rounds++
+		s.Introductions += p.Introductions
+		s.Members += p.Members
+		s.SatOut += p.SatOut
+		s.Answered += p.Answered
+		s.Met += p.Met
+		s.NotNow += p.NotNow
+		s.NotAgain += p.NotAgain
+	}
+	return s, nil
+}
+
+// roundStats counts each round created at or after since, newest first
+// (at most limit rounds; 0: all).
+func (b *Bot) roundStats(ctx context.Context, since time.Time, limit int) ([]RoundStats, error) {
+	var out []RoundStats
+	at := map[string]int{}
+	err := b.store.Rounds(ctx, limit, func(r bot.MatchRound) error {
+		if r.Created.Before(since) {
+			return nil
+		}
+		st := RoundStats{Round: r}
+		st.Introductions = len(r.Groups)
+		for _, g := range r.Groups {
+			st.Members += len(g.Members)
+		}
+		st.SatOut = len(r.SatOut)
+		at[r.ID] = len(out)
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match stats: %w", err)
+	}
+	err = b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+		for _, a := range rec.Answers {
+			i, ok := at[a.Round]
+			if !ok {
+				continue
+			}
+			st := &out[i]
+			st.Answered++
+			switch a.Answer {
+			case bot.AnswerMet:
+				st.Met++
+			case bot.AnswerNotNow:
+				st.NotNow++
+			case bot.AnswerNotAgain:
+				st.NotAgain++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match stats: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,434 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/matching"
+)
+
+// PendingIntro is a group introduction waiting for the working hours of
+// all its members (Pending.Text holds the round id, Number the group).
+const PendingIntro bot.PendingKind = "intro"
+
+// Choice actions of the introductions and the follow-up.
+const actionMatchAnswer = "match.answer"
+
+// introduceOrHold introduces group gi of round now, or stores it to be
+// posted when every member is within working hours. Members of one
+// platform meet in a group conversation; members of different platforms
+// each get the introduction in their direct conversation.
+func (b *Bot) introduceOrHold(ctx context.Context, round bot.MatchRound, gi int, now time.Time) error {
+	members, err := b.groupMembers(ctx, round, gi)
+	if err != nil || len(members) < 2 {
+		return err
+	}
+	if !samePlatform(members) {
+		return b.introduceDirect(ctx, round, gi, members)
+	}
+	due := now
+	for _, m := range members {
+		if open := b.nextWindow(ctx, m.Ref, b.memberLocation(m), now); open.After(due) {
+			due = open
+		}
+	}
+	if due.After(now) {
+		_, err := b.store.SavePending(ctx, bot.Pending{Key: "match-group:" + round.ID + "|" + strconv.Itoa(gi),
+			To: members[0].Ref, Kind: PendingIntro, Due: due, Text: round.ID, Number: gi, Created: now})
+		if err != nil {
+			return fmt.Errorf("holding an introduction: %w", err)
+		}
+		return nil
+	}
+	return b.introduceGroup(ctx, round, gi, members)
+}
+
+func samePlatform(members []bot.Member) bool {
+	for _, m := range members[1:] {
+		if m.Ref.Platform != members[0].Ref.Platform || m.Ref.Workspace != members[0].Ref.Workspace {
+			return false
+		}
+	}
+	return true
+}
+
+// groupMembers returns the members of group gi still stored (a member who
+// erased their data is left out).
+func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([]bot.Member, error) {
+	var out []bot.Member
+	for _, ref := range round.Groups[gi].Members {
+		if isErased(ref) {
+			continue
+		}
+		m, err := b.store.Member(ctx, ref)
+		switch {
+		case isNotFound(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("reading a member: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// introduceGroup posts the introduction in a group conversation of the
+// members, once (a claim per round and group), in each of their
+// languages. When the platform cannot open the group, each member gets it
+// in their direct conversation instead.
+func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
+	a, ok := b.adapters[members[0].Ref.Platform]
+	if !ok {
+		return fmt.Errorf("no %s adapter for an introduction", members[0].Ref.Platform)
+	}
+	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
+	token := b.claimToken()
+	got, err := b.store.Claim(ctx, claim, token, deliveryMemory)
+	if err != nil || !got {
+		return err // already introduced (or being introduced elsewhere)
+	}
+	refs := make([]bot.UserRef, len(members))
+	for i, m := range members {
+		refs[i] = m.Ref
+	}
+	conv, err := a.OpenGroup(ctx, refs)
+	if err != nil {
+		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+			b.log.Warn("releasing an introduction claim", "err", rerr)
+		}
+		b.log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
+			"platform", string(members[0].Ref.Platform), "err", err)
+		return b.introduceDirect(ctx, round, gi, members)
+	}
+	var langs []bot.Lang
+	for _, m := range members {
+		if l := b.memberLang(m); !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
+	}
+	sent := 0
+	for _, l := range langs {
+		rep := b.introReply(ctx, l, round, members, nil)
+		if _, err := a.Send(ctx, conv, rep); err != nil {
+			if sent == 0 {
+				if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+					b.log.Warn("releasing an introduction claim", "err", rerr)
+				}
+			}
+			return fmt.Errorf("posting an introduction: %w", err)
+		}
+		sent++
+	}
+	b.log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
+	return nil
+}
+
+// introduceDirect sends each member the introduction in their direct
+// conversation, within their working hours, once each.
+func (b *Bot) introduceDirect(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
+	var errs []error
+	for i := range members {
+		m := members[i]
+		rep := b.introReply(ctx, b.memberLang(m), round, members, &m)
+		d := Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + refHash(m.Ref)}
+		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rehomeHeldIntros hands the held group introductions stored under ref
+// (a member erasing their data) to another member of the group, so that
+// the others are still introduced when their working hours come. A group
+// left with fewer than two members has nobody to introduce: its held
+// introduction goes with ref's other pending messages.
+func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
+	held, err := b.store.PendingFor(ctx, ref)
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("reading held introductions: %w", err)
+	}
+	for _, p := range held {
+		if p.Kind != PendingIntro {
+			continue
+		}
+		round, err := b.store.Round(ctx, p.Text)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("reading the round of a held introduction: %w", err)
+		}
+		if p.Number < 0 || p.Number >= len(round.Groups) {
+			continue
+		}
+		var others []bot.UserRef
+		for _, m := range round.Groups[p.Number].Members {
+			if m != ref && m.Platform != erasedPlatform {
+				others = append(others, m)
+			}
+		}
+		if len(others) < 2 {
+			continue
+		}
+		if err := b.store.DeletePending(ctx, p.Key); err != nil && !isNotFound(err) {
+			return fmt.Errorf("handing over a held introduction: %w", err)
+		}
+		p.To = others[0]
+		if _, err := b.store.SavePending(ctx, p); err != nil {
+			return fmt.Errorf("handing over a held introduction: %w", err)
+		}
+	}
+	return nil
+}
+
+// sendPendingIntro posts a held group introduction whose time has come.
+func (b *Bot) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time) {
+	err := func() error {
+		round, err := b.store.Round(ctx, p.Text)
+		if err != nil {
+			if isNotFound(err) {
+				return nil // purged: nothing to introduce
+			}
+			return err
+		}
+		if p.Number < 0 || p.Number >= len(round.Groups) {
+			return nil
+		}
+		members, err := b.groupMembers(ctx, round, p.Number)
+		if err != nil || len(members) < 2 {
+			return err
+		}
+		return b.introduceGroup(ctx, round, p.Number, members)
+	}()
+	if err != nil && now.Sub(p.Due) < pendingGiveUp {
+		b.log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
+		return
+	}
+	if err != nil {
+		b.log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
+	}
+	if err := b.store.DeletePending(ctx, p.Key); err != nil && !isNotFound(err) {
+		b.log.Error("deleting a posted introduction", "round", p.Text, "err", err)
+	}
+}
+
+// memberName is how a member is named to others.
+func memberName(m bot.Member) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Ref.User
+}
+
+func names(ms []bot.Member) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = memberName(m)
+	}
+	return strings.Join(out, ", ")
+}
+
+// introReply is the introduction in lang: for the group (viewer nil), or
+// for one member's direct conversation.
+func (b *Bot) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
+	r := &request{b: b, lang: lang}
+	var lines []string
+	others := members
+	if viewer == nil {
+		key := "match.intro.header"
+		if len(members) > 2 {
+			key = "match.intro.header_trio"
+		}
+		lines = append(lines, r.T(key))
+	} else {
+		others = slices.DeleteFunc(slices.Clone(members), func(m bot.Member) bool { return m.Ref == viewer.Ref })
+		lines = append(lines, r.T("match.intro.header_direct"))
+	}
+	for _, m := range others {
+		lines = append(lines, b.introLine(lang, m))
+	}
+	if viewer != nil {
+		for _, m := range others {
+			if m.Ref.Platform != viewer.Ref.Platform || m.Ref.Workspace != viewer.Ref.Workspace {
+				lines = append(lines, r.T("match.intro.elsewhere", "name", memberName(m), "platform", platformName(m.Ref.Platform)))
+			}
+		}
+	}
+	shared := sharedInterests(members)
+	if len(shared) > 0 {
+		lines = append(lines, "", r.T("match.intro.shared", "interests", b.interestLabels(lang, shared)))
+	}
+	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
+	if st, ok := b.ConversationStarter(ctx, shared, lang); ok {
+		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
+	}
+	lines = append(lines, "", r.T("match.intro.ask"))
+	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: b.answerChoices(r, round.ID, members, viewer)}
+}
+
+func platformName(p bot.Platform) string {
+	switch p {
+	case bot.PlatformSlack:
+		return "Slack"
+	case bot.PlatformMattermost:
+		return "Mattermost"
+	}
+	return string(p)
+}
+
+// introLine presents a member: name, role, collectivity with its
+// population, département and région.
+func (b *Bot) introLine(lang bot.Lang, m bot.Member) string {
+	coll := "—"
+	if m.Collectivity != nil {
+		coll = b.describeColl(lang, *m.Collectivity)
+	}
+	if m.Role == "" {
+		return b.cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
+	}
+	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.roleLabel(lang, m.Role),
+		"collectivity", coll)
+}
+
+// answerChoices are the three answers: met, not this round, never again
+// (per person in a trio). viewer, when set, is the one member who sees
+// them (a direct message): their own name is left out.
+func (b *Bot) answerChoices(r *request, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
+	cs := []bot.Choice{
+		{Action: actionMatchAnswer, Value: bot.AnswerMet + ":" + round, Label: r.T("match.choice.met"), Style: "primary"},
+		{Action: actionMatchAnswer, Value: bot.AnswerNotNow + ":" + round, Label: r.T("match.choice.not_now")},
+	}
+	others := members
+	if viewer != nil {
+		others = slices.DeleteFunc(slices.Clone(members), func(m bot.Member) bool { return m.Ref == viewer.Ref })
+	}
+	if len(members) <= 2 || len(others) <= 1 {
+		return append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round,
+			Label: r.T("match.choice.not_again"), Style: "danger"})
+	}
+	for _, m := range others {
+		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + refHash(m.Ref)[:12],
+			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
+	}
+	return cs
+}
+
+// sharedInterests are the interests at least two members of the group
+// share, in the first member's order.
+func sharedInterests(members []bot.Member) []string {
+	var out []string
+	for x, a := range members {
+		for _, b := range members[x+1:] {
+			for _, id := range matching.SharedInterests(profileOf(a, nil), profileOf(b, nil)) {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// why says, in words, why the members were matched: the criteria that
+// gave at least half their points to every pair of the group.
+func (b *Bot) why(r *request, members []bot.Member) string {
+	rules := b.matchRules()
+	profiles := make([]matching.Profile, len(members))
+	for i, m := range members {
+		profiles[i] = profileOf(m, nil)
+	}
+	pool, err := matching.NewPool(rules, profiles, matching.History{})
+	if err != nil {
+		return r.T("match.why.balance")
+	}
+	w := rules.Weights
+	every := func(crit func(matching.Breakdown) float64, weight float64) bool {
+		if weight <= 0 {
+			return false
+		}
+		for i := range members {
+			for j := i + 1; j < len(members); j++ {
+				bd, _ := pool.Score(i, j)
+				if crit(bd) < weight/2 {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	var reasons []string
+	if every(func(bd matching.Breakdown) float64 { return bd.Size }, w.Size) {
+		reasons = append(reasons, b.sizeReason(r, rules, profiles))
+	}
+	if every(func(bd matching.Breakdown) float64 { return bd.Interests }, w.Interests) {
+		reasons = append(reasons, r.T("match.why.interests"))
+	}
+	if every(func(bd matching.Breakdown) float64 { return bd.Region }, w.Region) {
+		if rules.RegionMode == matching.RegionPreferDifferent {
+			reasons = append(reasons, r.T("match.why.region_different"))
+		} else {
+			if reg, ok := b.dir.Region(profiles[0].Region); ok {
+				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
+			} else {
+				reasons = append(reasons, r.T("match.why.region_unnamed"))
+			}
+		}
+	}
+	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
+		if sameRole(members) {
+			reasons = append(reasons, r.T("match.why.role_same", "role", b.roleLabel(r.lang, members[0].Role)))
+		} else {
+			reasons = append(reasons, r.T("match.why.role"))
+		}
+	}
+	if every(func(bd matching.Breakdown) float64 { return bd.Workshop }, w.Workshop) {
+		reasons = append(reasons, r.T("match.why.workshop"))
+	}
+	if every(func(bd matching.Breakdown) float64 { return bd.Preferences }, w.Preferences) {
+		reasons = append(reasons, r.T("match.why.preferences"))
+	}
+	if len(reasons) == 0 {
+		return r.T("match.why.balance")
+	}
+	return strings.Join(reasons, ", ")
+}
+
+func sameRole(members []bot.Member) bool {
+	for _, m := range members {
+		if m.Role == "" || m.Role != members[0].Role {
+			return false
+		}
+	}
+	return true
+}
+
+// sizeReason names the common size bracket, or says the sizes are close.
+func (b *Bot) sizeReason(r *request, rules matching.Rules, profiles []matching.Profile) string {
+	br := matching.Bracket(rules.Brackets, profiles[0].Population)
+	for _, p := range profiles[1:] {
+		if matching.Bracket(rules.Brackets, p.Population) != br {
+			return r.T("match.why.size")
+		}
+	}
+	return r.T("match.why.bracket", "bracket", bracketLabel(r, rules.Brackets, br))
+}
+
+// bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
+func bracketLabel(r *request, bounds []int, i int) string {
+	switch {
+	case len(bounds) == 0:
+		return r.T("match.bracket.all")
+	case i == 0:
+		return r.T("match.bracket.first", "max", formatInt(r.lang, bounds[0]))
+	case i >= len(bounds):
+		return r.T("match.bracket.last", "min", formatInt(r.lang, bounds[len(bounds)-1]))
+	}
+	return r.T("match.bracket.mid", "min", formatInt(r.lang, bounds[i-1]), "max", formatInt(r.lang, bounds[i]-1))
+}

@@ -1,0 +1,1059 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// The onboarding dialogue gathers, in a direct message, what matching
+// needs: the collectivity (resolved from the official data and confirmed),
+// the member's role, interests, preferences and language, and an explicit
+// opt-in. Its answers live in the stored Dialogue until the end, so that
+// it resumes after a restart or on another replica, and nothing is kept
+// about a member who abandons it. "annuler" ends it at any step.
+//
+// The same steps serve to change one field of a profile ("modifier
+// collectivité"): the dialogue's "edit" entry names the field, and the
+// dialogue ends as soon as that field is answered.
+
+const onboardingKind = "onboarding"
+
+// Dialogue data keys.
+const (
+	dEdit      = "edit"       // "" during onboarding, else the field being changed
+	dColl      = "coll"       // JSON Collectivity proposed or declared
+	dCollOK    = "coll_ok"    // "1" once confirmed
+	dCands     = "cands"      // JSON []Collectivity offered to choose from
+	dRole      = "role"       // member role id
+	dInterests = "interests"  // comma-separated interest ids
+	dIntDone   = "int_done"   // "1" once the interests are settled
+	dCadence   = "cadence"    // biweekly | monthly
+	dSize      = "size"       // similar | open
+	dRegion    = "region"     // same | any
+	dLang      = "lang"       // fr | en
+	dPrefsDone = "prefs_done" // "1" once the preferences are settled
+	dPrefsEdit = "prefs_edit" // "1" while going through them one by one
+	dOtherType = "other_type" // declared employer's type
+	dOtherDep  = "other_dep"  // declared employer's département
+)
+
+// Values of Preferences.Cadence and Preferences.Region.
+const (
+	CadenceBiweekly = "biweekly"
+	CadenceMonthly  = "monthly"
+	RegionSame      = "same"
+	RegionAny       = "any"
+)
+
+// otherTypes are the kinds of employer a member may declare when theirs is
+// not in the official data.
+var otherTypes = []string{"cdg", "syndicat", "ccas", "etablissement", "autre"}
+
+// otherSizes are the approximate sizes offered (population served).
+var otherSizes = []int{1000, 5000, 20000, 100000, 500000}
+
+// maxCandidates bounds the homonyms or suggestions offered as buttons.
+const maxCandidates = 8
+
+// startOnboarding asks the first question, after the greeting when greet
+// is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
+// the answer.
+func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string, greet bool) []bot.Reply {
+	now := b.clock.Now()
+	d := bot.Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
+		Data: map[string]string{}}
+	if edit != "" {
+		d.Data[dEdit] = edit
+	} else if r.known {
+		b.prefill(&d, r.member) // imported by an organizer: to be confirmed
+	}
+	var lead []bot.Reply
+	if greet {
+		lead = append(lead, b.greeting(r))
+	}
+	if text != "" {
+		return append(lead, b.onbCollectivityText(ctx, r, &d, text)...)
+	}
+	return b.onbNext(ctx, r, &d, lead...)
+}
+
+// prefill starts the dialogue from what an organizer's import gave: the
+// collectivity is still to be confirmed and the interests to be settled.
+func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
+	if m.Collectivity != nil {
+		b.setColl(d, *m.Collectivity)
+	}
+	if _, ok := labelByID(b.settings.MemberRoles, m.Role); ok {
+		d.Data[dRole] = m.Role
+	}
+	b.setInterests(d, m.Interests)
+}
+
+// greeting says in three lines what Maillage does, what it keeps and why,
+// and the member's rights.
+func (b *Bot) greeting(r *request) bot.Reply {
+	p := b.settings.Privacy
+	rights := r.T("members.greeting.rights")
+	if p.Contact != "" {
+		rights = r.T("members.greeting.rights_contact", "contact", p.Contact)
+	}
+	return bot.Reply{Text: strings.Join([]string{
+		r.T("members.greeting.what", "bot", b.settings.Name),
+		r.T("members.greeting.data", "controller", p.Controller, "months", strconv.Itoa(p.RetentionMonths)),
+		rights,
+	}, "\n")}
+}
+
+func (b *Bot) saveDialogue(ctx context.Context, r *request, d *bot.Dialogue) bool {
+	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, *d); err != nil {
+		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return false
+	}
+	return true
+}
+
+// onbNext asks for the next missing answer, or ends the dialogue.
+func (b *Bot) onbNext(ctx context.Context, r *request, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
+	edit := d.Data[dEdit]
+	var ask bot.Reply
+	switch {
+	case (edit == "" || edit == "collectivity") && d.Data[dCollOK] != "1":
+		if _, ok := collOf(d); ok {
+			ask = b.askConfirm(r, d)
+		} else {
+			ask = b.askCollectivity(r, d)
+		}
+	case (edit == "" || edit == "role") && d.Data[dRole] == "":
+		ask = b.askRole(r, d)
+	case (edit == "" || edit == "interests") && d.Data[dIntDone] != "1":
+		ask = b.askInterests(r, d, "")
+	case edit == "" && d.Data[dPrefsDone] != "1" && d.Data[dPrefsEdit] != "1":
+		ask = b.askPrefs(r, d)
+	case (edit == "cadence" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dCadence] == "":
+		ask = b.askCadence(r, d)
+	case (edit == "size" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dSize] == "":
+		ask = b.askSize(r, d)
+	case (edit == "region" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dRegion] == "":
+		ask = b.askRegion(r, d)
+	case d.Data[dPrefsEdit] == "1" && d.Data[dLang] == "":
+		ask = b.askLang(r, d)
+	case edit == "":
+		d.Data[dPrefsDone] = "1"
+		ask = b.askOptIn(r, d)
+	default:
+		return append(lead, b.finishEdit(ctx, r, d)...)
+	}
+	if !b.saveDialogue(ctx, r, d) {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return append(lead, ask)
+}
+
+// dialogueOnboarding answers a typed message during the dialogue.
+func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.msg.Conversation.Kind != bot.Direct {
+		return nil, false // the onboarding happens in the direct conversation
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{}
+	}
+	text := r.text
+	if commandFound {
+		cmd, args, _ := b.router.match(r.text)
+		switch cmd.id {
+		case "iam":
+			text = args
+		case "join":
+			return []bot.Reply{b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
+		case "lang":
+			// The language is one of the answers: changing it must not end
+			// the dialogue, as the "langue" command's own dialogue would.
+			if l, ok := langFromText(args); ok {
+				noted, ok := b.onbSetLang(ctx, r, &d, l)
+				if !ok {
+					return []bot.Reply{noted}, true
+				}
+				return append([]bot.Reply{noted}, b.onbStep(ctx, r, &d, b.reask(r, &d))...), true
+			}
+			return b.onbStep(ctx, r, &d, b.askLang(r, &d)), true
+		default:
+			return nil, false // "aide", "mes données"... run, and the dialogue waits
+		}
+	}
+	folded := textnorm.Fold(text)
+	// A number picks the numbered choice of the pending question, on
+	// platforms without buttons as in the terminal.
+	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {
+		if q := b.reask(r, &d); n >= 1 && n <= len(q.Choices) {
+			c := q.Choices[n-1]
+			return b.choices[c.Action](ctx, r, c.Value), true
+		}
+	}
+	switch d.Step {
+	case "collectivity", "pick":
+		if _, typo := b.router.suggest(text, r.role, r.lang); typo && !commandFound && len(b.dir.Lookup(text)) == 0 {
+			return nil, false // "profl": a mistyped command, not a collectivity
+		}
+		return b.onbCollectivityText(ctx, r, &d, text), true
+	case "confirm":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbConfirm(ctx, r, &d, yes), true
+		}
+		return b.onbCollectivityText(ctx, r, &d, text), true
+	case "other_type":
+		for _, t := range otherTypes {
+			if folded == textnorm.Fold(r.T("members.other.type."+t)) || folded == t {
+				return b.onbOtherType(ctx, r, &d, t), true
+			}
+		}
+		return []bot.Reply{b.askOtherType(r, &d, "members.other.type_reprompt")}, true
+	case "other_dep":
+		return b.onbOtherDep(ctx, r, &d, text), true
+	case "other_size":
+		if n, ok := parseSize(folded); ok {
+			return b.onbOtherSize(ctx, r, &d, n), true
+		}
+		return []bot.Reply{b.askOtherSize(r, &d, "members.other.size_reprompt")}, true
+	case "role":
+		if l, _, _, ok := findLabel(b.settings.MemberRoles, text); ok {
+			return b.onbRole(ctx, r, &d, l.ID), true
+		}
+		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.settings.MemberRoles) {
+			return b.onbRole(ctx, r, &d, b.settings.MemberRoles[i-1].ID), true
+		}
+		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, &d))}, true
+	case "interests":
+		return b.onbInterestsText(ctx, r, &d, text), true
+	case "prefs":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbPrefs(ctx, r, &d, yes), true
+		}
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askPrefs(r, &d))}, true
+	case "cadence", "size", "region", "lang":
+		if v, ok := b.prefFromText(d.Step, folded); ok {
+			return b.onbPref(ctx, r, &d, d.Step, v), true
+		}
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, &d))}, true
+	case "optin":
+		if yes, ok := yesNo(folded); ok {
+			return b.onbOptIn(ctx, r, &d, yes), true
+		}
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askOptIn(r, &d))}, true
+	}
+	return b.onbNext(ctx, r, &d), true
+}
+
+// reask repeats the current question (resuming after an interruption).
+func (b *Bot) reask(r *request, d *bot.Dialogue) bot.Reply {
+	asks := map[string]func(*request, *bot.Dialogue) bot.Reply{
+		"pick":       func(r *request, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
+		"confirm":    b.askConfirm,
+		"other_type": func(r *request, d *bot.Dialogue) bot.Reply { return b.askOtherType(r, d, "members.other.type_ask") },
+		"other_dep":  b.askOtherDep,
+		"other_size": func(r *request, d *bot.Dialogue) bot.Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
+		"role":       b.askRole,
+		"interests":  func(r *request, d *bot.Dialogue) bot.Reply { return b.askInterests(r, d, "") },
+		"prefs":      b.askPrefs,
+		"cadence":    b.askCadence,
+		"size":       b.askSize,
+		"region":     b.askRegion,
+		"lang":       b.askLang,
+		"optin":      b.askOptIn,
+	}
+	if ask, ok := asks[d.Step]; ok {
+		return ask(r, d)
+	}
+	return b.askCollectivity(r, d)
+}
+
+// withPrompt puts a short sentence before a question.
+func (b *Bot) withPrompt(r *request, key string, q bot.Reply) bot.Reply {
+	q.Text = r.T(key) + "\n" + q.Text
+	return q
+}
+
+func yesNo(folded string) (yes, ok bool) {
+	switch folded {
+	case "oui", "o", "yes", "y", "ok", "d accord", "exact", "exactement", "c est ca", "c est bien ca",
+		"correct", "confirme", "je confirme", "j accepte", "accepte", "i agree", "agree", "sure",
+		"cela me convient", "ca me convient", "parfait", "tres bien", "fine", "that s fine", "good":
+		return true, true
+	case "non", "n", "no", "pas maintenant", "not now", "modifier", "change", "non merci", "no thanks":
+		return false, true
+	}
+	return false, false
+}
+
+// Collectivity.
+
+func (b *Bot) askCollectivity(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "collectivity"
+	key := "members.coll.ask"
+	if d.Data[dEdit] == "collectivity" {
+		key = "members.coll.ask_edit"
+	} else if d.Data[dRole] != "" {
+		key = "members.coll.ask_role_known"
+	}
+	return bot.Reply{Text: r.T(key, "role", b.roleLabel(r.lang, d.Data[dRole])),
+		Choices: []bot.Choice{{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")}}}
+}
+
+// fillers are words people put before a collectivity's name in a sentence.
+var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "m": true, "im": true,
+	"travaille": true, "work": true, "the": true, "a": true, "au": true, "aux": true, "of": true, "at": true,
+	"for": true, "in": true, "chez": true, "pour": true, "de": true, "du": true, "des": true, "d": true,
+	"et": true, "and": true, "comme": true, "as": true, "en": true, "tant": true, "que": true}
+
+// onbCollectivityText reads a sentence that names the collectivity and
+// perhaps the role ("Je suis DGS de Saint-Pierre-du-Perray").
+func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+	var lead []bot.Reply
+	query := text
+	// The role named in the sentence is taken too, even when only the
+	// collectivity is being changed ("je suis DGA de Tours Métropole").
+	if l, before, after, ok := findLabel(b.settings.MemberRoles, text); ok {
+		d.Data[dRole] = l.ID
+		query = after
+		if strings.TrimSpace(after) == "" {
+			query = before
+		}
+	}
+	words := strings.Fields(textnorm.Fold(query))
+	switch strings.Join(words, " ") {
+	case "autre", "autre employeur", "other", "other employer", "aucune", "none":
+		return b.onbOther(ctx, r, d)
+	}
+	var found []bot.Collectivity
+	q := strings.Join(words, " ")
+	for len(words) > 0 {
+		q = strings.Join(words, " ")
+		if found = b.dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
+			break
+		}
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		// Only a role, or only filler words.
+		return b.onbNext(ctx, r, d, lead...)
+	}
+	switch {
+	case len(found) == 1:
+		b.setColl(d, found[0])
+		delete(d.Data, dCands)
+		return b.onbStep(ctx, r, d, b.askConfirm(r, d))
+	case len(found) > 1:
+		b.setCands(d, found)
+		key := "members.coll.homonyms"
+		if len(found) > maxCandidates {
+			key = "members.coll.homonyms_many"
+		}
+		return b.onbStep(ctx, r, d, b.askPick(r, d, key))
+	}
+	shown, _ := textnorm.Truncate(text, 60)
+	if sugg := b.dir.Suggest(q, maxCandidates); len(sugg) > 0 {
+		b.setCands(d, sugg)
+		rep := b.askPick(r, d, "members.coll.suggest")
+		rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + rep.Text
+		return b.onbStep(ctx, r, d, rep)
+	}
+	delete(d.Data, dCands)
+	rep := b.askCollectivity(r, d)
+	rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + r.T("members.coll.hint")
+	return b.onbStep(ctx, r, d, rep)
+}
+
+// onbStep saves the dialogue and returns the question.
+func (b *Bot) onbStep(ctx context.Context, r *request, d *bot.Dialogue, q bot.Reply) []bot.Reply {
+	if !b.saveDialogue(ctx, r, d) {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{q}
+}
+
+func (b *Bot) setColl(d *bot.Dialogue, c bot.Collectivity) {
+	data, _ := json.Marshal(c)
+	d.Data[dColl] = string(data)
+}
+
+func collOf(d *bot.Dialogue) (bot.Collectivity, bool) {
+	var c bot.Collectivity
+	if d.Data[dColl] == "" || json.Unmarshal([]byte(d.Data[dColl]), &c) != nil {
+		return bot.Collectivity{}, false
+	}
+	return c, true
+}
+
+func (b *Bot) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
+	if len(cs) > maxCandidates {
+		cs = cs[:maxCandidates]
+	}
+	data, _ := json.Marshal(cs)
+	d.Data[dCands] = string(data)
+}
+
+func candsOf(d *bot.Dialogue) []bot.Collectivity {
+	var cs []bot.Collectivity
+	_ = json.Unmarshal([]byte(d.Data[dCands]), &cs)
+	return cs
+}
+
+func (b *Bot) askConfirm(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "confirm"
+	c, _ := collOf(d)
+	key := "members.coll.confirm"
+	if d.Data[dRole] != "" {
+		key = "members.coll.confirm_role"
+	}
+	return bot.Reply{Text: r.T(key, "collectivity", b.describeColl(r.lang, c), "role", b.roleLabel(r.lang, d.Data[dRole])),
+		Choices: []bot.Choice{
+			{Action: "onb.confirm", Value: "yes", Label: r.T("members.yes"), Style: "primary"},
+			{Action: "onb.confirm", Value: "no", Label: r.T("members.coll.not_mine")},
+			{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")},
+		}}
+}
+
+func (b *Bot) askPick(r *request, d *bot.Dialogue, key string) bot.Reply {
+	d.Step = "pick"
+	cs := candsOf(d)
+	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
+	for i, c := range cs {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.lang, c)})
+	}
+	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")})
+	return rep
+}
+
+func (b *Bot) onbPick(ctx context.Context, r *request, d *bot.Dialogue, value string) []bot.Reply {
+	cs := candsOf(d)
+	i, err := strconv.Atoi(value)
+	if err != nil || i < 0 || i >= len(cs) {
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askPick(r, d, "members.coll.pick"))}
+	}
+	b.setColl(d, cs[i])
+	delete(d.Data, dCands)
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+func (b *Bot) onbConfirm(ctx context.Context, r *request, d *bot.Dialogue, yes bool) []bot.Reply {
+	if _, ok := collOf(d); !ok {
+		return b.onbNext(ctx, r, d)
+	}
+	if !yes {
+		delete(d.Data, dColl)
+		rep := b.askCollectivity(r, d)
+		rep.Text = r.T("members.coll.retry")
+		return b.onbStep(ctx, r, d, rep)
+	}
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// Declared employers.
+
+func (b *Bot) onbOther(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
+	delete(d.Data, dColl)
+	delete(d.Data, dCands)
+	return b.onbStep(ctx, r, d, b.askOtherType(r, d, "members.other.type_ask"))
+}
+
+func (b *Bot) askOtherType(r *request, d *bot.Dialogue, key string) bot.Reply {
+	d.Step = "other_type"
+	rep := bot.Reply{Text: r.T(key)}
+	for _, t := range otherTypes {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.other_type", Value: t, Label: r.T("members.other.type." + t)})
+	}
+	return rep
+}
+
+func (b *Bot) onbOtherType(ctx context.Context, r *request, d *bot.Dialogue, t string) []bot.Reply {
+	if !slices.Contains(otherTypes, t) {
+		return []bot.Reply{b.askOtherType(r, d, "members.other.type_reprompt")}
+	}
+	d.Data[dOtherType] = t
+	return b.onbStep(ctx, r, d, b.askOtherDep(r, d))
+}
+
+func (b *Bot) askOtherDep(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "other_dep"
+	return bot.Reply{Text: r.T("members.other.dep_ask")}
+}
+
+func (b *Bot) onbOtherDep(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+	if dep, ok := b.findDepartement(text); ok {
+		d.Data[dOtherDep] = dep.Code
+		return b.onbStep(ctx, r, d, b.askOtherSize(r, d, "members.other.size_ask"))
+	}
+	shown, _ := textnorm.Truncate(text, 60)
+	return []bot.Reply{r.reply("members.other.dep_unknown", "input", shown)}
+}
+
+// findDepartement reads a département typed by its code or its name.
+func (b *Bot) findDepartement(text string) (bot.Collectivity, bool) {
+	if c, ok := b.dir.Departement(strings.TrimSpace(text)); ok {
+		return c, true
+	}
+	for _, c := range b.dir.Lookup(text) {
+		if c.Kind == bot.KindDepartement {
+			return c, true
+		}
+	}
+	return bot.Collectivity{}, false
+}
+
+func (b *Bot) askOtherSize(r *request, d *bot.Dialogue, key string) bot.Reply {
+	d.Step = "other_size"
+	rep := bot.Reply{Text: r.T(key)}
+	for i, n := range otherSizes {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.other_size", Value: strconv.Itoa(n),
+			Label: r.T("members.other.size." + strconv.Itoa(i))})
+	}
+	return rep
+}
+
+// parseSize reads an approximate population typed as a number ("30 000",
+// "environ 30000", "12k").
+func parseSize(folded string) (int, bool) {
+	s := strings.NewReplacer("environ", "", "about", "", "around", "", "habitants", "", "inhabitants", "",
+		" ", "", ".", "", ",", "").Replace(folded)
+	mult := 1
+	if strings.HasSuffix(s, "k") {
+		s, mult = strings.TrimSuffix(s, "k"), 1000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n > 20_000_000/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+func (b *Bot) onbOtherSize(ctx context.Context, r *request, d *bot.Dialogue, n int) []bot.Reply {
+	c := bot.Collectivity{Kind: bot.KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
+	if dep, ok := b.dir.Departement(c.Departement); ok {
+		c.Region = dep.Region
+	}
+	b.setColl(d, c)
+	d.Data[dCollOK] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// Role.
+
+func (b *Bot) askRole(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "role"
+	rep := bot.Reply{Text: r.T("members.role.ask")}
+	for _, l := range b.settings.MemberRoles {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.role", Value: l.ID, Label: l.Text(r.lang)})
+	}
+	return rep
+}
+
+func (b *Bot) onbRole(ctx context.Context, r *request, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := labelByID(b.settings.MemberRoles, id); !ok {
+		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
+	}
+	d.Data[dRole] = id
+	return b.onbNext(ctx, r, d)
+}
+
+func (b *Bot) roleLabel(lang bot.Lang, id string) string {
+	if l, ok := labelByID(b.settings.MemberRoles, id); ok {
+		return l.Text(lang)
+	}
+	return id
+}
+
+// Interests.
+
+func interestsOf(d *bot.Dialogue) []string {
+	if d.Data[dInterests] == "" {
+		return nil
+	}
+	return strings.Split(d.Data[dInterests], ",")
+}
+
+func (b *Bot) setInterests(d *bot.Dialogue, ids []string) {
+	// Keep the configured order.
+	var out []string
+	for _, l := range b.settings.Interests {
+		if slices.Contains(ids, l.ID) {
+			out = append(out, l.ID)
+		}
+	}
+	d.Data[dInterests] = strings.Join(out, ",")
+}
+
+func (b *Bot) askInterests(r *request, d *bot.Dialogue, lead string) bot.Reply {
+	d.Step = "interests"
+	chosen := interestsOf(d)
+	text := r.T("members.interests.ask")
+	if len(chosen) > 0 {
+		text = r.T("members.interests.chosen", "interests", b.interestLabels(r.lang, chosen))
+	}
+	if lead != "" {
+		text = lead + "\n" + text
+	}
+	rep := bot.Reply{Text: text}
+	for _, l := range b.settings.Interests {
+		label := l.Text(r.lang)
+		if slices.Contains(chosen, l.ID) {
+			label = "✓ " + label
+		}
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.interest", Value: l.ID, Label: label})
+	}
+	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.interests_done", Value: "1",
+		Label: r.T("members.interests.done_button"), Style: "primary"})
+	return rep
+}
+
+func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
+	var out []string
+	for _, id := range ids {
+		if l, ok := labelByID(b.settings.Interests, id); ok {
+			out = append(out, l.Text(lang))
+		}
+	}
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, ", ")
+}
+
+func (b *Bot) onbToggleInterest(ctx context.Context, r *request, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := labelByID(b.settings.Interests, id); !ok {
+		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
+	}
+	chosen := interestsOf(d)
+	if i := slices.Index(chosen, id); i >= 0 {
+		chosen = slices.Delete(chosen, i, i+1)
+	} else {
+		chosen = append(chosen, id)
+	}
+	b.setInterests(d, chosen)
+	return b.onbStep(ctx, r, d, b.askInterests(r, d, ""))
+}
+
+func (b *Bot) onbInterestsDone(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
+	if len(interestsOf(d)) == 0 {
+		return []bot.Reply{b.askInterests(r, d, r.T("members.interests.none"))}
+	}
+	d.Data[dIntDone] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+var doneWords = map[string]bool{"termine": true, "fini": true, "c est tout": true, "done": true,
+	"finished": true, "that s all": true, "ok": true, "valider": true, "suivant": true, "next": true}
+
+// onbInterestsText reads interests typed by number or name, separated by
+// commas, "et" or spaces ("1, 4 et 7", "IA; management").
+func (b *Bot) onbInterestsText(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+	folded := textnorm.Fold(text)
+	if doneWords[folded] {
+		return b.onbInterestsDone(ctx, r, d)
+	}
+	chosen := interestsOf(d)
+	if d.Data[dEdit] == "interests" {
+		chosen = nil // a typed list replaces the current one
+	}
+	var unknown []string
+	add := func(id string) {
+		if !slices.Contains(chosen, id) {
+			chosen = append(chosen, id)
+		}
+	}
+	for _, part := range splitList(text) {
+		pf := textnorm.Fold(part)
+		if pf == "" || doneWords[pf] {
+			continue
+		}
+		if nums, ok := allNumbers(pf); ok {
+			for _, n := range nums {
+				if n >= 1 && n <= len(b.settings.Interests) {
+					add(b.settings.Interests[n-1].ID)
+				} else {
+					unknown = append(unknown, strconv.Itoa(n))
+				}
+			}
+			continue
+		}
+		if l, ok := exactLabel(b.settings.Interests, pf); ok {
+			add(l.ID)
+			continue
+		}
+		shown, _ := textnorm.Truncate(part, 40)
+		unknown = append(unknown, shown)
+	}
+	b.setInterests(d, chosen)
+	if len(unknown) > 0 {
+		lead := r.T("members.interests.unknown", "input", strings.Join(unknown, ", "))
+		return b.onbStep(ctx, r, d, b.askInterests(r, d, lead))
+	}
+	return b.onbInterestsDone(ctx, r, d)
+}
+
+// splitList cuts a typed list on commas, semicolons, slashes, "et" and "and".
+func splitList(s string) []string {
+	s = strings.NewReplacer(";", ",", "/", ",", "+", ",", "\n", ",").Replace(s)
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		words := strings.Fields(part)
+		var cur []string
+		for _, w := range words {
+			if f := textnorm.Fold(w); f == "et" || f == "and" {
+				out = append(out, strings.Join(cur, " "))
+				cur = nil
+				continue
+			}
+			cur = append(cur, w)
+		}
+		out = append(out, strings.Join(cur, " "))
+	}
+	return out
+}
+
+func allNumbers(folded string) ([]int, bool) {
+	var out []int
+	for _, w := range strings.Fields(folded) {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, len(out) > 0
+}
+
+// exactLabel returns the label one of whose phrases is exactly folded.
+func exactLabel(labels []bot.Label, folded string) (bot.Label, bool) {
+	for _, l := range labels {
+		if slices.Contains(l.Phrases(), folded) {
+			return l, true
+		}
+	}
+	return bot.Label{}, false
+}
+
+// Preferences.
+
+func (b *Bot) defaultPrefs(r *request, d *bot.Dialogue) {
+	if d.Data[dCadence] == "" {
+		d.Data[dCadence] = CadenceMonthly
+	}
+	if d.Data[dSize] == "" {
+		d.Data[dSize] = "similar"
+	}
+	if d.Data[dRegion] == "" {
+		d.Data[dRegion] = RegionAny
+	}
+	if d.Data[dLang] == "" {
+		d.Data[dLang] = string(r.lang)
+	}
+}
+
+func (b *Bot) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
+	return b.prefsLines(lang, d.Data[dCadence], d.Data[dSize], d.Data[dRegion], d.Data[dLang])
+}
+
+func (b *Bot) askPrefs(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "prefs"
+	b.defaultPrefs(r, d)
+	return bot.Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.lang, d),
+		Choices: []bot.Choice{
+			{Action: "onb.prefs", Value: "yes", Label: r.T("members.prefs.ok_button"), Style: "primary"},
+			{Action: "onb.prefs", Value: "no", Label: r.T("members.prefs.change_button")},
+		}}
+}
+
+func (b *Bot) onbPrefs(ctx context.Context, r *request, d *bot.Dialogue, ok bool) []bot.Reply {
+	if ok {
+		b.defaultPrefs(r, d)
+		d.Data[dPrefsDone] = "1"
+		return b.onbNext(ctx, r, d)
+	}
+	for _, k := range []string{dCadence, dSize, dRegion, dLang} {
+		delete(d.Data, k)
+	}
+	d.Data[dPrefsEdit] = "1"
+	return b.onbNext(ctx, r, d)
+}
+
+// prefValues lists each preference's values, in the order shown.
+var prefValues = map[string][]string{
+	"cadence": {CadenceBiweekly, CadenceMonthly},
+	"size":    {"similar", "open"},
+	"region":  {RegionSame, RegionAny},
+	"lang":    {string(bot.French), string(bot.English)},
+}
+
+func (b *Bot) askPref(r *request, d *bot.Dialogue, step string) bot.Reply {
+	d.Step = step
+	rep := bot.Reply{Text: r.T("members.prefs.ask_" + step)}
+	for _, v := range prefValues[step] {
+		label := ""
+		if step == "lang" {
+			label = b.cat.T(v, "lang.self_name")
+		} else {
+			label = r.T("members.prefs." + step + "." + v)
+		}
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pref", Value: step + ":" + v, Label: label})
+	}
+	return rep
+}
+
+func (b *Bot) askCadence(r *request, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "cadence") }
+func (b *Bot) askSize(r *request, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "size") }
+func (b *Bot) askRegion(r *request, d *bot.Dialogue) bot.Reply  { return b.askPref(r, d, "region") }
+func (b *Bot) askLang(r *request, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "lang") }
+
+// prefFromText reads a preference typed as its number or its label.
+func (b *Bot) prefFromText(step, folded string) (string, bool) {
+	vals := prefValues[step]
+	if n, err := strconv.Atoi(folded); err == nil && n >= 1 && n <= len(vals) {
+		return vals[n-1], true
+	}
+	if step == "lang" {
+		l, ok := langFromText(folded)
+		return string(l), ok
+	}
+	for _, v := range vals {
+		for _, lang := range bot.Languages {
+			if textnorm.Fold(b.cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (b *Bot) onbPref(ctx context.Context, r *request, d *bot.Dialogue, step, v string) []bot.Reply {
+	if !slices.Contains(prefValues[step], v) {
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, d))}
+	}
+	key := map[string]string{"cadence": dCadence, "size": dSize, "region": dRegion, "lang": dLang}[step]
+	d.Data[key] = v
+	var lead []bot.Reply
+	if step == "lang" {
+		noted, ok := b.onbSetLang(ctx, r, d, bot.Lang(v))
+		if !ok {
+			return []bot.Reply{noted}
+		}
+		lead = append(lead, noted)
+	}
+	if d.Data[dPrefsEdit] == "1" && d.Data[dCadence] != "" && d.Data[dSize] != "" && d.Data[dRegion] != "" &&
+		d.Data[dLang] != "" {
+		delete(d.Data, dPrefsEdit)
+		d.Data[dPrefsDone] = "1"
+	}
+	return b.onbNext(ctx, r, d, lead...)
+}
+
+// onbSetLang changes the language at once, as the "langue" command does
+// (the member record keeps it, even before the end of the onboarding),
+// and keeps it among the dialogue's answers.
+func (b *Bot) onbSetLang(ctx context.Context, r *request, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
+	d.Data[dLang] = string(l)
+	r.member.Language = l
+	if err := r.saveMember(ctx); err != nil {
+		return r.reply("error.unavailable"), false
+	}
+	r.lang = l
+	return r.reply("lang.set", "language", r.T("lang.name."+string(l))), true
+}
+
+// Opt-in.
+
+func (b *Bot) askOptIn(r *request, d *bot.Dialogue) bot.Reply {
+	d.Step = "optin"
+	c, _ := collOf(d)
+	return bot.Reply{Text: r.T("members.optin.ask",
+		"collectivity", b.describeColl(r.lang, c),
+		"role", b.roleLabel(r.lang, d.Data[dRole]),
+		"interests", b.interestLabels(r.lang, interestsOf(d)),
+		"prefs", b.prefsSummary(r.lang, d)),
+		Choices: []bot.Choice{
+			{Action: "onb.optin", Value: "yes", Label: r.T("members.optin.yes_button"), Style: "primary"},
+			{Action: "onb.optin", Value: "no", Label: r.T("members.optin.no_button")},
+		}}
+}
+
+func (b *Bot) onbOptIn(ctx context.Context, r *request, d *bot.Dialogue, yes bool) []bot.Reply {
+	now := b.clock.Now()
+	b.applyDialogue(ctx, r, d)
+	r.member.Onboarded = now
+	if yes {
+		r.member.OptedIn = now
+	} else {
+		r.member.OptedIn = time.Time{}
+	}
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.endDialogue(ctx, r)
+	b.log.Info("member onboarded", "member", pseudonym(r.member.Ref), "opted_in", yes)
+	if yes {
+		return []bot.Reply{r.reply("members.optin.done")}
+	}
+	return []bot.Reply{r.reply("members.optin.declined")}
+}
+
+// applyDialogue copies the answers gathered so far into r.member.
+func (b *Bot) applyDialogue(ctx context.Context, r *request, d *bot.Dialogue) {
+	m := &r.member
+	if c, ok := collOf(d); ok && d.Data[dCollOK] == "1" {
+		m.Collectivity = &c
+	}
+	if v := d.Data[dRole]; v != "" {
+		m.Role = v
+	}
+	if d.Data[dIntDone] == "1" {
+		m.Interests = interestsOf(d)
+	}
+	if v := d.Data[dCadence]; v != "" {
+		m.Prefs.Cadence = v
+	}
+	if v := d.Data[dSize]; v != "" {
+		m.Prefs.SimilarSizeOnly = v == "similar"
+	}
+	if v := d.Data[dRegion]; v != "" {
+		m.Prefs.Region = v
+	}
+	if v := d.Data[dLang]; v != "" {
+		m.Language = bot.Lang(v)
+		r.lang = m.Language
+	}
+	if m.Name == "" || m.TimeZone == "" {
+		if pr, ok := b.adapters[r.msg.From.Platform].(bot.ProfileReader); ok {
+			if p, err := pr.Profile(ctx, r.msg.From); err == nil {
+				if m.Name == "" {
+					m.Name = cleanField(p.DisplayName, maxNameRunes)
+				}
+				if m.TimeZone == "" {
+					m.TimeZone = cleanField(p.TimeZone, 64)
+				}
+			}
+		}
+	}
+}
+
+func (b *Bot) endDialogue(ctx context.Context, r *request) {
+	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	}
+}
+
+// finishEdit saves the one field changed and ends the dialogue.
+func (b *Bot) finishEdit(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
+	if !r.known {
+		b.endDialogue(ctx, r)
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	b.applyDialogue(ctx, r, d)
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.endDialogue(ctx, r)
+	return []bot.Reply{r.reply("members.edit.done"), b.profileReply(r)}
+}
+
+// Choices.
+
+func (b *Bot) onboardingChoices() map[string]choiceHandler {
+	with := func(f func(ctx context.Context, r *request, d *bot.Dialogue, value string) []bot.Reply) choiceHandler {
+		return func(ctx context.Context, r *request, value string) []bot.Reply {
+			d, err := b.store.Dialogue(ctx, r.msg.From)
+			switch {
+			case isNotFound(err) || (err == nil && d.Kind != onboardingKind):
+				return []bot.Reply{r.reply("members.expired")}
+			case err != nil:
+				b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
+				return []bot.Reply{r.reply("error.unavailable")}
+			}
+			if d.Data == nil {
+				d.Data = map[string]string{}
+			}
+			return f(ctx, r, &d, value)
+		}
+	}
+	return map[string]choiceHandler{
+		"onb.pick": with(b.onbPick),
+		"onb.confirm": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+			return b.onbConfirm(ctx, r, d, v == "yes")
+		}),
+		"onb.other": with(func(ctx context.Context, r *request, d *bot.Dialogue, _ string) []bot.Reply {
+			return b.onbOther(ctx, r, d)
+		}),
+		"onb.other_type": with(b.onbOtherType),
+		"onb.other_size": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return []bot.Reply{b.askOtherSize(r, d, "members.other.size_reprompt")}
+			}
+			return b.onbOtherSize(ctx, r, d, n)
+		}),
+		"onb.role":     with(b.onbRole),
+		"onb.interest": with(b.onbToggleInterest),
+		"onb.interests_done": with(func(ctx context.Context, r *request, d *bot.Dialogue, _ string) []bot.Reply {
+			return b.onbInterestsDone(ctx, r, d)
+		}),
+		"onb.prefs": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+			return b.onbPrefs(ctx, r, d, v == "yes")
+		}),
+		"onb.pref": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+			step, val, _ := strings.Cut(v, ":")
+			return b.onbPref(ctx, r, d, step, val)
+		}),
+		"onb.optin": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+			return b.onbOptIn(ctx, r, d, v == "yes")
+		}),
+	}
+}
+
+// Describing collectivities.
+
+// describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
+// (commune, Essonne (91), Île-de-France, 11 993 habitants)".
+func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	var parts []string
+	if c.Kind != bot.KindOther {
+		parts = append(parts, T("members.kind."+string(c.Kind)))
+	}
+	if c.Departement != "" && c.Kind != bot.KindDepartement && c.Kind != bot.KindRegion {
+		if dep, ok := b.dir.Departement(c.Departement); ok {
+			parts = append(parts, T("members.coll.departement", "name", dep.Name, "code", dep.Code))
+		}
+	}
+	if c.Region != "" && c.Kind != bot.KindRegion {
+		if reg, ok := b.dir.Region(c.Region); ok {
+			parts = append(parts, reg.Name)
+		}
+	}
+	pop := formatInt(lang, c.Population)
+	if c.Kind == bot.KindOther {
+		parts = append(parts, T("members.coll.population_about", "population", pop))
+		return T("members.other.type."+c.Code) + " (" + strings.Join(parts, ", ") + ")"
+	}
+	parts = append(parts, T("members.coll.population", "population", pop))
+	return c.Name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
+func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {
+	where := b.cat.T(string(lang), "members.kind."+string(c.Kind))
+	if c.Kind == bot.KindCommune || c.Kind == bot.KindEPCI {
+		if dep, ok := b.dir.Departement(c.Departement); ok {
+			where = dep.Name
+		}
+	}
+	return b.cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
+		"population", formatInt(lang, c.Population))
+}

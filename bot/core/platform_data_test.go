@@ -1,0 +1,65 @@
+package core_test
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/sndgct/maillage/bot/core"
+
+	"github.com/sndgct/maillage/internal/fakeclock"
+
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
+)
+
+// keeper is a chat adapter that keeps something about its users.
+type keeper struct {
+	recorder
+	kept map[bot.UserRef]string
+}
+
+func (k *keeper) ExportUser(_ context.Context, u bot.UserRef) (any, error) {
+	if v, ok := k.kept[u]; ok {
+		return map[string]string{"cached": v}, nil
+	}
+	return nil, nil
+}
+
+func (k *keeper) ForgetUser(_ context.Context, u bot.UserRef) error {
+	delete(k.kept, u)
+	return nil
+}
+
+func TestPlatformDataExportedAndErased(t *testing.T) {
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	store, err := bolt.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"), bolt.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	alice, bob := user("alice"), user("bob")
+	k := &keeper{kept: map[bot.UserRef]string{alice: "D0ALICE", bob: "D0BOB"}}
+	b, err := core.New(bot.Settings{Privacy: bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}}, store, []bot.ChatAdapter{k}, core.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := b.ExportMember(t.Context(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ex.Data["platform"], map[string]string{"cached": "D0ALICE"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("export platform = %v, want %v", got, want)
+	}
+	if err := b.EraseMember(t.Context(), alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := k.kept[alice]; ok {
+		t.Errorf("the adapter still keeps alice's data after erasure")
+	}
+	if _, ok := k.kept[bob]; !ok {
+		t.Errorf("erasing alice erased bob's data")
+	}
+}

@@ -1,0 +1,483 @@
+package core
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// membersCommands are the members feature's commands: onboarding, profile,
+// pause, privacy self-service and the organizers' import.
+func (b *Bot) membersCommands() []*command {
+	return []*command{
+		{id: "iam", role: bot.RoleMember, run: directOnly(b.cmdIAm),
+			names: map[bot.Lang][]string{bot.French: {"je suis", "je travaille"}, bot.English: {"i am", "i'm", "i work"}}},
+		{id: "join", role: bot.RoleMember, run: directOnly(b.cmdJoin),
+			names: map[bot.Lang][]string{bot.French: {"participer", "inscription", "m'inscrire"}, bot.English: {"join", "sign up", "opt in"}}},
+		{id: "edit", role: bot.RoleMember, run: directOnly(b.cmdEdit),
+			names: map[bot.Lang][]string{bot.French: {"modifier", "changer"}, bot.English: {"change", "edit"}}},
+		{id: "pause", role: bot.RoleMember, run: directOnly(b.cmdPause),
+			names: map[bot.Lang][]string{bot.French: {"pause", "suspendre"}, bot.English: {"pause"}}},
+		{id: "resume", role: bot.RoleMember, run: directOnly(b.cmdResume),
+			names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
+		{id: "leave", role: bot.RoleMember, run: directOnly(b.cmdLeave),
+			names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
+		{id: "mydata", role: bot.RoleMember, run: directOnly(b.cmdMyData),
+			names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
+		{id: "erase", role: bot.RoleMember, run: directOnly(b.cmdErase),
+			names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
+				bot.English: {"delete my data", "erase my data"}}},
+		{id: "import", role: bot.RoleOrganizer, run: b.cmdImport,
+			names: map[bot.Lang][]string{bot.French: {"importer"}, bot.English: {"import"}}},
+	}
+}
+
+func (b *Bot) membersChoices() map[string]choiceHandler {
+	m := b.onboardingChoices()
+	m["edit.field"] = func(ctx context.Context, r *request, v string) []bot.Reply { return b.editField(ctx, r, v) }
+	m["pause.for"] = b.choicePause
+	m["erase.confirm"] = b.choiceErase
+	return m
+}
+
+func (b *Bot) membersDialogues() map[string]dialogueHandler {
+	return map[string]dialogueHandler{
+		onboardingKind: b.dialogueOnboarding,
+		eraseKind:      b.dialogueErase,
+	}
+}
+
+// directOnly keeps a command that shows or changes personal data to the
+// member's direct conversation: in a channel, it would show them to all.
+func directOnly(run func(context.Context, *request) []bot.Reply) func(context.Context, *request) []bot.Reply {
+	return func(ctx context.Context, r *request) []bot.Reply {
+		if r.msg.Conversation.Kind != bot.Direct {
+			return []bot.Reply{r.reply("members.direct_only")}
+		}
+		return run(ctx, r)
+	}
+}
+
+// MatchableMembers returns the members who may be introduced at now: they
+// finished the onboarding, opted in, are not paused and have a
+// collectivity. Each carries its collectivity (kind, code, population,
+// département, région), role, interests and preferences. The matching
+// rounds start from it.
+func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
+	return matchableMembers(ctx, b.store, now) // matching.go
+}
+
+// memberStats counts where members stand, for the organizers' "membres".
+type memberStats struct{ onboarded, matchable, paused, invited int }
+
+func (st *memberStats) count(m bot.Member, now time.Time) {
+	switch {
+	case !m.Onboarded.IsZero():
+		st.onboarded++
+		if m.Matchable(now) {
+			st.matchable++
+		} else if !m.OptedIn.IsZero() {
+			st.paused++
+		}
+	case !m.Imported.IsZero():
+		st.invited++
+	}
+}
+
+func (st memberStats) lines(r *request) []string {
+	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
+		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
+		"invited", strconv.Itoa(st.invited))}
+}
+
+// onboarded reports whether the member finished the onboarding.
+func (r *request) onboarded() bool { return r.known && !r.member.Onboarded.IsZero() }
+
+// helloOnboarding starts or resumes the onboarding for a member who has
+// not finished it; ok is false for an onboarded member.
+func (b *Bot) helloOnboarding(ctx context.Context, r *request) ([]bot.Reply, bool) {
+	if r.onboarded() || r.msg.Conversation.Kind != bot.Direct {
+		return nil, false
+	}
+	d, err := b.store.Dialogue(ctx, r.msg.From)
+	switch {
+	case err == nil && d.Kind == onboardingKind:
+		if d.Data == nil {
+			d.Data = map[string]string{}
+		}
+		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
+	case err != nil && !isNotFound(err):
+		b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}, true
+	}
+	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
+	text := r.args
+	if cmd, args, ok := b.router.match(text); ok && cmd.id == "iam" {
+		text = args
+	}
+	return b.startOnboarding(ctx, r, text, "", true), true
+}
+
+func (b *Bot) cmdIAm(ctx context.Context, r *request) []bot.Reply {
+	if r.onboarded() {
+		return b.startOnboarding(ctx, r, r.args, "collectivity", false)
+	}
+	// A first contact gets the greeting: what Maillage does and keeps.
+	return b.startOnboarding(ctx, r, r.args, "", !r.known || r.args == "")
+}
+
+func (b *Bot) cmdJoin(ctx context.Context, r *request) []bot.Reply {
+	if !r.onboarded() {
+		return b.startOnboarding(ctx, r, "", "", true)
+	}
+	if !r.member.OptedIn.IsZero() {
+		return []bot.Reply{r.reply("members.join.already")}
+	}
+	r.member.OptedIn = b.clock.Now()
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{r.reply("members.join.done")}
+}
+
+func (b *Bot) cmdLeave(ctx context.Context, r *request) []bot.Reply {
+	if !r.onboarded() || r.member.OptedIn.IsZero() {
+		return []bot.Reply{r.reply("members.leave.already")}
+	}
+	r.member.OptedIn = time.Time{}
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	b.log.Info("member left matching", "member", pseudonym(r.member.Ref))
+	return []bot.Reply{r.reply("members.leave.done")}
+}
+
+// Profile.
+
+func (b *Bot) profileReply(r *request) bot.Reply {
+	lines := []string{r.T("profile.header")}
+	m := r.member
+	if !r.onboarded() {
+		lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.lang))))
+		lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
+		if r.known {
+			lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, m.Created)))
+		} else {
+			lines = append(lines, r.T("profile.nothing_stored"))
+		}
+		lines = append(lines, "", r.T("members.profile.not_onboarded"))
+		return bot.Reply{Text: strings.Join(lines, "\n")}
+	}
+	if m.Name != "" {
+		lines = append(lines, r.T("members.profile.name", "name", m.Name))
+	}
+	if m.Collectivity != nil {
+		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.describeColl(r.lang, *m.Collectivity)))
+	}
+	lines = append(lines, r.T("members.profile.member_role", "role", b.roleLabel(r.lang, m.Role)))
+	lines = append(lines, r.T("members.profile.interests", "interests", b.interestLabels(r.lang, m.Interests)))
+	size := "open"
+	if m.Prefs.SimilarSizeOnly {
+		size = "similar"
+	}
+	lines = append(lines, b.prefsLines(r.lang, orDefault(m.Prefs.Cadence, CadenceMonthly), size,
+		orDefault(m.Prefs.Region, RegionAny), string(r.lang)))
+	now := b.clock.Now()
+	switch {
+	case m.OptedIn.IsZero():
+		lines = append(lines, r.T("members.profile.matching_off"))
+	case now.Before(m.PausedUntil):
+		lines = append(lines, r.T("members.profile.matching_paused", "date", b.formatDate(r.lang, lastDay(m.PausedUntil))))
+	default:
+		lines = append(lines, r.T("members.profile.matching_on", "date", b.formatDate(r.lang, m.OptedIn)))
+	}
+	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
+	lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, m.Created)))
+	lines = append(lines, "", r.T("members.profile.footer"))
+	return bot.Reply{Text: strings.Join(lines, "\n")}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// prefsLines writes the preferences as bullet lines.
+func (b *Bot) prefsLines(lang bot.Lang, cadence, size, region, language string) string {
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	return T("members.prefs.summary",
+		"cadence", T("members.prefs.cadence."+cadence),
+		"size", T("members.prefs.size."+size),
+		"region", T("members.prefs.region."+region),
+		"language", T("lang.name."+language))
+}
+
+// Changing one field.
+
+var editFields = map[string]string{
+	"collectivite": "collectivity", "collectivity": "collectivity", "employeur": "collectivity",
+	"employer": "collectivity", "ma collectivite": "collectivity", "my collectivity": "collectivity",
+	"fonction": "role", "role": "role", "poste": "role", "job": "role", "ma fonction": "role", "my role": "role",
+	"centres d interet": "interests", "centre d interet": "interests", "interets": "interests",
+	"mes centres d interet": "interests", "interests": "interests", "my interests": "interests",
+	"preferences": "prefs", "mes preferences": "prefs", "my preferences": "prefs",
+	"rythme": "cadence", "cadence": "cadence", "frequence": "cadence", "frequency": "cadence",
+	"taille": "size", "size": "size", "region": "region", "region des pairs": "region",
+	"langue": "lang", "language": "lang",
+}
+
+// editOrder is the order of the buttons offered by a bare "modifier".
+var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang"}
+
+func (b *Bot) cmdEdit(ctx context.Context, r *request) []bot.Reply {
+	if !r.onboarded() {
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	if r.args == "" {
+		rep := bot.Reply{Text: r.T("members.edit.ask")}
+		for _, f := range editOrder {
+			rep.Choices = append(rep.Choices, bot.Choice{Action: "edit.field", Value: f, Label: r.T("members.edit.field." + f)})
+		}
+		return []bot.Reply{rep}
+	}
+	field, ok := editFields[textnorm.Fold(r.args)]
+	if !ok {
+		shown, _ := textnorm.Truncate(r.args, 40)
+		return []bot.Reply{r.reply("members.edit.unknown", "input", shown)}
+	}
+	return b.editField(ctx, r, field)
+}
+
+func (b *Bot) editField(ctx context.Context, r *request, field string) []bot.Reply {
+	if !r.onboarded() {
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	if field == "lang" {
+		r.args = ""
+		return b.cmdLang(ctx, r)
+	}
+	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	now := b.clock.Now()
+	d := bot.Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
+	if field == "interests" {
+		b.setInterests(&d, r.member.Interests)
+	}
+	return b.onbNext(ctx, r, &d)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Pause.
+
+// maxPause bounds a pause; beyond it, leaving matching is clearer.
+const maxPause = 366 * 24 * time.Hour
+
+func (b *Bot) cmdPause(ctx context.Context, r *request) []bot.Reply {
+	if !r.onboarded() {
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	if r.member.OptedIn.IsZero() {
+		return []bot.Reply{r.reply("members.leave.already")}
+	}
+	if r.args == "" {
+		rep := bot.Reply{Text: r.T("members.pause.ask")}
+		for _, v := range []string{"2w", "1m", "3m"} {
+			rep.Choices = append(rep.Choices, bot.Choice{Action: "pause.for", Value: v, Label: r.T("members.pause.for_" + v)})
+		}
+		return []bot.Reply{rep}
+	}
+	until, err := parsePause(r.args, b.clock.Now(), b.settings.Location)
+	if err != "" {
+		shown, _ := textnorm.Truncate(r.args, 40)
+		return []bot.Reply{r.reply("members.pause."+err, "input", shown)}
+	}
+	return b.pauseUntil(ctx, r, until)
+}
+
+func (b *Bot) choicePause(ctx context.Context, r *request, v string) []bot.Reply {
+	if !r.onboarded() {
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
+	until, err := parsePause(text, b.clock.Now(), b.settings.Location)
+	if err != "" {
+		return []bot.Reply{r.reply("error.choice_unknown")}
+	}
+	return b.pauseUntil(ctx, r, until)
+}
+
+func (b *Bot) pauseUntil(ctx context.Context, r *request, until time.Time) []bot.Reply {
+	r.member.PausedUntil = until
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{r.reply("members.pause.done", "date", b.formatDate(r.lang, lastDay(until)))}
+}
+
+// lastDay is the last paused day of a pause that ends at until (the
+// start of the day after).
+func lastDay(until time.Time) time.Time { return until.Add(-time.Minute) }
+
+func (b *Bot) cmdResume(ctx context.Context, r *request) []bot.Reply {
+	if !r.onboarded() {
+		return []bot.Reply{r.reply("members.not_registered")}
+	}
+	if !b.clock.Now().Before(r.member.PausedUntil) {
+		return []bot.Reply{r.reply("members.resume_not_paused")}
+	}
+	r.member.PausedUntil = time.Time{}
+	if err := r.saveMember(ctx); err != nil {
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	return []bot.Reply{r.reply("members.resume_done")}
+}
+
+var months = map[string]time.Month{
+	"janvier": 1, "janv": 1, "january": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "february": 2, "feb": 2,
+	"mars": 3, "march": 3, "mar": 3, "avril": 4, "avr": 4, "april": 4, "apr": 4, "mai": 5, "may": 5,
+	"juin": 6, "june": 6, "jun": 6, "juillet": 7, "juil": 7, "july": 7, "jul": 7, "aout": 8, "august": 8, "aug": 8,
+	"septembre": 9, "sept": 9, "sep": 9, "september": 9, "octobre": 10, "oct": 10, "october": 10,
+	"novembre": 11, "nov": 11, "november": 11, "decembre": 12, "dec": 12, "december": 12,
+}
+
+var numberWords = map[string]int{"un": 1, "une": 1, "a": 1, "an": 1, "one": 1, "deux": 2, "two": 2,
+	"trois": 3, "three": 3, "quatre": 4, "four": 4, "cinq": 5, "five": 5, "six": 6, "sept": 7, "seven": 7,
+	"huit": 8, "eight": 8, "neuf": 9, "nine": 9, "dix": 10, "ten": 10}
+
+// parsePause reads "jusqu'au 15 janvier", "until January 15th 2027",
+// "au 15/01", "3 semaines", "2 months", "10 jours" and returns the end of
+// the pause: the start of the day after the last paused day, in loc. The
+// error is a catalogue key suffix ("unreadable", "past", "too_long").
+func parsePause(text string, now time.Time, loc *time.Location) (time.Time, string) {
+	words := strings.Fields(textnorm.Fold(text))
+	var kept []string
+	for _, w := range words {
+		switch w {
+		case "jusqu", "jusque", "au", "until", "till", "to", "the", "le", "pour", "for", "pendant", "during",
+			"de", "of", "inclus", "included", "prochain", "prochaine", "next":
+			continue
+		}
+		kept = append(kept, w)
+	}
+	now = now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	var until time.Time
+	if n, unit, ok := durationWords(kept); ok {
+		switch unit {
+		case "d":
+			until = today.AddDate(0, 0, n)
+		case "w":
+			until = today.AddDate(0, 0, 7*n)
+		case "m":
+			until = today.AddDate(0, n, 0)
+		}
+	} else if day, month, year, ok := dateWords(kept); ok {
+		if year == 0 {
+			year = today.Year()
+			if time.Date(year, month, day, 0, 0, 0, 0, loc).Before(today) {
+				year++
+			}
+		}
+		last := time.Date(year, month, day, 0, 0, 0, 0, loc)
+		if last.Day() != day {
+			return time.Time{}, "unreadable" // 31 February
+		}
+		if last.Before(today) {
+			return time.Time{}, "past"
+		}
+		until = last.AddDate(0, 0, 1)
+	} else {
+		return time.Time{}, "unreadable"
+	}
+	if !until.After(now) {
+		return time.Time{}, "past"
+	}
+	if until.Sub(now) > maxPause {
+		return time.Time{}, "too_long"
+	}
+	return until, ""
+}
+
+// durationWords reads "3 semaines", "une semaine", "2 months".
+func durationWords(w []string) (int, string, bool) {
+	if len(w) != 2 {
+		return 0, "", false
+	}
+	n, err := strconv.Atoi(w[0])
+	if err != nil {
+		v, ok := numberWords[w[0]]
+		if !ok {
+			return 0, "", false
+		}
+		n = v
+	}
+	if n <= 0 || n > 400 {
+		return 0, "", false
+	}
+	switch w[1] {
+	case "jour", "jours", "day", "days", "j", "d":
+		return n, "d", true
+	case "semaine", "semaines", "week", "weeks", "sem":
+		return n, "w", true
+	case "mois", "month", "months":
+		return n, "m", true
+	}
+	return 0, "", false
+}
+
+// dateWords reads "15 janvier [2027]", "january 15th [2027]", "15 01
+// [2027]" (the folded "15/01/2027"), "1er mars".
+func dateWords(w []string) (day int, month time.Month, year int, ok bool) {
+	num := func(s string) (int, bool) {
+		for _, suf := range []string{"er", "st", "nd", "rd", "th"} {
+			s = strings.TrimSuffix(s, suf)
+		}
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	if len(w) < 2 || len(w) > 3 {
+		return 0, 0, 0, false
+	}
+	d, dok := num(w[0])
+	m, mok := months[w[1]]
+	if !mok {
+		if n, ok := num(w[1]); ok && n >= 1 && n <= 12 && dok {
+			m, mok = time.Month(n), true
+		}
+	}
+	if !dok || !mok {
+		// English order: "january 15".
+		if m2, ok := months[w[0]]; ok {
+			if d2, ok := num(w[1]); ok {
+				d, m, dok, mok = d2, m2, true, true
+			}
+		}
+	}
+	if !dok || !mok || d < 1 || d > 31 {
+		return 0, 0, 0, false
+	}
+	if len(w) == 3 {
+		y, err := strconv.Atoi(w[2])
+		if err != nil || y < 2000 || y > 2100 {
+			return 0, 0, 0, false
+		}
+		year = y
+	}
+	return d, m, year, true
+}

@@ -1,0 +1,232 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+	"github.com/sndgct/maillage/internal/when"
+)
+
+// Reminder limits.
+const (
+	maxReminders    = 50  // pending per member
+	maxReminderText = 300 // runes
+)
+
+func (b *Bot) reminderCommands() []*command {
+	return []*command{
+		{id: "remind", role: bot.RoleMember, run: b.cmdRemind,
+			names: map[bot.Lang][]string{bot.French: {"rappelle-moi", "rappelez-moi", "rappel"}, bot.English: {"remind me", "reminder"}}},
+		{id: "reminders", role: bot.RoleMember, run: b.cmdReminders,
+			names: map[bot.Lang][]string{bot.French: {"mes rappels", "rappels"}, bot.English: {"my reminders", "reminders"}}},
+		{id: "reminder_cancel", role: bot.RoleMember, run: b.cmdReminderCancel,
+			names: map[bot.Lang][]string{bot.French: {"annuler rappel", "annuler le rappel", "supprimer rappel"}, bot.English: {"cancel reminder", "delete reminder"}}},
+	}
+}
+
+// requestLocation is the zone in which the member's words are read.
+func (b *Bot) requestLocation(r *request) *time.Location {
+	if r.known {
+		return b.memberLocation(r.member)
+	}
+	if b.settings.WorkingHours.Location != nil {
+		return b.settings.WorkingHours.Location
+	}
+	return b.settings.Location
+}
+
+func (b *Bot) cmdRemind(ctx context.Context, r *request) []bot.Reply {
+	if r.args == "" {
+		return []bot.Reply{r.reply("reminders.usage")}
+	}
+	loc := b.requestLocation(r)
+	now := b.clock.Now().In(loc)
+	res, err := when.Parse(r.args, string(r.lang), now)
+	switch {
+	case errors.Is(err, when.ErrNoTask):
+		return []bot.Reply{r.reply("reminders.no_task", "date", b.formatDateTime(r.lang, res.At, loc))}
+	case errors.Is(err, when.ErrPast):
+		return []bot.Reply{r.reply("reminders.past", "date", b.formatDateTime(r.lang, res.At, loc))}
+	case err != nil:
+		shown, _ := textnorm.Truncate(r.args, 60)
+		return []bot.Reply{r.reply("reminders.no_date", "input", shown)}
+	}
+	if n := len([]rune(res.Task)); n > maxReminderText {
+		return []bot.Reply{r.reply("reminders.too_long", "max", strconv.Itoa(maxReminderText))}
+	}
+	list, err := b.store.PendingFor(ctx, r.msg.From)
+	if err != nil {
+		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	list = reminders(list)
+	if len(list) >= maxReminders {
+		return []bot.Reply{r.reply("reminders.too_many", "max", strconv.Itoa(maxReminders))}
+	}
+	p := bot.Pending{
+		To:      r.msg.From,
+		Kind:    bot.PendingReminder,
+		Due:     res.At,
+		Text:    res.Task,
+		Number:  freeNumber(list),
+		Lang:    r.lang,
+		Created: b.clock.Now(),
+	}
+	// The key holds the number: a second request at the same instant (on
+	// another replica) takes the next number instead of being lost.
+	for {
+		p.Key = "reminder:" + refHash(r.msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
+		saved, err := b.store.SavePending(ctx, p)
+		if err != nil {
+			b.log.Error("saving a reminder", "member", pseudonym(r.msg.From), "err", err)
+			return []bot.Reply{r.reply("error.unavailable")}
+		}
+		if saved {
+			break
+		}
+		p.Number++
+	}
+	b.log.Info("reminder set", "member", pseudonym(r.msg.From), "due", res.At)
+	return []bot.Reply{r.reply("reminders.set", "date", b.formatDateTime(r.lang, res.At, loc)+b.zoneNote(r.lang, loc),
+		"task", res.Task, "number", strconv.Itoa(p.Number))}
+}
+
+// reminders keeps the reminders among pending messages.
+func reminders(list []bot.Pending) []bot.Pending {
+	return slices.DeleteFunc(list, func(p bot.Pending) bool { return p.Kind != bot.PendingReminder })
+}
+
+// freeNumber is the smallest number no pending reminder uses, so that
+// numbers stay short and stable while a reminder waits.
+func freeNumber(list []bot.Pending) int {
+	used := map[int]bool{}
+	for _, p := range list {
+		used[p.Number] = true
+	}
+	n := 1
+	for used[n] {
+		n++
+	}
+	return n
+}
+
+// zoneNote names the member's zone when it is not the bot's.
+func (b *Bot) zoneNote(lang bot.Lang, loc *time.Location) string {
+	if loc == nil || b.settings.Location == nil || loc.String() == b.settings.Location.String() {
+		return ""
+	}
+	return " " + b.cat.T(string(lang), "reminders.zone", "zone", loc.String())
+}
+
+func (b *Bot) cmdReminders(ctx context.Context, r *request) []bot.Reply {
+	list, err := b.store.PendingFor(ctx, r.msg.From)
+	if err != nil {
+		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	list = reminders(list)
+	if len(list) == 0 {
+		return []bot.Reply{r.reply("reminders.none")}
+	}
+	loc := b.requestLocation(r)
+	lines := []string{r.T("reminders.list_header")}
+	for _, p := range list {
+		lines = append(lines, r.T("reminders.list_line", "number", strconv.Itoa(p.Number),
+			"date", b.formatDateTime(r.lang, p.Due, loc), "task", p.Text))
+	}
+	lines = append(lines, r.T("reminders.list_footer"))
+	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
+}
+
+func (b *Bot) cmdReminderCancel(ctx context.Context, r *request) []bot.Reply {
+	arg := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.args), "n°"), "#"))
+	n, err := strconv.Atoi(strings.TrimSpace(arg))
+	if err != nil || n <= 0 {
+		return []bot.Reply{r.reply("reminders.cancel_usage")}
+	}
+	list, err := b.store.PendingFor(ctx, r.msg.From)
+	if err != nil {
+		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
+		return []bot.Reply{r.reply("error.unavailable")}
+	}
+	for _, p := range reminders(list) {
+		if p.Number != n {
+			continue
+		}
+		err := b.store.DeletePending(ctx, p.Key)
+		switch {
+		case errors.Is(err, bot.ErrNotFound):
+			return []bot.Reply{r.reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
+		case err != nil:
+			b.log.Error("cancelling a reminder", "member", pseudonym(r.msg.From), "err", err)
+			return []bot.Reply{r.reply("error.unavailable")}
+		}
+		return []bot.Reply{r.reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
+			"date", b.formatDateTime(r.lang, p.Due, b.requestLocation(r)))}
+	}
+	return []bot.Reply{r.reply("reminders.cancel_unknown", "number", strconv.Itoa(n))}
+}
+
+// reminderReply is the message of a due reminder, in the member's
+// language as it is now.
+func (b *Bot) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
+	lang := p.Lang
+	loc := b.settings.Location
+	if m, err := b.store.Member(ctx, p.To); err == nil {
+		if m.Language != "" {
+			lang = m.Language
+		}
+		loc = b.memberLocation(m)
+	}
+	if _, ok := bot.ParseLang(string(lang)); !ok {
+		lang = b.settings.DefaultLang
+	}
+	return bot.Reply{Text: b.cat.T(string(lang), "reminders.deliver", "task", p.Text,
+		"created", b.formatDateTime(lang, p.Created, loc))}
+}
+
+// formatDateTime writes an instant in full in lang, in loc: « jeudi
+// 12 décembre 2026 à 14 h 30 », "Thursday 12 December 2026 at 2:30 pm".
+func (b *Bot) formatDateTime(lang bot.Lang, t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = b.settings.Location
+	}
+	t = t.In(loc)
+	l := string(lang)
+	day := strconv.Itoa(t.Day())
+	var clock string
+	if lang == bot.French {
+		if t.Day() == 1 {
+			day = "1er"
+		}
+		clock = strconv.Itoa(t.Hour()) + " h"
+		if t.Minute() != 0 {
+			clock += fmt.Sprintf(" %02d", t.Minute())
+		}
+	} else {
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		suffix := " am"
+		if t.Hour() >= 12 {
+			suffix = " pm"
+		}
+		clock = strconv.Itoa(h)
+		if t.Minute() != 0 {
+			clock += fmt.Sprintf(":%02d", t.Minute())
+		}
+		clock += suffix
+	}
+	return b.cat.T(l, "date.full", "weekday", b.cat.T(l, "date.weekday."+strconv.Itoa(int(t.Weekday()))),
+		"day", day, "month", b.cat.T(l, "date.month."+strconv.Itoa(int(t.Month()))),
+		"year", strconv.Itoa(t.Year()), "time", clock)
+}

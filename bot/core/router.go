@@ -1,0 +1,130 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"unicode"
+
+	"github.com/sndgct/maillage/bot"
+
+	"github.com/sndgct/maillage/internal/textnorm"
+)
+
+// command is one thing a person can ask for, under several names.
+type command struct {
+	id string
+	// names per language, as shown to people ("mes données"); the first
+	// is the one shown in help. Every name is accepted in every language.
+	names map[bot.Lang][]string
+	role  bot.Role
+	run   func(context.Context, *request) []bot.Reply
+}
+
+type alias struct {
+	cmd    *command
+	lang   bot.Lang
+	shown  string
+	folded string
+	words  int
+}
+
+// router finds the command a text starts with: insensitive to case,
+// accents and punctuation; the longest matching name wins.
+type router struct {
+	cmds    []*command
+	aliases []alias
+}
+
+func newRouter(cmds []*command) *router {
+	r := &router{cmds: cmds}
+	for _, c := range cmds {
+		for _, lang := range bot.Languages {
+			for _, n := range c.names[lang] {
+				f := textnorm.Fold(n)
+				if f == "" {
+					f = n // symbols such as "?"
+				}
+				r.aliases = append(r.aliases, alias{cmd: c, lang: lang, shown: n, folded: f,
+					words: len(strings.Fields(f))})
+			}
+		}
+	}
+	return r
+}
+
+// match returns the command text starts with and the text after the
+// command's words, as typed.
+func (r *router) match(text string) (*command, string, bool) {
+	folded := textnorm.Fold(text)
+	if folded == "" {
+		folded = strings.TrimSpace(text)
+	}
+	var best *alias
+	for i := range r.aliases {
+		a := &r.aliases[i]
+		if folded == a.folded || strings.HasPrefix(folded, a.folded+" ") {
+			if best == nil || a.words > best.words {
+				best = a
+			}
+		}
+	}
+	if best == nil {
+		return nil, "", false
+	}
+	return best.cmd, afterWords(text, best.words), true
+}
+
+// suggest returns the name of the command nearest to text among those
+// the role may use, shown in lang when there is a tie.
+func (r *router) suggest(text string, role bot.Role, lang bot.Lang) (string, bool) {
+	words := strings.Fields(textnorm.Fold(text))
+	if len(words) == 0 {
+		return "", false
+	}
+	bestDist, best := 0, (*alias)(nil)
+	for i := range r.aliases {
+		a := &r.aliases[i]
+		if a.cmd.role > role || a.words > len(words) {
+			continue
+		}
+		head := strings.Join(words[:a.words], " ")
+		d := textnorm.Distance(head, a.folded)
+		// Short names tolerate fewer typos, or "hi" would answer anything.
+		limit := 0
+		switch n := len([]rune(a.folded)); {
+		case n >= 7:
+			limit = 2
+		case n >= 4:
+			limit = 1
+		}
+		if d > limit {
+			continue
+		}
+		if best == nil || d < bestDist || (d == bestDist && a.lang == lang && best.lang != lang) {
+			bestDist, best = d, a
+		}
+	}
+	if best == nil {
+		return "", false
+	}
+	return best.shown, true
+}
+
+// afterWords returns s after its first n words (runs of letters and
+// digits), without the separators that follow them.
+func afterWords(s string, n int) string {
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+	in := false
+	count := 0
+	for i, r := range s {
+		w := isWord(r)
+		if in && !w {
+			count++
+			if count == n {
+				return strings.TrimLeftFunc(s[i:], func(r rune) bool { return !isWord(r) && r != '«' && r != '"' })
+			}
+		}
+		in = w
+	}
+	return ""
+}
