@@ -36,28 +36,32 @@ type Options struct {
 	// Sleep waits for the broadcasts' pacing (nil: a real timer; tests pass
 	// one that advances a fake clock).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Features are the feature packages' constructors, in the order help
+	// lists their commands (see Feature).
+	Features []NewFeature
 }
 
 // Bot is the platform-neutral core. Create it with New; it is safe for
 // concurrent use.
 type Bot struct {
-	settings bot.Settings
-	store    bot.Store
-	adapters map[bot.Platform]bot.ChatAdapter
+	Settings bot.Settings
+	Store    bot.Store
+	Adapters map[bot.Platform]bot.ChatAdapter
 	order    []bot.ChatAdapter
-	log      *slog.Logger
-	clock    bot.Clock
-	cat      *catalog.Catalog
+	Log      *slog.Logger
+	Clock    bot.Clock
+	Cat      *catalog.Catalog
 	router   *router
-	choices  map[string]choiceHandler
-	dialogs  map[string]dialogueHandler
+	reg      *Registry
+	choices  map[string]ChoiceHandler
+	dialogs  map[string]DialogueHandler
 	started  time.Time
-	replica  string
+	Replica  string
 	sched    runner
 	hl       *highlightState
-	dir      bot.Directory
+	Dir      bot.Directory
 	emails   emailCache
-	obs      bot.Observer
+	Obs      bot.Observer
 	limiter  *rateLimiter
 	bc       broadcastState // broadcast_engine.go
 }
@@ -90,48 +94,64 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		s.DialogueTTL = 7 * 24 * time.Hour
 	}
 	b := &Bot{
-		settings: s,
-		store:    store,
-		adapters: map[bot.Platform]bot.ChatAdapter{},
-		log:      opts.Logger,
-		clock:    opts.Clock,
-		cat:      opts.Catalog,
+		Settings: s,
+		Store:    store,
+		Adapters: map[bot.Platform]bot.ChatAdapter{},
+		Log:      opts.Logger,
+		Clock:    opts.Clock,
+		Cat:      opts.Catalog,
 	}
-	if b.log == nil {
-		b.log = slog.New(slog.DiscardHandler)
+	if b.Log == nil {
+		b.Log = slog.New(slog.DiscardHandler)
 	}
-	b.log = b.log.With("component", "bot")
-	if b.clock == nil {
-		b.clock = bot.SystemClock{}
+	b.Log = b.Log.With("component", "bot")
+	if b.Clock == nil {
+		b.Clock = bot.SystemClock{}
 	}
-	if b.cat == nil {
-		b.cat = catalog.Default()
+	if b.Cat == nil {
+		b.Cat = catalog.Default()
 	}
-	b.obs = opts.Observer
-	if b.obs == nil {
-		b.obs = bot.NopObserver{}
+	b.Obs = opts.Observer
+	if b.Obs == nil {
+		b.Obs = bot.NopObserver{}
 	}
 	b.limiter = newRateLimiter(s.RateLimit)
-	b.dir = opts.Directory
-	if b.dir == nil {
-		b.dir = noDirectory{}
+	b.Dir = opts.Directory
+	if b.Dir == nil {
+		b.Dir = noDirectory{}
 	}
 	for _, a := range adapters {
 		p := a.Platform()
-		if _, dup := b.adapters[p]; dup {
+		if _, dup := b.Adapters[p]; dup {
 			return nil, fmt.Errorf("bot: two adapters for platform %q", p)
 		}
-		b.adapters[p] = a
+		b.Adapters[p] = a
 		b.order = append(b.order, a)
 	}
-	b.hl = newHighlightState(&b.settings.Highlights, opts)
-	b.router = newRouter(b.commands())
-	b.choices = b.choiceHandlers()
-	b.dialogs = b.dialogueHandlers()
-	b.started = b.clock.Now()
-	b.replica = opts.Replica
-	if b.replica == "" {
-		b.replica = defaultReplica(b.started)
+	b.hl = newHighlightState(&b.Settings.Highlights, opts)
+	reg := newRegistry()
+	b.registerCore(reg)
+	for _, nf := range opts.Features {
+		f, err := nf(b)
+		if err != nil {
+			return nil, err
+		}
+		f.Register(reg)
+	}
+	// The member record last, so that a failed erasure can be retried by
+	// the member.
+	reg.PersonalData(DataPart{Name: "profile", Export: b.exportProfile, Erase: b.eraseProfile})
+	if err := errors.Join(reg.errs...); err != nil {
+		return nil, err
+	}
+	b.reg = reg
+	b.router = newRouter(reg.sortedCommands())
+	b.choices = reg.choices
+	b.dialogs = reg.dialogues
+	b.started = b.Clock.Now()
+	b.Replica = opts.Replica
+	if b.Replica == "" {
+		b.Replica = defaultReplica(b.started)
 	}
 	b.sched.running = map[string]time.Time{}
 	b.bc.sleep = opts.Sleep
@@ -168,55 +188,55 @@ func (b *Bot) Run(ctx context.Context) error {
 }
 
 // request is one incoming message being handled.
-type request struct {
+type Turn struct {
 	b      *Bot
-	msg    bot.Message
-	member bot.Member
-	known  bool // member is stored
-	lang   bot.Lang
-	role   bot.Role
-	text   string  // cleaned text
-	args   string  // cleaned text after the command words
+	Msg    bot.Message
+	Member bot.Member
+	Known  bool // member is stored
+	Lang   bot.Lang
+	Role   bot.Role
+	Text   string  // cleaned text
+	Args   string  // cleaned text after the command words
 	kind   *string // what handled it, for the metrics (Observer.Handled)
 }
 
 // handledAs names what handles the request, for the metrics.
-func (r *request) handledAs(kind string) {
+func (r *Turn) HandledAs(kind string) {
 	if r.kind != nil {
 		*r.kind = kind
 	}
 }
 
 // T translates key in the member's language.
-func (r *request) T(key string, args ...string) string {
-	return r.b.cat.T(string(r.lang), key, args...)
+func (r *Turn) T(key string, args ...string) string {
+	return r.b.Cat.T(string(r.Lang), key, args...)
 }
 
 // reply builds a text reply.
-func (r *request) reply(key string, args ...string) bot.Reply {
+func (r *Turn) Reply(key string, args ...string) bot.Reply {
 	return bot.Reply{Text: r.T(key, args...)}
 }
 
 // Handle handles one incoming event: it never panics and never returns an
 // error; the member always gets an answer or, for noise, nothing.
 func (b *Bot) Handle(ctx context.Context, m bot.Message) {
-	start := b.clock.Now()
-	lang := b.settings.DefaultLang
-	b.obs.MessageIn(m.Conversation.Platform)
+	start := b.Clock.Now()
+	lang := b.Settings.DefaultLang
+	b.Obs.MessageIn(m.Conversation.Platform)
 	kind := "other"
 	defer func() {
-		b.obs.Handled(m.Conversation.Platform, kind, b.clock.Now().Sub(start))
+		b.Obs.Handled(m.Conversation.Platform, kind, b.Clock.Now().Sub(start))
 	}()
 	defer func() {
 		if p := recover(); p != nil {
-			b.obs.Error(bot.ErrorKindPanic)
-			b.log.Error("panic while handling a message", "member", pseudonym(m.From),
+			b.Obs.Error(bot.ErrorKindPanic)
+			b.Log.Error("panic while handling a message", "member", pseudonym(m.From),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			b.send(ctx, m.Conversation, bot.Reply{Text: b.cat.T(string(lang), "error.internal")})
+			b.send(ctx, m.Conversation, bot.Reply{Text: b.Cat.T(string(lang), "error.internal")})
 		}
 	}()
 	if err := m.From.Valid(); err != nil {
-		b.log.Warn("dropping a message without a valid sender", "err", err)
+		b.Log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
 	if l, ok := bot.ParseLang(m.Locale); ok {
@@ -226,40 +246,40 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		kind = "rate_limited"
 		return
 	}
-	r := &request{b: b, msg: m, lang: lang, role: b.roleOf(ctx, m.From), kind: &kind}
-	member, err := b.store.Member(ctx, m.From)
+	r := &Turn{b: b, Msg: m, Lang: lang, Role: b.roleOf(ctx, m.From), kind: &kind}
+	member, err := b.Store.Member(ctx, m.From)
 	switch {
 	case err == nil:
-		r.member, r.known = member, true
+		r.Member, r.Known = member, true
 		if member.Language != "" {
-			r.lang, lang = member.Language, member.Language
+			r.Lang, lang = member.Language, member.Language
 		}
 	case errors.Is(err, bot.ErrNotFound):
-		r.member = bot.Member{Ref: m.From}
+		r.Member = bot.Member{Ref: m.From}
 		b.adoptImported(ctx, r)
 	default:
-		b.log.Error("reading member", "member", pseudonym(m.From), "err", err)
-		b.obs.Error(storeErrorKind(err))
-		b.send(ctx, m.Conversation, r.reply("error.unavailable"))
+		b.Log.Error("reading member", "member", pseudonym(m.From), "err", err)
+		b.Obs.Error(StoreErrorKind(err))
+		b.send(ctx, m.Conversation, r.Reply("error.unavailable"))
 		return
 	}
 	replies := b.dispatch(ctx, r)
 	for _, rep := range replies {
 		b.send(ctx, m.Conversation, rep)
 	}
-	b.log.Debug("message handled", "member", pseudonym(m.From), "replies", len(replies),
-		"duration", b.clock.Now().Sub(start))
+	b.Log.Debug("message handled", "member", pseudonym(m.From), "replies", len(replies),
+		"duration", b.Clock.Now().Sub(start))
 }
 
 // dispatch decides what the message is: a choice, a dialogue answer, a
 // command, or something not understood.
-func (b *Bot) dispatch(ctx context.Context, r *request) []bot.Reply {
-	m := r.msg
+func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
+	m := r.Msg
 	if m.Choice != nil {
-		r.handledAs("choice")
+		r.HandledAs("choice")
 		h, ok := b.choices[m.Choice.Action]
 		if !ok {
-			return []bot.Reply{r.reply("error.choice_unknown")}
+			return []bot.Reply{r.Reply("error.choice_unknown")}
 		}
 		return h(ctx, r, m.Choice.Value)
 	}
@@ -270,78 +290,78 @@ func (b *Bot) dispatch(ctx context.Context, r *request) []bot.Reply {
 	if m.Conversation.Kind != bot.Direct && !m.Mention {
 		return nil // members talk among themselves in groups and channels
 	}
-	if n := len([]rune(text)); n > b.settings.MaxMessageRunes {
-		return []bot.Reply{r.reply("error.too_long", "max", strconv.Itoa(b.settings.MaxMessageRunes))}
+	if n := len([]rune(text)); n > b.Settings.MaxMessageRunes {
+		return []bot.Reply{r.Reply("error.too_long", "max", strconv.Itoa(b.Settings.MaxMessageRunes))}
 	}
-	r.text = text
+	r.Text = text
 
 	cmd, args, found := b.router.match(text)
-	if found && cmd.id == "cancel" {
-		r.handledAs(cmd.id)
-		r.args = args
-		return cmd.run(ctx, r)
+	if found && cmd.ID == "cancel" {
+		r.HandledAs(cmd.ID)
+		r.Args = args
+		return cmd.Run(ctx, r)
 	}
-	d, err := b.store.Dialogue(ctx, m.From)
+	d, err := b.Store.Dialogue(ctx, m.From)
 	switch {
 	case err == nil:
 		if h, ok := b.dialogs[d.Kind]; ok {
 			if replies, handled := h(ctx, r, d, found); handled {
-				r.handledAs("dialogue")
+				r.HandledAs("dialogue")
 				return replies
 			}
 		}
 	case !errors.Is(err, bot.ErrNotFound):
-		b.log.Error("reading dialogue", "member", pseudonym(m.From), "err", err)
-		b.obs.Error(storeErrorKind(err))
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("reading dialogue", "member", pseudonym(m.From), "err", err)
+		b.Obs.Error(StoreErrorKind(err))
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if !found {
 		return []bot.Reply{b.notUnderstood(r)}
 	}
-	if cmd.role > r.role {
-		b.log.Warn("refused a privileged command", "member", pseudonym(m.From), "command", cmd.id,
-			"needs", cmd.role.String())
-		return []bot.Reply{r.reply("error.forbidden." + cmd.role.String())}
+	if cmd.Role > r.Role {
+		b.Log.Warn("refused a privileged command", "member", pseudonym(m.From), "command", cmd.ID,
+			"needs", cmd.Role.String())
+		return []bot.Reply{r.Reply("error.forbidden." + cmd.Role.String())}
 	}
-	r.args = args
-	r.handledAs(cmd.id)
-	return cmd.run(ctx, r)
+	r.Args = args
+	r.HandledAs(cmd.ID)
+	return cmd.Run(ctx, r)
 }
 
 // notUnderstood answers input that is no command, suggesting the nearest
 // command the member may use.
-func (b *Bot) notUnderstood(r *request) bot.Reply {
-	shown, _ := textnorm.Truncate(r.text, 40)
-	if s, ok := b.router.suggest(r.text, r.role, r.lang); ok {
-		return r.reply("error.unknown_suggest", "input", shown, "suggestion", s)
+func (b *Bot) notUnderstood(r *Turn) bot.Reply {
+	shown, _ := textnorm.Truncate(r.Text, 40)
+	if s, ok := b.router.suggest(r.Text, r.Role, r.Lang); ok {
+		return r.Reply("error.unknown_suggest", "input", shown, "suggestion", s)
 	}
-	return r.reply("error.unknown", "input", shown)
+	return r.Reply("error.unknown", "input", shown)
 }
 
 func (b *Bot) send(ctx context.Context, conv bot.Conversation, rep bot.Reply) {
-	a, ok := b.adapters[conv.Platform]
+	a, ok := b.Adapters[conv.Platform]
 	if !ok {
-		b.log.Error("no adapter for platform", "platform", string(conv.Platform))
+		b.Log.Error("no adapter for platform", "platform", string(conv.Platform))
 		return
 	}
-	if _, err := b.post(ctx, a, conv, rep); err != nil {
-		b.log.Error("sending a reply", "platform", string(conv.Platform), "err", err)
+	if _, err := b.Post(ctx, a, conv, rep); err != nil {
+		b.Log.Error("sending a reply", "platform", string(conv.Platform), "err", err)
 	}
 }
 
 // saveMember stores the request's member, stamping times.
-func (r *request) saveMember(ctx context.Context) error {
-	now := r.b.clock.Now()
-	if !r.known {
-		r.member.Created = now
+func (r *Turn) SaveMember(ctx context.Context) error {
+	now := r.b.Clock.Now()
+	if !r.Known {
+		r.Member.Created = now
 	}
-	r.member.Updated = now
-	sanitizeMember(&r.member)
-	if err := r.b.store.SaveMember(ctx, r.member); err != nil {
-		r.b.log.Error("saving member", "member", pseudonym(r.member.Ref), "err", err)
+	r.Member.Updated = now
+	sanitizeMember(&r.Member)
+	if err := r.b.Store.SaveMember(ctx, r.Member); err != nil {
+		r.b.Log.Error("saving member", "member", pseudonym(r.Member.Ref), "err", err)
 		return err
 	}
-	r.known = true
+	r.Known = true
 	return nil
 }
 

@@ -104,7 +104,7 @@ const (
 // running and has none on this replica.
 func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 	var due, ended []string
-	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
+	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		switch {
 		case bc.State == bot.BroadcastRunning:
 			due = append(due, bc.ID)
@@ -122,14 +122,14 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			b.log.Error("listing broadcasts", "err", err)
+			b.Log.Error("listing broadcasts", "err", err)
 		}
 		return
 	}
 	for _, id := range ended {
 		// Finished by another replica: this one's progress series end too.
-		if counts, err := b.store.RecipientCounts(ctx, id); err == nil {
-			b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
+		if counts, err := b.Store.RecipientCounts(ctx, id); err == nil {
+			b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
 		}
 	}
 	for _, id := range due {
@@ -139,7 +139,7 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 		b.sched.wg.Go(func() {
 			defer b.bc.end(id)
 			if err := b.RunBroadcast(ctx, id); err != nil && ctx.Err() == nil {
-				b.log.Error("broadcast delivery", "broadcast", id, "err", err)
+				b.Log.Error("broadcast delivery", "broadcast", id, "err", err)
 			}
 		})
 	}
@@ -161,7 +161,7 @@ func (b *Bot) observeBroadcast(id string, counts map[bot.RecipientStatus]int, do
 		b.bc.observed[id] = true
 	}
 	b.bc.mu.Unlock()
-	b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
+	b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
 }
 
 // unobserve reports whether this replica reported broadcast id's progress
@@ -210,7 +210,7 @@ func (s *broadcastState) end(id string) {
 // directly.
 func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
 	defer b.releaseShares(context.WithoutCancel(ctx))
-	bc, err := b.store.Broadcast(ctx, id)
+	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading broadcast: %w", err)
 	}
@@ -239,14 +239,14 @@ func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
 // its recipients (one replica at a time), then starts it.
 func (b *Bot) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadcast, error) {
 	claim := "bc:list:" + bc.ID
-	token := b.claimToken()
-	got, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease())
+	token := b.ClaimToken()
+	got, err := b.Store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease())
 	if err != nil || !got {
 		return bc, err // another replica lists them
 	}
 	defer func() {
-		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
+		if err := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.Log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
 	sel, err := b.newSelector(ctx, bc.Segment)
@@ -259,17 +259,17 @@ func (b *Bot) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadca
 		if len(chunk) == 0 {
 			return nil
 		}
-		if ok, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease()); err != nil || !ok {
+		if ok, err := b.Store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); err != nil || !ok {
 			return fmt.Errorf("lost the claim to list the recipients: %w", err)
 		}
-		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
+		_, n, err := b.Store.AddRecipients(ctx, bc.ID, chunk)
 		if err != nil {
 			return fmt.Errorf("listing recipients: %w", err)
 		}
 		total, chunk = n, chunk[:0]
 		return nil
 	}
-	err = b.store.Members(ctx, func(m bot.Member) error {
+	err = b.Store.Members(ctx, func(m bot.Member) error {
 		if !sel.matches(m) {
 			return nil
 		}
@@ -291,11 +291,11 @@ func (b *Bot) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadca
 	}
 	if total == 0 {
 		// Nobody matched: the broadcast is done at once.
-		n, _, _ := b.store.AddRecipients(ctx, bc.ID, nil)
+		n, _, _ := b.Store.AddRecipients(ctx, bc.ID, nil)
 		total = n
 	}
-	now := b.clock.Now()
-	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
+	now := b.Clock.Now()
+	bc, err = b.Store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastScheduled {
 			return errNotScheduled
 		}
@@ -303,12 +303,12 @@ func (b *Bot) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadca
 		return nil
 	})
 	if errors.Is(err, errNotScheduled) {
-		return b.store.Broadcast(ctx, bc.ID)
+		return b.Store.Broadcast(ctx, bc.ID)
 	}
 	if err != nil {
 		return bc, fmt.Errorf("starting broadcast: %w", err)
 	}
-	b.log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
+	b.Log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
 	return bc, nil
 }
 
@@ -332,13 +332,13 @@ func (b *Bot) excluded(m bot.Member, bc bot.Broadcast) string {
 // sendBatches claims the broadcast's batches in turn, starting at one that
 // depends on the replica (so that replicas spread), and sends each.
 func (b *Bot) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error {
-	size := b.settings.Broadcasts.Batch()
+	size := b.Settings.Broadcasts.Batch()
 	n := (bc.Total + size - 1) / size
 	if n == 0 {
 		return nil
 	}
 	h := fnv.New32a()
-	h.Write([]byte(b.replica))
+	h.Write([]byte(b.Replica))
 	start := int(h.Sum32() % uint32(n))
 	for i := range n {
 		k := (start + i) % n
@@ -357,30 +357,30 @@ func (b *Bot) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error 
 // claims it; it reports stop when the broadcast was cancelled.
 func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
-	token := b.claimToken()
-	lease := b.settings.Broadcasts.Lease()
-	got, err := b.store.Claim(ctx, claim, token, lease)
+	token := b.ClaimToken()
+	lease := b.Settings.Broadcasts.Lease()
+	got, err := b.Store.Claim(ctx, claim, token, lease)
 	if err != nil || !got {
 		p.busy = true
 		return false, err
 	}
 	defer func() {
-		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
+		if err := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.Log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
-	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
+	recs, err := b.Store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
 	if err != nil {
 		return false, fmt.Errorf("reading recipients: %w", err)
 	}
 	worked := false
 	cur := bc
-	extended, read, sinceRead := b.clock.Now(), time.Time{}, 0
+	extended, read, sinceRead := b.Clock.Now(), time.Time{}, 0
 	for _, r := range recs {
 		if r.Status.Final() {
 			continue
 		}
-		if r.Status == bot.RecipientPending && r.NotBefore.After(b.clock.Now()) {
+		if r.Status == bot.RecipientPending && r.NotBefore.After(b.Clock.Now()) {
 			p.hold(r.NotBefore) // waits for their working hours
 			continue
 		}
@@ -391,9 +391,9 @@ func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *p
 		// Cancelled meanwhile? Read every second or every ten
 		// recipients: a cancellation stops the broadcast within a
 		// second's worth of messages.
-		now := b.clock.Now()
+		now := b.Clock.Now()
 		if now.Sub(read) >= time.Second || sinceRead >= 10 {
-			if cur, err = b.store.Broadcast(ctx, bc.ID); err != nil {
+			if cur, err = b.Store.Broadcast(ctx, bc.ID); err != nil {
 				return false, fmt.Errorf("reading broadcast: %w", err)
 			}
 			read, sinceRead = now, 0
@@ -403,7 +403,7 @@ func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *p
 			return true, nil
 		}
 		if now.Sub(extended) >= lease/4 {
-			if ok, err := b.store.Claim(ctx, claim, token, lease); err != nil || !ok {
+			if ok, err := b.Store.Claim(ctx, claim, token, lease); err != nil || !ok {
 				return false, err // lease lost: the batch's new owner goes on
 			}
 			extended = now
@@ -441,11 +441,11 @@ func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *p
 // returned stop this replica's work (store failures, shutdown); what
 // concerns the recipient alone is recorded in their state.
 func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	if r.NotBefore.After(now) {
 		return nil // held until their working hours
 	}
-	m, err := b.store.Member(ctx, r.Ref)
+	m, err := b.Store.Member(ctx, r.Ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return b.skip(ctx, bc, r, "erased")
@@ -456,13 +456,13 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		return b.skip(ctx, bc, r, reason)
 	}
 	if !bc.Urgent {
-		if open := b.nextWindow(ctx, r.Ref, b.memberLocation(m), now); open.After(now) {
+		if open := b.NextWindow(ctx, r.Ref, b.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
-			_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
+			_, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 			return err
 		}
 	}
-	a, ok := b.adapters[r.Ref.Platform]
+	a, ok := b.Adapters[r.Ref.Platform]
 	if !ok {
 		return b.fail(ctx, bc, r, bot.RecipientPending, "no_adapter")
 	}
@@ -490,15 +490,15 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		}
 		// Recorded before the post, with the conversation: a recipient found
 		// "sending" may have been posted to, which only the platform can tell.
-		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.clock.Now(), conv.ID
-		if ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
+		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
+		if ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
 			return err // taken by another replica
 		}
 		sent, err := a.Send(ctx, conv, reply)
-		if err != nil && !retried && b.forgetGoneDirect(ctx, a, r.Ref, sent, err) {
+		if err != nil && !retried && b.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 			// Nothing posted: pending again, without the gone conversation.
 			r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
-			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
+			if ok, serr := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
 				return serr
 			}
 			continue
@@ -507,7 +507,7 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 			return b.sendFailed(ctx, bc, r, err)
 		}
 		r.Status, r.Message = bot.RecipientSent, sent.ID
-		if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); err != nil {
+		if _, err := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); err != nil {
 			// Left "sending": the batch's next owner reconciles it.
 			return fmt.Errorf("recording a sent message: %w", err)
 		}
@@ -526,10 +526,10 @@ func (b *Bot) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 		return ctx.Err()
 	}
 	r.Attempts++
-	b.log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
-	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
+	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
 		r.Reason = reasonOf(err)
-		_, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
+		_, serr := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
 		return serr
 	}
 	return b.fail(context.WithoutCancel(ctx), bc, r, bot.RecipientPending, reasonOf(err))
@@ -544,13 +544,13 @@ func (b *Bot) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 		// put the recipient back.
 		b.pauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
-		if _, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
+		if _, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
 			return serr
 		}
 		return errRetry
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
-		b.log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
@@ -559,13 +559,13 @@ func (b *Bot) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 	}
 	r.Attempts++
 	reason := reasonOf(err)
-	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
-		b.log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
+		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
 		r.Status, r.Reason = bot.RecipientPending, reason
-		_, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
+		_, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
 		return serr
 	}
-	b.log.Warn("broadcast send failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
 	return b.fail(sctx, bc, r, bot.RecipientSending, reason)
 }
 
@@ -594,13 +594,13 @@ func reasonOf(err error) string {
 
 func (b *Bot) fail(ctx context.Context, bc bot.Broadcast, r bot.Recipient, from bot.RecipientStatus, reason string) error {
 	r.Status, r.Reason = bot.RecipientFailed, reason
-	_, err := b.store.SetRecipient(ctx, bc.ID, from, r)
+	_, err := b.Store.SetRecipient(ctx, bc.ID, from, r)
 	return err
 }
 
 func (b *Bot) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reason string) error {
 	r.Status, r.Reason = bot.RecipientSkipped, reason
-	_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
+	_, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 	return err
 }
 
@@ -609,16 +609,16 @@ func (b *Bot) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reaso
 // post can no longer be in flight); without one the recipient is
 // "unknown" and never posted again without an organizer's decision.
 func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) (bot.Recipient, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	settle := func(to bot.Recipient) (bot.Recipient, error) {
-		ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
+		ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
 		if err != nil || !ok {
 			return bot.Recipient{Status: bot.RecipientSending}, err // changed meanwhile: leave it
 		}
 		return to, nil
 	}
-	young := now.Sub(r.Sending) < b.settings.Broadcasts.ReconcileDelay()
-	finder, ok := b.adapters[r.Ref.Platform].(bot.SentFinder)
+	young := now.Sub(r.Sending) < b.Settings.Broadcasts.ReconcileDelay()
+	finder, ok := b.Adapters[r.Ref.Platform].(bot.SentFinder)
 	switch {
 	case r.Ref.IsZero():
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
@@ -633,7 +633,7 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 		r.Status, r.Reason = bot.RecipientUnknown, "outcome_unknown"
 		return settle(r)
 	}
-	m, err := b.store.Member(ctx, r.Ref)
+	m, err := b.Store.Member(ctx, r.Ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
 		return settle(r)
@@ -645,7 +645,7 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
 	switch {
 	case err != nil:
-		b.log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		b.Log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
 		return r, nil // tried again at the next run
 	case found:
 		r.Status, r.Message = bot.RecipientSent, msg.ID
@@ -654,13 +654,13 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 	default:
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 	}
-	b.log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", pseudonym(r.Ref), "posted", found)
+	b.Log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", pseudonym(r.Ref), "posted", found)
 	return settle(r)
 }
 
 // dmKey is where the direct conversation with ref is cached (a hash: no
 // user id in keys).
-func dmKey(ref bot.UserRef) string { return "bc:dm:" + refHash(ref) }
+func dmKey(ref bot.UserRef) string { return "bc:dm:" + RefHash(ref) }
 
 // cachedDirect returns the direct conversation with the recipient when
 // known (their record, or the cache), else a zero Conversation.
@@ -669,12 +669,12 @@ func (b *Bot) cachedDirect(ctx context.Context, r bot.Recipient) bot.Conversatio
 	if conv.ID != "" {
 		return conv
 	}
-	if dc, ok := b.adapters[r.Ref.Platform].(bot.DirectCache); ok {
+	if dc, ok := b.Adapters[r.Ref.Platform].(bot.DirectCache); ok {
 		if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
 			return c
 		}
 	}
-	if v, err := b.store.Value(ctx, dmKey(r.Ref)); err == nil {
+	if v, err := b.Store.Value(ctx, dmKey(r.Ref)); err == nil {
 		var c bot.Conversation
 		if json.Unmarshal(v, &c) == nil && c.ID != "" {
 			return c
@@ -686,19 +686,19 @@ func (b *Bot) cachedDirect(ctx context.Context, r bot.Recipient) bot.Conversatio
 func (b *Bot) cacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversation) {
 	v, err := json.Marshal(c)
 	if err == nil {
-		err = b.store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
+		err = b.Store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
 	}
 	if err != nil {
-		b.log.Warn("caching a direct conversation", "member", pseudonym(ref), "err", err)
+		b.Log.Warn("caching a direct conversation", "member", pseudonym(ref), "err", err)
 	}
 }
 
 // reportProgress tells the author each quarter crossed (once, whichever
 // replica crosses it).
 func (b *Bot) reportProgress(ctx context.Context, id string) {
-	counts, err := b.store.RecipientCounts(ctx, id)
+	counts, err := b.Store.RecipientCounts(ctx, id)
 	if err != nil {
-		b.log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
+		b.Log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
 		return
 	}
 	total, done := 0, 0
@@ -714,7 +714,7 @@ func (b *Bot) reportProgress(ctx context.Context, id string) {
 	}
 	q := done * 4 / total
 	crossed := false
-	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if q <= x.Progress || x.State != bot.BroadcastRunning {
 			return errNoProgress
 		}
@@ -724,14 +724,14 @@ func (b *Bot) reportProgress(ctx context.Context, id string) {
 	switch {
 	case errors.Is(err, errNoProgress):
 	case err != nil:
-		b.log.Warn("recording broadcast progress", "broadcast", id, "err", err)
+		b.Log.Warn("recording broadcast progress", "broadcast", id, "err", err)
 	default:
 		crossed = true
 	}
 	if !crossed {
 		return
 	}
-	b.log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
+	b.Log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
 	b.tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
 		"id", bc.ID, "done", strconv.Itoa(done), "total", strconv.Itoa(total),
 		"sent", strconv.Itoa(counts[bot.RecipientSent]), "percent", strconv.Itoa(q*25))
@@ -742,15 +742,15 @@ var errNoProgress = errors.New("no new quarter")
 // finishBroadcast marks the broadcast done when no recipient is pending or
 // sending, and reports to its author (once: the state swap decides).
 func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
-	counts, err := b.store.RecipientCounts(ctx, id)
+	counts, err := b.Store.RecipientCounts(ctx, id)
 	if err != nil {
 		return fmt.Errorf("counting recipients: %w", err)
 	}
 	if counts[bot.RecipientPending]+counts[bot.RecipientSending] > 0 {
 		return nil
 	}
-	now := b.clock.Now()
-	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.Clock.Now()
+	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastRunning {
 			return errNotScheduled
 		}
@@ -782,15 +782,15 @@ func (b *Bot) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 	if err != nil {
 		return err
 	}
-	counts, err := b.store.RecipientCounts(ctx, bc.ID)
+	counts, err := b.Store.RecipientCounts(ctx, bc.ID)
 	if err != nil {
 		return fmt.Errorf("counting recipients: %w", err)
 	}
 	if counts[bot.RecipientSending] > 0 {
 		return nil // in flight still: at the next run
 	}
-	now := b.clock.Now()
-	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
+	now := b.Clock.Now()
+	bc, err = b.Store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastCancelled || !x.Finished.IsZero() {
 			return errNotScheduled
 		}
@@ -831,7 +831,7 @@ func (b *Bot) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.Recipi
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.log.Info(msg, args...)
+	b.Log.Info(msg, args...)
 }
 
 // segmentSummary describes a segment for logs: criteria and counts of

@@ -83,7 +83,7 @@ func (b *Bot) pacerFor(to bot.UserRef) (*pacer, string) {
 	}
 	pc, ok := b.bc.pacers[key]
 	if !ok {
-		pc = newPacer(b.settings.Broadcasts.Pace[to.Platform], b.clock.Now())
+		pc = newPacer(b.Settings.Broadcasts.Pace[to.Platform], b.Clock.Now())
 		b.bc.pacers[key] = pc
 	}
 	return pc, key
@@ -97,7 +97,7 @@ func (b *Bot) pace(ctx context.Context, to bot.UserRef, open bool) error {
 	b.refreshShare(ctx, pc, key)
 	for {
 		until := b.pausedUntil(ctx, pc, key)
-		now := b.clock.Now()
+		now := b.Clock.Now()
 		if !until.After(now) {
 			break
 		}
@@ -116,7 +116,7 @@ func (b *Bot) pace(ctx context.Context, to bot.UserRef, open bool) error {
 		lims = append(lims, pc.post)
 	}
 	var wait time.Duration
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	for _, l := range lims {
 		if l == nil {
 			continue
@@ -135,7 +135,7 @@ func (b *Bot) pace(ctx context.Context, to bot.UserRef, open bool) error {
 // pausedUntil returns until when the workspace is paused after a 429 seen
 // by any replica (read from the store at most every second).
 func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	pc.mu.Lock()
 	if now.Sub(pc.pauseRead) < pauseReadEvery && !pc.pauseRead.IsZero() {
 		defer pc.mu.Unlock()
@@ -143,7 +143,7 @@ func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time 
 	}
 	pc.mu.Unlock()
 	until := time.Time{}
-	if v, err := b.store.Value(ctx, "bc:pause:"+key); err == nil {
+	if v, err := b.Store.Value(ctx, "bc:pause:"+key); err == nil {
 		if ms, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 			until = time.UnixMilli(ms)
 		}
@@ -161,23 +161,23 @@ func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time 
 func (b *Bot) pauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Duration) {
 	wait = max(wait, time.Second)
 	pc, key := b.pacerFor(to)
-	until := b.clock.Now().Add(wait)
+	until := b.Clock.Now().Add(wait)
 	pc.mu.Lock()
 	if until.After(pc.pausedUntil) {
 		pc.pausedUntil = until
 	}
 	pc.mu.Unlock()
 	v := []byte(strconv.FormatInt(until.UnixMilli(), 10))
-	if err := b.store.PutValue(context.WithoutCancel(ctx), "bc:pause:"+key, v, wait+time.Second); err != nil {
-		b.log.Warn("broadcast pause not shared with the other replicas", "platform", string(to.Platform), "err", err)
+	if err := b.Store.PutValue(context.WithoutCancel(ctx), "bc:pause:"+key, v, wait+time.Second); err != nil {
+		b.Log.Warn("broadcast pause not shared with the other replicas", "platform", string(to.Platform), "err", err)
 	}
-	b.log.Warn("broadcast paused by the platform's rate limit", "platform", string(to.Platform), "retry_after", wait)
+	b.Log.Warn("broadcast paused by the platform's rate limit", "platform", string(to.Platform), "retry_after", wait)
 }
 
 // refreshShare renews this replica's share of the workspace's rate and
 // counts the replicas sending to it, every paceRefresh.
 func (b *Bot) refreshShare(ctx context.Context, pc *pacer, key string) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	pc.mu.Lock()
 	if !pc.refreshed.IsZero() && now.Sub(pc.refreshed) < paceRefresh {
 		pc.mu.Unlock()
@@ -188,23 +188,23 @@ func (b *Bot) refreshShare(ctx context.Context, pc *pacer, key string) {
 	pc.mu.Unlock()
 	slotKey := func(i int) string { return "bc:pace:" + key + ":" + strconv.Itoa(i) }
 	if slot >= 0 {
-		if ok, err := b.store.Claim(ctx, slotKey(slot), b.replica, paceSlotTTL); err != nil || !ok {
+		if ok, err := b.Store.Claim(ctx, slotKey(slot), b.Replica, paceSlotTTL); err != nil || !ok {
 			slot = -1
 		}
 	}
 	for i := 0; slot < 0 && i < paceSlots; i++ {
-		if ok, err := b.store.Claim(ctx, slotKey(i), b.replica, paceSlotTTL); err == nil && ok {
+		if ok, err := b.Store.Claim(ctx, slotKey(i), b.Replica, paceSlotTTL); err == nil && ok {
 			slot = i
 		}
 	}
 	n := 1
 	if slot >= 0 {
-		_ = b.store.PutValue(ctx, slotKey(slot), []byte(b.replica), paceSlotTTL)
+		_ = b.Store.PutValue(ctx, slotKey(slot), []byte(b.Replica), paceSlotTTL)
 		for i := range paceSlots {
 			if i == slot {
 				continue
 			}
-			if v, err := b.store.Value(ctx, slotKey(i)); err == nil && string(v) != b.replica {
+			if v, err := b.Store.Value(ctx, slotKey(i)); err == nil && string(v) != b.Replica {
 				n++
 			}
 		}
@@ -233,11 +233,11 @@ func (b *Bot) releaseShares(ctx context.Context) {
 			continue
 		}
 		k := "bc:pace:" + key + ":" + strconv.Itoa(slot)
-		if err := b.store.ReleaseClaim(ctx, k, b.replica); err != nil {
-			b.log.Debug("releasing a pace slot", "err", err)
+		if err := b.Store.ReleaseClaim(ctx, k, b.Replica); err != nil {
+			b.Log.Debug("releasing a pace slot", "err", err)
 		}
-		if err := b.store.DeleteValue(ctx, k); err != nil {
-			b.log.Debug("releasing a pace slot", "err", err)
+		if err := b.Store.DeleteValue(ctx, k); err != nil {
+			b.Log.Debug("releasing a pace slot", "err", err)
 		}
 	}
 }

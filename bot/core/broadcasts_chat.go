@@ -37,35 +37,35 @@ const (
 	bcStepConfirm = "confirm"
 )
 
-func (b *Bot) broadcastCommands() []*command {
-	return []*command{
-		{id: "announcements", role: bot.RoleMember, run: b.cmdAnnouncements,
-			names: map[bot.Lang][]string{bot.French: {"annonces", "mes annonces"}, bot.English: {"announcements"}}},
-		{id: "broadcast", role: bot.RoleOrganizer, run: b.cmdBroadcast,
-			names: map[bot.Lang][]string{bot.French: {"diffusion", "nouvelle diffusion", "diffuser"}, bot.English: {"broadcast", "new broadcast"}}},
-		{id: "broadcasts", role: bot.RoleOrganizer, run: b.cmdBroadcasts,
-			names: map[bot.Lang][]string{bot.French: {"diffusions", "liste des diffusions"}, bot.English: {"broadcasts", "list broadcasts"}}},
-		{id: "broadcast_cancel", role: bot.RoleOrganizer, run: b.cmdBroadcastCancel,
-			names: map[bot.Lang][]string{bot.French: {"annuler diffusion", "annuler la diffusion", "arrêter la diffusion"}, bot.English: {"cancel broadcast", "stop broadcast"}}},
-		{id: "broadcast_approve", role: bot.RoleOrganizer, run: b.cmdBroadcastApprove,
-			names: map[bot.Lang][]string{bot.French: {"approuver diffusion", "approuver la diffusion", "approuver"}, bot.English: {"approve broadcast", "approve"}}},
-		{id: "broadcast_resend", role: bot.RoleOrganizer, run: b.cmdBroadcastResend, // broadcasts_resend.go
-			names: map[bot.Lang][]string{bot.French: {"renvoyer diffusion", "renvoyer la diffusion"}, bot.English: {"resend broadcast"}}},
+func (b *Bot) broadcastCommands() []*Command {
+	return []*Command{
+		{ID: "announcements", Role: bot.RoleMember, Run: b.cmdAnnouncements,
+			Names: map[bot.Lang][]string{bot.French: {"annonces", "mes annonces"}, bot.English: {"announcements"}}},
+		{ID: "broadcast", Role: bot.RoleOrganizer, Run: b.cmdBroadcast,
+			Names: map[bot.Lang][]string{bot.French: {"diffusion", "nouvelle diffusion", "diffuser"}, bot.English: {"broadcast", "new broadcast"}}},
+		{ID: "broadcasts", Role: bot.RoleOrganizer, Run: b.cmdBroadcasts,
+			Names: map[bot.Lang][]string{bot.French: {"diffusions", "liste des diffusions"}, bot.English: {"broadcasts", "list broadcasts"}}},
+		{ID: "broadcast_cancel", Role: bot.RoleOrganizer, Run: b.cmdBroadcastCancel,
+			Names: map[bot.Lang][]string{bot.French: {"annuler diffusion", "annuler la diffusion", "arrêter la diffusion"}, bot.English: {"cancel broadcast", "stop broadcast"}}},
+		{ID: "broadcast_approve", Role: bot.RoleOrganizer, Run: b.cmdBroadcastApprove,
+			Names: map[bot.Lang][]string{bot.French: {"approuver diffusion", "approuver la diffusion", "approuver"}, bot.English: {"approve broadcast", "approve"}}},
+		{ID: "broadcast_resend", Role: bot.RoleOrganizer, Run: b.cmdBroadcastResend, // broadcasts_resend.go
+			Names: map[bot.Lang][]string{bot.French: {"renvoyer diffusion", "renvoyer la diffusion"}, bot.English: {"resend broadcast"}}},
 	}
 }
 
-func (b *Bot) broadcastChoices() map[string]choiceHandler {
-	return map[string]choiceHandler{
+func (b *Bot) broadcastChoices() map[string]ChoiceHandler {
+	return map[string]ChoiceHandler{
 		"bc.en_skip": b.choiceBroadcastStep(bcStepEN, "non"),
 		"bc.now":     b.choiceBroadcastStep(bcStepWhen, "maintenant"),
 		"bc.urgent":  b.choiceBroadcastUrgent,
 		"bc.confirm": b.choiceBroadcastConfirm,
-		"bc.approve": func(ctx context.Context, r *request, v string) []bot.Reply {
-			r.args = v
+		"bc.approve": func(ctx context.Context, r *Turn, v string) []bot.Reply {
+			r.Args = v
 			return b.cmdBroadcastApprove(ctx, r)
 		},
-		"bc.cancel": func(ctx context.Context, r *request, v string) []bot.Reply {
-			r.args = v
+		"bc.cancel": func(ctx context.Context, r *Turn, v string) []bot.Reply {
+			r.Args = v
 			return b.cmdBroadcastCancel(ctx, r)
 		},
 		"bc.optout": b.choiceAnnouncements,
@@ -73,8 +73,8 @@ func (b *Bot) broadcastChoices() map[string]choiceHandler {
 	}
 }
 
-func (b *Bot) broadcastDialogues() map[string]dialogueHandler {
-	return map[string]dialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
+func (b *Bot) broadcastDialogues() map[string]DialogueHandler {
+	return map[string]DialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
 }
 
 // BroadcastDraft is a broadcast before it is stored.
@@ -98,8 +98,8 @@ var ErrBroadcastPast = errors.New("the broadcast's time has passed")
 // CheckDraft checks the texts (the default language's is required) and the
 // time of a draft.
 func (b *Bot) CheckDraft(d BroadcastDraft) error {
-	if d.Text[b.settings.DefaultLang] == "" {
-		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.settings.DefaultLang)}}
+	if d.Text[b.Settings.DefaultLang] == "" {
+		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.Settings.DefaultLang)}}
 	}
 	for _, l := range bot.Languages {
 		if t, ok := d.Text[l]; ok && t != "" {
@@ -113,7 +113,7 @@ func (b *Bot) CheckDraft(d BroadcastDraft) error {
 			return &BroadcastTextError{Key: "language", Args: []string{"language", string(l)}}
 		}
 	}
-	if !d.At.IsZero() && !d.At.After(b.clock.Now()) {
+	if !d.At.IsZero() && !d.At.After(b.Clock.Now()) {
 		return ErrBroadcastPast
 	}
 	return nil
@@ -131,23 +131,23 @@ func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadc
 	if err != nil {
 		return bot.Broadcast{}, aud, err
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc := bot.Broadcast{
 		State: bot.BroadcastScheduled, Origin: d.Origin, Author: d.Author, AuthorLang: d.AuthorLang, Operator: d.Operator,
 		Text: d.Text, Segment: d.Segment, Urgent: d.Urgent, At: d.At, Expected: aud.Recipients, Created: now,
 	}
-	if aud.Recipients > b.settings.Broadcasts.Threshold() {
+	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
 		bc.State = bot.BroadcastApproval
 	}
 	for ms := now.UnixMilli(); ; ms++ {
 		bc.ID = broadcastID(now, ms)
-		if _, err := b.store.Broadcast(ctx, bc.ID); errors.Is(err, bot.ErrNotFound) {
+		if _, err := b.Store.Broadcast(ctx, bc.ID); errors.Is(err, bot.ErrNotFound) {
 			break
 		} else if err != nil {
 			return bot.Broadcast{}, aud, fmt.Errorf("reading broadcasts: %w", err)
 		}
 	}
-	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+	if err := b.Store.SaveBroadcast(ctx, bc); err != nil {
 		return bot.Broadcast{}, aud, fmt.Errorf("saving the broadcast: %w", err)
 	}
 	b.auditBroadcast("broadcast submitted", bc, nil)
@@ -161,7 +161,7 @@ func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadc
 // slot, once (its id is the job's name and slot); the engine sends it.
 func (b *Bot) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
 	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
-	switch _, err := b.store.Broadcast(ctx, id); {
+	switch _, err := b.Store.Broadcast(ctx, id); {
 	case err == nil:
 		return nil // this slot's broadcast exists already
 	case !errors.Is(err, bot.ErrNotFound):
@@ -169,8 +169,8 @@ func (b *Bot) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Anno
 	}
 	bc := bot.Broadcast{ID: id, State: bot.BroadcastScheduled, Origin: "job:" + run.Name, Text: a.Text, Urgent: a.Urgent,
 		Segment: bot.Segment{Roles: a.Members.Roles, Regions: a.Members.Regions, Interests: a.Members.Interests},
-		Created: b.clock.Now()}
-	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
+		Created: b.Clock.Now()}
+	if err := b.Store.SaveBroadcast(ctx, bc); err != nil {
 		return fmt.Errorf("saving the announcement's broadcast: %w", err)
 	}
 	b.auditBroadcast("broadcast submitted", bc, nil)
@@ -190,7 +190,7 @@ func broadcastID(now time.Time, ms int64) string {
 // askApproval writes to every organizer named by user id, but the author,
 // asking for approval.
 func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
-	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
+	for _, rr := range append(slices.Clone(b.Settings.Organizers), b.Settings.Admins...) {
 		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
 			continue // no full reference to write to
 		}
@@ -198,19 +198,19 @@ func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
 		if to == bc.Author {
 			continue
 		}
-		lang := b.settings.DefaultLang
-		if m, err := b.store.Member(ctx, to); err == nil {
-			lang = b.memberLang(m)
+		lang := b.Settings.DefaultLang
+		if m, err := b.Store.Member(ctx, to); err == nil {
+			lang = b.MemberLang(m)
 		}
-		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+		T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 		text := T("broadcasts.approval_request", "id", bc.ID, "count", formatInt(lang, bc.Expected),
-			"audience", b.describeSegment(lang, bc.Segment), "threshold", formatInt(lang, b.settings.Broadcasts.Threshold())) +
-			"\n\n" + bc.Text[b.settings.DefaultLang]
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", formatInt(lang, b.Settings.Broadcasts.Threshold())) +
+			"\n\n" + bc.Text[b.Settings.DefaultLang]
 		reply := bot.Reply{Text: text, Choices: []bot.Choice{
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		b.deliverReport(ctx, bc, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + refHash(to)})
+		b.deliverReport(ctx, bc, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + RefHash(to)})
 	}
 }
 
@@ -218,8 +218,8 @@ func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
 // approving organizer (zero for an operator, then operator names them);
 // it may not be the author.
 func (b *Bot) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
-	now := b.clock.Now()
-	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.Clock.Now()
+	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastApproval:
 			return errBroadcastState
@@ -252,8 +252,8 @@ var (
 // CancelBroadcast stops a broadcast that is waiting or running; the
 // recipients not sent yet are not sent. It reports to the author.
 func (b *Bot) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
-	now := b.clock.Now()
-	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.Clock.Now()
+	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State.Final() {
 			return errBroadcastState
 		}
@@ -263,7 +263,7 @@ func (b *Bot) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (b
 	if err != nil {
 		return bc, err
 	}
-	counts, _ := b.store.RecipientCounts(ctx, id)
+	counts, _ := b.Store.RecipientCounts(ctx, id)
 	b.auditBroadcast("broadcast cancelled", bc, counts)
 	if bc.Total == 0 {
 		// Never started: nothing in flight, the report can go now.
@@ -280,9 +280,9 @@ func (b *Bot) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string,
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.Cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
 }
 
 // deliverReport sends a report to the author; if the platform refuses it
@@ -290,21 +290,21 @@ func (b *Bot) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string,
 // scheduler, under the same key.
 func (b *Bot) deliverReport(ctx context.Context, bc bot.Broadcast, d Delivery) {
 	ctx = context.WithoutCancel(ctx)
-	err := b.deliver(ctx, d)
+	err := b.Deliver(ctx, d)
 	if err == nil {
 		return
 	}
-	b.log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
-	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.clock.Now()}
-	if _, err := b.store.SavePending(ctx, p); err != nil {
-		b.log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
+	b.Log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
+	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.Clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.Clock.Now()}
+	if _, err := b.Store.SavePending(ctx, p); err != nil {
+		b.Log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
 	}
 }
 
 // BroadcastReport is the outcome of a broadcast, for its author and the
 // command line.
 func (b *Bot) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadcast) (string, error) {
-	counts, err := b.store.RecipientCounts(ctx, bc.ID)
+	counts, err := b.Store.RecipientCounts(ctx, bc.ID)
 	if err != nil {
 		return "", err
 	}
@@ -317,7 +317,7 @@ func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
 	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
@@ -325,7 +325,7 @@ func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
 // reasons, not sent (cancelled).
 func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	n := func(s bot.RecipientStatus) string { return formatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
 	switch bc.State {
@@ -366,13 +366,13 @@ func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, c
 // reasons counts the reasons of failed and skipped recipients.
 func (b *Bot) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
 	failed, skipped = map[string]int{}, map[string]int{}
-	bc, err := b.store.Broadcast(ctx, id)
+	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
 		return failed, skipped
 	}
 	const page = 500
 	for first := 0; first < bc.Total; first += page {
-		recs, err := b.store.Recipients(ctx, id, first, first+page)
+		recs, err := b.Store.Recipients(ctx, id, first, first+page)
 		if err != nil {
 			return failed, skipped
 		}
@@ -413,17 +413,17 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 
 // Chat commands.
 
-func (b *Bot) cmdBroadcast(ctx context.Context, r *request) []bot.Reply {
-	now := b.clock.Now()
-	d := bot.Dialogue{Member: r.msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
-	return b.saveCompose(ctx, r, d, r.reply("broadcasts.ask_fr", "max", formatInt(r.lang, MaxBroadcastRunes)))
+func (b *Bot) cmdBroadcast(ctx context.Context, r *Turn) []bot.Reply {
+	now := b.Clock.Now()
+	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
+	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", formatInt(r.Lang, MaxBroadcastRunes)))
 }
 
-func (b *Bot) saveCompose(ctx context.Context, r *request, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
-	if err := b.store.SaveDialogue(ctx, d); err != nil {
-		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+func (b *Bot) saveCompose(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
+	if err := b.Store.SaveDialogue(ctx, d); err != nil {
+		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
 }
@@ -434,26 +434,26 @@ func (b *Bot) textProblem(lang bot.Lang, err error) string {
 	var se *SegmentError
 	switch {
 	case errors.As(err, &te):
-		return b.cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
+		return b.Cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
 	case errors.As(err, &se):
 		key := "broadcasts.segment_" + se.Key
 		args := se.Args
 		if len(args) < 4 && (se.Key == "unknown_role" || se.Key == "unknown_interet") {
 			args = append(args, "choices", "")
 		}
-		return b.cat.T(string(lang), key, args...)
+		return b.Cat.T(string(lang), key, args...)
 	case errors.Is(err, ErrBroadcastPast):
-		return b.cat.T(string(lang), "broadcasts.when_past")
+		return b.Cat.T(string(lang), "broadcasts.when_past")
 	}
-	return b.cat.T(string(lang), "error.unavailable")
+	return b.Cat.T(string(lang), "error.unavailable")
 }
 
 // ExplainBroadcastError is textProblem for the command line.
 func (b *Bot) ExplainBroadcastError(lang bot.Lang, err error) string { return b.textProblem(lang, err) }
 
-func (b *Bot) dialogueCompose(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
-	if r.role < bot.RoleOrganizer {
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.Role < bot.RoleOrganizer {
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	if d.Data == nil {
@@ -461,35 +461,35 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *request, d bot.Dialogue, c
 	}
 	switch d.Step {
 	case bcStepFR, bcStepEN:
-		if d.Step == bcStepEN && isNo(r.text) {
+		if d.Step == bcStepEN && isNo(r.Text) {
 			return b.composeStep(ctx, r, d, bcStepSegment), true
 		}
-		if err := CheckBroadcastText(r.text); err != nil {
-			return []bot.Reply{{Text: b.textProblem(r.lang, err)}}, true
+		if err := CheckBroadcastText(r.Text); err != nil {
+			return []bot.Reply{{Text: b.textProblem(r.Lang, err)}}, true
 		}
-		d.Data[d.Step] = r.text
+		d.Data[d.Step] = r.Text
 		if d.Step == bcStepFR {
 			return b.composeStep(ctx, r, d, bcStepEN), true
 		}
 		return b.composeStep(ctx, r, d, bcStepSegment), true
 	case bcStepSegment:
-		seg, err := b.ParseSegment(ctx, r.text)
+		seg, err := b.ParseSegment(ctx, r.Text)
 		if err != nil {
 			if commandFound {
 				return nil, false
 			}
-			return []bot.Reply{{Text: b.textProblem(r.lang, err) + "\n" + r.T("broadcasts.segment_help")}}, true
+			return []bot.Reply{{Text: b.textProblem(r.Lang, err) + "\n" + r.T("broadcasts.segment_help")}}, true
 		}
 		js, _ := json.Marshal(seg)
 		d.Data["segment"] = string(js)
 		return b.composeStep(ctx, r, d, bcStepWhen), true
 	case bcStepWhen:
-		return b.composeWhen(ctx, r, d, r.text), true
+		return b.composeWhen(ctx, r, d, r.Text), true
 	case bcStepUrgent:
 		switch {
-		case isYes(r.text) || textnorm.Fold(r.text) == "urgent" || textnorm.Fold(r.text) == "urgente":
+		case isYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
 			d.Data["urgent"] = "1"
-		case isNo(r.text) || textnorm.Fold(r.text) == "normal" || textnorm.Fold(r.text) == "normale":
+		case isNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
 			d.Data["urgent"] = ""
 		case commandFound:
 			return nil, false
@@ -499,7 +499,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *request, d bot.Dialogue, c
 		return b.composePreview(ctx, r, d), true
 	case bcStepConfirm:
 		switch {
-		case isYes(r.text) || textnorm.Fold(r.text) == "envoyer" || textnorm.Fold(r.text) == "send":
+		case isYes(r.Text) || textnorm.Fold(r.Text) == "envoyer" || textnorm.Fold(r.Text) == "send":
 			return b.composeConfirmed(ctx, r, d), true
 		case commandFound:
 			return nil, false
@@ -510,14 +510,14 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *request, d bot.Dialogue, c
 }
 
 // composeStep moves the dialogue to step and asks its question.
-func (b *Bot) composeStep(ctx context.Context, r *request, d bot.Dialogue, step string) []bot.Reply {
+func (b *Bot) composeStep(ctx context.Context, r *Turn, d bot.Dialogue, step string) []bot.Reply {
 	d.Step = step
 	var rep bot.Reply
 	switch step {
 	case bcStepEN:
 		rep = bot.Reply{Text: r.T("broadcasts.ask_en"), Choices: []bot.Choice{{Action: "bc.en_skip", Label: r.T("broadcasts.button_no_english")}}}
 	case bcStepSegment:
-		rep = r.reply("broadcasts.ask_segment")
+		rep = r.Reply("broadcasts.ask_segment")
 		rep.Text += "\n" + r.T("broadcasts.segment_help")
 	case bcStepWhen:
 		rep = bot.Reply{Text: r.T("broadcasts.ask_when"), Choices: []bot.Choice{{Action: "bc.now", Label: r.T("broadcasts.button_now"), Style: "primary"}}}
@@ -527,46 +527,46 @@ func (b *Bot) composeStep(ctx context.Context, r *request, d bot.Dialogue, step 
 	return b.saveCompose(ctx, r, d, rep)
 }
 
-func (b *Bot) urgentPrompt(r *request) bot.Reply {
+func (b *Bot) urgentPrompt(r *Turn) bot.Reply {
 	return bot.Reply{Text: r.T("broadcasts.ask_urgent"), Choices: []bot.Choice{
 		{Action: "bc.urgent", Value: "no", Label: r.T("broadcasts.button_normal"), Style: "primary"},
 		{Action: "bc.urgent", Value: "yes", Label: r.T("broadcasts.button_urgent"), Style: "danger"},
 	}}
 }
 
-func (b *Bot) composeWhen(ctx context.Context, r *request, d bot.Dialogue, text string) []bot.Reply {
+func (b *Bot) composeWhen(ctx context.Context, r *Turn, d bot.Dialogue, text string) []bot.Reply {
 	switch textnorm.Fold(text) {
 	case "maintenant", "tout de suite", "immediatement", "now", "right now", "immediately":
 		d.Data["at"] = ""
 		return b.composeStep(ctx, r, d, bcStepUrgent)
 	}
-	loc := b.requestLocation(r)
-	res, err := when.Parse(text, string(r.lang), b.clock.Now().In(loc))
+	loc := b.RequestLocation(r)
+	res, err := when.Parse(text, string(r.Lang), b.Clock.Now().In(loc))
 	switch {
 	case errors.Is(err, when.ErrPast):
-		return []bot.Reply{r.reply("broadcasts.when_past")}
+		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.reply("broadcasts.when_unknown", "input", shortInput(text))}
-	case !res.At.After(b.clock.Now()):
-		return []bot.Reply{r.reply("broadcasts.when_past")}
+		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", shortInput(text))}
+	case !res.At.After(b.Clock.Now()):
+		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	}
 	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
 	return b.composeStep(ctx, r, d, bcStepUrgent)
 }
 
-func (b *Bot) choiceBroadcastStep(step, text string) choiceHandler {
-	return func(ctx context.Context, r *request, _ string) []bot.Reply {
+func (b *Bot) choiceBroadcastStep(step, text string) ChoiceHandler {
+	return func(ctx context.Context, r *Turn, _ string) []bot.Reply {
 		d, ok := b.composeDialogue(ctx, r)
 		if !ok || d.Step != step {
-			return []bot.Reply{r.reply("error.choice_unknown")}
+			return []bot.Reply{r.Reply("error.choice_unknown")}
 		}
-		r.text = text
+		r.Text = text
 		replies, _ := b.dialogueCompose(ctx, r, d, false)
 		return replies
 	}
 }
 
-func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *request, v string) []bot.Reply {
+func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *Turn, v string) []bot.Reply {
 	text := "non"
 	if v == "yes" {
 		text = "oui"
@@ -574,19 +574,19 @@ func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *request, v string) [
 	return b.choiceBroadcastStep(bcStepUrgent, text)(ctx, r, v)
 }
 
-func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *request, _ string) []bot.Reply {
+func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *Turn, _ string) []bot.Reply {
 	d, ok := b.composeDialogue(ctx, r)
 	if !ok || d.Step != bcStepConfirm {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.composeConfirmed(ctx, r, d)
 }
 
-func (b *Bot) composeDialogue(ctx context.Context, r *request) (bot.Dialogue, bool) {
-	if r.role < bot.RoleOrganizer {
+func (b *Bot) composeDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool) {
+	if r.Role < bot.RoleOrganizer {
 		return bot.Dialogue{}, false
 	}
-	d, err := b.store.Dialogue(ctx, r.msg.From)
+	d, err := b.Store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialogueBroadcast {
 		return bot.Dialogue{}, false
 	}
@@ -594,9 +594,9 @@ func (b *Bot) composeDialogue(ctx context.Context, r *request) (bot.Dialogue, bo
 }
 
 // composeDraft is the draft the dialogue has gathered.
-func (b *Bot) composeDraft(r *request, d bot.Dialogue) BroadcastDraft {
+func (b *Bot) composeDraft(r *Turn, d bot.Dialogue) BroadcastDraft {
 	dr := BroadcastDraft{Text: map[bot.Lang]string{bot.French: d.Data[bcStepFR]}, Origin: "chat",
-		Author: r.msg.From, AuthorLang: r.lang, Urgent: d.Data["urgent"] == "1"}
+		Author: r.Msg.From, AuthorLang: r.Lang, Urgent: d.Data["urgent"] == "1"}
 	if en := d.Data[bcStepEN]; en != "" {
 		dr.Text[bot.English] = en
 	}
@@ -609,13 +609,13 @@ func (b *Bot) composeDraft(r *request, d bot.Dialogue) BroadcastDraft {
 
 // composePreview shows the count and the message as one recipient will
 // read it, and asks for confirmation.
-func (b *Bot) composePreview(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+func (b *Bot) composePreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = bcStepConfirm
 	dr := b.composeDraft(r, d)
 	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
 	if err != nil {
-		b.log.Error("counting a broadcast's audience", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("counting a broadcast's audience", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud, "broadcasts.confirm_ask"))
 }
@@ -630,29 +630,29 @@ func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDr
 	if err != nil {
 		return "", aud, err
 	}
-	r := &request{b: b, lang: lang}
+	r := &Turn{b: b, Lang: lang}
 	return b.previewText(r, d, aud, last).Text, aud, nil
 }
 
-func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience, last string) bot.Reply {
-	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.lang, aud.Recipients),
-		"audience", b.describeSegment(r.lang, dr.Segment))}
+func (b *Bot) previewText(r *Turn, dr BroadcastDraft, aud Audience, last string) bot.Reply {
+	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.Lang, aud.Recipients),
+		"audience", b.describeSegment(r.Lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
-		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", formatInt(r.lang, aud.OptedOut),
-			"not_onboarded", formatInt(r.lang, aud.NotOnboarded)))
+		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", formatInt(r.Lang, aud.OptedOut),
+			"not_onboarded", formatInt(r.Lang, aud.NotOnboarded)))
 	}
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
 	} else {
-		lines = append(lines, r.T("broadcasts.preview_at", "date", b.formatDateTime(r.lang, dr.At, b.requestLocation(r))))
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.FormatDateTime(r.Lang, dr.At, b.RequestLocation(r))))
 	}
 	if dr.Urgent {
 		lines = append(lines, r.T("broadcasts.preview_urgent"))
 	} else {
 		lines = append(lines, r.T("broadcasts.preview_working_hours"))
 	}
-	if aud.Recipients > b.settings.Broadcasts.Threshold() {
-		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", formatInt(r.lang, b.settings.Broadcasts.Threshold())))
+	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", formatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
 	}
 	if aud.Sample != nil {
 		name := aud.Sample.Name
@@ -672,153 +672,153 @@ func (b *Bot) previewText(r *request, dr BroadcastDraft, aud Audience, last stri
 	}}
 }
 
-func (b *Bot) composeConfirmed(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
 	dr := b.composeDraft(r, d)
 	bc, _, err := b.SubmitBroadcast(ctx, dr)
 	if err != nil {
 		var te *BroadcastTextError
 		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
-			return []bot.Reply{{Text: b.textProblem(r.lang, err)}}
+			return []bot.Reply{{Text: b.textProblem(r.Lang, err)}}
 		}
-		b.log.Error("submitting a broadcast", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")} // the dialogue stays: confirm again
+		b.Log.Error("submitting a broadcast", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again
 	}
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
-		return []bot.Reply{r.reply("broadcasts.submitted_approval", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_approval", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
 	case bc.At.IsZero():
-		return []bot.Reply{r.reply("broadcasts.submitted_now", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
 	}
-	return []bot.Reply{r.reply("broadcasts.submitted_at", "id", bc.ID, "count", formatInt(r.lang, bc.Expected),
-		"date", b.formatDateTime(r.lang, bc.At, b.requestLocation(r)))}
+	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected),
+		"date", b.FormatDateTime(r.Lang, bc.At, b.RequestLocation(r)))}
 }
 
-func (b *Bot) endCompose(ctx context.Context, r *request, key string) []bot.Reply {
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+func (b *Bot) endCompose(ctx context.Context, r *Turn, key string) []bot.Reply {
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
-	return []bot.Reply{r.reply(key)}
+	return []bot.Reply{r.Reply(key)}
 }
 
 // cmdBroadcasts lists the recent broadcasts, or shows one.
-func (b *Bot) cmdBroadcasts(ctx context.Context, r *request) []bot.Reply {
-	if id := strings.TrimSpace(r.args); id != "" {
-		bc, err := b.store.Broadcast(ctx, id)
+func (b *Bot) cmdBroadcasts(ctx context.Context, r *Turn) []bot.Reply {
+	if id := strings.TrimSpace(r.Args); id != "" {
+		bc, err := b.Store.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
-			return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+			return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
 		}
 		if err != nil {
-			return []bot.Reply{r.reply("error.unavailable")}
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
-		text, err := b.BroadcastReport(ctx, r.lang, bc)
+		text, err := b.BroadcastReport(ctx, r.Lang, bc)
 		if err != nil {
-			return []bot.Reply{r.reply("error.unavailable")}
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		return []bot.Reply{{Text: text}}
 	}
 	var all []bot.Broadcast
-	if err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
-		b.log.Error("listing broadcasts", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
+		b.Log.Error("listing broadcasts", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(all) == 0 {
-		return []bot.Reply{r.reply("broadcasts.none")}
+		return []bot.Reply{r.Reply("broadcasts.none")}
 	}
 	lines := []string{r.T("broadcasts.list_head")}
 	for _, bc := range all[max(0, len(all)-10):] {
-		counts, err := b.store.RecipientCounts(ctx, bc.ID)
+		counts, err := b.Store.RecipientCounts(ctx, bc.ID)
 		if err != nil {
-			return []bot.Reply{r.reply("error.unavailable")}
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
-			"date", b.formatDateTime(r.lang, bc.Created, b.requestLocation(r)), "audience", b.describeSegment(r.lang, bc.Segment),
-			"sent", formatInt(r.lang, counts[bot.RecipientSent]), "total", formatInt(r.lang, max(bc.Total, bc.Expected))))
+			"date", b.FormatDateTime(r.Lang, bc.Created, b.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
+			"sent", formatInt(r.Lang, counts[bot.RecipientSent]), "total", formatInt(r.Lang, max(bc.Total, bc.Expected))))
 	}
 	lines = append(lines, "", r.T("broadcasts.list_foot"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *request) []bot.Reply {
-	id := strings.TrimSpace(r.args)
+func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
+	id := strings.TrimSpace(r.Args)
 	if id == "" {
-		return []bot.Reply{r.reply("broadcasts.cancel_usage")}
+		return []bot.Reply{r.Reply("broadcasts.cancel_usage")}
 	}
-	_, err := b.CancelBroadcast(ctx, id, r.msg.From)
+	_, err := b.CancelBroadcast(ctx, id, r.Msg.From)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.store.Broadcast(ctx, id)
-		return []bot.Reply{r.reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
+		cur, _ := b.Store.Broadcast(ctx, id)
+		return []bot.Reply{r.Reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("cancelling a broadcast", "broadcast", id, "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	counts, _ := b.store.RecipientCounts(ctx, id)
-	return []bot.Reply{r.reply("broadcasts.cancelled", "id", id, "sent", formatInt(r.lang, counts[bot.RecipientSent]),
-		"left", formatInt(r.lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
+	counts, _ := b.Store.RecipientCounts(ctx, id)
+	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", formatInt(r.Lang, counts[bot.RecipientSent]),
+		"left", formatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
 }
 
-func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *request) []bot.Reply {
-	id := strings.TrimSpace(r.args)
+func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
+	id := strings.TrimSpace(r.Args)
 	if id == "" {
-		return []bot.Reply{r.reply("broadcasts.approve_usage")}
+		return []bot.Reply{r.Reply("broadcasts.approve_usage")}
 	}
-	bc, err := b.ApproveBroadcast(ctx, id, r.msg.From, "")
+	bc, err := b.ApproveBroadcast(ctx, id, r.Msg.From, "")
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
 	case errors.Is(err, errSelfApproval):
-		return []bot.Reply{r.reply("broadcasts.approve_self")}
+		return []bot.Reply{r.Reply("broadcasts.approve_self")}
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.store.Broadcast(ctx, id)
-		return []bot.Reply{r.reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
+		cur, _ := b.Store.Broadcast(ctx, id)
+		return []bot.Reply{r.Reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.log.Error("approving a broadcast", "broadcast", id, "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("approving a broadcast", "broadcast", id, "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("broadcasts.approved", "id", bc.ID, "count", formatInt(r.lang, bc.Expected))}
+	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
 }
 
 // cmdAnnouncements shows or sets the member's choice about announcements.
-func (b *Bot) cmdAnnouncements(ctx context.Context, r *request) []bot.Reply {
-	switch f := textnorm.Fold(r.args); {
+func (b *Bot) cmdAnnouncements(ctx context.Context, r *Turn) []bot.Reply {
+	switch f := textnorm.Fold(r.Args); {
 	case f == "":
 	case isNo(f) || f == "off" || f == "stop" || f == "desactiver":
 		return b.setAnnouncements(ctx, r, false)
 	case isYes(f) || f == "on" || f == "activer":
 		return b.setAnnouncements(ctx, r, true)
 	}
-	if !r.known {
-		return []bot.Reply{r.reply("broadcasts.optout_unknown_member")}
+	if !r.Known {
+		return []bot.Reply{r.Reply("broadcasts.optout_unknown_member")}
 	}
 	key, choice := "broadcasts.optout_state_on", bot.Choice{Action: "bc.optout", Value: "off", Label: r.T("broadcasts.button_optout")}
-	if r.member.Prefs.NoAnnouncements {
+	if r.Member.Prefs.NoAnnouncements {
 		key, choice = "broadcasts.optout_state_off", bot.Choice{Action: "bc.optout", Value: "on", Label: r.T("broadcasts.button_optin")}
 	}
 	return []bot.Reply{{Text: r.T(key), Choices: []bot.Choice{choice}}}
 }
 
-func (b *Bot) choiceAnnouncements(ctx context.Context, r *request, v string) []bot.Reply {
+func (b *Bot) choiceAnnouncements(ctx context.Context, r *Turn, v string) []bot.Reply {
 	return b.setAnnouncements(ctx, r, v == "on")
 }
 
-func (b *Bot) setAnnouncements(ctx context.Context, r *request, on bool) []bot.Reply {
-	if !r.known {
-		return []bot.Reply{r.reply("broadcasts.optout_unknown_member")}
+func (b *Bot) setAnnouncements(ctx context.Context, r *Turn, on bool) []bot.Reply {
+	if !r.Known {
+		return []bot.Reply{r.Reply("broadcasts.optout_unknown_member")}
 	}
-	r.member.Prefs.NoAnnouncements = !on
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	r.Member.Prefs.NoAnnouncements = !on
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("announcements preference", "member", pseudonym(r.msg.From), "receive", on)
+	b.Log.Info("announcements preference", "member", pseudonym(r.Msg.From), "receive", on)
 	if on {
-		return []bot.Reply{r.reply("broadcasts.optout_on")}
+		return []bot.Reply{r.Reply("broadcasts.optout_on")}
 	}
-	return []bot.Reply{r.reply("broadcasts.optout_off")}
+	return []bot.Reply{r.Reply("broadcasts.optout_off")}
 }
 
 // Personal data (privacy.go): the member's recipient records and the
@@ -826,7 +826,7 @@ func (b *Bot) setAnnouncements(ctx context.Context, r *request, on bool) []bot.R
 // forgets the cached direct conversation.
 
 func (b *Bot) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
-	recs, wrote, err := b.store.BroadcastsOf(ctx, ref)
+	recs, wrote, err := b.Store.BroadcastsOf(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -850,17 +850,17 @@ func (b *Bot) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error
 }
 
 func (b *Bot) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
-	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
+	if _, err := b.Store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
-	return b.store.DeleteValue(ctx, dmKey(ref))
+	return b.Store.DeleteValue(ctx, dmKey(ref))
 }
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts
 // finished (done or cancelled) before the retention cutoff.
 func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
 	var old []string
-	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
+	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		end := bc.Finished
 		if end.IsZero() {
 			end = bc.Cancelled
@@ -875,7 +875,7 @@ func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error
 	}
 	n := 0
 	for _, id := range old {
-		if err := b.store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		if err := b.Store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return n, err
 		}
 		n++

@@ -47,7 +47,7 @@ type ResendQuestion struct {
 // running) and counts its recipients whose outcome is unknown. Errors:
 // ErrNotFound, or errBroadcastState (wrapping ErrBroadcastRefused).
 func (b *Bot) AskResend(ctx context.Context, id string) (ResendQuestion, error) {
-	bc, err := b.store.Broadcast(ctx, id)
+	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
 		return ResendQuestion{}, err
 	}
@@ -72,7 +72,7 @@ func resendable(r bot.Recipient) bool {
 func (b *Bot) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.Recipient) error) error {
 	const page = 500
 	for first := 0; first < bc.Total; first += page {
-		recs, err := b.store.Recipients(ctx, bc.ID, first, first+page)
+		recs, err := b.Store.Recipients(ctx, bc.ID, first, first+page)
 		if err != nil {
 			return fmt.Errorf("reading recipients: %w", err)
 		}
@@ -93,7 +93,7 @@ func (b *Bot) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.R
 // organizer (zero for the command line, then operator names them). It
 // returns how many recipients will be sent again.
 func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by bot.UserRef, operator string) (int, error) {
-	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastDone && x.State != bot.BroadcastRunning:
 			return errBroadcastState
@@ -113,7 +113,7 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by b
 		}
 		r.Status, r.Reason, r.Sending, r.Message = bot.RecipientPending, "", time.Time{}, ""
 		// The swap: a recipient changed meanwhile is left as it is.
-		ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientUnknown, r)
+		ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientUnknown, r)
 		if ok {
 			n++
 		}
@@ -122,14 +122,14 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by b
 	if err != nil {
 		return n, fmt.Errorf("putting recipients back to pending: %w", err)
 	}
-	counts, err := b.store.RecipientCounts(ctx, id)
+	counts, err := b.Store.RecipientCounts(ctx, id)
 	if err != nil {
 		return n, fmt.Errorf("counting recipients: %w", err)
 	}
 	// Resumed whenever some are pending (also those put back by an
 	// earlier resend that failed half-way).
 	if counts[bot.RecipientPending] > 0 {
-		_, err = b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+		_, err = b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 			if x.State != bot.BroadcastDone {
 				return errNotScheduled // running: the engine goes on; cancelled: they are reported not sent
 			}
@@ -153,7 +153,7 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by b
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.log.Info("broadcast resent to unknown outcomes", args...)
+	b.Log.Info("broadcast resent to unknown outcomes", args...)
 	return n, nil
 }
 
@@ -168,81 +168,81 @@ func finalKey(bc bot.Broadcast) string {
 
 // Chat: « renvoyer diffusion ID » asks, a button or « oui » confirms.
 
-func (b *Bot) cmdBroadcastResend(ctx context.Context, r *request) []bot.Reply {
-	id := strings.TrimSpace(r.args)
+func (b *Bot) cmdBroadcastResend(ctx context.Context, r *Turn) []bot.Reply {
+	id := strings.TrimSpace(r.Args)
 	if id == "" {
-		return []bot.Reply{r.reply("broadcasts.resend_usage")}
+		return []bot.Reply{r.Reply("broadcasts.resend_usage")}
 	}
 	q, err := b.AskResend(ctx, id)
 	if rep, done := b.resendRefused(ctx, r, id, err); done {
 		return rep
 	}
 	if q.Unknown == 0 {
-		return []bot.Reply{r.reply("broadcasts.resend_none", "id", id)}
+		return []bot.Reply{r.Reply("broadcasts.resend_none", "id", id)}
 	}
 	gen := strconv.Itoa(q.Generation)
-	d := bot.Dialogue{Member: r.msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.clock.Now()}
-	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", formatInt(r.lang, q.Unknown)),
+	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.Clock.Now()}
+	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", formatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
 
 // resendRefused answers an error of AskResend or ResendUnknown; done is
 // false when there is none.
-func (b *Bot) resendRefused(ctx context.Context, r *request, id string, err error) ([]bot.Reply, bool) {
+func (b *Bot) resendRefused(ctx context.Context, r *Turn, id string, err error) ([]bot.Reply, bool) {
 	switch {
 	case err == nil:
 		return nil, false
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.reply("broadcasts.not_found", "id", shortInput(id))}, true
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}, true
 	case errors.Is(err, ErrResendStale):
-		return []bot.Reply{r.reply("broadcasts.resend_stale", "id", id)}, true
+		return []bot.Reply{r.Reply("broadcasts.resend_stale", "id", id)}, true
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.store.Broadcast(ctx, id)
-		return []bot.Reply{r.reply("broadcasts.resend_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}, true
+		cur, _ := b.Store.Broadcast(ctx, id)
+		return []bot.Reply{r.Reply("broadcasts.resend_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}, true
 	}
-	b.log.Error("resending a broadcast", "broadcast", id, "err", err)
-	return []bot.Reply{r.reply("error.unavailable")}, true
+	b.Log.Error("resending a broadcast", "broadcast", id, "err", err)
+	return []bot.Reply{r.Reply("error.unavailable")}, true
 }
 
 // choiceBroadcastResend confirms by the button ("ID generation").
-func (b *Bot) choiceBroadcastResend(ctx context.Context, r *request, v string) []bot.Reply {
-	if r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.forbidden.organizer")}
+func (b *Bot) choiceBroadcastResend(ctx context.Context, r *Turn, v string) []bot.Reply {
+	if r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
 	id, gen, _ := strings.Cut(v, " ")
-	if d, err := b.store.Dialogue(ctx, r.msg.From); err == nil && d.Kind == dialogueResend && d.Data["id"] == id {
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+	if d, err := b.Store.Dialogue(ctx, r.Msg.From); err == nil && d.Kind == dialogueResend && d.Data["id"] == id {
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 	}
 	return b.confirmResend(ctx, r, id, gen)
 }
 
-func (b *Bot) confirmResend(ctx context.Context, r *request, id, gen string) []bot.Reply {
+func (b *Bot) confirmResend(ctx context.Context, r *Turn, id, gen string) []bot.Reply {
 	g, err := strconv.Atoi(gen)
 	if err != nil {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	n, err := b.ResendUnknown(ctx, id, g, r.msg.From, "")
+	n, err := b.ResendUnknown(ctx, id, g, r.Msg.From, "")
 	if rep, done := b.resendRefused(ctx, r, id, err); done {
 		return rep
 	}
-	return []bot.Reply{r.reply("broadcasts.resend_done", "id", id, "count", formatInt(r.lang, n))}
+	return []bot.Reply{r.Reply("broadcasts.resend_done", "id", id, "count", formatInt(r.Lang, n))}
 }
 
 // dialogueResendConfirm reads the answer to the resend question.
-func (b *Bot) dialogueResendConfirm(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
-	if r.role < bot.RoleOrganizer {
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+func (b *Bot) dialogueResendConfirm(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.Role < bot.RoleOrganizer {
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch {
-	case isYes(r.text) || textnorm.Fold(r.text) == "renvoyer" || textnorm.Fold(r.text) == "resend":
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+	case isYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return b.confirmResend(ctx, r, d.Data["id"], d.Data["gen"]), true
-	case isNo(r.text) || textnorm.Fold(r.text) == "annuler" || textnorm.Fold(r.text) == "cancel":
+	case isNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
 		return b.endCompose(ctx, r, "broadcasts.resend_abandoned"), true
 	case commandFound:
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
-	return []bot.Reply{r.reply("broadcasts.resend_yes_no", "id", d.Data["id"])}, true
+	return []bot.Reply{r.Reply("broadcasts.resend_yes_no", "id", d.Data["id"])}, true
 }

@@ -61,8 +61,8 @@ func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 	}
 	b := &Bot{}
 	for _, c := range b.commands() {
-		keys["cmd."+c.id+".summary"] = true
-		keys["cmd."+c.id+".usage"] = true
+		keys["cmd."+c.ID+".summary"] = true
+		keys["cmd."+c.ID+".usage"] = true
 	}
 	for _, r := range []bot.Role{bot.RoleMember, bot.RoleOrganizer, bot.RoleAdmin} {
 		keys["role."+r.String()] = true

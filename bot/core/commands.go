@@ -1,12 +1,9 @@
 package core
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,122 +14,135 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-type choiceHandler func(ctx context.Context, r *request, value string) []bot.Reply
+type ChoiceHandler func(ctx context.Context, r *Turn, value string) []bot.Reply
 
 // dialogueHandler answers a message during a dialogue. It reports false
 // when the message is not for the dialogue (the router then tries the
 // commands); commandFound tells whether the text is a known command.
-type dialogueHandler func(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool)
+type DialogueHandler func(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool)
 
-// commands is the registry, in the order help lists them.
-func (b *Bot) commands() []*command {
-	cmds := []*command{
-		{id: "help", role: bot.RoleMember, run: b.cmdHelp,
-			names: map[bot.Lang][]string{bot.French: {"aide", "?"}, bot.English: {"help"}}},
-		{id: "hello", role: bot.RoleMember, run: b.cmdHello,
-			names: map[bot.Lang][]string{bot.French: {"bonjour", "salut", "bonsoir"}, bot.English: {"hello", "hi"}}},
-		{id: "profile", role: bot.RoleMember, run: b.cmdProfile,
-			names: map[bot.Lang][]string{bot.French: {"profil", "mon profil"}, bot.English: {"profile", "my profile"}}},
-		{id: "lang", role: bot.RoleMember, run: b.cmdLang,
-			names: map[bot.Lang][]string{bot.French: {"langue"}, bot.English: {"language"}}},
-		{id: "cancel", role: bot.RoleMember, run: b.cmdCancel,
-			names: map[bot.Lang][]string{bot.French: {"annuler"}, bot.English: {"cancel"}}},
-		{id: "members", role: bot.RoleOrganizer, run: b.cmdMembers,
-			names: map[bot.Lang][]string{bot.French: {"membres"}, bot.English: {"members"}}},
-		{id: "status", role: bot.RoleAdmin, run: b.cmdStatus,
-			names: map[bot.Lang][]string{bot.French: {"statut", "état"}, bot.English: {"status"}}},
+// registerCore registers what the core itself brings: help, greeting,
+// profile, language, cancel, the organizers' and admins' commands, the
+// announcement and purge jobs, and the personal data the core keeps.
+func (b *Bot) registerCore(reg *Registry) {
+	reg.Command(
+		&Command{ID: "help", Role: bot.RoleMember, Run: b.cmdHelp,
+			Names: map[bot.Lang][]string{bot.French: {"aide", "?"}, bot.English: {"help"}}},
+		&Command{ID: "hello", Role: bot.RoleMember, Run: b.cmdHello,
+			Names: map[bot.Lang][]string{bot.French: {"bonjour", "salut", "bonsoir"}, bot.English: {"hello", "hi"}}},
+		&Command{ID: "profile", Role: bot.RoleMember, Run: b.cmdProfile,
+			Names: map[bot.Lang][]string{bot.French: {"profil", "mon profil"}, bot.English: {"profile", "my profile"}}},
+		&Command{ID: "lang", Role: bot.RoleMember, Run: b.cmdLang,
+			Names: map[bot.Lang][]string{bot.French: {"langue"}, bot.English: {"language"}}},
+		&Command{ID: "cancel", Role: bot.RoleMember, Run: b.cmdCancel,
+			Names: map[bot.Lang][]string{bot.French: {"annuler"}, bot.English: {"cancel"}}},
+		&Command{ID: "members", Role: bot.RoleOrganizer, Run: b.cmdMembers,
+			Names: map[bot.Lang][]string{bot.French: {"membres"}, bot.English: {"members"}}},
+		&Command{ID: "status", Role: bot.RoleAdmin, Run: b.cmdStatus,
+			Names: map[bot.Lang][]string{bot.French: {"statut", "état"}, bot.English: {"status"}}},
+	)
+	reg.Command(b.schedulerCommands()...) // scheduler.go, reminders.go
+	reg.Choice("lang.set", b.choiceLang)
+	reg.Dialogue("lang", b.dialogueLang)
+	reg.Job("announcement", b.jobAnnouncement)
+	reg.Job("purge", b.jobPurge)
+	reg.PersonalData(DataPart{Name: "dialogue", Export: b.exportDialogue, Erase: b.deleteDialogue})
+	reg.PersonalData(DataPart{Name: "pending", Export: b.exportPending, Erase: b.erasePending}) // reminders, held messages
+	reg.PersonalData(DataPart{Name: "platform", Export: b.exportPlatformData, Erase: b.erasePlatformData})
+	b.registerInCore(reg)
+}
+
+// registerInCore registers the features that still live in the core
+// (transitional: each moves to a package of its own, registered by the
+// wiring).
+func (b *Bot) registerInCore(reg *Registry) {
+	reg.Command(b.highlightCommands()...) // highlights.go
+	reg.Command(b.statsCommands()...)     // stats.go
+	reg.Command(b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
+	reg.Command(b.matchingCommands()...)  // matching_commands.go
+	reg.Command(b.broadcastCommands()...) // broadcasts_chat.go
+	for _, hs := range []map[string]ChoiceHandler{b.highlightChoices(), b.membersChoices(), b.matchingChoices(), b.broadcastChoices()} {
+		reg.Choices(hs)
 	}
-	cmds = append(cmds, b.schedulerCommands()...) // scheduler.go, reminders.go
-	cmds = append(cmds, b.highlightCommands()...) // highlights.go
-	cmds = append(cmds, b.statsCommands()...)     // stats.go
-	cmds = append(cmds, b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
-	cmds = append(cmds, b.matchingCommands()...)  // matching_commands.go
-	cmds = append(cmds, b.broadcastCommands()...) // broadcasts_chat.go
-	// Help lists the commands by role, members' first, in this order.
-	slices.SortStableFunc(cmds, func(a, b *command) int { return cmp.Compare(a.role, b.role) })
-	return cmds
-}
-
-func (b *Bot) choiceHandlers() map[string]choiceHandler {
-	return mergeHandlers(map[string]choiceHandler{
-		"lang.set": b.choiceLang,
-	}, b.highlightChoices(), b.membersChoices(), b.matchingChoices(), b.broadcastChoices())
-}
-
-func (b *Bot) dialogueHandlers() map[string]dialogueHandler {
-	return mergeHandlers(map[string]dialogueHandler{
-		"lang": b.dialogueLang,
-	}, b.highlightDialogues(), b.membersDialogues(), b.broadcastDialogues())
-}
-
-// mergeHandlers merges the features' handler maps into the first one.
-func mergeHandlers[H any](into map[string]H, from ...map[string]H) map[string]H {
-	for _, m := range from {
-		maps.Copy(into, m)
+	for _, hs := range []map[string]DialogueHandler{b.highlightDialogues(), b.membersDialogues(), b.broadcastDialogues()} {
+		reg.Dialogues(hs)
 	}
-	return into
+	reg.Job("digest", b.jobDigest)                                                                                                 // highlights_digest.go
+	reg.Job("round", b.jobRound)                                                                                                   // matching_round.go
+	reg.Job("followup", b.jobFollowup)                                                                                             // matching_followup.go
+	reg.Job("summary", b.jobSummary)                                                                                               // stats.go
+	reg.PersonalData(DataPart{Name: "highlights", Export: b.exportHighlights, Erase: b.eraseHighlights})                           // highlights_privacy.go
+	reg.PersonalData(DataPart{Name: "matching", Export: b.exportMatching, Erase: b.eraseMatching, Purge: b.purgeMatching})         // matching_privacy.go
+	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
+	reg.Pending(PendingIntro, b.sendPendingIntro)                                                                                  // matching_send.go: a group introduction
+	reg.PendingReply(bot.PendingReminder, b.reminderReply)                                                                         // reminders.go
+}
+
+// deleteDialogue erases the member's dialogue (a personal-data part).
+func (b *Bot) deleteDialogue(ctx context.Context, ref bot.UserRef) error {
+	return b.Store.DeleteDialogue(ctx, ref)
 }
 
 // name returns the command's first name in lang.
-func (c *command) name(lang bot.Lang) string {
-	if n := c.names[lang]; len(n) > 0 {
+func (c *Command) name(lang bot.Lang) string {
+	if n := c.Names[lang]; len(n) > 0 {
 		return n[0]
 	}
-	return c.names[bot.French][0]
+	return c.Names[bot.French][0]
 }
 
-func (b *Bot) cmdHelp(ctx context.Context, r *request) []bot.Reply {
-	if r.args != "" {
-		if c, _, ok := b.router.match(r.args); ok && c.role <= r.role {
+func (b *Bot) cmdHelp(ctx context.Context, r *Turn) []bot.Reply {
+	if r.Args != "" {
+		if c, _, ok := b.router.match(r.Args); ok && c.Role <= r.Role {
 			var others []string
 			for _, lang := range bot.Languages {
-				for _, n := range c.names[lang] {
-					if n != c.name(r.lang) {
+				for _, n := range c.Names[lang] {
+					if n != c.name(r.Lang) {
 						others = append(others, r.T("help.alias", "name", n))
 					}
 				}
 			}
-			return []bot.Reply{r.reply("help.detail", "name", c.name(r.lang),
-				"usage", r.T("cmd."+c.id+".usage"), "aliases", strings.Join(others, ", "))}
+			return []bot.Reply{r.Reply("help.detail", "name", c.name(r.Lang),
+				"usage", r.T("cmd."+c.ID+".usage"), "aliases", strings.Join(others, ", "))}
 		}
-		return []bot.Reply{r.reply("help.no_such_command", "input", r.args)}
+		return []bot.Reply{r.Reply("help.no_such_command", "input", r.Args)}
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("help.header"))
 	section := bot.RoleMember
 	for _, c := range b.router.cmds {
-		if c.role > r.role {
+		if c.Role > r.Role {
 			continue
 		}
-		if c.role != section {
-			section = c.role
+		if c.Role != section {
+			section = c.Role
 			sb.WriteString("\n\n" + r.T("help.section."+section.String()))
 		}
-		sb.WriteString("\n" + r.T("help.line", "name", c.name(r.lang), "summary", r.T("cmd."+c.id+".summary")))
+		sb.WriteString("\n" + r.T("help.line", "name", c.name(r.Lang), "summary", r.T("cmd."+c.ID+".summary")))
 	}
 	sb.WriteString("\n\n" + r.T("help.footer"))
 	return []bot.Reply{{Text: sb.String()}}
 }
 
-func (b *Bot) cmdHello(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdHello(ctx context.Context, r *Turn) []bot.Reply {
 	if replies, ok := b.helloOnboarding(ctx, r); ok {
 		return replies
 	}
-	p := b.settings.Privacy
+	p := b.Settings.Privacy
 	contact := ""
 	if p.Contact != "" {
 		contact = " " + r.T("hello.contact", "contact", p.Contact)
 	}
-	return []bot.Reply{r.reply("hello.text", "bot", b.settings.Name, "controller", p.Controller,
+	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
 		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
 }
 
-func (b *Bot) cmdProfile(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdProfile(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{b.profileReply(r)}
 }
 
 // langFromText recognises a language named in either language.
-func langFromText(s string) (bot.Lang, bool) {
+func LangFromText(s string) (bot.Lang, bool) {
 	switch textnorm.Fold(s) {
 	case "fr", "francais", "french", "en francais", "in french":
 		return bot.French, true
@@ -142,41 +152,41 @@ func langFromText(s string) (bot.Lang, bool) {
 	return "", false
 }
 
-func (b *Bot) langChoices(r *request) []bot.Choice {
+func (b *Bot) langChoices(r *Turn) []bot.Choice {
 	var out []bot.Choice
 	for _, l := range bot.Languages {
-		out = append(out, bot.Choice{Action: "lang.set", Value: string(l), Label: b.cat.T(string(l), "lang.self_name")})
+		out = append(out, bot.Choice{Action: "lang.set", Value: string(l), Label: b.Cat.T(string(l), "lang.self_name")})
 	}
 	return out
 }
 
-func (b *Bot) cmdLang(ctx context.Context, r *request) []bot.Reply {
-	if r.args != "" {
-		l, ok := langFromText(r.args)
+func (b *Bot) cmdLang(ctx context.Context, r *Turn) []bot.Reply {
+	if r.Args != "" {
+		l, ok := LangFromText(r.Args)
 		if !ok {
-			return []bot.Reply{{Text: r.T("lang.unknown", "input", r.args), Choices: b.langChoices(r)}}
+			return []bot.Reply{{Text: r.T("lang.unknown", "input", r.Args), Choices: b.langChoices(r)}}
 		}
 		return b.setLang(ctx, r, l)
 	}
-	now := b.clock.Now()
-	d := bot.Dialogue{Member: r.msg.From, Kind: "lang", Step: "ask", Started: now, Expires: now.Add(b.settings.DialogueTTL)}
-	if err := b.store.SaveDialogue(ctx, d); err != nil {
-		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	now := b.Clock.Now()
+	d := bot.Dialogue{Member: r.Msg.From, Kind: "lang", Step: "ask", Started: now, Expires: now.Add(b.Settings.DialogueTTL)}
+	if err := b.Store.SaveDialogue(ctx, d); err != nil {
+		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{{Text: r.T("lang.ask", "language", r.T("lang.name."+string(r.lang))), Choices: b.langChoices(r)}}
+	return []bot.Reply{{Text: r.T("lang.ask", "language", r.T("lang.name."+string(r.Lang))), Choices: b.langChoices(r)}}
 }
 
-func (b *Bot) choiceLang(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choiceLang(ctx context.Context, r *Turn, value string) []bot.Reply {
 	l, ok := bot.ParseLang(value)
 	if !ok {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.setLang(ctx, r, l)
 }
 
-func (b *Bot) dialogueLang(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
-	if l, ok := langFromText(r.text); ok {
+func (b *Bot) dialogueLang(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if l, ok := LangFromText(r.Text); ok {
 		return b.setLang(ctx, r, l), true
 	}
 	if commandFound {
@@ -185,52 +195,52 @@ func (b *Bot) dialogueLang(ctx context.Context, r *request, d bot.Dialogue, comm
 	return []bot.Reply{{Text: r.T("lang.reprompt"), Choices: b.langChoices(r)}}, true
 }
 
-func (b *Bot) setLang(ctx context.Context, r *request, l bot.Lang) []bot.Reply {
-	r.member.Language = l
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+func (b *Bot) setLang(ctx context.Context, r *Turn, l bot.Lang) []bot.Reply {
+	r.Member.Language = l
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
-	r.lang = l
-	return []bot.Reply{r.reply("lang.set", "language", r.T("lang.name."+string(l)))}
+	r.Lang = l
+	return []bot.Reply{r.Reply("lang.set", "language", r.T("lang.name."+string(l)))}
 }
 
-func (b *Bot) cmdCancel(ctx context.Context, r *request) []bot.Reply {
-	_, err := b.store.Dialogue(ctx, r.msg.From)
+func (b *Bot) cmdCancel(ctx context.Context, r *Turn) []bot.Reply {
+	_, err := b.Store.Dialogue(ctx, r.Msg.From)
 	if err != nil {
-		if isNotFound(err) {
-			return []bot.Reply{r.reply("cancel.nothing")}
+		if IsNotFound(err) {
+			return []bot.Reply{r.Reply("cancel.nothing")}
 		}
-		return []bot.Reply{r.reply("error.unavailable")}
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("cancel.done")}
+	return []bot.Reply{r.Reply("cancel.done")}
 }
 
-func (b *Bot) cmdMembers(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdMembers(ctx context.Context, r *Turn) []bot.Reply {
 	byLang := map[bot.Lang]int{}
 	byPlatform := map[bot.Platform]int{}
 	total := 0
 	var st memberStats // profile.go
-	now := b.clock.Now()
-	err := b.store.Members(ctx, func(m bot.Member) error {
+	now := b.Clock.Now()
+	err := b.Store.Members(ctx, func(m bot.Member) error {
 		total++
 		st.count(m, now)
 		l := m.Language
 		if l == "" {
-			l = b.settings.DefaultLang
+			l = b.Settings.DefaultLang
 		}
 		byLang[l]++
 		byPlatform[m.Ref.Platform]++
 		return nil
 	})
 	if err != nil {
-		b.log.Error("counting members", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("counting members", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	lines := []string{r.T("members.total", "count", strconv.Itoa(total))}
 	lines = append(lines, st.lines(r)...)
@@ -250,29 +260,29 @@ func (b *Bot) cmdMembers(ctx context.Context, r *request) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdStatus(ctx context.Context, r *request) []bot.Reply {
-	start := b.clock.Now()
+func (b *Bot) cmdStatus(ctx context.Context, r *Turn) []bot.Reply {
+	start := b.Clock.Now()
 	storeState := r.T("status.store_ok")
-	if err := b.store.Ping(ctx); err != nil {
-		b.log.Error("store ping", "err", err)
+	if err := b.Store.Ping(ctx); err != nil {
+		b.Log.Error("store ping", "err", err)
 		storeState = r.T("status.store_down")
 	}
-	latency := b.clock.Now().Sub(start)
+	latency := b.Clock.Now().Sub(start)
 	count := "?"
-	if n, err := b.store.CountMembers(ctx); err == nil {
+	if n, err := b.Store.CountMembers(ctx); err == nil {
 		count = strconv.Itoa(n)
 	}
 	var platforms []string
 	for _, a := range b.order {
 		platforms = append(platforms, string(a.Platform()))
 	}
-	version := b.settings.Version
+	version := b.Settings.Version
 	if version == "" {
 		version = "dev"
 	}
-	return []bot.Reply{r.reply("status.text", "version", version, "store", b.settings.StoreName,
-		"store_state", storeState, "latency", formatLatency(r.lang, latency), "members", count,
-		"platforms", strings.Join(platforms, ", "), "uptime", formatUptime(b.clock.Now().Sub(b.started)))}
+	return []bot.Reply{r.Reply("status.text", "version", version, "store", b.Settings.StoreName,
+		"store_state", storeState, "latency", formatLatency(r.Lang, latency), "members", count,
+		"platforms", strings.Join(platforms, ", "), "uptime", formatUptime(b.Clock.Now().Sub(b.started)))}
 }
 
 func formatLatency(lang bot.Lang, d time.Duration) string {
@@ -294,11 +304,11 @@ func formatUptime(d time.Duration) string {
 }
 
 // formatDate writes a date in full in lang ("26 novembre 2026").
-func (b *Bot) formatDate(lang bot.Lang, t time.Time) string {
-	t = t.In(b.settings.Location)
-	return b.cat.T(string(lang), "date.long", "day", strconv.Itoa(t.Day()),
-		"month", b.cat.T(string(lang), "date.month."+strconv.Itoa(int(t.Month()))),
+func (b *Bot) FormatDate(lang bot.Lang, t time.Time) string {
+	t = t.In(b.Settings.Location)
+	return b.Cat.T(string(lang), "date.long", "day", strconv.Itoa(t.Day()),
+		"month", b.Cat.T(string(lang), "date.month."+strconv.Itoa(int(t.Month()))),
 		"year", strconv.Itoa(t.Year()))
 }
 
-func isNotFound(err error) bool { return errors.Is(err, bot.ErrNotFound) }
+func IsNotFound(err error) bool { return errors.Is(err, bot.ErrNotFound) }

@@ -16,15 +16,15 @@ func TestCommandNamesAreUnique(t *testing.T) {
 	seen := map[string]string{}
 	for _, c := range b.commands() {
 		for _, lang := range bot.Languages {
-			for _, n := range c.names[lang] {
+			for _, n := range c.Names[lang] {
 				f := textnorm.Fold(n)
 				if f == "" {
 					f = n
 				}
-				if other, dup := seen[f]; dup && other != c.id {
-					t.Errorf("name %q of command %q is also a name of %q", n, c.id, other)
+				if other, dup := seen[f]; dup && other != c.ID {
+					t.Errorf("name %q of command %q is also a name of %q", n, c.ID, other)
 				}
-				seen[f] = c.id
+				seen[f] = c.ID
 			}
 		}
 	}

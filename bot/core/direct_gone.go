@@ -13,7 +13,7 @@ import (
 // rate-limited nor of unknown outcome), nothing was posted, and the caches
 // that held the old conversation (the adapter's and the broadcasts') were
 // emptied.
-func (b *Bot) forgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.UserRef, sent bot.SentMessage, err error) bool {
+func (b *Bot) ForgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.UserRef, sent bot.SentMessage, err error) bool {
 	if !errors.Is(err, bot.ErrConversationGone) || errors.Is(err, bot.ErrUnknownOutcome) || errors.Is(err, bot.ErrRateLimited) || sent.ID != "" {
 		return false
 	}
@@ -22,13 +22,13 @@ func (b *Bot) forgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.Us
 		return false
 	}
 	if ferr := f.ForgetDirect(ctx, to); ferr != nil {
-		b.log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", ferr)
+		b.Log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", ferr)
 		return false
 	}
-	if derr := b.store.DeleteValue(ctx, dmKey(to)); derr != nil {
-		b.log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", derr)
+	if derr := b.Store.DeleteValue(ctx, dmKey(to)); derr != nil {
+		b.Log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", derr)
 		return false
 	}
-	b.log.Info("direct conversation gone: opening it again", "member", pseudonym(to))
+	b.Log.Info("direct conversation gone: opening it again", "member", pseudonym(to))
 	return true
 }

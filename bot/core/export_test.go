@@ -8,10 +8,11 @@ import (
 
 // Unexported methods that the external tests (package bot_test) exercise.
 
-func (b *Bot) SendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply) error {
-	return b.sendToMember(ctx, ref, reply)
-}
-
-func (b *Bot) Deliver(ctx context.Context, d Delivery) error { return b.deliver(ctx, d) }
-
 func (b *Bot) JobPurge(ctx context.Context, run bot.JobRun) error { return b.jobPurge(ctx, run) }
+
+// commands lists the core's commands (and those of the features still in
+// it), as help does.
+func (b *Bot) commands() []*Command {
+	reg, _ := b.describe(nil)
+	return reg.Commands()
+}

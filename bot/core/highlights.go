@@ -67,17 +67,17 @@ func (b *Bot) content(ctx context.Context) *hlSnapshot {
 	st := b.hl
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	now := b.clock.Now()
-	if st.snap != nil && !st.dirty && now.Sub(st.checked) < b.settings.Highlights.RefreshEvery {
+	now := b.Clock.Now()
+	if st.snap != nil && !st.dirty && now.Sub(st.checked) < b.Settings.Highlights.RefreshEvery {
 		return st.snap
 	}
 	var published []bot.PublishedHighlight
-	err := b.store.PublishedHighlights(ctx, func(h bot.PublishedHighlight) error {
+	err := b.Store.PublishedHighlights(ctx, func(h bot.PublishedHighlight) error {
 		published = append(published, h)
 		return nil
 	})
 	if err != nil {
-		b.log.Warn("reading published highlights", "err", err)
+		b.Log.Warn("reading published highlights", "err", err)
 		if st.snap != nil {
 			return st.snap
 		}
@@ -151,7 +151,7 @@ func (b *Bot) buildSnapshot(base *content.Set, published []bot.PublishedHighligh
 		return y.highlight.PublishedAt().Compare(x.highlight.PublishedAt())
 	})
 	for key := range extra {
-		b.log.Warn("published highlights of a session no longer in the content", "session", key)
+		b.Log.Warn("published highlights of a session no longer in the content", "session", key)
 	}
 	snap.index = search.New(docs)
 	return snap
@@ -168,7 +168,7 @@ func (b *Bot) topicText(ids []string) string {
 }
 
 func (b *Bot) kindText(kind string) string {
-	return b.cat.T(string(bot.French), "highlights.kind."+kind) + ", " + b.cat.T(string(bot.English), "highlights.kind."+kind)
+	return b.Cat.T(string(bot.French), "highlights.kind."+kind) + ", " + b.Cat.T(string(bot.English), "highlights.kind."+kind)
 }
 
 func speakerText(sps []*content.Speaker) string {
@@ -182,7 +182,7 @@ func speakerText(sps []*content.Speaker) string {
 // topic returns the configured topic with this id (its id as label if it
 // is not configured).
 func (b *Bot) topic(id string) bot.HighlightTopic {
-	for _, t := range b.settings.Highlights.Topics {
+	for _, t := range b.Settings.Highlights.Topics {
 		if t.ID == id {
 			return t
 		}
@@ -207,53 +207,53 @@ func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
 	st.mu.Unlock()
 	moved, err := b.resyncReminders(ctx)
 	if err != nil {
-		b.log.Error("moving session reminders after a reload", "err", err)
+		b.Log.Error("moving session reminders after a reload", "err", err)
 	}
-	b.log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights(), "reminders_moved", moved)
+	b.Log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights(), "reminders_moved", moved)
 	return set, nil
 }
 
 // current returns the event members browse now, or nil.
 func (b *Bot) current(snap *hlSnapshot) *content.Event {
-	return snap.set.Current(b.clock.Now())
+	return snap.set.Current(b.Clock.Now())
 }
 
 // highlightCommands are the congress content commands.
-func (b *Bot) highlightCommands() []*command {
-	return []*command{
-		{id: "highlights", role: bot.RoleMember, run: b.cmdHighlights,
-			names: map[bot.Lang][]string{bot.French: {"temps forts", "temps fort", "programme", "séances"},
+func (b *Bot) highlightCommands() []*Command {
+	return []*Command{
+		{ID: "highlights", Role: bot.RoleMember, Run: b.cmdHighlights,
+			Names: map[bot.Lang][]string{bot.French: {"temps forts", "temps fort", "programme", "séances"},
 				bot.English: {"highlights", "sessions", "programme", "program"}}},
-		{id: "session", role: bot.RoleMember, run: b.cmdSession,
-			names: map[bot.Lang][]string{bot.French: {"séance", "session"}, bot.English: {"session"}}},
-		{id: "follow", role: bot.RoleMember, run: b.cmdFollow,
-			names: map[bot.Lang][]string{bot.French: {"suivre"}, bot.English: {"follow"}}},
-		{id: "unfollow", role: bot.RoleMember, run: b.cmdUnfollow,
-			names: map[bot.Lang][]string{bot.French: {"ne plus suivre", "arrêter de suivre"},
+		{ID: "session", Role: bot.RoleMember, Run: b.cmdSession,
+			Names: map[bot.Lang][]string{bot.French: {"séance", "session"}, bot.English: {"session"}}},
+		{ID: "follow", Role: bot.RoleMember, Run: b.cmdFollow,
+			Names: map[bot.Lang][]string{bot.French: {"suivre"}, bot.English: {"follow"}}},
+		{ID: "unfollow", Role: bot.RoleMember, Run: b.cmdUnfollow,
+			Names: map[bot.Lang][]string{bot.French: {"ne plus suivre", "arrêter de suivre"},
 				bot.English: {"unfollow", "stop following"}}},
-		{id: "following", role: bot.RoleMember, run: b.cmdFollowing,
-			names: map[bot.Lang][]string{bot.French: {"mes suivis", "mes abonnements", "mes inscriptions"},
+		{ID: "following", Role: bot.RoleMember, Run: b.cmdFollowing,
+			Names: map[bot.Lang][]string{bot.French: {"mes suivis", "mes abonnements", "mes inscriptions"},
 				bot.English: {"following", "my follows", "my registrations"}}},
-		{id: "register", role: bot.RoleMember, run: b.cmdRegister,
-			names: map[bot.Lang][]string{bot.French: {"m'inscrire à", "m'inscrire au", "inscrire à"},
+		{ID: "register", Role: bot.RoleMember, Run: b.cmdRegister,
+			Names: map[bot.Lang][]string{bot.French: {"m'inscrire à", "m'inscrire au", "inscrire à"},
 				bot.English: {"register for", "sign up for"}}},
-		{id: "unregister", role: bot.RoleMember, run: b.cmdUnregister,
-			names: map[bot.Lang][]string{bot.French: {"me désinscrire de", "me désinscrire du"},
+		{ID: "unregister", Role: bot.RoleMember, Run: b.cmdUnregister,
+			Names: map[bot.Lang][]string{bot.French: {"me désinscrire de", "me désinscrire du"},
 				bot.English: {"unregister from", "unregister"}}},
-		{id: "publish", role: bot.RoleOrganizer, run: b.cmdPublish,
-			names: map[bot.Lang][]string{bot.French: {"publier temps fort", "publier un temps fort", "publier"},
+		{ID: "publish", Role: bot.RoleOrganizer, Run: b.cmdPublish,
+			Names: map[bot.Lang][]string{bot.French: {"publier temps fort", "publier un temps fort", "publier"},
 				bot.English: {"publish highlight", "publish a highlight", "publish"}}},
-		{id: "withdraw", role: bot.RoleOrganizer, run: b.cmdWithdraw,
-			names: map[bot.Lang][]string{bot.French: {"retirer temps fort", "retirer un temps fort"},
+		{ID: "withdraw", Role: bot.RoleOrganizer, Run: b.cmdWithdraw,
+			Names: map[bot.Lang][]string{bot.French: {"retirer temps fort", "retirer un temps fort"},
 				bot.English: {"withdraw highlight", "withdraw a highlight"}}},
-		{id: "reload", role: bot.RoleAdmin, run: b.cmdReload,
-			names: map[bot.Lang][]string{bot.French: {"recharger contenu", "recharger le contenu"},
+		{ID: "reload", Role: bot.RoleAdmin, Run: b.cmdReload,
+			Names: map[bot.Lang][]string{bot.French: {"recharger contenu", "recharger le contenu"},
 				bot.English: {"reload content"}}},
 	}
 }
 
-func (b *Bot) highlightChoices() map[string]choiceHandler {
-	return map[string]choiceHandler{
+func (b *Bot) highlightChoices() map[string]ChoiceHandler {
+	return map[string]ChoiceHandler{
 		"hl.show":        b.choiceShow,
 		"hl.follow":      b.choiceFollow,
 		"hl.register":    b.choiceRegister,
@@ -265,49 +265,49 @@ func (b *Bot) highlightChoices() map[string]choiceHandler {
 	}
 }
 
-func (b *Bot) highlightDialogues() map[string]dialogueHandler {
-	return map[string]dialogueHandler{
+func (b *Bot) highlightDialogues() map[string]DialogueHandler {
+	return map[string]DialogueHandler{
 		dialoguePublish: b.dialoguePublish,
 	}
 }
 
 // cmdHighlights lists the sessions, shows one (by number or id), or
 // searches.
-func (b *Bot) cmdHighlights(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdHighlights(ctx context.Context, r *Turn) []bot.Reply {
 	return b.browse(ctx, r, true)
 }
 
 // cmdSession shows one session (by number or id).
-func (b *Bot) cmdSession(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdSession(ctx context.Context, r *Turn) []bot.Reply {
 	return b.browse(ctx, r, false)
 }
 
 // browse answers « temps forts » and « séance »: the list without an
 // argument, a session by number or id, else a search (or, for « séance »,
 // a hint).
-func (b *Bot) browse(ctx context.Context, r *request, search bool) []bot.Reply {
+func (b *Bot) browse(ctx context.Context, r *Turn, search bool) []bot.Reply {
 	snap := b.content(ctx)
 	ev := b.current(snap)
 	switch {
 	case ev == nil:
-		return []bot.Reply{r.reply("highlights.no_content")}
-	case r.args == "":
+		return []bot.Reply{r.Reply("highlights.no_content")}
+	case r.Args == "":
 		return []bot.Reply{b.sessionList(r, ev)}
 	}
-	if s, ok := findSession(ev, r.args); ok {
+	if s, ok := findSession(ev, r.Args); ok {
 		return []bot.Reply{b.sessionView(r, ev, s)}
 	}
 	if search {
-		return []bot.Reply{b.searchReply(r, snap, ev, r.args)}
+		return []bot.Reply{b.searchReply(r, snap, ev, r.Args)}
 	}
-	return []bot.Reply{r.reply("highlights.session_unknown", "input", shortInput(r.args), "count", strconv.Itoa(len(ev.Sessions)))}
+	return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(r.Args), "count", strconv.Itoa(len(ev.Sessions)))}
 }
 
-func (b *Bot) choiceShow(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choiceShow(ctx context.Context, r *Turn, value string) []bot.Reply {
 	snap := b.content(ctx)
 	ev, s, ok := snap.sessionByKey(value)
 	if !ok {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return []bot.Reply{b.sessionView(r, ev, s)}
 }
@@ -371,11 +371,11 @@ func findSession(ev *content.Event, arg string) (*content.Session, bool) {
 }
 
 // eventLine is the event's header: name, dates, city, theme.
-func (b *Bot) eventLine(r *request, ev *content.Event) string {
+func (b *Bot) eventLine(r *Turn, ev *content.Event) string {
 	start, end := ev.Dates()
-	dates := b.formatDate(r.lang, start)
+	dates := b.FormatDate(r.Lang, start)
 	if last := end.AddDate(0, 0, -1); !last.Equal(start) {
-		dates = r.T("highlights.dates_range", "from", b.formatDate(r.lang, start), "to", b.formatDate(r.lang, last))
+		dates = r.T("highlights.dates_range", "from", b.FormatDate(r.Lang, start), "to", b.FormatDate(r.Lang, last))
 		if start.Month() == last.Month() && start.Year() == last.Year() {
 			dates = r.T("highlights.dates_same_month", "from", strconv.Itoa(start.Day()), "to", strconv.Itoa(last.Day()),
 				"month", r.T("date.month."+strconv.Itoa(int(start.Month()))), "year", strconv.Itoa(start.Year()))
@@ -394,7 +394,7 @@ func (b *Bot) eventLine(r *request, ev *content.Event) string {
 	return line
 }
 
-func (b *Bot) sessionList(r *request, ev *content.Event) bot.Reply {
+func (b *Bot) sessionList(r *Turn, ev *content.Event) bot.Reply {
 	lines := []string{b.eventLine(r, ev), ""}
 	for _, s := range ev.Sessions {
 		lines = append(lines, r.T("highlights.list_line", "number", strconv.Itoa(s.Number), "title", s.Title,
@@ -403,7 +403,7 @@ func (b *Bot) sessionList(r *request, ev *content.Event) bot.Reply {
 	if src := ev.Source; src != nil {
 		date := ""
 		if t, err := time.ParseInLocation(time.DateOnly, src.Date, ev.Location()); err == nil {
-			date = r.T("highlights.source_date", "date", b.formatDate(r.lang, t))
+			date = r.T("highlights.source_date", "date", b.FormatDate(r.Lang, t))
 		}
 		lines = append(lines, "", r.T("highlights.event_source", "title", src.Title, "date", date))
 	}
@@ -412,7 +412,7 @@ func (b *Bot) sessionList(r *request, ev *content.Event) bot.Reply {
 }
 
 // kindLabel names the session's kind, marked when inferred.
-func (b *Bot) kindLabel(r *request, s *content.Session) string {
+func (b *Bot) kindLabel(r *Turn, s *content.Session) string {
 	k := r.T("highlights.kind." + s.Kind)
 	if s.IsInferred("kind") {
 		k = r.T("highlights.inferred", "value", k)
@@ -421,13 +421,13 @@ func (b *Bot) kindLabel(r *request, s *content.Session) string {
 }
 
 // when says when a session takes place, or "" when unknown.
-func (b *Bot) when(r *request, s *content.Session) string {
+func (b *Bot) when(r *Turn, s *content.Session) string {
 	day, ok := s.Day()
 	if !ok {
 		return ""
 	}
 	w := r.T("highlights.day", "weekday", r.T("highlights.weekday."+strconv.Itoa(int(day.Weekday()))),
-		"date", b.formatDate(r.lang, day))
+		"date", b.FormatDate(r.Lang, day))
 	if start, ok := s.Starts(); ok {
 		w = r.T("highlights.day_time", "day", w, "time", formatClock(r, start))
 		if end, ok := s.Ends(); ok {
@@ -440,8 +440,8 @@ func (b *Bot) when(r *request, s *content.Session) string {
 	return w
 }
 
-func formatClock(r *request, t time.Time) string {
-	if t.Minute() == 0 && r.lang == bot.French {
+func formatClock(r *Turn, t time.Time) string {
+	if t.Minute() == 0 && r.Lang == bot.French {
 		return r.T("highlights.hour", "hour", strconv.Itoa(t.Hour()))
 	}
 	return r.T("highlights.clock", "hour", strconv.Itoa(t.Hour()), "minute", fmt.Sprintf("%02d", t.Minute()))
@@ -449,7 +449,7 @@ func formatClock(r *request, t time.Time) string {
 
 // sessionView shows one session and its highlights, with buttons to
 // follow it and, when it has a time, to register.
-func (b *Bot) sessionView(r *request, ev *content.Event, s *content.Session) bot.Reply {
+func (b *Bot) sessionView(r *Turn, ev *content.Event, s *content.Session) bot.Reply {
 	lines := []string{r.T("highlights.session_title", "number", strconv.Itoa(s.Number), "title", s.Title)}
 	if s.IsInferred("title") {
 		lines = append(lines, r.T("highlights.title_descriptive"))
@@ -476,7 +476,7 @@ func (b *Bot) sessionView(r *request, ev *content.Event, s *content.Session) bot
 	if len(s.Topics) > 0 {
 		var ts []string
 		for _, id := range s.Topics {
-			ts = append(ts, b.topic(id).Label(r.lang))
+			ts = append(ts, b.topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.topics", "topics", strings.Join(ts, ", ")))
 	}
@@ -496,17 +496,17 @@ func (b *Bot) sessionView(r *request, ev *content.Event, s *content.Session) bot
 	}
 	key := sessionKey(ev, s)
 	choices := []bot.Choice{{Action: "hl.follow", Value: "s:" + key, Label: r.T("highlights.button_follow_session")}}
-	if start, ok := s.Starts(); ok && start.After(b.clock.Now()) {
+	if start, ok := s.Starts(); ok && start.After(b.Clock.Now()) {
 		choices = append(choices, bot.Choice{Action: "hl.register", Value: key, Label: r.T("highlights.button_register")})
 	}
 	for _, id := range s.Topics[:min(2, len(s.Topics))] {
 		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + id,
-			Label: r.T("highlights.button_follow_topic", "topic", b.topic(id).Label(r.lang))})
+			Label: r.T("highlights.button_follow_topic", "topic", b.topic(id).Label(r.Lang))})
 	}
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
 
-func (b *Bot) speakerLabel(r *request, sp *content.Speaker) string {
+func (b *Bot) speakerLabel(r *Turn, sp *content.Speaker) string {
 	parts := []string{sp.Name}
 	if sp.Role != "" {
 		parts = append(parts, sp.Role)
@@ -522,7 +522,7 @@ func (b *Bot) speakerLabel(r *request, sp *content.Speaker) string {
 }
 
 // highlightLines renders one highlight as a bullet, its quote below.
-func (b *Bot) highlightLines(r *request, h *content.Highlight) []string {
+func (b *Bot) highlightLines(r *Turn, h *content.Highlight) []string {
 	text := h.Text
 	if h.IsInferred("text") {
 		text = r.T("highlights.inferred", "value", text)
@@ -550,7 +550,7 @@ const (
 
 // searchReply runs a search on the event's sessions and highlights and
 // shows the sessions found, best first, with their matching highlights.
-func (b *Bot) searchReply(r *request, snap *hlSnapshot, ev *content.Event, query string) bot.Reply {
+func (b *Bot) searchReply(r *Turn, snap *hlSnapshot, ev *content.Event, query string) bot.Reply {
 	hits := snap.index.Search(query, maxSearchHits)
 	type found struct {
 		session    *content.Session
@@ -597,7 +597,7 @@ func (b *Bot) searchReply(r *request, snap *hlSnapshot, ev *content.Event, query
 	lines = append(lines, "", r.T("highlights.search_footer"))
 	if t, ok := b.findTopic(query); ok {
 		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + t.ID,
-			Label: r.T("highlights.button_follow_topic", "topic", t.Label(r.lang))})
+			Label: r.T("highlights.button_follow_topic", "topic", t.Label(r.Lang))})
 	}
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
@@ -629,7 +629,7 @@ func (b *Bot) findTopic(arg string) (bot.HighlightTopic, bool) {
 		return bot.HighlightTopic{}, false
 	}
 	terms := search.QueryTerms(f)
-	for _, t := range b.settings.Highlights.Topics {
+	for _, t := range b.Settings.Highlights.Topics {
 		for _, name := range []string{t.ID, strings.ReplaceAll(t.ID, "_", " "), t.FR, t.EN} {
 			if name != "" && (textnorm.Fold(name) == f || (len(terms) > 0 && slices.Equal(search.QueryTerms(name), terms))) {
 				return t, true
@@ -643,26 +643,26 @@ func (b *Bot) findTopic(arg string) (bot.HighlightTopic, bool) {
 const maxProblemsShown = 5
 
 // cmdReload loads the content again; a broken file keeps the current one.
-func (b *Bot) cmdReload(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdReload(ctx context.Context, r *Turn) []bot.Reply {
 	if b.hl.reload == nil {
-		return []bot.Reply{r.reply("highlights.reload_unavailable")}
+		return []bot.Reply{r.Reply("highlights.reload_unavailable")}
 	}
 	set, err := b.ReloadContent(ctx)
 	var problems content.Problems
 	switch {
 	case errors.As(err, &problems):
-		b.log.Warn("content reload refused", "problems", len(problems), "err", err)
+		b.Log.Warn("content reload refused", "problems", len(problems), "err", err)
 		shown := problems[:min(maxProblemsShown, len(problems))]
 		lines := make([]string, len(shown))
 		for i, p := range shown {
 			lines[i] = "- " + p.String()
 		}
-		return []bot.Reply{r.reply("highlights.reload_problems", "count", strconv.Itoa(len(problems)),
+		return []bot.Reply{r.Reply("highlights.reload_problems", "count", strconv.Itoa(len(problems)),
 			"problems", strings.Join(lines, "\n"))}
 	case err != nil:
-		b.log.Error("content reload", "err", err)
-		return []bot.Reply{r.reply("highlights.reload_failed")}
+		b.Log.Error("content reload", "err", err)
+		return []bot.Reply{r.Reply("highlights.reload_failed")}
 	}
-	return []bot.Reply{r.reply("highlights.reload_done", "events", strconv.Itoa(len(set.Events)),
+	return []bot.Reply{r.Reply("highlights.reload_done", "events", strconv.Itoa(len(set.Events)),
 		"highlights", strconv.Itoa(set.Highlights()))}
 }

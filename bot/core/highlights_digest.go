@@ -46,7 +46,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 	b.refreshContent()
 	snap := b.content(ctx)
 	var subs []bot.HighlightFollows
-	if err := b.store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
+	if err := b.Store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
 	}
 	var errs []error
@@ -60,7 +60,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 			continue
 		}
 		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
-		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
+		first, err := b.Store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
 			continue
@@ -68,10 +68,10 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 		if !first {
 			continue
 		}
-		r := &request{b: b, lang: b.followerLang(ctx, sub)}
+		r := &Turn{b: b, Lang: b.followerLang(ctx, sub)}
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.deliver(ctx, Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
-			b.log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
+		if err := b.Deliver(ctx, Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+			b.Log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
 			continue
 		}
@@ -82,14 +82,14 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 		}
 		sent++
 	}
-	b.log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
+	b.Log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
 	return errors.Join(errs...)
 }
 
 // markSubscription applies change to the member's current record (read
 // again, so that a follow made meanwhile is kept) and stores it.
 func (b *Bot) markSubscription(ctx context.Context, ref bot.UserRef, change func(*bot.HighlightFollows)) error {
-	sub, err := b.store.HighlightFollows(ctx, ref)
+	sub, err := b.Store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil // erased meanwhile: nothing to keep
 	}
@@ -97,7 +97,7 @@ func (b *Bot) markSubscription(ctx context.Context, ref bot.UserRef, change func
 		return err
 	}
 	change(&sub)
-	return b.store.SaveHighlightFollows(ctx, sub)
+	return b.Store.SaveHighlightFollows(ctx, sub)
 }
 
 // newHighlights returns the highlights published in (sub.DigestCursor,
@@ -124,16 +124,16 @@ func newHighlights(snap *hlSnapshot, sub bot.HighlightFollows, slot time.Time) [
 
 // followerLang is the language to write first to a member in.
 func (b *Bot) followerLang(ctx context.Context, sub bot.HighlightFollows) bot.Lang {
-	if m, err := b.store.Member(ctx, sub.Member); err == nil && m.Language != "" {
+	if m, err := b.Store.Member(ctx, sub.Member); err == nil && m.Language != "" {
 		return m.Language
 	}
 	if sub.Lang != "" {
 		return sub.Lang
 	}
-	return b.settings.DefaultLang
+	return b.Settings.DefaultLang
 }
 
-func (b *Bot) digestReply(r *request, items []digestItem) bot.Reply {
+func (b *Bot) digestReply(r *Turn, items []digestItem) bot.Reply {
 	lines := []string{r.T("highlights.digest_header", "count", strconv.Itoa(len(items)))}
 	var last *content.Session
 	for _, it := range items {
@@ -212,7 +212,7 @@ func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang bot
 	if best == nil {
 		return HighlightStarter{}, false
 	}
-	r := &request{b: b, lang: lang}
+	r := &Turn{b: b, Lang: lang}
 	var names []string
 	for _, id := range best.overlap {
 		names = append(names, b.topic(id).Label(lang))

@@ -16,7 +16,7 @@ import (
 
 // subscription returns the member's record, or a new one.
 func (b *Bot) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
-	sub, err := b.store.HighlightFollows(ctx, ref)
+	sub, err := b.Store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.HighlightFollows{Member: ref}, nil
 	}
@@ -27,30 +27,30 @@ func (b *Bot) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightF
 // no personal data is kept without a reason.
 func (b *Bot) saveSubscription(ctx context.Context, sub bot.HighlightFollows) error {
 	if sub.Empty() {
-		return b.store.EraseHighlightFollows(ctx, sub.Member)
+		return b.Store.EraseHighlightFollows(ctx, sub.Member)
 	}
-	sub.Updated = b.clock.Now()
+	sub.Updated = b.Clock.Now()
 	if sub.DigestCursor.IsZero() {
 		// Only what is published from now on is news for this member.
 		sub.DigestCursor = sub.Updated
 	}
-	return b.store.SaveHighlightFollows(ctx, sub)
+	return b.Store.SaveHighlightFollows(ctx, sub)
 }
 
 // updateSubscription applies change to the member's record and stores it;
 // change returns the reply and whether to save.
-func (b *Bot) updateSubscription(ctx context.Context, r *request, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
-	sub, err := b.subscription(ctx, r.msg.From)
+func (b *Bot) updateSubscription(ctx context.Context, r *Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
+	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	sub.Lang = r.lang
+	sub.Lang = r.Lang
 	rep, save := change(&sub)
 	if save {
 		if err := b.saveSubscription(ctx, sub); err != nil {
-			b.log.Error("saving subscription", "member", pseudonym(r.msg.From), "err", err)
-			return []bot.Reply{r.reply("error.unavailable")}
+			b.Log.Error("saving subscription", "member", pseudonym(r.Msg.From), "err", err)
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 	}
 	return []bot.Reply{rep}
@@ -87,7 +87,7 @@ func (b *Bot) resolveKey(ctx context.Context, value string) (followTarget, bool)
 	kind, rest, _ := strings.Cut(value, ":")
 	switch kind {
 	case "t":
-		for _, t := range b.settings.Highlights.Topics {
+		for _, t := range b.Settings.Highlights.Topics {
 			if t.ID == rest {
 				return followTarget{topic: t}, true
 			}
@@ -101,92 +101,92 @@ func (b *Bot) resolveKey(ctx context.Context, value string) (followTarget, bool)
 }
 
 // topicChoices offers the topics as buttons.
-func (b *Bot) topicChoices(r *request, action string) []bot.Choice {
+func (b *Bot) topicChoices(r *Turn, action string) []bot.Choice {
 	var out []bot.Choice
-	for _, t := range b.settings.Highlights.Topics {
-		out = append(out, bot.Choice{Action: action, Value: "t:" + t.ID, Label: t.Label(r.lang)})
+	for _, t := range b.Settings.Highlights.Topics {
+		out = append(out, bot.Choice{Action: action, Value: "t:" + t.ID, Label: t.Label(r.Lang)})
 	}
 	return out
 }
 
-func (b *Bot) cmdFollow(ctx context.Context, r *request) []bot.Reply {
-	if r.args == "" {
+func (b *Bot) cmdFollow(ctx context.Context, r *Turn) []bot.Reply {
+	if r.Args == "" {
 		return []bot.Reply{{Text: r.T("highlights.follow_ask"), Choices: b.topicChoices(r, "hl.follow")}}
 	}
-	t, ok := b.resolveFollow(ctx, r.args)
+	t, ok := b.resolveFollow(ctx, r.Args)
 	if !ok {
-		return []bot.Reply{{Text: r.T("highlights.follow_unknown", "input", shortInput(r.args)), Choices: b.topicChoices(r, "hl.follow")}}
+		return []bot.Reply{{Text: r.T("highlights.follow_unknown", "input", shortInput(r.Args)), Choices: b.topicChoices(r, "hl.follow")}}
 	}
 	return b.follow(ctx, r, t)
 }
 
-func (b *Bot) choiceFollow(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choiceFollow(ctx context.Context, r *Turn, value string) []bot.Reply {
 	t, ok := b.resolveKey(ctx, value)
 	if !ok {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.follow(ctx, r, t)
 }
 
-func (b *Bot) follow(ctx context.Context, r *request, t followTarget) []bot.Reply {
+func (b *Bot) follow(ctx context.Context, r *Turn, t followTarget) []bot.Reply {
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
-		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.lang))
+		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
 			list, id = &sub.Sessions, sessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		if slices.Contains(*list, id) {
-			return r.reply("highlights.follow_already", "name", name), false
+			return r.Reply("highlights.follow_already", "name", name), false
 		}
 		*list = append(*list, id)
 		slices.Sort(*list)
-		return r.reply("highlights.follow_done", "name", name), true
+		return r.Reply("highlights.follow_done", "name", name), true
 	})
 }
 
-func (b *Bot) cmdUnfollow(ctx context.Context, r *request) []bot.Reply {
-	f := textnorm.Fold(r.args)
+func (b *Bot) cmdUnfollow(ctx context.Context, r *Turn) []bot.Reply {
+	f := textnorm.Fold(r.Args)
 	if f == "tout" || f == "all" || f == "everything" || f == "tous" {
 		return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 			sub.Topics, sub.Sessions = nil, nil
-			return r.reply("highlights.unfollow_all"), true
+			return r.Reply("highlights.unfollow_all"), true
 		})
 	}
-	t, ok := b.resolveFollow(ctx, r.args)
-	if r.args == "" || !ok {
-		return []bot.Reply{r.reply("highlights.unfollow_unknown", "input", shortInput(r.args))}
+	t, ok := b.resolveFollow(ctx, r.Args)
+	if r.Args == "" || !ok {
+		return []bot.Reply{r.Reply("highlights.unfollow_unknown", "input", shortInput(r.Args))}
 	}
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
-		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.lang))
+		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
 			list, id = &sub.Sessions, sessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		i := slices.Index(*list, id)
 		if i < 0 {
-			return r.reply("highlights.unfollow_not_followed", "name", name), false
+			return r.Reply("highlights.unfollow_not_followed", "name", name), false
 		}
 		*list = slices.Delete(*list, i, i+1)
-		return r.reply("highlights.unfollow_done", "name", name), true
+		return r.Reply("highlights.unfollow_done", "name", name), true
 	})
 }
 
 // cmdFollowing lists what the member follows and registered for.
-func (b *Bot) cmdFollowing(ctx context.Context, r *request) []bot.Reply {
-	sub, err := b.subscription(ctx, r.msg.From)
+func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
+	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if sub.Empty() {
-		return []bot.Reply{r.reply("highlights.following_none")}
+		return []bot.Reply{r.Reply("highlights.following_none")}
 	}
 	snap := b.content(ctx)
 	var lines []string
 	if len(sub.Topics) > 0 {
 		var names []string
 		for _, id := range sub.Topics {
-			names = append(names, b.topic(id).Label(r.lang))
+			names = append(names, b.topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.following_topics", "topics", strings.Join(names, ", ")))
 	}
@@ -205,21 +205,21 @@ func (b *Bot) cmdFollowing(ctx context.Context, r *request) []bot.Reply {
 			}
 			lines = append(lines, line)
 		}
-		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.settings.Highlights.ReminderBefore)))
+		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.Settings.Highlights.ReminderBefore)))
 	}
 	lines = append(lines, "", r.T("highlights.following_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
 // sessionName names a followed session, even one no longer in the content.
-func (b *Bot) sessionName(r *request, snap *hlSnapshot, key string) string {
+func (b *Bot) sessionName(r *Turn, snap *hlSnapshot, key string) string {
 	if _, s, ok := snap.sessionByKey(key); ok {
 		return r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	}
 	return r.T("highlights.session_gone", "id", key)
 }
 
-func formatDuration(r *request, d time.Duration) string {
+func formatDuration(r *Turn, d time.Duration) string {
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case h == 0:
@@ -241,71 +241,71 @@ func trimPreposition(arg string) string {
 	return f
 }
 
-func (b *Bot) cmdRegister(ctx context.Context, r *request) []bot.Reply {
-	arg := trimPreposition(r.args)
+func (b *Bot) cmdRegister(ctx context.Context, r *Turn) []bot.Reply {
+	arg := trimPreposition(r.Args)
 	snap := b.content(ctx)
 	ev := b.current(snap)
 	if ev == nil {
-		return []bot.Reply{r.reply("highlights.no_content")}
+		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
 	if arg == "" {
-		return []bot.Reply{r.reply("highlights.register_ask")}
+		return []bot.Reply{r.Reply("highlights.register_ask")}
 	}
 	s, ok := findSession(ev, arg)
 	if !ok {
-		return []bot.Reply{r.reply("highlights.session_unknown", "input", shortInput(arg), "count", strconv.Itoa(len(ev.Sessions)))}
+		return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(arg), "count", strconv.Itoa(len(ev.Sessions)))}
 	}
 	return b.register(ctx, r, ev, s)
 }
 
-func (b *Bot) choiceRegister(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choiceRegister(ctx context.Context, r *Turn, value string) []bot.Reply {
 	ev, s, ok := b.content(ctx).sessionByKey(value)
 	if !ok {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.register(ctx, r, ev, s)
 }
 
-func (b *Bot) register(ctx context.Context, r *request, ev *content.Event, s *content.Session) []bot.Reply {
+func (b *Bot) register(ctx context.Context, r *Turn, ev *content.Event, s *content.Session) []bot.Reply {
 	name := r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	start, ok := s.Starts()
 	switch {
 	case !ok:
-		return []bot.Reply{r.reply("highlights.register_no_time", "name", name)}
-	case !start.After(b.clock.Now()):
-		return []bot.Reply{r.reply("highlights.register_past", "name", name)}
+		return []bot.Reply{r.Reply("highlights.register_no_time", "name", name)}
+	case !start.After(b.Clock.Now()):
+		return []bot.Reply{r.Reply("highlights.register_past", "name", name)}
 	}
-	sub, err := b.subscription(ctx, r.msg.From)
+	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, have := range sub.Registrations {
 		if have.Event == ev.ID && have.Session == s.ID {
-			return []bot.Reply{r.reply("highlights.register_already", "name", name)}
+			return []bot.Reply{r.Reply("highlights.register_already", "name", name)}
 		}
 	}
 	// The reminder first: a registration is never stored without it.
-	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.clock.Now()}
-	if err := b.scheduleReminder(ctx, r.msg.From, r.lang, ev, s, start); err != nil {
-		b.log.Error("registering for a session", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.Clock.Now()}
+	if err := b.scheduleReminder(ctx, r.Msg.From, r.Lang, ev, s, start); err != nil {
+		b.Log.Error("registering for a session", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	sub.Lang = r.lang
+	sub.Lang = r.Lang
 	sub.Registrations = append(sub.Registrations, reg)
 	if err := b.saveSubscription(ctx, sub); err != nil {
-		b.log.Error("saving subscription", "member", pseudonym(r.msg.From), "err", err)
-		if err := b.cancelReminder(ctx, r.msg.From, reg); err != nil {
-			b.log.Warn("cancelling an orphan session reminder", "member", pseudonym(r.msg.From), "err", err)
+		b.Log.Error("saving subscription", "member", pseudonym(r.Msg.From), "err", err)
+		if err := b.cancelReminder(ctx, r.Msg.From, reg); err != nil {
+			b.Log.Warn("cancelling an orphan session reminder", "member", pseudonym(r.Msg.From), "err", err)
 		}
-		return []bot.Reply{r.reply("error.unavailable")}
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("highlights.register_done", "name", name, "when", b.when(r, s),
-		"before", formatDuration(r, b.settings.Highlights.ReminderBefore))}
+	return []bot.Reply{r.Reply("highlights.register_done", "name", name, "when", b.when(r, s),
+		"before", formatDuration(r, b.Settings.Highlights.ReminderBefore))}
 }
 
-func (b *Bot) cmdUnregister(ctx context.Context, r *request) []bot.Reply {
-	arg := trimPreposition(r.args)
+func (b *Bot) cmdUnregister(ctx context.Context, r *Turn) []bot.Reply {
+	arg := trimPreposition(r.Args)
 	snap := b.content(ctx)
 	ev := b.current(snap)
 	var s *content.Session
@@ -313,19 +313,19 @@ func (b *Bot) cmdUnregister(ctx context.Context, r *request) []bot.Reply {
 		s, _ = findSession(ev, arg)
 	}
 	if s == nil {
-		return []bot.Reply{r.reply("highlights.unregister_unknown", "input", shortInput(arg))}
+		return []bot.Reply{r.Reply("highlights.unregister_unknown", "input", shortInput(arg))}
 	}
 	name := r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 		i := slices.IndexFunc(sub.Registrations, func(reg bot.SessionRegistration) bool { return reg.Event == ev.ID && reg.Session == s.ID })
 		if i < 0 {
-			return r.reply("highlights.unregister_not_registered", "name", name), false
+			return r.Reply("highlights.unregister_not_registered", "name", name), false
 		}
-		if err := b.cancelReminder(ctx, r.msg.From, sub.Registrations[i]); err != nil {
-			b.log.Error("unregistering from a session", "member", pseudonym(r.msg.From), "err", err)
-			return r.reply("error.unavailable"), false
+		if err := b.cancelReminder(ctx, r.Msg.From, sub.Registrations[i]); err != nil {
+			b.Log.Error("unregistering from a session", "member", pseudonym(r.Msg.From), "err", err)
+			return r.Reply("error.unavailable"), false
 		}
 		sub.Registrations = slices.Delete(sub.Registrations, i, i+1)
-		return r.reply("highlights.unregister_done", "name", name), true
+		return r.Reply("highlights.unregister_done", "name", name), true
 	})
 }

@@ -26,15 +26,15 @@ const (
 	pubConfirm = "confirm"
 )
 
-func (b *Bot) cmdPublish(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdPublish(ctx context.Context, r *Turn) []bot.Reply {
 	snap := b.content(ctx)
 	ev := b.current(snap)
 	if ev == nil {
-		return []bot.Reply{r.reply("highlights.no_content")}
+		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
-	d := bot.Dialogue{Member: r.msg.From, Kind: dialoguePublish, Step: pubSession, Data: map[string]string{"event": ev.ID}}
-	if r.args != "" {
-		if s, ok := findSession(ev, r.args); ok {
+	d := bot.Dialogue{Member: r.Msg.From, Kind: dialoguePublish, Step: pubSession, Data: map[string]string{"event": ev.ID}}
+	if r.Args != "" {
+		if s, ok := findSession(ev, r.Args); ok {
 			d.Data["session"] = s.ID
 			d.Step = pubText
 			return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
@@ -43,7 +43,7 @@ func (b *Bot) cmdPublish(ctx context.Context, r *request) []bot.Reply {
 	return b.savePublish(ctx, r, d, b.publishSessionPrompt(r, ev))
 }
 
-func (b *Bot) publishSessionPrompt(r *request, ev *content.Event) bot.Reply {
+func (b *Bot) publishSessionPrompt(r *Turn, ev *content.Event) bot.Reply {
 	var choices []bot.Choice
 	lines := []string{r.T("highlights.publish_ask_session")}
 	for _, s := range ev.Sessions {
@@ -57,28 +57,28 @@ func (b *Bot) publishSessionPrompt(r *request, ev *content.Event) bot.Reply {
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
 
-func (b *Bot) publishTextPrompt(r *request, s *content.Session) bot.Reply {
-	return r.reply("highlights.publish_ask_text", "number", strconv.Itoa(s.Number), "title", s.Title,
+func (b *Bot) publishTextPrompt(r *Turn, s *content.Session) bot.Reply {
+	return r.Reply("highlights.publish_ask_text", "number", strconv.Itoa(s.Number), "title", s.Title,
 		"max", strconv.Itoa(content.MaxTextRunes))
 }
 
 // savePublish stores the dialogue and answers rep.
-func (b *Bot) savePublish(ctx context.Context, r *request, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	now := b.clock.Now()
+func (b *Bot) savePublish(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+	now := b.Clock.Now()
 	if d.Started.IsZero() {
 		d.Started = now
 	}
-	d.Expires = now.Add(b.settings.DialogueTTL)
-	if err := b.store.SaveDialogue(ctx, d); err != nil {
-		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	d.Expires = now.Add(b.Settings.DialogueTTL)
+	if err := b.Store.SaveDialogue(ctx, d); err != nil {
+		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
 }
 
 // publishDialogue returns the organizer's publish dialogue, if any.
-func (b *Bot) publishDialogue(ctx context.Context, r *request) (bot.Dialogue, bool) {
-	d, err := b.store.Dialogue(ctx, r.msg.From)
+func (b *Bot) publishDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool) {
+	d, err := b.Store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialoguePublish {
 		return bot.Dialogue{}, false
 	}
@@ -90,9 +90,9 @@ func (b *Bot) publishSession(ctx context.Context, d bot.Dialogue) (*content.Even
 	return b.content(ctx).sessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
-func (b *Bot) dialoguePublish(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
-	if r.role < bot.RoleOrganizer {
-		_ = b.store.DeleteDialogue(ctx, r.msg.From)
+func (b *Bot) dialoguePublish(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.Role < bot.RoleOrganizer {
+		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch d.Step {
@@ -101,39 +101,39 @@ func (b *Bot) dialoguePublish(ctx context.Context, r *request, d bot.Dialogue, c
 		if !ok {
 			return b.endPublish(ctx, r, "highlights.publish_gone"), true
 		}
-		s, ok := findSession(ev, r.text)
+		s, ok := findSession(ev, r.Text)
 		if !ok {
 			if commandFound {
 				return nil, false
 			}
-			return []bot.Reply{r.reply("highlights.session_unknown", "input", shortInput(r.text), "count", strconv.Itoa(len(ev.Sessions)))}, true
+			return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(r.Text), "count", strconv.Itoa(len(ev.Sessions)))}, true
 		}
 		return b.publishPickSession(ctx, r, d, s), true
 	case pubText:
-		n := utf8.RuneCountInString(r.text)
+		n := utf8.RuneCountInString(r.Text)
 		if n > content.MaxTextRunes {
-			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTextRunes))}, true
+			return []bot.Reply{r.Reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTextRunes))}, true
 		}
-		d.Data["text"], d.Step = r.text, pubQuote
+		d.Data["text"], d.Step = r.Text, pubQuote
 		return b.savePublish(ctx, r, d, b.publishQuotePrompt(r)), true
 	case pubQuote:
-		if isNo(r.text) {
+		if isNo(r.Text) {
 			return b.publishPreview(ctx, r, d), true
 		}
-		if n := utf8.RuneCountInString(r.text); n > content.MaxQuoteRunes {
-			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxQuoteRunes))}, true
+		if n := utf8.RuneCountInString(r.Text); n > content.MaxQuoteRunes {
+			return []bot.Reply{r.Reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxQuoteRunes))}, true
 		}
-		d.Data["quote"], d.Step = strings.Trim(r.text, "«»\"“” "), pubAuthor
-		return b.savePublish(ctx, r, d, r.reply("highlights.publish_ask_author")), true
+		d.Data["quote"], d.Step = strings.Trim(r.Text, "«»\"“” "), pubAuthor
+		return b.savePublish(ctx, r, d, r.Reply("highlights.publish_ask_author")), true
 	case pubAuthor:
-		if n := utf8.RuneCountInString(r.text); n > content.MaxTitleRunes {
-			return []bot.Reply{r.reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTitleRunes))}, true
+		if n := utf8.RuneCountInString(r.Text); n > content.MaxTitleRunes {
+			return []bot.Reply{r.Reply("highlights.publish_too_long", "count", strconv.Itoa(n), "max", strconv.Itoa(content.MaxTitleRunes))}, true
 		}
-		d.Data["author"] = r.text
+		d.Data["author"] = r.Text
 		return b.publishPreview(ctx, r, d), true
 	case pubConfirm:
 		switch {
-		case isYes(r.text):
+		case isYes(r.Text):
 			return b.publishConfirmed(ctx, r, d), true
 		case commandFound:
 			return nil, false
@@ -159,20 +159,20 @@ func isYes(s string) bool {
 	return false
 }
 
-func (b *Bot) publishQuotePrompt(r *request) bot.Reply {
+func (b *Bot) publishQuotePrompt(r *Turn) bot.Reply {
 	return bot.Reply{Text: r.T("highlights.publish_ask_quote"),
 		Choices: []bot.Choice{{Action: "hl.pub_noquote", Value: "", Label: r.T("highlights.button_no_quote")}}}
 }
 
-func (b *Bot) publishPickSession(ctx context.Context, r *request, d bot.Dialogue, s *content.Session) []bot.Reply {
+func (b *Bot) publishPickSession(ctx context.Context, r *Turn, d bot.Dialogue, s *content.Session) []bot.Reply {
 	d.Data["session"], d.Step = s.ID, pubText
 	return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
 }
 
-func (b *Bot) choicePublishSession(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choicePublishSession(ctx context.Context, r *Turn, value string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
-	if !ok || d.Step != pubSession || r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	ev, ok := b.content(ctx).set.Event(d.Data["event"])
 	if !ok {
@@ -180,23 +180,23 @@ func (b *Bot) choicePublishSession(ctx context.Context, r *request, value string
 	}
 	s, ok := ev.Session(value)
 	if !ok {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.publishPickSession(ctx, r, d, s)
 }
 
-func (b *Bot) choicePublishNoQuote(ctx context.Context, r *request, _ string) []bot.Reply {
+func (b *Bot) choicePublishNoQuote(ctx context.Context, r *Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
-	if !ok || d.Step != pubQuote || r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+	if !ok || d.Step != pubQuote || r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.publishPreview(ctx, r, d)
 }
 
-func (b *Bot) choicePublishConfirm(ctx context.Context, r *request, _ string) []bot.Reply {
+func (b *Bot) choicePublishConfirm(ctx context.Context, r *Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
-	if !ok || d.Step != pubConfirm || r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+	if !ok || d.Step != pubConfirm || r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.publishConfirmed(ctx, r, d)
 }
@@ -206,7 +206,7 @@ func draft(d bot.Dialogue) *content.Highlight {
 	return &content.Highlight{Text: d.Data["text"], Quote: d.Data["quote"], Author: d.Data["author"], Session: d.Data["session"]}
 }
 
-func (b *Bot) previewReply(ctx context.Context, r *request, d bot.Dialogue) bot.Reply {
+func (b *Bot) previewReply(ctx context.Context, r *Turn, d bot.Dialogue) bot.Reply {
 	title := d.Data["session"]
 	if _, s, ok := b.publishSession(ctx, d); ok {
 		title = s.Title
@@ -219,52 +219,52 @@ func (b *Bot) previewReply(ctx context.Context, r *request, d bot.Dialogue) bot.
 	}}
 }
 
-func (b *Bot) publishPreview(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+func (b *Bot) publishPreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = pubConfirm
 	return b.savePublish(ctx, r, d, b.previewReply(ctx, r, d))
 }
 
-func (b *Bot) endPublish(ctx context.Context, r *request, key string) []bot.Reply {
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+func (b *Bot) endPublish(ctx context.Context, r *Turn, key string) []bot.Reply {
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
-	return []bot.Reply{r.reply(key)}
+	return []bot.Reply{r.Reply(key)}
 }
 
 // publishConfirmed stores the highlight (searchable at once, queued for
 // the followers' digest by its publication time) and posts it to the
 // highlights channel, if one is configured.
-func (b *Bot) publishConfirmed(ctx context.Context, r *request, d bot.Dialogue) []bot.Reply {
+func (b *Bot) publishConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
 	ev, s, ok := b.publishSession(ctx, d)
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	id := "publie-" + strings.ReplaceAll(now.UTC().Format("20060102-150405.000"), ".", "-")
 	h := draft(d)
 	p := bot.PublishedHighlight{Event: ev.ID, Session: s.ID, ID: id, Text: h.Text, Quote: h.Quote, Author: h.Author, Published: now}
-	if err := b.store.SaveHighlight(ctx, p); err != nil {
-		b.log.Error("saving a published highlight", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")} // the dialogue stays: confirm again later
+	if err := b.Store.SaveHighlight(ctx, p); err != nil {
+		b.Log.Error("saving a published highlight", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
 	b.refreshContent()
-	b.log.Info("highlight published", "member", pseudonym(r.msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
+	b.Log.Info("highlight published", "member", pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
-	if ch := b.settings.Highlights.Channel; ch.ID != "" {
-		if a, ok := b.adapters[ch.Platform]; ok {
-			cr := &request{b: b, lang: b.settings.DefaultLang}
+	if ch := b.Settings.Highlights.Channel; ch.ID != "" {
+		if a, ok := b.Adapters[ch.Platform]; ok {
+			cr := &Turn{b: b, Lang: b.Settings.DefaultLang}
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
-			if _, err := b.post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
-				b.log.Error("posting a highlight to the channel", "err", err)
+			if _, err := b.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
+				b.Log.Error("posting a highlight to the channel", "err", err)
 				posted = " " + r.T("highlights.publish_channel_failed")
 			} else {
 				posted = " " + r.T("highlights.publish_channel_done")
 			}
 		}
 	}
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
-	return []bot.Reply{r.reply("highlights.publish_done", "title", s.Title, "channel", posted)}
+	return []bot.Reply{r.Reply("highlights.publish_done", "title", s.Title, "channel", posted)}
 }

@@ -29,20 +29,20 @@ func reminderKey(event, session string, ref bot.UserRef, starts time.Time) strin
 // scheduleReminder stores the pending reminder of a registration, in lang.
 // A session starting within ReminderBefore is reminded at the next tick.
 func (b *Bot) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.Lang, ev *content.Event, s *content.Session, starts time.Time) error {
-	r := &request{b: b, lang: lang}
+	r := &Turn{b: b, Lang: lang}
 	text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
 	if s.Room != "" {
 		text += "\n" + r.T("highlights.room", "room", s.Room)
 	}
-	_, err := b.store.SavePending(ctx, bot.Pending{
+	_, err := b.Store.SavePending(ctx, bot.Pending{
 		Key:  reminderKey(ev.ID, s.ID, ref, starts),
 		To:   ref,
 		Kind: bot.PendingHeld, // sent as is when due
-		Due:  starts.Add(-b.settings.Highlights.ReminderBefore),
+		Due:  starts.Add(-b.Settings.Highlights.ReminderBefore),
 		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: sessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}},
 		Lang:    lang,
-		Created: b.clock.Now(),
+		Created: b.Clock.Now(),
 	})
 	if err != nil {
 		return fmt.Errorf("scheduling a session reminder: %w", err)
@@ -52,7 +52,7 @@ func (b *Bot) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.La
 
 // cancelReminder deletes the pending reminder of a registration, if any.
 func (b *Bot) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.SessionRegistration) error {
-	err := b.store.DeletePending(ctx, reminderKey(reg.Event, reg.Session, ref, reg.Starts))
+	err := b.Store.DeletePending(ctx, reminderKey(reg.Event, reg.Session, ref, reg.Starts))
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return fmt.Errorf("cancelling a session reminder: %w", err)
 	}
@@ -66,10 +66,10 @@ func (b *Bot) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.Sessi
 func (b *Bot) resyncReminders(ctx context.Context) (int, error) {
 	snap := b.content(ctx)
 	var all []bot.HighlightFollows
-	if err := b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
+	if err := b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
 		return 0, fmt.Errorf("resync reminders: %w", err)
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	changed := 0
 	var errs []error
 	for _, f := range all {

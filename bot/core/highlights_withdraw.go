@@ -15,16 +15,16 @@ const maxWithdrawList = 10
 // cmdWithdraw lists the highlights published from the chat, newest first,
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
-func (b *Bot) cmdWithdraw(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdWithdraw(ctx context.Context, r *Turn) []bot.Reply {
 	snap := b.content(ctx)
 	list := snap.published[:min(maxWithdrawList, len(snap.published))]
 	if len(list) == 0 {
-		return []bot.Reply{r.reply("highlights.withdraw_none")}
+		return []bot.Reply{r.Reply("highlights.withdraw_none")}
 	}
-	if r.args != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(r.args))
+	if r.Args != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(r.Args))
 		if err != nil || n < 1 || n > len(list) {
-			return []bot.Reply{r.reply("highlights.withdraw_unknown", "input", shortInput(r.args), "count", strconv.Itoa(len(list)))}
+			return []bot.Reply{r.Reply("highlights.withdraw_unknown", "input", shortInput(r.Args), "count", strconv.Itoa(len(list)))}
 		}
 		return b.withdrawPreview(r, list[n-1])
 	}
@@ -33,7 +33,7 @@ func (b *Bot) cmdWithdraw(ctx context.Context, r *request) []bot.Reply {
 	for i, d := range list {
 		n := strconv.Itoa(i + 1)
 		lines = append(lines, r.T("highlights.withdraw_line", "n", n, "number", strconv.Itoa(d.session.Number),
-			"date", b.formatDate(r.lang, d.highlight.PublishedAt()), "text", excerpt(d.highlight.Text, 120)))
+			"date", b.FormatDate(r.Lang, d.highlight.PublishedAt()), "text", excerpt(d.highlight.Text, 120)))
 		choices = append(choices, bot.Choice{Action: "hl.withdraw", Value: d.event.ID + "/" + d.highlight.ID,
 			Label: r.T("highlights.button_withdraw", "n", n)})
 	}
@@ -50,38 +50,38 @@ func (snap *hlSnapshot) publishedByKey(key string) (hlDoc, bool) {
 	return hlDoc{}, false
 }
 
-func (b *Bot) withdrawPreview(r *request, d hlDoc) []bot.Reply {
+func (b *Bot) withdrawPreview(r *Turn, d hlDoc) []bot.Reply {
 	lines := []string{r.T("highlights.withdraw_confirm_ask", "number", strconv.Itoa(d.session.Number), "title", d.session.Title), ""}
 	lines = append(lines, b.highlightLines(r, d.highlight)...)
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{{Action: "hl.withdraw_ok",
 		Value: d.event.ID + "/" + d.highlight.ID, Label: r.T("highlights.button_withdraw_confirm"), Style: "danger"}}}}
 }
 
-func (b *Bot) choiceWithdraw(ctx context.Context, r *request, value string) []bot.Reply {
-	if r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.forbidden.organizer")}
+func (b *Bot) choiceWithdraw(ctx context.Context, r *Turn, value string) []bot.Reply {
+	if r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
 	d, ok := b.content(ctx).publishedByKey(value)
 	if !ok {
-		return []bot.Reply{r.reply("highlights.withdraw_gone")}
+		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	}
 	return b.withdrawPreview(r, d)
 }
 
-func (b *Bot) choiceWithdrawConfirm(ctx context.Context, r *request, value string) []bot.Reply {
-	if r.role < bot.RoleOrganizer {
-		return []bot.Reply{r.reply("error.forbidden.organizer")}
+func (b *Bot) choiceWithdrawConfirm(ctx context.Context, r *Turn, value string) []bot.Reply {
+	if r.Role < bot.RoleOrganizer {
+		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
 	event, id, _ := strings.Cut(value, "/")
-	err := b.store.DeleteHighlight(ctx, event, id)
+	err := b.Store.DeleteHighlight(ctx, event, id)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.reply("highlights.withdraw_gone")}
+		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	case err != nil:
-		b.log.Error("withdrawing a highlight", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("withdrawing a highlight", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	b.refreshContent()
-	b.log.Info("highlight withdrawn", "member", pseudonym(r.msg.From), "event", event, "highlight", id)
-	return []bot.Reply{r.reply("highlights.withdraw_done")}
+	b.Log.Info("highlight withdrawn", "member", pseudonym(r.Msg.From), "event", event, "highlight", id)
+	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

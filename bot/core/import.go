@@ -89,7 +89,7 @@ type ImportProblem struct {
 
 // ImportText renders the report with the catalogue in lang.
 func (b *Bot) ImportText(lang bot.Lang, rep ImportReport) string {
-	return FormatImportReport(func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }, rep)
+	return FormatImportReport(func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }, rep)
 }
 
 // FormatImportReport renders the report with t, a catalogue lookup.
@@ -325,7 +325,7 @@ func labelIDs(ls []bot.Label) string {
 func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, now time.Time, dryRun bool) error {
 	old, err := im.Store.Member(ctx, in.Ref)
 	switch {
-	case isNotFound(err):
+	case IsNotFound(err):
 		rep.Created++
 		if dryRun {
 			return nil
@@ -377,18 +377,18 @@ func sameImported(a, b bot.Member) bool {
 
 // importer returns the bot's importer.
 func (b *Bot) importer() Importer {
-	return Importer{Store: b.store, Directory: b.dir, MemberRoles: b.settings.MemberRoles,
-		Interests: b.settings.Interests, Workspaces: b.settings.ImportWorkspaces, Clock: b.clock}
+	return Importer{Store: b.Store, Directory: b.Dir, MemberRoles: b.Settings.MemberRoles,
+		Interests: b.Settings.Interests, Workspaces: b.Settings.ImportWorkspaces, Clock: b.Clock}
 }
 
 // cmdImport imports a CSV file named by its path. Only from the terminal,
 // where the organizer is on the machine that runs the bot: elsewhere a
 // path would let a chat user read the server's files.
-func (b *Bot) cmdImport(ctx context.Context, r *request) []bot.Reply {
-	if r.msg.From.Platform != bot.PlatformTerminal {
-		return []bot.Reply{r.reply("members.import.terminal_only")}
+func (b *Bot) cmdImport(ctx context.Context, r *Turn) []bot.Reply {
+	if r.Msg.From.Platform != bot.PlatformTerminal {
+		return []bot.Reply{r.Reply("members.import.terminal_only")}
 	}
-	args := strings.Fields(r.args)
+	args := strings.Fields(r.Args)
 	dry := false
 	if len(args) > 0 {
 		switch textnorm.Fold(args[0]) {
@@ -400,31 +400,31 @@ func (b *Bot) cmdImport(ctx context.Context, r *request) []bot.Reply {
 		}
 	}
 	if len(args) == 0 {
-		return []bot.Reply{r.reply("members.import.usage")}
+		return []bot.Reply{r.Reply("members.import.usage")}
 	}
 	path := strings.Join(args, " ")
 	f, err := os.Open(path)
 	if err != nil {
-		return []bot.Reply{r.reply("members.import.open_failed", "path", path)}
+		return []bot.Reply{r.Reply("members.import.open_failed", "path", path)}
 	}
 	defer f.Close()
 	rep, err := b.importer().Import(ctx, bufio.NewReader(f), dry)
 	if errors.Is(err, ErrImportFile) {
-		return []bot.Reply{r.reply("members.import.bad_file", "error", err.Error())}
+		return []bot.Reply{r.Reply("members.import.bad_file", "error", err.Error())}
 	}
 	if err != nil {
-		b.log.Error("importing members", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("importing members", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("members imported", "by", pseudonym(r.msg.From), "created", rep.Created, "updated", rep.Updated,
+	b.Log.Info("members imported", "by", pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
 		"rejected", len(rep.Rejected), "dry_run", dry)
-	out := []bot.Reply{{Text: b.ImportText(r.lang, rep)}}
+	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
 		n, err := b.InviteImported(ctx)
 		if err != nil {
-			b.log.Warn("inviting imported members", "err", err)
+			b.Log.Warn("inviting imported members", "err", err)
 		}
-		out = append(out, r.reply("members.import.invited", "count", strconv.Itoa(n)))
+		out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
 	}
 	return out
 }
@@ -437,8 +437,8 @@ func (b *Bot) cmdImport(ctx context.Context, r *request) []bot.Reply {
 // it is. It returns how many were invited.
 func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 	var todo []bot.Member
-	err := b.store.Members(ctx, func(m bot.Member) error {
-		_, reachable := b.adapters[m.Ref.Platform] // else: when that platform is configured
+	err := b.Store.Members(ctx, func(m bot.Member) error {
+		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
 		if reachable && !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
 			!strings.HasPrefix(m.Ref.User, emailUserPrefix) {
 			todo = append(todo, m)
@@ -453,21 +453,21 @@ func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 	for _, m := range todo {
 		lang := m.Language
 		if lang == "" {
-			lang = b.settings.DefaultLang
+			lang = b.Settings.DefaultLang
 		}
-		r := &request{b: b, lang: lang, member: m}
+		r := &Turn{b: b, Lang: lang, Member: m}
 		name := ""
 		if m.Name != "" {
 			name = " " + m.Name
 		}
-		rep := r.reply("members.invite", "name", name, "bot", b.settings.Name,
-			"controller", b.settings.Privacy.Controller)
-		if err := b.sendToMember(ctx, m.Ref, rep); err != nil {
+		rep := r.Reply("members.invite", "name", name, "bot", b.Settings.Name,
+			"controller", b.Settings.Privacy.Controller)
+		if err := b.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.Invited = b.clock.Now()
-		if err := b.store.SaveMember(ctx, m); err != nil {
+		m.Invited = b.Clock.Now()
+		if err := b.Store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -479,26 +479,26 @@ func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 // adoptImported recognises a member imported by e-mail when they first
 // write: their platform's e-mail address names the imported record, which
 // moves to their real reference.
-func (b *Bot) adoptImported(ctx context.Context, r *request) {
-	if _, ok := b.adapters[r.msg.From.Platform].(bot.ProfileReader); !ok {
+func (b *Bot) adoptImported(ctx context.Context, r *Turn) {
+	if _, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
 		return
 	}
-	email := strings.ToLower(b.platformEmail(ctx, r.msg.From))
+	email := strings.ToLower(b.platformEmail(ctx, r.Msg.From))
 	if email == "" {
 		return
 	}
-	placeholder := bot.UserRef{Platform: r.msg.From.Platform, Workspace: r.msg.From.Workspace, User: emailUserPrefix + email}
-	m, err := b.store.Member(ctx, placeholder)
+	placeholder := bot.UserRef{Platform: r.Msg.From.Platform, Workspace: r.Msg.From.Workspace, User: emailUserPrefix + email}
+	m, err := b.Store.Member(ctx, placeholder)
 	if err != nil {
 		return
 	}
-	m.Ref = r.msg.From
-	if err := b.store.SaveMember(ctx, m); err != nil {
-		b.log.Warn("adopting an imported member", "member", pseudonym(r.msg.From), "err", err)
+	m.Ref = r.Msg.From
+	if err := b.Store.SaveMember(ctx, m); err != nil {
+		b.Log.Warn("adopting an imported member", "member", pseudonym(r.Msg.From), "err", err)
 		return
 	}
-	if err := b.store.DeleteMember(ctx, placeholder); err != nil {
-		b.log.Warn("removing an import placeholder", "member", pseudonym(r.msg.From), "err", err)
+	if err := b.Store.DeleteMember(ctx, placeholder); err != nil {
+		b.Log.Warn("removing an import placeholder", "member", pseudonym(r.Msg.From), "err", err)
 	}
-	r.member, r.known = m, true
+	r.Member, r.Known = m, true
 }

@@ -18,22 +18,22 @@ import (
 // dryRunShown bounds the groups a dry run lists in the chat.
 const dryRunShown = 10
 
-func (b *Bot) matchingCommands() []*command {
-	return []*command{
-		{id: "match_stats", role: bot.RoleOrganizer, run: b.cmdMatchStats,
-			names: map[bot.Lang][]string{bot.French: {"bilan des mises en relation", "bilan mises en relation"},
+func (b *Bot) matchingCommands() []*Command {
+	return []*Command{
+		{ID: "match_stats", Role: bot.RoleOrganizer, Run: b.cmdMatchStats,
+			Names: map[bot.Lang][]string{bot.French: {"bilan des mises en relation", "bilan mises en relation"},
 				bot.English: {"match stats", "matching stats"}}},
-		{id: "match_dry", role: bot.RoleAdmin, run: b.cmdMatchDry,
-			names: map[bot.Lang][]string{bot.French: {"tour à blanc", "simuler un tour"}, bot.English: {"dry run", "round dry run"}}},
-		{id: "match_now", role: bot.RoleAdmin, run: b.cmdMatchNow,
-			names: map[bot.Lang][]string{bot.French: {"tour maintenant", "lancer un tour"}, bot.English: {"round now", "run a round"}}},
-		{id: "match_followup", role: bot.RoleAdmin, run: b.cmdFollowupNow,
-			names: map[bot.Lang][]string{bot.French: {"relance maintenant", "relancer maintenant"}, bot.English: {"follow up now"}}},
+		{ID: "match_dry", Role: bot.RoleAdmin, Run: b.cmdMatchDry,
+			Names: map[bot.Lang][]string{bot.French: {"tour à blanc", "simuler un tour"}, bot.English: {"dry run", "round dry run"}}},
+		{ID: "match_now", Role: bot.RoleAdmin, Run: b.cmdMatchNow,
+			Names: map[bot.Lang][]string{bot.French: {"tour maintenant", "lancer un tour"}, bot.English: {"round now", "run a round"}}},
+		{ID: "match_followup", Role: bot.RoleAdmin, Run: b.cmdFollowupNow,
+			Names: map[bot.Lang][]string{bot.French: {"relance maintenant", "relancer maintenant"}, bot.English: {"follow up now"}}},
 	}
 }
 
-func (b *Bot) matchingChoices() map[string]choiceHandler {
-	return map[string]choiceHandler{
+func (b *Bot) matchingChoices() map[string]ChoiceHandler {
+	return map[string]ChoiceHandler{
 		actionMatchAnswer: b.choiceMatchAnswer,
 		"match.run":       b.choiceMatchRun,
 	}
@@ -41,12 +41,12 @@ func (b *Bot) matchingChoices() map[string]choiceHandler {
 
 // cmdMatchDry plans a round as it would run now, without storing or
 // sending anything.
-func (b *Bot) cmdMatchDry(ctx context.Context, r *request) []bot.Reply {
-	now := b.clock.Now()
+func (b *Bot) cmdMatchDry(ctx context.Context, r *Turn) []bot.Reply {
+	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "dry-run", "", now, now)
 	if err != nil {
-		b.log.Error("dry run", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("dry run", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: b.planSummary(r, plan, dryRunShown)}}
 }
@@ -54,7 +54,7 @@ func (b *Bot) cmdMatchDry(ctx context.Context, r *request) []bot.Reply {
 // planSummary describes a plan: the figures and the proof; unless shown is
 // negative, the quality against greedy and random pairings and the first
 // shown groups in detail.
-func (b *Bot) planSummary(r *request, plan *RoundPlan, shown int) string {
+func (b *Bot) planSummary(r *Turn, plan *RoundPlan, shown int) string {
 	if len(plan.Members) < 2 {
 		return r.T("match.dry.empty", "count", strconv.Itoa(len(plan.Members)))
 	}
@@ -72,20 +72,20 @@ func (b *Bot) planSummary(r *request, plan *RoundPlan, shown int) string {
 	if len(p.Groups) > 0 {
 		average = p.Total / int64(len(p.Groups))
 	}
-	proof := r.T("match.dry.proof_missing", "gap", points(r.lang, p.Certificate.Gap))
+	proof := r.T("match.dry.proof_missing", "gap", points(r.Lang, p.Certificate.Gap))
 	if p.Certificate.Gap == 0 {
-		proof = r.T("match.dry.proof", "pairs", formatInt(r.lang, int(p.Certificate.PricedPairs)),
+		proof = r.T("match.dry.proof", "pairs", formatInt(r.Lang, int(p.Certificate.PricedPairs)),
 			"rounds", strconv.Itoa(p.Certificate.Rounds))
 	}
-	lines := []string{r.T("match.dry.summary", "members", formatInt(r.lang, len(plan.Members)),
-		"groups", formatInt(r.lang, len(p.Groups)), "trios", strconv.Itoa(trios),
-		"satout", strconv.Itoa(len(p.SitOut)), "total", points(r.lang, p.Total),
-		"average", points(r.lang, average), "worst", points(r.lang, worst), "proof", proof)}
+	lines := []string{r.T("match.dry.summary", "members", formatInt(r.Lang, len(plan.Members)),
+		"groups", formatInt(r.Lang, len(p.Groups)), "trios", strconv.Itoa(trios),
+		"satout", strconv.Itoa(len(p.SitOut)), "total", points(r.Lang, p.Total),
+		"average", points(r.Lang, average), "worst", points(r.Lang, worst), "proof", proof)}
 	if shown >= 0 {
 		q := plan.Pool.Compare(p, 1)
 		lines = append(lines, r.T("match.dry.quality",
-			"greedy", percent(r.lang, q.Greedy.Percent), "greedy_worst", points(r.lang, q.Greedy.Worst),
-			"random", percent(r.lang, q.Random.Percent), "random_worst", points(r.lang, q.Random.Worst)))
+			"greedy", percent(r.Lang, q.Greedy.Percent), "greedy_worst", points(r.Lang, q.Greedy.Worst),
+			"random", percent(r.Lang, q.Random.Percent), "random_worst", points(r.Lang, q.Random.Worst)))
 		for i, g := range p.Groups {
 			if i == shown {
 				if shown > 0 {
@@ -98,7 +98,7 @@ func (b *Bot) planSummary(r *request, plan *RoundPlan, shown int) string {
 				who = append(who, plan.Members[m])
 			}
 			bd, _ := plan.Breakdown(g.Members[0], g.Members[1])
-			lines = append(lines, r.T("match.dry.group", "names", names(who), "score", points(r.lang, g.Score),
+			lines = append(lines, r.T("match.dry.group", "names", names(who), "score", points(r.Lang, g.Score),
 				"breakdown", breakdownText(r, bd)))
 		}
 	}
@@ -106,8 +106,8 @@ func (b *Bot) planSummary(r *request, plan *RoundPlan, shown int) string {
 }
 
 // breakdownText writes a pair's score by criterion.
-func breakdownText(r *request, bd matching.Breakdown) string {
-	f := func(v float64) string { return points(r.lang, matching.ToMilli(v)) }
+func breakdownText(r *Turn, bd matching.Breakdown) string {
+	f := func(v float64) string { return points(r.Lang, matching.ToMilli(v)) }
 	s := r.T("match.dry.breakdown", "size", f(bd.Size), "interests", f(bd.Interests), "region", f(bd.Region),
 		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences))
 	if bd.Repeat != 0 {
@@ -136,12 +136,12 @@ func percent(lang bot.Lang, v float64) string {
 // cmdMatchNow previews the round an administrator asked for, and asks to
 // confirm: the round's id is the preview's time, so that a second click
 // resumes the same round instead of running another.
-func (b *Bot) cmdMatchNow(ctx context.Context, r *request) []bot.Reply {
-	now := b.clock.Now()
+func (b *Bot) cmdMatchNow(ctx context.Context, r *Turn) []bot.Reply {
+	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "preview", "", now, now)
 	if err != nil {
-		b.log.Error("round preview", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("round preview", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(plan.Plan.Groups) == 0 {
 		return []bot.Reply{{Text: b.planSummary(r, plan, -1)}}
@@ -153,79 +153,79 @@ func (b *Bot) cmdMatchNow(ctx context.Context, r *request) []bot.Reply {
 	}}}
 }
 
-func (b *Bot) choiceMatchRun(ctx context.Context, r *request, value string) []bot.Reply {
-	if r.role < bot.RoleAdmin {
-		return []bot.Reply{r.reply("error.forbidden.admin")}
+func (b *Bot) choiceMatchRun(ctx context.Context, r *Turn, value string) []bot.Reply {
+	if r.Role < bot.RoleAdmin {
+		return []bot.Reply{r.Reply("error.forbidden.admin")}
 	}
 	ms, ok := strings.CutPrefix(value, "go:")
 	if !ok {
-		return []bot.Reply{r.reply("match.now.cancelled")}
+		return []bot.Reply{r.Reply("match.now.cancelled")}
 	}
 	at, err := strconv.ParseInt(ms, 10, 64)
 	if err != nil {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	slot := time.UnixMilli(at)
 	round, err := b.RunRound(ctx, roundID("manual", slot), "", slot)
 	if err != nil && len(round.Groups) == 0 {
-		b.log.Error("manual round", "err", err)
-		return []bot.Reply{r.reply("match.now.failed")}
+		b.Log.Error("manual round", "err", err)
+		return []bot.Reply{r.Reply("match.now.failed")}
 	}
 	key := "match.now.done"
 	if err != nil {
 		key = "match.now.partial"
-		b.log.Error("manual round: some introductions failed", "err", err)
+		b.Log.Error("manual round: some introductions failed", "err", err)
 	}
-	return []bot.Reply{r.reply(key, "groups", strconv.Itoa(len(round.Groups)), "satout", strconv.Itoa(len(round.SatOut)))}
+	return []bot.Reply{r.Reply(key, "groups", strconv.Itoa(len(round.Groups)), "satout", strconv.Itoa(len(round.SatOut)))}
 }
 
 // cmdFollowupNow sends the follow-up of the latest round without waiting
 // for the configured delay.
-func (b *Bot) cmdFollowupNow(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdFollowupNow(ctx context.Context, r *Turn) []bot.Reply {
 	var last *bot.MatchRound
-	if err := b.store.Rounds(ctx, 1, func(x bot.MatchRound) error { last = &x; return nil }); err != nil {
-		b.log.Error("reading rounds", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := b.Store.Rounds(ctx, 1, func(x bot.MatchRound) error { last = &x; return nil }); err != nil {
+		b.Log.Error("reading rounds", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if last == nil {
-		return []bot.Reply{r.reply("match.stats.none")}
+		return []bot.Reply{r.Reply("match.stats.none")}
 	}
 	if !last.FollowedUp.IsZero() {
-		return []bot.Reply{r.reply("match.followup.already", "date", b.formatDate(r.lang, last.FollowedUp))}
+		return []bot.Reply{r.Reply("match.followup.already", "date", b.FormatDate(r.Lang, last.FollowedUp))}
 	}
-	if err := b.followUpRound(ctx, *last, b.clock.Now()); err != nil {
-		b.log.Error("follow-up", "round", last.ID, "err", err)
-		return []bot.Reply{r.reply("match.followup.failed")}
+	if err := b.followUpRound(ctx, *last, b.Clock.Now()); err != nil {
+		b.Log.Error("follow-up", "round", last.ID, "err", err)
+		return []bot.Reply{r.Reply("match.followup.failed")}
 	}
-	return []bot.Reply{r.reply("match.followup.done", "date", b.formatDate(r.lang, last.Created))}
+	return []bot.Reply{r.Reply("match.followup.done", "date", b.FormatDate(r.Lang, last.Created))}
 }
 
 // cmdMatchStats shows the figures of the last rounds.
-func (b *Bot) cmdMatchStats(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdMatchStats(ctx context.Context, r *Turn) []bot.Reply {
 	per, err := b.roundStats(ctx, time.Time{}, 6)
 	if err != nil {
-		b.log.Error("match stats", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("match stats", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(per) == 0 {
-		return []bot.Reply{r.reply("match.stats.none")}
+		return []bot.Reply{r.Reply("match.stats.none")}
 	}
 	all, err := b.MatchStats(ctx, time.Time{})
 	if err != nil {
-		b.log.Error("match stats", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("match stats", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	lines := []string{r.T("match.stats.header")}
 	for _, s := range per {
-		lines = append(lines, b.statsLine(r, "match.stats.line", b.formatDate(r.lang, s.Round.Created), s.MatchStats))
+		lines = append(lines, b.statsLine(r, "match.stats.line", b.FormatDate(r.Lang, s.Round.Created), s.MatchStats))
 	}
 	lines = append(lines, "", b.statsLine(r, "match.stats.total", strconv.Itoa(all.Rounds), all))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) statsLine(r *request, key, first string, s MatchStats) string {
-	return r.T(key, "date", first, "rounds", first, "groups", formatInt(r.lang, s.Introductions),
-		"members", formatInt(r.lang, s.Members), "answered", formatInt(r.lang, s.Answered),
-		"met", formatInt(r.lang, s.Met), "not_now", formatInt(r.lang, s.NotNow),
-		"not_again", formatInt(r.lang, s.NotAgain), "rate", percent(r.lang, 100*s.MetRate()))
+func (b *Bot) statsLine(r *Turn, key, first string, s MatchStats) string {
+	return r.T(key, "date", first, "rounds", first, "groups", formatInt(r.Lang, s.Introductions),
+		"members", formatInt(r.Lang, s.Members), "answered", formatInt(r.Lang, s.Answered),
+		"met", formatInt(r.Lang, s.Met), "not_now", formatInt(r.Lang, s.NotNow),
+		"not_again", formatInt(r.Lang, s.NotAgain), "rate", percent(r.Lang, 100*s.MetRate()))
 }

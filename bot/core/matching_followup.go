@@ -27,10 +27,10 @@ func (b *Bot) jobFollowup(ctx context.Context, run bot.JobRun) error {
 // FollowUp sends the follow-up of every round whose delay has passed and
 // that was not followed up yet; it returns how many rounds it followed up.
 func (b *Bot) FollowUp(ctx context.Context) (int, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	delay := b.matchSettings().FollowupAfter
 	var due []bot.MatchRound
-	err := b.store.Rounds(ctx, 20, func(r bot.MatchRound) error {
+	err := b.Store.Rounds(ctx, 20, func(r bot.MatchRound) error {
 		age := now.Sub(r.Created)
 		if r.FollowedUp.IsZero() && age >= delay && age < delay+followupWindow {
 			due = append(due, r)
@@ -54,7 +54,7 @@ func (b *Bot) FollowUp(ctx context.Context) (int, error) {
 
 func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
 	answered := map[bot.UserRef]bool{}
-	if err := b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+	if err := b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		if _, ok := rec.Answer(round.ID); ok {
 			answered[rec.Member] = true
 		}
@@ -76,10 +76,10 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 			}
 			r := b.memberRequest(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
-			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.formatDate(r.lang, round.Created)),
+			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.FormatDate(r.Lang, round.Created)),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
-			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + refHash(m.Ref)}
-			if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + RefHash(m.Ref)}
+			if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -89,15 +89,15 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 	if err := errors.Join(errs...); err != nil {
 		return err // retried at the next run: sent messages are not sent again
 	}
-	fresh, err := b.store.Round(ctx, round.ID)
+	fresh, err := b.Store.Round(ctx, round.ID)
 	if err != nil {
 		return err
 	}
 	fresh.FollowedUp = now
-	if err := b.store.SaveRound(ctx, fresh); err != nil {
+	if err := b.Store.SaveRound(ctx, fresh); err != nil {
 		return err
 	}
-	b.log.Info("round followed up", "round", round.ID, "asked", asked)
+	b.Log.Info("round followed up", "round", round.ID, "asked", asked)
 	return nil
 }
 
@@ -105,44 +105,44 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 // value is "<answer>:<round id>[:<partner hash>]". The acknowledgement goes
 // to the member's direct conversation: the others in the group do not see
 // it.
-func (b *Bot) choiceMatchAnswer(ctx context.Context, r *request, value string) []bot.Reply {
+func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bot.Reply {
 	parts := strings.Split(value, ":")
 	if len(parts) < 2 || !slices.Contains([]string{bot.AnswerMet, bot.AnswerNotNow, bot.AnswerNotAgain}, parts[0]) {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	answer, id := parts[0], parts[1]
-	round, err := b.store.Round(ctx, id)
+	round, err := b.Store.Round(ctx, id)
 	switch {
-	case isNotFound(err):
-		return b.privately(ctx, r, r.reply("match.answer.gone"))
+	case IsNotFound(err):
+		return b.privately(ctx, r, r.Reply("match.answer.gone"))
 	case err != nil:
-		b.log.Error("reading a round", "round", id, "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("reading a round", "round", id, "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	gi, in := groupOf(round, r.msg.From)
+	gi, in := groupOf(round, r.Msg.From)
 	if !in {
-		return b.privately(ctx, r, r.reply("match.answer.not_yours"))
+		return b.privately(ctx, r, r.Reply("match.answer.not_yours"))
 	}
 	var partners []bot.UserRef
 	for _, m := range round.Groups[gi].Members {
-		if m == r.msg.From || isErased(m) {
+		if m == r.Msg.From || isErased(m) {
 			continue
 		}
-		if len(parts) == 3 && !strings.HasPrefix(refHash(m), parts[2]) {
+		if len(parts) == 3 && !strings.HasPrefix(RefHash(m), parts[2]) {
 			continue
 		}
 		partners = append(partners, m)
 	}
 	if answer == bot.AnswerNotAgain && len(partners) == 0 {
-		return b.privately(ctx, r, r.reply("match.answer.not_yourself"))
+		return b.privately(ctx, r, r.Reply("match.answer.not_yourself"))
 	}
-	rec, err := b.store.MatchRecord(ctx, r.msg.From)
-	if err != nil && !isNotFound(err) {
-		b.log.Error("reading a match record", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	rec, err := b.Store.MatchRecord(ctx, r.Msg.From)
+	if err != nil && !IsNotFound(err) {
+		b.Log.Error("reading a match record", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	now := b.clock.Now()
-	rec.Member, rec.Updated = r.msg.From, now
+	now := b.Clock.Now()
+	rec.Member, rec.Updated = r.Msg.From, now
 	rec.Answers = slices.DeleteFunc(rec.Answers, func(a bot.MatchAnswer) bool { return a.Round == id })
 	rec.Answers = append(rec.Answers, bot.MatchAnswer{Round: id, Answer: answer, At: now})
 	if answer == bot.AnswerNotAgain {
@@ -152,29 +152,29 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *request, value string) [
 			}
 		}
 	}
-	if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
-		b.log.Error("saving a match answer", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
+		b.Log.Error("saving a match answer", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("introduction answered", "member", pseudonym(r.msg.From), "round", id, "answer", answer)
+	b.Log.Info("introduction answered", "member", pseudonym(r.Msg.From), "round", id, "answer", answer)
 	var who []bot.Member
 	for _, p := range partners {
-		if m, err := b.store.Member(ctx, p); err == nil {
+		if m, err := b.Store.Member(ctx, p); err == nil {
 			who = append(who, m)
 		}
 	}
-	return b.privately(ctx, r, r.reply("match.answer."+answer, "names", names(who)))
+	return b.privately(ctx, r, r.Reply("match.answer."+answer, "names", names(who)))
 }
 
 // privately answers in the member's direct conversation: an answer given
 // in a group is nobody else's business. Without a direct conversation, a
 // harmless answer is given in place.
-func (b *Bot) privately(ctx context.Context, r *request, rep bot.Reply) []bot.Reply {
-	if r.msg.Conversation.Kind == bot.Direct {
+func (b *Bot) privately(ctx context.Context, r *Turn, rep bot.Reply) []bot.Reply {
+	if r.Msg.Conversation.Kind == bot.Direct {
 		return []bot.Reply{rep}
 	}
-	if err := b.sendDirect(ctx, r.msg.From, rep); err != nil {
-		b.log.Warn("answering privately", "member", pseudonym(r.msg.From), "err", err)
+	if err := b.SendDirect(ctx, r.Msg.From, rep); err != nil {
+		b.Log.Warn("answering privately", "member", pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
 }
@@ -234,7 +234,7 @@ func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, erro
 func (b *Bot) roundStats(ctx context.Context, since time.Time, limit int) ([]RoundStats, error) {
 	var out []RoundStats
 	at := map[string]int{}
-	err := b.store.Rounds(ctx, limit, func(r bot.MatchRound) error {
+	err := b.Store.Rounds(ctx, limit, func(r bot.MatchRound) error {
 		if r.Created.Before(since) {
 			return nil
 		}
@@ -251,7 +251,7 @@ func (b *Bot) roundStats(ctx context.Context, since time.Time, limit int) ([]Rou
 	if err != nil {
 		return nil, fmt.Errorf("match stats: %w", err)
 	}
-	err = b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+	err = b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		for _, a := range rec.Answers {
 			i, ok := at[a.Round]
 			if !ok {

@@ -89,8 +89,8 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 // PlanReport writes the plan as text in lang: the summary, the quality
 // figures, then every group with each pair's breakdown.
 func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
-	b := &Bot{cat: cat}
-	r := &request{b: b, lang: lang}
+	b := &Bot{Cat: cat}
+	r := &Turn{b: b, Lang: lang}
 	lines := []string{b.planSummary(r, p, 0)}
 	for gi, g := range p.Plan.Groups {
 		var who []string

@@ -18,7 +18,7 @@ import (
 
 // matchSettings returns the settings with their defaults.
 func (b *Bot) matchSettings() bot.MatchSettings {
-	s := b.settings.Matching
+	s := b.Settings.Matching
 	if s.FollowupAfter <= 0 {
 		s.FollowupAfter = 7 * 24 * time.Hour
 	}
@@ -26,7 +26,7 @@ func (b *Bot) matchSettings() bot.MatchSettings {
 }
 
 func (b *Bot) planner() Planner {
-	return Planner{Store: b.store, Rules: b.settings.Matching.Rules}
+	return Planner{Store: b.Store, Rules: b.Settings.Matching.Rules}
 }
 
 // jobRound runs the round of a scheduled slot.
@@ -40,14 +40,14 @@ func (b *Bot) jobRound(ctx context.Context, run bot.JobRun) error {
 // who sits out why. Introductions outside a member's working hours wait
 // for them. It returns the round.
 func (b *Bot) RunRound(ctx context.Context, id, job string, slot time.Time) (bot.MatchRound, error) {
-	now := b.clock.Now()
-	round, err := b.store.Round(ctx, id)
+	now := b.Clock.Now()
+	round, err := b.Store.Round(ctx, id)
 	switch {
 	case err == nil:
-		b.log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
+		b.Log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
 	case errors.Is(err, bot.ErrNotFound):
 		if err := b.pauseIgnoring(ctx, id, now); err != nil {
-			b.log.Error("pausing members who ignore their introductions", "round", id, "err", err)
+			b.Log.Error("pausing members who ignore their introductions", "round", id, "err", err)
 		}
 		plan, err := b.planner().Plan(ctx, id, job, slot, now)
 		if err != nil {
@@ -55,19 +55,19 @@ func (b *Bot) RunRound(ctx context.Context, id, job string, slot time.Time) (bot
 		}
 		round = plan.Round
 		if len(round.Groups) == 0 && len(round.SatOut) == 0 {
-			b.log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
+			b.Log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
 			return round, nil
 		}
-		created, err := b.store.CreateRound(ctx, round)
+		created, err := b.Store.CreateRound(ctx, round)
 		if err != nil {
 			return bot.MatchRound{}, fmt.Errorf("storing round %s: %w", id, err)
 		}
 		if !created { // another replica planned it first: follow its plan
-			if round, err = b.store.Round(ctx, id); err != nil {
+			if round, err = b.Store.Round(ctx, id); err != nil {
 				return bot.MatchRound{}, fmt.Errorf("reading round %s: %w", id, err)
 			}
 		}
-		b.log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
+		b.Log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
 			"sat_out", len(round.SatOut), "total_milli", round.Total, "gap", round.Gap,
 			"rounds", plan.Plan.Certificate.Rounds, "priced", plan.Plan.Certificate.PricedPairs)
 	default:
@@ -93,7 +93,7 @@ func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time
 		if isErased(ref) || told[ref] {
 			continue
 		}
-		m, err := b.store.Member(ctx, ref)
+		m, err := b.Store.Member(ctx, ref)
 		if err != nil {
 			continue // erased meanwhile
 		}
@@ -102,13 +102,13 @@ func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time
 			key = "sitout_odd"
 		}
 		r := b.memberRequest(m)
-		d := Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + refHash(ref)}
-		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+		d := Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + RefHash(ref)}
+		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		b.log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
+		b.Log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
 }
@@ -118,7 +118,7 @@ func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time
 // them.
 func (b *Bot) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]bool {
 	told := map[bot.UserRef]bool{}
-	err := b.store.Rounds(ctx, 2, func(r bot.MatchRound) error {
+	err := b.Store.Rounds(ctx, 2, func(r bot.MatchRound) error {
 		if r.ID != round.ID && r.Created.Before(round.Created) {
 			for _, m := range r.SatOut {
 				told[m] = true
@@ -127,15 +127,15 @@ func (b *Bot) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.User
 		return nil
 	})
 	if err != nil {
-		b.log.Warn("reading the previous round", "err", err)
+		b.Log.Warn("reading the previous round", "err", err)
 	}
 	return told
 }
 
 // memberRequest is a request in the member's language, to translate what
 // the bot writes first.
-func (b *Bot) memberRequest(m bot.Member) *request {
-	return &request{b: b, lang: b.memberLang(m), member: m, known: true}
+func (b *Bot) memberRequest(m bot.Member) *Turn {
+	return &Turn{b: b, Lang: b.MemberLang(m), Member: m, Known: true}
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions
@@ -147,20 +147,20 @@ func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error
 		return nil
 	}
 	var past []bot.MatchRound
-	if err := b.store.Rounds(ctx, max(8*k, 26), func(r bot.MatchRound) error {
+	if err := b.Store.Rounds(ctx, max(8*k, 26), func(r bot.MatchRound) error {
 		past = append(past, r)
 		return nil
 	}); err != nil {
 		return err
 	}
-	members, err := matchableMembers(ctx, b.store, now)
+	members, err := matchableMembers(ctx, b.Store, now)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, m := range members {
-		rec, err := b.store.MatchRecord(ctx, m.Ref)
-		if err != nil && !isNotFound(err) {
+		rec, err := b.Store.MatchRecord(ctx, m.Ref)
+		if err != nil && !IsNotFound(err) {
 			errs = append(errs, err)
 			continue
 		}
@@ -169,21 +169,21 @@ func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error
 		}
 		m.PausedUntil = now.Add(autoPause)
 		m.Updated = now
-		if err := b.store.SaveMember(ctx, m); err != nil {
+		if err := b.Store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		rec.Member, rec.Paused, rec.Updated = m.Ref, now, now
-		if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
+		if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
 			errs = append(errs, err)
 		}
 		r := b.memberRequest(m)
 		d := Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
-			Key: "match-paused|" + id + "|" + refHash(m.Ref)}
-		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+			Key: "match-paused|" + id + "|" + RefHash(m.Ref)}
+		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
-		b.log.Info("member paused after ignored introductions", "member", pseudonym(m.Ref), "rounds", k)
+		b.Log.Info("member paused after ignored introductions", "member", pseudonym(m.Ref), "rounds", k)
 	}
 	return errors.Join(errs...)
 }

@@ -35,12 +35,12 @@ func (b *Bot) introduceOrHold(ctx context.Context, round bot.MatchRound, gi int,
 	}
 	due := now
 	for _, m := range members {
-		if open := b.nextWindow(ctx, m.Ref, b.memberLocation(m), now); open.After(due) {
+		if open := b.NextWindow(ctx, m.Ref, b.MemberLocation(m), now); open.After(due) {
 			due = open
 		}
 	}
 	if due.After(now) {
-		_, err := b.store.SavePending(ctx, bot.Pending{Key: "match-group:" + round.ID + "|" + strconv.Itoa(gi),
+		_, err := b.Store.SavePending(ctx, bot.Pending{Key: "match-group:" + round.ID + "|" + strconv.Itoa(gi),
 			To: members[0].Ref, Kind: PendingIntro, Due: due, Text: round.ID, Number: gi, Created: now})
 		if err != nil {
 			return fmt.Errorf("holding an introduction: %w", err)
@@ -67,9 +67,9 @@ func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([
 		if isErased(ref) {
 			continue
 		}
-		m, err := b.store.Member(ctx, ref)
+		m, err := b.Store.Member(ctx, ref)
 		switch {
-		case isNotFound(err):
+		case IsNotFound(err):
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("reading a member: %w", err)
@@ -84,13 +84,13 @@ func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([
 // languages. When the platform cannot open the group, each member gets it
 // in their direct conversation instead.
 func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
-	a, ok := b.adapters[members[0].Ref.Platform]
+	a, ok := b.Adapters[members[0].Ref.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter for an introduction", members[0].Ref.Platform)
 	}
 	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
-	token := b.claimToken()
-	got, err := b.store.Claim(ctx, claim, token, deliveryMemory)
+	token := b.ClaimToken()
+	got, err := b.Store.Claim(ctx, claim, token, DeliveryMemory)
 	if err != nil || !got {
 		return err // already introduced (or being introduced elsewhere)
 	}
@@ -100,16 +100,16 @@ func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, 
 	}
 	conv, err := a.OpenGroup(ctx, refs)
 	if err != nil {
-		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-			b.log.Warn("releasing an introduction claim", "err", rerr)
+		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+			b.Log.Warn("releasing an introduction claim", "err", rerr)
 		}
-		b.log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
+		b.Log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
 			"platform", string(members[0].Ref.Platform), "err", err)
 		return b.introduceDirect(ctx, round, gi, members)
 	}
 	var langs []bot.Lang
 	for _, m := range members {
-		if l := b.memberLang(m); !slices.Contains(langs, l) {
+		if l := b.MemberLang(m); !slices.Contains(langs, l) {
 			langs = append(langs, l)
 		}
 	}
@@ -118,15 +118,15 @@ func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, 
 		rep := b.introReply(ctx, l, round, members, nil)
 		if _, err := a.Send(ctx, conv, rep); err != nil {
 			if sent == 0 {
-				if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-					b.log.Warn("releasing an introduction claim", "err", rerr)
+				if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+					b.Log.Warn("releasing an introduction claim", "err", rerr)
 				}
 			}
 			return fmt.Errorf("posting an introduction: %w", err)
 		}
 		sent++
 	}
-	b.log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
+	b.Log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
 	return nil
 }
 
@@ -136,9 +136,9 @@ func (b *Bot) introduceDirect(ctx context.Context, round bot.MatchRound, gi int,
 	var errs []error
 	for i := range members {
 		m := members[i]
-		rep := b.introReply(ctx, b.memberLang(m), round, members, &m)
-		d := Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + refHash(m.Ref)}
-		if err := b.deliverIn(ctx, d, b.memberLocation(m)); err != nil {
+		rep := b.introReply(ctx, b.MemberLang(m), round, members, &m)
+		d := Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + RefHash(m.Ref)}
+		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -151,16 +151,16 @@ func (b *Bot) introduceDirect(ctx context.Context, round bot.MatchRound, gi int,
 // left with fewer than two members has nobody to introduce: its held
 // introduction goes with ref's other pending messages.
 func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
-	held, err := b.store.PendingFor(ctx, ref)
-	if err != nil && !isNotFound(err) {
+	held, err := b.Store.PendingFor(ctx, ref)
+	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("reading held introductions: %w", err)
 	}
 	for _, p := range held {
 		if p.Kind != PendingIntro {
 			continue
 		}
-		round, err := b.store.Round(ctx, p.Text)
-		if isNotFound(err) {
+		round, err := b.Store.Round(ctx, p.Text)
+		if IsNotFound(err) {
 			continue
 		} else if err != nil {
 			return fmt.Errorf("reading the round of a held introduction: %w", err)
@@ -177,11 +177,11 @@ func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 		if len(others) < 2 {
 			continue
 		}
-		if err := b.store.DeletePending(ctx, p.Key); err != nil && !isNotFound(err) {
+		if err := b.Store.DeletePending(ctx, p.Key); err != nil && !IsNotFound(err) {
 			return fmt.Errorf("handing over a held introduction: %w", err)
 		}
 		p.To = others[0]
-		if _, err := b.store.SavePending(ctx, p); err != nil {
+		if _, err := b.Store.SavePending(ctx, p); err != nil {
 			return fmt.Errorf("handing over a held introduction: %w", err)
 		}
 	}
@@ -191,9 +191,9 @@ func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 // sendPendingIntro posts a held group introduction whose time has come.
 func (b *Bot) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time) {
 	err := func() error {
-		round, err := b.store.Round(ctx, p.Text)
+		round, err := b.Store.Round(ctx, p.Text)
 		if err != nil {
-			if isNotFound(err) {
+			if IsNotFound(err) {
 				return nil // purged: nothing to introduce
 			}
 			return err
@@ -207,15 +207,15 @@ func (b *Bot) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time
 		}
 		return b.introduceGroup(ctx, round, p.Number, members)
 	}()
-	if err != nil && now.Sub(p.Due) < pendingGiveUp {
-		b.log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
+	if err != nil && now.Sub(p.Due) < PendingGiveUp {
+		b.Log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
 		return
 	}
 	if err != nil {
-		b.log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
+		b.Log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
 	}
-	if err := b.store.DeletePending(ctx, p.Key); err != nil && !isNotFound(err) {
-		b.log.Error("deleting a posted introduction", "round", p.Text, "err", err)
+	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !IsNotFound(err) {
+		b.Log.Error("deleting a posted introduction", "round", p.Text, "err", err)
 	}
 }
 
@@ -238,7 +238,7 @@ func names(ms []bot.Member) string {
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
 func (b *Bot) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
-	r := &request{b: b, lang: lang}
+	r := &Turn{b: b, Lang: lang}
 	var lines []string
 	others := members
 	if viewer == nil {
@@ -291,16 +291,16 @@ func (b *Bot) introLine(lang bot.Lang, m bot.Member) string {
 		coll = b.describeColl(lang, *m.Collectivity)
 	}
 	if m.Role == "" {
-		return b.cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
+		return b.Cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
 	}
-	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.roleLabel(lang, m.Role),
+	return b.Cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.roleLabel(lang, m.Role),
 		"collectivity", coll)
 }
 
 // answerChoices are the three answers: met, not this round, never again
 // (per person in a trio). viewer, when set, is the one member who sees
 // them (a direct message): their own name is left out.
-func (b *Bot) answerChoices(r *request, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
+func (b *Bot) answerChoices(r *Turn, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
 	cs := []bot.Choice{
 		{Action: actionMatchAnswer, Value: bot.AnswerMet + ":" + round, Label: r.T("match.choice.met"), Style: "primary"},
 		{Action: actionMatchAnswer, Value: bot.AnswerNotNow + ":" + round, Label: r.T("match.choice.not_now")},
@@ -314,7 +314,7 @@ func (b *Bot) answerChoices(r *request, round string, members []bot.Member, view
 			Label: r.T("match.choice.not_again"), Style: "danger"})
 	}
 	for _, m := range others {
-		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + refHash(m.Ref)[:12],
+		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + RefHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}
 	return cs
@@ -338,7 +338,7 @@ func sharedInterests(members []bot.Member) []string {
 
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
-func (b *Bot) why(r *request, members []bot.Member) string {
+func (b *Bot) why(r *Turn, members []bot.Member) string {
 	rules := b.matchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
@@ -374,7 +374,7 @@ func (b *Bot) why(r *request, members []bot.Member) string {
 		if rules.RegionMode == matching.RegionPreferDifferent {
 			reasons = append(reasons, r.T("match.why.region_different"))
 		} else {
-			if reg, ok := b.dir.Region(profiles[0].Region); ok {
+			if reg, ok := b.Dir.Region(profiles[0].Region); ok {
 				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
 			} else {
 				reasons = append(reasons, r.T("match.why.region_unnamed"))
@@ -383,7 +383,7 @@ func (b *Bot) why(r *request, members []bot.Member) string {
 	}
 	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
 		if sameRole(members) {
-			reasons = append(reasons, r.T("match.why.role_same", "role", b.roleLabel(r.lang, members[0].Role)))
+			reasons = append(reasons, r.T("match.why.role_same", "role", b.roleLabel(r.Lang, members[0].Role)))
 		} else {
 			reasons = append(reasons, r.T("match.why.role"))
 		}
@@ -410,7 +410,7 @@ func sameRole(members []bot.Member) bool {
 }
 
 // sizeReason names the common size bracket, or says the sizes are close.
-func (b *Bot) sizeReason(r *request, rules matching.Rules, profiles []matching.Profile) string {
+func (b *Bot) sizeReason(r *Turn, rules matching.Rules, profiles []matching.Profile) string {
 	br := matching.Bracket(rules.Brackets, profiles[0].Population)
 	for _, p := range profiles[1:] {
 		if matching.Bracket(rules.Brackets, p.Population) != br {
@@ -421,14 +421,14 @@ func (b *Bot) sizeReason(r *request, rules matching.Rules, profiles []matching.P
 }
 
 // bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
-func bracketLabel(r *request, bounds []int, i int) string {
+func bracketLabel(r *Turn, bounds []int, i int) string {
 	switch {
 	case len(bounds) == 0:
 		return r.T("match.bracket.all")
 	case i == 0:
-		return r.T("match.bracket.first", "max", formatInt(r.lang, bounds[0]))
+		return r.T("match.bracket.first", "max", formatInt(r.Lang, bounds[0]))
 	case i >= len(bounds):
-		return r.T("match.bracket.last", "min", formatInt(r.lang, bounds[len(bounds)-1]))
+		return r.T("match.bracket.last", "min", formatInt(r.Lang, bounds[len(bounds)-1]))
 	}
-	return r.T("match.bracket.mid", "min", formatInt(r.lang, bounds[i-1]), "max", formatInt(r.lang, bounds[i]-1))
+	return r.T("match.bracket.mid", "min", formatInt(r.Lang, bounds[i-1]), "max", formatInt(r.Lang, bounds[i]-1))
 }

@@ -66,14 +66,14 @@ const maxCandidates = 8
 // startOnboarding asks the first question, after the greeting when greet
 // is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
 // the answer.
-func (b *Bot) startOnboarding(ctx context.Context, r *request, text, edit string, greet bool) []bot.Reply {
-	now := b.clock.Now()
-	d := bot.Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
+func (b *Bot) startOnboarding(ctx context.Context, r *Turn, text, edit string, greet bool) []bot.Reply {
+	now := b.Clock.Now()
+	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.Settings.DialogueTTL),
 		Data: map[string]string{}}
 	if edit != "" {
 		d.Data[dEdit] = edit
-	} else if r.known {
-		b.prefill(&d, r.member) // imported by an organizer: to be confirmed
+	} else if r.Known {
+		b.prefill(&d, r.Member) // imported by an organizer: to be confirmed
 	}
 	var lead []bot.Reply
 	if greet {
@@ -91,7 +91,7 @@ func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
 	if m.Collectivity != nil {
 		b.setColl(d, *m.Collectivity)
 	}
-	if _, ok := labelByID(b.settings.MemberRoles, m.Role); ok {
+	if _, ok := labelByID(b.Settings.MemberRoles, m.Role); ok {
 		d.Data[dRole] = m.Role
 	}
 	b.setInterests(d, m.Interests)
@@ -99,30 +99,30 @@ func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
 
 // greeting says in three lines what Maillage does, what it keeps and why,
 // and the member's rights.
-func (b *Bot) greeting(r *request) bot.Reply {
-	p := b.settings.Privacy
+func (b *Bot) greeting(r *Turn) bot.Reply {
+	p := b.Settings.Privacy
 	rights := r.T("members.greeting.rights")
 	if p.Contact != "" {
 		rights = r.T("members.greeting.rights_contact", "contact", p.Contact)
 	}
 	return bot.Reply{Text: strings.Join([]string{
-		r.T("members.greeting.what", "bot", b.settings.Name),
+		r.T("members.greeting.what", "bot", b.Settings.Name),
 		r.T("members.greeting.data", "controller", p.Controller, "months", strconv.Itoa(p.RetentionMonths)),
 		rights,
 	}, "\n")}
 }
 
-func (b *Bot) saveDialogue(ctx context.Context, r *request, d *bot.Dialogue) bool {
-	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
-	if err := b.store.SaveDialogue(ctx, *d); err != nil {
-		b.log.Error("saving dialogue", "member", pseudonym(r.msg.From), "err", err)
+func (b *Bot) saveDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) bool {
+	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
+	if err := b.Store.SaveDialogue(ctx, *d); err != nil {
+		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
 		return false
 	}
 	return true
 }
 
 // onbNext asks for the next missing answer, or ends the dialogue.
-func (b *Bot) onbNext(ctx context.Context, r *request, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
+func (b *Bot) onbNext(ctx context.Context, r *Turn, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
 	edit := d.Data[dEdit]
 	var ask bot.Reply
 	switch {
@@ -153,23 +153,23 @@ func (b *Bot) onbNext(ctx context.Context, r *request, d *bot.Dialogue, lead ...
 		return append(lead, b.finishEdit(ctx, r, d)...)
 	}
 	if !b.saveDialogue(ctx, r, d) {
-		return []bot.Reply{r.reply("error.unavailable")}
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return append(lead, ask)
 }
 
 // dialogueOnboarding answers a typed message during the dialogue.
-func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
-	if r.msg.Conversation.Kind != bot.Direct {
+func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+	if r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false // the onboarding happens in the direct conversation
 	}
 	if d.Data == nil {
 		d.Data = map[string]string{}
 	}
-	text := r.text
+	text := r.Text
 	if commandFound {
-		cmd, args, _ := b.router.match(r.text)
-		switch cmd.id {
+		cmd, args, _ := b.router.match(r.Text)
+		switch cmd.ID {
 		case "iam":
 			text = args
 		case "join":
@@ -177,7 +177,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue
 		case "lang":
 			// The language is one of the answers: changing it must not end
 			// the dialogue, as the "langue" command's own dialogue would.
-			if l, ok := langFromText(args); ok {
+			if l, ok := LangFromText(args); ok {
 				noted, ok := b.onbSetLang(ctx, r, &d, l)
 				if !ok {
 					return []bot.Reply{noted}, true
@@ -200,7 +200,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue
 	}
 	switch d.Step {
 	case "collectivity", "pick":
-		if _, typo := b.router.suggest(text, r.role, r.lang); typo && !commandFound && len(b.dir.Lookup(text)) == 0 {
+		if _, typo := b.router.suggest(text, r.Role, r.Lang); typo && !commandFound && len(b.Dir.Lookup(text)) == 0 {
 			return nil, false // "profl": a mistyped command, not a collectivity
 		}
 		return b.onbCollectivityText(ctx, r, &d, text), true
@@ -224,11 +224,11 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue
 		}
 		return []bot.Reply{b.askOtherSize(r, &d, "members.other.size_reprompt")}, true
 	case "role":
-		if l, _, _, ok := findLabel(b.settings.MemberRoles, text); ok {
+		if l, _, _, ok := findLabel(b.Settings.MemberRoles, text); ok {
 			return b.onbRole(ctx, r, &d, l.ID), true
 		}
-		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.settings.MemberRoles) {
-			return b.onbRole(ctx, r, &d, b.settings.MemberRoles[i-1].ID), true
+		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.Settings.MemberRoles) {
+			return b.onbRole(ctx, r, &d, b.Settings.MemberRoles[i-1].ID), true
 		}
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, &d))}, true
 	case "interests":
@@ -253,15 +253,15 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *request, d bot.Dialogue
 }
 
 // reask repeats the current question (resuming after an interruption).
-func (b *Bot) reask(r *request, d *bot.Dialogue) bot.Reply {
-	asks := map[string]func(*request, *bot.Dialogue) bot.Reply{
-		"pick":       func(r *request, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
+func (b *Bot) reask(r *Turn, d *bot.Dialogue) bot.Reply {
+	asks := map[string]func(*Turn, *bot.Dialogue) bot.Reply{
+		"pick":       func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
 		"confirm":    b.askConfirm,
-		"other_type": func(r *request, d *bot.Dialogue) bot.Reply { return b.askOtherType(r, d, "members.other.type_ask") },
+		"other_type": func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askOtherType(r, d, "members.other.type_ask") },
 		"other_dep":  b.askOtherDep,
-		"other_size": func(r *request, d *bot.Dialogue) bot.Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
+		"other_size": func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
 		"role":       b.askRole,
-		"interests":  func(r *request, d *bot.Dialogue) bot.Reply { return b.askInterests(r, d, "") },
+		"interests":  func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askInterests(r, d, "") },
 		"prefs":      b.askPrefs,
 		"cadence":    b.askCadence,
 		"size":       b.askSize,
@@ -276,7 +276,7 @@ func (b *Bot) reask(r *request, d *bot.Dialogue) bot.Reply {
 }
 
 // withPrompt puts a short sentence before a question.
-func (b *Bot) withPrompt(r *request, key string, q bot.Reply) bot.Reply {
+func (b *Bot) withPrompt(r *Turn, key string, q bot.Reply) bot.Reply {
 	q.Text = r.T(key) + "\n" + q.Text
 	return q
 }
@@ -295,7 +295,7 @@ func yesNo(folded string) (yes, ok bool) {
 
 // Collectivity.
 
-func (b *Bot) askCollectivity(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askCollectivity(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "collectivity"
 	key := "members.coll.ask"
 	if d.Data[dEdit] == "collectivity" {
@@ -303,7 +303,7 @@ func (b *Bot) askCollectivity(r *request, d *bot.Dialogue) bot.Reply {
 	} else if d.Data[dRole] != "" {
 		key = "members.coll.ask_role_known"
 	}
-	return bot.Reply{Text: r.T(key, "role", b.roleLabel(r.lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "role", b.roleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")}}}
 }
 
@@ -315,12 +315,12 @@ var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "
 
 // onbCollectivityText reads a sentence that names the collectivity and
 // perhaps the role ("Je suis DGS de Saint-Pierre-du-Perray").
-func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Bot) onbCollectivityText(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
 	var lead []bot.Reply
 	query := text
 	// The role named in the sentence is taken too, even when only the
 	// collectivity is being changed ("je suis DGA de Tours Métropole").
-	if l, before, after, ok := findLabel(b.settings.MemberRoles, text); ok {
+	if l, before, after, ok := findLabel(b.Settings.MemberRoles, text); ok {
 		d.Data[dRole] = l.ID
 		query = after
 		if strings.TrimSpace(after) == "" {
@@ -336,7 +336,7 @@ func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *bot.Dialog
 	q := strings.Join(words, " ")
 	for len(words) > 0 {
 		q = strings.Join(words, " ")
-		if found = b.dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
+		if found = b.Dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
 			break
 		}
 		words = words[1:]
@@ -359,7 +359,7 @@ func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *bot.Dialog
 		return b.onbStep(ctx, r, d, b.askPick(r, d, key))
 	}
 	shown, _ := textnorm.Truncate(text, 60)
-	if sugg := b.dir.Suggest(q, maxCandidates); len(sugg) > 0 {
+	if sugg := b.Dir.Suggest(q, maxCandidates); len(sugg) > 0 {
 		b.setCands(d, sugg)
 		rep := b.askPick(r, d, "members.coll.suggest")
 		rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + rep.Text
@@ -372,9 +372,9 @@ func (b *Bot) onbCollectivityText(ctx context.Context, r *request, d *bot.Dialog
 }
 
 // onbStep saves the dialogue and returns the question.
-func (b *Bot) onbStep(ctx context.Context, r *request, d *bot.Dialogue, q bot.Reply) []bot.Reply {
+func (b *Bot) onbStep(ctx context.Context, r *Turn, d *bot.Dialogue, q bot.Reply) []bot.Reply {
 	if !b.saveDialogue(ctx, r, d) {
-		return []bot.Reply{r.reply("error.unavailable")}
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{q}
 }
@@ -406,14 +406,14 @@ func candsOf(d *bot.Dialogue) []bot.Collectivity {
 	return cs
 }
 
-func (b *Bot) askConfirm(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askConfirm(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "confirm"
 	c, _ := collOf(d)
 	key := "members.coll.confirm"
 	if d.Data[dRole] != "" {
 		key = "members.coll.confirm_role"
 	}
-	return bot.Reply{Text: r.T(key, "collectivity", b.describeColl(r.lang, c), "role", b.roleLabel(r.lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "collectivity", b.describeColl(r.Lang, c), "role", b.roleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{
 			{Action: "onb.confirm", Value: "yes", Label: r.T("members.yes"), Style: "primary"},
 			{Action: "onb.confirm", Value: "no", Label: r.T("members.coll.not_mine")},
@@ -421,18 +421,18 @@ func (b *Bot) askConfirm(r *request, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Bot) askPick(r *request, d *bot.Dialogue, key string) bot.Reply {
+func (b *Bot) askPick(r *Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "pick"
 	cs := candsOf(d)
 	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
 	for i, c := range cs {
-		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.lang, c)})
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.Lang, c)})
 	}
 	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")})
 	return rep
 }
 
-func (b *Bot) onbPick(ctx context.Context, r *request, d *bot.Dialogue, value string) []bot.Reply {
+func (b *Bot) onbPick(ctx context.Context, r *Turn, d *bot.Dialogue, value string) []bot.Reply {
 	cs := candsOf(d)
 	i, err := strconv.Atoi(value)
 	if err != nil || i < 0 || i >= len(cs) {
@@ -444,7 +444,7 @@ func (b *Bot) onbPick(ctx context.Context, r *request, d *bot.Dialogue, value st
 	return b.onbNext(ctx, r, d)
 }
 
-func (b *Bot) onbConfirm(ctx context.Context, r *request, d *bot.Dialogue, yes bool) []bot.Reply {
+func (b *Bot) onbConfirm(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) []bot.Reply {
 	if _, ok := collOf(d); !ok {
 		return b.onbNext(ctx, r, d)
 	}
@@ -460,13 +460,13 @@ func (b *Bot) onbConfirm(ctx context.Context, r *request, d *bot.Dialogue, yes b
 
 // Declared employers.
 
-func (b *Bot) onbOther(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
+func (b *Bot) onbOther(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
 	delete(d.Data, dColl)
 	delete(d.Data, dCands)
 	return b.onbStep(ctx, r, d, b.askOtherType(r, d, "members.other.type_ask"))
 }
 
-func (b *Bot) askOtherType(r *request, d *bot.Dialogue, key string) bot.Reply {
+func (b *Bot) askOtherType(r *Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_type"
 	rep := bot.Reply{Text: r.T(key)}
 	for _, t := range otherTypes {
@@ -475,7 +475,7 @@ func (b *Bot) askOtherType(r *request, d *bot.Dialogue, key string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) onbOtherType(ctx context.Context, r *request, d *bot.Dialogue, t string) []bot.Reply {
+func (b *Bot) onbOtherType(ctx context.Context, r *Turn, d *bot.Dialogue, t string) []bot.Reply {
 	if !slices.Contains(otherTypes, t) {
 		return []bot.Reply{b.askOtherType(r, d, "members.other.type_reprompt")}
 	}
@@ -483,26 +483,26 @@ func (b *Bot) onbOtherType(ctx context.Context, r *request, d *bot.Dialogue, t s
 	return b.onbStep(ctx, r, d, b.askOtherDep(r, d))
 }
 
-func (b *Bot) askOtherDep(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askOtherDep(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "other_dep"
 	return bot.Reply{Text: r.T("members.other.dep_ask")}
 }
 
-func (b *Bot) onbOtherDep(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Bot) onbOtherDep(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
 	if dep, ok := b.findDepartement(text); ok {
 		d.Data[dOtherDep] = dep.Code
 		return b.onbStep(ctx, r, d, b.askOtherSize(r, d, "members.other.size_ask"))
 	}
 	shown, _ := textnorm.Truncate(text, 60)
-	return []bot.Reply{r.reply("members.other.dep_unknown", "input", shown)}
+	return []bot.Reply{r.Reply("members.other.dep_unknown", "input", shown)}
 }
 
 // findDepartement reads a département typed by its code or its name.
 func (b *Bot) findDepartement(text string) (bot.Collectivity, bool) {
-	if c, ok := b.dir.Departement(strings.TrimSpace(text)); ok {
+	if c, ok := b.Dir.Departement(strings.TrimSpace(text)); ok {
 		return c, true
 	}
-	for _, c := range b.dir.Lookup(text) {
+	for _, c := range b.Dir.Lookup(text) {
 		if c.Kind == bot.KindDepartement {
 			return c, true
 		}
@@ -510,7 +510,7 @@ func (b *Bot) findDepartement(text string) (bot.Collectivity, bool) {
 	return bot.Collectivity{}, false
 }
 
-func (b *Bot) askOtherSize(r *request, d *bot.Dialogue, key string) bot.Reply {
+func (b *Bot) askOtherSize(r *Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_size"
 	rep := bot.Reply{Text: r.T(key)}
 	for i, n := range otherSizes {
@@ -536,9 +536,9 @@ func parseSize(folded string) (int, bool) {
 	return n * mult, true
 }
 
-func (b *Bot) onbOtherSize(ctx context.Context, r *request, d *bot.Dialogue, n int) []bot.Reply {
+func (b *Bot) onbOtherSize(ctx context.Context, r *Turn, d *bot.Dialogue, n int) []bot.Reply {
 	c := bot.Collectivity{Kind: bot.KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
-	if dep, ok := b.dir.Departement(c.Departement); ok {
+	if dep, ok := b.Dir.Departement(c.Departement); ok {
 		c.Region = dep.Region
 	}
 	b.setColl(d, c)
@@ -548,17 +548,17 @@ func (b *Bot) onbOtherSize(ctx context.Context, r *request, d *bot.Dialogue, n i
 
 // Role.
 
-func (b *Bot) askRole(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askRole(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "role"
 	rep := bot.Reply{Text: r.T("members.role.ask")}
-	for _, l := range b.settings.MemberRoles {
-		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.role", Value: l.ID, Label: l.Text(r.lang)})
+	for _, l := range b.Settings.MemberRoles {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.role", Value: l.ID, Label: l.Text(r.Lang)})
 	}
 	return rep
 }
 
-func (b *Bot) onbRole(ctx context.Context, r *request, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := labelByID(b.settings.MemberRoles, id); !ok {
+func (b *Bot) onbRole(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := labelByID(b.Settings.MemberRoles, id); !ok {
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
 	}
 	d.Data[dRole] = id
@@ -566,7 +566,7 @@ func (b *Bot) onbRole(ctx context.Context, r *request, d *bot.Dialogue, id strin
 }
 
 func (b *Bot) roleLabel(lang bot.Lang, id string) string {
-	if l, ok := labelByID(b.settings.MemberRoles, id); ok {
+	if l, ok := labelByID(b.Settings.MemberRoles, id); ok {
 		return l.Text(lang)
 	}
 	return id
@@ -584,7 +584,7 @@ func interestsOf(d *bot.Dialogue) []string {
 func (b *Bot) setInterests(d *bot.Dialogue, ids []string) {
 	// Keep the configured order.
 	var out []string
-	for _, l := range b.settings.Interests {
+	for _, l := range b.Settings.Interests {
 		if slices.Contains(ids, l.ID) {
 			out = append(out, l.ID)
 		}
@@ -592,19 +592,19 @@ func (b *Bot) setInterests(d *bot.Dialogue, ids []string) {
 	d.Data[dInterests] = strings.Join(out, ",")
 }
 
-func (b *Bot) askInterests(r *request, d *bot.Dialogue, lead string) bot.Reply {
+func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
 	d.Step = "interests"
 	chosen := interestsOf(d)
 	text := r.T("members.interests.ask")
 	if len(chosen) > 0 {
-		text = r.T("members.interests.chosen", "interests", b.interestLabels(r.lang, chosen))
+		text = r.T("members.interests.chosen", "interests", b.interestLabels(r.Lang, chosen))
 	}
 	if lead != "" {
 		text = lead + "\n" + text
 	}
 	rep := bot.Reply{Text: text}
-	for _, l := range b.settings.Interests {
-		label := l.Text(r.lang)
+	for _, l := range b.Settings.Interests {
+		label := l.Text(r.Lang)
 		if slices.Contains(chosen, l.ID) {
 			label = "✓ " + label
 		}
@@ -618,7 +618,7 @@ func (b *Bot) askInterests(r *request, d *bot.Dialogue, lead string) bot.Reply {
 func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
 	var out []string
 	for _, id := range ids {
-		if l, ok := labelByID(b.settings.Interests, id); ok {
+		if l, ok := labelByID(b.Settings.Interests, id); ok {
 			out = append(out, l.Text(lang))
 		}
 	}
@@ -628,8 +628,8 @@ func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
 	return strings.Join(out, ", ")
 }
 
-func (b *Bot) onbToggleInterest(ctx context.Context, r *request, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := labelByID(b.settings.Interests, id); !ok {
+func (b *Bot) onbToggleInterest(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := labelByID(b.Settings.Interests, id); !ok {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
 	}
 	chosen := interestsOf(d)
@@ -642,7 +642,7 @@ func (b *Bot) onbToggleInterest(ctx context.Context, r *request, d *bot.Dialogue
 	return b.onbStep(ctx, r, d, b.askInterests(r, d, ""))
 }
 
-func (b *Bot) onbInterestsDone(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
+func (b *Bot) onbInterestsDone(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
 	if len(interestsOf(d)) == 0 {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.interests.none"))}
 	}
@@ -655,7 +655,7 @@ var doneWords = map[string]bool{"termine": true, "fini": true, "c est tout": tru
 
 // onbInterestsText reads interests typed by number or name, separated by
 // commas, "et" or spaces ("1, 4 et 7", "IA; management").
-func (b *Bot) onbInterestsText(ctx context.Context, r *request, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Bot) onbInterestsText(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
 	folded := textnorm.Fold(text)
 	if doneWords[folded] {
 		return b.onbInterestsDone(ctx, r, d)
@@ -677,15 +677,15 @@ func (b *Bot) onbInterestsText(ctx context.Context, r *request, d *bot.Dialogue,
 		}
 		if nums, ok := allNumbers(pf); ok {
 			for _, n := range nums {
-				if n >= 1 && n <= len(b.settings.Interests) {
-					add(b.settings.Interests[n-1].ID)
+				if n >= 1 && n <= len(b.Settings.Interests) {
+					add(b.Settings.Interests[n-1].ID)
 				} else {
 					unknown = append(unknown, strconv.Itoa(n))
 				}
 			}
 			continue
 		}
-		if l, ok := exactLabel(b.settings.Interests, pf); ok {
+		if l, ok := exactLabel(b.Settings.Interests, pf); ok {
 			add(l.ID)
 			continue
 		}
@@ -744,7 +744,7 @@ func exactLabel(labels []bot.Label, folded string) (bot.Label, bool) {
 
 // Preferences.
 
-func (b *Bot) defaultPrefs(r *request, d *bot.Dialogue) {
+func (b *Bot) defaultPrefs(r *Turn, d *bot.Dialogue) {
 	if d.Data[dCadence] == "" {
 		d.Data[dCadence] = CadenceMonthly
 	}
@@ -755,7 +755,7 @@ func (b *Bot) defaultPrefs(r *request, d *bot.Dialogue) {
 		d.Data[dRegion] = RegionAny
 	}
 	if d.Data[dLang] == "" {
-		d.Data[dLang] = string(r.lang)
+		d.Data[dLang] = string(r.Lang)
 	}
 }
 
@@ -763,17 +763,17 @@ func (b *Bot) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
 	return b.prefsLines(lang, d.Data[dCadence], d.Data[dSize], d.Data[dRegion], d.Data[dLang])
 }
 
-func (b *Bot) askPrefs(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askPrefs(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "prefs"
 	b.defaultPrefs(r, d)
-	return bot.Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.lang, d),
+	return bot.Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.Lang, d),
 		Choices: []bot.Choice{
 			{Action: "onb.prefs", Value: "yes", Label: r.T("members.prefs.ok_button"), Style: "primary"},
 			{Action: "onb.prefs", Value: "no", Label: r.T("members.prefs.change_button")},
 		}}
 }
 
-func (b *Bot) onbPrefs(ctx context.Context, r *request, d *bot.Dialogue, ok bool) []bot.Reply {
+func (b *Bot) onbPrefs(ctx context.Context, r *Turn, d *bot.Dialogue, ok bool) []bot.Reply {
 	if ok {
 		b.defaultPrefs(r, d)
 		d.Data[dPrefsDone] = "1"
@@ -794,13 +794,13 @@ var prefValues = map[string][]string{
 	"lang":    {string(bot.French), string(bot.English)},
 }
 
-func (b *Bot) askPref(r *request, d *bot.Dialogue, step string) bot.Reply {
+func (b *Bot) askPref(r *Turn, d *bot.Dialogue, step string) bot.Reply {
 	d.Step = step
 	rep := bot.Reply{Text: r.T("members.prefs.ask_" + step)}
 	for _, v := range prefValues[step] {
 		label := ""
 		if step == "lang" {
-			label = b.cat.T(v, "lang.self_name")
+			label = b.Cat.T(v, "lang.self_name")
 		} else {
 			label = r.T("members.prefs." + step + "." + v)
 		}
@@ -809,10 +809,10 @@ func (b *Bot) askPref(r *request, d *bot.Dialogue, step string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) askCadence(r *request, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "cadence") }
-func (b *Bot) askSize(r *request, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "size") }
-func (b *Bot) askRegion(r *request, d *bot.Dialogue) bot.Reply  { return b.askPref(r, d, "region") }
-func (b *Bot) askLang(r *request, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "lang") }
+func (b *Bot) askCadence(r *Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "cadence") }
+func (b *Bot) askSize(r *Turn, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "size") }
+func (b *Bot) askRegion(r *Turn, d *bot.Dialogue) bot.Reply  { return b.askPref(r, d, "region") }
+func (b *Bot) askLang(r *Turn, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "lang") }
 
 // prefFromText reads a preference typed as its number or its label.
 func (b *Bot) prefFromText(step, folded string) (string, bool) {
@@ -821,12 +821,12 @@ func (b *Bot) prefFromText(step, folded string) (string, bool) {
 		return vals[n-1], true
 	}
 	if step == "lang" {
-		l, ok := langFromText(folded)
+		l, ok := LangFromText(folded)
 		return string(l), ok
 	}
 	for _, v := range vals {
 		for _, lang := range bot.Languages {
-			if textnorm.Fold(b.cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
+			if textnorm.Fold(b.Cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
 				return v, true
 			}
 		}
@@ -834,7 +834,7 @@ func (b *Bot) prefFromText(step, folded string) (string, bool) {
 	return "", false
 }
 
-func (b *Bot) onbPref(ctx context.Context, r *request, d *bot.Dialogue, step, v string) []bot.Reply {
+func (b *Bot) onbPref(ctx context.Context, r *Turn, d *bot.Dialogue, step, v string) []bot.Reply {
 	if !slices.Contains(prefValues[step], v) {
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, d))}
 	}
@@ -859,55 +859,55 @@ func (b *Bot) onbPref(ctx context.Context, r *request, d *bot.Dialogue, step, v 
 // onbSetLang changes the language at once, as the "langue" command does
 // (the member record keeps it, even before the end of the onboarding),
 // and keeps it among the dialogue's answers.
-func (b *Bot) onbSetLang(ctx context.Context, r *request, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
+func (b *Bot) onbSetLang(ctx context.Context, r *Turn, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
 	d.Data[dLang] = string(l)
-	r.member.Language = l
-	if err := r.saveMember(ctx); err != nil {
-		return r.reply("error.unavailable"), false
+	r.Member.Language = l
+	if err := r.SaveMember(ctx); err != nil {
+		return r.Reply("error.unavailable"), false
 	}
-	r.lang = l
-	return r.reply("lang.set", "language", r.T("lang.name."+string(l))), true
+	r.Lang = l
+	return r.Reply("lang.set", "language", r.T("lang.name."+string(l))), true
 }
 
 // Opt-in.
 
-func (b *Bot) askOptIn(r *request, d *bot.Dialogue) bot.Reply {
+func (b *Bot) askOptIn(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "optin"
 	c, _ := collOf(d)
 	return bot.Reply{Text: r.T("members.optin.ask",
-		"collectivity", b.describeColl(r.lang, c),
-		"role", b.roleLabel(r.lang, d.Data[dRole]),
-		"interests", b.interestLabels(r.lang, interestsOf(d)),
-		"prefs", b.prefsSummary(r.lang, d)),
+		"collectivity", b.describeColl(r.Lang, c),
+		"role", b.roleLabel(r.Lang, d.Data[dRole]),
+		"interests", b.interestLabels(r.Lang, interestsOf(d)),
+		"prefs", b.prefsSummary(r.Lang, d)),
 		Choices: []bot.Choice{
 			{Action: "onb.optin", Value: "yes", Label: r.T("members.optin.yes_button"), Style: "primary"},
 			{Action: "onb.optin", Value: "no", Label: r.T("members.optin.no_button")},
 		}}
 }
 
-func (b *Bot) onbOptIn(ctx context.Context, r *request, d *bot.Dialogue, yes bool) []bot.Reply {
-	now := b.clock.Now()
+func (b *Bot) onbOptIn(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) []bot.Reply {
+	now := b.Clock.Now()
 	b.applyDialogue(ctx, r, d)
-	r.member.Onboarded = now
+	r.Member.Onboarded = now
 	if yes {
-		r.member.OptedIn = now
+		r.Member.OptedIn = now
 	} else {
-		r.member.OptedIn = time.Time{}
+		r.Member.OptedIn = time.Time{}
 	}
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	b.endDialogue(ctx, r)
-	b.log.Info("member onboarded", "member", pseudonym(r.member.Ref), "opted_in", yes)
+	b.Log.Info("member onboarded", "member", pseudonym(r.Member.Ref), "opted_in", yes)
 	if yes {
-		return []bot.Reply{r.reply("members.optin.done")}
+		return []bot.Reply{r.Reply("members.optin.done")}
 	}
-	return []bot.Reply{r.reply("members.optin.declined")}
+	return []bot.Reply{r.Reply("members.optin.declined")}
 }
 
 // applyDialogue copies the answers gathered so far into r.member.
-func (b *Bot) applyDialogue(ctx context.Context, r *request, d *bot.Dialogue) {
-	m := &r.member
+func (b *Bot) applyDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) {
+	m := &r.Member
 	if c, ok := collOf(d); ok && d.Data[dCollOK] == "1" {
 		m.Collectivity = &c
 	}
@@ -928,11 +928,11 @@ func (b *Bot) applyDialogue(ctx context.Context, r *request, d *bot.Dialogue) {
 	}
 	if v := d.Data[dLang]; v != "" {
 		m.Language = bot.Lang(v)
-		r.lang = m.Language
+		r.Lang = m.Language
 	}
 	if m.Name == "" || m.TimeZone == "" {
-		if pr, ok := b.adapters[r.msg.From.Platform].(bot.ProfileReader); ok {
-			if p, err := pr.Profile(ctx, r.msg.From); err == nil {
+		if pr, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); ok {
+			if p, err := pr.Profile(ctx, r.Msg.From); err == nil {
 				if m.Name == "" {
 					m.Name = cleanField(p.DisplayName, maxNameRunes)
 				}
@@ -944,38 +944,38 @@ func (b *Bot) applyDialogue(ctx context.Context, r *request, d *bot.Dialogue) {
 	}
 }
 
-func (b *Bot) endDialogue(ctx context.Context, r *request) {
-	if err := b.store.DeleteDialogue(ctx, r.msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", pseudonym(r.msg.From), "err", err)
+func (b *Bot) endDialogue(ctx context.Context, r *Turn) {
+	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
 	}
 }
 
 // finishEdit saves the one field changed and ends the dialogue.
-func (b *Bot) finishEdit(ctx context.Context, r *request, d *bot.Dialogue) []bot.Reply {
-	if !r.known {
+func (b *Bot) finishEdit(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
+	if !r.Known {
 		b.endDialogue(ctx, r)
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	b.applyDialogue(ctx, r, d)
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	b.endDialogue(ctx, r)
-	return []bot.Reply{r.reply("members.edit.done"), b.profileReply(r)}
+	return []bot.Reply{r.Reply("members.edit.done"), b.profileReply(r)}
 }
 
 // Choices.
 
-func (b *Bot) onboardingChoices() map[string]choiceHandler {
-	with := func(f func(ctx context.Context, r *request, d *bot.Dialogue, value string) []bot.Reply) choiceHandler {
-		return func(ctx context.Context, r *request, value string) []bot.Reply {
-			d, err := b.store.Dialogue(ctx, r.msg.From)
+func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
+	with := func(f func(ctx context.Context, r *Turn, d *bot.Dialogue, value string) []bot.Reply) ChoiceHandler {
+		return func(ctx context.Context, r *Turn, value string) []bot.Reply {
+			d, err := b.Store.Dialogue(ctx, r.Msg.From)
 			switch {
-			case isNotFound(err) || (err == nil && d.Kind != onboardingKind):
-				return []bot.Reply{r.reply("members.expired")}
+			case IsNotFound(err) || (err == nil && d.Kind != onboardingKind):
+				return []bot.Reply{r.Reply("members.expired")}
 			case err != nil:
-				b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
-				return []bot.Reply{r.reply("error.unavailable")}
+				b.Log.Error("reading dialogue", "member", pseudonym(r.Msg.From), "err", err)
+				return []bot.Reply{r.Reply("error.unavailable")}
 			}
 			if d.Data == nil {
 				d.Data = map[string]string{}
@@ -983,16 +983,16 @@ func (b *Bot) onboardingChoices() map[string]choiceHandler {
 			return f(ctx, r, &d, value)
 		}
 	}
-	return map[string]choiceHandler{
+	return map[string]ChoiceHandler{
 		"onb.pick": with(b.onbPick),
-		"onb.confirm": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.confirm": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbConfirm(ctx, r, d, v == "yes")
 		}),
-		"onb.other": with(func(ctx context.Context, r *request, d *bot.Dialogue, _ string) []bot.Reply {
+		"onb.other": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, _ string) []bot.Reply {
 			return b.onbOther(ctx, r, d)
 		}),
 		"onb.other_type": with(b.onbOtherType),
-		"onb.other_size": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.other_size": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
 				return []bot.Reply{b.askOtherSize(r, d, "members.other.size_reprompt")}
@@ -1001,17 +1001,17 @@ func (b *Bot) onboardingChoices() map[string]choiceHandler {
 		}),
 		"onb.role":     with(b.onbRole),
 		"onb.interest": with(b.onbToggleInterest),
-		"onb.interests_done": with(func(ctx context.Context, r *request, d *bot.Dialogue, _ string) []bot.Reply {
+		"onb.interests_done": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, _ string) []bot.Reply {
 			return b.onbInterestsDone(ctx, r, d)
 		}),
-		"onb.prefs": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.prefs": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbPrefs(ctx, r, d, v == "yes")
 		}),
-		"onb.pref": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.pref": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
 			step, val, _ := strings.Cut(v, ":")
 			return b.onbPref(ctx, r, d, step, val)
 		}),
-		"onb.optin": with(func(ctx context.Context, r *request, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.optin": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbOptIn(ctx, r, d, v == "yes")
 		}),
 	}
@@ -1022,18 +1022,18 @@ func (b *Bot) onboardingChoices() map[string]choiceHandler {
 // describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
 // (commune, Essonne (91), Île-de-France, 11 993 habitants)".
 func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	var parts []string
 	if c.Kind != bot.KindOther {
 		parts = append(parts, T("members.kind."+string(c.Kind)))
 	}
 	if c.Departement != "" && c.Kind != bot.KindDepartement && c.Kind != bot.KindRegion {
-		if dep, ok := b.dir.Departement(c.Departement); ok {
+		if dep, ok := b.Dir.Departement(c.Departement); ok {
 			parts = append(parts, T("members.coll.departement", "name", dep.Name, "code", dep.Code))
 		}
 	}
 	if c.Region != "" && c.Kind != bot.KindRegion {
-		if reg, ok := b.dir.Region(c.Region); ok {
+		if reg, ok := b.Dir.Region(c.Region); ok {
 			parts = append(parts, reg.Name)
 		}
 	}
@@ -1048,12 +1048,12 @@ func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
 
 // shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
 func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {
-	where := b.cat.T(string(lang), "members.kind."+string(c.Kind))
+	where := b.Cat.T(string(lang), "members.kind."+string(c.Kind))
 	if c.Kind == bot.KindCommune || c.Kind == bot.KindEPCI {
-		if dep, ok := b.dir.Departement(c.Departement); ok {
+		if dep, ok := b.Dir.Departement(c.Departement); ok {
 			where = dep.Name
 		}
 	}
-	return b.cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
+	return b.Cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
 		"population", formatInt(lang, c.Population))
 }

@@ -30,19 +30,19 @@ type Delivery struct {
 
 // deliveryMemory is how long a delivery key is remembered: longer than any
 // hold (a long weekend) plus the scheduler's grace.
-const deliveryMemory = 15 * 24 * time.Hour
+const DeliveryMemory = 15 * 24 * time.Hour
 
 // pendingGiveUp is how long an overdue pending message is retried before
 // it is dropped (the member left the workspace, the bot was removed...).
-const pendingGiveUp = 24 * time.Hour
+const PendingGiveUp = 24 * time.Hour
 
 // deliveryKey identifies a job's effect on one member without holding the
 // member's id (keys outlive an erasure until they expire).
-func deliveryKey(run bot.JobRun, to bot.UserRef) string {
-	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + refHash(to)
+func DeliveryKey(run bot.JobRun, to bot.UserRef) string {
+	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + RefHash(to)
 }
 
-func refHash(u bot.UserRef) string {
+func RefHash(u bot.UserRef) string {
 	sum := sha256.Sum256([]byte("maillage-delivery:" + u.Key()))
 	return hex.EncodeToString(sum[:])
 }
@@ -50,38 +50,38 @@ func refHash(u bot.UserRef) string {
 // sendToMember writes first to a member, respecting their working hours:
 // the message waits for the next working window if need be. Every feature
 // that writes first goes through it (or deliver, with an idempotency key).
-func (b *Bot) sendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply) error {
-	now := b.clock.Now()
+func (b *Bot) SendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply) error {
+	now := b.Clock.Now()
 	sum := sha256.Sum256([]byte(ref.Key() + "\x00" + reply.Text + "\x00" + strconv.FormatInt(now.UnixNano(), 10)))
-	return b.deliver(ctx, Delivery{To: ref, Reply: reply, Key: "member|" + hex.EncodeToString(sum[:])})
+	return b.Deliver(ctx, Delivery{To: ref, Reply: reply, Key: "member|" + hex.EncodeToString(sum[:])})
 }
 
 // deliver sends d now if it is urgent or the member is within working
 // hours, else stores it to be sent when their next window opens. It does
 // nothing for a key already delivered (or being delivered elsewhere).
-func (b *Bot) deliver(ctx context.Context, d Delivery) error {
-	return b.deliverIn(ctx, d, nil)
+func (b *Bot) Deliver(ctx context.Context, d Delivery) error {
+	return b.DeliverIn(ctx, d, nil)
 }
 
 // deliverIn is deliver for a caller that knows the member's zone already
 // (nil: look the member up).
-func (b *Bot) deliverIn(ctx context.Context, d Delivery, loc *time.Location) error {
+func (b *Bot) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) error {
 	if err := d.To.Valid(); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	if d.Key == "" {
 		return errors.New("deliver: no idempotency key")
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	if !d.Urgent {
-		if open := b.nextWindow(ctx, d.To, loc, now); open.After(now) {
-			_, err := b.store.SavePending(ctx, bot.Pending{
+		if open := b.NextWindow(ctx, d.To, loc, now); open.After(now) {
+			_, err := b.Store.SavePending(ctx, bot.Pending{
 				Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: open, Reply: d.Reply, Created: now,
 			})
 			if err != nil {
 				return fmt.Errorf("holding a delivery: %w", err)
 			}
-			b.log.Debug("delivery held until working hours", "member", pseudonym(d.To), "until", open)
+			b.Log.Debug("delivery held until working hours", "member", pseudonym(d.To), "until", open)
 			return nil
 		}
 	}
@@ -92,16 +92,16 @@ func (b *Bot) deliverIn(ctx context.Context, d Delivery, loc *time.Location) err
 // nextWindow returns when the bot may next write to the member: now when
 // within their working hours (or when none are set). loc is the member's
 // zone, or nil to look it up.
-func (b *Bot) nextWindow(ctx context.Context, ref bot.UserRef, loc *time.Location, now time.Time) time.Time {
-	wh := b.settings.WorkingHours
+func (b *Bot) NextWindow(ctx context.Context, ref bot.UserRef, loc *time.Location, now time.Time) time.Time {
+	wh := b.Settings.WorkingHours
 	w := schedule.NewWindow(wh.Days, wh.Start, wh.End)
 	if w.IsZero() {
 		return now
 	}
 	if loc == nil {
 		loc = wh.Location
-		if m, err := b.store.Member(ctx, ref); err == nil {
-			loc = b.memberLocation(m)
+		if m, err := b.Store.Member(ctx, ref); err == nil {
+			loc = b.MemberLocation(m)
 		}
 	}
 	if loc == nil {
@@ -112,24 +112,24 @@ func (b *Bot) nextWindow(ctx context.Context, ref bot.UserRef, loc *time.Locatio
 
 // memberLocation is the member's own zone when known and valid, else the
 // working-hours zone, else the bot's.
-func (b *Bot) memberLocation(m bot.Member) *time.Location {
+func (b *Bot) MemberLocation(m bot.Member) *time.Location {
 	if m.TimeZone != "" {
 		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
 			return loc
 		}
 	}
-	if b.settings.WorkingHours.Location != nil {
-		return b.settings.WorkingHours.Location
+	if b.Settings.WorkingHours.Location != nil {
+		return b.Settings.WorkingHours.Location
 	}
-	return b.settings.Location
+	return b.Settings.Location
 }
 
 // memberLang is the member's language, or the default.
-func (b *Bot) memberLang(m bot.Member) bot.Lang {
+func (b *Bot) MemberLang(m bot.Member) bot.Lang {
 	if m.Language != "" {
 		return m.Language
 	}
-	return b.settings.DefaultLang
+	return b.Settings.DefaultLang
 }
 
 // sendOnce sends reply to the member's direct conversation unless key was
@@ -137,17 +137,17 @@ func (b *Bot) memberLang(m bot.Member) bot.Lang {
 // key so that a retry may send.
 func (b *Bot) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key string) (bool, error) {
 	claim := "delivery:" + key
-	token := b.claimToken()
-	got, err := b.store.Claim(ctx, claim, token, deliveryMemory)
+	token := b.ClaimToken()
+	got, err := b.Store.Claim(ctx, claim, token, DeliveryMemory)
 	if err != nil {
 		return false, fmt.Errorf("claiming a delivery: %w", err)
 	}
 	if !got {
 		return false, nil
 	}
-	if err := b.sendDirect(ctx, to, reply); err != nil {
-		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-			b.log.Warn("releasing a delivery claim", "member", pseudonym(to), "err", rerr)
+	if err := b.SendDirect(ctx, to, reply); err != nil {
+		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+			b.Log.Warn("releasing a delivery claim", "member", pseudonym(to), "err", rerr)
 		}
 		return false, err
 	}
@@ -155,8 +155,8 @@ func (b *Bot) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key
 }
 
 // sendDirect writes to the member's direct conversation.
-func (b *Bot) sendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) error {
-	a, ok := b.adapters[to.Platform]
+func (b *Bot) SendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) error {
+	a, ok := b.Adapters[to.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter to write to a member", to.Platform)
 	}
@@ -170,11 +170,11 @@ func (b *Bot) sendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) e
 		if err != nil {
 			return fmt.Errorf("opening a direct conversation: %w", err)
 		}
-		sent, err := b.post(ctx, a, conv, reply)
+		sent, err := b.Post(ctx, a, conv, reply)
 		if err == nil {
 			return nil
 		}
-		if retried || !b.forgetGoneDirect(ctx, a, to, sent, err) {
+		if retried || !b.ForgetGoneDirect(ctx, a, to, sent, err) {
 			return fmt.Errorf("sending to a member: %w", err)
 		}
 	}
@@ -183,10 +183,10 @@ func (b *Bot) sendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) e
 // flushPending sends the pending messages that are due: held deliveries
 // whose window has opened and reminders whose time has come.
 func (b *Bot) flushPending(ctx context.Context, now time.Time) {
-	due, err := b.store.DuePending(ctx, now, pendingBatch)
+	due, err := b.Store.DuePending(ctx, now, pendingBatch)
 	if err != nil {
 		if ctx.Err() == nil {
-			b.log.Error("reading due messages", "err", err)
+			b.Log.Error("reading due messages", "err", err)
 		}
 		return
 	}
@@ -199,28 +199,28 @@ func (b *Bot) flushPending(ctx context.Context, now time.Time) {
 }
 
 func (b *Bot) sendPending(ctx context.Context, p bot.Pending, now time.Time) {
-	if p.Kind == PendingIntro {
-		b.sendPendingIntro(ctx, p, now) // matching_send.go: a group introduction
+	if send, ok := b.reg.pending[p.Kind]; ok {
+		send(ctx, p, now) // a kind a feature sends its own way
 		return
 	}
 	reply := p.Reply
-	if p.Kind == bot.PendingReminder {
-		reply = b.reminderReply(ctx, p)
+	if build, ok := b.reg.replies[p.Kind]; ok {
+		reply = build(ctx, p)
 	}
 	// A held delivery keeps the key it would have had if sent at once.
 	key := strings.TrimPrefix(p.Key, "held:")
 	sent, err := b.sendOnce(ctx, p.To, reply, key)
 	overdue := now.Sub(p.Due)
 	switch {
-	case err != nil && overdue < pendingGiveUp:
-		b.log.Warn("sending a due message; will retry", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
+	case err != nil && overdue < PendingGiveUp:
+		b.Log.Warn("sending a due message; will retry", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
 		return
 	case err != nil:
-		b.log.Error("giving up a message undeliverable for a day", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
+		b.Log.Error("giving up a message undeliverable for a day", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
 	case !sent && overdue < 10*time.Minute:
 		return // being sent by another replica, which deletes it
 	}
-	if err := b.store.DeletePending(ctx, p.Key); err != nil && !errors.Is(err, bot.ErrNotFound) {
-		b.log.Error("deleting a sent message", "member", pseudonym(p.To), "err", err)
+	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		b.Log.Error("deleting a sent message", "member", pseudonym(p.To), "err", err)
 	}
 }

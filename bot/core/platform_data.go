@@ -7,7 +7,7 @@ import (
 )
 
 func (b *Bot) platformData(ref bot.UserRef) (bot.PlatformData, bool) {
-	pd, ok := b.adapters[ref.Platform].(bot.PlatformData)
+	pd, ok := b.Adapters[ref.Platform].(bot.PlatformData)
 	return pd, ok
 }
 

@@ -10,7 +10,7 @@ import (
 // From observer.go.
 
 // storeErrorKind classifies a store error for Observer.Error.
-func storeErrorKind(err error) string {
+func StoreErrorKind(err error) string {
 	if errors.Is(err, bot.ErrUnavailable) {
 		return bot.ErrorKindStoreUnavailable
 	}
@@ -19,11 +19,11 @@ func storeErrorKind(err error) string {
 
 // post sends r to conv through adapter a and counts it. Every message the
 // core sends goes through post (or send, which calls it).
-func (b *Bot) post(ctx context.Context, a bot.ChatAdapter, conv bot.Conversation, r bot.Reply) (bot.SentMessage, error) {
+func (b *Bot) Post(ctx context.Context, a bot.ChatAdapter, conv bot.Conversation, r bot.Reply) (bot.SentMessage, error) {
 	sent, err := a.Send(ctx, conv, r)
-	b.obs.MessageOut(a.Platform(), err)
+	b.Obs.MessageOut(a.Platform(), err)
 	if err != nil {
-		b.obs.Error(bot.ErrorKindSend)
+		b.Obs.Error(bot.ErrorKindSend)
 	}
 	return sent, err
 }

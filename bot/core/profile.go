@@ -13,40 +13,40 @@ import (
 
 // membersCommands are the members feature's commands: onboarding, profile,
 // pause, privacy self-service and the organizers' import.
-func (b *Bot) membersCommands() []*command {
-	return []*command{
-		{id: "iam", role: bot.RoleMember, run: directOnly(b.cmdIAm),
-			names: map[bot.Lang][]string{bot.French: {"je suis", "je travaille"}, bot.English: {"i am", "i'm", "i work"}}},
-		{id: "join", role: bot.RoleMember, run: directOnly(b.cmdJoin),
-			names: map[bot.Lang][]string{bot.French: {"participer", "inscription", "m'inscrire"}, bot.English: {"join", "sign up", "opt in"}}},
-		{id: "edit", role: bot.RoleMember, run: directOnly(b.cmdEdit),
-			names: map[bot.Lang][]string{bot.French: {"modifier", "changer"}, bot.English: {"change", "edit"}}},
-		{id: "pause", role: bot.RoleMember, run: directOnly(b.cmdPause),
-			names: map[bot.Lang][]string{bot.French: {"pause", "suspendre"}, bot.English: {"pause"}}},
-		{id: "resume", role: bot.RoleMember, run: directOnly(b.cmdResume),
-			names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
-		{id: "leave", role: bot.RoleMember, run: directOnly(b.cmdLeave),
-			names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
-		{id: "mydata", role: bot.RoleMember, run: directOnly(b.cmdMyData),
-			names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
-		{id: "erase", role: bot.RoleMember, run: directOnly(b.cmdErase),
-			names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
+func (b *Bot) membersCommands() []*Command {
+	return []*Command{
+		{ID: "iam", Role: bot.RoleMember, Run: directOnly(b.cmdIAm),
+			Names: map[bot.Lang][]string{bot.French: {"je suis", "je travaille"}, bot.English: {"i am", "i'm", "i work"}}},
+		{ID: "join", Role: bot.RoleMember, Run: directOnly(b.cmdJoin),
+			Names: map[bot.Lang][]string{bot.French: {"participer", "inscription", "m'inscrire"}, bot.English: {"join", "sign up", "opt in"}}},
+		{ID: "edit", Role: bot.RoleMember, Run: directOnly(b.cmdEdit),
+			Names: map[bot.Lang][]string{bot.French: {"modifier", "changer"}, bot.English: {"change", "edit"}}},
+		{ID: "pause", Role: bot.RoleMember, Run: directOnly(b.cmdPause),
+			Names: map[bot.Lang][]string{bot.French: {"pause", "suspendre"}, bot.English: {"pause"}}},
+		{ID: "resume", Role: bot.RoleMember, Run: directOnly(b.cmdResume),
+			Names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
+		{ID: "leave", Role: bot.RoleMember, Run: directOnly(b.cmdLeave),
+			Names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
+		{ID: "mydata", Role: bot.RoleMember, Run: directOnly(b.cmdMyData),
+			Names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
+		{ID: "erase", Role: bot.RoleMember, Run: directOnly(b.cmdErase),
+			Names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
 				bot.English: {"delete my data", "erase my data"}}},
-		{id: "import", role: bot.RoleOrganizer, run: b.cmdImport,
-			names: map[bot.Lang][]string{bot.French: {"importer"}, bot.English: {"import"}}},
+		{ID: "import", Role: bot.RoleOrganizer, Run: b.cmdImport,
+			Names: map[bot.Lang][]string{bot.French: {"importer"}, bot.English: {"import"}}},
 	}
 }
 
-func (b *Bot) membersChoices() map[string]choiceHandler {
+func (b *Bot) membersChoices() map[string]ChoiceHandler {
 	m := b.onboardingChoices()
-	m["edit.field"] = func(ctx context.Context, r *request, v string) []bot.Reply { return b.editField(ctx, r, v) }
+	m["edit.field"] = func(ctx context.Context, r *Turn, v string) []bot.Reply { return b.editField(ctx, r, v) }
 	m["pause.for"] = b.choicePause
 	m["erase.confirm"] = b.choiceErase
 	return m
 }
 
-func (b *Bot) membersDialogues() map[string]dialogueHandler {
-	return map[string]dialogueHandler{
+func (b *Bot) membersDialogues() map[string]DialogueHandler {
+	return map[string]DialogueHandler{
 		onboardingKind: b.dialogueOnboarding,
 		eraseKind:      b.dialogueErase,
 	}
@@ -54,10 +54,10 @@ func (b *Bot) membersDialogues() map[string]dialogueHandler {
 
 // directOnly keeps a command that shows or changes personal data to the
 // member's direct conversation: in a channel, it would show them to all.
-func directOnly(run func(context.Context, *request) []bot.Reply) func(context.Context, *request) []bot.Reply {
-	return func(ctx context.Context, r *request) []bot.Reply {
-		if r.msg.Conversation.Kind != bot.Direct {
-			return []bot.Reply{r.reply("members.direct_only")}
+func directOnly(run func(context.Context, *Turn) []bot.Reply) func(context.Context, *Turn) []bot.Reply {
+	return func(ctx context.Context, r *Turn) []bot.Reply {
+		if r.Msg.Conversation.Kind != bot.Direct {
+			return []bot.Reply{r.Reply("members.direct_only")}
 		}
 		return run(ctx, r)
 	}
@@ -69,7 +69,7 @@ func directOnly(run func(context.Context, *request) []bot.Reply) func(context.Co
 // département, région), role, interests and preferences. The matching
 // rounds start from it.
 func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
-	return matchableMembers(ctx, b.store, now) // matching.go
+	return matchableMembers(ctx, b.Store, now) // matching.go
 }
 
 // memberStats counts where members stand, for the organizers' "membres".
@@ -89,84 +89,84 @@ func (st *memberStats) count(m bot.Member, now time.Time) {
 	}
 }
 
-func (st memberStats) lines(r *request) []string {
+func (st memberStats) lines(r *Turn) []string {
 	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
 		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
 		"invited", strconv.Itoa(st.invited))}
 }
 
 // onboarded reports whether the member finished the onboarding.
-func (r *request) onboarded() bool { return r.known && !r.member.Onboarded.IsZero() }
+func (r *Turn) onboarded() bool { return r.Known && !r.Member.Onboarded.IsZero() }
 
 // helloOnboarding starts or resumes the onboarding for a member who has
 // not finished it; ok is false for an onboarded member.
-func (b *Bot) helloOnboarding(ctx context.Context, r *request) ([]bot.Reply, bool) {
-	if r.onboarded() || r.msg.Conversation.Kind != bot.Direct {
+func (b *Bot) helloOnboarding(ctx context.Context, r *Turn) ([]bot.Reply, bool) {
+	if r.onboarded() || r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false
 	}
-	d, err := b.store.Dialogue(ctx, r.msg.From)
+	d, err := b.Store.Dialogue(ctx, r.Msg.From)
 	switch {
 	case err == nil && d.Kind == onboardingKind:
 		if d.Data == nil {
 			d.Data = map[string]string{}
 		}
 		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
-	case err != nil && !isNotFound(err):
-		b.log.Error("reading dialogue", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}, true
+	case err != nil && !IsNotFound(err):
+		b.Log.Error("reading dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
 	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
-	text := r.args
-	if cmd, args, ok := b.router.match(text); ok && cmd.id == "iam" {
+	text := r.Args
+	if cmd, args, ok := b.router.match(text); ok && cmd.ID == "iam" {
 		text = args
 	}
 	return b.startOnboarding(ctx, r, text, "", true), true
 }
 
-func (b *Bot) cmdIAm(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdIAm(ctx context.Context, r *Turn) []bot.Reply {
 	if r.onboarded() {
-		return b.startOnboarding(ctx, r, r.args, "collectivity", false)
+		return b.startOnboarding(ctx, r, r.Args, "collectivity", false)
 	}
 	// A first contact gets the greeting: what Maillage does and keeps.
-	return b.startOnboarding(ctx, r, r.args, "", !r.known || r.args == "")
+	return b.startOnboarding(ctx, r, r.Args, "", !r.Known || r.Args == "")
 }
 
-func (b *Bot) cmdJoin(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdJoin(ctx context.Context, r *Turn) []bot.Reply {
 	if !r.onboarded() {
 		return b.startOnboarding(ctx, r, "", "", true)
 	}
-	if !r.member.OptedIn.IsZero() {
-		return []bot.Reply{r.reply("members.join.already")}
+	if !r.Member.OptedIn.IsZero() {
+		return []bot.Reply{r.Reply("members.join.already")}
 	}
-	r.member.OptedIn = b.clock.Now()
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	r.Member.OptedIn = b.Clock.Now()
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("members.join.done")}
+	return []bot.Reply{r.Reply("members.join.done")}
 }
 
-func (b *Bot) cmdLeave(ctx context.Context, r *request) []bot.Reply {
-	if !r.onboarded() || r.member.OptedIn.IsZero() {
-		return []bot.Reply{r.reply("members.leave.already")}
+func (b *Bot) cmdLeave(ctx context.Context, r *Turn) []bot.Reply {
+	if !r.onboarded() || r.Member.OptedIn.IsZero() {
+		return []bot.Reply{r.Reply("members.leave.already")}
 	}
-	r.member.OptedIn = time.Time{}
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	r.Member.OptedIn = time.Time{}
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("member left matching", "member", pseudonym(r.member.Ref))
-	return []bot.Reply{r.reply("members.leave.done")}
+	b.Log.Info("member left matching", "member", pseudonym(r.Member.Ref))
+	return []bot.Reply{r.Reply("members.leave.done")}
 }
 
 // Profile.
 
-func (b *Bot) profileReply(r *request) bot.Reply {
+func (b *Bot) profileReply(r *Turn) bot.Reply {
 	lines := []string{r.T("profile.header")}
-	m := r.member
+	m := r.Member
 	if !r.onboarded() {
-		lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.lang))))
-		lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
-		if r.known {
-			lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, m.Created)))
+		lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.Lang))))
+		lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
+		if r.Known {
+			lines = append(lines, r.T("profile.since", "date", b.FormatDate(r.Lang, m.Created)))
 		} else {
 			lines = append(lines, r.T("profile.nothing_stored"))
 		}
@@ -177,27 +177,27 @@ func (b *Bot) profileReply(r *request) bot.Reply {
 		lines = append(lines, r.T("members.profile.name", "name", m.Name))
 	}
 	if m.Collectivity != nil {
-		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.describeColl(r.lang, *m.Collectivity)))
+		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.describeColl(r.Lang, *m.Collectivity)))
 	}
-	lines = append(lines, r.T("members.profile.member_role", "role", b.roleLabel(r.lang, m.Role)))
-	lines = append(lines, r.T("members.profile.interests", "interests", b.interestLabels(r.lang, m.Interests)))
+	lines = append(lines, r.T("members.profile.member_role", "role", b.roleLabel(r.Lang, m.Role)))
+	lines = append(lines, r.T("members.profile.interests", "interests", b.interestLabels(r.Lang, m.Interests)))
 	size := "open"
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"
 	}
-	lines = append(lines, b.prefsLines(r.lang, orDefault(m.Prefs.Cadence, CadenceMonthly), size,
-		orDefault(m.Prefs.Region, RegionAny), string(r.lang)))
-	now := b.clock.Now()
+	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, CadenceMonthly), size,
+		orDefault(m.Prefs.Region, RegionAny), string(r.Lang)))
+	now := b.Clock.Now()
 	switch {
 	case m.OptedIn.IsZero():
 		lines = append(lines, r.T("members.profile.matching_off"))
 	case now.Before(m.PausedUntil):
-		lines = append(lines, r.T("members.profile.matching_paused", "date", b.formatDate(r.lang, lastDay(m.PausedUntil))))
+		lines = append(lines, r.T("members.profile.matching_paused", "date", b.FormatDate(r.Lang, lastDay(m.PausedUntil))))
 	default:
-		lines = append(lines, r.T("members.profile.matching_on", "date", b.formatDate(r.lang, m.OptedIn)))
+		lines = append(lines, r.T("members.profile.matching_on", "date", b.FormatDate(r.Lang, m.OptedIn)))
 	}
-	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.role.String())))
-	lines = append(lines, r.T("profile.since", "date", b.formatDate(r.lang, m.Created)))
+	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
+	lines = append(lines, r.T("profile.since", "date", b.FormatDate(r.Lang, m.Created)))
 	lines = append(lines, "", r.T("members.profile.footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
 }
@@ -211,7 +211,7 @@ func orDefault(s, def string) string {
 
 // prefsLines writes the preferences as bullet lines.
 func (b *Bot) prefsLines(lang bot.Lang, cadence, size, region, language string) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	return T("members.prefs.summary",
 		"cadence", T("members.prefs.cadence."+cadence),
 		"size", T("members.prefs.size."+size),
@@ -236,40 +236,40 @@ var editFields = map[string]string{
 // editOrder is the order of the buttons offered by a bare "modifier".
 var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang"}
 
-func (b *Bot) cmdEdit(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdEdit(ctx context.Context, r *Turn) []bot.Reply {
 	if !r.onboarded() {
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
-	if r.args == "" {
+	if r.Args == "" {
 		rep := bot.Reply{Text: r.T("members.edit.ask")}
 		for _, f := range editOrder {
 			rep.Choices = append(rep.Choices, bot.Choice{Action: "edit.field", Value: f, Label: r.T("members.edit.field." + f)})
 		}
 		return []bot.Reply{rep}
 	}
-	field, ok := editFields[textnorm.Fold(r.args)]
+	field, ok := editFields[textnorm.Fold(r.Args)]
 	if !ok {
-		shown, _ := textnorm.Truncate(r.args, 40)
-		return []bot.Reply{r.reply("members.edit.unknown", "input", shown)}
+		shown, _ := textnorm.Truncate(r.Args, 40)
+		return []bot.Reply{r.Reply("members.edit.unknown", "input", shown)}
 	}
 	return b.editField(ctx, r, field)
 }
 
-func (b *Bot) editField(ctx context.Context, r *request, field string) []bot.Reply {
+func (b *Bot) editField(ctx context.Context, r *Turn, field string) []bot.Reply {
 	if !r.onboarded() {
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	if field == "lang" {
-		r.args = ""
+		r.Args = ""
 		return b.cmdLang(ctx, r)
 	}
 	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	now := b.clock.Now()
-	d := bot.Dialogue{Member: r.msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
+	now := b.Clock.Now()
+	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
 	if field == "interests" {
-		b.setInterests(&d, r.member.Interests)
+		b.setInterests(&d, r.Member.Interests)
 	}
 	return b.onbNext(ctx, r, &d)
 }
@@ -288,64 +288,64 @@ func contains(list []string, s string) bool {
 // maxPause bounds a pause; beyond it, leaving matching is clearer.
 const maxPause = 366 * 24 * time.Hour
 
-func (b *Bot) cmdPause(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdPause(ctx context.Context, r *Turn) []bot.Reply {
 	if !r.onboarded() {
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
-	if r.member.OptedIn.IsZero() {
-		return []bot.Reply{r.reply("members.leave.already")}
+	if r.Member.OptedIn.IsZero() {
+		return []bot.Reply{r.Reply("members.leave.already")}
 	}
-	if r.args == "" {
+	if r.Args == "" {
 		rep := bot.Reply{Text: r.T("members.pause.ask")}
 		for _, v := range []string{"2w", "1m", "3m"} {
 			rep.Choices = append(rep.Choices, bot.Choice{Action: "pause.for", Value: v, Label: r.T("members.pause.for_" + v)})
 		}
 		return []bot.Reply{rep}
 	}
-	until, err := parsePause(r.args, b.clock.Now(), b.settings.Location)
+	until, err := parsePause(r.Args, b.Clock.Now(), b.Settings.Location)
 	if err != "" {
-		shown, _ := textnorm.Truncate(r.args, 40)
-		return []bot.Reply{r.reply("members.pause."+err, "input", shown)}
+		shown, _ := textnorm.Truncate(r.Args, 40)
+		return []bot.Reply{r.Reply("members.pause."+err, "input", shown)}
 	}
 	return b.pauseUntil(ctx, r, until)
 }
 
-func (b *Bot) choicePause(ctx context.Context, r *request, v string) []bot.Reply {
+func (b *Bot) choicePause(ctx context.Context, r *Turn, v string) []bot.Reply {
 	if !r.onboarded() {
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
-	until, err := parsePause(text, b.clock.Now(), b.settings.Location)
+	until, err := parsePause(text, b.Clock.Now(), b.Settings.Location)
 	if err != "" {
-		return []bot.Reply{r.reply("error.choice_unknown")}
+		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.pauseUntil(ctx, r, until)
 }
 
-func (b *Bot) pauseUntil(ctx context.Context, r *request, until time.Time) []bot.Reply {
-	r.member.PausedUntil = until
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+func (b *Bot) pauseUntil(ctx context.Context, r *Turn, until time.Time) []bot.Reply {
+	r.Member.PausedUntil = until
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("members.pause.done", "date", b.formatDate(r.lang, lastDay(until)))}
+	return []bot.Reply{r.Reply("members.pause.done", "date", b.FormatDate(r.Lang, lastDay(until)))}
 }
 
 // lastDay is the last paused day of a pause that ends at until (the
 // start of the day after).
 func lastDay(until time.Time) time.Time { return until.Add(-time.Minute) }
 
-func (b *Bot) cmdResume(ctx context.Context, r *request) []bot.Reply {
+func (b *Bot) cmdResume(ctx context.Context, r *Turn) []bot.Reply {
 	if !r.onboarded() {
-		return []bot.Reply{r.reply("members.not_registered")}
+		return []bot.Reply{r.Reply("members.not_registered")}
 	}
-	if !b.clock.Now().Before(r.member.PausedUntil) {
-		return []bot.Reply{r.reply("members.resume_not_paused")}
+	if !b.Clock.Now().Before(r.Member.PausedUntil) {
+		return []bot.Reply{r.Reply("members.resume_not_paused")}
 	}
-	r.member.PausedUntil = time.Time{}
-	if err := r.saveMember(ctx); err != nil {
-		return []bot.Reply{r.reply("error.unavailable")}
+	r.Member.PausedUntil = time.Time{}
+	if err := r.SaveMember(ctx); err != nil {
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.reply("members.resume_done")}
+	return []bot.Reply{r.Reply("members.resume_done")}
 }
 
 var months = map[string]time.Month{

@@ -100,15 +100,15 @@ func (b *Bot) admit(ctx context.Context, m bot.Message, lang bot.Lang) bool {
 	if b.limiter == nil || (m.Choice == nil && m.Conversation.Kind != bot.Direct && !m.Mention) {
 		return true
 	}
-	ok, notify := b.limiter.take(m.From.Key(), b.clock.Now())
+	ok, notify := b.limiter.take(m.From.Key(), b.Clock.Now())
 	if ok {
 		return true
 	}
-	b.obs.Error(bot.ErrorKindRateLimited)
+	b.Obs.Error(bot.ErrorKindRateLimited)
 	if notify {
-		b.log.Warn("member over the message rate limit: messages dropped until they slow down",
+		b.Log.Warn("member over the message rate limit: messages dropped until they slow down",
 			"member", pseudonym(m.From))
-		b.send(ctx, m.Conversation, bot.Reply{Text: b.cat.T(string(lang), "ops.rate_limited")})
+		b.send(ctx, m.Conversation, bot.Reply{Text: b.Cat.T(string(lang), "ops.rate_limited")})
 	}
 	return false
 }

@@ -21,81 +21,81 @@ const (
 	maxReminderText = 300 // runes
 )
 
-func (b *Bot) reminderCommands() []*command {
-	return []*command{
-		{id: "remind", role: bot.RoleMember, run: b.cmdRemind,
-			names: map[bot.Lang][]string{bot.French: {"rappelle-moi", "rappelez-moi", "rappel"}, bot.English: {"remind me", "reminder"}}},
-		{id: "reminders", role: bot.RoleMember, run: b.cmdReminders,
-			names: map[bot.Lang][]string{bot.French: {"mes rappels", "rappels"}, bot.English: {"my reminders", "reminders"}}},
-		{id: "reminder_cancel", role: bot.RoleMember, run: b.cmdReminderCancel,
-			names: map[bot.Lang][]string{bot.French: {"annuler rappel", "annuler le rappel", "supprimer rappel"}, bot.English: {"cancel reminder", "delete reminder"}}},
+func (b *Bot) reminderCommands() []*Command {
+	return []*Command{
+		{ID: "remind", Role: bot.RoleMember, Run: b.cmdRemind,
+			Names: map[bot.Lang][]string{bot.French: {"rappelle-moi", "rappelez-moi", "rappel"}, bot.English: {"remind me", "reminder"}}},
+		{ID: "reminders", Role: bot.RoleMember, Run: b.cmdReminders,
+			Names: map[bot.Lang][]string{bot.French: {"mes rappels", "rappels"}, bot.English: {"my reminders", "reminders"}}},
+		{ID: "reminder_cancel", Role: bot.RoleMember, Run: b.cmdReminderCancel,
+			Names: map[bot.Lang][]string{bot.French: {"annuler rappel", "annuler le rappel", "supprimer rappel"}, bot.English: {"cancel reminder", "delete reminder"}}},
 	}
 }
 
 // requestLocation is the zone in which the member's words are read.
-func (b *Bot) requestLocation(r *request) *time.Location {
-	if r.known {
-		return b.memberLocation(r.member)
+func (b *Bot) RequestLocation(r *Turn) *time.Location {
+	if r.Known {
+		return b.MemberLocation(r.Member)
 	}
-	if b.settings.WorkingHours.Location != nil {
-		return b.settings.WorkingHours.Location
+	if b.Settings.WorkingHours.Location != nil {
+		return b.Settings.WorkingHours.Location
 	}
-	return b.settings.Location
+	return b.Settings.Location
 }
 
-func (b *Bot) cmdRemind(ctx context.Context, r *request) []bot.Reply {
-	if r.args == "" {
-		return []bot.Reply{r.reply("reminders.usage")}
+func (b *Bot) cmdRemind(ctx context.Context, r *Turn) []bot.Reply {
+	if r.Args == "" {
+		return []bot.Reply{r.Reply("reminders.usage")}
 	}
-	loc := b.requestLocation(r)
-	now := b.clock.Now().In(loc)
-	res, err := when.Parse(r.args, string(r.lang), now)
+	loc := b.RequestLocation(r)
+	now := b.Clock.Now().In(loc)
+	res, err := when.Parse(r.Args, string(r.Lang), now)
 	switch {
 	case errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.reply("reminders.no_task", "date", b.formatDateTime(r.lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.no_task", "date", b.FormatDateTime(r.Lang, res.At, loc))}
 	case errors.Is(err, when.ErrPast):
-		return []bot.Reply{r.reply("reminders.past", "date", b.formatDateTime(r.lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.past", "date", b.FormatDateTime(r.Lang, res.At, loc))}
 	case err != nil:
-		shown, _ := textnorm.Truncate(r.args, 60)
-		return []bot.Reply{r.reply("reminders.no_date", "input", shown)}
+		shown, _ := textnorm.Truncate(r.Args, 60)
+		return []bot.Reply{r.Reply("reminders.no_date", "input", shown)}
 	}
 	if n := len([]rune(res.Task)); n > maxReminderText {
-		return []bot.Reply{r.reply("reminders.too_long", "max", strconv.Itoa(maxReminderText))}
+		return []bot.Reply{r.Reply("reminders.too_long", "max", strconv.Itoa(maxReminderText))}
 	}
-	list, err := b.store.PendingFor(ctx, r.msg.From)
+	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
 	if len(list) >= maxReminders {
-		return []bot.Reply{r.reply("reminders.too_many", "max", strconv.Itoa(maxReminders))}
+		return []bot.Reply{r.Reply("reminders.too_many", "max", strconv.Itoa(maxReminders))}
 	}
 	p := bot.Pending{
-		To:      r.msg.From,
+		To:      r.Msg.From,
 		Kind:    bot.PendingReminder,
 		Due:     res.At,
 		Text:    res.Task,
 		Number:  freeNumber(list),
-		Lang:    r.lang,
-		Created: b.clock.Now(),
+		Lang:    r.Lang,
+		Created: b.Clock.Now(),
 	}
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
 	for {
-		p.Key = "reminder:" + refHash(r.msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
-		saved, err := b.store.SavePending(ctx, p)
+		p.Key = "reminder:" + RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
+		saved, err := b.Store.SavePending(ctx, p)
 		if err != nil {
-			b.log.Error("saving a reminder", "member", pseudonym(r.msg.From), "err", err)
-			return []bot.Reply{r.reply("error.unavailable")}
+			b.Log.Error("saving a reminder", "member", pseudonym(r.Msg.From), "err", err)
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		if saved {
 			break
 		}
 		p.Number++
 	}
-	b.log.Info("reminder set", "member", pseudonym(r.msg.From), "due", res.At)
-	return []bot.Reply{r.reply("reminders.set", "date", b.formatDateTime(r.lang, res.At, loc)+b.zoneNote(r.lang, loc),
+	b.Log.Info("reminder set", "member", pseudonym(r.Msg.From), "due", res.At)
+	return []bot.Reply{r.Reply("reminders.set", "date", b.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
 		"task", res.Task, "number", strconv.Itoa(p.Number))}
 }
 
@@ -120,84 +120,84 @@ func freeNumber(list []bot.Pending) int {
 
 // zoneNote names the member's zone when it is not the bot's.
 func (b *Bot) zoneNote(lang bot.Lang, loc *time.Location) string {
-	if loc == nil || b.settings.Location == nil || loc.String() == b.settings.Location.String() {
+	if loc == nil || b.Settings.Location == nil || loc.String() == b.Settings.Location.String() {
 		return ""
 	}
-	return " " + b.cat.T(string(lang), "reminders.zone", "zone", loc.String())
+	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", loc.String())
 }
 
-func (b *Bot) cmdReminders(ctx context.Context, r *request) []bot.Reply {
-	list, err := b.store.PendingFor(ctx, r.msg.From)
+func (b *Bot) cmdReminders(ctx context.Context, r *Turn) []bot.Reply {
+	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
 	if len(list) == 0 {
-		return []bot.Reply{r.reply("reminders.none")}
+		return []bot.Reply{r.Reply("reminders.none")}
 	}
-	loc := b.requestLocation(r)
+	loc := b.RequestLocation(r)
 	lines := []string{r.T("reminders.list_header")}
 	for _, p := range list {
 		lines = append(lines, r.T("reminders.list_line", "number", strconv.Itoa(p.Number),
-			"date", b.formatDateTime(r.lang, p.Due, loc), "task", p.Text))
+			"date", b.FormatDateTime(r.Lang, p.Due, loc), "task", p.Text))
 	}
 	lines = append(lines, r.T("reminders.list_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdReminderCancel(ctx context.Context, r *request) []bot.Reply {
-	arg := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.args), "n°"), "#"))
+func (b *Bot) cmdReminderCancel(ctx context.Context, r *Turn) []bot.Reply {
+	arg := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.Args), "n°"), "#"))
 	n, err := strconv.Atoi(strings.TrimSpace(arg))
 	if err != nil || n <= 0 {
-		return []bot.Reply{r.reply("reminders.cancel_usage")}
+		return []bot.Reply{r.Reply("reminders.cancel_usage")}
 	}
-	list, err := b.store.PendingFor(ctx, r.msg.From)
+	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", pseudonym(r.msg.From), "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, p := range reminders(list) {
 		if p.Number != n {
 			continue
 		}
-		err := b.store.DeletePending(ctx, p.Key)
+		err := b.Store.DeletePending(ctx, p.Key)
 		switch {
 		case errors.Is(err, bot.ErrNotFound):
-			return []bot.Reply{r.reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
+			return []bot.Reply{r.Reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
 		case err != nil:
-			b.log.Error("cancelling a reminder", "member", pseudonym(r.msg.From), "err", err)
-			return []bot.Reply{r.reply("error.unavailable")}
+			b.Log.Error("cancelling a reminder", "member", pseudonym(r.Msg.From), "err", err)
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
-		return []bot.Reply{r.reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
-			"date", b.formatDateTime(r.lang, p.Due, b.requestLocation(r)))}
+		return []bot.Reply{r.Reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
+			"date", b.FormatDateTime(r.Lang, p.Due, b.RequestLocation(r)))}
 	}
-	return []bot.Reply{r.reply("reminders.cancel_unknown", "number", strconv.Itoa(n))}
+	return []bot.Reply{r.Reply("reminders.cancel_unknown", "number", strconv.Itoa(n))}
 }
 
 // reminderReply is the message of a due reminder, in the member's
 // language as it is now.
 func (b *Bot) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 	lang := p.Lang
-	loc := b.settings.Location
-	if m, err := b.store.Member(ctx, p.To); err == nil {
+	loc := b.Settings.Location
+	if m, err := b.Store.Member(ctx, p.To); err == nil {
 		if m.Language != "" {
 			lang = m.Language
 		}
-		loc = b.memberLocation(m)
+		loc = b.MemberLocation(m)
 	}
 	if _, ok := bot.ParseLang(string(lang)); !ok {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
-	return bot.Reply{Text: b.cat.T(string(lang), "reminders.deliver", "task", p.Text,
-		"created", b.formatDateTime(lang, p.Created, loc))}
+	return bot.Reply{Text: b.Cat.T(string(lang), "reminders.deliver", "task", p.Text,
+		"created", b.FormatDateTime(lang, p.Created, loc))}
 }
 
 // formatDateTime writes an instant in full in lang, in loc: « jeudi
 // 12 décembre 2026 à 14 h 30 », "Thursday 12 December 2026 at 2:30 pm".
-func (b *Bot) formatDateTime(lang bot.Lang, t time.Time, loc *time.Location) string {
+func (b *Bot) FormatDateTime(lang bot.Lang, t time.Time, loc *time.Location) string {
 	if loc == nil {
-		loc = b.settings.Location
+		loc = b.Settings.Location
 	}
 	t = t.In(loc)
 	l := string(lang)
@@ -226,7 +226,7 @@ func (b *Bot) formatDateTime(lang bot.Lang, t time.Time, loc *time.Location) str
 		}
 		clock += suffix
 	}
-	return b.cat.T(l, "date.full", "weekday", b.cat.T(l, "date.weekday."+strconv.Itoa(int(t.Weekday()))),
-		"day", day, "month", b.cat.T(l, "date.month."+strconv.Itoa(int(t.Month()))),
+	return b.Cat.T(l, "date.full", "weekday", b.Cat.T(l, "date.weekday."+strconv.Itoa(int(t.Weekday()))),
+		"day", day, "month", b.Cat.T(l, "date.month."+strconv.Itoa(int(t.Month()))),
 		"year", strconv.Itoa(t.Year()), "time", clock)
 }

@@ -12,12 +12,12 @@ import (
 // e-mail address, by the address the platform gives (cached for an hour,
 // so that the platform is not asked at every message).
 func (b *Bot) roleOf(ctx context.Context, u bot.UserRef) bot.Role {
-	for _, rr := range b.settings.Admins {
+	for _, rr := range b.Settings.Admins {
 		if rr.Matches(u) {
 			return bot.RoleAdmin
 		}
 	}
-	for _, rr := range b.settings.Organizers {
+	for _, rr := range b.Settings.Organizers {
 		if rr.Matches(u) {
 			return bot.RoleOrganizer
 		}
@@ -29,12 +29,12 @@ func (b *Bot) roleOf(ctx context.Context, u bot.UserRef) bot.Role {
 	if email == "" {
 		return bot.RoleMember
 	}
-	for _, rr := range b.settings.Admins {
+	for _, rr := range b.Settings.Admins {
 		if rr.MatchesEmail(u, email) {
 			return bot.RoleAdmin
 		}
 	}
-	for _, rr := range b.settings.Organizers {
+	for _, rr := range b.Settings.Organizers {
 		if rr.MatchesEmail(u, email) {
 			return bot.RoleOrganizer
 		}
@@ -43,7 +43,7 @@ func (b *Bot) roleOf(ctx context.Context, u bot.UserRef) bot.Role {
 }
 
 func (b *Bot) emailRules() bool {
-	for _, rules := range [][]bot.RoleRule{b.settings.Admins, b.settings.Organizers} {
+	for _, rules := range [][]bot.RoleRule{b.Settings.Admins, b.Settings.Organizers} {
 		for _, rr := range rules {
 			if rr.Email != "" {
 				return true
@@ -69,20 +69,20 @@ const emailCacheTTL = time.Hour
 // platformEmail returns the e-mail address the platform gives for u, or
 // "" when the adapter cannot tell.
 func (b *Bot) platformEmail(ctx context.Context, u bot.UserRef) string {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	b.emails.mu.Lock()
 	c, ok := b.emails.m[u]
 	b.emails.mu.Unlock()
 	if ok && now.Sub(c.fetched) < emailCacheTTL {
 		return c.email
 	}
-	pr, ok := b.adapters[u.Platform].(bot.ProfileReader)
+	pr, ok := b.Adapters[u.Platform].(bot.ProfileReader)
 	if !ok {
 		return ""
 	}
 	p, err := pr.Profile(ctx, u)
 	if err != nil {
-		b.log.Warn("reading a platform profile", "member", pseudonym(u), "err", err)
+		b.Log.Warn("reading a platform profile", "member", pseudonym(u), "err", err)
 		return "" // not cached: the next message asks again
 	}
 	b.emails.mu.Lock()

@@ -11,17 +11,17 @@ import (
 )
 
 // command is one thing a person can ask for, under several names.
-type command struct {
-	id string
+type Command struct {
+	ID string
 	// names per language, as shown to people ("mes données"); the first
 	// is the one shown in help. Every name is accepted in every language.
-	names map[bot.Lang][]string
-	role  bot.Role
-	run   func(context.Context, *request) []bot.Reply
+	Names map[bot.Lang][]string
+	Role  bot.Role
+	Run   func(context.Context, *Turn) []bot.Reply
 }
 
 type alias struct {
-	cmd    *command
+	cmd    *Command
 	lang   bot.Lang
 	shown  string
 	folded string
@@ -31,15 +31,15 @@ type alias struct {
 // router finds the command a text starts with: insensitive to case,
 // accents and punctuation; the longest matching name wins.
 type router struct {
-	cmds    []*command
+	cmds    []*Command
 	aliases []alias
 }
 
-func newRouter(cmds []*command) *router {
+func newRouter(cmds []*Command) *router {
 	r := &router{cmds: cmds}
 	for _, c := range cmds {
 		for _, lang := range bot.Languages {
-			for _, n := range c.names[lang] {
+			for _, n := range c.Names[lang] {
 				f := textnorm.Fold(n)
 				if f == "" {
 					f = n // symbols such as "?"
@@ -54,7 +54,7 @@ func newRouter(cmds []*command) *router {
 
 // match returns the command text starts with and the text after the
 // command's words, as typed.
-func (r *router) match(text string) (*command, string, bool) {
+func (r *router) match(text string) (*Command, string, bool) {
 	folded := textnorm.Fold(text)
 	if folded == "" {
 		folded = strings.TrimSpace(text)
@@ -84,7 +84,7 @@ func (r *router) suggest(text string, role bot.Role, lang bot.Lang) (string, boo
 	bestDist, best := 0, (*alias)(nil)
 	for i := range r.aliases {
 		a := &r.aliases[i]
-		if a.cmd.role > role || a.words > len(words) {
+		if a.cmd.Role > role || a.words > len(words) {
 			continue
 		}
 		head := strings.Join(words[:a.words], " ")

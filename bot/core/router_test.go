@@ -41,13 +41,13 @@ func TestRouterMatch(t *testing.T) {
 			t.Errorf("match(%q): no command, want %s", tt.in, tt.wantID)
 			continue
 		}
-		if c.id != tt.wantID || args != tt.wantArgs {
-			t.Errorf("match(%q) = %s, %q; want %s, %q", tt.in, c.id, args, tt.wantID, tt.wantArgs)
+		if c.ID != tt.wantID || args != tt.wantArgs {
+			t.Errorf("match(%q) = %s, %q; want %s, %q", tt.in, c.ID, args, tt.wantID, tt.wantArgs)
 		}
 	}
 	for _, in := range []string{"", "aides", "profl", "langues", "xyz aide", "bonjours"} {
 		if c, _, ok := r.match(in); ok {
-			t.Errorf("match(%q) = %s, want no command", in, c.id)
+			t.Errorf("match(%q) = %s, want no command", in, c.ID)
 		}
 	}
 }

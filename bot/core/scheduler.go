@@ -19,26 +19,7 @@ import (
 // jobFunc runs one slot of a job. Its effects must be idempotent per
 // (job, slot, recipient): after a crash another replica may run the slot
 // again. deliver with a Key built by deliveryKey does that.
-type jobFunc func(ctx context.Context, run bot.JobRun) error
-
-// jobs is the registry of job kinds this binary can run. The lead adds one
-// line per feature at merge (digest, round, followup).
-func (b *Bot) jobs() map[string]jobFunc {
-	return map[string]jobFunc{
-		"announcement": b.jobAnnouncement,
-		"purge":        b.jobPurge,
-		"digest":       b.jobDigest,   // highlights_digest.go
-		"round":        b.jobRound,    // matching_round.go
-		"followup":     b.jobFollowup, // matching_followup.go
-		"summary":      b.jobSummary,  // stats.go
-	}
-}
-
-// JobKinds returns the job kinds this binary can run, sorted: the
-// configuration refuses the others.
-func JobKinds() []string {
-	return slices.Sorted(maps.Keys((*Bot)(nil).jobs()))
-}
+type JobFunc func(ctx context.Context, run bot.JobRun) error
 
 // Scheduler tuning.
 const (
@@ -67,8 +48,8 @@ var replicaSeq atomic.Int64
 // claimToken is a claim owner unique to one attempt, also across restarts
 // of a replica that keeps its name (a container's host name and PID 1): a
 // delivery claim must never be "extended" by a second attempt.
-func (b *Bot) claimToken() string {
-	return b.replica + "#" + strconv.FormatInt(b.started.UnixNano(), 36) + "." + strconv.FormatInt(b.sched.tokens.Add(1), 36)
+func (b *Bot) ClaimToken() string {
+	return b.Replica + "#" + strconv.FormatInt(b.started.UnixNano(), 36) + "." + strconv.FormatInt(b.sched.tokens.Add(1), 36)
 }
 
 // defaultReplica names this replica when Options.Replica is empty: unique
@@ -78,20 +59,20 @@ func defaultReplica(now time.Time) string {
 }
 
 func (b *Bot) checkJobs() error {
-	reg := b.jobs()
+	reg := b.reg.jobs
 	seen := map[string]bool{}
-	for _, j := range b.settings.Jobs {
+	for _, j := range b.Settings.Jobs {
 		switch {
 		case j.Name == "":
 			return errors.New("bot: a job has no name")
 		case seen[j.Name]:
 			return fmt.Errorf("bot: two jobs named %q", j.Name)
 		case reg[j.Kind] == nil:
-			return fmt.Errorf("bot: job %q: kind %q is not available in this version (available: %v)", j.Name, j.Kind, JobKinds())
+			return fmt.Errorf("bot: job %q: kind %q is not available in this version (available: %v)", j.Name, j.Kind, slices.Sorted(maps.Keys(reg)))
 		case j.Schedule.IsZero():
 			return fmt.Errorf("bot: job %q has no schedule", j.Name)
-		case j.Kind == "announcement" && (j.Announcement == nil || j.Announcement.Text[b.settings.DefaultLang] == ""):
-			return fmt.Errorf("bot: job %q: an announcement needs a text in %s", j.Name, b.settings.DefaultLang)
+		case j.Kind == "announcement" && (j.Announcement == nil || j.Announcement.Text[b.Settings.DefaultLang] == ""):
+			return fmt.Errorf("bot: job %q: an announcement needs a text in %s", j.Name, b.Settings.DefaultLang)
 		case j.Kind == "summary" && j.Channel == nil:
 			return fmt.Errorf("bot: job %q: a summary needs the organizers' channel", j.Name)
 		}
@@ -114,7 +95,7 @@ func (b *Bot) RunScheduler(ctx context.Context) error {
 		case <-timer.C:
 		}
 		b.Tick(ctx)
-		timer.Reset(b.nextWake(b.clock.Now()))
+		timer.Reset(b.nextWake(b.Clock.Now()))
 	}
 }
 
@@ -122,7 +103,7 @@ func (b *Bot) RunScheduler(ctx context.Context) error {
 // most maxTickWait.
 func (b *Bot) nextWake(now time.Time) time.Duration {
 	wait := maxTickWait
-	for _, j := range b.settings.Jobs {
+	for _, j := range b.Settings.Jobs {
 		if next := j.Schedule.Next(now); !next.IsZero() {
 			wait = min(wait, next.Sub(now)+10*time.Millisecond)
 		}
@@ -139,11 +120,11 @@ func (b *Bot) WaitJobs() { b.sched.wg.Wait() }
 // the pending messages that are due. Tests call it after advancing a fake
 // clock; RunScheduler calls it in production.
 func (b *Bot) Tick(ctx context.Context) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	b.extendLeases(ctx)
-	for _, j := range b.settings.Jobs {
+	for _, j := range b.Settings.Jobs {
 		if err := b.tickJob(ctx, j, now); err != nil {
-			b.log.Error("scheduling a job", "job", j.Name, "err", err)
+			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}
 	b.flushPending(ctx, now)
@@ -157,8 +138,8 @@ func (b *Bot) extendLeases(ctx context.Context) {
 	names := slices.Collect(maps.Keys(b.sched.running))
 	b.sched.mu.Unlock()
 	for _, name := range names {
-		if ok, err := b.store.Claim(ctx, jobClaimKey(name), b.replica, jobLease); err != nil || !ok {
-			b.log.Warn("could not extend a running job's claim", "job", name, "held", ok, "err", err)
+		if ok, err := b.Store.Claim(ctx, jobClaimKey(name), b.Replica, jobLease); err != nil || !ok {
+			b.Log.Warn("could not extend a running job's claim", "job", name, "held", ok, "err", err)
 		}
 	}
 }
@@ -177,13 +158,13 @@ func (b *Bot) tickJob(ctx context.Context, j bot.Job, now time.Time) error {
 	if latest.IsZero() {
 		return nil
 	}
-	last, err := b.store.LastSlot(ctx, j.Name)
+	last, err := b.Store.LastSlot(ctx, j.Name)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		// A new job starts with its next slot: what came before it
 		// existed was not missed.
-		b.log.Info("new scheduled job", "job", j.Name, "kind", j.Kind, "next", j.Schedule.Next(now))
-		return b.store.SetLastSlot(ctx, j.Name, latest)
+		b.Log.Info("new scheduled job", "job", j.Name, "kind", j.Kind, "next", j.Schedule.Next(now))
+		return b.Store.SetLastSlot(ctx, j.Name, latest)
 	case err != nil:
 		return err
 	case !latest.After(last) || b.runningHere(j.Name):
@@ -191,19 +172,19 @@ func (b *Bot) tickJob(ctx context.Context, j bot.Job, now time.Time) error {
 	}
 	if late := now.Sub(latest); late > b.grace() {
 		b.logMissed(j, last, latest)
-		b.obs.JobSkipped(j.Name, bot.SkipLate, 1)
-		b.log.Warn("missed slot older than the grace period skipped", "job", j.Name, "slot", latest,
+		b.Obs.JobSkipped(j.Name, bot.SkipLate, 1)
+		b.Log.Warn("missed slot older than the grace period skipped", "job", j.Name, "slot", latest,
 			"late", late.Round(time.Second), "grace", b.grace())
-		return b.store.SetLastSlot(ctx, j.Name, latest)
+		return b.Store.SetLastSlot(ctx, j.Name, latest)
 	}
-	got, err := b.store.Claim(ctx, jobClaimKey(j.Name), b.replica, jobLease)
+	got, err := b.Store.Claim(ctx, jobClaimKey(j.Name), b.Replica, jobLease)
 	if err != nil || !got {
 		return err // another replica runs it (this slot, or the previous one still)
 	}
 	// Another replica may have run the slot between our read and our claim.
-	if last, err := b.store.LastSlot(ctx, j.Name); err != nil || !latest.After(last) {
-		if rerr := b.store.ReleaseClaim(ctx, jobClaimKey(j.Name), b.replica); rerr != nil {
-			b.log.Warn("releasing a job claim", "job", j.Name, "err", rerr)
+	if last, err := b.Store.LastSlot(ctx, j.Name); err != nil || !latest.After(last) {
+		if rerr := b.Store.ReleaseClaim(ctx, jobClaimKey(j.Name), b.Replica); rerr != nil {
+			b.Log.Warn("releasing a job claim", "job", j.Name, "err", rerr)
 		}
 		return err
 	}
@@ -221,17 +202,17 @@ func (b *Bot) logMissed(j bot.Job, last, latest time.Time) {
 	if len(missed) == 0 {
 		return
 	}
-	b.obs.JobSkipped(j.Name, bot.SkipMissed, len(missed))
+	b.Obs.JobSkipped(j.Name, bot.SkipMissed, len(missed))
 	count := strconv.Itoa(len(missed))
 	if more {
 		count = "more than " + count
 	}
-	b.log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
+	b.Log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
 }
 
 func (b *Bot) grace() time.Duration {
-	if b.settings.Grace > 0 {
-		return b.settings.Grace
+	if b.Settings.Grace > 0 {
+		return b.Settings.Grace
 	}
 	return defaultGrace
 }
@@ -239,13 +220,13 @@ func (b *Bot) grace() time.Duration {
 // runJob runs one slot with panic recovery, then records it (and the
 // slots that came while it ran, which are skipped) and frees the claim.
 func (b *Bot) runJob(ctx context.Context, j bot.Job, slot time.Time) {
-	start := b.clock.Now()
+	start := b.Clock.Now()
 	err := b.callJob(ctx, j, slot)
-	end := b.clock.Now()
+	end := b.Clock.Now()
 	sctx := context.WithoutCancel(ctx)
 	defer func() {
-		if err := b.store.ReleaseClaim(sctx, jobClaimKey(j.Name), b.replica); err != nil {
-			b.log.Warn("releasing a job claim", "job", j.Name, "err", err)
+		if err := b.Store.ReleaseClaim(sctx, jobClaimKey(j.Name), b.Replica); err != nil {
+			b.Log.Warn("releasing a job claim", "job", j.Name, "err", err)
 		}
 		b.sched.mu.Lock()
 		delete(b.sched.running, j.Name)
@@ -255,24 +236,24 @@ func (b *Bot) runJob(ctx context.Context, j bot.Job, slot time.Time) {
 		// Stopped by a shutdown: the slot is not recorded, so that the
 		// next start (within the grace) finishes it; what was already
 		// sent is not sent again.
-		b.log.Warn("job interrupted by shutdown; it will resume at next start", "job", j.Name, "slot", slot)
+		b.Log.Warn("job interrupted by shutdown; it will resume at next start", "job", j.Name, "slot", slot)
 		return
 	}
-	b.obs.JobFired(j.Name, err)
+	b.Obs.JobFired(j.Name, err)
 	if err != nil {
-		b.log.Error("job failed", "job", j.Name, "kind", j.Kind, "slot", slot, "err", err)
+		b.Log.Error("job failed", "job", j.Name, "kind", j.Kind, "slot", slot, "err", err)
 	} else {
-		b.log.Info("job done", "job", j.Name, "kind", j.Kind, "slot", slot, "duration", end.Sub(start))
+		b.Log.Info("job done", "job", j.Name, "kind", j.Kind, "slot", slot, "duration", end.Sub(start))
 	}
 	record := slot
 	if l := j.Schedule.Latest(end); l.After(slot) {
-		b.log.Warn("slots skipped while the job was still running", "job", j.Name, "until", l)
+		b.Log.Warn("slots skipped while the job was still running", "job", j.Name, "until", l)
 		skipped, _ := j.Schedule.Between(slot, l, 1000)
-		b.obs.JobSkipped(j.Name, bot.SkipOverrun, len(skipped))
+		b.Obs.JobSkipped(j.Name, bot.SkipOverrun, len(skipped))
 		record = l
 	}
-	if err := b.store.SetLastSlot(sctx, j.Name, record); err != nil {
-		b.log.Error("recording a job's slot", "job", j.Name, "err", err)
+	if err := b.Store.SetLastSlot(sctx, j.Name, record); err != nil {
+		b.Log.Error("recording a job's slot", "job", j.Name, "err", err)
 	}
 }
 
@@ -280,12 +261,12 @@ func (b *Bot) runJob(ctx context.Context, j bot.Job, slot time.Time) {
 func (b *Bot) callJob(ctx context.Context, j bot.Job, slot time.Time) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			b.obs.Error(bot.ErrorKindPanic)
-			b.log.Error("panic in a job", "job", j.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			b.Obs.Error(bot.ErrorKindPanic)
+			b.Log.Error("panic in a job", "job", j.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("job %s panicked: %v", j.Name, p)
 		}
 	}()
-	fn := b.jobs()[j.Kind]
+	fn := b.reg.jobs[j.Kind]
 	if fn == nil {
 		return fmt.Errorf("job kind %q is not available", j.Kind)
 	}
@@ -303,29 +284,29 @@ func (b *Bot) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
 		return errors.New("announcement job without an announcement")
 	}
 	if a.Channel != nil {
-		return b.announceToChannel(ctx, run, *a.Channel, a.Text[b.settings.DefaultLang])
+		return b.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.Settings.DefaultLang])
 	}
 	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }
 
-func (b *Bot) announceToChannel(ctx context.Context, run bot.JobRun, conv bot.Conversation, text string) error {
-	a, ok := b.adapters[conv.Platform]
+func (b *Bot) AnnounceToChannel(ctx context.Context, run bot.JobRun, conv bot.Conversation, text string) error {
+	a, ok := b.Adapters[conv.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter for the announcement's channel", conv.Platform)
 	}
 	key := "delivery:" + run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|channel"
-	token := b.claimToken()
-	got, err := b.store.Claim(ctx, key, token, deliveryMemory)
+	token := b.ClaimToken()
+	got, err := b.Store.Claim(ctx, key, token, DeliveryMemory)
 	if err != nil || !got {
 		return err // already sent for this slot
 	}
-	if _, err := b.post(ctx, a, conv, bot.Reply{Text: text}); err != nil {
-		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), key, token); rerr != nil {
-			b.log.Warn("releasing a delivery claim", "err", rerr)
+	if _, err := b.Post(ctx, a, conv, bot.Reply{Text: text}); err != nil {
+		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), key, token); rerr != nil {
+			b.Log.Warn("releasing a delivery claim", "err", rerr)
 		}
 		return fmt.Errorf("sending to channel: %w", err)
 	}
-	b.log.Info("announcement sent to a channel", "job", run.Name, "slot", run.Slot.UTC().Format(time.RFC3339), "platform", string(conv.Platform))
+	b.Log.Info("announcement sent to a channel", "job", run.Name, "slot", run.Slot.UTC().Format(time.RFC3339), "platform", string(conv.Platform))
 	return nil
 }
 
@@ -338,7 +319,7 @@ type purger interface {
 // store that keeps them (the embedded one; Redis expires keys itself).
 func (b *Bot) jobPurge(ctx context.Context, run bot.JobRun) error {
 	n := 0
-	if p, ok := b.store.(purger); ok {
+	if p, ok := b.Store.(purger); ok {
 		var err error
 		if n, err = p.Purge(ctx); err != nil {
 			return fmt.Errorf("purging expired records: %w", err)
@@ -349,36 +330,36 @@ func (b *Bot) jobPurge(ctx context.Context, run bot.JobRun) error {
 	if err != nil {
 		return err
 	}
-	b.log.Info("purge done", "job", run.Name, "expired_records", n, "retention_removed", retained)
+	b.Log.Info("purge done", "job", run.Name, "expired_records", n, "retention_removed", retained)
 	return nil
 }
 
 // schedulerCommands are the reminders (reminders.go) and, for the
 // administrators, the list of jobs.
-func (b *Bot) schedulerCommands() []*command {
-	return append(b.reminderCommands(), &command{id: "jobs", role: bot.RoleAdmin, run: b.cmdJobs,
-		names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})
+func (b *Bot) schedulerCommands() []*Command {
+	return append(b.reminderCommands(), &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
+		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})
 }
 
 // cmdJobs shows the administrators each job, its last and next slot.
-func (b *Bot) cmdJobs(ctx context.Context, r *request) []bot.Reply {
-	if len(b.settings.Jobs) == 0 {
-		return []bot.Reply{r.reply("jobs.none")}
+func (b *Bot) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
+	if len(b.Settings.Jobs) == 0 {
+		return []bot.Reply{r.Reply("jobs.none")}
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	lines := []string{r.T("jobs.header")}
-	for _, j := range b.settings.Jobs {
+	for _, j := range b.Settings.Jobs {
 		last := r.T("jobs.never")
-		switch t, err := b.store.LastSlot(ctx, j.Name); {
+		switch t, err := b.Store.LastSlot(ctx, j.Name); {
 		case err == nil:
-			last = b.formatDateTime(r.lang, t, b.settings.Location)
+			last = b.FormatDateTime(r.Lang, t, b.Settings.Location)
 		case !errors.Is(err, bot.ErrNotFound):
-			b.log.Error("reading a job's last slot", "job", j.Name, "err", err)
-			return []bot.Reply{r.reply("error.unavailable")}
+			b.Log.Error("reading a job's last slot", "job", j.Name, "err", err)
+			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		next := r.T("jobs.never")
 		if t := j.Schedule.Next(now); !t.IsZero() {
-			next = b.formatDateTime(r.lang, t, b.settings.Location)
+			next = b.FormatDateTime(r.Lang, t, b.Settings.Location)
 		}
 		state := ""
 		if b.runningHere(j.Name) {

@@ -53,7 +53,7 @@ func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error)
 	bounds := b.matchRules().Brackets
 	s.ByBracket = make([]int, len(bounds)+1)
 	regions, interests, topics := map[string]int{}, map[string]int{}, map[string]int{}
-	err := b.store.Members(ctx, func(m bot.Member) error {
+	err := b.Store.Members(ctx, func(m bot.Member) error {
 		s.Members++
 		s.counts.count(m, now)
 		if m.Onboarded.IsZero() {
@@ -73,7 +73,7 @@ func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error)
 	if err != nil {
 		return Statistics{}, fmt.Errorf("statistics: members: %w", err)
 	}
-	err = b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
+	err = b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
 		for _, t := range f.Topics {
 			topics[t]++
 		}
@@ -82,8 +82,8 @@ func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error)
 	if err != nil {
 		return Statistics{}, fmt.Errorf("statistics: follows: %w", err)
 	}
-	local := now.In(b.settings.Location)
-	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.settings.Location)
+	local := now.In(b.Settings.Location)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.Settings.Location)
 	if s.Month, err = b.MatchStats(ctx, monthStart); err != nil {
 		return Statistics{}, fmt.Errorf("statistics: rounds: %w", err)
 	}
@@ -102,9 +102,9 @@ func (b *Bot) jobSummary(ctx context.Context, run bot.JobRun) error {
 	if err != nil {
 		return err
 	}
-	r := &request{b: b, lang: b.settings.DefaultLang}
+	r := &Turn{b: b, Lang: b.Settings.DefaultLang}
 	text := b.statisticsText(r, s, "stats.weekly_header")
-	return b.announceToChannel(ctx, run, *run.Job.Channel, text)
+	return b.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
 }
 
 // ranked sorts the counts, most first, then by key.
@@ -120,7 +120,7 @@ func ranked(m map[string]int) []Count {
 }
 
 // matchRules are the configured matching rules (the defaults when none).
-func (b *Bot) matchRules() matching.Rules { return rulesOrDefault(b.settings.Matching.Rules) }
+func (b *Bot) matchRules() matching.Rules { return rulesOrDefault(b.Settings.Matching.Rules) }
 
 // rulesOrDefault returns rules, or the default rules when none were set
 // (the zero Rules, recognised by its empty SizeMode).
@@ -131,28 +131,28 @@ func rulesOrDefault(rules matching.Rules) matching.Rules {
 	return matching.DefaultRules()
 }
 
-func (b *Bot) statsCommands() []*command {
-	return []*command{
-		{id: "statistics", role: bot.RoleOrganizer, run: b.cmdStatistics,
-			names: map[bot.Lang][]string{bot.French: {"statistiques"}, bot.English: {"statistics", "stats"}}},
+func (b *Bot) statsCommands() []*Command {
+	return []*Command{
+		{ID: "statistics", Role: bot.RoleOrganizer, Run: b.cmdStatistics,
+			Names: map[bot.Lang][]string{bot.French: {"statistiques"}, bot.English: {"statistics", "stats"}}},
 	}
 }
 
-func (b *Bot) cmdStatistics(ctx context.Context, r *request) []bot.Reply {
-	s, err := b.Statistics(ctx, b.clock.Now())
+func (b *Bot) cmdStatistics(ctx context.Context, r *Turn) []bot.Reply {
+	s, err := b.Statistics(ctx, b.Clock.Now())
 	if err != nil {
-		b.log.Error("statistics", "err", err)
-		return []bot.Reply{r.reply("error.unavailable")}
+		b.Log.Error("statistics", "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: b.statisticsText(r, s, "stats.header")}}
 }
 
 // statisticsText writes s for an organizer, in r's language, under the
 // header of the catalogue key header.
-func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
-	lang := r.lang
+func (b *Bot) statisticsText(r *Turn, s Statistics, header string) string {
+	lang := r.Lang
 	n := func(v int) string { return formatInt(lang, v) }
-	lines := []string{r.T(header, "date", b.formatDate(lang, s.At)), ""}
+	lines := []string{r.T(header, "date", b.FormatDate(lang, s.At)), ""}
 	c := s.counts
 	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.onboarded),
 		"matchable", n(c.matchable), "paused", n(c.paused), "invited", n(c.invited)))
@@ -173,7 +173,7 @@ func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 		if code == "" {
 			return r.T("stats.region.none")
 		}
-		if reg, ok := b.dir.Region(code); ok {
+		if reg, ok := b.Dir.Region(code); ok {
 			return reg.Name
 		}
 		return code
@@ -188,7 +188,7 @@ func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 	if len(s.Interests) > 0 {
 		lines = append(lines, "", r.T("stats.interests"))
 		lines = append(lines, b.topLines(r, s.Interests, func(id string) string {
-			if l, ok := labelByID(b.settings.Interests, id); ok {
+			if l, ok := labelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang)
 			}
 			return id // an interest since removed from the configuration
@@ -200,7 +200,7 @@ func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 			if t := b.topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
-			if l, ok := labelByID(b.settings.Interests, id); ok {
+			if l, ok := labelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang) // topics are interest ids
 			}
 			return id
@@ -210,19 +210,19 @@ func (b *Bot) statisticsText(r *request, s Statistics, header string) string {
 }
 
 // topLines writes the first statsTop counts, and the rest as one line.
-func (b *Bot) topLines(r *request, counts []Count, label func(string) string) []string {
+func (b *Bot) topLines(r *Turn, counts []Count, label func(string) string) []string {
 	var out []string
 	rest, others := 0, 0
 	for i, c := range counts {
 		if i < statsTop {
-			out = append(out, r.T("stats.line", "label", label(c.Key), "count", formatInt(r.lang, c.N)))
+			out = append(out, r.T("stats.line", "label", label(c.Key), "count", formatInt(r.Lang, c.N)))
 			continue
 		}
 		rest += c.N
 		others++
 	}
 	if others > 0 {
-		out = append(out, r.T("stats.others", "groups", strconv.Itoa(others), "count", formatInt(r.lang, rest)))
+		out = append(out, r.T("stats.others", "groups", strconv.Itoa(others), "count", formatInt(r.Lang, rest)))
 	}
 	return out
 }

@@ -191,7 +191,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		return err
 	}
 	b, err := core.New(settings(cfg, ""), store, []bot.ChatAdapter{offline{}},
-		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator})
+		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator, Features: features()})
 	if err != nil {
 		return err
 	}

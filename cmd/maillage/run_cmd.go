@@ -88,7 +88,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return err
 	}
-	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger,
+	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features(),
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
@@ -212,7 +212,11 @@ func loadConfig(path, dataDir string, env func(string) string) (*config.Config, 
 // checkJobKinds refuses schedules whose kind this binary cannot run, as
 // the core's registry says.
 func checkJobKinds(cfg *config.Config, path string) error {
-	err := cfg.CheckJobKinds(core.JobKinds())
+	kinds, err := core.JobKinds(features())
+	if err != nil {
+		return err
+	}
+	err = cfg.CheckJobKinds(kinds)
 	var problems *config.Problems
 	if errors.As(err, &problems) {
 		problems.File = path

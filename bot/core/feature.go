@@ -1,0 +1,195 @@
+package core
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+)
+
+// Feature is what a feature package brings to the core. Each feature
+// package has a constructor of type NewFeature; the wiring (cmd/maillage)
+// passes the constructors in Options.Features, one line per feature, and
+// no list in the core names them.
+type Feature interface {
+	// Register declares what the feature brings: commands, choices,
+	// dialogues, jobs, personal-data parts and kinds of pending delivery.
+	Register(r *Registry)
+}
+
+// NewFeature builds a feature over the core. It is called once, from New,
+// before any message is handled; the feature keeps b for its services.
+type NewFeature func(b *Bot) (Feature, error)
+
+// PendingSender sends a due pending delivery of one kind (Pending.Kind).
+// It is responsible for deleting it from the store once sent or abandoned.
+type PendingSender func(ctx context.Context, p bot.Pending, now time.Time)
+
+// PendingReply builds, at send time, the reply of a due pending delivery
+// of one kind; the outbox then sends it as any held message.
+type PendingReply func(ctx context.Context, p bot.Pending) bot.Reply
+
+// DataPart is one kind of personal data kept about a member: every feature
+// that keeps personal data registers one, so that the export, the erasure
+// and the retention purge cover it.
+type DataPart struct {
+	// Name is the part's key in the export ("profile", "matches"...).
+	Name string
+	// Export returns the part for ref (nil when there is nothing).
+	Export func(ctx context.Context, ref bot.UserRef) (any, error)
+	// Erase removes the part for ref, and every reference to ref in other
+	// members' records (which keep only an anonymous placeholder). No
+	// error when there is nothing.
+	Erase func(ctx context.Context, ref bot.UserRef) error
+	// Purge, when set, removes the part's records older than before
+	// (history kept beyond the retention period); it returns how many.
+	Purge func(ctx context.Context, before time.Time) (int, error)
+}
+
+// Registry collects what the features register. Registering the same
+// command id, choice action, dialogue kind, job kind, data part or pending
+// kind twice is an error, reported by New.
+type Registry struct {
+	commands  []*Command
+	choices   map[string]ChoiceHandler
+	dialogues map[string]DialogueHandler
+	jobs      map[string]JobFunc
+	parts     []DataPart
+	pending   map[bot.PendingKind]PendingSender
+	replies   map[bot.PendingKind]PendingReply
+	errs      []error
+}
+
+func newRegistry() *Registry {
+	return &Registry{choices: map[string]ChoiceHandler{}, dialogues: map[string]DialogueHandler{},
+		jobs: map[string]JobFunc{}, pending: map[bot.PendingKind]PendingSender{}, replies: map[bot.PendingKind]PendingReply{}}
+}
+
+func (r *Registry) dup(what, name string) {
+	r.errs = append(r.errs, fmt.Errorf("bot: %s %q registered twice", what, name))
+}
+
+// Command registers chat commands; help lists them by role, in the order
+// of registration within a role.
+func (r *Registry) Command(cmds ...*Command) {
+	for _, c := range cmds {
+		if slices.ContainsFunc(r.commands, func(o *Command) bool { return o.ID == c.ID }) {
+			r.dup("command", c.ID)
+			continue
+		}
+		r.commands = append(r.commands, c)
+	}
+}
+
+// Choice registers the handler of a choice action (Choice.Action).
+func (r *Registry) Choice(action string, h ChoiceHandler) {
+	if _, ok := r.choices[action]; ok {
+		r.dup("choice", action)
+	}
+	r.choices[action] = h
+}
+
+// Choices registers several choice handlers.
+func (r *Registry) Choices(hs map[string]ChoiceHandler) {
+	for _, a := range slices.Sorted(maps.Keys(hs)) {
+		r.Choice(a, hs[a])
+	}
+}
+
+// Dialogue registers the handler of a dialogue kind (Dialogue.Kind).
+func (r *Registry) Dialogue(kind string, h DialogueHandler) {
+	if _, ok := r.dialogues[kind]; ok {
+		r.dup("dialogue", kind)
+	}
+	r.dialogues[kind] = h
+}
+
+// Dialogues registers several dialogue handlers.
+func (r *Registry) Dialogues(hs map[string]DialogueHandler) {
+	for _, k := range slices.Sorted(maps.Keys(hs)) {
+		r.Dialogue(k, hs[k])
+	}
+}
+
+// Job registers a job kind (config schedules[].kind).
+func (r *Registry) Job(kind string, f JobFunc) {
+	if _, ok := r.jobs[kind]; ok {
+		r.dup("job kind", kind)
+	}
+	r.jobs[kind] = f
+}
+
+// PersonalData registers a kind of personal data. Parts are exported and
+// erased in the order of registration, the core's own profile part last.
+func (r *Registry) PersonalData(p DataPart) {
+	if slices.ContainsFunc(r.parts, func(o DataPart) bool { return o.Name == p.Name }) {
+		r.dup("personal-data part", p.Name)
+		return
+	}
+	r.parts = append(r.parts, p)
+}
+
+// Pending registers how due pending deliveries of kind are sent, when the
+// outbox's own way (send the stored reply to the member once) does not do.
+func (r *Registry) Pending(kind bot.PendingKind, s PendingSender) {
+	if _, ok := r.pending[kind]; ok {
+		r.dup("pending kind", string(kind))
+	}
+	r.pending[kind] = s
+}
+
+// PendingReply registers how the reply of due pending deliveries of kind
+// is built at send time (a reminder's text in the member's language).
+func (r *Registry) PendingReply(kind bot.PendingKind, f PendingReply) {
+	if _, ok := r.replies[kind]; ok {
+		r.dup("pending reply", string(kind))
+	}
+	r.replies[kind] = f
+}
+
+// sortedCommands returns the commands as help lists them: by role,
+// members' first, in the order of registration within a role.
+func (r *Registry) sortedCommands() []*Command {
+	cmds := slices.Clone(r.commands)
+	slices.SortStableFunc(cmds, func(a, b *Command) int { return cmp.Compare(a.Role, b.Role) })
+	return cmds
+}
+
+// Describe returns what a core with these features registers, built over
+// an empty core that none of them may use while registering: for the
+// configuration check (job kinds) and for the tests that go through every
+// command.
+func Describe(features []NewFeature) (*Registry, error) {
+	return (&Bot{}).describe(features)
+}
+
+func (b *Bot) describe(features []NewFeature) (*Registry, error) {
+	reg := newRegistry()
+	b.registerCore(reg)
+	for _, nf := range features {
+		f, err := nf(b)
+		if err != nil {
+			return nil, err
+		}
+		f.Register(reg)
+	}
+	return reg, errors.Join(reg.errs...)
+}
+
+// Commands returns the registered commands in the order help lists them.
+func (r *Registry) Commands() []*Command { return r.sortedCommands() }
+
+// JobKinds returns the job kinds that a core with these features can run,
+// sorted: the configuration refuses the others.
+func JobKinds(features []NewFeature) ([]string, error) {
+	reg, err := Describe(features)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(reg.jobs)), nil
+}
