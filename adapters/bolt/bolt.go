@@ -44,10 +44,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sndgct/maillage/bot"
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
-
-	"github.com/sndgct/maillage/bot"
 )
 
 // ErrLocked is wrapped by the error Open returns when another process (or

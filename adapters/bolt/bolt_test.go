@@ -12,11 +12,10 @@ import (
 	"testing"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/storetest"
 	"github.com/sndgct/maillage/internal/fakeclock"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // fakeClock is a bot.Clock that moves only when told.

@@ -7,9 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // The broadcasts keep three more buckets, created on first write:

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // The highlights feature keeps two more buckets, created on first write:

@@ -6,9 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // The matching feature keeps three buckets, created on first write:

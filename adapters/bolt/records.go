@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // getJSON decodes the value under key in bucket, or returns ErrNotFound

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // The scheduler's buckets, created on first write (reads treat a missing

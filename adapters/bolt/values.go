@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/sndgct/maillage/bot"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // bucketValues holds ValueStore key -> {"value": bytes, "expires": time}.

@@ -12,9 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
 )
 
 // maxActionBody caps a click request: Mattermost sends well under 8 KiB.

@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
 )
 
 func TestButtonTokens(t *testing.T) {

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // lostDirect opens (and caches) alice's direct channel, then loses it on
@@ -71,7 +71,7 @@ func TestBroadcastAfterServerLostDirectChannel(t *testing.T) {
 	if err := h.store.SaveMember(ctx, bot.Member{Ref: alice, Name: "Alice Martin", Onboarded: h.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := core.New(bot.Settings{}, h.store, []bot.ChatAdapter{h.a}, core.Options{Clock: h.clock})
+	b, err := bottest.New(bot.Settings{}, h.store, []bot.ChatAdapter{h.a}, core.Options{Clock: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

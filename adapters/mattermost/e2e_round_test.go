@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
-
-	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // e2eMembers are the provisioned members as Maillage members: three DGS

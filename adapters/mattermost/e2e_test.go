@@ -17,11 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
-
-	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // The end-to-end test runs against a real Mattermost server started by

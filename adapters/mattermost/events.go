@@ -6,12 +6,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
 )
 
 // dedupTTL is how long a post or click id is remembered across replicas:
@@ -68,7 +66,8 @@ func (a *Adapter) message(ctx context.Context, in incoming, me *model.User) (bot
 	}
 	// In direct and group channels the server lists every member among a
 	// post's mentions: only the text says whether the bot was named.
-	mentioned := mentionsBot(p.Message, me.Username)
+	mentions := a.mentionREs(me.Username)
+	mentioned := mentionsBot(p.Message, me.Username, mentions)
 	switch in.channelType {
 	case model.ChannelTypeDirect, model.ChannelTypeGroup:
 	case model.ChannelTypeOpen, model.ChannelTypePrivate:
@@ -80,7 +79,7 @@ func (a *Adapter) message(ctx context.Context, in incoming, me *model.User) (bot
 	}
 	text := p.Message
 	if mentioned {
-		text = stripMention(text, me.Username)
+		text = stripMention(text, me.Username, mentions)
 	}
 	return bot.Message{
 		ID:           p.Id,
@@ -153,17 +152,17 @@ func (a *Adapter) catchUp(ctx context.Context, d *dispatcher, since int64) {
 }
 
 // mentionsBot reports whether text mentions @username (whole word).
-func mentionsBot(text, username string) bool {
-	return username != "" && mentionREs(username).find.MatchString(text)
+func mentionsBot(text, username string, p mentionPair) bool {
+	return username != "" && p.find.MatchString(text)
 }
 
 // stripMention removes the bot's @mention from text, so that the core
 // sees "aide" in "@maillage aide".
-func stripMention(text, username string) string {
+func stripMention(text, username string, p mentionPair) string {
 	if username == "" {
 		return text
 	}
-	out := mentionREs(username).strip.ReplaceAllString(text, "$1$3")
+	out := p.strip.ReplaceAllString(text, "$1$3")
 	return strings.TrimSpace(spacesRE.ReplaceAllString(out, " "))
 }
 
@@ -171,18 +170,22 @@ var spacesRE = regexp.MustCompile(`[ \t]{2,}`)
 
 type mentionPair struct{ find, strip *regexp.Regexp }
 
-// mentionCache holds the compiled patterns per username (the bot's one).
-var mentionCache sync.Map
-
-func mentionREs(username string) mentionPair {
-	if v, ok := mentionCache.Load(username); ok {
+// mentionREs returns the patterns that find and strip @username, compiled
+// once per adapter (a.mentions holds the bot's).
+func (a *Adapter) mentionREs(username string) mentionPair {
+	if v, ok := a.mentions.Load(username); ok {
 		return v.(mentionPair)
 	}
+	p := compileMention(username)
+	a.mentions.Store(username, p)
+	return p
+}
+
+func compileMention(username string) mentionPair {
 	q := regexp.QuoteMeta(username)
 	p := mentionPair{
 		find:  regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + q + `($|[^\w\-])`),
 		strip: regexp.MustCompile(`(?i)(^|[^\w@.\-])@` + q + `(:|,)?($|[^\w\-])`),
 	}
-	mentionCache.Store(username, p)
 	return p
 }

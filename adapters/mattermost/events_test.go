@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
 )
 
 func TestTranslateRecordedEvents(t *testing.T) {
@@ -96,11 +95,11 @@ func TestMentions(t *testing.T) {
 		{"@maillages aide", "", false},
 	}
 	for _, tt := range tests {
-		if got := mentionsBot(tt.text, "maillage"); got != tt.mentioned {
+		if got := mentionsBot(tt.text, "maillage", compileMention("maillage")); got != tt.mentioned {
 			t.Errorf("mentionsBot(%q) = %v", tt.text, got)
 		}
 		if tt.mentioned {
-			if got := stripMention(tt.text, "maillage"); got != tt.stripped {
+			if got := stripMention(tt.text, "maillage", compileMention("maillage")); got != tt.stripped {
 				t.Errorf("stripMention(%q) = %q, want %q", tt.text, got, tt.stripped)
 			}
 		}
@@ -153,7 +152,7 @@ func BenchmarkTranslatePosted(b *testing.B) {
 			b.Fatal(err)
 		}
 		in, _, ok := translate(ev, botID)
-		if !ok || !mentionsBot(in.post.Message, "maillage") || stripMention(in.post.Message, "maillage") == "" {
+		if !ok || !mentionsBot(in.post.Message, "maillage", compileMention("maillage")) || stripMention(in.post.Message, "maillage", compileMention("maillage")) == "" {
 			b.Fatal("not a mention")
 		}
 	}

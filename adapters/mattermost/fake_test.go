@@ -17,11 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/adapters/bolt"
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/adapters/bolt"
+	"github.com/sndgct/maillage/bot"
 )
 
 // Identifiers of the recorded payloads in testdata/ (Mattermost 11.1.0).

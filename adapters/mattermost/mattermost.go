@@ -32,10 +32,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/connstate"
-
-	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // Compile-time guards: the optional capabilities the core looks for.
@@ -112,6 +111,7 @@ type Adapter struct {
 	mu       sync.Mutex
 	rnd      *rand.Rand
 	me       *model.User
+	mentions sync.Map // username -> mentionPair, compiled once
 	channels map[string]channelInfo
 	locales  map[string]localeEntry
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/sndgct/maillage/bot"
 )
 

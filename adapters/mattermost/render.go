@@ -13,10 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/textnorm"
-
-	"github.com/mattermost/mattermost/server/public/model"
 )
 
 // maxPostRunes is the size of one post: Mattermost refuses more than

@@ -10,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/internal/connstate"
-
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/connstate"
 )
 
 // WSDialer opens a new, authenticated WebSocket client. The adapter builds

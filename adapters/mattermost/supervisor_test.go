@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
-
 	"github.com/gorilla/websocket"
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/sndgct/maillage/bot"
 )
 
 func inRange(lo, hi time.Duration) func(time.Duration) bool {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/sndgct/maillage/bot"
 )
 

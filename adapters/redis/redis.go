@@ -74,7 +74,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/sndgct/maillage/bot"
 )
 
@@ -96,6 +95,9 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives the store's few log lines. Nil discards them.
 	Logger *slog.Logger
+	// ClientLogs routes go-redis's own log lines to Logger too (they are
+	// process-wide in go-redis: set it for the one store of a process).
+	ClientLogs bool
 }
 
 // Store is a bot.Store over Redis. It is safe for concurrent use.
@@ -131,6 +133,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ClientLogs {
+		routeClientLogs(opts.Logger)
 	}
 	redacted := RedactURL(rawURL)
 	t, err := parseURL(rawURL)
@@ -674,10 +679,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// SetClientLogger routes go-redis's own log lines (failed dials, pool
+// routeClientLogs routes go-redis's own log lines (failed dials, pool
 // events), which it otherwise prints to standard error, to l at warning
-// level. The setting is process-wide: call it once, from main.
-func SetClientLogger(l *slog.Logger) {
+// level. go-redis keeps its logger for the whole process: Open sets it
+// when Options.ClientLogs is true (the wiring's store; tests leave it).
+func routeClientLogs(l *slog.Logger) {
 	goredis.SetLogger(clientLogger{l.With("component", "store.redis.client")})
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/sndgct/maillage/internal/fakeclock"
 	"log/slog"
 	"net"
 	"os"
@@ -15,9 +14,9 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/storetest"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // realRedisEnv names a disposable Redis database for the real-server leg.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/sndgct/maillage/bot"
 )
 

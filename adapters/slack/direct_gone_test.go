@@ -4,9 +4,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // removedDirect opens (and caches) alice's direct conversation, then
@@ -75,7 +75,7 @@ func TestBroadcastReachesMemberWhoseConversationWasRemoved(t *testing.T) {
 	if err := h.store.SaveMember(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	b, err := core.New(bot.Settings{}, h.store, []bot.ChatAdapter{a}, core.Options{Clock: h.clock})
+	b, err := bottest.New(bot.Settings{}, h.store, []bot.ChatAdapter{a}, core.Options{Clock: h.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

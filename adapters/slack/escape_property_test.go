@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/mentiontest"
 )

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack/slackevents"
-
 	"github.com/sndgct/maillage/adapters/slack/slacktest"
 	"github.com/sndgct/maillage/bot"
 )

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-
 	"github.com/sndgct/maillage/bot"
 )
 

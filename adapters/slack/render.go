@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/textnorm"
 )

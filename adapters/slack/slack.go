@@ -57,7 +57,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/connstate"
 )

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-
 	"github.com/sndgct/maillage/bot"
 )
 

@@ -24,8 +24,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/internal/connstate"
@@ -82,6 +80,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock stamps incoming messages (default bot.SystemClock{}).
 	Clock bot.Clock
+	// Pseudonyms name members in the logs (zero: the built-in salt).
+	Pseudonyms bot.Pseudonyms
 }
 
 // Adapter is the terminal chat adapter. Send, OpenGroup, OpenDirect and
@@ -271,7 +271,7 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, l inputLine) (q
 	if m.Choice == nil {
 		m.Text = text
 	}
-	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "member", core.Pseudonym(m.From), "choice", m.Choice != nil)
+	a.log.DebugContext(ctx, "incoming message", "id", m.ID, "member", a.opts.Pseudonyms.Of(m.From), "choice", m.Choice != nil)
 	h(ctx, m)
 	return false, nil
 }
@@ -300,7 +300,7 @@ func (a *Adapter) command(ctx context.Context, line string) (quit bool, err erro
 		a.mu.Lock()
 		a.user = arg
 		a.mu.Unlock()
-		a.log.DebugContext(ctx, "simulated member switched", "member", core.Pseudonym(a.ref(arg)))
+		a.log.DebugContext(ctx, "simulated member switched", "member", a.opts.Pseudonyms.Of(a.ref(arg)))
 		return false, a.notice(a.t("terminal.as.done", "user", arg))
 	}
 	return false, a.notice(a.t("terminal.unknown_command", "command", shorten(name, maxUserRunes)) +

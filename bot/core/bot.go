@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
@@ -36,6 +35,8 @@ type Options struct {
 	// Sleep waits for the broadcasts' pacing (nil: a real timer; tests pass
 	// one that advances a fake clock).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Pseudonyms name members in the logs (zero: the built-in salt).
+	Pseudonyms bot.Pseudonyms
 	// Features are the feature packages' constructors, in the order help
 	// lists their commands (see Feature).
 	Features []NewFeature
@@ -52,6 +53,7 @@ type Bot struct {
 	Clock    bot.Clock
 	Cat      *catalog.Catalog
 	router   *router
+	pseudo   bot.Pseudonyms
 	reg      *Registry
 	choices  map[string]ChoiceHandler
 	dialogs  map[string]DialogueHandler
@@ -129,6 +131,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.order = append(b.order, a)
 	}
 	b.hl = newHighlightState(&b.Settings.Highlights, opts)
+	b.pseudo = opts.Pseudonyms
 	reg := newRegistry()
 	b.registerCore(reg)
 	for _, nf := range opts.Features {
@@ -230,7 +233,7 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 	defer func() {
 		if p := recover(); p != nil {
 			b.Obs.Error(bot.ErrorKindPanic)
-			b.Log.Error("panic while handling a message", "member", pseudonym(m.From),
+			b.Log.Error("panic while handling a message", "member", b.Pseudonym(m.From),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			b.send(ctx, m.Conversation, bot.Reply{Text: b.Cat.T(string(lang), "error.internal")})
 		}
@@ -258,7 +261,7 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		r.Member = bot.Member{Ref: m.From}
 		b.adoptImported(ctx, r)
 	default:
-		b.Log.Error("reading member", "member", pseudonym(m.From), "err", err)
+		b.Log.Error("reading member", "member", b.Pseudonym(m.From), "err", err)
 		b.Obs.Error(StoreErrorKind(err))
 		b.send(ctx, m.Conversation, r.Reply("error.unavailable"))
 		return
@@ -267,7 +270,7 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 	for _, rep := range replies {
 		b.send(ctx, m.Conversation, rep)
 	}
-	b.Log.Debug("message handled", "member", pseudonym(m.From), "replies", len(replies),
+	b.Log.Debug("message handled", "member", b.Pseudonym(m.From), "replies", len(replies),
 		"duration", b.Clock.Now().Sub(start))
 }
 
@@ -311,7 +314,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 			}
 		}
 	case !errors.Is(err, bot.ErrNotFound):
-		b.Log.Error("reading dialogue", "member", pseudonym(m.From), "err", err)
+		b.Log.Error("reading dialogue", "member", b.Pseudonym(m.From), "err", err)
 		b.Obs.Error(StoreErrorKind(err))
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
@@ -319,7 +322,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{b.notUnderstood(r)}
 	}
 	if cmd.Role > r.Role {
-		b.Log.Warn("refused a privileged command", "member", pseudonym(m.From), "command", cmd.ID,
+		b.Log.Warn("refused a privileged command", "member", b.Pseudonym(m.From), "command", cmd.ID,
 			"needs", cmd.Role.String())
 		return []bot.Reply{r.Reply("error.forbidden." + cmd.Role.String())}
 	}
@@ -358,13 +361,13 @@ func (r *Turn) SaveMember(ctx context.Context) error {
 	r.Member.Updated = now
 	sanitizeMember(&r.Member)
 	if err := r.b.Store.SaveMember(ctx, r.Member); err != nil {
-		r.b.Log.Error("saving member", "member", pseudonym(r.Member.Ref), "err", err)
+		r.b.Log.Error("saving member", "member", r.b.Pseudonym(r.Member.Ref), "err", err)
 		return err
 	}
 	r.Known = true
 	return nil
 }
 
-// pseudonym is how logs name a member: a short keyed hash, never the id
-// itself (see SetLogSalt).
-func pseudonym(u bot.UserRef) string { return Pseudonym(u) }
+// Pseudonym is how logs name a member: a short keyed hash, never the id
+// itself (Options.Pseudonyms).
+func (b *Bot) Pseudonym(u bot.UserRef) string { return b.pseudo.Of(u) }

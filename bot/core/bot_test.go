@@ -8,16 +8,14 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
+	_ "time/tzdata"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/catalog"
-
-	_ "time/tzdata"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // fakeClock is a clock that moves only when a test says so.
@@ -85,7 +83,7 @@ func newHarnessWith(t *testing.T, s bot.Settings, store bot.Store, clock *fakeCl
 		s.Organizers = []bot.RoleRule{{Platform: bot.PlatformTerminal, Workspace: "local", User: "orga"}}
 	}
 	s.Privacy = bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}
-	b, err := core.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock})
+	b, err := bottest.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,13 +447,13 @@ func TestLocaleGivesTheLanguageOfUnknownMembers(t *testing.T) {
 
 func TestNewRejectsBadSettings(t *testing.T) {
 	base := newHarness(t, bot.Settings{})
-	if _, err := core.New(bot.Settings{DefaultLang: "de"}, base.store, []bot.ChatAdapter{&recorder{}}, core.Options{}); err == nil {
+	if _, err := bottest.New(bot.Settings{DefaultLang: "de"}, base.store, []bot.ChatAdapter{&recorder{}}, core.Options{}); err == nil {
 		t.Error("New accepted an unsupported language")
 	}
-	if _, err := core.New(bot.Settings{}, base.store, nil, core.Options{}); err == nil {
+	if _, err := bottest.New(bot.Settings{}, base.store, nil, core.Options{}); err == nil {
 		t.Error("New accepted no adapter")
 	}
-	if _, err := core.New(bot.Settings{}, base.store, []bot.ChatAdapter{&recorder{}, &recorder{}}, core.Options{}); err == nil {
+	if _, err := bottest.New(bot.Settings{}, base.store, []bot.ChatAdapter{&recorder{}, &recorder{}}, core.Options{}); err == nil {
 		t.Error("New accepted two adapters for one platform")
 	}
 }
@@ -469,7 +467,7 @@ func benchBot(b *testing.B) (*core.Bot, *recorder) {
 	}
 	b.Cleanup(func() { store.Close() })
 	chat := &recorder{}
-	bt, err := core.New(bot.Settings{}, store, []bot.ChatAdapter{chat}, core.Options{})
+	bt, err := bottest.New(bot.Settings{}, store, []bot.ChatAdapter{chat}, core.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

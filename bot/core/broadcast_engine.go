@@ -526,7 +526,7 @@ func (b *Bot) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 		return ctx.Err()
 	}
 	r.Attempts++
-	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
 	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
 		r.Reason = reasonOf(err)
 		_, serr := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
@@ -550,7 +550,7 @@ func (b *Bot) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 		return errRetry
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
-		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
@@ -560,12 +560,12 @@ func (b *Bot) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 	r.Attempts++
 	reason := reasonOf(err)
 	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
-		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
 		r.Status, r.Reason = bot.RecipientPending, reason
 		_, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
 		return serr
 	}
-	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
 	return b.fail(sctx, bc, r, bot.RecipientSending, reason)
 }
 
@@ -645,7 +645,7 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
 	switch {
 	case err != nil:
-		b.Log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", pseudonym(r.Ref), "err", err)
+		b.Log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
 		return r, nil // tried again at the next run
 	case found:
 		r.Status, r.Message = bot.RecipientSent, msg.ID
@@ -654,7 +654,7 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 	default:
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 	}
-	b.Log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", pseudonym(r.Ref), "posted", found)
+	b.Log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "posted", found)
 	return settle(r)
 }
 
@@ -689,7 +689,7 @@ func (b *Bot) cacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversati
 		err = b.Store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
 	}
 	if err != nil {
-		b.Log.Warn("caching a direct conversation", "member", pseudonym(ref), "err", err)
+		b.Log.Warn("caching a direct conversation", "member", b.Pseudonym(ref), "err", err)
 	}
 }
 
@@ -815,16 +815,16 @@ func (b *Bot) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.Recipi
 	args := []any{"audit", true, "broadcast", bc.ID, "origin", bc.Origin, "created", bc.Created,
 		"segment", segmentSummary(bc.Segment), "urgent", bc.Urgent, "expected", bc.Expected, "total", bc.Total}
 	if !bc.Author.IsZero() {
-		args = append(args, "author", pseudonym(bc.Author))
+		args = append(args, "author", b.Pseudonym(bc.Author))
 	}
 	if bc.Operator != "" {
 		args = append(args, "operator", bc.Operator)
 	}
 	if !bc.Approver.IsZero() {
-		args = append(args, "approver", pseudonym(bc.Approver))
+		args = append(args, "approver", b.Pseudonym(bc.Approver))
 	}
 	if !bc.Canceller.IsZero() {
-		args = append(args, "canceller", pseudonym(bc.Canceller))
+		args = append(args, "canceller", b.Pseudonym(bc.Canceller))
 	}
 	for _, s := range bot.RecipientStatuses {
 		if counts[s] > 0 {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"golang.org/x/time/rate"
 )
 

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -422,7 +421,7 @@ func (b *Bot) cmdBroadcast(ctx context.Context, r *Turn) []bot.Reply {
 func (b *Bot) saveCompose(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
 	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -680,11 +679,11 @@ func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
 			return []bot.Reply{{Text: b.textProblem(r.Lang, err)}}
 		}
-		b.Log.Error("submitting a broadcast", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("submitting a broadcast", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again
 	}
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
@@ -698,7 +697,7 @@ func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 
 func (b *Bot) endCompose(ctx context.Context, r *Turn, key string) []bot.Reply {
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -814,7 +813,7 @@ func (b *Bot) setAnnouncements(ctx context.Context, r *Turn, on bool) []bot.Repl
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("announcements preference", "member", pseudonym(r.Msg.From), "receive", on)
+	b.Log.Info("announcements preference", "member", b.Pseudonym(r.Msg.From), "receive", on)
 	if on {
 		return []bot.Reply{r.Reply("broadcasts.optout_on")}
 	}

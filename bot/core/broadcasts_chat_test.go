@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
@@ -39,7 +39,7 @@ func newChatBot(t *testing.T, threshold int) *chatBot {
 		Broadcasts: bot.BroadcastSettings{ApprovalThreshold: threshold},
 	}
 	chat := &outbox{}
-	b, err := core.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Sleep: virtualSleep(clock)})
+	b, err := bottest.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Sleep: virtualSleep(clock)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/alicebob/miniredis/v2"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
@@ -65,7 +64,7 @@ func (f *fleet) bot(name string, chat ...bot.ChatAdapter) *core.Bot {
 	if len(chat) == 0 {
 		chat = []bot.ChatAdapter{f.chat}
 	}
-	b, err := core.New(f.s, f.store, append(chat, f.term), core.Options{Clock: f.clock, Replica: name, Sleep: virtualSleep(f.clock)})
+	b, err := bottest.New(f.s, f.store, append(chat, f.term), core.Options{Clock: f.clock, Replica: name, Sleep: virtualSleep(f.clock)})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -473,7 +472,7 @@ func TestBroadcast429HoldsEveryReplica(t *testing.T) {
 	chat.mu.Unlock()
 	limitedAt := clock.Now()
 	ctx, kill := context.WithCancel(context.Background())
-	b, err := core.New(f.s, f.store, []bot.ChatAdapter{chat, f.term}, core.Options{Clock: clock, Replica: "a",
+	b, err := bottest.New(f.s, f.store, []bot.ChatAdapter{chat, f.term}, core.Options{Clock: clock, Replica: "a",
 		Sleep: func(ctx context.Context, d time.Duration) error { kill(); return context.Canceled }})
 	if err != nil {
 		t.Fatal(err)

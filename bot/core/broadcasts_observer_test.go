@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // broadcastObserver records the broadcast progress reports of one replica.
@@ -47,7 +47,7 @@ func TestBroadcastProgressObserved(t *testing.T) {
 	obs := map[string]*broadcastObserver{"a": {}, "b": {}}
 	bots := map[string]*core.Bot{}
 	for name, o := range obs {
-		b, err := core.New(f.s, f.store, []bot.ChatAdapter{chat, f.term}, core.Options{Clock: clock, Replica: name, Sleep: virtualSleep(clock), Observer: o})
+		b, err := bottest.New(f.s, f.store, []bot.ChatAdapter{chat, f.term}, core.Options{Clock: clock, Replica: name, Sleep: virtualSleep(clock), Observer: o})
 		if err != nil {
 			t.Fatal(err)
 		}

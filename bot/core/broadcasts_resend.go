@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -143,7 +142,7 @@ func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by b
 	}
 	args := []any{"audit", true, "broadcast", id, "resent", n, "resend", generation + 1}
 	if !by.IsZero() {
-		args = append(args, "by", pseudonym(by))
+		args = append(args, "by", b.Pseudonym(by))
 	}
 	if operator != "" {
 		args = append(args, "operator", operator)

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // resendFleet is a broadcast to ten members on a platform that cannot

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/bot/catalog"
 )
 

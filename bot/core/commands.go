@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -75,7 +74,6 @@ func (b *Bot) registerInCore(reg *Registry) {
 	reg.PersonalData(DataPart{Name: "matching", Export: b.exportMatching, Erase: b.eraseMatching, Purge: b.purgeMatching})         // matching_privacy.go
 	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
 	reg.Pending(PendingIntro, b.sendPendingIntro)                                                                                  // matching_send.go: a group introduction
-	reg.PendingReply(bot.PendingReminder, b.reminderReply)                                                                         // reminders.go
 }
 
 // deleteDialogue erases the member's dialogue (a personal-data part).
@@ -171,7 +169,7 @@ func (b *Bot) cmdLang(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: "lang", Step: "ask", Started: now, Expires: now.Add(b.Settings.DialogueTTL)}
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: r.T("lang.ask", "language", r.T("lang.name."+string(r.Lang))), Choices: b.langChoices(r)}}
@@ -201,7 +199,7 @@ func (b *Bot) setLang(ctx context.Context, r *Turn, l bot.Lang) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Lang = l
 	return []bot.Reply{r.Reply("lang.set", "language", r.T("lang.name."+string(l)))}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 

@@ -22,13 +22,13 @@ func (b *Bot) ForgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.Us
 		return false
 	}
 	if ferr := f.ForgetDirect(ctx, to); ferr != nil {
-		b.Log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", ferr)
+		b.Log.Warn("forgetting a gone direct conversation", "member", b.Pseudonym(to), "err", ferr)
 		return false
 	}
 	if derr := b.Store.DeleteValue(ctx, dmKey(to)); derr != nil {
-		b.Log.Warn("forgetting a gone direct conversation", "member", pseudonym(to), "err", derr)
+		b.Log.Warn("forgetting a gone direct conversation", "member", b.Pseudonym(to), "err", derr)
 		return false
 	}
-	b.Log.Info("direct conversation gone: opening it again", "member", pseudonym(to))
+	b.Log.Info("direct conversation gone: opening it again", "member", b.Pseudonym(to))
 	return true
 }

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // goneChat is the fake chat platform with an adapter's cache of direct

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // panicCounter counts the panics the core recovered from.
@@ -47,7 +46,7 @@ func FuzzHandle(f *testing.F) {
 	f.Cleanup(func() { store.Close() })
 	var panics atomic.Int32
 	chat := &recorder{}
-	b, err := core.New(bot.Settings{}, store, []bot.ChatAdapter{chat},
+	b, err := bottest.New(bot.Settings{}, store, []bot.ChatAdapter{chat},
 		core.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: fakeclock.New(time.Now())})
 	if err != nil {
 		f.Fatal(err)

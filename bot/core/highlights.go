@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/search"
 	"github.com/sndgct/maillage/internal/textnorm"

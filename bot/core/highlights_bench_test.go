@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // bigEvent is an event of 250 sessions and 5,000 highlights.
@@ -57,7 +56,7 @@ func BenchmarkHighlightsSearchCommand(b *testing.B) {
 	}
 	defer store.Close()
 	chat := &recorder{}
-	bt, err := core.New(bot.Settings{Highlights: bot.HighlightSettings{Topics: topics}}, store,
+	bt, err := bottest.New(bot.Settings{Highlights: bot.HighlightSettings{Topics: topics}}, store,
 		[]bot.ChatAdapter{chat}, core.Options{Clock: clock, Content: bigEvent(b)})
 	if err != nil {
 		b.Fatal(err)

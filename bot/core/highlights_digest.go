@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -62,7 +61,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
 		first, err := b.Store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
 			continue
 		}
 		if !first {
@@ -71,14 +70,14 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 		r := &Turn{b: b, Lang: b.followerLang(ctx, sub)}
 		// Held for the member's working hours by the outbox if need be.
 		if err := b.Deliver(ctx, Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
-			b.Log.Error("sending a digest", "member", pseudonym(sub.Member), "err", err)
-			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+			b.Log.Error("sending a digest", "member", b.Pseudonym(sub.Member), "err", err)
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
 			continue
 		}
 		if err := b.markSubscription(ctx, sub.Member, func(s *bot.HighlightFollows) {
 			s.DigestCursor, s.LastDigest = slot, slot
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
 		}
 		sent++
 	}

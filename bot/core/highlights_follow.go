@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
@@ -42,14 +41,14 @@ func (b *Bot) saveSubscription(ctx context.Context, sub bot.HighlightFollows) er
 func (b *Bot) updateSubscription(ctx context.Context, r *Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	rep, save := change(&sub)
 	if save {
 		if err := b.saveSubscription(ctx, sub); err != nil {
-			b.Log.Error("saving subscription", "member", pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("saving subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 	}
@@ -175,7 +174,7 @@ func (b *Bot) cmdUnfollow(ctx context.Context, r *Turn) []bot.Reply {
 func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if sub.Empty() {
@@ -277,7 +276,7 @@ func (b *Bot) register(ctx context.Context, r *Turn, ev *content.Event, s *conte
 	}
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, have := range sub.Registrations {
@@ -288,15 +287,15 @@ func (b *Bot) register(ctx context.Context, r *Turn, ev *content.Event, s *conte
 	// The reminder first: a registration is never stored without it.
 	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.Clock.Now()}
 	if err := b.scheduleReminder(ctx, r.Msg.From, r.Lang, ev, s, start); err != nil {
-		b.Log.Error("registering for a session", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("registering for a session", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	sub.Registrations = append(sub.Registrations, reg)
 	if err := b.saveSubscription(ctx, sub); err != nil {
-		b.Log.Error("saving subscription", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
 		if err := b.cancelReminder(ctx, r.Msg.From, reg); err != nil {
-			b.Log.Warn("cancelling an orphan session reminder", "member", pseudonym(r.Msg.From), "err", err)
+			b.Log.Warn("cancelling an orphan session reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
 		}
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
@@ -322,7 +321,7 @@ func (b *Bot) cmdUnregister(ctx context.Context, r *Turn) []bot.Reply {
 			return r.Reply("highlights.unregister_not_registered", "name", name), false
 		}
 		if err := b.cancelReminder(ctx, r.Msg.From, sub.Registrations[i]); err != nil {
-			b.Log.Error("unregistering from a session", "member", pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("unregistering from a session", "member", b.Pseudonym(r.Msg.From), "err", err)
 			return r.Reply("error.unavailable"), false
 		}
 		sub.Registrations = slices.Delete(sub.Registrations, i, i+1)

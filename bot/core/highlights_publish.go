@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
@@ -70,7 +69,7 @@ func (b *Bot) savePublish(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.
 	}
 	d.Expires = now.Add(b.Settings.DialogueTTL)
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -226,7 +225,7 @@ func (b *Bot) publishPreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot
 
 func (b *Bot) endPublish(ctx context.Context, r *Turn, key string) []bot.Reply {
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -248,7 +247,7 @@ func (b *Bot) publishConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
 	b.refreshContent()
-	b.Log.Info("highlight published", "member", pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
+	b.Log.Info("highlight published", "member", b.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
 	if ch := b.Settings.Highlights.Channel; ch.ID != "" {
 		if a, ok := b.Adapters[ch.Platform]; ok {
@@ -264,7 +263,7 @@ func (b *Bot) publishConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 		}
 	}
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply("highlights.publish_done", "title", s.Title, "channel", posted)}
 }

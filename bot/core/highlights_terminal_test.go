@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/terminal"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -61,7 +61,7 @@ func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	term := terminal.New(strings.NewReader(input), &out, terminal.Options{Clock: clock})
-	b, err := core.New(bot.Settings{
+	b, err := bottest.New(bot.Settings{
 		Organizers: []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "orga"}},
 		Highlights: bot.HighlightSettings{Topics: topics},
 	}, store, []bot.ChatAdapter{term}, core.Options{Clock: clock, Content: set})

@@ -10,14 +10,13 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 var topics = []bot.HighlightTopic{
@@ -83,7 +82,7 @@ func newHL(t *testing.T, set *content.Set, next func() (*content.Set, error)) *h
 	if next != nil {
 		opts.ReloadContent = func(ctx context.Context) (*content.Set, error) { h.loads++; return next() }
 	}
-	b, err := core.New(s, store, []bot.ChatAdapter{dmRecorder{chat}}, opts)
+	b, err := bottest.New(s, store, []bot.ChatAdapter{dmRecorder{chat}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +563,7 @@ func TestFailedDigestCarriesOver(t *testing.T) {
 	}
 	defer store.Close()
 	chat := &failingDM{recorder: &recorder{}}
-	b, err := core.New(bot.Settings{Highlights: bot.HighlightSettings{Topics: topics}}, store,
+	b, err := bottest.New(bot.Settings{Highlights: bot.HighlightSettings{Topics: topics}}, store,
 		[]bot.ChatAdapter{chat}, core.Options{Clock: clock, Content: testEvent(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -678,7 +677,7 @@ func TestDigestWaitsForWorkingHours(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	// Rebuild the bot with working hours, over the same store and clock.
 	set := testEvent(t)
-	b, err := core.New(bot.Settings{
+	b, err := bottest.New(bot.Settings{
 		Location:     paris,
 		WorkingHours: bot.WorkingHours{Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, Start: 9 * 60, End: 18 * 60, Location: paris},
 		Highlights:   bot.HighlightSettings{Topics: topics},

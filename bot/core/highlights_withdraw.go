@@ -82,6 +82,6 @@ func (b *Bot) choiceWithdrawConfirm(ctx context.Context, r *Turn, value string) 
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	b.refreshContent()
-	b.Log.Info("highlight withdrawn", "member", pseudonym(r.Msg.From), "event", event, "highlight", id)
+	b.Log.Info("highlight withdrawn", "member", b.Pseudonym(r.Msg.From), "event", event, "highlight", id)
 	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

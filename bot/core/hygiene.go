@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 

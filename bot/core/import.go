@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -416,7 +415,7 @@ func (b *Bot) cmdImport(ctx context.Context, r *Turn) []bot.Reply {
 		b.Log.Error("importing members", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("members imported", "by", pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
+	b.Log.Info("members imported", "by", b.Pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
 		"rejected", len(rep.Rejected), "dry_run", dry)
 	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
@@ -494,11 +493,11 @@ func (b *Bot) adoptImported(ctx context.Context, r *Turn) {
 	}
 	m.Ref = r.Msg.From
 	if err := b.Store.SaveMember(ctx, m); err != nil {
-		b.Log.Warn("adopting an imported member", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("adopting an imported member", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return
 	}
 	if err := b.Store.DeleteMember(ctx, placeholder); err != nil {
-		b.Log.Warn("removing an import placeholder", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("removing an import placeholder", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Member, r.Known = m, true
 }

@@ -138,7 +138,7 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 	}
 	rec, err := b.Store.MatchRecord(ctx, r.Msg.From)
 	if err != nil && !IsNotFound(err) {
-		b.Log.Error("reading a match record", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading a match record", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	now := b.Clock.Now()
@@ -153,10 +153,10 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 		}
 	}
 	if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
-		b.Log.Error("saving a match answer", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving a match answer", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("introduction answered", "member", pseudonym(r.Msg.From), "round", id, "answer", answer)
+	b.Log.Info("introduction answered", "member", b.Pseudonym(r.Msg.From), "round", id, "answer", answer)
 	var who []bot.Member
 	for _, p := range partners {
 		if m, err := b.Store.Member(ctx, p); err == nil {
@@ -174,7 +174,7 @@ func (b *Bot) privately(ctx context.Context, r *Turn, rep bot.Reply) []bot.Reply
 		return []bot.Reply{rep}
 	}
 	if err := b.SendDirect(ctx, r.Msg.From, rep); err != nil {
-		b.Log.Warn("answering privately", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("answering privately", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
 }

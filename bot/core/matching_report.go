@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/internal/blossom"
 	"github.com/sndgct/maillage/internal/matching"

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -183,7 +182,7 @@ func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error
 		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
-		b.Log.Info("member paused after ignored introductions", "member", pseudonym(m.Ref), "rounds", k)
+		b.Log.Info("member paused after ignored introductions", "member", b.Pseudonym(m.Ref), "rounds", k)
 	}
 	return errors.Join(errs...)
 }

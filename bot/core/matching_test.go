@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/matching"
 	"github.com/sndgct/maillage/internal/schedule"
@@ -72,7 +72,7 @@ func newMT(t *testing.T, s bot.Settings, store bot.Store, clock *fakeClock) *mtH
 		bot.PlatformTerminal: {platform: bot.PlatformTerminal},
 		bot.PlatformSlack:    {platform: bot.PlatformSlack},
 	}}
-	b, err := core.New(s, store, []bot.ChatAdapter{h.chats[bot.PlatformTerminal], h.chats[bot.PlatformSlack]},
+	b, err := bottest.New(s, store, []bot.ChatAdapter{h.chats[bot.PlatformTerminal], h.chats[bot.PlatformSlack]},
 		core.Options{Clock: clock, Directory: newFakeDirectory()})
 	if err != nil {
 		t.Fatal(err)

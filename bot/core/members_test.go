@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -143,7 +142,7 @@ func newMembersOver(t *testing.T, store bot.Store, clock *fakeClock, path string
 		f(&s)
 	}
 	chat := &profileChat{profiles: map[string]bot.PlatformProfile{}}
-	b, err := core.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Directory: newFakeDirectory()})
+	b, err := bottest.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Directory: newFakeDirectory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,7 +775,7 @@ func FuzzMembers(f *testing.F) {
 	f.Cleanup(func() { store.Close() })
 	var panics atomic.Int32
 	chat := &profileChat{profiles: map[string]bot.PlatformProfile{}}
-	b, err := core.New(bot.Settings{MemberRoles: memberRoles, Interests: interests,
+	b, err := bottest.New(bot.Settings{MemberRoles: memberRoles, Interests: interests,
 		Organizers: []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "fuzz"}}},
 		store, []bot.ChatAdapter{chat},
 		core.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: clock, Directory: newFakeDirectory()})

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -115,7 +114,7 @@ func (b *Bot) greeting(r *Turn) bot.Reply {
 func (b *Bot) saveDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) bool {
 	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.Store.SaveDialogue(ctx, *d); err != nil {
-		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return false
 	}
 	return true
@@ -898,7 +897,7 @@ func (b *Bot) onbOptIn(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) 
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	b.endDialogue(ctx, r)
-	b.Log.Info("member onboarded", "member", pseudonym(r.Member.Ref), "opted_in", yes)
+	b.Log.Info("member onboarded", "member", b.Pseudonym(r.Member.Ref), "opted_in", yes)
 	if yes {
 		return []bot.Reply{r.Reply("members.optin.done")}
 	}
@@ -946,7 +945,7 @@ func (b *Bot) applyDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) {
 
 func (b *Bot) endDialogue(ctx context.Context, r *Turn) {
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 }
 
@@ -974,7 +973,7 @@ func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
 			case IsNotFound(err) || (err == nil && d.Kind != onboardingKind):
 				return []bot.Reply{r.Reply("members.expired")}
 			case err != nil:
-				b.Log.Error("reading dialogue", "member", pseudonym(r.Msg.From), "err", err)
+				b.Log.Error("reading dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 				return []bot.Reply{r.Reply("error.unavailable")}
 			}
 			if d.Data == nil {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
@@ -146,7 +146,7 @@ func TestObserverSeesMessagesCommandsAndErrors(t *testing.T) {
 	base := newHarness(t, bot.Settings{})
 	obs := newRecObserver()
 	chat := &recorder{}
-	b, err := core.New(bot.Settings{}, base.store, []bot.ChatAdapter{chat},
+	b, err := bottest.New(bot.Settings{}, base.store, []bot.ChatAdapter{chat},
 		core.Options{Clock: slowClock{base.clock}, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestObserverSeesMessagesCommandsAndErrors(t *testing.T) {
 	b.Handle(context.Background(), bot.Message{From: alice, Conversation: dm(alice),
 		Choice: &bot.ChoiceEvent{Action: "nope", Value: "1"}})
 
-	down, err := core.New(bot.Settings{}, downStore{base.store}, []bot.ChatAdapter{chat},
+	down, err := bottest.New(bot.Settings{}, downStore{base.store}, []bot.ChatAdapter{chat},
 		core.Options{Clock: slowClock{base.clock}, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +189,7 @@ func TestObserverSeesJobsFiredAndSkipped(t *testing.T) {
 	store := openBolt(t, clock)
 	obs := newRecObserver()
 	s := schedSettings(channelJob("hourly", "0 * * * *"), channelJob("daily", "0 9 * * *"))
-	b, err := core.New(s, store, []bot.ChatAdapter{&outbox{}}, core.Options{Clock: clock, Replica: "a", Observer: obs})
+	b, err := bottest.New(s, store, []bot.ChatAdapter{&outbox{}}, core.Options{Clock: clock, Replica: "a", Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}

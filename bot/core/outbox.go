@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/schedule"
 )
 
@@ -81,7 +80,7 @@ func (b *Bot) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) err
 			if err != nil {
 				return fmt.Errorf("holding a delivery: %w", err)
 			}
-			b.Log.Debug("delivery held until working hours", "member", pseudonym(d.To), "until", open)
+			b.Log.Debug("delivery held until working hours", "member", b.Pseudonym(d.To), "until", open)
 			return nil
 		}
 	}
@@ -147,7 +146,7 @@ func (b *Bot) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key
 	}
 	if err := b.SendDirect(ctx, to, reply); err != nil {
 		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-			b.Log.Warn("releasing a delivery claim", "member", pseudonym(to), "err", rerr)
+			b.Log.Warn("releasing a delivery claim", "member", b.Pseudonym(to), "err", rerr)
 		}
 		return false, err
 	}
@@ -213,14 +212,14 @@ func (b *Bot) sendPending(ctx context.Context, p bot.Pending, now time.Time) {
 	overdue := now.Sub(p.Due)
 	switch {
 	case err != nil && overdue < PendingGiveUp:
-		b.Log.Warn("sending a due message; will retry", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
+		b.Log.Warn("sending a due message; will retry", "member", b.Pseudonym(p.To), "kind", string(p.Kind), "err", err)
 		return
 	case err != nil:
-		b.Log.Error("giving up a message undeliverable for a day", "member", pseudonym(p.To), "kind", string(p.Kind), "err", err)
+		b.Log.Error("giving up a message undeliverable for a day", "member", b.Pseudonym(p.To), "kind", string(p.Kind), "err", err)
 	case !sent && overdue < 10*time.Minute:
 		return // being sent by another replica, which deletes it
 	}
 	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !errors.Is(err, bot.ErrNotFound) {
-		b.Log.Error("deleting a sent message", "member", pseudonym(p.To), "err", err)
+		b.Log.Error("deleting a sent message", "member", b.Pseudonym(p.To), "err", err)
 	}
 }

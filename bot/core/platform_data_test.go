@@ -7,12 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 // keeper is a chat adapter that keeps something about its users.
@@ -42,7 +41,7 @@ func TestPlatformDataExportedAndErased(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	alice, bob := user("alice"), user("bob")
 	k := &keeper{kept: map[bot.UserRef]string{alice: "D0ALICE", bob: "D0BOB"}}
-	b, err := core.New(bot.Settings{Privacy: bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}}, store, []bot.ChatAdapter{k}, core.Options{Clock: clock})
+	b, err := bottest.New(bot.Settings{Privacy: bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}}, store, []bot.ChatAdapter{k}, core.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

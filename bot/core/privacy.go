@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -101,12 +100,12 @@ func (b *Bot) EraseMember(ctx context.Context, ref bot.UserRef) error {
 func (b *Bot) cmdMyData(ctx context.Context, r *Turn) []bot.Reply {
 	ex, err := b.ExportMember(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("exporting member data", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("exporting member data", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	data, err := json.MarshalIndent(ex, "", "  ")
 	if err != nil {
-		b.Log.Error("encoding member data", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("encoding member data", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.internal")}
 	}
 	return []bot.Reply{r.Reply("members.data.intro"), {Text: string(data)}}
@@ -118,7 +117,7 @@ func (b *Bot) cmdErase(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: eraseKind, Step: "confirm", Started: now, Expires: now.Add(time.Hour)}
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: r.T("members.erase.ask"), Choices: []bot.Choice{
@@ -155,10 +154,10 @@ func (b *Bot) answerErase(ctx context.Context, r *Turn, yes bool) []bot.Reply {
 		return []bot.Reply{r.Reply("members.erase.kept")}
 	}
 	if err := b.EraseMember(ctx, r.Msg.From); err != nil {
-		b.Log.Error("erasing member", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("erasing member", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("members.erase.failed")}
 	}
-	b.Log.Info("member erased their data", "member", pseudonym(r.Msg.From))
+	b.Log.Info("member erased their data", "member", b.Pseudonym(r.Msg.From))
 	r.Known, r.Member = false, bot.Member{Ref: r.Msg.From}
 	return []bot.Reply{r.Reply("members.erase.done")}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -112,7 +111,7 @@ func (b *Bot) helloOnboarding(ctx context.Context, r *Turn) ([]bot.Reply, bool) 
 		}
 		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
 	case err != nil && !IsNotFound(err):
-		b.Log.Error("reading dialogue", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
 	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
@@ -153,7 +152,7 @@ func (b *Bot) cmdLeave(ctx context.Context, r *Turn) []bot.Reply {
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("member left matching", "member", pseudonym(r.Member.Ref))
+	b.Log.Info("member left matching", "member", b.Pseudonym(r.Member.Ref))
 	return []bot.Reply{r.Reply("members.leave.done")}
 }
 

@@ -107,7 +107,7 @@ func (b *Bot) admit(ctx context.Context, m bot.Message, lang bot.Lang) bool {
 	b.Obs.Error(bot.ErrorKindRateLimited)
 	if notify {
 		b.Log.Warn("member over the message rate limit: messages dropped until they slow down",
-			"member", pseudonym(m.From))
+			"member", b.Pseudonym(m.From))
 		b.send(ctx, m.Conversation, bot.Reply{Text: b.Cat.T(string(lang), "ops.rate_limited")})
 	}
 	return false

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
 func (r *replica) say(t *testing.T, u bot.UserRef, text string) string {

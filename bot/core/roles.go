@@ -82,7 +82,7 @@ func (b *Bot) platformEmail(ctx context.Context, u bot.UserRef) string {
 	}
 	p, err := pr.Profile(ctx, u)
 	if err != nil {
-		b.Log.Warn("reading a platform profile", "member", pseudonym(u), "err", err)
+		b.Log.Warn("reading a platform profile", "member", b.Pseudonym(u), "err", err)
 		return "" // not cached: the next message asks again
 	}
 	b.emails.mu.Lock()

@@ -6,7 +6,6 @@ import (
 	"unicode"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 

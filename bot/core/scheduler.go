@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -43,8 +44,6 @@ type runner struct {
 	tokens  atomic.Int64
 }
 
-var replicaSeq atomic.Int64
-
 // claimToken is a claim owner unique to one attempt, also across restarts
 // of a replica that keeps its name (a container's host name and PID 1): a
 // delivery claim must never be "extended" by a second attempt.
@@ -55,7 +54,7 @@ func (b *Bot) ClaimToken() string {
 // defaultReplica names this replica when Options.Replica is empty: unique
 // within the process, and in practice among processes started apart.
 func defaultReplica(now time.Time) string {
-	return "replica-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + strconv.FormatInt(replicaSeq.Add(1), 36)
+	return "replica-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + strings.ToLower(rand.Text()[:8])
 }
 
 func (b *Bot) checkJobs() error {
@@ -337,7 +336,7 @@ func (b *Bot) jobPurge(ctx context.Context, run bot.JobRun) error {
 // schedulerCommands are the reminders (reminders.go) and, for the
 // administrators, the list of jobs.
 func (b *Bot) schedulerCommands() []*Command {
-	return append(b.reminderCommands(), &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
+	return append([]*Command{}, &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
 		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})
 }
 

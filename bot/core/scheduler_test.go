@@ -8,15 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
-	"github.com/sndgct/maillage/internal/fakeclock"
-
 	"github.com/alicebob/miniredis/v2"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/features"
+	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/schedule"
 )
 
@@ -93,7 +92,7 @@ func schedSettings(jobs ...bot.Job) bot.Settings {
 func newReplica(t *testing.T, s bot.Settings, store bot.Store, clock *fakeClock, name string) *replica {
 	t.Helper()
 	chat := &outbox{}
-	b, err := core.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Replica: name})
+	b, err := bottest.New(s, store, []bot.ChatAdapter{chat}, core.Options{Clock: clock, Replica: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +140,11 @@ func at(clock *fakeClock, t time.Time) { clock.Set(t) }
 func TestNewRefusesUnavailableKinds(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, paris))
 	s := schedSettings(bot.Job{Name: "r", Kind: "lottery", Schedule: schedule.MustParse("@weekly", paris)})
-	_, err := core.New(s, openBolt(t, clock), []bot.ChatAdapter{&outbox{}}, core.Options{Clock: clock})
+	_, err := bottest.New(s, openBolt(t, clock), []bot.ChatAdapter{&outbox{}}, core.Options{Clock: clock})
 	if err == nil || !strings.Contains(err.Error(), `kind "lottery" is not available`) {
 		t.Errorf("New with a lottery job: %v, want it refused by name", err)
 	}
-	kinds, err := core.JobKinds(nil)
+	kinds, err := core.JobKinds(features.All())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +527,7 @@ func BenchmarkAnnouncementFanOut(b *testing.B) {
 		}
 	}
 	chat := &outbox{}
-	bt, err := core.New(schedSettings(membersJob("minute", "* * * * *", false, bot.MemberFilter{})), store,
+	bt, err := bottest.New(schedSettings(membersJob("minute", "* * * * *", false, bot.MemberFilter{})), store,
 		[]bot.ChatAdapter{chat}, core.Options{Clock: clock, Replica: "a"})
 	if err != nil {
 		b.Fatal(err)

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/schedule"
 )
@@ -136,7 +136,7 @@ func TestWeeklySummaryToTheOrganizersChannel(t *testing.T) {
 func TestSummaryJobNeedsAChannel(t *testing.T) {
 	s := matchSettings(bot.MatchSettings{})
 	s.Jobs = []bot.Job{{Name: "bilan", Kind: "summary", Schedule: schedule.MustParse("0 8 * * mon", paris)}}
-	_, err := core.New(s, openBolt(t, fakeclock.New(thursday10)), []bot.ChatAdapter{&mtChat{platform: bot.PlatformTerminal}}, core.Options{})
+	_, err := bottest.New(s, openBolt(t, fakeclock.New(thursday10)), []bot.ChatAdapter{&mtChat{platform: bot.PlatformTerminal}}, core.Options{})
 	if err == nil || !strings.Contains(err.Error(), "a summary needs the organizers' channel") {
 		t.Errorf("New with a summary job without channel: %v", err)
 	}

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/features"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -191,7 +191,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		return err
 	}
 	b, err := core.New(settings(cfg, ""), store, []bot.ChatAdapter{offline{}},
-		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator, Features: features()})
+		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator, Features: features.All()})
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/content"
 )

@@ -11,11 +11,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/blossom"
 	"github.com/sndgct/maillage/internal/matching"

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 const membersUsage = `Usage: maillage members import [--dry-run] [--config FILE] [--data-dir DIR] [--lang fr|en] FILE.csv

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/mattermost"
 	"github.com/sndgct/maillage/adapters/prometheus"
@@ -21,8 +19,9 @@ import (
 	"github.com/sndgct/maillage/adapters/slack"
 	"github.com/sndgct/maillage/adapters/terminal"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/features"
 	"github.com/sndgct/maillage/config"
-
 	"golang.org/x/term"
 )
 
@@ -60,7 +59,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		cfg.Bot.DefaultLanguage = *lang
 	}
 	logger := newLogger(cfg.Log, std.err)
-	core.SetLogSalt(cfg.Secrets.LogPseudonymSalt())
+	pseudonyms := bot.NewPseudonyms(cfg.Secrets.LogPseudonymSalt())
 
 	store, storeName, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -88,7 +87,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return err
 	}
-	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features(),
+	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms,
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
@@ -212,7 +211,7 @@ func loadConfig(path, dataDir string, env func(string) string) (*config.Config, 
 // checkJobKinds refuses schedules whose kind this binary cannot run, as
 // the core's registry says.
 func checkJobKinds(cfg *config.Config, path string) error {
-	kinds, err := core.JobKinds(features())
+	kinds, err := core.JobKinds(features.All())
 	if err != nil {
 		return err
 	}
@@ -249,11 +248,11 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bot.Store, string, error) {
 	switch backend := cfg.StoreBackend(); backend {
 	case config.BackendRedis:
-		redis.SetClientLogger(logger)
 		s, err := redis.Open(ctx, cfg.Secrets.RedisURL, redis.Options{
-			KeyPrefix: cfg.Store.Redis.KeyPrefix,
-			Timeout:   cfg.Store.Redis.Timeout.Std(),
-			Logger:    logger,
+			KeyPrefix:  cfg.Store.Redis.KeyPrefix,
+			Timeout:    cfg.Store.Redis.Timeout.Std(),
+			Logger:     logger,
+			ClientLogs: true,
 		})
 		if err != nil {
 			return nil, "", err // names the URL, without its password
@@ -272,6 +271,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bo
 }
 
 func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.Logger) ([]bot.ChatAdapter, error) {
+	pseudonyms := bot.NewPseudonyms(cfg.Secrets.LogPseudonymSalt())
 	var out []bot.ChatAdapter
 	for _, name := range cfg.Chat.Adapters {
 		switch name {
@@ -283,6 +283,7 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				Lang:        cfg.Bot.DefaultLanguage,
 				Interactive: isTerminal(std.in),
 				Logger:      logger,
+				Pseudonyms:  pseudonyms,
 			}))
 		case config.AdapterMattermost:
 			a, err := mattermost.New(mattermost.Options{

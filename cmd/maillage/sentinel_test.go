@@ -14,7 +14,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
 	redisstore "github.com/sndgct/maillage/adapters/redis"
 )
 

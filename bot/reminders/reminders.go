@@ -1,16 +1,15 @@
-package core
+package reminders
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -21,8 +20,8 @@ const (
 	maxReminderText = 300 // runes
 )
 
-func (b *Bot) reminderCommands() []*Command {
-	return []*Command{
+func (b *Feature) reminderCommands() []*core.Command {
+	return []*core.Command{
 		{ID: "remind", Role: bot.RoleMember, Run: b.cmdRemind,
 			Names: map[bot.Lang][]string{bot.French: {"rappelle-moi", "rappelez-moi", "rappel"}, bot.English: {"remind me", "reminder"}}},
 		{ID: "reminders", Role: bot.RoleMember, Run: b.cmdReminders,
@@ -32,18 +31,7 @@ func (b *Bot) reminderCommands() []*Command {
 	}
 }
 
-// requestLocation is the zone in which the member's words are read.
-func (b *Bot) RequestLocation(r *Turn) *time.Location {
-	if r.Known {
-		return b.MemberLocation(r.Member)
-	}
-	if b.Settings.WorkingHours.Location != nil {
-		return b.Settings.WorkingHours.Location
-	}
-	return b.Settings.Location
-}
-
-func (b *Bot) cmdRemind(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Args == "" {
 		return []bot.Reply{r.Reply("reminders.usage")}
 	}
@@ -64,7 +52,7 @@ func (b *Bot) cmdRemind(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
@@ -83,10 +71,10 @@ func (b *Bot) cmdRemind(ctx context.Context, r *Turn) []bot.Reply {
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
 	for {
-		p.Key = "reminder:" + RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
+		p.Key = "reminder:" + core.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
 		saved, err := b.Store.SavePending(ctx, p)
 		if err != nil {
-			b.Log.Error("saving a reminder", "member", pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("saving a reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		if saved {
@@ -94,7 +82,7 @@ func (b *Bot) cmdRemind(ctx context.Context, r *Turn) []bot.Reply {
 		}
 		p.Number++
 	}
-	b.Log.Info("reminder set", "member", pseudonym(r.Msg.From), "due", res.At)
+	b.Log.Info("reminder set", "member", b.Pseudonym(r.Msg.From), "due", res.At)
 	return []bot.Reply{r.Reply("reminders.set", "date", b.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
 		"task", res.Task, "number", strconv.Itoa(p.Number))}
 }
@@ -119,17 +107,17 @@ func freeNumber(list []bot.Pending) int {
 }
 
 // zoneNote names the member's zone when it is not the bot's.
-func (b *Bot) zoneNote(lang bot.Lang, loc *time.Location) string {
+func (b *Feature) zoneNote(lang bot.Lang, loc *time.Location) string {
 	if loc == nil || b.Settings.Location == nil || loc.String() == b.Settings.Location.String() {
 		return ""
 	}
 	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", loc.String())
 }
 
-func (b *Bot) cmdReminders(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdReminders(ctx context.Context, r *core.Turn) []bot.Reply {
 	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
@@ -146,7 +134,7 @@ func (b *Bot) cmdReminders(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdReminderCancel(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.Args), "n°"), "#"))
 	n, err := strconv.Atoi(strings.TrimSpace(arg))
 	if err != nil || n <= 0 {
@@ -154,7 +142,7 @@ func (b *Bot) cmdReminderCancel(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	list, err := b.Store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, p := range reminders(list) {
@@ -166,7 +154,7 @@ func (b *Bot) cmdReminderCancel(ctx context.Context, r *Turn) []bot.Reply {
 		case errors.Is(err, bot.ErrNotFound):
 			return []bot.Reply{r.Reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
 		case err != nil:
-			b.Log.Error("cancelling a reminder", "member", pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("cancelling a reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		return []bot.Reply{r.Reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
@@ -177,7 +165,7 @@ func (b *Bot) cmdReminderCancel(ctx context.Context, r *Turn) []bot.Reply {
 
 // reminderReply is the message of a due reminder, in the member's
 // language as it is now.
-func (b *Bot) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
+func (b *Feature) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 	lang := p.Lang
 	loc := b.Settings.Location
 	if m, err := b.Store.Member(ctx, p.To); err == nil {
@@ -191,42 +179,4 @@ func (b *Bot) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 	}
 	return bot.Reply{Text: b.Cat.T(string(lang), "reminders.deliver", "task", p.Text,
 		"created", b.FormatDateTime(lang, p.Created, loc))}
-}
-
-// formatDateTime writes an instant in full in lang, in loc: « jeudi
-// 12 décembre 2026 à 14 h 30 », "Thursday 12 December 2026 at 2:30 pm".
-func (b *Bot) FormatDateTime(lang bot.Lang, t time.Time, loc *time.Location) string {
-	if loc == nil {
-		loc = b.Settings.Location
-	}
-	t = t.In(loc)
-	l := string(lang)
-	day := strconv.Itoa(t.Day())
-	var clock string
-	if lang == bot.French {
-		if t.Day() == 1 {
-			day = "1er"
-		}
-		clock = strconv.Itoa(t.Hour()) + " h"
-		if t.Minute() != 0 {
-			clock += fmt.Sprintf(" %02d", t.Minute())
-		}
-	} else {
-		h := t.Hour() % 12
-		if h == 0 {
-			h = 12
-		}
-		suffix := " am"
-		if t.Hour() >= 12 {
-			suffix = " pm"
-		}
-		clock = strconv.Itoa(h)
-		if t.Minute() != 0 {
-			clock += fmt.Sprintf(":%02d", t.Minute())
-		}
-		clock += suffix
-	}
-	return b.Cat.T(l, "date.full", "weekday", b.Cat.T(l, "date.weekday."+strconv.Itoa(int(t.Weekday()))),
-		"day", day, "month", b.Cat.T(l, "date.month."+strconv.Itoa(int(t.Month()))),
-		"year", strconv.Itoa(t.Year()), "time", clock)
 }

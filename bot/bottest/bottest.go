@@ -1,0 +1,19 @@
+// Package bottest is the test kit shared by the core's and the features'
+// tests: the core with every feature, over the stores and chat fakes the
+// tests give it.
+package bottest
+
+import (
+	"slices"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/features"
+)
+
+// New builds the core as the binary does, with every feature (and the
+// extra ones in opts.Features after them).
+func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts core.Options) (*core.Bot, error) {
+	opts.Features = append(features.All(), slices.Clone(opts.Features)...)
+	return core.New(s, store, adapters, opts)
+}
