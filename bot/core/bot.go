@@ -192,32 +192,42 @@ func (b *Bot) Run(ctx context.Context) error {
 
 // request is one incoming message being handled.
 type Turn struct {
-	b      *Bot
-	Msg    bot.Message
-	Member bot.Member
-	Known  bool // member is stored
-	Lang   bot.Lang
-	Role   bot.Role
-	Text   string  // cleaned text
-	Args   string  // cleaned text after the command words
-	kind   *string // what handled it, for the metrics (Observer.Handled)
+	Printer // the member's language
+	b       *Bot
+	Msg     bot.Message
+	Member  bot.Member
+	Known   bool // member is stored
+	Role    bot.Role
+	Text    string  // cleaned text
+	Args    string  // cleaned text after the command words
+	kind    *string // what handled it, for the metrics (Observer.Handled)
 }
 
-// handledAs names what handles the request, for the metrics.
+// HandledAs names what handles the turn, for the metrics.
 func (r *Turn) HandledAs(kind string) {
 	if r.kind != nil {
 		*r.kind = kind
 	}
 }
 
-// T translates key in the member's language.
-func (r *Turn) T(key string, args ...string) string {
-	return r.b.Cat.T(string(r.Lang), key, args...)
+// Printer writes the catalogue's sentences in one language: a turn's, or,
+// outside a conversation (jobs, the command line), a member's.
+type Printer struct {
+	cat  *catalog.Catalog
+	Lang bot.Lang
 }
 
-// reply builds a text reply.
-func (r *Turn) Reply(key string, args ...string) bot.Reply {
-	return bot.Reply{Text: r.T(key, args...)}
+// Printer returns the printer of lang.
+func (b *Bot) Printer(lang bot.Lang) Printer { return Printer{cat: b.Cat, Lang: lang} }
+
+// T translates key in the printer's language.
+func (p Printer) T(key string, args ...string) string {
+	return p.cat.T(string(p.Lang), key, args...)
+}
+
+// Reply builds a text reply.
+func (p Printer) Reply(key string, args ...string) bot.Reply {
+	return bot.Reply{Text: p.T(key, args...)}
 }
 
 // Handle handles one incoming event: it never panics and never returns an
@@ -249,7 +259,7 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		kind = "rate_limited"
 		return
 	}
-	r := &Turn{b: b, Msg: m, Lang: lang, Role: b.roleOf(ctx, m.From), kind: &kind}
+	r := &Turn{Printer: b.Printer(lang), b: b, Msg: m, Role: b.roleOf(ctx, m.From), kind: &kind}
 	member, err := b.Store.Member(ctx, m.From)
 	switch {
 	case err == nil:

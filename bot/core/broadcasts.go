@@ -233,23 +233,23 @@ func (b *Bot) addCriterion(ctx context.Context, seg *bot.Segment, key, v string)
 		}
 		seg.Langs = appendNew(seg.Langs, l)
 	case "seance":
-		snap := b.content(ctx)
-		if _, s, ok := snap.sessionByKey(strings.ToLower(v)); ok {
+		snap := b.Content(ctx)
+		if _, s, ok := snap.SessionByKey(strings.ToLower(v)); ok {
 			_ = s
 			seg.Sessions = appendNew(seg.Sessions, strings.ToLower(v))
 			return nil
 		}
-		ev := b.current(snap)
+		ev := b.Current(snap)
 		if ev == nil {
 			return unknown()
 		}
-		s, ok := findSession(ev, v)
+		s, ok := FindSession(ev, v)
 		if !ok {
 			return unknown()
 		}
-		seg.Sessions = appendNew(seg.Sessions, sessionKey(ev, s))
+		seg.Sessions = appendNew(seg.Sessions, SessionKey(ev, s))
 	case "evenement":
-		ev, ok := b.content(ctx).set.Event(strings.ToLower(v))
+		ev, ok := b.Content(ctx).Set.Event(strings.ToLower(v))
 		if !ok {
 			return unknown()
 		}

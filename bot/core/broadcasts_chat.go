@@ -460,7 +460,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 	}
 	switch d.Step {
 	case bcStepFR, bcStepEN:
-		if d.Step == bcStepEN && isNo(r.Text) {
+		if d.Step == bcStepEN && IsNo(r.Text) {
 			return b.composeStep(ctx, r, d, bcStepSegment), true
 		}
 		if err := CheckBroadcastText(r.Text); err != nil {
@@ -486,9 +486,9 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		return b.composeWhen(ctx, r, d, r.Text), true
 	case bcStepUrgent:
 		switch {
-		case isYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
+		case IsYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
 			d.Data["urgent"] = "1"
-		case isNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
+		case IsNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
 			d.Data["urgent"] = ""
 		case commandFound:
 			return nil, false
@@ -498,7 +498,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		return b.composePreview(ctx, r, d), true
 	case bcStepConfirm:
 		switch {
-		case isYes(r.Text) || textnorm.Fold(r.Text) == "envoyer" || textnorm.Fold(r.Text) == "send":
+		case IsYes(r.Text) || textnorm.Fold(r.Text) == "envoyer" || textnorm.Fold(r.Text) == "send":
 			return b.composeConfirmed(ctx, r, d), true
 		case commandFound:
 			return nil, false
@@ -545,7 +545,7 @@ func (b *Bot) composeWhen(ctx context.Context, r *Turn, d bot.Dialogue, text str
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", shortInput(text))}
+		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", ShortInput(text))}
 	case !res.At.After(b.Clock.Now()):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	}
@@ -616,7 +616,7 @@ func (b *Bot) composePreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot
 		b.Log.Error("counting a broadcast's audience", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return b.saveCompose(ctx, r, d, b.previewText(r, dr, aud, "broadcasts.confirm_ask"))
+	return b.saveCompose(ctx, r, d, b.previewText(r.Printer, b.RequestLocation(r), dr, aud, "broadcasts.confirm_ask"))
 }
 
 // BroadcastPreview counts the draft's audience and writes the preview in
@@ -629,11 +629,11 @@ func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDr
 	if err != nil {
 		return "", aud, err
 	}
-	r := &Turn{b: b, Lang: lang}
-	return b.previewText(r, d, aud, last).Text, aud, nil
+	r := b.Printer(lang)
+	return b.previewText(r, b.DefaultLocation(), d, aud, last).Text, aud, nil
 }
 
-func (b *Bot) previewText(r *Turn, dr BroadcastDraft, aud Audience, last string) bot.Reply {
+func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
 	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.Lang, aud.Recipients),
 		"audience", b.describeSegment(r.Lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
@@ -643,7 +643,7 @@ func (b *Bot) previewText(r *Turn, dr BroadcastDraft, aud Audience, last string)
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
 	} else {
-		lines = append(lines, r.T("broadcasts.preview_at", "date", b.FormatDateTime(r.Lang, dr.At, b.RequestLocation(r))))
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.FormatDateTime(r.Lang, dr.At, loc)))
 	}
 	if dr.Urgent {
 		lines = append(lines, r.T("broadcasts.preview_urgent"))
@@ -707,7 +707,7 @@ func (b *Bot) cmdBroadcasts(ctx context.Context, r *Turn) []bot.Reply {
 	if id := strings.TrimSpace(r.Args); id != "" {
 		bc, err := b.Store.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
-			return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
+			return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
 		}
 		if err != nil {
 			return []bot.Reply{r.Reply("error.unavailable")}
@@ -748,7 +748,7 @@ func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
 	_, err := b.CancelBroadcast(ctx, id, r.Msg.From)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
 	case errors.Is(err, errBroadcastState):
 		cur, _ := b.Store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
@@ -769,7 +769,7 @@ func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
 	bc, err := b.ApproveBroadcast(ctx, id, r.Msg.From, "")
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
 	case errors.Is(err, errSelfApproval):
 		return []bot.Reply{r.Reply("broadcasts.approve_self")}
 	case errors.Is(err, errBroadcastState):
@@ -786,9 +786,9 @@ func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
 func (b *Bot) cmdAnnouncements(ctx context.Context, r *Turn) []bot.Reply {
 	switch f := textnorm.Fold(r.Args); {
 	case f == "":
-	case isNo(f) || f == "off" || f == "stop" || f == "desactiver":
+	case IsNo(f) || f == "off" || f == "stop" || f == "desactiver":
 		return b.setAnnouncements(ctx, r, false)
-	case isYes(f) || f == "on" || f == "activer":
+	case IsYes(f) || f == "on" || f == "activer":
 		return b.setAnnouncements(ctx, r, true)
 	}
 	if !r.Known {

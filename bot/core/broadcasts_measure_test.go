@@ -7,102 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
-
-// paceCase is one measured delivery: 1,600 members against the fake
-// platform, on a virtual clock.
-type paceCase struct {
-	name      string
-	platform  bot.Platform
-	random429 float64
-	warm      bool // a second broadcast: direct conversations known
-}
-
-// floor is the shortest time the fake's limits allow for n recipients:
-// each bucket's tokens beyond its burst at its rate.
-func (pc paceCase) floor(n int) time.Duration {
-	sec := func(calls, burst int, perSecond float64) float64 { return float64(max(0, calls-burst)) / perSecond }
-	var s float64
-	switch pc.platform {
-	case bot.PlatformSlack:
-		s = sec(n, 10, 5)
-		if !pc.warm {
-			s = max(s, sec(n, 5, 50.0/60))
-		}
-	default:
-		calls := n
-		if !pc.warm {
-			calls = 2 * n // open the direct channel, then post
-		}
-		s = sec(calls, 100, 10)
-	}
-	return time.Duration(s * float64(time.Second))
-}
-
-type paceResult struct {
-	virtual, floor, real time.Duration
-	calls, limited, rnd  int
-}
-
-func (r paceResult) ratio() float64 { return r.virtual.Seconds() / r.floor.Seconds() }
-
-// measurePace delivers one broadcast (two when warm: the first fills the
-// direct conversation cache) to n members and returns the second's
-// figures.
-func measurePace(t testing.TB, pc paceCase, n int) paceResult {
-	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
-	srv := miniredis.RunT(t)
-	store, err := redis.Open(context.Background(), "redis://"+srv.Addr()+"/0", redis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	chat := newChatPlatform(pc.platform, clock, 42)
-	if pc.platform == bot.PlatformSlack {
-		chat.slackLike()
-	} else {
-		chat.mattermostLike()
-	}
-	f := newFleet(t, store, clock, chat)
-	f.members(n, func(i int) bot.UserRef {
-		return bot.UserRef{Platform: pc.platform, Workspace: "W1", User: fmt.Sprintf("u%05d", i)}
-	})
-	b := f.bot("a")
-	if pc.warm {
-		first := f.submit(b, core.BroadcastDraft{})
-		f.runUntilDone(first.ID, b)
-		clock.Advance(time.Hour) // the platform's buckets fill up again
-	}
-	chat.mu.Lock()
-	chat.random429, chat.calls, chat.limited, chat.randomLimit = pc.random429, 0, 0, 0
-	chat.mu.Unlock()
-	bc := f.submit(b, core.BroadcastDraft{})
-	start, realStart := clock.Now(), time.Now()
-	f.runUntilDone(bc.ID, b)
-	res := paceResult{virtual: clock.Now().Sub(start), real: time.Since(realStart), floor: pc.floor(n)}
-	chat.mu.Lock()
-	res.calls, res.limited, res.rnd = chat.calls, chat.limited, chat.randomLimit
-	chat.mu.Unlock()
-	want := 1
-	if pc.warm {
-		want = 2
-	}
-	f.exactly(f.refsOf(n, pc.platform), want)
-	return res
-}
-
-func (f *fleet) refsOf(n int, p bot.Platform) []bot.UserRef {
-	out := make([]bot.UserRef, n)
-	for i := range out {
-		out[i] = bot.UserRef{Platform: p, Workspace: "W1", User: fmt.Sprintf("u%05d", i)}
-	}
-	return out
-}
 
 // The time to deliver to 1,600 members with Slack-like and Mattermost-like
 // limits, as a ratio to the floor the limits impose (logged, not asserted:
@@ -112,19 +23,19 @@ func TestBroadcastPaceFigures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures 1,600-member deliveries")
 	}
-	for _, pc := range []paceCase{
-		{name: "slack, first broadcast (conversations.open 50/min)", platform: bot.PlatformSlack},
-		{name: "slack, direct conversations cached", platform: bot.PlatformSlack, warm: true},
-		{name: "slack, cached, 1% random 429 (Retry-After 1 s)", platform: bot.PlatformSlack, warm: true, random429: 0.01},
-		{name: "mattermost, first broadcast (open + post, 10/s)", platform: bot.PlatformMattermost},
-		{name: "mattermost, direct channels cached", platform: bot.PlatformMattermost, warm: true},
+	for _, pc := range []bottest.PaceCase{
+		{Name: "slack, first broadcast (conversations.open 50/min)", Platform: bot.PlatformSlack},
+		{Name: "slack, direct conversations cached", Platform: bot.PlatformSlack, Warm: true},
+		{Name: "slack, cached, 1% random 429 (Retry-After 1 s)", Platform: bot.PlatformSlack, Warm: true, Random429: 0.01},
+		{Name: "mattermost, first broadcast (open + post, 10/s)", Platform: bot.PlatformMattermost},
+		{Name: "mattermost, direct channels cached", Platform: bot.PlatformMattermost, Warm: true},
 	} {
-		t.Run(pc.name, func(t *testing.T) {
-			r := measurePace(t, pc, 1600)
+		t.Run(pc.Name, func(t *testing.T) {
+			r := bottest.MeasurePace(t, pc, 1600)
 			t.Logf("1,600 members: %s virtual against a floor of %s: ratio %.3f; %s real; %d calls, %d answered 429 for an empty bucket, %d at random",
-				r.virtual.Round(time.Second), r.floor.Round(time.Second), r.ratio(), r.real.Round(time.Millisecond), r.calls, r.limited, r.rnd)
-			if r.virtual < r.floor-time.Second {
-				t.Errorf("delivered in %s, faster than the limits allow (%s): the pacing does not hold them", r.virtual, r.floor)
+				r.Virtual.Round(time.Second), r.Floor.Round(time.Second), r.Ratio(), r.Real.Round(time.Millisecond), r.Calls, r.Limited, r.Rnd)
+			if r.Virtual < r.Floor-time.Second {
+				t.Errorf("delivered in %s, faster than the limits allow (%s): the pacing does not hold them", r.Virtual, r.Floor)
 			}
 		})
 	}
@@ -145,11 +56,11 @@ func BenchmarkBroadcast1600(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, paris))
+				clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, bottest.Paris))
 				var store bot.Store
 				switch backend {
 				case "bolt":
-					store = openBoltClock(b, clock)
+					store = bottest.OpenBoltClock(b, clock)
 				case "redis":
 					s, err := redis.Open(context.Background(), url, redis.Options{KeyPrefix: fmt.Sprintf("bc-bench-%d:", time.Now().UnixNano())})
 					if err != nil {
@@ -164,15 +75,15 @@ func BenchmarkBroadcast1600(b *testing.B) {
 					}
 					store = s
 				}
-				chat := newChatPlatform(bot.PlatformMattermost, clock, 1).mattermostLike()
-				f := newFleet(b, store, clock, chat)
-				f.members(n, func(i int) bot.UserRef {
+				chat := bottest.NewChatPlatform(bot.PlatformMattermost, clock, 1).MattermostLike()
+				f := bottest.NewFleet(b, store, clock, chat)
+				f.Members(n, func(i int) bot.UserRef {
 					return bot.UserRef{Platform: bot.PlatformMattermost, Workspace: "W1", User: fmt.Sprintf("u%05d", i)}
 				})
-				bt := f.bot("a")
-				bc := f.submit(bt, core.BroadcastDraft{})
+				bt := f.Bot("a")
+				bc := f.Submit(bt, core.BroadcastDraft{})
 				b.StartTimer()
-				f.runUntilDone(bc.ID, bt)
+				f.RunUntilDone(bc.ID, bt)
 				b.StopTimer()
 				store.Close()
 				b.StartTimer()

@@ -192,7 +192,7 @@ func (b *Bot) resendRefused(ctx context.Context, r *Turn, id string, err error) 
 	case err == nil:
 		return nil, false
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", shortInput(id))}, true
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}, true
 	case errors.Is(err, ErrResendStale):
 		return []bot.Reply{r.Reply("broadcasts.resend_stale", "id", id)}, true
 	case errors.Is(err, errBroadcastState):
@@ -234,10 +234,10 @@ func (b *Bot) dialogueResendConfirm(ctx context.Context, r *Turn, d bot.Dialogue
 		return nil, false
 	}
 	switch {
-	case isYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
+	case IsYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return b.confirmResend(ctx, r, d.Data["id"], d.Data["gen"]), true
-	case isNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
+	case IsNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
 		return b.endCompose(ctx, r, "broadcasts.resend_abandoned"), true
 	case commandFound:
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)

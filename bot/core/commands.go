@@ -55,22 +55,19 @@ func (b *Bot) registerCore(reg *Registry) {
 // (transitional: each moves to a package of its own, registered by the
 // wiring).
 func (b *Bot) registerInCore(reg *Registry) {
-	reg.Command(b.highlightCommands()...) // highlights.go
 	reg.Command(b.statsCommands()...)     // stats.go
 	reg.Command(b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
 	reg.Command(b.matchingCommands()...)  // matching_commands.go
 	reg.Command(b.broadcastCommands()...) // broadcasts_chat.go
-	for _, hs := range []map[string]ChoiceHandler{b.highlightChoices(), b.membersChoices(), b.matchingChoices(), b.broadcastChoices()} {
+	for _, hs := range []map[string]ChoiceHandler{b.membersChoices(), b.matchingChoices(), b.broadcastChoices()} {
 		reg.Choices(hs)
 	}
-	for _, hs := range []map[string]DialogueHandler{b.highlightDialogues(), b.membersDialogues(), b.broadcastDialogues()} {
+	for _, hs := range []map[string]DialogueHandler{b.membersDialogues(), b.broadcastDialogues()} {
 		reg.Dialogues(hs)
 	}
-	reg.Job("digest", b.jobDigest)                                                                                                 // highlights_digest.go
 	reg.Job("round", b.jobRound)                                                                                                   // matching_round.go
 	reg.Job("followup", b.jobFollowup)                                                                                             // matching_followup.go
 	reg.Job("summary", b.jobSummary)                                                                                               // stats.go
-	reg.PersonalData(DataPart{Name: "highlights", Export: b.exportHighlights, Erase: b.eraseHighlights})                           // highlights_privacy.go
 	reg.PersonalData(DataPart{Name: "matching", Export: b.exportMatching, Erase: b.eraseMatching, Purge: b.purgeMatching})         // matching_privacy.go
 	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
 	reg.Pending(PendingIntro, b.sendPendingIntro)                                                                                  // matching_send.go: a group introduction

@@ -8,13 +8,17 @@ import (
 	"github.com/sndgct/maillage/bot"
 )
 
-// From reminders.go.
-
-// requestLocation is the zone in which the member's words are read.
+// RequestLocation is the zone in which the member's words are read.
 func (b *Bot) RequestLocation(r *Turn) *time.Location {
 	if r.Known {
 		return b.MemberLocation(r.Member)
 	}
+	return b.DefaultLocation()
+}
+
+// DefaultLocation is the zone of someone whose own is not known: that of
+// the working hours, else the configured one.
+func (b *Bot) DefaultLocation() *time.Location {
 	if b.Settings.WorkingHours.Location != nil {
 		return b.Settings.WorkingHours.Location
 	}

@@ -62,6 +62,7 @@ type Registry struct {
 	parts     []DataPart
 	pending   map[bot.PendingKind]PendingSender
 	replies   map[bot.PendingKind]PendingReply
+	reloaded  []ReloadHook
 	errs      []error
 }
 
@@ -151,6 +152,14 @@ func (r *Registry) PendingReply(kind bot.PendingKind, f PendingReply) {
 	}
 	r.replies[kind] = f
 }
+
+// ReloadHook follows the congress content after a reload (session
+// reminders moved with their session); it returns how many records it
+// changed.
+type ReloadHook func(ctx context.Context) (int, error)
+
+// ContentReloaded registers a hook run after each reload of the content.
+func (r *Registry) ContentReloaded(h ReloadHook) { r.reloaded = append(r.reloaded, h) }
 
 // sortedCommands returns the commands as help lists them: by role,
 // members' first, in the order of registration within a role.

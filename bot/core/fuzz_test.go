@@ -8,28 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sndgct/maillage/bot/bottest"
+
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
-
-// panicCounter counts the panics the core recovered from.
-type panicCounter struct {
-	slog.Handler
-	n *atomic.Int32
-}
-
-func (h panicCounter) Handle(ctx context.Context, r slog.Record) error {
-	if strings.Contains(r.Message, "panic") {
-		h.n.Add(1)
-	}
-	return nil
-}
-func (h panicCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (h panicCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h panicCounter) WithGroup(string) slog.Handler            { return h }
 
 // Whatever a member types, the core answers at most a few replies and
 // never panics (not even a recovered panic).
@@ -45,15 +30,15 @@ func FuzzHandle(f *testing.F) {
 	}
 	f.Cleanup(func() { store.Close() })
 	var panics atomic.Int32
-	chat := &recorder{}
+	chat := &bottest.Recorder{}
 	b, err := bottest.New(bot.Settings{}, store, []bot.ChatAdapter{chat},
-		core.Options{Logger: slog.New(panicCounter{n: &panics}), Clock: fakeclock.New(time.Now())})
+		core.Options{Logger: slog.New(bottest.PanicCounter{N: &panics}), Clock: fakeclock.New(time.Now())})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, text string, asChoice bool) {
-		u := user("fuzz")
-		m := bot.Message{From: u, Conversation: dm(u), Text: text}
+		u := bottest.User("fuzz")
+		m := bot.Message{From: u, Conversation: bottest.Dm(u), Text: text}
 		if asChoice {
 			m.Text = ""
 			m.Choice = &bot.ChoiceEvent{Action: "lang.set", Value: text}
@@ -62,7 +47,7 @@ func FuzzHandle(f *testing.F) {
 		if n := panics.Load(); n > 0 {
 			t.Fatalf("the core panicked on %q (choice %v)", text, asChoice)
 		}
-		if got := chat.take(); len(got) > 2 {
+		if got := chat.Take(); len(got) > 2 {
 			t.Errorf("%d replies to %q", len(got), text)
 		}
 	})

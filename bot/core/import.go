@@ -454,7 +454,7 @@ func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 		if lang == "" {
 			lang = b.Settings.DefaultLang
 		}
-		r := &Turn{b: b, Lang: lang, Member: m}
+		r := &Turn{Printer: b.Printer(lang), b: b, Member: m}
 		name := ""
 		if m.Name != "" {
 			name = " " + m.Name

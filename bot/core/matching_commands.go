@@ -47,13 +47,13 @@ func (b *Bot) cmdMatchDry(ctx context.Context, r *Turn) []bot.Reply {
 		b.Log.Error("dry run", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{{Text: b.planSummary(r, plan, dryRunShown)}}
+	return []bot.Reply{{Text: b.planSummary(r.Printer, plan, dryRunShown)}}
 }
 
 // planSummary describes a plan: the figures and the proof; unless shown is
 // negative, the quality against greedy and random pairings and the first
 // shown groups in detail.
-func (b *Bot) planSummary(r *Turn, plan *RoundPlan, shown int) string {
+func (b *Bot) planSummary(r Printer, plan *RoundPlan, shown int) string {
 	if len(plan.Members) < 2 {
 		return r.T("match.dry.empty", "count", strconv.Itoa(len(plan.Members)))
 	}
@@ -105,7 +105,7 @@ func (b *Bot) planSummary(r *Turn, plan *RoundPlan, shown int) string {
 }
 
 // breakdownText writes a pair's score by criterion.
-func breakdownText(r *Turn, bd matching.Breakdown) string {
+func breakdownText(r Printer, bd matching.Breakdown) string {
 	f := func(v float64) string { return points(r.Lang, matching.ToMilli(v)) }
 	s := r.T("match.dry.breakdown", "size", f(bd.Size), "interests", f(bd.Interests), "region", f(bd.Region),
 		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences))
@@ -143,10 +143,10 @@ func (b *Bot) cmdMatchNow(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(plan.Plan.Groups) == 0 {
-		return []bot.Reply{{Text: b.planSummary(r, plan, -1)}}
+		return []bot.Reply{{Text: b.planSummary(r.Printer, plan, -1)}}
 	}
 	ms := strconv.FormatInt(now.UnixMilli(), 10)
-	return []bot.Reply{{Text: b.planSummary(r, plan, -1) + "\n\n" + r.T("match.now.confirm"), Choices: []bot.Choice{
+	return []bot.Reply{{Text: b.planSummary(r.Printer, plan, -1) + "\n\n" + r.T("match.now.confirm"), Choices: []bot.Choice{
 		{Action: "match.run", Value: "go:" + ms, Label: r.T("match.now.go"), Style: "primary"},
 		{Action: "match.run", Value: "cancel", Label: r.T("match.now.cancel")},
 	}}}

@@ -77,7 +77,7 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 			r := b.memberRequest(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
 			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.FormatDate(r.Lang, round.Created)),
-				Choices: b.answerChoices(r, round.ID, members, &m)}
+				Choices: b.answerChoices(r.Printer, round.ID, members, &m)}
 			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + RefHash(m.Ref)}
 			if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 				errs = append(errs, err)

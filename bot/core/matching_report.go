@@ -89,7 +89,7 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 // figures, then every group with each pair's breakdown.
 func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
 	b := &Bot{Cat: cat}
-	r := &Turn{b: b, Lang: lang}
+	r := b.Printer(lang)
 	lines := []string{b.planSummary(r, p, 0)}
 	for gi, g := range p.Plan.Groups {
 		var who []string

@@ -134,7 +134,7 @@ func (b *Bot) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.User
 // memberRequest is a request in the member's language, to translate what
 // the bot writes first.
 func (b *Bot) memberRequest(m bot.Member) *Turn {
-	return &Turn{b: b, Lang: b.MemberLang(m), Member: m, Known: true}
+	return &Turn{Printer: b.Printer(b.MemberLang(m)), b: b, Member: m, Known: true}
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions

@@ -237,7 +237,7 @@ func names(ms []bot.Member) string {
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
 func (b *Bot) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
-	r := &Turn{b: b, Lang: lang}
+	r := b.Printer(lang)
 	var lines []string
 	others := members
 	if viewer == nil {
@@ -299,7 +299,7 @@ func (b *Bot) introLine(lang bot.Lang, m bot.Member) string {
 // answerChoices are the three answers: met, not this round, never again
 // (per person in a trio). viewer, when set, is the one member who sees
 // them (a direct message): their own name is left out.
-func (b *Bot) answerChoices(r *Turn, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
+func (b *Bot) answerChoices(r Printer, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
 	cs := []bot.Choice{
 		{Action: actionMatchAnswer, Value: bot.AnswerMet + ":" + round, Label: r.T("match.choice.met"), Style: "primary"},
 		{Action: actionMatchAnswer, Value: bot.AnswerNotNow + ":" + round, Label: r.T("match.choice.not_now")},
@@ -337,7 +337,7 @@ func sharedInterests(members []bot.Member) []string {
 
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
-func (b *Bot) why(r *Turn, members []bot.Member) string {
+func (b *Bot) why(r Printer, members []bot.Member) string {
 	rules := b.matchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
@@ -409,7 +409,7 @@ func sameRole(members []bot.Member) bool {
 }
 
 // sizeReason names the common size bracket, or says the sizes are close.
-func (b *Bot) sizeReason(r *Turn, rules matching.Rules, profiles []matching.Profile) string {
+func (b *Bot) sizeReason(r Printer, rules matching.Rules, profiles []matching.Profile) string {
 	br := matching.Bracket(rules.Brackets, profiles[0].Population)
 	for _, p := range profiles[1:] {
 		if matching.Bracket(rules.Brackets, p.Population) != br {
@@ -420,7 +420,7 @@ func (b *Bot) sizeReason(r *Turn, rules matching.Rules, profiles []matching.Prof
 }
 
 // bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
-func bracketLabel(r *Turn, bounds []int, i int) string {
+func bracketLabel(r Printer, bounds []int, i int) string {
 	switch {
 	case len(bounds) == 0:
 		return r.T("match.bracket.all")

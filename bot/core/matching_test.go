@@ -1,7 +1,6 @@
 package core_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -9,172 +8,57 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+
+	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/matching"
 	"github.com/sndgct/maillage/internal/schedule"
 )
 
-// mtChat is a chat adapter of one platform that opens groups and direct
-// conversations; its recorder keeps what is posted where.
-type mtChat struct {
-	recorder
-	platform bot.Platform
-}
-
-func (c *mtChat) Platform() bot.Platform { return c.platform }
-func (c *mtChat) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Conversation, error) {
-	var ids []string
-	for _, m := range members {
-		ids = append(ids, m.User)
-	}
-	slices.Sort(ids)
-	return bot.Conversation{Platform: c.platform, Workspace: members[0].Workspace, ID: "group:" + strings.Join(ids, "+"), Kind: bot.Group}, nil
-}
-func (c *mtChat) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversation, error) {
-	return bot.Conversation{Platform: u.Platform, Workspace: u.Workspace, ID: "dm:" + u.User, Kind: bot.Direct}, nil
-}
-
-type mtHarness struct {
-	t     *testing.T
-	bot   *core.Bot
-	store bot.Store
-	clock *fakeClock
-	chats map[bot.Platform]*mtChat
-}
-
-// thursday10 is a working hour in Paris.
-var thursday10 = time.Date(2026, 11, 26, 10, 0, 0, 0, paris)
-
-func matchSettings(ms bot.MatchSettings) bot.Settings {
-	s := schedSettings()
-	s.Admins = []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "admin"}}
-	s.Organizers = []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "orga"}}
-	s.Privacy = bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}
-	s.MemberRoles = []bot.Label{{ID: "dgs", FR: "DGS", EN: "Chief executive"}, {ID: "dga", FR: "DGA", EN: "Deputy"}}
-	s.Interests = []bot.Label{{ID: "ia", FR: "Intelligence artificielle", EN: "Artificial intelligence"},
-		{ID: "rh", FR: "Ressources humaines", EN: "Human resources"}, {ID: "qvt", FR: "Qualité de vie au travail", EN: "Quality of working life"}}
-	s.Matching = ms
-	return s
-}
-
-func newMT(t *testing.T, s bot.Settings, store bot.Store, clock *fakeClock) *mtHarness {
-	t.Helper()
-	if clock == nil {
-		clock = fakeclock.New(thursday10)
-	}
-	if store == nil {
-		store = openBolt(t, clock)
-	}
-	h := &mtHarness{t: t, store: store, clock: clock, chats: map[bot.Platform]*mtChat{
-		bot.PlatformTerminal: {platform: bot.PlatformTerminal},
-		bot.PlatformSlack:    {platform: bot.PlatformSlack},
-	}}
-	b, err := bottest.New(s, store, []bot.ChatAdapter{h.chats[bot.PlatformTerminal], h.chats[bot.PlatformSlack]},
-		core.Options{Clock: clock, Directory: newFakeDirectory()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.bot = b
-	return h
-}
-
-func (h *mtHarness) take() []sent {
-	return append(h.chats[bot.PlatformTerminal].take(), h.chats[bot.PlatformSlack].take()...)
-}
-
-// towns are real collectivities of assorted sizes.
-var towns = []bot.Collectivity{
-	{Kind: bot.KindCommune, Code: "91228", Name: "Évry-Courcouronnes", Population: 66700, Departement: "91", Region: "11"},
-	{Kind: bot.KindCommune, Code: "94028", Name: "Créteil", Population: 92600, Departement: "94", Region: "11"},
-	{Kind: bot.KindCommune, Code: "69029", Name: "Bron", Population: 42100, Departement: "69", Region: "84"},
-	{Kind: bot.KindCommune, Code: "38185", Name: "Grenoble", Population: 156600, Departement: "38", Region: "84"},
-	{Kind: bot.KindCommune, Code: "35238", Name: "Rennes", Population: 225100, Departement: "35", Region: "53"},
-	{Kind: bot.KindCommune, Code: "44109", Name: "Nantes", Population: 323200, Departement: "44", Region: "52"},
-	{Kind: bot.KindCommune, Code: "91477", Name: "Palaiseau", Population: 36900, Departement: "91", Region: "11"},
-	{Kind: bot.KindCommune, Code: "07186", Name: "Privas", Population: 8200, Departement: "07", Region: "84"},
-	{Kind: bot.KindCommune, Code: "48095", Name: "Mende", Population: 11900, Departement: "48", Region: "76"},
-	{Kind: bot.KindCommune, Code: "23096", Name: "Guéret", Population: 12900, Departement: "23", Region: "75"},
-	{Kind: bot.KindCommune, Code: "04070", Name: "Digne-les-Bains", Population: 16200, Departement: "04", Region: "93"},
-	{Kind: bot.KindCommune, Code: "15014", Name: "Aurillac", Population: 25400, Departement: "15", Region: "84"},
-}
-
-// seed stores an onboarded, opted-in member.
-func (h *mtHarness) seed(ref bot.UserRef, name string, coll bot.Collectivity, role string, interests ...string) bot.Member {
-	h.t.Helper()
-	now := h.clock.Now()
-	c := coll
-	m := bot.Member{Ref: ref, Name: name, Language: bot.French, Collectivity: &c, Role: role, Interests: interests,
-		OptedIn: now.Add(-time.Hour), Onboarded: now.Add(-time.Hour), Created: now.Add(-time.Hour), Updated: now}
-	if err := h.store.SaveMember(h.t.Context(), m); err != nil {
-		h.t.Fatal(err)
-	}
-	return m
-}
-
-func (h *mtHarness) round(id string) bot.MatchRound {
-	h.t.Helper()
-	r, err := h.bot.RunRound(h.t.Context(), id, "tour", h.clock.Now())
-	if err != nil {
-		h.t.Fatalf("RunRound(%s): %v", id, err)
-	}
-	return r
-}
-
-func groupPosts(ps []sent) []sent {
-	return slices.DeleteFunc(slices.Clone(ps), func(s sent) bool { return s.conv.Kind != bot.Group })
-}
-
-func directTo(ps []sent, u bot.UserRef) []sent {
-	return slices.DeleteFunc(slices.Clone(ps), func(s sent) bool {
-		return s.conv.Kind != bot.Direct || s.conv.ID != "dm:"+u.User || s.conv.Platform != u.Platform
-	})
-}
-
 func TestRoundIntroducesEachGroupOnceInAGroupConversation(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	h.seed(user("alice"), "Alice Martin", towns[0], "dgs", "ia", "rh")
-	h.seed(user("bob"), "Bob Durand", towns[1], "dgs", "ia", "qvt")
-	h.seed(user("carol"), "Carole Petit", towns[4], "dga", "rh")
-	h.seed(user("dan"), "Daniel Roux", towns[5], "dga", "qvt")
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	h.Seed(bottest.User("alice"), "Alice Martin", bottest.Towns[0], "dgs", "ia", "rh")
+	h.Seed(bottest.User("bob"), "Bob Durand", bottest.Towns[1], "dgs", "ia", "qvt")
+	h.Seed(bottest.User("carol"), "Carole Petit", bottest.Towns[4], "dga", "rh")
+	h.Seed(bottest.User("dan"), "Daniel Roux", bottest.Towns[5], "dga", "qvt")
 
-	round := h.round("tour|1")
+	round := h.Round("tour|1")
 	if len(round.Groups) != 2 || len(round.SatOut) != 0 {
 		t.Fatalf("round: %+v, want two pairs", round)
 	}
-	stored, err := h.store.Round(t.Context(), "tour|1")
+	stored, err := h.Store.Round(t.Context(), "tour|1")
 	if err != nil || len(stored.Groups) != 2 {
 		t.Fatalf("the round is not stored: %v", err)
 	}
-	posts := h.take()
-	groups := groupPosts(posts)
+	posts := h.Take()
+	groups := bottest.GroupPosts(posts)
 	if len(groups) != 2 || len(posts) != 2 {
 		t.Fatalf("posts: %+v, want one introduction in each of two groups", posts)
 	}
-	var ab *sent
+	var ab *bottest.Sent
 	for i, g := range groups {
-		if g.conv.ID == "group:alice+bob" {
+		if g.Conv.ID == "group:alice+bob" {
 			ab = &groups[i]
 		}
 	}
 	if ab == nil {
 		t.Fatalf("Alice and Bob (same size, same région, same role, a shared interest) were not paired: %+v", groups)
 	}
-	text := ab.reply.Text
+	text := ab.Reply.Text
 	for _, want := range []string{
-		fr("match.intro.header"), "*Alice Martin*, DGS — Évry-Courcouronnes", "*Bob Durand*, DGS — Créteil",
+		bottest.Fr("match.intro.header"), "*Alice Martin*, DGS — Évry-Courcouronnes", "*Bob Durand*, DGS — Créteil",
 		"Essonne (91)", "66\u202f700 habitants", "Intelligence artificielle", "Pourquoi vous :",
-		fr("match.why.region", "region", "Île-de-France"), fr("match.why.role_same", "role", "DGS"),
-		fr("match.intro.ask"),
+		bottest.Fr("match.why.region", "region", "Île-de-France"), bottest.Fr("match.why.role_same", "role", "DGS"),
+		bottest.Fr("match.intro.ask"),
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("introduction lacks %q:\n%s", want, text)
 		}
 	}
 	var labels []string
-	for _, c := range ab.reply.Choices {
+	for _, c := range ab.Reply.Choices {
 		labels = append(labels, c.Label)
 	}
 	if want := []string{"Nous avons échangé", "Pas ce tour-ci", "Ne plus me proposer cette personne"}; !slices.Equal(labels, want) {
@@ -183,39 +67,39 @@ func TestRoundIntroducesEachGroupOnceInAGroupConversation(t *testing.T) {
 
 	// A second run of the same round (a retry, another replica) plans
 	// nothing new and sends nothing again.
-	other := newMT(t, matchSettings(bot.MatchSettings{}), h.store, h.clock)
-	again, err := other.bot.RunRound(t.Context(), "tour|1", "tour", h.clock.Now())
+	other := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), h.Store, h.Clock)
+	again, err := other.Bot.RunRound(t.Context(), "tour|1", "tour", h.Clock.Now())
 	if err != nil || len(again.Groups) != 2 {
 		t.Fatalf("second run: %+v, %v", again, err)
 	}
-	if posts := append(h.take(), other.take()...); len(posts) != 0 {
+	if posts := append(h.Take(), other.Take()...); len(posts) != 0 {
 		t.Errorf("a second run sent again: %+v", posts)
 	}
 	t.Logf("introduction:\n%s", text)
 }
 
 func TestIntroductionsWaitForWorkingHours(t *testing.T) {
-	saturday := time.Date(2026, 11, 28, 11, 0, 0, 0, paris)
+	saturday := time.Date(2026, 11, 28, 11, 0, 0, 0, bottest.Paris)
 	clock := fakeclock.New(saturday)
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, clock)
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
-	h.seed(user("bob"), "Bob", towns[1], "dgs", "ia")
-	h.round("tour|1")
-	if posts := h.take(); len(posts) != 0 {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, clock)
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bottest.User("bob"), "Bob", bottest.Towns[1], "dgs", "ia")
+	h.Round("tour|1")
+	if posts := h.Take(); len(posts) != 0 {
 		t.Fatalf("posted on a Saturday: %+v", posts)
 	}
-	h.clock.Set(time.Date(2026, 11, 30, 8, 59, 0, 0, paris))
-	h.bot.Tick(t.Context())
-	if posts := h.take(); len(posts) != 0 {
+	h.Clock.Set(time.Date(2026, 11, 30, 8, 59, 0, 0, bottest.Paris))
+	h.Bot.Tick(t.Context())
+	if posts := h.Take(); len(posts) != 0 {
 		t.Fatalf("posted before 9:00: %+v", posts)
 	}
-	h.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, paris))
-	h.bot.Tick(t.Context())
-	h.bot.Tick(t.Context())
-	if posts := groupPosts(h.take()); len(posts) != 1 || posts[0].conv.ID != "group:alice+bob" {
+	h.Clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, bottest.Paris))
+	h.Bot.Tick(t.Context())
+	h.Bot.Tick(t.Context())
+	if posts := bottest.GroupPosts(h.Take()); len(posts) != 1 || posts[0].Conv.ID != "group:alice+bob" {
 		t.Fatalf("Monday 9:00: %+v, want the introduction once", posts)
 	}
-	pending, err := h.store.PendingFor(t.Context(), user("alice"))
+	pending, err := h.Store.PendingFor(t.Context(), bottest.User("alice"))
 	if err != nil || len(pending) != 0 {
 		t.Errorf("pending after posting: %+v, %v", pending, err)
 	}
@@ -225,101 +109,79 @@ func TestIntroductionsWaitForWorkingHours(t *testing.T) {
 // member, who then erases their data: the two others are still introduced
 // on Monday, without the erased member.
 func TestHeldIntroductionSurvivesItsHoldersErasure(t *testing.T) {
-	saturday := time.Date(2026, 11, 28, 11, 0, 0, 0, paris)
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, fakeclock.New(saturday))
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
-	h.seed(user("bob"), "Bob", towns[1], "dgs", "ia")
-	h.seed(user("carol"), "Carol", towns[6], "dgs", "ia")
-	r := h.round("tour|1")
+	saturday := time.Date(2026, 11, 28, 11, 0, 0, 0, bottest.Paris)
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, fakeclock.New(saturday))
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bottest.User("bob"), "Bob", bottest.Towns[1], "dgs", "ia")
+	h.Seed(bottest.User("carol"), "Carol", bottest.Towns[6], "dgs", "ia")
+	r := h.Round("tour|1")
 	if len(r.Groups) != 1 || len(r.Groups[0].Members) != 3 {
 		t.Fatalf("round: %+v, want one trio", r)
 	}
 	holder := r.Groups[0].Members[0]
-	if held, err := h.store.PendingFor(t.Context(), holder); err != nil || len(held) != 1 {
+	if held, err := h.Store.PendingFor(t.Context(), holder); err != nil || len(held) != 1 {
 		t.Fatalf("held under %s: %+v, %v", holder, held, err)
 	}
-	if err := h.bot.EraseMember(t.Context(), holder); err != nil {
+	if err := h.Bot.EraseMember(t.Context(), holder); err != nil {
 		t.Fatal(err)
 	}
-	h.take()
-	h.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, paris))
-	h.bot.Tick(t.Context())
-	h.bot.Tick(t.Context())
-	posts := groupPosts(h.take())
+	h.Take()
+	h.Clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, bottest.Paris))
+	h.Bot.Tick(t.Context())
+	h.Bot.Tick(t.Context())
+	posts := bottest.GroupPosts(h.Take())
 	if len(posts) != 1 {
 		t.Fatalf("Monday 9:00: %d group introductions, want 1: %+v", len(posts), posts)
 	}
-	if strings.Contains(posts[0].conv.ID, holder.User) {
-		t.Errorf("the introduction includes the erased member: %s", posts[0].conv.ID)
+	if strings.Contains(posts[0].Conv.ID, holder.User) {
+		t.Errorf("the introduction includes the erased member: %s", posts[0].Conv.ID)
 	}
 	for _, m := range r.Groups[0].Members[1:] {
-		if !strings.Contains(posts[0].conv.ID, m.User) {
-			t.Errorf("the introduction leaves out %s: %s", m.User, posts[0].conv.ID)
+		if !strings.Contains(posts[0].Conv.ID, m.User) {
+			t.Errorf("the introduction leaves out %s: %s", m.User, posts[0].Conv.ID)
 		}
 	}
 }
 
 func TestMembersOfDifferentPlatformsAreIntroducedByDirectMessage(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
 	bob := bot.UserRef{Platform: bot.PlatformSlack, Workspace: "T1", User: "U42"}
-	m := h.seed(bob, "Bob", towns[1], "dgs", "ia")
+	m := h.Seed(bob, "Bob", bottest.Towns[1], "dgs", "ia")
 	m.Language = bot.English
-	if err := h.store.SaveMember(t.Context(), m); err != nil {
+	if err := h.Store.SaveMember(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	h.round("tour|1")
-	posts := h.take()
-	if len(groupPosts(posts)) != 0 {
+	h.Round("tour|1")
+	posts := h.Take()
+	if len(bottest.GroupPosts(posts)) != 0 {
 		t.Errorf("a group was opened across platforms: %+v", posts)
 	}
-	toAlice, toBob := directTo(posts, user("alice")), directTo(posts, bob)
+	toAlice, toBob := bottest.DirectTo(posts, bottest.User("alice")), bottest.DirectTo(posts, bob)
 	if len(toAlice) != 1 || len(toBob) != 1 {
 		t.Fatalf("direct introductions: alice %d, bob %d; want one each (%+v)", len(toAlice), len(toBob), posts)
 	}
-	a, b := toAlice[0].reply.Text, toBob[0].reply.Text
-	if !strings.Contains(a, fr("match.intro.header_direct")) || !strings.Contains(a, "*Bob*") || strings.Contains(a, "*Alice*") ||
+	a, b := toAlice[0].Reply.Text, toBob[0].Reply.Text
+	if !strings.Contains(a, bottest.Fr("match.intro.header_direct")) || !strings.Contains(a, "*Bob*") || strings.Contains(a, "*Alice*") ||
 		!strings.Contains(a, "Bob reçoit ce même message sur Slack") {
 		t.Errorf("Alice's introduction:\n%s", a)
 	}
-	if !strings.Contains(b, en("match.intro.header_direct")) || !strings.Contains(b, "*Alice*") ||
-		!strings.Contains(b, "receives this same message on terminal") || len(toBob[0].reply.Choices) != 3 ||
-		toBob[0].reply.Choices[0].Label != "We talked" {
-		t.Errorf("Bob's introduction (English):\n%s\n%+v", b, toBob[0].reply.Choices)
+	if !strings.Contains(b, bottest.En("match.intro.header_direct")) || !strings.Contains(b, "*Alice*") ||
+		!strings.Contains(b, "receives this same message on terminal") || len(toBob[0].Reply.Choices) != 3 ||
+		toBob[0].Reply.Choices[0].Label != "We talked" {
+		t.Errorf("Bob's introduction (English):\n%s\n%+v", b, toBob[0].Reply.Choices)
 	}
-}
-
-// pickIn has u pick c in conversation conv; it returns what was posted.
-func (h *mtHarness) pickIn(u bot.UserRef, conv bot.Conversation, c bot.Choice) []sent {
-	h.t.Helper()
-	h.bot.Handle(h.t.Context(), bot.Message{From: u, Conversation: conv, Choice: &bot.ChoiceEvent{Action: c.Action, Value: c.Value}})
-	return h.take()
-}
-
-// pairRound seeds Alice and Bob (named as given), runs round "tour|1" and
-// returns them and the group introduction.
-func (h *mtHarness) pairRound(nameA, nameB string) (alice, bob bot.UserRef, intro sent) {
-	h.t.Helper()
-	alice, bob = user("alice"), user("bob")
-	h.seed(alice, nameA, towns[0], "dgs", "ia")
-	h.seed(bob, nameB, towns[1], "dgs", "ia")
-	h.round("tour|1")
-	groups := groupPosts(h.take())
-	if len(groups) != 1 {
-		h.t.Fatalf("introductions: %+v, want one group", groups)
-	}
-	return alice, bob, groups[0]
 }
 
 func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	alice, bob, intro := h.pairRound("Alice", "Bob")
-	notAgain := intro.reply.Choices[2]
-	posts := h.pickIn(alice, intro.conv, notAgain)
-	if len(posts) != 1 || posts[0].conv.ID != "dm:alice" || !strings.Contains(posts[0].reply.Text, fr("match.answer.not_again", "names", "Bob")) {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob, intro := h.PairRound("Alice", "Bob")
+	notAgain := intro.Reply.Choices[2]
+	posts := h.PickIn(alice, intro.Conv, notAgain)
+	if len(posts) != 1 || posts[0].Conv.ID != "dm:alice" || !strings.Contains(posts[0].Reply.Text, bottest.Fr("match.answer.not_again", "names", "Bob")) {
 		t.Fatalf("answer acknowledged as %+v, want only in Alice's direct conversation", posts)
 	}
-	rec, err := h.store.MatchRecord(t.Context(), alice)
+	rec, err := h.Store.MatchRecord(t.Context(), alice)
 	if err != nil || !slices.Contains(rec.NotAgain, bob) {
 		t.Fatalf("record %+v, %v", rec, err)
 	}
@@ -327,53 +189,53 @@ func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
 		t.Errorf("answer %+v", a)
 	}
 	// Someone outside the round cannot answer for it.
-	posts = h.pickIn(user("eve"), dm(user("eve")), intro.reply.Choices[0])
-	if len(posts) != 1 || posts[0].reply.Text != fr("match.answer.not_yours") {
+	posts = h.PickIn(bottest.User("eve"), bottest.Dm(bottest.User("eve")), intro.Reply.Choices[0])
+	if len(posts) != 1 || posts[0].Reply.Text != bottest.Fr("match.answer.not_yours") {
 		t.Errorf("outsider: %+v", posts)
 	}
 	// A month later, Alice and Bob are not introduced again: nobody else,
 	// so both wait.
-	h.clock.Set(thursday10.AddDate(0, 0, 28))
-	r := h.round("tour|2")
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 28))
+	r := h.Round("tour|2")
 	if len(r.Groups) != 0 || len(r.SatOut) != 2 {
 		t.Errorf("round after « not again »: %+v", r)
 	}
-	posts = h.take()
-	if len(directTo(posts, alice)) != 1 || !strings.Contains(directTo(posts, alice)[0].reply.Text, fr("match.sitout")) {
+	posts = h.Take()
+	if len(bottest.DirectTo(posts, alice)) != 1 || !strings.Contains(bottest.DirectTo(posts, alice)[0].Reply.Text, bottest.Fr("match.sitout")) {
 		t.Errorf("Alice is not told why she waits: %+v", posts)
 	}
 }
 
 func TestFollowUpAsksThoseWhoDidNotAnswerOnce(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{FollowupAfter: 7 * 24 * time.Hour}), nil, nil)
-	alice, bob, intro := h.pairRound("Alice", "Bob")
-	h.pickIn(alice, intro.conv, intro.reply.Choices[0]) // met
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{FollowupAfter: 7 * 24 * time.Hour}), nil, nil)
+	alice, bob, intro := h.PairRound("Alice", "Bob")
+	h.PickIn(alice, intro.Conv, intro.Reply.Choices[0]) // met
 
-	h.clock.Set(thursday10.AddDate(0, 0, 6))
-	if n, err := h.bot.FollowUp(t.Context()); err != nil || n != 0 {
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 6))
+	if n, err := h.Bot.FollowUp(t.Context()); err != nil || n != 0 {
 		t.Fatalf("follow-up before the delay: %d, %v", n, err)
 	}
-	h.clock.Set(thursday10.AddDate(0, 0, 7))
-	if n, err := h.bot.FollowUp(t.Context()); err != nil || n != 1 {
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 7))
+	if n, err := h.Bot.FollowUp(t.Context()); err != nil || n != 1 {
 		t.Fatalf("follow-up: %d, %v", n, err)
 	}
-	posts := h.take()
-	if len(posts) != 1 || posts[0].conv.ID != "dm:bob" {
+	posts := h.Take()
+	if len(posts) != 1 || posts[0].Conv.ID != "dm:bob" {
 		t.Fatalf("follow-up sent to %+v, want Bob only (Alice answered)", posts)
 	}
-	want := fr("match.followup", "date", "26 novembre 2026", "names", "Alice")
-	if posts[0].reply.Text != want || len(posts[0].reply.Choices) != 3 {
-		t.Errorf("follow-up %q %+v, want %q", posts[0].reply.Text, posts[0].reply.Choices, want)
+	want := bottest.Fr("match.followup", "date", "26 novembre 2026", "names", "Alice")
+	if posts[0].Reply.Text != want || len(posts[0].Reply.Choices) != 3 {
+		t.Errorf("follow-up %q %+v, want %q", posts[0].Reply.Text, posts[0].Reply.Choices, want)
 	}
-	if n, err := h.bot.FollowUp(t.Context()); err != nil || n != 0 || len(h.take()) != 0 {
+	if n, err := h.Bot.FollowUp(t.Context()); err != nil || n != 0 || len(h.Take()) != 0 {
 		t.Errorf("a second follow-up: %d, %v", n, err)
 	}
 	// Bob answers from the follow-up, in his direct conversation.
-	posts = h.pickIn(bob, dm(bob), posts[0].reply.Choices[0])
-	if len(posts) != 1 || posts[0].reply.Text != fr("match.answer.met", "names", "Alice") {
+	posts = h.PickIn(bob, bottest.Dm(bob), posts[0].Reply.Choices[0])
+	if len(posts) != 1 || posts[0].Reply.Text != bottest.Fr("match.answer.met", "names", "Alice") {
 		t.Errorf("Bob's answer: %+v", posts)
 	}
-	st, err := h.bot.MatchStats(t.Context(), time.Time{})
+	st, err := h.Bot.MatchStats(t.Context(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,30 +245,30 @@ func TestFollowUpAsksThoseWhoDidNotAnswerOnce(t *testing.T) {
 }
 
 func TestMembersIgnoringThreeRoundsArePausedAndTold(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{PauseAfterIgnored: 3}), nil, nil)
-	alice, bob, carol, dan := user("alice"), user("bob"), user("carol"), user("dan")
-	h.seed(alice, "Alice", towns[0], "dgs", "ia")
-	h.seed(bob, "Bob", towns[1], "dgs", "ia")
-	h.seed(carol, "Carole", towns[2], "dgs", "ia")
-	h.seed(dan, "Daniel", towns[3], "dgs", "ia")
-	day := thursday10
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{PauseAfterIgnored: 3}), nil, nil)
+	alice, bob, carol, dan := bottest.User("alice"), bottest.User("bob"), bottest.User("carol"), bottest.User("dan")
+	h.Seed(alice, "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bob, "Bob", bottest.Towns[1], "dgs", "ia")
+	h.Seed(carol, "Carole", bottest.Towns[2], "dgs", "ia")
+	h.Seed(dan, "Daniel", bottest.Towns[3], "dgs", "ia")
+	day := bottest.Thursday10
 	for i := 1; i <= 3; i++ {
-		r := h.round(fmt.Sprintf("tour|%d", i))
+		r := h.Round(fmt.Sprintf("tour|%d", i))
 		// Everyone but Alice answers every round.
 		for _, u := range []bot.UserRef{bob, carol, dan} {
-			h.pickIn(u, dm(u), bot.Choice{Action: "match.answer", Value: bot.AnswerNotNow + ":" + r.ID})
+			h.PickIn(u, bottest.Dm(u), bot.Choice{Action: "match.answer", Value: bot.AnswerNotNow + ":" + r.ID})
 		}
-		h.clock.Set(day.AddDate(0, 0, 7))
-		if _, err := h.bot.FollowUp(t.Context()); err != nil {
+		h.Clock.Set(day.AddDate(0, 0, 7))
+		if _, err := h.Bot.FollowUp(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		day = day.AddDate(0, 0, 28)
-		h.clock.Set(day)
-		h.take()
+		h.Clock.Set(day)
+		h.Take()
 	}
-	r := h.round("tour|4")
-	m, err := h.store.Member(t.Context(), alice)
-	if err != nil || !m.PausedUntil.After(h.clock.Now()) {
+	r := h.Round("tour|4")
+	m, err := h.Store.Member(t.Context(), alice)
+	if err != nil || !m.PausedUntil.After(h.Clock.Now()) {
 		t.Fatalf("Alice is not paused: %+v, %v", m.PausedUntil, err)
 	}
 	for _, g := range r.Groups {
@@ -417,21 +279,21 @@ func TestMembersIgnoringThreeRoundsArePausedAndTold(t *testing.T) {
 	if len(r.Groups) != 1 {
 		t.Errorf("round 4: %d groups, want Bob, Carole and Daniel in one trio", len(r.Groups))
 	}
-	told := directTo(h.take(), alice)
-	if len(told) != 1 || told[0].reply.Text != fr("match.paused", "count", "3") {
+	told := bottest.DirectTo(h.Take(), alice)
+	if len(told) != 1 || told[0].Reply.Text != bottest.Fr("match.paused", "count", "3") {
 		t.Errorf("Alice was told %+v", told)
 	}
 	for _, u := range []bot.UserRef{bob, carol, dan} {
-		if m, _ := h.store.Member(t.Context(), u); !m.PausedUntil.IsZero() {
+		if m, _ := h.Store.Member(t.Context(), u); !m.PausedUntil.IsZero() {
 			t.Errorf("%s was paused though they answered", u.User)
 		}
 	}
 	// After « reprendre », the old rounds do not pause her again.
-	h.bot.Handle(t.Context(), bot.Message{From: alice, Conversation: dm(alice), Text: "reprendre"})
-	h.take()
-	h.clock.Set(day.AddDate(0, 0, 28))
-	h.round("tour|5")
-	if m, _ := h.store.Member(t.Context(), alice); m.PausedUntil.After(h.clock.Now()) {
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bottest.Dm(alice), Text: "reprendre"})
+	h.Take()
+	h.Clock.Set(day.AddDate(0, 0, 28))
+	h.Round("tour|5")
+	if m, _ := h.Store.Member(t.Context(), alice); m.PausedUntil.After(h.Clock.Now()) {
 		t.Errorf("Alice paused again right after resuming")
 	}
 }
@@ -439,45 +301,45 @@ func TestMembersIgnoringThreeRoundsArePausedAndTold(t *testing.T) {
 func TestOddPoolSitOutIsToldAndServedFirst(t *testing.T) {
 	rules := matching.DefaultRules()
 	rules.Odd = matching.OddSitOut
-	h := newMT(t, matchSettings(bot.MatchSettings{Rules: rules}), nil, nil)
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{Rules: rules}), nil, nil)
 	for i, id := range []string{"a", "b", "c"} {
-		m := h.seed(user(id), strings.ToUpper(id), towns[i], "dgs", "ia")
+		m := h.Seed(bottest.User(id), strings.ToUpper(id), bottest.Towns[i], "dgs", "ia")
 		m.Prefs.Cadence = core.CadenceBiweekly
-		if err := h.store.SaveMember(t.Context(), m); err != nil {
+		if err := h.Store.SaveMember(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var sat []bot.UserRef
 	for i := 1; i <= 3; i++ {
-		r := h.round(fmt.Sprintf("tour|%d", i))
+		r := h.Round(fmt.Sprintf("tour|%d", i))
 		if len(r.SatOut) != 1 || len(r.Groups) != 1 {
 			t.Fatalf("round %d: %+v", i, r)
 		}
 		if slices.Contains(sat, r.SatOut[0]) {
 			t.Errorf("round %d: %s sits out again before the others", i, r.SatOut[0].User)
 		}
-		told := directTo(h.take(), r.SatOut[0])
-		if len(told) != 1 || told[0].reply.Text != fr("match.sitout_odd") {
+		told := bottest.DirectTo(h.Take(), r.SatOut[0])
+		if len(told) != 1 || told[0].Reply.Text != bottest.Fr("match.sitout_odd") {
 			t.Errorf("round %d: sitter told %+v", i, told)
 		}
 		sat = append(sat, r.SatOut[0])
-		h.clock.Set(h.clock.Now().AddDate(0, 0, 14))
+		h.Clock.Set(h.Clock.Now().AddDate(0, 0, 14))
 	}
 }
 
 // Ten rounds, twelve members on the two-week pace: no pair twice.
 func TestNoRepeatedPairOverTenRounds(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	for i, c := range towns {
-		m := h.seed(user(fmt.Sprintf("m%02d", i)), fmt.Sprintf("Membre %d", i), c, []string{"dgs", "dga"}[i%2], []string{"ia", "rh", "qvt"}[i%3])
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	for i, c := range bottest.Towns {
+		m := h.Seed(bottest.User(fmt.Sprintf("m%02d", i)), fmt.Sprintf("Membre %d", i), c, []string{"dgs", "dga"}[i%2], []string{"ia", "rh", "qvt"}[i%3])
 		m.Prefs.Cadence = core.CadenceBiweekly
-		if err := h.store.SaveMember(t.Context(), m); err != nil {
+		if err := h.Store.SaveMember(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	seen := map[string]int{}
 	for i := 1; i <= 10; i++ {
-		r := h.round(fmt.Sprintf("tour|%d", i))
+		r := h.Round(fmt.Sprintf("tour|%d", i))
 		if len(r.Groups) != 6 {
 			t.Fatalf("round %d: %d groups, want 6", i, len(r.Groups))
 		}
@@ -488,18 +350,18 @@ func TestNoRepeatedPairOverTenRounds(t *testing.T) {
 			}
 			seen[key] = i
 		}
-		h.take()
-		h.clock.Set(h.clock.Now().AddDate(0, 0, 14))
+		h.Take()
+		h.Clock.Set(h.Clock.Now().AddDate(0, 0, 14))
 	}
 }
 
 func TestErasureLeavesPartnersAPlaceholder(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	alice, bob, intro := h.pairRound("Alice Martin", "Bob Durand")
-	h.pickIn(bob, intro.conv, intro.reply.Choices[2]) // Bob: not Alice again
-	h.pickIn(alice, intro.conv, intro.reply.Choices[0])
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob, intro := h.PairRound("Alice Martin", "Bob Durand")
+	h.PickIn(bob, intro.Conv, intro.Reply.Choices[2]) // Bob: not Alice again
+	h.PickIn(alice, intro.Conv, intro.Reply.Choices[0])
 
-	ex, err := h.bot.ExportMember(t.Context(), alice)
+	ex, err := h.Bot.ExportMember(t.Context(), alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,10 +369,10 @@ func TestErasureLeavesPartnersAPlaceholder(t *testing.T) {
 	if !strings.Contains(string(data), "Bob Durand (Créteil)") || !strings.Contains(string(data), `"answer":"met"`) {
 		t.Errorf("Alice's export: %s", data)
 	}
-	if err := h.bot.EraseMember(t.Context(), alice); err != nil {
+	if err := h.Bot.EraseMember(t.Context(), alice); err != nil {
 		t.Fatal(err)
 	}
-	r, err := h.store.Round(t.Context(), "tour|1")
+	r, err := h.Store.Round(t.Context(), "tour|1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,67 +380,67 @@ func TestErasureLeavesPartnersAPlaceholder(t *testing.T) {
 	if strings.Contains(string(raw), `"alice"`) {
 		t.Errorf("the round still names Alice: %s", raw)
 	}
-	if _, err := h.store.MatchRecord(t.Context(), alice); err == nil {
+	if _, err := h.Store.MatchRecord(t.Context(), alice); err == nil {
 		t.Error("Alice's record survived the erasure")
 	}
-	rec, _ := h.store.MatchRecord(t.Context(), bob)
+	rec, _ := h.Store.MatchRecord(t.Context(), bob)
 	if slices.Contains(rec.NotAgain, alice) {
 		t.Error("Bob's « not again » list still names Alice")
 	}
-	ex, err = h.bot.ExportMember(t.Context(), bob)
+	ex, err = h.Bot.ExportMember(t.Context(), bob)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data, _ = json.Marshal(ex.Data["matching"])
 	if strings.Contains(string(data), "Alice") || strings.Contains(string(data), "alice") ||
-		!strings.Contains(string(data), fr("match.erased_member")) {
+		!strings.Contains(string(data), bottest.Fr("match.erased_member")) {
 		t.Errorf("Bob's export after Alice's erasure: %s", data)
 	}
 }
 
 func TestMatchCommands(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	admin, orga := user("admin"), user("orga")
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	admin, orga := bottest.User("admin"), bottest.User("orga")
 	for i, id := range []string{"alice", "bob", "carol", "dan", "eve"} {
-		h.seed(user(id), strings.ToUpper(id[:1])+id[1:], towns[i], "dgs", "ia")
+		h.Seed(bottest.User(id), strings.ToUpper(id[:1])+id[1:], bottest.Towns[i], "dgs", "ia")
 	}
-	say := func(u bot.UserRef, text string) []sent {
-		h.bot.Handle(t.Context(), bot.Message{From: u, Conversation: dm(u), Text: text})
-		return h.take()
+	say := func(u bot.UserRef, text string) []bottest.Sent {
+		h.Bot.Handle(t.Context(), bot.Message{From: u, Conversation: bottest.Dm(u), Text: text})
+		return h.Take()
 	}
-	if got := say(user("alice"), "tour à blanc"); len(got) != 1 || got[0].reply.Text != fr("error.forbidden.admin") {
+	if got := say(bottest.User("alice"), "tour à blanc"); len(got) != 1 || got[0].Reply.Text != bottest.Fr("error.forbidden.admin") {
 		t.Errorf("member ran a dry run: %+v", got)
 	}
 	dry := say(admin, "tour à blanc")
-	if len(dry) != 1 || !strings.Contains(dry[0].reply.Text, "Membres retenus : 5") ||
-		!strings.Contains(dry[0].reply.Text, "dont 1 trio") || !strings.Contains(dry[0].reply.Text, "appariement glouton") {
+	if len(dry) != 1 || !strings.Contains(dry[0].Reply.Text, "Membres retenus : 5") ||
+		!strings.Contains(dry[0].Reply.Text, "dont 1 trio") || !strings.Contains(dry[0].Reply.Text, "appariement glouton") {
 		t.Fatalf("dry run: %+v", dry)
 	}
-	if rs := roundCount(t, h.store); rs != 0 {
+	if rs := bottest.RoundCount(t, h.Store); rs != 0 {
 		t.Fatalf("a dry run stored %d rounds", rs)
 	}
 	preview := say(admin, "tour maintenant")
-	if len(preview) != 1 || len(preview[0].reply.Choices) != 2 || !strings.Contains(preview[0].reply.Text, fr("match.now.confirm")) {
+	if len(preview) != 1 || len(preview[0].Reply.Choices) != 2 || !strings.Contains(preview[0].Reply.Text, bottest.Fr("match.now.confirm")) {
 		t.Fatalf("preview: %+v", preview)
 	}
-	if got := h.pickIn(user("alice"), dm(user("alice")), preview[0].reply.Choices[0]); len(got) != 1 || got[0].reply.Text != fr("error.forbidden.admin") {
+	if got := h.PickIn(bottest.User("alice"), bottest.Dm(bottest.User("alice")), preview[0].Reply.Choices[0]); len(got) != 1 || got[0].Reply.Text != bottest.Fr("error.forbidden.admin") {
 		t.Errorf("a member confirmed a round: %+v", got)
 	}
-	posts := h.pickIn(admin, dm(admin), preview[0].reply.Choices[0])
-	if len(groupPosts(posts)) != 2 {
-		t.Errorf("round now posted %d group introductions, want 2 (a pair and a trio)", len(groupPosts(posts)))
+	posts := h.PickIn(admin, bottest.Dm(admin), preview[0].Reply.Choices[0])
+	if len(bottest.GroupPosts(posts)) != 2 {
+		t.Errorf("round now posted %d group introductions, want 2 (a pair and a trio)", len(bottest.GroupPosts(posts)))
 	}
-	done := directTo(posts, admin)
-	if len(done) != 1 || done[0].reply.Text != fr("match.now.done", "groups", "2", "satout", "0") {
+	done := bottest.DirectTo(posts, admin)
+	if len(done) != 1 || done[0].Reply.Text != bottest.Fr("match.now.done", "groups", "2", "satout", "0") {
 		t.Errorf("admin told %+v", done)
 	}
 	// A second click resumes the same round: nothing new.
-	posts = h.pickIn(admin, dm(admin), preview[0].reply.Choices[0])
-	if len(groupPosts(posts)) != 0 || roundCount(t, h.store) != 1 {
-		t.Errorf("a second click sent %d introductions", len(groupPosts(posts)))
+	posts = h.PickIn(admin, bottest.Dm(admin), preview[0].Reply.Choices[0])
+	if len(bottest.GroupPosts(posts)) != 0 || bottest.RoundCount(t, h.Store) != 1 {
+		t.Errorf("a second click sent %d introductions", len(bottest.GroupPosts(posts)))
 	}
 	stats := say(orga, "bilan des mises en relation")
-	if len(stats) != 1 || !strings.Contains(stats[0].reply.Text, "2 mise(s) en relation (5 membres), 0 réponse(s)") {
+	if len(stats) != 1 || !strings.Contains(stats[0].Reply.Text, "2 mise(s) en relation (5 membres), 0 réponse(s)") {
 		t.Errorf("stats: %+v", stats)
 	}
 	follow := say(admin, "relance maintenant")
@@ -587,46 +449,38 @@ func TestMatchCommands(t *testing.T) {
 	}
 }
 
-func roundCount(t *testing.T, s bot.Store) int {
-	n := 0
-	if err := s.Rounds(t.Context(), 0, func(bot.MatchRound) error { n++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // The scheduled round and follow-up jobs run through the scheduler: each
 // slot once.
 func TestScheduledRoundAndFollowUp(t *testing.T) {
-	monday := time.Date(2026, 11, 30, 9, 59, 0, 0, paris)
+	monday := time.Date(2026, 11, 30, 9, 59, 0, 0, bottest.Paris)
 	clock := fakeclock.New(monday)
-	s := matchSettings(bot.MatchSettings{FollowupAfter: 48 * time.Hour})
+	s := bottest.MatchSettings(bot.MatchSettings{FollowupAfter: 48 * time.Hour})
 	s.Jobs = []bot.Job{
-		{Name: "tour", Kind: "round", Schedule: schedule.MustParse("0 10 * * mon", paris)},
-		{Name: "suivi", Kind: "followup", Schedule: schedule.MustParse("30 10 * * *", paris)},
+		{Name: "tour", Kind: "round", Schedule: schedule.MustParse("0 10 * * mon", bottest.Paris)},
+		{Name: "suivi", Kind: "followup", Schedule: schedule.MustParse("30 10 * * *", bottest.Paris)},
 	}
-	h := newMT(t, s, nil, clock)
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
-	h.seed(user("bob"), "Bob", towns[1], "dgs", "ia")
+	h := bottest.NewMT(t, s, nil, clock)
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bottest.User("bob"), "Bob", bottest.Towns[1], "dgs", "ia")
 	tick := func() {
-		h.bot.Tick(t.Context())
-		h.bot.WaitJobs()
+		h.Bot.Tick(t.Context())
+		h.Bot.WaitJobs()
 	}
 	tick() // the jobs are new: they wait for their next slot
-	h.clock.Set(monday.Add(time.Minute))
+	h.Clock.Set(monday.Add(time.Minute))
 	tick()
 	tick()
-	if posts := groupPosts(h.take()); len(posts) != 1 {
+	if posts := bottest.GroupPosts(h.Take()); len(posts) != 1 {
 		t.Fatalf("Monday 10:00: %d introductions, want 1", len(posts))
 	}
-	id := "tour|" + fmt.Sprint(time.Date(2026, 11, 30, 10, 0, 0, 0, paris).UnixMilli())
-	if _, err := h.store.Round(t.Context(), id); err != nil {
+	id := "tour|" + fmt.Sprint(time.Date(2026, 11, 30, 10, 0, 0, 0, bottest.Paris).UnixMilli())
+	if _, err := h.Store.Round(t.Context(), id); err != nil {
 		t.Fatalf("round %s: %v", id, err)
 	}
-	h.clock.Set(time.Date(2026, 12, 2, 10, 30, 0, 0, paris)) // two days later
+	h.Clock.Set(time.Date(2026, 12, 2, 10, 30, 0, 0, bottest.Paris)) // two days later
 	tick()
-	posts := h.take()
-	if len(directTo(posts, user("alice"))) != 1 || len(directTo(posts, user("bob"))) != 1 {
+	posts := h.Take()
+	if len(bottest.DirectTo(posts, bottest.User("alice"))) != 1 || len(bottest.DirectTo(posts, bottest.User("bob"))) != 1 {
 		t.Errorf("Wednesday's follow-up: %+v", posts)
 	}
 }
@@ -634,27 +488,27 @@ func TestScheduledRoundAndFollowUp(t *testing.T) {
 // The retention purge removes the rounds older than the retention period,
 // and the answers to them.
 func TestRetentionPurgesOldRounds(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	alice, bob := user("alice"), user("bob")
-	h.seed(alice, "Alice", towns[0], "dgs", "ia")
-	h.seed(bob, "Bob", towns[1], "dgs", "ia")
-	old := h.round("tour|old")
-	h.pickIn(alice, dm(alice), bot.Choice{Action: "match.answer", Value: bot.AnswerMet + ":" + old.ID})
-	h.clock.Set(thursday10.AddDate(2, 1, 0))
-	h.seed(alice, "Alice", towns[0], "dgs", "ia") // still taking part
-	h.seed(bob, "Bob", towns[1], "dgs", "ia")
-	h.round("tour|new")
-	h.take()
-	if _, err := h.bot.PurgeRetention(t.Context(), h.clock.Now()); err != nil {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob := bottest.User("alice"), bottest.User("bob")
+	h.Seed(alice, "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bob, "Bob", bottest.Towns[1], "dgs", "ia")
+	old := h.Round("tour|old")
+	h.PickIn(alice, bottest.Dm(alice), bot.Choice{Action: "match.answer", Value: bot.AnswerMet + ":" + old.ID})
+	h.Clock.Set(bottest.Thursday10.AddDate(2, 1, 0))
+	h.Seed(alice, "Alice", bottest.Towns[0], "dgs", "ia") // still taking part
+	h.Seed(bob, "Bob", bottest.Towns[1], "dgs", "ia")
+	h.Round("tour|new")
+	h.Take()
+	if _, err := h.Bot.PurgeRetention(t.Context(), h.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.Round(t.Context(), "tour|old"); err == nil {
+	if _, err := h.Store.Round(t.Context(), "tour|old"); err == nil {
 		t.Error("a round older than 24 months survived the purge")
 	}
-	if _, err := h.store.Round(t.Context(), "tour|new"); err != nil {
+	if _, err := h.Store.Round(t.Context(), "tour|new"); err != nil {
 		t.Errorf("the recent round was purged: %v", err)
 	}
-	rec, err := h.store.MatchRecord(t.Context(), alice)
+	rec, err := h.Store.MatchRecord(t.Context(), alice)
 	if err != nil || len(rec.Answers) != 0 {
 		t.Errorf("answers after the purge: %+v, %v", rec.Answers, err)
 	}
@@ -662,29 +516,29 @@ func TestRetentionPurgesOldRounds(t *testing.T) {
 
 // A round with nobody to introduce stores nothing and says nothing.
 func TestEmptyRoundIsNotStored(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	if r := h.round("tour|1"); len(r.Groups) != 0 {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	if r := h.Round("tour|1"); len(r.Groups) != 0 {
 		t.Fatalf("round over nobody: %+v", r)
 	}
-	if n := roundCount(t, h.store); n != 0 {
+	if n := bottest.RoundCount(t, h.Store); n != 0 {
 		t.Errorf("%d rounds stored", n)
 	}
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
-	h.round("tour|2") // one member alone: she waits, and is told
-	if n := roundCount(t, h.store); n != 1 || len(directTo(h.take(), user("alice"))) != 1 {
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Round("tour|2") // one member alone: she waits, and is told
+	if n := bottest.RoundCount(t, h.Store); n != 1 || len(bottest.DirectTo(h.Take(), bottest.User("alice"))) != 1 {
 		t.Errorf("a lone member: %d rounds stored", n)
 	}
 }
 
 // A member who waits two rounds in a row is told once.
 func TestSittingOutAgainIsNotRepeated(t *testing.T) {
-	h := newMT(t, matchSettings(bot.MatchSettings{}), nil, nil)
-	h.seed(user("alice"), "Alice", towns[0], "dgs", "ia")
-	h.round("tour|1")
-	h.take()
-	h.clock.Set(thursday10.AddDate(0, 0, 7))
-	h.round("tour|2")
-	if posts := h.take(); len(posts) != 0 {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Round("tour|1")
+	h.Take()
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 7))
+	h.Round("tour|2")
+	if posts := h.Take(); len(posts) != 0 {
 		t.Errorf("told again: %+v", posts)
 	}
 }

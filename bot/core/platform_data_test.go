@@ -1,36 +1,18 @@
 package core_test
 
 import (
-	"context"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/sndgct/maillage/bot/bottest"
+
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
-
-// keeper is a chat adapter that keeps something about its users.
-type keeper struct {
-	recorder
-	kept map[bot.UserRef]string
-}
-
-func (k *keeper) ExportUser(_ context.Context, u bot.UserRef) (any, error) {
-	if v, ok := k.kept[u]; ok {
-		return map[string]string{"cached": v}, nil
-	}
-	return nil, nil
-}
-
-func (k *keeper) ForgetUser(_ context.Context, u bot.UserRef) error {
-	delete(k.kept, u)
-	return nil
-}
 
 func TestPlatformDataExportedAndErased(t *testing.T) {
 	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
@@ -39,8 +21,8 @@ func TestPlatformDataExportedAndErased(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	alice, bob := user("alice"), user("bob")
-	k := &keeper{kept: map[bot.UserRef]string{alice: "D0ALICE", bob: "D0BOB"}}
+	alice, bob := bottest.User("alice"), bottest.User("bob")
+	k := &bottest.Keeper{Kept: map[bot.UserRef]string{alice: "D0ALICE", bob: "D0BOB"}}
 	b, err := bottest.New(bot.Settings{Privacy: bot.Privacy{Controller: "SNDGCT", RetentionMonths: 24}}, store, []bot.ChatAdapter{k}, core.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +37,10 @@ func TestPlatformDataExportedAndErased(t *testing.T) {
 	if err := b.EraseMember(t.Context(), alice); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := k.kept[alice]; ok {
+	if _, ok := k.Kept[alice]; ok {
 		t.Errorf("the adapter still keeps alice's data after erasure")
 	}
-	if _, ok := k.kept[bob]; !ok {
+	if _, ok := k.Kept[bob]; !ok {
 		t.Errorf("erasing alice erased bob's data")
 	}
 }

@@ -101,7 +101,7 @@ func (b *Bot) jobSummary(ctx context.Context, run bot.JobRun) error {
 	if err != nil {
 		return err
 	}
-	r := &Turn{b: b, Lang: b.Settings.DefaultLang}
+	r := b.Printer(b.Settings.DefaultLang)
 	text := b.statisticsText(r, s, "stats.weekly_header")
 	return b.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
 }
@@ -143,12 +143,12 @@ func (b *Bot) cmdStatistics(ctx context.Context, r *Turn) []bot.Reply {
 		b.Log.Error("statistics", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{{Text: b.statisticsText(r, s, "stats.header")}}
+	return []bot.Reply{{Text: b.statisticsText(r.Printer, s, "stats.header")}}
 }
 
 // statisticsText writes s for an organizer, in r's language, under the
 // header of the catalogue key header.
-func (b *Bot) statisticsText(r *Turn, s Statistics, header string) string {
+func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
 	lang := r.Lang
 	n := func(v int) string { return formatInt(lang, v) }
 	lines := []string{r.T(header, "date", b.FormatDate(lang, s.At)), ""}
@@ -196,7 +196,7 @@ func (b *Bot) statisticsText(r *Turn, s Statistics, header string) string {
 	if len(s.Topics) > 0 {
 		lines = append(lines, "", r.T("stats.topics"))
 		lines = append(lines, b.topLines(r, s.Topics, func(id string) string {
-			if t := b.topic(id); t.FR != "" || t.EN != "" {
+			if t := b.Topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
 			if l, ok := labelByID(b.Settings.Interests, id); ok {
@@ -209,7 +209,7 @@ func (b *Bot) statisticsText(r *Turn, s Statistics, header string) string {
 }
 
 // topLines writes the first statsTop counts, and the rest as one line.
-func (b *Bot) topLines(r *Turn, counts []Count, label func(string) string) []string {
+func (b *Bot) topLines(r Printer, counts []Count, label func(string) string) []string {
 	var out []string
 	rest, others := 0, 0
 	for i, c := range counts {

@@ -6,6 +6,7 @@ package features
 
 import (
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/bot/reminders"
 )
 
@@ -14,5 +15,6 @@ import (
 func All() []core.NewFeature {
 	return []core.NewFeature{
 		reminders.New,
+		highlights.New,
 	}
 }

@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // exportHighlights returns the member's highlights data, ready to encode
 // as JSON, or nil when there is none.
-func (b *Bot) exportHighlights(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b *Feature) exportHighlights(ctx context.Context, ref bot.UserRef) (any, error) {
 	sub, err := b.Store.HighlightFollows(ctx, ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
@@ -27,7 +27,7 @@ func (b *Bot) exportHighlights(ctx context.Context, ref bot.UserRef) (any, error
 }
 
 // eraseHighlights erases the member's highlights data.
-func (b *Bot) eraseHighlights(ctx context.Context, ref bot.UserRef) error {
+func (b *Feature) eraseHighlights(ctx context.Context, ref bot.UserRef) error {
 	if err := b.Store.EraseHighlightFollows(ctx, ref); err != nil {
 		return fmt.Errorf("erase highlights data: %w", err)
 	}

@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/sndgct/maillage/bot/core"
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/content"
@@ -16,210 +17,9 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// highlightState is the content as members see it: the files' content
-// merged with the highlights published from the chat, and its index.
-type highlightState struct {
-	mu      sync.Mutex
-	base    *content.Set
-	reload  bot.ContentLoader
-	snap    *hlSnapshot
-	checked time.Time // when the published highlights were last read
-	dirty   bool      // a highlight was published here since
-}
-
-// hlSnapshot is an immutable view of the content and its search index.
-type hlSnapshot struct {
-	set         *content.Set
-	docs        []hlDoc
-	index       *search.Index
-	fingerprint string
-	// published lists the highlights published from the chat, newest
-	// first: the ones organizers may withdraw.
-	published []hlDoc
-}
-
-// hlDoc is one indexed document: a session, or one of its highlights.
-type hlDoc struct {
-	event     *content.Event
-	session   *content.Session
-	highlight *content.Highlight // nil for the session itself
-}
-
-func newHighlightState(s *bot.HighlightSettings, opts Options) *highlightState {
-	if s.ReminderBefore <= 0 {
-		s.ReminderBefore = 15 * time.Minute
-	}
-	if s.RefreshEvery <= 0 {
-		s.RefreshEvery = 30 * time.Second
-	}
-	base := opts.Content
-	if base == nil {
-		base = &content.Set{}
-	}
-	return &highlightState{base: base, reload: opts.ReloadContent}
-}
-
-// content returns the current snapshot, reading the published highlights
-// again when they may have changed. On a store failure it keeps serving
-// what it has.
-func (b *Bot) content(ctx context.Context) *hlSnapshot {
-	st := b.hl
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	now := b.Clock.Now()
-	if st.snap != nil && !st.dirty && now.Sub(st.checked) < b.Settings.Highlights.RefreshEvery {
-		return st.snap
-	}
-	var published []bot.PublishedHighlight
-	err := b.Store.PublishedHighlights(ctx, func(h bot.PublishedHighlight) error {
-		published = append(published, h)
-		return nil
-	})
-	if err != nil {
-		b.Log.Warn("reading published highlights", "err", err)
-		if st.snap != nil {
-			return st.snap
-		}
-		published = nil
-	} else {
-		st.checked, st.dirty = now, false
-	}
-	fp := fingerprint(published)
-	if st.snap == nil || st.snap.fingerprint != fp {
-		st.snap = b.buildSnapshot(st.base, published, fp)
-	}
-	return st.snap
-}
-
-func fingerprint(published []bot.PublishedHighlight) string {
-	var sb strings.Builder
-	for _, h := range published {
-		fmt.Fprintf(&sb, "%s/%s/%d/%d;", h.Event, h.ID, h.Published.UnixNano(), len(h.Text)+len(h.Quote)+len(h.Author))
-	}
-	return sb.String()
-}
-
-// buildSnapshot merges the published highlights into a copy of base and
-// indexes the result.
-func (b *Bot) buildSnapshot(base *content.Set, published []bot.PublishedHighlight, fp string) *hlSnapshot {
-	extra := map[string][]*content.Highlight{} // event/session -> highlights
-	for _, p := range published {
-		h := &content.Highlight{ID: p.ID, Text: p.Text, Quote: p.Quote, Author: p.Author, Session: p.Session}
-		h.SetPublished(p.Published)
-		extra[p.Event+"/"+p.Session] = append(extra[p.Event+"/"+p.Session], h)
-	}
-	set := &content.Set{}
-	snap := &hlSnapshot{set: set, fingerprint: fp}
-	var docs []search.Doc
-	for _, e := range base.Events {
-		ev := *e
-		ev.Sessions = make([]*content.Session, len(e.Sessions))
-		for i, s := range e.Sessions {
-			se := *s
-			key := e.ID + "/" + s.ID
-			se.Highlights = append(slices.Clip(s.Highlights), extra[key]...)
-			delete(extra, key)
-			ev.Sessions[i] = &se
-			docs = append(docs, search.Doc{Fields: [search.NumFields]string{
-				search.Title:    se.Title,
-				search.Topics:   b.topicText(se.Topics) + " " + b.kindText(se.Kind),
-				search.Text:     se.Summary,
-				search.Speakers: speakerText(se.Speakers),
-			}})
-			snap.docs = append(snap.docs, hlDoc{event: &ev, session: &se})
-			for _, h := range se.Highlights {
-				// A highlight is found by its own words: its session's title
-				// and topics find the session, which lists it.
-				docs = append(docs, search.Doc{Fields: [search.NumFields]string{
-					search.Text:     h.Text + " " + h.Quote,
-					search.Speakers: h.Author,
-				}})
-				snap.docs = append(snap.docs, hlDoc{event: &ev, session: &se, highlight: h})
-			}
-		}
-		set.Events = append(set.Events, &ev)
-	}
-	for _, d := range snap.docs {
-		if d.highlight != nil && slices.ContainsFunc(published, func(p bot.PublishedHighlight) bool {
-			return p.Event == d.event.ID && p.ID == d.highlight.ID
-		}) {
-			snap.published = append(snap.published, d)
-		}
-	}
-	slices.SortStableFunc(snap.published, func(x, y hlDoc) int {
-		return y.highlight.PublishedAt().Compare(x.highlight.PublishedAt())
-	})
-	for key := range extra {
-		b.Log.Warn("published highlights of a session no longer in the content", "session", key)
-	}
-	snap.index = search.New(docs)
-	return snap
-}
-
-// topicText is what the index knows of topics: ids and both labels.
-func (b *Bot) topicText(ids []string) string {
-	var parts []string
-	for _, id := range ids {
-		t := b.topic(id)
-		parts = append(parts, t.FR, t.EN)
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (b *Bot) kindText(kind string) string {
-	return b.Cat.T(string(bot.French), "highlights.kind."+kind) + ", " + b.Cat.T(string(bot.English), "highlights.kind."+kind)
-}
-
-func speakerText(sps []*content.Speaker) string {
-	var parts []string
-	for _, sp := range sps {
-		parts = append(parts, sp.Name, sp.Role, sp.Organisation)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// topic returns the configured topic with this id (its id as label if it
-// is not configured).
-func (b *Bot) topic(id string) bot.HighlightTopic {
-	for _, t := range b.Settings.Highlights.Topics {
-		if t.ID == id {
-			return t
-		}
-	}
-	return bot.HighlightTopic{ID: id}
-}
-
-// ReloadContent loads the content again with the configured loader and,
-// when it is valid, serves it at once. A broken file leaves the current
-// content in place and returns the problems.
-func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
-	st := b.hl
-	if st.reload == nil {
-		return nil, errors.New("no content loader configured")
-	}
-	set, err := st.reload(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st.mu.Lock()
-	st.base, st.snap = set, nil
-	st.mu.Unlock()
-	moved, err := b.resyncReminders(ctx)
-	if err != nil {
-		b.Log.Error("moving session reminders after a reload", "err", err)
-	}
-	b.Log.Info("content reloaded", "events", len(set.Events), "highlights", set.Highlights(), "reminders_moved", moved)
-	return set, nil
-}
-
-// current returns the event members browse now, or nil.
-func (b *Bot) current(snap *hlSnapshot) *content.Event {
-	return snap.set.Current(b.Clock.Now())
-}
-
 // highlightCommands are the congress content commands.
-func (b *Bot) highlightCommands() []*Command {
-	return []*Command{
+func (b *Feature) highlightCommands() []*core.Command {
+	return []*core.Command{
 		{ID: "highlights", Role: bot.RoleMember, Run: b.cmdHighlights,
 			Names: map[bot.Lang][]string{bot.French: {"temps forts", "temps fort", "programme", "séances"},
 				bot.English: {"highlights", "sessions", "programme", "program"}}},
@@ -251,8 +51,8 @@ func (b *Bot) highlightCommands() []*Command {
 	}
 }
 
-func (b *Bot) highlightChoices() map[string]ChoiceHandler {
-	return map[string]ChoiceHandler{
+func (b *Feature) highlightChoices() map[string]core.ChoiceHandler {
+	return map[string]core.ChoiceHandler{
 		"hl.show":        b.choiceShow,
 		"hl.follow":      b.choiceFollow,
 		"hl.register":    b.choiceRegister,
@@ -264,113 +64,55 @@ func (b *Bot) highlightChoices() map[string]ChoiceHandler {
 	}
 }
 
-func (b *Bot) highlightDialogues() map[string]DialogueHandler {
-	return map[string]DialogueHandler{
+func (b *Feature) highlightDialogues() map[string]core.DialogueHandler {
+	return map[string]core.DialogueHandler{
 		dialoguePublish: b.dialoguePublish,
 	}
 }
 
 // cmdHighlights lists the sessions, shows one (by number or id), or
 // searches.
-func (b *Bot) cmdHighlights(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdHighlights(ctx context.Context, r *core.Turn) []bot.Reply {
 	return b.browse(ctx, r, true)
 }
 
 // cmdSession shows one session (by number or id).
-func (b *Bot) cmdSession(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdSession(ctx context.Context, r *core.Turn) []bot.Reply {
 	return b.browse(ctx, r, false)
 }
 
 // browse answers « temps forts » and « séance »: the list without an
 // argument, a session by number or id, else a search (or, for « séance »,
 // a hint).
-func (b *Bot) browse(ctx context.Context, r *Turn, search bool) []bot.Reply {
-	snap := b.content(ctx)
-	ev := b.current(snap)
+func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.Reply {
+	snap := b.Content(ctx)
+	ev := b.Current(snap)
 	switch {
 	case ev == nil:
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	case r.Args == "":
 		return []bot.Reply{b.sessionList(r, ev)}
 	}
-	if s, ok := findSession(ev, r.Args); ok {
+	if s, ok := core.FindSession(ev, r.Args); ok {
 		return []bot.Reply{b.sessionView(r, ev, s)}
 	}
 	if search {
 		return []bot.Reply{b.searchReply(r, snap, ev, r.Args)}
 	}
-	return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(r.Args), "count", strconv.Itoa(len(ev.Sessions)))}
+	return []bot.Reply{r.Reply("highlights.session_unknown", "input", core.ShortInput(r.Args), "count", strconv.Itoa(len(ev.Sessions)))}
 }
 
-func (b *Bot) choiceShow(ctx context.Context, r *Turn, value string) []bot.Reply {
-	snap := b.content(ctx)
-	ev, s, ok := snap.sessionByKey(value)
+func (b *Feature) choiceShow(ctx context.Context, r *core.Turn, value string) []bot.Reply {
+	snap := b.Content(ctx)
+	ev, s, ok := snap.SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return []bot.Reply{b.sessionView(r, ev, s)}
 }
 
-func shortInput(s string) string {
-	out, _ := textnorm.Truncate(s, 60)
-	return out
-}
-
-// sessionByKey finds "event/session".
-func (snap *hlSnapshot) sessionByKey(key string) (*content.Event, *content.Session, bool) {
-	evID, sID, ok := strings.Cut(key, "/")
-	if !ok {
-		return nil, nil, false
-	}
-	ev, ok := snap.set.Event(evID)
-	if !ok {
-		return nil, nil, false
-	}
-	s, ok := ev.Session(sID)
-	return ev, s, ok
-}
-
-func sessionKey(ev *content.Event, s *content.Session) string { return ev.ID + "/" + s.ID }
-
-// sessionWords introduce a session reference: « séance 3 », « session n° 3 ».
-var sessionWords = []string{"la seance", "la session", "seance", "session", "the session", "numero", "no", "n", "number"}
-
-// sessionRef strips the words that introduce a session reference and
-// reports whether there were some.
-func sessionRef(arg string) (string, bool) {
-	f := textnorm.Fold(arg)
-	explicit := false
-	for again := true; again; {
-		again = false
-		for _, w := range sessionWords {
-			if rest, ok := strings.CutPrefix(f, w+" "); ok {
-				f, explicit, again = rest, true, true
-			}
-		}
-	}
-	return f, explicit
-}
-
-// findSession finds a session of ev by number, id or exact title.
-func findSession(ev *content.Event, arg string) (*content.Session, bool) {
-	f, _ := sessionRef(arg)
-	if n, err := strconv.Atoi(f); err == nil {
-		if n >= 1 && n <= len(ev.Sessions) {
-			return ev.Sessions[n-1], true
-		}
-		return nil, false
-	}
-	id := strings.ToLower(strings.TrimSpace(arg))
-	for _, s := range ev.Sessions {
-		if s.ID == id || s.FoldedTitle() == f {
-			return s, true
-		}
-	}
-	return nil, false
-}
-
 // eventLine is the event's header: name, dates, city, theme.
-func (b *Bot) eventLine(r *Turn, ev *content.Event) string {
+func (b *Feature) eventLine(r *core.Turn, ev *content.Event) string {
 	start, end := ev.Dates()
 	dates := b.FormatDate(r.Lang, start)
 	if last := end.AddDate(0, 0, -1); !last.Equal(start) {
@@ -393,7 +135,7 @@ func (b *Bot) eventLine(r *Turn, ev *content.Event) string {
 	return line
 }
 
-func (b *Bot) sessionList(r *Turn, ev *content.Event) bot.Reply {
+func (b *Feature) sessionList(r *core.Turn, ev *content.Event) bot.Reply {
 	lines := []string{b.eventLine(r, ev), ""}
 	for _, s := range ev.Sessions {
 		lines = append(lines, r.T("highlights.list_line", "number", strconv.Itoa(s.Number), "title", s.Title,
@@ -411,7 +153,7 @@ func (b *Bot) sessionList(r *Turn, ev *content.Event) bot.Reply {
 }
 
 // kindLabel names the session's kind, marked when inferred.
-func (b *Bot) kindLabel(r *Turn, s *content.Session) string {
+func (b *Feature) kindLabel(r *core.Turn, s *content.Session) string {
 	k := r.T("highlights.kind." + s.Kind)
 	if s.IsInferred("kind") {
 		k = r.T("highlights.inferred", "value", k)
@@ -420,7 +162,7 @@ func (b *Bot) kindLabel(r *Turn, s *content.Session) string {
 }
 
 // when says when a session takes place, or "" when unknown.
-func (b *Bot) when(r *Turn, s *content.Session) string {
+func (b *Feature) when(r core.Printer, s *content.Session) string {
 	day, ok := s.Day()
 	if !ok {
 		return ""
@@ -439,7 +181,7 @@ func (b *Bot) when(r *Turn, s *content.Session) string {
 	return w
 }
 
-func formatClock(r *Turn, t time.Time) string {
+func formatClock(r core.Printer, t time.Time) string {
 	if t.Minute() == 0 && r.Lang == bot.French {
 		return r.T("highlights.hour", "hour", strconv.Itoa(t.Hour()))
 	}
@@ -448,13 +190,13 @@ func formatClock(r *Turn, t time.Time) string {
 
 // sessionView shows one session and its highlights, with buttons to
 // follow it and, when it has a time, to register.
-func (b *Bot) sessionView(r *Turn, ev *content.Event, s *content.Session) bot.Reply {
+func (b *Feature) sessionView(r *core.Turn, ev *content.Event, s *content.Session) bot.Reply {
 	lines := []string{r.T("highlights.session_title", "number", strconv.Itoa(s.Number), "title", s.Title)}
 	if s.IsInferred("title") {
 		lines = append(lines, r.T("highlights.title_descriptive"))
 	}
 	meta := []string{b.kindLabel(r, s)}
-	if w := b.when(r, s); w != "" {
+	if w := b.when(r.Printer, s); w != "" {
 		meta = append(meta, w)
 	}
 	if s.Room != "" {
@@ -475,7 +217,7 @@ func (b *Bot) sessionView(r *Turn, ev *content.Event, s *content.Session) bot.Re
 	if len(s.Topics) > 0 {
 		var ts []string
 		for _, id := range s.Topics {
-			ts = append(ts, b.topic(id).Label(r.Lang))
+			ts = append(ts, b.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.topics", "topics", strings.Join(ts, ", ")))
 	}
@@ -487,25 +229,25 @@ func (b *Bot) sessionView(r *Turn, ev *content.Event, s *content.Session) bot.Re
 	} else {
 		lines = append(lines, "", r.T("highlights.highlights_header"))
 		for _, h := range s.Highlights {
-			lines = append(lines, b.highlightLines(r, h)...)
+			lines = append(lines, b.highlightLines(r.Printer, h)...)
 		}
 	}
 	if s.Note != "" {
 		lines = append(lines, "", r.T("highlights.note", "note", s.Note))
 	}
-	key := sessionKey(ev, s)
+	key := core.SessionKey(ev, s)
 	choices := []bot.Choice{{Action: "hl.follow", Value: "s:" + key, Label: r.T("highlights.button_follow_session")}}
 	if start, ok := s.Starts(); ok && start.After(b.Clock.Now()) {
 		choices = append(choices, bot.Choice{Action: "hl.register", Value: key, Label: r.T("highlights.button_register")})
 	}
 	for _, id := range s.Topics[:min(2, len(s.Topics))] {
 		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + id,
-			Label: r.T("highlights.button_follow_topic", "topic", b.topic(id).Label(r.Lang))})
+			Label: r.T("highlights.button_follow_topic", "topic", b.Topic(id).Label(r.Lang))})
 	}
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
 
-func (b *Bot) speakerLabel(r *Turn, sp *content.Speaker) string {
+func (b *Feature) speakerLabel(r *core.Turn, sp *content.Speaker) string {
 	parts := []string{sp.Name}
 	if sp.Role != "" {
 		parts = append(parts, sp.Role)
@@ -521,7 +263,7 @@ func (b *Bot) speakerLabel(r *Turn, sp *content.Speaker) string {
 }
 
 // highlightLines renders one highlight as a bullet, its quote below.
-func (b *Bot) highlightLines(r *Turn, h *content.Highlight) []string {
+func (b *Feature) highlightLines(r core.Printer, h *content.Highlight) []string {
 	text := h.Text
 	if h.IsInferred("text") {
 		text = r.T("highlights.inferred", "value", text)
@@ -549,8 +291,8 @@ const (
 
 // searchReply runs a search on the event's sessions and highlights and
 // shows the sessions found, best first, with their matching highlights.
-func (b *Bot) searchReply(r *Turn, snap *hlSnapshot, ev *content.Event, query string) bot.Reply {
-	hits := snap.index.Search(query, maxSearchHits)
+func (b *Feature) searchReply(r *core.Turn, snap *core.Snapshot, ev *content.Event, query string) bot.Reply {
+	hits := snap.Index.Search(query, maxSearchHits)
 	type found struct {
 		session    *content.Session
 		highlights []*content.Highlight
@@ -558,24 +300,24 @@ func (b *Bot) searchReply(r *Turn, snap *hlSnapshot, ev *content.Event, query st
 	var results []*found
 	bySession := map[*content.Session]*found{}
 	for _, h := range hits {
-		d := snap.docs[h.Doc]
-		if d.event.ID != ev.ID {
+		d := snap.Docs[h.Doc]
+		if d.Event.ID != ev.ID {
 			continue
 		}
-		f, ok := bySession[d.session]
+		f, ok := bySession[d.Session]
 		if !ok {
 			if len(results) == maxResultSessions {
 				continue
 			}
-			f = &found{session: d.session}
-			bySession[d.session] = f
+			f = &found{session: d.Session}
+			bySession[d.Session] = f
 			results = append(results, f)
 		}
-		if d.highlight != nil && len(f.highlights) < 2 {
-			f.highlights = append(f.highlights, d.highlight)
+		if d.Highlight != nil && len(f.highlights) < 2 {
+			f.highlights = append(f.highlights, d.Highlight)
 		}
 	}
-	shown := shortInput(query)
+	shown := core.ShortInput(query)
 	if len(results) == 0 {
 		return bot.Reply{Text: r.T("highlights.search_none", "query", shown)}
 	}
@@ -589,7 +331,7 @@ func (b *Bot) searchReply(r *Turn, snap *hlSnapshot, ev *content.Event, query st
 			lines = append(lines, "- "+excerpt(h.Text, 220))
 		}
 		if len(choices) < 3 {
-			choices = append(choices, bot.Choice{Action: "hl.show", Value: sessionKey(ev, s),
+			choices = append(choices, bot.Choice{Action: "hl.show", Value: core.SessionKey(ev, s),
 				Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))})
 		}
 	}
@@ -619,7 +361,7 @@ var topicWords = []string{"le theme", "theme", "the topic", "topic", "sujet", "l
 
 // findTopic finds a configured topic by id or label, in either language,
 // or by the same search terms (« AI » is « IA »).
-func (b *Bot) findTopic(arg string) (bot.HighlightTopic, bool) {
+func (b *Feature) findTopic(arg string) (bot.HighlightTopic, bool) {
 	f := textnorm.Fold(arg)
 	for _, w := range topicWords {
 		f = strings.TrimPrefix(f, w+" ")
@@ -642,8 +384,8 @@ func (b *Bot) findTopic(arg string) (bot.HighlightTopic, bool) {
 const maxProblemsShown = 5
 
 // cmdReload loads the content again; a broken file keeps the current one.
-func (b *Bot) cmdReload(ctx context.Context, r *Turn) []bot.Reply {
-	if b.hl.reload == nil {
+func (b *Feature) cmdReload(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !b.CanReload() {
 		return []bot.Reply{r.Reply("highlights.reload_unavailable")}
 	}
 	set, err := b.ReloadContent(ctx)

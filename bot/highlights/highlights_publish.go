@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -6,9 +6,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/content"
-	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // dialoguePublish is the dialogue in which an organizer publishes a
@@ -25,15 +26,15 @@ const (
 	pubConfirm = "confirm"
 )
 
-func (b *Bot) cmdPublish(ctx context.Context, r *Turn) []bot.Reply {
-	snap := b.content(ctx)
-	ev := b.current(snap)
+func (b *Feature) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
+	snap := b.Content(ctx)
+	ev := b.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialoguePublish, Step: pubSession, Data: map[string]string{"event": ev.ID}}
 	if r.Args != "" {
-		if s, ok := findSession(ev, r.Args); ok {
+		if s, ok := core.FindSession(ev, r.Args); ok {
 			d.Data["session"] = s.ID
 			d.Step = pubText
 			return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
@@ -42,7 +43,7 @@ func (b *Bot) cmdPublish(ctx context.Context, r *Turn) []bot.Reply {
 	return b.savePublish(ctx, r, d, b.publishSessionPrompt(r, ev))
 }
 
-func (b *Bot) publishSessionPrompt(r *Turn, ev *content.Event) bot.Reply {
+func (b *Feature) publishSessionPrompt(r *core.Turn, ev *content.Event) bot.Reply {
 	var choices []bot.Choice
 	lines := []string{r.T("highlights.publish_ask_session")}
 	for _, s := range ev.Sessions {
@@ -56,13 +57,13 @@ func (b *Bot) publishSessionPrompt(r *Turn, ev *content.Event) bot.Reply {
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
 
-func (b *Bot) publishTextPrompt(r *Turn, s *content.Session) bot.Reply {
+func (b *Feature) publishTextPrompt(r *core.Turn, s *content.Session) bot.Reply {
 	return r.Reply("highlights.publish_ask_text", "number", strconv.Itoa(s.Number), "title", s.Title,
 		"max", strconv.Itoa(content.MaxTextRunes))
 }
 
 // savePublish stores the dialogue and answers rep.
-func (b *Bot) savePublish(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+func (b *Feature) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
 	now := b.Clock.Now()
 	if d.Started.IsZero() {
 		d.Started = now
@@ -76,7 +77,7 @@ func (b *Bot) savePublish(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.
 }
 
 // publishDialogue returns the organizer's publish dialogue, if any.
-func (b *Bot) publishDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool) {
+func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
 	d, err := b.Store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialoguePublish {
 		return bot.Dialogue{}, false
@@ -85,27 +86,27 @@ func (b *Bot) publishDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool)
 }
 
 // publishSession returns the event and session the dialogue is about.
-func (b *Bot) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
-	return b.content(ctx).sessionByKey(d.Data["event"] + "/" + d.Data["session"])
+func (b *Feature) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
+	return b.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
-func (b *Bot) dialoguePublish(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch d.Step {
 	case pubSession:
-		ev, ok := b.content(ctx).set.Event(d.Data["event"])
+		ev, ok := b.Content(ctx).Set.Event(d.Data["event"])
 		if !ok {
 			return b.endPublish(ctx, r, "highlights.publish_gone"), true
 		}
-		s, ok := findSession(ev, r.Text)
+		s, ok := core.FindSession(ev, r.Text)
 		if !ok {
 			if commandFound {
 				return nil, false
 			}
-			return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(r.Text), "count", strconv.Itoa(len(ev.Sessions)))}, true
+			return []bot.Reply{r.Reply("highlights.session_unknown", "input", core.ShortInput(r.Text), "count", strconv.Itoa(len(ev.Sessions)))}, true
 		}
 		return b.publishPickSession(ctx, r, d, s), true
 	case pubText:
@@ -116,7 +117,7 @@ func (b *Bot) dialoguePublish(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		d.Data["text"], d.Step = r.Text, pubQuote
 		return b.savePublish(ctx, r, d, b.publishQuotePrompt(r)), true
 	case pubQuote:
-		if isNo(r.Text) {
+		if core.IsNo(r.Text) {
 			return b.publishPreview(ctx, r, d), true
 		}
 		if n := utf8.RuneCountInString(r.Text); n > content.MaxQuoteRunes {
@@ -132,7 +133,7 @@ func (b *Bot) dialoguePublish(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		return b.publishPreview(ctx, r, d), true
 	case pubConfirm:
 		switch {
-		case isYes(r.Text):
+		case core.IsYes(r.Text):
 			return b.publishConfirmed(ctx, r, d), true
 		case commandFound:
 			return nil, false
@@ -142,38 +143,22 @@ func (b *Bot) dialoguePublish(ctx context.Context, r *Turn, d bot.Dialogue, comm
 	return b.endPublish(ctx, r, "highlights.publish_gone"), true
 }
 
-func isNo(s string) bool {
-	switch textnorm.Fold(s) {
-	case "non", "no", "aucune", "sans", "sans citation", "pas de citation", "none", "no quote", "passer", "skip":
-		return true
-	}
-	return false
-}
-
-func isYes(s string) bool {
-	switch textnorm.Fold(s) {
-	case "oui", "yes", "publier", "publish", "confirmer", "confirm", "ok", "d accord":
-		return true
-	}
-	return false
-}
-
-func (b *Bot) publishQuotePrompt(r *Turn) bot.Reply {
+func (b *Feature) publishQuotePrompt(r *core.Turn) bot.Reply {
 	return bot.Reply{Text: r.T("highlights.publish_ask_quote"),
 		Choices: []bot.Choice{{Action: "hl.pub_noquote", Value: "", Label: r.T("highlights.button_no_quote")}}}
 }
 
-func (b *Bot) publishPickSession(ctx context.Context, r *Turn, d bot.Dialogue, s *content.Session) []bot.Reply {
+func (b *Feature) publishPickSession(ctx context.Context, r *core.Turn, d bot.Dialogue, s *content.Session) []bot.Reply {
 	d.Data["session"], d.Step = s.ID, pubText
 	return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
 }
 
-func (b *Bot) choicePublishSession(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choicePublishSession(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	ev, ok := b.content(ctx).set.Event(d.Data["event"])
+	ev, ok := b.Content(ctx).Set.Event(d.Data["event"])
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
@@ -184,7 +169,7 @@ func (b *Bot) choicePublishSession(ctx context.Context, r *Turn, value string) [
 	return b.publishPickSession(ctx, r, d, s)
 }
 
-func (b *Bot) choicePublishNoQuote(ctx context.Context, r *Turn, _ string) []bot.Reply {
+func (b *Feature) choicePublishNoQuote(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubQuote || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -192,7 +177,7 @@ func (b *Bot) choicePublishNoQuote(ctx context.Context, r *Turn, _ string) []bot
 	return b.publishPreview(ctx, r, d)
 }
 
-func (b *Bot) choicePublishConfirm(ctx context.Context, r *Turn, _ string) []bot.Reply {
+func (b *Feature) choicePublishConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubConfirm || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -205,25 +190,25 @@ func draft(d bot.Dialogue) *content.Highlight {
 	return &content.Highlight{Text: d.Data["text"], Quote: d.Data["quote"], Author: d.Data["author"], Session: d.Data["session"]}
 }
 
-func (b *Bot) previewReply(ctx context.Context, r *Turn, d bot.Dialogue) bot.Reply {
+func (b *Feature) previewReply(ctx context.Context, r *core.Turn, d bot.Dialogue) bot.Reply {
 	title := d.Data["session"]
 	if _, s, ok := b.publishSession(ctx, d); ok {
 		title = s.Title
 	}
 	lines := []string{r.T("highlights.publish_preview", "title", title), ""}
-	lines = append(lines, b.highlightLines(r, draft(d))...)
+	lines = append(lines, b.highlightLines(r.Printer, draft(d))...)
 	lines = append(lines, "", r.T("highlights.publish_confirm_ask"))
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{
 		{Action: "hl.pub_confirm", Value: "", Label: r.T("highlights.button_publish"), Style: "primary"},
 	}}
 }
 
-func (b *Bot) publishPreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
+func (b *Feature) publishPreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = pubConfirm
 	return b.savePublish(ctx, r, d, b.previewReply(ctx, r, d))
 }
 
-func (b *Bot) endPublish(ctx context.Context, r *Turn, key string) []bot.Reply {
+func (b *Feature) endPublish(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
 		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
@@ -233,7 +218,7 @@ func (b *Bot) endPublish(ctx context.Context, r *Turn, key string) []bot.Reply {
 // publishConfirmed stores the highlight (searchable at once, queued for
 // the followers' digest by its publication time) and posts it to the
 // highlights channel, if one is configured.
-func (b *Bot) publishConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
+func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	ev, s, ok := b.publishSession(ctx, d)
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
@@ -246,12 +231,12 @@ func (b *Bot) publishConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 		b.Log.Error("saving a published highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
-	b.refreshContent()
+	b.RefreshContent()
 	b.Log.Info("highlight published", "member", b.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
 	if ch := b.Settings.Highlights.Channel; ch.ID != "" {
 		if a, ok := b.Adapters[ch.Platform]; ok {
-			cr := &Turn{b: b, Lang: b.Settings.DefaultLang}
+			cr := b.Printer(b.Settings.DefaultLang)
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
 			if _, err := b.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {

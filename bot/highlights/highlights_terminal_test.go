@@ -1,46 +1,34 @@
-package core_test
+package highlights_test
 
 import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sndgct/maillage/bot/highlights"
+
+	"github.com/sndgct/maillage/bot/bottest"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/terminal"
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
-
-// tickingClock moves one second forward at every reading, so that each
-// step of a scripted session happens after the previous one.
-type tickingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *tickingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
-}
 
 // The whole member path through the terminal adapter: browse, search,
 // follow; an organizer publishes; the weekly digest reaches the member.
 func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 	ctx := context.Background()
-	clock := &tickingClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	clock := &bottest.TickingClock{T: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	store, err := bolt.Open(ctx, t.TempDir()+"/m.db", bolt.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	set, _, err := content.LoadDemo(topicIDs())
+	set, _, err := content.LoadDemo(bottest.TopicIDs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +51,7 @@ func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 	term := terminal.New(strings.NewReader(input), &out, terminal.Options{Clock: clock})
 	b, err := bottest.New(bot.Settings{
 		Organizers: []bot.RoleRule{{Platform: bot.PlatformTerminal, User: "orga"}},
-		Highlights: bot.HighlightSettings{Topics: topics},
+		Highlights: bot.HighlightSettings{Topics: bottest.Topics},
 	}, store, []bot.ChatAdapter{term}, core.Options{Clock: clock, Content: set})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +77,7 @@ func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 		t.Fatalf("terminal session:\n%s", session)
 	}
 	out.Reset()
-	if err := b.RunDigest(ctx, clock.Now().Add(time.Hour)); err != nil {
+	if err := highlights.RunDigest(b, ctx, clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	digest := out.String()

@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sndgct/maillage/bot/core"
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/content"
@@ -27,8 +29,8 @@ func reminderKey(event, session string, ref bot.UserRef, starts time.Time) strin
 
 // scheduleReminder stores the pending reminder of a registration, in lang.
 // A session starting within ReminderBefore is reminded at the next tick.
-func (b *Bot) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.Lang, ev *content.Event, s *content.Session, starts time.Time) error {
-	r := &Turn{b: b, Lang: lang}
+func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.Lang, ev *content.Event, s *content.Session, starts time.Time) error {
+	r := b.Printer(lang)
 	text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
 	if s.Room != "" {
 		text += "\n" + r.T("highlights.room", "room", s.Room)
@@ -38,7 +40,7 @@ func (b *Bot) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.La
 		To:   ref,
 		Kind: bot.PendingHeld, // sent as is when due
 		Due:  starts.Add(-b.Settings.Highlights.ReminderBefore),
-		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: sessionKey(ev, s),
+		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: core.SessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}},
 		Lang:    lang,
 		Created: b.Clock.Now(),
@@ -50,7 +52,7 @@ func (b *Bot) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.La
 }
 
 // cancelReminder deletes the pending reminder of a registration, if any.
-func (b *Bot) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.SessionRegistration) error {
+func (b *Feature) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.SessionRegistration) error {
 	err := b.Store.DeletePending(ctx, reminderKey(reg.Event, reg.Session, ref, reg.Starts))
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return fmt.Errorf("cancelling a session reminder: %w", err)
@@ -62,8 +64,8 @@ func (b *Bot) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.Sessi
 // whose session moved gets its reminder moved; one whose session left the
 // programme, or lost its time, loses its reminder (the registration stays,
 // shown as removed). It returns how many reminders it changed.
-func (b *Bot) resyncReminders(ctx context.Context) (int, error) {
-	snap := b.content(ctx)
+func (b *Feature) resyncReminders(ctx context.Context) (int, error) {
+	snap := b.Content(ctx)
 	var all []bot.HighlightFollows
 	if err := b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
 		return 0, fmt.Errorf("resync reminders: %w", err)
@@ -74,7 +76,7 @@ func (b *Bot) resyncReminders(ctx context.Context) (int, error) {
 	for _, f := range all {
 		moved := false
 		for i, reg := range f.Registrations {
-			ev, s, ok := snap.sessionByKey(reg.Event + "/" + reg.Session)
+			ev, s, ok := snap.SessionByKey(reg.Event + "/" + reg.Session)
 			var starts time.Time
 			if ok {
 				starts, _ = s.Starts()

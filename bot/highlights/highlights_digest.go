@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/content"
 )
@@ -17,20 +19,15 @@ import (
 const HighlightsDigestJob = "digest"
 
 // jobDigest runs one slot of a digest schedule (kind "digest").
-func (b *Bot) jobDigest(ctx context.Context, run bot.JobRun) error { return b.runDigest(ctx, run.Slot) }
+func (b *Feature) jobDigest(ctx context.Context, run bot.JobRun) error {
+	return b.runDigest(ctx, run.Slot)
+}
 
 // digestItem is one new highlight for a member's digest.
 type digestItem struct {
 	event     *content.Event
 	session   *content.Session
 	highlight *content.Highlight
-}
-
-// refreshContent makes the next content() read the published highlights.
-func (b *Bot) refreshContent() {
-	b.hl.mu.Lock()
-	b.hl.dirty = true
-	b.hl.mu.Unlock()
 }
 
 // runDigest sends each member who follows something the highlights
@@ -41,9 +38,9 @@ func (b *Bot) refreshContent() {
 // makes sure that two replicas never both send it. A digest that fails to
 // send is not retried for this slot; its highlights stay new and go in the
 // next one. It returns the joined errors of the members it could not serve.
-func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
-	b.refreshContent()
-	snap := b.content(ctx)
+func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
+	b.RefreshContent()
+	snap := b.Content(ctx)
 	var subs []bot.HighlightFollows
 	if err := b.Store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
@@ -67,9 +64,9 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 		if !first {
 			continue
 		}
-		r := &Turn{b: b, Lang: b.followerLang(ctx, sub)}
+		r := b.Printer(b.followerLang(ctx, sub))
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.Deliver(ctx, Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+		if err := b.Deliver(ctx, core.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
 			b.Log.Error("sending a digest", "member", b.Pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
 			continue
@@ -87,7 +84,7 @@ func (b *Bot) runDigest(ctx context.Context, slot time.Time) error {
 
 // markSubscription applies change to the member's current record (read
 // again, so that a follow made meanwhile is kept) and stores it.
-func (b *Bot) markSubscription(ctx context.Context, ref bot.UserRef, change func(*bot.HighlightFollows)) error {
+func (b *Feature) markSubscription(ctx context.Context, ref bot.UserRef, change func(*bot.HighlightFollows)) error {
 	sub, err := b.Store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil // erased meanwhile: nothing to keep
@@ -101,11 +98,11 @@ func (b *Bot) markSubscription(ctx context.Context, ref bot.UserRef, change func
 
 // newHighlights returns the highlights published in (sub.DigestCursor,
 // slot] on the sessions and topics sub follows, in programme order.
-func newHighlights(snap *hlSnapshot, sub bot.HighlightFollows, slot time.Time) []digestItem {
+func newHighlights(snap *core.Snapshot, sub bot.HighlightFollows, slot time.Time) []digestItem {
 	var items []digestItem
-	for _, ev := range snap.set.Events {
+	for _, ev := range snap.Set.Events {
 		for _, s := range ev.Sessions {
-			followed := slices.Contains(sub.Sessions, sessionKey(ev, s)) ||
+			followed := slices.Contains(sub.Sessions, core.SessionKey(ev, s)) ||
 				slices.ContainsFunc(s.Topics, func(t string) bool { return slices.Contains(sub.Topics, t) })
 			if !followed {
 				continue
@@ -122,7 +119,7 @@ func newHighlights(snap *hlSnapshot, sub bot.HighlightFollows, slot time.Time) [
 }
 
 // followerLang is the language to write first to a member in.
-func (b *Bot) followerLang(ctx context.Context, sub bot.HighlightFollows) bot.Lang {
+func (b *Feature) followerLang(ctx context.Context, sub bot.HighlightFollows) bot.Lang {
 	if m, err := b.Store.Member(ctx, sub.Member); err == nil && m.Language != "" {
 		return m.Language
 	}
@@ -132,7 +129,7 @@ func (b *Bot) followerLang(ctx context.Context, sub bot.HighlightFollows) bot.La
 	return b.Settings.DefaultLang
 }
 
-func (b *Bot) digestReply(r *Turn, items []digestItem) bot.Reply {
+func (b *Feature) digestReply(r core.Printer, items []digestItem) bot.Reply {
 	lines := []string{r.T("highlights.digest_header", "count", strconv.Itoa(len(items)))}
 	var last *content.Session
 	for _, it := range items {
@@ -145,84 +142,4 @@ func (b *Bot) digestReply(r *Turn, items []digestItem) bot.Reply {
 	}
 	lines = append(lines, "", r.T("highlights.digest_footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
-}
-
-// HighlightStarter is a highlight to open a conversation between two members.
-type HighlightStarter struct {
-	Event        string
-	Session      string
-	SessionTitle string
-	Highlight    content.Highlight
-	// Topics are the shared interests the highlight's session covers.
-	Topics []string
-	// Text is a sentence, in the language asked, to put in an introduction.
-	Text string
-}
-
-// ConversationStarter returns the highlight of the current event that
-// best suits two members who share the interests shared (ids): the one
-// whose session covers the most of them, then one with a quote, then the
-// session most focused on them, then the latest published, then programme
-// order. It reports false when no session covers any of them.
-func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang bot.Lang) (HighlightStarter, bool) {
-	snap := b.content(ctx)
-	ev := b.current(snap)
-	if ev == nil {
-		return HighlightStarter{}, false
-	}
-	type cand struct {
-		s       *content.Session
-		h       *content.Highlight
-		overlap []string
-	}
-	better := func(x, y cand) bool {
-		if len(x.overlap) != len(y.overlap) {
-			return len(x.overlap) > len(y.overlap)
-		}
-		if (x.h.Quote != "") != (y.h.Quote != "") {
-			return x.h.Quote != ""
-		}
-		if len(x.s.Topics) != len(y.s.Topics) {
-			return len(x.s.Topics) < len(y.s.Topics)
-		}
-		if !x.h.PublishedAt().Equal(y.h.PublishedAt()) {
-			return x.h.PublishedAt().After(y.h.PublishedAt())
-		}
-		return false // keep the earlier in programme order
-	}
-	var best *cand
-	for _, s := range ev.Sessions {
-		var overlap []string
-		for _, t := range s.Topics {
-			if slices.Contains(shared, t) {
-				overlap = append(overlap, t)
-			}
-		}
-		if len(overlap) == 0 {
-			continue
-		}
-		for _, h := range s.Highlights {
-			c := cand{s: s, h: h, overlap: overlap}
-			if best == nil || better(c, *best) {
-				best = &c
-			}
-		}
-	}
-	if best == nil {
-		return HighlightStarter{}, false
-	}
-	r := &Turn{b: b, Lang: lang}
-	var names []string
-	for _, id := range best.overlap {
-		names = append(names, b.topic(id).Label(lang))
-	}
-	point := best.h.Text
-	if best.h.Quote != "" {
-		point = r.T("highlights.quote", "quote", best.h.Quote, "author", best.h.Author)
-	}
-	return HighlightStarter{
-		Event: ev.ID, Session: best.s.ID, SessionTitle: best.s.Title, Highlight: *best.h, Topics: best.overlap,
-		Text: r.T("highlights.starter", "event", ev.Name, "topics", strings.Join(names, ", "),
-			"point", point, "title", best.s.Title),
-	}, true
 }

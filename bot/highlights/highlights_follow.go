@@ -1,4 +1,4 @@
-package core
+package highlights
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sndgct/maillage/bot/core"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // subscription returns the member's record, or a new one.
-func (b *Bot) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
+func (b *Feature) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
 	sub, err := b.Store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.HighlightFollows{Member: ref}, nil
@@ -24,7 +26,7 @@ func (b *Bot) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightF
 
 // saveSubscription stores the record, or erases it when it holds nothing:
 // no personal data is kept without a reason.
-func (b *Bot) saveSubscription(ctx context.Context, sub bot.HighlightFollows) error {
+func (b *Feature) saveSubscription(ctx context.Context, sub bot.HighlightFollows) error {
 	if sub.Empty() {
 		return b.Store.EraseHighlightFollows(ctx, sub.Member)
 	}
@@ -38,7 +40,7 @@ func (b *Bot) saveSubscription(ctx context.Context, sub bot.HighlightFollows) er
 
 // updateSubscription applies change to the member's record and stores it;
 // change returns the reply and whether to save.
-func (b *Bot) updateSubscription(ctx context.Context, r *Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
+func (b *Feature) updateSubscription(ctx context.Context, r *core.Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
 		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -64,25 +66,25 @@ type followTarget struct {
 
 func (t followTarget) key() string {
 	if t.session != nil {
-		return "s:" + sessionKey(t.event, t.session)
+		return "s:" + core.SessionKey(t.event, t.session)
 	}
 	return "t:" + t.topic.ID
 }
 
 // resolveFollow reads the argument of « suivre » and « ne plus suivre ».
-func (b *Bot) resolveFollow(ctx context.Context, arg string) (followTarget, bool) {
+func (b *Feature) resolveFollow(ctx context.Context, arg string) (followTarget, bool) {
 	if t, ok := b.findTopic(arg); ok {
 		return followTarget{topic: t}, true
 	}
-	if ev := b.current(b.content(ctx)); ev != nil {
-		if s, ok := findSession(ev, arg); ok {
+	if ev := b.Current(b.Content(ctx)); ev != nil {
+		if s, ok := core.FindSession(ev, arg); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
 	return followTarget{}, false
 }
 
-func (b *Bot) resolveKey(ctx context.Context, value string) (followTarget, bool) {
+func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, bool) {
 	kind, rest, _ := strings.Cut(value, ":")
 	switch kind {
 	case "t":
@@ -92,7 +94,7 @@ func (b *Bot) resolveKey(ctx context.Context, value string) (followTarget, bool)
 			}
 		}
 	case "s":
-		if ev, s, ok := b.content(ctx).sessionByKey(rest); ok {
+		if ev, s, ok := b.Content(ctx).SessionByKey(rest); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
@@ -100,7 +102,7 @@ func (b *Bot) resolveKey(ctx context.Context, value string) (followTarget, bool)
 }
 
 // topicChoices offers the topics as buttons.
-func (b *Bot) topicChoices(r *Turn, action string) []bot.Choice {
+func (b *Feature) topicChoices(r *core.Turn, action string) []bot.Choice {
 	var out []bot.Choice
 	for _, t := range b.Settings.Highlights.Topics {
 		out = append(out, bot.Choice{Action: action, Value: "t:" + t.ID, Label: t.Label(r.Lang)})
@@ -108,18 +110,18 @@ func (b *Bot) topicChoices(r *Turn, action string) []bot.Choice {
 	return out
 }
 
-func (b *Bot) cmdFollow(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdFollow(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Args == "" {
 		return []bot.Reply{{Text: r.T("highlights.follow_ask"), Choices: b.topicChoices(r, "hl.follow")}}
 	}
 	t, ok := b.resolveFollow(ctx, r.Args)
 	if !ok {
-		return []bot.Reply{{Text: r.T("highlights.follow_unknown", "input", shortInput(r.Args)), Choices: b.topicChoices(r, "hl.follow")}}
+		return []bot.Reply{{Text: r.T("highlights.follow_unknown", "input", core.ShortInput(r.Args)), Choices: b.topicChoices(r, "hl.follow")}}
 	}
 	return b.follow(ctx, r, t)
 }
 
-func (b *Bot) choiceFollow(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choiceFollow(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	t, ok := b.resolveKey(ctx, value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -127,11 +129,11 @@ func (b *Bot) choiceFollow(ctx context.Context, r *Turn, value string) []bot.Rep
 	return b.follow(ctx, r, t)
 }
 
-func (b *Bot) follow(ctx context.Context, r *Turn, t followTarget) []bot.Reply {
+func (b *Feature) follow(ctx context.Context, r *core.Turn, t followTarget) []bot.Reply {
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
-			list, id = &sub.Sessions, sessionKey(t.event, t.session)
+			list, id = &sub.Sessions, core.SessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		if slices.Contains(*list, id) {
@@ -143,7 +145,7 @@ func (b *Bot) follow(ctx context.Context, r *Turn, t followTarget) []bot.Reply {
 	})
 }
 
-func (b *Bot) cmdUnfollow(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdUnfollow(ctx context.Context, r *core.Turn) []bot.Reply {
 	f := textnorm.Fold(r.Args)
 	if f == "tout" || f == "all" || f == "everything" || f == "tous" {
 		return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
@@ -153,12 +155,12 @@ func (b *Bot) cmdUnfollow(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	t, ok := b.resolveFollow(ctx, r.Args)
 	if r.Args == "" || !ok {
-		return []bot.Reply{r.Reply("highlights.unfollow_unknown", "input", shortInput(r.Args))}
+		return []bot.Reply{r.Reply("highlights.unfollow_unknown", "input", core.ShortInput(r.Args))}
 	}
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
-			list, id = &sub.Sessions, sessionKey(t.event, t.session)
+			list, id = &sub.Sessions, core.SessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		i := slices.Index(*list, id)
@@ -171,7 +173,7 @@ func (b *Bot) cmdUnfollow(ctx context.Context, r *Turn) []bot.Reply {
 }
 
 // cmdFollowing lists what the member follows and registered for.
-func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
 		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -180,12 +182,12 @@ func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
 	if sub.Empty() {
 		return []bot.Reply{r.Reply("highlights.following_none")}
 	}
-	snap := b.content(ctx)
+	snap := b.Content(ctx)
 	var lines []string
 	if len(sub.Topics) > 0 {
 		var names []string
 		for _, id := range sub.Topics {
-			names = append(names, b.topic(id).Label(r.Lang))
+			names = append(names, b.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.following_topics", "topics", strings.Join(names, ", ")))
 	}
@@ -199,8 +201,8 @@ func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
 		lines = append(lines, r.T("highlights.following_registrations"))
 		for _, reg := range sub.Registrations {
 			line := "- " + b.sessionName(r, snap, reg.Event+"/"+reg.Session)
-			if _, s, ok := snap.sessionByKey(reg.Event + "/" + reg.Session); ok {
-				line += " — " + b.when(r, s)
+			if _, s, ok := snap.SessionByKey(reg.Event + "/" + reg.Session); ok {
+				line += " — " + b.when(r.Printer, s)
 			}
 			lines = append(lines, line)
 		}
@@ -211,14 +213,14 @@ func (b *Bot) cmdFollowing(ctx context.Context, r *Turn) []bot.Reply {
 }
 
 // sessionName names a followed session, even one no longer in the content.
-func (b *Bot) sessionName(r *Turn, snap *hlSnapshot, key string) string {
-	if _, s, ok := snap.sessionByKey(key); ok {
+func (b *Feature) sessionName(r *core.Turn, snap *core.Snapshot, key string) string {
+	if _, s, ok := snap.SessionByKey(key); ok {
 		return r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	}
 	return r.T("highlights.session_gone", "id", key)
 }
 
-func formatDuration(r *Turn, d time.Duration) string {
+func formatDuration(r *core.Turn, d time.Duration) string {
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case h == 0:
@@ -240,32 +242,32 @@ func trimPreposition(arg string) string {
 	return f
 }
 
-func (b *Bot) cmdRegister(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.content(ctx)
-	ev := b.current(snap)
+	snap := b.Content(ctx)
+	ev := b.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
 	if arg == "" {
 		return []bot.Reply{r.Reply("highlights.register_ask")}
 	}
-	s, ok := findSession(ev, arg)
+	s, ok := core.FindSession(ev, arg)
 	if !ok {
-		return []bot.Reply{r.Reply("highlights.session_unknown", "input", shortInput(arg), "count", strconv.Itoa(len(ev.Sessions)))}
+		return []bot.Reply{r.Reply("highlights.session_unknown", "input", core.ShortInput(arg), "count", strconv.Itoa(len(ev.Sessions)))}
 	}
 	return b.register(ctx, r, ev, s)
 }
 
-func (b *Bot) choiceRegister(ctx context.Context, r *Turn, value string) []bot.Reply {
-	ev, s, ok := b.content(ctx).sessionByKey(value)
+func (b *Feature) choiceRegister(ctx context.Context, r *core.Turn, value string) []bot.Reply {
+	ev, s, ok := b.Content(ctx).SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return b.register(ctx, r, ev, s)
 }
 
-func (b *Bot) register(ctx context.Context, r *Turn, ev *content.Event, s *content.Session) []bot.Reply {
+func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event, s *content.Session) []bot.Reply {
 	name := r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	start, ok := s.Starts()
 	switch {
@@ -299,20 +301,20 @@ func (b *Bot) register(ctx context.Context, r *Turn, ev *content.Event, s *conte
 		}
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("highlights.register_done", "name", name, "when", b.when(r, s),
+	return []bot.Reply{r.Reply("highlights.register_done", "name", name, "when", b.when(r.Printer, s),
 		"before", formatDuration(r, b.Settings.Highlights.ReminderBefore))}
 }
 
-func (b *Bot) cmdUnregister(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.content(ctx)
-	ev := b.current(snap)
+	snap := b.Content(ctx)
+	ev := b.Current(snap)
 	var s *content.Session
 	if ev != nil {
-		s, _ = findSession(ev, arg)
+		s, _ = core.FindSession(ev, arg)
 	}
 	if s == nil {
-		return []bot.Reply{r.Reply("highlights.unregister_unknown", "input", shortInput(arg))}
+		return []bot.Reply{r.Reply("highlights.unregister_unknown", "input", core.ShortInput(arg))}
 	}
 	name := r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {

@@ -1,10 +1,12 @@
-package core
+package highlights
 
 import (
 	"context"
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/sndgct/maillage/bot/core"
 
 	"github.com/sndgct/maillage/bot"
 )
@@ -15,16 +17,16 @@ const maxWithdrawList = 10
 // cmdWithdraw lists the highlights published from the chat, newest first,
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
-func (b *Bot) cmdWithdraw(ctx context.Context, r *Turn) []bot.Reply {
-	snap := b.content(ctx)
-	list := snap.published[:min(maxWithdrawList, len(snap.published))]
+func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
+	snap := b.Content(ctx)
+	list := snap.Published[:min(maxWithdrawList, len(snap.Published))]
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("highlights.withdraw_none")}
 	}
 	if r.Args != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(r.Args))
 		if err != nil || n < 1 || n > len(list) {
-			return []bot.Reply{r.Reply("highlights.withdraw_unknown", "input", shortInput(r.Args), "count", strconv.Itoa(len(list)))}
+			return []bot.Reply{r.Reply("highlights.withdraw_unknown", "input", core.ShortInput(r.Args), "count", strconv.Itoa(len(list)))}
 		}
 		return b.withdrawPreview(r, list[n-1])
 	}
@@ -32,43 +34,33 @@ func (b *Bot) cmdWithdraw(ctx context.Context, r *Turn) []bot.Reply {
 	var choices []bot.Choice
 	for i, d := range list {
 		n := strconv.Itoa(i + 1)
-		lines = append(lines, r.T("highlights.withdraw_line", "n", n, "number", strconv.Itoa(d.session.Number),
-			"date", b.FormatDate(r.Lang, d.highlight.PublishedAt()), "text", excerpt(d.highlight.Text, 120)))
-		choices = append(choices, bot.Choice{Action: "hl.withdraw", Value: d.event.ID + "/" + d.highlight.ID,
+		lines = append(lines, r.T("highlights.withdraw_line", "n", n, "number", strconv.Itoa(d.Session.Number),
+			"date", b.FormatDate(r.Lang, d.Highlight.PublishedAt()), "text", excerpt(d.Highlight.Text, 120)))
+		choices = append(choices, bot.Choice{Action: "hl.withdraw", Value: d.Event.ID + "/" + d.Highlight.ID,
 			Label: r.T("highlights.button_withdraw", "n", n)})
 	}
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: choices}}
 }
 
-// publishedByKey finds a chat-published highlight by "event/id".
-func (snap *hlSnapshot) publishedByKey(key string) (hlDoc, bool) {
-	for _, d := range snap.published {
-		if d.event.ID+"/"+d.highlight.ID == key {
-			return d, true
-		}
-	}
-	return hlDoc{}, false
-}
-
-func (b *Bot) withdrawPreview(r *Turn, d hlDoc) []bot.Reply {
-	lines := []string{r.T("highlights.withdraw_confirm_ask", "number", strconv.Itoa(d.session.Number), "title", d.session.Title), ""}
-	lines = append(lines, b.highlightLines(r, d.highlight)...)
+func (b *Feature) withdrawPreview(r *core.Turn, d core.Doc) []bot.Reply {
+	lines := []string{r.T("highlights.withdraw_confirm_ask", "number", strconv.Itoa(d.Session.Number), "title", d.Session.Title), ""}
+	lines = append(lines, b.highlightLines(r.Printer, d.Highlight)...)
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{{Action: "hl.withdraw_ok",
-		Value: d.event.ID + "/" + d.highlight.ID, Label: r.T("highlights.button_withdraw_confirm"), Style: "danger"}}}}
+		Value: d.Event.ID + "/" + d.Highlight.ID, Label: r.T("highlights.button_withdraw_confirm"), Style: "danger"}}}}
 }
 
-func (b *Bot) choiceWithdraw(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choiceWithdraw(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
-	d, ok := b.content(ctx).publishedByKey(value)
+	d, ok := b.Content(ctx).PublishedByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	}
 	return b.withdrawPreview(r, d)
 }
 
-func (b *Bot) choiceWithdrawConfirm(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
@@ -81,7 +73,7 @@ func (b *Bot) choiceWithdrawConfirm(ctx context.Context, r *Turn, value string) 
 		b.Log.Error("withdrawing a highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.refreshContent()
+	b.RefreshContent()
 	b.Log.Info("highlight withdrawn", "member", b.Pseudonym(r.Msg.From), "event", event, "highlight", id)
 	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

@@ -1,0 +1,30 @@
+// Package highlights brings the congress to the chat: members browse the
+// sessions of the current event, search what was said, follow sessions and
+// topics and get a digest of what is new; organizers publish and withdraw
+// highlights; registered members are reminded before a session. The
+// content itself (files and published highlights) is the core's (Content).
+package highlights
+
+import (
+	"github.com/sndgct/maillage/bot/core"
+)
+
+// Feature is the highlights feature.
+type Feature struct {
+	*core.Bot
+}
+
+// New builds the feature over the core.
+func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+
+// Register declares the highlights' commands, choices and dialogues, the
+// digest job, the personal data kept (follows and registrations) and the
+// reminders' follow-up of a content reload.
+func (b *Feature) Register(reg *core.Registry) {
+	reg.Command(b.highlightCommands()...)
+	reg.Choices(b.highlightChoices())
+	reg.Dialogues(b.highlightDialogues())
+	reg.Job("digest", b.jobDigest)
+	reg.PersonalData(core.DataPart{Name: "highlights", Export: b.exportHighlights, Erase: b.eraseHighlights})
+	reg.ContentReloaded(b.resyncReminders)
+}
