@@ -8,9 +8,9 @@ import (
 	"time"
 	_ "time/tzdata"
 
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )

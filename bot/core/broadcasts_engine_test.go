@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )

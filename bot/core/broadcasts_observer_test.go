@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 )
 
