@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -126,23 +127,6 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 	return &RoundPlan{Round: round, Members: members, Profiles: profiles, Plan: plan, Pool: pool}, nil
 }
 
-// matchableMembers are the members who may be introduced at now: they
-// finished the onboarding, opted in, are not paused and have a
-// collectivity.
-func matchableMembers(ctx context.Context, s bot.Store, now time.Time) ([]bot.Member, error) {
-	var out []bot.Member
-	err := s.Members(ctx, func(m bot.Member) error {
-		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {
-			out = append(out, m)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("matchable members: %w", err)
-	}
-	return out, nil
-}
-
 // lastIntroduced returns when each member was last introduced (or sat
 // out: they are then due at once).
 func lastIntroduced(past []bot.MatchRound) map[bot.UserRef]time.Time {
@@ -166,7 +150,7 @@ func dueByCadence(m bot.Member, last, now time.Time) bool {
 		return true
 	}
 	gap := monthlyGap
-	if m.Prefs.Cadence == CadenceBiweekly {
+	if m.Prefs.Cadence == bot.CadenceBiweekly {
 		gap = biweeklyGap
 	}
 	return now.Sub(last) >= gap
@@ -199,7 +183,7 @@ func profileOf(m bot.Member, workshops []string) matching.Profile {
 		Interests:       m.Interests,
 		Workshops:       workshops,
 		SimilarSizeOnly: m.Prefs.SimilarSizeOnly,
-		SameRegion:      m.Prefs.Region == RegionSame,
+		SameRegion:      m.Prefs.Region == bot.RegionSame,
 	}
 	if c := m.Collectivity; c != nil {
 		p.Population, p.Kind, p.Region, p.Departement = c.Population, string(c.Kind), c.Region, c.Departement

@@ -124,14 +124,6 @@ func points(lang bot.Lang, milli int64) string {
 	return s
 }
 
-func percent(lang bot.Lang, v float64) string {
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if lang == bot.French {
-		return strings.Replace(s, ".", ",", 1) + "\u00a0%"
-	}
-	return s + "%"
-}
-
 // cmdMatchNow previews the round an administrator asked for, and asks to
 // confirm: the round's id is the preview's time, so that a second click
 // resumes the same round instead of running another.

@@ -179,56 +179,6 @@ func (b *Bot) privately(ctx context.Context, r *Turn, rep bot.Reply) []bot.Reply
 	return nil
 }
 
-// MatchStats are counts over the rounds since a date, for the organizers.
-type MatchStats struct {
-	Rounds int
-	// Introductions are the groups introduced; Members the places in
-	// them (a member introduced in two rounds counts twice).
-	Introductions int
-	Members       int
-	SatOut        int
-	// Answered counts the answers; Met, NotNow and NotAgain each kind.
-	Answered int
-	Met      int
-	NotNow   int
-	NotAgain int
-}
-
-// MetRate is the share of the members introduced who said they met.
-func (s MatchStats) MetRate() float64 {
-	if s.Members == 0 {
-		return 0
-	}
-	return float64(s.Met) / float64(s.Members)
-}
-
-// RoundStats are the counts of one round.
-type RoundStats struct {
-	Round bot.MatchRound
-	MatchStats
-}
-
-// MatchStats counts the introductions of the rounds created at or after
-// since, and the answers to them.
-func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, error) {
-	per, err := b.roundStats(ctx, since, 0)
-	if err != nil {
-		return MatchStats{}, err
-	}
-	var s MatchStats
-	for _, p := range per {
-		s.Rounds++
-		s.Introductions += p.Introductions
-		s.Members += p.Members
-		s.SatOut += p.SatOut
-		s.Answered += p.Answered
-		s.Met += p.Met
-		s.NotNow += p.NotNow
-		s.NotAgain += p.NotAgain
-	}
-	return s, nil
-}
-
 // roundStats counts each round created at or after since, newest first
 // (at most limit rounds; 0: all).
 func (b *Bot) roundStats(ctx context.Context, since time.Time, limit int) ([]RoundStats, error) {

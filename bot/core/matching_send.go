@@ -418,16 +418,3 @@ func (b *Bot) sizeReason(r Printer, rules matching.Rules, profiles []matching.Pr
 	}
 	return r.T("match.why.bracket", "bracket", bracketLabel(r, rules.Brackets, br))
 }
-
-// bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
-func bracketLabel(r Printer, bounds []int, i int) string {
-	switch {
-	case len(bounds) == 0:
-		return r.T("match.bracket.all")
-	case i == 0:
-		return r.T("match.bracket.first", "max", formatInt(r.Lang, bounds[0]))
-	case i >= len(bounds):
-		return r.T("match.bracket.last", "min", formatInt(r.Lang, bounds[len(bounds)-1]))
-	}
-	return r.T("match.bracket.mid", "min", formatInt(r.Lang, bounds[i-1]), "max", formatInt(r.Lang, bounds[i]-1))
-}

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sndgct/maillage/bot"
+
 	"github.com/sndgct/maillage/bot/bottest"
 
-	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/matching"
 	"github.com/sndgct/maillage/internal/schedule"
@@ -304,7 +304,7 @@ func TestOddPoolSitOutIsToldAndServedFirst(t *testing.T) {
 	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{Rules: rules}), nil, nil)
 	for i, id := range []string{"a", "b", "c"} {
 		m := h.Seed(bottest.User(id), strings.ToUpper(id), bottest.Towns[i], "dgs", "ia")
-		m.Prefs.Cadence = core.CadenceBiweekly
+		m.Prefs.Cadence = bot.CadenceBiweekly
 		if err := h.Store.SaveMember(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +332,7 @@ func TestNoRepeatedPairOverTenRounds(t *testing.T) {
 	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
 	for i, c := range bottest.Towns {
 		m := h.Seed(bottest.User(fmt.Sprintf("m%02d", i)), fmt.Sprintf("Membre %d", i), c, []string{"dgs", "dga"}[i%2], []string{"ia", "rh", "qvt"}[i%3])
-		m.Prefs.Cadence = core.CadenceBiweekly
+		m.Prefs.Cadence = bot.CadenceBiweekly
 		if err := h.Store.SaveMember(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}

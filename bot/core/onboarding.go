@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -42,14 +43,6 @@ const (
 	dPrefsEdit = "prefs_edit" // "1" while going through them one by one
 	dOtherType = "other_type" // declared employer's type
 	dOtherDep  = "other_dep"  // declared employer's département
-)
-
-// Values of Preferences.Cadence and Preferences.Region.
-const (
-	CadenceBiweekly = "biweekly"
-	CadenceMonthly  = "monthly"
-	RegionSame      = "same"
-	RegionAny       = "any"
 )
 
 // otherTypes are the kinds of employer a member may declare when theirs is
@@ -564,13 +557,6 @@ func (b *Bot) onbRole(ctx context.Context, r *Turn, d *bot.Dialogue, id string) 
 	return b.onbNext(ctx, r, d)
 }
 
-func (b *Bot) roleLabel(lang bot.Lang, id string) string {
-	if l, ok := labelByID(b.Settings.MemberRoles, id); ok {
-		return l.Text(lang)
-	}
-	return id
-}
-
 // Interests.
 
 func interestsOf(d *bot.Dialogue) []string {
@@ -612,19 +598,6 @@ func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
 	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.interests_done", Value: "1",
 		Label: r.T("members.interests.done_button"), Style: "primary"})
 	return rep
-}
-
-func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
-	var out []string
-	for _, id := range ids {
-		if l, ok := labelByID(b.Settings.Interests, id); ok {
-			out = append(out, l.Text(lang))
-		}
-	}
-	if len(out) == 0 {
-		return "—"
-	}
-	return strings.Join(out, ", ")
 }
 
 func (b *Bot) onbToggleInterest(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
@@ -745,13 +718,13 @@ func exactLabel(labels []bot.Label, folded string) (bot.Label, bool) {
 
 func (b *Bot) defaultPrefs(r *Turn, d *bot.Dialogue) {
 	if d.Data[dCadence] == "" {
-		d.Data[dCadence] = CadenceMonthly
+		d.Data[dCadence] = bot.CadenceMonthly
 	}
 	if d.Data[dSize] == "" {
 		d.Data[dSize] = "similar"
 	}
 	if d.Data[dRegion] == "" {
-		d.Data[dRegion] = RegionAny
+		d.Data[dRegion] = bot.RegionAny
 	}
 	if d.Data[dLang] == "" {
 		d.Data[dLang] = string(r.Lang)
@@ -787,9 +760,9 @@ func (b *Bot) onbPrefs(ctx context.Context, r *Turn, d *bot.Dialogue, ok bool) [
 
 // prefValues lists each preference's values, in the order shown.
 var prefValues = map[string][]string{
-	"cadence": {CadenceBiweekly, CadenceMonthly},
+	"cadence": {bot.CadenceBiweekly, bot.CadenceMonthly},
 	"size":    {"similar", "open"},
-	"region":  {RegionSame, RegionAny},
+	"region":  {bot.RegionSame, bot.RegionAny},
 	"lang":    {string(bot.French), string(bot.English)},
 }
 
@@ -1017,33 +990,6 @@ func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
 }
 
 // Describing collectivities.
-
-// describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
-// (commune, Essonne (91), Île-de-France, 11 993 habitants)".
-func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
-	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
-	var parts []string
-	if c.Kind != bot.KindOther {
-		parts = append(parts, T("members.kind."+string(c.Kind)))
-	}
-	if c.Departement != "" && c.Kind != bot.KindDepartement && c.Kind != bot.KindRegion {
-		if dep, ok := b.Dir.Departement(c.Departement); ok {
-			parts = append(parts, T("members.coll.departement", "name", dep.Name, "code", dep.Code))
-		}
-	}
-	if c.Region != "" && c.Kind != bot.KindRegion {
-		if reg, ok := b.Dir.Region(c.Region); ok {
-			parts = append(parts, reg.Name)
-		}
-	}
-	pop := formatInt(lang, c.Population)
-	if c.Kind == bot.KindOther {
-		parts = append(parts, T("members.coll.population_about", "population", pop))
-		return T("members.other.type."+c.Code) + " (" + strings.Join(parts, ", ") + ")"
-	}
-	parts = append(parts, T("members.coll.population", "population", pop))
-	return c.Name + " (" + strings.Join(parts, ", ") + ")"
-}
 
 // shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
 func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {

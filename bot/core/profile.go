@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -61,41 +62,6 @@ func directOnly(run func(context.Context, *Turn) []bot.Reply) func(context.Conte
 		return run(ctx, r)
 	}
 }
-
-// MatchableMembers returns the members who may be introduced at now: they
-// finished the onboarding, opted in, are not paused and have a
-// collectivity. Each carries its collectivity (kind, code, population,
-// département, région), role, interests and preferences. The matching
-// rounds start from it.
-func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
-	return matchableMembers(ctx, b.Store, now) // matching.go
-}
-
-// memberStats counts where members stand, for the organizers' "membres".
-type memberStats struct{ onboarded, matchable, paused, invited int }
-
-func (st *memberStats) count(m bot.Member, now time.Time) {
-	switch {
-	case !m.Onboarded.IsZero():
-		st.onboarded++
-		if m.Matchable(now) {
-			st.matchable++
-		} else if !m.OptedIn.IsZero() {
-			st.paused++
-		}
-	case !m.Imported.IsZero():
-		st.invited++
-	}
-}
-
-func (st memberStats) lines(r *Turn) []string {
-	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
-		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
-		"invited", strconv.Itoa(st.invited))}
-}
-
-// onboarded reports whether the member finished the onboarding.
-func (r *Turn) onboarded() bool { return r.Known && !r.Member.Onboarded.IsZero() }
 
 // helloOnboarding starts or resumes the onboarding for a member who has
 // not finished it; ok is false for an onboarded member.
@@ -184,8 +150,8 @@ func (b *Bot) profileReply(r *Turn) bot.Reply {
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"
 	}
-	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, CadenceMonthly), size,
-		orDefault(m.Prefs.Region, RegionAny), string(r.Lang)))
+	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, bot.CadenceMonthly), size,
+		orDefault(m.Prefs.Region, bot.RegionAny), string(r.Lang)))
 	now := b.Clock.Now()
 	switch {
 	case m.OptedIn.IsZero():

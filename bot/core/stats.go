@@ -118,18 +118,6 @@ func ranked(m map[string]int) []Count {
 	return out
 }
 
-// matchRules are the configured matching rules (the defaults when none).
-func (b *Bot) matchRules() matching.Rules { return rulesOrDefault(b.Settings.Matching.Rules) }
-
-// rulesOrDefault returns rules, or the default rules when none were set
-// (the zero Rules, recognised by its empty SizeMode).
-func rulesOrDefault(rules matching.Rules) matching.Rules {
-	if rules.SizeMode != "" {
-		return rules
-	}
-	return matching.DefaultRules()
-}
-
 func (b *Bot) statsCommands() []*Command {
 	return []*Command{
 		{ID: "statistics", Role: bot.RoleOrganizer, Run: b.cmdStatistics,

@@ -1,0 +1,116 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+)
+
+// From matching.go.
+
+// matchableMembers are the members who may be introduced at now: they
+// finished the onboarding, opted in, are not paused and have a
+// collectivity.
+func matchableMembers(ctx context.Context, s bot.Store, now time.Time) ([]bot.Member, error) {
+	var out []bot.Member
+	err := s.Members(ctx, func(m bot.Member) error {
+		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("matchable members: %w", err)
+	}
+	return out, nil
+}
+
+// From onboarding.go.
+
+func (b *Bot) roleLabel(lang bot.Lang, id string) string {
+	if l, ok := labelByID(b.Settings.MemberRoles, id); ok {
+		return l.Text(lang)
+	}
+	return id
+}
+
+func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
+	var out []string
+	for _, id := range ids {
+		if l, ok := labelByID(b.Settings.Interests, id); ok {
+			out = append(out, l.Text(lang))
+		}
+	}
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, ", ")
+}
+
+// describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
+// (commune, Essonne (91), Île-de-France, 11 993 habitants)".
+func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
+	var parts []string
+	if c.Kind != bot.KindOther {
+		parts = append(parts, T("members.kind."+string(c.Kind)))
+	}
+	if c.Departement != "" && c.Kind != bot.KindDepartement && c.Kind != bot.KindRegion {
+		if dep, ok := b.Dir.Departement(c.Departement); ok {
+			parts = append(parts, T("members.coll.departement", "name", dep.Name, "code", dep.Code))
+		}
+	}
+	if c.Region != "" && c.Kind != bot.KindRegion {
+		if reg, ok := b.Dir.Region(c.Region); ok {
+			parts = append(parts, reg.Name)
+		}
+	}
+	pop := formatInt(lang, c.Population)
+	if c.Kind == bot.KindOther {
+		parts = append(parts, T("members.coll.population_about", "population", pop))
+		return T("members.other.type."+c.Code) + " (" + strings.Join(parts, ", ") + ")"
+	}
+	parts = append(parts, T("members.coll.population", "population", pop))
+	return c.Name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// From profile.go.
+
+// MatchableMembers returns the members who may be introduced at now: they
+// finished the onboarding, opted in, are not paused and have a
+// collectivity. Each carries its collectivity (kind, code, population,
+// département, région), role, interests and preferences. The matching
+// rounds start from it.
+func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
+	return matchableMembers(ctx, b.Store, now) // matching.go
+}
+
+// memberStats counts where members stand, for the organizers' "membres".
+type memberStats struct{ onboarded, matchable, paused, invited int }
+
+func (st *memberStats) count(m bot.Member, now time.Time) {
+	switch {
+	case !m.Onboarded.IsZero():
+		st.onboarded++
+		if m.Matchable(now) {
+			st.matchable++
+		} else if !m.OptedIn.IsZero() {
+			st.paused++
+		}
+	case !m.Imported.IsZero():
+		st.invited++
+	}
+}
+
+func (st memberStats) lines(r *Turn) []string {
+	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
+		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
+		"invited", strconv.Itoa(st.invited))}
+}
+
+// onboarded reports whether the member finished the onboarding.
+func (r *Turn) onboarded() bool { return r.Known && !r.Member.Onboarded.IsZero() }

@@ -1,0 +1,11 @@
+package bot
+
+// From onboarding.go.
+
+// Values of Preferences.Cadence and Preferences.Region.
+const (
+	CadenceBiweekly = "biweekly"
+	CadenceMonthly  = "monthly"
+	RegionSame      = "same"
+	RegionAny       = "any"
+)
