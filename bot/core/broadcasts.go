@@ -426,7 +426,7 @@ func (b *Bot) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	labels := func(ids []string, list []bot.Label) string {
 		out := make([]string, 0, len(ids))
 		for _, id := range ids {
-			if l, ok := labelByID(list, id); ok {
+			if l, ok := LabelByID(list, id); ok {
 				out = append(out, l.Text(lang))
 			} else {
 				out = append(out, id)
@@ -456,11 +456,11 @@ func (b *Bot) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	}
 	switch {
 	case seg.MinPopulation > 0 && seg.MaxPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_between", "min", formatInt(lang, seg.MinPopulation), "max", formatInt(lang, seg.MaxPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_between", "min", FormatInt(lang, seg.MinPopulation), "max", FormatInt(lang, seg.MaxPopulation)))
 	case seg.MinPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_min", "min", formatInt(lang, seg.MinPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_min", "min", FormatInt(lang, seg.MinPopulation)))
 	case seg.MaxPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_max", "max", formatInt(lang, seg.MaxPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_max", "max", FormatInt(lang, seg.MaxPopulation)))
 	}
 	if len(seg.Interests) > 0 {
 		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.Settings.Interests)))

@@ -202,8 +202,8 @@ func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
 			lang = b.MemberLang(m)
 		}
 		T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
-		text := T("broadcasts.approval_request", "id", bc.ID, "count", formatInt(lang, bc.Expected),
-			"audience", b.describeSegment(lang, bc.Segment), "threshold", formatInt(lang, b.Settings.Broadcasts.Threshold())) +
+		text := T("broadcasts.approval_request", "id", bc.ID, "count", FormatInt(lang, bc.Expected),
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", FormatInt(lang, b.Settings.Broadcasts.Threshold())) +
 			"\n\n" + bc.Text[b.Settings.DefaultLang]
 		reply := bot.Reply{Text: text, Choices: []bot.Choice{
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
@@ -325,7 +325,7 @@ func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 // reasons, not sent (cancelled).
 func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
-	n := func(s bot.RecipientStatus) string { return formatInt(lang, counts[s]) }
+	n := func(s bot.RecipientStatus) string { return FormatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
 	switch bc.State {
 	case bot.BroadcastCancelled:
@@ -357,7 +357,7 @@ func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, c
 		if bc.State == bot.BroadcastCancelled {
 			key = "broadcasts.report_not_sent"
 		}
-		lines = append(lines, T(key, "count", formatInt(lang, left)))
+		lines = append(lines, T(key, "count", FormatInt(lang, left)))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -405,7 +405,7 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 		if label != nil {
 			name = label(k)
 		}
-		parts = append(parts, name+" ("+formatInt(lang, counts[k])+")")
+		parts = append(parts, name+" ("+FormatInt(lang, counts[k])+")")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -415,7 +415,7 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 func (b *Bot) cmdBroadcast(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
-	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", formatInt(r.Lang, MaxBroadcastRunes)))
+	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", FormatInt(r.Lang, MaxBroadcastRunes)))
 }
 
 func (b *Bot) saveCompose(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
@@ -634,11 +634,11 @@ func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDr
 }
 
 func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
-	lines := []string{r.T("broadcasts.preview_head", "count", formatInt(r.Lang, aud.Recipients),
+	lines := []string{r.T("broadcasts.preview_head", "count", FormatInt(r.Lang, aud.Recipients),
 		"audience", b.describeSegment(r.Lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
-		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", formatInt(r.Lang, aud.OptedOut),
-			"not_onboarded", formatInt(r.Lang, aud.NotOnboarded)))
+		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", FormatInt(r.Lang, aud.OptedOut),
+			"not_onboarded", FormatInt(r.Lang, aud.NotOnboarded)))
 	}
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
@@ -651,7 +651,7 @@ func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud 
 		lines = append(lines, r.T("broadcasts.preview_working_hours"))
 	}
 	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
-		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", formatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", FormatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
 	}
 	if aud.Sample != nil {
 		name := aud.Sample.Name
@@ -687,11 +687,11 @@ func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
-		return []bot.Reply{r.Reply("broadcasts.submitted_approval", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_approval", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
 	case bc.At.IsZero():
-		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
 	}
-	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected),
+	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected),
 		"date", b.FormatDateTime(r.Lang, bc.At, b.RequestLocation(r)))}
 }
 
@@ -734,7 +734,7 @@ func (b *Bot) cmdBroadcasts(ctx context.Context, r *Turn) []bot.Reply {
 		}
 		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
 			"date", b.FormatDateTime(r.Lang, bc.Created, b.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
-			"sent", formatInt(r.Lang, counts[bot.RecipientSent]), "total", formatInt(r.Lang, max(bc.Total, bc.Expected))))
+			"sent", FormatInt(r.Lang, counts[bot.RecipientSent]), "total", FormatInt(r.Lang, max(bc.Total, bc.Expected))))
 	}
 	lines = append(lines, "", r.T("broadcasts.list_foot"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
@@ -757,8 +757,8 @@ func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	counts, _ := b.Store.RecipientCounts(ctx, id)
-	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", formatInt(r.Lang, counts[bot.RecipientSent]),
-		"left", formatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
+	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", FormatInt(r.Lang, counts[bot.RecipientSent]),
+		"left", FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
 }
 
 func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
@@ -779,7 +779,7 @@ func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
 		b.Log.Error("approving a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", formatInt(r.Lang, bc.Expected))}
+	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
 }
 
 // cmdAnnouncements shows or sets the member's choice about announcements.

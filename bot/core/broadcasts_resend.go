@@ -181,7 +181,7 @@ func (b *Bot) cmdBroadcastResend(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	gen := strconv.Itoa(q.Generation)
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.Clock.Now()}
-	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", formatInt(r.Lang, q.Unknown)),
+	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", FormatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
 
@@ -224,7 +224,7 @@ func (b *Bot) confirmResend(ctx context.Context, r *Turn, id, gen string) []bot.
 	if rep, done := b.resendRefused(ctx, r, id, err); done {
 		return rep
 	}
-	return []bot.Reply{r.Reply("broadcasts.resend_done", "id", id, "count", formatInt(r.Lang, n))}
+	return []bot.Reply{r.Reply("broadcasts.resend_done", "id", id, "count", FormatInt(r.Lang, n))}
 }
 
 // dialogueResendConfirm reads the answer to the resend question.

@@ -55,7 +55,6 @@ func (b *Bot) registerCore(reg *Registry) {
 // (transitional: each moves to a package of its own, registered by the
 // wiring).
 func (b *Bot) registerInCore(reg *Registry) {
-	reg.Command(b.statsCommands()...)     // stats.go
 	reg.Command(b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
 	reg.Command(b.matchingCommands()...)  // matching_commands.go
 	reg.Command(b.broadcastCommands()...) // broadcasts_chat.go
@@ -67,7 +66,6 @@ func (b *Bot) registerInCore(reg *Registry) {
 	}
 	reg.Job("round", b.jobRound)                                                                                                   // matching_round.go
 	reg.Job("followup", b.jobFollowup)                                                                                             // matching_followup.go
-	reg.Job("summary", b.jobSummary)                                                                                               // stats.go
 	reg.PersonalData(DataPart{Name: "matching", Export: b.exportMatching, Erase: b.eraseMatching, Purge: b.purgeMatching})         // matching_privacy.go
 	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
 	reg.Pending(PendingIntro, b.sendPendingIntro)                                                                                  // matching_send.go: a group introduction
@@ -220,11 +218,11 @@ func (b *Bot) cmdMembers(ctx context.Context, r *Turn) []bot.Reply {
 	byLang := map[bot.Lang]int{}
 	byPlatform := map[bot.Platform]int{}
 	total := 0
-	var st memberStats // profile.go
+	var st MemberStats // profile.go
 	now := b.Clock.Now()
 	err := b.Store.Members(ctx, func(m bot.Member) error {
 		total++
-		st.count(m, now)
+		st.Count(m, now)
 		l := m.Language
 		if l == "" {
 			l = b.Settings.DefaultLang
@@ -238,7 +236,7 @@ func (b *Bot) cmdMembers(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	lines := []string{r.T("members.total", "count", strconv.Itoa(total))}
-	lines = append(lines, st.lines(r)...)
+	lines = append(lines, st.Lines(r)...)
 	for _, l := range bot.Languages {
 		lines = append(lines, r.T("members.by_language", "language", r.T("lang.name."+string(l)),
 			"count", strconv.Itoa(byLang[l])))

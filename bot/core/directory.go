@@ -46,7 +46,7 @@ func equalWords(a, b []string) bool {
 }
 
 // labelByID returns the label with this id.
-func labelByID(labels []bot.Label, id string) (bot.Label, bool) {
+func LabelByID(labels []bot.Label, id string) (bot.Label, bool) {
 	for _, l := range labels {
 		if l.ID == id {
 			return l, true
@@ -57,7 +57,7 @@ func labelByID(labels []bot.Label, id string) (bot.Label, bool) {
 
 // formatInt writes n with the thousands separator of lang: a narrow
 // no-break space in French ("11 993"), a comma in English ("11,993").
-func formatInt(lang bot.Lang, n int) string {
+func FormatInt(lang bot.Lang, n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

@@ -73,18 +73,18 @@ func (b *Bot) planSummary(r Printer, plan *RoundPlan, shown int) string {
 	}
 	proof := r.T("match.dry.proof_missing", "gap", points(r.Lang, p.Certificate.Gap))
 	if p.Certificate.Gap == 0 {
-		proof = r.T("match.dry.proof", "pairs", formatInt(r.Lang, int(p.Certificate.PricedPairs)),
+		proof = r.T("match.dry.proof", "pairs", FormatInt(r.Lang, int(p.Certificate.PricedPairs)),
 			"rounds", strconv.Itoa(p.Certificate.Rounds))
 	}
-	lines := []string{r.T("match.dry.summary", "members", formatInt(r.Lang, len(plan.Members)),
-		"groups", formatInt(r.Lang, len(p.Groups)), "trios", strconv.Itoa(trios),
+	lines := []string{r.T("match.dry.summary", "members", FormatInt(r.Lang, len(plan.Members)),
+		"groups", FormatInt(r.Lang, len(p.Groups)), "trios", strconv.Itoa(trios),
 		"satout", strconv.Itoa(len(p.SitOut)), "total", points(r.Lang, p.Total),
 		"average", points(r.Lang, average), "worst", points(r.Lang, worst), "proof", proof)}
 	if shown >= 0 {
 		q := plan.Pool.Compare(p, 1)
 		lines = append(lines, r.T("match.dry.quality",
-			"greedy", percent(r.Lang, q.Greedy.Percent), "greedy_worst", points(r.Lang, q.Greedy.Worst),
-			"random", percent(r.Lang, q.Random.Percent), "random_worst", points(r.Lang, q.Random.Worst)))
+			"greedy", Percent(r.Lang, q.Greedy.Percent), "greedy_worst", points(r.Lang, q.Greedy.Worst),
+			"random", Percent(r.Lang, q.Random.Percent), "random_worst", points(r.Lang, q.Random.Worst)))
 		for i, g := range p.Groups {
 			if i == shown {
 				if shown > 0 {
@@ -215,8 +215,8 @@ func (b *Bot) cmdMatchStats(ctx context.Context, r *Turn) []bot.Reply {
 }
 
 func (b *Bot) statsLine(r *Turn, key, first string, s MatchStats) string {
-	return r.T(key, "date", first, "rounds", first, "groups", formatInt(r.Lang, s.Introductions),
-		"members", formatInt(r.Lang, s.Members), "answered", formatInt(r.Lang, s.Answered),
-		"met", formatInt(r.Lang, s.Met), "not_now", formatInt(r.Lang, s.NotNow),
-		"not_again", formatInt(r.Lang, s.NotAgain), "rate", percent(r.Lang, 100*s.MetRate()))
+	return r.T(key, "date", first, "rounds", first, "groups", FormatInt(r.Lang, s.Introductions),
+		"members", FormatInt(r.Lang, s.Members), "answered", FormatInt(r.Lang, s.Answered),
+		"met", FormatInt(r.Lang, s.Met), "not_now", FormatInt(r.Lang, s.NotNow),
+		"not_again", FormatInt(r.Lang, s.NotAgain), "rate", Percent(r.Lang, 100*s.MetRate()))
 }

@@ -338,7 +338,7 @@ func sharedInterests(members []bot.Member) []string {
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
 func (b *Bot) why(r Printer, members []bot.Member) string {
-	rules := b.matchRules()
+	rules := b.MatchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
 		profiles[i] = profileOf(m, nil)
@@ -416,5 +416,5 @@ func (b *Bot) sizeReason(r Printer, rules matching.Rules, profiles []matching.Pr
 			return r.T("match.why.size")
 		}
 	}
-	return r.T("match.why.bracket", "bracket", bracketLabel(r, rules.Brackets, br))
+	return r.T("match.why.bracket", "bracket", BracketLabel(r, rules.Brackets, br))
 }

@@ -12,7 +12,7 @@ import (
 
 // From matching_commands.go.
 
-func percent(lang bot.Lang, v float64) string {
+func Percent(lang bot.Lang, v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	if lang == bot.French {
 		return strings.Replace(s, ".", ",", 1) + "\u00a0%"
@@ -75,22 +75,22 @@ func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, erro
 // From matching_send.go.
 
 // bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
-func bracketLabel(r Printer, bounds []int, i int) string {
+func BracketLabel(r Printer, bounds []int, i int) string {
 	switch {
 	case len(bounds) == 0:
 		return r.T("match.bracket.all")
 	case i == 0:
-		return r.T("match.bracket.first", "max", formatInt(r.Lang, bounds[0]))
+		return r.T("match.bracket.first", "max", FormatInt(r.Lang, bounds[0]))
 	case i >= len(bounds):
-		return r.T("match.bracket.last", "min", formatInt(r.Lang, bounds[len(bounds)-1]))
+		return r.T("match.bracket.last", "min", FormatInt(r.Lang, bounds[len(bounds)-1]))
 	}
-	return r.T("match.bracket.mid", "min", formatInt(r.Lang, bounds[i-1]), "max", formatInt(r.Lang, bounds[i]-1))
+	return r.T("match.bracket.mid", "min", FormatInt(r.Lang, bounds[i-1]), "max", FormatInt(r.Lang, bounds[i]-1))
 }
 
 // From stats.go.
 
 // matchRules are the configured matching rules (the defaults when none).
-func (b *Bot) matchRules() matching.Rules { return rulesOrDefault(b.Settings.Matching.Rules) }
+func (b *Bot) MatchRules() matching.Rules { return rulesOrDefault(b.Settings.Matching.Rules) }
 
 // rulesOrDefault returns rules, or the default rules when none were set
 // (the zero Rules, recognised by its empty SizeMode).

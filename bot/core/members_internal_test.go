@@ -93,10 +93,10 @@ func TestFormatInt(t *testing.T) {
 		n      int
 		fr, en string
 	}{{0, "0", "0"}, {999, "999", "999"}, {11993, "11\u202f993", "11,993"}, {2103778, "2\u202f103\u202f778", "2,103,778"}} {
-		if got := formatInt(bot.French, tt.n); got != tt.fr {
+		if got := FormatInt(bot.French, tt.n); got != tt.fr {
 			t.Errorf("formatInt(fr, %d) = %q", tt.n, got)
 		}
-		if got := formatInt(bot.English, tt.n); got != tt.en {
+		if got := FormatInt(bot.English, tt.n); got != tt.en {
 			t.Errorf("formatInt(en, %d) = %q", tt.n, got)
 		}
 	}

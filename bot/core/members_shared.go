@@ -32,7 +32,7 @@ func matchableMembers(ctx context.Context, s bot.Store, now time.Time) ([]bot.Me
 // From onboarding.go.
 
 func (b *Bot) roleLabel(lang bot.Lang, id string) string {
-	if l, ok := labelByID(b.Settings.MemberRoles, id); ok {
+	if l, ok := LabelByID(b.Settings.MemberRoles, id); ok {
 		return l.Text(lang)
 	}
 	return id
@@ -41,7 +41,7 @@ func (b *Bot) roleLabel(lang bot.Lang, id string) string {
 func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
 	var out []string
 	for _, id := range ids {
-		if l, ok := labelByID(b.Settings.Interests, id); ok {
+		if l, ok := LabelByID(b.Settings.Interests, id); ok {
 			out = append(out, l.Text(lang))
 		}
 	}
@@ -69,7 +69,7 @@ func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
 			parts = append(parts, reg.Name)
 		}
 	}
-	pop := formatInt(lang, c.Population)
+	pop := FormatInt(lang, c.Population)
 	if c.Kind == bot.KindOther {
 		parts = append(parts, T("members.coll.population_about", "population", pop))
 		return T("members.other.type."+c.Code) + " (" + strings.Join(parts, ", ") + ")"
@@ -90,26 +90,26 @@ func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member
 }
 
 // memberStats counts where members stand, for the organizers' "membres".
-type memberStats struct{ onboarded, matchable, paused, invited int }
+type MemberStats struct{ Onboarded, Matchable, Paused, Invited int }
 
-func (st *memberStats) count(m bot.Member, now time.Time) {
+func (st *MemberStats) Count(m bot.Member, now time.Time) {
 	switch {
 	case !m.Onboarded.IsZero():
-		st.onboarded++
+		st.Onboarded++
 		if m.Matchable(now) {
-			st.matchable++
+			st.Matchable++
 		} else if !m.OptedIn.IsZero() {
-			st.paused++
+			st.Paused++
 		}
 	case !m.Imported.IsZero():
-		st.invited++
+		st.Invited++
 	}
 }
 
-func (st memberStats) lines(r *Turn) []string {
-	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.onboarded),
-		"matchable", strconv.Itoa(st.matchable), "paused", strconv.Itoa(st.paused),
-		"invited", strconv.Itoa(st.invited))}
+func (st MemberStats) Lines(r *Turn) []string {
+	return []string{r.T("members.stats", "onboarded", strconv.Itoa(st.Onboarded),
+		"matchable", strconv.Itoa(st.Matchable), "paused", strconv.Itoa(st.Paused),
+		"invited", strconv.Itoa(st.Invited))}
 }
 
 // onboarded reports whether the member finished the onboarding.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -83,7 +82,7 @@ func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
 	if m.Collectivity != nil {
 		b.setColl(d, *m.Collectivity)
 	}
-	if _, ok := labelByID(b.Settings.MemberRoles, m.Role); ok {
+	if _, ok := LabelByID(b.Settings.MemberRoles, m.Role); ok {
 		d.Data[dRole] = m.Role
 	}
 	b.setInterests(d, m.Interests)
@@ -550,7 +549,7 @@ func (b *Bot) askRole(r *Turn, d *bot.Dialogue) bot.Reply {
 }
 
 func (b *Bot) onbRole(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := labelByID(b.Settings.MemberRoles, id); !ok {
+	if _, ok := LabelByID(b.Settings.MemberRoles, id); !ok {
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
 	}
 	d.Data[dRole] = id
@@ -601,7 +600,7 @@ func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
 }
 
 func (b *Bot) onbToggleInterest(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := labelByID(b.Settings.Interests, id); !ok {
+	if _, ok := LabelByID(b.Settings.Interests, id); !ok {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
 	}
 	chosen := interestsOf(d)
@@ -1000,5 +999,5 @@ func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {
 		}
 	}
 	return b.Cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
-		"population", formatInt(lang, c.Population))
+		"population", FormatInt(lang, c.Population))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/bot/reminders"
+	"github.com/sndgct/maillage/bot/stats"
 )
 
 // All returns the features' constructors, in the order help lists their
@@ -16,5 +17,6 @@ func All() []core.NewFeature {
 	return []core.NewFeature{
 		reminders.New,
 		highlights.New,
+		stats.New,
 	}
 }

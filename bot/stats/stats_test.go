@@ -1,13 +1,12 @@
-package core_test
+package stats_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/bottest"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/schedule"

@@ -1,4 +1,4 @@
-package core
+package stats
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -21,10 +22,10 @@ import (
 type Statistics struct {
 	At      time.Time
 	Members int
-	counts  memberStats
+	counts  core.MemberStats
 	// Month counts the rounds created since the first day of At's month
 	// (in the bot's zone).
-	Month MatchStats
+	Month core.MatchStats
 	// ByRegion counts the registered members by région INSEE code, most
 	// first; "" is for members without a collectivity (or a région).
 	ByRegion []Count
@@ -47,14 +48,14 @@ type Count struct {
 const statsTop = 5
 
 // Statistics counts the network as it is at now.
-func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error) {
+func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, error) {
 	s := Statistics{At: now}
-	bounds := b.matchRules().Brackets
+	bounds := b.MatchRules().Brackets
 	s.ByBracket = make([]int, len(bounds)+1)
 	regions, interests, topics := map[string]int{}, map[string]int{}, map[string]int{}
 	err := b.Store.Members(ctx, func(m bot.Member) error {
 		s.Members++
-		s.counts.count(m, now)
+		s.counts.Count(m, now)
 		if m.Onboarded.IsZero() {
 			return nil // imported and invited: not yet in the network
 		}
@@ -93,7 +94,7 @@ func (b *Bot) Statistics(ctx context.Context, now time.Time) (Statistics, error)
 // jobSummary posts the week's statistics to the organizers' channel, in
 // the default language, once per slot across replicas. A channel is not a
 // member: the right to disconnect does not hold it back.
-func (b *Bot) jobSummary(ctx context.Context, run bot.JobRun) error {
+func (b *Feature) jobSummary(ctx context.Context, run bot.JobRun) error {
 	if run.Job.Channel == nil {
 		return errors.New("summary job without a channel")
 	}
@@ -118,14 +119,14 @@ func ranked(m map[string]int) []Count {
 	return out
 }
 
-func (b *Bot) statsCommands() []*Command {
-	return []*Command{
+func (b *Feature) statsCommands() []*core.Command {
+	return []*core.Command{
 		{ID: "statistics", Role: bot.RoleOrganizer, Run: b.cmdStatistics,
 			Names: map[bot.Lang][]string{bot.French: {"statistiques"}, bot.English: {"statistics", "stats"}}},
 	}
 }
 
-func (b *Bot) cmdStatistics(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdStatistics(ctx context.Context, r *core.Turn) []bot.Reply {
 	s, err := b.Statistics(ctx, b.Clock.Now())
 	if err != nil {
 		b.Log.Error("statistics", "err", err)
@@ -136,13 +137,13 @@ func (b *Bot) cmdStatistics(ctx context.Context, r *Turn) []bot.Reply {
 
 // statisticsText writes s for an organizer, in r's language, under the
 // header of the catalogue key header.
-func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
+func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) string {
 	lang := r.Lang
-	n := func(v int) string { return formatInt(lang, v) }
+	n := func(v int) string { return core.FormatInt(lang, v) }
 	lines := []string{r.T(header, "date", b.FormatDate(lang, s.At)), ""}
 	c := s.counts
-	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.onboarded),
-		"matchable", n(c.matchable), "paused", n(c.paused), "invited", n(c.invited)))
+	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.Onboarded),
+		"matchable", n(c.Matchable), "paused", n(c.Paused), "invited", n(c.Invited)))
 	lines = append(lines, "")
 	m := s.Month
 	if m.Rounds == 0 {
@@ -150,9 +151,9 @@ func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
 	} else {
 		lines = append(lines, r.T("stats.month", "rounds", n(m.Rounds), "groups", n(m.Introductions),
 			"members", n(m.Members), "answered", n(m.Answered), "met", n(m.Met),
-			"rate", percent(lang, 100*m.MetRate())))
+			"rate", core.Percent(lang, 100*m.MetRate())))
 	}
-	if c.onboarded == 0 {
+	if c.Onboarded == 0 {
 		return strings.Join(lines, "\n")
 	}
 	lines = append(lines, "", r.T("stats.by_region"))
@@ -166,16 +167,16 @@ func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
 		return code
 	})...)
 	lines = append(lines, "", r.T("stats.by_bracket"))
-	bounds := b.matchRules().Brackets
+	bounds := b.MatchRules().Brackets
 	for i, v := range s.ByBracket {
 		if v > 0 {
-			lines = append(lines, r.T("stats.line", "label", bracketLabel(r, bounds, i), "count", n(v)))
+			lines = append(lines, r.T("stats.line", "label", core.BracketLabel(r, bounds, i), "count", n(v)))
 		}
 	}
 	if len(s.Interests) > 0 {
 		lines = append(lines, "", r.T("stats.interests"))
 		lines = append(lines, b.topLines(r, s.Interests, func(id string) string {
-			if l, ok := labelByID(b.Settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang)
 			}
 			return id // an interest since removed from the configuration
@@ -187,7 +188,7 @@ func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
 			if t := b.Topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
-			if l, ok := labelByID(b.Settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang) // topics are interest ids
 			}
 			return id
@@ -197,19 +198,19 @@ func (b *Bot) statisticsText(r Printer, s Statistics, header string) string {
 }
 
 // topLines writes the first statsTop counts, and the rest as one line.
-func (b *Bot) topLines(r Printer, counts []Count, label func(string) string) []string {
+func (b *Feature) topLines(r core.Printer, counts []Count, label func(string) string) []string {
 	var out []string
 	rest, others := 0, 0
 	for i, c := range counts {
 		if i < statsTop {
-			out = append(out, r.T("stats.line", "label", label(c.Key), "count", formatInt(r.Lang, c.N)))
+			out = append(out, r.T("stats.line", "label", label(c.Key), "count", core.FormatInt(r.Lang, c.N)))
 			continue
 		}
 		rest += c.N
 		others++
 	}
 	if others > 0 {
-		out = append(out, r.T("stats.others", "groups", strconv.Itoa(others), "count", formatInt(r.Lang, rest)))
+		out = append(out, r.T("stats.others", "groups", strconv.Itoa(others), "count", core.FormatInt(r.Lang, rest)))
 	}
 	return out
 }
