@@ -22,6 +22,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/introductions"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/schedule"
@@ -1170,7 +1171,7 @@ func (h *MtHarness) Seed(ref bot.UserRef, name string, coll bot.Collectivity, ro
 
 func (h *MtHarness) Round(id string) bot.MatchRound {
 	h.T.Helper()
-	r, err := h.Bot.RunRound(h.T.Context(), id, "tour", h.Clock.Now())
+	r, err := (&introductions.Feature{Bot: h.Bot}).RunRound(h.T.Context(), id, "tour", h.Clock.Now())
 	if err != nil {
 		h.T.Fatalf("RunRound(%s): %v", id, err)
 	}

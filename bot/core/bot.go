@@ -141,9 +141,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		}
 		f.Register(reg)
 	}
-	// The member record last, so that a failed erasure can be retried by
-	// the member.
-	reg.PersonalData(DataPart{Name: "profile", Export: b.exportProfile, Erase: b.eraseProfile})
+	b.registerCoreLast(reg)
 	if err := errors.Join(reg.errs...); err != nil {
 		return nil, err
 	}

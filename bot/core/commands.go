@@ -46,9 +46,17 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.Job("announcement", b.jobAnnouncement)
 	reg.Job("purge", b.jobPurge)
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.exportDialogue, Erase: b.deleteDialogue})
+	b.registerInCore(reg)
+}
+
+// registerCoreLast registers the personal data the core erases after the
+// features': the pending messages (the features may first move a held
+// message to another member), the platform's data, and the member record
+// last, so that a failed erasure can be retried by the member.
+func (b *Bot) registerCoreLast(reg *Registry) {
 	reg.PersonalData(DataPart{Name: "pending", Export: b.exportPending, Erase: b.erasePending}) // reminders, held messages
 	reg.PersonalData(DataPart{Name: "platform", Export: b.exportPlatformData, Erase: b.erasePlatformData})
-	b.registerInCore(reg)
+	reg.PersonalData(DataPart{Name: "profile", Export: b.exportProfile, Erase: b.eraseProfile})
 }
 
 // registerInCore registers the features that still live in the core
@@ -56,19 +64,14 @@ func (b *Bot) registerCore(reg *Registry) {
 // wiring).
 func (b *Bot) registerInCore(reg *Registry) {
 	reg.Command(b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
-	reg.Command(b.matchingCommands()...)  // matching_commands.go
 	reg.Command(b.broadcastCommands()...) // broadcasts_chat.go
-	for _, hs := range []map[string]ChoiceHandler{b.membersChoices(), b.matchingChoices(), b.broadcastChoices()} {
+	for _, hs := range []map[string]ChoiceHandler{b.membersChoices(), b.broadcastChoices()} {
 		reg.Choices(hs)
 	}
 	for _, hs := range []map[string]DialogueHandler{b.membersDialogues(), b.broadcastDialogues()} {
 		reg.Dialogues(hs)
 	}
-	reg.Job("round", b.jobRound)                                                                                                   // matching_round.go
-	reg.Job("followup", b.jobFollowup)                                                                                             // matching_followup.go
-	reg.PersonalData(DataPart{Name: "matching", Export: b.exportMatching, Erase: b.eraseMatching, Purge: b.purgeMatching})         // matching_privacy.go
 	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
-	reg.Pending(PendingIntro, b.sendPendingIntro)                                                                                  // matching_send.go: a group introduction
 }
 
 // deleteDialogue erases the member's dialogue (a personal-data part).

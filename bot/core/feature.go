@@ -187,6 +187,7 @@ func (b *Bot) describe(features []NewFeature) (*Registry, error) {
 		}
 		f.Register(reg)
 	}
+	b.registerCoreLast(reg)
 	return reg, errors.Join(reg.errs...)
 }
 

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ type RoundStats struct {
 // MatchStats counts the introductions of the rounds created at or after
 // since, and the answers to them.
 func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, error) {
-	per, err := b.roundStats(ctx, since, 0)
+	per, err := b.RoundStats(ctx, since, 0)
 	if err != nil {
 		return MatchStats{}, err
 	}
@@ -90,13 +91,62 @@ func BracketLabel(r Printer, bounds []int, i int) string {
 // From stats.go.
 
 // matchRules are the configured matching rules (the defaults when none).
-func (b *Bot) MatchRules() matching.Rules { return rulesOrDefault(b.Settings.Matching.Rules) }
+func (b *Bot) MatchRules() matching.Rules { return RulesOrDefault(b.Settings.Matching.Rules) }
 
 // rulesOrDefault returns rules, or the default rules when none were set
 // (the zero Rules, recognised by its empty SizeMode).
-func rulesOrDefault(rules matching.Rules) matching.Rules {
+func RulesOrDefault(rules matching.Rules) matching.Rules {
 	if rules.SizeMode != "" {
 		return rules
 	}
 	return matching.DefaultRules()
+}
+
+// From matching_followup.go.
+
+// roundStats counts each round created at or after since, newest first
+// (at most limit rounds; 0: all).
+func (b *Bot) RoundStats(ctx context.Context, since time.Time, limit int) ([]RoundStats, error) {
+	var out []RoundStats
+	at := map[string]int{}
+	err := b.Store.Rounds(ctx, limit, func(r bot.MatchRound) error {
+		if r.Created.Before(since) {
+			return nil
+		}
+		st := RoundStats{Round: r}
+		st.Introductions = len(r.Groups)
+		for _, g := range r.Groups {
+			st.Members += len(g.Members)
+		}
+		st.SatOut = len(r.SatOut)
+		at[r.ID] = len(out)
+		out = append(out, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match stats: %w", err)
+	}
+	err = b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+		for _, a := range rec.Answers {
+			i, ok := at[a.Round]
+			if !ok {
+				continue
+			}
+			st := &out[i]
+			st.Answered++
+			switch a.Answer {
+			case bot.AnswerMet:
+				st.Met++
+			case bot.AnswerNotNow:
+				st.NotNow++
+			case bot.AnswerNotAgain:
+				st.NotAgain++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match stats: %w", err)
+	}
+	return out, nil
 }

@@ -15,7 +15,7 @@ import (
 // matchableMembers are the members who may be introduced at now: they
 // finished the onboarding, opted in, are not paused and have a
 // collectivity.
-func matchableMembers(ctx context.Context, s bot.Store, now time.Time) ([]bot.Member, error) {
+func MatchableMembersOf(ctx context.Context, s bot.Store, now time.Time) ([]bot.Member, error) {
 	var out []bot.Member
 	err := s.Members(ctx, func(m bot.Member) error {
 		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {
@@ -31,14 +31,14 @@ func matchableMembers(ctx context.Context, s bot.Store, now time.Time) ([]bot.Me
 
 // From onboarding.go.
 
-func (b *Bot) roleLabel(lang bot.Lang, id string) string {
+func (b *Bot) RoleLabel(lang bot.Lang, id string) string {
 	if l, ok := LabelByID(b.Settings.MemberRoles, id); ok {
 		return l.Text(lang)
 	}
 	return id
 }
 
-func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
+func (b *Bot) InterestLabels(lang bot.Lang, ids []string) string {
 	var out []string
 	for _, id := range ids {
 		if l, ok := LabelByID(b.Settings.Interests, id); ok {
@@ -53,7 +53,7 @@ func (b *Bot) interestLabels(lang bot.Lang, ids []string) string {
 
 // describeColl writes a collectivity in full: "Saint-Pierre-du-Perray
 // (commune, Essonne (91), Île-de-France, 11 993 habitants)".
-func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
+func (b *Bot) DescribeColl(lang bot.Lang, c bot.Collectivity) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	var parts []string
 	if c.Kind != bot.KindOther {
@@ -86,7 +86,7 @@ func (b *Bot) describeColl(lang bot.Lang, c bot.Collectivity) string {
 // département, région), role, interests and preferences. The matching
 // rounds start from it.
 func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
-	return matchableMembers(ctx, b.Store, now) // matching.go
+	return MatchableMembersOf(ctx, b.Store, now) // matching.go
 }
 
 // memberStats counts where members stand, for the organizers' "membres".

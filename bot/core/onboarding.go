@@ -294,7 +294,7 @@ func (b *Bot) askCollectivity(r *Turn, d *bot.Dialogue) bot.Reply {
 	} else if d.Data[dRole] != "" {
 		key = "members.coll.ask_role_known"
 	}
-	return bot.Reply{Text: r.T(key, "role", b.roleLabel(r.Lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "role", b.RoleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")}}}
 }
 
@@ -404,7 +404,7 @@ func (b *Bot) askConfirm(r *Turn, d *bot.Dialogue) bot.Reply {
 	if d.Data[dRole] != "" {
 		key = "members.coll.confirm_role"
 	}
-	return bot.Reply{Text: r.T(key, "collectivity", b.describeColl(r.Lang, c), "role", b.roleLabel(r.Lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "collectivity", b.DescribeColl(r.Lang, c), "role", b.RoleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{
 			{Action: "onb.confirm", Value: "yes", Label: r.T("members.yes"), Style: "primary"},
 			{Action: "onb.confirm", Value: "no", Label: r.T("members.coll.not_mine")},
@@ -581,7 +581,7 @@ func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
 	chosen := interestsOf(d)
 	text := r.T("members.interests.ask")
 	if len(chosen) > 0 {
-		text = r.T("members.interests.chosen", "interests", b.interestLabels(r.Lang, chosen))
+		text = r.T("members.interests.chosen", "interests", b.InterestLabels(r.Lang, chosen))
 	}
 	if lead != "" {
 		text = lead + "\n" + text
@@ -846,9 +846,9 @@ func (b *Bot) askOptIn(r *Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "optin"
 	c, _ := collOf(d)
 	return bot.Reply{Text: r.T("members.optin.ask",
-		"collectivity", b.describeColl(r.Lang, c),
-		"role", b.roleLabel(r.Lang, d.Data[dRole]),
-		"interests", b.interestLabels(r.Lang, interestsOf(d)),
+		"collectivity", b.DescribeColl(r.Lang, c),
+		"role", b.RoleLabel(r.Lang, d.Data[dRole]),
+		"interests", b.InterestLabels(r.Lang, interestsOf(d)),
 		"prefs", b.prefsSummary(r.Lang, d)),
 		Choices: []bot.Choice{
 			{Action: "onb.optin", Value: "yes", Label: r.T("members.optin.yes_button"), Style: "primary"},

@@ -44,9 +44,6 @@ func (b *Bot) exportPending(ctx context.Context, ref bot.UserRef) (any, error) {
 }
 
 func (b *Bot) erasePending(ctx context.Context, ref bot.UserRef) error {
-	if err := b.rehomeHeldIntros(ctx, ref); err != nil { // matching_send.go
-		return err
-	}
 	_, err := b.Store.ErasePending(ctx, ref)
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -142,10 +141,10 @@ func (b *Bot) profileReply(r *Turn) bot.Reply {
 		lines = append(lines, r.T("members.profile.name", "name", m.Name))
 	}
 	if m.Collectivity != nil {
-		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.describeColl(r.Lang, *m.Collectivity)))
+		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.DescribeColl(r.Lang, *m.Collectivity)))
 	}
-	lines = append(lines, r.T("members.profile.member_role", "role", b.roleLabel(r.Lang, m.Role)))
-	lines = append(lines, r.T("members.profile.interests", "interests", b.interestLabels(r.Lang, m.Interests)))
+	lines = append(lines, r.T("members.profile.member_role", "role", b.RoleLabel(r.Lang, m.Role)))
+	lines = append(lines, r.T("members.profile.interests", "interests", b.InterestLabels(r.Lang, m.Interests)))
 	size := "open"
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"

@@ -7,6 +7,7 @@ package features
 import (
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/highlights"
+	"github.com/sndgct/maillage/bot/introductions"
 	"github.com/sndgct/maillage/bot/reminders"
 	"github.com/sndgct/maillage/bot/stats"
 )
@@ -18,5 +19,6 @@ func All() []core.NewFeature {
 		reminders.New,
 		highlights.New,
 		stats.New,
+		introductions.New,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/introductions"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/blossom"
 	"github.com/sndgct/maillage/internal/matching"
@@ -101,7 +102,7 @@ func matchCommand(ctx context.Context, args []string, std stdio, env func(string
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan.JSON(1))
 	}
-	fmt.Fprintln(std.out, core.PlanReport(catalog.Default(), l, plan))
+	fmt.Fprintln(std.out, introductions.PlanReport(catalog.Default(), l, plan))
 	return nil
 }
 
@@ -138,7 +139,7 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 
 // planFromCLI plans the round over the store's members, or over the
 // members of a CSV file imported into a scratch store.
-func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*core.RoundPlan, error) {
+func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*introductions.RoundPlan, error) {
 	logger := newLogger(cfg.Log, std.err)
 	rules := matchSettings(cfg).Rules
 	now := time.Now()
@@ -148,7 +149,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 			return nil, err
 		}
 		defer store.Close()
-		return core.Planner{Store: store, Rules: rules}.Plan(ctx, "dry-run", "", now, now)
+		return introductions.Planner{Store: store, Rules: rules}.Plan(ctx, "dry-run", "", now, now)
 	}
 	f, err := os.Open(csvPath)
 	if err != nil {
@@ -198,7 +199,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 	if len(pool) < rep.Lines {
 		fmt.Fprintf(std.err, "maillage: %d of %d members have no collectivity and cannot be matched\n", rep.Lines-len(pool), rep.Lines)
 	}
-	return core.Planner{Store: store, Rules: rules, Members: pool}.Plan(ctx, "dry-run", "", now, now)
+	return introductions.Planner{Store: store, Rules: rules, Members: pool}.Plan(ctx, "dry-run", "", now, now)
 }
 
 // writeScores writes every allowed pair's score, "a<TAB>b<TAB>points".
@@ -220,7 +221,7 @@ func writeScores(path string, pool *matching.Pool) (int64, error) {
 			buf = append(buf, '\t')
 			buf = strconv.AppendInt(buf, int64(j), 10)
 			buf = append(buf, '\t')
-			buf = append(buf, core.FormatMilli(s)...)
+			buf = append(buf, introductions.FormatMilli(s)...)
 			buf = append(buf, '\n')
 			if _, err := w.Write(buf); err != nil {
 				f.Close()

@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -24,7 +25,7 @@ const actionMatchAnswer = "match.answer"
 // posted when every member is within working hours. Members of one
 // platform meet in a group conversation; members of different platforms
 // each get the introduction in their direct conversation.
-func (b *Bot) introduceOrHold(ctx context.Context, round bot.MatchRound, gi int, now time.Time) error {
+func (b *Feature) introduceOrHold(ctx context.Context, round bot.MatchRound, gi int, now time.Time) error {
 	members, err := b.groupMembers(ctx, round, gi)
 	if err != nil || len(members) < 2 {
 		return err
@@ -60,7 +61,7 @@ func samePlatform(members []bot.Member) bool {
 
 // groupMembers returns the members of group gi still stored (a member who
 // erased their data is left out).
-func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([]bot.Member, error) {
+func (b *Feature) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([]bot.Member, error) {
 	var out []bot.Member
 	for _, ref := range round.Groups[gi].Members {
 		if isErased(ref) {
@@ -68,7 +69,7 @@ func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([
 		}
 		m, err := b.Store.Member(ctx, ref)
 		switch {
-		case IsNotFound(err):
+		case core.IsNotFound(err):
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("reading a member: %w", err)
@@ -82,14 +83,14 @@ func (b *Bot) groupMembers(ctx context.Context, round bot.MatchRound, gi int) ([
 // members, once (a claim per round and group), in each of their
 // languages. When the platform cannot open the group, each member gets it
 // in their direct conversation instead.
-func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
+func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
 	a, ok := b.Adapters[members[0].Ref.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter for an introduction", members[0].Ref.Platform)
 	}
 	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
 	token := b.ClaimToken()
-	got, err := b.Store.Claim(ctx, claim, token, DeliveryMemory)
+	got, err := b.Store.Claim(ctx, claim, token, core.DeliveryMemory)
 	if err != nil || !got {
 		return err // already introduced (or being introduced elsewhere)
 	}
@@ -131,12 +132,12 @@ func (b *Bot) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, 
 
 // introduceDirect sends each member the introduction in their direct
 // conversation, within their working hours, once each.
-func (b *Bot) introduceDirect(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
+func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
 	var errs []error
 	for i := range members {
 		m := members[i]
 		rep := b.introReply(ctx, b.MemberLang(m), round, members, &m)
-		d := Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + RefHash(m.Ref)}
+		d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + core.RefHash(m.Ref)}
 		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
@@ -149,9 +150,9 @@ func (b *Bot) introduceDirect(ctx context.Context, round bot.MatchRound, gi int,
 // the others are still introduced when their working hours come. A group
 // left with fewer than two members has nobody to introduce: its held
 // introduction goes with ref's other pending messages.
-func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
+func (b *Feature) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 	held, err := b.Store.PendingFor(ctx, ref)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !core.IsNotFound(err) {
 		return fmt.Errorf("reading held introductions: %w", err)
 	}
 	for _, p := range held {
@@ -159,7 +160,7 @@ func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 			continue
 		}
 		round, err := b.Store.Round(ctx, p.Text)
-		if IsNotFound(err) {
+		if core.IsNotFound(err) {
 			continue
 		} else if err != nil {
 			return fmt.Errorf("reading the round of a held introduction: %w", err)
@@ -176,7 +177,7 @@ func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 		if len(others) < 2 {
 			continue
 		}
-		if err := b.Store.DeletePending(ctx, p.Key); err != nil && !IsNotFound(err) {
+		if err := b.Store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
 			return fmt.Errorf("handing over a held introduction: %w", err)
 		}
 		p.To = others[0]
@@ -188,11 +189,11 @@ func (b *Bot) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 }
 
 // sendPendingIntro posts a held group introduction whose time has come.
-func (b *Bot) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time) {
+func (b *Feature) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time) {
 	err := func() error {
 		round, err := b.Store.Round(ctx, p.Text)
 		if err != nil {
-			if IsNotFound(err) {
+			if core.IsNotFound(err) {
 				return nil // purged: nothing to introduce
 			}
 			return err
@@ -206,14 +207,14 @@ func (b *Bot) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time
 		}
 		return b.introduceGroup(ctx, round, p.Number, members)
 	}()
-	if err != nil && now.Sub(p.Due) < PendingGiveUp {
+	if err != nil && now.Sub(p.Due) < core.PendingGiveUp {
 		b.Log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
 		return
 	}
 	if err != nil {
 		b.Log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
 	}
-	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !IsNotFound(err) {
+	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
 		b.Log.Error("deleting a posted introduction", "round", p.Text, "err", err)
 	}
 }
@@ -236,7 +237,7 @@ func names(ms []bot.Member) string {
 
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
-func (b *Bot) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
+func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
 	r := b.Printer(lang)
 	var lines []string
 	others := members
@@ -262,7 +263,7 @@ func (b *Bot) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRoun
 	}
 	shared := sharedInterests(members)
 	if len(shared) > 0 {
-		lines = append(lines, "", r.T("match.intro.shared", "interests", b.interestLabels(lang, shared)))
+		lines = append(lines, "", r.T("match.intro.shared", "interests", b.InterestLabels(lang, shared)))
 	}
 	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
 	if st, ok := b.ConversationStarter(ctx, shared, lang); ok {
@@ -284,22 +285,22 @@ func platformName(p bot.Platform) string {
 
 // introLine presents a member: name, role, collectivity with its
 // population, département and région.
-func (b *Bot) introLine(lang bot.Lang, m bot.Member) string {
+func (b *Feature) introLine(lang bot.Lang, m bot.Member) string {
 	coll := "—"
 	if m.Collectivity != nil {
-		coll = b.describeColl(lang, *m.Collectivity)
+		coll = b.DescribeColl(lang, *m.Collectivity)
 	}
 	if m.Role == "" {
 		return b.Cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
 	}
-	return b.Cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.roleLabel(lang, m.Role),
+	return b.Cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.RoleLabel(lang, m.Role),
 		"collectivity", coll)
 }
 
 // answerChoices are the three answers: met, not this round, never again
 // (per person in a trio). viewer, when set, is the one member who sees
 // them (a direct message): their own name is left out.
-func (b *Bot) answerChoices(r Printer, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
+func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Member, viewer *bot.Member) []bot.Choice {
 	cs := []bot.Choice{
 		{Action: actionMatchAnswer, Value: bot.AnswerMet + ":" + round, Label: r.T("match.choice.met"), Style: "primary"},
 		{Action: actionMatchAnswer, Value: bot.AnswerNotNow + ":" + round, Label: r.T("match.choice.not_now")},
@@ -313,7 +314,7 @@ func (b *Bot) answerChoices(r Printer, round string, members []bot.Member, viewe
 			Label: r.T("match.choice.not_again"), Style: "danger"})
 	}
 	for _, m := range others {
-		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + RefHash(m.Ref)[:12],
+		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + core.RefHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}
 	return cs
@@ -337,7 +338,7 @@ func sharedInterests(members []bot.Member) []string {
 
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
-func (b *Bot) why(r Printer, members []bot.Member) string {
+func (b *Feature) why(r core.Printer, members []bot.Member) string {
 	rules := b.MatchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
@@ -382,7 +383,7 @@ func (b *Bot) why(r Printer, members []bot.Member) string {
 	}
 	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
 		if sameRole(members) {
-			reasons = append(reasons, r.T("match.why.role_same", "role", b.roleLabel(r.Lang, members[0].Role)))
+			reasons = append(reasons, r.T("match.why.role_same", "role", b.RoleLabel(r.Lang, members[0].Role)))
 		} else {
 			reasons = append(reasons, r.T("match.why.role"))
 		}
@@ -409,12 +410,12 @@ func sameRole(members []bot.Member) bool {
 }
 
 // sizeReason names the common size bracket, or says the sizes are close.
-func (b *Bot) sizeReason(r Printer, rules matching.Rules, profiles []matching.Profile) string {
+func (b *Feature) sizeReason(r core.Printer, rules matching.Rules, profiles []matching.Profile) string {
 	br := matching.Bracket(rules.Brackets, profiles[0].Population)
 	for _, p := range profiles[1:] {
 		if matching.Bracket(rules.Brackets, p.Population) != br {
 			return r.T("match.why.size")
 		}
 	}
-	return r.T("match.why.bracket", "bracket", BracketLabel(r, rules.Brackets, br))
+	return r.T("match.why.bracket", "bracket", core.BracketLabel(r, rules.Brackets, br))
 }

@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -65,7 +65,7 @@ func (p *RoundPlan) Breakdown(i, j int) (matching.Breakdown, bool) { return p.Po
 
 // Plan plans the round id at now.
 func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time) (*RoundPlan, error) {
-	rules := rulesOrDefault(pl.Rules)
+	rules := core.RulesOrDefault(pl.Rules)
 	var past []bot.MatchRound
 	err := pl.Store.Rounds(ctx, max(rules.Repeat.Rounds, historyRounds), func(r bot.MatchRound) error {
 		if r.ID != id && r.Created.Before(now) {
@@ -78,7 +78,7 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 	}
 	members := pl.Members
 	if members == nil {
-		all, err := matchableMembers(ctx, pl.Store, now)
+		all, err := core.MatchableMembersOf(ctx, pl.Store, now)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -17,8 +18,8 @@ import (
 // dryRunShown bounds the groups a dry run lists in the chat.
 const dryRunShown = 10
 
-func (b *Bot) matchingCommands() []*Command {
-	return []*Command{
+func (b *Feature) matchingCommands() []*core.Command {
+	return []*core.Command{
 		{ID: "match_stats", Role: bot.RoleOrganizer, Run: b.cmdMatchStats,
 			Names: map[bot.Lang][]string{bot.French: {"bilan des mises en relation", "bilan mises en relation"},
 				bot.English: {"match stats", "matching stats"}}},
@@ -31,8 +32,8 @@ func (b *Bot) matchingCommands() []*Command {
 	}
 }
 
-func (b *Bot) matchingChoices() map[string]ChoiceHandler {
-	return map[string]ChoiceHandler{
+func (b *Feature) matchingChoices() map[string]core.ChoiceHandler {
+	return map[string]core.ChoiceHandler{
 		actionMatchAnswer: b.choiceMatchAnswer,
 		"match.run":       b.choiceMatchRun,
 	}
@@ -40,7 +41,7 @@ func (b *Bot) matchingChoices() map[string]ChoiceHandler {
 
 // cmdMatchDry plans a round as it would run now, without storing or
 // sending anything.
-func (b *Bot) cmdMatchDry(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdMatchDry(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "dry-run", "", now, now)
 	if err != nil {
@@ -53,7 +54,7 @@ func (b *Bot) cmdMatchDry(ctx context.Context, r *Turn) []bot.Reply {
 // planSummary describes a plan: the figures and the proof; unless shown is
 // negative, the quality against greedy and random pairings and the first
 // shown groups in detail.
-func (b *Bot) planSummary(r Printer, plan *RoundPlan, shown int) string {
+func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string {
 	if len(plan.Members) < 2 {
 		return r.T("match.dry.empty", "count", strconv.Itoa(len(plan.Members)))
 	}
@@ -73,18 +74,18 @@ func (b *Bot) planSummary(r Printer, plan *RoundPlan, shown int) string {
 	}
 	proof := r.T("match.dry.proof_missing", "gap", points(r.Lang, p.Certificate.Gap))
 	if p.Certificate.Gap == 0 {
-		proof = r.T("match.dry.proof", "pairs", FormatInt(r.Lang, int(p.Certificate.PricedPairs)),
+		proof = r.T("match.dry.proof", "pairs", core.FormatInt(r.Lang, int(p.Certificate.PricedPairs)),
 			"rounds", strconv.Itoa(p.Certificate.Rounds))
 	}
-	lines := []string{r.T("match.dry.summary", "members", FormatInt(r.Lang, len(plan.Members)),
-		"groups", FormatInt(r.Lang, len(p.Groups)), "trios", strconv.Itoa(trios),
+	lines := []string{r.T("match.dry.summary", "members", core.FormatInt(r.Lang, len(plan.Members)),
+		"groups", core.FormatInt(r.Lang, len(p.Groups)), "trios", strconv.Itoa(trios),
 		"satout", strconv.Itoa(len(p.SitOut)), "total", points(r.Lang, p.Total),
 		"average", points(r.Lang, average), "worst", points(r.Lang, worst), "proof", proof)}
 	if shown >= 0 {
 		q := plan.Pool.Compare(p, 1)
 		lines = append(lines, r.T("match.dry.quality",
-			"greedy", Percent(r.Lang, q.Greedy.Percent), "greedy_worst", points(r.Lang, q.Greedy.Worst),
-			"random", Percent(r.Lang, q.Random.Percent), "random_worst", points(r.Lang, q.Random.Worst)))
+			"greedy", core.Percent(r.Lang, q.Greedy.Percent), "greedy_worst", points(r.Lang, q.Greedy.Worst),
+			"random", core.Percent(r.Lang, q.Random.Percent), "random_worst", points(r.Lang, q.Random.Worst)))
 		for i, g := range p.Groups {
 			if i == shown {
 				if shown > 0 {
@@ -105,7 +106,7 @@ func (b *Bot) planSummary(r Printer, plan *RoundPlan, shown int) string {
 }
 
 // breakdownText writes a pair's score by criterion.
-func breakdownText(r Printer, bd matching.Breakdown) string {
+func breakdownText(r core.Printer, bd matching.Breakdown) string {
 	f := func(v float64) string { return points(r.Lang, matching.ToMilli(v)) }
 	s := r.T("match.dry.breakdown", "size", f(bd.Size), "interests", f(bd.Interests), "region", f(bd.Region),
 		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences))
@@ -127,7 +128,7 @@ func points(lang bot.Lang, milli int64) string {
 // cmdMatchNow previews the round an administrator asked for, and asks to
 // confirm: the round's id is the preview's time, so that a second click
 // resumes the same round instead of running another.
-func (b *Bot) cmdMatchNow(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdMatchNow(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "preview", "", now, now)
 	if err != nil {
@@ -144,7 +145,7 @@ func (b *Bot) cmdMatchNow(ctx context.Context, r *Turn) []bot.Reply {
 	}}}
 }
 
-func (b *Bot) choiceMatchRun(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choiceMatchRun(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	if r.Role < bot.RoleAdmin {
 		return []bot.Reply{r.Reply("error.forbidden.admin")}
 	}
@@ -172,7 +173,7 @@ func (b *Bot) choiceMatchRun(ctx context.Context, r *Turn, value string) []bot.R
 
 // cmdFollowupNow sends the follow-up of the latest round without waiting
 // for the configured delay.
-func (b *Bot) cmdFollowupNow(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdFollowupNow(ctx context.Context, r *core.Turn) []bot.Reply {
 	var last *bot.MatchRound
 	if err := b.Store.Rounds(ctx, 1, func(x bot.MatchRound) error { last = &x; return nil }); err != nil {
 		b.Log.Error("reading rounds", "err", err)
@@ -192,8 +193,8 @@ func (b *Bot) cmdFollowupNow(ctx context.Context, r *Turn) []bot.Reply {
 }
 
 // cmdMatchStats shows the figures of the last rounds.
-func (b *Bot) cmdMatchStats(ctx context.Context, r *Turn) []bot.Reply {
-	per, err := b.roundStats(ctx, time.Time{}, 6)
+func (b *Feature) cmdMatchStats(ctx context.Context, r *core.Turn) []bot.Reply {
+	per, err := b.RoundStats(ctx, time.Time{}, 6)
 	if err != nil {
 		b.Log.Error("match stats", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
@@ -214,9 +215,9 @@ func (b *Bot) cmdMatchStats(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) statsLine(r *Turn, key, first string, s MatchStats) string {
-	return r.T(key, "date", first, "rounds", first, "groups", FormatInt(r.Lang, s.Introductions),
-		"members", FormatInt(r.Lang, s.Members), "answered", FormatInt(r.Lang, s.Answered),
-		"met", FormatInt(r.Lang, s.Met), "not_now", FormatInt(r.Lang, s.NotNow),
-		"not_again", FormatInt(r.Lang, s.NotAgain), "rate", Percent(r.Lang, 100*s.MetRate()))
+func (b *Feature) statsLine(r *core.Turn, key, first string, s core.MatchStats) string {
+	return r.T(key, "date", first, "rounds", first, "groups", core.FormatInt(r.Lang, s.Introductions),
+		"members", core.FormatInt(r.Lang, s.Members), "answered", core.FormatInt(r.Lang, s.Answered),
+		"met", core.FormatInt(r.Lang, s.Met), "not_now", core.FormatInt(r.Lang, s.NotNow),
+		"not_again", core.FormatInt(r.Lang, s.NotAgain), "rate", core.Percent(r.Lang, 100*s.MetRate()))
 }

@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"strconv"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/blossom"
 	"github.com/sndgct/maillage/internal/matching"
 )
@@ -88,7 +89,7 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 // PlanReport writes the plan as text in lang: the summary, the quality
 // figures, then every group with each pair's breakdown.
 func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
-	b := &Bot{Cat: cat}
+	b := &Feature{Bot: &core.Bot{Cat: cat}}
 	r := b.Printer(lang)
 	lines := []string{b.planSummary(r, p, 0)}
 	for gi, g := range p.Plan.Groups {

@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // Personal data of the introductions, for the export and erase registry
@@ -35,9 +36,9 @@ type MatchExport struct {
 	Paused   time.Time           `json:"paused_for_ignoring,omitzero"`
 }
 
-func (b *Bot) exportMatching(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b *Feature) exportMatching(ctx context.Context, ref bot.UserRef) (any, error) {
 	rec, err := b.Store.MatchRecord(ctx, ref)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !core.IsNotFound(err) {
 		return nil, fmt.Errorf("export introductions: %w", err)
 	}
 	var ex MatchExport
@@ -92,7 +93,7 @@ func (b *Bot) exportMatching(ctx context.Context, ref bot.UserRef) (any, error) 
 
 // eraseMatching removes the member's record, replaces them in every round
 // by a placeholder and removes them from others' "not again" lists.
-func (b *Bot) eraseMatching(ctx context.Context, ref bot.UserRef) error {
+func (b *Feature) eraseMatching(ctx context.Context, ref bot.UserRef) error {
 	if err := b.Store.EraseMatchRecord(ctx, ref); err != nil {
 		return fmt.Errorf("erase introductions: %w", err)
 	}
@@ -106,7 +107,7 @@ func (b *Bot) eraseMatching(ctx context.Context, ref bot.UserRef) error {
 		return fmt.Errorf("erase introductions: %w", err)
 	}
 	for _, r := range touched {
-		if err := b.Store.SaveRound(ctx, r); err != nil && !IsNotFound(err) {
+		if err := b.Store.SaveRound(ctx, r); err != nil && !core.IsNotFound(err) {
 			return fmt.Errorf("erase introductions: %w", err)
 		}
 	}
@@ -163,7 +164,7 @@ func anonymise(r *bot.MatchRound, ref bot.UserRef) bool {
 
 // purgeMatching removes the rounds older than before, and the answers to
 // them.
-func (b *Bot) purgeMatching(ctx context.Context, before time.Time) (int, error) {
+func (b *Feature) purgeMatching(ctx context.Context, before time.Time) (int, error) {
 	var old []string
 	if err := b.Store.Rounds(ctx, 0, func(r bot.MatchRound) error {
 		if r.Created.Before(before) {
@@ -175,7 +176,7 @@ func (b *Bot) purgeMatching(ctx context.Context, before time.Time) (int, error) 
 	}
 	n := 0
 	for _, id := range old {
-		if err := b.Store.DeleteRound(ctx, id); err != nil && !IsNotFound(err) {
+		if err := b.Store.DeleteRound(ctx, id); err != nil && !core.IsNotFound(err) {
 			return n, err
 		}
 		n++

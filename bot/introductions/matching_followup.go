@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // Follow-up and answers: some days after a round (Settings.Matching
@@ -19,14 +20,14 @@ import (
 const followupWindow = 14 * 24 * time.Hour
 
 // jobFollowup follows up the rounds whose delay has passed.
-func (b *Bot) jobFollowup(ctx context.Context, run bot.JobRun) error {
+func (b *Feature) jobFollowup(ctx context.Context, run bot.JobRun) error {
 	_, err := b.FollowUp(ctx)
 	return err
 }
 
 // FollowUp sends the follow-up of every round whose delay has passed and
 // that was not followed up yet; it returns how many rounds it followed up.
-func (b *Bot) FollowUp(ctx context.Context) (int, error) {
+func (b *Feature) FollowUp(ctx context.Context) (int, error) {
 	now := b.Clock.Now()
 	delay := b.matchSettings().FollowupAfter
 	var due []bot.MatchRound
@@ -52,7 +53,7 @@ func (b *Bot) FollowUp(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
+func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
 	answered := map[bot.UserRef]bool{}
 	if err := b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		if _, ok := rec.Answer(round.ID); ok {
@@ -74,11 +75,11 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 			if answered[m.Ref] || len(members) < 2 {
 				continue
 			}
-			r := b.memberRequest(m)
+			r := b.memberPrinter(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
 			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.FormatDate(r.Lang, round.Created)),
-				Choices: b.answerChoices(r.Printer, round.ID, members, &m)}
-			d := Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + RefHash(m.Ref)}
+				Choices: b.answerChoices(r, round.ID, members, &m)}
+			d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + core.RefHash(m.Ref)}
 			if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
@@ -105,7 +106,7 @@ func (b *Bot) followUpRound(ctx context.Context, round bot.MatchRound, now time.
 // value is "<answer>:<round id>[:<partner hash>]". The acknowledgement goes
 // to the member's direct conversation: the others in the group do not see
 // it.
-func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	parts := strings.Split(value, ":")
 	if len(parts) < 2 || !slices.Contains([]string{bot.AnswerMet, bot.AnswerNotNow, bot.AnswerNotAgain}, parts[0]) {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -113,7 +114,7 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 	answer, id := parts[0], parts[1]
 	round, err := b.Store.Round(ctx, id)
 	switch {
-	case IsNotFound(err):
+	case core.IsNotFound(err):
 		return b.privately(ctx, r, r.Reply("match.answer.gone"))
 	case err != nil:
 		b.Log.Error("reading a round", "round", id, "err", err)
@@ -128,7 +129,7 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 		if m == r.Msg.From || isErased(m) {
 			continue
 		}
-		if len(parts) == 3 && !strings.HasPrefix(RefHash(m), parts[2]) {
+		if len(parts) == 3 && !strings.HasPrefix(core.RefHash(m), parts[2]) {
 			continue
 		}
 		partners = append(partners, m)
@@ -137,7 +138,7 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 		return b.privately(ctx, r, r.Reply("match.answer.not_yourself"))
 	}
 	rec, err := b.Store.MatchRecord(ctx, r.Msg.From)
-	if err != nil && !IsNotFound(err) {
+	if err != nil && !core.IsNotFound(err) {
 		b.Log.Error("reading a match record", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
@@ -169,7 +170,7 @@ func (b *Bot) choiceMatchAnswer(ctx context.Context, r *Turn, value string) []bo
 // privately answers in the member's direct conversation: an answer given
 // in a group is nobody else's business. Without a direct conversation, a
 // harmless answer is given in place.
-func (b *Bot) privately(ctx context.Context, r *Turn, rep bot.Reply) []bot.Reply {
+func (b *Feature) privately(ctx context.Context, r *core.Turn, rep bot.Reply) []bot.Reply {
 	if r.Msg.Conversation.Kind == bot.Direct {
 		return []bot.Reply{rep}
 	}
@@ -177,51 +178,4 @@ func (b *Bot) privately(ctx context.Context, r *Turn, rep bot.Reply) []bot.Reply
 		b.Log.Warn("answering privately", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
-}
-
-// roundStats counts each round created at or after since, newest first
-// (at most limit rounds; 0: all).
-func (b *Bot) roundStats(ctx context.Context, since time.Time, limit int) ([]RoundStats, error) {
-	var out []RoundStats
-	at := map[string]int{}
-	err := b.Store.Rounds(ctx, limit, func(r bot.MatchRound) error {
-		if r.Created.Before(since) {
-			return nil
-		}
-		st := RoundStats{Round: r}
-		st.Introductions = len(r.Groups)
-		for _, g := range r.Groups {
-			st.Members += len(g.Members)
-		}
-		st.SatOut = len(r.SatOut)
-		at[r.ID] = len(out)
-		out = append(out, st)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("match stats: %w", err)
-	}
-	err = b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
-		for _, a := range rec.Answers {
-			i, ok := at[a.Round]
-			if !ok {
-				continue
-			}
-			st := &out[i]
-			st.Answered++
-			switch a.Answer {
-			case bot.AnswerMet:
-				st.Met++
-			case bot.AnswerNotNow:
-				st.NotNow++
-			case bot.AnswerNotAgain:
-				st.NotAgain++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("match stats: %w", err)
-	}
-	return out, nil
 }

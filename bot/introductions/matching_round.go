@@ -1,4 +1,4 @@
-package core
+package introductions
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -16,7 +17,7 @@ import (
 // nothing and loses nothing.
 
 // matchSettings returns the settings with their defaults.
-func (b *Bot) matchSettings() bot.MatchSettings {
+func (b *Feature) matchSettings() bot.MatchSettings {
 	s := b.Settings.Matching
 	if s.FollowupAfter <= 0 {
 		s.FollowupAfter = 7 * 24 * time.Hour
@@ -24,12 +25,12 @@ func (b *Bot) matchSettings() bot.MatchSettings {
 	return s
 }
 
-func (b *Bot) planner() Planner {
+func (b *Feature) planner() Planner {
 	return Planner{Store: b.Store, Rules: b.Settings.Matching.Rules}
 }
 
 // jobRound runs the round of a scheduled slot.
-func (b *Bot) jobRound(ctx context.Context, run bot.JobRun) error {
+func (b *Feature) jobRound(ctx context.Context, run bot.JobRun) error {
 	_, err := b.RunRound(ctx, roundID(run.Name, run.Slot), run.Name, run.Slot)
 	return err
 }
@@ -38,7 +39,7 @@ func (b *Bot) jobRound(ctx context.Context, run bot.JobRun) error {
 // stores it before anything is sent, then introduces its groups and tells
 // who sits out why. Introductions outside a member's working hours wait
 // for them. It returns the round.
-func (b *Bot) RunRound(ctx context.Context, id, job string, slot time.Time) (bot.MatchRound, error) {
+func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) (bot.MatchRound, error) {
 	now := b.Clock.Now()
 	round, err := b.Store.Round(ctx, id)
 	switch {
@@ -77,7 +78,7 @@ func (b *Bot) RunRound(ctx context.Context, id, job string, slot time.Time) (bot
 
 // introduceRound introduces every group and tells who sits out; each
 // message once, whatever the number of attempts.
-func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
+func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
 	var errs []error
 	for gi := range round.Groups {
 		if ctx.Err() != nil {
@@ -100,8 +101,8 @@ func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time
 		if b.matchSettings().Rules.Odd == matching.OddSitOut {
 			key = "sitout_odd"
 		}
-		r := b.memberRequest(m)
-		d := Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + RefHash(ref)}
+		r := b.memberPrinter(m)
+		d := core.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + core.RefHash(ref)}
 		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
@@ -115,7 +116,7 @@ func (b *Bot) introduceRound(ctx context.Context, round bot.MatchRound, now time
 // toldBefore returns who sat out the round before this one: they were
 // told why then, and are not told again while nobody can be introduced to
 // them.
-func (b *Bot) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]bool {
+func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]bool {
 	told := map[bot.UserRef]bool{}
 	err := b.Store.Rounds(ctx, 2, func(r bot.MatchRound) error {
 		if r.ID != round.ID && r.Created.Before(round.Created) {
@@ -131,16 +132,16 @@ func (b *Bot) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.User
 	return told
 }
 
-// memberRequest is a request in the member's language, to translate what
-// the bot writes first.
-func (b *Bot) memberRequest(m bot.Member) *Turn {
-	return &Turn{Printer: b.Printer(b.MemberLang(m)), b: b, Member: m, Known: true}
+// memberPrinter writes in the member's language what the bot writes
+// first.
+func (b *Feature) memberPrinter(m bot.Member) core.Printer {
+	return b.Printer(b.MemberLang(m))
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions
 // (Settings.Matching.PauseAfterIgnored rounds in a row, each followed up
 // without an answer), and tells them how to resume.
-func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error {
+func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) error {
 	k := b.matchSettings().PauseAfterIgnored
 	if k <= 0 {
 		return nil
@@ -152,14 +153,14 @@ func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error
 	}); err != nil {
 		return err
 	}
-	members, err := matchableMembers(ctx, b.Store, now)
+	members, err := core.MatchableMembersOf(ctx, b.Store, now)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, m := range members {
 		rec, err := b.Store.MatchRecord(ctx, m.Ref)
-		if err != nil && !IsNotFound(err) {
+		if err != nil && !core.IsNotFound(err) {
 			errs = append(errs, err)
 			continue
 		}
@@ -176,9 +177,9 @@ func (b *Bot) pauseIgnoring(ctx context.Context, id string, now time.Time) error
 		if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
 			errs = append(errs, err)
 		}
-		r := b.memberRequest(m)
-		d := Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
-			Key: "match-paused|" + id + "|" + RefHash(m.Ref)}
+		r := b.memberPrinter(m)
+		d := core.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
+			Key: "match-paused|" + id + "|" + core.RefHash(m.Ref)}
 		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
