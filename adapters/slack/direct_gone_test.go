@@ -6,6 +6,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -79,11 +80,11 @@ func TestBroadcastReachesMemberWhoseConversationWasRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, _, err := b.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Bonjour {prenom}"}})
+	bc, _, err := bottest.Broadcasts(b).SubmitBroadcast(ctx, broadcasts.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Bonjour {prenom}"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.RunBroadcast(ctx, bc.ID); err != nil {
+	if err := bottest.Broadcasts(b).RunBroadcast(ctx, bc.ID); err != nil {
 		t.Fatal(err)
 	}
 	conv, ok := a.CachedDirect(ctx, alice)

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/features"
 )
@@ -16,4 +17,13 @@ import (
 func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts core.Options) (*core.Bot, error) {
 	opts.Features = append(features.All(), slices.Clone(opts.Features)...)
 	return core.New(s, store, adapters, opts)
+}
+
+// Broadcasts returns the broadcasts service of b (built by New).
+func Broadcasts(b *core.Bot) *broadcasts.Feature {
+	f, ok := broadcasts.Of(b)
+	if !ok {
+		panic("bottest: the core runs no broadcasts feature")
+	}
+	return f
 }

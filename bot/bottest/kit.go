@@ -20,6 +20,7 @@ import (
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/introductions"
@@ -322,7 +323,7 @@ func (f *Fleet) Members(n int, ref func(int) bot.UserRef) []bot.UserRef {
 	return out
 }
 
-func (f *Fleet) Submit(b *core.Bot, d core.BroadcastDraft) bot.Broadcast {
+func (f *Fleet) Submit(b *core.Bot, d broadcasts.BroadcastDraft) bot.Broadcast {
 	f.T.Helper()
 	if d.Text == nil {
 		d.Text = map[bot.Lang]string{bot.French: "Bonjour {prenom}, rendez-vous au congrès ({collectivite})."}
@@ -330,7 +331,7 @@ func (f *Fleet) Submit(b *core.Bot, d core.BroadcastDraft) bot.Broadcast {
 	if d.Origin == "" {
 		d.Origin, d.Author, d.AuthorLang = "chat", Organizer, bot.French
 	}
-	bc, _, err := b.SubmitBroadcast(context.Background(), d)
+	bc, _, err := Broadcasts(b).SubmitBroadcast(context.Background(), d)
 	if err != nil {
 		f.T.Fatalf("SubmitBroadcast: %v", err)
 	}
@@ -345,7 +346,7 @@ func (f *Fleet) RunUntilDone(id string, bots ...*core.Bot) bot.Broadcast {
 		var wg sync.WaitGroup
 		for _, b := range bots {
 			wg.Go(func() {
-				if err := b.RunBroadcast(context.Background(), id); err != nil {
+				if err := Broadcasts(b).RunBroadcast(context.Background(), id); err != nil {
 					f.T.Errorf("RunBroadcast: %v", err)
 				}
 			})
@@ -686,14 +687,14 @@ func MeasurePace(t testing.TB, pc PaceCase, n int) PaceResult {
 	})
 	b := f.Bot("a")
 	if pc.Warm {
-		first := f.Submit(b, core.BroadcastDraft{})
+		first := f.Submit(b, broadcasts.BroadcastDraft{})
 		f.RunUntilDone(first.ID, b)
 		clock.Advance(time.Hour) // the platform's buckets fill up again
 	}
 	chat.Mu.Lock()
 	chat.Random429, chat.Calls, chat.Limited, chat.RandomLimit = pc.Random429, 0, 0, 0
 	chat.Mu.Unlock()
-	bc := f.Submit(b, core.BroadcastDraft{})
+	bc := f.Submit(b, broadcasts.BroadcastDraft{})
 	start, realStart := clock.Now(), time.Now()
 	f.RunUntilDone(bc.ID, b)
 	res := PaceResult{Virtual: clock.Now().Sub(start), Real: time.Since(realStart), Floor: pc.Floor(n)}
@@ -754,7 +755,7 @@ func ResendFleet(t *testing.T) (*Fleet, *ChatPlatform, *core.Bot, bot.Broadcast,
 	chat.CrashAt, chat.Crash = 3, func() {}
 	refs := f.Members(10, SlackUser)
 	b := f.Bot("a", NoFinder{chat})
-	bc := f.RunUntilDone(f.Submit(b, core.BroadcastDraft{}).ID, b)
+	bc := f.RunUntilDone(f.Submit(b, broadcasts.BroadcastDraft{}).ID, b)
 	if counts, _ := f.Store.RecipientCounts(context.Background(), bc.ID); counts[bot.RecipientUnknown] != 1 || counts[bot.RecipientSent] != 9 {
 		t.Fatalf("counts = %v, want 9 sent and 1 unknown", counts)
 	}

@@ -65,7 +65,8 @@ type Bot struct {
 	emails   emailCache
 	Obs      bot.Observer
 	limiter  *rateLimiter
-	bc       broadcastState // broadcast_engine.go
+	features []Feature
+	pacing   pacing // pace.go
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -140,6 +141,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 			return nil, err
 		}
 		f.Register(reg)
+		b.features = append(b.features, f)
 	}
 	b.registerCoreLast(reg)
 	if err := errors.Join(reg.errs...); err != nil {
@@ -155,7 +157,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Replica = defaultReplica(b.started)
 	}
 	b.sched.running = map[string]time.Time{}
-	b.bc.sleep = opts.Sleep
+	b.pacing.sleep = opts.Sleep
 	if err := b.checkJobs(); err != nil {
 		return nil, err
 	}

@@ -43,7 +43,6 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.Command(b.schedulerCommands()...) // scheduler.go, reminders.go
 	reg.Choice("lang.set", b.choiceLang)
 	reg.Dialogue("lang", b.dialogueLang)
-	reg.Job("announcement", b.jobAnnouncement)
 	reg.Job("purge", b.jobPurge)
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.exportDialogue, Erase: b.deleteDialogue})
 	b.registerInCore(reg)
@@ -63,15 +62,13 @@ func (b *Bot) registerCoreLast(reg *Registry) {
 // (transitional: each moves to a package of its own, registered by the
 // wiring).
 func (b *Bot) registerInCore(reg *Registry) {
-	reg.Command(b.membersCommands()...)   // profile.go, onboarding.go, privacy.go, import.go
-	reg.Command(b.broadcastCommands()...) // broadcasts_chat.go
-	for _, hs := range []map[string]ChoiceHandler{b.membersChoices(), b.broadcastChoices()} {
+	reg.Command(b.membersCommands()...) // profile.go, onboarding.go, privacy.go, import.go
+	for _, hs := range []map[string]ChoiceHandler{b.membersChoices()} {
 		reg.Choices(hs)
 	}
-	for _, hs := range []map[string]DialogueHandler{b.membersDialogues(), b.broadcastDialogues()} {
+	for _, hs := range []map[string]DialogueHandler{b.membersDialogues()} {
 		reg.Dialogues(hs)
 	}
-	reg.PersonalData(DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts}) // broadcasts_chat.go
 }
 
 // deleteDialogue erases the member's dialogue (a personal-data part).

@@ -7,7 +7,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
-	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/broadcasts"
 )
 
 // A member whose cached direct conversation was removed on the platform
@@ -26,7 +26,7 @@ func TestConversationGoneReopenedOnce(t *testing.T) {
 	g.Removed["D-"+refs[1].User+"+"] = true // the new one refused too
 	g.Remove(author, "D-"+author.User)
 	b := f.Bot("a", g)
-	bc := f.Submit(b, core.BroadcastDraft{Origin: "chat", Author: author, AuthorLang: bot.French})
+	bc := f.Submit(b, broadcasts.BroadcastDraft{Origin: "chat", Author: author, AuthorLang: bot.French})
 	f.RunUntilDone(bc.ID, b)
 
 	got := chat.Received()
@@ -65,9 +65,9 @@ func TestConversationGoneNotRetriedWhenUncertain(t *testing.T) {
 			g := bottest.NewGoneChat(chat)
 			f.Members(1, bottest.SlackUser)
 			b := f.Bot("a", bottest.UncertainGone{GoneChat: g, Also: wrap})
-			bc := f.Submit(b, core.BroadcastDraft{})
+			bc := f.Submit(b, broadcasts.BroadcastDraft{})
 			for range 3 {
-				if err := b.RunBroadcast(context.Background(), bc.ID); err != nil {
+				if err := bottest.Broadcasts(b).RunBroadcast(context.Background(), bc.ID); err != nil {
 					t.Fatal(err)
 				}
 				f.Clock.Advance(time.Minute)

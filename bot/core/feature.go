@@ -63,6 +63,7 @@ type Registry struct {
 	pending   map[bot.PendingKind]PendingSender
 	replies   map[bot.PendingKind]PendingReply
 	reloaded  []ReloadHook
+	tickers   []Ticker
 	errs      []error
 }
 
@@ -160,6 +161,18 @@ type ReloadHook func(ctx context.Context) (int, error)
 
 // ContentReloaded registers a hook run after each reload of the content.
 func (r *Registry) ContentReloaded(h ReloadHook) { r.reloaded = append(r.reloaded, h) }
+
+// Ticker does a feature's work due at now; the scheduler calls it at every
+// tick (a few seconds apart at most), on every replica, after the jobs.
+type Ticker func(ctx context.Context, now time.Time)
+
+// Tick registers work to do at every tick of the scheduler.
+func (r *Registry) Tick(t Ticker) { r.tickers = append(r.tickers, t) }
+
+// Features returns the features built by New, in the order of
+// Options.Features: a feature package finds its own instance there to
+// offer its services to the wiring (see broadcasts.Of).
+func (b *Bot) Features() []Feature { return b.features }
 
 // sortedCommands returns the commands as help lists them: by role,
 // members' first, in the order of registration within a role.

@@ -127,7 +127,9 @@ func (b *Bot) Tick(ctx context.Context) {
 		}
 	}
 	b.flushPending(ctx, now)
-	b.tickBroadcasts(ctx, now) // broadcast_engine.go
+	for _, tick := range b.reg.tickers {
+		tick(ctx, now)
+	}
 }
 
 func jobClaimKey(name string) string { return "job:" + name }
@@ -272,22 +274,6 @@ func (b *Bot) callJob(ctx context.Context, j bot.Job, slot time.Time) (err error
 	return fn(ctx, bot.JobRun{Name: j.Name, Slot: slot, Job: j})
 }
 
-// jobAnnouncement sends an announcement to its channel, or hands it to the
-// broadcast engine (broadcast_engine.go) for the members matching its
-// filter: one broadcast per (job, slot), created once, delivered exactly
-// once per recipient at the platform's pace, held outside their working
-// hours unless urgent, not sent to those who declined announcements.
-func (b *Bot) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
-	a := run.Job.Announcement
-	if a == nil {
-		return errors.New("announcement job without an announcement")
-	}
-	if a.Channel != nil {
-		return b.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.Settings.DefaultLang])
-	}
-	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
-}
-
 func (b *Bot) AnnounceToChannel(ctx context.Context, run bot.JobRun, conv bot.Conversation, text string) error {
 	a, ok := b.Adapters[conv.Platform]
 	if !ok {
@@ -369,3 +355,7 @@ func (b *Bot) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
+
+// Go runs f in a goroutine that WaitJobs (and so a graceful stop) waits
+// for: a feature's long work started from a tick.
+func (b *Bot) Go(f func()) { b.sched.wg.Go(f) }

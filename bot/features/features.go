@@ -5,6 +5,7 @@
 package features
 
 import (
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/bot/introductions"
@@ -20,5 +21,6 @@ func All() []core.NewFeature {
 		highlights.New,
 		stats.New,
 		introductions.New,
+		broadcasts.New,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/features"
@@ -160,7 +161,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	} else if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q (see `maillage broadcast --help`)", errUsage, fs.Arg(0))
 	}
-	var draft core.BroadcastDraft
+	var draft broadcasts.BroadcastDraft
 	if sub == "compose" {
 		if *preview == *send {
 			return fmt.Errorf("%w: give exactly one of --preview and --send", errUsage)
@@ -168,7 +169,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		if *textFR == "" {
 			return fmt.Errorf("%w: --text-fr FILE is required", errUsage)
 		}
-		draft = core.BroadcastDraft{Text: map[bot.Lang]string{}, Urgent: *urgent, Origin: "cli", Operator: *operator}
+		draft = broadcasts.BroadcastDraft{Text: map[bot.Lang]string{}, Urgent: *urgent, Origin: "cli", Operator: *operator}
 		for lg, path := range map[bot.Lang]string{bot.French: *textFR, bot.English: *textEN} {
 			if path == "" {
 				continue
@@ -195,10 +196,14 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	if err != nil {
 		return err
 	}
+	svc, ok := broadcasts.Of(b)
+	if !ok {
+		return errors.New("this binary has no broadcasts feature")
+	}
 	cat := catalog.Default()
 	T := func(key string, args ...string) string { return cat.T(string(l), key, args...) }
 	bad := func(err error) error {
-		fmt.Fprintln(std.err, b.ExplainBroadcastError(l, err))
+		fmt.Fprintln(std.err, svc.ExplainBroadcastError(l, err))
 		return reported{code: exitUsage}
 	}
 
@@ -227,21 +232,21 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		if err != nil {
 			return err
 		}
-		report, err := b.BroadcastReport(ctx, l, bc)
+		report, err := svc.BroadcastReport(ctx, l, bc)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(std.out, report)
 		return nil
 	case "approve":
-		bc, err := b.ApproveBroadcast(ctx, id, bot.UserRef{}, *operator)
+		bc, err := svc.ApproveBroadcast(ctx, id, bot.UserRef{}, *operator)
 		if err != nil {
 			return stateError(err, id, T)
 		}
 		fmt.Fprintln(std.out, T("broadcasts.approved", "id", bc.ID, "count", fmt.Sprint(bc.Expected)))
 		return nil
 	case "cancel":
-		if _, err := b.CancelBroadcast(ctx, id, bot.UserRef{}); err != nil {
+		if _, err := svc.CancelBroadcast(ctx, id, bot.UserRef{}); err != nil {
 			return stateError(err, id, T)
 		}
 		counts, _ := store.RecipientCounts(ctx, id)
@@ -249,10 +254,10 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 			"left", fmt.Sprint(counts[bot.RecipientPending]+counts[bot.RecipientSending])))
 		return nil
 	case "resend":
-		return resendCommand(ctx, b, id, *yes, *operator, std, T)
+		return resendCommand(ctx, svc, id, *yes, *operator, std, T)
 	}
 
-	if draft.Segment, err = b.ParseSegment(ctx, *segment); err != nil {
+	if draft.Segment, err = svc.ParseSegment(ctx, *segment); err != nil {
 		return bad(err)
 	}
 	if *at != "" {
@@ -261,10 +266,10 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		}
 	}
 	if *preview {
-		text, _, err := b.BroadcastPreview(ctx, l, draft, "broadcasts.cli_preview_foot")
+		text, _, err := svc.BroadcastPreview(ctx, l, draft, "broadcasts.cli_preview_foot")
 		if err != nil {
-			var te *core.BroadcastTextError
-			if errors.As(err, &te) || errors.Is(err, core.ErrBroadcastPast) {
+			var te *broadcasts.BroadcastTextError
+			if errors.As(err, &te) || errors.Is(err, broadcasts.ErrBroadcastPast) {
 				return bad(err)
 			}
 			return err
@@ -272,10 +277,10 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		fmt.Fprintln(std.out, text)
 		return nil
 	}
-	bc, _, err := b.SubmitBroadcast(ctx, draft)
+	bc, _, err := svc.SubmitBroadcast(ctx, draft)
 	if err != nil {
-		var te *core.BroadcastTextError
-		if errors.As(err, &te) || errors.Is(err, core.ErrBroadcastPast) {
+		var te *broadcasts.BroadcastTextError
+		if errors.As(err, &te) || errors.Is(err, broadcasts.ErrBroadcastPast) {
 			return bad(err)
 		}
 		return err
@@ -311,8 +316,8 @@ func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Sto
 
 // resendCommand asks (without --yes) or resends a broadcast to its
 // recipients whose outcome is unknown.
-func resendCommand(ctx context.Context, b *core.Bot, id string, yes bool, operator string, std stdio, T func(string, ...string) string) error {
-	q, err := b.AskResend(ctx, id)
+func resendCommand(ctx context.Context, svc *broadcasts.Feature, id string, yes bool, operator string, std stdio, T func(string, ...string) string) error {
+	q, err := svc.AskResend(ctx, id)
 	if err != nil {
 		return stateError(err, id, T)
 	}
@@ -326,7 +331,7 @@ func resendCommand(ctx context.Context, b *core.Bot, id string, yes bool, operat
 		fmt.Fprintln(std.out, T("broadcasts.cli_resend_ask", "id", id))
 		return nil
 	}
-	n, err := b.ResendUnknown(ctx, id, q.Generation, bot.UserRef{}, operator)
+	n, err := svc.ResendUnknown(ctx, id, q.Generation, bot.UserRef{}, operator)
 	if err != nil {
 		return stateError(err, id, T)
 	}
@@ -339,7 +344,7 @@ func stateError(err error, id string, T func(string, ...string) string) error {
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return fmt.Errorf("%w: %s", errUsage, T("broadcasts.not_found", "id", id))
-	case errors.Is(err, core.ErrBroadcastRefused):
+	case errors.Is(err, broadcasts.ErrBroadcastRefused):
 		return fmt.Errorf("%w: %s", errUsage, T("broadcasts.cli_refused", "id", id, "reason", err.Error()))
 	}
 	return err

@@ -1,4 +1,4 @@
-package core
+package broadcasts
 
 import (
 	"context"
@@ -44,11 +44,9 @@ type broadcastState struct {
 	mu     sync.Mutex
 	active map[string]bool      // broadcasts a worker runs here
 	held   map[string]time.Time // running broadcasts whose recipients all wait until then
-	pacers map[string]*pacer    // per platform workspace
 	// observed: broadcasts whose progress this replica reported to the
 	// observer and not yet ended.
 	observed map[string]bool
-	sleep    func(ctx context.Context, d time.Duration) error
 }
 
 // pass is what one pass over a broadcast's batches found.
@@ -94,15 +92,13 @@ func (s *broadcastState) forget(id string) {
 const (
 	// listChunk: members appended to the recipients at a time.
 	listChunk = 500
-	// dmCacheTTL: how long a direct conversation id is remembered.
-	dmCacheTTL = 30 * 24 * time.Hour
 	// maxReasonBytes bounds a failure reason kept in the store.
 	maxReasonBytes = 200
 )
 
 // tickBroadcasts starts a worker for each broadcast that is due or
 // running and has none on this replica.
-func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
+func (b *Feature) tickBroadcasts(ctx context.Context, now time.Time) {
 	var due, ended []string
 	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		switch {
@@ -136,7 +132,7 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 		if b.bc.idle(id, now) || !b.bc.begin(id) {
 			continue
 		}
-		b.sched.wg.Go(func() {
+		b.Go(func() {
 			defer b.bc.end(id)
 			if err := b.RunBroadcast(ctx, id); err != nil && ctx.Err() == nil {
 				b.Log.Error("broadcast delivery", "broadcast", id, "err", err)
@@ -150,7 +146,7 @@ func (b *Bot) tickBroadcasts(ctx context.Context, now time.Time) {
 // known to be delivered). Called after each batch and when the broadcast
 // ends; the ids this replica reported are remembered, so that it ends
 // their series when another replica finishes the broadcast.
-func (b *Bot) observeBroadcast(id string, counts map[bot.RecipientStatus]int, done bool) {
+func (b *Feature) observeBroadcast(id string, counts map[bot.RecipientStatus]int, done bool) {
 	b.bc.mu.Lock()
 	if b.bc.observed == nil {
 		b.bc.observed = map[string]bool{}
@@ -208,8 +204,8 @@ func (s *broadcastState) end(id string) {
 // (recipients held until their working hours, batches claimed by other
 // replicas); the next scheduler tick calls it again. Tests call it
 // directly.
-func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
-	defer b.releaseShares(context.WithoutCancel(ctx))
+func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
+	defer b.ReleaseShares(context.WithoutCancel(ctx))
 	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading broadcast: %w", err)
@@ -237,7 +233,7 @@ func (b *Bot) RunBroadcast(ctx context.Context, id string) error {
 
 // listRecipients appends the members the broadcast's segment selects to
 // its recipients (one replica at a time), then starts it.
-func (b *Bot) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadcast, error) {
+func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadcast, error) {
 	claim := "bc:list:" + bc.ID
 	token := b.ClaimToken()
 	got, err := b.Store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease())
@@ -319,7 +315,7 @@ var (
 )
 
 // excluded returns why m does not receive bc ("" when they do).
-func (b *Bot) excluded(m bot.Member, bc bot.Broadcast) string {
+func (b *Feature) excluded(m bot.Member, bc bot.Broadcast) string {
 	switch {
 	case m.Onboarded.IsZero() && m.OptedIn.IsZero():
 		return "not_onboarded"
@@ -331,7 +327,7 @@ func (b *Bot) excluded(m bot.Member, bc bot.Broadcast) string {
 
 // sendBatches claims the broadcast's batches in turn, starting at one that
 // depends on the replica (so that replicas spread), and sends each.
-func (b *Bot) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error {
+func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error {
 	size := b.Settings.Broadcasts.Batch()
 	n := (bc.Total + size - 1) / size
 	if n == 0 {
@@ -355,7 +351,7 @@ func (b *Bot) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error 
 
 // sendBatch sends to the pending recipients of batch k if this replica
 // claims it; it reports stop when the broadcast was cancelled.
-func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
+func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
 	token := b.ClaimToken()
 	lease := b.Settings.Broadcasts.Lease()
@@ -440,7 +436,7 @@ func (b *Bot) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *p
 // sendRecipient sends the broadcast to one pending recipient. Errors
 // returned stop this replica's work (store failures, shutdown); what
 // concerns the recipient alone is recorded in their state.
-func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
+func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
 	now := b.Clock.Now()
 	if r.NotBefore.After(now) {
 		return nil // held until their working hours
@@ -470,8 +466,8 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 	// Once more, in a conversation opened again, when the cached one
 	// turns out to be gone.
 	for retried := false; ; retried = true {
-		conv := b.cachedDirect(ctx, r)
-		if err := b.pace(ctx, r.Ref, conv.ID == ""); err != nil {
+		conv := b.CachedDirect(ctx, r)
+		if err := b.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
 			return err
 		}
 		if conv.ID == "" {
@@ -486,7 +482,7 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 				return b.openFailed(ctx, bc, r, err)
 			}
 			conv = c
-			b.cacheDirect(ctx, r.Ref, c)
+			b.CacheDirect(ctx, r.Ref, c)
 		}
 		// Recorded before the post, with the conversation: a recipient found
 		// "sending" may have been posted to, which only the platform can tell.
@@ -517,9 +513,9 @@ func (b *Bot) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 
 // openFailed records a failed open of the direct conversation, for a
 // recipient still pending (nothing was posted).
-func (b *Bot) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
+func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
 	if errors.Is(err, bot.ErrRateLimited) {
-		b.pauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		return errRetry
 	}
 	if ctx.Err() != nil {
@@ -536,13 +532,13 @@ func (b *Bot) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient,
 }
 
 // sendFailed records a failed post.
-func (b *Bot) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
+func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
 	sctx := context.WithoutCancel(ctx)
 	switch {
 	case errors.Is(err, bot.ErrRateLimited):
 		// A 429: the call was not carried out. Pause every replica and
 		// put the recipient back.
-		b.pauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 		if _, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
 			return serr
@@ -592,13 +588,13 @@ func reasonOf(err error) string {
 	return s
 }
 
-func (b *Bot) fail(ctx context.Context, bc bot.Broadcast, r bot.Recipient, from bot.RecipientStatus, reason string) error {
+func (b *Feature) fail(ctx context.Context, bc bot.Broadcast, r bot.Recipient, from bot.RecipientStatus, reason string) error {
 	r.Status, r.Reason = bot.RecipientFailed, reason
 	_, err := b.Store.SetRecipient(ctx, bc.ID, from, r)
 	return err
 }
 
-func (b *Bot) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reason string) error {
+func (b *Feature) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reason string) error {
 	r.Status, r.Reason = bot.RecipientSkipped, reason
 	_, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 	return err
@@ -608,7 +604,7 @@ func (b *Bot) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reaso
 // tells whether the post exists (sent) or not (pending again, once the
 // post can no longer be in flight); without one the recipient is
 // "unknown" and never posted again without an organizer's decision.
-func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) (bot.Recipient, error) {
+func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) (bot.Recipient, error) {
 	now := b.Clock.Now()
 	settle := func(to bot.Recipient) (bot.Recipient, error) {
 		ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
@@ -658,44 +654,9 @@ func (b *Bot) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) 
 	return settle(r)
 }
 
-// dmKey is where the direct conversation with ref is cached (a hash: no
-// user id in keys).
-func dmKey(ref bot.UserRef) string { return "bc:dm:" + RefHash(ref) }
-
-// cachedDirect returns the direct conversation with the recipient when
-// known (their record, or the cache), else a zero Conversation.
-func (b *Bot) cachedDirect(ctx context.Context, r bot.Recipient) bot.Conversation {
-	conv := bot.Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: bot.Direct, ID: r.Conversation}
-	if conv.ID != "" {
-		return conv
-	}
-	if dc, ok := b.Adapters[r.Ref.Platform].(bot.DirectCache); ok {
-		if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
-			return c
-		}
-	}
-	if v, err := b.Store.Value(ctx, dmKey(r.Ref)); err == nil {
-		var c bot.Conversation
-		if json.Unmarshal(v, &c) == nil && c.ID != "" {
-			return c
-		}
-	}
-	return conv
-}
-
-func (b *Bot) cacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversation) {
-	v, err := json.Marshal(c)
-	if err == nil {
-		err = b.Store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
-	}
-	if err != nil {
-		b.Log.Warn("caching a direct conversation", "member", b.Pseudonym(ref), "err", err)
-	}
-}
-
 // reportProgress tells the author each quarter crossed (once, whichever
 // replica crosses it).
-func (b *Bot) reportProgress(ctx context.Context, id string) {
+func (b *Feature) reportProgress(ctx context.Context, id string) {
 	counts, err := b.Store.RecipientCounts(ctx, id)
 	if err != nil {
 		b.Log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
@@ -741,7 +702,7 @@ var errNoProgress = errors.New("no new quarter")
 
 // finishBroadcast marks the broadcast done when no recipient is pending or
 // sending, and reports to its author (once: the state swap decides).
-func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
+func (b *Feature) finishBroadcast(ctx context.Context, id string) error {
 	counts, err := b.Store.RecipientCounts(ctx, id)
 	if err != nil {
 		return fmt.Errorf("counting recipients: %w", err)
@@ -771,7 +732,7 @@ func (b *Bot) finishBroadcast(ctx context.Context, id string) error {
 
 // finishCancelled settles the posts in flight when the broadcast was
 // cancelled, then reports to the author once (Finished records it).
-func (b *Bot) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
+func (b *Feature) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 	err := b.eachRecipient(ctx, bc, func(r bot.Recipient) error {
 		if r.Status != bot.RecipientSending {
 			return nil
@@ -811,7 +772,7 @@ func (b *Bot) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 
 // auditBroadcast writes the audit line of a broadcast: who (pseudonym),
 // when, the audience, the counts.
-func (b *Bot) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
+func (b *Feature) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
 	args := []any{"audit", true, "broadcast", bc.ID, "origin", bc.Origin, "created", bc.Created,
 		"segment", segmentSummary(bc.Segment), "urgent", bc.Urgent, "expected", bc.Expected, "total", bc.Total}
 	if !bc.Author.IsZero() {

@@ -1,4 +1,4 @@
-package core
+package broadcasts
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -104,7 +105,7 @@ func firstName(name string) string {
 
 // broadcastReply is the broadcast as m receives it: in their language
 // (else the default), placeholders filled.
-func (b *Bot) broadcastReply(bc bot.Broadcast, m bot.Member) bot.Reply {
+func (b *Feature) broadcastReply(bc bot.Broadcast, m bot.Member) bot.Reply {
 	lang := b.MemberLang(m)
 	text := bc.Text[lang]
 	if text == "" {
@@ -150,7 +151,7 @@ var segmentKeys = map[string]string{
 // the current event's session or "event/session"), événement (registered
 // for any session of it), langue. Régions and départements are given by
 // name or INSEE code, rôles and intérêts by id or label.
-func (b *Bot) ParseSegment(ctx context.Context, expr string) (bot.Segment, error) {
+func (b *Feature) ParseSegment(ctx context.Context, expr string) (bot.Segment, error) {
 	var seg bot.Segment
 	expr = strings.TrimSpace(textnorm.Clean(expr))
 	switch textnorm.Fold(expr) {
@@ -198,7 +199,7 @@ func splitValues(value string) []string {
 	return out
 }
 
-func (b *Bot) addCriterion(ctx context.Context, seg *bot.Segment, key, v string) error {
+func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v string) error {
 	unknown := func() error { return &SegmentError{Key: "unknown_" + key, Args: []string{"value", v}} }
 	switch key {
 	case "role":
@@ -224,7 +225,7 @@ func (b *Bot) addCriterion(ctx context.Context, seg *bot.Segment, key, v string)
 			seg.Departements = appendNew(seg.Departements, code)
 		}
 	case "langue":
-		l, ok := LangFromText(v)
+		l, ok := core.LangFromText(v)
 		if !ok {
 			l, ok = bot.ParseLang(v)
 		}
@@ -243,11 +244,11 @@ func (b *Bot) addCriterion(ctx context.Context, seg *bot.Segment, key, v string)
 		if ev == nil {
 			return unknown()
 		}
-		s, ok := FindSession(ev, v)
+		s, ok := core.FindSession(ev, v)
 		if !ok {
 			return unknown()
 		}
-		seg.Sessions = appendNew(seg.Sessions, SessionKey(ev, s))
+		seg.Sessions = appendNew(seg.Sessions, core.SessionKey(ev, s))
 	case "evenement":
 		ev, ok := b.Content(ctx).Set.Event(strings.ToLower(v))
 		if !ok {
@@ -259,7 +260,7 @@ func (b *Bot) addCriterion(ctx context.Context, seg *bot.Segment, key, v string)
 }
 
 // unknownLabel lists the ids to choose from.
-func (b *Bot) unknownLabel(key, v string, labels []bot.Label) error {
+func (b *Feature) unknownLabel(key, v string, labels []bot.Label) error {
 	ids := make([]string, 0, len(labels))
 	for _, l := range labels {
 		ids = append(ids, l.ID)
@@ -281,7 +282,7 @@ func findLabelExact(labels []bot.Label, v string) (bot.Label, bool) {
 }
 
 // territoryCode resolves a région or département by INSEE code or name.
-func (b *Bot) territoryCode(key, v string) (string, bool) {
+func (b *Feature) territoryCode(key, v string) (string, bool) {
 	lookup := b.Dir.Region
 	kind := bot.KindRegion
 	if key == "departement" {
@@ -359,7 +360,7 @@ type selector struct {
 	registered  map[bot.UserRef][]string // "event/session" keys
 }
 
-func (b *Bot) newSelector(ctx context.Context, seg bot.Segment) (*selector, error) {
+func (b *Feature) newSelector(ctx context.Context, seg bot.Segment) (*selector, error) {
 	sel := &selector{seg: seg, defaultLang: b.Settings.DefaultLang}
 	if len(seg.Sessions) == 0 {
 		return sel, nil
@@ -417,7 +418,7 @@ func (s *selector) matches(m bot.Member) bool {
 }
 
 // describeSegment writes the segment for people, in lang.
-func (b *Bot) describeSegment(lang bot.Lang, seg bot.Segment) string {
+func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	if seg.IsZero() {
 		return T("broadcasts.segment_everyone")
@@ -426,7 +427,7 @@ func (b *Bot) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	labels := func(ids []string, list []bot.Label) string {
 		out := make([]string, 0, len(ids))
 		for _, id := range ids {
-			if l, ok := LabelByID(list, id); ok {
+			if l, ok := core.LabelByID(list, id); ok {
 				out = append(out, l.Text(lang))
 			} else {
 				out = append(out, id)
@@ -456,11 +457,11 @@ func (b *Bot) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	}
 	switch {
 	case seg.MinPopulation > 0 && seg.MaxPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_between", "min", FormatInt(lang, seg.MinPopulation), "max", FormatInt(lang, seg.MaxPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_between", "min", core.FormatInt(lang, seg.MinPopulation), "max", core.FormatInt(lang, seg.MaxPopulation)))
 	case seg.MinPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_min", "min", FormatInt(lang, seg.MinPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_min", "min", core.FormatInt(lang, seg.MinPopulation)))
 	case seg.MaxPopulation > 0:
-		parts = append(parts, T("broadcasts.segment_size_max", "max", FormatInt(lang, seg.MaxPopulation)))
+		parts = append(parts, T("broadcasts.segment_size_max", "max", core.FormatInt(lang, seg.MaxPopulation)))
 	}
 	if len(seg.Interests) > 0 {
 		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.Settings.Interests)))
@@ -489,7 +490,7 @@ type Audience struct {
 }
 
 // CountAudience counts who the segment reaches now, for the preview.
-func (b *Bot) CountAudience(ctx context.Context, seg bot.Segment, urgent bool) (Audience, error) {
+func (b *Feature) CountAudience(ctx context.Context, seg bot.Segment, urgent bool) (Audience, error) {
 	var a Audience
 	sel, err := b.newSelector(ctx, seg)
 	if err != nil {

@@ -1,4 +1,4 @@
-package core
+package broadcasts
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -45,7 +46,7 @@ type ResendQuestion struct {
 // AskResend checks that the broadcast id may be resent to (done or
 // running) and counts its recipients whose outcome is unknown. Errors:
 // ErrNotFound, or errBroadcastState (wrapping ErrBroadcastRefused).
-func (b *Bot) AskResend(ctx context.Context, id string) (ResendQuestion, error) {
+func (b *Feature) AskResend(ctx context.Context, id string) (ResendQuestion, error) {
 	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
 		return ResendQuestion{}, err
@@ -68,7 +69,7 @@ func resendable(r bot.Recipient) bool {
 }
 
 // eachRecipient calls fn for every recipient of bc, in order.
-func (b *Bot) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.Recipient) error) error {
+func (b *Feature) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.Recipient) error) error {
 	const page = 500
 	for first := 0; first < bc.Total; first += page {
 		recs, err := b.Store.Recipients(ctx, bc.ID, first, first+page)
@@ -91,7 +92,7 @@ func (b *Bot) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.R
 // question returns ErrResendStale and changes nothing. by is the
 // organizer (zero for the command line, then operator names them). It
 // returns how many recipients will be sent again.
-func (b *Bot) ResendUnknown(ctx context.Context, id string, generation int, by bot.UserRef, operator string) (int, error) {
+func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, by bot.UserRef, operator string) (int, error) {
 	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastDone && x.State != bot.BroadcastRunning:
@@ -167,7 +168,7 @@ func finalKey(bc bot.Broadcast) string {
 
 // Chat: « renvoyer diffusion ID » asks, a button or « oui » confirms.
 
-func (b *Bot) cmdBroadcastResend(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdBroadcastResend(ctx context.Context, r *core.Turn) []bot.Reply {
 	id := strings.TrimSpace(r.Args)
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.resend_usage")}
@@ -181,18 +182,18 @@ func (b *Bot) cmdBroadcastResend(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	gen := strconv.Itoa(q.Generation)
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.Clock.Now()}
-	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", FormatInt(r.Lang, q.Unknown)),
+	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", core.FormatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
 
 // resendRefused answers an error of AskResend or ResendUnknown; done is
 // false when there is none.
-func (b *Bot) resendRefused(ctx context.Context, r *Turn, id string, err error) ([]bot.Reply, bool) {
+func (b *Feature) resendRefused(ctx context.Context, r *core.Turn, id string, err error) ([]bot.Reply, bool) {
 	switch {
 	case err == nil:
 		return nil, false
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}, true
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}, true
 	case errors.Is(err, ErrResendStale):
 		return []bot.Reply{r.Reply("broadcasts.resend_stale", "id", id)}, true
 	case errors.Is(err, errBroadcastState):
@@ -204,7 +205,7 @@ func (b *Bot) resendRefused(ctx context.Context, r *Turn, id string, err error) 
 }
 
 // choiceBroadcastResend confirms by the button ("ID generation").
-func (b *Bot) choiceBroadcastResend(ctx context.Context, r *Turn, v string) []bot.Reply {
+func (b *Feature) choiceBroadcastResend(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
@@ -215,7 +216,7 @@ func (b *Bot) choiceBroadcastResend(ctx context.Context, r *Turn, v string) []bo
 	return b.confirmResend(ctx, r, id, gen)
 }
 
-func (b *Bot) confirmResend(ctx context.Context, r *Turn, id, gen string) []bot.Reply {
+func (b *Feature) confirmResend(ctx context.Context, r *core.Turn, id, gen string) []bot.Reply {
 	g, err := strconv.Atoi(gen)
 	if err != nil {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -224,20 +225,20 @@ func (b *Bot) confirmResend(ctx context.Context, r *Turn, id, gen string) []bot.
 	if rep, done := b.resendRefused(ctx, r, id, err); done {
 		return rep
 	}
-	return []bot.Reply{r.Reply("broadcasts.resend_done", "id", id, "count", FormatInt(r.Lang, n))}
+	return []bot.Reply{r.Reply("broadcasts.resend_done", "id", id, "count", core.FormatInt(r.Lang, n))}
 }
 
 // dialogueResendConfirm reads the answer to the resend question.
-func (b *Bot) dialogueResendConfirm(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b *Feature) dialogueResendConfirm(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch {
-	case IsYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
+	case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return b.confirmResend(ctx, r, d.Data["id"], d.Data["gen"]), true
-	case IsNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
+	case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
 		return b.endCompose(ctx, r, "broadcasts.resend_abandoned"), true
 	case commandFound:
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)

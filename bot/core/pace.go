@@ -75,15 +75,15 @@ func workspaceKey(p bot.Platform, workspace string) string {
 // pacerFor returns this replica's pacer for the workspace of to.
 func (b *Bot) pacerFor(to bot.UserRef) (*pacer, string) {
 	key := workspaceKey(to.Platform, to.Workspace)
-	b.bc.mu.Lock()
-	defer b.bc.mu.Unlock()
-	if b.bc.pacers == nil {
-		b.bc.pacers = map[string]*pacer{}
+	b.pacing.mu.Lock()
+	defer b.pacing.mu.Unlock()
+	if b.pacing.pacers == nil {
+		b.pacing.pacers = map[string]*pacer{}
 	}
-	pc, ok := b.bc.pacers[key]
+	pc, ok := b.pacing.pacers[key]
 	if !ok {
 		pc = newPacer(b.Settings.Broadcasts.Pace[to.Platform], b.Clock.Now())
-		b.bc.pacers[key] = pc
+		b.pacing.pacers[key] = pc
 	}
 	return pc, key
 }
@@ -91,7 +91,7 @@ func (b *Bot) pacerFor(to bot.UserRef) (*pacer, string) {
 // pace waits until this replica may open a conversation (when open) and
 // post one message to the workspace of to: the shared pause after a 429
 // first, then the token buckets.
-func (b *Bot) pace(ctx context.Context, to bot.UserRef, open bool) error {
+func (b *Bot) Pace(ctx context.Context, to bot.UserRef, open bool) error {
 	pc, key := b.pacerFor(to)
 	b.refreshShare(ctx, pc, key)
 	for {
@@ -157,7 +157,7 @@ func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time 
 }
 
 // pauseWorkspace records a 429's Retry-After for every replica.
-func (b *Bot) pauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Duration) {
+func (b *Bot) PauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Duration) {
 	wait = max(wait, time.Second)
 	pc, key := b.pacerFor(to)
 	until := b.Clock.Now().Add(wait)
@@ -216,13 +216,13 @@ func (b *Bot) refreshShare(ctx context.Context, pc *pacer, key string) {
 
 // releaseShare gives this replica's share back when it has nothing more
 // to send, so that the others speed up at their next refresh.
-func (b *Bot) releaseShares(ctx context.Context) {
-	b.bc.mu.Lock()
-	pacers := make(map[string]*pacer, len(b.bc.pacers))
-	for k, pc := range b.bc.pacers {
+func (b *Bot) ReleaseShares(ctx context.Context) {
+	b.pacing.mu.Lock()
+	pacers := make(map[string]*pacer, len(b.pacing.pacers))
+	for k, pc := range b.pacing.pacers {
 		pacers[k] = pc
 	}
-	b.bc.mu.Unlock()
+	b.pacing.mu.Unlock()
 	for key, pc := range pacers {
 		pc.mu.Lock()
 		slot := pc.slot
@@ -244,8 +244,8 @@ func (b *Bot) releaseShares(ctx context.Context) {
 // sleep waits d, or less if ctx ends (then it returns ctx's error). Tests
 // inject a virtual one (Options.Sleep) that advances a fake clock.
 func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
-	if b.bc.sleep != nil {
-		return b.bc.sleep(ctx, d)
+	if b.pacing.sleep != nil {
+		return b.pacing.sleep(ctx, d)
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -255,4 +255,12 @@ func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// pacing is the replica's pacing of posts: a token bucket per platform
+// workspace, and how to wait.
+type pacing struct {
+	mu     sync.Mutex
+	pacers map[string]*pacer // per platform workspace
+	sleep  func(ctx context.Context, d time.Duration) error
 }

@@ -1,4 +1,4 @@
-package core_test
+package broadcasts_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -108,7 +109,7 @@ func TestBroadcastResendOnceAcrossReplicas(t *testing.T) {
 	f, chat, b, bc, refs := bottest.ResendFleet(t)
 	b2 := f.Bot("b", bottest.NoFinder{ChatPlatform: chat})
 	ctx := context.Background()
-	q, err := b.AskResend(ctx, bc.ID)
+	q, err := bottest.Broadcasts(b).AskResend(ctx, bc.ID)
 	if err != nil || q.Unknown != 1 {
 		t.Fatalf("AskResend = %+v, %v; want 1 unknown", q, err)
 	}
@@ -116,12 +117,14 @@ func TestBroadcastResendOnceAcrossReplicas(t *testing.T) {
 	res := make([]int, 2)
 	errs := make([]error, 2)
 	for i, r := range []*core.Bot{b, b2} {
-		wg.Go(func() { res[i], errs[i] = r.ResendUnknown(ctx, bc.ID, q.Generation, bottest.Organizer, "") })
+		wg.Go(func() {
+			res[i], errs[i] = bottest.Broadcasts(r).ResendUnknown(ctx, bc.ID, q.Generation, bottest.Organizer, "")
+		})
 	}
 	wg.Wait()
 	stale := 0
 	for i := range errs {
-		if errors.Is(errs[i], core.ErrResendStale) {
+		if errors.Is(errs[i], broadcasts.ErrResendStale) {
 			stale++
 		} else if errs[i] != nil || res[i] != 1 {
 			t.Errorf("replica %d: %d, %v", i, res[i], errs[i])
@@ -143,17 +146,17 @@ func TestBroadcastResendOnceAcrossReplicas(t *testing.T) {
 	if ok, err := f.Store.SetRecipient(ctx, bc.ID, bot.RecipientSent, r); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	if q, err := b.AskResend(ctx, bc.ID); err != nil || q.Unknown != 0 {
+	if q, err := bottest.Broadcasts(b).AskResend(ctx, bc.ID); err != nil || q.Unknown != 0 {
 		t.Errorf("with only an erased unknown: %+v, %v; want 0", q, err)
 	}
-	other := f.Submit(b, core.BroadcastDraft{At: f.Clock.Now().Add(time.Hour)})
-	if _, err := b.CancelBroadcast(ctx, other.ID, bottest.Organizer); err != nil {
+	other := f.Submit(b, broadcasts.BroadcastDraft{At: f.Clock.Now().Add(time.Hour)})
+	if _, err := bottest.Broadcasts(b).CancelBroadcast(ctx, other.ID, bottest.Organizer); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.AskResend(ctx, other.ID); !errors.Is(err, core.ErrBroadcastRefused) {
+	if _, err := bottest.Broadcasts(b).AskResend(ctx, other.ID); !errors.Is(err, broadcasts.ErrBroadcastRefused) {
 		t.Errorf("resend of a cancelled broadcast: %v, want refused", err)
 	}
-	if _, err := b.ResendUnknown(ctx, other.ID, 0, bottest.Organizer, ""); !errors.Is(err, core.ErrBroadcastRefused) {
+	if _, err := bottest.Broadcasts(b).ResendUnknown(ctx, other.ID, 0, bottest.Organizer, ""); !errors.Is(err, broadcasts.ErrBroadcastRefused) {
 		t.Errorf("confirmed resend of a cancelled broadcast: %v, want refused", err)
 	}
 }

@@ -1,4 +1,4 @@
-package core
+package broadcasts
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -36,8 +37,8 @@ const (
 	bcStepConfirm = "confirm"
 )
 
-func (b *Bot) broadcastCommands() []*Command {
-	return []*Command{
+func (b *Feature) broadcastCommands() []*core.Command {
+	return []*core.Command{
 		{ID: "announcements", Role: bot.RoleMember, Run: b.cmdAnnouncements,
 			Names: map[bot.Lang][]string{bot.French: {"annonces", "mes annonces"}, bot.English: {"announcements"}}},
 		{ID: "broadcast", Role: bot.RoleOrganizer, Run: b.cmdBroadcast,
@@ -53,17 +54,17 @@ func (b *Bot) broadcastCommands() []*Command {
 	}
 }
 
-func (b *Bot) broadcastChoices() map[string]ChoiceHandler {
-	return map[string]ChoiceHandler{
+func (b *Feature) broadcastChoices() map[string]core.ChoiceHandler {
+	return map[string]core.ChoiceHandler{
 		"bc.en_skip": b.choiceBroadcastStep(bcStepEN, "non"),
 		"bc.now":     b.choiceBroadcastStep(bcStepWhen, "maintenant"),
 		"bc.urgent":  b.choiceBroadcastUrgent,
 		"bc.confirm": b.choiceBroadcastConfirm,
-		"bc.approve": func(ctx context.Context, r *Turn, v string) []bot.Reply {
+		"bc.approve": func(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 			r.Args = v
 			return b.cmdBroadcastApprove(ctx, r)
 		},
-		"bc.cancel": func(ctx context.Context, r *Turn, v string) []bot.Reply {
+		"bc.cancel": func(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 			r.Args = v
 			return b.cmdBroadcastCancel(ctx, r)
 		},
@@ -72,8 +73,8 @@ func (b *Bot) broadcastChoices() map[string]ChoiceHandler {
 	}
 }
 
-func (b *Bot) broadcastDialogues() map[string]DialogueHandler {
-	return map[string]DialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
+func (b *Feature) broadcastDialogues() map[string]core.DialogueHandler {
+	return map[string]core.DialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
 }
 
 // BroadcastDraft is a broadcast before it is stored.
@@ -96,7 +97,7 @@ var ErrBroadcastPast = errors.New("the broadcast's time has passed")
 
 // CheckDraft checks the texts (the default language's is required) and the
 // time of a draft.
-func (b *Bot) CheckDraft(d BroadcastDraft) error {
+func (b *Feature) CheckDraft(d BroadcastDraft) error {
 	if d.Text[b.Settings.DefaultLang] == "" {
 		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.Settings.DefaultLang)}}
 	}
@@ -122,7 +123,7 @@ func (b *Bot) CheckDraft(d BroadcastDraft) error {
 // waiting for a second organizer's approval above the threshold,
 // scheduled otherwise (the scheduler sends it when due). It writes the
 // audit line.
-func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadcast, Audience, error) {
+func (b *Feature) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadcast, Audience, error) {
 	if err := b.CheckDraft(d); err != nil {
 		return bot.Broadcast{}, Audience{}, err
 	}
@@ -158,7 +159,7 @@ func (b *Bot) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Broadc
 
 // announceToMembers stores the broadcast of a scheduled announcement's
 // slot, once (its id is the job's name and slot); the engine sends it.
-func (b *Bot) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
+func (b *Feature) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
 	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
 	switch _, err := b.Store.Broadcast(ctx, id); {
 	case err == nil:
@@ -188,7 +189,7 @@ func broadcastID(now time.Time, ms int64) string {
 
 // askApproval writes to every organizer named by user id, but the author,
 // asking for approval.
-func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
+func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
 	for _, rr := range append(slices.Clone(b.Settings.Organizers), b.Settings.Admins...) {
 		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
 			continue // no full reference to write to
@@ -202,21 +203,21 @@ func (b *Bot) askApproval(ctx context.Context, bc bot.Broadcast) {
 			lang = b.MemberLang(m)
 		}
 		T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
-		text := T("broadcasts.approval_request", "id", bc.ID, "count", FormatInt(lang, bc.Expected),
-			"audience", b.describeSegment(lang, bc.Segment), "threshold", FormatInt(lang, b.Settings.Broadcasts.Threshold())) +
+		text := T("broadcasts.approval_request", "id", bc.ID, "count", core.FormatInt(lang, bc.Expected),
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", core.FormatInt(lang, b.Settings.Broadcasts.Threshold())) +
 			"\n\n" + bc.Text[b.Settings.DefaultLang]
 		reply := bot.Reply{Text: text, Choices: []bot.Choice{
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		b.deliverReport(ctx, bc, Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + RefHash(to)})
+		b.deliverReport(ctx, bc, core.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + core.RefHash(to)})
 	}
 }
 
 // ApproveBroadcast approves a broadcast waiting for approval. by is the
 // approving organizer (zero for an operator, then operator names them);
 // it may not be the author.
-func (b *Bot) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
+func (b *Feature) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
 	now := b.Clock.Now()
 	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
@@ -250,7 +251,7 @@ var (
 
 // CancelBroadcast stops a broadcast that is waiting or running; the
 // recipients not sent yet are not sent. It reports to the author.
-func (b *Bot) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
+func (b *Feature) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
 	now := b.Clock.Now()
 	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State.Final() {
@@ -273,7 +274,7 @@ func (b *Bot) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (b
 
 // tellAuthor sends the author a message about their broadcast, once per
 // key (urgent: they asked for it).
-func (b *Bot) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string, args ...string) {
+func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string, args ...string) {
 	if bc.Author.IsZero() {
 		return
 	}
@@ -281,13 +282,13 @@ func (b *Bot) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string,
 	if lang == "" {
 		lang = b.Settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.Cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.Cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
 }
 
 // deliverReport sends a report to the author; if the platform refuses it
 // now (a rate limit during a broadcast), it is kept and retried by the
 // scheduler, under the same key.
-func (b *Bot) deliverReport(ctx context.Context, bc bot.Broadcast, d Delivery) {
+func (b *Feature) deliverReport(ctx context.Context, bc bot.Broadcast, d core.Delivery) {
 	ctx = context.WithoutCancel(ctx)
 	err := b.Deliver(ctx, d)
 	if err == nil {
@@ -302,7 +303,7 @@ func (b *Bot) deliverReport(ctx context.Context, bc bot.Broadcast, d Delivery) {
 
 // BroadcastReport is the outcome of a broadcast, for its author and the
 // command line.
-func (b *Bot) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadcast) (string, error) {
+func (b *Feature) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadcast) (string, error) {
 	counts, err := b.Store.RecipientCounts(ctx, bc.ID)
 	if err != nil {
 		return "", err
@@ -310,7 +311,7 @@ func (b *Bot) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadca
 	return b.reportText(ctx, lang, bc, counts), nil
 }
 
-func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
+func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
 	if bc.Author.IsZero() {
 		return
 	}
@@ -318,14 +319,14 @@ func (b *Bot) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 	if lang == "" {
 		lang = b.Settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
+	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
 
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
 // reasons, not sent (cancelled).
-func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
+func (b *Feature) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
-	n := func(s bot.RecipientStatus) string { return FormatInt(lang, counts[s]) }
+	n := func(s bot.RecipientStatus) string { return core.FormatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
 	switch bc.State {
 	case bot.BroadcastCancelled:
@@ -357,13 +358,13 @@ func (b *Bot) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, c
 		if bc.State == bot.BroadcastCancelled {
 			key = "broadcasts.report_not_sent"
 		}
-		lines = append(lines, T(key, "count", FormatInt(lang, left)))
+		lines = append(lines, T(key, "count", core.FormatInt(lang, left)))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // reasons counts the reasons of failed and skipped recipients.
-func (b *Bot) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
+func (b *Feature) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
 	failed, skipped = map[string]int{}, map[string]int{}
 	bc, err := b.Store.Broadcast(ctx, id)
 	if err != nil {
@@ -405,20 +406,20 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 		if label != nil {
 			name = label(k)
 		}
-		parts = append(parts, name+" ("+FormatInt(lang, counts[k])+")")
+		parts = append(parts, name+" ("+core.FormatInt(lang, counts[k])+")")
 	}
 	return strings.Join(parts, ", ")
 }
 
 // Chat commands.
 
-func (b *Bot) cmdBroadcast(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdBroadcast(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
-	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", FormatInt(r.Lang, MaxBroadcastRunes)))
+	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", core.FormatInt(r.Lang, MaxBroadcastRunes)))
 }
 
-func (b *Bot) saveCompose(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+func (b *Feature) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
 	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
 		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -428,7 +429,7 @@ func (b *Bot) saveCompose(ctx context.Context, r *Turn, d bot.Dialogue, rep bot.
 }
 
 // textProblem turns a text or segment error into the organizer's message.
-func (b *Bot) textProblem(lang bot.Lang, err error) string {
+func (b *Feature) textProblem(lang bot.Lang, err error) string {
 	var te *BroadcastTextError
 	var se *SegmentError
 	switch {
@@ -448,9 +449,11 @@ func (b *Bot) textProblem(lang bot.Lang, err error) string {
 }
 
 // ExplainBroadcastError is textProblem for the command line.
-func (b *Bot) ExplainBroadcastError(lang bot.Lang, err error) string { return b.textProblem(lang, err) }
+func (b *Feature) ExplainBroadcastError(lang bot.Lang, err error) string {
+	return b.textProblem(lang, err)
+}
 
-func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b *Feature) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
 		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
@@ -460,7 +463,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 	}
 	switch d.Step {
 	case bcStepFR, bcStepEN:
-		if d.Step == bcStepEN && IsNo(r.Text) {
+		if d.Step == bcStepEN && core.IsNo(r.Text) {
 			return b.composeStep(ctx, r, d, bcStepSegment), true
 		}
 		if err := CheckBroadcastText(r.Text); err != nil {
@@ -486,9 +489,9 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		return b.composeWhen(ctx, r, d, r.Text), true
 	case bcStepUrgent:
 		switch {
-		case IsYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
+		case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
 			d.Data["urgent"] = "1"
-		case IsNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
+		case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
 			d.Data["urgent"] = ""
 		case commandFound:
 			return nil, false
@@ -498,7 +501,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 		return b.composePreview(ctx, r, d), true
 	case bcStepConfirm:
 		switch {
-		case IsYes(r.Text) || textnorm.Fold(r.Text) == "envoyer" || textnorm.Fold(r.Text) == "send":
+		case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "envoyer" || textnorm.Fold(r.Text) == "send":
 			return b.composeConfirmed(ctx, r, d), true
 		case commandFound:
 			return nil, false
@@ -509,7 +512,7 @@ func (b *Bot) dialogueCompose(ctx context.Context, r *Turn, d bot.Dialogue, comm
 }
 
 // composeStep moves the dialogue to step and asks its question.
-func (b *Bot) composeStep(ctx context.Context, r *Turn, d bot.Dialogue, step string) []bot.Reply {
+func (b *Feature) composeStep(ctx context.Context, r *core.Turn, d bot.Dialogue, step string) []bot.Reply {
 	d.Step = step
 	var rep bot.Reply
 	switch step {
@@ -526,14 +529,14 @@ func (b *Bot) composeStep(ctx context.Context, r *Turn, d bot.Dialogue, step str
 	return b.saveCompose(ctx, r, d, rep)
 }
 
-func (b *Bot) urgentPrompt(r *Turn) bot.Reply {
+func (b *Feature) urgentPrompt(r *core.Turn) bot.Reply {
 	return bot.Reply{Text: r.T("broadcasts.ask_urgent"), Choices: []bot.Choice{
 		{Action: "bc.urgent", Value: "no", Label: r.T("broadcasts.button_normal"), Style: "primary"},
 		{Action: "bc.urgent", Value: "yes", Label: r.T("broadcasts.button_urgent"), Style: "danger"},
 	}}
 }
 
-func (b *Bot) composeWhen(ctx context.Context, r *Turn, d bot.Dialogue, text string) []bot.Reply {
+func (b *Feature) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, text string) []bot.Reply {
 	switch textnorm.Fold(text) {
 	case "maintenant", "tout de suite", "immediatement", "now", "right now", "immediately":
 		d.Data["at"] = ""
@@ -545,7 +548,7 @@ func (b *Bot) composeWhen(ctx context.Context, r *Turn, d bot.Dialogue, text str
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", ShortInput(text))}
+		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", core.ShortInput(text))}
 	case !res.At.After(b.Clock.Now()):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	}
@@ -553,8 +556,8 @@ func (b *Bot) composeWhen(ctx context.Context, r *Turn, d bot.Dialogue, text str
 	return b.composeStep(ctx, r, d, bcStepUrgent)
 }
 
-func (b *Bot) choiceBroadcastStep(step, text string) ChoiceHandler {
-	return func(ctx context.Context, r *Turn, _ string) []bot.Reply {
+func (b *Feature) choiceBroadcastStep(step, text string) core.ChoiceHandler {
+	return func(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 		d, ok := b.composeDialogue(ctx, r)
 		if !ok || d.Step != step {
 			return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -565,7 +568,7 @@ func (b *Bot) choiceBroadcastStep(step, text string) ChoiceHandler {
 	}
 }
 
-func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *Turn, v string) []bot.Reply {
+func (b *Feature) choiceBroadcastUrgent(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 	text := "non"
 	if v == "yes" {
 		text = "oui"
@@ -573,7 +576,7 @@ func (b *Bot) choiceBroadcastUrgent(ctx context.Context, r *Turn, v string) []bo
 	return b.choiceBroadcastStep(bcStepUrgent, text)(ctx, r, v)
 }
 
-func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *Turn, _ string) []bot.Reply {
+func (b *Feature) choiceBroadcastConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.composeDialogue(ctx, r)
 	if !ok || d.Step != bcStepConfirm {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -581,7 +584,7 @@ func (b *Bot) choiceBroadcastConfirm(ctx context.Context, r *Turn, _ string) []b
 	return b.composeConfirmed(ctx, r, d)
 }
 
-func (b *Bot) composeDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool) {
+func (b *Feature) composeDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
 	if r.Role < bot.RoleOrganizer {
 		return bot.Dialogue{}, false
 	}
@@ -593,7 +596,7 @@ func (b *Bot) composeDialogue(ctx context.Context, r *Turn) (bot.Dialogue, bool)
 }
 
 // composeDraft is the draft the dialogue has gathered.
-func (b *Bot) composeDraft(r *Turn, d bot.Dialogue) BroadcastDraft {
+func (b *Feature) composeDraft(r *core.Turn, d bot.Dialogue) BroadcastDraft {
 	dr := BroadcastDraft{Text: map[bot.Lang]string{bot.French: d.Data[bcStepFR]}, Origin: "chat",
 		Author: r.Msg.From, AuthorLang: r.Lang, Urgent: d.Data["urgent"] == "1"}
 	if en := d.Data[bcStepEN]; en != "" {
@@ -608,7 +611,7 @@ func (b *Bot) composeDraft(r *Turn, d bot.Dialogue) BroadcastDraft {
 
 // composePreview shows the count and the message as one recipient will
 // read it, and asks for confirmation.
-func (b *Bot) composePreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
+func (b *Feature) composePreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = bcStepConfirm
 	dr := b.composeDraft(r, d)
 	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
@@ -621,7 +624,7 @@ func (b *Bot) composePreview(ctx context.Context, r *Turn, d bot.Dialogue) []bot
 
 // BroadcastPreview counts the draft's audience and writes the preview in
 // lang, for the command line (closing with the sentence of last).
-func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDraft, last string) (string, Audience, error) {
+func (b *Feature) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDraft, last string) (string, Audience, error) {
 	if err := b.CheckDraft(d); err != nil {
 		return "", Audience{}, err
 	}
@@ -633,12 +636,12 @@ func (b *Bot) BroadcastPreview(ctx context.Context, lang bot.Lang, d BroadcastDr
 	return b.previewText(r, b.DefaultLocation(), d, aud, last).Text, aud, nil
 }
 
-func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
-	lines := []string{r.T("broadcasts.preview_head", "count", FormatInt(r.Lang, aud.Recipients),
+func (b *Feature) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
+	lines := []string{r.T("broadcasts.preview_head", "count", core.FormatInt(r.Lang, aud.Recipients),
 		"audience", b.describeSegment(r.Lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
-		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", FormatInt(r.Lang, aud.OptedOut),
-			"not_onboarded", FormatInt(r.Lang, aud.NotOnboarded)))
+		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", core.FormatInt(r.Lang, aud.OptedOut),
+			"not_onboarded", core.FormatInt(r.Lang, aud.NotOnboarded)))
 	}
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
@@ -651,7 +654,7 @@ func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud 
 		lines = append(lines, r.T("broadcasts.preview_working_hours"))
 	}
 	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
-		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", FormatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", core.FormatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
 	}
 	if aud.Sample != nil {
 		name := aud.Sample.Name
@@ -671,7 +674,7 @@ func (b *Bot) previewText(r Printer, loc *time.Location, dr BroadcastDraft, aud 
 	}}
 }
 
-func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []bot.Reply {
+func (b *Feature) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	dr := b.composeDraft(r, d)
 	bc, _, err := b.SubmitBroadcast(ctx, dr)
 	if err != nil {
@@ -687,15 +690,15 @@ func (b *Bot) composeConfirmed(ctx context.Context, r *Turn, d bot.Dialogue) []b
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
-		return []bot.Reply{r.Reply("broadcasts.submitted_approval", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_approval", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
 	case bc.At.IsZero():
-		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
+		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
 	}
-	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected),
+	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected),
 		"date", b.FormatDateTime(r.Lang, bc.At, b.RequestLocation(r)))}
 }
 
-func (b *Bot) endCompose(ctx context.Context, r *Turn, key string) []bot.Reply {
+func (b *Feature) endCompose(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
 		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
@@ -703,11 +706,11 @@ func (b *Bot) endCompose(ctx context.Context, r *Turn, key string) []bot.Reply {
 }
 
 // cmdBroadcasts lists the recent broadcasts, or shows one.
-func (b *Bot) cmdBroadcasts(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	if id := strings.TrimSpace(r.Args); id != "" {
 		bc, err := b.Store.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
-			return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
+			return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
 		}
 		if err != nil {
 			return []bot.Reply{r.Reply("error.unavailable")}
@@ -734,13 +737,13 @@ func (b *Bot) cmdBroadcasts(ctx context.Context, r *Turn) []bot.Reply {
 		}
 		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
 			"date", b.FormatDateTime(r.Lang, bc.Created, b.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
-			"sent", FormatInt(r.Lang, counts[bot.RecipientSent]), "total", FormatInt(r.Lang, max(bc.Total, bc.Expected))))
+			"sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]), "total", core.FormatInt(r.Lang, max(bc.Total, bc.Expected))))
 	}
 	lines = append(lines, "", r.T("broadcasts.list_foot"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply {
 	id := strings.TrimSpace(r.Args)
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.cancel_usage")}
@@ -748,7 +751,7 @@ func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
 	_, err := b.CancelBroadcast(ctx, id, r.Msg.From)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
 	case errors.Is(err, errBroadcastState):
 		cur, _ := b.Store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
@@ -757,11 +760,11 @@ func (b *Bot) cmdBroadcastCancel(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	counts, _ := b.Store.RecipientCounts(ctx, id)
-	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", FormatInt(r.Lang, counts[bot.RecipientSent]),
-		"left", FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
+	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]),
+		"left", core.FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
 }
 
-func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.Reply {
 	id := strings.TrimSpace(r.Args)
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.approve_usage")}
@@ -769,7 +772,7 @@ func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
 	bc, err := b.ApproveBroadcast(ctx, id, r.Msg.From, "")
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return []bot.Reply{r.Reply("broadcasts.not_found", "id", ShortInput(id))}
+		return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
 	case errors.Is(err, errSelfApproval):
 		return []bot.Reply{r.Reply("broadcasts.approve_self")}
 	case errors.Is(err, errBroadcastState):
@@ -779,16 +782,16 @@ func (b *Bot) cmdBroadcastApprove(ctx context.Context, r *Turn) []bot.Reply {
 		b.Log.Error("approving a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", FormatInt(r.Lang, bc.Expected))}
+	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
 }
 
 // cmdAnnouncements shows or sets the member's choice about announcements.
-func (b *Bot) cmdAnnouncements(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdAnnouncements(ctx context.Context, r *core.Turn) []bot.Reply {
 	switch f := textnorm.Fold(r.Args); {
 	case f == "":
-	case IsNo(f) || f == "off" || f == "stop" || f == "desactiver":
+	case core.IsNo(f) || f == "off" || f == "stop" || f == "desactiver":
 		return b.setAnnouncements(ctx, r, false)
-	case IsYes(f) || f == "on" || f == "activer":
+	case core.IsYes(f) || f == "on" || f == "activer":
 		return b.setAnnouncements(ctx, r, true)
 	}
 	if !r.Known {
@@ -801,11 +804,11 @@ func (b *Bot) cmdAnnouncements(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{{Text: r.T(key), Choices: []bot.Choice{choice}}}
 }
 
-func (b *Bot) choiceAnnouncements(ctx context.Context, r *Turn, v string) []bot.Reply {
+func (b *Feature) choiceAnnouncements(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 	return b.setAnnouncements(ctx, r, v == "on")
 }
 
-func (b *Bot) setAnnouncements(ctx context.Context, r *Turn, on bool) []bot.Reply {
+func (b *Feature) setAnnouncements(ctx context.Context, r *core.Turn, on bool) []bot.Reply {
 	if !r.Known {
 		return []bot.Reply{r.Reply("broadcasts.optout_unknown_member")}
 	}
@@ -824,7 +827,7 @@ func (b *Bot) setAnnouncements(ctx context.Context, r *Turn, on bool) []bot.Repl
 // broadcasts they wrote; erasure removes their reference from all, and
 // forgets the cached direct conversation.
 
-func (b *Bot) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b *Feature) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
 	recs, wrote, err := b.Store.BroadcastsOf(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -848,16 +851,16 @@ func (b *Bot) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error
 	return out, nil
 }
 
-func (b *Bot) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
+func (b *Feature) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
 	if _, err := b.Store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
-	return b.Store.DeleteValue(ctx, dmKey(ref))
+	return b.ForgetCachedDirect(ctx, ref)
 }
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts
 // finished (done or cancelled) before the retention cutoff.
-func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
+func (b *Feature) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
 	var old []string
 	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		end := bc.Finished
@@ -880,4 +883,22 @@ func (b *Bot) purgeBroadcasts(ctx context.Context, before time.Time) (int, error
 		n++
 	}
 	return n, nil
+}
+
+// From scheduler.go.
+
+// jobAnnouncement sends an announcement to its channel, or hands it to the
+// broadcast engine (broadcast_engine.go) for the members matching its
+// filter: one broadcast per (job, slot), created once, delivered exactly
+// once per recipient at the platform's pace, held outside their working
+// hours unless urgent, not sent to those who declined announcements.
+func (b *Feature) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
+	a := run.Job.Announcement
+	if a == nil {
+		return errors.New("announcement job without an announcement")
+	}
+	if a.Channel != nil {
+		return b.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.Settings.DefaultLang])
+	}
+	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }

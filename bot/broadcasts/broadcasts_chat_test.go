@@ -1,4 +1,4 @@
-package core_test
+package broadcasts_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
-	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/broadcasts"
 )
 
 // An organizer composes in the chat: text with placeholders, English
@@ -178,7 +178,7 @@ func TestAnnouncementsOptOutExportErase(t *testing.T) {
 	if got := c.Pick(anne, "bc.optout", "off"); got != bottest.Fr("broadcasts.optout_off") {
 		t.Errorf("opting out answered %q", got)
 	}
-	bc, aud, err := c.Bot.SubmitBroadcast(context.Background(), core.BroadcastDraft{Origin: "cli", Operator: "ops",
+	bc, aud, err := bottest.Broadcasts(c.Bot).SubmitBroadcast(context.Background(), broadcasts.BroadcastDraft{Origin: "cli", Operator: "ops",
 		Text: map[bot.Lang]string{bot.French: "Webinaire jeudi"}})
 	if err != nil || aud.Recipients != 2 || aud.OptedOut != 1 {
 		t.Fatalf("SubmitBroadcast = %+v, %v; want 2 recipients, 1 opted out", aud, err)
@@ -210,7 +210,7 @@ func TestAnnouncementsOptOutExportErase(t *testing.T) {
 }
 
 func TestCheckBroadcastText(t *testing.T) {
-	long := strings.Repeat("é", core.MaxBroadcastRunes+1)
+	long := strings.Repeat("é", broadcasts.MaxBroadcastRunes+1)
 	for _, tt := range []struct {
 		text, key string
 	}{
@@ -225,8 +225,8 @@ func TestCheckBroadcastText(t *testing.T) {
 		{"Tarif : 10 } 20", "brace"},
 		{"{if prenom}x{end}", "placeholder"},
 	} {
-		err := core.CheckBroadcastText(tt.text)
-		var te *core.BroadcastTextError
+		err := broadcasts.CheckBroadcastText(tt.text)
+		var te *broadcasts.BroadcastTextError
 		switch {
 		case tt.key == "" && err != nil:
 			t.Errorf("CheckBroadcastText(%.30q) = %v, want nil", tt.text, err)
@@ -258,8 +258,8 @@ func TestParseSegment(t *testing.T) {
 		{"région=Bretagne", bot.Segment{}, "unknown_region"}, // no directory in this test
 		{"séance=4", bot.Segment{}, "unknown_seance"},        // no content
 	} {
-		got, err := c.Bot.ParseSegment(ctx, tt.expr)
-		var se *core.SegmentError
+		got, err := bottest.Broadcasts(c.Bot).ParseSegment(ctx, tt.expr)
+		var se *broadcasts.SegmentError
 		switch {
 		case tt.key == "" && err != nil:
 			t.Errorf("ParseSegment(%q) = %v", tt.expr, err)
@@ -280,7 +280,7 @@ func TestParseSegment(t *testing.T) {
 func TestBroadcastRetention(t *testing.T) {
 	c := bottest.NewChatBot(t, 500)
 	ctx := context.Background()
-	done, _, err := c.Bot.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Ancienne"}})
+	done, _, err := bottest.Broadcasts(c.Bot).SubmitBroadcast(ctx, broadcasts.BroadcastDraft{Origin: "cli", Operator: "ops", Text: map[bot.Lang]string{bot.French: "Ancienne"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestBroadcastRetention(t *testing.T) {
 	c.Clock.Advance(24 * 31 * 24 * time.Hour)
 	c.Bot.Handle(ctx, bot.Message{From: bottest.User("anne"), Conversation: bottest.Dm(bottest.User("anne")), Text: "annonces"}) // keeps anne's record fresh
 	c.Chat.Take()
-	waiting, _, err := c.Bot.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "cli", Operator: "ops", At: c.Clock.Now().Add(time.Hour),
+	waiting, _, err := bottest.Broadcasts(c.Bot).SubmitBroadcast(ctx, broadcasts.BroadcastDraft{Origin: "cli", Operator: "ops", At: c.Clock.Now().Add(time.Hour),
 		Text: map[bot.Lang]string{bot.French: "À venir"}})
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +313,7 @@ func TestHeldBroadcastCancelledReportsAtOnce(t *testing.T) {
 	c := bottest.NewChatBot(t, 500)
 	c.Clock.Set(time.Date(2026, 11, 28, 11, 0, 0, 0, bottest.Paris)) // a Saturday
 	ctx := context.Background()
-	bc, _, err := c.Bot.SubmitBroadcast(ctx, core.BroadcastDraft{Origin: "chat", Author: bottest.User("orga"), AuthorLang: bot.French,
+	bc, _, err := bottest.Broadcasts(c.Bot).SubmitBroadcast(ctx, broadcasts.BroadcastDraft{Origin: "chat", Author: bottest.User("orga"), AuthorLang: bot.French,
 		Text: map[bot.Lang]string{bot.French: "Lundi"}})
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +325,7 @@ func TestHeldBroadcastCancelledReportsAtOnce(t *testing.T) {
 	if got := c.Texts(); got != "" {
 		t.Fatalf("on Saturday sent %q, want nothing", got)
 	}
-	if _, err := c.Bot.CancelBroadcast(ctx, bc.ID, bottest.User("orga2")); err != nil {
+	if _, err := bottest.Broadcasts(c.Bot).CancelBroadcast(ctx, bc.ID, bottest.User("orga2")); err != nil {
 		t.Fatal(err)
 	}
 	c.Tick()

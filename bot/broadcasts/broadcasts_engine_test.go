@@ -1,4 +1,4 @@
-package core_test
+package broadcasts_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
@@ -42,7 +43,7 @@ func TestBroadcastCrashAndRestartExactlyOnce(t *testing.T) {
 			f := bottest.NewFleet(t, store, clock, chat)
 			refs := f.Members(1000, bottest.SlackUser)
 			first := f.Bot("first")
-			bc := f.Submit(first, core.BroadcastDraft{})
+			bc := f.Submit(first, broadcasts.BroadcastDraft{})
 
 			ctx, kill := context.WithCancel(context.Background())
 			chat.Mu.Lock()
@@ -55,7 +56,7 @@ func TestBroadcastCrashAndRestartExactlyOnce(t *testing.T) {
 				chat.Mu.Unlock()
 				bottest.StopBefore(chat, 400, kill)
 			}
-			err := first.RunBroadcast(ctx, bc.ID)
+			err := bottest.Broadcasts(first).RunBroadcast(ctx, bc.ID)
 			if err == nil || !errors.Is(err, context.Canceled) {
 				t.Fatalf("first process: RunBroadcast = %v, want the kill (context canceled)", err)
 			}
@@ -120,7 +121,7 @@ func TestBroadcastThreeReplicasNoDuplicate(t *testing.T) {
 				return bot.UserRef{Platform: bot.PlatformMattermost, Workspace: "mm", User: fmt.Sprintf("u%04d", i)}
 			})
 			a, b, c := f.Bot("a"), f.Bot("b"), f.Bot("c")
-			bc := f.Submit(a, core.BroadcastDraft{})
+			bc := f.Submit(a, broadcasts.BroadcastDraft{})
 			done := f.RunUntilDone(bc.ID, a, b, c)
 			f.ExactlyOnce(refs)
 			counts, _ := f.Store.RecipientCounts(context.Background(), bc.ID)
@@ -144,7 +145,7 @@ func TestBroadcastUnknownOutcomeNotRetried(t *testing.T) {
 	chat.CrashAt, chat.Crash = 3, func() {} // the answer of the 3rd post is lost
 	refs := f.Members(10, bottest.SlackUser)
 	b := f.Bot("a", bottest.NoFinder{ChatPlatform: chat})
-	bc := f.Submit(b, core.BroadcastDraft{})
+	bc := f.Submit(b, broadcasts.BroadcastDraft{})
 	f.RunUntilDone(bc.ID, b)
 	got := chat.Received()
 	for _, r := range refs {
@@ -175,11 +176,11 @@ func TestBroadcastSkipsAndReasons(t *testing.T) {
 	m.Onboarded = time.Time{} // imported, never talked with the bot
 	_ = store.SaveMember(ctx, m)
 	b := f.Bot("a")
-	bc := f.Submit(b, core.BroadcastDraft{})
+	bc := f.Submit(b, broadcasts.BroadcastDraft{})
 	if bc.Expected != 4 {
 		t.Errorf("Expected = %d, want 4 (one declined, one not signed up)", bc.Expected)
 	}
-	if err := b.RunBroadcast(ctx, "missing"); err == nil {
+	if err := bottest.Broadcasts(b).RunBroadcast(ctx, "missing"); err == nil {
 		t.Errorf("RunBroadcast(missing) = nil, want an error")
 	}
 	// The last one is listed, then erases their data before their turn.
@@ -211,7 +212,7 @@ func TestBroadcastSkipsAndReasons(t *testing.T) {
 			t.Errorf("report = %q, want %q", report, want)
 		}
 	}
-	urgent := f.Submit(b, core.BroadcastDraft{Urgent: true, Text: map[bot.Lang]string{bot.French: "Urgent : salle changée."}})
+	urgent := f.Submit(b, broadcasts.BroadcastDraft{Urgent: true, Text: map[bot.Lang]string{bot.French: "Urgent : salle changée."}})
 	f.RunUntilDone(urgent.ID, b)
 	if got := chat.Received()["D-"+refs[0].User]; got != 1 {
 		t.Errorf("the member who declined announcements got %d messages in all, want 1 (the urgent one)", got)
@@ -226,8 +227,8 @@ func TestBroadcastWorkingHours(t *testing.T) {
 	f.S.WorkingHours = bot.WorkingHours{Days: bottest.Weekdays, Start: 9 * 60, End: 18 * 60, Location: bottest.Paris}
 	refs := f.Members(3, bottest.SlackUser)
 	b := f.Bot("a")
-	bc := f.Submit(b, core.BroadcastDraft{})
-	if err := b.RunBroadcast(context.Background(), bc.ID); err != nil {
+	bc := f.Submit(b, broadcasts.BroadcastDraft{})
+	if err := bottest.Broadcasts(b).RunBroadcast(context.Background(), bc.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := chat.Received(); len(got) != 0 {
@@ -237,7 +238,7 @@ func TestBroadcastWorkingHours(t *testing.T) {
 	if want := time.Date(2026, 11, 30, 9, 0, 0, 0, bottest.Paris); len(recs) != 3 || !recs[0].NotBefore.Equal(want) {
 		t.Fatalf("held recipients = %+v, want pending until Monday 09:00", recs)
 	}
-	urgent := f.Submit(b, core.BroadcastDraft{Urgent: true, Text: map[bot.Lang]string{bot.French: "Alerte"}})
+	urgent := f.Submit(b, broadcasts.BroadcastDraft{Urgent: true, Text: map[bot.Lang]string{bot.French: "Alerte"}})
 	f.RunUntilDone(urgent.ID, b)
 	if got := chat.Received(); len(got) != 3 {
 		t.Errorf("urgent broadcast reached %d, want 3 at once", len(got))
@@ -257,11 +258,11 @@ func TestBroadcastCancelWhileRunning(t *testing.T) {
 	f, chat, store, _ := bottest.SlackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, bottest.Paris), 5)
 	f.Members(120, bottest.SlackUser)
 	b := f.Bot("a")
-	bc := f.Submit(b, core.BroadcastDraft{})
+	bc := f.Submit(b, broadcasts.BroadcastDraft{})
 	chat.Mu.Lock()
 	chat.Before = func() error {
 		if chat.Seq == 30 {
-			if _, err := b.CancelBroadcast(context.Background(), bc.ID, bottest.User("orga2")); err != nil {
+			if _, err := bottest.Broadcasts(b).CancelBroadcast(context.Background(), bc.ID, bottest.User("orga2")); err != nil {
 				t.Errorf("CancelBroadcast: %v", err)
 			}
 		}
@@ -280,7 +281,7 @@ func TestBroadcastCancelWhileRunning(t *testing.T) {
 	if report := bottest.LastTo(f.Term, bottest.Organizer); !strings.Contains(report, bottest.Fr("broadcasts.report_not_sent", "count", left)) {
 		t.Errorf("report to the author = %q, want %s not sent", report, left)
 	}
-	if _, err := b.CancelBroadcast(context.Background(), bc.ID, bottest.Organizer); err == nil {
+	if _, err := bottest.Broadcasts(b).CancelBroadcast(context.Background(), bc.ID, bottest.Organizer); err == nil {
 		t.Errorf("cancelling twice succeeded")
 	}
 }
@@ -292,7 +293,7 @@ func TestBroadcast429HoldsEveryReplica(t *testing.T) {
 	f, chat, _, clock := bottest.SlackFleet(t, time.Date(2026, 11, 26, 10, 0, 0, 0, bottest.Paris), 9)
 	refs := f.Members(3, bottest.SlackUser)
 	a := f.Bot("a")
-	bc := f.Submit(a, core.BroadcastDraft{})
+	bc := f.Submit(a, broadcasts.BroadcastDraft{})
 	chat.Mu.Lock()
 	chat.Next429 = 30 * time.Second
 	chat.Mu.Unlock()
@@ -303,7 +304,7 @@ func TestBroadcast429HoldsEveryReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.RunBroadcast(ctx, bc.ID); !errors.Is(err, context.Canceled) {
+	if err := bottest.Broadcasts(b).RunBroadcast(ctx, bc.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("first replica: %v, want it to die while waiting", err)
 	}
 	chat.Mu.Lock()

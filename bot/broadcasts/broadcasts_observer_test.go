@@ -1,4 +1,4 @@
-package core_test
+package broadcasts_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -27,11 +28,11 @@ func TestBroadcastProgressObserved(t *testing.T) {
 		}
 		bots[name] = b
 	}
-	bc := f.Submit(bots["a"], core.BroadcastDraft{})
+	bc := f.Submit(bots["a"], broadcasts.BroadcastDraft{})
 	// Replica b sends about half and dies; replica a finishes.
 	ctx, kill := context.WithCancel(context.Background())
 	bottest.StopBefore(chat, 120, kill)
-	if err := bots["b"].RunBroadcast(ctx, bc.ID); !errors.Is(err, context.Canceled) {
+	if err := bottest.Broadcasts(bots["b"]).RunBroadcast(ctx, bc.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("replica b: RunBroadcast = %v, want the kill", err)
 	}
 	chat.Mu.Lock()

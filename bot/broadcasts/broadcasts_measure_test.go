@@ -1,4 +1,4 @@
-package core_test
+package broadcasts_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
-	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
@@ -81,7 +81,7 @@ func BenchmarkBroadcast1600(b *testing.B) {
 					return bot.UserRef{Platform: bot.PlatformMattermost, Workspace: "W1", User: fmt.Sprintf("u%05d", i)}
 				})
 				bt := f.Bot("a")
-				bc := f.Submit(bt, core.BroadcastDraft{})
+				bc := f.Submit(bt, broadcasts.BroadcastDraft{})
 				b.StartTimer()
 				f.RunUntilDone(bc.ID, bt)
 				b.StopTimer()

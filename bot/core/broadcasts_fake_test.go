@@ -1,3 +1,0 @@
-package core_test
-
-// shadows the method: noFinder is no SentFinder

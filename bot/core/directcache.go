@@ -1,0 +1,52 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/sndgct/maillage/bot"
+)
+
+// dmCacheTTL: how long a direct conversation id is remembered.
+const dmCacheTTL = 30 * 24 * time.Hour
+
+// dmKey is where the direct conversation with ref is cached (a hash: no
+// user id in keys).
+func dmKey(ref bot.UserRef) string { return "bc:dm:" + RefHash(ref) }
+
+// cachedDirect returns the direct conversation with the recipient when
+// known (their record, or the cache), else a zero Conversation.
+func (b *Bot) CachedDirect(ctx context.Context, r bot.Recipient) bot.Conversation {
+	conv := bot.Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: bot.Direct, ID: r.Conversation}
+	if conv.ID != "" {
+		return conv
+	}
+	if dc, ok := b.Adapters[r.Ref.Platform].(bot.DirectCache); ok {
+		if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
+			return c
+		}
+	}
+	if v, err := b.Store.Value(ctx, dmKey(r.Ref)); err == nil {
+		var c bot.Conversation
+		if json.Unmarshal(v, &c) == nil && c.ID != "" {
+			return c
+		}
+	}
+	return conv
+}
+
+func (b *Bot) CacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversation) {
+	v, err := json.Marshal(c)
+	if err == nil {
+		err = b.Store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
+	}
+	if err != nil {
+		b.Log.Warn("caching a direct conversation", "member", b.Pseudonym(ref), "err", err)
+	}
+}
+
+// ForgetCachedDirect erases the direct conversation cached for ref.
+func (b *Bot) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
+	return b.Store.DeleteValue(ctx, dmKey(ref))
+}
