@@ -52,7 +52,7 @@ type Bot struct {
 	Log      *slog.Logger
 	Clock    bot.Clock
 	Cat      *catalog.Catalog
-	router   *router
+	router   *Router
 	pseudo   bot.Pseudonyms
 	reg      *Registry
 	choices  map[string]ChoiceHandler
@@ -121,7 +121,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	b.limiter = newRateLimiter(s.RateLimit)
 	b.Dir = opts.Directory
 	if b.Dir == nil {
-		b.Dir = noDirectory{}
+		b.Dir = NoDirectory{}
 	}
 	for _, a := range adapters {
 		p := a.Platform()
@@ -148,7 +148,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		return nil, err
 	}
 	b.reg = reg
-	b.router = newRouter(reg.sortedCommands())
+	b.router = NewRouter(reg.sortedCommands())
 	b.choices = reg.choices
 	b.dialogs = reg.dialogues
 	b.started = b.Clock.Now()
@@ -269,7 +269,11 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		}
 	case errors.Is(err, bot.ErrNotFound):
 		r.Member = bot.Member{Ref: m.From}
-		b.adoptImported(ctx, r)
+		for _, h := range b.reg.newcomers {
+			if h(ctx, r); r.Known {
+				break
+			}
+		}
 	default:
 		b.Log.Error("reading member", "member", b.Pseudonym(m.From), "err", err)
 		b.Obs.Error(StoreErrorKind(err))
@@ -308,7 +312,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 	}
 	r.Text = text
 
-	cmd, args, found := b.router.match(text)
+	cmd, args, found := b.router.Match(text)
 	if found && cmd.ID == "cancel" {
 		r.HandledAs(cmd.ID)
 		r.Args = args
@@ -345,7 +349,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 // command the member may use.
 func (b *Bot) notUnderstood(r *Turn) bot.Reply {
 	shown, _ := textnorm.Truncate(r.Text, 40)
-	if s, ok := b.router.suggest(r.Text, r.Role, r.Lang); ok {
+	if s, ok := b.router.Suggest(r.Text, r.Role, r.Lang); ok {
 		return r.Reply("error.unknown_suggest", "input", shown, "suggestion", s)
 	}
 	return r.Reply("error.unknown", "input", shown)
@@ -369,7 +373,7 @@ func (r *Turn) SaveMember(ctx context.Context) error {
 		r.Member.Created = now
 	}
 	r.Member.Updated = now
-	sanitizeMember(&r.Member)
+	SanitizeMember(&r.Member)
 	if err := r.b.Store.SaveMember(ctx, r.Member); err != nil {
 		r.b.Log.Error("saving member", "member", r.b.Pseudonym(r.Member.Ref), "err", err)
 		return err

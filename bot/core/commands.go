@@ -27,11 +27,7 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.Command(
 		&Command{ID: "help", Role: bot.RoleMember, Run: b.cmdHelp,
 			Names: map[bot.Lang][]string{bot.French: {"aide", "?"}, bot.English: {"help"}}},
-		&Command{ID: "hello", Role: bot.RoleMember, Run: b.cmdHello,
-			Names: map[bot.Lang][]string{bot.French: {"bonjour", "salut", "bonsoir"}, bot.English: {"hello", "hi"}}},
-		&Command{ID: "profile", Role: bot.RoleMember, Run: b.cmdProfile,
-			Names: map[bot.Lang][]string{bot.French: {"profil", "mon profil"}, bot.English: {"profile", "my profile"}}},
-		&Command{ID: "lang", Role: bot.RoleMember, Run: b.cmdLang,
+		&Command{ID: "lang", Role: bot.RoleMember, Run: b.CmdLang,
 			Names: map[bot.Lang][]string{bot.French: {"langue"}, bot.English: {"language"}}},
 		&Command{ID: "cancel", Role: bot.RoleMember, Run: b.cmdCancel,
 			Names: map[bot.Lang][]string{bot.French: {"annuler"}, bot.English: {"cancel"}}},
@@ -45,7 +41,6 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.Dialogue("lang", b.dialogueLang)
 	reg.Job("purge", b.jobPurge)
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.exportDialogue, Erase: b.deleteDialogue})
-	b.registerInCore(reg)
 }
 
 // registerCoreLast registers the personal data the core erases after the
@@ -56,19 +51,6 @@ func (b *Bot) registerCoreLast(reg *Registry) {
 	reg.PersonalData(DataPart{Name: "pending", Export: b.exportPending, Erase: b.erasePending}) // reminders, held messages
 	reg.PersonalData(DataPart{Name: "platform", Export: b.exportPlatformData, Erase: b.erasePlatformData})
 	reg.PersonalData(DataPart{Name: "profile", Export: b.exportProfile, Erase: b.eraseProfile})
-}
-
-// registerInCore registers the features that still live in the core
-// (transitional: each moves to a package of its own, registered by the
-// wiring).
-func (b *Bot) registerInCore(reg *Registry) {
-	reg.Command(b.membersCommands()...) // profile.go, onboarding.go, privacy.go, import.go
-	for _, hs := range []map[string]ChoiceHandler{b.membersChoices()} {
-		reg.Choices(hs)
-	}
-	for _, hs := range []map[string]DialogueHandler{b.membersDialogues()} {
-		reg.Dialogues(hs)
-	}
 }
 
 // deleteDialogue erases the member's dialogue (a personal-data part).
@@ -86,7 +68,7 @@ func (c *Command) name(lang bot.Lang) string {
 
 func (b *Bot) cmdHelp(ctx context.Context, r *Turn) []bot.Reply {
 	if r.Args != "" {
-		if c, _, ok := b.router.match(r.Args); ok && c.Role <= r.Role {
+		if c, _, ok := b.router.Match(r.Args); ok && c.Role <= r.Role {
 			var others []string
 			for _, lang := range bot.Languages {
 				for _, n := range c.Names[lang] {
@@ -117,23 +99,6 @@ func (b *Bot) cmdHelp(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{{Text: sb.String()}}
 }
 
-func (b *Bot) cmdHello(ctx context.Context, r *Turn) []bot.Reply {
-	if replies, ok := b.helloOnboarding(ctx, r); ok {
-		return replies
-	}
-	p := b.Settings.Privacy
-	contact := ""
-	if p.Contact != "" {
-		contact = " " + r.T("hello.contact", "contact", p.Contact)
-	}
-	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
-		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
-}
-
-func (b *Bot) cmdProfile(ctx context.Context, r *Turn) []bot.Reply {
-	return []bot.Reply{b.profileReply(r)}
-}
-
 // langFromText recognises a language named in either language.
 func LangFromText(s string) (bot.Lang, bool) {
 	switch textnorm.Fold(s) {
@@ -153,7 +118,7 @@ func (b *Bot) langChoices(r *Turn) []bot.Choice {
 	return out
 }
 
-func (b *Bot) cmdLang(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Bot) CmdLang(ctx context.Context, r *Turn) []bot.Reply {
 	if r.Args != "" {
 		l, ok := LangFromText(r.Args)
 		if !ok {

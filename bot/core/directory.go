@@ -10,16 +10,16 @@ import (
 
 // noDirectory knows no collectivity: members can still declare another
 // employer.
-type noDirectory struct{}
+type NoDirectory struct{}
 
-func (noDirectory) Lookup(string) []bot.Collectivity            { return nil }
-func (noDirectory) Suggest(string, int) []bot.Collectivity      { return nil }
-func (noDirectory) Departement(string) (bot.Collectivity, bool) { return bot.Collectivity{}, false }
-func (noDirectory) Region(string) (bot.Collectivity, bool)      { return bot.Collectivity{}, false }
+func (NoDirectory) Lookup(string) []bot.Collectivity            { return nil }
+func (NoDirectory) Suggest(string, int) []bot.Collectivity      { return nil }
+func (NoDirectory) Departement(string) (bot.Collectivity, bool) { return bot.Collectivity{}, false }
+func (NoDirectory) Region(string) (bot.Collectivity, bool)      { return bot.Collectivity{}, false }
 
 // findLabel returns the label named in text (the longest phrase, as whole
 // words) and the words of text before and after it.
-func findLabel(labels []bot.Label, text string) (l bot.Label, before, after string, ok bool) {
+func FindLabel(labels []bot.Label, text string) (l bot.Label, before, after string, ok bool) {
 	words := strings.Fields(textnorm.Fold(text))
 	bestLen := 0
 	for _, cand := range labels {

@@ -64,6 +64,7 @@ type Registry struct {
 	replies   map[bot.PendingKind]PendingReply
 	reloaded  []ReloadHook
 	tickers   []Ticker
+	newcomers []NewcomerHook
 	errs      []error
 }
 
@@ -168,6 +169,14 @@ type Ticker func(ctx context.Context, now time.Time)
 
 // Tick registers work to do at every tick of the scheduler.
 func (r *Registry) Tick(t Ticker) { r.tickers = append(r.tickers, t) }
+
+// NewcomerHook looks at a message from someone the store does not know
+// before it is handled; it may fill in the turn's member (a member
+// imported by e-mail address recognised by their platform's address).
+type NewcomerHook func(ctx context.Context, r *Turn)
+
+// Newcomer registers a hook run on messages from unknown people.
+func (r *Registry) Newcomer(h NewcomerHook) { r.newcomers = append(r.newcomers, h) }
 
 // Features returns the features built by New, in the order of
 // Options.Features: a feature package finds its own instance there to

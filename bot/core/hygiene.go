@@ -9,17 +9,17 @@ import (
 
 // Length caps of the strings kept about a member, in runes.
 const (
-	maxNameRunes  = 100
-	maxEmailRunes = 254
+	MaxNameRunes  = 100
+	MaxEmailRunes = 254
 	maxCodeRunes  = 16
 	maxLabelRunes = 150
-	maxIDRunes    = 64
+	MaxIDRunes    = 64
 )
 
 // cleanField makes s fit to be stored: Unicode NFC, without control,
 // bidirectional or zero-width characters, white space collapsed to single
 // spaces, and at most max runes.
-func cleanField(s string, max int) string {
+func CleanField(s string, max int) string {
 	s = strings.Join(strings.Fields(textnorm.Clean(s)), " ")
 	s, _ = textnorm.Truncate(s, max)
 	return s
@@ -27,20 +27,20 @@ func cleanField(s string, max int) string {
 
 // sanitizeMember cleans every string of m before it is stored, whatever
 // its origin (chat, CSV import, platform profile).
-func sanitizeMember(m *bot.Member) {
-	m.Name = cleanField(m.Name, maxNameRunes)
-	m.Email = strings.ToLower(cleanField(m.Email, maxEmailRunes))
-	m.TimeZone = cleanField(m.TimeZone, maxIDRunes)
-	m.Role = cleanField(m.Role, maxIDRunes)
+func SanitizeMember(m *bot.Member) {
+	m.Name = CleanField(m.Name, MaxNameRunes)
+	m.Email = strings.ToLower(CleanField(m.Email, MaxEmailRunes))
+	m.TimeZone = CleanField(m.TimeZone, MaxIDRunes)
+	m.Role = CleanField(m.Role, MaxIDRunes)
 	for i, s := range m.Interests {
-		m.Interests[i] = cleanField(s, maxIDRunes)
+		m.Interests[i] = CleanField(s, MaxIDRunes)
 	}
-	m.Prefs.Cadence = cleanField(m.Prefs.Cadence, maxIDRunes)
-	m.Prefs.Region = cleanField(m.Prefs.Region, maxIDRunes)
+	m.Prefs.Cadence = CleanField(m.Prefs.Cadence, MaxIDRunes)
+	m.Prefs.Region = CleanField(m.Prefs.Region, MaxIDRunes)
 	if c := m.Collectivity; c != nil {
-		c.Code = cleanField(c.Code, maxCodeRunes)
-		c.Name = cleanField(c.Name, maxLabelRunes)
-		c.Departement = cleanField(c.Departement, maxCodeRunes)
-		c.Region = cleanField(c.Region, maxCodeRunes)
+		c.Code = CleanField(c.Code, maxCodeRunes)
+		c.Name = CleanField(c.Name, maxLabelRunes)
+		c.Departement = CleanField(c.Departement, maxCodeRunes)
+		c.Region = CleanField(c.Region, maxCodeRunes)
 	}
 }

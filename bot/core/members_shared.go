@@ -113,4 +113,4 @@ func (st MemberStats) Lines(r *Turn) []string {
 }
 
 // onboarded reports whether the member finished the onboarding.
-func (r *Turn) onboarded() bool { return r.Known && !r.Member.Onboarded.IsZero() }
+func (r *Turn) Onboarded() bool { return r.Known && !r.Member.Onboarded.IsZero() }

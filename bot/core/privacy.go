@@ -94,7 +94,7 @@ func (b *Bot) EraseMember(ctx context.Context, ref bot.UserRef) error {
 	return nil
 }
 
-func (b *Bot) cmdMyData(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Bot) CmdMyData(ctx context.Context, r *Turn) []bot.Reply {
 	ex, err := b.ExportMember(ctx, r.Msg.From)
 	if err != nil {
 		b.Log.Error("exporting member data", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -108,11 +108,11 @@ func (b *Bot) cmdMyData(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{r.Reply("members.data.intro"), {Text: string(data)}}
 }
 
-const eraseKind = "erase"
+const EraseKind = "erase"
 
-func (b *Bot) cmdErase(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Bot) CmdErase(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
-	d := bot.Dialogue{Member: r.Msg.From, Kind: eraseKind, Step: "confirm", Started: now, Expires: now.Add(time.Hour)}
+	d := bot.Dialogue{Member: r.Msg.From, Kind: EraseKind, Step: "confirm", Started: now, Expires: now.Add(time.Hour)}
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
 		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
@@ -123,19 +123,19 @@ func (b *Bot) cmdErase(ctx context.Context, r *Turn) []bot.Reply {
 	}}}
 }
 
-func (b *Bot) choiceErase(ctx context.Context, r *Turn, v string) []bot.Reply {
+func (b *Bot) ChoiceErase(ctx context.Context, r *Turn, v string) []bot.Reply {
 	d, err := b.Store.Dialogue(ctx, r.Msg.From)
-	if err != nil || d.Kind != eraseKind {
+	if err != nil || d.Kind != EraseKind {
 		return []bot.Reply{r.Reply("members.expired")}
 	}
 	return b.answerErase(ctx, r, v == "yes")
 }
 
-func (b *Bot) dialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b *Bot) DialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false
 	}
-	yes, ok := yesNo(textnorm.Fold(r.Text))
+	yes, ok := YesNo(textnorm.Fold(r.Text))
 	if !ok {
 		if commandFound {
 			return nil, false
@@ -147,7 +147,7 @@ func (b *Bot) dialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, comman
 
 func (b *Bot) answerErase(ctx context.Context, r *Turn, yes bool) []bot.Reply {
 	if !yes {
-		b.endDialogue(ctx, r)
+		b.EndDialogue(ctx, r)
 		return []bot.Reply{r.Reply("members.erase.kept")}
 	}
 	if err := b.EraseMember(ctx, r.Msg.From); err != nil {

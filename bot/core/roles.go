@@ -25,7 +25,7 @@ func (b *Bot) roleOf(ctx context.Context, u bot.UserRef) bot.Role {
 	if !b.emailRules() {
 		return bot.RoleMember
 	}
-	email := b.platformEmail(ctx, u)
+	email := b.PlatformEmail(ctx, u)
 	if email == "" {
 		return bot.RoleMember
 	}
@@ -68,7 +68,7 @@ const emailCacheTTL = time.Hour
 
 // platformEmail returns the e-mail address the platform gives for u, or
 // "" when the adapter cannot tell.
-func (b *Bot) platformEmail(ctx context.Context, u bot.UserRef) string {
+func (b *Bot) PlatformEmail(ctx context.Context, u bot.UserRef) string {
 	now := b.Clock.Now()
 	b.emails.mu.Lock()
 	c, ok := b.emails.m[u]

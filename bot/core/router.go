@@ -29,13 +29,13 @@ type alias struct {
 
 // router finds the command a text starts with: insensitive to case,
 // accents and punctuation; the longest matching name wins.
-type router struct {
+type Router struct {
 	cmds    []*Command
 	aliases []alias
 }
 
-func newRouter(cmds []*Command) *router {
-	r := &router{cmds: cmds}
+func NewRouter(cmds []*Command) *Router {
+	r := &Router{cmds: cmds}
 	for _, c := range cmds {
 		for _, lang := range bot.Languages {
 			for _, n := range c.Names[lang] {
@@ -53,7 +53,7 @@ func newRouter(cmds []*Command) *router {
 
 // match returns the command text starts with and the text after the
 // command's words, as typed.
-func (r *router) match(text string) (*Command, string, bool) {
+func (r *Router) Match(text string) (*Command, string, bool) {
 	folded := textnorm.Fold(text)
 	if folded == "" {
 		folded = strings.TrimSpace(text)
@@ -75,7 +75,7 @@ func (r *router) match(text string) (*Command, string, bool) {
 
 // suggest returns the name of the command nearest to text among those
 // the role may use, shown in lang when there is a tie.
-func (r *router) suggest(text string, role bot.Role, lang bot.Lang) (string, bool) {
+func (r *Router) Suggest(text string, role bot.Role, lang bot.Lang) (string, bool) {
 	words := strings.Fields(textnorm.Fold(text))
 	if len(words) == 0 {
 		return "", false

@@ -9,6 +9,7 @@ import (
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/bot/introductions"
+	"github.com/sndgct/maillage/bot/members"
 	"github.com/sndgct/maillage/bot/reminders"
 	"github.com/sndgct/maillage/bot/stats"
 )
@@ -17,6 +18,7 @@ import (
 // commands.
 func All() []core.NewFeature {
 	return []core.NewFeature{
+		members.New,
 		reminders.New,
 		highlights.New,
 		stats.New,

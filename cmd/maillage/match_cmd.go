@@ -14,8 +14,8 @@ import (
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
-	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/introductions"
+	"github.com/sndgct/maillage/bot/members"
 	"github.com/sndgct/maillage/config"
 	"github.com/sndgct/maillage/internal/blossom"
 	"github.com/sndgct/maillage/internal/matching"
@@ -171,10 +171,10 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 		return nil, err
 	}
 	s := settings(cfg, "")
-	im := core.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
+	im := members.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
 	rep, err := im.Import(ctx, f, false)
-	if errors.Is(err, core.ErrImportFile) {
+	if errors.Is(err, members.ErrImportFile) {
 		return nil, fmt.Errorf("%w: %s: %v", errUsage, csvPath, err)
 	}
 	if err != nil {
@@ -182,7 +182,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 	}
 	if len(rep.Rejected) > 0 {
 		cat := catalog.Default()
-		fmt.Fprintln(std.err, core.FormatImportReport(func(key string, args ...string) string {
+		fmt.Fprintln(std.err, members.FormatImportReport(func(key string, args ...string) string {
 			return cat.T(cfg.Bot.DefaultLanguage, key, args...)
 		}, rep))
 		return nil, fmt.Errorf("%w: %s: %d line(s) rejected (see above); fix them or remove them", errUsage, csvPath, len(rep.Rejected))

@@ -8,7 +8,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
-	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/members"
 )
 
 const membersUsage = `Usage: maillage members import [--dry-run] [--config FILE] [--data-dir DIR] [--lang fr|en] FILE.csv
@@ -82,17 +82,17 @@ func membersCommand(ctx context.Context, args []string, std stdio, env func(stri
 	}
 	defer closeStore()
 	s := settings(cfg, "")
-	im := core.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
+	im := members.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
 	rep, err := im.Import(ctx, f, *dryRun)
-	if errors.Is(err, core.ErrImportFile) {
+	if errors.Is(err, members.ErrImportFile) {
 		return fmt.Errorf("%w: %s: %v", errUsage, fs.Arg(0), err)
 	}
 	if err != nil {
 		return err
 	}
 	cat := catalog.Default()
-	fmt.Fprintln(std.out, core.FormatImportReport(func(key string, args ...string) string {
+	fmt.Fprintln(std.out, members.FormatImportReport(func(key string, args ...string) string {
 		return cat.T(*lang, key, args...)
 	}, rep))
 	if len(rep.Rejected) > 0 {

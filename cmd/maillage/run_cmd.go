@@ -21,6 +21,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/features"
+	"github.com/sndgct/maillage/bot/members"
 	"github.com/sndgct/maillage/config"
 	"golang.org/x/term"
 )
@@ -388,10 +389,14 @@ func labels(ls []config.Label) []bot.Label {
 // command line, at start and then every period, until ctx ends. (The
 // retention period is enforced by the scheduler's purge job.)
 func inviteImported(ctx context.Context, b *core.Bot, logger *slog.Logger, every time.Duration) {
+	svc, ok := members.Of(b)
+	if !ok {
+		return
+	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		if n, err := b.InviteImported(ctx); err != nil && ctx.Err() == nil {
+		if n, err := svc.InviteImported(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("inviting imported members", "component", "main", "err", err)
 		} else if n > 0 {
 			logger.Info("invited imported members", "component", "main", "count", n)

@@ -1,4 +1,4 @@
-package core_test
+package members_test
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/bottest"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/members"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
 
@@ -366,46 +366,6 @@ func TestMyDataAndErase(t *testing.T) {
 	}
 }
 
-func TestPurgeRetention(t *testing.T) {
-	h := bottest.NewMembers(t)
-	ctx := context.Background()
-	now := h.Clock.Now()
-	old := now.AddDate(-2, -1, 0)
-	for _, m := range []bot.Member{
-		{Ref: bottest.User("stale"), Created: old, Updated: old},                                // never opted in: purged
-		{Ref: bottest.User("left"), Created: old, Updated: old, Onboarded: old},                 // left matching: purged
-		{Ref: bottest.User("active"), Created: old, Updated: old, Onboarded: old, OptedIn: old}, // takes part: kept
-		{Ref: bottest.User("recent"), Created: now, Updated: now},                               // recent: kept
-	} {
-		if err := h.Store.SaveMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n, err := h.Bot.PurgeRetention(ctx, now)
-	if err != nil || n != 2 {
-		t.Fatalf("PurgeRetention = %d, %v; want 2", n, err)
-	}
-	for who, want := range map[string]bool{"stale": false, "left": false, "active": true, "recent": true} {
-		_, err := h.Store.Member(ctx, bottest.User(who))
-		if (err == nil) != want {
-			t.Errorf("%s: kept=%v, want %v", who, err == nil, want)
-		}
-	}
-	if n, err := h.Bot.PurgeRetention(ctx, now); err != nil || n != 0 {
-		t.Errorf("second purge = %d, %v; want 0", n, err)
-	}
-	// The scheduler's purge job enforces it, as of its slot.
-	if err := h.Store.SaveMember(ctx, bot.Member{Ref: bottest.User("stale2"), Created: old, Updated: old}); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Bot.JobPurge(ctx, bot.JobRun{Name: "purge", Slot: now}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Store.Member(ctx, bottest.User("stale2")); err == nil {
-		t.Error("the purge job kept a member beyond the retention period")
-	}
-}
-
 func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 	h := bottest.NewMembers(t, func(s *bot.Settings) {
 		s.ImportWorkspaces = map[bot.Platform]string{bot.PlatformTerminal: "local"}
@@ -415,7 +375,7 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 		"terminal;alice;;Alice \u200bMartin;91573;dgs;ia,management\n" +
 		"terminal;;bob@exemple.fr;Bob;Saint-Denis;dgs;\n" +
 		"terminal;carol;;Carol;97411;sgm;Finances locales\n"
-	im := core.Importer{Store: h.Store, Directory: bottest.NewFakeDirectory(), MemberRoles: bottest.MemberRoles, Interests: bottest.Interests,
+	im := members.Importer{Store: h.Store, Directory: bottest.NewFakeDirectory(), MemberRoles: bottest.MemberRoles, Interests: bottest.Interests,
 		Workspaces: map[bot.Platform]string{bot.PlatformTerminal: "local"}, Clock: h.Clock}
 	rep, err := im.Import(ctx, strings.NewReader(csv), false)
 	if err != nil {
@@ -434,7 +394,7 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 	if err != nil || again.Created != 0 || again.Updated != 0 || again.Unchanged != 2 {
 		t.Errorf("second import %+v, %v: want everything unchanged", again, err)
 	}
-	n, err := h.Bot.InviteImported(ctx)
+	n, err := (&members.Feature{Bot: h.Bot}).InviteImported(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("InviteImported = %d, %v", n, err)
 	}
@@ -442,7 +402,7 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 	if len(invites) != 2 || !strings.Contains(invites[0].Reply.Text, "Alice Martin") || invites[0].Conv != bottest.Dm(bottest.User("alice")) {
 		t.Errorf("invitations %+v", invites)
 	}
-	if n, _ := h.Bot.InviteImported(ctx); n != 0 {
+	if n, _ := (&members.Feature{Bot: h.Bot}).InviteImported(ctx); n != 0 {
 		t.Errorf("invited twice: %d", n)
 	}
 	// The invited member confirms what the organizer imported.
@@ -480,13 +440,13 @@ func TestFirstSentenceWithGreetingAndChannels(t *testing.T) {
 func TestMemberImportedByEmailIsRecognisedWhenTheyWrite(t *testing.T) {
 	h := bottest.NewMembers(t)
 	ctx := context.Background()
-	im := core.Importer{Store: h.Store, Directory: bottest.NewFakeDirectory(), MemberRoles: bottest.MemberRoles, Interests: bottest.Interests,
+	im := members.Importer{Store: h.Store, Directory: bottest.NewFakeDirectory(), MemberRoles: bottest.MemberRoles, Interests: bottest.Interests,
 		Workspaces: map[bot.Platform]string{bot.PlatformTerminal: "local"}, Clock: h.Clock}
 	rep, err := im.Import(ctx, strings.NewReader("platform,email,name,collectivity,role\nterminal,Jeanne@Exemple.fr,Jeanne,91573,dgs\n"), false)
 	if err != nil || rep.Created != 1 {
 		t.Fatalf("import %+v, %v", rep, err)
 	}
-	if n, _ := h.Bot.InviteImported(ctx); n != 0 {
+	if n, _ := (&members.Feature{Bot: h.Bot}).InviteImported(ctx); n != 0 {
 		t.Errorf("a member known by e-mail alone was invited (%d): the bot cannot reach them", n)
 	}
 	h.Chat.Profiles["U-jeanne"] = bot.PlatformProfile{Email: "jeanne@exemple.fr"}

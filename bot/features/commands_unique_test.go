@@ -1,4 +1,4 @@
-package core
+package features_test
 
 import (
 	"testing"
@@ -11,9 +11,8 @@ import (
 // pick one. Features add commands in parallel; this catches a clash at
 // merge.
 func TestCommandNamesAreUnique(t *testing.T) {
-	b := &Bot{}
 	seen := map[string]string{}
-	for _, c := range b.commands() {
+	for _, c := range allCommands(t) {
 		for _, lang := range bot.Languages {
 			for _, n := range c.Names[lang] {
 				f := textnorm.Fold(n)

@@ -1,4 +1,4 @@
-package core
+package members
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -57,7 +58,7 @@ const maxCandidates = 8
 // startOnboarding asks the first question, after the greeting when greet
 // is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
 // the answer.
-func (b *Bot) startOnboarding(ctx context.Context, r *Turn, text, edit string, greet bool) []bot.Reply {
+func (b *Feature) startOnboarding(ctx context.Context, r *core.Turn, text, edit string, greet bool) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.Settings.DialogueTTL),
 		Data: map[string]string{}}
@@ -78,11 +79,11 @@ func (b *Bot) startOnboarding(ctx context.Context, r *Turn, text, edit string, g
 
 // prefill starts the dialogue from what an organizer's import gave: the
 // collectivity is still to be confirmed and the interests to be settled.
-func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
+func (b *Feature) prefill(d *bot.Dialogue, m bot.Member) {
 	if m.Collectivity != nil {
 		b.setColl(d, *m.Collectivity)
 	}
-	if _, ok := LabelByID(b.Settings.MemberRoles, m.Role); ok {
+	if _, ok := core.LabelByID(b.Settings.MemberRoles, m.Role); ok {
 		d.Data[dRole] = m.Role
 	}
 	b.setInterests(d, m.Interests)
@@ -90,7 +91,7 @@ func (b *Bot) prefill(d *bot.Dialogue, m bot.Member) {
 
 // greeting says in three lines what Maillage does, what it keeps and why,
 // and the member's rights.
-func (b *Bot) greeting(r *Turn) bot.Reply {
+func (b *Feature) greeting(r *core.Turn) bot.Reply {
 	p := b.Settings.Privacy
 	rights := r.T("members.greeting.rights")
 	if p.Contact != "" {
@@ -103,7 +104,7 @@ func (b *Bot) greeting(r *Turn) bot.Reply {
 	}, "\n")}
 }
 
-func (b *Bot) saveDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) bool {
+func (b *Feature) saveDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) bool {
 	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.Store.SaveDialogue(ctx, *d); err != nil {
 		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -113,7 +114,7 @@ func (b *Bot) saveDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) bool {
 }
 
 // onbNext asks for the next missing answer, or ends the dialogue.
-func (b *Bot) onbNext(ctx context.Context, r *Turn, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
+func (b *Feature) onbNext(ctx context.Context, r *core.Turn, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
 	edit := d.Data[dEdit]
 	var ask bot.Reply
 	switch {
@@ -150,7 +151,7 @@ func (b *Bot) onbNext(ctx context.Context, r *Turn, d *bot.Dialogue, lead ...bot
 }
 
 // dialogueOnboarding answers a typed message during the dialogue.
-func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b *Feature) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false // the onboarding happens in the direct conversation
 	}
@@ -159,7 +160,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 	}
 	text := r.Text
 	if commandFound {
-		cmd, args, _ := b.router.match(r.Text)
+		cmd, args, _ := b.MatchCommand(r.Text)
 		switch cmd.ID {
 		case "iam":
 			text = args
@@ -168,7 +169,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 		case "lang":
 			// The language is one of the answers: changing it must not end
 			// the dialogue, as the "langue" command's own dialogue would.
-			if l, ok := LangFromText(args); ok {
+			if l, ok := core.LangFromText(args); ok {
 				noted, ok := b.onbSetLang(ctx, r, &d, l)
 				if !ok {
 					return []bot.Reply{noted}, true
@@ -186,17 +187,17 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {
 		if q := b.reask(r, &d); n >= 1 && n <= len(q.Choices) {
 			c := q.Choices[n-1]
-			return b.choices[c.Action](ctx, r, c.Value), true
+			return b.Choose(ctx, r, c.Action, c.Value), true
 		}
 	}
 	switch d.Step {
 	case "collectivity", "pick":
-		if _, typo := b.router.suggest(text, r.Role, r.Lang); typo && !commandFound && len(b.Dir.Lookup(text)) == 0 {
+		if _, typo := b.SuggestCommand(text, r.Role, r.Lang); typo && !commandFound && len(b.Dir.Lookup(text)) == 0 {
 			return nil, false // "profl": a mistyped command, not a collectivity
 		}
 		return b.onbCollectivityText(ctx, r, &d, text), true
 	case "confirm":
-		if yes, ok := yesNo(folded); ok {
+		if yes, ok := core.YesNo(folded); ok {
 			return b.onbConfirm(ctx, r, &d, yes), true
 		}
 		return b.onbCollectivityText(ctx, r, &d, text), true
@@ -215,7 +216,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 		}
 		return []bot.Reply{b.askOtherSize(r, &d, "members.other.size_reprompt")}, true
 	case "role":
-		if l, _, _, ok := findLabel(b.Settings.MemberRoles, text); ok {
+		if l, _, _, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
 			return b.onbRole(ctx, r, &d, l.ID), true
 		}
 		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.Settings.MemberRoles) {
@@ -225,7 +226,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 	case "interests":
 		return b.onbInterestsText(ctx, r, &d, text), true
 	case "prefs":
-		if yes, ok := yesNo(folded); ok {
+		if yes, ok := core.YesNo(folded); ok {
 			return b.onbPrefs(ctx, r, &d, yes), true
 		}
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askPrefs(r, &d))}, true
@@ -235,7 +236,7 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 		}
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, &d))}, true
 	case "optin":
-		if yes, ok := yesNo(folded); ok {
+		if yes, ok := core.YesNo(folded); ok {
 			return b.onbOptIn(ctx, r, &d, yes), true
 		}
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askOptIn(r, &d))}, true
@@ -244,15 +245,15 @@ func (b *Bot) dialogueOnboarding(ctx context.Context, r *Turn, d bot.Dialogue, c
 }
 
 // reask repeats the current question (resuming after an interruption).
-func (b *Bot) reask(r *Turn, d *bot.Dialogue) bot.Reply {
-	asks := map[string]func(*Turn, *bot.Dialogue) bot.Reply{
-		"pick":       func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
+func (b *Feature) reask(r *core.Turn, d *bot.Dialogue) bot.Reply {
+	asks := map[string]func(*core.Turn, *bot.Dialogue) bot.Reply{
+		"pick":       func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
 		"confirm":    b.askConfirm,
-		"other_type": func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askOtherType(r, d, "members.other.type_ask") },
+		"other_type": func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askOtherType(r, d, "members.other.type_ask") },
 		"other_dep":  b.askOtherDep,
-		"other_size": func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
+		"other_size": func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askOtherSize(r, d, "members.other.size_ask") },
 		"role":       b.askRole,
-		"interests":  func(r *Turn, d *bot.Dialogue) bot.Reply { return b.askInterests(r, d, "") },
+		"interests":  func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askInterests(r, d, "") },
 		"prefs":      b.askPrefs,
 		"cadence":    b.askCadence,
 		"size":       b.askSize,
@@ -267,26 +268,14 @@ func (b *Bot) reask(r *Turn, d *bot.Dialogue) bot.Reply {
 }
 
 // withPrompt puts a short sentence before a question.
-func (b *Bot) withPrompt(r *Turn, key string, q bot.Reply) bot.Reply {
+func (b *Feature) withPrompt(r *core.Turn, key string, q bot.Reply) bot.Reply {
 	q.Text = r.T(key) + "\n" + q.Text
 	return q
 }
 
-func yesNo(folded string) (yes, ok bool) {
-	switch folded {
-	case "oui", "o", "yes", "y", "ok", "d accord", "exact", "exactement", "c est ca", "c est bien ca",
-		"correct", "confirme", "je confirme", "j accepte", "accepte", "i agree", "agree", "sure",
-		"cela me convient", "ca me convient", "parfait", "tres bien", "fine", "that s fine", "good":
-		return true, true
-	case "non", "n", "no", "pas maintenant", "not now", "modifier", "change", "non merci", "no thanks":
-		return false, true
-	}
-	return false, false
-}
-
 // Collectivity.
 
-func (b *Bot) askCollectivity(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askCollectivity(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "collectivity"
 	key := "members.coll.ask"
 	if d.Data[dEdit] == "collectivity" {
@@ -306,12 +295,12 @@ var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "
 
 // onbCollectivityText reads a sentence that names the collectivity and
 // perhaps the role ("Je suis DGS de Saint-Pierre-du-Perray").
-func (b *Bot) onbCollectivityText(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Feature) onbCollectivityText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	var lead []bot.Reply
 	query := text
 	// The role named in the sentence is taken too, even when only the
 	// collectivity is being changed ("je suis DGA de Tours Métropole").
-	if l, before, after, ok := findLabel(b.Settings.MemberRoles, text); ok {
+	if l, before, after, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
 		d.Data[dRole] = l.ID
 		query = after
 		if strings.TrimSpace(after) == "" {
@@ -363,14 +352,14 @@ func (b *Bot) onbCollectivityText(ctx context.Context, r *Turn, d *bot.Dialogue,
 }
 
 // onbStep saves the dialogue and returns the question.
-func (b *Bot) onbStep(ctx context.Context, r *Turn, d *bot.Dialogue, q bot.Reply) []bot.Reply {
+func (b *Feature) onbStep(ctx context.Context, r *core.Turn, d *bot.Dialogue, q bot.Reply) []bot.Reply {
 	if !b.saveDialogue(ctx, r, d) {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{q}
 }
 
-func (b *Bot) setColl(d *bot.Dialogue, c bot.Collectivity) {
+func (b *Feature) setColl(d *bot.Dialogue, c bot.Collectivity) {
 	data, _ := json.Marshal(c)
 	d.Data[dColl] = string(data)
 }
@@ -383,7 +372,7 @@ func collOf(d *bot.Dialogue) (bot.Collectivity, bool) {
 	return c, true
 }
 
-func (b *Bot) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
+func (b *Feature) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
 	if len(cs) > maxCandidates {
 		cs = cs[:maxCandidates]
 	}
@@ -397,7 +386,7 @@ func candsOf(d *bot.Dialogue) []bot.Collectivity {
 	return cs
 }
 
-func (b *Bot) askConfirm(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "confirm"
 	c, _ := collOf(d)
 	key := "members.coll.confirm"
@@ -412,7 +401,7 @@ func (b *Bot) askConfirm(r *Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Bot) askPick(r *Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b *Feature) askPick(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "pick"
 	cs := candsOf(d)
 	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
@@ -423,7 +412,7 @@ func (b *Bot) askPick(r *Turn, d *bot.Dialogue, key string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) onbPick(ctx context.Context, r *Turn, d *bot.Dialogue, value string) []bot.Reply {
+func (b *Feature) onbPick(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply {
 	cs := candsOf(d)
 	i, err := strconv.Atoi(value)
 	if err != nil || i < 0 || i >= len(cs) {
@@ -435,7 +424,7 @@ func (b *Bot) onbPick(ctx context.Context, r *Turn, d *bot.Dialogue, value strin
 	return b.onbNext(ctx, r, d)
 }
 
-func (b *Bot) onbConfirm(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) []bot.Reply {
+func (b *Feature) onbConfirm(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
 	if _, ok := collOf(d); !ok {
 		return b.onbNext(ctx, r, d)
 	}
@@ -451,13 +440,13 @@ func (b *Bot) onbConfirm(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool
 
 // Declared employers.
 
-func (b *Bot) onbOther(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
+func (b *Feature) onbOther(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	delete(d.Data, dColl)
 	delete(d.Data, dCands)
 	return b.onbStep(ctx, r, d, b.askOtherType(r, d, "members.other.type_ask"))
 }
 
-func (b *Bot) askOtherType(r *Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b *Feature) askOtherType(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_type"
 	rep := bot.Reply{Text: r.T(key)}
 	for _, t := range otherTypes {
@@ -466,7 +455,7 @@ func (b *Bot) askOtherType(r *Turn, d *bot.Dialogue, key string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) onbOtherType(ctx context.Context, r *Turn, d *bot.Dialogue, t string) []bot.Reply {
+func (b *Feature) onbOtherType(ctx context.Context, r *core.Turn, d *bot.Dialogue, t string) []bot.Reply {
 	if !slices.Contains(otherTypes, t) {
 		return []bot.Reply{b.askOtherType(r, d, "members.other.type_reprompt")}
 	}
@@ -474,12 +463,12 @@ func (b *Bot) onbOtherType(ctx context.Context, r *Turn, d *bot.Dialogue, t stri
 	return b.onbStep(ctx, r, d, b.askOtherDep(r, d))
 }
 
-func (b *Bot) askOtherDep(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askOtherDep(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "other_dep"
 	return bot.Reply{Text: r.T("members.other.dep_ask")}
 }
 
-func (b *Bot) onbOtherDep(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Feature) onbOtherDep(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	if dep, ok := b.findDepartement(text); ok {
 		d.Data[dOtherDep] = dep.Code
 		return b.onbStep(ctx, r, d, b.askOtherSize(r, d, "members.other.size_ask"))
@@ -489,7 +478,7 @@ func (b *Bot) onbOtherDep(ctx context.Context, r *Turn, d *bot.Dialogue, text st
 }
 
 // findDepartement reads a département typed by its code or its name.
-func (b *Bot) findDepartement(text string) (bot.Collectivity, bool) {
+func (b *Feature) findDepartement(text string) (bot.Collectivity, bool) {
 	if c, ok := b.Dir.Departement(strings.TrimSpace(text)); ok {
 		return c, true
 	}
@@ -501,7 +490,7 @@ func (b *Bot) findDepartement(text string) (bot.Collectivity, bool) {
 	return bot.Collectivity{}, false
 }
 
-func (b *Bot) askOtherSize(r *Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b *Feature) askOtherSize(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_size"
 	rep := bot.Reply{Text: r.T(key)}
 	for i, n := range otherSizes {
@@ -527,7 +516,7 @@ func parseSize(folded string) (int, bool) {
 	return n * mult, true
 }
 
-func (b *Bot) onbOtherSize(ctx context.Context, r *Turn, d *bot.Dialogue, n int) []bot.Reply {
+func (b *Feature) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialogue, n int) []bot.Reply {
 	c := bot.Collectivity{Kind: bot.KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
 	if dep, ok := b.Dir.Departement(c.Departement); ok {
 		c.Region = dep.Region
@@ -539,7 +528,7 @@ func (b *Bot) onbOtherSize(ctx context.Context, r *Turn, d *bot.Dialogue, n int)
 
 // Role.
 
-func (b *Bot) askRole(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askRole(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "role"
 	rep := bot.Reply{Text: r.T("members.role.ask")}
 	for _, l := range b.Settings.MemberRoles {
@@ -548,8 +537,8 @@ func (b *Bot) askRole(r *Turn, d *bot.Dialogue) bot.Reply {
 	return rep
 }
 
-func (b *Bot) onbRole(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := LabelByID(b.Settings.MemberRoles, id); !ok {
+func (b *Feature) onbRole(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := core.LabelByID(b.Settings.MemberRoles, id); !ok {
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
 	}
 	d.Data[dRole] = id
@@ -565,7 +554,7 @@ func interestsOf(d *bot.Dialogue) []string {
 	return strings.Split(d.Data[dInterests], ",")
 }
 
-func (b *Bot) setInterests(d *bot.Dialogue, ids []string) {
+func (b *Feature) setInterests(d *bot.Dialogue, ids []string) {
 	// Keep the configured order.
 	var out []string
 	for _, l := range b.Settings.Interests {
@@ -576,7 +565,7 @@ func (b *Bot) setInterests(d *bot.Dialogue, ids []string) {
 	d.Data[dInterests] = strings.Join(out, ",")
 }
 
-func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
+func (b *Feature) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot.Reply {
 	d.Step = "interests"
 	chosen := interestsOf(d)
 	text := r.T("members.interests.ask")
@@ -599,8 +588,8 @@ func (b *Bot) askInterests(r *Turn, d *bot.Dialogue, lead string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) onbToggleInterest(ctx context.Context, r *Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := LabelByID(b.Settings.Interests, id); !ok {
+func (b *Feature) onbToggleInterest(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
+	if _, ok := core.LabelByID(b.Settings.Interests, id); !ok {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
 	}
 	chosen := interestsOf(d)
@@ -613,7 +602,7 @@ func (b *Bot) onbToggleInterest(ctx context.Context, r *Turn, d *bot.Dialogue, i
 	return b.onbStep(ctx, r, d, b.askInterests(r, d, ""))
 }
 
-func (b *Bot) onbInterestsDone(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
+func (b *Feature) onbInterestsDone(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	if len(interestsOf(d)) == 0 {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.interests.none"))}
 	}
@@ -626,7 +615,7 @@ var doneWords = map[string]bool{"termine": true, "fini": true, "c est tout": tru
 
 // onbInterestsText reads interests typed by number or name, separated by
 // commas, "et" or spaces ("1, 4 et 7", "IA; management").
-func (b *Bot) onbInterestsText(ctx context.Context, r *Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b *Feature) onbInterestsText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	folded := textnorm.Fold(text)
 	if doneWords[folded] {
 		return b.onbInterestsDone(ctx, r, d)
@@ -715,7 +704,7 @@ func exactLabel(labels []bot.Label, folded string) (bot.Label, bool) {
 
 // Preferences.
 
-func (b *Bot) defaultPrefs(r *Turn, d *bot.Dialogue) {
+func (b *Feature) defaultPrefs(r *core.Turn, d *bot.Dialogue) {
 	if d.Data[dCadence] == "" {
 		d.Data[dCadence] = bot.CadenceMonthly
 	}
@@ -730,11 +719,11 @@ func (b *Bot) defaultPrefs(r *Turn, d *bot.Dialogue) {
 	}
 }
 
-func (b *Bot) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
+func (b *Feature) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
 	return b.prefsLines(lang, d.Data[dCadence], d.Data[dSize], d.Data[dRegion], d.Data[dLang])
 }
 
-func (b *Bot) askPrefs(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askPrefs(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "prefs"
 	b.defaultPrefs(r, d)
 	return bot.Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.Lang, d),
@@ -744,7 +733,7 @@ func (b *Bot) askPrefs(r *Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Bot) onbPrefs(ctx context.Context, r *Turn, d *bot.Dialogue, ok bool) []bot.Reply {
+func (b *Feature) onbPrefs(ctx context.Context, r *core.Turn, d *bot.Dialogue, ok bool) []bot.Reply {
 	if ok {
 		b.defaultPrefs(r, d)
 		d.Data[dPrefsDone] = "1"
@@ -765,7 +754,7 @@ var prefValues = map[string][]string{
 	"lang":    {string(bot.French), string(bot.English)},
 }
 
-func (b *Bot) askPref(r *Turn, d *bot.Dialogue, step string) bot.Reply {
+func (b *Feature) askPref(r *core.Turn, d *bot.Dialogue, step string) bot.Reply {
 	d.Step = step
 	rep := bot.Reply{Text: r.T("members.prefs.ask_" + step)}
 	for _, v := range prefValues[step] {
@@ -780,19 +769,23 @@ func (b *Bot) askPref(r *Turn, d *bot.Dialogue, step string) bot.Reply {
 	return rep
 }
 
-func (b *Bot) askCadence(r *Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "cadence") }
-func (b *Bot) askSize(r *Turn, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "size") }
-func (b *Bot) askRegion(r *Turn, d *bot.Dialogue) bot.Reply  { return b.askPref(r, d, "region") }
-func (b *Bot) askLang(r *Turn, d *bot.Dialogue) bot.Reply    { return b.askPref(r, d, "lang") }
+func (b *Feature) askCadence(r *core.Turn, d *bot.Dialogue) bot.Reply {
+	return b.askPref(r, d, "cadence")
+}
+func (b *Feature) askSize(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "size") }
+func (b *Feature) askRegion(r *core.Turn, d *bot.Dialogue) bot.Reply {
+	return b.askPref(r, d, "region")
+}
+func (b *Feature) askLang(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "lang") }
 
 // prefFromText reads a preference typed as its number or its label.
-func (b *Bot) prefFromText(step, folded string) (string, bool) {
+func (b *Feature) prefFromText(step, folded string) (string, bool) {
 	vals := prefValues[step]
 	if n, err := strconv.Atoi(folded); err == nil && n >= 1 && n <= len(vals) {
 		return vals[n-1], true
 	}
 	if step == "lang" {
-		l, ok := LangFromText(folded)
+		l, ok := core.LangFromText(folded)
 		return string(l), ok
 	}
 	for _, v := range vals {
@@ -805,7 +798,7 @@ func (b *Bot) prefFromText(step, folded string) (string, bool) {
 	return "", false
 }
 
-func (b *Bot) onbPref(ctx context.Context, r *Turn, d *bot.Dialogue, step, v string) []bot.Reply {
+func (b *Feature) onbPref(ctx context.Context, r *core.Turn, d *bot.Dialogue, step, v string) []bot.Reply {
 	if !slices.Contains(prefValues[step], v) {
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, d))}
 	}
@@ -830,7 +823,7 @@ func (b *Bot) onbPref(ctx context.Context, r *Turn, d *bot.Dialogue, step, v str
 // onbSetLang changes the language at once, as the "langue" command does
 // (the member record keeps it, even before the end of the onboarding),
 // and keeps it among the dialogue's answers.
-func (b *Bot) onbSetLang(ctx context.Context, r *Turn, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
+func (b *Feature) onbSetLang(ctx context.Context, r *core.Turn, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
 	d.Data[dLang] = string(l)
 	r.Member.Language = l
 	if err := r.SaveMember(ctx); err != nil {
@@ -842,7 +835,7 @@ func (b *Bot) onbSetLang(ctx context.Context, r *Turn, d *bot.Dialogue, l bot.La
 
 // Opt-in.
 
-func (b *Bot) askOptIn(r *Turn, d *bot.Dialogue) bot.Reply {
+func (b *Feature) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "optin"
 	c, _ := collOf(d)
 	return bot.Reply{Text: r.T("members.optin.ask",
@@ -856,7 +849,7 @@ func (b *Bot) askOptIn(r *Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Bot) onbOptIn(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) []bot.Reply {
+func (b *Feature) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
 	now := b.Clock.Now()
 	b.applyDialogue(ctx, r, d)
 	r.Member.Onboarded = now
@@ -868,7 +861,7 @@ func (b *Bot) onbOptIn(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) 
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.endDialogue(ctx, r)
+	b.EndDialogue(ctx, r)
 	b.Log.Info("member onboarded", "member", b.Pseudonym(r.Member.Ref), "opted_in", yes)
 	if yes {
 		return []bot.Reply{r.Reply("members.optin.done")}
@@ -877,7 +870,7 @@ func (b *Bot) onbOptIn(ctx context.Context, r *Turn, d *bot.Dialogue, yes bool) 
 }
 
 // applyDialogue copies the answers gathered so far into r.member.
-func (b *Bot) applyDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) {
+func (b *Feature) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) {
 	m := &r.Member
 	if c, ok := collOf(d); ok && d.Data[dCollOK] == "1" {
 		m.Collectivity = &c
@@ -905,44 +898,38 @@ func (b *Bot) applyDialogue(ctx context.Context, r *Turn, d *bot.Dialogue) {
 		if pr, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); ok {
 			if p, err := pr.Profile(ctx, r.Msg.From); err == nil {
 				if m.Name == "" {
-					m.Name = cleanField(p.DisplayName, maxNameRunes)
+					m.Name = core.CleanField(p.DisplayName, core.MaxNameRunes)
 				}
 				if m.TimeZone == "" {
-					m.TimeZone = cleanField(p.TimeZone, 64)
+					m.TimeZone = core.CleanField(p.TimeZone, 64)
 				}
 			}
 		}
 	}
 }
 
-func (b *Bot) endDialogue(ctx context.Context, r *Turn) {
-	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
-	}
-}
-
 // finishEdit saves the one field changed and ends the dialogue.
-func (b *Bot) finishEdit(ctx context.Context, r *Turn, d *bot.Dialogue) []bot.Reply {
+func (b *Feature) finishEdit(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	if !r.Known {
-		b.endDialogue(ctx, r)
+		b.EndDialogue(ctx, r)
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	b.applyDialogue(ctx, r, d)
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.endDialogue(ctx, r)
+	b.EndDialogue(ctx, r)
 	return []bot.Reply{r.Reply("members.edit.done"), b.profileReply(r)}
 }
 
 // Choices.
 
-func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
-	with := func(f func(ctx context.Context, r *Turn, d *bot.Dialogue, value string) []bot.Reply) ChoiceHandler {
-		return func(ctx context.Context, r *Turn, value string) []bot.Reply {
+func (b *Feature) onboardingChoices() map[string]core.ChoiceHandler {
+	with := func(f func(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply) core.ChoiceHandler {
+		return func(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 			d, err := b.Store.Dialogue(ctx, r.Msg.From)
 			switch {
-			case IsNotFound(err) || (err == nil && d.Kind != onboardingKind):
+			case core.IsNotFound(err) || (err == nil && d.Kind != onboardingKind):
 				return []bot.Reply{r.Reply("members.expired")}
 			case err != nil:
 				b.Log.Error("reading dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -954,16 +941,16 @@ func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
 			return f(ctx, r, &d, value)
 		}
 	}
-	return map[string]ChoiceHandler{
+	return map[string]core.ChoiceHandler{
 		"onb.pick": with(b.onbPick),
-		"onb.confirm": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.confirm": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbConfirm(ctx, r, d, v == "yes")
 		}),
-		"onb.other": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, _ string) []bot.Reply {
+		"onb.other": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, _ string) []bot.Reply {
 			return b.onbOther(ctx, r, d)
 		}),
 		"onb.other_type": with(b.onbOtherType),
-		"onb.other_size": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.other_size": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
 				return []bot.Reply{b.askOtherSize(r, d, "members.other.size_reprompt")}
@@ -972,17 +959,17 @@ func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
 		}),
 		"onb.role":     with(b.onbRole),
 		"onb.interest": with(b.onbToggleInterest),
-		"onb.interests_done": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, _ string) []bot.Reply {
+		"onb.interests_done": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, _ string) []bot.Reply {
 			return b.onbInterestsDone(ctx, r, d)
 		}),
-		"onb.prefs": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.prefs": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbPrefs(ctx, r, d, v == "yes")
 		}),
-		"onb.pref": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.pref": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			step, val, _ := strings.Cut(v, ":")
 			return b.onbPref(ctx, r, d, step, val)
 		}),
-		"onb.optin": with(func(ctx context.Context, r *Turn, d *bot.Dialogue, v string) []bot.Reply {
+		"onb.optin": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbOptIn(ctx, r, d, v == "yes")
 		}),
 	}
@@ -991,7 +978,7 @@ func (b *Bot) onboardingChoices() map[string]ChoiceHandler {
 // Describing collectivities.
 
 // shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
-func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {
+func (b *Feature) shortColl(lang bot.Lang, c bot.Collectivity) string {
 	where := b.Cat.T(string(lang), "members.kind."+string(c.Kind))
 	if c.Kind == bot.KindCommune || c.Kind == bot.KindEPCI {
 		if dep, ok := b.Dir.Departement(c.Departement); ok {
@@ -999,5 +986,5 @@ func (b *Bot) shortColl(lang bot.Lang, c bot.Collectivity) string {
 		}
 	}
 	return b.Cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
-		"population", FormatInt(lang, c.Population))
+		"population", core.FormatInt(lang, c.Population))
 }

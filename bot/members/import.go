@@ -1,4 +1,4 @@
-package core
+package members
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -87,7 +88,7 @@ type ImportProblem struct {
 }
 
 // ImportText renders the report with the catalogue in lang.
-func (b *Bot) ImportText(lang bot.Lang, rep ImportReport) string {
+func (b *Feature) ImportText(lang bot.Lang, rep ImportReport) string {
 	return FormatImportReport(func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }, rep)
 }
 
@@ -136,7 +137,7 @@ var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (ImportReport, error) {
 	rep := ImportReport{DryRun: dryRun}
 	if im.Directory == nil {
-		im.Directory = noDirectory{}
+		im.Directory = core.NoDirectory{}
 	}
 	if im.Clock == nil {
 		im.Clock = bot.SystemClock{}
@@ -164,7 +165,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	for i, h := range header {
 		name, ok := importColumns[textnorm.Fold(h)]
 		if !ok {
-			return rep, fmt.Errorf("%w: unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", ErrImportFile, cleanField(h, 40))
+			return rep, fmt.Errorf("%w: unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", ErrImportFile, core.CleanField(h, 40))
 		}
 		if _, dup := cols[name]; dup {
 			return rep, fmt.Errorf("%w: column %q given twice", ErrImportFile, name)
@@ -235,9 +236,9 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 	switch platform {
 	case bot.PlatformTerminal, bot.PlatformSlack, bot.PlatformMattermost:
 	default:
-		return bad("platform", "value", cleanField(get("platform"), 30))
+		return bad("platform", "value", core.CleanField(get("platform"), 30))
 	}
-	workspace := cleanField(get("workspace"), maxIDRunes)
+	workspace := core.CleanField(get("workspace"), core.MaxIDRunes)
 	if workspace == "" {
 		workspace = im.Workspaces[platform]
 	}
@@ -248,11 +249,11 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 	}
 	user := get("user")
 	if strings.ContainsAny(user, " \t\n") || len([]rune(user)) > 128 || strings.HasPrefix(user, emailUserPrefix) {
-		return bad("user", "value", cleanField(user, 30))
+		return bad("user", "value", core.CleanField(user, 30))
 	}
-	email := strings.ToLower(cleanField(get("email"), maxEmailRunes))
+	email := strings.ToLower(core.CleanField(get("email"), core.MaxEmailRunes))
 	if email != "" && !emailRE.MatchString(email) {
-		return bad("email", "value", cleanField(email, 60))
+		return bad("email", "value", core.CleanField(email, 60))
 	}
 	if user == "" && email == "" {
 		return bad("no_user")
@@ -261,11 +262,11 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		user = emailUserPrefix + email
 	}
 	m := bot.Member{Ref: bot.UserRef{Platform: platform, Workspace: workspace, User: user}, Email: email,
-		Name: cleanField(get("name"), maxNameRunes)}
+		Name: core.CleanField(get("name"), core.MaxNameRunes)}
 	if lang := get("language"); lang != "" {
 		l, ok := bot.ParseLang(lang)
 		if !ok {
-			return bad("language", "value", cleanField(lang, 20))
+			return bad("language", "value", core.CleanField(lang, 20))
 		}
 		m.Language = l
 	}
@@ -273,13 +274,13 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		found := im.Directory.Lookup(q)
 		switch {
 		case len(found) == 0:
-			return bad("collectivity_unknown", "value", cleanField(q, 60))
+			return bad("collectivity_unknown", "value", core.CleanField(q, 60))
 		case len(found) > 1:
 			var names []string
 			for _, c := range found[:min(len(found), 4)] {
 				names = append(names, c.Name+" ("+c.Departement+")")
 			}
-			return bad("collectivity_ambiguous", "value", cleanField(q, 60), "count", strconv.Itoa(len(found)),
+			return bad("collectivity_ambiguous", "value", core.CleanField(q, 60), "count", strconv.Itoa(len(found)),
 				"candidates", strings.Join(names, ", "))
 		}
 		m.Collectivity = &found[0]
@@ -287,7 +288,7 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 	if role := get("role"); role != "" {
 		l, ok := exactLabel(im.MemberRoles, textnorm.Fold(role))
 		if !ok {
-			return bad("role", "value", cleanField(role, 40), "known", labelIDs(im.MemberRoles))
+			return bad("role", "value", core.CleanField(role, 40), "known", labelIDs(im.MemberRoles))
 		}
 		m.Role = l.ID
 	}
@@ -298,7 +299,7 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 			}
 			l, ok := exactLabel(im.Interests, textnorm.Fold(part))
 			if !ok {
-				return bad("interest", "value", cleanField(part, 40), "known", labelIDs(im.Interests))
+				return bad("interest", "value", core.CleanField(part, 40), "known", labelIDs(im.Interests))
 			}
 			if !slices.Contains(m.Interests, l.ID) {
 				m.Interests = append(m.Interests, l.ID)
@@ -307,7 +308,7 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		slices.Sort(m.Interests)
 	}
 	if err := m.Ref.Valid(); err != nil {
-		return bad("user", "value", cleanField(user, 30))
+		return bad("user", "value", core.CleanField(user, 30))
 	}
 	return m, nil
 }
@@ -324,13 +325,13 @@ func labelIDs(ls []bot.Label) string {
 func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, now time.Time, dryRun bool) error {
 	old, err := im.Store.Member(ctx, in.Ref)
 	switch {
-	case IsNotFound(err):
+	case core.IsNotFound(err):
 		rep.Created++
 		if dryRun {
 			return nil
 		}
 		in.Imported, in.Created, in.Updated = now, now, now
-		sanitizeMember(&in)
+		core.SanitizeMember(&in)
 		return im.save(ctx, in)
 	case err != nil:
 		return fmt.Errorf("import: %w", err)
@@ -347,7 +348,7 @@ func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, 
 	if m.Imported.IsZero() {
 		m.Imported = now
 	}
-	sanitizeMember(&m)
+	core.SanitizeMember(&m)
 	if sameImported(old, m) {
 		rep.Unchanged++
 		return nil
@@ -375,7 +376,7 @@ func sameImported(a, b bot.Member) bool {
 }
 
 // importer returns the bot's importer.
-func (b *Bot) importer() Importer {
+func (b *Feature) importer() Importer {
 	return Importer{Store: b.Store, Directory: b.Dir, MemberRoles: b.Settings.MemberRoles,
 		Interests: b.Settings.Interests, Workspaces: b.Settings.ImportWorkspaces, Clock: b.Clock}
 }
@@ -383,7 +384,7 @@ func (b *Bot) importer() Importer {
 // cmdImport imports a CSV file named by its path. Only from the terminal,
 // where the organizer is on the machine that runs the bot: elsewhere a
 // path would let a chat user read the server's files.
-func (b *Bot) cmdImport(ctx context.Context, r *Turn) []bot.Reply {
+func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Msg.From.Platform != bot.PlatformTerminal {
 		return []bot.Reply{r.Reply("members.import.terminal_only")}
 	}
@@ -434,7 +435,7 @@ func (b *Bot) cmdImport(ctx context.Context, r *Turn) []bot.Reply {
 // themselves. Members imported by e-mail alone wait until they write
 // first, and members of a platform the bot is not connected to wait until
 // it is. It returns how many were invited.
-func (b *Bot) InviteImported(ctx context.Context) (int, error) {
+func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 	var todo []bot.Member
 	err := b.Store.Members(ctx, func(m bot.Member) error {
 		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
@@ -454,7 +455,7 @@ func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 		if lang == "" {
 			lang = b.Settings.DefaultLang
 		}
-		r := &Turn{Printer: b.Printer(lang), b: b, Member: m}
+		r := b.Printer(lang)
 		name := ""
 		if m.Name != "" {
 			name = " " + m.Name
@@ -478,11 +479,11 @@ func (b *Bot) InviteImported(ctx context.Context) (int, error) {
 // adoptImported recognises a member imported by e-mail when they first
 // write: their platform's e-mail address names the imported record, which
 // moves to their real reference.
-func (b *Bot) adoptImported(ctx context.Context, r *Turn) {
+func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
 	if _, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
 		return
 	}
-	email := strings.ToLower(b.platformEmail(ctx, r.Msg.From))
+	email := strings.ToLower(b.PlatformEmail(ctx, r.Msg.From))
 	if email == "" {
 		return
 	}

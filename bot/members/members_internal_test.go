@@ -1,4 +1,4 @@
-package core
+package members
 
 import (
 	"strconv"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 func TestParsePause(t *testing.T) {
@@ -61,12 +62,12 @@ func TestFindLabelInSentences(t *testing.T) {
 		{"I am the chief executive of an EPCI", "dg_epci", ""},
 		{"DG EPCI Dinan Agglomération", "dg_epci", "dinan agglomeration"},
 	} {
-		l, _, after, ok := findLabel(roles, tt.in)
+		l, _, after, ok := core.FindLabel(roles, tt.in)
 		if !ok || l.ID != tt.id || after != tt.after {
 			t.Errorf("findLabel(%q) = %q, after %q, %v; want %q, %q", tt.in, l.ID, after, ok, tt.id, tt.after)
 		}
 	}
-	if l, _, _, ok := findLabel(roles, "Saint-Denis"); ok {
+	if l, _, _, ok := core.FindLabel(roles, "Saint-Denis"); ok {
 		t.Errorf("found role %q in a bare name", l.ID)
 	}
 }
@@ -75,15 +76,15 @@ func TestCleanFieldAndSanitize(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	m := bot.Member{Name: " Claire\u202e \u200bDupont\n\t" + long, Email: " Claire@Exemple.FR ",
 		Collectivity: &bot.Collectivity{Name: "Saint\u2066-Denis", Code: "97411\u0000"}, Interests: []string{"ia\u200d"}}
-	sanitizeMember(&m)
-	if !strings.HasPrefix(m.Name, "Claire Dupont éé") || len([]rune(m.Name)) != maxNameRunes {
+	core.SanitizeMember(&m)
+	if !strings.HasPrefix(m.Name, "Claire Dupont éé") || len([]rune(m.Name)) != core.MaxNameRunes {
 		t.Errorf("name %q (%d runes)", m.Name, len([]rune(m.Name)))
 	}
 	if m.Email != "claire@exemple.fr" || m.Collectivity.Name != "Saint-Denis" || m.Collectivity.Code != "97411" ||
 		m.Interests[0] != "ia" {
 		t.Errorf("sanitized %+v %+v", m, m.Collectivity)
 	}
-	if got := cleanField("e\u0301cole", 10); got != "\u00e9cole" {
+	if got := core.CleanField("e\u0301cole", 10); got != "\u00e9cole" {
 		t.Errorf("not NFC: %q", got)
 	}
 }
@@ -93,10 +94,10 @@ func TestFormatInt(t *testing.T) {
 		n      int
 		fr, en string
 	}{{0, "0", "0"}, {999, "999", "999"}, {11993, "11\u202f993", "11,993"}, {2103778, "2\u202f103\u202f778", "2,103,778"}} {
-		if got := FormatInt(bot.French, tt.n); got != tt.fr {
+		if got := core.FormatInt(bot.French, tt.n); got != tt.fr {
 			t.Errorf("formatInt(fr, %d) = %q", tt.n, got)
 		}
-		if got := FormatInt(bot.English, tt.n); got != tt.en {
+		if got := core.FormatInt(bot.English, tt.n); got != tt.en {
 			t.Errorf("formatInt(en, %d) = %q", tt.n, got)
 		}
 	}

@@ -1,4 +1,4 @@
-package core
+package features_test
 
 import (
 	"go/ast"
@@ -17,7 +17,9 @@ import (
 // found in the source, and the families built at run time.
 func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 	keys := map[string]bool{}
-	files, err := filepath.Glob("*.go")
+	// Every package under bot/ that talks to members: the core and the
+	// features.
+	files, err := filepath.Glob("../*/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 				return true
 			}
 			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || (sel.Sel.Name != "T" && sel.Sel.Name != "reply") {
+			if !ok || (sel.Sel.Name != "T" && sel.Sel.Name != "Reply") {
 				return true
 			}
 			for i, arg := range call.Args {
@@ -58,8 +60,7 @@ func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 	if len(keys) < 20 {
 		t.Fatalf("found only %d literal keys in the source: is the scan broken?", len(keys))
 	}
-	b := &Bot{}
-	for _, c := range b.commands() {
+	for _, c := range allCommands(t) {
 		keys["cmd."+c.ID+".summary"] = true
 		keys["cmd."+c.ID+".usage"] = true
 	}

@@ -1,4 +1,4 @@
-package core
+package members
 
 import (
 	"context"
@@ -7,28 +7,33 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // membersCommands are the members feature's commands: onboarding, profile,
 // pause, privacy self-service and the organizers' import.
-func (b *Bot) membersCommands() []*Command {
-	return []*Command{
-		{ID: "iam", Role: bot.RoleMember, Run: directOnly(b.cmdIAm),
+func (b *Feature) membersCommands() []*core.Command {
+	return []*core.Command{
+		{ID: "hello", Role: bot.RoleMember, Run: b.cmdHello,
+			Names: map[bot.Lang][]string{bot.French: {"bonjour", "salut", "bonsoir"}, bot.English: {"hello", "hi"}}},
+		{ID: "profile", Role: bot.RoleMember, Run: b.cmdProfile,
+			Names: map[bot.Lang][]string{bot.French: {"profil", "mon profil"}, bot.English: {"profile", "my profile"}}},
+		{ID: "iam", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdIAm),
 			Names: map[bot.Lang][]string{bot.French: {"je suis", "je travaille"}, bot.English: {"i am", "i'm", "i work"}}},
-		{ID: "join", Role: bot.RoleMember, Run: directOnly(b.cmdJoin),
+		{ID: "join", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdJoin),
 			Names: map[bot.Lang][]string{bot.French: {"participer", "inscription", "m'inscrire"}, bot.English: {"join", "sign up", "opt in"}}},
-		{ID: "edit", Role: bot.RoleMember, Run: directOnly(b.cmdEdit),
+		{ID: "edit", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdEdit),
 			Names: map[bot.Lang][]string{bot.French: {"modifier", "changer"}, bot.English: {"change", "edit"}}},
-		{ID: "pause", Role: bot.RoleMember, Run: directOnly(b.cmdPause),
+		{ID: "pause", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdPause),
 			Names: map[bot.Lang][]string{bot.French: {"pause", "suspendre"}, bot.English: {"pause"}}},
-		{ID: "resume", Role: bot.RoleMember, Run: directOnly(b.cmdResume),
+		{ID: "resume", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdResume),
 			Names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
-		{ID: "leave", Role: bot.RoleMember, Run: directOnly(b.cmdLeave),
+		{ID: "leave", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdLeave),
 			Names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
-		{ID: "mydata", Role: bot.RoleMember, Run: directOnly(b.cmdMyData),
+		{ID: "mydata", Role: bot.RoleMember, Run: core.DirectOnly(b.CmdMyData),
 			Names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
-		{ID: "erase", Role: bot.RoleMember, Run: directOnly(b.cmdErase),
+		{ID: "erase", Role: bot.RoleMember, Run: core.DirectOnly(b.CmdErase),
 			Names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
 				bot.English: {"delete my data", "erase my data"}}},
 		{ID: "import", Role: bot.RoleOrganizer, Run: b.cmdImport,
@@ -36,36 +41,25 @@ func (b *Bot) membersCommands() []*Command {
 	}
 }
 
-func (b *Bot) membersChoices() map[string]ChoiceHandler {
+func (b *Feature) membersChoices() map[string]core.ChoiceHandler {
 	m := b.onboardingChoices()
-	m["edit.field"] = func(ctx context.Context, r *Turn, v string) []bot.Reply { return b.editField(ctx, r, v) }
+	m["edit.field"] = func(ctx context.Context, r *core.Turn, v string) []bot.Reply { return b.editField(ctx, r, v) }
 	m["pause.for"] = b.choicePause
-	m["erase.confirm"] = b.choiceErase
+	m["erase.confirm"] = b.ChoiceErase
 	return m
 }
 
-func (b *Bot) membersDialogues() map[string]DialogueHandler {
-	return map[string]DialogueHandler{
+func (b *Feature) membersDialogues() map[string]core.DialogueHandler {
+	return map[string]core.DialogueHandler{
 		onboardingKind: b.dialogueOnboarding,
-		eraseKind:      b.dialogueErase,
-	}
-}
-
-// directOnly keeps a command that shows or changes personal data to the
-// member's direct conversation: in a channel, it would show them to all.
-func directOnly(run func(context.Context, *Turn) []bot.Reply) func(context.Context, *Turn) []bot.Reply {
-	return func(ctx context.Context, r *Turn) []bot.Reply {
-		if r.Msg.Conversation.Kind != bot.Direct {
-			return []bot.Reply{r.Reply("members.direct_only")}
-		}
-		return run(ctx, r)
+		core.EraseKind: b.DialogueErase,
 	}
 }
 
 // helloOnboarding starts or resumes the onboarding for a member who has
 // not finished it; ok is false for an onboarded member.
-func (b *Bot) helloOnboarding(ctx context.Context, r *Turn) ([]bot.Reply, bool) {
-	if r.onboarded() || r.Msg.Conversation.Kind != bot.Direct {
+func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Reply, bool) {
+	if r.Onboarded() || r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false
 	}
 	d, err := b.Store.Dialogue(ctx, r.Msg.From)
@@ -75,28 +69,28 @@ func (b *Bot) helloOnboarding(ctx context.Context, r *Turn) ([]bot.Reply, bool) 
 			d.Data = map[string]string{}
 		}
 		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
-	case err != nil && !IsNotFound(err):
+	case err != nil && !core.IsNotFound(err):
 		b.Log.Error("reading dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
 	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
 	text := r.Args
-	if cmd, args, ok := b.router.match(text); ok && cmd.ID == "iam" {
+	if cmd, args, ok := b.MatchCommand(text); ok && cmd.ID == "iam" {
 		text = args
 	}
 	return b.startOnboarding(ctx, r, text, "", true), true
 }
 
-func (b *Bot) cmdIAm(ctx context.Context, r *Turn) []bot.Reply {
-	if r.onboarded() {
+func (b *Feature) cmdIAm(ctx context.Context, r *core.Turn) []bot.Reply {
+	if r.Onboarded() {
 		return b.startOnboarding(ctx, r, r.Args, "collectivity", false)
 	}
 	// A first contact gets the greeting: what Maillage does and keeps.
 	return b.startOnboarding(ctx, r, r.Args, "", !r.Known || r.Args == "")
 }
 
-func (b *Bot) cmdJoin(ctx context.Context, r *Turn) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) cmdJoin(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !r.Onboarded() {
 		return b.startOnboarding(ctx, r, "", "", true)
 	}
 	if !r.Member.OptedIn.IsZero() {
@@ -109,8 +103,8 @@ func (b *Bot) cmdJoin(ctx context.Context, r *Turn) []bot.Reply {
 	return []bot.Reply{r.Reply("members.join.done")}
 }
 
-func (b *Bot) cmdLeave(ctx context.Context, r *Turn) []bot.Reply {
-	if !r.onboarded() || r.Member.OptedIn.IsZero() {
+func (b *Feature) cmdLeave(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !r.Onboarded() || r.Member.OptedIn.IsZero() {
 		return []bot.Reply{r.Reply("members.leave.already")}
 	}
 	r.Member.OptedIn = time.Time{}
@@ -123,10 +117,10 @@ func (b *Bot) cmdLeave(ctx context.Context, r *Turn) []bot.Reply {
 
 // Profile.
 
-func (b *Bot) profileReply(r *Turn) bot.Reply {
+func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 	lines := []string{r.T("profile.header")}
 	m := r.Member
-	if !r.onboarded() {
+	if !r.Onboarded() {
 		lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.Lang))))
 		lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
 		if r.Known {
@@ -174,7 +168,7 @@ func orDefault(s, def string) string {
 }
 
 // prefsLines writes the preferences as bullet lines.
-func (b *Bot) prefsLines(lang bot.Lang, cadence, size, region, language string) string {
+func (b *Feature) prefsLines(lang bot.Lang, cadence, size, region, language string) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	return T("members.prefs.summary",
 		"cadence", T("members.prefs.cadence."+cadence),
@@ -200,8 +194,8 @@ var editFields = map[string]string{
 // editOrder is the order of the buttons offered by a bare "modifier".
 var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang"}
 
-func (b *Bot) cmdEdit(ctx context.Context, r *Turn) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	if r.Args == "" {
@@ -219,13 +213,13 @@ func (b *Bot) cmdEdit(ctx context.Context, r *Turn) []bot.Reply {
 	return b.editField(ctx, r, field)
 }
 
-func (b *Bot) editField(ctx context.Context, r *Turn, field string) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []bot.Reply {
+	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	if field == "lang" {
 		r.Args = ""
-		return b.cmdLang(ctx, r)
+		return b.CmdLang(ctx, r)
 	}
 	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -252,8 +246,8 @@ func contains(list []string, s string) bool {
 // maxPause bounds a pause; beyond it, leaving matching is clearer.
 const maxPause = 366 * 24 * time.Hour
 
-func (b *Bot) cmdPause(ctx context.Context, r *Turn) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) cmdPause(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	if r.Member.OptedIn.IsZero() {
@@ -274,8 +268,8 @@ func (b *Bot) cmdPause(ctx context.Context, r *Turn) []bot.Reply {
 	return b.pauseUntil(ctx, r, until)
 }
 
-func (b *Bot) choicePause(ctx context.Context, r *Turn, v string) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) choicePause(ctx context.Context, r *core.Turn, v string) []bot.Reply {
+	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
@@ -286,7 +280,7 @@ func (b *Bot) choicePause(ctx context.Context, r *Turn, v string) []bot.Reply {
 	return b.pauseUntil(ctx, r, until)
 }
 
-func (b *Bot) pauseUntil(ctx context.Context, r *Turn, until time.Time) []bot.Reply {
+func (b *Feature) pauseUntil(ctx context.Context, r *core.Turn, until time.Time) []bot.Reply {
 	r.Member.PausedUntil = until
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
@@ -298,8 +292,8 @@ func (b *Bot) pauseUntil(ctx context.Context, r *Turn, until time.Time) []bot.Re
 // start of the day after).
 func lastDay(until time.Time) time.Time { return until.Add(-time.Minute) }
 
-func (b *Bot) cmdResume(ctx context.Context, r *Turn) []bot.Reply {
-	if !r.onboarded() {
+func (b *Feature) cmdResume(ctx context.Context, r *core.Turn) []bot.Reply {
+	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	if !b.Clock.Now().Before(r.Member.PausedUntil) {
@@ -444,4 +438,23 @@ func dateWords(w []string) (day int, month time.Month, year int, ok bool) {
 		year = y
 	}
 	return d, m, year, true
+}
+
+// From commands.go.
+
+func (b *Feature) cmdHello(ctx context.Context, r *core.Turn) []bot.Reply {
+	if replies, ok := b.helloOnboarding(ctx, r); ok {
+		return replies
+	}
+	p := b.Settings.Privacy
+	contact := ""
+	if p.Contact != "" {
+		contact = " " + r.T("hello.contact", "contact", p.Contact)
+	}
+	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
+		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
+}
+
+func (b *Feature) cmdProfile(ctx context.Context, r *core.Turn) []bot.Reply {
+	return []bot.Reply{b.profileReply(r)}
 }

@@ -1,0 +1,39 @@
+// Package members is the members' side of the network: the onboarding
+// (collectivity from the official data, role, interests, preferences,
+// opt-in), the profile and its changes, pause and resume, leaving and
+// joining the introductions, the organizers' CSV import and the invitation
+// of imported members. Export and erasure are the core's services; the
+// feature offers their commands.
+package members
+
+import (
+	"github.com/sndgct/maillage/bot/core"
+)
+
+// Feature is the members feature.
+type Feature struct {
+	*core.Bot
+}
+
+// New builds the feature over the core.
+func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+
+// Register declares the members' commands, choices and dialogues, and the
+// recognition of a member imported by e-mail address when they first
+// write.
+func (b *Feature) Register(reg *core.Registry) {
+	reg.Command(b.membersCommands()...)
+	reg.Choices(b.membersChoices())
+	reg.Dialogues(b.membersDialogues())
+	reg.Newcomer(b.adoptImported)
+}
+
+// Of returns the members feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) {
+	for _, f := range b.Features() {
+		if mf, ok := f.(*Feature); ok {
+			return mf, true
+		}
+	}
+	return nil, false
+}
