@@ -107,53 +107,9 @@ type Store interface {
 	MemberStore    // erasure without trace (store_members.go)
 	MatchStore     // introduction rounds, answers, "not again" lists (store_matching.go)
 	BroadcastStore // organizer broadcasts and their recipients (store_broadcasts.go)
-
-	// Member returns the member with this reference, or an error wrapping
-	// ErrNotFound when there is none.
-	Member(ctx context.Context, ref UserRef) (Member, error)
-
-	// SaveMember creates or replaces the member m.Ref. It returns an
-	// error wrapping ErrInvalid when m.Ref is not valid.
-	SaveMember(ctx context.Context, m Member) error
-
-	// DeleteMember erases the member and their dialogue. It returns an
-	// error wrapping ErrNotFound when there was no such member.
-	DeleteMember(ctx context.Context, ref UserRef) error
-
-	// Members calls fn for every member, ordered by ref.String(). It
-	// stops at, and returns, the first error fn returns.
-	Members(ctx context.Context, fn func(Member) error) error
-
-	// CountMembers returns the number of members.
-	CountMembers(ctx context.Context) (int, error)
-
-	// Dialogue returns the member's dialogue in progress, or an error
-	// wrapping ErrNotFound when there is none or it has expired.
-	Dialogue(ctx context.Context, ref UserRef) (Dialogue, error)
-
-	// SaveDialogue creates or replaces the dialogue of d.Member, kept until
-	// d.Expires. It returns an error wrapping ErrInvalid when d.Member is
-	// not valid, d.Kind is empty or d.Expires is zero.
-	SaveDialogue(ctx context.Context, d Dialogue) error
-
-	// DeleteDialogue ends the member's dialogue. No error if none.
-	DeleteDialogue(ctx context.Context, ref UserRef) error
-
-	// FirstSeen records key for ttl and reports whether it was not already
-	// recorded: true exactly once per key among all callers (on every
-	// replica sharing the store) while the record lives. Used to drop
-	// redelivered platform events. ErrInvalid for an empty key or ttl <= 0.
-	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
-
-	// Claim takes the named claim for owner for ttl, and reports whether it
-	// got it: true when the claim was free, expired, or already held by
-	// the same owner (which extends it). Used so that one replica runs a
-	// job slot. ErrInvalid for an empty key or owner, or ttl <= 0.
-	Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
-
-	// ReleaseClaim frees the claim if owner holds it; otherwise it does
-	// nothing and returns nil. ErrInvalid for an empty key or owner.
-	ReleaseClaim(ctx context.Context, key, owner string) error
+	MemberRecords  // the members' records
+	DialogueStore  // dialogues in progress
+	ClaimStore     // first-seen events and claims shared by the replicas
 
 	ValueStore // adapters' small values with a ttl (bot/store_values.go)
 
@@ -174,3 +130,61 @@ type SystemClock struct{}
 
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// MemberRecords is the port to the members' records. Errors as for Store.
+type MemberRecords interface {
+	// Member returns the member with this reference, or an error wrapping
+	// ErrNotFound when there is none.
+	Member(ctx context.Context, ref UserRef) (Member, error)
+
+	// SaveMember creates or replaces the member m.Ref. It returns an
+	// error wrapping ErrInvalid when m.Ref is not valid.
+	SaveMember(ctx context.Context, m Member) error
+
+	// DeleteMember erases the member and their dialogue. It returns an
+	// error wrapping ErrNotFound when there was no such member.
+	DeleteMember(ctx context.Context, ref UserRef) error
+
+	// Members calls fn for every member, ordered by ref.String(). It
+	// stops at, and returns, the first error fn returns.
+	Members(ctx context.Context, fn func(Member) error) error
+
+	// CountMembers returns the number of members.
+	CountMembers(ctx context.Context) (int, error)
+}
+
+// DialogueStore is the port to the dialogues in progress. Errors as for
+// Store.
+type DialogueStore interface {
+	// Dialogue returns the member's dialogue in progress, or an error
+	// wrapping ErrNotFound when there is none or it has expired.
+	Dialogue(ctx context.Context, ref UserRef) (Dialogue, error)
+
+	// SaveDialogue creates or replaces the dialogue of d.Member, kept until
+	// d.Expires. It returns an error wrapping ErrInvalid when d.Member is
+	// not valid, d.Kind is empty or d.Expires is zero.
+	SaveDialogue(ctx context.Context, d Dialogue) error
+
+	// DeleteDialogue ends the member's dialogue. No error if none.
+	DeleteDialogue(ctx context.Context, ref UserRef) error
+}
+
+// ClaimStore records what the replicas share: events already seen and
+// claims held for a while. Errors as for Store.
+type ClaimStore interface {
+	// FirstSeen records key for ttl and reports whether it was not already
+	// recorded: true exactly once per key among all callers (on every
+	// replica sharing the store) while the record lives. Used to drop
+	// redelivered platform events. ErrInvalid for an empty key or ttl <= 0.
+	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+	// Claim takes the named claim for owner for ttl, and reports whether it
+	// got it: true when the claim was free, expired, or already held by
+	// the same owner (which extends it). Used so that one replica runs a
+	// job slot. ErrInvalid for an empty key or owner, or ttl <= 0.
+	Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+
+	// ReleaseClaim frees the claim if owner holds it; otherwise it does
+	// nothing and returns nil. ErrInvalid for an empty key or owner.
+	ReleaseClaim(ctx context.Context, key, owner string) error
+}

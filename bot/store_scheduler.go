@@ -54,6 +54,13 @@ type SchedulerStore interface {
 	// zero slot. Precision: milliseconds.
 	SetLastSlot(ctx context.Context, job string, slot time.Time) error
 
+	PendingStore
+}
+
+// PendingStore keeps the messages waiting to be sent: reminders, messages
+// held for the member's working hours, a feature's own kinds. Errors as
+// for Store.
+type PendingStore interface {
 	// SavePending stores p unless a pending message with p.Key exists,
 	// and reports whether it stored it. ErrInvalid for an empty key or
 	// kind, an invalid p.To, or a zero p.Due.

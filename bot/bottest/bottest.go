@@ -27,3 +27,12 @@ func Broadcasts(b *core.Bot) *broadcasts.Feature {
 	}
 	return f
 }
+
+// Of returns the feature of type T that b runs (built by New).
+func Of[T core.Feature](b *core.Bot) T {
+	t, ok := core.FeatureOf[T](b)
+	if !ok {
+		panic("bottest: the core runs no such feature")
+	}
+	return t
+}

@@ -1172,7 +1172,7 @@ func (h *MtHarness) Seed(ref bot.UserRef, name string, coll bot.Collectivity, ro
 
 func (h *MtHarness) Round(id string) bot.MatchRound {
 	h.T.Helper()
-	r, err := (&introductions.Feature{Bot: h.Bot}).RunRound(h.T.Context(), id, "tour", h.Clock.Now())
+	r, err := Of[*introductions.Feature](h.Bot).RunRound(h.T.Context(), id, "tour", h.Clock.Now())
 	if err != nil {
 		h.T.Fatalf("RunRound(%s): %v", id, err)
 	}

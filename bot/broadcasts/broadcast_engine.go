@@ -100,7 +100,7 @@ const (
 // running and has none on this replica.
 func (b *Feature) tickBroadcasts(ctx context.Context, now time.Time) {
 	var due, ended []string
-	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
+	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		switch {
 		case bc.State == bot.BroadcastRunning:
 			due = append(due, bc.ID)
@@ -118,24 +118,24 @@ func (b *Feature) tickBroadcasts(ctx context.Context, now time.Time) {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			b.Log.Error("listing broadcasts", "err", err)
+			b.log.Error("listing broadcasts", "err", err)
 		}
 		return
 	}
 	for _, id := range ended {
 		// Finished by another replica: this one's progress series end too.
-		if counts, err := b.Store.RecipientCounts(ctx, id); err == nil {
-			b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
+		if counts, err := b.store.RecipientCounts(ctx, id); err == nil {
+			b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
 		}
 	}
 	for _, id := range due {
 		if b.bc.idle(id, now) || !b.bc.begin(id) {
 			continue
 		}
-		b.Go(func() {
+		b.core.Go(func() {
 			defer b.bc.end(id)
 			if err := b.RunBroadcast(ctx, id); err != nil && ctx.Err() == nil {
-				b.Log.Error("broadcast delivery", "broadcast", id, "err", err)
+				b.log.Error("broadcast delivery", "broadcast", id, "err", err)
 			}
 		})
 	}
@@ -157,7 +157,7 @@ func (b *Feature) observeBroadcast(id string, counts map[bot.RecipientStatus]int
 		b.bc.observed[id] = true
 	}
 	b.bc.mu.Unlock()
-	b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
+	b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
 }
 
 // unobserve reports whether this replica reported broadcast id's progress
@@ -205,8 +205,8 @@ func (s *broadcastState) end(id string) {
 // replicas); the next scheduler tick calls it again. Tests call it
 // directly.
 func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
-	defer b.ReleaseShares(context.WithoutCancel(ctx))
-	bc, err := b.Store.Broadcast(ctx, id)
+	defer b.core.ReleaseShares(context.WithoutCancel(ctx))
+	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading broadcast: %w", err)
 	}
@@ -235,14 +235,14 @@ func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
 // its recipients (one replica at a time), then starts it.
 func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadcast, error) {
 	claim := "bc:list:" + bc.ID
-	token := b.ClaimToken()
-	got, err := b.Store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease())
+	token := b.core.ClaimToken()
+	got, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease())
 	if err != nil || !got {
 		return bc, err // another replica lists them
 	}
 	defer func() {
-		if err := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.Log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
+		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
 	sel, err := b.newSelector(ctx, bc.Segment)
@@ -255,17 +255,17 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		if len(chunk) == 0 {
 			return nil
 		}
-		if ok, err := b.Store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); err != nil || !ok {
+		if ok, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease()); err != nil || !ok {
 			return fmt.Errorf("lost the claim to list the recipients: %w", err)
 		}
-		_, n, err := b.Store.AddRecipients(ctx, bc.ID, chunk)
+		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
 		if err != nil {
 			return fmt.Errorf("listing recipients: %w", err)
 		}
 		total, chunk = n, chunk[:0]
 		return nil
 	}
-	err = b.Store.Members(ctx, func(m bot.Member) error {
+	err = b.store.Members(ctx, func(m bot.Member) error {
 		if !sel.matches(m) {
 			return nil
 		}
@@ -287,11 +287,11 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 	}
 	if total == 0 {
 		// Nobody matched: the broadcast is done at once.
-		n, _, _ := b.Store.AddRecipients(ctx, bc.ID, nil)
+		n, _, _ := b.store.AddRecipients(ctx, bc.ID, nil)
 		total = n
 	}
-	now := b.Clock.Now()
-	bc, err = b.Store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
+	now := b.clock.Now()
+	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastScheduled {
 			return errNotScheduled
 		}
@@ -299,12 +299,12 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		return nil
 	})
 	if errors.Is(err, errNotScheduled) {
-		return b.Store.Broadcast(ctx, bc.ID)
+		return b.store.Broadcast(ctx, bc.ID)
 	}
 	if err != nil {
 		return bc, fmt.Errorf("starting broadcast: %w", err)
 	}
-	b.Log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
+	b.log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
 	return bc, nil
 }
 
@@ -328,13 +328,13 @@ func (b *Feature) excluded(m bot.Member, bc bot.Broadcast) string {
 // sendBatches claims the broadcast's batches in turn, starting at one that
 // depends on the replica (so that replicas spread), and sends each.
 func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error {
-	size := b.Settings.Broadcasts.Batch()
+	size := b.settings.Broadcasts.Batch()
 	n := (bc.Total + size - 1) / size
 	if n == 0 {
 		return nil
 	}
 	h := fnv.New32a()
-	h.Write([]byte(b.Replica))
+	h.Write([]byte(b.replica))
 	start := int(h.Sum32() % uint32(n))
 	for i := range n {
 		k := (start + i) % n
@@ -353,30 +353,30 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 // claims it; it reports stop when the broadcast was cancelled.
 func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
-	token := b.ClaimToken()
-	lease := b.Settings.Broadcasts.Lease()
-	got, err := b.Store.Claim(ctx, claim, token, lease)
+	token := b.core.ClaimToken()
+	lease := b.settings.Broadcasts.Lease()
+	got, err := b.store.Claim(ctx, claim, token, lease)
 	if err != nil || !got {
 		p.busy = true
 		return false, err
 	}
 	defer func() {
-		if err := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.Log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
+		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+			b.log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
-	recs, err := b.Store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
+	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
 	if err != nil {
 		return false, fmt.Errorf("reading recipients: %w", err)
 	}
 	worked := false
 	cur := bc
-	extended, read, sinceRead := b.Clock.Now(), time.Time{}, 0
+	extended, read, sinceRead := b.clock.Now(), time.Time{}, 0
 	for _, r := range recs {
 		if r.Status.Final() {
 			continue
 		}
-		if r.Status == bot.RecipientPending && r.NotBefore.After(b.Clock.Now()) {
+		if r.Status == bot.RecipientPending && r.NotBefore.After(b.clock.Now()) {
 			p.hold(r.NotBefore) // waits for their working hours
 			continue
 		}
@@ -387,9 +387,9 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		// Cancelled meanwhile? Read every second or every ten
 		// recipients: a cancellation stops the broadcast within a
 		// second's worth of messages.
-		now := b.Clock.Now()
+		now := b.clock.Now()
 		if now.Sub(read) >= time.Second || sinceRead >= 10 {
-			if cur, err = b.Store.Broadcast(ctx, bc.ID); err != nil {
+			if cur, err = b.store.Broadcast(ctx, bc.ID); err != nil {
 				return false, fmt.Errorf("reading broadcast: %w", err)
 			}
 			read, sinceRead = now, 0
@@ -399,7 +399,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			return true, nil
 		}
 		if now.Sub(extended) >= lease/4 {
-			if ok, err := b.Store.Claim(ctx, claim, token, lease); err != nil || !ok {
+			if ok, err := b.store.Claim(ctx, claim, token, lease); err != nil || !ok {
 				return false, err // lease lost: the batch's new owner goes on
 			}
 			extended = now
@@ -437,11 +437,11 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 // returned stop this replica's work (store failures, shutdown); what
 // concerns the recipient alone is recorded in their state.
 func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	if r.NotBefore.After(now) {
 		return nil // held until their working hours
 	}
-	m, err := b.Store.Member(ctx, r.Ref)
+	m, err := b.store.Member(ctx, r.Ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return b.skip(ctx, bc, r, "erased")
@@ -452,13 +452,13 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 		return b.skip(ctx, bc, r, reason)
 	}
 	if !bc.Urgent {
-		if open := b.NextWindow(ctx, r.Ref, b.MemberLocation(m), now); open.After(now) {
+		if open := b.core.NextWindow(ctx, r.Ref, b.core.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
-			_, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
+			_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 			return err
 		}
 	}
-	a, ok := b.Adapters[r.Ref.Platform]
+	a, ok := b.adapters[r.Ref.Platform]
 	if !ok {
 		return b.fail(ctx, bc, r, bot.RecipientPending, "no_adapter")
 	}
@@ -466,8 +466,8 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 	// Once more, in a conversation opened again, when the cached one
 	// turns out to be gone.
 	for retried := false; ; retried = true {
-		conv := b.CachedDirect(ctx, r)
-		if err := b.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
+		conv := b.core.CachedDirect(ctx, r)
+		if err := b.core.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
 			return err
 		}
 		if conv.ID == "" {
@@ -482,19 +482,19 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 				return b.openFailed(ctx, bc, r, err)
 			}
 			conv = c
-			b.CacheDirect(ctx, r.Ref, c)
+			b.core.CacheDirect(ctx, r.Ref, c)
 		}
 		// Recorded before the post, with the conversation: a recipient found
 		// "sending" may have been posted to, which only the platform can tell.
-		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
-		if ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
+		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.clock.Now(), conv.ID
+		if ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
 			return err // taken by another replica
 		}
 		sent, err := a.Send(ctx, conv, reply)
-		if err != nil && !retried && b.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
+		if err != nil && !retried && b.core.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 			// Nothing posted: pending again, without the gone conversation.
 			r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
-			if ok, serr := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
+			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
 				return serr
 			}
 			continue
@@ -503,7 +503,7 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 			return b.sendFailed(ctx, bc, r, err)
 		}
 		r.Status, r.Message = bot.RecipientSent, sent.ID
-		if _, err := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); err != nil {
+		if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); err != nil {
 			// Left "sending": the batch's next owner reconciles it.
 			return fmt.Errorf("recording a sent message: %w", err)
 		}
@@ -515,17 +515,17 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 // recipient still pending (nothing was posted).
 func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
 	if errors.Is(err, bot.ErrRateLimited) {
-		b.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.core.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		return errRetry
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	r.Attempts++
-	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
-	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
+	b.log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
 		r.Reason = reasonOf(err)
-		_, serr := b.Store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
+		_, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
 		return serr
 	}
 	return b.fail(context.WithoutCancel(ctx), bc, r, bot.RecipientPending, reasonOf(err))
@@ -538,15 +538,15 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 	case errors.Is(err, bot.ErrRateLimited):
 		// A 429: the call was not carried out. Pause every replica and
 		// put the recipient back.
-		b.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.core.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
-		if _, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
+		if _, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
 			return serr
 		}
 		return errRetry
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
-		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
+		b.log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
@@ -555,13 +555,13 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 	}
 	r.Attempts++
 	reason := reasonOf(err)
-	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
-		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
+		b.log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
 		r.Status, r.Reason = bot.RecipientPending, reason
-		_, serr := b.Store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
+		_, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
 		return serr
 	}
-	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
+	b.log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
 	return b.fail(sctx, bc, r, bot.RecipientSending, reason)
 }
 
@@ -590,13 +590,13 @@ func reasonOf(err error) string {
 
 func (b *Feature) fail(ctx context.Context, bc bot.Broadcast, r bot.Recipient, from bot.RecipientStatus, reason string) error {
 	r.Status, r.Reason = bot.RecipientFailed, reason
-	_, err := b.Store.SetRecipient(ctx, bc.ID, from, r)
+	_, err := b.store.SetRecipient(ctx, bc.ID, from, r)
 	return err
 }
 
 func (b *Feature) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reason string) error {
 	r.Status, r.Reason = bot.RecipientSkipped, reason
-	_, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
+	_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 	return err
 }
 
@@ -605,16 +605,16 @@ func (b *Feature) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, r
 // post can no longer be in flight); without one the recipient is
 // "unknown" and never posted again without an organizer's decision.
 func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) (bot.Recipient, error) {
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	settle := func(to bot.Recipient) (bot.Recipient, error) {
-		ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
+		ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
 		if err != nil || !ok {
 			return bot.Recipient{Status: bot.RecipientSending}, err // changed meanwhile: leave it
 		}
 		return to, nil
 	}
-	young := now.Sub(r.Sending) < b.Settings.Broadcasts.ReconcileDelay()
-	finder, ok := b.Adapters[r.Ref.Platform].(bot.SentFinder)
+	young := now.Sub(r.Sending) < b.settings.Broadcasts.ReconcileDelay()
+	finder, ok := b.adapters[r.Ref.Platform].(bot.SentFinder)
 	switch {
 	case r.Ref.IsZero():
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
@@ -629,7 +629,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		r.Status, r.Reason = bot.RecipientUnknown, "outcome_unknown"
 		return settle(r)
 	}
-	m, err := b.Store.Member(ctx, r.Ref)
+	m, err := b.store.Member(ctx, r.Ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
 		return settle(r)
@@ -641,7 +641,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
 	switch {
 	case err != nil:
-		b.Log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "err", err)
+		b.log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
 		return r, nil // tried again at the next run
 	case found:
 		r.Status, r.Message = bot.RecipientSent, msg.ID
@@ -650,16 +650,16 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 	default:
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 	}
-	b.Log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", b.Pseudonym(r.Ref), "posted", found)
+	b.log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "posted", found)
 	return settle(r)
 }
 
 // reportProgress tells the author each quarter crossed (once, whichever
 // replica crosses it).
 func (b *Feature) reportProgress(ctx context.Context, id string) {
-	counts, err := b.Store.RecipientCounts(ctx, id)
+	counts, err := b.store.RecipientCounts(ctx, id)
 	if err != nil {
-		b.Log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
+		b.log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
 		return
 	}
 	total, done := 0, 0
@@ -675,7 +675,7 @@ func (b *Feature) reportProgress(ctx context.Context, id string) {
 	}
 	q := done * 4 / total
 	crossed := false
-	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if q <= x.Progress || x.State != bot.BroadcastRunning {
 			return errNoProgress
 		}
@@ -685,14 +685,14 @@ func (b *Feature) reportProgress(ctx context.Context, id string) {
 	switch {
 	case errors.Is(err, errNoProgress):
 	case err != nil:
-		b.Log.Warn("recording broadcast progress", "broadcast", id, "err", err)
+		b.log.Warn("recording broadcast progress", "broadcast", id, "err", err)
 	default:
 		crossed = true
 	}
 	if !crossed {
 		return
 	}
-	b.Log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
+	b.log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
 	b.tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
 		"id", bc.ID, "done", strconv.Itoa(done), "total", strconv.Itoa(total),
 		"sent", strconv.Itoa(counts[bot.RecipientSent]), "percent", strconv.Itoa(q*25))
@@ -703,15 +703,15 @@ var errNoProgress = errors.New("no new quarter")
 // finishBroadcast marks the broadcast done when no recipient is pending or
 // sending, and reports to its author (once: the state swap decides).
 func (b *Feature) finishBroadcast(ctx context.Context, id string) error {
-	counts, err := b.Store.RecipientCounts(ctx, id)
+	counts, err := b.store.RecipientCounts(ctx, id)
 	if err != nil {
 		return fmt.Errorf("counting recipients: %w", err)
 	}
 	if counts[bot.RecipientPending]+counts[bot.RecipientSending] > 0 {
 		return nil
 	}
-	now := b.Clock.Now()
-	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastRunning {
 			return errNotScheduled
 		}
@@ -743,15 +743,15 @@ func (b *Feature) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 	if err != nil {
 		return err
 	}
-	counts, err := b.Store.RecipientCounts(ctx, bc.ID)
+	counts, err := b.store.RecipientCounts(ctx, bc.ID)
 	if err != nil {
 		return fmt.Errorf("counting recipients: %w", err)
 	}
 	if counts[bot.RecipientSending] > 0 {
 		return nil // in flight still: at the next run
 	}
-	now := b.Clock.Now()
-	bc, err = b.Store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
+	now := b.clock.Now()
+	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastCancelled || !x.Finished.IsZero() {
 			return errNotScheduled
 		}
@@ -776,23 +776,23 @@ func (b *Feature) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.Re
 	args := []any{"audit", true, "broadcast", bc.ID, "origin", bc.Origin, "created", bc.Created,
 		"segment", segmentSummary(bc.Segment), "urgent", bc.Urgent, "expected", bc.Expected, "total", bc.Total}
 	if !bc.Author.IsZero() {
-		args = append(args, "author", b.Pseudonym(bc.Author))
+		args = append(args, "author", b.core.Pseudonym(bc.Author))
 	}
 	if bc.Operator != "" {
 		args = append(args, "operator", bc.Operator)
 	}
 	if !bc.Approver.IsZero() {
-		args = append(args, "approver", b.Pseudonym(bc.Approver))
+		args = append(args, "approver", b.core.Pseudonym(bc.Approver))
 	}
 	if !bc.Canceller.IsZero() {
-		args = append(args, "canceller", b.Pseudonym(bc.Canceller))
+		args = append(args, "canceller", b.core.Pseudonym(bc.Canceller))
 	}
 	for _, s := range bot.RecipientStatuses {
 		if counts[s] > 0 {
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.Log.Info(msg, args...)
+	b.log.Info(msg, args...)
 }
 
 // segmentSummary describes a segment for logs: criteria and counts of

@@ -106,13 +106,13 @@ func firstName(name string) string {
 // broadcastReply is the broadcast as m receives it: in their language
 // (else the default), placeholders filled.
 func (b *Feature) broadcastReply(bc bot.Broadcast, m bot.Member) bot.Reply {
-	lang := b.MemberLang(m)
+	lang := b.core.MemberLang(m)
 	text := bc.Text[lang]
 	if text == "" {
-		lang = b.Settings.DefaultLang
+		lang = b.settings.DefaultLang
 		text = bc.Text[lang]
 	}
-	coll := b.Cat.T(string(lang), "broadcasts.your_collectivity")
+	coll := b.cat.T(string(lang), "broadcasts.your_collectivity")
 	if m.Collectivity != nil && m.Collectivity.Name != "" {
 		coll = m.Collectivity.Name
 	}
@@ -203,15 +203,15 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 	unknown := func() error { return &SegmentError{Key: "unknown_" + key, Args: []string{"value", v}} }
 	switch key {
 	case "role":
-		l, ok := findLabelExact(b.Settings.MemberRoles, v)
+		l, ok := findLabelExact(b.settings.MemberRoles, v)
 		if !ok {
-			return b.unknownLabel(key, v, b.Settings.MemberRoles)
+			return b.unknownLabel(key, v, b.settings.MemberRoles)
 		}
 		seg.Roles = appendNew(seg.Roles, l.ID)
 	case "interet":
-		l, ok := findLabelExact(b.Settings.Interests, v)
+		l, ok := findLabelExact(b.settings.Interests, v)
 		if !ok {
-			return b.unknownLabel(key, v, b.Settings.Interests)
+			return b.unknownLabel(key, v, b.settings.Interests)
 		}
 		seg.Interests = appendNew(seg.Interests, l.ID)
 	case "region", "departement":
@@ -234,13 +234,13 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 		}
 		seg.Langs = appendNew(seg.Langs, l)
 	case "seance":
-		snap := b.Content(ctx)
+		snap := b.core.Content(ctx)
 		if _, s, ok := snap.SessionByKey(strings.ToLower(v)); ok {
 			_ = s
 			seg.Sessions = appendNew(seg.Sessions, strings.ToLower(v))
 			return nil
 		}
-		ev := b.Current(snap)
+		ev := b.core.Current(snap)
 		if ev == nil {
 			return unknown()
 		}
@@ -250,7 +250,7 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 		}
 		seg.Sessions = appendNew(seg.Sessions, core.SessionKey(ev, s))
 	case "evenement":
-		ev, ok := b.Content(ctx).Set.Event(strings.ToLower(v))
+		ev, ok := b.core.Content(ctx).Set.Event(strings.ToLower(v))
 		if !ok {
 			return unknown()
 		}
@@ -283,15 +283,15 @@ func findLabelExact(labels []bot.Label, v string) (bot.Label, bool) {
 
 // territoryCode resolves a région or département by INSEE code or name.
 func (b *Feature) territoryCode(key, v string) (string, bool) {
-	lookup := b.Dir.Region
+	lookup := b.dir.Region
 	kind := bot.KindRegion
 	if key == "departement" {
-		lookup, kind = b.Dir.Departement, bot.KindDepartement
+		lookup, kind = b.dir.Departement, bot.KindDepartement
 	}
 	if c, ok := lookup(strings.ToUpper(strings.TrimSpace(v))); ok {
 		return c.Code, true
 	}
-	for _, c := range b.Dir.Lookup(v) {
+	for _, c := range b.dir.Lookup(v) {
 		if c.Kind == kind {
 			return c.Code, true
 		}
@@ -361,12 +361,12 @@ type selector struct {
 }
 
 func (b *Feature) newSelector(ctx context.Context, seg bot.Segment) (*selector, error) {
-	sel := &selector{seg: seg, defaultLang: b.Settings.DefaultLang}
+	sel := &selector{seg: seg, defaultLang: b.settings.DefaultLang}
 	if len(seg.Sessions) == 0 {
 		return sel, nil
 	}
 	sel.registered = map[bot.UserRef][]string{}
-	err := b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
+	err := b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
 		for _, r := range f.Registrations {
 			sel.registered[f.Member] = append(sel.registered[f.Member], r.Event+"/"+r.Session)
 		}
@@ -419,7 +419,7 @@ func (s *selector) matches(m bot.Member) bool {
 
 // describeSegment writes the segment for people, in lang.
 func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
-	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
 	if seg.IsZero() {
 		return T("broadcasts.segment_everyone")
 	}
@@ -447,13 +447,13 @@ func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 		return strings.Join(out, ", ")
 	}
 	if len(seg.Roles) > 0 {
-		parts = append(parts, T("broadcasts.segment_roles", "values", labels(seg.Roles, b.Settings.MemberRoles)))
+		parts = append(parts, T("broadcasts.segment_roles", "values", labels(seg.Roles, b.settings.MemberRoles)))
 	}
 	if len(seg.Regions) > 0 {
-		parts = append(parts, T("broadcasts.segment_regions", "values", terr(seg.Regions, b.Dir.Region)))
+		parts = append(parts, T("broadcasts.segment_regions", "values", terr(seg.Regions, b.dir.Region)))
 	}
 	if len(seg.Departements) > 0 {
-		parts = append(parts, T("broadcasts.segment_departements", "values", terr(seg.Departements, b.Dir.Departement)))
+		parts = append(parts, T("broadcasts.segment_departements", "values", terr(seg.Departements, b.dir.Departement)))
 	}
 	switch {
 	case seg.MinPopulation > 0 && seg.MaxPopulation > 0:
@@ -464,7 +464,7 @@ func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 		parts = append(parts, T("broadcasts.segment_size_max", "max", core.FormatInt(lang, seg.MaxPopulation)))
 	}
 	if len(seg.Interests) > 0 {
-		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.Settings.Interests)))
+		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.settings.Interests)))
 	}
 	if len(seg.Sessions) > 0 {
 		parts = append(parts, T("broadcasts.segment_sessions", "values", strings.Join(seg.Sessions, ", ")))
@@ -497,7 +497,7 @@ func (b *Feature) CountAudience(ctx context.Context, seg bot.Segment, urgent boo
 		return a, err
 	}
 	probe := bot.Broadcast{Urgent: urgent}
-	err = b.Store.Members(ctx, func(m bot.Member) error {
+	err = b.store.Members(ctx, func(m bot.Member) error {
 		if !sel.matches(m) {
 			return nil
 		}

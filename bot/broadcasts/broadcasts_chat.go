@@ -98,8 +98,8 @@ var ErrBroadcastPast = errors.New("the broadcast's time has passed")
 // CheckDraft checks the texts (the default language's is required) and the
 // time of a draft.
 func (b *Feature) CheckDraft(d BroadcastDraft) error {
-	if d.Text[b.Settings.DefaultLang] == "" {
-		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.Settings.DefaultLang)}}
+	if d.Text[b.settings.DefaultLang] == "" {
+		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.settings.DefaultLang)}}
 	}
 	for _, l := range bot.Languages {
 		if t, ok := d.Text[l]; ok && t != "" {
@@ -113,7 +113,7 @@ func (b *Feature) CheckDraft(d BroadcastDraft) error {
 			return &BroadcastTextError{Key: "language", Args: []string{"language", string(l)}}
 		}
 	}
-	if !d.At.IsZero() && !d.At.After(b.Clock.Now()) {
+	if !d.At.IsZero() && !d.At.After(b.clock.Now()) {
 		return ErrBroadcastPast
 	}
 	return nil
@@ -131,23 +131,23 @@ func (b *Feature) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Br
 	if err != nil {
 		return bot.Broadcast{}, aud, err
 	}
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	bc := bot.Broadcast{
 		State: bot.BroadcastScheduled, Origin: d.Origin, Author: d.Author, AuthorLang: d.AuthorLang, Operator: d.Operator,
 		Text: d.Text, Segment: d.Segment, Urgent: d.Urgent, At: d.At, Expected: aud.Recipients, Created: now,
 	}
-	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
+	if aud.Recipients > b.settings.Broadcasts.Threshold() {
 		bc.State = bot.BroadcastApproval
 	}
 	for ms := now.UnixMilli(); ; ms++ {
 		bc.ID = broadcastID(now, ms)
-		if _, err := b.Store.Broadcast(ctx, bc.ID); errors.Is(err, bot.ErrNotFound) {
+		if _, err := b.store.Broadcast(ctx, bc.ID); errors.Is(err, bot.ErrNotFound) {
 			break
 		} else if err != nil {
 			return bot.Broadcast{}, aud, fmt.Errorf("reading broadcasts: %w", err)
 		}
 	}
-	if err := b.Store.SaveBroadcast(ctx, bc); err != nil {
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
 		return bot.Broadcast{}, aud, fmt.Errorf("saving the broadcast: %w", err)
 	}
 	b.auditBroadcast("broadcast submitted", bc, nil)
@@ -161,7 +161,7 @@ func (b *Feature) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Br
 // slot, once (its id is the job's name and slot); the engine sends it.
 func (b *Feature) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
 	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
-	switch _, err := b.Store.Broadcast(ctx, id); {
+	switch _, err := b.store.Broadcast(ctx, id); {
 	case err == nil:
 		return nil // this slot's broadcast exists already
 	case !errors.Is(err, bot.ErrNotFound):
@@ -169,8 +169,8 @@ func (b *Feature) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.
 	}
 	bc := bot.Broadcast{ID: id, State: bot.BroadcastScheduled, Origin: "job:" + run.Name, Text: a.Text, Urgent: a.Urgent,
 		Segment: bot.Segment{Roles: a.Members.Roles, Regions: a.Members.Regions, Interests: a.Members.Interests},
-		Created: b.Clock.Now()}
-	if err := b.Store.SaveBroadcast(ctx, bc); err != nil {
+		Created: b.clock.Now()}
+	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
 		return fmt.Errorf("saving the announcement's broadcast: %w", err)
 	}
 	b.auditBroadcast("broadcast submitted", bc, nil)
@@ -190,7 +190,7 @@ func broadcastID(now time.Time, ms int64) string {
 // askApproval writes to every organizer named by user id, but the author,
 // asking for approval.
 func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
-	for _, rr := range append(slices.Clone(b.Settings.Organizers), b.Settings.Admins...) {
+	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
 		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
 			continue // no full reference to write to
 		}
@@ -198,14 +198,14 @@ func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
 		if to == bc.Author {
 			continue
 		}
-		lang := b.Settings.DefaultLang
-		if m, err := b.Store.Member(ctx, to); err == nil {
-			lang = b.MemberLang(m)
+		lang := b.settings.DefaultLang
+		if m, err := b.store.Member(ctx, to); err == nil {
+			lang = b.core.MemberLang(m)
 		}
-		T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
+		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
 		text := T("broadcasts.approval_request", "id", bc.ID, "count", core.FormatInt(lang, bc.Expected),
-			"audience", b.describeSegment(lang, bc.Segment), "threshold", core.FormatInt(lang, b.Settings.Broadcasts.Threshold())) +
-			"\n\n" + bc.Text[b.Settings.DefaultLang]
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", core.FormatInt(lang, b.settings.Broadcasts.Threshold())) +
+			"\n\n" + bc.Text[b.settings.DefaultLang]
 		reply := bot.Reply{Text: text, Choices: []bot.Choice{
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
@@ -218,8 +218,8 @@ func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
 // approving organizer (zero for an operator, then operator names them);
 // it may not be the author.
 func (b *Feature) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
-	now := b.Clock.Now()
-	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastApproval:
 			return errBroadcastState
@@ -252,8 +252,8 @@ var (
 // CancelBroadcast stops a broadcast that is waiting or running; the
 // recipients not sent yet are not sent. It reports to the author.
 func (b *Feature) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
-	now := b.Clock.Now()
-	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	now := b.clock.Now()
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State.Final() {
 			return errBroadcastState
 		}
@@ -263,7 +263,7 @@ func (b *Feature) CancelBroadcast(ctx context.Context, id string, by bot.UserRef
 	if err != nil {
 		return bc, err
 	}
-	counts, _ := b.Store.RecipientCounts(ctx, id)
+	counts, _ := b.store.RecipientCounts(ctx, id)
 	b.auditBroadcast("broadcast cancelled", bc, counts)
 	if bc.Total == 0 {
 		// Never started: nothing in flight, the report can go now.
@@ -280,9 +280,9 @@ func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg str
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.Settings.DefaultLang
+		lang = b.settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.Cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
 }
 
 // deliverReport sends a report to the author; if the platform refuses it
@@ -290,21 +290,21 @@ func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg str
 // scheduler, under the same key.
 func (b *Feature) deliverReport(ctx context.Context, bc bot.Broadcast, d core.Delivery) {
 	ctx = context.WithoutCancel(ctx)
-	err := b.Deliver(ctx, d)
+	err := b.core.Deliver(ctx, d)
 	if err == nil {
 		return
 	}
-	b.Log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
-	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.Clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.Clock.Now()}
-	if _, err := b.Store.SavePending(ctx, p); err != nil {
-		b.Log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
+	b.log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
+	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.clock.Now()}
+	if _, err := b.store.SavePending(ctx, p); err != nil {
+		b.log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
 	}
 }
 
 // BroadcastReport is the outcome of a broadcast, for its author and the
 // command line.
 func (b *Feature) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Broadcast) (string, error) {
-	counts, err := b.Store.RecipientCounts(ctx, bc.ID)
+	counts, err := b.store.RecipientCounts(ctx, bc.ID)
 	if err != nil {
 		return "", err
 	}
@@ -317,7 +317,7 @@ func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.Settings.DefaultLang
+		lang = b.settings.DefaultLang
 	}
 	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
@@ -325,7 +325,7 @@ func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
 // reasons, not sent (cancelled).
 func (b *Feature) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
-	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
 	n := func(s bot.RecipientStatus) string { return core.FormatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
 	switch bc.State {
@@ -366,13 +366,13 @@ func (b *Feature) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcas
 // reasons counts the reasons of failed and skipped recipients.
 func (b *Feature) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
 	failed, skipped = map[string]int{}, map[string]int{}
-	bc, err := b.Store.Broadcast(ctx, id)
+	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
 		return failed, skipped
 	}
 	const page = 500
 	for first := 0; first < bc.Total; first += page {
-		recs, err := b.Store.Recipients(ctx, id, first, first+page)
+		recs, err := b.store.Recipients(ctx, id, first, first+page)
 		if err != nil {
 			return failed, skipped
 		}
@@ -414,15 +414,15 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 // Chat commands.
 
 func (b *Feature) cmdBroadcast(ctx context.Context, r *core.Turn) []bot.Reply {
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
 	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", core.FormatInt(r.Lang, MaxBroadcastRunes)))
 }
 
 func (b *Feature) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
-	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -434,18 +434,18 @@ func (b *Feature) textProblem(lang bot.Lang, err error) string {
 	var se *SegmentError
 	switch {
 	case errors.As(err, &te):
-		return b.Cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
+		return b.cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
 	case errors.As(err, &se):
 		key := "broadcasts.segment_" + se.Key
 		args := se.Args
 		if len(args) < 4 && (se.Key == "unknown_role" || se.Key == "unknown_interet") {
 			args = append(args, "choices", "")
 		}
-		return b.Cat.T(string(lang), key, args...)
+		return b.cat.T(string(lang), key, args...)
 	case errors.Is(err, ErrBroadcastPast):
-		return b.Cat.T(string(lang), "broadcasts.when_past")
+		return b.cat.T(string(lang), "broadcasts.when_past")
 	}
-	return b.Cat.T(string(lang), "error.unavailable")
+	return b.cat.T(string(lang), "error.unavailable")
 }
 
 // ExplainBroadcastError is textProblem for the command line.
@@ -455,7 +455,7 @@ func (b *Feature) ExplainBroadcastError(lang bot.Lang, err error) string {
 
 func (b *Feature) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	if d.Data == nil {
@@ -542,14 +542,14 @@ func (b *Feature) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue,
 		d.Data["at"] = ""
 		return b.composeStep(ctx, r, d, bcStepUrgent)
 	}
-	loc := b.RequestLocation(r)
-	res, err := when.Parse(text, string(r.Lang), b.Clock.Now().In(loc))
+	loc := b.core.RequestLocation(r)
+	res, err := when.Parse(text, string(r.Lang), b.clock.Now().In(loc))
 	switch {
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
 		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", core.ShortInput(text))}
-	case !res.At.After(b.Clock.Now()):
+	case !res.At.After(b.clock.Now()):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	}
 	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
@@ -588,7 +588,7 @@ func (b *Feature) composeDialogue(ctx context.Context, r *core.Turn) (bot.Dialog
 	if r.Role < bot.RoleOrganizer {
 		return bot.Dialogue{}, false
 	}
-	d, err := b.Store.Dialogue(ctx, r.Msg.From)
+	d, err := b.store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialogueBroadcast {
 		return bot.Dialogue{}, false
 	}
@@ -616,10 +616,10 @@ func (b *Feature) composePreview(ctx context.Context, r *core.Turn, d bot.Dialog
 	dr := b.composeDraft(r, d)
 	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
 	if err != nil {
-		b.Log.Error("counting a broadcast's audience", "err", err)
+		b.log.Error("counting a broadcast's audience", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return b.saveCompose(ctx, r, d, b.previewText(r.Printer, b.RequestLocation(r), dr, aud, "broadcasts.confirm_ask"))
+	return b.saveCompose(ctx, r, d, b.previewText(r.Printer, b.core.RequestLocation(r), dr, aud, "broadcasts.confirm_ask"))
 }
 
 // BroadcastPreview counts the draft's audience and writes the preview in
@@ -632,8 +632,8 @@ func (b *Feature) BroadcastPreview(ctx context.Context, lang bot.Lang, d Broadca
 	if err != nil {
 		return "", aud, err
 	}
-	r := b.Printer(lang)
-	return b.previewText(r, b.DefaultLocation(), d, aud, last).Text, aud, nil
+	r := b.core.Printer(lang)
+	return b.previewText(r, b.core.DefaultLocation(), d, aud, last).Text, aud, nil
 }
 
 func (b *Feature) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
@@ -646,15 +646,15 @@ func (b *Feature) previewText(r core.Printer, loc *time.Location, dr BroadcastDr
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
 	} else {
-		lines = append(lines, r.T("broadcasts.preview_at", "date", b.FormatDateTime(r.Lang, dr.At, loc)))
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.core.FormatDateTime(r.Lang, dr.At, loc)))
 	}
 	if dr.Urgent {
 		lines = append(lines, r.T("broadcasts.preview_urgent"))
 	} else {
 		lines = append(lines, r.T("broadcasts.preview_working_hours"))
 	}
-	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
-		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", core.FormatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
+	if aud.Recipients > b.settings.Broadcasts.Threshold() {
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", core.FormatInt(r.Lang, b.settings.Broadcasts.Threshold())))
 	}
 	if aud.Sample != nil {
 		name := aud.Sample.Name
@@ -682,11 +682,11 @@ func (b *Feature) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
 			return []bot.Reply{{Text: b.textProblem(r.Lang, err)}}
 		}
-		b.Log.Error("submitting a broadcast", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("submitting a broadcast", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again
 	}
-	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
@@ -695,12 +695,12 @@ func (b *Feature) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
 	}
 	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected),
-		"date", b.FormatDateTime(r.Lang, bc.At, b.RequestLocation(r)))}
+		"date", b.core.FormatDateTime(r.Lang, bc.At, b.core.RequestLocation(r)))}
 }
 
 func (b *Feature) endCompose(ctx context.Context, r *core.Turn, key string) []bot.Reply {
-	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -708,7 +708,7 @@ func (b *Feature) endCompose(ctx context.Context, r *core.Turn, key string) []bo
 // cmdBroadcasts lists the recent broadcasts, or shows one.
 func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	if id := strings.TrimSpace(r.Args); id != "" {
-		bc, err := b.Store.Broadcast(ctx, id)
+		bc, err := b.store.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
 			return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
 		}
@@ -722,8 +722,8 @@ func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 		return []bot.Reply{{Text: text}}
 	}
 	var all []bot.Broadcast
-	if err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
-		b.Log.Error("listing broadcasts", "err", err)
+	if err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
+		b.log.Error("listing broadcasts", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(all) == 0 {
@@ -731,12 +731,12 @@ func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	}
 	lines := []string{r.T("broadcasts.list_head")}
 	for _, bc := range all[max(0, len(all)-10):] {
-		counts, err := b.Store.RecipientCounts(ctx, bc.ID)
+		counts, err := b.store.RecipientCounts(ctx, bc.ID)
 		if err != nil {
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
-			"date", b.FormatDateTime(r.Lang, bc.Created, b.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
+			"date", b.core.FormatDateTime(r.Lang, bc.Created, b.core.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
 			"sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]), "total", core.FormatInt(r.Lang, max(bc.Total, bc.Expected))))
 	}
 	lines = append(lines, "", r.T("broadcasts.list_foot"))
@@ -753,13 +753,13 @@ func (b *Feature) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Re
 	case errors.Is(err, bot.ErrNotFound):
 		return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.Store.Broadcast(ctx, id)
+		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.Log.Error("cancelling a broadcast", "broadcast", id, "err", err)
+		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	counts, _ := b.Store.RecipientCounts(ctx, id)
+	counts, _ := b.store.RecipientCounts(ctx, id)
 	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]),
 		"left", core.FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
 }
@@ -776,10 +776,10 @@ func (b *Feature) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.R
 	case errors.Is(err, errSelfApproval):
 		return []bot.Reply{r.Reply("broadcasts.approve_self")}
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.Store.Broadcast(ctx, id)
+		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.Log.Error("approving a broadcast", "broadcast", id, "err", err)
+		b.log.Error("approving a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
@@ -816,7 +816,7 @@ func (b *Feature) setAnnouncements(ctx context.Context, r *core.Turn, on bool) [
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("announcements preference", "member", b.Pseudonym(r.Msg.From), "receive", on)
+	b.log.Info("announcements preference", "member", b.core.Pseudonym(r.Msg.From), "receive", on)
 	if on {
 		return []bot.Reply{r.Reply("broadcasts.optout_on")}
 	}
@@ -828,7 +828,7 @@ func (b *Feature) setAnnouncements(ctx context.Context, r *core.Turn, on bool) [
 // forgets the cached direct conversation.
 
 func (b *Feature) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
-	recs, wrote, err := b.Store.BroadcastsOf(ctx, ref)
+	recs, wrote, err := b.store.BroadcastsOf(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -852,17 +852,17 @@ func (b *Feature) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, e
 }
 
 func (b *Feature) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
-	if _, err := b.Store.EraseBroadcastMember(ctx, ref); err != nil {
+	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
-	return b.ForgetCachedDirect(ctx, ref)
+	return b.core.ForgetCachedDirect(ctx, ref)
 }
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts
 // finished (done or cancelled) before the retention cutoff.
 func (b *Feature) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
 	var old []string
-	err := b.Store.Broadcasts(ctx, func(bc bot.Broadcast) error {
+	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		end := bc.Finished
 		if end.IsZero() {
 			end = bc.Cancelled
@@ -877,7 +877,7 @@ func (b *Feature) purgeBroadcasts(ctx context.Context, before time.Time) (int, e
 	}
 	n := 0
 	for _, id := range old {
-		if err := b.Store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		if err := b.store.DeleteBroadcast(ctx, id); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return n, err
 		}
 		n++
@@ -898,7 +898,7 @@ func (b *Feature) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
 		return errors.New("announcement job without an announcement")
 	}
 	if a.Channel != nil {
-		return b.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.Settings.DefaultLang])
+		return b.core.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.settings.DefaultLang])
 	}
 	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }

@@ -47,7 +47,7 @@ type ResendQuestion struct {
 // running) and counts its recipients whose outcome is unknown. Errors:
 // ErrNotFound, or errBroadcastState (wrapping ErrBroadcastRefused).
 func (b *Feature) AskResend(ctx context.Context, id string) (ResendQuestion, error) {
-	bc, err := b.Store.Broadcast(ctx, id)
+	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
 		return ResendQuestion{}, err
 	}
@@ -72,7 +72,7 @@ func resendable(r bot.Recipient) bool {
 func (b *Feature) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(bot.Recipient) error) error {
 	const page = 500
 	for first := 0; first < bc.Total; first += page {
-		recs, err := b.Store.Recipients(ctx, bc.ID, first, first+page)
+		recs, err := b.store.Recipients(ctx, bc.ID, first, first+page)
 		if err != nil {
 			return fmt.Errorf("reading recipients: %w", err)
 		}
@@ -93,7 +93,7 @@ func (b *Feature) eachRecipient(ctx context.Context, bc bot.Broadcast, fn func(b
 // organizer (zero for the command line, then operator names them). It
 // returns how many recipients will be sent again.
 func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, by bot.UserRef, operator string) (int, error) {
-	bc, err := b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastDone && x.State != bot.BroadcastRunning:
 			return errBroadcastState
@@ -113,7 +113,7 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 		}
 		r.Status, r.Reason, r.Sending, r.Message = bot.RecipientPending, "", time.Time{}, ""
 		// The swap: a recipient changed meanwhile is left as it is.
-		ok, err := b.Store.SetRecipient(ctx, bc.ID, bot.RecipientUnknown, r)
+		ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientUnknown, r)
 		if ok {
 			n++
 		}
@@ -122,14 +122,14 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 	if err != nil {
 		return n, fmt.Errorf("putting recipients back to pending: %w", err)
 	}
-	counts, err := b.Store.RecipientCounts(ctx, id)
+	counts, err := b.store.RecipientCounts(ctx, id)
 	if err != nil {
 		return n, fmt.Errorf("counting recipients: %w", err)
 	}
 	// Resumed whenever some are pending (also those put back by an
 	// earlier resend that failed half-way).
 	if counts[bot.RecipientPending] > 0 {
-		_, err = b.Store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
+		_, err = b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 			if x.State != bot.BroadcastDone {
 				return errNotScheduled // running: the engine goes on; cancelled: they are reported not sent
 			}
@@ -143,7 +143,7 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 	}
 	args := []any{"audit", true, "broadcast", id, "resent", n, "resend", generation + 1}
 	if !by.IsZero() {
-		args = append(args, "by", b.Pseudonym(by))
+		args = append(args, "by", b.core.Pseudonym(by))
 	}
 	if operator != "" {
 		args = append(args, "operator", operator)
@@ -153,7 +153,7 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.Log.Info("broadcast resent to unknown outcomes", args...)
+	b.log.Info("broadcast resent to unknown outcomes", args...)
 	return n, nil
 }
 
@@ -181,7 +181,7 @@ func (b *Feature) cmdBroadcastResend(ctx context.Context, r *core.Turn) []bot.Re
 		return []bot.Reply{r.Reply("broadcasts.resend_none", "id", id)}
 	}
 	gen := strconv.Itoa(q.Generation)
-	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.Clock.Now()}
+	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.clock.Now()}
 	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", core.FormatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
@@ -197,10 +197,10 @@ func (b *Feature) resendRefused(ctx context.Context, r *core.Turn, id string, er
 	case errors.Is(err, ErrResendStale):
 		return []bot.Reply{r.Reply("broadcasts.resend_stale", "id", id)}, true
 	case errors.Is(err, errBroadcastState):
-		cur, _ := b.Store.Broadcast(ctx, id)
+		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.resend_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}, true
 	}
-	b.Log.Error("resending a broadcast", "broadcast", id, "err", err)
+	b.log.Error("resending a broadcast", "broadcast", id, "err", err)
 	return []bot.Reply{r.Reply("error.unavailable")}, true
 }
 
@@ -210,8 +210,8 @@ func (b *Feature) choiceBroadcastResend(ctx context.Context, r *core.Turn, v str
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
 	id, gen, _ := strings.Cut(v, " ")
-	if d, err := b.Store.Dialogue(ctx, r.Msg.From); err == nil && d.Kind == dialogueResend && d.Data["id"] == id {
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+	if d, err := b.store.Dialogue(ctx, r.Msg.From); err == nil && d.Kind == dialogueResend && d.Data["id"] == id {
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 	}
 	return b.confirmResend(ctx, r, id, gen)
 }
@@ -231,17 +231,17 @@ func (b *Feature) confirmResend(ctx context.Context, r *core.Turn, id, gen strin
 // dialogueResendConfirm reads the answer to the resend question.
 func (b *Feature) dialogueResendConfirm(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch {
 	case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "renvoyer" || textnorm.Fold(r.Text) == "resend":
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return b.confirmResend(ctx, r, d.Data["id"], d.Data["gen"]), true
 	case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
 		return b.endCompose(ctx, r, "broadcasts.resend_abandoned"), true
 	case commandFound:
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	return []bot.Reply{r.Reply("broadcasts.resend_yes_no", "id", d.Data["id"])}, true

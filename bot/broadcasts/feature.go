@@ -8,6 +8,10 @@
 package broadcasts
 
 import (
+	"log/slog"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -15,22 +19,38 @@ import (
 // Cancel, Resend, Preview, RunBroadcast…), which the command line calls
 // directly.
 type Feature struct {
-	*core.Bot
-	bc broadcastState // the broadcasts this replica runs (broadcast_engine.go)
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	cat      *catalog.Catalog
+	clock    bot.Clock
+	log      *slog.Logger
+	dir      bot.Directory
+	obs      bot.Observer
+	adapters map[bot.Platform]bot.ChatAdapter
+	replica  string
+	bc       broadcastState // the broadcasts this replica runs (broadcast_engine.go)
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	bot.BroadcastStore
+	bot.ClaimStore
+	bot.DialogueStore
+	bot.HighlightStore
+	bot.MemberRecords
+	bot.PendingStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
-// Of returns the broadcasts feature that b runs, if any.
-func Of(b *core.Bot) (*Feature, bool) {
-	for _, f := range b.Features() {
-		if bf, ok := f.(*Feature); ok {
-			return bf, true
-		}
-	}
-	return nil, false
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log, dir: b.Dir, obs: b.Obs, adapters: b.Adapters, replica: b.Replica}
 }
+
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }
 
 // Register declares the broadcasts' commands, choices and dialogues, the
 // announcement job, the engine's tick and the personal data kept (the

@@ -225,3 +225,15 @@ func JobKinds(features []NewFeature) ([]string, error) {
 	}
 	return slices.Sorted(maps.Keys(reg.jobs)), nil
 }
+
+// FeatureOf returns the feature of type T that b runs, if any: a feature
+// package's Of offers its service to the wiring and the tests this way.
+func FeatureOf[T Feature](b *Bot) (T, bool) {
+	for _, f := range b.features {
+		if t, ok := f.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}

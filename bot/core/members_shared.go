@@ -15,7 +15,7 @@ import (
 // matchableMembers are the members who may be introduced at now: they
 // finished the onboarding, opted in, are not paused and have a
 // collectivity.
-func MatchableMembersOf(ctx context.Context, s bot.Store, now time.Time) ([]bot.Member, error) {
+func MatchableMembersOf(ctx context.Context, s bot.MemberRecords, now time.Time) ([]bot.Member, error) {
 	var out []bot.Member
 	err := s.Members(ctx, func(m bot.Member) error {
 		if m.Matchable(now) && !m.Onboarded.IsZero() && m.Collectivity != nil {

@@ -12,13 +12,13 @@ import (
 // personal-data part, on the core b.
 
 func RunDigest(b *core.Bot, ctx context.Context, slot time.Time) error {
-	return (&Feature{Bot: b}).runDigest(ctx, slot)
+	return newFeature(b).runDigest(ctx, slot)
 }
 
 func ExportHighlights(b *core.Bot, ctx context.Context, ref bot.UserRef) (any, error) {
-	return (&Feature{Bot: b}).exportHighlights(ctx, ref)
+	return newFeature(b).exportHighlights(ctx, ref)
 }
 
 func EraseHighlights(b *core.Bot, ctx context.Context, ref bot.UserRef) error {
-	return (&Feature{Bot: b}).eraseHighlights(ctx, ref)
+	return newFeature(b).eraseHighlights(ctx, ref)
 }

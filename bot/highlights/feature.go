@@ -6,16 +6,37 @@
 package highlights
 
 import (
+	"log/slog"
+
+	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the highlights feature.
 type Feature struct {
-	*core.Bot
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	clock    bot.Clock
+	log      *slog.Logger
+	adapters map[bot.Platform]bot.ChatAdapter
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	bot.MemberRecords
+	bot.DialogueStore
+	bot.HighlightStore
+	bot.PendingStore
+	bot.ClaimStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
+
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, clock: b.Clock, log: b.Log, adapters: b.Adapters}
+}
 
 // Register declares the highlights' commands, choices and dialogues, the
 // digest job, the personal data kept (follows and registrations) and the
@@ -28,3 +49,6 @@ func (b *Feature) Register(reg *core.Registry) {
 	reg.PersonalData(core.DataPart{Name: "highlights", Export: b.exportHighlights, Erase: b.eraseHighlights})
 	reg.ContentReloaded(b.resyncReminders)
 }
+
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }

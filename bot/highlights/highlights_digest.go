@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -39,10 +38,10 @@ type digestItem struct {
 // send is not retried for this slot; its highlights stay new and go in the
 // next one. It returns the joined errors of the members it could not serve.
 func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
-	b.RefreshContent()
-	snap := b.Content(ctx)
+	b.core.RefreshContent()
+	snap := b.core.Content(ctx)
 	var subs []bot.HighlightFollows
-	if err := b.Store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
+	if err := b.store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
 	}
 	var errs []error
@@ -56,36 +55,36 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 			continue
 		}
 		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
-		first, err := b.Store.FirstSeen(ctx, key, 40*24*time.Hour)
+		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
 			continue
 		}
 		if !first {
 			continue
 		}
-		r := b.Printer(b.followerLang(ctx, sub))
+		r := b.core.Printer(b.followerLang(ctx, sub))
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.Deliver(ctx, core.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
-			b.Log.Error("sending a digest", "member", b.Pseudonym(sub.Member), "err", err)
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
+		if err := b.core.Deliver(ctx, core.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+			b.log.Error("sending a digest", "member", b.core.Pseudonym(sub.Member), "err", err)
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
 			continue
 		}
 		if err := b.markSubscription(ctx, sub.Member, func(s *bot.HighlightFollows) {
 			s.DigestCursor, s.LastDigest = slot, slot
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
 		}
 		sent++
 	}
-	b.Log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
+	b.log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
 	return errors.Join(errs...)
 }
 
 // markSubscription applies change to the member's current record (read
 // again, so that a follow made meanwhile is kept) and stores it.
 func (b *Feature) markSubscription(ctx context.Context, ref bot.UserRef, change func(*bot.HighlightFollows)) error {
-	sub, err := b.Store.HighlightFollows(ctx, ref)
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil // erased meanwhile: nothing to keep
 	}
@@ -93,7 +92,7 @@ func (b *Feature) markSubscription(ctx context.Context, ref bot.UserRef, change 
 		return err
 	}
 	change(&sub)
-	return b.Store.SaveHighlightFollows(ctx, sub)
+	return b.store.SaveHighlightFollows(ctx, sub)
 }
 
 // newHighlights returns the highlights published in (sub.DigestCursor,
@@ -120,13 +119,13 @@ func newHighlights(snap *core.Snapshot, sub bot.HighlightFollows, slot time.Time
 
 // followerLang is the language to write first to a member in.
 func (b *Feature) followerLang(ctx context.Context, sub bot.HighlightFollows) bot.Lang {
-	if m, err := b.Store.Member(ctx, sub.Member); err == nil && m.Language != "" {
+	if m, err := b.store.Member(ctx, sub.Member); err == nil && m.Language != "" {
 		return m.Language
 	}
 	if sub.Lang != "" {
 		return sub.Lang
 	}
-	return b.Settings.DefaultLang
+	return b.settings.DefaultLang
 }
 
 func (b *Feature) digestReply(r core.Printer, items []digestItem) bot.Reply {

@@ -8,16 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // subscription returns the member's record, or a new one.
 func (b *Feature) subscription(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
-	sub, err := b.Store.HighlightFollows(ctx, ref)
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.HighlightFollows{Member: ref}, nil
 	}
@@ -28,14 +27,14 @@ func (b *Feature) subscription(ctx context.Context, ref bot.UserRef) (bot.Highli
 // no personal data is kept without a reason.
 func (b *Feature) saveSubscription(ctx context.Context, sub bot.HighlightFollows) error {
 	if sub.Empty() {
-		return b.Store.EraseHighlightFollows(ctx, sub.Member)
+		return b.store.EraseHighlightFollows(ctx, sub.Member)
 	}
-	sub.Updated = b.Clock.Now()
+	sub.Updated = b.clock.Now()
 	if sub.DigestCursor.IsZero() {
 		// Only what is published from now on is news for this member.
 		sub.DigestCursor = sub.Updated
 	}
-	return b.Store.SaveHighlightFollows(ctx, sub)
+	return b.store.SaveHighlightFollows(ctx, sub)
 }
 
 // updateSubscription applies change to the member's record and stores it;
@@ -43,14 +42,14 @@ func (b *Feature) saveSubscription(ctx context.Context, sub bot.HighlightFollows
 func (b *Feature) updateSubscription(ctx context.Context, r *core.Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	rep, save := change(&sub)
 	if save {
 		if err := b.saveSubscription(ctx, sub); err != nil {
-			b.Log.Error("saving subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
+			b.log.Error("saving subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 	}
@@ -76,7 +75,7 @@ func (b *Feature) resolveFollow(ctx context.Context, arg string) (followTarget, 
 	if t, ok := b.findTopic(arg); ok {
 		return followTarget{topic: t}, true
 	}
-	if ev := b.Current(b.Content(ctx)); ev != nil {
+	if ev := b.core.Current(b.core.Content(ctx)); ev != nil {
 		if s, ok := core.FindSession(ev, arg); ok {
 			return followTarget{event: ev, session: s}, true
 		}
@@ -88,13 +87,13 @@ func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, b
 	kind, rest, _ := strings.Cut(value, ":")
 	switch kind {
 	case "t":
-		for _, t := range b.Settings.Highlights.Topics {
+		for _, t := range b.settings.Highlights.Topics {
 			if t.ID == rest {
 				return followTarget{topic: t}, true
 			}
 		}
 	case "s":
-		if ev, s, ok := b.Content(ctx).SessionByKey(rest); ok {
+		if ev, s, ok := b.core.Content(ctx).SessionByKey(rest); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
@@ -104,7 +103,7 @@ func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, b
 // topicChoices offers the topics as buttons.
 func (b *Feature) topicChoices(r *core.Turn, action string) []bot.Choice {
 	var out []bot.Choice
-	for _, t := range b.Settings.Highlights.Topics {
+	for _, t := range b.settings.Highlights.Topics {
 		out = append(out, bot.Choice{Action: action, Value: "t:" + t.ID, Label: t.Label(r.Lang)})
 	}
 	return out
@@ -176,18 +175,18 @@ func (b *Feature) cmdUnfollow(ctx context.Context, r *core.Turn) []bot.Reply {
 func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if sub.Empty() {
 		return []bot.Reply{r.Reply("highlights.following_none")}
 	}
-	snap := b.Content(ctx)
+	snap := b.core.Content(ctx)
 	var lines []string
 	if len(sub.Topics) > 0 {
 		var names []string
 		for _, id := range sub.Topics {
-			names = append(names, b.Topic(id).Label(r.Lang))
+			names = append(names, b.core.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.following_topics", "topics", strings.Join(names, ", ")))
 	}
@@ -206,7 +205,7 @@ func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 			}
 			lines = append(lines, line)
 		}
-		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.Settings.Highlights.ReminderBefore)))
+		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.settings.Highlights.ReminderBefore)))
 	}
 	lines = append(lines, "", r.T("highlights.following_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
@@ -244,8 +243,8 @@ func trimPreposition(arg string) string {
 
 func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.Content(ctx)
-	ev := b.Current(snap)
+	snap := b.core.Content(ctx)
+	ev := b.core.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
@@ -260,7 +259,7 @@ func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 }
 
 func (b *Feature) choiceRegister(ctx context.Context, r *core.Turn, value string) []bot.Reply {
-	ev, s, ok := b.Content(ctx).SessionByKey(value)
+	ev, s, ok := b.core.Content(ctx).SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -273,12 +272,12 @@ func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event,
 	switch {
 	case !ok:
 		return []bot.Reply{r.Reply("highlights.register_no_time", "name", name)}
-	case !start.After(b.Clock.Now()):
+	case !start.After(b.clock.Now()):
 		return []bot.Reply{r.Reply("highlights.register_past", "name", name)}
 	}
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("reading subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, have := range sub.Registrations {
@@ -287,28 +286,28 @@ func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event,
 		}
 	}
 	// The reminder first: a registration is never stored without it.
-	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.Clock.Now()}
+	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.clock.Now()}
 	if err := b.scheduleReminder(ctx, r.Msg.From, r.Lang, ev, s, start); err != nil {
-		b.Log.Error("registering for a session", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("registering for a session", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	sub.Registrations = append(sub.Registrations, reg)
 	if err := b.saveSubscription(ctx, sub); err != nil {
-		b.Log.Error("saving subscription", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("saving subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		if err := b.cancelReminder(ctx, r.Msg.From, reg); err != nil {
-			b.Log.Warn("cancelling an orphan session reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
+			b.log.Warn("cancelling an orphan session reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		}
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{r.Reply("highlights.register_done", "name", name, "when", b.when(r.Printer, s),
-		"before", formatDuration(r, b.Settings.Highlights.ReminderBefore))}
+		"before", formatDuration(r, b.settings.Highlights.ReminderBefore))}
 }
 
 func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.Content(ctx)
-	ev := b.Current(snap)
+	snap := b.core.Content(ctx)
+	ev := b.core.Current(snap)
 	var s *content.Session
 	if ev != nil {
 		s, _ = core.FindSession(ev, arg)
@@ -323,7 +322,7 @@ func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 			return r.Reply("highlights.unregister_not_registered", "name", name), false
 		}
 		if err := b.cancelReminder(ctx, r.Msg.From, sub.Registrations[i]); err != nil {
-			b.Log.Error("unregistering from a session", "member", b.Pseudonym(r.Msg.From), "err", err)
+			b.log.Error("unregistering from a session", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 			return r.Reply("error.unavailable"), false
 		}
 		sub.Registrations = slices.Delete(sub.Registrations, i, i+1)

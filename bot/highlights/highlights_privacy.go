@@ -16,7 +16,7 @@ import (
 // exportHighlights returns the member's highlights data, ready to encode
 // as JSON, or nil when there is none.
 func (b *Feature) exportHighlights(ctx context.Context, ref bot.UserRef) (any, error) {
-	sub, err := b.Store.HighlightFollows(ctx, ref)
+	sub, err := b.store.HighlightFollows(ctx, ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return nil, nil
@@ -28,7 +28,7 @@ func (b *Feature) exportHighlights(ctx context.Context, ref bot.UserRef) (any, e
 
 // eraseHighlights erases the member's highlights data.
 func (b *Feature) eraseHighlights(ctx context.Context, ref bot.UserRef) error {
-	if err := b.Store.EraseHighlightFollows(ctx, ref); err != nil {
+	if err := b.store.EraseHighlightFollows(ctx, ref); err != nil {
 		return fmt.Errorf("erase highlights data: %w", err)
 	}
 	return nil

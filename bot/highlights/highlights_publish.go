@@ -6,9 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -27,8 +26,8 @@ const (
 )
 
 func (b *Feature) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.Content(ctx)
-	ev := b.Current(snap)
+	snap := b.core.Content(ctx)
+	ev := b.core.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
@@ -64,13 +63,13 @@ func (b *Feature) publishTextPrompt(r *core.Turn, s *content.Session) bot.Reply 
 
 // savePublish stores the dialogue and answers rep.
 func (b *Feature) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	if d.Started.IsZero() {
 		d.Started = now
 	}
-	d.Expires = now.Add(b.Settings.DialogueTTL)
-	if err := b.Store.SaveDialogue(ctx, d); err != nil {
-		b.Log.Error("saving dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	d.Expires = now.Add(b.settings.DialogueTTL)
+	if err := b.store.SaveDialogue(ctx, d); err != nil {
+		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -78,7 +77,7 @@ func (b *Feature) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue,
 
 // publishDialogue returns the organizer's publish dialogue, if any.
 func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
-	d, err := b.Store.Dialogue(ctx, r.Msg.From)
+	d, err := b.store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialoguePublish {
 		return bot.Dialogue{}, false
 	}
@@ -87,17 +86,17 @@ func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialog
 
 // publishSession returns the event and session the dialogue is about.
 func (b *Feature) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
-	return b.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
+	return b.core.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
 func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
-		_ = b.Store.DeleteDialogue(ctx, r.Msg.From)
+		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
 	}
 	switch d.Step {
 	case pubSession:
-		ev, ok := b.Content(ctx).Set.Event(d.Data["event"])
+		ev, ok := b.core.Content(ctx).Set.Event(d.Data["event"])
 		if !ok {
 			return b.endPublish(ctx, r, "highlights.publish_gone"), true
 		}
@@ -158,7 +157,7 @@ func (b *Feature) choicePublishSession(ctx context.Context, r *core.Turn, value 
 	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	ev, ok := b.Content(ctx).Set.Event(d.Data["event"])
+	ev, ok := b.core.Content(ctx).Set.Event(d.Data["event"])
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
@@ -209,8 +208,8 @@ func (b *Feature) publishPreview(ctx context.Context, r *core.Turn, d bot.Dialog
 }
 
 func (b *Feature) endPublish(ctx context.Context, r *core.Turn, key string) []bot.Reply {
-	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -223,32 +222,32 @@ func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	id := "publie-" + strings.ReplaceAll(now.UTC().Format("20060102-150405.000"), ".", "-")
 	h := draft(d)
 	p := bot.PublishedHighlight{Event: ev.ID, Session: s.ID, ID: id, Text: h.Text, Quote: h.Quote, Author: h.Author, Published: now}
-	if err := b.Store.SaveHighlight(ctx, p); err != nil {
-		b.Log.Error("saving a published highlight", "err", err)
+	if err := b.store.SaveHighlight(ctx, p); err != nil {
+		b.log.Error("saving a published highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
-	b.RefreshContent()
-	b.Log.Info("highlight published", "member", b.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
+	b.core.RefreshContent()
+	b.log.Info("highlight published", "member", b.core.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
-	if ch := b.Settings.Highlights.Channel; ch.ID != "" {
-		if a, ok := b.Adapters[ch.Platform]; ok {
-			cr := b.Printer(b.Settings.DefaultLang)
+	if ch := b.settings.Highlights.Channel; ch.ID != "" {
+		if a, ok := b.adapters[ch.Platform]; ok {
+			cr := b.core.Printer(b.settings.DefaultLang)
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
-			if _, err := b.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
-				b.Log.Error("posting a highlight to the channel", "err", err)
+			if _, err := b.core.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
+				b.log.Error("posting a highlight to the channel", "err", err)
 				posted = " " + r.T("highlights.publish_channel_failed")
 			} else {
 				posted = " " + r.T("highlights.publish_channel_done")
 			}
 		}
 	}
-	if err := b.Store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
+		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply("highlights.publish_done", "title", s.Title, "channel", posted)}
 }

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -30,20 +29,20 @@ func reminderKey(event, session string, ref bot.UserRef, starts time.Time) strin
 // scheduleReminder stores the pending reminder of a registration, in lang.
 // A session starting within ReminderBefore is reminded at the next tick.
 func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.Lang, ev *content.Event, s *content.Session, starts time.Time) error {
-	r := b.Printer(lang)
+	r := b.core.Printer(lang)
 	text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
 	if s.Room != "" {
 		text += "\n" + r.T("highlights.room", "room", s.Room)
 	}
-	_, err := b.Store.SavePending(ctx, bot.Pending{
+	_, err := b.store.SavePending(ctx, bot.Pending{
 		Key:  reminderKey(ev.ID, s.ID, ref, starts),
 		To:   ref,
 		Kind: bot.PendingHeld, // sent as is when due
-		Due:  starts.Add(-b.Settings.Highlights.ReminderBefore),
+		Due:  starts.Add(-b.settings.Highlights.ReminderBefore),
 		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: core.SessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}},
 		Lang:    lang,
-		Created: b.Clock.Now(),
+		Created: b.clock.Now(),
 	})
 	if err != nil {
 		return fmt.Errorf("scheduling a session reminder: %w", err)
@@ -53,7 +52,7 @@ func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bo
 
 // cancelReminder deletes the pending reminder of a registration, if any.
 func (b *Feature) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.SessionRegistration) error {
-	err := b.Store.DeletePending(ctx, reminderKey(reg.Event, reg.Session, ref, reg.Starts))
+	err := b.store.DeletePending(ctx, reminderKey(reg.Event, reg.Session, ref, reg.Starts))
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return fmt.Errorf("cancelling a session reminder: %w", err)
 	}
@@ -65,12 +64,12 @@ func (b *Feature) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.S
 // programme, or lost its time, loses its reminder (the registration stays,
 // shown as removed). It returns how many reminders it changed.
 func (b *Feature) resyncReminders(ctx context.Context) (int, error) {
-	snap := b.Content(ctx)
+	snap := b.core.Content(ctx)
 	var all []bot.HighlightFollows
-	if err := b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
+	if err := b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
 		return 0, fmt.Errorf("resync reminders: %w", err)
 	}
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	changed := 0
 	var errs []error
 	for _, f := range all {

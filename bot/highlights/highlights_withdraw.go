@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sndgct/maillage/bot/core"
-
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // maxWithdrawList bounds the highlights « retirer temps fort » lists.
@@ -18,7 +17,7 @@ const maxWithdrawList = 10
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
 func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.Content(ctx)
+	snap := b.core.Content(ctx)
 	list := snap.Published[:min(maxWithdrawList, len(snap.Published))]
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("highlights.withdraw_none")}
@@ -35,7 +34,7 @@ func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
 	for i, d := range list {
 		n := strconv.Itoa(i + 1)
 		lines = append(lines, r.T("highlights.withdraw_line", "n", n, "number", strconv.Itoa(d.Session.Number),
-			"date", b.FormatDate(r.Lang, d.Highlight.PublishedAt()), "text", excerpt(d.Highlight.Text, 120)))
+			"date", b.core.FormatDate(r.Lang, d.Highlight.PublishedAt()), "text", excerpt(d.Highlight.Text, 120)))
 		choices = append(choices, bot.Choice{Action: "hl.withdraw", Value: d.Event.ID + "/" + d.Highlight.ID,
 			Label: r.T("highlights.button_withdraw", "n", n)})
 	}
@@ -53,7 +52,7 @@ func (b *Feature) choiceWithdraw(ctx context.Context, r *core.Turn, value string
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
-	d, ok := b.Content(ctx).PublishedByKey(value)
+	d, ok := b.core.Content(ctx).PublishedByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	}
@@ -65,15 +64,15 @@ func (b *Feature) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, value
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
 	event, id, _ := strings.Cut(value, "/")
-	err := b.Store.DeleteHighlight(ctx, event, id)
+	err := b.store.DeleteHighlight(ctx, event, id)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	case err != nil:
-		b.Log.Error("withdrawing a highlight", "err", err)
+		b.log.Error("withdrawing a highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.RefreshContent()
-	b.Log.Info("highlight withdrawn", "member", b.Pseudonym(r.Msg.From), "event", event, "highlight", id)
+	b.core.RefreshContent()
+	b.log.Info("highlight withdrawn", "member", b.core.Pseudonym(r.Msg.From), "event", event, "highlight", id)
 	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

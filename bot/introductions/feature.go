@@ -8,18 +8,38 @@ package introductions
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the introductions feature.
 type Feature struct {
-	*core.Bot
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	cat      *catalog.Catalog
+	clock    bot.Clock
+	log      *slog.Logger
+	dir      bot.Directory
+	adapters map[bot.Platform]bot.ChatAdapter
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	PlannerStore
+	bot.ClaimStore
+	bot.PendingStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
+
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log, dir: b.Dir, adapters: b.Adapters}
+}
 
 // Register declares the introductions' commands and choices, the round and
 // follow-up jobs, the held group introductions and the personal data kept
@@ -42,3 +62,6 @@ func (b *Feature) eraseMember(ctx context.Context, ref bot.UserRef) error {
 	}
 	return b.eraseMatching(ctx, ref)
 }
+
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }

@@ -42,7 +42,7 @@ func isErased(u bot.UserRef) bool { return u.Platform == erasedPlatform }
 // history, and the rules. The bot's rounds and the command line's dry run
 // share it.
 type Planner struct {
-	Store bot.Store
+	Store PlannerStore
 	Rules matching.Rules
 	// Members are the pool; nil means the store's matchable members who
 	// are due by their cadence.
@@ -158,7 +158,7 @@ func dueByCadence(m bot.Member, last, now time.Time) bool {
 
 // attended returns, by pool index, the sessions each member registered
 // for: the workshops they attend.
-func attended(ctx context.Context, s bot.Store, index map[bot.UserRef]int) (map[int][]string, error) {
+func attended(ctx context.Context, s PlannerStore, index map[bot.UserRef]int) (map[int][]string, error) {
 	out := map[int][]string{}
 	err := s.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
 		i, ok := index[f.Member]
@@ -199,7 +199,7 @@ func profileOf(m bot.Member, workshops []string) matching.Profile {
 
 // history gathers, for the pool, the pairs met in the last rounds, the
 // "not again" lists and who sat the last round out.
-func history(ctx context.Context, s bot.Store, past []bot.MatchRound, index map[bot.UserRef]int, rounds int) (matching.History, error) {
+func history(ctx context.Context, s PlannerStore, past []bot.MatchRound, index map[bot.UserRef]int, rounds int) (matching.History, error) {
 	var h matching.History
 	for ago, r := range past {
 		if ago >= rounds {
@@ -260,4 +260,12 @@ func groupOf(r bot.MatchRound, ref bot.UserRef) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// PlannerStore is what the planner reads: the members, past rounds and
+// answers, and the congress registrations (the same workshop).
+type PlannerStore interface {
+	bot.MemberRecords
+	bot.MatchStore
+	bot.HighlightStore
 }

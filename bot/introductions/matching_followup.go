@@ -28,10 +28,10 @@ func (b *Feature) jobFollowup(ctx context.Context, run bot.JobRun) error {
 // FollowUp sends the follow-up of every round whose delay has passed and
 // that was not followed up yet; it returns how many rounds it followed up.
 func (b *Feature) FollowUp(ctx context.Context) (int, error) {
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	delay := b.matchSettings().FollowupAfter
 	var due []bot.MatchRound
-	err := b.Store.Rounds(ctx, 20, func(r bot.MatchRound) error {
+	err := b.store.Rounds(ctx, 20, func(r bot.MatchRound) error {
 		age := now.Sub(r.Created)
 		if r.FollowedUp.IsZero() && age >= delay && age < delay+followupWindow {
 			due = append(due, r)
@@ -55,7 +55,7 @@ func (b *Feature) FollowUp(ctx context.Context) (int, error) {
 
 func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now time.Time) error {
 	answered := map[bot.UserRef]bool{}
-	if err := b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+	if err := b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		if _, ok := rec.Answer(round.ID); ok {
 			answered[rec.Member] = true
 		}
@@ -77,10 +77,10 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 			}
 			r := b.memberPrinter(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
-			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.FormatDate(r.Lang, round.Created)),
+			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.core.FormatDate(r.Lang, round.Created)),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
 			d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + core.RefHash(m.Ref)}
-			if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
+			if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -90,15 +90,15 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 	if err := errors.Join(errs...); err != nil {
 		return err // retried at the next run: sent messages are not sent again
 	}
-	fresh, err := b.Store.Round(ctx, round.ID)
+	fresh, err := b.store.Round(ctx, round.ID)
 	if err != nil {
 		return err
 	}
 	fresh.FollowedUp = now
-	if err := b.Store.SaveRound(ctx, fresh); err != nil {
+	if err := b.store.SaveRound(ctx, fresh); err != nil {
 		return err
 	}
-	b.Log.Info("round followed up", "round", round.ID, "asked", asked)
+	b.log.Info("round followed up", "round", round.ID, "asked", asked)
 	return nil
 }
 
@@ -112,12 +112,12 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	answer, id := parts[0], parts[1]
-	round, err := b.Store.Round(ctx, id)
+	round, err := b.store.Round(ctx, id)
 	switch {
 	case core.IsNotFound(err):
 		return b.privately(ctx, r, r.Reply("match.answer.gone"))
 	case err != nil:
-		b.Log.Error("reading a round", "round", id, "err", err)
+		b.log.Error("reading a round", "round", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	gi, in := groupOf(round, r.Msg.From)
@@ -137,12 +137,12 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 	if answer == bot.AnswerNotAgain && len(partners) == 0 {
 		return b.privately(ctx, r, r.Reply("match.answer.not_yourself"))
 	}
-	rec, err := b.Store.MatchRecord(ctx, r.Msg.From)
+	rec, err := b.store.MatchRecord(ctx, r.Msg.From)
 	if err != nil && !core.IsNotFound(err) {
-		b.Log.Error("reading a match record", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("reading a match record", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	now := b.Clock.Now()
+	now := b.clock.Now()
 	rec.Member, rec.Updated = r.Msg.From, now
 	rec.Answers = slices.DeleteFunc(rec.Answers, func(a bot.MatchAnswer) bool { return a.Round == id })
 	rec.Answers = append(rec.Answers, bot.MatchAnswer{Round: id, Answer: answer, At: now})
@@ -153,14 +153,14 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 			}
 		}
 	}
-	if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
-		b.Log.Error("saving a match answer", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
+		b.log.Error("saving a match answer", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("introduction answered", "member", b.Pseudonym(r.Msg.From), "round", id, "answer", answer)
+	b.log.Info("introduction answered", "member", b.core.Pseudonym(r.Msg.From), "round", id, "answer", answer)
 	var who []bot.Member
 	for _, p := range partners {
-		if m, err := b.Store.Member(ctx, p); err == nil {
+		if m, err := b.store.Member(ctx, p); err == nil {
 			who = append(who, m)
 		}
 	}
@@ -174,8 +174,8 @@ func (b *Feature) privately(ctx context.Context, r *core.Turn, rep bot.Reply) []
 	if r.Msg.Conversation.Kind == bot.Direct {
 		return []bot.Reply{rep}
 	}
-	if err := b.SendDirect(ctx, r.Msg.From, rep); err != nil {
-		b.Log.Warn("answering privately", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.core.SendDirect(ctx, r.Msg.From, rep); err != nil {
+		b.log.Warn("answering privately", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
 }

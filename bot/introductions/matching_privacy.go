@@ -37,29 +37,29 @@ type MatchExport struct {
 }
 
 func (b *Feature) exportMatching(ctx context.Context, ref bot.UserRef) (any, error) {
-	rec, err := b.Store.MatchRecord(ctx, ref)
+	rec, err := b.store.MatchRecord(ctx, ref)
 	if err != nil && !core.IsNotFound(err) {
 		return nil, fmt.Errorf("export introductions: %w", err)
 	}
 	var ex MatchExport
-	lang := b.Settings.DefaultLang
-	if m, err := b.Store.Member(ctx, ref); err == nil {
-		lang = b.MemberLang(m)
+	lang := b.settings.DefaultLang
+	if m, err := b.store.Member(ctx, ref); err == nil {
+		lang = b.core.MemberLang(m)
 	}
 	describe := func(u bot.UserRef) string {
 		if isErased(u) {
-			return b.Cat.T(string(lang), "match.erased_member")
+			return b.cat.T(string(lang), "match.erased_member")
 		}
-		m, err := b.Store.Member(ctx, u)
+		m, err := b.store.Member(ctx, u)
 		if err != nil {
-			return b.Cat.T(string(lang), "match.erased_member")
+			return b.cat.T(string(lang), "match.erased_member")
 		}
 		if m.Collectivity != nil {
 			return memberName(m) + " (" + m.Collectivity.Name + ")"
 		}
 		return memberName(m)
 	}
-	err = b.Store.Rounds(ctx, 0, func(r bot.MatchRound) error {
+	err = b.store.Rounds(ctx, 0, func(r bot.MatchRound) error {
 		e := MatchHistoryEntry{Round: r.ID, Date: r.Created.UTC()}
 		if gi, in := groupOf(r, ref); in {
 			for _, o := range r.Groups[gi].Members {
@@ -94,11 +94,11 @@ func (b *Feature) exportMatching(ctx context.Context, ref bot.UserRef) (any, err
 // eraseMatching removes the member's record, replaces them in every round
 // by a placeholder and removes them from others' "not again" lists.
 func (b *Feature) eraseMatching(ctx context.Context, ref bot.UserRef) error {
-	if err := b.Store.EraseMatchRecord(ctx, ref); err != nil {
+	if err := b.store.EraseMatchRecord(ctx, ref); err != nil {
 		return fmt.Errorf("erase introductions: %w", err)
 	}
 	var touched []bot.MatchRound
-	if err := b.Store.Rounds(ctx, 0, func(r bot.MatchRound) error {
+	if err := b.store.Rounds(ctx, 0, func(r bot.MatchRound) error {
 		if anonymise(&r, ref) {
 			touched = append(touched, r)
 		}
@@ -107,12 +107,12 @@ func (b *Feature) eraseMatching(ctx context.Context, ref bot.UserRef) error {
 		return fmt.Errorf("erase introductions: %w", err)
 	}
 	for _, r := range touched {
-		if err := b.Store.SaveRound(ctx, r); err != nil && !core.IsNotFound(err) {
+		if err := b.store.SaveRound(ctx, r); err != nil && !core.IsNotFound(err) {
 			return fmt.Errorf("erase introductions: %w", err)
 		}
 	}
 	var others []bot.MatchRecord
-	if err := b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+	if err := b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		if slices.Contains(rec.NotAgain, ref) {
 			rec.NotAgain = slices.DeleteFunc(rec.NotAgain, func(u bot.UserRef) bool { return u == ref })
 			others = append(others, rec)
@@ -122,7 +122,7 @@ func (b *Feature) eraseMatching(ctx context.Context, ref bot.UserRef) error {
 		return fmt.Errorf("erase introductions: %w", err)
 	}
 	for _, rec := range others {
-		if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
+		if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
 			return fmt.Errorf("erase introductions: %w", err)
 		}
 	}
@@ -166,7 +166,7 @@ func anonymise(r *bot.MatchRound, ref bot.UserRef) bool {
 // them.
 func (b *Feature) purgeMatching(ctx context.Context, before time.Time) (int, error) {
 	var old []string
-	if err := b.Store.Rounds(ctx, 0, func(r bot.MatchRound) error {
+	if err := b.store.Rounds(ctx, 0, func(r bot.MatchRound) error {
 		if r.Created.Before(before) {
 			old = append(old, r.ID)
 		}
@@ -176,13 +176,13 @@ func (b *Feature) purgeMatching(ctx context.Context, before time.Time) (int, err
 	}
 	n := 0
 	for _, id := range old {
-		if err := b.Store.DeleteRound(ctx, id); err != nil && !core.IsNotFound(err) {
+		if err := b.store.DeleteRound(ctx, id); err != nil && !core.IsNotFound(err) {
 			return n, err
 		}
 		n++
 	}
 	var stale []bot.MatchRecord
-	if err := b.Store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
+	if err := b.store.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
 		kept := slices.DeleteFunc(slices.Clone(rec.Answers), func(a bot.MatchAnswer) bool { return a.At.Before(before) })
 		if len(kept) != len(rec.Answers) {
 			rec.Answers = kept
@@ -193,7 +193,7 @@ func (b *Feature) purgeMatching(ctx context.Context, before time.Time) (int, err
 		return n, err
 	}
 	for _, rec := range stale {
-		if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
+		if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
 			return n, err
 		}
 	}

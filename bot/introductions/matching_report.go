@@ -89,8 +89,8 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 // PlanReport writes the plan as text in lang: the summary, the quality
 // figures, then every group with each pair's breakdown.
 func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
-	b := &Feature{Bot: &core.Bot{Cat: cat}}
-	r := b.Printer(lang)
+	b := newFeature(&core.Bot{Cat: cat})
+	r := b.core.Printer(lang)
 	lines := []string{b.planSummary(r, p, 0)}
 	for gi, g := range p.Plan.Groups {
 		var who []string

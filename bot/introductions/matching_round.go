@@ -18,7 +18,7 @@ import (
 
 // matchSettings returns the settings with their defaults.
 func (b *Feature) matchSettings() bot.MatchSettings {
-	s := b.Settings.Matching
+	s := b.settings.Matching
 	if s.FollowupAfter <= 0 {
 		s.FollowupAfter = 7 * 24 * time.Hour
 	}
@@ -26,7 +26,7 @@ func (b *Feature) matchSettings() bot.MatchSettings {
 }
 
 func (b *Feature) planner() Planner {
-	return Planner{Store: b.Store, Rules: b.Settings.Matching.Rules}
+	return Planner{Store: b.store, Rules: b.settings.Matching.Rules}
 }
 
 // jobRound runs the round of a scheduled slot.
@@ -40,14 +40,14 @@ func (b *Feature) jobRound(ctx context.Context, run bot.JobRun) error {
 // who sits out why. Introductions outside a member's working hours wait
 // for them. It returns the round.
 func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) (bot.MatchRound, error) {
-	now := b.Clock.Now()
-	round, err := b.Store.Round(ctx, id)
+	now := b.clock.Now()
+	round, err := b.store.Round(ctx, id)
 	switch {
 	case err == nil:
-		b.Log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
+		b.log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
 	case errors.Is(err, bot.ErrNotFound):
 		if err := b.pauseIgnoring(ctx, id, now); err != nil {
-			b.Log.Error("pausing members who ignore their introductions", "round", id, "err", err)
+			b.log.Error("pausing members who ignore their introductions", "round", id, "err", err)
 		}
 		plan, err := b.planner().Plan(ctx, id, job, slot, now)
 		if err != nil {
@@ -55,19 +55,19 @@ func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) 
 		}
 		round = plan.Round
 		if len(round.Groups) == 0 && len(round.SatOut) == 0 {
-			b.Log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
+			b.log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
 			return round, nil
 		}
-		created, err := b.Store.CreateRound(ctx, round)
+		created, err := b.store.CreateRound(ctx, round)
 		if err != nil {
 			return bot.MatchRound{}, fmt.Errorf("storing round %s: %w", id, err)
 		}
 		if !created { // another replica planned it first: follow its plan
-			if round, err = b.Store.Round(ctx, id); err != nil {
+			if round, err = b.store.Round(ctx, id); err != nil {
 				return bot.MatchRound{}, fmt.Errorf("reading round %s: %w", id, err)
 			}
 		}
-		b.Log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
+		b.log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
 			"sat_out", len(round.SatOut), "total_milli", round.Total, "gap", round.Gap,
 			"rounds", plan.Plan.Certificate.Rounds, "priced", plan.Plan.Certificate.PricedPairs)
 	default:
@@ -93,7 +93,7 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		if isErased(ref) || told[ref] {
 			continue
 		}
-		m, err := b.Store.Member(ctx, ref)
+		m, err := b.store.Member(ctx, ref)
 		if err != nil {
 			continue // erased meanwhile
 		}
@@ -103,12 +103,12 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		}
 		r := b.memberPrinter(m)
 		d := core.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + core.RefHash(ref)}
-		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
+		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		b.Log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
+		b.log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
 }
@@ -118,7 +118,7 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 // them.
 func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]bool {
 	told := map[bot.UserRef]bool{}
-	err := b.Store.Rounds(ctx, 2, func(r bot.MatchRound) error {
+	err := b.store.Rounds(ctx, 2, func(r bot.MatchRound) error {
 		if r.ID != round.ID && r.Created.Before(round.Created) {
 			for _, m := range r.SatOut {
 				told[m] = true
@@ -127,7 +127,7 @@ func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.
 		return nil
 	})
 	if err != nil {
-		b.Log.Warn("reading the previous round", "err", err)
+		b.log.Warn("reading the previous round", "err", err)
 	}
 	return told
 }
@@ -135,7 +135,7 @@ func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.
 // memberPrinter writes in the member's language what the bot writes
 // first.
 func (b *Feature) memberPrinter(m bot.Member) core.Printer {
-	return b.Printer(b.MemberLang(m))
+	return b.core.Printer(b.core.MemberLang(m))
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions
@@ -147,19 +147,19 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 		return nil
 	}
 	var past []bot.MatchRound
-	if err := b.Store.Rounds(ctx, max(8*k, 26), func(r bot.MatchRound) error {
+	if err := b.store.Rounds(ctx, max(8*k, 26), func(r bot.MatchRound) error {
 		past = append(past, r)
 		return nil
 	}); err != nil {
 		return err
 	}
-	members, err := core.MatchableMembersOf(ctx, b.Store, now)
+	members, err := core.MatchableMembersOf(ctx, b.store, now)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, m := range members {
-		rec, err := b.Store.MatchRecord(ctx, m.Ref)
+		rec, err := b.store.MatchRecord(ctx, m.Ref)
 		if err != nil && !core.IsNotFound(err) {
 			errs = append(errs, err)
 			continue
@@ -169,21 +169,21 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 		}
 		m.PausedUntil = now.Add(autoPause)
 		m.Updated = now
-		if err := b.Store.SaveMember(ctx, m); err != nil {
+		if err := b.store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		rec.Member, rec.Paused, rec.Updated = m.Ref, now, now
-		if err := b.Store.SaveMatchRecord(ctx, rec); err != nil {
+		if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
 			errs = append(errs, err)
 		}
 		r := b.memberPrinter(m)
 		d := core.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
 			Key: "match-paused|" + id + "|" + core.RefHash(m.Ref)}
-		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
+		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
-		b.Log.Info("member paused after ignored introductions", "member", b.Pseudonym(m.Ref), "rounds", k)
+		b.log.Info("member paused after ignored introductions", "member", b.core.Pseudonym(m.Ref), "rounds", k)
 	}
 	return errors.Join(errs...)
 }

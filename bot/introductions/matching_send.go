@@ -35,12 +35,12 @@ func (b *Feature) introduceOrHold(ctx context.Context, round bot.MatchRound, gi 
 	}
 	due := now
 	for _, m := range members {
-		if open := b.NextWindow(ctx, m.Ref, b.MemberLocation(m), now); open.After(due) {
+		if open := b.core.NextWindow(ctx, m.Ref, b.core.MemberLocation(m), now); open.After(due) {
 			due = open
 		}
 	}
 	if due.After(now) {
-		_, err := b.Store.SavePending(ctx, bot.Pending{Key: "match-group:" + round.ID + "|" + strconv.Itoa(gi),
+		_, err := b.store.SavePending(ctx, bot.Pending{Key: "match-group:" + round.ID + "|" + strconv.Itoa(gi),
 			To: members[0].Ref, Kind: PendingIntro, Due: due, Text: round.ID, Number: gi, Created: now})
 		if err != nil {
 			return fmt.Errorf("holding an introduction: %w", err)
@@ -67,7 +67,7 @@ func (b *Feature) groupMembers(ctx context.Context, round bot.MatchRound, gi int
 		if isErased(ref) {
 			continue
 		}
-		m, err := b.Store.Member(ctx, ref)
+		m, err := b.store.Member(ctx, ref)
 		switch {
 		case core.IsNotFound(err):
 			continue
@@ -84,13 +84,13 @@ func (b *Feature) groupMembers(ctx context.Context, round bot.MatchRound, gi int
 // languages. When the platform cannot open the group, each member gets it
 // in their direct conversation instead.
 func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
-	a, ok := b.Adapters[members[0].Ref.Platform]
+	a, ok := b.adapters[members[0].Ref.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter for an introduction", members[0].Ref.Platform)
 	}
 	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
-	token := b.ClaimToken()
-	got, err := b.Store.Claim(ctx, claim, token, core.DeliveryMemory)
+	token := b.core.ClaimToken()
+	got, err := b.store.Claim(ctx, claim, token, core.DeliveryMemory)
 	if err != nil || !got {
 		return err // already introduced (or being introduced elsewhere)
 	}
@@ -100,16 +100,16 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 	}
 	conv, err := a.OpenGroup(ctx, refs)
 	if err != nil {
-		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-			b.Log.Warn("releasing an introduction claim", "err", rerr)
+		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+			b.log.Warn("releasing an introduction claim", "err", rerr)
 		}
-		b.Log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
+		b.log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
 			"platform", string(members[0].Ref.Platform), "err", err)
 		return b.introduceDirect(ctx, round, gi, members)
 	}
 	var langs []bot.Lang
 	for _, m := range members {
-		if l := b.MemberLang(m); !slices.Contains(langs, l) {
+		if l := b.core.MemberLang(m); !slices.Contains(langs, l) {
 			langs = append(langs, l)
 		}
 	}
@@ -118,15 +118,15 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 		rep := b.introReply(ctx, l, round, members, nil)
 		if _, err := a.Send(ctx, conv, rep); err != nil {
 			if sent == 0 {
-				if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-					b.Log.Warn("releasing an introduction claim", "err", rerr)
+				if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
+					b.log.Warn("releasing an introduction claim", "err", rerr)
 				}
 			}
 			return fmt.Errorf("posting an introduction: %w", err)
 		}
 		sent++
 	}
-	b.Log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
+	b.log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
 	return nil
 }
 
@@ -136,9 +136,9 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	var errs []error
 	for i := range members {
 		m := members[i]
-		rep := b.introReply(ctx, b.MemberLang(m), round, members, &m)
+		rep := b.introReply(ctx, b.core.MemberLang(m), round, members, &m)
 		d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + core.RefHash(m.Ref)}
-		if err := b.DeliverIn(ctx, d, b.MemberLocation(m)); err != nil {
+		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -151,7 +151,7 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 // left with fewer than two members has nobody to introduce: its held
 // introduction goes with ref's other pending messages.
 func (b *Feature) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
-	held, err := b.Store.PendingFor(ctx, ref)
+	held, err := b.store.PendingFor(ctx, ref)
 	if err != nil && !core.IsNotFound(err) {
 		return fmt.Errorf("reading held introductions: %w", err)
 	}
@@ -159,7 +159,7 @@ func (b *Feature) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 		if p.Kind != PendingIntro {
 			continue
 		}
-		round, err := b.Store.Round(ctx, p.Text)
+		round, err := b.store.Round(ctx, p.Text)
 		if core.IsNotFound(err) {
 			continue
 		} else if err != nil {
@@ -177,11 +177,11 @@ func (b *Feature) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 		if len(others) < 2 {
 			continue
 		}
-		if err := b.Store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
+		if err := b.store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
 			return fmt.Errorf("handing over a held introduction: %w", err)
 		}
 		p.To = others[0]
-		if _, err := b.Store.SavePending(ctx, p); err != nil {
+		if _, err := b.store.SavePending(ctx, p); err != nil {
 			return fmt.Errorf("handing over a held introduction: %w", err)
 		}
 	}
@@ -191,7 +191,7 @@ func (b *Feature) rehomeHeldIntros(ctx context.Context, ref bot.UserRef) error {
 // sendPendingIntro posts a held group introduction whose time has come.
 func (b *Feature) sendPendingIntro(ctx context.Context, p bot.Pending, now time.Time) {
 	err := func() error {
-		round, err := b.Store.Round(ctx, p.Text)
+		round, err := b.store.Round(ctx, p.Text)
 		if err != nil {
 			if core.IsNotFound(err) {
 				return nil // purged: nothing to introduce
@@ -208,14 +208,14 @@ func (b *Feature) sendPendingIntro(ctx context.Context, p bot.Pending, now time.
 		return b.introduceGroup(ctx, round, p.Number, members)
 	}()
 	if err != nil && now.Sub(p.Due) < core.PendingGiveUp {
-		b.Log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
+		b.log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
 		return
 	}
 	if err != nil {
-		b.Log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
+		b.log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
 	}
-	if err := b.Store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
-		b.Log.Error("deleting a posted introduction", "round", p.Text, "err", err)
+	if err := b.store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
+		b.log.Error("deleting a posted introduction", "round", p.Text, "err", err)
 	}
 }
 
@@ -238,7 +238,7 @@ func names(ms []bot.Member) string {
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
 func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
-	r := b.Printer(lang)
+	r := b.core.Printer(lang)
 	var lines []string
 	others := members
 	if viewer == nil {
@@ -263,10 +263,10 @@ func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.Match
 	}
 	shared := sharedInterests(members)
 	if len(shared) > 0 {
-		lines = append(lines, "", r.T("match.intro.shared", "interests", b.InterestLabels(lang, shared)))
+		lines = append(lines, "", r.T("match.intro.shared", "interests", b.core.InterestLabels(lang, shared)))
 	}
 	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
-	if st, ok := b.ConversationStarter(ctx, shared, lang); ok {
+	if st, ok := b.core.ConversationStarter(ctx, shared, lang); ok {
 		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
 	}
 	lines = append(lines, "", r.T("match.intro.ask"))
@@ -288,12 +288,12 @@ func platformName(p bot.Platform) string {
 func (b *Feature) introLine(lang bot.Lang, m bot.Member) string {
 	coll := "—"
 	if m.Collectivity != nil {
-		coll = b.DescribeColl(lang, *m.Collectivity)
+		coll = b.core.DescribeColl(lang, *m.Collectivity)
 	}
 	if m.Role == "" {
-		return b.Cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
+		return b.cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
 	}
-	return b.Cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.RoleLabel(lang, m.Role),
+	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.core.RoleLabel(lang, m.Role),
 		"collectivity", coll)
 }
 
@@ -339,7 +339,7 @@ func sharedInterests(members []bot.Member) []string {
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
 func (b *Feature) why(r core.Printer, members []bot.Member) string {
-	rules := b.MatchRules()
+	rules := b.core.MatchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
 		profiles[i] = profileOf(m, nil)
@@ -374,7 +374,7 @@ func (b *Feature) why(r core.Printer, members []bot.Member) string {
 		if rules.RegionMode == matching.RegionPreferDifferent {
 			reasons = append(reasons, r.T("match.why.region_different"))
 		} else {
-			if reg, ok := b.Dir.Region(profiles[0].Region); ok {
+			if reg, ok := b.dir.Region(profiles[0].Region); ok {
 				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
 			} else {
 				reasons = append(reasons, r.T("match.why.region_unnamed"))
@@ -383,7 +383,7 @@ func (b *Feature) why(r core.Printer, members []bot.Member) string {
 	}
 	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
 		if sameRole(members) {
-			reasons = append(reasons, r.T("match.why.role_same", "role", b.RoleLabel(r.Lang, members[0].Role)))
+			reasons = append(reasons, r.T("match.why.role_same", "role", b.core.RoleLabel(r.Lang, members[0].Role)))
 		} else {
 			reasons = append(reasons, r.T("match.why.role"))
 		}

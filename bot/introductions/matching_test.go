@@ -67,7 +67,7 @@ func TestRoundIntroducesEachGroupOnceInAGroupConversation(t *testing.T) {
 	// A second run of the same round (a retry, another replica) plans
 	// nothing new and sends nothing again.
 	other := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), h.Store, h.Clock)
-	again, err := (&introductions.Feature{Bot: other.Bot}).RunRound(t.Context(), "tour|1", "tour", h.Clock.Now())
+	again, err := bottest.Of[*introductions.Feature](other.Bot).RunRound(t.Context(), "tour|1", "tour", h.Clock.Now())
 	if err != nil || len(again.Groups) != 2 {
 		t.Fatalf("second run: %+v, %v", again, err)
 	}
@@ -211,11 +211,11 @@ func TestFollowUpAsksThoseWhoDidNotAnswerOnce(t *testing.T) {
 	h.PickIn(alice, intro.Conv, intro.Reply.Choices[0]) // met
 
 	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 6))
-	if n, err := (&introductions.Feature{Bot: h.Bot}).FollowUp(t.Context()); err != nil || n != 0 {
+	if n, err := bottest.Of[*introductions.Feature](h.Bot).FollowUp(t.Context()); err != nil || n != 0 {
 		t.Fatalf("follow-up before the delay: %d, %v", n, err)
 	}
 	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 7))
-	if n, err := (&introductions.Feature{Bot: h.Bot}).FollowUp(t.Context()); err != nil || n != 1 {
+	if n, err := bottest.Of[*introductions.Feature](h.Bot).FollowUp(t.Context()); err != nil || n != 1 {
 		t.Fatalf("follow-up: %d, %v", n, err)
 	}
 	posts := h.Take()
@@ -226,7 +226,7 @@ func TestFollowUpAsksThoseWhoDidNotAnswerOnce(t *testing.T) {
 	if posts[0].Reply.Text != want || len(posts[0].Reply.Choices) != 3 {
 		t.Errorf("follow-up %q %+v, want %q", posts[0].Reply.Text, posts[0].Reply.Choices, want)
 	}
-	if n, err := (&introductions.Feature{Bot: h.Bot}).FollowUp(t.Context()); err != nil || n != 0 || len(h.Take()) != 0 {
+	if n, err := bottest.Of[*introductions.Feature](h.Bot).FollowUp(t.Context()); err != nil || n != 0 || len(h.Take()) != 0 {
 		t.Errorf("a second follow-up: %d, %v", n, err)
 	}
 	// Bob answers from the follow-up, in his direct conversation.
@@ -258,7 +258,7 @@ func TestMembersIgnoringThreeRoundsArePausedAndTold(t *testing.T) {
 			h.PickIn(u, bottest.Dm(u), bot.Choice{Action: "match.answer", Value: bot.AnswerNotNow + ":" + r.ID})
 		}
 		h.Clock.Set(day.AddDate(0, 0, 7))
-		if _, err := (&introductions.Feature{Bot: h.Bot}).FollowUp(t.Context()); err != nil {
+		if _, err := bottest.Of[*introductions.Feature](h.Bot).FollowUp(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		day = day.AddDate(0, 0, 28)

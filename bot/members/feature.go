@@ -7,16 +7,37 @@
 package members
 
 import (
+	"log/slog"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the members feature.
 type Feature struct {
-	*core.Bot
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	cat      *catalog.Catalog
+	clock    bot.Clock
+	log      *slog.Logger
+	dir      bot.Directory
+	adapters map[bot.Platform]bot.ChatAdapter
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	bot.MemberRecords
+	bot.DialogueStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
+
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log, dir: b.Dir, adapters: b.Adapters}
+}
 
 // Register declares the members' commands, choices and dialogues, and the
 // recognition of a member imported by e-mail address when they first
@@ -28,12 +49,5 @@ func (b *Feature) Register(reg *core.Registry) {
 	reg.Newcomer(b.adoptImported)
 }
 
-// Of returns the members feature that b runs, if any.
-func Of(b *core.Bot) (*Feature, bool) {
-	for _, f := range b.Features() {
-		if mf, ok := f.(*Feature); ok {
-			return mf, true
-		}
-	}
-	return nil, false
-}
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }

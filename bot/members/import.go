@@ -56,7 +56,7 @@ const emailUserPrefix = "email:"
 
 // Importer imports members from a CSV file.
 type Importer struct {
-	Store       bot.Store
+	Store       bot.MemberRecords
 	Directory   bot.Directory
 	MemberRoles []bot.Label
 	Interests   []bot.Label
@@ -89,7 +89,7 @@ type ImportProblem struct {
 
 // ImportText renders the report with the catalogue in lang.
 func (b *Feature) ImportText(lang bot.Lang, rep ImportReport) string {
-	return FormatImportReport(func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }, rep)
+	return FormatImportReport(func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }, rep)
 }
 
 // FormatImportReport renders the report with t, a catalogue lookup.
@@ -377,8 +377,8 @@ func sameImported(a, b bot.Member) bool {
 
 // importer returns the bot's importer.
 func (b *Feature) importer() Importer {
-	return Importer{Store: b.Store, Directory: b.Dir, MemberRoles: b.Settings.MemberRoles,
-		Interests: b.Settings.Interests, Workspaces: b.Settings.ImportWorkspaces, Clock: b.Clock}
+	return Importer{Store: b.store, Directory: b.dir, MemberRoles: b.settings.MemberRoles,
+		Interests: b.settings.Interests, Workspaces: b.settings.ImportWorkspaces, Clock: b.clock}
 }
 
 // cmdImport imports a CSV file named by its path. Only from the terminal,
@@ -413,16 +413,16 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("members.import.bad_file", "error", err.Error())}
 	}
 	if err != nil {
-		b.Log.Error("importing members", "err", err)
+		b.log.Error("importing members", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.Log.Info("members imported", "by", b.Pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
+	b.log.Info("members imported", "by", b.core.Pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
 		"rejected", len(rep.Rejected), "dry_run", dry)
 	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
 		n, err := b.InviteImported(ctx)
 		if err != nil {
-			b.Log.Warn("inviting imported members", "err", err)
+			b.log.Warn("inviting imported members", "err", err)
 		}
 		out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
 	}
@@ -437,8 +437,8 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 // it is. It returns how many were invited.
 func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 	var todo []bot.Member
-	err := b.Store.Members(ctx, func(m bot.Member) error {
-		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
+	err := b.store.Members(ctx, func(m bot.Member) error {
+		_, reachable := b.adapters[m.Ref.Platform] // else: when that platform is configured
 		if reachable && !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
 			!strings.HasPrefix(m.Ref.User, emailUserPrefix) {
 			todo = append(todo, m)
@@ -453,21 +453,21 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 	for _, m := range todo {
 		lang := m.Language
 		if lang == "" {
-			lang = b.Settings.DefaultLang
+			lang = b.settings.DefaultLang
 		}
-		r := b.Printer(lang)
+		r := b.core.Printer(lang)
 		name := ""
 		if m.Name != "" {
 			name = " " + m.Name
 		}
-		rep := r.Reply("members.invite", "name", name, "bot", b.Settings.Name,
-			"controller", b.Settings.Privacy.Controller)
-		if err := b.SendToMember(ctx, m.Ref, rep); err != nil {
+		rep := r.Reply("members.invite", "name", name, "bot", b.settings.Name,
+			"controller", b.settings.Privacy.Controller)
+		if err := b.core.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.Invited = b.Clock.Now()
-		if err := b.Store.SaveMember(ctx, m); err != nil {
+		m.Invited = b.clock.Now()
+		if err := b.store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -480,25 +480,25 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 // write: their platform's e-mail address names the imported record, which
 // moves to their real reference.
 func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
-	if _, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
+	if _, ok := b.adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
 		return
 	}
-	email := strings.ToLower(b.PlatformEmail(ctx, r.Msg.From))
+	email := strings.ToLower(b.core.PlatformEmail(ctx, r.Msg.From))
 	if email == "" {
 		return
 	}
 	placeholder := bot.UserRef{Platform: r.Msg.From.Platform, Workspace: r.Msg.From.Workspace, User: emailUserPrefix + email}
-	m, err := b.Store.Member(ctx, placeholder)
+	m, err := b.store.Member(ctx, placeholder)
 	if err != nil {
 		return
 	}
 	m.Ref = r.Msg.From
-	if err := b.Store.SaveMember(ctx, m); err != nil {
-		b.Log.Warn("adopting an imported member", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.SaveMember(ctx, m); err != nil {
+		b.log.Warn("adopting an imported member", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return
 	}
-	if err := b.Store.DeleteMember(ctx, placeholder); err != nil {
-		b.Log.Warn("removing an import placeholder", "member", b.Pseudonym(r.Msg.From), "err", err)
+	if err := b.store.DeleteMember(ctx, placeholder); err != nil {
+		b.log.Warn("removing an import placeholder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Member, r.Known = m, true
 }

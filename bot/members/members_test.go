@@ -394,7 +394,7 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 	if err != nil || again.Created != 0 || again.Updated != 0 || again.Unchanged != 2 {
 		t.Errorf("second import %+v, %v: want everything unchanged", again, err)
 	}
-	n, err := (&members.Feature{Bot: h.Bot}).InviteImported(ctx)
+	n, err := bottest.Of[*members.Feature](h.Bot).InviteImported(ctx)
 	if err != nil || n != 2 {
 		t.Fatalf("InviteImported = %d, %v", n, err)
 	}
@@ -402,7 +402,7 @@ func TestImportedMembersAreInvitedNotMatched(t *testing.T) {
 	if len(invites) != 2 || !strings.Contains(invites[0].Reply.Text, "Alice Martin") || invites[0].Conv != bottest.Dm(bottest.User("alice")) {
 		t.Errorf("invitations %+v", invites)
 	}
-	if n, _ := (&members.Feature{Bot: h.Bot}).InviteImported(ctx); n != 0 {
+	if n, _ := bottest.Of[*members.Feature](h.Bot).InviteImported(ctx); n != 0 {
 		t.Errorf("invited twice: %d", n)
 	}
 	// The invited member confirms what the organizer imported.
@@ -446,7 +446,7 @@ func TestMemberImportedByEmailIsRecognisedWhenTheyWrite(t *testing.T) {
 	if err != nil || rep.Created != 1 {
 		t.Fatalf("import %+v, %v", rep, err)
 	}
-	if n, _ := (&members.Feature{Bot: h.Bot}).InviteImported(ctx); n != 0 {
+	if n, _ := bottest.Of[*members.Feature](h.Bot).InviteImported(ctx); n != 0 {
 		t.Errorf("a member known by e-mail alone was invited (%d): the bot cannot reach them", n)
 	}
 	h.Chat.Profiles["U-jeanne"] = bot.PlatformProfile{Email: "jeanne@exemple.fr"}

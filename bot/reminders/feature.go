@@ -4,20 +4,41 @@
 package reminders
 
 import (
+	"log/slog"
+
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the reminders feature.
 type Feature struct {
-	*core.Bot
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	cat      *catalog.Catalog
+	clock    bot.Clock
+	log      *slog.Logger
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	bot.MemberRecords
+	bot.PendingStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
+
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log}
+}
 
 // Register declares the reminder commands and how a due reminder reads.
 func (b *Feature) Register(reg *core.Registry) {
 	reg.Command(b.reminderCommands()...)
 	reg.PendingReply(bot.PendingReminder, b.reminderReply)
 }
+
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }

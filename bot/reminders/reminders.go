@@ -35,14 +35,14 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Args == "" {
 		return []bot.Reply{r.Reply("reminders.usage")}
 	}
-	loc := b.RequestLocation(r)
-	now := b.Clock.Now().In(loc)
+	loc := b.core.RequestLocation(r)
+	now := b.clock.Now().In(loc)
 	res, err := when.Parse(r.Args, string(r.Lang), now)
 	switch {
 	case errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.Reply("reminders.no_task", "date", b.FormatDateTime(r.Lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.no_task", "date", b.core.FormatDateTime(r.Lang, res.At, loc))}
 	case errors.Is(err, when.ErrPast):
-		return []bot.Reply{r.Reply("reminders.past", "date", b.FormatDateTime(r.Lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.past", "date", b.core.FormatDateTime(r.Lang, res.At, loc))}
 	case err != nil:
 		shown, _ := textnorm.Truncate(r.Args, 60)
 		return []bot.Reply{r.Reply("reminders.no_date", "input", shown)}
@@ -50,9 +50,9 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	if n := len([]rune(res.Task)); n > maxReminderText {
 		return []bot.Reply{r.Reply("reminders.too_long", "max", strconv.Itoa(maxReminderText))}
 	}
-	list, err := b.Store.PendingFor(ctx, r.Msg.From)
+	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
@@ -66,15 +66,15 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 		Text:    res.Task,
 		Number:  freeNumber(list),
 		Lang:    r.Lang,
-		Created: b.Clock.Now(),
+		Created: b.clock.Now(),
 	}
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
 	for {
 		p.Key = "reminder:" + core.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
-		saved, err := b.Store.SavePending(ctx, p)
+		saved, err := b.store.SavePending(ctx, p)
 		if err != nil {
-			b.Log.Error("saving a reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
+			b.log.Error("saving a reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		if saved {
@@ -82,8 +82,8 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 		}
 		p.Number++
 	}
-	b.Log.Info("reminder set", "member", b.Pseudonym(r.Msg.From), "due", res.At)
-	return []bot.Reply{r.Reply("reminders.set", "date", b.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
+	b.log.Info("reminder set", "member", b.core.Pseudonym(r.Msg.From), "due", res.At)
+	return []bot.Reply{r.Reply("reminders.set", "date", b.core.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
 		"task", res.Task, "number", strconv.Itoa(p.Number))}
 }
 
@@ -108,27 +108,27 @@ func freeNumber(list []bot.Pending) int {
 
 // zoneNote names the member's zone when it is not the bot's.
 func (b *Feature) zoneNote(lang bot.Lang, loc *time.Location) string {
-	if loc == nil || b.Settings.Location == nil || loc.String() == b.Settings.Location.String() {
+	if loc == nil || b.settings.Location == nil || loc.String() == b.settings.Location.String() {
 		return ""
 	}
-	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", loc.String())
+	return " " + b.cat.T(string(lang), "reminders.zone", "zone", loc.String())
 }
 
 func (b *Feature) cmdReminders(ctx context.Context, r *core.Turn) []bot.Reply {
-	list, err := b.Store.PendingFor(ctx, r.Msg.From)
+	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("reminders.none")}
 	}
-	loc := b.RequestLocation(r)
+	loc := b.core.RequestLocation(r)
 	lines := []string{r.T("reminders.list_header")}
 	for _, p := range list {
 		lines = append(lines, r.T("reminders.list_line", "number", strconv.Itoa(p.Number),
-			"date", b.FormatDateTime(r.Lang, p.Due, loc), "task", p.Text))
+			"date", b.core.FormatDateTime(r.Lang, p.Due, loc), "task", p.Text))
 	}
 	lines = append(lines, r.T("reminders.list_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
@@ -140,25 +140,25 @@ func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Rep
 	if err != nil || n <= 0 {
 		return []bot.Reply{r.Reply("reminders.cancel_usage")}
 	}
-	list, err := b.Store.PendingFor(ctx, r.Msg.From)
+	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.Log.Error("listing reminders", "member", b.Pseudonym(r.Msg.From), "err", err)
+		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, p := range reminders(list) {
 		if p.Number != n {
 			continue
 		}
-		err := b.Store.DeletePending(ctx, p.Key)
+		err := b.store.DeletePending(ctx, p.Key)
 		switch {
 		case errors.Is(err, bot.ErrNotFound):
 			return []bot.Reply{r.Reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
 		case err != nil:
-			b.Log.Error("cancelling a reminder", "member", b.Pseudonym(r.Msg.From), "err", err)
+			b.log.Error("cancelling a reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		return []bot.Reply{r.Reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
-			"date", b.FormatDateTime(r.Lang, p.Due, b.RequestLocation(r)))}
+			"date", b.core.FormatDateTime(r.Lang, p.Due, b.core.RequestLocation(r)))}
 	}
 	return []bot.Reply{r.Reply("reminders.cancel_unknown", "number", strconv.Itoa(n))}
 }
@@ -167,16 +167,16 @@ func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Rep
 // language as it is now.
 func (b *Feature) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 	lang := p.Lang
-	loc := b.Settings.Location
-	if m, err := b.Store.Member(ctx, p.To); err == nil {
+	loc := b.settings.Location
+	if m, err := b.store.Member(ctx, p.To); err == nil {
 		if m.Language != "" {
 			lang = m.Language
 		}
-		loc = b.MemberLocation(m)
+		loc = b.core.MemberLocation(m)
 	}
 	if _, ok := bot.ParseLang(string(lang)); !ok {
-		lang = b.Settings.DefaultLang
+		lang = b.settings.DefaultLang
 	}
-	return bot.Reply{Text: b.Cat.T(string(lang), "reminders.deliver", "task", p.Text,
-		"created", b.FormatDateTime(lang, p.Created, loc))}
+	return bot.Reply{Text: b.cat.T(string(lang), "reminders.deliver", "task", p.Text,
+		"created", b.core.FormatDateTime(lang, p.Created, loc))}
 }

@@ -4,18 +4,41 @@
 // met, interests chosen).
 package stats
 
-import "github.com/sndgct/maillage/bot/core"
+import (
+	"log/slog"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
+)
 
 // Feature is the statistics feature.
 type Feature struct {
-	*core.Bot
+	core     *core.Bot // the chat kit: printers, delivery, formats, content
+	store    Store
+	settings *bot.Settings
+	clock    bot.Clock
+	log      *slog.Logger
+	dir      bot.Directory
+}
+
+// Store is the part of the store the feature uses.
+type Store interface {
+	bot.MemberRecords
+	bot.HighlightStore
 }
 
 // New builds the feature over the core.
-func New(b *core.Bot) (core.Feature, error) { return &Feature{Bot: b}, nil }
+func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
+
+func newFeature(b *core.Bot) *Feature {
+	return &Feature{core: b, store: b.Store, settings: &b.Settings, clock: b.Clock, log: b.Log, dir: b.Dir}
+}
 
 // Register declares « statistiques » and the summary job.
 func (b *Feature) Register(reg *core.Registry) {
 	reg.Command(b.statsCommands()...)
 	reg.Job("summary", b.jobSummary)
 }
+
+// Of returns the feature that b runs, if any.
+func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }

@@ -50,10 +50,10 @@ const statsTop = 5
 // Statistics counts the network as it is at now.
 func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, error) {
 	s := Statistics{At: now}
-	bounds := b.MatchRules().Brackets
+	bounds := b.core.MatchRules().Brackets
 	s.ByBracket = make([]int, len(bounds)+1)
 	regions, interests, topics := map[string]int{}, map[string]int{}, map[string]int{}
-	err := b.Store.Members(ctx, func(m bot.Member) error {
+	err := b.store.Members(ctx, func(m bot.Member) error {
 		s.Members++
 		s.counts.Count(m, now)
 		if m.Onboarded.IsZero() {
@@ -73,7 +73,7 @@ func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, er
 	if err != nil {
 		return Statistics{}, fmt.Errorf("statistics: members: %w", err)
 	}
-	err = b.Store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
+	err = b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
 		for _, t := range f.Topics {
 			topics[t]++
 		}
@@ -82,9 +82,9 @@ func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, er
 	if err != nil {
 		return Statistics{}, fmt.Errorf("statistics: follows: %w", err)
 	}
-	local := now.In(b.Settings.Location)
-	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.Settings.Location)
-	if s.Month, err = b.MatchStats(ctx, monthStart); err != nil {
+	local := now.In(b.settings.Location)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.settings.Location)
+	if s.Month, err = b.core.MatchStats(ctx, monthStart); err != nil {
 		return Statistics{}, fmt.Errorf("statistics: rounds: %w", err)
 	}
 	s.ByRegion, s.Interests, s.Topics = ranked(regions), ranked(interests), ranked(topics)
@@ -102,9 +102,9 @@ func (b *Feature) jobSummary(ctx context.Context, run bot.JobRun) error {
 	if err != nil {
 		return err
 	}
-	r := b.Printer(b.Settings.DefaultLang)
+	r := b.core.Printer(b.settings.DefaultLang)
 	text := b.statisticsText(r, s, "stats.weekly_header")
-	return b.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
+	return b.core.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
 }
 
 // ranked sorts the counts, most first, then by key.
@@ -127,9 +127,9 @@ func (b *Feature) statsCommands() []*core.Command {
 }
 
 func (b *Feature) cmdStatistics(ctx context.Context, r *core.Turn) []bot.Reply {
-	s, err := b.Statistics(ctx, b.Clock.Now())
+	s, err := b.Statistics(ctx, b.clock.Now())
 	if err != nil {
-		b.Log.Error("statistics", "err", err)
+		b.log.Error("statistics", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: b.statisticsText(r.Printer, s, "stats.header")}}
@@ -140,7 +140,7 @@ func (b *Feature) cmdStatistics(ctx context.Context, r *core.Turn) []bot.Reply {
 func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) string {
 	lang := r.Lang
 	n := func(v int) string { return core.FormatInt(lang, v) }
-	lines := []string{r.T(header, "date", b.FormatDate(lang, s.At)), ""}
+	lines := []string{r.T(header, "date", b.core.FormatDate(lang, s.At)), ""}
 	c := s.counts
 	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.Onboarded),
 		"matchable", n(c.Matchable), "paused", n(c.Paused), "invited", n(c.Invited)))
@@ -161,13 +161,13 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 		if code == "" {
 			return r.T("stats.region.none")
 		}
-		if reg, ok := b.Dir.Region(code); ok {
+		if reg, ok := b.dir.Region(code); ok {
 			return reg.Name
 		}
 		return code
 	})...)
 	lines = append(lines, "", r.T("stats.by_bracket"))
-	bounds := b.MatchRules().Brackets
+	bounds := b.core.MatchRules().Brackets
 	for i, v := range s.ByBracket {
 		if v > 0 {
 			lines = append(lines, r.T("stats.line", "label", core.BracketLabel(r, bounds, i), "count", n(v)))
@@ -176,7 +176,7 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 	if len(s.Interests) > 0 {
 		lines = append(lines, "", r.T("stats.interests"))
 		lines = append(lines, b.topLines(r, s.Interests, func(id string) string {
-			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.settings.Interests, id); ok {
 				return l.Text(lang)
 			}
 			return id // an interest since removed from the configuration
@@ -185,10 +185,10 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 	if len(s.Topics) > 0 {
 		lines = append(lines, "", r.T("stats.topics"))
 		lines = append(lines, b.topLines(r, s.Topics, func(id string) string {
-			if t := b.Topic(id); t.FR != "" || t.EN != "" {
+			if t := b.core.Topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
-			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.settings.Interests, id); ok {
 				return l.Text(lang) // topics are interest ids
 			}
 			return id
