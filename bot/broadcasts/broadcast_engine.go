@@ -205,7 +205,7 @@ func (s *broadcastState) end(id string) {
 // replicas); the next scheduler tick calls it again. Tests call it
 // directly.
 func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
-	defer b.core.ReleaseShares(context.WithoutCancel(ctx))
+	defer b.core.Outbox.ReleaseShares(context.WithoutCancel(ctx))
 	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading broadcast: %w", err)
@@ -452,7 +452,7 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 		return b.skip(ctx, bc, r, reason)
 	}
 	if !bc.Urgent {
-		if open := b.core.NextWindow(ctx, r.Ref, b.core.MemberLocation(m), now); open.After(now) {
+		if open := b.core.Outbox.NextWindow(ctx, r.Ref, b.core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
 			_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 			return err
@@ -466,8 +466,8 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 	// Once more, in a conversation opened again, when the cached one
 	// turns out to be gone.
 	for retried := false; ; retried = true {
-		conv := b.core.CachedDirect(ctx, r)
-		if err := b.core.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
+		conv := b.core.Outbox.CachedDirect(ctx, r)
+		if err := b.core.Outbox.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
 			return err
 		}
 		if conv.ID == "" {
@@ -482,7 +482,7 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 				return b.openFailed(ctx, bc, r, err)
 			}
 			conv = c
-			b.core.CacheDirect(ctx, r.Ref, c)
+			b.core.Outbox.CacheDirect(ctx, r.Ref, c)
 		}
 		// Recorded before the post, with the conversation: a recipient found
 		// "sending" may have been posted to, which only the platform can tell.
@@ -491,7 +491,7 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 			return err // taken by another replica
 		}
 		sent, err := a.Send(ctx, conv, reply)
-		if err != nil && !retried && b.core.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
+		if err != nil && !retried && b.core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 			// Nothing posted: pending again, without the gone conversation.
 			r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
 			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
@@ -515,7 +515,7 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 // recipient still pending (nothing was posted).
 func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
 	if errors.Is(err, bot.ErrRateLimited) {
-		b.core.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		return errRetry
 	}
 	if ctx.Err() != nil {
@@ -538,7 +538,7 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 	case errors.Is(err, bot.ErrRateLimited):
 		// A 429: the call was not carried out. Pause every replica and
 		// put the recipient back.
-		b.core.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 		if _, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
 			return serr

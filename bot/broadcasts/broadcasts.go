@@ -106,7 +106,7 @@ func firstName(name string) string {
 // broadcastReply is the broadcast as m receives it: in their language
 // (else the default), placeholders filled.
 func (b *Feature) broadcastReply(bc bot.Broadcast, m bot.Member) bot.Reply {
-	lang := b.core.MemberLang(m)
+	lang := b.core.Outbox.MemberLang(m)
 	text := bc.Text[lang]
 	if text == "" {
 		lang = b.settings.DefaultLang

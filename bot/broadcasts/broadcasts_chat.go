@@ -13,6 +13,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -200,7 +201,7 @@ func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
 		}
 		lang := b.settings.DefaultLang
 		if m, err := b.store.Member(ctx, to); err == nil {
-			lang = b.core.MemberLang(m)
+			lang = b.core.Outbox.MemberLang(m)
 		}
 		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
 		text := T("broadcasts.approval_request", "id", bc.ID, "count", core.FormatInt(lang, bc.Expected),
@@ -210,7 +211,7 @@ func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		b.deliverReport(ctx, bc, core.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + core.RefHash(to)})
+		b.deliverReport(ctx, bc, outbox.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + outbox.RefHash(to)})
 	}
 }
 
@@ -282,15 +283,15 @@ func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg str
 	if lang == "" {
 		lang = b.settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+	b.deliverReport(ctx, bc, outbox.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
 }
 
 // deliverReport sends a report to the author; if the platform refuses it
 // now (a rate limit during a broadcast), it is kept and retried by the
 // scheduler, under the same key.
-func (b *Feature) deliverReport(ctx context.Context, bc bot.Broadcast, d core.Delivery) {
+func (b *Feature) deliverReport(ctx context.Context, bc bot.Broadcast, d outbox.Delivery) {
 	ctx = context.WithoutCancel(ctx)
-	err := b.core.Deliver(ctx, d)
+	err := b.core.Outbox.Deliver(ctx, d)
 	if err == nil {
 		return
 	}
@@ -319,7 +320,7 @@ func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[
 	if lang == "" {
 		lang = b.settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, core.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
+	b.deliverReport(ctx, bc, outbox.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
 
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
@@ -855,7 +856,7 @@ func (b *Feature) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
 	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
-	return b.core.ForgetCachedDirect(ctx, ref)
+	return b.core.Outbox.ForgetCachedDirect(ctx, ref)
 }
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts

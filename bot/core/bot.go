@@ -11,6 +11,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
@@ -66,7 +67,8 @@ type Bot struct {
 	Obs      bot.Observer
 	limiter  *rateLimiter
 	features []Feature
-	pacing   pacing // pace.go
+	// Outbox is the one delivery path of what the bot writes first.
+	Outbox *outbox.Outbox
 }
 
 // New checks the settings and builds the core over a store and the chat
@@ -133,6 +135,13 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	}
 	b.hl = newHighlightState(&b.Settings.Highlights, opts)
 	b.pseudo = opts.Pseudonyms
+	b.started = b.Clock.Now()
+	b.Replica = opts.Replica
+	if b.Replica == "" {
+		b.Replica = defaultReplica(b.started)
+	}
+	b.Outbox = outbox.New(outbox.Options{Store: store, Adapters: b.Adapters, Settings: &b.Settings, Clock: b.Clock,
+		Log: b.Log, Obs: b.Obs, Pseudonyms: opts.Pseudonyms, Replica: b.Replica, ClaimToken: b.ClaimToken, Sleep: opts.Sleep})
 	reg := newRegistry()
 	b.registerCore(reg)
 	for _, nf := range opts.Features {
@@ -151,13 +160,13 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	b.router = NewRouter(reg.sortedCommands())
 	b.choices = reg.choices
 	b.dialogs = reg.dialogues
-	b.started = b.Clock.Now()
-	b.Replica = opts.Replica
-	if b.Replica == "" {
-		b.Replica = defaultReplica(b.started)
-	}
 	b.sched.running = map[string]time.Time{}
-	b.pacing.sleep = opts.Sleep
+	for kind, send := range reg.pending {
+		b.Outbox.Handle(kind, send, nil)
+	}
+	for kind, reply := range reg.replies {
+		b.Outbox.Handle(kind, nil, reply)
+	}
 	if err := b.checkJobs(); err != nil {
 		return nil, err
 	}
@@ -276,7 +285,7 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		}
 	default:
 		b.Log.Error("reading member", "member", b.Pseudonym(m.From), "err", err)
-		b.Obs.Error(StoreErrorKind(err))
+		b.Obs.Error(outbox.StoreErrorKind(err))
 		b.send(ctx, m.Conversation, r.Reply("error.unavailable"))
 		return
 	}
@@ -329,7 +338,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 		}
 	case !errors.Is(err, bot.ErrNotFound):
 		b.Log.Error("reading dialogue", "member", b.Pseudonym(m.From), "err", err)
-		b.Obs.Error(StoreErrorKind(err))
+		b.Obs.Error(outbox.StoreErrorKind(err))
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if !found {
@@ -361,7 +370,7 @@ func (b *Bot) send(ctx context.Context, conv bot.Conversation, rep bot.Reply) {
 		b.Log.Error("no adapter for platform", "platform", string(conv.Platform))
 		return
 	}
-	if _, err := b.Post(ctx, a, conv, rep); err != nil {
+	if _, err := b.Outbox.Post(ctx, a, conv, rep); err != nil {
 		b.Log.Error("sending a reply", "platform", string(conv.Platform), "err", err)
 	}
 }

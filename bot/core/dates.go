@@ -11,7 +11,7 @@ import (
 // RequestLocation is the zone in which the member's words are read.
 func (b *Bot) RequestLocation(r *Turn) *time.Location {
 	if r.Known {
-		return b.MemberLocation(r.Member)
+		return b.Outbox.MemberLocation(r.Member)
 	}
 	return b.DefaultLocation()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // Feature is what a feature package brings to the core. Each feature
@@ -28,11 +29,11 @@ type NewFeature func(b *Bot) (Feature, error)
 
 // PendingSender sends a due pending delivery of one kind (Pending.Kind).
 // It is responsible for deleting it from the store once sent or abandoned.
-type PendingSender func(ctx context.Context, p bot.Pending, now time.Time)
+type PendingSender = outbox.Sender
 
 // PendingReply builds, at send time, the reply of a due pending delivery
 // of one kind; the outbox then sends it as any held message.
-type PendingReply func(ctx context.Context, p bot.Pending) bot.Reply
+type PendingReply = outbox.ReplyBuilder
 
 // DataPart is one kind of personal data kept about a member: every feature
 // that keeps personal data registers one, so that the export, the erasure

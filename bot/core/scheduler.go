@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // jobFunc runs one slot of a job. Its effects must be idempotent per
@@ -30,8 +31,6 @@ const (
 	// maxTickWait bounds the scheduler's sleep between ticks, so that due
 	// pending messages go out within seconds.
 	maxTickWait = 5 * time.Second
-	// pendingBatch bounds the pending messages sent per tick.
-	pendingBatch = 200
 	// defaultGrace applies when Settings.Grace is not positive.
 	defaultGrace = time.Hour
 )
@@ -126,7 +125,7 @@ func (b *Bot) Tick(ctx context.Context) {
 			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}
-	b.flushPending(ctx, now)
+	b.Outbox.Flush(ctx, now)
 	for _, tick := range b.reg.tickers {
 		tick(ctx, now)
 	}
@@ -281,11 +280,11 @@ func (b *Bot) AnnounceToChannel(ctx context.Context, run bot.JobRun, conv bot.Co
 	}
 	key := "delivery:" + run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|channel"
 	token := b.ClaimToken()
-	got, err := b.Store.Claim(ctx, key, token, DeliveryMemory)
+	got, err := b.Store.Claim(ctx, key, token, outbox.DeliveryMemory)
 	if err != nil || !got {
 		return err // already sent for this slot
 	}
-	if _, err := b.Post(ctx, a, conv, bot.Reply{Text: text}); err != nil {
+	if _, err := b.Outbox.Post(ctx, a, conv, bot.Reply{Text: text}); err != nil {
 		if rerr := b.Store.ReleaseClaim(context.WithoutCancel(ctx), key, token); rerr != nil {
 			b.Log.Warn("releasing a delivery claim", "err", rerr)
 		}

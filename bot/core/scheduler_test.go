@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sndgct/maillage/bot/bottest"
-
 	"github.com/alicebob/miniredis/v2"
 	"github.com/sndgct/maillage/adapters/redis"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/features"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/fakeclock"
 	"github.com/sndgct/maillage/internal/schedule"
 )
@@ -427,7 +427,7 @@ func TestSendToMemberAndDeliver(t *testing.T) {
 	r := bottest.NewReplica(t, bottest.SchedSettings(), store, clock, "a")
 	vous := bottest.User("vous")
 	for _, text := range []string{"Première", "Seconde"} {
-		if err := r.Bot.SendToMember(t.Context(), vous, bot.Reply{Text: text}); err != nil {
+		if err := r.Bot.Outbox.SendToMember(t.Context(), vous, bot.Reply{Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -441,16 +441,16 @@ func TestSendToMemberAndDeliver(t *testing.T) {
 		t.Fatalf("at 09:00 sent %+v, want both messages", got)
 	}
 	// Within hours: at once, and once per key.
-	d := core.Delivery{To: vous, Reply: bot.Reply{Text: "Une fois"}, Key: "test|1"}
+	d := outbox.Delivery{To: vous, Reply: bot.Reply{Text: "Une fois"}, Key: "test|1"}
 	for range 3 {
-		if err := r.Bot.Deliver(t.Context(), d); err != nil {
+		if err := r.Bot.Outbox.Deliver(t.Context(), d); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := r.Chat.Take(); len(got) != 1 {
 		t.Errorf("delivered one key %d times, want 1", len(got))
 	}
-	if err := r.Bot.Deliver(t.Context(), core.Delivery{To: vous, Reply: d.Reply}); err == nil {
+	if err := r.Bot.Outbox.Deliver(t.Context(), outbox.Delivery{To: vous, Reply: d.Reply}); err == nil {
 		t.Errorf("Deliver without a key: nil error, want one")
 	}
 }

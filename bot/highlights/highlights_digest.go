@@ -11,6 +11,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -65,7 +66,7 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 		}
 		r := b.core.Printer(b.followerLang(ctx, sub))
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.core.Deliver(ctx, core.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+		if err := b.core.Outbox.Deliver(ctx, outbox.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
 			b.log.Error("sending a digest", "member", b.core.Pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
 			continue

@@ -238,7 +238,7 @@ func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 			cr := b.core.Printer(b.settings.DefaultLang)
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
-			if _, err := b.core.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
+			if _, err := b.core.Outbox.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
 				b.log.Error("posting a highlight to the channel", "err", err)
 				posted = " " + r.T("highlights.publish_channel_failed")
 			} else {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // Follow-up and answers: some days after a round (Settings.Matching
@@ -79,8 +80,8 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
 			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.core.FormatDate(r.Lang, round.Created)),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
-			d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + core.RefHash(m.Ref)}
-			if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
+			d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + outbox.RefHash(m.Ref)}
+			if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -129,7 +130,7 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 		if m == r.Msg.From || isErased(m) {
 			continue
 		}
-		if len(parts) == 3 && !strings.HasPrefix(core.RefHash(m), parts[2]) {
+		if len(parts) == 3 && !strings.HasPrefix(outbox.RefHash(m), parts[2]) {
 			continue
 		}
 		partners = append(partners, m)
@@ -174,7 +175,7 @@ func (b *Feature) privately(ctx context.Context, r *core.Turn, rep bot.Reply) []
 	if r.Msg.Conversation.Kind == bot.Direct {
 		return []bot.Reply{rep}
 	}
-	if err := b.core.SendDirect(ctx, r.Msg.From, rep); err != nil {
+	if err := b.core.Outbox.SendDirect(ctx, r.Msg.From, rep); err != nil {
 		b.log.Warn("answering privately", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil

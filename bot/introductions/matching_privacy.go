@@ -44,7 +44,7 @@ func (b *Feature) exportMatching(ctx context.Context, ref bot.UserRef) (any, err
 	var ex MatchExport
 	lang := b.settings.DefaultLang
 	if m, err := b.store.Member(ctx, ref); err == nil {
-		lang = b.core.MemberLang(m)
+		lang = b.core.Outbox.MemberLang(m)
 	}
 	describe := func(u bot.UserRef) string {
 		if isErased(u) {

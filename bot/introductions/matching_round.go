@@ -9,6 +9,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -102,8 +103,8 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 			key = "sitout_odd"
 		}
 		r := b.memberPrinter(m)
-		d := core.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + core.RefHash(ref)}
-		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
+		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + outbox.RefHash(ref)}
+		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -135,7 +136,7 @@ func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.
 // memberPrinter writes in the member's language what the bot writes
 // first.
 func (b *Feature) memberPrinter(m bot.Member) core.Printer {
-	return b.core.Printer(b.core.MemberLang(m))
+	return b.core.Printer(b.core.Outbox.MemberLang(m))
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions
@@ -178,9 +179,9 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 			errs = append(errs, err)
 		}
 		r := b.memberPrinter(m)
-		d := core.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
-			Key: "match-paused|" + id + "|" + core.RefHash(m.Ref)}
-		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
+		d := outbox.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
+			Key: "match-paused|" + id + "|" + outbox.RefHash(m.Ref)}
+		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 		b.log.Info("member paused after ignored introductions", "member", b.core.Pseudonym(m.Ref), "rounds", k)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -35,7 +36,7 @@ func (b *Feature) introduceOrHold(ctx context.Context, round bot.MatchRound, gi 
 	}
 	due := now
 	for _, m := range members {
-		if open := b.core.NextWindow(ctx, m.Ref, b.core.MemberLocation(m), now); open.After(due) {
+		if open := b.core.Outbox.NextWindow(ctx, m.Ref, b.core.Outbox.MemberLocation(m), now); open.After(due) {
 			due = open
 		}
 	}
@@ -90,7 +91,7 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 	}
 	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
 	token := b.core.ClaimToken()
-	got, err := b.store.Claim(ctx, claim, token, core.DeliveryMemory)
+	got, err := b.store.Claim(ctx, claim, token, outbox.DeliveryMemory)
 	if err != nil || !got {
 		return err // already introduced (or being introduced elsewhere)
 	}
@@ -109,7 +110,7 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 	}
 	var langs []bot.Lang
 	for _, m := range members {
-		if l := b.core.MemberLang(m); !slices.Contains(langs, l) {
+		if l := b.core.Outbox.MemberLang(m); !slices.Contains(langs, l) {
 			langs = append(langs, l)
 		}
 	}
@@ -136,9 +137,9 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	var errs []error
 	for i := range members {
 		m := members[i]
-		rep := b.introReply(ctx, b.core.MemberLang(m), round, members, &m)
-		d := core.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + core.RefHash(m.Ref)}
-		if err := b.core.DeliverIn(ctx, d, b.core.MemberLocation(m)); err != nil {
+		rep := b.introReply(ctx, b.core.Outbox.MemberLang(m), round, members, &m)
+		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + outbox.RefHash(m.Ref)}
+		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -207,7 +208,7 @@ func (b *Feature) sendPendingIntro(ctx context.Context, p bot.Pending, now time.
 		}
 		return b.introduceGroup(ctx, round, p.Number, members)
 	}()
-	if err != nil && now.Sub(p.Due) < core.PendingGiveUp {
+	if err != nil && now.Sub(p.Due) < outbox.PendingGiveUp {
 		b.log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
 		return
 	}
@@ -314,7 +315,7 @@ func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Memb
 			Label: r.T("match.choice.not_again"), Style: "danger"})
 	}
 	for _, m := range others {
-		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + core.RefHash(m.Ref)[:12],
+		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + outbox.RefHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}
 	return cs

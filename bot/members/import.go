@@ -462,7 +462,7 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 		}
 		rep := r.Reply("members.invite", "name", name, "bot", b.settings.Name,
 			"controller", b.settings.Privacy.Controller)
-		if err := b.core.SendToMember(ctx, m.Ref, rep); err != nil {
+		if err := b.core.Outbox.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}

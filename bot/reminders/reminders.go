@@ -10,6 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -71,7 +72,7 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
 	for {
-		p.Key = "reminder:" + core.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
+		p.Key = "reminder:" + outbox.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
 		saved, err := b.store.SavePending(ctx, p)
 		if err != nil {
 			b.log.Error("saving a reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
@@ -172,7 +173,7 @@ func (b *Feature) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 		if m.Language != "" {
 			lang = m.Language
 		}
-		loc = b.core.MemberLocation(m)
+		loc = b.core.Outbox.MemberLocation(m)
 	}
 	if _, ok := bot.ParseLang(string(lang)); !ok {
 		lang = b.settings.DefaultLang

@@ -1,4 +1,4 @@
-package core
+package outbox
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func workspaceKey(p bot.Platform, workspace string) string {
 }
 
 // pacerFor returns this replica's pacer for the workspace of to.
-func (b *Bot) pacerFor(to bot.UserRef) (*pacer, string) {
+func (b *Outbox) pacerFor(to bot.UserRef) (*pacer, string) {
 	key := workspaceKey(to.Platform, to.Workspace)
 	b.pacing.mu.Lock()
 	defer b.pacing.mu.Unlock()
@@ -91,7 +91,7 @@ func (b *Bot) pacerFor(to bot.UserRef) (*pacer, string) {
 // pace waits until this replica may open a conversation (when open) and
 // post one message to the workspace of to: the shared pause after a 429
 // first, then the token buckets.
-func (b *Bot) Pace(ctx context.Context, to bot.UserRef, open bool) error {
+func (b *Outbox) Pace(ctx context.Context, to bot.UserRef, open bool) error {
 	pc, key := b.pacerFor(to)
 	b.refreshShare(ctx, pc, key)
 	for {
@@ -133,7 +133,7 @@ func (b *Bot) Pace(ctx context.Context, to bot.UserRef, open bool) error {
 
 // pausedUntil returns until when the workspace is paused after a 429 seen
 // by any replica (read from the store at most every second).
-func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time {
+func (b *Outbox) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time {
 	now := b.Clock.Now()
 	pc.mu.Lock()
 	if now.Sub(pc.pauseRead) < pauseReadEvery && !pc.pauseRead.IsZero() {
@@ -157,7 +157,7 @@ func (b *Bot) pausedUntil(ctx context.Context, pc *pacer, key string) time.Time 
 }
 
 // pauseWorkspace records a 429's Retry-After for every replica.
-func (b *Bot) PauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Duration) {
+func (b *Outbox) PauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Duration) {
 	wait = max(wait, time.Second)
 	pc, key := b.pacerFor(to)
 	until := b.Clock.Now().Add(wait)
@@ -175,7 +175,7 @@ func (b *Bot) PauseWorkspace(ctx context.Context, to bot.UserRef, wait time.Dura
 
 // refreshShare renews this replica's share of the workspace's rate and
 // counts the replicas sending to it, every paceRefresh.
-func (b *Bot) refreshShare(ctx context.Context, pc *pacer, key string) {
+func (b *Outbox) refreshShare(ctx context.Context, pc *pacer, key string) {
 	now := b.Clock.Now()
 	pc.mu.Lock()
 	if !pc.refreshed.IsZero() && now.Sub(pc.refreshed) < paceRefresh {
@@ -216,7 +216,7 @@ func (b *Bot) refreshShare(ctx context.Context, pc *pacer, key string) {
 
 // releaseShare gives this replica's share back when it has nothing more
 // to send, so that the others speed up at their next refresh.
-func (b *Bot) ReleaseShares(ctx context.Context) {
+func (b *Outbox) ReleaseShares(ctx context.Context) {
 	b.pacing.mu.Lock()
 	pacers := make(map[string]*pacer, len(b.pacing.pacers))
 	for k, pc := range b.pacing.pacers {
@@ -243,7 +243,7 @@ func (b *Bot) ReleaseShares(ctx context.Context) {
 
 // sleep waits d, or less if ctx ends (then it returns ctx's error). Tests
 // inject a virtual one (Options.Sleep) that advances a fake clock.
-func (b *Bot) sleep(ctx context.Context, d time.Duration) error {
+func (b *Outbox) sleep(ctx context.Context, d time.Duration) error {
 	if b.pacing.sleep != nil {
 		return b.pacing.sleep(ctx, d)
 	}

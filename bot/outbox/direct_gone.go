@@ -1,4 +1,4 @@
-package core
+package outbox
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // rate-limited nor of unknown outcome), nothing was posted, and the caches
 // that held the old conversation (the adapter's and the broadcasts') were
 // emptied.
-func (b *Bot) ForgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.UserRef, sent bot.SentMessage, err error) bool {
+func (b *Outbox) ForgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot.UserRef, sent bot.SentMessage, err error) bool {
 	if !errors.Is(err, bot.ErrConversationGone) || errors.Is(err, bot.ErrUnknownOutcome) || errors.Is(err, bot.ErrRateLimited) || sent.ID != "" {
 		return false
 	}

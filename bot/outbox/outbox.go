@@ -1,4 +1,4 @@
-package core
+package outbox
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func RefHash(u bot.UserRef) string {
 // sendToMember writes first to a member, respecting their working hours:
 // the message waits for the next working window if need be. Every feature
 // that writes first goes through it (or deliver, with an idempotency key).
-func (b *Bot) SendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply) error {
+func (b *Outbox) SendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply) error {
 	now := b.Clock.Now()
 	sum := sha256.Sum256([]byte(ref.Key() + "\x00" + reply.Text + "\x00" + strconv.FormatInt(now.UnixNano(), 10)))
 	return b.Deliver(ctx, Delivery{To: ref, Reply: reply, Key: "member|" + hex.EncodeToString(sum[:])})
@@ -58,13 +58,13 @@ func (b *Bot) SendToMember(ctx context.Context, ref bot.UserRef, reply bot.Reply
 // deliver sends d now if it is urgent or the member is within working
 // hours, else stores it to be sent when their next window opens. It does
 // nothing for a key already delivered (or being delivered elsewhere).
-func (b *Bot) Deliver(ctx context.Context, d Delivery) error {
+func (b *Outbox) Deliver(ctx context.Context, d Delivery) error {
 	return b.DeliverIn(ctx, d, nil)
 }
 
 // deliverIn is deliver for a caller that knows the member's zone already
 // (nil: look the member up).
-func (b *Bot) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) error {
+func (b *Outbox) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) error {
 	if err := d.To.Valid(); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
@@ -91,7 +91,7 @@ func (b *Bot) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) err
 // nextWindow returns when the bot may next write to the member: now when
 // within their working hours (or when none are set). loc is the member's
 // zone, or nil to look it up.
-func (b *Bot) NextWindow(ctx context.Context, ref bot.UserRef, loc *time.Location, now time.Time) time.Time {
+func (b *Outbox) NextWindow(ctx context.Context, ref bot.UserRef, loc *time.Location, now time.Time) time.Time {
 	wh := b.Settings.WorkingHours
 	w := schedule.NewWindow(wh.Days, wh.Start, wh.End)
 	if w.IsZero() {
@@ -111,7 +111,7 @@ func (b *Bot) NextWindow(ctx context.Context, ref bot.UserRef, loc *time.Locatio
 
 // memberLocation is the member's own zone when known and valid, else the
 // working-hours zone, else the bot's.
-func (b *Bot) MemberLocation(m bot.Member) *time.Location {
+func (b *Outbox) MemberLocation(m bot.Member) *time.Location {
 	if m.TimeZone != "" {
 		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
 			return loc
@@ -124,7 +124,7 @@ func (b *Bot) MemberLocation(m bot.Member) *time.Location {
 }
 
 // memberLang is the member's language, or the default.
-func (b *Bot) MemberLang(m bot.Member) bot.Lang {
+func (b *Outbox) MemberLang(m bot.Member) bot.Lang {
 	if m.Language != "" {
 		return m.Language
 	}
@@ -134,7 +134,7 @@ func (b *Bot) MemberLang(m bot.Member) bot.Lang {
 // sendOnce sends reply to the member's direct conversation unless key was
 // delivered already; it reports whether it sent. A failed send frees the
 // key so that a retry may send.
-func (b *Bot) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key string) (bool, error) {
+func (b *Outbox) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key string) (bool, error) {
 	claim := "delivery:" + key
 	token := b.ClaimToken()
 	got, err := b.Store.Claim(ctx, claim, token, DeliveryMemory)
@@ -154,7 +154,7 @@ func (b *Bot) sendOnce(ctx context.Context, to bot.UserRef, reply bot.Reply, key
 }
 
 // sendDirect writes to the member's direct conversation.
-func (b *Bot) SendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) error {
+func (b *Outbox) SendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) error {
 	a, ok := b.Adapters[to.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter to write to a member", to.Platform)
@@ -181,7 +181,7 @@ func (b *Bot) SendDirect(ctx context.Context, to bot.UserRef, reply bot.Reply) e
 
 // flushPending sends the pending messages that are due: held deliveries
 // whose window has opened and reminders whose time has come.
-func (b *Bot) flushPending(ctx context.Context, now time.Time) {
+func (b *Outbox) flushPending(ctx context.Context, now time.Time) {
 	due, err := b.Store.DuePending(ctx, now, pendingBatch)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -197,13 +197,13 @@ func (b *Bot) flushPending(ctx context.Context, now time.Time) {
 	}
 }
 
-func (b *Bot) sendPending(ctx context.Context, p bot.Pending, now time.Time) {
-	if send, ok := b.reg.pending[p.Kind]; ok {
+func (b *Outbox) sendPending(ctx context.Context, p bot.Pending, now time.Time) {
+	if send, ok := b.senders[p.Kind]; ok {
 		send(ctx, p, now) // a kind a feature sends its own way
 		return
 	}
 	reply := p.Reply
-	if build, ok := b.reg.replies[p.Kind]; ok {
+	if build, ok := b.replies[p.Kind]; ok {
 		reply = build(ctx, p)
 	}
 	// A held delivery keeps the key it would have had if sent at once.

@@ -1,4 +1,4 @@
-package core
+package outbox
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func StoreErrorKind(err error) string {
 
 // post sends r to conv through adapter a and counts it. Every message the
 // core sends goes through post (or send, which calls it).
-func (b *Bot) Post(ctx context.Context, a bot.ChatAdapter, conv bot.Conversation, r bot.Reply) (bot.SentMessage, error) {
+func (b *Outbox) Post(ctx context.Context, a bot.ChatAdapter, conv bot.Conversation, r bot.Reply) (bot.SentMessage, error) {
 	sent, err := a.Send(ctx, conv, r)
 	b.Obs.MessageOut(a.Platform(), err)
 	if err != nil {

@@ -1,4 +1,4 @@
-package core
+package outbox
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func dmKey(ref bot.UserRef) string { return "bc:dm:" + RefHash(ref) }
 
 // cachedDirect returns the direct conversation with the recipient when
 // known (their record, or the cache), else a zero Conversation.
-func (b *Bot) CachedDirect(ctx context.Context, r bot.Recipient) bot.Conversation {
+func (b *Outbox) CachedDirect(ctx context.Context, r bot.Recipient) bot.Conversation {
 	conv := bot.Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: bot.Direct, ID: r.Conversation}
 	if conv.ID != "" {
 		return conv
@@ -36,7 +36,7 @@ func (b *Bot) CachedDirect(ctx context.Context, r bot.Recipient) bot.Conversatio
 	return conv
 }
 
-func (b *Bot) CacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversation) {
+func (b *Outbox) CacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversation) {
 	v, err := json.Marshal(c)
 	if err == nil {
 		err = b.Store.PutValue(ctx, dmKey(ref), v, dmCacheTTL)
@@ -47,6 +47,6 @@ func (b *Bot) CacheDirect(ctx context.Context, ref bot.UserRef, c bot.Conversati
 }
 
 // ForgetCachedDirect erases the direct conversation cached for ref.
-func (b *Bot) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
+func (b *Outbox) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
 	return b.Store.DeleteValue(ctx, dmKey(ref))
 }
