@@ -14,7 +14,7 @@ const module = "github.com/sndgct/maillage"
 var kits = []string{module + "/bot/bottest"}
 
 // shared are the packages under bot/ that every feature may import.
-var shared = []string{module + "/bot", module + "/bot/core", module + "/bot/outbox", module + "/bot/catalog"}
+var shared = []string{module + "/bot", module + "/bot/core", module + "/bot/outbox", module + "/bot/congress", module + "/bot/catalog"}
 
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
@@ -234,23 +235,23 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 		}
 		seg.Langs = appendNew(seg.Langs, l)
 	case "seance":
-		snap := b.core.Content(ctx)
+		snap := b.core.Congress.Content(ctx)
 		if _, s, ok := snap.SessionByKey(strings.ToLower(v)); ok {
 			_ = s
 			seg.Sessions = appendNew(seg.Sessions, strings.ToLower(v))
 			return nil
 		}
-		ev := b.core.Current(snap)
+		ev := b.core.Congress.Current(snap)
 		if ev == nil {
 			return unknown()
 		}
-		s, ok := core.FindSession(ev, v)
+		s, ok := congress.FindSession(ev, v)
 		if !ok {
 			return unknown()
 		}
-		seg.Sessions = appendNew(seg.Sessions, core.SessionKey(ev, s))
+		seg.Sessions = appendNew(seg.Sessions, congress.SessionKey(ev, s))
 	case "evenement":
-		ev, ok := b.core.Content(ctx).Set.Event(strings.ToLower(v))
+		ev, ok := b.core.Congress.Content(ctx).Set.Event(strings.ToLower(v))
 		if !ok {
 			return unknown()
 		}

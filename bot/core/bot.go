@@ -11,6 +11,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
@@ -61,7 +62,8 @@ type Bot struct {
 	started  time.Time
 	Replica  string
 	sched    runner
-	hl       *highlightState
+	// Congress is the congress content (sessions, highlights) as members see it.
+	Congress *congress.Congress
 	Dir      bot.Directory
 	emails   emailCache
 	Obs      bot.Observer
@@ -133,7 +135,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Adapters[p] = a
 		b.order = append(b.order, a)
 	}
-	b.hl = newHighlightState(&b.Settings.Highlights, opts)
+	b.Congress = congress.New(store, &b.Settings, b.Cat, b.Clock, b.Log, opts.Content, opts.ReloadContent)
 	b.pseudo = opts.Pseudonyms
 	b.started = b.Clock.Now()
 	b.Replica = opts.Replica
@@ -161,6 +163,9 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	b.choices = reg.choices
 	b.dialogs = reg.dialogues
 	b.sched.running = map[string]time.Time{}
+	for _, h := range reg.reloaded {
+		b.Congress.OnReload(h)
+	}
 	for kind, send := range reg.pending {
 		b.Outbox.Handle(kind, send, nil)
 	}

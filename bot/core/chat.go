@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 // From onboarding.go.
@@ -57,4 +58,27 @@ func (b *Bot) Choose(ctx context.Context, r *Turn, action, value string) []bot.R
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	return h(ctx, r, value)
+}
+
+// From content.go.
+
+func ShortInput(s string) string {
+	out, _ := textnorm.Truncate(s, 60)
+	return out
+}
+
+func IsNo(s string) bool {
+	switch textnorm.Fold(s) {
+	case "non", "no", "aucune", "sans", "sans citation", "pas de citation", "none", "no quote", "passer", "skip":
+		return true
+	}
+	return false
+}
+
+func IsYes(s string) bool {
+	switch textnorm.Fold(s) {
+	case "oui", "yes", "publier", "publish", "confirmer", "confirm", "ok", "d accord":
+		return true
+	}
+	return false
 }

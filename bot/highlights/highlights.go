@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/search"
@@ -84,15 +85,15 @@ func (b *Feature) cmdSession(ctx context.Context, r *core.Turn) []bot.Reply {
 // argument, a session by number or id, else a search (or, for « séance »,
 // a hint).
 func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.Reply {
-	snap := b.core.Content(ctx)
-	ev := b.core.Current(snap)
+	snap := b.core.Congress.Content(ctx)
+	ev := b.core.Congress.Current(snap)
 	switch {
 	case ev == nil:
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	case r.Args == "":
 		return []bot.Reply{b.sessionList(r, ev)}
 	}
-	if s, ok := core.FindSession(ev, r.Args); ok {
+	if s, ok := congress.FindSession(ev, r.Args); ok {
 		return []bot.Reply{b.sessionView(r, ev, s)}
 	}
 	if search {
@@ -102,7 +103,7 @@ func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.R
 }
 
 func (b *Feature) choiceShow(ctx context.Context, r *core.Turn, value string) []bot.Reply {
-	snap := b.core.Content(ctx)
+	snap := b.core.Congress.Content(ctx)
 	ev, s, ok := snap.SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -216,7 +217,7 @@ func (b *Feature) sessionView(r *core.Turn, ev *content.Event, s *content.Sessio
 	if len(s.Topics) > 0 {
 		var ts []string
 		for _, id := range s.Topics {
-			ts = append(ts, b.core.Topic(id).Label(r.Lang))
+			ts = append(ts, b.core.Congress.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.topics", "topics", strings.Join(ts, ", ")))
 	}
@@ -234,14 +235,14 @@ func (b *Feature) sessionView(r *core.Turn, ev *content.Event, s *content.Sessio
 	if s.Note != "" {
 		lines = append(lines, "", r.T("highlights.note", "note", s.Note))
 	}
-	key := core.SessionKey(ev, s)
+	key := congress.SessionKey(ev, s)
 	choices := []bot.Choice{{Action: "hl.follow", Value: "s:" + key, Label: r.T("highlights.button_follow_session")}}
 	if start, ok := s.Starts(); ok && start.After(b.clock.Now()) {
 		choices = append(choices, bot.Choice{Action: "hl.register", Value: key, Label: r.T("highlights.button_register")})
 	}
 	for _, id := range s.Topics[:min(2, len(s.Topics))] {
 		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + id,
-			Label: r.T("highlights.button_follow_topic", "topic", b.core.Topic(id).Label(r.Lang))})
+			Label: r.T("highlights.button_follow_topic", "topic", b.core.Congress.Topic(id).Label(r.Lang))})
 	}
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
@@ -290,7 +291,7 @@ const (
 
 // searchReply runs a search on the event's sessions and highlights and
 // shows the sessions found, best first, with their matching highlights.
-func (b *Feature) searchReply(r *core.Turn, snap *core.Snapshot, ev *content.Event, query string) bot.Reply {
+func (b *Feature) searchReply(r *core.Turn, snap *congress.Snapshot, ev *content.Event, query string) bot.Reply {
 	hits := snap.Index.Search(query, maxSearchHits)
 	type found struct {
 		session    *content.Session
@@ -330,7 +331,7 @@ func (b *Feature) searchReply(r *core.Turn, snap *core.Snapshot, ev *content.Eve
 			lines = append(lines, "- "+excerpt(h.Text, 220))
 		}
 		if len(choices) < 3 {
-			choices = append(choices, bot.Choice{Action: "hl.show", Value: core.SessionKey(ev, s),
+			choices = append(choices, bot.Choice{Action: "hl.show", Value: congress.SessionKey(ev, s),
 				Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))})
 		}
 	}
@@ -384,10 +385,10 @@ const maxProblemsShown = 5
 
 // cmdReload loads the content again; a broken file keeps the current one.
 func (b *Feature) cmdReload(ctx context.Context, r *core.Turn) []bot.Reply {
-	if !b.core.CanReload() {
+	if !b.core.Congress.CanReload() {
 		return []bot.Reply{r.Reply("highlights.reload_unavailable")}
 	}
-	set, err := b.core.ReloadContent(ctx)
+	set, err := b.core.Congress.ReloadContent(ctx)
 	var problems content.Problems
 	switch {
 	case errors.As(err, &problems):

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/content"
@@ -39,8 +40,8 @@ type digestItem struct {
 // send is not retried for this slot; its highlights stay new and go in the
 // next one. It returns the joined errors of the members it could not serve.
 func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
-	b.core.RefreshContent()
-	snap := b.core.Content(ctx)
+	b.core.Congress.RefreshContent()
+	snap := b.core.Congress.Content(ctx)
 	var subs []bot.HighlightFollows
 	if err := b.store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
@@ -98,11 +99,11 @@ func (b *Feature) markSubscription(ctx context.Context, ref bot.UserRef, change 
 
 // newHighlights returns the highlights published in (sub.DigestCursor,
 // slot] on the sessions and topics sub follows, in programme order.
-func newHighlights(snap *core.Snapshot, sub bot.HighlightFollows, slot time.Time) []digestItem {
+func newHighlights(snap *congress.Snapshot, sub bot.HighlightFollows, slot time.Time) []digestItem {
 	var items []digestItem
 	for _, ev := range snap.Set.Events {
 		for _, s := range ev.Sessions {
-			followed := slices.Contains(sub.Sessions, core.SessionKey(ev, s)) ||
+			followed := slices.Contains(sub.Sessions, congress.SessionKey(ev, s)) ||
 				slices.ContainsFunc(s.Topics, func(t string) bool { return slices.Contains(sub.Topics, t) })
 			if !followed {
 				continue

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/textnorm"
@@ -65,7 +66,7 @@ type followTarget struct {
 
 func (t followTarget) key() string {
 	if t.session != nil {
-		return "s:" + core.SessionKey(t.event, t.session)
+		return "s:" + congress.SessionKey(t.event, t.session)
 	}
 	return "t:" + t.topic.ID
 }
@@ -75,8 +76,8 @@ func (b *Feature) resolveFollow(ctx context.Context, arg string) (followTarget, 
 	if t, ok := b.findTopic(arg); ok {
 		return followTarget{topic: t}, true
 	}
-	if ev := b.core.Current(b.core.Content(ctx)); ev != nil {
-		if s, ok := core.FindSession(ev, arg); ok {
+	if ev := b.core.Congress.Current(b.core.Congress.Content(ctx)); ev != nil {
+		if s, ok := congress.FindSession(ev, arg); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
@@ -93,7 +94,7 @@ func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, b
 			}
 		}
 	case "s":
-		if ev, s, ok := b.core.Content(ctx).SessionByKey(rest); ok {
+		if ev, s, ok := b.core.Congress.Content(ctx).SessionByKey(rest); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
@@ -132,7 +133,7 @@ func (b *Feature) follow(ctx context.Context, r *core.Turn, t followTarget) []bo
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
-			list, id = &sub.Sessions, core.SessionKey(t.event, t.session)
+			list, id = &sub.Sessions, congress.SessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		if slices.Contains(*list, id) {
@@ -159,7 +160,7 @@ func (b *Feature) cmdUnfollow(ctx context.Context, r *core.Turn) []bot.Reply {
 	return b.updateSubscription(ctx, r, func(sub *bot.HighlightFollows) (bot.Reply, bool) {
 		list, id, name := &sub.Topics, t.topic.ID, r.T("highlights.topic_name", "topic", t.topic.Label(r.Lang))
 		if t.session != nil {
-			list, id = &sub.Sessions, core.SessionKey(t.event, t.session)
+			list, id = &sub.Sessions, congress.SessionKey(t.event, t.session)
 			name = r.T("highlights.session_name", "number", strconv.Itoa(t.session.Number), "title", t.session.Title)
 		}
 		i := slices.Index(*list, id)
@@ -181,12 +182,12 @@ func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 	if sub.Empty() {
 		return []bot.Reply{r.Reply("highlights.following_none")}
 	}
-	snap := b.core.Content(ctx)
+	snap := b.core.Congress.Content(ctx)
 	var lines []string
 	if len(sub.Topics) > 0 {
 		var names []string
 		for _, id := range sub.Topics {
-			names = append(names, b.core.Topic(id).Label(r.Lang))
+			names = append(names, b.core.Congress.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.following_topics", "topics", strings.Join(names, ", ")))
 	}
@@ -212,7 +213,7 @@ func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 }
 
 // sessionName names a followed session, even one no longer in the content.
-func (b *Feature) sessionName(r *core.Turn, snap *core.Snapshot, key string) string {
+func (b *Feature) sessionName(r *core.Turn, snap *congress.Snapshot, key string) string {
 	if _, s, ok := snap.SessionByKey(key); ok {
 		return r.T("highlights.session_name", "number", strconv.Itoa(s.Number), "title", s.Title)
 	}
@@ -243,15 +244,15 @@ func trimPreposition(arg string) string {
 
 func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.core.Content(ctx)
-	ev := b.core.Current(snap)
+	snap := b.core.Congress.Content(ctx)
+	ev := b.core.Congress.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
 	if arg == "" {
 		return []bot.Reply{r.Reply("highlights.register_ask")}
 	}
-	s, ok := core.FindSession(ev, arg)
+	s, ok := congress.FindSession(ev, arg)
 	if !ok {
 		return []bot.Reply{r.Reply("highlights.session_unknown", "input", core.ShortInput(arg), "count", strconv.Itoa(len(ev.Sessions)))}
 	}
@@ -259,7 +260,7 @@ func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 }
 
 func (b *Feature) choiceRegister(ctx context.Context, r *core.Turn, value string) []bot.Reply {
-	ev, s, ok := b.core.Content(ctx).SessionByKey(value)
+	ev, s, ok := b.core.Congress.Content(ctx).SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -306,11 +307,11 @@ func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event,
 
 func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.core.Content(ctx)
-	ev := b.core.Current(snap)
+	snap := b.core.Congress.Content(ctx)
+	ev := b.core.Congress.Current(snap)
 	var s *content.Session
 	if ev != nil {
-		s, _ = core.FindSession(ev, arg)
+		s, _ = congress.FindSession(ev, arg)
 	}
 	if s == nil {
 		return []bot.Reply{r.Reply("highlights.unregister_unknown", "input", core.ShortInput(arg))}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
 )
@@ -26,14 +27,14 @@ const (
 )
 
 func (b *Feature) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.core.Content(ctx)
-	ev := b.core.Current(snap)
+	snap := b.core.Congress.Content(ctx)
+	ev := b.core.Congress.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialoguePublish, Step: pubSession, Data: map[string]string{"event": ev.ID}}
 	if r.Args != "" {
-		if s, ok := core.FindSession(ev, r.Args); ok {
+		if s, ok := congress.FindSession(ev, r.Args); ok {
 			d.Data["session"] = s.ID
 			d.Step = pubText
 			return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
@@ -86,7 +87,7 @@ func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialog
 
 // publishSession returns the event and session the dialogue is about.
 func (b *Feature) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
-	return b.core.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
+	return b.core.Congress.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
 func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
@@ -96,11 +97,11 @@ func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialo
 	}
 	switch d.Step {
 	case pubSession:
-		ev, ok := b.core.Content(ctx).Set.Event(d.Data["event"])
+		ev, ok := b.core.Congress.Content(ctx).Set.Event(d.Data["event"])
 		if !ok {
 			return b.endPublish(ctx, r, "highlights.publish_gone"), true
 		}
-		s, ok := core.FindSession(ev, r.Text)
+		s, ok := congress.FindSession(ev, r.Text)
 		if !ok {
 			if commandFound {
 				return nil, false
@@ -157,7 +158,7 @@ func (b *Feature) choicePublishSession(ctx context.Context, r *core.Turn, value 
 	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	ev, ok := b.core.Content(ctx).Set.Event(d.Data["event"])
+	ev, ok := b.core.Congress.Content(ctx).Set.Event(d.Data["event"])
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
@@ -230,7 +231,7 @@ func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 		b.log.Error("saving a published highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
-	b.core.RefreshContent()
+	b.core.Congress.RefreshContent()
 	b.log.Info("highlight published", "member", b.core.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
 	if ch := b.settings.Highlights.Channel; ch.ID != "" {

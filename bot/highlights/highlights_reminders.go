@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/internal/content"
 )
 
@@ -39,7 +39,7 @@ func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bo
 		To:   ref,
 		Kind: bot.PendingHeld, // sent as is when due
 		Due:  starts.Add(-b.settings.Highlights.ReminderBefore),
-		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: core.SessionKey(ev, s),
+		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: congress.SessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}},
 		Lang:    lang,
 		Created: b.clock.Now(),
@@ -64,7 +64,7 @@ func (b *Feature) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.S
 // programme, or lost its time, loses its reminder (the registration stays,
 // shown as removed). It returns how many reminders it changed.
 func (b *Feature) resyncReminders(ctx context.Context) (int, error) {
-	snap := b.core.Content(ctx)
+	snap := b.core.Congress.Content(ctx)
 	var all []bot.HighlightFollows
 	if err := b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
 		return 0, fmt.Errorf("resync reminders: %w", err)

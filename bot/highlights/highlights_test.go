@@ -9,14 +9,12 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/sndgct/maillage/bot/highlights"
-
-	"github.com/sndgct/maillage/bot/bottest"
-
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/fakeclock"
 )
@@ -351,7 +349,7 @@ func TestConversationStarter(t *testing.T) {
 		{nil, false, "", false},
 	}
 	for _, tt := range tests {
-		s, ok := h.Bot.ConversationStarter(context.Background(), tt.shared, bot.French)
+		s, ok := h.Bot.Congress.ConversationStarter(context.Background(), tt.shared, bot.French)
 		if ok != tt.ok || s.Session != tt.session || (s.Highlight.Quote != "") != tt.wantQuote {
 			t.Errorf("%q: session %q quote %q ok %v; want %q, quote %v, %v", tt.shared, s.Session, s.Highlight.Quote, ok,
 				tt.session, tt.wantQuote, tt.ok)
@@ -360,7 +358,7 @@ func TestConversationStarter(t *testing.T) {
 			t.Errorf("%q: text %q", tt.shared, s.Text)
 		}
 	}
-	s, _ := h.Bot.ConversationStarter(context.Background(), []string{"deconnexion"}, bot.English)
+	s, _ := h.Bot.Congress.ConversationStarter(context.Background(), []string{"deconnexion"}, bot.English)
 	if !strings.HasPrefix(s.Text, "Related to your shared interests (Right to disconnect), a highlight from Territorialis 2024") {
 		t.Errorf("English text %q", s.Text)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -17,7 +18,7 @@ const maxWithdrawList = 10
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
 func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.core.Content(ctx)
+	snap := b.core.Congress.Content(ctx)
 	list := snap.Published[:min(maxWithdrawList, len(snap.Published))]
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("highlights.withdraw_none")}
@@ -41,7 +42,7 @@ func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: choices}}
 }
 
-func (b *Feature) withdrawPreview(r *core.Turn, d core.Doc) []bot.Reply {
+func (b *Feature) withdrawPreview(r *core.Turn, d congress.Doc) []bot.Reply {
 	lines := []string{r.T("highlights.withdraw_confirm_ask", "number", strconv.Itoa(d.Session.Number), "title", d.Session.Title), ""}
 	lines = append(lines, b.highlightLines(r.Printer, d.Highlight)...)
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{{Action: "hl.withdraw_ok",
@@ -52,7 +53,7 @@ func (b *Feature) choiceWithdraw(ctx context.Context, r *core.Turn, value string
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
-	d, ok := b.core.Content(ctx).PublishedByKey(value)
+	d, ok := b.core.Congress.Content(ctx).PublishedByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	}
@@ -72,7 +73,7 @@ func (b *Feature) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, value
 		b.log.Error("withdrawing a highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.core.RefreshContent()
+	b.core.Congress.RefreshContent()
 	b.log.Info("highlight withdrawn", "member", b.core.Pseudonym(r.Msg.From), "event", event, "highlight", id)
 	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

@@ -267,7 +267,7 @@ func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.Match
 		lines = append(lines, "", r.T("match.intro.shared", "interests", b.core.InterestLabels(lang, shared)))
 	}
 	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
-	if st, ok := b.core.ConversationStarter(ctx, shared, lang); ok {
+	if st, ok := b.core.Congress.ConversationStarter(ctx, shared, lang); ok {
 		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
 	}
 	lines = append(lines, "", r.T("match.intro.ask"))

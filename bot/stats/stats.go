@@ -185,7 +185,7 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 	if len(s.Topics) > 0 {
 		lines = append(lines, "", r.T("stats.topics"))
 		lines = append(lines, b.topLines(r, s.Topics, func(id string) string {
-			if t := b.core.Topic(id); t.FR != "" || t.EN != "" {
+			if t := b.core.Congress.Topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
 			if l, ok := core.LabelByID(b.settings.Interests, id); ok {

@@ -130,7 +130,7 @@ func reloadOnHangup(ctx context.Context, b *core.Bot, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if _, err := b.ReloadContent(ctx); err != nil {
+			if _, err := b.Congress.ReloadContent(ctx); err != nil {
 				logger.Error("content reload on SIGHUP refused; the current content stays", "component", "content", "err", err)
 			}
 		}

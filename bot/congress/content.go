@@ -1,4 +1,4 @@
-package core
+package congress
 
 import (
 	"context"
@@ -15,8 +15,6 @@ import (
 	"github.com/sndgct/maillage/internal/search"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
-
-// From highlights.go.
 
 // highlightState is the content as members see it: the files' content
 // merged with the highlights published from the chat, and its index.
@@ -47,24 +45,23 @@ type Doc struct {
 	Highlight *content.Highlight // nil for the session itself
 }
 
-func newHighlightState(s *bot.HighlightSettings, opts Options) *highlightState {
+func newHighlightState(s *bot.HighlightSettings, base *content.Set, reload bot.ContentLoader) *highlightState {
 	if s.ReminderBefore <= 0 {
 		s.ReminderBefore = 15 * time.Minute
 	}
 	if s.RefreshEvery <= 0 {
 		s.RefreshEvery = 30 * time.Second
 	}
-	base := opts.Content
 	if base == nil {
 		base = &content.Set{}
 	}
-	return &highlightState{base: base, reload: opts.ReloadContent}
+	return &highlightState{base: base, reload: reload}
 }
 
 // content returns the current snapshot, reading the published highlights
 // again when they may have changed. On a store failure it keeps serving
 // what it has.
-func (b *Bot) Content(ctx context.Context) *Snapshot {
+func (b *Congress) Content(ctx context.Context) *Snapshot {
 	st := b.hl
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -103,7 +100,7 @@ func fingerprint(published []bot.PublishedHighlight) string {
 
 // buildSnapshot merges the published highlights into a copy of base and
 // indexes the result.
-func (b *Bot) buildSnapshot(base *content.Set, published []bot.PublishedHighlight, fp string) *Snapshot {
+func (b *Congress) buildSnapshot(base *content.Set, published []bot.PublishedHighlight, fp string) *Snapshot {
 	extra := map[string][]*content.Highlight{} // event/session -> highlights
 	for _, p := range published {
 		h := &content.Highlight{ID: p.ID, Text: p.Text, Quote: p.Quote, Author: p.Author, Session: p.Session}
@@ -159,7 +156,7 @@ func (b *Bot) buildSnapshot(base *content.Set, published []bot.PublishedHighligh
 }
 
 // topicText is what the index knows of topics: ids and both labels.
-func (b *Bot) TopicText(ids []string) string {
+func (b *Congress) TopicText(ids []string) string {
 	var parts []string
 	for _, id := range ids {
 		t := b.Topic(id)
@@ -168,7 +165,7 @@ func (b *Bot) TopicText(ids []string) string {
 	return strings.Join(parts, ", ")
 }
 
-func (b *Bot) KindText(kind string) string {
+func (b *Congress) KindText(kind string) string {
 	return b.Cat.T(string(bot.French), "highlights.kind."+kind) + ", " + b.Cat.T(string(bot.English), "highlights.kind."+kind)
 }
 
@@ -182,7 +179,7 @@ func SpeakerText(sps []*content.Speaker) string {
 
 // topic returns the configured topic with this id (its id as label if it
 // is not configured).
-func (b *Bot) Topic(id string) bot.HighlightTopic {
+func (b *Congress) Topic(id string) bot.HighlightTopic {
 	for _, t := range b.Settings.Highlights.Topics {
 		if t.ID == id {
 			return t
@@ -194,7 +191,7 @@ func (b *Bot) Topic(id string) bot.HighlightTopic {
 // ReloadContent loads the content again with the configured loader and,
 // when it is valid, serves it at once. A broken file leaves the current
 // content in place and returns the problems.
-func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
+func (b *Congress) ReloadContent(ctx context.Context) (*content.Set, error) {
 	st := b.hl
 	if st.reload == nil {
 		return nil, errors.New("no content loader configured")
@@ -207,7 +204,7 @@ func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
 	st.base, st.snap = set, nil
 	st.mu.Unlock()
 	moved := 0
-	for _, h := range b.reg.reloaded {
+	for _, h := range b.reloaded {
 		n, err := h(ctx)
 		if err != nil {
 			b.Log.Error("following the content after a reload", "err", err)
@@ -219,13 +216,8 @@ func (b *Bot) ReloadContent(ctx context.Context) (*content.Set, error) {
 }
 
 // current returns the event members browse now, or nil.
-func (b *Bot) Current(snap *Snapshot) *content.Event {
+func (b *Congress) Current(snap *Snapshot) *content.Event {
 	return snap.Set.Current(b.Clock.Now())
-}
-
-func ShortInput(s string) string {
-	out, _ := textnorm.Truncate(s, 60)
-	return out
 }
 
 // sessionByKey finds "event/session".
@@ -300,7 +292,7 @@ type HighlightStarter struct {
 // whose session covers the most of them, then one with a quote, then the
 // session most focused on them, then the latest published, then programme
 // order. It reports false when no session covers any of them.
-func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang bot.Lang) (HighlightStarter, bool) {
+func (b *Congress) ConversationStarter(ctx context.Context, shared []string, lang bot.Lang) (HighlightStarter, bool) {
 	snap := b.Content(ctx)
 	ev := b.Current(snap)
 	if ev == nil {
@@ -347,39 +339,23 @@ func (b *Bot) ConversationStarter(ctx context.Context, shared []string, lang bot
 	if best == nil {
 		return HighlightStarter{}, false
 	}
-	r := b.Printer(lang)
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	var names []string
 	for _, id := range best.overlap {
 		names = append(names, b.Topic(id).Label(lang))
 	}
 	point := best.h.Text
 	if best.h.Quote != "" {
-		point = r.T("highlights.quote", "quote", best.h.Quote, "author", best.h.Author)
+		point = T("highlights.quote", "quote", best.h.Quote, "author", best.h.Author)
 	}
 	return HighlightStarter{
 		Event: ev.ID, Session: best.s.ID, SessionTitle: best.s.Title, Highlight: *best.h, Topics: best.overlap,
-		Text: r.T("highlights.starter", "event", ev.Name, "topics", strings.Join(names, ", "),
+		Text: T("highlights.starter", "event", ev.Name, "topics", strings.Join(names, ", "),
 			"point", point, "title", best.s.Title),
 	}, true
 }
 
 // From highlights_publish.go.
-
-func IsNo(s string) bool {
-	switch textnorm.Fold(s) {
-	case "non", "no", "aucune", "sans", "sans citation", "pas de citation", "none", "no quote", "passer", "skip":
-		return true
-	}
-	return false
-}
-
-func IsYes(s string) bool {
-	switch textnorm.Fold(s) {
-	case "oui", "yes", "publier", "publish", "confirmer", "confirm", "ok", "d accord":
-		return true
-	}
-	return false
-}
 
 // From highlights_withdraw.go.
 
@@ -396,7 +372,7 @@ func (snap *Snapshot) PublishedByKey(key string) (Doc, bool) {
 // From highlights_digest.go.
 
 // refreshContent makes the next content() read the published highlights.
-func (b *Bot) RefreshContent() {
+func (b *Congress) RefreshContent() {
 	b.hl.mu.Lock()
 	b.hl.dirty = true
 	b.hl.mu.Unlock()
@@ -404,4 +380,4 @@ func (b *Bot) RefreshContent() {
 
 // CanReload reports whether the content can be loaded again (the admin
 // command « recharger contenu »).
-func (b *Bot) CanReload() bool { return b.hl.reload != nil }
+func (b *Congress) CanReload() bool { return b.hl.reload != nil }
