@@ -82,10 +82,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return contentError(err, std)
 	}
-	dir, err := loadDirectory()
-	if err != nil {
-		return err
-	}
+	dir := lazyDirectory(logger)
 	b, err := bot.New(settings(cfg, storeName), store, adapters, bot.Options{Logger: logger,
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
