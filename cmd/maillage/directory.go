@@ -88,7 +88,7 @@ func (d directory) Region(code string) (bot.Collectivity, bool) {
 // the first lookup.
 func lazyDirectory(logger *slog.Logger) bot.Directory { return directory{logger} }
 
-// loadDirectory loads the embedded territory data now, for batch commands
+// loadDirectory loads the embedded territory data now (0.1 s, 4 MiB), for batch commands
 // (an import looks every member's collectivity up), and reports a failure.
 func loadDirectory() (bot.Directory, error) {
 	if _, err := territory.Default(); err != nil {
