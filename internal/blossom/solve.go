@@ -172,6 +172,9 @@ type solver struct {
 	forest        []int32 // vertices labelled or given a bestEdge this stage
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
 	touchedBestTo []int32
+	root          []int32   // root vertex of the tree holding vertex v this stage, or -1
+	members       [][]int32 // members[r]: the vertices given root r this stage
+	freed         []int32   // scratch: vertices of the trees just released
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
@@ -196,7 +199,10 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.dirty = make([]bool, n)
 	s.dirtyB = make([]bool, 2*n)
 	s.inForest = make([]bool, n)
+	s.root = make([]int32, n)
+	s.members = make([][]int32, n)
 	for v := 0; v < n; v++ {
+		s.root[v] = -1
 		s.mate[v] = -1
 		s.inBlossom[v] = int32(v)
 		s.base[v] = int32(v)
@@ -283,6 +289,10 @@ func (s *solver) enter(v int32) {
 }
 
 func (s *solver) assignLabel(w int32, t int8, p int32) {
+	r := w
+	if p != -1 {
+		r = s.root[s.endpoint(p)]
+	}
 	for {
 		b := s.inBlossom[w]
 		s.label[w], s.label[b] = t, t
@@ -292,6 +302,10 @@ func (s *solver) assignLabel(w int32, t int8, p int32) {
 		s.queue = s.leaves(b, s.queue)
 		for _, v := range s.queue[start:] {
 			s.enter(v)
+			if s.root[v] != r {
+				s.root[v] = r
+				s.members[r] = append(s.members[r], v)
+			}
 		}
 		if t == 1 {
 			return
@@ -716,6 +730,8 @@ func (s *solver) run() error {
 		// reset what the last stage labelled: its forest and the blossoms
 		for _, v := range s.forest {
 			s.label[v], s.bestEdge[v], s.inForest[v] = 0, -1, false
+			s.root[v] = -1
+			s.members[v] = s.members[v][:0]
 		}
 		s.forest = s.forest[:0]
 		for b := n; b < s.hiB; b++ {
@@ -738,11 +754,14 @@ func (s *solver) run() error {
 			}
 			return nil
 		}
-		done := false
-		for !done {
-			for len(s.queue) > 0 && !done {
+		for {
+			for len(s.queue) > 0 {
 				v := s.queue[len(s.queue)-1]
 				s.queue = s.queue[:len(s.queue)-1]
+				if s.label[s.inBlossom[v]] != 1 {
+					continue // its tree was released
+				}
+				released := false
 				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
 					k := p >> 1
 					w := s.endpoint(p)
@@ -762,16 +781,20 @@ func (s *solver) run() error {
 						switch {
 						case s.label[bw] == 0 && s.mate[s.base[bw]] == -1:
 							// an exposed vertex with a zero dual
+							r := s.root[v]
 							s.augmentMatching(k)
-							done = true
+							s.release(r, -1)
+							released = true
 						case s.label[bw] == 0:
 							s.assignLabel(w, 2, p^1)
 						case s.label[bw] == 1:
 							if base := s.scanBlossom(v, w); base >= 0 {
 								s.addBlossom(base, k)
 							} else {
+								r1, r2 := s.root[v], s.root[w]
 								s.augmentMatching(k)
-								done = true
+								s.release(r1, r2)
+								released = true
 							}
 						case s.label[w] == 0:
 							s.label[w] = 2
@@ -788,13 +811,10 @@ func (s *solver) run() error {
 							s.enter(w)
 						}
 					}
-					if done {
+					if released {
 						break
 					}
 				}
-			}
-			if done {
-				break
 			}
 			// choose the dual change: an S-vertex dual reaching zero, an
 			// edge becoming tight, a T-blossom dual reaching zero; one pass
@@ -821,6 +841,9 @@ func (s *solver) run() error {
 						}
 					}
 				}
+			}
+			if deltaVertex == -1 {
+				break // every tree of the stage was released
 			}
 			for b := n; b < s.hiB; b++ {
 				if s.base[b] < 0 || s.parent[b] != -1 {
@@ -880,8 +903,9 @@ func (s *solver) run() error {
 			switch deltaType {
 			case 1:
 				// an S-vertex is done: make it the exposed one
+				r := s.root[deltaVertex]
 				s.flipToRoot(deltaVertex, -1)
-				done = true
+				s.release(r, -1)
 			case 2:
 				s.allowed[deltaEdge] = true
 				i := s.eu[deltaEdge]
@@ -902,6 +926,132 @@ func (s *solver) run() error {
 			}
 		}
 	}
+}
+
+// release ends the trees rooted at r1 and r2 (-1: none) after an
+// augmentation or a root flip, without ending the stage: their vertices and
+// blossoms become free (S-blossoms with a zero dual are expanded, as at the
+// end of a stage) and the other trees go on growing with the same duals.
+// Their edges are no longer known to be tight. Least-slack edges that
+// pointed at an S-vertex of the released trees are recomputed, for the free vertices and the S-blossoms of the other trees,
+// and the released vertices get theirs to the remaining S-blossoms.
+//
+// This is what lets one stage serve every augmentation (LEMON and Blossom V
+// keep their trees the same way): restarting the whole forest after each
+// augmentation cost O(m) per exposed vertex.
+func (s *solver) release(r1, r2 int32) {
+	freed := s.freed[:0]
+	for _, r := range [2]int32{r1, r2} {
+		if r < 0 {
+			continue
+		}
+		for _, v := range s.members[r] {
+			if s.root[v] == r {
+				s.root[v] = -1
+				freed = append(freed, v)
+			}
+		}
+		s.members[r] = s.members[r][:0]
+	}
+	for _, v := range freed {
+		if b := s.inBlossom[v]; int(b) >= s.n && s.label[b] == 1 && s.dual[b] == 0 {
+			s.expandBlossom(b, true)
+		}
+	}
+	for _, v := range freed {
+		// every blossom holding v: one formed this stage keeps its
+		// children's labels of the time, which an expansion would reuse
+		for b := s.parent[v]; b != -1; b = s.parent[b] {
+			s.label[b], s.labelEnd[b], s.bestEdge[b] = 0, -1, -1
+			s.blossomBest[b] = nil
+		}
+		s.label[v], s.labelEnd[v], s.bestEdge[v] = 0, -1, -1
+	}
+	// Other free vertices and S-blossoms whose least-slack edge leads
+	// into the released trees.
+	for _, v := range freed {
+		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			k, w := p>>1, s.endpoint(p)
+			// Known tight edges stay tight only between an S- and a
+			// T-vertex of one tree: forget those of the released trees.
+			s.allowed[k] = false
+			bw := s.inBlossom[w]
+			switch {
+			case s.label[bw] == 0 && s.bestEdge[w] == k:
+				s.recomputeFree(w)
+			case s.label[bw] == 1 && s.bestEdge[bw] == k:
+				s.recomputeBest(bw)
+			case s.label[bw] == 2 && bw != w:
+				// w inside a T-blossom of another tree: its mark (the S
+				// vertex to relabel it from when the blossom expands) and
+				// its least-slack edge must not lead into a released tree.
+				if s.label[w] == 2 && s.labelEnd[w] == p^1 {
+					s.label[w], s.labelEnd[w] = 0, -1
+					s.remark(w)
+				}
+				if s.bestEdge[w] == k {
+					s.recomputeFree(w)
+				}
+			}
+		}
+	}
+	for _, v := range freed {
+		s.recomputeFree(v)
+	}
+	s.freed = freed[:0]
+}
+
+// remark marks w, inside a T-blossom, as reached from an S-vertex through a
+// tight edge, if there is one, as scanning that S-vertex would have.
+func (s *solver) remark(w int32) {
+	bw := s.inBlossom[w]
+	for _, q := range s.adj[s.adjStart[w]:s.adjStart[w+1]] {
+		bu := s.inBlossom[s.endpoint(q)]
+		if bu != bw && s.label[bu] == 1 && s.slack(q>>1) <= 0 {
+			s.label[w], s.labelEnd[w] = 2, q
+			s.allowed[q>>1] = true
+			return
+		}
+	}
+}
+
+// recomputeFree sets free vertex v's least-slack edge to an S-blossom.
+func (s *solver) recomputeFree(v int32) {
+	best, bs := int32(-1), int64(0)
+	bv := s.inBlossom[v]
+	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		bw := s.inBlossom[s.endpoint(p)]
+		if bw == bv || s.label[bw] != 1 {
+			continue
+		}
+		if sl := s.slack(p >> 1); best == -1 || sl < bs {
+			best, bs = p>>1, sl
+		}
+	}
+	s.bestEdge[v] = best
+	if best != -1 {
+		s.enter(v)
+	}
+}
+
+// recomputeBest sets S-blossom b's least-slack edge to another S-blossom,
+// from the edges of all its vertices.
+func (s *solver) recomputeBest(b int32) {
+	best, bs := int32(-1), int64(0)
+	leaves := s.leaves(b, s.leafBuf[:0])
+	for _, v := range leaves {
+		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			bw := s.inBlossom[s.endpoint(p)]
+			if bw == b || s.label[bw] != 1 {
+				continue
+			}
+			if sl := s.slack(p >> 1); best == -1 || sl < bs {
+				best, bs = p>>1, sl
+			}
+		}
+	}
+	s.leafBuf = leaves[:0]
+	s.bestEdge[b] = best
 }
 
 // matching converts the solver's state to a Matching in original weights.
