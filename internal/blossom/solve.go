@@ -172,9 +172,18 @@ type solver struct {
 	forest        []int32 // vertices labelled or given a bestEdge this stage
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
 	touchedBestTo []int32
-	root          []int32   // root vertex of the tree holding vertex v this stage, or -1
-	members       [][]int32 // members[r]: the vertices given root r this stage
-	freed         []int32   // scratch: vertices of the trees just released
+	// Lazy duals: the dual changes of a stage add up in tot; an S-vertex's
+	// dual is dual[v] - (tot - vo[v]), a T-vertex's dual[v] + (tot - vo[v]),
+	// an S-blossom's dual[b] + (tot - bo[b]), a T-blossom's dual[b] - (tot -
+	// bo[b]); fix and fixB store the current value before a label changes.
+	tot    int64
+	vo, bo []int64
+	// Heaps of the four kinds of dual change, with stale entries skipped
+	// when they reach the top (see nextDelta).
+	h1, h2, h3, h4 minHeap
+	root           []int32   // root vertex of the tree holding vertex v this stage, or -1
+	members        [][]int32 // members[r]: the vertices given root r this stage
+	freed          []int32   // scratch: vertices of the trees just released
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
@@ -200,6 +209,8 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.dirtyB = make([]bool, 2*n)
 	s.inForest = make([]bool, n)
 	s.root = make([]int32, n)
+	s.vo = make([]int64, n)
+	s.bo = make([]int64, 2*n)
 	s.members = make([][]int32, n)
 	for v := 0; v < n; v++ {
 		s.root[v] = -1
@@ -261,7 +272,52 @@ func (s *solver) endpoint(p int32) int32 {
 }
 
 func (s *solver) slack(k int32) int64 {
-	return s.dual[s.eu[k]] + s.dual[s.ev[k]] - 2*s.w[k]
+	return s.y(s.eu[k]) + s.y(s.ev[k]) - 2*s.w[k]
+}
+
+// y is vertex v's dual now (see tot).
+func (s *solver) y(v int32) int64 {
+	switch s.label[s.inBlossom[v]] {
+	case 1, 5:
+		return s.dual[v] - (s.tot - s.vo[v])
+	case 2:
+		return s.dual[v] + (s.tot - s.vo[v])
+	}
+	return s.dual[v]
+}
+
+// fix stores v's current dual, before its blossom's label changes.
+func (s *solver) fix(v int32) {
+	y := s.y(v)
+	if y < s.dual[v] {
+		s.dirty[v] = true
+	}
+	s.dual[v], s.vo[v] = y, s.tot
+}
+
+// z is blossom b's dual now.
+func (s *solver) z(b int32) int64 {
+	if s.parent[b] == -1 {
+		switch s.label[b] {
+		case 1, 5:
+			return s.dual[b] + (s.tot - s.bo[b])
+		case 2:
+			return s.dual[b] - (s.tot - s.bo[b])
+		}
+	}
+	return s.dual[b]
+}
+
+// fixB stores b's current dual, before its label or its parent changes.
+func (s *solver) fixB(b int32) {
+	if int(b) < s.n {
+		return
+	}
+	z := s.z(b)
+	if z < s.dual[b] {
+		s.dirtyB[b] = true
+	}
+	s.dual[b], s.bo[b] = z, s.tot
 }
 
 // leaves appends the vertices of blossom b to dst.
@@ -295,20 +351,30 @@ func (s *solver) assignLabel(w int32, t int8, p int32) {
 	}
 	for {
 		b := s.inBlossom[w]
+		start := len(s.queue)
+		s.queue = s.leaves(b, s.queue)
+		for _, v := range s.queue[start:] {
+			s.fix(v)
+		}
+		s.fixB(b)
 		s.label[w], s.label[b] = t, t
 		s.labelEnd[w], s.labelEnd[b] = p, p
 		s.bestEdge[w], s.bestEdge[b] = -1, -1
-		start := len(s.queue)
-		s.queue = s.leaves(b, s.queue)
 		for _, v := range s.queue[start:] {
 			s.enter(v)
 			if s.root[v] != r {
 				s.root[v] = r
 				s.members[r] = append(s.members[r], v)
 			}
+			if t == 1 {
+				s.h1.push(s.dual[v]+s.tot, v, -1)
+			}
 		}
 		if t == 1 {
 			return
+		}
+		if int(b) >= s.n {
+			s.h4.push(s.dual[b]+s.tot, b, -1)
 		}
 		s.queue = s.queue[:start] // T vertices are listed, not scanned
 		// T: label the mate of the base S
@@ -381,13 +447,22 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	}
 	s.childs[b] = path
 	s.endps[b] = endps
+	leaves := s.leaves(b, s.leafBuf[:0])
+	for _, v := range leaves {
+		s.fix(v)
+	}
+	for _, c := range path {
+		s.parent[c] = -1 // fixB reads the dual of a top-level blossom
+		s.fixB(c)
+		s.parent[c] = b
+	}
 	s.label[b] = 1
 	s.labelEnd[b] = s.labelEnd[bb]
-	s.dual[b] = 0
-	leaves := s.leaves(b, s.leafBuf[:0])
+	s.dual[b], s.bo[b] = 0, s.tot
 	for _, v := range leaves {
 		if s.label[s.inBlossom[v]] == 2 {
 			s.queue = append(s.queue, v)
+			s.h1.push(s.dual[v]+s.tot, v, -1)
 		}
 		s.inBlossom[v] = b
 	}
@@ -442,13 +517,21 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	}
 	s.blossomBest[b] = best
 	s.touchedBestTo = touched[:0]
+	s.pushBest(b)
 }
 
 func (s *solver) expandBlossom(b int32, endStage bool) {
+	leaves := s.leaves(b, s.leafBuf[:0])
+	for _, v := range leaves {
+		s.fix(v)
+	}
+	s.leafBuf = leaves[:0]
+	s.fixB(b)
 	if s.dirtyB[b] {
 		s.markDirty(b)
 	}
 	for _, c := range s.childs[b] {
+		s.bo[c] = s.tot // frozen inside b: its stored dual is current
 		s.parent[c] = -1
 		switch {
 		case int(c) < s.n:
@@ -485,6 +568,9 @@ func (s *solver) expandBlossom(b int32, endStage bool) {
 		s.label[s.endpoint(p^1)], s.label[bv] = 2, 2
 		s.labelEnd[s.endpoint(p^1)], s.labelEnd[bv] = p, p
 		s.bestEdge[bv] = -1
+		if int(bv) >= s.n {
+			s.h4.push(s.dual[bv]+s.tot, bv, -1)
+		}
 		j += jstep
 		for at(j) != entry {
 			bv := at(j)
@@ -507,6 +593,21 @@ func (s *solver) expandBlossom(b int32, endStage bool) {
 				s.assignLabel(found, 2, s.labelEnd[found])
 			}
 			j += jstep
+		}
+	}
+	if !endStage {
+		// children left free: their vertices' least-slack edges count now
+		for _, c := range s.childs[b] {
+			if s.label[c] != 0 {
+				continue
+			}
+			leaves := s.leaves(c, s.leafBuf[:0])
+			for _, v := range leaves {
+				if s.bestEdge[v] != -1 {
+					s.h2.push(s.slack(s.bestEdge[v])+s.tot, v, s.bestEdge[v])
+				}
+			}
+			s.leafBuf = leaves[:0]
 		}
 	}
 	s.label[b], s.labelEnd[b] = -1, -1
@@ -739,6 +840,7 @@ func (s *solver) run() error {
 		}
 		clear(s.allowed)
 		s.queue = s.queue[:0]
+		s.h1, s.h2, s.h3, s.h4 = s.h1[:0], s.h2[:0], s.h3[:0], s.h4[:0]
 		roots := 0
 		for v := 0; v < n; v++ {
 			if s.mate[v] == -1 && s.dual[v] > 0 && s.label[s.inBlossom[v]] == 0 {
@@ -804,11 +906,13 @@ func (s *solver) run() error {
 						b := s.inBlossom[v]
 						if s.bestEdge[b] == -1 || kslack < s.slack(s.bestEdge[b]) {
 							s.bestEdge[b] = k
+							s.h3.push(kslack+2*s.tot, b, k)
 						}
 					case s.label[w] == 0:
 						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
 							s.bestEdge[w] = k
 							s.enter(w)
+							s.h2.push(kslack+s.tot, w, k)
 						}
 					}
 					if released {
@@ -817,56 +921,17 @@ func (s *solver) run() error {
 				}
 			}
 			// choose the dual change: an S-vertex dual reaching zero, an
-			// edge becoming tight, a T-blossom dual reaching zero; one pass
-			// over the vertices, one over the blossoms in use
-			deltaVertex, deltaEdge, deltaBlossom := int32(-1), int32(-1), int32(-1)
-			var d1, d2, d3, d4 int64
-			e2, e3 := int32(-1), int32(-1)
-			for _, v := range s.forest {
-				b := s.inBlossom[v]
-				switch s.label[b] {
-				case 1:
-					if deltaVertex == -1 || s.dual[v] < d1 {
-						d1, deltaVertex = s.dual[v], int32(v)
-					}
-					if b == int32(v) && s.bestEdge[v] != -1 {
-						if ks := s.slack(s.bestEdge[v]); e3 == -1 || ks < d3 {
-							d3, e3 = ks, s.bestEdge[v]
-						}
-					}
-				case 0:
-					if s.bestEdge[v] != -1 {
-						if d := s.slack(s.bestEdge[v]); e2 == -1 || d < d2 {
-							d2, e2 = d, s.bestEdge[v]
-						}
-					}
-				}
-			}
+			// edge becoming tight, a T-blossom dual reaching zero; each kind
+			// from its heap
+			deltaVertex, deltaEdge, deltaBlossom := s.minS(), int32(-1), int32(-1)
 			if deltaVertex == -1 {
 				break // every tree of the stage was released
 			}
-			for b := n; b < s.hiB; b++ {
-				if s.base[b] < 0 || s.parent[b] != -1 {
-					continue
-				}
-				switch s.label[b] {
-				case 1:
-					if s.bestEdge[b] != -1 {
-						if ks := s.slack(s.bestEdge[b]); e3 == -1 || ks < d3 {
-							d3, e3 = ks, s.bestEdge[b]
-						}
-					}
-				case 2:
-					if deltaBlossom == -1 || s.dual[b] < d4 {
-						d4, deltaBlossom = s.dual[b], int32(b)
-					}
-				}
-			}
-			deltaType, delta := 1, d1
-			if e2 != -1 && d2 < delta {
+			deltaType, delta := 1, s.y(deltaVertex)
+			if e2, d2 := s.minFreeEdge(); e2 != -1 && d2 < delta {
 				deltaType, delta, deltaEdge = 2, d2, e2
 			}
-			if e3 != -1 {
+			if e3, d3 := s.minSEdge(); e3 != -1 {
 				if d3&1 != 0 {
 					return fmt.Errorf("internal error: odd slack %d between S-blossoms", d3)
 				}
@@ -874,32 +939,13 @@ func (s *solver) run() error {
 					deltaType, delta, deltaEdge = 3, d3/2, e3
 				}
 			}
-			if deltaBlossom != -1 && d4 < delta {
-				deltaType, delta = 4, d4
+			if b4, d4 := s.minT(); b4 != -1 && d4 < delta {
+				deltaType, delta, deltaBlossom = 4, d4, b4
 			}
 			if delta < 0 {
 				return fmt.Errorf("internal error: negative dual change %d", delta)
 			}
-			for _, v := range s.forest {
-				switch s.label[s.inBlossom[v]] {
-				case 1:
-					s.dual[v] -= delta
-					s.dirty[v] = s.dirty[v] || delta > 0
-				case 2:
-					s.dual[v] += delta
-				}
-			}
-			for b := n; b < s.hiB; b++ {
-				if s.base[b] >= 0 && s.parent[b] == -1 {
-					switch s.label[b] {
-					case 1:
-						s.dual[b] += delta
-					case 2:
-						s.dual[b] -= delta
-						s.dirtyB[b] = s.dirtyB[b] || delta > 0
-					}
-				}
-			}
+			s.tot += delta
 			switch deltaType {
 			case 1:
 				// an S-vertex is done: make it the exposed one
@@ -952,6 +998,10 @@ func (s *solver) release(r1, r2 int32) {
 			}
 		}
 		s.members[r] = s.members[r][:0]
+	}
+	for _, v := range freed {
+		s.fix(v)
+		s.fixB(s.inBlossom[v])
 	}
 	for _, v := range freed {
 		if b := s.inBlossom[v]; int(b) >= s.n && s.label[b] == 1 && s.dual[b] == 0 {
@@ -1031,6 +1081,7 @@ func (s *solver) recomputeFree(v int32) {
 	s.bestEdge[v] = best
 	if best != -1 {
 		s.enter(v)
+		s.h2.push(bs+s.tot, v, best)
 	}
 }
 
@@ -1052,6 +1103,120 @@ func (s *solver) recomputeBest(b int32) {
 	}
 	s.leafBuf = leaves[:0]
 	s.bestEdge[b] = best
+	s.pushBest(b)
+}
+
+// pushBest lists S-blossom b's least-slack edge in h3.
+func (s *solver) pushBest(b int32) {
+	if k := s.bestEdge[b]; k != -1 {
+		s.h3.push(s.slack(k)+2*s.tot, b, k)
+	}
+}
+
+// minS returns the S-vertex of least dual, or -1 when no tree is left.
+func (s *solver) minS() int32 {
+	for len(s.h1) > 0 {
+		it := s.h1[0]
+		v := it.a
+		if l := s.label[s.inBlossom[v]]; l == 1 && s.dual[v]+s.vo[v] == it.key {
+			return v
+		}
+		s.h1.pop()
+	}
+	return -1
+}
+
+// minFreeEdge returns the least-slack edge between a free vertex and an
+// S-vertex, and its slack.
+func (s *solver) minFreeEdge() (int32, int64) {
+	for len(s.h2) > 0 {
+		it := s.h2[0]
+		v, k := it.a, it.b
+		if s.label[s.inBlossom[v]] == 0 && s.bestEdge[v] == k {
+			if sl := s.slack(k); sl+s.tot == it.key {
+				return k, sl
+			}
+		}
+		s.h2.pop()
+	}
+	return -1, 0
+}
+
+// minSEdge returns the least-slack edge between two S-blossoms, and its
+// slack.
+func (s *solver) minSEdge() (int32, int64) {
+	for len(s.h3) > 0 {
+		it := s.h3[0]
+		b, k := it.a, it.b
+		top := int(b) < s.n && s.inBlossom[b] == b || int(b) >= s.n && s.parent[b] == -1 && s.base[b] >= 0
+		if top && s.label[b] == 1 && s.bestEdge[b] == k {
+			if bu, bv := s.inBlossom[s.eu[k]], s.inBlossom[s.ev[k]]; bu != bv && s.label[bu] == 1 && s.label[bv] == 1 {
+				if sl := s.slack(k); sl+2*s.tot == it.key {
+					return k, sl
+				}
+			}
+		}
+		s.h3.pop()
+	}
+	return -1, 0
+}
+
+// minT returns the top-level T-blossom of least dual, and that dual.
+func (s *solver) minT() (int32, int64) {
+	for len(s.h4) > 0 {
+		it := s.h4[0]
+		b := it.a
+		if s.parent[b] == -1 && s.base[b] >= 0 && s.label[b] == 2 && s.dual[b]+s.bo[b] == it.key {
+			return b, it.key - s.tot
+		}
+		s.h4.pop()
+	}
+	return -1, 0
+}
+
+// minHeap is a binary heap of (key, a, b), least key first.
+type minHeap []heapItem
+
+type heapItem struct {
+	key  int64
+	a, b int32
+}
+
+func (h *minHeap) push(key int64, a, b int32) {
+	*h = append(*h, heapItem{key, a, b})
+	q := *h
+	i := len(q) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if q[p].key <= q[i].key {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
+}
+
+func (h *minHeap) pop() {
+	q := *h
+	last := len(q) - 1
+	q[0] = q[last]
+	q = q[:last]
+	*h = q
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(q) {
+			return
+		}
+		if r := l + 1; r < len(q) && q[r].key < q[l].key {
+			l = r
+		}
+		if q[i].key <= q[l].key {
+			return
+		}
+		q[i], q[l] = q[l], q[i]
+		i = l
+	}
 }
 
 // matching converts the solver's state to a Matching in original weights.
