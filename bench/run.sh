@@ -2,8 +2,10 @@
 # Solver comparison: blossom.Solve against LEMON 1.3 (C++, MaxWeightedMatching
 # on weights shifted for maximum cardinality) and NetworkX
 # (max_weight_matching, maxcardinality=True), on the same generated graphs,
-# each read from the same file; in-process solve times (medians), and the
-# ratio Maillage / LEMON (below 1: Maillage is faster).
+# each read from the same file; in-process solve times, and the ratio
+# Maillage / LEMON (below 1: Maillage is faster). The two run alternately,
+# REPS times each, and the least time of each counts: on a shared machine
+# the minimum is the time least disturbed by other processes.
 #
 # Needs: Debian packages g++, liblemon-dev, python3-networkx.
 #   bench/run.sh               # every graph; NetworkX on the small ones only
@@ -27,8 +29,13 @@ for g in $graphs; do
 	file="$work/$name.txt"
 	[ -f "$file" ] || "$work/gengraph" -n "$n" -k "$k" -out "$file"
 	m=$(head -1 "$file" | cut -d' ' -f2)
-	set -- $("$work/gosolve" "$file" "$reps"); gms=$1; gres="$2 $3"
-	set -- $("$work/lemon" "$file" "$reps"); lms=$1; lres="$2 $3"
+	gms=; lms=
+	for r in $(seq "$reps"); do
+		set -- $("$work/gosolve" "$file" 1); gres="$2 $3"
+		gms=$(awk -v a="$1" -v b="$gms" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		set -- $("$work/lemon" "$file" 1); lres="$2 $3"
+		lms=$(awk -v a="$1" -v b="$lms" 'BEGIN { print (b == "" || a < b) ? a : b }')
+	done
 	nms=-
 	if [ "${NX:-1}" = 1 ] && [ "$n" -le "$nxmax" ]; then
 		set -- $(python3 bench/networkx_solve.py "$file" 1); nms=$1

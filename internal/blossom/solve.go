@@ -196,9 +196,15 @@ type solver struct {
 	// Heaps of the four kinds of dual change, with stale entries skipped
 	// when they reach the top (see nextDelta).
 	h1, h2, h3, h4 minHeap
-	root           []int32   // root vertex of the tree holding vertex v this stage, or -1
-	members        [][]int32 // members[r]: the vertices given root r this stage
-	freed          []int32   // scratch: vertices of the trees just released
+	// sEpoch[v] counts the times v became an S-vertex; bestEpoch[x] is the
+	// count of the far end of bestEdge[x] when it was chosen. A least-slack
+	// edge whose far end stopped being S since (a released tree) no longer
+	// bounds the vertex's other edges, even if that end is S again.
+	sEpoch    []int32
+	bestEpoch []int32
+	root      []int32   // root vertex of the tree holding vertex v this stage, or -1
+	members   [][]int32 // members[r]: the vertices given root r this stage
+	freed     []int32   // scratch: vertices of the trees just released
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
@@ -225,6 +231,8 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.inForest = make([]bool, n)
 	s.root = make([]int32, n)
 	s.vo = make([]int64, n)
+	s.sEpoch = make([]int32, n)
+	s.bestEpoch = make([]int32, 2*n)
 	s.bo = make([]int64, 2*n)
 	s.members = make([][]int32, n)
 	for v := 0; v < n; v++ {
@@ -382,6 +390,7 @@ func (s *solver) assignLabel(w int32, t int8, p int32) {
 				s.members[r] = append(s.members[r], v)
 			}
 			if t == 1 {
+				s.sEpoch[v]++
 				s.h1.push(s.dual[v]+s.tot, v, -1)
 			}
 		}
@@ -477,6 +486,7 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	for _, v := range leaves {
 		if s.label[s.inBlossom[v]] == 2 {
 			s.queue = append(s.queue, v)
+			s.sEpoch[v]++
 			s.h1.push(s.dual[v]+s.tot, v, -1)
 		}
 		s.inBlossom[v] = b
@@ -527,7 +537,7 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		s.bestTo[bj] = -1
 		best = append(best, k)
 		if s.bestEdge[b] == -1 || s.slack(k) < s.slack(s.bestEdge[b]) {
-			s.bestEdge[b] = k
+			s.setBest(b, k)
 		}
 	}
 	s.blossomBest[b] = best
@@ -617,9 +627,10 @@ func (s *solver) expandBlossom(b int32, endStage bool) {
 				continue
 			}
 			leaves := s.leaves(c, s.leafBuf[:0])
+			s.leafBuf = nil
 			for _, v := range leaves {
 				if s.bestEdge[v] != -1 {
-					s.h2.push(s.slack(s.bestEdge[v])+s.tot, v, s.bestEdge[v])
+					s.recomputeFree(v)
 				}
 			}
 			s.leafBuf = leaves[:0]
@@ -919,13 +930,19 @@ func (s *solver) run() error {
 						}
 					case s.label[bw] == 1:
 						b := s.inBlossom[v]
+						if s.bestEdge[b] != -1 && !s.toS(b, s.bestEdge[b]) {
+							s.recomputeBest(b) // it led into a released tree
+						}
 						if s.bestEdge[b] == -1 || kslack < s.slack(s.bestEdge[b]) {
-							s.bestEdge[b] = k
+							s.setBest(b, k)
 							s.h3.push(kslack+2*s.tot, b, k)
 						}
 					case s.label[w] == 0:
+						if s.bestEdge[w] != -1 && !s.toS(w, s.bestEdge[w]) {
+							s.recomputeFree(w) // it led into a released tree
+						}
 						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
-							s.bestEdge[w] = k
+							s.setBest(w, k)
 							s.enter(w)
 							s.h2.push(kslack+s.tot, w, k)
 						}
@@ -1040,23 +1057,13 @@ func (s *solver) release(r1, r2 int32) {
 			// Known tight edges stay tight only between an S- and a
 			// T-vertex of one tree: forget those of the released trees.
 			s.allowed[k] = false
-			bw := s.inBlossom[w]
-			switch {
-			case s.label[bw] == 0 && s.bestEdge[w] == k:
-				s.recomputeFree(w)
-			case s.label[bw] == 1 && s.bestEdge[bw] == k:
-				s.recomputeBest(bw)
-			case s.label[bw] == 2 && bw != w:
-				// w inside a T-blossom of another tree: its mark (the S
-				// vertex to relabel it from when the blossom expands) and
-				// its least-slack edge must not lead into a released tree.
-				if s.label[w] == 2 && s.labelEnd[w] == p^1 {
-					s.label[w], s.labelEnd[w] = 0, -1
-					s.remark(w)
-				}
-				if s.bestEdge[w] == k {
-					s.recomputeFree(w)
-				}
+			// w inside a T-blossom of another tree: its mark (the S-vertex
+			// to relabel it from when the blossom expands) must not lead
+			// into a released tree. (Least-slack edges that do are
+			// recomputed when they reach the top of their heap.)
+			if bw := s.inBlossom[w]; s.label[bw] == 2 && bw != w && s.label[w] == 2 && s.labelEnd[w] == p^1 {
+				s.label[w], s.labelEnd[w] = 0, -1
+				s.remark(w)
 			}
 		}
 	}
@@ -1095,6 +1102,7 @@ func (s *solver) recomputeFree(v int32) {
 	}
 	s.bestEdge[v] = best
 	if best != -1 {
+		s.setBest(v, best)
 		s.enter(v)
 		s.h2.push(bs+s.tot, v, best)
 	}
@@ -1118,7 +1126,44 @@ func (s *solver) recomputeBest(b int32) {
 	}
 	s.leafBuf = leaves[:0]
 	s.bestEdge[b] = best
+	if best != -1 {
+		s.setBest(b, best)
+	}
 	s.pushBest(b)
+}
+
+// toS reports whether edge k, from vertex or blossom x, leads to an
+// S-blossom other than x's. A least-slack edge that no longer does (it led
+// into a released tree) is no baseline for a new edge: its slack stopped
+// falling with the others', so the vertex's edges are looked at again.
+func (s *solver) toS(x, k int32) bool {
+	o := s.farEnd(x, k)
+	bo := s.inBlossom[o]
+	return bo != s.top(x) && s.label[bo] == 1 && s.sEpoch[o] == s.bestEpoch[x]
+}
+
+// top is x's top-level blossom: x itself for a blossom number, the
+// blossom holding it for a vertex.
+func (s *solver) top(x int32) int32 {
+	if int(x) < s.n {
+		return s.inBlossom[x]
+	}
+	return x
+}
+
+// farEnd is the end of edge k outside x's top-level blossom.
+func (s *solver) farEnd(x, k int32) int32 {
+	if s.inBlossom[s.eu[k]] == s.top(x) {
+		return s.ev[k]
+	}
+	return s.eu[k]
+}
+
+// setBest makes k the least-slack edge of x (a free vertex, or an
+// S-blossom), noting the S-epoch of its far end.
+func (s *solver) setBest(x, k int32) {
+	s.bestEdge[x] = k
+	s.bestEpoch[x] = s.sEpoch[s.farEnd(x, k)]
 }
 
 // pushBest lists S-blossom b's least-slack edge in h3.
@@ -1148,9 +1193,12 @@ func (s *solver) minFreeEdge() (int32, int64) {
 		it := s.h2[0]
 		v, k := it.a, it.b
 		if s.label[s.inBlossom[v]] == 0 && s.bestEdge[v] == k {
-			if sl := s.slack(k); sl+s.tot == it.key {
+			if sl := s.slack(k); s.toS(v, k) && sl+s.tot == it.key {
 				return k, sl
 			}
+			s.h2.pop()
+			s.recomputeFree(v)
+			continue
 		}
 		s.h2.pop()
 	}
@@ -1165,11 +1213,14 @@ func (s *solver) minSEdge() (int32, int64) {
 		b, k := it.a, it.b
 		top := int(b) < s.n && s.inBlossom[b] == b || int(b) >= s.n && s.parent[b] == -1 && s.base[b] >= 0
 		if top && s.label[b] == 1 && s.bestEdge[b] == k {
-			if bu, bv := s.inBlossom[s.eu[k]], s.inBlossom[s.ev[k]]; bu != bv && s.label[bu] == 1 && s.label[bv] == 1 {
+			if s.toS(b, k) {
 				if sl := s.slack(k); sl+2*s.tot == it.key {
 					return k, sl
 				}
 			}
+			s.h3.pop()
+			s.recomputeBest(b)
+			continue
 		}
 		s.h3.pop()
 	}
