@@ -134,6 +134,9 @@ func TestSolveAllSmall(t *testing.T) {
 		n := r.IntN(30)
 		tg := randomTable(r, n, []float64{0, 0.3, 0.7, 0.9}[r.IntN(4)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 0}[r.IntN(3)])
 		res := solveAllChecked(t, tg, 1+r.IntN(3))
+		if g := Greedy(n, tg.weight); !slices.Equal(g.Mate, res.Greedy.Mate) || g.Pairs != res.Greedy.Pairs || g.Total != res.Greedy.Total {
+			t.Fatalf("n=%d: Result.Greedy %+v, Greedy %+v", n, res.Greedy, g)
+		}
 		added += res.Certificate.Added
 		if res.Certificate.Rounds > 1 {
 			rounds++
