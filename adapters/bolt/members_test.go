@@ -3,6 +3,8 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +67,83 @@ func TestScrubErasedLeavesNoTraceInTheFile(t *testing.T) {
 	}
 	info, _ := os.Stat(path)
 	t.Logf("file size after scrub: %d bytes", info.Size())
+}
+
+// SaveMembers writes a batch in one transaction: every member reads back
+// as SaveMember would have stored it, a later batch replaces, and a batch
+// with an invalid ref saves none of its members.
+func TestSaveMembersBatch(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "maillage.db"), Options{})
+	now := time.Now().UTC().Truncate(time.Second)
+	var batch []bot.Member
+	for i := range 1200 {
+		ref := bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: fmt.Sprintf("m%04d", i)}
+		batch = append(batch, bot.Member{Ref: ref, Name: fmt.Sprintf("Membre %d", i), Created: now, Updated: now})
+	}
+	if err := s.SaveMembers(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountMembers(ctx); err != nil || n != 1200 {
+		t.Fatalf("CountMembers = %d, %v; want 1200", n, err)
+	}
+	got, err := s.Member(ctx, batch[777].Ref)
+	if err != nil || got.Name != "Membre 777" || !got.Created.Equal(now) {
+		t.Fatalf("Member = %+v, %v", got, err)
+	}
+	batch[777].Name = "Renommé"
+	bad := bot.Member{Name: "no ref"}
+	if err := s.SaveMembers(ctx, []bot.Member{batch[777], bad}); !errors.Is(err, bot.ErrInvalid) {
+		t.Fatalf("batch with an invalid ref: %v, want ErrInvalid", err)
+	}
+	if got, _ := s.Member(ctx, batch[777].Ref); got.Name != "Membre 777" {
+		t.Errorf("a rejected batch saved %q", got.Name)
+	}
+	if err := s.SaveMembers(ctx, batch[777:778]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Member(ctx, batch[777].Ref); got.Name != "Renommé" {
+		t.Errorf("Member after a second batch = %q", got.Name)
+	}
+}
+
+// BenchmarkImportWrites10000: the store's side of importing 10,000
+// members, one SaveMember each (one synced transaction per member) or by
+// SaveMembers batches of 500.
+func BenchmarkImportWrites10000(b *testing.B) {
+	ctx := context.Background()
+	now := time.Now()
+	members := make([]bot.Member, 10000)
+	for i := range members {
+		members[i] = bot.Member{Ref: bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: fmt.Sprintf("m%05d", i)},
+			Name: fmt.Sprintf("Membre %d", i), Created: now, Updated: now}
+	}
+	for _, batch := range []int{1, 500} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s, err := Open(ctx, filepath.Join(b.TempDir(), "maillage.db"), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				for i := 0; i < len(members); i += batch {
+					var err error
+					if batch == 1 {
+						err = s.SaveMember(ctx, members[i])
+					} else {
+						err = s.SaveMembers(ctx, members[i:min(i+batch, len(members))])
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
 }

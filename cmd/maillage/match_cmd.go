@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/introductions"
@@ -138,7 +137,7 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 }
 
 // planFromCLI plans the round over the store's members, or over the
-// members of a CSV file imported into a scratch store.
+// members of a CSV file imported into an in-memory scratch store.
 func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*introductions.RoundPlan, error) {
 	logger := newLogger(cfg.Log, std.err)
 	rules := matchSettings(cfg).Rules
@@ -156,16 +155,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	defer f.Close()
-	tmp, err := os.MkdirTemp("", "maillage-match-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	store, err := bolt.Open(ctx, tmp+"/scratch.db", bolt.Options{Logger: logger})
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
+	store := newScratchStore()
 	dir, err := loadDirectory()
 	if err != nil {
 		return nil, err

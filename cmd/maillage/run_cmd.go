@@ -84,10 +84,7 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if err != nil {
 		return contentError(err, std)
 	}
-	dir, err := loadDirectory()
-	if err != nil {
-		return err
-	}
+	dir := lazyDirectory(logger)
 	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms,
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {

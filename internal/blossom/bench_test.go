@@ -268,3 +268,59 @@ func BenchmarkVerify1600(b *testing.B) {
 		}
 	}
 }
+
+// topKEdges is the union of each vertex's k best partners on the synthetic
+// pool: the sparse graphs that rounds solve (bench/run.sh compares Solve
+// with LEMON and NetworkX on the same graphs).
+func topKEdges(s *synthetic, k int) []Edge {
+	sc := scanPairs(s.n, s.weight, k, k)
+	seen := map[[2]int]bool{}
+	var edges []Edge
+	for v := 0; v < s.n; v++ {
+		for t, j := range sc.candJ[v] {
+			key := [2]int{min(v, int(j)), max(v, int(j))}
+			if !seen[key] {
+				seen[key] = true
+				edges = append(edges, Edge{U: key[0], V: key[1], W: sc.candW[v][t]})
+			}
+		}
+	}
+	return edges
+}
+
+func benchmarkSolveTop30(b *testing.B, n int) {
+	s := newSynthetic(b, n, 1)
+	edges := topKEdges(s, 30)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Solve(s.n, edges); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSolveTop30_1000(b *testing.B)  { benchmarkSolveTop30(b, 1000) }
+func BenchmarkSolveTop30_2000(b *testing.B)  { benchmarkSolveTop30(b, 2000) }
+func BenchmarkSolveTop30_5000(b *testing.B)  { benchmarkSolveTop30(b, 5000) }
+func BenchmarkSolveTop30_10000(b *testing.B) { benchmarkSolveTop30(b, 10000) }
+
+// BenchmarkSolveDense200: Solve on every allowed pair of 200 members.
+func BenchmarkSolveDense200(b *testing.B) {
+	s := newSynthetic(b, 200, 1)
+	var edges []Edge
+	for i := 0; i < s.n; i++ {
+		for j := i + 1; j < s.n; j++ {
+			if w, ok := s.weight(i, j); ok {
+				edges = append(edges, Edge{U: i, V: j, W: w})
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Solve(s.n, edges); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -15,6 +15,10 @@ type Options struct {
 type Result struct {
 	Matching
 	Certificate Certificate
+	// Greedy is the heaviest-first greedy matching of the same pairs
+	// (what Greedy returns), built on the way from the first pass over the
+	// pairs: a comparison needs no second pass.
+	Greedy Matching
 }
 
 // Certificate: the dual solution and what pricing did. Gap == 0 proves
@@ -148,7 +152,7 @@ func solveAll(n int, weight Weigher, k, depth int) (Result, error) {
 		return Result{}, err
 	}
 	edges = dedupe(edges)
-	var res Result
+	res := Result{Greedy: g}
 	cert := &res.Certificate
 	s := newSolver(size, edges, shift)
 	s.greedyStart()

@@ -1,6 +1,7 @@
 package blossom
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -133,6 +134,9 @@ func TestSolveAllSmall(t *testing.T) {
 		n := r.IntN(30)
 		tg := randomTable(r, n, []float64{0, 0.3, 0.7, 0.9}[r.IntN(4)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 0}[r.IntN(3)])
 		res := solveAllChecked(t, tg, 1+r.IntN(3))
+		if g := Greedy(n, tg.weight); !slices.Equal(g.Mate, res.Greedy.Mate) || g.Pairs != res.Greedy.Pairs || g.Total != res.Greedy.Total {
+			t.Fatalf("n=%d: Result.Greedy %+v, Greedy %+v", n, res.Greedy, g)
+		}
 		added += res.Certificate.Added
 		if res.Certificate.Rounds > 1 {
 			rounds++
@@ -495,4 +499,60 @@ func TestNestingCommon(t *testing.T) {
 		t.Fatalf("no pair shares a positive blossom (%d) or no nesting (%d): the test checks nothing", positive, deep)
 	}
 	t.Logf("%d pairs sharing positive blossoms, %d graphs with nested blossoms", positive, deep)
+}
+
+// TestSolveAllSyntheticSeeds: certified optima on congress pools of odd and
+// even sizes and several seeds, where one stage grows hundreds of trees and
+// releases them one augmentation at a time (see release); and Solve agrees
+// with itself on the sparse top-5 graphs, where trees meet more often.
+func TestSolveAllSyntheticSeeds(t *testing.T) {
+	sizes := []int{401, 1000, 1601}
+	if testing.Short() {
+		sizes = []int{401}
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		for _, n := range sizes {
+			s := newSynthetic(t, n, seed)
+			res, err := SolveAll(n, s.weight, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Verify(n, s.weight, res); err != nil {
+				t.Fatalf("n=%d seed=%d: %v", n, seed, err)
+			}
+			edges := topKEdges(s, 5)
+			m, err := Solve(n, edges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := Graph{N: n, Edges: edges}
+			if err := checkSparseOptimum(g, m); err != nil {
+				t.Fatalf("n=%d seed=%d top-5: %v", n, seed, err)
+			}
+		}
+	}
+}
+
+// checkSparseOptimum compares m with the certified optimum of SolveAll on
+// the same graph (pairs not listed are forbidden).
+func checkSparseOptimum(g Graph, m Matching) error {
+	w := map[[2]int]int64{}
+	for _, e := range g.Edges {
+		w[[2]int{min(e.U, e.V), max(e.U, e.V)}] = e.W
+	}
+	weight := func(i, j int) (int64, bool) {
+		x, ok := w[[2]int{min(i, j), max(i, j)}]
+		return x, ok
+	}
+	res, err := SolveAll(g.N, weight, Options{})
+	if err != nil {
+		return err
+	}
+	if err := Verify(g.N, weight, res); err != nil {
+		return err
+	}
+	if res.Pairs != m.Pairs || res.Total != m.Total {
+		return fmt.Errorf("Solve: %d pairs, total %d; certified optimum: %d pairs, total %d", m.Pairs, m.Total, res.Pairs, res.Total)
+	}
+	return nil
 }

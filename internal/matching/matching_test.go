@@ -433,6 +433,16 @@ func TestCompare(t *testing.T) {
 		t.Errorf("random %d beats the optimum %d", q.Random.Total, q.Optimum.Total)
 	}
 	t.Logf("optimum %+v greedy %+v random %+v", q.Optimum, q.Greedy, q.Random)
+	// The greedy matching reused from the solver's first pass is the one
+	// a pass of its own computes.
+	if plan.greedy == nil {
+		t.Fatal("the plan did not keep the solver's greedy matching")
+	}
+	fresh := plan
+	fresh.greedy = nil
+	if q2 := p.Compare(fresh, 1); q2 != q {
+		t.Errorf("Compare with the solver's greedy %+v, with a greedy of its own %+v", q, q2)
+	}
 }
 
 // Milli, the solver's fast path, agrees to the milli-point with Score on

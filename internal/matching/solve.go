@@ -30,6 +30,9 @@ type solution struct {
 	Pairs       int
 	Total       int64
 	Certificate Certificate
+	// Greedy is the heaviest-first greedy matching, from the solver's
+	// first pass.
+	Greedy []int
 }
 
 // verifyLimit: up to this many members, every plan's certificate is also
@@ -53,7 +56,7 @@ func solveAll(n int, weigh func(i, j int) (int64, bool), k int) (solution, error
 		}
 		cert.Verified = true
 	}
-	return solution{Mate: res.Mate, Pairs: res.Pairs, Total: res.Total, Certificate: cert}, nil
+	return solution{Mate: res.Mate, Pairs: res.Pairs, Total: res.Total, Certificate: cert, Greedy: res.Greedy.Mate}, nil
 }
 
 // greedy is a heaviest-first greedy matching over all allowed pairs.

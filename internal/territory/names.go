@@ -37,10 +37,10 @@ var epciPrefixes = [][]string{
 var articles = map[string]bool{"de": true, "du": true, "des": true, "d": true}
 var determiners = map[string]bool{"la": true, "le": true, "les": true, "l": true}
 
-func nameKeys(e *Entry) []string {
-	w := words(e.Name)
+func nameKeys(kind Kind, name string) []string {
+	w := words(name)
 	keys := []string{strings.Join(w, "")}
-	if e.Kind == EPCI {
+	if kind == EPCI {
 		for _, p := range epciPrefixes {
 			if rest, ok := cutPrefix(w, p); ok && len(rest) > 0 {
 				for _, v := range articleVariants(rest) {
@@ -163,14 +163,14 @@ func (ix *Index) prefixKind(w []string) (Kind, bool) {
 // or name after it. Homonyms are all returned, most populous first.
 func (ix *Index) ByName(query string) []Entry {
 	for _, v := range ix.variants(query) {
-		ids := ix.byName[v.key]
+		ids := ix.idsOf(v.key)
 		if len(ids) == 0 {
 			continue
 		}
 		var kept []int32
 		for _, id := range ids {
 			e := &ix.entries[id]
-			if (v.kind == 0 || e.Kind == v.kind) && (v.dep == "" || e.Departement == v.dep) {
+			if (v.kind == 0 || e.kind == v.kind) && (v.dep == "" || ix.field(id, fDepartement) == v.dep) {
 				kept = append(kept, id)
 			}
 		}
@@ -200,7 +200,7 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 	seen := map[int32]bool{}
 	var cands []cand
 	addKey := func(k string, tier int) {
-		for _, id := range ix.byName[k] {
+		for _, id := range ix.idsOf(k) {
 			if !seen[id] {
 				seen[id] = true
 				cands = append(cands, cand{id, tier})
@@ -218,9 +218,10 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 		return nil
 	}
 	// Names starting with the query.
-	i := sort.SearchStrings(ix.keys, q)
-	for j := i; j < len(ix.keys) && strings.HasPrefix(ix.keys[j], q) && j-i < 500; j++ {
-		addKey(ix.keys[j], 0)
+	nk := ix.numKeys()
+	i := sort.Search(nk, func(i int) bool { return ix.key(i) >= q })
+	for j := i; j < nk && strings.HasPrefix(ix.key(j), q) && j-i < 500; j++ {
+		addKey(ix.key(j), 0)
 	}
 	// Names within a few typos.
 	limit := 1
@@ -230,7 +231,8 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 	case len(q) > 5:
 		limit = 2
 	}
-	for _, k := range ix.keys {
+	for i := range nk {
+		k := ix.key(i)
 		if d := len(k) - len(q); d > limit || -d > limit {
 			continue
 		}
@@ -240,8 +242,8 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 	}
 	// Names containing the query.
 	if len(q) >= 4 {
-		for _, k := range ix.keys {
-			if strings.Contains(k, q) {
+		for i := range nk {
+			if k := ix.key(i); strings.Contains(k, q) {
 				addKey(k, 2)
 			}
 		}
@@ -250,14 +252,14 @@ func (ix *Index) Suggest(query string, n int) []Entry {
 		if cands[i].tier != cands[j].tier {
 			return cands[i].tier < cands[j].tier
 		}
-		return ix.entries[cands[i].id].Population > ix.entries[cands[j].id].Population
+		return ix.entries[cands[i].id].pop > ix.entries[cands[j].id].pop
 	})
 	if len(cands) > n {
 		cands = cands[:n]
 	}
 	out := make([]Entry, len(cands))
 	for i, c := range cands {
-		out[i] = ix.entries[c.id]
+		out[i] = ix.entry(c.id)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ package textnorm
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,7 +71,84 @@ var ligatures = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "a
 // digits turned into one space, trimmed. "L'Haÿ-les-Roses" and
 // "lhay les roses" fold to "l hay les roses" and "lhay les roses";
 // "  AIDE ! " folds to "aide".
+//
+// Text in ASCII and the Latin-1 and Latin Extended-A/B blocks (French,
+// and most names) is folded rune by rune from a table that foldSlow
+// builds on first use; anything else goes through foldSlow (ligatures,
+// NFD, marks dropped). The table is exact: a test compares the two on
+// every rune of the range. The fast path matters to imports, which fold
+// every role and interest label for every line.
 func Fold(s string) string {
+	if out, ok := foldFast(s); ok {
+		return out
+	}
+	return foldSlow(s)
+}
+
+// latinFirst and latinEnd bound the runes of the fold table.
+const (
+	latinFirst = 0x80
+	latinEnd   = 0x250
+)
+
+// latinFolds[r-latinFirst] is foldSlow(string(r)): the folded letters, or
+// "" for a separator.
+var latinFolds = sync.OnceValue(func() []string {
+	t := make([]string, latinEnd-latinFirst)
+	for r := rune(latinFirst); r < latinEnd; r++ {
+		t[r-latinFirst] = foldSlow(string(r))
+	}
+	return t
+})
+
+func foldFast(s string) (string, bool) {
+	var table []string
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				space = true
+				continue
+			}
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteByte(c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r < latinFirst || r >= latinEnd || r == utf8.RuneError {
+			return "", false
+		}
+		i += size
+		if table == nil {
+			table = latinFolds()
+		}
+		f := table[r-latinFirst]
+		if f == "" {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteString(f)
+	}
+	return b.String(), true
+}
+
+// foldSlow is Fold for any text.
+func foldSlow(s string) string {
 	s = ligatures.Replace(s)
 	var b strings.Builder
 	b.Grow(len(s))

@@ -1,6 +1,7 @@
 package textnorm
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -151,5 +152,42 @@ func TestInEmail(t *testing.T) {
 		if got := InEmail(tt.s, at); got != tt.want {
 			t.Errorf("InEmail(%q, %d) = %v, want %v", tt.s, at, got, tt.want)
 		}
+	}
+}
+
+// TestFoldFastIsExact: the table path of Fold agrees with foldSlow on
+// every rune of its range, alone and between letters, spaces and
+// punctuation, and on random strings of those runes.
+func TestFoldFastIsExact(t *testing.T) {
+	for r := rune(0); r < latinEnd; r++ {
+		for _, s := range []string{string(r), "a" + string(r) + "b", " " + string(r) + "-", string(r) + string(r) + "Z"} {
+			got, ok := foldFast(s)
+			if want := foldSlow(s); !ok || got != want {
+				t.Fatalf("Fold(%q) = %q (fast path %v), foldSlow %q", s, got, ok, want)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		rs := make([]rune, 1+rng.IntN(12))
+		for i := range rs {
+			rs[i] = rune(rng.IntN(latinEnd))
+		}
+		s := string(rs)
+		if got, want := Fold(s), foldSlow(s); got != want {
+			t.Fatalf("Fold(%q) = %q, foldSlow %q", s, got, want)
+		}
+	}
+	// outside the table: the slow path
+	for _, s := range []string{"Ǻ\u0301x", "e\u0301", "ﬁn", "Ⅻ", "\xff"} {
+		if got, want := Fold(s), foldSlow(s); got != want {
+			t.Errorf("Fold(%q) = %q, foldSlow %q", s, got, want)
+		}
+	}
+}
+
+func BenchmarkFold(b *testing.B) {
+	for b.Loop() {
+		Fold("Directeur·rice général·e des services (DGS)")
 	}
 }
