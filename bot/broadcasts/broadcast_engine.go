@@ -693,7 +693,7 @@ func (b *Feature) reportProgress(ctx context.Context, id string) {
 		return
 	}
 	b.log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
-	b.tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
+	b.chat().tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
 		"id", bc.ID, "done", strconv.Itoa(done), "total", strconv.Itoa(total),
 		"sent", strconv.Itoa(counts[bot.RecipientSent]), "percent", strconv.Itoa(q*25))
 }
@@ -726,7 +726,7 @@ func (b *Feature) finishBroadcast(ctx context.Context, id string) error {
 	}
 	b.observeBroadcast(id, counts, true)
 	b.auditBroadcast("broadcast finished", bc, counts)
-	b.reportFinal(ctx, bc, counts)
+	b.chat().reportFinal(ctx, bc, counts)
 	return nil
 }
 
@@ -766,7 +766,7 @@ func (b *Feature) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 	}
 	b.observeBroadcast(bc.ID, counts, true)
 	b.auditBroadcast("broadcast cancelled, final counts", bc, counts)
-	b.reportFinal(ctx, bc, counts)
+	b.chat().reportFinal(ctx, bc, counts)
 	return nil
 }
 

@@ -38,7 +38,7 @@ const (
 	bcStepConfirm = "confirm"
 )
 
-func (b *Feature) broadcastCommands() []*core.Command {
+func (b chat) broadcastCommands() []*core.Command {
 	return []*core.Command{
 		{ID: "announcements", Role: bot.RoleMember, Run: b.cmdAnnouncements,
 			Names: map[bot.Lang][]string{bot.French: {"annonces", "mes annonces"}, bot.English: {"announcements"}}},
@@ -55,7 +55,7 @@ func (b *Feature) broadcastCommands() []*core.Command {
 	}
 }
 
-func (b *Feature) broadcastChoices() map[string]core.ChoiceHandler {
+func (b chat) broadcastChoices() map[string]core.ChoiceHandler {
 	return map[string]core.ChoiceHandler{
 		"bc.en_skip": b.choiceBroadcastStep(bcStepEN, "non"),
 		"bc.now":     b.choiceBroadcastStep(bcStepWhen, "maintenant"),
@@ -74,7 +74,7 @@ func (b *Feature) broadcastChoices() map[string]core.ChoiceHandler {
 	}
 }
 
-func (b *Feature) broadcastDialogues() map[string]core.DialogueHandler {
+func (b chat) broadcastDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{dialogueBroadcast: b.dialogueCompose, dialogueResend: b.dialogueResendConfirm}
 }
 
@@ -153,14 +153,14 @@ func (b *Feature) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Br
 	}
 	b.auditBroadcast("broadcast submitted", bc, nil)
 	if bc.State == bot.BroadcastApproval {
-		b.askApproval(ctx, bc)
+		b.chat().askApproval(ctx, bc)
 	}
 	return bc, aud, nil
 }
 
 // announceToMembers stores the broadcast of a scheduled announcement's
 // slot, once (its id is the job's name and slot); the engine sends it.
-func (b *Feature) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
+func (b chat) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Announcement) error {
 	id := "job-" + run.Name + "-" + strconv.FormatInt(run.Slot.UnixMilli(), 36)
 	switch _, err := b.store.Broadcast(ctx, id); {
 	case err == nil:
@@ -190,7 +190,7 @@ func broadcastID(now time.Time, ms int64) string {
 
 // askApproval writes to every organizer named by user id, but the author,
 // asking for approval.
-func (b *Feature) askApproval(ctx context.Context, bc bot.Broadcast) {
+func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
 	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
 		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
 			continue // no full reference to write to
@@ -237,7 +237,7 @@ func (b *Feature) ApproveBroadcast(ctx context.Context, id string, by bot.UserRe
 		return bc, err
 	}
 	b.auditBroadcast("broadcast approved", bc, nil)
-	b.tellAuthor(ctx, bc, "approved", "broadcasts.approved_author", "id", bc.ID)
+	b.chat().tellAuthor(ctx, bc, "approved", "broadcasts.approved_author", "id", bc.ID)
 	return bc, nil
 }
 
@@ -275,7 +275,7 @@ func (b *Feature) CancelBroadcast(ctx context.Context, id string, by bot.UserRef
 
 // tellAuthor sends the author a message about their broadcast, once per
 // key (urgent: they asked for it).
-func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string, args ...string) {
+func (b chat) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string, args ...string) {
 	if bc.Author.IsZero() {
 		return
 	}
@@ -289,7 +289,7 @@ func (b *Feature) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg str
 // deliverReport sends a report to the author; if the platform refuses it
 // now (a rate limit during a broadcast), it is kept and retried by the
 // scheduler, under the same key.
-func (b *Feature) deliverReport(ctx context.Context, bc bot.Broadcast, d outbox.Delivery) {
+func (b chat) deliverReport(ctx context.Context, bc bot.Broadcast, d outbox.Delivery) {
 	ctx = context.WithoutCancel(ctx)
 	err := b.core.Outbox.Deliver(ctx, d)
 	if err == nil {
@@ -309,10 +309,10 @@ func (b *Feature) BroadcastReport(ctx context.Context, lang bot.Lang, bc bot.Bro
 	if err != nil {
 		return "", err
 	}
-	return b.reportText(ctx, lang, bc, counts), nil
+	return b.chat().reportText(ctx, lang, bc, counts), nil
 }
 
-func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
+func (b chat) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.RecipientStatus]int) {
 	if bc.Author.IsZero() {
 		return
 	}
@@ -325,7 +325,7 @@ func (b *Feature) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[
 
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
 // reasons, not sent (cancelled).
-func (b *Feature) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
+func (b chat) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
 	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
 	n := func(s bot.RecipientStatus) string { return core.FormatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
@@ -365,7 +365,7 @@ func (b *Feature) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcas
 }
 
 // reasons counts the reasons of failed and skipped recipients.
-func (b *Feature) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
+func (b chat) reasons(ctx context.Context, id string) (failed, skipped map[string]int) {
 	failed, skipped = map[string]int{}, map[string]int{}
 	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
@@ -414,13 +414,13 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 
 // Chat commands.
 
-func (b *Feature) cmdBroadcast(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b chat) cmdBroadcast(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
 	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", core.FormatInt(r.Lang, MaxBroadcastRunes)))
 }
 
-func (b *Feature) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+func (b chat) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
 	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
 	if err := b.store.SaveDialogue(ctx, d); err != nil {
 		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
@@ -430,7 +430,7 @@ func (b *Feature) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue,
 }
 
 // textProblem turns a text or segment error into the organizer's message.
-func (b *Feature) textProblem(lang bot.Lang, err error) string {
+func (b chat) textProblem(lang bot.Lang, err error) string {
 	var te *BroadcastTextError
 	var se *SegmentError
 	switch {
@@ -451,10 +451,10 @@ func (b *Feature) textProblem(lang bot.Lang, err error) string {
 
 // ExplainBroadcastError is textProblem for the command line.
 func (b *Feature) ExplainBroadcastError(lang bot.Lang, err error) string {
-	return b.textProblem(lang, err)
+	return b.chat().textProblem(lang, err)
 }
 
-func (b *Feature) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b chat) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
 		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
@@ -513,7 +513,7 @@ func (b *Feature) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialo
 }
 
 // composeStep moves the dialogue to step and asks its question.
-func (b *Feature) composeStep(ctx context.Context, r *core.Turn, d bot.Dialogue, step string) []bot.Reply {
+func (b chat) composeStep(ctx context.Context, r *core.Turn, d bot.Dialogue, step string) []bot.Reply {
 	d.Step = step
 	var rep bot.Reply
 	switch step {
@@ -530,14 +530,14 @@ func (b *Feature) composeStep(ctx context.Context, r *core.Turn, d bot.Dialogue,
 	return b.saveCompose(ctx, r, d, rep)
 }
 
-func (b *Feature) urgentPrompt(r *core.Turn) bot.Reply {
+func (b chat) urgentPrompt(r *core.Turn) bot.Reply {
 	return bot.Reply{Text: r.T("broadcasts.ask_urgent"), Choices: []bot.Choice{
 		{Action: "bc.urgent", Value: "no", Label: r.T("broadcasts.button_normal"), Style: "primary"},
 		{Action: "bc.urgent", Value: "yes", Label: r.T("broadcasts.button_urgent"), Style: "danger"},
 	}}
 }
 
-func (b *Feature) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, text string) []bot.Reply {
+func (b chat) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, text string) []bot.Reply {
 	switch textnorm.Fold(text) {
 	case "maintenant", "tout de suite", "immediatement", "now", "right now", "immediately":
 		d.Data["at"] = ""
@@ -557,7 +557,7 @@ func (b *Feature) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue,
 	return b.composeStep(ctx, r, d, bcStepUrgent)
 }
 
-func (b *Feature) choiceBroadcastStep(step, text string) core.ChoiceHandler {
+func (b chat) choiceBroadcastStep(step, text string) core.ChoiceHandler {
 	return func(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 		d, ok := b.composeDialogue(ctx, r)
 		if !ok || d.Step != step {
@@ -569,7 +569,7 @@ func (b *Feature) choiceBroadcastStep(step, text string) core.ChoiceHandler {
 	}
 }
 
-func (b *Feature) choiceBroadcastUrgent(ctx context.Context, r *core.Turn, v string) []bot.Reply {
+func (b chat) choiceBroadcastUrgent(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 	text := "non"
 	if v == "yes" {
 		text = "oui"
@@ -577,7 +577,7 @@ func (b *Feature) choiceBroadcastUrgent(ctx context.Context, r *core.Turn, v str
 	return b.choiceBroadcastStep(bcStepUrgent, text)(ctx, r, v)
 }
 
-func (b *Feature) choiceBroadcastConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
+func (b chat) choiceBroadcastConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.composeDialogue(ctx, r)
 	if !ok || d.Step != bcStepConfirm {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -585,7 +585,7 @@ func (b *Feature) choiceBroadcastConfirm(ctx context.Context, r *core.Turn, _ st
 	return b.composeConfirmed(ctx, r, d)
 }
 
-func (b *Feature) composeDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
+func (b chat) composeDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
 	if r.Role < bot.RoleOrganizer {
 		return bot.Dialogue{}, false
 	}
@@ -597,7 +597,7 @@ func (b *Feature) composeDialogue(ctx context.Context, r *core.Turn) (bot.Dialog
 }
 
 // composeDraft is the draft the dialogue has gathered.
-func (b *Feature) composeDraft(r *core.Turn, d bot.Dialogue) BroadcastDraft {
+func (b chat) composeDraft(r *core.Turn, d bot.Dialogue) BroadcastDraft {
 	dr := BroadcastDraft{Text: map[bot.Lang]string{bot.French: d.Data[bcStepFR]}, Origin: "chat",
 		Author: r.Msg.From, AuthorLang: r.Lang, Urgent: d.Data["urgent"] == "1"}
 	if en := d.Data[bcStepEN]; en != "" {
@@ -612,7 +612,7 @@ func (b *Feature) composeDraft(r *core.Turn, d bot.Dialogue) BroadcastDraft {
 
 // composePreview shows the count and the message as one recipient will
 // read it, and asks for confirmation.
-func (b *Feature) composePreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
+func (b chat) composePreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = bcStepConfirm
 	dr := b.composeDraft(r, d)
 	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
@@ -634,10 +634,10 @@ func (b *Feature) BroadcastPreview(ctx context.Context, lang bot.Lang, d Broadca
 		return "", aud, err
 	}
 	r := b.core.Printer(lang)
-	return b.previewText(r, b.core.DefaultLocation(), d, aud, last).Text, aud, nil
+	return b.chat().previewText(r, b.core.DefaultLocation(), d, aud, last).Text, aud, nil
 }
 
-func (b *Feature) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
+func (b chat) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
 	lines := []string{r.T("broadcasts.preview_head", "count", core.FormatInt(r.Lang, aud.Recipients),
 		"audience", b.describeSegment(r.Lang, dr.Segment))}
 	if aud.OptedOut+aud.NotOnboarded > 0 {
@@ -675,7 +675,7 @@ func (b *Feature) previewText(r core.Printer, loc *time.Location, dr BroadcastDr
 	}}
 }
 
-func (b *Feature) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
+func (b chat) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	dr := b.composeDraft(r, d)
 	bc, _, err := b.SubmitBroadcast(ctx, dr)
 	if err != nil {
@@ -699,7 +699,7 @@ func (b *Feature) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 		"date", b.core.FormatDateTime(r.Lang, bc.At, b.core.RequestLocation(r)))}
 }
 
-func (b *Feature) endCompose(ctx context.Context, r *core.Turn, key string) []bot.Reply {
+func (b chat) endCompose(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
 		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
@@ -707,7 +707,7 @@ func (b *Feature) endCompose(ctx context.Context, r *core.Turn, key string) []bo
 }
 
 // cmdBroadcasts lists the recent broadcasts, or shows one.
-func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b chat) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	if id := strings.TrimSpace(r.Args); id != "" {
 		bc, err := b.store.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
@@ -744,7 +744,7 @@ func (b *Feature) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
 }
 
-func (b *Feature) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b chat) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply {
 	id := strings.TrimSpace(r.Args)
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.cancel_usage")}
@@ -765,7 +765,7 @@ func (b *Feature) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Re
 		"left", core.FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
 }
 
-func (b *Feature) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b chat) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.Reply {
 	id := strings.TrimSpace(r.Args)
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.approve_usage")}
@@ -787,7 +787,7 @@ func (b *Feature) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.R
 }
 
 // cmdAnnouncements shows or sets the member's choice about announcements.
-func (b *Feature) cmdAnnouncements(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b chat) cmdAnnouncements(ctx context.Context, r *core.Turn) []bot.Reply {
 	switch f := textnorm.Fold(r.Args); {
 	case f == "":
 	case core.IsNo(f) || f == "off" || f == "stop" || f == "desactiver":
@@ -805,11 +805,11 @@ func (b *Feature) cmdAnnouncements(ctx context.Context, r *core.Turn) []bot.Repl
 	return []bot.Reply{{Text: r.T(key), Choices: []bot.Choice{choice}}}
 }
 
-func (b *Feature) choiceAnnouncements(ctx context.Context, r *core.Turn, v string) []bot.Reply {
+func (b chat) choiceAnnouncements(ctx context.Context, r *core.Turn, v string) []bot.Reply {
 	return b.setAnnouncements(ctx, r, v == "on")
 }
 
-func (b *Feature) setAnnouncements(ctx context.Context, r *core.Turn, on bool) []bot.Reply {
+func (b chat) setAnnouncements(ctx context.Context, r *core.Turn, on bool) []bot.Reply {
 	if !r.Known {
 		return []bot.Reply{r.Reply("broadcasts.optout_unknown_member")}
 	}
@@ -828,7 +828,7 @@ func (b *Feature) setAnnouncements(ctx context.Context, r *core.Turn, on bool) [
 // broadcasts they wrote; erasure removes their reference from all, and
 // forgets the cached direct conversation.
 
-func (b *Feature) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b chat) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, error) {
 	recs, wrote, err := b.store.BroadcastsOf(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -852,7 +852,7 @@ func (b *Feature) exportBroadcasts(ctx context.Context, ref bot.UserRef) (any, e
 	return out, nil
 }
 
-func (b *Feature) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
+func (b chat) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
 	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
@@ -861,7 +861,7 @@ func (b *Feature) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts
 // finished (done or cancelled) before the retention cutoff.
-func (b *Feature) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
+func (b chat) purgeBroadcasts(ctx context.Context, before time.Time) (int, error) {
 	var old []string
 	err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error {
 		end := bc.Finished
@@ -893,7 +893,7 @@ func (b *Feature) purgeBroadcasts(ctx context.Context, before time.Time) (int, e
 // filter: one broadcast per (job, slot), created once, delivered exactly
 // once per recipient at the platform's pace, held outside their working
 // hours unless urgent, not sent to those who declined announcements.
-func (b *Feature) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
+func (b chat) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
 	a := run.Job.Announcement
 	if a == nil {
 		return errors.New("announcement job without an announcement")
@@ -903,3 +903,8 @@ func (b *Feature) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
 	}
 	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }
+
+// chat is the broadcasts feature seen as its chat: the organizers' commands and dialogues.
+type chat struct{ *Feature }
+
+func (b *Feature) chat() chat { return chat{b} }

@@ -182,7 +182,7 @@ func (b *Feature) cmdBroadcastResend(ctx context.Context, r *core.Turn) []bot.Re
 	}
 	gen := strconv.Itoa(q.Generation)
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.clock.Now()}
-	return b.saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", core.FormatInt(r.Lang, q.Unknown)),
+	return b.chat().saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", core.FormatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
 
@@ -239,7 +239,7 @@ func (b *Feature) dialogueResendConfirm(ctx context.Context, r *core.Turn, d bot
 		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return b.confirmResend(ctx, r, d.Data["id"], d.Data["gen"]), true
 	case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "annuler" || textnorm.Fold(r.Text) == "cancel":
-		return b.endCompose(ctx, r, "broadcasts.resend_abandoned"), true
+		return b.chat().endCompose(ctx, r, "broadcasts.resend_abandoned"), true
 	case commandFound:
 		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false

@@ -56,10 +56,10 @@ func Of(b *core.Bot) (*Feature, bool) { return core.FeatureOf[*Feature](b) }
 // announcement job, the engine's tick and the personal data kept (the
 // broadcasts a member wrote or received).
 func (b *Feature) Register(reg *core.Registry) {
-	reg.Command(b.broadcastCommands()...)
-	reg.Choices(b.broadcastChoices())
-	reg.Dialogues(b.broadcastDialogues())
-	reg.Job("announcement", b.jobAnnouncement)
+	reg.Command(b.chat().broadcastCommands()...)
+	reg.Choices(b.chat().broadcastChoices())
+	reg.Dialogues(b.chat().broadcastDialogues())
+	reg.Job("announcement", b.chat().jobAnnouncement)
 	reg.Tick(b.tickBroadcasts)
-	reg.PersonalData(core.DataPart{Name: "broadcasts", Export: b.exportBroadcasts, Erase: b.eraseBroadcasts, Purge: b.purgeBroadcasts})
+	reg.PersonalData(core.DataPart{Name: "broadcasts", Export: b.chat().exportBroadcasts, Erase: b.chat().eraseBroadcasts, Purge: b.chat().purgeBroadcasts})
 }

@@ -172,7 +172,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	for kind, reply := range reg.replies {
 		b.Outbox.Handle(kind, nil, reply)
 	}
-	if err := b.checkJobs(); err != nil {
+	if err := b.jobs().checkJobs(); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -36,11 +36,11 @@ func (b *Bot) registerCore(reg *Registry) {
 		&Command{ID: "status", Role: bot.RoleAdmin, Run: b.cmdStatus,
 			Names: map[bot.Lang][]string{bot.French: {"statut", "état"}, bot.English: {"status"}}},
 	)
-	reg.Command(b.schedulerCommands()...) // scheduler.go, reminders.go
+	reg.Command(b.jobs().schedulerCommands()...) // scheduler.go, reminders.go
 	reg.Choice("lang.set", b.choiceLang)
 	reg.Dialogue("lang", b.dialogueLang)
-	reg.Job("purge", b.jobPurge)
-	reg.PersonalData(DataPart{Name: "dialogue", Export: b.exportDialogue, Erase: b.deleteDialogue})
+	reg.Job("purge", b.jobs().jobPurge)
+	reg.PersonalData(DataPart{Name: "dialogue", Export: b.Privacy().exportDialogue, Erase: b.Privacy().deleteDialogue})
 }
 
 // registerCoreLast registers the personal data the core erases after the
@@ -48,13 +48,13 @@ func (b *Bot) registerCore(reg *Registry) {
 // message to another member), the platform's data, and the member record
 // last, so that a failed erasure can be retried by the member.
 func (b *Bot) registerCoreLast(reg *Registry) {
-	reg.PersonalData(DataPart{Name: "pending", Export: b.exportPending, Erase: b.erasePending}) // reminders, held messages
-	reg.PersonalData(DataPart{Name: "platform", Export: b.exportPlatformData, Erase: b.erasePlatformData})
-	reg.PersonalData(DataPart{Name: "profile", Export: b.exportProfile, Erase: b.eraseProfile})
+	reg.PersonalData(DataPart{Name: "pending", Export: b.Privacy().exportPending, Erase: b.Privacy().erasePending}) // reminders, held messages
+	reg.PersonalData(DataPart{Name: "platform", Export: b.Privacy().exportPlatformData, Erase: b.Privacy().erasePlatformData})
+	reg.PersonalData(DataPart{Name: "profile", Export: b.Privacy().exportProfile, Erase: b.Privacy().eraseProfile})
 }
 
 // deleteDialogue erases the member's dialogue (a personal-data part).
-func (b *Bot) deleteDialogue(ctx context.Context, ref bot.UserRef) error {
+func (b Privacy) deleteDialogue(ctx context.Context, ref bot.UserRef) error {
 	return b.Store.DeleteDialogue(ctx, ref)
 }
 

@@ -8,4 +8,4 @@ import (
 
 // Unexported methods that the external tests (package core_test) exercise.
 
-func (b *Bot) JobPurge(ctx context.Context, run bot.JobRun) error { return b.jobPurge(ctx, run) }
+func (b *Bot) JobPurge(ctx context.Context, run bot.JobRun) error { return b.jobs().jobPurge(ctx, run) }

@@ -16,7 +16,7 @@ import (
 // that keeps personal data registers one dataPart in personalDataParts, so
 // that the export and the erasure cover it, and the retention purge too.
 
-func (b *Bot) exportProfile(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b Privacy) exportProfile(ctx context.Context, ref bot.UserRef) (any, error) {
 	return Exported(b.Store.Member(ctx, ref))
 }
 
@@ -31,7 +31,7 @@ func Exported[T any](v T, err error) (any, error) {
 	return v, nil
 }
 
-func (b *Bot) eraseProfile(ctx context.Context, ref bot.UserRef) error {
+func (b Privacy) eraseProfile(ctx context.Context, ref bot.UserRef) error {
 	if err := b.Store.DeleteMember(ctx, ref); err != nil && !IsNotFound(err) {
 		return err
 	}
@@ -39,16 +39,16 @@ func (b *Bot) eraseProfile(ctx context.Context, ref bot.UserRef) error {
 	return nil
 }
 
-func (b *Bot) exportPending(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b Privacy) exportPending(ctx context.Context, ref bot.UserRef) (any, error) {
 	return Exported(b.Store.PendingFor(ctx, ref))
 }
 
-func (b *Bot) erasePending(ctx context.Context, ref bot.UserRef) error {
+func (b Privacy) erasePending(ctx context.Context, ref bot.UserRef) error {
 	_, err := b.Store.ErasePending(ctx, ref)
 	return err
 }
 
-func (b *Bot) exportDialogue(ctx context.Context, ref bot.UserRef) (any, error) {
+func (b Privacy) exportDialogue(ctx context.Context, ref bot.UserRef) (any, error) {
 	return Exported(b.Store.Dialogue(ctx, ref))
 }
 
@@ -94,7 +94,7 @@ func (b *Bot) EraseMember(ctx context.Context, ref bot.UserRef) error {
 	return nil
 }
 
-func (b *Bot) CmdMyData(ctx context.Context, r *Turn) []bot.Reply {
+func (b Privacy) CmdMyData(ctx context.Context, r *Turn) []bot.Reply {
 	ex, err := b.ExportMember(ctx, r.Msg.From)
 	if err != nil {
 		b.Log.Error("exporting member data", "member", b.Pseudonym(r.Msg.From), "err", err)
@@ -110,7 +110,7 @@ func (b *Bot) CmdMyData(ctx context.Context, r *Turn) []bot.Reply {
 
 const EraseKind = "erase"
 
-func (b *Bot) CmdErase(ctx context.Context, r *Turn) []bot.Reply {
+func (b Privacy) CmdErase(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: EraseKind, Step: "confirm", Started: now, Expires: now.Add(time.Hour)}
 	if err := b.Store.SaveDialogue(ctx, d); err != nil {
@@ -123,7 +123,7 @@ func (b *Bot) CmdErase(ctx context.Context, r *Turn) []bot.Reply {
 	}}}
 }
 
-func (b *Bot) ChoiceErase(ctx context.Context, r *Turn, v string) []bot.Reply {
+func (b Privacy) ChoiceErase(ctx context.Context, r *Turn, v string) []bot.Reply {
 	d, err := b.Store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != EraseKind {
 		return []bot.Reply{r.Reply("members.expired")}
@@ -131,7 +131,7 @@ func (b *Bot) ChoiceErase(ctx context.Context, r *Turn, v string) []bot.Reply {
 	return b.answerErase(ctx, r, v == "yes")
 }
 
-func (b *Bot) DialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b Privacy) DialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false
 	}
@@ -145,7 +145,7 @@ func (b *Bot) DialogueErase(ctx context.Context, r *Turn, d bot.Dialogue, comman
 	return b.answerErase(ctx, r, yes), true
 }
 
-func (b *Bot) answerErase(ctx context.Context, r *Turn, yes bool) []bot.Reply {
+func (b Privacy) answerErase(ctx context.Context, r *Turn, yes bool) []bot.Reply {
 	if !yes {
 		b.EndDialogue(ctx, r)
 		return []bot.Reply{r.Reply("members.erase.kept")}
@@ -208,3 +208,11 @@ func (b *Bot) PurgeRetention(ctx context.Context, now time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// Privacy is the core seen as the keeper of the personal data it holds
+// itself (profile, dialogue, pending messages, the platform's data) and of
+// the members' export and erasure commands.
+type Privacy struct{ *Bot }
+
+// Privacy returns the core's privacy component.
+func (b *Bot) Privacy() Privacy { return Privacy{b} }

@@ -56,7 +56,7 @@ func defaultReplica(now time.Time) string {
 	return "replica-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + strings.ToLower(rand.Text()[:8])
 }
 
-func (b *Bot) checkJobs() error {
+func (b jobRunner) checkJobs() error {
 	reg := b.reg.jobs
 	seen := map[string]bool{}
 	for _, j := range b.Settings.Jobs {
@@ -93,13 +93,13 @@ func (b *Bot) RunScheduler(ctx context.Context) error {
 		case <-timer.C:
 		}
 		b.Tick(ctx)
-		timer.Reset(b.nextWake(b.Clock.Now()))
+		timer.Reset(b.jobs().nextWake(b.Clock.Now()))
 	}
 }
 
 // nextWake returns how long to sleep: until just after the next slot, at
 // most maxTickWait.
-func (b *Bot) nextWake(now time.Time) time.Duration {
+func (b jobRunner) nextWake(now time.Time) time.Duration {
 	wait := maxTickWait
 	for _, j := range b.Settings.Jobs {
 		if next := j.Schedule.Next(now); !next.IsZero() {
@@ -119,9 +119,9 @@ func (b *Bot) WaitJobs() { b.sched.wg.Wait() }
 // clock; RunScheduler calls it in production.
 func (b *Bot) Tick(ctx context.Context) {
 	now := b.Clock.Now()
-	b.extendLeases(ctx)
+	b.jobs().extendLeases(ctx)
 	for _, j := range b.Settings.Jobs {
-		if err := b.tickJob(ctx, j, now); err != nil {
+		if err := b.jobs().tickJob(ctx, j, now); err != nil {
 			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}
@@ -133,7 +133,7 @@ func (b *Bot) Tick(ctx context.Context) {
 
 func jobClaimKey(name string) string { return "job:" + name }
 
-func (b *Bot) extendLeases(ctx context.Context) {
+func (b jobRunner) extendLeases(ctx context.Context) {
 	b.sched.mu.Lock()
 	names := slices.Collect(maps.Keys(b.sched.running))
 	b.sched.mu.Unlock()
@@ -144,7 +144,7 @@ func (b *Bot) extendLeases(ctx context.Context) {
 	}
 }
 
-func (b *Bot) runningHere(name string) bool {
+func (b jobRunner) runningHere(name string) bool {
 	b.sched.mu.Lock()
 	defer b.sched.mu.Unlock()
 	_, ok := b.sched.running[name]
@@ -153,7 +153,7 @@ func (b *Bot) runningHere(name string) bool {
 
 // tickJob starts j's latest slot if it is due, not run yet, young enough,
 // and this replica wins the job's claim.
-func (b *Bot) tickJob(ctx context.Context, j bot.Job, now time.Time) error {
+func (b jobRunner) tickJob(ctx context.Context, j bot.Job, now time.Time) error {
 	latest := j.Schedule.Latest(now)
 	if latest.IsZero() {
 		return nil
@@ -197,7 +197,7 @@ func (b *Bot) tickJob(ctx context.Context, j bot.Job, now time.Time) error {
 }
 
 // logMissed logs the slots between last and latest that will never run.
-func (b *Bot) logMissed(j bot.Job, last, latest time.Time) {
+func (b jobRunner) logMissed(j bot.Job, last, latest time.Time) {
 	missed, more := j.Schedule.Between(last, latest.Add(-time.Nanosecond), 1000)
 	if len(missed) == 0 {
 		return
@@ -210,7 +210,7 @@ func (b *Bot) logMissed(j bot.Job, last, latest time.Time) {
 	b.Log.Warn("missed slots skipped", "job", j.Name, "count", count, "first", missed[0], "last", missed[len(missed)-1])
 }
 
-func (b *Bot) grace() time.Duration {
+func (b jobRunner) grace() time.Duration {
 	if b.Settings.Grace > 0 {
 		return b.Settings.Grace
 	}
@@ -219,7 +219,7 @@ func (b *Bot) grace() time.Duration {
 
 // runJob runs one slot with panic recovery, then records it (and the
 // slots that came while it ran, which are skipped) and frees the claim.
-func (b *Bot) runJob(ctx context.Context, j bot.Job, slot time.Time) {
+func (b jobRunner) runJob(ctx context.Context, j bot.Job, slot time.Time) {
 	start := b.Clock.Now()
 	err := b.callJob(ctx, j, slot)
 	end := b.Clock.Now()
@@ -258,7 +258,7 @@ func (b *Bot) runJob(ctx context.Context, j bot.Job, slot time.Time) {
 }
 
 // callJob runs the job's function, turning a panic into an error.
-func (b *Bot) callJob(ctx context.Context, j bot.Job, slot time.Time) (err error) {
+func (b jobRunner) callJob(ctx context.Context, j bot.Job, slot time.Time) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			b.Obs.Error(bot.ErrorKindPanic)
@@ -301,7 +301,7 @@ type purger interface {
 
 // jobPurge removes expired records (claims, seen events, dialogues) from a
 // store that keeps them (the embedded one; Redis expires keys itself).
-func (b *Bot) jobPurge(ctx context.Context, run bot.JobRun) error {
+func (b jobRunner) jobPurge(ctx context.Context, run bot.JobRun) error {
 	n := 0
 	if p, ok := b.Store.(purger); ok {
 		var err error
@@ -320,13 +320,13 @@ func (b *Bot) jobPurge(ctx context.Context, run bot.JobRun) error {
 
 // schedulerCommands are the reminders (reminders.go) and, for the
 // administrators, the list of jobs.
-func (b *Bot) schedulerCommands() []*Command {
+func (b jobRunner) schedulerCommands() []*Command {
 	return append([]*Command{}, &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
 		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})
 }
 
 // cmdJobs shows the administrators each job, its last and next slot.
-func (b *Bot) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
+func (b jobRunner) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
 	if len(b.Settings.Jobs) == 0 {
 		return []bot.Reply{r.Reply("jobs.none")}
 	}
@@ -358,3 +358,10 @@ func (b *Bot) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
 // Go runs f in a goroutine that WaitJobs (and so a graceful stop) waits
 // for: a feature's long work started from a tick.
 func (b *Bot) Go(f func()) { b.sched.wg.Go(f) }
+
+// jobRunner is the core seen as the runner of the configured jobs: it
+// claims each slot once among the replicas, runs it, and records it.
+type jobRunner struct{ *Bot }
+
+// jobs returns the core's job runner.
+func (b *Bot) jobs() jobRunner { return jobRunner{b} }

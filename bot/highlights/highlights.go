@@ -39,10 +39,10 @@ func (b *Feature) highlightCommands() []*core.Command {
 		{ID: "unregister", Role: bot.RoleMember, Run: b.cmdUnregister,
 			Names: map[bot.Lang][]string{bot.French: {"me désinscrire de", "me désinscrire du"},
 				bot.English: {"unregister from", "unregister"}}},
-		{ID: "publish", Role: bot.RoleOrganizer, Run: b.cmdPublish,
+		{ID: "publish", Role: bot.RoleOrganizer, Run: b.publishing().cmdPublish,
 			Names: map[bot.Lang][]string{bot.French: {"publier temps fort", "publier un temps fort", "publier"},
 				bot.English: {"publish highlight", "publish a highlight", "publish"}}},
-		{ID: "withdraw", Role: bot.RoleOrganizer, Run: b.cmdWithdraw,
+		{ID: "withdraw", Role: bot.RoleOrganizer, Run: b.publishing().cmdWithdraw,
 			Names: map[bot.Lang][]string{bot.French: {"retirer temps fort", "retirer un temps fort"},
 				bot.English: {"withdraw highlight", "withdraw a highlight"}}},
 		{ID: "reload", Role: bot.RoleAdmin, Run: b.cmdReload,
@@ -56,17 +56,17 @@ func (b *Feature) highlightChoices() map[string]core.ChoiceHandler {
 		"hl.show":        b.choiceShow,
 		"hl.follow":      b.choiceFollow,
 		"hl.register":    b.choiceRegister,
-		"hl.pub_session": b.choicePublishSession,
-		"hl.pub_noquote": b.choicePublishNoQuote,
-		"hl.pub_confirm": b.choicePublishConfirm,
-		"hl.withdraw":    b.choiceWithdraw,
-		"hl.withdraw_ok": b.choiceWithdrawConfirm,
+		"hl.pub_session": b.publishing().choicePublishSession,
+		"hl.pub_noquote": b.publishing().choicePublishNoQuote,
+		"hl.pub_confirm": b.publishing().choicePublishConfirm,
+		"hl.withdraw":    b.publishing().choiceWithdraw,
+		"hl.withdraw_ok": b.publishing().choiceWithdrawConfirm,
 	}
 }
 
 func (b *Feature) highlightDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{
-		dialoguePublish: b.dialoguePublish,
+		dialoguePublish: b.publishing().dialoguePublish,
 	}
 }
 

@@ -26,7 +26,7 @@ const (
 	pubConfirm = "confirm"
 )
 
-func (b *Feature) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b publishing) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
 	snap := b.core.Congress.Content(ctx)
 	ev := b.core.Congress.Current(snap)
 	if ev == nil {
@@ -43,7 +43,7 @@ func (b *Feature) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
 	return b.savePublish(ctx, r, d, b.publishSessionPrompt(r, ev))
 }
 
-func (b *Feature) publishSessionPrompt(r *core.Turn, ev *content.Event) bot.Reply {
+func (b publishing) publishSessionPrompt(r *core.Turn, ev *content.Event) bot.Reply {
 	var choices []bot.Choice
 	lines := []string{r.T("highlights.publish_ask_session")}
 	for _, s := range ev.Sessions {
@@ -57,13 +57,13 @@ func (b *Feature) publishSessionPrompt(r *core.Turn, ev *content.Event) bot.Repl
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
 
-func (b *Feature) publishTextPrompt(r *core.Turn, s *content.Session) bot.Reply {
+func (b publishing) publishTextPrompt(r *core.Turn, s *content.Session) bot.Reply {
 	return r.Reply("highlights.publish_ask_text", "number", strconv.Itoa(s.Number), "title", s.Title,
 		"max", strconv.Itoa(content.MaxTextRunes))
 }
 
 // savePublish stores the dialogue and answers rep.
-func (b *Feature) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
+func (b publishing) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
 	now := b.clock.Now()
 	if d.Started.IsZero() {
 		d.Started = now
@@ -77,7 +77,7 @@ func (b *Feature) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue,
 }
 
 // publishDialogue returns the organizer's publish dialogue, if any.
-func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
+func (b publishing) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialogue, bool) {
 	d, err := b.store.Dialogue(ctx, r.Msg.From)
 	if err != nil || d.Kind != dialoguePublish {
 		return bot.Dialogue{}, false
@@ -86,11 +86,11 @@ func (b *Feature) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dialog
 }
 
 // publishSession returns the event and session the dialogue is about.
-func (b *Feature) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
+func (b publishing) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
 	return b.core.Congress.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
-func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b publishing) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Role < bot.RoleOrganizer {
 		_ = b.store.DeleteDialogue(ctx, r.Msg.From)
 		return nil, false
@@ -143,17 +143,17 @@ func (b *Feature) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialo
 	return b.endPublish(ctx, r, "highlights.publish_gone"), true
 }
 
-func (b *Feature) publishQuotePrompt(r *core.Turn) bot.Reply {
+func (b publishing) publishQuotePrompt(r *core.Turn) bot.Reply {
 	return bot.Reply{Text: r.T("highlights.publish_ask_quote"),
 		Choices: []bot.Choice{{Action: "hl.pub_noquote", Value: "", Label: r.T("highlights.button_no_quote")}}}
 }
 
-func (b *Feature) publishPickSession(ctx context.Context, r *core.Turn, d bot.Dialogue, s *content.Session) []bot.Reply {
+func (b publishing) publishPickSession(ctx context.Context, r *core.Turn, d bot.Dialogue, s *content.Session) []bot.Reply {
 	d.Data["session"], d.Step = s.ID, pubText
 	return b.savePublish(ctx, r, d, b.publishTextPrompt(r, s))
 }
 
-func (b *Feature) choicePublishSession(ctx context.Context, r *core.Turn, value string) []bot.Reply {
+func (b publishing) choicePublishSession(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -169,7 +169,7 @@ func (b *Feature) choicePublishSession(ctx context.Context, r *core.Turn, value 
 	return b.publishPickSession(ctx, r, d, s)
 }
 
-func (b *Feature) choicePublishNoQuote(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
+func (b publishing) choicePublishNoQuote(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubQuote || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -177,7 +177,7 @@ func (b *Feature) choicePublishNoQuote(ctx context.Context, r *core.Turn, _ stri
 	return b.publishPreview(ctx, r, d)
 }
 
-func (b *Feature) choicePublishConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
+func (b publishing) choicePublishConfirm(ctx context.Context, r *core.Turn, _ string) []bot.Reply {
 	d, ok := b.publishDialogue(ctx, r)
 	if !ok || d.Step != pubConfirm || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -190,7 +190,7 @@ func draft(d bot.Dialogue) *content.Highlight {
 	return &content.Highlight{Text: d.Data["text"], Quote: d.Data["quote"], Author: d.Data["author"], Session: d.Data["session"]}
 }
 
-func (b *Feature) previewReply(ctx context.Context, r *core.Turn, d bot.Dialogue) bot.Reply {
+func (b publishing) previewReply(ctx context.Context, r *core.Turn, d bot.Dialogue) bot.Reply {
 	title := d.Data["session"]
 	if _, s, ok := b.publishSession(ctx, d); ok {
 		title = s.Title
@@ -203,12 +203,12 @@ func (b *Feature) previewReply(ctx context.Context, r *core.Turn, d bot.Dialogue
 	}}
 }
 
-func (b *Feature) publishPreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
+func (b publishing) publishPreview(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	d.Step = pubConfirm
 	return b.savePublish(ctx, r, d, b.previewReply(ctx, r, d))
 }
 
-func (b *Feature) endPublish(ctx context.Context, r *core.Turn, key string) []bot.Reply {
+func (b publishing) endPublish(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
 		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 	}
@@ -218,7 +218,7 @@ func (b *Feature) endPublish(ctx context.Context, r *core.Turn, key string) []bo
 // publishConfirmed stores the highlight (searchable at once, queued for
 // the followers' digest by its publication time) and posts it to the
 // highlights channel, if one is configured.
-func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
+func (b publishing) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue) []bot.Reply {
 	ev, s, ok := b.publishSession(ctx, d)
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
@@ -252,3 +252,8 @@ func (b *Feature) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Dial
 	}
 	return []bot.Reply{r.Reply("highlights.publish_done", "title", s.Title, "channel", posted)}
 }
+
+// publishing is the highlights feature seen as the organizers' publishing and withdrawing.
+type publishing struct{ *Feature }
+
+func (b *Feature) publishing() publishing { return publishing{b} }

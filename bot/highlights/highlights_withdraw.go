@@ -17,7 +17,7 @@ const maxWithdrawList = 10
 // cmdWithdraw lists the highlights published from the chat, newest first,
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
-func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
+func (b publishing) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
 	snap := b.core.Congress.Content(ctx)
 	list := snap.Published[:min(maxWithdrawList, len(snap.Published))]
 	if len(list) == 0 {
@@ -42,14 +42,14 @@ func (b *Feature) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: choices}}
 }
 
-func (b *Feature) withdrawPreview(r *core.Turn, d congress.Doc) []bot.Reply {
+func (b publishing) withdrawPreview(r *core.Turn, d congress.Doc) []bot.Reply {
 	lines := []string{r.T("highlights.withdraw_confirm_ask", "number", strconv.Itoa(d.Session.Number), "title", d.Session.Title), ""}
 	lines = append(lines, b.highlightLines(r.Printer, d.Highlight)...)
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: []bot.Choice{{Action: "hl.withdraw_ok",
 		Value: d.Event.ID + "/" + d.Highlight.ID, Label: r.T("highlights.button_withdraw_confirm"), Style: "danger"}}}}
 }
 
-func (b *Feature) choiceWithdraw(ctx context.Context, r *core.Turn, value string) []bot.Reply {
+func (b publishing) choiceWithdraw(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
@@ -60,7 +60,7 @@ func (b *Feature) choiceWithdraw(ctx context.Context, r *core.Turn, value string
 	return b.withdrawPreview(r, d)
 }
 
-func (b *Feature) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, value string) []bot.Reply {
+func (b publishing) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}

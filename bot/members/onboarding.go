@@ -58,7 +58,7 @@ const maxCandidates = 8
 // startOnboarding asks the first question, after the greeting when greet
 // is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
 // the answer.
-func (b *Feature) startOnboarding(ctx context.Context, r *core.Turn, text, edit string, greet bool) []bot.Reply {
+func (b onboarding) startOnboarding(ctx context.Context, r *core.Turn, text, edit string, greet bool) []bot.Reply {
 	now := b.clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
 		Data: map[string]string{}}
@@ -79,7 +79,7 @@ func (b *Feature) startOnboarding(ctx context.Context, r *core.Turn, text, edit 
 
 // prefill starts the dialogue from what an organizer's import gave: the
 // collectivity is still to be confirmed and the interests to be settled.
-func (b *Feature) prefill(d *bot.Dialogue, m bot.Member) {
+func (b onboarding) prefill(d *bot.Dialogue, m bot.Member) {
 	if m.Collectivity != nil {
 		b.setColl(d, *m.Collectivity)
 	}
@@ -91,7 +91,7 @@ func (b *Feature) prefill(d *bot.Dialogue, m bot.Member) {
 
 // greeting says in three lines what Maillage does, what it keeps and why,
 // and the member's rights.
-func (b *Feature) greeting(r *core.Turn) bot.Reply {
+func (b onboarding) greeting(r *core.Turn) bot.Reply {
 	p := b.settings.Privacy
 	rights := r.T("members.greeting.rights")
 	if p.Contact != "" {
@@ -104,7 +104,7 @@ func (b *Feature) greeting(r *core.Turn) bot.Reply {
 	}, "\n")}
 }
 
-func (b *Feature) saveDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) bool {
+func (b onboarding) saveDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) bool {
 	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
 	if err := b.store.SaveDialogue(ctx, *d); err != nil {
 		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
@@ -114,7 +114,7 @@ func (b *Feature) saveDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogu
 }
 
 // onbNext asks for the next missing answer, or ends the dialogue.
-func (b *Feature) onbNext(ctx context.Context, r *core.Turn, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
+func (b onboarding) onbNext(ctx context.Context, r *core.Turn, d *bot.Dialogue, lead ...bot.Reply) []bot.Reply {
 	edit := d.Data[dEdit]
 	var ask bot.Reply
 	switch {
@@ -151,7 +151,7 @@ func (b *Feature) onbNext(ctx context.Context, r *core.Turn, d *bot.Dialogue, le
 }
 
 // dialogueOnboarding answers a typed message during the dialogue.
-func (b *Feature) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
+func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
 	if r.Msg.Conversation.Kind != bot.Direct {
 		return nil, false // the onboarding happens in the direct conversation
 	}
@@ -245,7 +245,7 @@ func (b *Feature) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.Di
 }
 
 // reask repeats the current question (resuming after an interruption).
-func (b *Feature) reask(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) reask(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	asks := map[string]func(*core.Turn, *bot.Dialogue) bot.Reply{
 		"pick":       func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPick(r, d, "members.coll.pick") },
 		"confirm":    b.askConfirm,
@@ -268,14 +268,14 @@ func (b *Feature) reask(r *core.Turn, d *bot.Dialogue) bot.Reply {
 }
 
 // withPrompt puts a short sentence before a question.
-func (b *Feature) withPrompt(r *core.Turn, key string, q bot.Reply) bot.Reply {
+func (b onboarding) withPrompt(r *core.Turn, key string, q bot.Reply) bot.Reply {
 	q.Text = r.T(key) + "\n" + q.Text
 	return q
 }
 
 // Collectivity.
 
-func (b *Feature) askCollectivity(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askCollectivity(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "collectivity"
 	key := "members.coll.ask"
 	if d.Data[dEdit] == "collectivity" {
@@ -295,7 +295,7 @@ var fillers = map[string]bool{"je": true, "suis": true, "i": true, "am": true, "
 
 // onbCollectivityText reads a sentence that names the collectivity and
 // perhaps the role ("Je suis DGS de Saint-Pierre-du-Perray").
-func (b *Feature) onbCollectivityText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	var lead []bot.Reply
 	query := text
 	// The role named in the sentence is taken too, even when only the
@@ -352,14 +352,14 @@ func (b *Feature) onbCollectivityText(ctx context.Context, r *core.Turn, d *bot.
 }
 
 // onbStep saves the dialogue and returns the question.
-func (b *Feature) onbStep(ctx context.Context, r *core.Turn, d *bot.Dialogue, q bot.Reply) []bot.Reply {
+func (b onboarding) onbStep(ctx context.Context, r *core.Turn, d *bot.Dialogue, q bot.Reply) []bot.Reply {
 	if !b.saveDialogue(ctx, r, d) {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{q}
 }
 
-func (b *Feature) setColl(d *bot.Dialogue, c bot.Collectivity) {
+func (b onboarding) setColl(d *bot.Dialogue, c bot.Collectivity) {
 	data, _ := json.Marshal(c)
 	d.Data[dColl] = string(data)
 }
@@ -372,7 +372,7 @@ func collOf(d *bot.Dialogue) (bot.Collectivity, bool) {
 	return c, true
 }
 
-func (b *Feature) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
+func (b onboarding) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
 	if len(cs) > maxCandidates {
 		cs = cs[:maxCandidates]
 	}
@@ -386,7 +386,7 @@ func candsOf(d *bot.Dialogue) []bot.Collectivity {
 	return cs
 }
 
-func (b *Feature) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "confirm"
 	c, _ := collOf(d)
 	key := "members.coll.confirm"
@@ -401,7 +401,7 @@ func (b *Feature) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Feature) askPick(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b onboarding) askPick(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "pick"
 	cs := candsOf(d)
 	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
@@ -412,7 +412,7 @@ func (b *Feature) askPick(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	return rep
 }
 
-func (b *Feature) onbPick(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply {
+func (b onboarding) onbPick(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply {
 	cs := candsOf(d)
 	i, err := strconv.Atoi(value)
 	if err != nil || i < 0 || i >= len(cs) {
@@ -424,7 +424,7 @@ func (b *Feature) onbPick(ctx context.Context, r *core.Turn, d *bot.Dialogue, va
 	return b.onbNext(ctx, r, d)
 }
 
-func (b *Feature) onbConfirm(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
+func (b onboarding) onbConfirm(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
 	if _, ok := collOf(d); !ok {
 		return b.onbNext(ctx, r, d)
 	}
@@ -440,13 +440,13 @@ func (b *Feature) onbConfirm(ctx context.Context, r *core.Turn, d *bot.Dialogue,
 
 // Declared employers.
 
-func (b *Feature) onbOther(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
+func (b onboarding) onbOther(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	delete(d.Data, dColl)
 	delete(d.Data, dCands)
 	return b.onbStep(ctx, r, d, b.askOtherType(r, d, "members.other.type_ask"))
 }
 
-func (b *Feature) askOtherType(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b onboarding) askOtherType(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_type"
 	rep := bot.Reply{Text: r.T(key)}
 	for _, t := range otherTypes {
@@ -455,7 +455,7 @@ func (b *Feature) askOtherType(r *core.Turn, d *bot.Dialogue, key string) bot.Re
 	return rep
 }
 
-func (b *Feature) onbOtherType(ctx context.Context, r *core.Turn, d *bot.Dialogue, t string) []bot.Reply {
+func (b onboarding) onbOtherType(ctx context.Context, r *core.Turn, d *bot.Dialogue, t string) []bot.Reply {
 	if !slices.Contains(otherTypes, t) {
 		return []bot.Reply{b.askOtherType(r, d, "members.other.type_reprompt")}
 	}
@@ -463,12 +463,12 @@ func (b *Feature) onbOtherType(ctx context.Context, r *core.Turn, d *bot.Dialogu
 	return b.onbStep(ctx, r, d, b.askOtherDep(r, d))
 }
 
-func (b *Feature) askOtherDep(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askOtherDep(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "other_dep"
 	return bot.Reply{Text: r.T("members.other.dep_ask")}
 }
 
-func (b *Feature) onbOtherDep(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b onboarding) onbOtherDep(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	if dep, ok := b.findDepartement(text); ok {
 		d.Data[dOtherDep] = dep.Code
 		return b.onbStep(ctx, r, d, b.askOtherSize(r, d, "members.other.size_ask"))
@@ -478,7 +478,7 @@ func (b *Feature) onbOtherDep(ctx context.Context, r *core.Turn, d *bot.Dialogue
 }
 
 // findDepartement reads a département typed by its code or its name.
-func (b *Feature) findDepartement(text string) (bot.Collectivity, bool) {
+func (b onboarding) findDepartement(text string) (bot.Collectivity, bool) {
 	if c, ok := b.dir.Departement(strings.TrimSpace(text)); ok {
 		return c, true
 	}
@@ -490,7 +490,7 @@ func (b *Feature) findDepartement(text string) (bot.Collectivity, bool) {
 	return bot.Collectivity{}, false
 }
 
-func (b *Feature) askOtherSize(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
+func (b onboarding) askOtherSize(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "other_size"
 	rep := bot.Reply{Text: r.T(key)}
 	for i, n := range otherSizes {
@@ -516,7 +516,7 @@ func parseSize(folded string) (int, bool) {
 	return n * mult, true
 }
 
-func (b *Feature) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialogue, n int) []bot.Reply {
+func (b onboarding) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialogue, n int) []bot.Reply {
 	c := bot.Collectivity{Kind: bot.KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
 	if dep, ok := b.dir.Departement(c.Departement); ok {
 		c.Region = dep.Region
@@ -528,7 +528,7 @@ func (b *Feature) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialogu
 
 // Role.
 
-func (b *Feature) askRole(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askRole(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "role"
 	rep := bot.Reply{Text: r.T("members.role.ask")}
 	for _, l := range b.settings.MemberRoles {
@@ -537,7 +537,7 @@ func (b *Feature) askRole(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	return rep
 }
 
-func (b *Feature) onbRole(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
+func (b onboarding) onbRole(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
 	if _, ok := core.LabelByID(b.settings.MemberRoles, id); !ok {
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
 	}
@@ -554,7 +554,7 @@ func interestsOf(d *bot.Dialogue) []string {
 	return strings.Split(d.Data[dInterests], ",")
 }
 
-func (b *Feature) setInterests(d *bot.Dialogue, ids []string) {
+func (b onboarding) setInterests(d *bot.Dialogue, ids []string) {
 	// Keep the configured order.
 	var out []string
 	for _, l := range b.settings.Interests {
@@ -565,7 +565,7 @@ func (b *Feature) setInterests(d *bot.Dialogue, ids []string) {
 	d.Data[dInterests] = strings.Join(out, ",")
 }
 
-func (b *Feature) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot.Reply {
+func (b onboarding) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot.Reply {
 	d.Step = "interests"
 	chosen := interestsOf(d)
 	text := r.T("members.interests.ask")
@@ -588,7 +588,7 @@ func (b *Feature) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot.R
 	return rep
 }
 
-func (b *Feature) onbToggleInterest(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
+func (b onboarding) onbToggleInterest(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
 	if _, ok := core.LabelByID(b.settings.Interests, id); !ok {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
 	}
@@ -602,7 +602,7 @@ func (b *Feature) onbToggleInterest(ctx context.Context, r *core.Turn, d *bot.Di
 	return b.onbStep(ctx, r, d, b.askInterests(r, d, ""))
 }
 
-func (b *Feature) onbInterestsDone(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
+func (b onboarding) onbInterestsDone(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	if len(interestsOf(d)) == 0 {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.interests.none"))}
 	}
@@ -615,7 +615,7 @@ var doneWords = map[string]bool{"termine": true, "fini": true, "c est tout": tru
 
 // onbInterestsText reads interests typed by number or name, separated by
 // commas, "et" or spaces ("1, 4 et 7", "IA; management").
-func (b *Feature) onbInterestsText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
+func (b onboarding) onbInterestsText(ctx context.Context, r *core.Turn, d *bot.Dialogue, text string) []bot.Reply {
 	folded := textnorm.Fold(text)
 	if doneWords[folded] {
 		return b.onbInterestsDone(ctx, r, d)
@@ -704,7 +704,7 @@ func exactLabel(labels []bot.Label, folded string) (bot.Label, bool) {
 
 // Preferences.
 
-func (b *Feature) defaultPrefs(r *core.Turn, d *bot.Dialogue) {
+func (b onboarding) defaultPrefs(r *core.Turn, d *bot.Dialogue) {
 	if d.Data[dCadence] == "" {
 		d.Data[dCadence] = bot.CadenceMonthly
 	}
@@ -719,11 +719,11 @@ func (b *Feature) defaultPrefs(r *core.Turn, d *bot.Dialogue) {
 	}
 }
 
-func (b *Feature) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
+func (b onboarding) prefsSummary(lang bot.Lang, d *bot.Dialogue) string {
 	return b.prefsLines(lang, d.Data[dCadence], d.Data[dSize], d.Data[dRegion], d.Data[dLang])
 }
 
-func (b *Feature) askPrefs(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askPrefs(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "prefs"
 	b.defaultPrefs(r, d)
 	return bot.Reply{Text: r.T("members.prefs.ask") + "\n" + b.prefsSummary(r.Lang, d),
@@ -733,7 +733,7 @@ func (b *Feature) askPrefs(r *core.Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Feature) onbPrefs(ctx context.Context, r *core.Turn, d *bot.Dialogue, ok bool) []bot.Reply {
+func (b onboarding) onbPrefs(ctx context.Context, r *core.Turn, d *bot.Dialogue, ok bool) []bot.Reply {
 	if ok {
 		b.defaultPrefs(r, d)
 		d.Data[dPrefsDone] = "1"
@@ -754,7 +754,7 @@ var prefValues = map[string][]string{
 	"lang":    {string(bot.French), string(bot.English)},
 }
 
-func (b *Feature) askPref(r *core.Turn, d *bot.Dialogue, step string) bot.Reply {
+func (b onboarding) askPref(r *core.Turn, d *bot.Dialogue, step string) bot.Reply {
 	d.Step = step
 	rep := bot.Reply{Text: r.T("members.prefs.ask_" + step)}
 	for _, v := range prefValues[step] {
@@ -769,17 +769,17 @@ func (b *Feature) askPref(r *core.Turn, d *bot.Dialogue, step string) bot.Reply 
 	return rep
 }
 
-func (b *Feature) askCadence(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askCadence(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	return b.askPref(r, d, "cadence")
 }
-func (b *Feature) askSize(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "size") }
-func (b *Feature) askRegion(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askSize(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "size") }
+func (b onboarding) askRegion(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	return b.askPref(r, d, "region")
 }
-func (b *Feature) askLang(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "lang") }
+func (b onboarding) askLang(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askPref(r, d, "lang") }
 
 // prefFromText reads a preference typed as its number or its label.
-func (b *Feature) prefFromText(step, folded string) (string, bool) {
+func (b onboarding) prefFromText(step, folded string) (string, bool) {
 	vals := prefValues[step]
 	if n, err := strconv.Atoi(folded); err == nil && n >= 1 && n <= len(vals) {
 		return vals[n-1], true
@@ -798,7 +798,7 @@ func (b *Feature) prefFromText(step, folded string) (string, bool) {
 	return "", false
 }
 
-func (b *Feature) onbPref(ctx context.Context, r *core.Turn, d *bot.Dialogue, step, v string) []bot.Reply {
+func (b onboarding) onbPref(ctx context.Context, r *core.Turn, d *bot.Dialogue, step, v string) []bot.Reply {
 	if !slices.Contains(prefValues[step], v) {
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, d))}
 	}
@@ -823,7 +823,7 @@ func (b *Feature) onbPref(ctx context.Context, r *core.Turn, d *bot.Dialogue, st
 // onbSetLang changes the language at once, as the "langue" command does
 // (the member record keeps it, even before the end of the onboarding),
 // and keeps it among the dialogue's answers.
-func (b *Feature) onbSetLang(ctx context.Context, r *core.Turn, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
+func (b onboarding) onbSetLang(ctx context.Context, r *core.Turn, d *bot.Dialogue, l bot.Lang) (bot.Reply, bool) {
 	d.Data[dLang] = string(l)
 	r.Member.Language = l
 	if err := r.SaveMember(ctx); err != nil {
@@ -835,7 +835,7 @@ func (b *Feature) onbSetLang(ctx context.Context, r *core.Turn, d *bot.Dialogue,
 
 // Opt-in.
 
-func (b *Feature) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
+func (b onboarding) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "optin"
 	c, _ := collOf(d)
 	return bot.Reply{Text: r.T("members.optin.ask",
@@ -849,7 +849,7 @@ func (b *Feature) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
 		}}
 }
 
-func (b *Feature) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
+func (b onboarding) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
 	now := b.clock.Now()
 	b.applyDialogue(ctx, r, d)
 	r.Member.Onboarded = now
@@ -870,7 +870,7 @@ func (b *Feature) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue, y
 }
 
 // applyDialogue copies the answers gathered so far into r.member.
-func (b *Feature) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) {
+func (b onboarding) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) {
 	m := &r.Member
 	if c, ok := collOf(d); ok && d.Data[dCollOK] == "1" {
 		m.Collectivity = &c
@@ -909,7 +909,7 @@ func (b *Feature) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dialog
 }
 
 // finishEdit saves the one field changed and ends the dialogue.
-func (b *Feature) finishEdit(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
+func (b onboarding) finishEdit(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	if !r.Known {
 		b.core.EndDialogue(ctx, r)
 		return []bot.Reply{r.Reply("members.not_registered")}
@@ -924,7 +924,7 @@ func (b *Feature) finishEdit(ctx context.Context, r *core.Turn, d *bot.Dialogue)
 
 // Choices.
 
-func (b *Feature) onboardingChoices() map[string]core.ChoiceHandler {
+func (b onboarding) onboardingChoices() map[string]core.ChoiceHandler {
 	with := func(f func(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply) core.ChoiceHandler {
 		return func(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 			d, err := b.store.Dialogue(ctx, r.Msg.From)
@@ -978,7 +978,7 @@ func (b *Feature) onboardingChoices() map[string]core.ChoiceHandler {
 // Describing collectivities.
 
 // shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
-func (b *Feature) shortColl(lang bot.Lang, c bot.Collectivity) string {
+func (b onboarding) shortColl(lang bot.Lang, c bot.Collectivity) string {
 	where := b.cat.T(string(lang), "members.kind."+string(c.Kind))
 	if c.Kind == bot.KindCommune || c.Kind == bot.KindEPCI {
 		if dep, ok := b.dir.Departement(c.Departement); ok {
@@ -988,3 +988,8 @@ func (b *Feature) shortColl(lang bot.Lang, c bot.Collectivity) string {
 	return b.cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
 		"population", core.FormatInt(lang, c.Population))
 }
+
+// onboarding is the members feature seen as the onboarding dialogue.
+type onboarding struct{ *Feature }
+
+func (b *Feature) onboarding() onboarding { return onboarding{b} }

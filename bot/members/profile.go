@@ -31,9 +31,9 @@ func (b *Feature) membersCommands() []*core.Command {
 			Names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
 		{ID: "leave", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdLeave),
 			Names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
-		{ID: "mydata", Role: bot.RoleMember, Run: core.DirectOnly(b.core.CmdMyData),
+		{ID: "mydata", Role: bot.RoleMember, Run: core.DirectOnly(b.core.Privacy().CmdMyData),
 			Names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
-		{ID: "erase", Role: bot.RoleMember, Run: core.DirectOnly(b.core.CmdErase),
+		{ID: "erase", Role: bot.RoleMember, Run: core.DirectOnly(b.core.Privacy().CmdErase),
 			Names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
 				bot.English: {"delete my data", "erase my data"}}},
 		{ID: "import", Role: bot.RoleOrganizer, Run: b.cmdImport,
@@ -42,17 +42,17 @@ func (b *Feature) membersCommands() []*core.Command {
 }
 
 func (b *Feature) membersChoices() map[string]core.ChoiceHandler {
-	m := b.onboardingChoices()
+	m := b.onboarding().onboardingChoices()
 	m["edit.field"] = func(ctx context.Context, r *core.Turn, v string) []bot.Reply { return b.editField(ctx, r, v) }
 	m["pause.for"] = b.choicePause
-	m["erase.confirm"] = b.core.ChoiceErase
+	m["erase.confirm"] = b.core.Privacy().ChoiceErase
 	return m
 }
 
 func (b *Feature) membersDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{
-		onboardingKind: b.dialogueOnboarding,
-		core.EraseKind: b.core.DialogueErase,
+		onboardingKind: b.onboarding().dialogueOnboarding,
+		core.EraseKind: b.core.Privacy().DialogueErase,
 	}
 }
 
@@ -68,7 +68,7 @@ func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Repl
 		if d.Data == nil {
 			d.Data = map[string]string{}
 		}
-		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, &d))}, true
+		return []bot.Reply{b.onboarding().greeting(r), b.onboarding().withPrompt(r, "members.resume", b.onboarding().reask(r, &d))}, true
 	case err != nil && !core.IsNotFound(err):
 		b.log.Error("reading dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
@@ -78,20 +78,20 @@ func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Repl
 	if cmd, args, ok := b.core.MatchCommand(text); ok && cmd.ID == "iam" {
 		text = args
 	}
-	return b.startOnboarding(ctx, r, text, "", true), true
+	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
 }
 
 func (b *Feature) cmdIAm(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Onboarded() {
-		return b.startOnboarding(ctx, r, r.Args, "collectivity", false)
+		return b.onboarding().startOnboarding(ctx, r, r.Args, "collectivity", false)
 	}
 	// A first contact gets the greeting: what Maillage does and keeps.
-	return b.startOnboarding(ctx, r, r.Args, "", !r.Known || r.Args == "")
+	return b.onboarding().startOnboarding(ctx, r, r.Args, "", !r.Known || r.Args == "")
 }
 
 func (b *Feature) cmdJoin(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Onboarded() {
-		return b.startOnboarding(ctx, r, "", "", true)
+		return b.onboarding().startOnboarding(ctx, r, "", "", true)
 	}
 	if !r.Member.OptedIn.IsZero() {
 		return []bot.Reply{r.Reply("members.join.already")}
@@ -227,9 +227,9 @@ func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []b
 	now := b.clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
 	if field == "interests" {
-		b.setInterests(&d, r.Member.Interests)
+		b.onboarding().setInterests(&d, r.Member.Interests)
 	}
-	return b.onbNext(ctx, r, &d)
+	return b.onboarding().onbNext(ctx, r, &d)
 }
 
 func contains(list []string, s string) bool {
