@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-// From broadcast_pace.go.
-
 // Errors adapters wrap so that the core can tell what happened to a post.
 var (
 	// ErrRateLimited: the platform refused the call for now (HTTP 429);
@@ -58,8 +56,6 @@ type DirectCache interface {
 	CachedDirect(ctx context.Context, user UserRef) (Conversation, bool)
 }
 
-// From direct_gone.go.
-
 // ErrConversationGone: the platform refused a post because the conversation
 // no longer exists (deleted, archived, lost in a server's database reset).
 // Nothing was posted: an adapter wraps it only when the refusal is certain
@@ -73,8 +69,6 @@ var ErrConversationGone = errors.New("conversation gone")
 type DirectForgetter interface {
 	ForgetDirect(ctx context.Context, user UserRef) error
 }
-
-// From platform_data.go.
 
 // PlatformData is an optional capability of a chat adapter that keeps
 // something about a user besides the core's records (Slack: the id of the

@@ -1,7 +1,5 @@
 package bot
 
-// From onboarding.go.
-
 // Values of Preferences.Cadence and Preferences.Region.
 const (
 	CadenceBiweekly = "biweekly"

@@ -2,8 +2,6 @@ package bot
 
 import "strings"
 
-// From roles.go.
-
 // Role is what a person may do. Each role may do everything the roles
 // below it may do.
 type Role int

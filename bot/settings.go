@@ -12,8 +12,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// From bot.go.
-
 // Settings are the core's knobs. cmd/maillage fills them from the config.
 type Settings struct {
 	// Name is the bot's name, as members see it.
@@ -37,24 +35,24 @@ type Settings struct {
 	// Location is the zone of the dates shown to members (default UTC).
 	Location *time.Location
 	// Scheduler: the recurring jobs, how late a missed slot may still run,
-	// and the working hours of the right to disconnect (scheduler.go).
+	// and the working hours of the right to disconnect (bot/core).
 	Jobs         []Job
 	Grace        time.Duration
 	WorkingHours WorkingHours
-	// Highlights configure the congress content (see highlights.go).
+	// Highlights configure the congress content (bot/highlights).
 	Highlights HighlightSettings
 	// MemberRoles and Interests are the closed lists members choose from
 	// (config member_roles and interests), in the order shown.
 	MemberRoles []Label
 	Interests   []Label
-	// Matching configures the introductions (matching.go).
+	// Matching configures the introductions (bot/introductions).
 	Matching MatchSettings
 	// ImportWorkspaces is the workspace of imported members whose CSV line
 	// leaves it empty, per platform (the terminal's configured workspace).
 	ImportWorkspaces map[Platform]string
-	// RateLimit bounds how many messages a member may send (ratelimit.go).
+	// RateLimit bounds how many messages a member may send (bot/core).
 	RateLimit  RateLimit
-	Broadcasts BroadcastSettings // organizer broadcasts (broadcasts.go)
+	Broadcasts BroadcastSettings // organizer broadcasts (bot/broadcasts)
 }
 
 // Privacy describes the processing of personal data, as the greeting
@@ -64,8 +62,6 @@ type Privacy struct {
 	Contact         string
 	RetentionMonths int
 }
-
-// From broadcast_engine.go.
 
 // BroadcastSettings tune the broadcasts.
 type BroadcastSettings struct {
@@ -123,8 +119,6 @@ func (s BroadcastSettings) ReconcileDelay() time.Duration {
 	return reconcileAfter
 }
 
-// From broadcast_pace.go.
-
 // Pace is how fast broadcasts may call one platform, per workspace, all
 // replicas together. Zero rates mean no limit.
 type Pace struct {
@@ -140,8 +134,6 @@ type Pace struct {
 	OpensPerMinute float64
 	OpenBurst      int
 }
-
-// From directory.go.
 
 // Directory resolves what members type to name their employer into
 // collectivities of the official data (communes, EPCI, départements,
@@ -210,8 +202,6 @@ func (l Label) Phrases() []string {
 	return out
 }
 
-// From highlights.go.
-
 // HighlightSettings configure the congress content features.
 type HighlightSettings struct {
 	// Topics are the configured interests, in order: the topics members
@@ -235,14 +225,12 @@ type HighlightTopic struct {
 
 // Label returns the topic's label in lang.
 func (t HighlightTopic) Label(lang Lang) string {
-	return Label{ID: t.ID, FR: t.FR, EN: t.EN}.Text(lang) // directory.go
+	return Label{ID: t.ID, FR: t.FR, EN: t.EN}.Text(lang)
 }
 
 // ContentLoader loads the congress content again (admin command « recharger
 // contenu », SIGHUP). It returns content.Problems for a broken file.
 type ContentLoader func(ctx context.Context) (*content.Set, error)
-
-// From matching.go.
 
 // MatchSettings configure the introductions (config "matching").
 type MatchSettings struct {
@@ -256,8 +244,6 @@ type MatchSettings struct {
 	PauseAfterIgnored int
 }
 
-// From outbox.go.
-
 // WorkingHours is the right to disconnect: when the bot may write first.
 type WorkingHours struct {
 	Days       []time.Weekday
@@ -265,8 +251,6 @@ type WorkingHours struct {
 	// Location applies to members whose time zone is unknown.
 	Location *time.Location
 }
-
-// From ratelimit.go.
 
 // RateLimit bounds how many messages one member may address to the bot: a
 // token bucket per member, refilled at PerMinute tokens a minute up to
@@ -281,8 +265,6 @@ type RateLimit struct {
 	// Burst is how many messages may come at once (at least 1).
 	Burst int
 }
-
-// From scheduler.go.
 
 // Job is one recurring job of the configuration (schedules[i]).
 type Job struct {

@@ -30,8 +30,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// From bot_test.go.
-
 // fakeClock is a clock that moves only when a test says so.
 type FakeClock = fakeclock.Clock
 
@@ -177,8 +175,6 @@ func BenchBot(b *testing.B) (*core.Bot, *Recorder) {
 	return bt, chat
 }
 
-// From broadcasts_chat_test.go.
-
 // chatBot is one bot whose members and organizers all talk in the
 // terminal (outbox: it can open direct conversations).
 type ChatBot struct {
@@ -257,8 +253,6 @@ func (c *ChatBot) Only(id string) bot.Broadcast {
 	}
 	return all[0]
 }
-
-// From broadcasts_engine_test.go.
 
 var Organizer = User("orga")
 
@@ -431,8 +425,6 @@ func LastTo(o *Outbox, u bot.UserRef) string {
 	}
 	return ""
 }
-
-// From broadcasts_fake_test.go.
 
 // chatPlatform is a hand-written fake chat platform for the broadcast
 // tests. It enforces rate limits like a real one (token buckets on the
@@ -625,8 +617,6 @@ func VirtualSleep(clock *FakeClock) func(ctx context.Context, d time.Duration) e
 	}
 }
 
-// From broadcasts_measure_test.go.
-
 // paceCase is one measured delivery: 1,600 members against the fake
 // platform, on a virtual clock.
 type PaceCase struct {
@@ -717,8 +707,6 @@ func (f *Fleet) RefsOf(n int, p bot.Platform) []bot.UserRef {
 	return out
 }
 
-// From broadcasts_observer_test.go.
-
 // broadcastObserver records the broadcast progress reports of one replica.
 type BroadcastObserver struct {
 	bot.NopObserver
@@ -743,8 +731,6 @@ func (o *BroadcastObserver) All() []ProgressReport {
 	defer o.Mu.Unlock()
 	return append([]ProgressReport(nil), o.Reports...)
 }
-
-// From broadcasts_resend_test.go.
 
 // resendFleet is a broadcast to ten members on a platform that cannot
 // tell whether a post went through, where the answer of the 3rd post is
@@ -790,8 +776,6 @@ func Received(chat *ChatPlatform, refs []bot.UserRef) map[int][]string {
 	}
 	return out
 }
-
-// From direct_gone_test.go.
 
 // goneChat is the fake chat platform with an adapter's cache of direct
 // conversations, as the Slack and Mattermost adapters keep in the store:
@@ -882,8 +866,6 @@ func (u UncertainGone) Send(ctx context.Context, conv bot.Conversation, r bot.Re
 	return bot.SentMessage{}, fmt.Errorf("fake: %w: %w", bot.ErrConversationGone, u.Also)
 }
 
-// From fuzz_test.go.
-
 // panicCounter counts the panics the core recovered from.
 type PanicCounter struct {
 	slog.Handler
@@ -902,8 +884,6 @@ func (h PanicCounter) Enabled(context.Context, slog.Level) bool { return true }
 func (h PanicCounter) WithAttrs([]slog.Attr) slog.Handler { return h }
 
 func (h PanicCounter) WithGroup(string) slog.Handler { return h }
-
-// From highlights_bench_test.go.
 
 // bigEvent is an event of 250 sessions and 5,000 highlights.
 func BigEvent(b *testing.B) *content.Set {
@@ -934,8 +914,6 @@ func BigEvent(b *testing.B) *content.Set {
 	return &content.Set{Events: []*content.Event{e}}
 }
 
-// From highlights_terminal_test.go.
-
 // tickingClock moves one second forward at every reading, so that each
 // step of a scripted session happens after the previous one.
 type TickingClock struct {
@@ -949,8 +927,6 @@ func (c *TickingClock) Now() time.Time {
 	c.T = c.T.Add(time.Second)
 	return c.T
 }
-
-// From highlights_test.go.
 
 var Topics = []bot.HighlightTopic{
 	{ID: "ia", FR: "Intelligence artificielle", EN: "Artificial intelligence"},
@@ -1068,8 +1044,6 @@ func (f *FailingDM) OpenDirect(ctx context.Context, u bot.UserRef) (bot.Conversa
 	}
 	return Dm(u), nil
 }
-
-// From matching_test.go.
 
 // mtChat is a chat adapter of one platform that opens groups and direct
 // conversations; its recorder keeps what is posted where.
@@ -1218,8 +1192,6 @@ func RoundCount(t *testing.T, s bot.Store) int {
 	}
 	return n
 }
-
-// From members_test.go.
 
 // fakeDirectory is a hand-written directory over a few collectivities.
 type FakeDirectory struct{ All []bot.Collectivity }
@@ -1414,8 +1386,6 @@ func (h *MembersHarness) Onboard(u bot.UserRef) int {
 	return 5
 }
 
-// From ops_test.go.
-
 // countingStore counts Member reads: a flood that is rate limited must not
 // reach the store.
 type CountingStore struct {
@@ -1487,8 +1457,6 @@ type SlowClock struct{ *FakeClock }
 
 func (c SlowClock) Now() time.Time { c.FakeClock.Advance(time.Millisecond); return c.FakeClock.Now() }
 
-// From platform_data_test.go.
-
 // keeper is a chat adapter that keeps something about its users.
 type Keeper struct {
 	Recorder
@@ -1507,8 +1475,6 @@ func (k *Keeper) ForgetUser(_ context.Context, u bot.UserRef) error {
 	return nil
 }
 
-// From reminders_test.go.
-
 func (r *Replica) Say(t *testing.T, u bot.UserRef, text string) string {
 	t.Helper()
 	r.Bot.Handle(t.Context(), bot.Message{From: u, Conversation: Dm(u), Text: text})
@@ -1521,8 +1487,6 @@ func (r *Replica) Say(t *testing.T, u bot.UserRef, text string) string {
 	}
 	return out[0]
 }
-
-// From scheduler_test.go.
 
 var Paris = MustZone("Europe/Paris")
 

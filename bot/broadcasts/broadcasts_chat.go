@@ -824,7 +824,7 @@ func (b chat) setAnnouncements(ctx context.Context, r *core.Turn, on bool) []bot
 	return []bot.Reply{r.Reply("broadcasts.optout_off")}
 }
 
-// Personal data (privacy.go): the member's recipient records and the
+// Personal data (core.Registry.PersonalData): the member's recipient records and the
 // broadcasts they wrote; erasure removes their reference from all, and
 // forgets the cached direct conversation.
 
@@ -885,8 +885,6 @@ func (b chat) purgeBroadcasts(ctx context.Context, before time.Time) (int, error
 	}
 	return n, nil
 }
-
-// From scheduler.go.
 
 // jobAnnouncement sends an announcement to its channel, or hands it to the
 // broadcast engine (broadcast_engine.go) for the members matching its

@@ -273,8 +273,6 @@ func FindSession(ev *content.Event, arg string) (*content.Session, bool) {
 	return nil, false
 }
 
-// From highlights_digest.go.
-
 // HighlightStarter is a highlight to open a conversation between two members.
 type HighlightStarter struct {
 	Event        string
@@ -355,10 +353,6 @@ func (b *Congress) ConversationStarter(ctx context.Context, shared []string, lan
 	}, true
 }
 
-// From highlights_publish.go.
-
-// From highlights_withdraw.go.
-
 // publishedByKey finds a chat-published highlight by "event/id".
 func (snap *Snapshot) PublishedByKey(key string) (Doc, bool) {
 	for _, d := range snap.Published {
@@ -368,8 +362,6 @@ func (snap *Snapshot) PublishedByKey(key string) (Doc, bool) {
 	}
 	return Doc{}, false
 }
-
-// From highlights_digest.go.
 
 // refreshContent makes the next content() read the published highlights.
 func (b *Congress) RefreshContent() {

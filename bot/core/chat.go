@@ -7,8 +7,6 @@ import (
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
-// From onboarding.go.
-
 func YesNo(folded string) (yes, ok bool) {
 	switch folded {
 	case "oui", "o", "yes", "y", "ok", "d accord", "exact", "exactement", "c est ca", "c est bien ca",
@@ -26,8 +24,6 @@ func (b *Bot) EndDialogue(ctx context.Context, r *Turn) {
 		b.Log.Warn("ending dialogue", "member", b.Pseudonym(r.Msg.From), "err", err)
 	}
 }
-
-// From profile.go.
 
 // directOnly keeps a command that shows or changes personal data to the
 // member's direct conversation: in a channel, it would show them to all.
@@ -59,8 +55,6 @@ func (b *Bot) Choose(ctx context.Context, r *Turn, action, value string) []bot.R
 	}
 	return h(ctx, r, value)
 }
-
-// From content.go.
 
 func ShortInput(s string) string {
 	out, _ := textnorm.Truncate(s, 60)

@@ -36,7 +36,7 @@ func (b *Bot) registerCore(reg *Registry) {
 		&Command{ID: "status", Role: bot.RoleAdmin, Run: b.cmdStatus,
 			Names: map[bot.Lang][]string{bot.French: {"statut", "état"}, bot.English: {"status"}}},
 	)
-	reg.Command(b.jobs().schedulerCommands()...) // scheduler.go, reminders.go
+	reg.Command(b.jobs().schedulerCommands()...) // « tâches »
 	reg.Choice("lang.set", b.choiceLang)
 	reg.Dialogue("lang", b.dialogueLang)
 	reg.Job("purge", b.jobs().jobPurge)
@@ -183,7 +183,7 @@ func (b *Bot) cmdMembers(ctx context.Context, r *Turn) []bot.Reply {
 	byLang := map[bot.Lang]int{}
 	byPlatform := map[bot.Platform]int{}
 	total := 0
-	var st MemberStats // profile.go
+	var st MemberStats
 	now := b.Clock.Now()
 	err := b.Store.Members(ctx, func(m bot.Member) error {
 		total++

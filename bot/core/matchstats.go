@@ -11,8 +11,6 @@ import (
 	"github.com/sndgct/maillage/internal/matching"
 )
 
-// From matching_commands.go.
-
 func Percent(lang bot.Lang, v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	if lang == bot.French {
@@ -20,8 +18,6 @@ func Percent(lang bot.Lang, v float64) string {
 	}
 	return s + "%"
 }
-
-// From matching_followup.go.
 
 // MatchStats are counts over the rounds since a date, for the organizers.
 type MatchStats struct {
@@ -73,8 +69,6 @@ func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, erro
 	return s, nil
 }
 
-// From matching_send.go.
-
 // bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".
 func BracketLabel(r Printer, bounds []int, i int) string {
 	switch {
@@ -88,8 +82,6 @@ func BracketLabel(r Printer, bounds []int, i int) string {
 	return r.T("match.bracket.mid", "min", FormatInt(r.Lang, bounds[i-1]), "max", FormatInt(r.Lang, bounds[i]-1))
 }
 
-// From stats.go.
-
 // matchRules are the configured matching rules (the defaults when none).
 func (b *Bot) MatchRules() matching.Rules { return RulesOrDefault(b.Settings.Matching.Rules) }
 
@@ -101,8 +93,6 @@ func RulesOrDefault(rules matching.Rules) matching.Rules {
 	}
 	return matching.DefaultRules()
 }
-
-// From matching_followup.go.
 
 // roundStats counts each round created at or after since, newest first
 // (at most limit rounds; 0: all).

@@ -10,8 +10,6 @@ import (
 	"github.com/sndgct/maillage/bot"
 )
 
-// From matching.go.
-
 // matchableMembers are the members who may be introduced at now: they
 // finished the onboarding, opted in, are not paused and have a
 // collectivity.
@@ -28,8 +26,6 @@ func MatchableMembersOf(ctx context.Context, s bot.MemberRecords, now time.Time)
 	}
 	return out, nil
 }
-
-// From onboarding.go.
 
 func (b *Bot) RoleLabel(lang bot.Lang, id string) string {
 	if l, ok := LabelByID(b.Settings.MemberRoles, id); ok {
@@ -78,15 +74,13 @@ func (b *Bot) DescribeColl(lang bot.Lang, c bot.Collectivity) string {
 	return c.Name + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// From profile.go.
-
 // MatchableMembers returns the members who may be introduced at now: they
 // finished the onboarding, opted in, are not paused and have a
 // collectivity. Each carries its collectivity (kind, code, population,
 // département, région), role, interests and preferences. The matching
 // rounds start from it.
 func (b *Bot) MatchableMembers(ctx context.Context, now time.Time) ([]bot.Member, error) {
-	return MatchableMembersOf(ctx, b.Store, now) // matching.go
+	return MatchableMembersOf(ctx, b.Store, now)
 }
 
 // memberStats counts where members stand, for the organizers' "membres".

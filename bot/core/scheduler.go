@@ -318,8 +318,7 @@ func (b jobRunner) jobPurge(ctx context.Context, run bot.JobRun) error {
 	return nil
 }
 
-// schedulerCommands are the reminders (reminders.go) and, for the
-// administrators, the list of jobs.
+// schedulerCommands are the administrators' list of jobs.
 func (b jobRunner) schedulerCommands() []*Command {
 	return append([]*Command{}, &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
 		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})

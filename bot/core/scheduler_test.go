@@ -306,7 +306,7 @@ func TestAnnouncementHeldUntilWorkingHours(t *testing.T) {
 	if len(got) != 1 || got[0].Conv.ID != "dm:dga" {
 		t.Fatalf("on Saturday sent %+v, want only the urgent one to dga", got)
 	}
-	// The announcement is a broadcast (broadcast_engine.go): its
+	// The announcement is a broadcast (bot/broadcasts): its
 	// recipients wait for their working hours in their records.
 	held := bottest.HeldUntil(t, store, "job:weekly")
 	if len(held) != 2 || held[dgs.Ref].In(bottest.Paris).Format("Mon 15:04") != "Mon 09:00" {

@@ -78,7 +78,7 @@ func TestCatalogueHasEveryKeyTheCoreUses(t *testing.T) {
 		keys["date.month."+strconv.Itoa(m)] = true
 	}
 	for d := range 7 {
-		keys["date.weekday."+strconv.Itoa(d)] = true // reminders.go
+		keys["date.weekday."+strconv.Itoa(d)] = true // bot/reminders
 	}
 	cat := catalog.Default()
 	for key := range keys {

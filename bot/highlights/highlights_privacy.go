@@ -9,7 +9,7 @@ import (
 )
 
 // Personal data of the highlights feature, for the export and erase
-// registry (personalDataParts in privacy.go): the member's HighlightFollows
+// registry (core.Registry.PersonalData): the member's HighlightFollows
 // record holds all of it (topics and sessions followed, registrations,
 // digest times, language). Published highlights name no member.
 

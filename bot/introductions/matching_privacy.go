@@ -12,7 +12,7 @@ import (
 )
 
 // Personal data of the introductions, for the export and erase registry
-// (personalDataParts in privacy.go): the member's record (answers, "not
+// (core.Registry.PersonalData): the member's record (answers, "not
 // again" list) and their place in the rounds. After an erasure the rounds
 // keep an anonymous placeholder, so that a partner's history says "a
 // member who erased their data" and nothing more; other members' "not

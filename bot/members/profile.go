@@ -440,8 +440,6 @@ func dateWords(w []string) (day int, month time.Month, year int, ok bool) {
 	return d, m, year, true
 }
 
-// From commands.go.
-
 func (b *Feature) cmdHello(ctx context.Context, r *core.Turn) []bot.Reply {
 	if replies, ok := b.helloOnboarding(ctx, r); ok {
 		return replies

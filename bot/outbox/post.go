@@ -7,8 +7,6 @@ import (
 	"github.com/sndgct/maillage/bot"
 )
 
-// From observer.go.
-
 // storeErrorKind classifies a store error for Observer.Error.
 func StoreErrorKind(err error) string {
 	if errors.Is(err, bot.ErrUnavailable) {
