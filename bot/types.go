@@ -1,7 +1,10 @@
-// Package bot is Maillage's platform-neutral core: domain types, the ports it
-// consumes (ChatAdapter, Store), the command router, the message catalogue and
-// the commands themselves. It imports no chat platform, storage or config
-// package: cmd/maillage turns the config into Settings and picks adapters.
+// Package bot is Maillage's domain: the types (members, messages, replies,
+// rounds, broadcasts…), the ports the core consumes (ChatAdapter and its
+// optional capabilities, Store and its narrow sub-ports, Directory, Clock,
+// Observer) with their error contracts, and the settings. It imports no
+// chat platform, storage or config package: cmd/maillage turns the config
+// into Settings and picks the adapters; the runtime is bot/core and each
+// feature a package of its own (docs/ARCHITECTURE.md).
 package bot
 
 import (

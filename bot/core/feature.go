@@ -1,3 +1,9 @@
+// Package core is Maillage's runtime: it receives each member's message
+// from the chat adapters, finds the choice, the dialogue step or the
+// command, and sends the replies; it runs the configured jobs (one replica
+// per slot), keeps export and erasure over the personal data the features
+// declare, and limits floods. Features register themselves through the
+// Registry (Options.Features); the core names none of them.
 package core
 
 import (
