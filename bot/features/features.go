@@ -21,8 +21,8 @@ func All() []core.NewFeature {
 		members.New,
 		reminders.New,
 		highlights.New,
-		stats.New,
 		introductions.New,
 		broadcasts.New,
+		stats.New,
 	}
 }
