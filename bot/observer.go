@@ -59,3 +59,20 @@ func (NopObserver) Error(string)                            {}
 func (NopObserver) JobFired(string, error)                  {}
 func (NopObserver) JobSkipped(string, string, int)          {}
 func (NopObserver) Broadcast(string, int, int, int, bool)   {}
+
+// StoreObserver receives the measurements of a store (adapters/bolt and
+// adapters/redis take one in their Options; nil there means none): one call
+// per call of a Store method (and of the embedded store's Purge), Close
+// excepted. op is the method's name ("Member", "SaveDialogue"...), d how
+// long the call took, callbacks included (Members, Recipients...), and err
+// what it returned. StoreCall must be cheap, safe for concurrent use, and
+// never block: the stores call it on every operation. The Prometheus
+// implementation is adapters/prometheus.Metrics.
+type StoreObserver interface {
+	StoreCall(op string, d time.Duration, err error)
+}
+
+// NopStoreObserver observes no store call.
+type NopStoreObserver struct{}
+
+func (NopStoreObserver) StoreCall(string, time.Duration, error) {}

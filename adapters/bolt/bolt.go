@@ -78,6 +78,9 @@ type Options struct {
 	Clock bot.Clock
 	// Logger receives the store's few log lines. Nil discards them.
 	Logger *slog.Logger
+	// Observer is told of every call of a bot.Store method and of Purge
+	// (Close excepted): its name, duration and error. Nil means none.
+	Observer bot.StoreObserver
 }
 
 // Store is a bot.Store over a bbolt file. It is safe for concurrent use.
@@ -86,6 +89,7 @@ type Store struct {
 	path  string
 	clock bot.Clock
 	log   *slog.Logger
+	obs   bot.StoreObserver // nil: none
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -132,9 +136,34 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		path:  path,
 		clock: opts.Clock,
 		log:   opts.Logger.With("component", "store.bolt"),
+		obs:   opts.Observer,
+	}
+	if _, nop := s.obs.(bot.NopStoreObserver); nop {
+		s.obs = nil
 	}
 	s.log.InfoContext(ctx, "bolt store opened", "path", path)
 	return s, nil
+}
+
+// callStart is when an observed call starts: the zero time without an
+// observer, so that the unobserved store never reads the clock.
+func (s *Store) callStart() time.Time {
+	if s.obs == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// observe reports a call to the observer, if any; every method of
+// bot.Store but Close, and Purge, begins with
+//
+//	defer s.observe("Name", s.callStart(), &err)
+//
+// so that the observer sees the error the method returns.
+func (s *Store) observe(op string, start time.Time, err *error) {
+	if s.obs != nil {
+		s.obs.StoreCall(op, time.Since(start), *err)
+	}
 }
 
 func initBuckets(tx *bbolt.Tx) error {
@@ -189,7 +218,8 @@ func (s *Store) expired(expires time.Time) bool {
 }
 
 // Member returns the member with this reference.
-func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+func (s *Store) Member(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("Member", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return bot.Member{}, wrap("member", err)
 	}
@@ -197,7 +227,7 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 		return bot.Member{}, err
 	}
 	var m bot.Member
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketMembers).Get([]byte(ref.Key()))
 		if v == nil {
 			return bot.ErrNotFound
@@ -211,7 +241,8 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 }
 
 // SaveMember creates or replaces the member m.Ref.
-func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
+func (s *Store) SaveMember(ctx context.Context, m bot.Member) (err error) {
+	defer s.observe("SaveMember", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("save member", err)
 	}
@@ -232,7 +263,8 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 }
 
 // DeleteMember erases the member and their dialogue.
-func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("DeleteMember", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("delete member", err)
 	}
@@ -241,7 +273,7 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 	}
 	key := []byte(ref.Key())
 	found := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		members := tx.Bucket(bucketMembers)
 		found = members.Get(key) != nil
 		if err := members.Delete(key); err != nil {
@@ -261,7 +293,8 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 // Members calls fn for every member, ordered by ref.String(). It reads all
 // members first and calls fn outside the transaction, so fn may use the
 // store.
-func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
+func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) (err error) {
+	defer s.observe("Members", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("members", err)
 	}
@@ -270,7 +303,7 @@ func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
 		m   bot.Member
 	}
 	var all []entry
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
 			var m bot.Member
 			if err := json.Unmarshal(v, &m); err != nil {
@@ -296,12 +329,13 @@ func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
 }
 
 // CountMembers returns the number of members.
-func (s *Store) CountMembers(ctx context.Context) (int, error) {
+func (s *Store) CountMembers(ctx context.Context) (_ int, err error) {
+	defer s.observe("CountMembers", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return 0, wrap("count members", err)
 	}
 	var n int
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		n = tx.Bucket(bucketMembers).Stats().KeyN
 		return nil
 	})
@@ -312,7 +346,8 @@ func (s *Store) CountMembers(ctx context.Context) (int, error) {
 }
 
 // Dialogue returns the member's dialogue in progress.
-func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, error) {
+func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (_ bot.Dialogue, err error) {
+	defer s.observe("Dialogue", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return bot.Dialogue{}, wrap("dialogue", err)
 	}
@@ -320,7 +355,7 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 		return bot.Dialogue{}, err
 	}
 	var d bot.Dialogue
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketDialogues).Get([]byte(ref.Key()))
 		if v == nil {
 			return bot.ErrNotFound
@@ -340,7 +375,8 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 }
 
 // SaveDialogue creates or replaces the dialogue of d.Member until d.Expires.
-func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
+func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) (err error) {
+	defer s.observe("SaveDialogue", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("save dialogue", err)
 	}
@@ -364,14 +400,15 @@ func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
 }
 
 // DeleteDialogue ends the member's dialogue, if any.
-func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("DeleteDialogue", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("delete dialogue", err)
 	}
 	if err := checkRef("delete dialogue", ref); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketDialogues).Delete([]byte(ref.Key()))
 	})
 	if err != nil {
@@ -391,7 +428,8 @@ type claimRecord struct {
 
 // FirstSeen records key for ttl and reports whether it was not already
 // recorded (or had expired).
-func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (_ bool, err error) {
+	defer s.observe("FirstSeen", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return false, wrap("first seen", err)
 	}
@@ -399,7 +437,7 @@ func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (b
 		return false, fmt.Errorf("bolt store first seen %q: %w: key and a positive ttl are required", key, bot.ErrInvalid)
 	}
 	first := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSeen)
 		if v := b.Get([]byte(key)); v != nil {
 			var r seenRecord
@@ -425,7 +463,8 @@ func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (b
 
 // Claim takes the named claim for owner for ttl, and reports whether it got
 // it (free, expired, or already held by owner, which extends it).
-func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration) (_ bool, err error) {
+	defer s.observe("Claim", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return false, wrap("claim", err)
 	}
@@ -433,7 +472,7 @@ func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration)
 		return false, fmt.Errorf("bolt store claim %q for %q: %w: key, owner and a positive ttl are required", key, owner, bot.ErrInvalid)
 	}
 	got := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketClaims)
 		if v := b.Get([]byte(key)); v != nil {
 			var r claimRecord
@@ -458,14 +497,15 @@ func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration)
 }
 
 // ReleaseClaim frees the claim if owner holds it; otherwise it does nothing.
-func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
+func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) (err error) {
+	defer s.observe("ReleaseClaim", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("release claim", err)
 	}
 	if key == "" || owner == "" {
 		return fmt.Errorf("bolt store release claim %q for %q: %w: key and owner are required", key, owner, bot.ErrInvalid)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketClaims)
 		v := b.Get([]byte(key))
 		if v == nil {
@@ -487,7 +527,8 @@ func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
 }
 
 // Ping checks that the file is open.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer s.observe("Ping", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("ping", err)
 	}
@@ -500,12 +541,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // Purge deletes the expired dialogues, seen keys and claims, and returns
 // how many it deleted. Reads already ignore expired records: Purge only
 // reclaims space, and the caller runs it periodically.
-func (s *Store) Purge(ctx context.Context) (int, error) {
+func (s *Store) Purge(ctx context.Context) (_ int, err error) {
+	defer s.observe("Purge", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return 0, wrap("purge", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range [][]byte{bucketDialogues, bucketSeen, bucketClaims, bucketValues} {
 			b := tx.Bucket(name)
 			var expired [][]byte

@@ -47,6 +47,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// Every call of a bot.Store method, and of Purge, reaches the observer.
+func TestObserved(t *testing.T) {
+	storetest.Observed(t, func(t *testing.T, obs bot.StoreObserver) bot.Store {
+		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "maillage.db"), Options{Clock: newFakeClock(), Observer: obs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func TestOpenCreatesPrivateFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "sub", "maillage.db")
 	openTest(t, path, Options{})

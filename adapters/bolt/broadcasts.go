@@ -27,7 +27,8 @@ var _ bot.BroadcastStore = (*Store)(nil)
 func indexKey(i int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(i)) }
 
 // SaveBroadcast creates or replaces the broadcast.
-func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
+func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) (err error) {
+	defer s.observe("SaveBroadcast", s.callStart(), &err)
 	const op = "save broadcast"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -39,13 +40,14 @@ func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
 }
 
 // Broadcast returns the broadcast id.
-func (s *Store) Broadcast(ctx context.Context, id string) (bot.Broadcast, error) {
+func (s *Store) Broadcast(ctx context.Context, id string) (_ bot.Broadcast, err error) {
+	defer s.observe("Broadcast", s.callStart(), &err)
 	const op = "broadcast"
 	var b bot.Broadcast
 	if err := ctx.Err(); err != nil {
 		return b, wrap(op, err)
 	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		var err error
 		b, err = getBroadcast(tx, id)
 		return err
@@ -70,14 +72,15 @@ func getBroadcast(tx *bbolt.Tx, id string) (bot.Broadcast, error) {
 }
 
 // UpdateBroadcast applies fn to the broadcast within one transaction.
-func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (bot.Broadcast, error) {
+func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (_ bot.Broadcast, err error) {
+	defer s.observe("UpdateBroadcast", s.callStart(), &err)
 	const op = "update broadcast"
 	var b bot.Broadcast
 	if err := ctx.Err(); err != nil {
 		return b, wrap(op, err)
 	}
 	var fnErr error
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		var err error
 		if b, err = getBroadcast(tx, id); err != nil {
 			return err
@@ -105,7 +108,8 @@ func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Bro
 }
 
 // Broadcasts calls fn for every broadcast, by creation time then id.
-func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) error {
+func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) (err error) {
+	defer s.observe("Broadcasts", s.callStart(), &err)
 	all, err := readAll[bot.Broadcast](ctx, s, "broadcasts", bucketBroadcasts)
 	if err != nil {
 		return err
@@ -114,12 +118,13 @@ func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) er
 }
 
 // DeleteBroadcast removes the broadcast and its recipients.
-func (s *Store) DeleteBroadcast(ctx context.Context, id string) error {
+func (s *Store) DeleteBroadcast(ctx context.Context, id string) (err error) {
+	defer s.observe("DeleteBroadcast", s.callStart(), &err)
 	const op = "delete broadcast"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		if _, err := getBroadcast(tx, id); err != nil {
 			return err
 		}
@@ -163,7 +168,8 @@ func subBuckets(tx *bbolt.Tx, id string) (recips, index *bbolt.Bucket, err error
 }
 
 // AddRecipients appends the recipients not in the broadcast yet.
-func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (int, int, error) {
+func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (_ int, _ int, err error) {
+	defer s.observe("AddRecipients", s.callStart(), &err)
 	const op = "add recipients"
 	if err := ctx.Err(); err != nil {
 		return 0, 0, wrap(op, err)
@@ -177,7 +183,7 @@ func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipie
 		}
 	}
 	added, total := 0, 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		if _, err := getBroadcast(tx, id); err != nil {
 			return err
 		}
@@ -210,13 +216,14 @@ func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipie
 }
 
 // Recipients returns the recipients numbered first to before (excluded).
-func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([]bot.Recipient, error) {
+func (s *Store) Recipients(ctx context.Context, id string, first, before int) (_ []bot.Recipient, err error) {
+	defer s.observe("Recipients", s.callStart(), &err)
 	const op = "recipients"
 	if err := ctx.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	var out []bot.Recipient
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		parent := tx.Bucket(bucketBcRecips)
 		if parent == nil {
 			return nil
@@ -243,7 +250,8 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([
 }
 
 // SetRecipient swaps the recipient's record if its status is from.
-func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (bool, error) {
+func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (_ bool, err error) {
+	defer s.observe("SetRecipient", s.callStart(), &err)
 	const op = "set recipient"
 	if err := ctx.Err(); err != nil {
 		return false, wrap(op, err)
@@ -252,7 +260,7 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 		return false, fmt.Errorf("bolt store %s: %w: empty status", op, bot.ErrInvalid)
 	}
 	done := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		parent := tx.Bucket(bucketBcRecips)
 		if parent == nil || parent.Bucket([]byte(id)) == nil {
 			return bot.ErrNotFound
@@ -281,13 +289,14 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 }
 
 // RecipientCounts counts the broadcast's recipients by status.
-func (s *Store) RecipientCounts(ctx context.Context, id string) (map[bot.RecipientStatus]int, error) {
+func (s *Store) RecipientCounts(ctx context.Context, id string) (_ map[bot.RecipientStatus]int, err error) {
+	defer s.observe("RecipientCounts", s.callStart(), &err)
 	const op = "recipient counts"
 	if err := ctx.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	counts := map[bot.RecipientStatus]int{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		parent := tx.Bucket(bucketBcRecips)
 		if parent == nil || parent.Bucket([]byte(id)) == nil {
 			return nil
@@ -305,7 +314,8 @@ func (s *Store) RecipientCounts(ctx context.Context, id string) (map[bot.Recipie
 }
 
 // BroadcastsOf returns the member's records and the broadcasts they wrote.
-func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]bot.Recipient, []string, error) {
+func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (_ map[string]bot.Recipient, _ []string, err error) {
+	defer s.observe("BroadcastsOf", s.callStart(), &err)
 	const op = "broadcasts of"
 	if err := ctx.Err(); err != nil {
 		return nil, nil, wrap(op, err)
@@ -315,7 +325,7 @@ func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]b
 	}
 	recs := map[string]bot.Recipient{}
 	var wrote []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		return eachBroadcastOf(tx, ref, func(b bot.Broadcast, r *bot.Recipient) error {
 			if r != nil {
 				recs[b.ID] = *r
@@ -377,7 +387,8 @@ func eachBroadcastOf(tx *bbolt.Tx, ref bot.UserRef, fn func(bot.Broadcast, *bot.
 }
 
 // EraseBroadcastMember removes the member from every broadcast.
-func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int, error) {
+func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (_ int, err error) {
+	defer s.observe("EraseBroadcastMember", s.callStart(), &err)
 	const op = "erase broadcast member"
 	if err := ctx.Err(); err != nil {
 		return 0, wrap(op, err)
@@ -386,7 +397,7 @@ func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int,
 		return 0, err
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		return eachBroadcastOf(tx, ref, func(b bot.Broadcast, r *bot.Recipient) error {
 			id := []byte(b.ID)
 			if r != nil {

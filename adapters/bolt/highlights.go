@@ -21,12 +21,14 @@ var (
 var _ bot.HighlightStore = (*Store)(nil)
 
 // HighlightFollows returns the member's follows and registrations.
-func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
+func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (_ bot.HighlightFollows, err error) {
+	defer s.observe("HighlightFollows", s.callStart(), &err)
 	return recordOf[bot.HighlightFollows](ctx, s, "subscription", bucketSubscriptions, ref)
 }
 
 // SaveHighlightFollows creates or replaces sub.Member's record.
-func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) error {
+func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) (err error) {
+	defer s.observe("SaveHighlightFollows", s.callStart(), &err)
 	const op = "save subscription"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -39,7 +41,8 @@ func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollo
 
 // EachHighlightFollows calls fn for every record, ordered by Member.String(),
 // outside the transaction.
-func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) error {
+func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) (err error) {
+	defer s.observe("EachHighlightFollows", s.callStart(), &err)
 	const op = "subscriptions"
 	all, err := readAll[bot.HighlightFollows](ctx, s, op, bucketSubscriptions)
 	if err != nil {
@@ -49,12 +52,14 @@ func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightF
 }
 
 // EraseHighlightFollows removes the member's record.
-func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("EraseHighlightFollows", s.callStart(), &err)
 	return s.eraseRecord(ctx, "erase subscription", bucketSubscriptions, ref)
 }
 
 // SaveHighlight creates or replaces the published highlight (Event, ID).
-func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) error {
+func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) (err error) {
+	defer s.observe("SaveHighlight", s.callStart(), &err)
 	const op = "save highlight"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -66,13 +71,14 @@ func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) err
 }
 
 // DeleteHighlight removes the published highlight (event, id).
-func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
+func (s *Store) DeleteHighlight(ctx context.Context, event, id string) (err error) {
+	defer s.observe("DeleteHighlight", s.callStart(), &err)
 	const op = "delete highlight"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
 	key := []byte(bot.PublishedKey(event, id))
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketPublished)
 		if b == nil || b.Get(key) == nil {
 			return bot.ErrNotFound
@@ -87,7 +93,8 @@ func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
 
 // PublishedHighlights calls fn for every published highlight, by time,
 // event and id, outside the transaction.
-func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) error {
+func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) (err error) {
+	defer s.observe("PublishedHighlights", s.callStart(), &err)
 	const op = "published highlights"
 	all, err := readAll[bot.PublishedHighlight](ctx, s, op, bucketPublished)
 	if err != nil {

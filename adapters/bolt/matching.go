@@ -37,7 +37,8 @@ func checkRound(op string, r bot.MatchRound) error {
 }
 
 // CreateRound stores r unless a round with its id exists.
-func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (bool, error) {
+func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (_ bool, err error) {
+	defer s.observe("CreateRound", s.callStart(), &err)
 	const op = "create round"
 	if err := ctx.Err(); err != nil {
 		return false, wrap(op, err)
@@ -46,7 +47,7 @@ func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (bool, error)
 		return false, err
 	}
 	created := false
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketRounds)
 		if err != nil {
 			return err
@@ -79,7 +80,8 @@ func putRound(tx *bbolt.Tx, b *bbolt.Bucket, r bot.MatchRound) error {
 }
 
 // SaveRound replaces the stored round r.ID.
-func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) error {
+func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) (err error) {
+	defer s.observe("SaveRound", s.callStart(), &err)
 	const op = "save round"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -87,7 +89,7 @@ func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) error {
 	if err := checkRound(op, r); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketRounds)
 		if b == nil {
 			return bot.ErrNotFound
@@ -112,7 +114,8 @@ func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) error {
 }
 
 // Round returns the round with this id.
-func (s *Store) Round(ctx context.Context, id string) (bot.MatchRound, error) {
+func (s *Store) Round(ctx context.Context, id string) (_ bot.MatchRound, err error) {
+	defer s.observe("Round", s.callStart(), &err)
 	const op = "round"
 	if err := ctx.Err(); err != nil {
 		return bot.MatchRound{}, wrap(op, err)
@@ -126,13 +129,14 @@ func (s *Store) Round(ctx context.Context, id string) (bot.MatchRound, error) {
 
 // Rounds calls fn for the rounds, newest first, at most limit of them;
 // they are read in one transaction and fn runs outside it.
-func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) error) error {
+func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) error) (err error) {
+	defer s.observe("Rounds", s.callStart(), &err)
 	const op = "rounds"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
 	var all []bot.MatchRound
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		order, b := tx.Bucket(bucketRoundOrder), tx.Bucket(bucketRounds)
 		if order == nil || b == nil {
 			return nil
@@ -154,12 +158,13 @@ func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) e
 }
 
 // DeleteRound removes a round.
-func (s *Store) DeleteRound(ctx context.Context, id string) error {
+func (s *Store) DeleteRound(ctx context.Context, id string) (err error) {
+	defer s.observe("DeleteRound", s.callStart(), &err)
 	const op = "delete round"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketRounds)
 		if b == nil {
 			return bot.ErrNotFound
@@ -184,12 +189,14 @@ func (s *Store) DeleteRound(ctx context.Context, id string) error {
 }
 
 // MatchRecord returns the member's answers and "not again" list.
-func (s *Store) MatchRecord(ctx context.Context, ref bot.UserRef) (bot.MatchRecord, error) {
+func (s *Store) MatchRecord(ctx context.Context, ref bot.UserRef) (_ bot.MatchRecord, err error) {
+	defer s.observe("MatchRecord", s.callStart(), &err)
 	return recordOf[bot.MatchRecord](ctx, s, "match record", bucketMatchRecord, ref)
 }
 
 // SaveMatchRecord creates or replaces rec.Member's record.
-func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) error {
+func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) (err error) {
+	defer s.observe("SaveMatchRecord", s.callStart(), &err)
 	const op = "save match record"
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
@@ -201,7 +208,8 @@ func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) error 
 }
 
 // EachMatchRecord calls fn for every record, ordered by Member.String().
-func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) error) error {
+func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) error) (err error) {
+	defer s.observe("EachMatchRecord", s.callStart(), &err)
 	all, err := readAll[bot.MatchRecord](ctx, s, "match records", bucketMatchRecord)
 	if err != nil {
 		return err
@@ -210,6 +218,7 @@ func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) er
 }
 
 // EraseMatchRecord removes the member's record.
-func (s *Store) EraseMatchRecord(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) EraseMatchRecord(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("EraseMatchRecord", s.callStart(), &err)
 	return s.eraseRecord(ctx, "erase match record", bucketMatchRecord, ref)
 }

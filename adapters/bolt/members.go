@@ -20,11 +20,12 @@ var bucketScrub = []byte("scrub")
 // zeroed buffer and reuses free pages first), then deletes the filler in
 // a second one. Pages still held by a concurrent reader are caught by the
 // next call; the bot calls it after every erasure and purge.
-func (s *Store) ScrubErased(ctx context.Context) error {
+func (s *Store) ScrubErased(ctx context.Context) (err error) {
+	defer s.observe("ScrubErased", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("scrub", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		free := 0
 		for id := 2; ; id++ {
 			p, err := tx.Page(id)

@@ -28,7 +28,8 @@ type slotRecord struct {
 }
 
 // LastSlot returns the last slot recorded for job.
-func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
+func (s *Store) LastSlot(ctx context.Context, job string) (_ time.Time, err error) {
+	defer s.observe("LastSlot", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, wrap("last slot", err)
 	}
@@ -36,7 +37,7 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("bolt store last slot: %w: empty job name", bot.ErrInvalid)
 	}
 	var r slotRecord
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSlots)
 		if b == nil {
 			return bot.ErrNotFound
@@ -54,7 +55,8 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 }
 
 // SetLastSlot records slot for job unless a later one is recorded.
-func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) error {
+func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) (err error) {
+	defer s.observe("SetLastSlot", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("set last slot", err)
 	}
@@ -62,7 +64,7 @@ func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) err
 		return fmt.Errorf("bolt store set last slot %q: %w: job name and slot are required", job, bot.ErrInvalid)
 	}
 	slot = slot.Truncate(time.Millisecond)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSlots)
 		if err != nil {
 			return err
@@ -99,7 +101,8 @@ func checkPending(p bot.Pending) error {
 }
 
 // SavePending stores p unless its key exists.
-func (s *Store) SavePending(ctx context.Context, p bot.Pending) (bool, error) {
+func (s *Store) SavePending(ctx context.Context, p bot.Pending) (_ bool, err error) {
+	defer s.observe("SavePending", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return false, wrap("save pending", err)
 	}
@@ -159,7 +162,8 @@ func comparePending(a, b bot.Pending) int {
 }
 
 // PendingFor returns the member's pending messages.
-func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) ([]bot.Pending, error) {
+func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) (_ []bot.Pending, err error) {
+	defer s.observe("PendingFor", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("pending for", err)
 	}
@@ -170,7 +174,8 @@ func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) ([]bot.Pending,
 }
 
 // DuePending returns at most limit pending messages due at or before now.
-func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) ([]bot.Pending, error) {
+func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) (_ []bot.Pending, err error) {
+	defer s.observe("DuePending", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("due pending", err)
 	}
@@ -185,14 +190,15 @@ func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) ([]bot
 }
 
 // DeletePending removes the pending message with key.
-func (s *Store) DeletePending(ctx context.Context, key string) error {
+func (s *Store) DeletePending(ctx context.Context, key string) (err error) {
+	defer s.observe("DeletePending", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("delete pending", err)
 	}
 	if key == "" {
 		return fmt.Errorf("bolt store delete pending: %w: empty key", bot.ErrInvalid)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketPending)
 		if b == nil || b.Get([]byte(key)) == nil {
 			return bot.ErrNotFound
@@ -206,7 +212,8 @@ func (s *Store) DeletePending(ctx context.Context, key string) error {
 }
 
 // ErasePending removes every pending message to the member.
-func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (int, error) {
+func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (_ int, err error) {
+	defer s.observe("ErasePending", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return 0, wrap("erase pending", err)
 	}
@@ -214,7 +221,7 @@ func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (int, error) 
 		return 0, err
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketPending)
 		if b == nil {
 			return nil

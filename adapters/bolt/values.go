@@ -26,7 +26,8 @@ func checkValueKey(op, key string) error {
 }
 
 // PutValue stores v under key for ttl.
-func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) (err error) {
+	defer s.observe("PutValue", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("put value", err)
 	}
@@ -50,7 +51,8 @@ func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Dur
 }
 
 // Value returns the value under key, or ErrNotFound.
-func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
+func (s *Store) Value(ctx context.Context, key string) (_ []byte, err error) {
+	defer s.observe("Value", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return nil, wrap("value", err)
 	}
@@ -58,7 +60,7 @@ func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketValues).Get([]byte(key))
 		if v == nil {
 			return bot.ErrNotFound
@@ -83,14 +85,15 @@ func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
 }
 
 // DeleteValue removes the value under key.
-func (s *Store) DeleteValue(ctx context.Context, key string) error {
+func (s *Store) DeleteValue(ctx context.Context, key string) (err error) {
+	defer s.observe("DeleteValue", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("delete value", err)
 	}
 	if err := checkValueKey("delete value", key); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketValues).Delete([]byte(key))
 	})
 	if err != nil {

@@ -30,7 +30,8 @@ func (s *Store) bcRecipsKey(id string) string { return s.bcKey(id) + ":r" }
 func (s *Store) bcIndexKey(id string) string  { return s.bcKey(id) + ":i" }
 
 // SaveBroadcast creates or replaces the broadcast.
-func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
+func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) (err error) {
+	defer s.observe("SaveBroadcast", s.callStart(), &err)
 	const op = "save broadcast"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -56,7 +57,8 @@ func (s *Store) SaveBroadcast(ctx context.Context, b bot.Broadcast) error {
 }
 
 // Broadcast returns the broadcast id.
-func (s *Store) Broadcast(ctx context.Context, id string) (bot.Broadcast, error) {
+func (s *Store) Broadcast(ctx context.Context, id string) (_ bot.Broadcast, err error) {
+	defer s.observe("Broadcast", s.callStart(), &err)
 	const op = "broadcast"
 	var b bot.Broadcast
 	cctx, cancel, err := s.start(ctx, op)
@@ -84,7 +86,13 @@ func (s *Store) getBroadcast(ctx, cctx context.Context, c goredis.Cmdable, op, i
 
 // UpdateBroadcast applies fn under WATCH, retrying when another update
 // came between the read and the write.
-func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (bot.Broadcast, error) {
+func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (_ bot.Broadcast, err error) {
+	defer s.observe("UpdateBroadcast", s.callStart(), &err)
+	return s.updateBroadcast(ctx, id, fn)
+}
+
+// updateBroadcast is UpdateBroadcast, unobserved: for the store's own use.
+func (s *Store) updateBroadcast(ctx context.Context, id string, fn func(*bot.Broadcast) error) (bot.Broadcast, error) {
 	const op = "update broadcast"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -134,7 +142,8 @@ func (s *Store) UpdateBroadcast(ctx context.Context, id string, fn func(*bot.Bro
 }
 
 // Broadcasts calls fn for every broadcast, by creation time then id.
-func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) error {
+func (s *Store) Broadcasts(ctx context.Context, fn func(bot.Broadcast) error) (err error) {
+	defer s.observe("Broadcasts", s.callStart(), &err)
 	all, err := s.allBroadcasts(ctx)
 	if err != nil {
 		return err
@@ -169,7 +178,8 @@ func (s *Store) allBroadcasts(ctx context.Context) ([]bot.Broadcast, error) {
 }
 
 // DeleteBroadcast removes the broadcast and its recipients.
-func (s *Store) DeleteBroadcast(ctx context.Context, id string) error {
+func (s *Store) DeleteBroadcast(ctx context.Context, id string) (err error) {
+	defer s.observe("DeleteBroadcast", s.callStart(), &err)
 	const op = "delete broadcast"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -207,7 +217,8 @@ return {added, total}
 `)
 
 // AddRecipients appends the recipients not in the broadcast yet.
-func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (int, int, error) {
+func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipient) (_ int, _ int, err error) {
+	defer s.observe("AddRecipients", s.callStart(), &err)
 	const op = "add recipients"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -236,7 +247,8 @@ func (s *Store) AddRecipients(ctx context.Context, id string, recs []bot.Recipie
 }
 
 // Recipients returns the recipients numbered first to before (excluded).
-func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([]bot.Recipient, error) {
+func (s *Store) Recipients(ctx context.Context, id string, first, before int) (_ []bot.Recipient, err error) {
+	defer s.observe("Recipients", s.callStart(), &err)
 	const op = "recipients"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -274,7 +286,8 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) ([
 // WATCH (a compare and swap without a script: the swaps come at the
 // platform's pace, so a conflict, retried, is rare). The reference part of
 // the stored record is kept.
-func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (bool, error) {
+func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientStatus, rec bot.Recipient) (_ bool, err error) {
+	defer s.observe("SetRecipient", s.callStart(), &err)
 	const op = "set recipient"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -375,10 +388,11 @@ func (s *Store) replicasUp(ctx context.Context, fresh bool) int {
 }
 
 // RecipientCounts counts the broadcast's recipients by status.
-func (s *Store) RecipientCounts(ctx context.Context, id string) (map[bot.RecipientStatus]int, error) {
+func (s *Store) RecipientCounts(ctx context.Context, id string) (_ map[bot.RecipientStatus]int, err error) {
+	defer s.observe("RecipientCounts", s.callStart(), &err)
 	const op = "recipient counts"
 	counts := map[bot.RecipientStatus]int{}
-	err := s.hscan(ctx, op, s.bcRecipsKey(id), func(field, value string) error {
+	err = s.hscan(ctx, op, s.bcRecipsKey(id), func(field, value string) error {
 		status, _, _ := strings.Cut(value, " ")
 		counts[bot.RecipientStatus(status)]++
 		return nil
@@ -414,7 +428,8 @@ func (s *Store) memberRecord(ctx, cctx context.Context, c goredis.Cmdable, op, i
 }
 
 // BroadcastsOf returns the member's records and the broadcasts they wrote.
-func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]bot.Recipient, []string, error) {
+func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (_ map[string]bot.Recipient, _ []string, err error) {
+	defer s.observe("BroadcastsOf", s.callStart(), &err)
 	const op = "broadcasts of"
 	if err := checkRef(op, ref); err != nil && ctx.Err() == nil {
 		return nil, nil, err
@@ -447,7 +462,8 @@ func (s *Store) BroadcastsOf(ctx context.Context, ref bot.UserRef) (map[string]b
 
 // EraseBroadcastMember removes the member from every broadcast, each
 // record under WATCH so that no concurrent swap brings the reference back.
-func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int, error) {
+func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (_ int, err error) {
+	defer s.observe("EraseBroadcastMember", s.callStart(), &err)
 	const op = "erase broadcast member"
 	if err := checkRef(op, ref); err != nil && ctx.Err() == nil {
 		return 0, err
@@ -490,7 +506,7 @@ func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (int,
 			return n, classify(ctx, op, err)
 		}
 		if b.Author == ref || b.Approver == ref || b.Canceller == ref {
-			if _, err := s.UpdateBroadcast(ctx, b.ID, func(x *bot.Broadcast) error {
+			if _, err := s.updateBroadcast(ctx, b.ID, func(x *bot.Broadcast) error {
 				bot.EraseAuthor(x, ref)
 				return nil
 			}); err != nil && !errors.Is(err, bot.ErrNotFound) {

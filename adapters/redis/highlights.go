@@ -24,12 +24,14 @@ func (s *Store) subscriptionsKey() string { return s.prefix + "hl:subs" }
 func (s *Store) publishedKey() string { return s.prefix + "hl:published" }
 
 // HighlightFollows returns the member's follows and registrations.
-func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (bot.HighlightFollows, error) {
+func (s *Store) HighlightFollows(ctx context.Context, ref bot.UserRef) (_ bot.HighlightFollows, err error) {
+	defer s.observe("HighlightFollows", s.callStart(), &err)
 	return recordOf[bot.HighlightFollows](ctx, s, "subscription", s.subscriptionsKey(), ref)
 }
 
 // SaveHighlightFollows creates or replaces sub.Member's record.
-func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) error {
+func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollows) (err error) {
+	defer s.observe("SaveHighlightFollows", s.callStart(), &err)
 	const op = "save subscription"
 	if err := checkRef(op, sub.Member); err != nil && ctx.Err() == nil {
 		return err
@@ -38,7 +40,8 @@ func (s *Store) SaveHighlightFollows(ctx context.Context, sub bot.HighlightFollo
 }
 
 // EachHighlightFollows calls fn for every record, ordered by Member.String().
-func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) error {
+func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightFollows) error) (err error) {
+	defer s.observe("EachHighlightFollows", s.callStart(), &err)
 	all, err := hscanAll[bot.HighlightFollows](ctx, s, "subscriptions", s.subscriptionsKey())
 	if err != nil {
 		return err
@@ -47,12 +50,14 @@ func (s *Store) EachHighlightFollows(ctx context.Context, fn func(bot.HighlightF
 }
 
 // EraseHighlightFollows removes the member's record.
-func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) EraseHighlightFollows(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("EraseHighlightFollows", s.callStart(), &err)
 	return s.eraseRecord(ctx, "erase subscription", s.subscriptionsKey(), ref)
 }
 
 // SaveHighlight creates or replaces the published highlight (Event, ID).
-func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) error {
+func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) (err error) {
+	defer s.observe("SaveHighlight", s.callStart(), &err)
 	const op = "save highlight"
 	if err := h.Valid(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
@@ -61,7 +66,8 @@ func (s *Store) SaveHighlight(ctx context.Context, h bot.PublishedHighlight) err
 }
 
 // DeleteHighlight removes the published highlight (event, id).
-func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
+func (s *Store) DeleteHighlight(ctx context.Context, event, id string) (err error) {
+	defer s.observe("DeleteHighlight", s.callStart(), &err)
 	const op = "delete highlight"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -80,7 +86,8 @@ func (s *Store) DeleteHighlight(ctx context.Context, event, id string) error {
 
 // PublishedHighlights calls fn for every published highlight, by time,
 // event and id.
-func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) error {
+func (s *Store) PublishedHighlights(ctx context.Context, fn func(bot.PublishedHighlight) error) (err error) {
+	defer s.observe("PublishedHighlights", s.callStart(), &err)
 	all, err := hscanAll[bot.PublishedHighlight](ctx, s, "published highlights", s.publishedKey())
 	if err != nil {
 		return err

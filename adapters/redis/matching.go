@@ -29,7 +29,8 @@ func checkRound(op string, r bot.MatchRound) error {
 }
 
 // CreateRound stores r unless a round with its id exists (HSETNX).
-func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (bool, error) {
+func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (_ bool, err error) {
+	defer s.observe("CreateRound", s.callStart(), &err)
 	const op = "create round"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -56,7 +57,8 @@ func (s *Store) CreateRound(ctx context.Context, r bot.MatchRound) (bool, error)
 }
 
 // SaveRound replaces the stored round r.ID.
-func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) error {
+func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) (err error) {
+	defer s.observe("SaveRound", s.callStart(), &err)
 	const op = "save round"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -89,12 +91,14 @@ func (s *Store) SaveRound(ctx context.Context, r bot.MatchRound) error {
 }
 
 // Round returns the round with this id.
-func (s *Store) Round(ctx context.Context, id string) (bot.MatchRound, error) {
+func (s *Store) Round(ctx context.Context, id string) (_ bot.MatchRound, err error) {
+	defer s.observe("Round", s.callStart(), &err)
 	return hgetJSON[bot.MatchRound](ctx, s, "round", s.roundsKey(), id)
 }
 
 // Rounds calls fn for the rounds, newest first, at most limit of them.
-func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) error) error {
+func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) error) (err error) {
+	defer s.observe("Rounds", s.callStart(), &err)
 	const op = "rounds"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -133,7 +137,8 @@ func (s *Store) Rounds(ctx context.Context, limit int, fn func(bot.MatchRound) e
 }
 
 // DeleteRound removes a round.
-func (s *Store) DeleteRound(ctx context.Context, id string) error {
+func (s *Store) DeleteRound(ctx context.Context, id string) (err error) {
+	defer s.observe("DeleteRound", s.callStart(), &err)
 	const op = "delete round"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -156,12 +161,14 @@ func (s *Store) DeleteRound(ctx context.Context, id string) error {
 }
 
 // MatchRecord returns the member's answers and "not again" list.
-func (s *Store) MatchRecord(ctx context.Context, ref bot.UserRef) (bot.MatchRecord, error) {
+func (s *Store) MatchRecord(ctx context.Context, ref bot.UserRef) (_ bot.MatchRecord, err error) {
+	defer s.observe("MatchRecord", s.callStart(), &err)
 	return recordOf[bot.MatchRecord](ctx, s, "match record", s.recordsKey(), ref)
 }
 
 // SaveMatchRecord creates or replaces rec.Member's record.
-func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) error {
+func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) (err error) {
+	defer s.observe("SaveMatchRecord", s.callStart(), &err)
 	const op = "save match record"
 	if err := rec.Valid(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("redis store %s: %w: %w", op, bot.ErrInvalid, err)
@@ -170,7 +177,8 @@ func (s *Store) SaveMatchRecord(ctx context.Context, rec bot.MatchRecord) error 
 }
 
 // EachMatchRecord calls fn for every record, ordered by Member.String().
-func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) error) error {
+func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) error) (err error) {
+	defer s.observe("EachMatchRecord", s.callStart(), &err)
 	all, err := hscanAll[bot.MatchRecord](ctx, s, "match records", s.recordsKey())
 	if err != nil {
 		return err
@@ -179,6 +187,7 @@ func (s *Store) EachMatchRecord(ctx context.Context, fn func(bot.MatchRecord) er
 }
 
 // EraseMatchRecord removes the member's record.
-func (s *Store) EraseMatchRecord(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) EraseMatchRecord(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("EraseMatchRecord", s.callStart(), &err)
 	return s.eraseRecord(ctx, "erase match record", s.recordsKey(), ref)
 }

@@ -98,6 +98,9 @@ type Options struct {
 	// ClientLogs routes go-redis's own log lines to Logger too (they are
 	// process-wide in go-redis: set it for the one store of a process).
 	ClientLogs bool
+	// Observer is told of every call of a bot.Store method (Close
+	// excepted): its name, duration and error. Nil means none.
+	Observer bot.StoreObserver
 }
 
 // Store is a bot.Store over Redis. It is safe for concurrent use.
@@ -116,6 +119,7 @@ type Store struct {
 	prefix          string
 	timeout         time.Duration
 	log             *slog.Logger
+	obs             bot.StoreObserver // nil: none
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -157,9 +161,34 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		_ = s.rdb.Close()
 		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
 	}
+	// Open's own ping is not an operation of the store's user.
+	if _, nop := opts.Observer.(bot.NopStoreObserver); !nop {
+		s.obs = opts.Observer
+	}
 	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
 	s.checkPersistence(ctx)
 	return s, nil
+}
+
+// callStart is when an observed call starts: the zero time without an
+// observer, so that the unobserved store never reads the clock.
+func (s *Store) callStart() time.Time {
+	if s.obs == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// observe reports a call to the observer, if any; every method of
+// bot.Store but Close begins with
+//
+//	defer s.observe("Name", s.callStart(), &err)
+//
+// so that the observer sees the error the method returns.
+func (s *Store) observe(op string, start time.Time, err *error) {
+	if s.obs != nil {
+		s.obs.StoreCall(op, time.Since(start), *err)
+	}
 }
 
 // target is what a URL describes: one server or a Sentinel setup.
@@ -358,7 +387,8 @@ func millis(ttl time.Duration) int64 { return max(1, ttl.Milliseconds()) }
 // Members.
 
 // Member returns the member with this reference.
-func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+func (s *Store) Member(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("Member", s.callStart(), &err)
 	op := "member"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -380,7 +410,8 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error)
 }
 
 // SaveMember creates or replaces the member m.Ref.
-func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
+func (s *Store) SaveMember(ctx context.Context, m bot.Member) (err error) {
+	defer s.observe("SaveMember", s.callStart(), &err)
 	op := "save member"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -401,7 +432,8 @@ func (s *Store) SaveMember(ctx context.Context, m bot.Member) error {
 }
 
 // DeleteMember erases the member and their dialogue, in one pipeline.
-func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("DeleteMember", s.callStart(), &err)
 	op := "delete member"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -429,14 +461,15 @@ func (s *Store) DeleteMember(ctx context.Context, ref bot.UserRef) error {
 // Members calls fn for every member, ordered by ref.String(). It reads the
 // whole hash first (HSCAN rounds, each under its own timeout), then calls
 // fn, which may use the store.
-func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) error {
+func (s *Store) Members(ctx context.Context, fn func(bot.Member) error) (err error) {
+	defer s.observe("Members", s.callStart(), &err)
 	const op = "members"
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redis store %s: %w", op, err)
 	}
 	// HSCAN may return a field twice: the map keeps one.
 	byField := make(map[string]bot.Member)
-	err := s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
+	err = s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
 		var m bot.Member
 		if err := json.Unmarshal([]byte(value), &m); err != nil {
 			return fmt.Errorf("redis store %s: decode %q: %w", op, field, err)
@@ -483,7 +516,8 @@ func (s *Store) hscan(ctx context.Context, op, key string, fn func(field, value 
 }
 
 // CountMembers returns the number of members.
-func (s *Store) CountMembers(ctx context.Context) (int, error) {
+func (s *Store) CountMembers(ctx context.Context) (_ int, err error) {
+	defer s.observe("CountMembers", s.callStart(), &err)
 	const op = "count members"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -500,7 +534,8 @@ func (s *Store) CountMembers(ctx context.Context) (int, error) {
 // Dialogues.
 
 // Dialogue returns the member's dialogue in progress.
-func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, error) {
+func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (_ bot.Dialogue, err error) {
+	defer s.observe("Dialogue", s.callStart(), &err)
 	op := "dialogue"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -523,7 +558,8 @@ func (s *Store) Dialogue(ctx context.Context, ref bot.UserRef) (bot.Dialogue, er
 
 // SaveDialogue creates or replaces the dialogue of d.Member; Redis deletes
 // it at d.Expires.
-func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
+func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) (err error) {
+	defer s.observe("SaveDialogue", s.callStart(), &err)
 	op := "save dialogue"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -556,7 +592,8 @@ func (s *Store) SaveDialogue(ctx context.Context, d bot.Dialogue) error {
 }
 
 // DeleteDialogue ends the member's dialogue, if any.
-func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
+func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) (err error) {
+	defer s.observe("DeleteDialogue", s.callStart(), &err)
 	op := "delete dialogue"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -576,7 +613,8 @@ func (s *Store) DeleteDialogue(ctx context.Context, ref bot.UserRef) error {
 
 // FirstSeen records key for ttl (SET NX PX) and reports whether it was not
 // already recorded.
-func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (_ bool, err error) {
+	defer s.observe("FirstSeen", s.callStart(), &err)
 	op := "first seen"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -623,7 +661,8 @@ return 0
 
 // Claim takes the named claim for owner for ttl, and reports whether it got
 // it (free, expired, or already held by owner, which extends it).
-func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration) (_ bool, err error) {
+	defer s.observe("Claim", s.callStart(), &err)
 	op := "claim"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -643,7 +682,8 @@ func (s *Store) Claim(ctx context.Context, key, owner string, ttl time.Duration)
 
 // ReleaseClaim frees the claim if owner holds it (compare and delete);
 // otherwise it does nothing.
-func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
+func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) (err error) {
+	defer s.observe("ReleaseClaim", s.callStart(), &err)
 	op := "release claim"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -661,7 +701,8 @@ func (s *Store) ReleaseClaim(ctx context.Context, key, owner string) error {
 }
 
 // Ping checks that the server answers.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer s.observe("Ping", s.callStart(), &err)
 	const op = "ping"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {

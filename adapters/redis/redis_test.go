@@ -70,6 +70,18 @@ func TestConformanceMiniredis(t *testing.T) {
 	})
 }
 
+// Every call of a bot.Store method reaches the observer.
+func TestObserved(t *testing.T) {
+	storetest.Observed(t, func(t *testing.T, obs bot.StoreObserver) bot.Store {
+		srv := miniredis.RunT(t)
+		s, err := Open(t.Context(), "redis://"+srv.Addr()+"/0", Options{Observer: obs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func TestConformanceRealRedis(t *testing.T) {
 	rawURL := os.Getenv(realRedisEnv)
 	if rawURL == "" && os.Getenv("CI") == "true" {

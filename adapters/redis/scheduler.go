@@ -57,7 +57,8 @@ return redis.call('HDEL', KEYS[1], unpack(ARGV))
 `)
 
 // LastSlot returns the last slot recorded for job.
-func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
+func (s *Store) LastSlot(ctx context.Context, job string) (_ time.Time, err error) {
+	defer s.observe("LastSlot", s.callStart(), &err)
 	op := "last slot"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -76,7 +77,8 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 }
 
 // SetLastSlot records slot for job unless a later one is recorded.
-func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) error {
+func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) (err error) {
+	defer s.observe("SetLastSlot", s.callStart(), &err)
 	op := "set last slot"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -94,7 +96,8 @@ func (s *Store) SetLastSlot(ctx context.Context, job string, slot time.Time) err
 }
 
 // SavePending stores p unless its key exists.
-func (s *Store) SavePending(ctx context.Context, p bot.Pending) (bool, error) {
+func (s *Store) SavePending(ctx context.Context, p bot.Pending) (_ bool, err error) {
+	defer s.observe("SavePending", s.callStart(), &err)
 	op := "save pending"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -149,7 +152,13 @@ func comparePending(a, b bot.Pending) int {
 }
 
 // PendingFor returns the member's pending messages.
-func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) ([]bot.Pending, error) {
+func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) (_ []bot.Pending, err error) {
+	defer s.observe("PendingFor", s.callStart(), &err)
+	return s.pendingFor(ctx, ref)
+}
+
+// pendingFor is PendingFor, unobserved: for the store's own use.
+func (s *Store) pendingFor(ctx context.Context, ref bot.UserRef) ([]bot.Pending, error) {
 	const op = "pending for"
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("redis store %s: %w", op, err)
@@ -161,7 +170,8 @@ func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) ([]bot.Pending,
 }
 
 // DuePending returns at most limit pending messages due at or before now.
-func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) ([]bot.Pending, error) {
+func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) (_ []bot.Pending, err error) {
+	defer s.observe("DuePending", s.callStart(), &err)
 	op := "due pending"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -201,7 +211,8 @@ func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) ([]bot
 }
 
 // DeletePending removes the pending message with key.
-func (s *Store) DeletePending(ctx context.Context, key string) error {
+func (s *Store) DeletePending(ctx context.Context, key string) (err error) {
+	defer s.observe("DeletePending", s.callStart(), &err)
 	op := "delete pending"
 	cctx, cancel, err := s.start(ctx, op)
 	if err != nil {
@@ -222,9 +233,10 @@ func (s *Store) DeletePending(ctx context.Context, key string) error {
 }
 
 // ErasePending removes every pending message to the member.
-func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (int, error) {
+func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (_ int, err error) {
+	defer s.observe("ErasePending", s.callStart(), &err)
 	const op = "erase pending"
-	list, err := s.PendingFor(ctx, ref)
+	list, err := s.pendingFor(ctx, ref)
 	if err != nil {
 		return 0, err
 	}

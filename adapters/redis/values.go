@@ -25,7 +25,8 @@ func (s *Store) startValue(ctx context.Context, op, key string) (context.Context
 }
 
 // PutValue stores v under key for ttl (SET PX).
-func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) (err error) {
+	defer s.observe("PutValue", s.callStart(), &err)
 	op := "put value"
 	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {
@@ -43,7 +44,8 @@ func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Dur
 }
 
 // Value returns the value under key, or ErrNotFound.
-func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
+func (s *Store) Value(ctx context.Context, key string) (_ []byte, err error) {
+	defer s.observe("Value", s.callStart(), &err)
 	op := "value"
 	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {
@@ -58,7 +60,8 @@ func (s *Store) Value(ctx context.Context, key string) ([]byte, error) {
 }
 
 // DeleteValue removes the value under key.
-func (s *Store) DeleteValue(ctx context.Context, key string) error {
+func (s *Store) DeleteValue(ctx context.Context, key string) (err error) {
+	defer s.observe("DeleteValue", s.callStart(), &err)
 	op := "delete value"
 	cctx, cancel, err := s.startValue(ctx, op, key)
 	if err != nil {

@@ -297,7 +297,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 // store (closed by the returned function) and the territory directory.
 func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Store, bot.Directory, *slog.Logger, func(), error) {
 	logger := newLogger(cfg.Log, std.err)
-	store, _, err := openStore(ctx, cfg, logger)
+	store, _, err := openStore(ctx, cfg, logger, nil)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

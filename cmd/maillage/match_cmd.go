@@ -143,7 +143,7 @@ func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std st
 	rules := matchSettings(cfg).Rules
 	now := time.Now()
 	if csvPath == "" {
-		store, _, err := openStore(ctx, cfg, logger)
+		store, _, err := openStore(ctx, cfg, logger, nil)
 		if err != nil {
 			return nil, err
 		}

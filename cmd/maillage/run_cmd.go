@@ -62,7 +62,8 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	logger := newLogger(cfg.Log, std.err)
 	pseudonyms := bot.NewPseudonyms(cfg.Secrets.LogPseudonymSalt())
 
-	store, storeName, err := openStore(ctx, cfg, logger)
+	metrics := prometheus.New()
+	store, storeName, err := openStore(ctx, cfg, logger, metrics)
 	if err != nil {
 		return err
 	}
@@ -71,9 +72,6 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 			logger.Error("closing the store", "err", err)
 		}
 	}()
-
-	metrics := prometheus.New()
-	store = meterStore(store, metrics)
 
 	adapters, err := buildAdapters(cfg, std, store, logger)
 	if err != nil {
@@ -242,8 +240,9 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the configured store; it returns the backend's name.
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bot.Store, string, error) {
+// openStore opens the configured store, which reports its calls to obs
+// (nil: none); it returns the backend's name.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, obs bot.StoreObserver) (bot.Store, string, error) {
 	switch backend := cfg.StoreBackend(); backend {
 	case config.BackendRedis:
 		s, err := redis.Open(ctx, cfg.Secrets.RedisURL, redis.Options{
@@ -251,6 +250,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bo
 			Timeout:    cfg.Store.Redis.Timeout.Std(),
 			Logger:     logger,
 			ClientLogs: true,
+			Observer:   obs,
 		})
 		if err != nil {
 			return nil, "", err // names the URL, without its password
@@ -260,6 +260,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (bo
 		s, err := bolt.Open(ctx, cfg.BoltPath(), bolt.Options{
 			LockTimeout: cfg.Store.Bolt.LockTimeout.Std(),
 			Logger:      logger,
+			Observer:    obs,
 		})
 		if err != nil {
 			return nil, "", err // names the file
