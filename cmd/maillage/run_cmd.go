@@ -292,6 +292,12 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				return nil, err
 			}
 			out = append(out, a)
+		case config.AdapterMatrix:
+			a, err := newMatrixAdapter(cfg, store, logger) // matrix.go
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		case config.AdapterSlack:
 			a, err := slack.New(slackOptions(cfg, store, logger))
 			if err != nil {
