@@ -36,9 +36,6 @@ free_port() {
 
 build_server() {
   local bin
-  for bin in dendrite generate-config generate-keys create-account; do
-    [ -x "$cache/$bin" ] || break
-  done
   if [ -x "$cache/dendrite" ] && [ -x "$cache/generate-config" ] && [ -x "$cache/generate-keys" ] && [ -x "$cache/create-account" ]; then
     log "reusing Dendrite built in $cache"
     return
