@@ -52,6 +52,15 @@ func (a *Adapter) startCrypto(ctx context.Context) (cryptoEngine, error) {
 		return nil, fmt.Errorf("matrix: starting end-to-end encryption: %w", err)
 	}
 	helper.DecryptErrorCallback = func(evt *event.Event, err error) {
+		a.mu.Lock()
+		history := !a.ignoreUntil.IsZero() && evt.Timestamp < a.ignoreUntil.UnixMilli()
+		a.mu.Unlock()
+		if history {
+			// Messages from before the device existed: never readable,
+			// and never answered anyway.
+			a.log.Debug("an encrypted message from before the first start could not be decrypted", "err", err)
+			return
+		}
 		a.log.Warn("an encrypted message could not be decrypted", "err", err)
 	}
 	if err := helper.Init(ctx); err != nil {

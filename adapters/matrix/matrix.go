@@ -31,6 +31,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -290,7 +291,16 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.started = true
 	a.mu.Unlock()
 
-	if err := a.startSession(ctx); err != nil {
+	// A crypto store that does not exist yet (first start, or lost) cannot
+	// take over a device whose keys the homeserver already has: the bot
+	// then logs in to a new device.
+	newDevice := false
+	if !a.opts.DisableEncryption {
+		if _, err := os.Stat(a.opts.CryptoDB); errors.Is(err, os.ErrNotExist) {
+			newDevice = true
+		}
+	}
+	if err := a.startSession(ctx, newDevice); err != nil {
 		a.conn.Down(err)
 		return err
 	}

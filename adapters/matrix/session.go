@@ -38,7 +38,10 @@ type session struct {
 
 // startSession restores the stored session, or adopts the given access
 // token, or logs in with the password (once), and checks it with whoami.
-func (a *Adapter) startSession(ctx context.Context) error {
+// With newDevice (no crypto store yet), a stored session is not reused: its
+// device's keys are on the homeserver but lost here, so the bot logs in to a
+// new device.
+func (a *Adapter) startSession(ctx context.Context, newDevice bool) error {
 	var s session
 	raw, err := a.sealedValue(ctx, sessionKey)
 	switch {
@@ -50,6 +53,13 @@ func (a *Adapter) startSession(ctx context.Context) error {
 	case errors.Is(err, bot.ErrNotFound):
 	default:
 		return fmt.Errorf("matrix: reading the stored session: %w", err)
+	}
+	if newDevice && s.AccessToken != "" {
+		if a.opts.Password == "" {
+			return errors.New("matrix: the crypto store is missing but a session is stored: set MAILLAGE_MATRIX_PASSWORD so that the bot logs in to a new device (or restore the crypto store)")
+		}
+		a.log.Warn("no crypto store for the stored session's device: logging in to a new device")
+		s = session{}
 	}
 	fresh := false
 	if s.AccessToken == "" && a.opts.AccessToken != "" {
