@@ -194,19 +194,41 @@ func reactionEvent(from, target, key string) map[string]any {
 }
 
 // fakeAfter fires at once and records the waits asked for: no test
-// sleeps on a timer.
+// sleeps on a timer. The claim's waits (an hour or more: the harness's
+// claim lasts for days) fire only when the test calls fireClaim.
 type fakeAfter struct {
-	mu    sync.Mutex
-	waits []time.Duration
+	mu     sync.Mutex
+	waits  []time.Duration
+	claims []chan time.Time
 }
 
 func (a *fakeAfter) After(d time.Duration) <-chan time.Time {
-	a.mu.Lock()
-	a.waits = append(a.waits, d)
-	a.mu.Unlock()
 	c := make(chan time.Time, 1)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if d >= time.Hour {
+		a.claims = append(a.claims, c)
+		return c
+	}
+	a.waits = append(a.waits, d)
 	c <- time.Now()
 	return c
+}
+
+// fireClaim ends the claim waits pending now.
+func (a *fakeAfter) fireClaim() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, c := range a.claims {
+		c <- time.Now()
+	}
+	a.claims = nil
+}
+
+func (a *fakeAfter) pendingClaims() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.claims)
 }
 
 func (a *fakeAfter) recorded() []time.Duration {
@@ -238,9 +260,15 @@ func openStore(t *testing.T) bot.Store {
 // and forwards every message to h.msgs.
 func start(t *testing.T, f *fakeHomeserver, store bot.Store) *harness {
 	t.Helper()
+	return startReplica(t, f, store, "replica-1")
+}
+
+func startReplica(t *testing.T, f *fakeHomeserver, store bot.Store, replica string) *harness {
+	t.Helper()
 	h := &harness{f: f, store: store, after: &fakeAfter{}, msgs: make(chan bot.Message, 16)}
 	a, err := New(Options{HomeserverURL: f.srv.URL, UserID: "@maillage:example.org", Password: "pw",
-		PickleKey: "a pickle key for tests", DisableEncryption: true, Store: store, After: h.after.After})
+		PickleKey: "a pickle key for tests", DisableEncryption: true, Store: store, After: h.after.After,
+		Replica: replica, ClaimTTL: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

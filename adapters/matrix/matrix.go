@@ -34,6 +34,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -107,6 +108,13 @@ type Options struct {
 	// InvitePace is the delay between two invitations (default 1 s, as
 	// Tchap asks).
 	BackoffBase, BackoffMax, SyncTimeout, InvitePace time.Duration
+	// Replica names this process for the session claim: only the replica
+	// holding the claim syncs (default: host name and process id).
+	Replica string
+	// ClaimTTL is how long the claim lasts unless renewed (default 60 s;
+	// renewed every third of it). A replica that stops or dies lets it
+	// lapse, and a standby replica takes over.
+	ClaimTTL time.Duration
 	// Workers is the number of goroutines handing events to the core;
 	// events of one room always go to the same worker, in order (default 4).
 	Workers int
@@ -184,6 +192,11 @@ func New(o Options) (*Adapter, error) {
 	setDefault(&o.BackoffMax, time.Minute)
 	setDefault(&o.SyncTimeout, 30*time.Second)
 	setDefault(&o.InvitePace, time.Second)
+	setDefault(&o.ClaimTTL, time.Minute)
+	if o.Replica == "" {
+		host, _ := os.Hostname()
+		o.Replica = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
@@ -291,6 +304,16 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.started = true
 	a.mu.Unlock()
 
+	// One replica holds the session: it alone logs in and syncs.
+	if !a.waitClaim(ctx) {
+		return nil
+	}
+	defer func() {
+		if err := a.opts.Store.ReleaseClaim(context.WithoutCancel(ctx), claimKey, a.opts.Replica); err != nil {
+			a.log.Warn("releasing the session claim", "err", err)
+		}
+	}()
+
 	// A crypto store that does not exist yet (first start, or lost) cannot
 	// take over a device whose keys the homeserver already has: the bot
 	// then logs in to a new device.
@@ -327,7 +350,81 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.dispatch = d
 	a.mu.Unlock()
 	defer d.stop()
-	return a.syncLoop(ctx)
+	for {
+		held, lost, release := a.holdClaim(ctx)
+		err := a.syncLoop(held)
+		release()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case lost():
+			a.log.Warn("another replica took the Matrix session over: standing by")
+			if !a.waitClaim(ctx) {
+				return nil
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// claimKey names the claim of the Matrix session in the store.
+const claimKey = "matrix:session-claim"
+
+// waitClaim waits until this replica holds the session claim; false when
+// ctx ended first. Meanwhile the adapter reports itself on standby.
+func (a *Adapter) waitClaim(ctx context.Context) bool {
+	logged := false
+	for {
+		ok, err := a.opts.Store.Claim(ctx, claimKey, a.opts.Replica, a.opts.ClaimTTL)
+		if err == nil && ok {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if err != nil {
+			a.conn.Down(fmt.Errorf("matrix: taking the session claim: %w", err))
+		} else {
+			a.conn.Down(errors.New("matrix: standing by, another replica holds the Matrix session"))
+			if !logged {
+				a.log.Info("another replica holds the Matrix session: standing by")
+				logged = true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-a.opts.After(a.opts.ClaimTTL / 3):
+		}
+	}
+}
+
+// holdClaim renews the claim every third of its lifetime; the context it
+// returns ends when the claim is lost (lost then reports true) or ctx ends.
+func (a *Adapter) holdClaim(ctx context.Context) (context.Context, func() bool, context.CancelFunc) {
+	held, cancel := context.WithCancel(ctx)
+	var gone atomic.Bool
+	go func() {
+		defer cancel()
+		for {
+			select {
+			case <-held.Done():
+				return
+			case <-a.opts.After(a.opts.ClaimTTL / 3):
+			}
+			ok, err := a.opts.Store.Claim(held, claimKey, a.opts.Replica, a.opts.ClaimTTL)
+			if err != nil {
+				a.log.Warn("renewing the session claim", "err", err)
+				continue
+			}
+			if !ok {
+				gone.Store(true)
+				return
+			}
+		}
+	}()
+	return held, gone.Load, cancel
 }
 
 // syncLoop long-polls /sync from the stored next_batch and saves the new

@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,35 @@ func TestOpenGroupAndDirect(t *testing.T) {
 	p, err := h.a.Profile(ctx, ref(alice))
 	if err != nil || p.DisplayName != "Alice Martin" || p.TimeZone != "Europe/Paris" {
 		t.Errorf("Profile = %+v, %v", p, err)
+	}
+}
+
+// Only one replica holds the Matrix session: a second one stands by
+// (unhealthy, not syncing) and takes over once the first stops.
+func TestOneReplicaHoldsTheSession(t *testing.T) {
+	f := newFakeHomeserver(t)
+	store := openStore(t)
+	first := startReplica(t, f, store, "replica-1")
+	first.quiet(t, "b1")
+	second := startReplica(t, f, store, "replica-2")
+	for second.after.pendingClaims() == 0 {
+		runtime.Gosched()
+	}
+	if err := second.a.Healthy(); err == nil || !strings.Contains(err.Error(), "standing by") {
+		t.Errorf("standby Healthy = %v", err)
+	}
+	f.mu.Lock()
+	syncs := len(f.since)
+	f.mu.Unlock()
+	first.stop()
+	second.after.fireClaim()
+	second.quiet(t, "b2")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.since[syncs] != "b1" && f.since[len(f.since)-1] != "b1" {
+		t.Errorf("the second replica synced since %v, want to resume from b1", f.since[syncs:])
+	}
+	if f.logins != 1 {
+		t.Errorf("%d logins, want 1: the second replica reuses the stored session", f.logins)
 	}
 }

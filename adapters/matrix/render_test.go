@@ -54,7 +54,7 @@ var (
 // no link, image or pill hides anything), every part is within the limit
 // and valid UTF-8, and the split loses nothing.
 func TestEscapingProperty(t *testing.T) {
-	mentiontest.Each(19, 800, 30000, func(text string) {
+	mentiontest.Each(19, 300, 30000, func(text string) {
 		parts := split(text, maxBodyRunes)
 		for _, p := range parts {
 			if n := utf8.RuneCountInString(p); n > maxBodyRunes {
