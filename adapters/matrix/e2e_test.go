@@ -7,12 +7,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +40,7 @@ import (
 
 type e2eEnv struct {
 	url, server, password, script string
+	botURL                        string // where the bot reaches the homeserver: the storm proxy
 }
 
 func e2eSetup(t *testing.T) e2eEnv {
@@ -123,7 +129,7 @@ func startMaillage(t *testing.T, e e2eEnv, dataDir string) *maillageProcess {
 	p.cmd = exec.Command(e2eBinary(t), "run", "--data-dir", dataDir)
 	p.cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
-		"MAILLAGE_MATRIX_HOMESERVER_URL=" + e.url,
+		"MAILLAGE_MATRIX_HOMESERVER_URL=" + e.botURL,
 		"MAILLAGE_MATRIX_USER_ID=" + string(e.user("maillage")),
 		"MAILLAGE_MATRIX_PASSWORD=" + e.password,
 		"MAILLAGE_MATRIX_PICKLE_KEY=e2e pickle key, not a real secret",
@@ -198,6 +204,9 @@ func newMember(t *testing.T, e e2eEnv, name string) *member {
 	}
 	if err := helper.Init(ctx); err != nil {
 		t.Fatalf("%s: starting encryption: %v", name, err)
+	}
+	helper.DecryptErrorCallback = func(evt *event.Event, err error) {
+		t.Logf("%s: a message from %s could not be decrypted: %v", name, evt.Sender, err)
 	}
 	cli.Crypto = helper
 	m := &member{t: t, cli: cli}
@@ -324,6 +333,8 @@ func botDevices(t *testing.T, m *member, botID id.UserID) map[id.DeviceID]mautri
 func TestEndToEndWithDendrite(t *testing.T) {
 	e := e2eSetup(t)
 	cat := catalog.Default()
+	storm := newStormProxy(t, e.url)
+	e.botURL = storm.srv.URL
 	botID := e.user("maillage")
 	dataDir := t.TempDir()
 
@@ -398,6 +409,42 @@ func TestEndToEndWithDendrite(t *testing.T) {
 		return strings.HasPrefix(c.Body, wantFR)
 	})
 
+	// The whole onboarding, typed as a member would, numbers for the choices.
+	// « Bonjour » gets the greeting and the first question: the next step
+	// waits for the last of them.
+	for _, step := range []string{"Bonjour", "je suis DGS de Saint-Pierre-du-Perray", "1", "1, 5", "1", "1"} {
+		alice.say(dm, step)
+		var r *event.Event
+		r, seen = alice.waitMessage(dm, botID, seen, "answering "+step, func(_ *event.Event, c *event.MessageEventContent) bool {
+			return step != "Bonjour" || strings.Contains(c.Body, "Saint-Pierre-du-Perray")
+		})
+		t.Logf("onboarding: %q → %.100q", step, r.Content.AsMessage().Body)
+	}
+	alice.say(dm, "profil")
+	_, seen = alice.waitMessage(dm, botID, seen, "showing the profile after the onboarding", func(_ *event.Event, c *event.MessageEventContent) bool {
+		return strings.Contains(c.Body, "Saint-Pierre-du-Perray")
+	})
+
+	// A storm of 429 M_LIMIT_EXCEEDED (every other call of the bot, sync
+	// and sends alike) loses and doubles nothing.
+	storm.on.Store(true)
+	for range 5 {
+		alice.say(dm, "aide")
+	}
+	alice.say(dm, "langue")
+	helpIDs := map[id.EventID]bool{}
+	_, seen = alice.waitMessage(dm, botID, seen, "answering through the storm", func(evt *event.Event, c *event.MessageEventContent) bool {
+		if strings.Contains(c.Body, cat.T("fr", "help.header")) {
+			helpIDs[evt.ID] = true
+		}
+		return strings.Contains(c.Body, "1. ") && strings.Contains(c.Body, "English")
+	})
+	storm.on.Store(false)
+	if helps := len(helpIDs); helps != 5 || storm.refused.Load() == 0 {
+		t.Errorf("%d answers to five « aide » through %d refusals, want 5", helps, storm.refused.Load())
+	}
+	t.Logf("429 storm: %d calls refused, every message answered once", storm.refused.Load())
+
 	// 4. An introduction room: the adapter opens an encrypted room for
 	// two members (here from a second device of the bot's account, as the
 	// matching round does through the running bot); both read the
@@ -409,7 +456,19 @@ func TestEndToEndWithDendrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	intro, err := New(Options{HomeserverURL: e.url, UserID: string(botID), Password: e.password,
+	// A second device of the bot's account, logged in here and given by
+	// its access token (no password: it leaves the account's cross-signing
+	// keys alone).
+	login, err := mautrix.NewClient(e.url, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr, err := login.Login(context.Background(), &mautrix.ReqLogin{Type: mautrix.AuthTypePassword,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: "maillage"}, Password: e.password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intro, err := New(Options{HomeserverURL: e.url, UserID: string(botID), AccessToken: lr.AccessToken, DeviceID: string(lr.DeviceID),
 		PickleKey: "intro pickle key, not a secret", CryptoDB: filepath.Join(t.TempDir(), "intro-crypto.db"), Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -475,16 +534,81 @@ func TestEndToEndWithDendrite(t *testing.T) {
 
 	// 6. The homeserver restarts; the bot resumes.
 	if e.script != "" {
+		defer func() {
+			// 7. The crypto store is lost: the bot logs in to a new device,
+			// cross-signed with the recovery key kept in its store.
+			proc.stop(t)
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(filepath.Join(dataDir, "matrix-crypto.db"+suffix))
+			}
+			proc = startMaillage(t, e, dataDir)
+			fresh := runningDevice(t, proc)
+			if fresh == deviceID {
+				t.Errorf("without its crypto store the bot kept device %s", fresh)
+			}
+			// Alice's client learns of the new device (as Element does
+			// from its sync) before she writes.
+			mach := alice.cli.Crypto.(*cryptohelper.CryptoHelper).Machine()
+			for until := time.Now().Add(30 * time.Second); time.Now().Before(until); time.Sleep(100 * time.Millisecond) {
+				if d, err := mach.GetOrFetchDevice(context.Background(), botID, fresh); err == nil && d != nil {
+					break
+				}
+			}
+			// mautrix's client does not share its current Megolm session
+			// with a device that appears later (Element does): a new
+			// session is shared with every current device.
+			if err := mach.CryptoStore.RemoveOutboundGroupSession(context.Background(), dm); err != nil {
+				t.Fatal(err)
+			}
+			alice.say(dm, "aide")
+			alice.waitMessage(dm, botID, seen, "answering from a new device", func(_ *event.Event, c *event.MessageEventContent) bool {
+				return strings.Contains(c.Body, cat.T("fr", "help.header"))
+			})
+			if k, ok := botDevices(t, alice, botID)[fresh]; !ok || len(k.Signatures[botID]) < 2 {
+				t.Errorf("the new device %s is not cross-signed: %+v", fresh, k.Signatures)
+			}
+		}()
 		out, err := exec.Command("bash", e.script, "restart").CombinedOutput()
 		if err != nil {
 			t.Fatalf("restarting Dendrite: %v\n%s", err, out)
 		}
 		time.Sleep(time.Second) // the member's client reconnects too
 		alice.say(dm, "aide")
-		alice.waitMessage(dm, botID, seen, "answering after the homeserver's restart", func(_ *event.Event, c *event.MessageEventContent) bool {
+		_, seen = alice.waitMessage(dm, botID, seen, "answering after the homeserver's restart", func(_ *event.Event, c *event.MessageEventContent) bool {
 			return strings.Contains(c.Body, cat.T("fr", "help.header"))
 		})
 	}
+}
+
+// stormProxy stands between the bot and the homeserver; while on, it
+// answers every other call 429 M_LIMIT_EXCEEDED with retry_after_ms, as
+// homeservers do.
+type stormProxy struct {
+	srv     *httptest.Server
+	on      atomic.Bool
+	calls   atomic.Int64
+	refused atomic.Int64
+}
+
+func newStormProxy(t *testing.T, target string) *stormProxy {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stormProxy{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.on.Load() && p.calls.Add(1)%2 == 0 {
+			p.refused.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests","retry_after_ms":150}`))
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
 }
 
 var deviceRE = regexp.MustCompile(`matrix session ready.* device=(\S+)`)

@@ -86,6 +86,10 @@ type Options struct {
 	// are then neither read nor written. For tests and for homeservers
 	// without end-to-end encryption.
 	DisableEncryption bool
+	// DefaultLang names the introduction rooms of members who have not
+	// chosen a language, or not the same one (bot.default_language;
+	// default "fr").
+	DefaultLang string
 	// DeviceName is the name of the device created at the first login.
 	DeviceName string
 	// Store keeps the session, next_batch, the rooms' kinds and the
@@ -139,7 +143,8 @@ type Adapter struct {
 	crypto      cryptoEngine
 	dispatch    *dispatcher
 
-	conn connstate.State
+	conn    connstate.State
+	standby atomic.Bool // another replica holds the session
 }
 
 // New checks the options and builds the adapter; it does no I/O.
@@ -184,6 +189,9 @@ func New(o Options) (*Adapter, error) {
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 90 * time.Second}
+	}
+	if o.DefaultLang == "" {
+		o.DefaultLang = "fr"
 	}
 	if o.DeviceName == "" {
 		o.DeviceName = "Maillage"
@@ -269,8 +277,15 @@ func (a *Adapter) Platform() bot.Platform { return bot.PlatformMatrix }
 // UserRef and Conversation (members of other servers included).
 func (a *Adapter) Workspace() string { return a.server }
 
-// Healthy reports the state of the /sync loop, for /readyz.
-func (a *Adapter) Healthy() error { return a.conn.Healthy() }
+// Healthy reports the state of the /sync loop, for /readyz. A replica
+// standing by while another holds the Matrix session is healthy: it serves
+// everything else.
+func (a *Adapter) Healthy() error {
+	if a.standby.Load() {
+		return nil
+	}
+	return a.conn.Healthy()
+}
 
 // Reconnections counts the times the /sync loop recovered from a failure.
 func (a *Adapter) Reconnections() uint64 { return a.conn.Reconnections() }
@@ -378,6 +393,7 @@ func (a *Adapter) waitClaim(ctx context.Context) bool {
 	for {
 		ok, err := a.opts.Store.Claim(ctx, claimKey, a.opts.Replica, a.opts.ClaimTTL)
 		if err == nil && ok {
+			a.standby.Store(false)
 			return true
 		}
 		if ctx.Err() != nil {
@@ -386,7 +402,7 @@ func (a *Adapter) waitClaim(ctx context.Context) bool {
 		if err != nil {
 			a.conn.Down(fmt.Errorf("matrix: taking the session claim: %w", err))
 		} else {
-			a.conn.Down(errors.New("matrix: standing by, another replica holds the Matrix session"))
+			a.standby.Store(true)
 			if !logged {
 				a.log.Info("another replica holds the Matrix session: standing by")
 				logged = true

@@ -240,6 +240,9 @@ func TestOpenGroupAndDirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	d2, _ := h.a.OpenDirect(ctx, ref(alice))
+	if f.created[0]["name"] != "Mise en relation Maillage" || f.created[0]["preset"] != "private_chat" {
+		t.Errorf("introduction room created as %v", f.created[0])
+	}
 	if d1 != d2 || d1.Kind != bot.Direct || len(f.created) != 2 || f.created[1]["is_direct"] != true {
 		t.Errorf("direct %v %v, created %v", d1, d2, f.created)
 	}
@@ -260,8 +263,8 @@ func TestOneReplicaHoldsTheSession(t *testing.T) {
 	for second.after.pendingClaims() == 0 {
 		runtime.Gosched()
 	}
-	if err := second.a.Healthy(); err == nil || !strings.Contains(err.Error(), "standing by") {
-		t.Errorf("standby Healthy = %v", err)
+	if err := second.a.Healthy(); err != nil || !second.a.standby.Load() {
+		t.Errorf("standby: Healthy = %v, standby %v; want healthy on standby", err, second.a.standby.Load())
 	}
 	f.mu.Lock()
 	syncs := len(f.since)

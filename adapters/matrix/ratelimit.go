@@ -11,10 +11,12 @@ import (
 	"time"
 )
 
-// Limits of the 429 handling: a few retries, never a long wait (a call
-// that would wait longer fails, and the core holds the delivery).
+// Limits of the 429 handling: a call is retried as long as the homeserver
+// asks, up to maxRetries429 times and maxWait429 of waiting in all (a call
+// that would wait longer fails, and the core holds the delivery): a storm
+// of short refusals, as homeservers send under load, loses no reply.
 const (
-	maxRetries429 = 5
+	maxRetries429 = 40
 	maxWait429    = 2 * time.Minute
 )
 
@@ -30,6 +32,7 @@ type rateLimited struct {
 }
 
 func (t *rateLimited) RoundTrip(req *http.Request) (*http.Response, error) {
+	waited := time.Duration(0)
 	for attempt := 0; ; attempt++ {
 		resp, err := t.next.RoundTrip(req)
 		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt == maxRetries429 {
@@ -42,7 +45,7 @@ func (t *rateLimited) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		wait := retryDelay(resp.Header, raw)
-		if wait > maxWait429 || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		if waited+wait > maxWait429 || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 			return resp, nil
 		}
 		next := req.Clone(req.Context())
@@ -60,6 +63,7 @@ func (t *rateLimited) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, req.Context().Err()
 		case <-t.after(wait):
 		}
+		waited += wait
 	}
 }
 

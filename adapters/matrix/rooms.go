@@ -13,6 +13,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 )
 
 // MaxGroupMembers is the largest introduction room the adapter opens.
@@ -141,6 +142,16 @@ func (a *Adapter) post(ctx context.Context, room id.RoomID, content *event.Messa
 	}
 	if enc && a.cli.Crypto == nil {
 		return "", errors.New("matrix: the room is end-to-end encrypted and this bot runs without encryption: nothing was sent")
+	}
+	if enc {
+		// The room key goes to the members the state store knows: load
+		// them once if it has not seen the room's full state (a new crypto
+		// store resuming from a stored next_batch, say).
+		if fetched, err := a.cli.StateStore.HasFetchedMembers(ctx, room); err == nil && !fetched {
+			if _, err := a.cli.Members(ctx, room); err != nil {
+				return "", fmt.Errorf("matrix: reading a room's members before encrypting: %w", err)
+			}
+		}
 	}
 	resp, err := a.cli.SendMessageEvent(ctx, room, event.EventMessage, content, mautrix.ReqSendEvent{TransactionID: a.cli.TxnID()})
 	if err != nil {
@@ -300,7 +311,13 @@ func (a *Adapter) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Con
 	if n := len(ids); n < 2 || n > MaxGroupMembers {
 		return bot.Conversation{}, fmt.Errorf("matrix: %d members (2 to %d): %w", n, MaxGroupMembers, bot.ErrGroupSize)
 	}
-	room, err := a.createRoom(ctx, &mautrix.ReqCreateRoom{Preset: "private_chat"})
+	lang := a.groupLang(ctx, members)
+	cat := catalog.Default()
+	room, err := a.createRoom(ctx, &mautrix.ReqCreateRoom{
+		Preset: "private_chat",
+		Name:   cat.T(lang, "matrix.group.name"),
+		Topic:  cat.T(lang, "matrix.group.topic"),
+	})
 	if err != nil {
 		return bot.Conversation{}, err
 	}
@@ -318,6 +335,26 @@ func (a *Adapter) OpenGroup(ctx context.Context, members []bot.UserRef) (bot.Con
 		}
 	}
 	return a.conversation(room, bot.Group), nil
+}
+
+// groupLang is the language in which an introduction room is named: the
+// members' language when they share one, else the bot's default.
+func (a *Adapter) groupLang(ctx context.Context, members []bot.UserRef) string {
+	lang := ""
+	for _, m := range members {
+		mem, err := a.opts.Store.Member(ctx, m)
+		if err != nil || mem.Language == "" {
+			return a.opts.DefaultLang
+		}
+		if lang != "" && string(mem.Language) != lang {
+			return a.opts.DefaultLang
+		}
+		lang = string(mem.Language)
+	}
+	if lang == "" {
+		return a.opts.DefaultLang
+	}
+	return lang
 }
 
 // Profile returns the user's display name (Matrix profiles hold no e-mail,

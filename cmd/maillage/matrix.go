@@ -23,6 +23,7 @@ func newMatrixAdapter(cfg *config.Config, store bot.Store, logger *slog.Logger) 
 		CryptoDB:       cfg.MatrixCryptoPath(),
 		AllowedServers: cfg.Chat.Matrix.AllowedServers,
 		DeviceName:     cfg.Bot.Name,
+		DefaultLang:    cfg.Bot.DefaultLanguage,
 		Replica:        replicaName(),
 		Store:          store,
 		Logger:         logger,
