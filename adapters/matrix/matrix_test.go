@@ -118,6 +118,12 @@ func TestChoicesAnsweredByNumberAndReaction(t *testing.T) {
 	if m := h.next(t); m.Choice == nil || m.Choice.Value != "en" {
 		t.Fatalf("thumbs up: %+v", m)
 	}
+	reply := textEvent(alice, "> <@maillage:example.org> Quelle langue ?\n\n1")
+	reply["content"].(map[string]any)["m.relates_to"] = map[string]any{"m.in_reply_to": map[string]any{"event_id": sent.ID}}
+	f.timeline("b3r", dmRoom, reply)
+	if m := h.next(t); m.Choice == nil || m.Choice.Value != "fr" {
+		t.Fatalf("a Matrix reply with a number: %+v", m)
+	}
 	f.timeline("b4", dmRoom, reactionEvent(alice, sent.ID, "🎉"), reactionEvent(alice, sent.ID, "7️⃣"))
 	if _, err := h.a.Send(context.Background(), conv, bot.Reply{Text: "C'est noté."}); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"strings"
 
 	"github.com/sndgct/maillage/adapters/matrix"
 	"github.com/sndgct/maillage/bot"
@@ -28,4 +29,15 @@ func newMatrixAdapter(cfg *config.Config, store bot.Store, logger *slog.Logger) 
 		Store:          store,
 		Logger:         logger,
 	})
+}
+
+// matrixWorkspace is the workspace of Matrix members (the server part of
+// the bot's user id, as the adapter names it), for CSV imports; "" when
+// Matrix is not configured.
+func matrixWorkspace(cfg *config.Config) string {
+	_, server, ok := strings.Cut(strings.TrimSpace(cfg.Secrets.MatrixUserID), ":")
+	if !ok {
+		return ""
+	}
+	return server
 }

@@ -372,6 +372,9 @@ func importWorkspaces(cfg *config.Config) map[bot.Platform]string {
 			ws[bot.PlatformMattermost] = u.Host + u.Path
 		}
 	}
+	if server := matrixWorkspace(cfg); server != "" { // matrix.go
+		ws[bot.PlatformMatrix] = server
+	}
 	return ws
 }
 
