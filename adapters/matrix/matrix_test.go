@@ -287,3 +287,35 @@ func TestOneReplicaHoldsTheSession(t *testing.T) {
 		t.Errorf("%d logins, want 1: the second replica reuses the stored session", f.logins)
 	}
 }
+
+// Update replaces a posted message with an m.replace edit; the choices it
+// carried can no longer be picked.
+func TestUpdateReplacesTheMessage(t *testing.T) {
+	f := newFakeHomeserver(t)
+	h := start(t, f, openStore(t))
+	h.a.rememberRoom(context.Background(), dmRoom, bot.Direct, alice)
+	h.quiet(t, "b0")
+	conv := h.a.conversation(dmRoom, bot.Direct)
+	sent, err := h.a.Send(context.Background(), conv, bot.Reply{Text: "Venez-vous ?", Choices: []bot.Choice{{Action: "a", Value: "oui", Label: "Oui"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.a.Update(context.Background(), sent, bot.Reply{Text: "Venez-vous ? *Oui*"}); err != nil {
+		t.Fatal(err)
+	}
+	ev := f.sentEvents()
+	if len(ev) != 2 {
+		t.Fatalf("sent %d events, want 2", len(ev))
+	}
+	edit := ev[1].Content
+	rel, _ := edit["m.relates_to"].(map[string]any)
+	nc, _ := edit["m.new_content"].(map[string]any)
+	if rel["rel_type"] != "m.replace" || rel["event_id"] != sent.ID || nc["body"] != "Venez-vous ? *Oui*" ||
+		nc["formatted_body"] != "<p>Venez-vous ? <strong>Oui</strong></p>" || edit["body"] != "* Venez-vous ? *Oui*" {
+		t.Errorf("edit %v", edit)
+	}
+	f.timeline("b1", dmRoom, reactionEvent(alice, sent.ID, "1️⃣"), textEvent(alice, "1"))
+	if m := h.next(t); m.Choice != nil || m.Text != "1" {
+		t.Errorf("after the update: %+v, want plain text", m)
+	}
+}
