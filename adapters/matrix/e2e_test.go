@@ -241,7 +241,12 @@ func newMember(t *testing.T, e e2eEnv, name string) *member {
 // skip, that satisfies ok.
 func (m *member) waitMessage(room id.RoomID, from id.UserID, skip int, what string, ok func(*event.Event, *event.MessageEventContent) bool) (*event.Event, int) {
 	m.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	return m.waitMessageFor(60*time.Second, room, from, skip, what, ok)
+}
+
+func (m *member) waitMessageFor(d time.Duration, room id.RoomID, from id.UserID, skip int, what string, ok func(*event.Event, *event.MessageEventContent) bool) (*event.Event, int) {
+	m.t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		m.mu.Lock()
 		msgs := m.msgs
@@ -264,7 +269,7 @@ func (m *member) waitMessage(room id.RoomID, from id.UserID, skip int, what stri
 		}
 	}
 	m.mu.Unlock()
-	m.t.Fatalf("%s: no message %s within 60 s", m.cli.UserID, what)
+	m.t.Fatalf("%s: no message %s within %v", m.cli.UserID, what, d)
 	return nil, skip
 }
 
@@ -425,6 +430,12 @@ func TestEndToEndWithDendrite(t *testing.T) {
 		return strings.Contains(c.Body, "Saint-Pierre-du-Perray")
 	})
 
+	// A personal reminder, delivered in the direct room at its time.
+	alice.say(dm, "rappelle-moi dans 1 minute de relire la note")
+	confirm, seen := alice.waitMessage(dm, botID, seen, "confirming the reminder", func(*event.Event, *event.MessageEventContent) bool { return true })
+	t.Logf("reminder: %.120q", confirm.Content.AsMessage().Body)
+	reminderFrom := seen
+
 	// A storm of 429 M_LIMIT_EXCEEDED (every other call of the bot, sync
 	// and sends alike) loses and doubles nothing.
 	storm.on.Store(true)
@@ -518,6 +529,10 @@ func TestEndToEndWithDendrite(t *testing.T) {
 		return strings.Contains(c.Body, cat.T("fr", "help.header"))
 	})
 	endIntro()
+
+	alice.waitMessageFor(90*time.Second, dm, botID, reminderFrom, "delivering the reminder", func(_ *event.Event, c *event.MessageEventContent) bool {
+		return strings.Contains(c.Body, "relire la note") && c.Body != confirm.Content.AsMessage().Body
+	})
 
 	// 5. The bot restarts on the same data: same device, same session.
 	devicesBefore := len(botDevices(t, alice, botID))
