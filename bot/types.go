@@ -22,6 +22,8 @@ const (
 	PlatformTerminal   Platform = "terminal"
 	PlatformSlack      Platform = "slack"
 	PlatformMattermost Platform = "mattermost"
+	// PlatformMatrix covers every Matrix homeserver, Tchap included.
+	PlatformMatrix Platform = "matrix"
 )
 
 // UserRef identifies a person: (platform, workspace, user id). It never uses a

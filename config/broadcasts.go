@@ -28,6 +28,7 @@ type Broadcasts struct {
 type BroadcastsPacing struct {
 	Slack      Pace `yaml:"slack"`
 	Mattermost Pace `yaml:"mattermost"`
+	Matrix     Pace `yaml:"matrix"`
 	// Terminal paces the terminal adapter (no limit by default); the
 	// fault tests use it to let a broadcast last a few seconds.
 	Terminal Pace `yaml:"terminal"`
@@ -59,6 +60,10 @@ func defaultBroadcasts() Broadcasts {
 			// Mattermost: the server's rate limit, when enabled, counts
 			// every API call (10 a second, a burst of 100 by default).
 			Mattermost: Pace{PostsPerMinute: 600, PostBurst: 50},
+			// Matrix: homeservers limit each account's messages (Synapse:
+			// about 10 a second, Tchap less); opening a direct room is a
+			// creation and an invitation, about one a second on Tchap.
+			Matrix: Pace{PostsPerMinute: 120, PostBurst: 10, OpensPerMinute: 30, OpenBurst: 3},
 		},
 	}
 }
@@ -73,7 +78,7 @@ func (c *Config) validateBroadcasts(ch *checker) {
 	for _, pp := range []struct {
 		name string
 		p    Pace
-	}{{"slack", b.Pace.Slack}, {"mattermost", b.Pace.Mattermost}, {"terminal", b.Pace.Terminal}} {
+	}{{"slack", b.Pace.Slack}, {"mattermost", b.Pace.Mattermost}, {"matrix", b.Pace.Matrix}, {"terminal", b.Pace.Terminal}} {
 		p, path := pp.p, "broadcasts.pace."+pp.name
 		ch.rangeInt(path+".posts_per_minute", p.PostsPerMinute, 0, 60000)
 		ch.rangeInt(path+".opens_per_minute", p.OpensPerMinute, 0, 60000)

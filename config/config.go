@@ -77,6 +77,7 @@ type Chat struct {
 	Adapters []string `yaml:"adapters"`
 	Terminal Terminal `yaml:"terminal"`
 	Slack    Slack    `yaml:"slack"`
+	Matrix   Matrix   `yaml:"matrix"`
 }
 
 // Terminal configures the terminal adapter.
@@ -157,6 +158,7 @@ const (
 	AdapterTerminal   = "terminal"
 	AdapterSlack      = "slack"
 	AdapterMattermost = "mattermost"
+	AdapterMatrix     = "matrix"
 )
 
 // Default returns the configuration used when there is no file. Each call
@@ -179,6 +181,7 @@ func Default() *Config {
 			Adapters: []string{AdapterTerminal},
 			Terminal: Terminal{User: "vous", Workspace: "local"},
 			Slack:    defaultSlack(),
+			Matrix:   Matrix{AllowedServers: []string{MatrixSelf}, CryptoStore: "matrix-crypto.db"},
 		},
 		Roles: Roles{
 			Admins:     []RoleEntry{{Platform: AdapterTerminal, User: "admin"}},

@@ -252,7 +252,7 @@ func TestStructureProblems(t *testing.T) {
 		{"unknown key in list item", "interests:\n  - {id: ia, fr: IA, en: AI}\n  - {id: rh, fr: RH, en: HR, de: PA}\n", []Problem{{Line: 3, Path: "interests[1].de", Message: `unknown key (did you mean "en"?)`}}},
 		{"merge key", "bot: &b {name: A}\nlog:\n  <<: *b\n", []Problem{{Line: 3, Path: "log", Message: "merge keys (<<) are not supported; write the keys out"}}},
 		{"empty list", "interests: []\n", []Problem{{Line: 1, Path: "interests", Message: "must list at least one entry"}}},
-		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, slack, mattermost)"}}},
+		{"empty value of a list", "chat:\n  adapters:\n", []Problem{{Line: 2, Path: "chat.adapters", Message: "must list at least one adapter (available: terminal, slack, mattermost, matrix)"}}},
 	}
 	checkProblemCases(t, tests)
 }
@@ -274,10 +274,10 @@ func TestValueProblems(t *testing.T) {
 		{"slack api url", "chat:\n  slack:\n    api_url: slack.com/api\n", []Problem{{Line: 3, Path: "chat.slack.api_url", Message: `must be an http(s) URL such as "https://slack.com/api/", got "slack.com/api"`}}},
 		{"slack workers", "chat:\n  slack:\n    workers: 0\n", []Problem{{Line: 3, Path: "chat.slack.workers", Message: "must be between 1 and 64, got 0"}}},
 		{"duplicate adapter", "chat:\n  adapters:\n    - terminal\n    - terminal\n", []Problem{{Line: 4, Path: "chat.adapters[1]", Message: "duplicate of chat.adapters[0]"}}},
-		{"unknown adapter", "chat:\n  adapters: [discord]\n", []Problem{{Line: 2, Path: "chat.adapters[0]", Message: `must be one of terminal, slack, mattermost, got "discord"`}}},
+		{"unknown adapter", "chat:\n  adapters: [discord]\n", []Problem{{Line: 2, Path: "chat.adapters[0]", Message: `must be one of terminal, slack, mattermost, matrix, got "discord"`}}},
 		{"terminal user", "chat:\n  terminal:\n    user: \"a b\"\n", []Problem{{Line: 3, Path: "chat.terminal.user", Message: `must not contain spaces, got "a b"`}}},
 		{"role entry", "roles:\n  admins:\n    - {platform: teams, user: \"\"}\n", []Problem{
-			{Line: 3, Path: "roles.admins[0].platform", Message: `must be one of terminal, slack, mattermost, got "teams"`},
+			{Line: 3, Path: "roles.admins[0].platform", Message: `must be one of terminal, slack, mattermost, matrix, got "teams"`},
 			{Line: 3, Path: "roles.admins[0].user", Message: "must not be empty"},
 		}},
 		{"duplicate role entry", "roles:\n  organizers:\n    - {platform: slack, workspace: T1, user: U1}\n    - {platform: slack, workspace: T1, user: U1}\n", []Problem{{Line: 4, Path: "roles.organizers[1]", Message: "duplicate of roles.organizers[0]"}}},
@@ -497,7 +497,7 @@ func TestSecretsRedaction(t *testing.T) {
 			t.Errorf("%s output leaks a secret: %s", name, out)
 		}
 	}
-	if got, want := c.Secrets.String(), "Secrets{RedisURL: set, SlackBotToken: set, SlackAppToken: set, SlackSigningSecret: set, MattermostURL: unset, MattermostToken: set, MattermostCommandToken: unset, LogSalt: unset}"; got != want {
+	if got, want := c.Secrets.String(), "Secrets{RedisURL: set, SlackBotToken: set, SlackAppToken: set, SlackSigningSecret: set, MattermostURL: unset, MattermostToken: set, MattermostCommandToken: unset, LogSalt: unset, MatrixHomeserverURL: unset, MatrixUserID: unset, MatrixPassword: unset, MatrixAccessToken: unset, MatrixDeviceID: unset, MatrixPickleKey: unset}"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if !strings.Contains(logged.String(), `"secrets":{"RedisURL":"set"`) {

@@ -88,6 +88,7 @@ func applyEnv(c *Config, env func(string) string, o *origin) {
 	}
 	c.Secrets = secretsFromEnv(env)
 	c.slackByDefault(o)
+	c.matrixByDefault(o)
 }
 
 // origin tells where values came from: the line of each path in the file,
@@ -372,6 +373,7 @@ func suggest(key string, fields map[string]int) string {
 var allSecretVars = []string{
 	EnvRedisURL, EnvSlackBotToken, EnvSlackAppToken, EnvSlackSigningSecret,
 	EnvMattermostURL, EnvMattermostToken, EnvMattermostCommandToken,
+	EnvMatrixHomeserverURL, EnvMatrixPassword, EnvMatrixAccessToken, EnvMatrixPickleKey,
 }
 
 // secretHint reports whether key (under path) looks like a place where
@@ -387,6 +389,10 @@ func secretHint(path, key string) ([]string, bool) {
 	switch {
 	case strings.Contains(where, "redis") && (isURL || secretName || k == "user" || k == "username"):
 		return []string{EnvRedisURL}, true
+	case strings.Contains(where, "matrix") && isURL:
+		return []string{EnvMatrixHomeserverURL}, true
+	case strings.Contains(where, "matrix") && (secretName || k == "pickle_key"):
+		return []string{EnvMatrixPassword, EnvMatrixAccessToken, EnvMatrixPickleKey}, true
 	case strings.Contains(where, "mattermost") && isURL:
 		return []string{EnvMattermostURL}, true
 	case strings.Contains(where, "mattermost") && secretName:

@@ -183,7 +183,7 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 
 // validateChannel checks a channel target at path cp.
 func (c *Config) validateChannel(ch *checker, cp string, t *ChannelTarget) {
-	if ch.oneOf(cp+".platform", t.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost) &&
+	if ch.oneOf(cp+".platform", t.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost, AdapterMatrix) &&
 		!slices.Contains(c.Chat.Adapters, t.Platform) {
 		ch.add(cp+".platform", "%s is not among chat.adapters (%s)", t.Platform, strings.Join(c.Chat.Adapters, ", "))
 	}

@@ -23,6 +23,14 @@ const (
 	// EnvMattermostCommandToken is the verification token of the optional
 	// /maillage slash command.
 	EnvMattermostCommandToken = "MAILLAGE_MATTERMOST_COMMAND_TOKEN"
+	// Matrix (Tchap): the homeserver, the bot account and its credentials,
+	// and the secret that encrypts the crypto store (see config/matrix.go).
+	EnvMatrixHomeserverURL = "MAILLAGE_MATRIX_HOMESERVER_URL"
+	EnvMatrixUserID        = "MAILLAGE_MATRIX_USER_ID"
+	EnvMatrixPassword      = "MAILLAGE_MATRIX_PASSWORD"
+	EnvMatrixAccessToken   = "MAILLAGE_MATRIX_ACCESS_TOKEN"
+	EnvMatrixDeviceID      = "MAILLAGE_MATRIX_DEVICE_ID"
+	EnvMatrixPickleKey     = "MAILLAGE_MATRIX_PICKLE_KEY"
 	// EnvLogSalt keys the pseudonyms that stand for members in the logs.
 	EnvLogSalt = "MAILLAGE_LOG_SALT"
 )
@@ -39,6 +47,12 @@ type Secrets struct {
 	MattermostToken    string // MAILLAGE_MATTERMOST_TOKEN
 	// MattermostCommandToken: MAILLAGE_MATTERMOST_COMMAND_TOKEN (optional).
 	MattermostCommandToken string
+	MatrixHomeserverURL    string // MAILLAGE_MATRIX_HOMESERVER_URL
+	MatrixUserID           string // MAILLAGE_MATRIX_USER_ID
+	MatrixPassword         string // MAILLAGE_MATRIX_PASSWORD
+	MatrixAccessToken      string // MAILLAGE_MATRIX_ACCESS_TOKEN
+	MatrixDeviceID         string // MAILLAGE_MATRIX_DEVICE_ID
+	MatrixPickleKey        string // MAILLAGE_MATRIX_PICKLE_KEY
 	// LogSalt: MAILLAGE_LOG_SALT (optional; see LogPseudonymSalt).
 	LogSalt string
 }
@@ -81,6 +95,13 @@ func secretsFromEnv(env func(string) string) Secrets {
 
 		MattermostCommandToken: get(EnvMattermostCommandToken),
 		LogSalt:                get(EnvLogSalt),
+
+		MatrixHomeserverURL: get(EnvMatrixHomeserverURL),
+		MatrixUserID:        get(EnvMatrixUserID),
+		MatrixPassword:      get(EnvMatrixPassword),
+		MatrixAccessToken:   get(EnvMatrixAccessToken),
+		MatrixDeviceID:      get(EnvMatrixDeviceID),
+		MatrixPickleKey:     get(EnvMatrixPickleKey),
 	}
 }
 
@@ -98,6 +119,12 @@ func (s Secrets) fields() []secretField {
 		{"MattermostToken", s.MattermostToken},
 		{"MattermostCommandToken", s.MattermostCommandToken},
 		{"LogSalt", s.LogSalt},
+		{"MatrixHomeserverURL", s.MatrixHomeserverURL},
+		{"MatrixUserID", s.MatrixUserID},
+		{"MatrixPassword", s.MatrixPassword},
+		{"MatrixAccessToken", s.MatrixAccessToken},
+		{"MatrixDeviceID", s.MatrixDeviceID},
+		{"MatrixPickleKey", s.MatrixPickleKey},
 	}
 }
 

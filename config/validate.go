@@ -201,7 +201,7 @@ func (c *Config) validate(o *origin) []Problem {
 }
 
 // availableAdapters lists the adapters this version has.
-const availableAdapters = AdapterTerminal + ", " + AdapterSlack + ", " + AdapterMattermost
+const availableAdapters = AdapterTerminal + ", " + AdapterSlack + ", " + AdapterMattermost + ", " + AdapterMatrix
 
 func (c *Config) validateAdapters(ch *checker) {
 	if len(c.Chat.Adapters) == 0 {
@@ -220,18 +220,21 @@ func (c *Config) validateAdapters(ch *checker) {
 		case AdapterTerminal, AdapterSlack:
 		case AdapterMattermost:
 			c.validateMattermost(ch, path)
+		case AdapterMatrix:
+			c.validateMatrixSecrets(ch, path)
 		default:
-			ch.oneOf(path, a, AdapterTerminal, AdapterSlack, AdapterMattermost)
+			ch.oneOf(path, a, AdapterTerminal, AdapterSlack, AdapterMattermost, AdapterMatrix)
 		}
 	}
 	c.validateSlack(ch, slices.Contains(c.Chat.Adapters, AdapterSlack))
+	c.validateMatrix(ch)
 }
 
 func validateRoleEntries(ch *checker, path string, entries []RoleEntry) {
 	seen := map[RoleEntry]int{}
 	for i, e := range entries {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		ch.oneOf(p+".platform", e.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost)
+		ch.oneOf(p+".platform", e.Platform, AdapterTerminal, AdapterSlack, AdapterMattermost, AdapterMatrix)
 		ch.noSpace(p+".workspace", e.Workspace)
 		switch {
 		case e.User != "" && e.Email != "":

@@ -81,6 +81,7 @@ func broadcastSettings(cfg *config.Config) bot.BroadcastSettings {
 		Pace: map[bot.Platform]bot.Pace{
 			bot.PlatformSlack:      pace(b.Pace.Slack),
 			bot.PlatformMattermost: pace(b.Pace.Mattermost),
+			bot.PlatformMatrix:     pace(b.Pace.Matrix),
 			bot.PlatformTerminal:   pace(b.Pace.Terminal),
 		},
 	}

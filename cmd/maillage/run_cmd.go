@@ -298,6 +298,12 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				return nil, err
 			}
 			out = append(out, a)
+		case config.AdapterMatrix:
+			a, err := newMatrixAdapter(cfg, store, logger) // matrix.go
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		case config.AdapterSlack:
 			a, err := slack.New(slackOptions(cfg, store, logger))
 			if err != nil {
@@ -371,6 +377,9 @@ func importWorkspaces(cfg *config.Config) map[bot.Platform]string {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
 			ws[bot.PlatformMattermost] = u.Host + u.Path
 		}
+	}
+	if server := matrixWorkspace(cfg); server != "" { // matrix.go
+		ws[bot.PlatformMatrix] = server
 	}
 	return ws
 }
