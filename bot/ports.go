@@ -53,6 +53,14 @@ type MessageUpdater interface {
 	Update(ctx context.Context, msg SentMessage, r Reply) error
 }
 
+// MemberBatchWriter is an optional capability of a store: save several
+// members in one write (one transaction), as SaveMember would each. The
+// CSV import uses it. Errors as for Store.SaveMember; on error, none of ms
+// may have been saved.
+type MemberBatchWriter interface {
+	SaveMembers(ctx context.Context, ms []Member) error
+}
+
 // HealthReporter is an optional capability: the state of the adapter's
 // connection to its platform, for the readiness probe (/readyz). Healthy
 // returns nil when the adapter can receive and send, else an error saying

@@ -76,7 +76,8 @@ func (s *Store) ScrubErased(ctx context.Context) (err error) {
 // members took 5-6 s member by member). It is not part of bot.Store: a bulk
 // path may use it through an interface assertion and fall back to
 // SaveMember. Either every member is saved or, on an error, none.
-func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) error {
+func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) (err error) {
+	defer s.observe("SaveMembers", s.callStart(), &err)
 	if err := ctx.Err(); err != nil {
 		return wrap("save members", err)
 	}
@@ -91,7 +92,7 @@ func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) error {
 		}
 		vs[i] = v
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketMembers)
 		for i, m := range ms {
 			if err := b.Put([]byte(m.Ref.Key()), vs[i]); err != nil {
@@ -105,3 +106,5 @@ func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) error {
 	}
 	return nil
 }
+
+var _ bot.MemberBatchWriter = (*Store)(nil)

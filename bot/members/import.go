@@ -179,6 +179,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	}
 	now := im.Clock.Now()
 	seen := map[bot.UserRef]int{}
+	var out []bot.Member // saved by batches of importBatch (a line appears once)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -220,11 +221,17 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 			continue
 		}
 		seen[m.Ref] = line
-		if err := im.apply(ctx, &rep, m, now, dryRun); err != nil {
+		if err := im.apply(ctx, &rep, m, now, dryRun, &out); err != nil {
 			return rep, err
 		}
+		if len(out) >= importBatch {
+			if err := im.saveAll(ctx, out); err != nil {
+				return rep, err
+			}
+			out = out[:0]
+		}
 	}
-	return rep, nil
+	return rep, im.saveAll(ctx, out)
 }
 
 // parseLine checks one line and builds the member it describes.
@@ -322,7 +329,7 @@ func labelIDs(ls []bot.Label) string {
 }
 
 // apply creates or updates the member, or counts it unchanged.
-func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, now time.Time, dryRun bool) error {
+func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, now time.Time, dryRun bool, out *[]bot.Member) error {
 	old, err := im.Store.Member(ctx, in.Ref)
 	switch {
 	case core.IsNotFound(err):
@@ -332,7 +339,8 @@ func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, 
 		}
 		in.Imported, in.Created, in.Updated = now, now, now
 		core.SanitizeMember(&in)
-		return im.save(ctx, in)
+		*out = append(*out, in)
+		return nil
 	case err != nil:
 		return fmt.Errorf("import: %w", err)
 	}
@@ -358,12 +366,29 @@ func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, 
 		return nil
 	}
 	m.Updated = now
-	return im.save(ctx, m)
+	*out = append(*out, m)
+	return nil
 }
 
-func (im Importer) save(ctx context.Context, m bot.Member) error {
-	if err := im.Store.SaveMember(ctx, m); err != nil {
-		return fmt.Errorf("import: %w", err)
+// importBatch is how many members an import writes at a time: one
+// transaction (bbolt) per batch instead of one synced write per member.
+const importBatch = 500
+
+// saveAll writes ms, in one call when the store can (bot.MemberBatchWriter).
+func (im Importer) saveAll(ctx context.Context, ms []bot.Member) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	if w, ok := im.Store.(bot.MemberBatchWriter); ok {
+		if err := w.SaveMembers(ctx, ms); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		return nil
+	}
+	for _, m := range ms {
+		if err := im.Store.SaveMember(ctx, m); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
 	}
 	return nil
 }
