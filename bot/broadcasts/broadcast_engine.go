@@ -118,24 +118,24 @@ func (b *Feature) tickBroadcasts(ctx context.Context, now time.Time) {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			b.log.Error("listing broadcasts", "err", err)
+			b.Log.Error("listing broadcasts", "err", err)
 		}
 		return
 	}
 	for _, id := range ended {
 		// Finished by another replica: this one's progress series end too.
 		if counts, err := b.store.RecipientCounts(ctx, id); err == nil {
-			b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
+			b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], true)
 		}
 	}
 	for _, id := range due {
 		if b.bc.idle(id, now) || !b.bc.begin(id) {
 			continue
 		}
-		b.core.Go(func() {
+		b.Core.Go(func() {
 			defer b.bc.end(id)
 			if err := b.RunBroadcast(ctx, id); err != nil && ctx.Err() == nil {
-				b.log.Error("broadcast delivery", "broadcast", id, "err", err)
+				b.Log.Error("broadcast delivery", "broadcast", id, "err", err)
 			}
 		})
 	}
@@ -157,7 +157,7 @@ func (b *Feature) observeBroadcast(id string, counts map[bot.RecipientStatus]int
 		b.bc.observed[id] = true
 	}
 	b.bc.mu.Unlock()
-	b.obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
+	b.Obs.Broadcast(id, countTotal(counts), counts[bot.RecipientSent], counts[bot.RecipientFailed]+counts[bot.RecipientUnknown], done)
 }
 
 // unobserve reports whether this replica reported broadcast id's progress
@@ -205,7 +205,7 @@ func (s *broadcastState) end(id string) {
 // replicas); the next scheduler tick calls it again. Tests call it
 // directly.
 func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
-	defer b.core.Outbox.ReleaseShares(context.WithoutCancel(ctx))
+	defer b.Core.Outbox.ReleaseShares(context.WithoutCancel(ctx))
 	bc, err := b.store.Broadcast(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading broadcast: %w", err)
@@ -235,14 +235,14 @@ func (b *Feature) RunBroadcast(ctx context.Context, id string) error {
 // its recipients (one replica at a time), then starts it.
 func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Broadcast, error) {
 	claim := "bc:list:" + bc.ID
-	token := b.core.ClaimToken()
-	got, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease())
+	token := b.Core.ClaimToken()
+	got, err := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease())
 	if err != nil || !got {
 		return bc, err // another replica lists them
 	}
 	defer func() {
 		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
+			b.Log.Warn("releasing a broadcast claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
 	sel, err := b.newSelector(ctx, bc.Segment)
@@ -255,7 +255,7 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		if len(chunk) == 0 {
 			return nil
 		}
-		if ok, err := b.store.Claim(ctx, claim, token, b.settings.Broadcasts.Lease()); err != nil || !ok {
+		if ok, err := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); err != nil || !ok {
 			return fmt.Errorf("lost the claim to list the recipients: %w", err)
 		}
 		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
@@ -290,7 +290,7 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		n, _, _ := b.store.AddRecipients(ctx, bc.ID, nil)
 		total = n
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastScheduled {
 			return errNotScheduled
@@ -304,7 +304,7 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 	if err != nil {
 		return bc, fmt.Errorf("starting broadcast: %w", err)
 	}
-	b.log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
+	b.Log.Info("broadcast started", "broadcast", bc.ID, "recipients", total)
 	return bc, nil
 }
 
@@ -328,13 +328,13 @@ func (b *Feature) excluded(m bot.Member, bc bot.Broadcast) string {
 // sendBatches claims the broadcast's batches in turn, starting at one that
 // depends on the replica (so that replicas spread), and sends each.
 func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) error {
-	size := b.settings.Broadcasts.Batch()
+	size := b.Settings.Broadcasts.Batch()
 	n := (bc.Total + size - 1) / size
 	if n == 0 {
 		return nil
 	}
 	h := fnv.New32a()
-	h.Write([]byte(b.replica))
+	h.Write([]byte(b.Replica))
 	start := int(h.Sum32() % uint32(n))
 	for i := range n {
 		k := (start + i) % n
@@ -353,8 +353,8 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 // claims it; it reports stop when the broadcast was cancelled.
 func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
 	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
-	token := b.core.ClaimToken()
-	lease := b.settings.Broadcasts.Lease()
+	token := b.Core.ClaimToken()
+	lease := b.Settings.Broadcasts.Lease()
 	got, err := b.store.Claim(ctx, claim, token, lease)
 	if err != nil || !got {
 		p.busy = true
@@ -362,7 +362,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	}
 	defer func() {
 		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
-			b.log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
+			b.Log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
 	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
@@ -371,12 +371,12 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	}
 	worked := false
 	cur := bc
-	extended, read, sinceRead := b.clock.Now(), time.Time{}, 0
+	extended, read, sinceRead := b.Clock.Now(), time.Time{}, 0
 	for _, r := range recs {
 		if r.Status.Final() {
 			continue
 		}
-		if r.Status == bot.RecipientPending && r.NotBefore.After(b.clock.Now()) {
+		if r.Status == bot.RecipientPending && r.NotBefore.After(b.Clock.Now()) {
 			p.hold(r.NotBefore) // waits for their working hours
 			continue
 		}
@@ -387,7 +387,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		// Cancelled meanwhile? Read every second or every ten
 		// recipients: a cancellation stops the broadcast within a
 		// second's worth of messages.
-		now := b.clock.Now()
+		now := b.Clock.Now()
 		if now.Sub(read) >= time.Second || sinceRead >= 10 {
 			if cur, err = b.store.Broadcast(ctx, bc.ID); err != nil {
 				return false, fmt.Errorf("reading broadcast: %w", err)
@@ -437,7 +437,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 // returned stop this replica's work (store failures, shutdown); what
 // concerns the recipient alone is recorded in their state.
 func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	if r.NotBefore.After(now) {
 		return nil // held until their working hours
 	}
@@ -452,13 +452,13 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 		return b.skip(ctx, bc, r, reason)
 	}
 	if !bc.Urgent {
-		if open := b.core.Outbox.NextWindow(ctx, r.Ref, b.core.Outbox.MemberLocation(m), now); open.After(now) {
+		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
 			_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
 			return err
 		}
 	}
-	a, ok := b.adapters[r.Ref.Platform]
+	a, ok := b.Adapters[r.Ref.Platform]
 	if !ok {
 		return b.fail(ctx, bc, r, bot.RecipientPending, "no_adapter")
 	}
@@ -466,8 +466,8 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 	// Once more, in a conversation opened again, when the cached one
 	// turns out to be gone.
 	for retried := false; ; retried = true {
-		conv := b.core.Outbox.CachedDirect(ctx, r)
-		if err := b.core.Outbox.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
+		conv := b.Core.Outbox.CachedDirect(ctx, r)
+		if err := b.Core.Outbox.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
 			return err
 		}
 		if conv.ID == "" {
@@ -482,16 +482,16 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 				return b.openFailed(ctx, bc, r, err)
 			}
 			conv = c
-			b.core.Outbox.CacheDirect(ctx, r.Ref, c)
+			b.Core.Outbox.CacheDirect(ctx, r.Ref, c)
 		}
 		// Recorded before the post, with the conversation: a recipient found
 		// "sending" may have been posted to, which only the platform can tell.
-		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.clock.Now(), conv.ID
+		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
 		if ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
 			return err // taken by another replica
 		}
 		sent, err := a.Send(ctx, conv, reply)
-		if err != nil && !retried && b.core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
+		if err != nil && !retried && b.Core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 			// Nothing posted: pending again, without the gone conversation.
 			r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
 			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
@@ -515,15 +515,15 @@ func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Rec
 // recipient still pending (nothing was posted).
 func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
 	if errors.Is(err, bot.ErrRateLimited) {
-		b.core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.Core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		return errRetry
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	r.Attempts++
-	b.log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
-	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
+	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
 		r.Reason = reasonOf(err)
 		_, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
 		return serr
@@ -538,7 +538,7 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 	case errors.Is(err, bot.ErrRateLimited):
 		// A 429: the call was not carried out. Pause every replica and
 		// put the recipient back.
-		b.core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
+		b.Core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 		if _, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
 			return serr
@@ -546,7 +546,7 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 		return errRetry
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
-		b.log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
 			return ctx.Err() // left "sending": reconciled at the next run
 		}
@@ -555,13 +555,13 @@ func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 	}
 	r.Attempts++
 	reason := reasonOf(err)
-	if r.Attempts < b.settings.Broadcasts.Attempts() && !permanent(err) {
-		b.log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
+	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
+		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 		r.Status, r.Reason = bot.RecipientPending, reason
 		_, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
 		return serr
 	}
-	b.log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
+	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 	return b.fail(sctx, bc, r, bot.RecipientSending, reason)
 }
 
@@ -605,7 +605,7 @@ func (b *Feature) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, r
 // post can no longer be in flight); without one the recipient is
 // "unknown" and never posted again without an organizer's decision.
 func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipient) (bot.Recipient, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	settle := func(to bot.Recipient) (bot.Recipient, error) {
 		ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientSending, to)
 		if err != nil || !ok {
@@ -613,8 +613,8 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		}
 		return to, nil
 	}
-	young := now.Sub(r.Sending) < b.settings.Broadcasts.ReconcileDelay()
-	finder, ok := b.adapters[r.Ref.Platform].(bot.SentFinder)
+	young := now.Sub(r.Sending) < b.Settings.Broadcasts.ReconcileDelay()
+	finder, ok := b.Adapters[r.Ref.Platform].(bot.SentFinder)
 	switch {
 	case r.Ref.IsZero():
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
@@ -641,7 +641,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 	msg, found, err := finder.FindSent(ctx, conv, r.Sending.Add(-time.Second), b.broadcastReply(bc, m))
 	switch {
 	case err != nil:
-		b.log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "err", err)
+		b.Log.Warn("reconciling a broadcast post", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 		return r, nil // tried again at the next run
 	case found:
 		r.Status, r.Message = bot.RecipientSent, msg.ID
@@ -650,7 +650,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 	default:
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 	}
-	b.log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", b.core.Pseudonym(r.Ref), "posted", found)
+	b.Log.Info("broadcast post reconciled", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "posted", found)
 	return settle(r)
 }
 
@@ -659,7 +659,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 func (b *Feature) reportProgress(ctx context.Context, id string) {
 	counts, err := b.store.RecipientCounts(ctx, id)
 	if err != nil {
-		b.log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
+		b.Log.Warn("counting broadcast recipients", "broadcast", id, "err", err)
 		return
 	}
 	total, done := 0, 0
@@ -685,14 +685,14 @@ func (b *Feature) reportProgress(ctx context.Context, id string) {
 	switch {
 	case errors.Is(err, errNoProgress):
 	case err != nil:
-		b.log.Warn("recording broadcast progress", "broadcast", id, "err", err)
+		b.Log.Warn("recording broadcast progress", "broadcast", id, "err", err)
 	default:
 		crossed = true
 	}
 	if !crossed {
 		return
 	}
-	b.log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
+	b.Log.Info("broadcast progress", "broadcast", id, "done", done, "total", total)
 	b.chat().tellAuthor(ctx, bc, "progress:"+strconv.Itoa(q), "broadcasts.progress",
 		"id", bc.ID, "done", strconv.Itoa(done), "total", strconv.Itoa(total),
 		"sent", strconv.Itoa(counts[bot.RecipientSent]), "percent", strconv.Itoa(q*25))
@@ -710,7 +710,7 @@ func (b *Feature) finishBroadcast(ctx context.Context, id string) error {
 	if counts[bot.RecipientPending]+counts[bot.RecipientSending] > 0 {
 		return nil
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastRunning {
 			return errNotScheduled
@@ -750,7 +750,7 @@ func (b *Feature) finishCancelled(ctx context.Context, bc bot.Broadcast) error {
 	if counts[bot.RecipientSending] > 0 {
 		return nil // in flight still: at the next run
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc, err = b.store.UpdateBroadcast(ctx, bc.ID, func(x *bot.Broadcast) error {
 		if x.State != bot.BroadcastCancelled || !x.Finished.IsZero() {
 			return errNotScheduled
@@ -776,23 +776,23 @@ func (b *Feature) auditBroadcast(msg string, bc bot.Broadcast, counts map[bot.Re
 	args := []any{"audit", true, "broadcast", bc.ID, "origin", bc.Origin, "created", bc.Created,
 		"segment", segmentSummary(bc.Segment), "urgent", bc.Urgent, "expected", bc.Expected, "total", bc.Total}
 	if !bc.Author.IsZero() {
-		args = append(args, "author", b.core.Pseudonym(bc.Author))
+		args = append(args, "author", b.Core.Pseudonym(bc.Author))
 	}
 	if bc.Operator != "" {
 		args = append(args, "operator", bc.Operator)
 	}
 	if !bc.Approver.IsZero() {
-		args = append(args, "approver", b.core.Pseudonym(bc.Approver))
+		args = append(args, "approver", b.Core.Pseudonym(bc.Approver))
 	}
 	if !bc.Canceller.IsZero() {
-		args = append(args, "canceller", b.core.Pseudonym(bc.Canceller))
+		args = append(args, "canceller", b.Core.Pseudonym(bc.Canceller))
 	}
 	for _, s := range bot.RecipientStatuses {
 		if counts[s] > 0 {
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.log.Info(msg, args...)
+	b.Log.Info(msg, args...)
 }
 
 // segmentSummary describes a segment for logs: criteria and counts of

@@ -107,13 +107,13 @@ func firstName(name string) string {
 // broadcastReply is the broadcast as m receives it: in their language
 // (else the default), placeholders filled.
 func (b *Feature) broadcastReply(bc bot.Broadcast, m bot.Member) bot.Reply {
-	lang := b.core.Outbox.MemberLang(m)
+	lang := b.Core.Outbox.MemberLang(m)
 	text := bc.Text[lang]
 	if text == "" {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 		text = bc.Text[lang]
 	}
-	coll := b.cat.T(string(lang), "broadcasts.your_collectivity")
+	coll := b.Cat.T(string(lang), "broadcasts.your_collectivity")
 	if m.Collectivity != nil && m.Collectivity.Name != "" {
 		coll = m.Collectivity.Name
 	}
@@ -204,15 +204,15 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 	unknown := func() error { return &SegmentError{Key: "unknown_" + key, Args: []string{"value", v}} }
 	switch key {
 	case "role":
-		l, ok := findLabelExact(b.settings.MemberRoles, v)
+		l, ok := findLabelExact(b.Settings.MemberRoles, v)
 		if !ok {
-			return b.unknownLabel(key, v, b.settings.MemberRoles)
+			return b.unknownLabel(key, v, b.Settings.MemberRoles)
 		}
 		seg.Roles = appendNew(seg.Roles, l.ID)
 	case "interet":
-		l, ok := findLabelExact(b.settings.Interests, v)
+		l, ok := findLabelExact(b.Settings.Interests, v)
 		if !ok {
-			return b.unknownLabel(key, v, b.settings.Interests)
+			return b.unknownLabel(key, v, b.Settings.Interests)
 		}
 		seg.Interests = appendNew(seg.Interests, l.ID)
 	case "region", "departement":
@@ -235,13 +235,13 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 		}
 		seg.Langs = appendNew(seg.Langs, l)
 	case "seance":
-		snap := b.core.Congress.Content(ctx)
+		snap := b.Core.Congress.Content(ctx)
 		if _, s, ok := snap.SessionByKey(strings.ToLower(v)); ok {
 			_ = s
 			seg.Sessions = appendNew(seg.Sessions, strings.ToLower(v))
 			return nil
 		}
-		ev := b.core.Congress.Current(snap)
+		ev := b.Core.Congress.Current(snap)
 		if ev == nil {
 			return unknown()
 		}
@@ -251,7 +251,7 @@ func (b *Feature) addCriterion(ctx context.Context, seg *bot.Segment, key, v str
 		}
 		seg.Sessions = appendNew(seg.Sessions, congress.SessionKey(ev, s))
 	case "evenement":
-		ev, ok := b.core.Congress.Content(ctx).Set.Event(strings.ToLower(v))
+		ev, ok := b.Core.Congress.Content(ctx).Set.Event(strings.ToLower(v))
 		if !ok {
 			return unknown()
 		}
@@ -284,15 +284,15 @@ func findLabelExact(labels []bot.Label, v string) (bot.Label, bool) {
 
 // territoryCode resolves a région or département by INSEE code or name.
 func (b *Feature) territoryCode(key, v string) (string, bool) {
-	lookup := b.dir.Region
+	lookup := b.Dir.Region
 	kind := bot.KindRegion
 	if key == "departement" {
-		lookup, kind = b.dir.Departement, bot.KindDepartement
+		lookup, kind = b.Dir.Departement, bot.KindDepartement
 	}
 	if c, ok := lookup(strings.ToUpper(strings.TrimSpace(v))); ok {
 		return c.Code, true
 	}
-	for _, c := range b.dir.Lookup(v) {
+	for _, c := range b.Dir.Lookup(v) {
 		if c.Kind == kind {
 			return c.Code, true
 		}
@@ -362,7 +362,7 @@ type selector struct {
 }
 
 func (b *Feature) newSelector(ctx context.Context, seg bot.Segment) (*selector, error) {
-	sel := &selector{seg: seg, defaultLang: b.settings.DefaultLang}
+	sel := &selector{seg: seg, defaultLang: b.Settings.DefaultLang}
 	if len(seg.Sessions) == 0 {
 		return sel, nil
 	}
@@ -420,7 +420,7 @@ func (s *selector) matches(m bot.Member) bool {
 
 // describeSegment writes the segment for people, in lang.
 func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	if seg.IsZero() {
 		return T("broadcasts.segment_everyone")
 	}
@@ -448,13 +448,13 @@ func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 		return strings.Join(out, ", ")
 	}
 	if len(seg.Roles) > 0 {
-		parts = append(parts, T("broadcasts.segment_roles", "values", labels(seg.Roles, b.settings.MemberRoles)))
+		parts = append(parts, T("broadcasts.segment_roles", "values", labels(seg.Roles, b.Settings.MemberRoles)))
 	}
 	if len(seg.Regions) > 0 {
-		parts = append(parts, T("broadcasts.segment_regions", "values", terr(seg.Regions, b.dir.Region)))
+		parts = append(parts, T("broadcasts.segment_regions", "values", terr(seg.Regions, b.Dir.Region)))
 	}
 	if len(seg.Departements) > 0 {
-		parts = append(parts, T("broadcasts.segment_departements", "values", terr(seg.Departements, b.dir.Departement)))
+		parts = append(parts, T("broadcasts.segment_departements", "values", terr(seg.Departements, b.Dir.Departement)))
 	}
 	switch {
 	case seg.MinPopulation > 0 && seg.MaxPopulation > 0:
@@ -465,7 +465,7 @@ func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 		parts = append(parts, T("broadcasts.segment_size_max", "max", core.FormatInt(lang, seg.MaxPopulation)))
 	}
 	if len(seg.Interests) > 0 {
-		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.settings.Interests)))
+		parts = append(parts, T("broadcasts.segment_interests", "values", labels(seg.Interests, b.Settings.Interests)))
 	}
 	if len(seg.Sessions) > 0 {
 		parts = append(parts, T("broadcasts.segment_sessions", "values", strings.Join(seg.Sessions, ", ")))

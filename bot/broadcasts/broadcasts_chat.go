@@ -99,8 +99,8 @@ var ErrBroadcastPast = errors.New("the broadcast's time has passed")
 // CheckDraft checks the texts (the default language's is required) and the
 // time of a draft.
 func (b *Feature) CheckDraft(d BroadcastDraft) error {
-	if d.Text[b.settings.DefaultLang] == "" {
-		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.settings.DefaultLang)}}
+	if d.Text[b.Settings.DefaultLang] == "" {
+		return &BroadcastTextError{Key: "missing_default", Args: []string{"language", string(b.Settings.DefaultLang)}}
 	}
 	for _, l := range bot.Languages {
 		if t, ok := d.Text[l]; ok && t != "" {
@@ -114,7 +114,7 @@ func (b *Feature) CheckDraft(d BroadcastDraft) error {
 			return &BroadcastTextError{Key: "language", Args: []string{"language", string(l)}}
 		}
 	}
-	if !d.At.IsZero() && !d.At.After(b.clock.Now()) {
+	if !d.At.IsZero() && !d.At.After(b.Clock.Now()) {
 		return ErrBroadcastPast
 	}
 	return nil
@@ -132,12 +132,12 @@ func (b *Feature) SubmitBroadcast(ctx context.Context, d BroadcastDraft) (bot.Br
 	if err != nil {
 		return bot.Broadcast{}, aud, err
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc := bot.Broadcast{
 		State: bot.BroadcastScheduled, Origin: d.Origin, Author: d.Author, AuthorLang: d.AuthorLang, Operator: d.Operator,
 		Text: d.Text, Segment: d.Segment, Urgent: d.Urgent, At: d.At, Expected: aud.Recipients, Created: now,
 	}
-	if aud.Recipients > b.settings.Broadcasts.Threshold() {
+	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
 		bc.State = bot.BroadcastApproval
 	}
 	for ms := now.UnixMilli(); ; ms++ {
@@ -170,7 +170,7 @@ func (b chat) announceToMembers(ctx context.Context, run bot.JobRun, a *bot.Anno
 	}
 	bc := bot.Broadcast{ID: id, State: bot.BroadcastScheduled, Origin: "job:" + run.Name, Text: a.Text, Urgent: a.Urgent,
 		Segment: bot.Segment{Roles: a.Members.Roles, Regions: a.Members.Regions, Interests: a.Members.Interests},
-		Created: b.clock.Now()}
+		Created: b.Clock.Now()}
 	if err := b.store.SaveBroadcast(ctx, bc); err != nil {
 		return fmt.Errorf("saving the announcement's broadcast: %w", err)
 	}
@@ -191,7 +191,7 @@ func broadcastID(now time.Time, ms int64) string {
 // askApproval writes to every organizer named by user id, but the author,
 // asking for approval.
 func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
-	for _, rr := range append(slices.Clone(b.settings.Organizers), b.settings.Admins...) {
+	for _, rr := range append(slices.Clone(b.Settings.Organizers), b.Settings.Admins...) {
 		if rr.User == "" || rr.Workspace == "" && rr.Platform != bot.PlatformTerminal && rr.Platform != bot.PlatformMattermost {
 			continue // no full reference to write to
 		}
@@ -199,14 +199,14 @@ func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
 		if to == bc.Author {
 			continue
 		}
-		lang := b.settings.DefaultLang
+		lang := b.Settings.DefaultLang
 		if m, err := b.store.Member(ctx, to); err == nil {
-			lang = b.core.Outbox.MemberLang(m)
+			lang = b.Core.Outbox.MemberLang(m)
 		}
-		T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+		T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 		text := T("broadcasts.approval_request", "id", bc.ID, "count", core.FormatInt(lang, bc.Expected),
-			"audience", b.describeSegment(lang, bc.Segment), "threshold", core.FormatInt(lang, b.settings.Broadcasts.Threshold())) +
-			"\n\n" + bc.Text[b.settings.DefaultLang]
+			"audience", b.describeSegment(lang, bc.Segment), "threshold", core.FormatInt(lang, b.Settings.Broadcasts.Threshold())) +
+			"\n\n" + bc.Text[b.Settings.DefaultLang]
 		reply := bot.Reply{Text: text, Choices: []bot.Choice{
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
@@ -219,7 +219,7 @@ func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
 // approving organizer (zero for an operator, then operator names them);
 // it may not be the author.
 func (b *Feature) ApproveBroadcast(ctx context.Context, id string, by bot.UserRef, operator string) (bot.Broadcast, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		switch {
 		case x.State != bot.BroadcastApproval:
@@ -253,7 +253,7 @@ var (
 // CancelBroadcast stops a broadcast that is waiting or running; the
 // recipients not sent yet are not sent. It reports to the author.
 func (b *Feature) CancelBroadcast(ctx context.Context, id string, by bot.UserRef) (bot.Broadcast, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	bc, err := b.store.UpdateBroadcast(ctx, id, func(x *bot.Broadcast) error {
 		if x.State.Final() {
 			return errBroadcastState
@@ -281,9 +281,9 @@ func (b chat) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string,
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
-	b.deliverReport(ctx, bc, outbox.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
+	b.deliverReport(ctx, bc, outbox.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.Cat.T(string(lang), msg, args...)}, Urgent: true, Key: "bc:" + bc.ID + ":" + key})
 }
 
 // deliverReport sends a report to the author; if the platform refuses it
@@ -291,14 +291,14 @@ func (b chat) tellAuthor(ctx context.Context, bc bot.Broadcast, key, msg string,
 // scheduler, under the same key.
 func (b chat) deliverReport(ctx context.Context, bc bot.Broadcast, d outbox.Delivery) {
 	ctx = context.WithoutCancel(ctx)
-	err := b.core.Outbox.Deliver(ctx, d)
+	err := b.Core.Outbox.Deliver(ctx, d)
 	if err == nil {
 		return
 	}
-	b.log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
-	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.clock.Now()}
+	b.Log.Warn("reporting to a broadcast's author; will retry", "broadcast", bc.ID, "err", err)
+	p := bot.Pending{Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: b.Clock.Now().Add(time.Minute), Reply: d.Reply, Created: b.Clock.Now()}
 	if _, err := b.store.SavePending(ctx, p); err != nil {
-		b.log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
+		b.Log.Error("keeping a broadcast report", "broadcast", bc.ID, "err", err)
 	}
 }
 
@@ -318,7 +318,7 @@ func (b chat) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 	}
 	lang := bc.AuthorLang
 	if lang == "" {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
 	b.deliverReport(ctx, bc, outbox.Delivery{To: bc.Author, Reply: bot.Reply{Text: b.reportText(ctx, lang, bc, counts)}, Urgent: true, Key: finalKey(bc)})
 }
@@ -326,7 +326,7 @@ func (b chat) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 // reportText: sent, failed with reasons, unknown outcomes, skipped with
 // reasons, not sent (cancelled).
 func (b chat) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	n := func(s bot.RecipientStatus) string { return core.FormatInt(lang, counts[s]) }
 	head := "broadcasts.report_done"
 	switch bc.State {
@@ -415,15 +415,15 @@ func reasonList(lang bot.Lang, counts map[string]int, label func(string) string)
 // Chat commands.
 
 func (b chat) cmdBroadcast(ctx context.Context, r *core.Turn) []bot.Reply {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueBroadcast, Step: bcStepFR, Data: map[string]string{}, Started: now}
 	return b.saveCompose(ctx, r, d, r.Reply("broadcasts.ask_fr", "max", core.FormatInt(r.Lang, MaxBroadcastRunes)))
 }
 
 func (b chat) saveCompose(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.store.SaveDialogue(ctx, d); err != nil {
-		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -435,18 +435,18 @@ func (b chat) textProblem(lang bot.Lang, err error) string {
 	var se *SegmentError
 	switch {
 	case errors.As(err, &te):
-		return b.cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
+		return b.Cat.T(string(lang), "broadcasts.text_"+te.Key, te.Args...)
 	case errors.As(err, &se):
 		key := "broadcasts.segment_" + se.Key
 		args := se.Args
 		if len(args) < 4 && (se.Key == "unknown_role" || se.Key == "unknown_interet") {
 			args = append(args, "choices", "")
 		}
-		return b.cat.T(string(lang), key, args...)
+		return b.Cat.T(string(lang), key, args...)
 	case errors.Is(err, ErrBroadcastPast):
-		return b.cat.T(string(lang), "broadcasts.when_past")
+		return b.Cat.T(string(lang), "broadcasts.when_past")
 	}
-	return b.cat.T(string(lang), "error.unavailable")
+	return b.Cat.T(string(lang), "error.unavailable")
 }
 
 // ExplainBroadcastError is textProblem for the command line.
@@ -543,14 +543,14 @@ func (b chat) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, tex
 		d.Data["at"] = ""
 		return b.composeStep(ctx, r, d, bcStepUrgent)
 	}
-	loc := b.core.RequestLocation(r)
-	res, err := when.Parse(text, string(r.Lang), b.clock.Now().In(loc))
+	loc := b.Core.RequestLocation(r)
+	res, err := when.Parse(text, string(r.Lang), b.Clock.Now().In(loc))
 	switch {
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
 		return []bot.Reply{r.Reply("broadcasts.when_unknown", "input", core.ShortInput(text))}
-	case !res.At.After(b.clock.Now()):
+	case !res.At.After(b.Clock.Now()):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	}
 	d.Data["at"] = res.At.UTC().Format(time.RFC3339)
@@ -617,10 +617,10 @@ func (b chat) composePreview(ctx context.Context, r *core.Turn, d bot.Dialogue) 
 	dr := b.composeDraft(r, d)
 	aud, err := b.CountAudience(ctx, dr.Segment, dr.Urgent)
 	if err != nil {
-		b.log.Error("counting a broadcast's audience", "err", err)
+		b.Log.Error("counting a broadcast's audience", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return b.saveCompose(ctx, r, d, b.previewText(r.Printer, b.core.RequestLocation(r), dr, aud, "broadcasts.confirm_ask"))
+	return b.saveCompose(ctx, r, d, b.previewText(r.Printer, b.Core.RequestLocation(r), dr, aud, "broadcasts.confirm_ask"))
 }
 
 // BroadcastPreview counts the draft's audience and writes the preview in
@@ -633,8 +633,8 @@ func (b *Feature) BroadcastPreview(ctx context.Context, lang bot.Lang, d Broadca
 	if err != nil {
 		return "", aud, err
 	}
-	r := b.core.Printer(lang)
-	return b.chat().previewText(r, b.core.DefaultLocation(), d, aud, last).Text, aud, nil
+	r := b.Core.Printer(lang)
+	return b.chat().previewText(r, b.Core.DefaultLocation(), d, aud, last).Text, aud, nil
 }
 
 func (b chat) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft, aud Audience, last string) bot.Reply {
@@ -647,15 +647,15 @@ func (b chat) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft,
 	if dr.At.IsZero() {
 		lines = append(lines, r.T("broadcasts.preview_now"))
 	} else {
-		lines = append(lines, r.T("broadcasts.preview_at", "date", b.core.FormatDateTime(r.Lang, dr.At, loc)))
+		lines = append(lines, r.T("broadcasts.preview_at", "date", b.Core.FormatDateTime(r.Lang, dr.At, loc)))
 	}
 	if dr.Urgent {
 		lines = append(lines, r.T("broadcasts.preview_urgent"))
 	} else {
 		lines = append(lines, r.T("broadcasts.preview_working_hours"))
 	}
-	if aud.Recipients > b.settings.Broadcasts.Threshold() {
-		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", core.FormatInt(r.Lang, b.settings.Broadcasts.Threshold())))
+	if aud.Recipients > b.Settings.Broadcasts.Threshold() {
+		lines = append(lines, r.T("broadcasts.preview_approval", "threshold", core.FormatInt(r.Lang, b.Settings.Broadcasts.Threshold())))
 	}
 	if aud.Sample != nil {
 		name := aud.Sample.Name
@@ -683,11 +683,11 @@ func (b chat) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue
 		if errors.As(err, &te) || errors.Is(err, ErrBroadcastPast) {
 			return []bot.Reply{{Text: b.textProblem(r.Lang, err)}}
 		}
-		b.log.Error("submitting a broadcast", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("submitting a broadcast", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again
 	}
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	switch {
 	case bc.State == bot.BroadcastApproval:
@@ -696,12 +696,12 @@ func (b chat) composeConfirmed(ctx context.Context, r *core.Turn, d bot.Dialogue
 		return []bot.Reply{r.Reply("broadcasts.submitted_now", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
 	}
 	return []bot.Reply{r.Reply("broadcasts.submitted_at", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected),
-		"date", b.core.FormatDateTime(r.Lang, bc.At, b.core.RequestLocation(r)))}
+		"date", b.Core.FormatDateTime(r.Lang, bc.At, b.Core.RequestLocation(r)))}
 }
 
 func (b chat) endCompose(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -724,7 +724,7 @@ func (b chat) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 	}
 	var all []bot.Broadcast
 	if err := b.store.Broadcasts(ctx, func(bc bot.Broadcast) error { all = append(all, bc); return nil }); err != nil {
-		b.log.Error("listing broadcasts", "err", err)
+		b.Log.Error("listing broadcasts", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(all) == 0 {
@@ -737,7 +737,7 @@ func (b chat) cmdBroadcasts(ctx context.Context, r *core.Turn) []bot.Reply {
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		lines = append(lines, r.T("broadcasts.list_line", "id", bc.ID, "state", r.T("broadcasts.state."+string(bc.State)),
-			"date", b.core.FormatDateTime(r.Lang, bc.Created, b.core.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
+			"date", b.Core.FormatDateTime(r.Lang, bc.Created, b.Core.RequestLocation(r)), "audience", b.describeSegment(r.Lang, bc.Segment),
 			"sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]), "total", core.FormatInt(r.Lang, max(bc.Total, bc.Expected))))
 	}
 	lines = append(lines, "", r.T("broadcasts.list_foot"))
@@ -757,7 +757,7 @@ func (b chat) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply 
 		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.cancel_final", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.log.Error("cancelling a broadcast", "broadcast", id, "err", err)
+		b.Log.Error("cancelling a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	counts, _ := b.store.RecipientCounts(ctx, id)
@@ -780,7 +780,7 @@ func (b chat) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.Reply
 		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.approve_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}
 	case err != nil:
-		b.log.Error("approving a broadcast", "broadcast", id, "err", err)
+		b.Log.Error("approving a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{r.Reply("broadcasts.approved", "id", bc.ID, "count", core.FormatInt(r.Lang, bc.Expected))}
@@ -817,7 +817,7 @@ func (b chat) setAnnouncements(ctx context.Context, r *core.Turn, on bool) []bot
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("announcements preference", "member", b.core.Pseudonym(r.Msg.From), "receive", on)
+	b.Log.Info("announcements preference", "member", b.Core.Pseudonym(r.Msg.From), "receive", on)
 	if on {
 		return []bot.Reply{r.Reply("broadcasts.optout_on")}
 	}
@@ -856,7 +856,7 @@ func (b chat) eraseBroadcasts(ctx context.Context, ref bot.UserRef) error {
 	if _, err := b.store.EraseBroadcastMember(ctx, ref); err != nil {
 		return err
 	}
-	return b.core.Outbox.ForgetCachedDirect(ctx, ref)
+	return b.Core.Outbox.ForgetCachedDirect(ctx, ref)
 }
 
 // purgeBroadcasts deletes, with their recipients' records, the broadcasts
@@ -897,7 +897,7 @@ func (b chat) jobAnnouncement(ctx context.Context, run bot.JobRun) error {
 		return errors.New("announcement job without an announcement")
 	}
 	if a.Channel != nil {
-		return b.core.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.settings.DefaultLang])
+		return b.Core.AnnounceToChannel(ctx, run, *a.Channel, a.Text[b.Settings.DefaultLang])
 	}
 	return b.announceToMembers(ctx, run, a) // broadcasts_chat.go
 }

@@ -143,7 +143,7 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 	}
 	args := []any{"audit", true, "broadcast", id, "resent", n, "resend", generation + 1}
 	if !by.IsZero() {
-		args = append(args, "by", b.core.Pseudonym(by))
+		args = append(args, "by", b.Core.Pseudonym(by))
 	}
 	if operator != "" {
 		args = append(args, "operator", operator)
@@ -153,7 +153,7 @@ func (b *Feature) ResendUnknown(ctx context.Context, id string, generation int, 
 			args = append(args, string(s), counts[s])
 		}
 	}
-	b.log.Info("broadcast resent to unknown outcomes", args...)
+	b.Log.Info("broadcast resent to unknown outcomes", args...)
 	return n, nil
 }
 
@@ -181,7 +181,7 @@ func (b *Feature) cmdBroadcastResend(ctx context.Context, r *core.Turn) []bot.Re
 		return []bot.Reply{r.Reply("broadcasts.resend_none", "id", id)}
 	}
 	gen := strconv.Itoa(q.Generation)
-	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.clock.Now()}
+	d := bot.Dialogue{Member: r.Msg.From, Kind: dialogueResend, Data: map[string]string{"id": id, "gen": gen}, Started: b.Clock.Now()}
 	return b.chat().saveCompose(ctx, r, d, bot.Reply{Text: r.T("broadcasts.resend_ask", "id", id, "count", core.FormatInt(r.Lang, q.Unknown)),
 		Choices: []bot.Choice{{Action: "bc.resend", Value: id + " " + gen, Label: r.T("broadcasts.button_resend"), Style: "danger"}}})
 }
@@ -200,7 +200,7 @@ func (b *Feature) resendRefused(ctx context.Context, r *core.Turn, id string, er
 		cur, _ := b.store.Broadcast(ctx, id)
 		return []bot.Reply{r.Reply("broadcasts.resend_state", "id", id, "state", r.T("broadcasts.state."+string(cur.State)))}, true
 	}
-	b.log.Error("resending a broadcast", "broadcast", id, "err", err)
+	b.Log.Error("resending a broadcast", "broadcast", id, "err", err)
 	return []bot.Reply{r.Reply("error.unavailable")}, true
 }
 

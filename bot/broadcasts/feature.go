@@ -8,10 +8,7 @@
 package broadcasts
 
 import (
-	"log/slog"
-
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
@@ -19,17 +16,9 @@ import (
 // Cancel, Resend, Preview, RunBroadcast…), which the command line calls
 // directly.
 type Feature struct {
-	core     *core.Bot // the chat kit: printers, delivery, formats, content
-	store    Store
-	settings *bot.Settings
-	cat      *catalog.Catalog
-	clock    bot.Clock
-	log      *slog.Logger
-	dir      bot.Directory
-	obs      bot.Observer
-	adapters map[bot.Platform]bot.ChatAdapter
-	replica  string
-	bc       broadcastState // the broadcasts this replica runs (broadcast_engine.go)
+	core.Services
+	store Store
+	bc    broadcastState // the broadcasts this replica runs (broadcast_engine.go)
 }
 
 // Store is the part of the store the feature uses.
@@ -46,7 +35,7 @@ type Store interface {
 func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
 func newFeature(b *core.Bot) *Feature {
-	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log, dir: b.Dir, obs: b.Obs, adapters: b.Adapters, replica: b.Replica}
+	return &Feature{Services: b.Services(), store: b.Store}
 }
 
 // Of returns the feature that b runs, if any.

@@ -11,11 +11,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/outbox"
 )
 
@@ -243,4 +245,26 @@ func FeatureOf[T Feature](b *Bot) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// Services are what a feature holds of the core besides its store: the
+// core itself (printers, formats, Outbox, Congress), the settings, the
+// catalogue, the clock, the logger, the directory, the observer, the chat
+// adapters and the replica's name. A feature embeds them.
+type Services struct {
+	Core     *Bot
+	Settings *bot.Settings
+	Cat      *catalog.Catalog
+	Clock    bot.Clock
+	Log      *slog.Logger
+	Dir      bot.Directory
+	Obs      bot.Observer
+	Adapters map[bot.Platform]bot.ChatAdapter
+	Replica  string
+}
+
+// Services returns the core's services for a feature.
+func (b *Bot) Services() Services {
+	return Services{Core: b, Settings: &b.Settings, Cat: b.Cat, Clock: b.Clock, Log: b.Log, Dir: b.Dir, Obs: b.Obs,
+		Adapters: b.Adapters, Replica: b.Replica}
 }

@@ -6,20 +6,14 @@
 package highlights
 
 import (
-	"log/slog"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the highlights feature.
 type Feature struct {
-	core     *core.Bot // the chat kit: printers, delivery, formats, content
-	store    Store
-	settings *bot.Settings
-	clock    bot.Clock
-	log      *slog.Logger
-	adapters map[bot.Platform]bot.ChatAdapter
+	core.Services
+	store Store
 }
 
 // Store is the part of the store the feature uses.
@@ -35,7 +29,7 @@ type Store interface {
 func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
 func newFeature(b *core.Bot) *Feature {
-	return &Feature{core: b, store: b.Store, settings: &b.Settings, clock: b.Clock, log: b.Log, adapters: b.Adapters}
+	return &Feature{Services: b.Services(), store: b.Store}
 }
 
 // Register declares the highlights' commands, choices and dialogues, the

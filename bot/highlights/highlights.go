@@ -85,8 +85,8 @@ func (b *Feature) cmdSession(ctx context.Context, r *core.Turn) []bot.Reply {
 // argument, a session by number or id, else a search (or, for « séance »,
 // a hint).
 func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.Reply {
-	snap := b.core.Congress.Content(ctx)
-	ev := b.core.Congress.Current(snap)
+	snap := b.Core.Congress.Content(ctx)
+	ev := b.Core.Congress.Current(snap)
 	switch {
 	case ev == nil:
 		return []bot.Reply{r.Reply("highlights.no_content")}
@@ -103,7 +103,7 @@ func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.R
 }
 
 func (b *Feature) choiceShow(ctx context.Context, r *core.Turn, value string) []bot.Reply {
-	snap := b.core.Congress.Content(ctx)
+	snap := b.Core.Congress.Content(ctx)
 	ev, s, ok := snap.SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -114,9 +114,9 @@ func (b *Feature) choiceShow(ctx context.Context, r *core.Turn, value string) []
 // eventLine is the event's header: name, dates, city, theme.
 func (b *Feature) eventLine(r *core.Turn, ev *content.Event) string {
 	start, end := ev.Dates()
-	dates := b.core.FormatDate(r.Lang, start)
+	dates := b.Core.FormatDate(r.Lang, start)
 	if last := end.AddDate(0, 0, -1); !last.Equal(start) {
-		dates = r.T("highlights.dates_range", "from", b.core.FormatDate(r.Lang, start), "to", b.core.FormatDate(r.Lang, last))
+		dates = r.T("highlights.dates_range", "from", b.Core.FormatDate(r.Lang, start), "to", b.Core.FormatDate(r.Lang, last))
 		if start.Month() == last.Month() && start.Year() == last.Year() {
 			dates = r.T("highlights.dates_same_month", "from", strconv.Itoa(start.Day()), "to", strconv.Itoa(last.Day()),
 				"month", r.T("date.month."+strconv.Itoa(int(start.Month()))), "year", strconv.Itoa(start.Year()))
@@ -144,7 +144,7 @@ func (b *Feature) sessionList(r *core.Turn, ev *content.Event) bot.Reply {
 	if src := ev.Source; src != nil {
 		date := ""
 		if t, err := time.ParseInLocation(time.DateOnly, src.Date, ev.Location()); err == nil {
-			date = r.T("highlights.source_date", "date", b.core.FormatDate(r.Lang, t))
+			date = r.T("highlights.source_date", "date", b.Core.FormatDate(r.Lang, t))
 		}
 		lines = append(lines, "", r.T("highlights.event_source", "title", src.Title, "date", date))
 	}
@@ -168,7 +168,7 @@ func (b *Feature) when(r core.Printer, s *content.Session) string {
 		return ""
 	}
 	w := r.T("highlights.day", "weekday", r.T("highlights.weekday."+strconv.Itoa(int(day.Weekday()))),
-		"date", b.core.FormatDate(r.Lang, day))
+		"date", b.Core.FormatDate(r.Lang, day))
 	if start, ok := s.Starts(); ok {
 		w = r.T("highlights.day_time", "day", w, "time", formatClock(r, start))
 		if end, ok := s.Ends(); ok {
@@ -217,7 +217,7 @@ func (b *Feature) sessionView(r *core.Turn, ev *content.Event, s *content.Sessio
 	if len(s.Topics) > 0 {
 		var ts []string
 		for _, id := range s.Topics {
-			ts = append(ts, b.core.Congress.Topic(id).Label(r.Lang))
+			ts = append(ts, b.Core.Congress.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.topics", "topics", strings.Join(ts, ", ")))
 	}
@@ -237,12 +237,12 @@ func (b *Feature) sessionView(r *core.Turn, ev *content.Event, s *content.Sessio
 	}
 	key := congress.SessionKey(ev, s)
 	choices := []bot.Choice{{Action: "hl.follow", Value: "s:" + key, Label: r.T("highlights.button_follow_session")}}
-	if start, ok := s.Starts(); ok && start.After(b.clock.Now()) {
+	if start, ok := s.Starts(); ok && start.After(b.Clock.Now()) {
 		choices = append(choices, bot.Choice{Action: "hl.register", Value: key, Label: r.T("highlights.button_register")})
 	}
 	for _, id := range s.Topics[:min(2, len(s.Topics))] {
 		choices = append(choices, bot.Choice{Action: "hl.follow", Value: "t:" + id,
-			Label: r.T("highlights.button_follow_topic", "topic", b.core.Congress.Topic(id).Label(r.Lang))})
+			Label: r.T("highlights.button_follow_topic", "topic", b.Core.Congress.Topic(id).Label(r.Lang))})
 	}
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: choices}
 }
@@ -370,7 +370,7 @@ func (b *Feature) findTopic(arg string) (bot.HighlightTopic, bool) {
 		return bot.HighlightTopic{}, false
 	}
 	terms := search.QueryTerms(f)
-	for _, t := range b.settings.Highlights.Topics {
+	for _, t := range b.Settings.Highlights.Topics {
 		for _, name := range []string{t.ID, strings.ReplaceAll(t.ID, "_", " "), t.FR, t.EN} {
 			if name != "" && (textnorm.Fold(name) == f || (len(terms) > 0 && slices.Equal(search.QueryTerms(name), terms))) {
 				return t, true
@@ -385,14 +385,14 @@ const maxProblemsShown = 5
 
 // cmdReload loads the content again; a broken file keeps the current one.
 func (b *Feature) cmdReload(ctx context.Context, r *core.Turn) []bot.Reply {
-	if !b.core.Congress.CanReload() {
+	if !b.Core.Congress.CanReload() {
 		return []bot.Reply{r.Reply("highlights.reload_unavailable")}
 	}
-	set, err := b.core.Congress.ReloadContent(ctx)
+	set, err := b.Core.Congress.ReloadContent(ctx)
 	var problems content.Problems
 	switch {
 	case errors.As(err, &problems):
-		b.log.Warn("content reload refused", "problems", len(problems), "err", err)
+		b.Log.Warn("content reload refused", "problems", len(problems), "err", err)
 		shown := problems[:min(maxProblemsShown, len(problems))]
 		lines := make([]string, len(shown))
 		for i, p := range shown {
@@ -401,7 +401,7 @@ func (b *Feature) cmdReload(ctx context.Context, r *core.Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("highlights.reload_problems", "count", strconv.Itoa(len(problems)),
 			"problems", strings.Join(lines, "\n"))}
 	case err != nil:
-		b.log.Error("content reload", "err", err)
+		b.Log.Error("content reload", "err", err)
 		return []bot.Reply{r.Reply("highlights.reload_failed")}
 	}
 	return []bot.Reply{r.Reply("highlights.reload_done", "events", strconv.Itoa(len(set.Events)),

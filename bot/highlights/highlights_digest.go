@@ -40,8 +40,8 @@ type digestItem struct {
 // send is not retried for this slot; its highlights stay new and go in the
 // next one. It returns the joined errors of the members it could not serve.
 func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
-	b.core.Congress.RefreshContent()
-	snap := b.core.Congress.Content(ctx)
+	b.Core.Congress.RefreshContent()
+	snap := b.Core.Congress.Content(ctx)
 	var subs []bot.HighlightFollows
 	if err := b.store.EachHighlightFollows(ctx, func(s bot.HighlightFollows) error { subs = append(subs, s); return nil }); err != nil {
 		return fmt.Errorf("digest: list subscriptions: %w", err)
@@ -59,27 +59,27 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
 		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))
 			continue
 		}
 		if !first {
 			continue
 		}
-		r := b.core.Printer(b.followerLang(ctx, sub))
+		r := b.Core.Printer(b.followerLang(ctx, sub))
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.core.Outbox.Deliver(ctx, outbox.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
-			b.log.Error("sending a digest", "member", b.core.Pseudonym(sub.Member), "err", err)
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
+		if err := b.Core.Outbox.Deliver(ctx, outbox.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+			b.Log.Error("sending a digest", "member", b.Core.Pseudonym(sub.Member), "err", err)
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))
 			continue
 		}
 		if err := b.markSubscription(ctx, sub.Member, func(s *bot.HighlightFollows) {
 			s.DigestCursor, s.LastDigest = slot, slot
 		}); err != nil {
-			errs = append(errs, fmt.Errorf("digest for %s: %w", b.core.Pseudonym(sub.Member), err))
+			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))
 		}
 		sent++
 	}
-	b.log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
+	b.Log.Info("highlights digest", "slot", slot, "members", len(subs), "sent", sent, "errors", len(errs))
 	return errors.Join(errs...)
 }
 
@@ -127,7 +127,7 @@ func (b *Feature) followerLang(ctx context.Context, sub bot.HighlightFollows) bo
 	if sub.Lang != "" {
 		return sub.Lang
 	}
-	return b.settings.DefaultLang
+	return b.Settings.DefaultLang
 }
 
 func (b *Feature) digestReply(r core.Printer, items []digestItem) bot.Reply {

@@ -30,7 +30,7 @@ func (b *Feature) saveSubscription(ctx context.Context, sub bot.HighlightFollows
 	if sub.Empty() {
 		return b.store.EraseHighlightFollows(ctx, sub.Member)
 	}
-	sub.Updated = b.clock.Now()
+	sub.Updated = b.Clock.Now()
 	if sub.DigestCursor.IsZero() {
 		// Only what is published from now on is news for this member.
 		sub.DigestCursor = sub.Updated
@@ -43,14 +43,14 @@ func (b *Feature) saveSubscription(ctx context.Context, sub bot.HighlightFollows
 func (b *Feature) updateSubscription(ctx context.Context, r *core.Turn, change func(sub *bot.HighlightFollows) (bot.Reply, bool)) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	rep, save := change(&sub)
 	if save {
 		if err := b.saveSubscription(ctx, sub); err != nil {
-			b.log.Error("saving subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("saving subscription", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 	}
@@ -76,7 +76,7 @@ func (b *Feature) resolveFollow(ctx context.Context, arg string) (followTarget, 
 	if t, ok := b.findTopic(arg); ok {
 		return followTarget{topic: t}, true
 	}
-	if ev := b.core.Congress.Current(b.core.Congress.Content(ctx)); ev != nil {
+	if ev := b.Core.Congress.Current(b.Core.Congress.Content(ctx)); ev != nil {
 		if s, ok := congress.FindSession(ev, arg); ok {
 			return followTarget{event: ev, session: s}, true
 		}
@@ -88,13 +88,13 @@ func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, b
 	kind, rest, _ := strings.Cut(value, ":")
 	switch kind {
 	case "t":
-		for _, t := range b.settings.Highlights.Topics {
+		for _, t := range b.Settings.Highlights.Topics {
 			if t.ID == rest {
 				return followTarget{topic: t}, true
 			}
 		}
 	case "s":
-		if ev, s, ok := b.core.Congress.Content(ctx).SessionByKey(rest); ok {
+		if ev, s, ok := b.Core.Congress.Content(ctx).SessionByKey(rest); ok {
 			return followTarget{event: ev, session: s}, true
 		}
 	}
@@ -104,7 +104,7 @@ func (b *Feature) resolveKey(ctx context.Context, value string) (followTarget, b
 // topicChoices offers the topics as buttons.
 func (b *Feature) topicChoices(r *core.Turn, action string) []bot.Choice {
 	var out []bot.Choice
-	for _, t := range b.settings.Highlights.Topics {
+	for _, t := range b.Settings.Highlights.Topics {
 		out = append(out, bot.Choice{Action: action, Value: "t:" + t.ID, Label: t.Label(r.Lang)})
 	}
 	return out
@@ -176,18 +176,18 @@ func (b *Feature) cmdUnfollow(ctx context.Context, r *core.Turn) []bot.Reply {
 func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if sub.Empty() {
 		return []bot.Reply{r.Reply("highlights.following_none")}
 	}
-	snap := b.core.Congress.Content(ctx)
+	snap := b.Core.Congress.Content(ctx)
 	var lines []string
 	if len(sub.Topics) > 0 {
 		var names []string
 		for _, id := range sub.Topics {
-			names = append(names, b.core.Congress.Topic(id).Label(r.Lang))
+			names = append(names, b.Core.Congress.Topic(id).Label(r.Lang))
 		}
 		lines = append(lines, r.T("highlights.following_topics", "topics", strings.Join(names, ", ")))
 	}
@@ -206,7 +206,7 @@ func (b *Feature) cmdFollowing(ctx context.Context, r *core.Turn) []bot.Reply {
 			}
 			lines = append(lines, line)
 		}
-		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.settings.Highlights.ReminderBefore)))
+		lines = append(lines, r.T("highlights.reminder_note", "before", formatDuration(r, b.Settings.Highlights.ReminderBefore)))
 	}
 	lines = append(lines, "", r.T("highlights.following_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
@@ -244,8 +244,8 @@ func trimPreposition(arg string) string {
 
 func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.core.Congress.Content(ctx)
-	ev := b.core.Congress.Current(snap)
+	snap := b.Core.Congress.Content(ctx)
+	ev := b.Core.Congress.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
@@ -260,7 +260,7 @@ func (b *Feature) cmdRegister(ctx context.Context, r *core.Turn) []bot.Reply {
 }
 
 func (b *Feature) choiceRegister(ctx context.Context, r *core.Turn, value string) []bot.Reply {
-	ev, s, ok := b.core.Congress.Content(ctx).SessionByKey(value)
+	ev, s, ok := b.Core.Congress.Content(ctx).SessionByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -273,12 +273,12 @@ func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event,
 	switch {
 	case !ok:
 		return []bot.Reply{r.Reply("highlights.register_no_time", "name", name)}
-	case !start.After(b.clock.Now()):
+	case !start.After(b.Clock.Now()):
 		return []bot.Reply{r.Reply("highlights.register_past", "name", name)}
 	}
 	sub, err := b.subscription(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("reading subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading subscription", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, have := range sub.Registrations {
@@ -287,28 +287,28 @@ func (b *Feature) register(ctx context.Context, r *core.Turn, ev *content.Event,
 		}
 	}
 	// The reminder first: a registration is never stored without it.
-	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.clock.Now()}
+	reg := bot.SessionRegistration{Event: ev.ID, Session: s.ID, Starts: start, Registered: b.Clock.Now()}
 	if err := b.scheduleReminder(ctx, r.Msg.From, r.Lang, ev, s, start); err != nil {
-		b.log.Error("registering for a session", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("registering for a session", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	sub.Lang = r.Lang
 	sub.Registrations = append(sub.Registrations, reg)
 	if err := b.saveSubscription(ctx, sub); err != nil {
-		b.log.Error("saving subscription", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving subscription", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		if err := b.cancelReminder(ctx, r.Msg.From, reg); err != nil {
-			b.log.Warn("cancelling an orphan session reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+			b.Log.Warn("cancelling an orphan session reminder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		}
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{r.Reply("highlights.register_done", "name", name, "when", b.when(r.Printer, s),
-		"before", formatDuration(r, b.settings.Highlights.ReminderBefore))}
+		"before", formatDuration(r, b.Settings.Highlights.ReminderBefore))}
 }
 
 func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 	arg := trimPreposition(r.Args)
-	snap := b.core.Congress.Content(ctx)
-	ev := b.core.Congress.Current(snap)
+	snap := b.Core.Congress.Content(ctx)
+	ev := b.Core.Congress.Current(snap)
 	var s *content.Session
 	if ev != nil {
 		s, _ = congress.FindSession(ev, arg)
@@ -323,7 +323,7 @@ func (b *Feature) cmdUnregister(ctx context.Context, r *core.Turn) []bot.Reply {
 			return r.Reply("highlights.unregister_not_registered", "name", name), false
 		}
 		if err := b.cancelReminder(ctx, r.Msg.From, sub.Registrations[i]); err != nil {
-			b.log.Error("unregistering from a session", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("unregistering from a session", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 			return r.Reply("error.unavailable"), false
 		}
 		sub.Registrations = slices.Delete(sub.Registrations, i, i+1)

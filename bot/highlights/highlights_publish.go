@@ -27,8 +27,8 @@ const (
 )
 
 func (b publishing) cmdPublish(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.core.Congress.Content(ctx)
-	ev := b.core.Congress.Current(snap)
+	snap := b.Core.Congress.Content(ctx)
+	ev := b.Core.Congress.Current(snap)
 	if ev == nil {
 		return []bot.Reply{r.Reply("highlights.no_content")}
 	}
@@ -64,13 +64,13 @@ func (b publishing) publishTextPrompt(r *core.Turn, s *content.Session) bot.Repl
 
 // savePublish stores the dialogue and answers rep.
 func (b publishing) savePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, rep bot.Reply) []bot.Reply {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	if d.Started.IsZero() {
 		d.Started = now
 	}
-	d.Expires = now.Add(b.settings.DialogueTTL)
+	d.Expires = now.Add(b.Settings.DialogueTTL)
 	if err := b.store.SaveDialogue(ctx, d); err != nil {
-		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{rep}
@@ -87,7 +87,7 @@ func (b publishing) publishDialogue(ctx context.Context, r *core.Turn) (bot.Dial
 
 // publishSession returns the event and session the dialogue is about.
 func (b publishing) publishSession(ctx context.Context, d bot.Dialogue) (*content.Event, *content.Session, bool) {
-	return b.core.Congress.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
+	return b.Core.Congress.Content(ctx).SessionByKey(d.Data["event"] + "/" + d.Data["session"])
 }
 
 func (b publishing) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dialogue, commandFound bool) ([]bot.Reply, bool) {
@@ -97,7 +97,7 @@ func (b publishing) dialoguePublish(ctx context.Context, r *core.Turn, d bot.Dia
 	}
 	switch d.Step {
 	case pubSession:
-		ev, ok := b.core.Congress.Content(ctx).Set.Event(d.Data["event"])
+		ev, ok := b.Core.Congress.Content(ctx).Set.Event(d.Data["event"])
 		if !ok {
 			return b.endPublish(ctx, r, "highlights.publish_gone"), true
 		}
@@ -158,7 +158,7 @@ func (b publishing) choicePublishSession(ctx context.Context, r *core.Turn, valu
 	if !ok || d.Step != pubSession || r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	ev, ok := b.core.Congress.Content(ctx).Set.Event(d.Data["event"])
+	ev, ok := b.Core.Congress.Content(ctx).Set.Event(d.Data["event"])
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
@@ -210,7 +210,7 @@ func (b publishing) publishPreview(ctx context.Context, r *core.Turn, d bot.Dial
 
 func (b publishing) endPublish(ctx context.Context, r *core.Turn, key string) []bot.Reply {
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply(key)}
 }
@@ -223,24 +223,24 @@ func (b publishing) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Di
 	if !ok {
 		return b.endPublish(ctx, r, "highlights.publish_gone")
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	id := "publie-" + strings.ReplaceAll(now.UTC().Format("20060102-150405.000"), ".", "-")
 	h := draft(d)
 	p := bot.PublishedHighlight{Event: ev.ID, Session: s.ID, ID: id, Text: h.Text, Quote: h.Quote, Author: h.Author, Published: now}
 	if err := b.store.SaveHighlight(ctx, p); err != nil {
-		b.log.Error("saving a published highlight", "err", err)
+		b.Log.Error("saving a published highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")} // the dialogue stays: confirm again later
 	}
-	b.core.Congress.RefreshContent()
-	b.log.Info("highlight published", "member", b.core.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
+	b.Core.Congress.RefreshContent()
+	b.Log.Info("highlight published", "member", b.Core.Pseudonym(r.Msg.From), "event", ev.ID, "session", s.ID, "highlight", id)
 	posted := ""
-	if ch := b.settings.Highlights.Channel; ch.ID != "" {
-		if a, ok := b.adapters[ch.Platform]; ok {
-			cr := b.core.Printer(b.settings.DefaultLang)
+	if ch := b.Settings.Highlights.Channel; ch.ID != "" {
+		if a, ok := b.Adapters[ch.Platform]; ok {
+			cr := b.Core.Printer(b.Settings.DefaultLang)
 			text := strings.Join(append([]string{cr.T("highlights.channel_post", "event", ev.Name,
 				"number", strconv.Itoa(s.Number), "title", s.Title)}, b.highlightLines(cr, h)...), "\n")
-			if _, err := b.core.Outbox.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
-				b.log.Error("posting a highlight to the channel", "err", err)
+			if _, err := b.Core.Outbox.Post(ctx, a, ch, bot.Reply{Text: text}); err != nil {
+				b.Log.Error("posting a highlight to the channel", "err", err)
 				posted = " " + r.T("highlights.publish_channel_failed")
 			} else {
 				posted = " " + r.T("highlights.publish_channel_done")
@@ -248,7 +248,7 @@ func (b publishing) publishConfirmed(ctx context.Context, r *core.Turn, d bot.Di
 		}
 	}
 	if err := b.store.DeleteDialogue(ctx, r.Msg.From); err != nil {
-		b.log.Warn("ending dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("ending dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return []bot.Reply{r.Reply("highlights.publish_done", "title", s.Title, "channel", posted)}
 }

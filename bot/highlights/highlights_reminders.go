@@ -29,7 +29,7 @@ func reminderKey(event, session string, ref bot.UserRef, starts time.Time) strin
 // scheduleReminder stores the pending reminder of a registration, in lang.
 // A session starting within ReminderBefore is reminded at the next tick.
 func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bot.Lang, ev *content.Event, s *content.Session, starts time.Time) error {
-	r := b.core.Printer(lang)
+	r := b.Core.Printer(lang)
 	text := r.T("highlights.reminder", "title", s.Title, "when", b.when(r, s), "event", ev.Name)
 	if s.Room != "" {
 		text += "\n" + r.T("highlights.room", "room", s.Room)
@@ -38,11 +38,11 @@ func (b *Feature) scheduleReminder(ctx context.Context, ref bot.UserRef, lang bo
 		Key:  reminderKey(ev.ID, s.ID, ref, starts),
 		To:   ref,
 		Kind: bot.PendingHeld, // sent as is when due
-		Due:  starts.Add(-b.settings.Highlights.ReminderBefore),
+		Due:  starts.Add(-b.Settings.Highlights.ReminderBefore),
 		Reply: bot.Reply{Text: text, Choices: []bot.Choice{{Action: "hl.show", Value: congress.SessionKey(ev, s),
 			Label: r.T("highlights.button_show", "number", strconv.Itoa(s.Number))}}},
 		Lang:    lang,
-		Created: b.clock.Now(),
+		Created: b.Clock.Now(),
 	})
 	if err != nil {
 		return fmt.Errorf("scheduling a session reminder: %w", err)
@@ -64,12 +64,12 @@ func (b *Feature) cancelReminder(ctx context.Context, ref bot.UserRef, reg bot.S
 // programme, or lost its time, loses its reminder (the registration stays,
 // shown as removed). It returns how many reminders it changed.
 func (b *Feature) resyncReminders(ctx context.Context) (int, error) {
-	snap := b.core.Congress.Content(ctx)
+	snap := b.Core.Congress.Content(ctx)
 	var all []bot.HighlightFollows
 	if err := b.store.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error { all = append(all, f); return nil }); err != nil {
 		return 0, fmt.Errorf("resync reminders: %w", err)
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	changed := 0
 	var errs []error
 	for _, f := range all {

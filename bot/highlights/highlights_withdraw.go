@@ -18,7 +18,7 @@ const maxWithdrawList = 10
 // with a button to withdraw each; « retirer temps fort 2 » picks the
 // second. Highlights of the content files are changed in the files.
 func (b publishing) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
-	snap := b.core.Congress.Content(ctx)
+	snap := b.Core.Congress.Content(ctx)
 	list := snap.Published[:min(maxWithdrawList, len(snap.Published))]
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("highlights.withdraw_none")}
@@ -35,7 +35,7 @@ func (b publishing) cmdWithdraw(ctx context.Context, r *core.Turn) []bot.Reply {
 	for i, d := range list {
 		n := strconv.Itoa(i + 1)
 		lines = append(lines, r.T("highlights.withdraw_line", "n", n, "number", strconv.Itoa(d.Session.Number),
-			"date", b.core.FormatDate(r.Lang, d.Highlight.PublishedAt()), "text", excerpt(d.Highlight.Text, 120)))
+			"date", b.Core.FormatDate(r.Lang, d.Highlight.PublishedAt()), "text", excerpt(d.Highlight.Text, 120)))
 		choices = append(choices, bot.Choice{Action: "hl.withdraw", Value: d.Event.ID + "/" + d.Highlight.ID,
 			Label: r.T("highlights.button_withdraw", "n", n)})
 	}
@@ -53,7 +53,7 @@ func (b publishing) choiceWithdraw(ctx context.Context, r *core.Turn, value stri
 	if r.Role < bot.RoleOrganizer {
 		return []bot.Reply{r.Reply("error.forbidden.organizer")}
 	}
-	d, ok := b.core.Congress.Content(ctx).PublishedByKey(value)
+	d, ok := b.Core.Congress.Content(ctx).PublishedByKey(value)
 	if !ok {
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	}
@@ -70,10 +70,10 @@ func (b publishing) choiceWithdrawConfirm(ctx context.Context, r *core.Turn, val
 	case errors.Is(err, bot.ErrNotFound):
 		return []bot.Reply{r.Reply("highlights.withdraw_gone")}
 	case err != nil:
-		b.log.Error("withdrawing a highlight", "err", err)
+		b.Log.Error("withdrawing a highlight", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.core.Congress.RefreshContent()
-	b.log.Info("highlight withdrawn", "member", b.core.Pseudonym(r.Msg.From), "event", event, "highlight", id)
+	b.Core.Congress.RefreshContent()
+	b.Log.Info("highlight withdrawn", "member", b.Core.Pseudonym(r.Msg.From), "event", event, "highlight", id)
 	return []bot.Reply{r.Reply("highlights.withdraw_done")}
 }

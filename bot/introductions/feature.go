@@ -8,23 +8,15 @@ package introductions
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the introductions feature.
 type Feature struct {
-	core     *core.Bot // the chat kit: printers, delivery, formats, content
-	store    Store
-	settings *bot.Settings
-	cat      *catalog.Catalog
-	clock    bot.Clock
-	log      *slog.Logger
-	dir      bot.Directory
-	adapters map[bot.Platform]bot.ChatAdapter
+	core.Services
+	store Store
 }
 
 // Store is the part of the store the feature uses.
@@ -38,7 +30,7 @@ type Store interface {
 func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
 func newFeature(b *core.Bot) *Feature {
-	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log, dir: b.Dir, adapters: b.Adapters}
+	return &Feature{Services: b.Services(), store: b.Store}
 }
 
 // Register declares the introductions' commands and choices, the round and

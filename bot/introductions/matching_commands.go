@@ -42,10 +42,10 @@ func (b *Feature) matchingChoices() map[string]core.ChoiceHandler {
 // cmdMatchDry plans a round as it would run now, without storing or
 // sending anything.
 func (b *Feature) cmdMatchDry(ctx context.Context, r *core.Turn) []bot.Reply {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "dry-run", "", now, now)
 	if err != nil {
-		b.log.Error("dry run", "err", err)
+		b.Log.Error("dry run", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: b.planSummary(r.Printer, plan, dryRunShown)}}
@@ -129,10 +129,10 @@ func points(lang bot.Lang, milli int64) string {
 // confirm: the round's id is the preview's time, so that a second click
 // resumes the same round instead of running another.
 func (b *Feature) cmdMatchNow(ctx context.Context, r *core.Turn) []bot.Reply {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	plan, err := b.planner().Plan(ctx, "preview", "", now, now)
 	if err != nil {
-		b.log.Error("round preview", "err", err)
+		b.Log.Error("round preview", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(plan.Plan.Groups) == 0 {
@@ -160,13 +160,13 @@ func (b *Feature) choiceMatchRun(ctx context.Context, r *core.Turn, value string
 	slot := time.UnixMilli(at)
 	round, err := b.RunRound(ctx, roundID("manual", slot), "", slot)
 	if err != nil && len(round.Groups) == 0 {
-		b.log.Error("manual round", "err", err)
+		b.Log.Error("manual round", "err", err)
 		return []bot.Reply{r.Reply("match.now.failed")}
 	}
 	key := "match.now.done"
 	if err != nil {
 		key = "match.now.partial"
-		b.log.Error("manual round: some introductions failed", "err", err)
+		b.Log.Error("manual round: some introductions failed", "err", err)
 	}
 	return []bot.Reply{r.Reply(key, "groups", strconv.Itoa(len(round.Groups)), "satout", strconv.Itoa(len(round.SatOut)))}
 }
@@ -176,40 +176,40 @@ func (b *Feature) choiceMatchRun(ctx context.Context, r *core.Turn, value string
 func (b *Feature) cmdFollowupNow(ctx context.Context, r *core.Turn) []bot.Reply {
 	var last *bot.MatchRound
 	if err := b.store.Rounds(ctx, 1, func(x bot.MatchRound) error { last = &x; return nil }); err != nil {
-		b.log.Error("reading rounds", "err", err)
+		b.Log.Error("reading rounds", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if last == nil {
 		return []bot.Reply{r.Reply("match.stats.none")}
 	}
 	if !last.FollowedUp.IsZero() {
-		return []bot.Reply{r.Reply("match.followup.already", "date", b.core.FormatDate(r.Lang, last.FollowedUp))}
+		return []bot.Reply{r.Reply("match.followup.already", "date", b.Core.FormatDate(r.Lang, last.FollowedUp))}
 	}
-	if err := b.followUpRound(ctx, *last, b.clock.Now()); err != nil {
-		b.log.Error("follow-up", "round", last.ID, "err", err)
+	if err := b.followUpRound(ctx, *last, b.Clock.Now()); err != nil {
+		b.Log.Error("follow-up", "round", last.ID, "err", err)
 		return []bot.Reply{r.Reply("match.followup.failed")}
 	}
-	return []bot.Reply{r.Reply("match.followup.done", "date", b.core.FormatDate(r.Lang, last.Created))}
+	return []bot.Reply{r.Reply("match.followup.done", "date", b.Core.FormatDate(r.Lang, last.Created))}
 }
 
 // cmdMatchStats shows the figures of the last rounds.
 func (b *Feature) cmdMatchStats(ctx context.Context, r *core.Turn) []bot.Reply {
-	per, err := b.core.RoundStats(ctx, time.Time{}, 6)
+	per, err := b.Core.RoundStats(ctx, time.Time{}, 6)
 	if err != nil {
-		b.log.Error("match stats", "err", err)
+		b.Log.Error("match stats", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if len(per) == 0 {
 		return []bot.Reply{r.Reply("match.stats.none")}
 	}
-	all, err := b.core.MatchStats(ctx, time.Time{})
+	all, err := b.Core.MatchStats(ctx, time.Time{})
 	if err != nil {
-		b.log.Error("match stats", "err", err)
+		b.Log.Error("match stats", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	lines := []string{r.T("match.stats.header")}
 	for _, s := range per {
-		lines = append(lines, b.statsLine(r, "match.stats.line", b.core.FormatDate(r.Lang, s.Round.Created), s.MatchStats))
+		lines = append(lines, b.statsLine(r, "match.stats.line", b.Core.FormatDate(r.Lang, s.Round.Created), s.MatchStats))
 	}
 	lines = append(lines, "", b.statsLine(r, "match.stats.total", strconv.Itoa(all.Rounds), all))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}

@@ -29,7 +29,7 @@ func (b *Feature) jobFollowup(ctx context.Context, run bot.JobRun) error {
 // FollowUp sends the follow-up of every round whose delay has passed and
 // that was not followed up yet; it returns how many rounds it followed up.
 func (b *Feature) FollowUp(ctx context.Context) (int, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	delay := b.matchSettings().FollowupAfter
 	var due []bot.MatchRound
 	err := b.store.Rounds(ctx, 20, func(r bot.MatchRound) error {
@@ -78,10 +78,10 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 			}
 			r := b.memberPrinter(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
-			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.core.FormatDate(r.Lang, round.Created)),
+			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.Core.FormatDate(r.Lang, round.Created)),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
 			d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + outbox.RefHash(m.Ref)}
-			if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
+			if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -99,7 +99,7 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 	if err := b.store.SaveRound(ctx, fresh); err != nil {
 		return err
 	}
-	b.log.Info("round followed up", "round", round.ID, "asked", asked)
+	b.Log.Info("round followed up", "round", round.ID, "asked", asked)
 	return nil
 }
 
@@ -118,7 +118,7 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 	case core.IsNotFound(err):
 		return b.privately(ctx, r, r.Reply("match.answer.gone"))
 	case err != nil:
-		b.log.Error("reading a round", "round", id, "err", err)
+		b.Log.Error("reading a round", "round", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	gi, in := groupOf(round, r.Msg.From)
@@ -140,10 +140,10 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 	}
 	rec, err := b.store.MatchRecord(ctx, r.Msg.From)
 	if err != nil && !core.IsNotFound(err) {
-		b.log.Error("reading a match record", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading a match record", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	rec.Member, rec.Updated = r.Msg.From, now
 	rec.Answers = slices.DeleteFunc(rec.Answers, func(a bot.MatchAnswer) bool { return a.Round == id })
 	rec.Answers = append(rec.Answers, bot.MatchAnswer{Round: id, Answer: answer, At: now})
@@ -155,10 +155,10 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 		}
 	}
 	if err := b.store.SaveMatchRecord(ctx, rec); err != nil {
-		b.log.Error("saving a match answer", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving a match answer", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("introduction answered", "member", b.core.Pseudonym(r.Msg.From), "round", id, "answer", answer)
+	b.Log.Info("introduction answered", "member", b.Core.Pseudonym(r.Msg.From), "round", id, "answer", answer)
 	var who []bot.Member
 	for _, p := range partners {
 		if m, err := b.store.Member(ctx, p); err == nil {
@@ -175,8 +175,8 @@ func (b *Feature) privately(ctx context.Context, r *core.Turn, rep bot.Reply) []
 	if r.Msg.Conversation.Kind == bot.Direct {
 		return []bot.Reply{rep}
 	}
-	if err := b.core.Outbox.SendDirect(ctx, r.Msg.From, rep); err != nil {
-		b.log.Warn("answering privately", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+	if err := b.Core.Outbox.SendDirect(ctx, r.Msg.From, rep); err != nil {
+		b.Log.Warn("answering privately", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
 }

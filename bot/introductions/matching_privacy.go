@@ -42,17 +42,17 @@ func (b *Feature) exportMatching(ctx context.Context, ref bot.UserRef) (any, err
 		return nil, fmt.Errorf("export introductions: %w", err)
 	}
 	var ex MatchExport
-	lang := b.settings.DefaultLang
+	lang := b.Settings.DefaultLang
 	if m, err := b.store.Member(ctx, ref); err == nil {
-		lang = b.core.Outbox.MemberLang(m)
+		lang = b.Core.Outbox.MemberLang(m)
 	}
 	describe := func(u bot.UserRef) string {
 		if isErased(u) {
-			return b.cat.T(string(lang), "match.erased_member")
+			return b.Cat.T(string(lang), "match.erased_member")
 		}
 		m, err := b.store.Member(ctx, u)
 		if err != nil {
-			return b.cat.T(string(lang), "match.erased_member")
+			return b.Cat.T(string(lang), "match.erased_member")
 		}
 		if m.Collectivity != nil {
 			return memberName(m) + " (" + m.Collectivity.Name + ")"

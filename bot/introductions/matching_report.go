@@ -90,7 +90,7 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 // figures, then every group with each pair's breakdown.
 func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
 	b := newFeature(&core.Bot{Cat: cat})
-	r := b.core.Printer(lang)
+	r := b.Core.Printer(lang)
 	lines := []string{b.planSummary(r, p, 0)}
 	for gi, g := range p.Plan.Groups {
 		var who []string

@@ -19,7 +19,7 @@ import (
 
 // matchSettings returns the settings with their defaults.
 func (b *Feature) matchSettings() bot.MatchSettings {
-	s := b.settings.Matching
+	s := b.Settings.Matching
 	if s.FollowupAfter <= 0 {
 		s.FollowupAfter = 7 * 24 * time.Hour
 	}
@@ -27,7 +27,7 @@ func (b *Feature) matchSettings() bot.MatchSettings {
 }
 
 func (b *Feature) planner() Planner {
-	return Planner{Store: b.store, Rules: b.settings.Matching.Rules}
+	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules}
 }
 
 // jobRound runs the round of a scheduled slot.
@@ -41,14 +41,14 @@ func (b *Feature) jobRound(ctx context.Context, run bot.JobRun) error {
 // who sits out why. Introductions outside a member's working hours wait
 // for them. It returns the round.
 func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) (bot.MatchRound, error) {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	round, err := b.store.Round(ctx, id)
 	switch {
 	case err == nil:
-		b.log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
+		b.Log.Info("resuming a stored round", "round", id, "groups", len(round.Groups))
 	case errors.Is(err, bot.ErrNotFound):
 		if err := b.pauseIgnoring(ctx, id, now); err != nil {
-			b.log.Error("pausing members who ignore their introductions", "round", id, "err", err)
+			b.Log.Error("pausing members who ignore their introductions", "round", id, "err", err)
 		}
 		plan, err := b.planner().Plan(ctx, id, job, slot, now)
 		if err != nil {
@@ -56,7 +56,7 @@ func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) 
 		}
 		round = plan.Round
 		if len(round.Groups) == 0 && len(round.SatOut) == 0 {
-			b.log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
+			b.Log.Info("nobody to introduce this round", "round", id, "members", len(plan.Members))
 			return round, nil
 		}
 		created, err := b.store.CreateRound(ctx, round)
@@ -68,7 +68,7 @@ func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) 
 				return bot.MatchRound{}, fmt.Errorf("reading round %s: %w", id, err)
 			}
 		}
-		b.log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
+		b.Log.Info("round planned", "round", id, "members", len(plan.Members), "groups", len(round.Groups),
 			"sat_out", len(round.SatOut), "total_milli", round.Total, "gap", round.Gap,
 			"rounds", plan.Plan.Certificate.Rounds, "priced", plan.Plan.Certificate.PricedPairs)
 	default:
@@ -104,12 +104,12 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		}
 		r := b.memberPrinter(m)
 		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + outbox.RefHash(ref)}
-		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
+		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		b.log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
+		b.Log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
 }
@@ -128,7 +128,7 @@ func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.
 		return nil
 	})
 	if err != nil {
-		b.log.Warn("reading the previous round", "err", err)
+		b.Log.Warn("reading the previous round", "err", err)
 	}
 	return told
 }
@@ -136,7 +136,7 @@ func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.
 // memberPrinter writes in the member's language what the bot writes
 // first.
 func (b *Feature) memberPrinter(m bot.Member) core.Printer {
-	return b.core.Printer(b.core.Outbox.MemberLang(m))
+	return b.Core.Printer(b.Core.Outbox.MemberLang(m))
 }
 
 // pauseIgnoring pauses the members who ignored their last introductions
@@ -181,10 +181,10 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 		r := b.memberPrinter(m)
 		d := outbox.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
 			Key: "match-paused|" + id + "|" + outbox.RefHash(m.Ref)}
-		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
+		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
-		b.log.Info("member paused after ignored introductions", "member", b.core.Pseudonym(m.Ref), "rounds", k)
+		b.Log.Info("member paused after ignored introductions", "member", b.Core.Pseudonym(m.Ref), "rounds", k)
 	}
 	return errors.Join(errs...)
 }

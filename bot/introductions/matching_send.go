@@ -36,7 +36,7 @@ func (b *Feature) introduceOrHold(ctx context.Context, round bot.MatchRound, gi 
 	}
 	due := now
 	for _, m := range members {
-		if open := b.core.Outbox.NextWindow(ctx, m.Ref, b.core.Outbox.MemberLocation(m), now); open.After(due) {
+		if open := b.Core.Outbox.NextWindow(ctx, m.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(due) {
 			due = open
 		}
 	}
@@ -85,12 +85,12 @@ func (b *Feature) groupMembers(ctx context.Context, round bot.MatchRound, gi int
 // languages. When the platform cannot open the group, each member gets it
 // in their direct conversation instead.
 func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi int, members []bot.Member) error {
-	a, ok := b.adapters[members[0].Ref.Platform]
+	a, ok := b.Adapters[members[0].Ref.Platform]
 	if !ok {
 		return fmt.Errorf("no %s adapter for an introduction", members[0].Ref.Platform)
 	}
 	claim := "delivery:match-group|" + round.ID + "|" + strconv.Itoa(gi)
-	token := b.core.ClaimToken()
+	token := b.Core.ClaimToken()
 	got, err := b.store.Claim(ctx, claim, token, outbox.DeliveryMemory)
 	if err != nil || !got {
 		return err // already introduced (or being introduced elsewhere)
@@ -102,15 +102,15 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 	conv, err := a.OpenGroup(ctx, refs)
 	if err != nil {
 		if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-			b.log.Warn("releasing an introduction claim", "err", rerr)
+			b.Log.Warn("releasing an introduction claim", "err", rerr)
 		}
-		b.log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
+		b.Log.Warn("cannot open a group conversation; introducing by direct messages", "round", round.ID,
 			"platform", string(members[0].Ref.Platform), "err", err)
 		return b.introduceDirect(ctx, round, gi, members)
 	}
 	var langs []bot.Lang
 	for _, m := range members {
-		if l := b.core.Outbox.MemberLang(m); !slices.Contains(langs, l) {
+		if l := b.Core.Outbox.MemberLang(m); !slices.Contains(langs, l) {
 			langs = append(langs, l)
 		}
 	}
@@ -120,14 +120,14 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 		if _, err := a.Send(ctx, conv, rep); err != nil {
 			if sent == 0 {
 				if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
-					b.log.Warn("releasing an introduction claim", "err", rerr)
+					b.Log.Warn("releasing an introduction claim", "err", rerr)
 				}
 			}
 			return fmt.Errorf("posting an introduction: %w", err)
 		}
 		sent++
 	}
-	b.log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
+	b.Log.Info("group introduced", "round", round.ID, "group", gi, "members", len(members))
 	return nil
 }
 
@@ -137,9 +137,9 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	var errs []error
 	for i := range members {
 		m := members[i]
-		rep := b.introReply(ctx, b.core.Outbox.MemberLang(m), round, members, &m)
+		rep := b.introReply(ctx, b.Core.Outbox.MemberLang(m), round, members, &m)
 		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + outbox.RefHash(m.Ref)}
-		if err := b.core.Outbox.DeliverIn(ctx, d, b.core.Outbox.MemberLocation(m)); err != nil {
+		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -209,14 +209,14 @@ func (b *Feature) sendPendingIntro(ctx context.Context, p bot.Pending, now time.
 		return b.introduceGroup(ctx, round, p.Number, members)
 	}()
 	if err != nil && now.Sub(p.Due) < outbox.PendingGiveUp {
-		b.log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
+		b.Log.Warn("posting a held introduction; will retry", "round", p.Text, "err", err)
 		return
 	}
 	if err != nil {
-		b.log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
+		b.Log.Error("giving up an introduction undeliverable for a day", "round", p.Text, "err", err)
 	}
 	if err := b.store.DeletePending(ctx, p.Key); err != nil && !core.IsNotFound(err) {
-		b.log.Error("deleting a posted introduction", "round", p.Text, "err", err)
+		b.Log.Error("deleting a posted introduction", "round", p.Text, "err", err)
 	}
 }
 
@@ -239,7 +239,7 @@ func names(ms []bot.Member) string {
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
 func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
-	r := b.core.Printer(lang)
+	r := b.Core.Printer(lang)
 	var lines []string
 	others := members
 	if viewer == nil {
@@ -264,10 +264,10 @@ func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.Match
 	}
 	shared := sharedInterests(members)
 	if len(shared) > 0 {
-		lines = append(lines, "", r.T("match.intro.shared", "interests", b.core.InterestLabels(lang, shared)))
+		lines = append(lines, "", r.T("match.intro.shared", "interests", b.Core.InterestLabels(lang, shared)))
 	}
 	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
-	if st, ok := b.core.Congress.ConversationStarter(ctx, shared, lang); ok {
+	if st, ok := b.Core.Congress.ConversationStarter(ctx, shared, lang); ok {
 		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
 	}
 	lines = append(lines, "", r.T("match.intro.ask"))
@@ -289,12 +289,12 @@ func platformName(p bot.Platform) string {
 func (b *Feature) introLine(lang bot.Lang, m bot.Member) string {
 	coll := "—"
 	if m.Collectivity != nil {
-		coll = b.core.DescribeColl(lang, *m.Collectivity)
+		coll = b.Core.DescribeColl(lang, *m.Collectivity)
 	}
 	if m.Role == "" {
-		return b.cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
+		return b.Cat.T(string(lang), "match.intro.member_no_role", "name", memberName(m), "collectivity", coll)
 	}
-	return b.cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.core.RoleLabel(lang, m.Role),
+	return b.Cat.T(string(lang), "match.intro.member", "name", memberName(m), "role", b.Core.RoleLabel(lang, m.Role),
 		"collectivity", coll)
 }
 
@@ -340,7 +340,7 @@ func sharedInterests(members []bot.Member) []string {
 // why says, in words, why the members were matched: the criteria that
 // gave at least half their points to every pair of the group.
 func (b *Feature) why(r core.Printer, members []bot.Member) string {
-	rules := b.core.MatchRules()
+	rules := b.Core.MatchRules()
 	profiles := make([]matching.Profile, len(members))
 	for i, m := range members {
 		profiles[i] = profileOf(m, nil)
@@ -375,7 +375,7 @@ func (b *Feature) why(r core.Printer, members []bot.Member) string {
 		if rules.RegionMode == matching.RegionPreferDifferent {
 			reasons = append(reasons, r.T("match.why.region_different"))
 		} else {
-			if reg, ok := b.dir.Region(profiles[0].Region); ok {
+			if reg, ok := b.Dir.Region(profiles[0].Region); ok {
 				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
 			} else {
 				reasons = append(reasons, r.T("match.why.region_unnamed"))
@@ -384,7 +384,7 @@ func (b *Feature) why(r core.Printer, members []bot.Member) string {
 	}
 	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
 		if sameRole(members) {
-			reasons = append(reasons, r.T("match.why.role_same", "role", b.core.RoleLabel(r.Lang, members[0].Role)))
+			reasons = append(reasons, r.T("match.why.role_same", "role", b.Core.RoleLabel(r.Lang, members[0].Role)))
 		} else {
 			reasons = append(reasons, r.T("match.why.role"))
 		}

@@ -89,7 +89,7 @@ type ImportProblem struct {
 
 // ImportText renders the report with the catalogue in lang.
 func (b *Feature) ImportText(lang bot.Lang, rep ImportReport) string {
-	return FormatImportReport(func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }, rep)
+	return FormatImportReport(func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }, rep)
 }
 
 // FormatImportReport renders the report with t, a catalogue lookup.
@@ -402,8 +402,8 @@ func sameImported(a, b bot.Member) bool {
 
 // importer returns the bot's importer.
 func (b *Feature) importer() Importer {
-	return Importer{Store: b.store, Directory: b.dir, MemberRoles: b.settings.MemberRoles,
-		Interests: b.settings.Interests, Workspaces: b.settings.ImportWorkspaces, Clock: b.clock}
+	return Importer{Store: b.store, Directory: b.Dir, MemberRoles: b.Settings.MemberRoles,
+		Interests: b.Settings.Interests, Workspaces: b.Settings.ImportWorkspaces, Clock: b.Clock}
 }
 
 // cmdImport imports a CSV file named by its path. Only from the terminal,
@@ -438,16 +438,16 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("members.import.bad_file", "error", err.Error())}
 	}
 	if err != nil {
-		b.log.Error("importing members", "err", err)
+		b.Log.Error("importing members", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("members imported", "by", b.core.Pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
+	b.Log.Info("members imported", "by", b.Core.Pseudonym(r.Msg.From), "created", rep.Created, "updated", rep.Updated,
 		"rejected", len(rep.Rejected), "dry_run", dry)
 	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
 		n, err := b.InviteImported(ctx)
 		if err != nil {
-			b.log.Warn("inviting imported members", "err", err)
+			b.Log.Warn("inviting imported members", "err", err)
 		}
 		out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
 	}
@@ -463,7 +463,7 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 	var todo []bot.Member
 	err := b.store.Members(ctx, func(m bot.Member) error {
-		_, reachable := b.adapters[m.Ref.Platform] // else: when that platform is configured
+		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
 		if reachable && !m.Imported.IsZero() && m.Invited.IsZero() && m.Onboarded.IsZero() &&
 			!strings.HasPrefix(m.Ref.User, emailUserPrefix) {
 			todo = append(todo, m)
@@ -478,20 +478,20 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 	for _, m := range todo {
 		lang := m.Language
 		if lang == "" {
-			lang = b.settings.DefaultLang
+			lang = b.Settings.DefaultLang
 		}
-		r := b.core.Printer(lang)
+		r := b.Core.Printer(lang)
 		name := ""
 		if m.Name != "" {
 			name = " " + m.Name
 		}
-		rep := r.Reply("members.invite", "name", name, "bot", b.settings.Name,
-			"controller", b.settings.Privacy.Controller)
-		if err := b.core.Outbox.SendToMember(ctx, m.Ref, rep); err != nil {
+		rep := r.Reply("members.invite", "name", name, "bot", b.Settings.Name,
+			"controller", b.Settings.Privacy.Controller)
+		if err := b.Core.Outbox.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.Invited = b.clock.Now()
+		m.Invited = b.Clock.Now()
 		if err := b.store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
@@ -505,10 +505,10 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 // write: their platform's e-mail address names the imported record, which
 // moves to their real reference.
 func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
-	if _, ok := b.adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
+	if _, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); !ok {
 		return
 	}
-	email := strings.ToLower(b.core.PlatformEmail(ctx, r.Msg.From))
+	email := strings.ToLower(b.Core.PlatformEmail(ctx, r.Msg.From))
 	if email == "" {
 		return
 	}
@@ -519,11 +519,11 @@ func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
 	}
 	m.Ref = r.Msg.From
 	if err := b.store.SaveMember(ctx, m); err != nil {
-		b.log.Warn("adopting an imported member", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("adopting an imported member", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return
 	}
 	if err := b.store.DeleteMember(ctx, placeholder); err != nil {
-		b.log.Warn("removing an import placeholder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Warn("removing an import placeholder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Member, r.Known = m, true
 }

@@ -59,8 +59,8 @@ const maxCandidates = 8
 // is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
 // the answer.
 func (b onboarding) startOnboarding(ctx context.Context, r *core.Turn, text, edit string, greet bool) []bot.Reply {
-	now := b.clock.Now()
-	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.settings.DialogueTTL),
+	now := b.Clock.Now()
+	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Expires: now.Add(b.Settings.DialogueTTL),
 		Data: map[string]string{}}
 	if edit != "" {
 		d.Data[dEdit] = edit
@@ -83,7 +83,7 @@ func (b onboarding) prefill(d *bot.Dialogue, m bot.Member) {
 	if m.Collectivity != nil {
 		b.setColl(d, *m.Collectivity)
 	}
-	if _, ok := core.LabelByID(b.settings.MemberRoles, m.Role); ok {
+	if _, ok := core.LabelByID(b.Settings.MemberRoles, m.Role); ok {
 		d.Data[dRole] = m.Role
 	}
 	b.setInterests(d, m.Interests)
@@ -92,22 +92,22 @@ func (b onboarding) prefill(d *bot.Dialogue, m bot.Member) {
 // greeting says in three lines what Maillage does, what it keeps and why,
 // and the member's rights.
 func (b onboarding) greeting(r *core.Turn) bot.Reply {
-	p := b.settings.Privacy
+	p := b.Settings.Privacy
 	rights := r.T("members.greeting.rights")
 	if p.Contact != "" {
 		rights = r.T("members.greeting.rights_contact", "contact", p.Contact)
 	}
 	return bot.Reply{Text: strings.Join([]string{
-		r.T("members.greeting.what", "bot", b.settings.Name),
+		r.T("members.greeting.what", "bot", b.Settings.Name),
 		r.T("members.greeting.data", "controller", p.Controller, "months", strconv.Itoa(p.RetentionMonths)),
 		rights,
 	}, "\n")}
 }
 
 func (b onboarding) saveDialogue(ctx context.Context, r *core.Turn, d *bot.Dialogue) bool {
-	d.Expires = b.clock.Now().Add(b.settings.DialogueTTL)
+	d.Expires = b.Clock.Now().Add(b.Settings.DialogueTTL)
 	if err := b.store.SaveDialogue(ctx, *d); err != nil {
-		b.log.Error("saving dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("saving dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return false
 	}
 	return true
@@ -160,7 +160,7 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 	}
 	text := r.Text
 	if commandFound {
-		cmd, args, _ := b.core.MatchCommand(r.Text)
+		cmd, args, _ := b.Core.MatchCommand(r.Text)
 		switch cmd.ID {
 		case "iam":
 			text = args
@@ -187,12 +187,12 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {
 		if q := b.reask(r, &d); n >= 1 && n <= len(q.Choices) {
 			c := q.Choices[n-1]
-			return b.core.Choose(ctx, r, c.Action, c.Value), true
+			return b.Core.Choose(ctx, r, c.Action, c.Value), true
 		}
 	}
 	switch d.Step {
 	case "collectivity", "pick":
-		if _, typo := b.core.SuggestCommand(text, r.Role, r.Lang); typo && !commandFound && len(b.dir.Lookup(text)) == 0 {
+		if _, typo := b.Core.SuggestCommand(text, r.Role, r.Lang); typo && !commandFound && len(b.Dir.Lookup(text)) == 0 {
 			return nil, false // "profl": a mistyped command, not a collectivity
 		}
 		return b.onbCollectivityText(ctx, r, &d, text), true
@@ -216,11 +216,11 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 		}
 		return []bot.Reply{b.askOtherSize(r, &d, "members.other.size_reprompt")}, true
 	case "role":
-		if l, _, _, ok := core.FindLabel(b.settings.MemberRoles, text); ok {
+		if l, _, _, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
 			return b.onbRole(ctx, r, &d, l.ID), true
 		}
-		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.settings.MemberRoles) {
-			return b.onbRole(ctx, r, &d, b.settings.MemberRoles[i-1].ID), true
+		if i, err := strconv.Atoi(folded); err == nil && i >= 1 && i <= len(b.Settings.MemberRoles) {
+			return b.onbRole(ctx, r, &d, b.Settings.MemberRoles[i-1].ID), true
 		}
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, &d))}, true
 	case "interests":
@@ -283,7 +283,7 @@ func (b onboarding) askCollectivity(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	} else if d.Data[dRole] != "" {
 		key = "members.coll.ask_role_known"
 	}
-	return bot.Reply{Text: r.T(key, "role", b.core.RoleLabel(r.Lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "role", b.Core.RoleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")}}}
 }
 
@@ -300,7 +300,7 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	query := text
 	// The role named in the sentence is taken too, even when only the
 	// collectivity is being changed ("je suis DGA de Tours Métropole").
-	if l, before, after, ok := core.FindLabel(b.settings.MemberRoles, text); ok {
+	if l, before, after, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
 		d.Data[dRole] = l.ID
 		query = after
 		if strings.TrimSpace(after) == "" {
@@ -316,7 +316,7 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	q := strings.Join(words, " ")
 	for len(words) > 0 {
 		q = strings.Join(words, " ")
-		if found = b.dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
+		if found = b.Dir.Lookup(q); len(found) > 0 || !fillers[words[0]] {
 			break
 		}
 		words = words[1:]
@@ -339,7 +339,7 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 		return b.onbStep(ctx, r, d, b.askPick(r, d, key))
 	}
 	shown, _ := textnorm.Truncate(text, 60)
-	if sugg := b.dir.Suggest(q, maxCandidates); len(sugg) > 0 {
+	if sugg := b.Dir.Suggest(q, maxCandidates); len(sugg) > 0 {
 		b.setCands(d, sugg)
 		rep := b.askPick(r, d, "members.coll.suggest")
 		rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + rep.Text
@@ -393,7 +393,7 @@ func (b onboarding) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	if d.Data[dRole] != "" {
 		key = "members.coll.confirm_role"
 	}
-	return bot.Reply{Text: r.T(key, "collectivity", b.core.DescribeColl(r.Lang, c), "role", b.core.RoleLabel(r.Lang, d.Data[dRole])),
+	return bot.Reply{Text: r.T(key, "collectivity", b.Core.DescribeColl(r.Lang, c), "role", b.Core.RoleLabel(r.Lang, d.Data[dRole])),
 		Choices: []bot.Choice{
 			{Action: "onb.confirm", Value: "yes", Label: r.T("members.yes"), Style: "primary"},
 			{Action: "onb.confirm", Value: "no", Label: r.T("members.coll.not_mine")},
@@ -479,10 +479,10 @@ func (b onboarding) onbOtherDep(ctx context.Context, r *core.Turn, d *bot.Dialog
 
 // findDepartement reads a département typed by its code or its name.
 func (b onboarding) findDepartement(text string) (bot.Collectivity, bool) {
-	if c, ok := b.dir.Departement(strings.TrimSpace(text)); ok {
+	if c, ok := b.Dir.Departement(strings.TrimSpace(text)); ok {
 		return c, true
 	}
-	for _, c := range b.dir.Lookup(text) {
+	for _, c := range b.Dir.Lookup(text) {
 		if c.Kind == bot.KindDepartement {
 			return c, true
 		}
@@ -518,7 +518,7 @@ func parseSize(folded string) (int, bool) {
 
 func (b onboarding) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialogue, n int) []bot.Reply {
 	c := bot.Collectivity{Kind: bot.KindOther, Code: d.Data[dOtherType], Population: n, Departement: d.Data[dOtherDep]}
-	if dep, ok := b.dir.Departement(c.Departement); ok {
+	if dep, ok := b.Dir.Departement(c.Departement); ok {
 		c.Region = dep.Region
 	}
 	b.setColl(d, c)
@@ -531,14 +531,14 @@ func (b onboarding) onbOtherSize(ctx context.Context, r *core.Turn, d *bot.Dialo
 func (b onboarding) askRole(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "role"
 	rep := bot.Reply{Text: r.T("members.role.ask")}
-	for _, l := range b.settings.MemberRoles {
+	for _, l := range b.Settings.MemberRoles {
 		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.role", Value: l.ID, Label: l.Text(r.Lang)})
 	}
 	return rep
 }
 
 func (b onboarding) onbRole(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := core.LabelByID(b.settings.MemberRoles, id); !ok {
+	if _, ok := core.LabelByID(b.Settings.MemberRoles, id); !ok {
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, d))}
 	}
 	d.Data[dRole] = id
@@ -557,7 +557,7 @@ func interestsOf(d *bot.Dialogue) []string {
 func (b onboarding) setInterests(d *bot.Dialogue, ids []string) {
 	// Keep the configured order.
 	var out []string
-	for _, l := range b.settings.Interests {
+	for _, l := range b.Settings.Interests {
 		if slices.Contains(ids, l.ID) {
 			out = append(out, l.ID)
 		}
@@ -570,13 +570,13 @@ func (b onboarding) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot
 	chosen := interestsOf(d)
 	text := r.T("members.interests.ask")
 	if len(chosen) > 0 {
-		text = r.T("members.interests.chosen", "interests", b.core.InterestLabels(r.Lang, chosen))
+		text = r.T("members.interests.chosen", "interests", b.Core.InterestLabels(r.Lang, chosen))
 	}
 	if lead != "" {
 		text = lead + "\n" + text
 	}
 	rep := bot.Reply{Text: text}
-	for _, l := range b.settings.Interests {
+	for _, l := range b.Settings.Interests {
 		label := l.Text(r.Lang)
 		if slices.Contains(chosen, l.ID) {
 			label = "✓ " + label
@@ -589,7 +589,7 @@ func (b onboarding) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot
 }
 
 func (b onboarding) onbToggleInterest(ctx context.Context, r *core.Turn, d *bot.Dialogue, id string) []bot.Reply {
-	if _, ok := core.LabelByID(b.settings.Interests, id); !ok {
+	if _, ok := core.LabelByID(b.Settings.Interests, id); !ok {
 		return []bot.Reply{b.askInterests(r, d, r.T("members.reprompt_choice"))}
 	}
 	chosen := interestsOf(d)
@@ -637,15 +637,15 @@ func (b onboarding) onbInterestsText(ctx context.Context, r *core.Turn, d *bot.D
 		}
 		if nums, ok := allNumbers(pf); ok {
 			for _, n := range nums {
-				if n >= 1 && n <= len(b.settings.Interests) {
-					add(b.settings.Interests[n-1].ID)
+				if n >= 1 && n <= len(b.Settings.Interests) {
+					add(b.Settings.Interests[n-1].ID)
 				} else {
 					unknown = append(unknown, strconv.Itoa(n))
 				}
 			}
 			continue
 		}
-		if l, ok := exactLabel(b.settings.Interests, pf); ok {
+		if l, ok := exactLabel(b.Settings.Interests, pf); ok {
 			add(l.ID)
 			continue
 		}
@@ -760,7 +760,7 @@ func (b onboarding) askPref(r *core.Turn, d *bot.Dialogue, step string) bot.Repl
 	for _, v := range prefValues[step] {
 		label := ""
 		if step == "lang" {
-			label = b.cat.T(v, "lang.self_name")
+			label = b.Cat.T(v, "lang.self_name")
 		} else {
 			label = r.T("members.prefs." + step + "." + v)
 		}
@@ -790,7 +790,7 @@ func (b onboarding) prefFromText(step, folded string) (string, bool) {
 	}
 	for _, v := range vals {
 		for _, lang := range bot.Languages {
-			if textnorm.Fold(b.cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
+			if textnorm.Fold(b.Cat.T(string(lang), "members.prefs."+step+"."+v)) == folded {
 				return v, true
 			}
 		}
@@ -839,9 +839,9 @@ func (b onboarding) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
 	d.Step = "optin"
 	c, _ := collOf(d)
 	return bot.Reply{Text: r.T("members.optin.ask",
-		"collectivity", b.core.DescribeColl(r.Lang, c),
-		"role", b.core.RoleLabel(r.Lang, d.Data[dRole]),
-		"interests", b.core.InterestLabels(r.Lang, interestsOf(d)),
+		"collectivity", b.Core.DescribeColl(r.Lang, c),
+		"role", b.Core.RoleLabel(r.Lang, d.Data[dRole]),
+		"interests", b.Core.InterestLabels(r.Lang, interestsOf(d)),
 		"prefs", b.prefsSummary(r.Lang, d)),
 		Choices: []bot.Choice{
 			{Action: "onb.optin", Value: "yes", Label: r.T("members.optin.yes_button"), Style: "primary"},
@@ -850,7 +850,7 @@ func (b onboarding) askOptIn(r *core.Turn, d *bot.Dialogue) bot.Reply {
 }
 
 func (b onboarding) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue, yes bool) []bot.Reply {
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	b.applyDialogue(ctx, r, d)
 	r.Member.Onboarded = now
 	if yes {
@@ -861,8 +861,8 @@ func (b onboarding) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue,
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.core.EndDialogue(ctx, r)
-	b.log.Info("member onboarded", "member", b.core.Pseudonym(r.Member.Ref), "opted_in", yes)
+	b.Core.EndDialogue(ctx, r)
+	b.Log.Info("member onboarded", "member", b.Core.Pseudonym(r.Member.Ref), "opted_in", yes)
 	if yes {
 		return []bot.Reply{r.Reply("members.optin.done")}
 	}
@@ -895,7 +895,7 @@ func (b onboarding) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dial
 		r.Lang = m.Language
 	}
 	if m.Name == "" || m.TimeZone == "" {
-		if pr, ok := b.adapters[r.Msg.From.Platform].(bot.ProfileReader); ok {
+		if pr, ok := b.Adapters[r.Msg.From.Platform].(bot.ProfileReader); ok {
 			if p, err := pr.Profile(ctx, r.Msg.From); err == nil {
 				if m.Name == "" {
 					m.Name = core.CleanField(p.DisplayName, core.MaxNameRunes)
@@ -911,14 +911,14 @@ func (b onboarding) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dial
 // finishEdit saves the one field changed and ends the dialogue.
 func (b onboarding) finishEdit(ctx context.Context, r *core.Turn, d *bot.Dialogue) []bot.Reply {
 	if !r.Known {
-		b.core.EndDialogue(ctx, r)
+		b.Core.EndDialogue(ctx, r)
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	b.applyDialogue(ctx, r, d)
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.core.EndDialogue(ctx, r)
+	b.Core.EndDialogue(ctx, r)
 	return []bot.Reply{r.Reply("members.edit.done"), b.profileReply(r)}
 }
 
@@ -932,7 +932,7 @@ func (b onboarding) onboardingChoices() map[string]core.ChoiceHandler {
 			case core.IsNotFound(err) || (err == nil && d.Kind != onboardingKind):
 				return []bot.Reply{r.Reply("members.expired")}
 			case err != nil:
-				b.log.Error("reading dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+				b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 				return []bot.Reply{r.Reply("error.unavailable")}
 			}
 			if d.Data == nil {
@@ -979,13 +979,13 @@ func (b onboarding) onboardingChoices() map[string]core.ChoiceHandler {
 
 // shortColl is a button label: "Saint-Denis (Seine-Saint-Denis, 149 077 hab.)".
 func (b onboarding) shortColl(lang bot.Lang, c bot.Collectivity) string {
-	where := b.cat.T(string(lang), "members.kind."+string(c.Kind))
+	where := b.Cat.T(string(lang), "members.kind."+string(c.Kind))
 	if c.Kind == bot.KindCommune || c.Kind == bot.KindEPCI {
-		if dep, ok := b.dir.Departement(c.Departement); ok {
+		if dep, ok := b.Dir.Departement(c.Departement); ok {
 			where = dep.Name
 		}
 	}
-	return b.cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
+	return b.Cat.T(string(lang), "members.coll.short", "name", c.Name, "where", where,
 		"population", core.FormatInt(lang, c.Population))
 }
 

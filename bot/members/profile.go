@@ -31,9 +31,9 @@ func (b *Feature) membersCommands() []*core.Command {
 			Names: map[bot.Lang][]string{bot.French: {"reprendre"}, bot.English: {"resume"}}},
 		{ID: "leave", Role: bot.RoleMember, Run: core.DirectOnly(b.cmdLeave),
 			Names: map[bot.Lang][]string{bot.French: {"ne plus participer", "me désinscrire"}, bot.English: {"stop matching", "leave", "opt out"}}},
-		{ID: "mydata", Role: bot.RoleMember, Run: core.DirectOnly(b.core.Privacy().CmdMyData),
+		{ID: "mydata", Role: bot.RoleMember, Run: core.DirectOnly(b.Core.Privacy().CmdMyData),
 			Names: map[bot.Lang][]string{bot.French: {"mes données"}, bot.English: {"my data"}}},
-		{ID: "erase", Role: bot.RoleMember, Run: core.DirectOnly(b.core.Privacy().CmdErase),
+		{ID: "erase", Role: bot.RoleMember, Run: core.DirectOnly(b.Core.Privacy().CmdErase),
 			Names: map[bot.Lang][]string{bot.French: {"supprimer mes données", "effacer mes données"},
 				bot.English: {"delete my data", "erase my data"}}},
 		{ID: "import", Role: bot.RoleOrganizer, Run: b.cmdImport,
@@ -45,14 +45,14 @@ func (b *Feature) membersChoices() map[string]core.ChoiceHandler {
 	m := b.onboarding().onboardingChoices()
 	m["edit.field"] = func(ctx context.Context, r *core.Turn, v string) []bot.Reply { return b.editField(ctx, r, v) }
 	m["pause.for"] = b.choicePause
-	m["erase.confirm"] = b.core.Privacy().ChoiceErase
+	m["erase.confirm"] = b.Core.Privacy().ChoiceErase
 	return m
 }
 
 func (b *Feature) membersDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{
 		onboardingKind: b.onboarding().dialogueOnboarding,
-		core.EraseKind: b.core.Privacy().DialogueErase,
+		core.EraseKind: b.Core.Privacy().DialogueErase,
 	}
 }
 
@@ -70,12 +70,12 @@ func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Repl
 		}
 		return []bot.Reply{b.onboarding().greeting(r), b.onboarding().withPrompt(r, "members.resume", b.onboarding().reask(r, &d))}, true
 	case err != nil && !core.IsNotFound(err):
-		b.log.Error("reading dialogue", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
 	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
 	text := r.Args
-	if cmd, args, ok := b.core.MatchCommand(text); ok && cmd.ID == "iam" {
+	if cmd, args, ok := b.Core.MatchCommand(text); ok && cmd.ID == "iam" {
 		text = args
 	}
 	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
@@ -96,7 +96,7 @@ func (b *Feature) cmdJoin(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Member.OptedIn.IsZero() {
 		return []bot.Reply{r.Reply("members.join.already")}
 	}
-	r.Member.OptedIn = b.clock.Now()
+	r.Member.OptedIn = b.Clock.Now()
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
@@ -111,7 +111,7 @@ func (b *Feature) cmdLeave(ctx context.Context, r *core.Turn) []bot.Reply {
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	b.log.Info("member left matching", "member", b.core.Pseudonym(r.Member.Ref))
+	b.Log.Info("member left matching", "member", b.Core.Pseudonym(r.Member.Ref))
 	return []bot.Reply{r.Reply("members.leave.done")}
 }
 
@@ -124,7 +124,7 @@ func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 		lines = append(lines, r.T("profile.language", "language", r.T("lang.name."+string(r.Lang))))
 		lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
 		if r.Known {
-			lines = append(lines, r.T("profile.since", "date", b.core.FormatDate(r.Lang, m.Created)))
+			lines = append(lines, r.T("profile.since", "date", b.Core.FormatDate(r.Lang, m.Created)))
 		} else {
 			lines = append(lines, r.T("profile.nothing_stored"))
 		}
@@ -135,27 +135,27 @@ func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 		lines = append(lines, r.T("members.profile.name", "name", m.Name))
 	}
 	if m.Collectivity != nil {
-		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.core.DescribeColl(r.Lang, *m.Collectivity)))
+		lines = append(lines, r.T("members.profile.collectivity", "collectivity", b.Core.DescribeColl(r.Lang, *m.Collectivity)))
 	}
-	lines = append(lines, r.T("members.profile.member_role", "role", b.core.RoleLabel(r.Lang, m.Role)))
-	lines = append(lines, r.T("members.profile.interests", "interests", b.core.InterestLabels(r.Lang, m.Interests)))
+	lines = append(lines, r.T("members.profile.member_role", "role", b.Core.RoleLabel(r.Lang, m.Role)))
+	lines = append(lines, r.T("members.profile.interests", "interests", b.Core.InterestLabels(r.Lang, m.Interests)))
 	size := "open"
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"
 	}
 	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, bot.CadenceMonthly), size,
 		orDefault(m.Prefs.Region, bot.RegionAny), string(r.Lang)))
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	switch {
 	case m.OptedIn.IsZero():
 		lines = append(lines, r.T("members.profile.matching_off"))
 	case now.Before(m.PausedUntil):
-		lines = append(lines, r.T("members.profile.matching_paused", "date", b.core.FormatDate(r.Lang, lastDay(m.PausedUntil))))
+		lines = append(lines, r.T("members.profile.matching_paused", "date", b.Core.FormatDate(r.Lang, lastDay(m.PausedUntil))))
 	default:
-		lines = append(lines, r.T("members.profile.matching_on", "date", b.core.FormatDate(r.Lang, m.OptedIn)))
+		lines = append(lines, r.T("members.profile.matching_on", "date", b.Core.FormatDate(r.Lang, m.OptedIn)))
 	}
 	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
-	lines = append(lines, r.T("profile.since", "date", b.core.FormatDate(r.Lang, m.Created)))
+	lines = append(lines, r.T("profile.since", "date", b.Core.FormatDate(r.Lang, m.Created)))
 	lines = append(lines, "", r.T("members.profile.footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
 }
@@ -169,7 +169,7 @@ func orDefault(s, def string) string {
 
 // prefsLines writes the preferences as bullet lines.
 func (b *Feature) prefsLines(lang bot.Lang, cadence, size, region, language string) string {
-	T := func(key string, args ...string) string { return b.cat.T(string(lang), key, args...) }
+	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	return T("members.prefs.summary",
 		"cadence", T("members.prefs.cadence."+cadence),
 		"size", T("members.prefs.size."+size),
@@ -219,12 +219,12 @@ func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []b
 	}
 	if field == "lang" {
 		r.Args = ""
-		return b.core.CmdLang(ctx, r)
+		return b.Core.CmdLang(ctx, r)
 	}
 	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
-	now := b.clock.Now()
+	now := b.Clock.Now()
 	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
 	if field == "interests" {
 		b.onboarding().setInterests(&d, r.Member.Interests)
@@ -260,7 +260,7 @@ func (b *Feature) cmdPause(ctx context.Context, r *core.Turn) []bot.Reply {
 		}
 		return []bot.Reply{rep}
 	}
-	until, err := parsePause(r.Args, b.clock.Now(), b.settings.Location)
+	until, err := parsePause(r.Args, b.Clock.Now(), b.Settings.Location)
 	if err != "" {
 		shown, _ := textnorm.Truncate(r.Args, 40)
 		return []bot.Reply{r.Reply("members.pause."+err, "input", shown)}
@@ -273,7 +273,7 @@ func (b *Feature) choicePause(ctx context.Context, r *core.Turn, v string) []bot
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
-	until, err := parsePause(text, b.clock.Now(), b.settings.Location)
+	until, err := parsePause(text, b.Clock.Now(), b.Settings.Location)
 	if err != "" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -285,7 +285,7 @@ func (b *Feature) pauseUntil(ctx context.Context, r *core.Turn, until time.Time)
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("members.pause.done", "date", b.core.FormatDate(r.Lang, lastDay(until)))}
+	return []bot.Reply{r.Reply("members.pause.done", "date", b.Core.FormatDate(r.Lang, lastDay(until)))}
 }
 
 // lastDay is the last paused day of a pause that ends at until (the
@@ -296,7 +296,7 @@ func (b *Feature) cmdResume(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Onboarded() {
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
-	if !b.clock.Now().Before(r.Member.PausedUntil) {
+	if !b.Clock.Now().Before(r.Member.PausedUntil) {
 		return []bot.Reply{r.Reply("members.resume_not_paused")}
 	}
 	r.Member.PausedUntil = time.Time{}
@@ -444,12 +444,12 @@ func (b *Feature) cmdHello(ctx context.Context, r *core.Turn) []bot.Reply {
 	if replies, ok := b.helloOnboarding(ctx, r); ok {
 		return replies
 	}
-	p := b.settings.Privacy
+	p := b.Settings.Privacy
 	contact := ""
 	if p.Contact != "" {
 		contact = " " + r.T("hello.contact", "contact", p.Contact)
 	}
-	return []bot.Reply{r.Reply("hello.text", "bot", b.settings.Name, "controller", p.Controller,
+	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
 		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
 }
 

@@ -4,21 +4,14 @@
 package reminders
 
 import (
-	"log/slog"
-
 	"github.com/sndgct/maillage/bot"
-	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the reminders feature.
 type Feature struct {
-	core     *core.Bot // the chat kit: printers, delivery, formats, content
-	store    Store
-	settings *bot.Settings
-	cat      *catalog.Catalog
-	clock    bot.Clock
-	log      *slog.Logger
+	core.Services
+	store Store
 }
 
 // Store is the part of the store the feature uses.
@@ -31,7 +24,7 @@ type Store interface {
 func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
 func newFeature(b *core.Bot) *Feature {
-	return &Feature{core: b, store: b.Store, settings: &b.Settings, cat: b.Cat, clock: b.Clock, log: b.Log}
+	return &Feature{Services: b.Services(), store: b.Store}
 }
 
 // Register declares the reminder commands and how a due reminder reads.

@@ -36,14 +36,14 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	if r.Args == "" {
 		return []bot.Reply{r.Reply("reminders.usage")}
 	}
-	loc := b.core.RequestLocation(r)
-	now := b.clock.Now().In(loc)
+	loc := b.Core.RequestLocation(r)
+	now := b.Clock.Now().In(loc)
 	res, err := when.Parse(r.Args, string(r.Lang), now)
 	switch {
 	case errors.Is(err, when.ErrNoTask):
-		return []bot.Reply{r.Reply("reminders.no_task", "date", b.core.FormatDateTime(r.Lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.no_task", "date", b.Core.FormatDateTime(r.Lang, res.At, loc))}
 	case errors.Is(err, when.ErrPast):
-		return []bot.Reply{r.Reply("reminders.past", "date", b.core.FormatDateTime(r.Lang, res.At, loc))}
+		return []bot.Reply{r.Reply("reminders.past", "date", b.Core.FormatDateTime(r.Lang, res.At, loc))}
 	case err != nil:
 		shown, _ := textnorm.Truncate(r.Args, 60)
 		return []bot.Reply{r.Reply("reminders.no_date", "input", shown)}
@@ -53,7 +53,7 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	}
 	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
@@ -67,7 +67,7 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 		Text:    res.Task,
 		Number:  freeNumber(list),
 		Lang:    r.Lang,
-		Created: b.clock.Now(),
+		Created: b.Clock.Now(),
 	}
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
@@ -75,7 +75,7 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 		p.Key = "reminder:" + outbox.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
 		saved, err := b.store.SavePending(ctx, p)
 		if err != nil {
-			b.log.Error("saving a reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("saving a reminder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		if saved {
@@ -83,8 +83,8 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 		}
 		p.Number++
 	}
-	b.log.Info("reminder set", "member", b.core.Pseudonym(r.Msg.From), "due", res.At)
-	return []bot.Reply{r.Reply("reminders.set", "date", b.core.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
+	b.Log.Info("reminder set", "member", b.Core.Pseudonym(r.Msg.From), "due", res.At)
+	return []bot.Reply{r.Reply("reminders.set", "date", b.Core.FormatDateTime(r.Lang, res.At, loc)+b.zoneNote(r.Lang, loc),
 		"task", res.Task, "number", strconv.Itoa(p.Number))}
 }
 
@@ -109,27 +109,27 @@ func freeNumber(list []bot.Pending) int {
 
 // zoneNote names the member's zone when it is not the bot's.
 func (b *Feature) zoneNote(lang bot.Lang, loc *time.Location) string {
-	if loc == nil || b.settings.Location == nil || loc.String() == b.settings.Location.String() {
+	if loc == nil || b.Settings.Location == nil || loc.String() == b.Settings.Location.String() {
 		return ""
 	}
-	return " " + b.cat.T(string(lang), "reminders.zone", "zone", loc.String())
+	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", loc.String())
 }
 
 func (b *Feature) cmdReminders(ctx context.Context, r *core.Turn) []bot.Reply {
 	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	list = reminders(list)
 	if len(list) == 0 {
 		return []bot.Reply{r.Reply("reminders.none")}
 	}
-	loc := b.core.RequestLocation(r)
+	loc := b.Core.RequestLocation(r)
 	lines := []string{r.T("reminders.list_header")}
 	for _, p := range list {
 		lines = append(lines, r.T("reminders.list_line", "number", strconv.Itoa(p.Number),
-			"date", b.core.FormatDateTime(r.Lang, p.Due, loc), "task", p.Text))
+			"date", b.Core.FormatDateTime(r.Lang, p.Due, loc), "task", p.Text))
 	}
 	lines = append(lines, r.T("reminders.list_footer"))
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}
@@ -143,7 +143,7 @@ func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Rep
 	}
 	list, err := b.store.PendingFor(ctx, r.Msg.From)
 	if err != nil {
-		b.log.Error("listing reminders", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+		b.Log.Error("listing reminders", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	for _, p := range reminders(list) {
@@ -155,11 +155,11 @@ func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Rep
 		case errors.Is(err, bot.ErrNotFound):
 			return []bot.Reply{r.Reply("reminders.cancel_gone", "number", strconv.Itoa(n))}
 		case err != nil:
-			b.log.Error("cancelling a reminder", "member", b.core.Pseudonym(r.Msg.From), "err", err)
+			b.Log.Error("cancelling a reminder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 			return []bot.Reply{r.Reply("error.unavailable")}
 		}
 		return []bot.Reply{r.Reply("reminders.cancelled", "number", strconv.Itoa(n), "task", p.Text,
-			"date", b.core.FormatDateTime(r.Lang, p.Due, b.core.RequestLocation(r)))}
+			"date", b.Core.FormatDateTime(r.Lang, p.Due, b.Core.RequestLocation(r)))}
 	}
 	return []bot.Reply{r.Reply("reminders.cancel_unknown", "number", strconv.Itoa(n))}
 }
@@ -168,16 +168,16 @@ func (b *Feature) cmdReminderCancel(ctx context.Context, r *core.Turn) []bot.Rep
 // language as it is now.
 func (b *Feature) reminderReply(ctx context.Context, p bot.Pending) bot.Reply {
 	lang := p.Lang
-	loc := b.settings.Location
+	loc := b.Settings.Location
 	if m, err := b.store.Member(ctx, p.To); err == nil {
 		if m.Language != "" {
 			lang = m.Language
 		}
-		loc = b.core.Outbox.MemberLocation(m)
+		loc = b.Core.Outbox.MemberLocation(m)
 	}
 	if _, ok := bot.ParseLang(string(lang)); !ok {
-		lang = b.settings.DefaultLang
+		lang = b.Settings.DefaultLang
 	}
-	return bot.Reply{Text: b.cat.T(string(lang), "reminders.deliver", "task", p.Text,
-		"created", b.core.FormatDateTime(lang, p.Created, loc))}
+	return bot.Reply{Text: b.Cat.T(string(lang), "reminders.deliver", "task", p.Text,
+		"created", b.Core.FormatDateTime(lang, p.Created, loc))}
 }

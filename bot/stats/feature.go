@@ -5,20 +5,14 @@
 package stats
 
 import (
-	"log/slog"
-
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 )
 
 // Feature is the statistics feature.
 type Feature struct {
-	core     *core.Bot // the chat kit: printers, delivery, formats, content
-	store    Store
-	settings *bot.Settings
-	clock    bot.Clock
-	log      *slog.Logger
-	dir      bot.Directory
+	core.Services
+	store Store
 }
 
 // Store is the part of the store the feature uses.
@@ -31,7 +25,7 @@ type Store interface {
 func New(b *core.Bot) (core.Feature, error) { return newFeature(b), nil }
 
 func newFeature(b *core.Bot) *Feature {
-	return &Feature{core: b, store: b.Store, settings: &b.Settings, clock: b.Clock, log: b.Log, dir: b.Dir}
+	return &Feature{Services: b.Services(), store: b.Store}
 }
 
 // Register declares « statistiques » and the summary job.

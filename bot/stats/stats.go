@@ -50,7 +50,7 @@ const statsTop = 5
 // Statistics counts the network as it is at now.
 func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, error) {
 	s := Statistics{At: now}
-	bounds := b.core.MatchRules().Brackets
+	bounds := b.Core.MatchRules().Brackets
 	s.ByBracket = make([]int, len(bounds)+1)
 	regions, interests, topics := map[string]int{}, map[string]int{}, map[string]int{}
 	err := b.store.Members(ctx, func(m bot.Member) error {
@@ -82,9 +82,9 @@ func (b *Feature) Statistics(ctx context.Context, now time.Time) (Statistics, er
 	if err != nil {
 		return Statistics{}, fmt.Errorf("statistics: follows: %w", err)
 	}
-	local := now.In(b.settings.Location)
-	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.settings.Location)
-	if s.Month, err = b.core.MatchStats(ctx, monthStart); err != nil {
+	local := now.In(b.Settings.Location)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, b.Settings.Location)
+	if s.Month, err = b.Core.MatchStats(ctx, monthStart); err != nil {
 		return Statistics{}, fmt.Errorf("statistics: rounds: %w", err)
 	}
 	s.ByRegion, s.Interests, s.Topics = ranked(regions), ranked(interests), ranked(topics)
@@ -102,9 +102,9 @@ func (b *Feature) jobSummary(ctx context.Context, run bot.JobRun) error {
 	if err != nil {
 		return err
 	}
-	r := b.core.Printer(b.settings.DefaultLang)
+	r := b.Core.Printer(b.Settings.DefaultLang)
 	text := b.statisticsText(r, s, "stats.weekly_header")
-	return b.core.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
+	return b.Core.AnnounceToChannel(ctx, run, *run.Job.Channel, text)
 }
 
 // ranked sorts the counts, most first, then by key.
@@ -127,9 +127,9 @@ func (b *Feature) statsCommands() []*core.Command {
 }
 
 func (b *Feature) cmdStatistics(ctx context.Context, r *core.Turn) []bot.Reply {
-	s, err := b.Statistics(ctx, b.clock.Now())
+	s, err := b.Statistics(ctx, b.Clock.Now())
 	if err != nil {
-		b.log.Error("statistics", "err", err)
+		b.Log.Error("statistics", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	return []bot.Reply{{Text: b.statisticsText(r.Printer, s, "stats.header")}}
@@ -140,7 +140,7 @@ func (b *Feature) cmdStatistics(ctx context.Context, r *core.Turn) []bot.Reply {
 func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) string {
 	lang := r.Lang
 	n := func(v int) string { return core.FormatInt(lang, v) }
-	lines := []string{r.T(header, "date", b.core.FormatDate(lang, s.At)), ""}
+	lines := []string{r.T(header, "date", b.Core.FormatDate(lang, s.At)), ""}
 	c := s.counts
 	lines = append(lines, r.T("stats.members", "total", n(s.Members), "onboarded", n(c.Onboarded),
 		"matchable", n(c.Matchable), "paused", n(c.Paused), "invited", n(c.Invited)))
@@ -161,13 +161,13 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 		if code == "" {
 			return r.T("stats.region.none")
 		}
-		if reg, ok := b.dir.Region(code); ok {
+		if reg, ok := b.Dir.Region(code); ok {
 			return reg.Name
 		}
 		return code
 	})...)
 	lines = append(lines, "", r.T("stats.by_bracket"))
-	bounds := b.core.MatchRules().Brackets
+	bounds := b.Core.MatchRules().Brackets
 	for i, v := range s.ByBracket {
 		if v > 0 {
 			lines = append(lines, r.T("stats.line", "label", core.BracketLabel(r, bounds, i), "count", n(v)))
@@ -176,7 +176,7 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 	if len(s.Interests) > 0 {
 		lines = append(lines, "", r.T("stats.interests"))
 		lines = append(lines, b.topLines(r, s.Interests, func(id string) string {
-			if l, ok := core.LabelByID(b.settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang)
 			}
 			return id // an interest since removed from the configuration
@@ -185,10 +185,10 @@ func (b *Feature) statisticsText(r core.Printer, s Statistics, header string) st
 	if len(s.Topics) > 0 {
 		lines = append(lines, "", r.T("stats.topics"))
 		lines = append(lines, b.topLines(r, s.Topics, func(id string) string {
-			if t := b.core.Congress.Topic(id); t.FR != "" || t.EN != "" {
+			if t := b.Core.Congress.Topic(id); t.FR != "" || t.EN != "" {
 				return t.Label(lang)
 			}
-			if l, ok := core.LabelByID(b.settings.Interests, id); ok {
+			if l, ok := core.LabelByID(b.Settings.Interests, id); ok {
 				return l.Text(lang) // topics are interest ids
 			}
 			return id
