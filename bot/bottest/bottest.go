@@ -20,13 +20,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts core.
 }
 
 // Broadcasts returns the broadcasts service of b (built by New).
-func Broadcasts(b *core.Bot) *broadcasts.Feature {
-	f, ok := broadcasts.Of(b)
-	if !ok {
-		panic("bottest: the core runs no broadcasts feature")
-	}
-	return f
-}
+func Broadcasts(b *core.Bot) *broadcasts.Feature { return Of[*broadcasts.Feature](b) }
 
 // Of returns the feature of type T that b runs (built by New).
 func Of[T core.Feature](b *core.Bot) T {

@@ -308,11 +308,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 	m := r.Msg
 	if m.Choice != nil {
 		r.HandledAs("choice")
-		h, ok := b.choices[m.Choice.Action]
-		if !ok {
-			return []bot.Reply{r.Reply("error.choice_unknown")}
-		}
-		return h(ctx, r, m.Choice.Value)
+		return b.Choose(ctx, r, m.Choice.Action, m.Choice.Value)
 	}
 	text := textnorm.Clean(m.Text)
 	if text == "" {

@@ -85,13 +85,6 @@ func (l *rateLimiter) sweep(now time.Time) {
 	}
 }
 
-// size is how many members have a bucket (tests).
-func (l *rateLimiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
-
 // admit applies the rate limit to a message addressed to the bot (a direct
 // message, a mention or a click; group chatter the core ignores anyway is
 // not counted). A refused message is dropped; the first refusal of a flood

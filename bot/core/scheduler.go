@@ -320,8 +320,8 @@ func (b jobRunner) jobPurge(ctx context.Context, run bot.JobRun) error {
 
 // schedulerCommands are the administrators' list of jobs.
 func (b jobRunner) schedulerCommands() []*Command {
-	return append([]*Command{}, &Command{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
-		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}})
+	return []*Command{{ID: "jobs", Role: bot.RoleAdmin, Run: b.cmdJobs,
+		Names: map[bot.Lang][]string{bot.French: {"tâches", "tâches planifiées"}, bot.English: {"jobs", "scheduled jobs"}}}}
 }
 
 // cmdJobs shows the administrators each job, its last and next slot.

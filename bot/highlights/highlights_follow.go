@@ -64,13 +64,6 @@ type followTarget struct {
 	session *content.Session
 }
 
-func (t followTarget) key() string {
-	if t.session != nil {
-		return "s:" + congress.SessionKey(t.event, t.session)
-	}
-	return "t:" + t.topic.ID
-}
-
 // resolveFollow reads the argument of « suivre » and « ne plus suivre ».
 func (b *Feature) resolveFollow(ctx context.Context, arg string) (followTarget, bool) {
 	if t, ok := b.findTopic(arg); ok {
