@@ -38,6 +38,7 @@ func (b *Bot) registerCore(reg *Registry) {
 	)
 	reg.Command(b.jobs().schedulerCommands()...) // « tâches »
 	reg.Choice("lang.set", b.choiceLang)
+	reg.Choice("core.run", b.runChoice)
 	reg.Dialogue("lang", b.dialogueLang)
 	reg.Job("purge", b.jobs().jobPurge)
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.Privacy().exportDialogue, Erase: b.Privacy().deleteDialogue})

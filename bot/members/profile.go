@@ -73,10 +73,38 @@ func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Repl
 		b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
-	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
+	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the
+	// answer; "Bonjour, comment ça marche ?" is answered by the greeting.
 	text := r.Args
 	if cmd, args, ok := b.Core.MatchCommand(text); ok && cmd.ID == "iam" {
 		text = args
+	} else if _, talk := core.SmallTalk(text); talk {
+		text = ""
+	}
+	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
+}
+
+// frontDoor takes any message that is no command from someone who has not
+// finished the onboarding, in a direct conversation: it starts the
+// onboarding and uses whatever the message says (role, collectivity,
+// language). Small talk is answered by the greeting.
+func (b *Feature) frontDoor(ctx context.Context, r *core.Turn) ([]bot.Reply, bool) {
+	if r.Onboarded() || r.Msg.Conversation.Kind != bot.Direct {
+		return nil, false
+	}
+	switch _, err := b.store.Dialogue(ctx, r.Msg.From); {
+	case err == nil:
+		return nil, false // a dialogue declined the message: a mistyped command
+	case !core.IsNotFound(err):
+		b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}, true
+	}
+	if _, typo := b.Core.SuggestCommand(r.Text, r.Role, r.Lang); typo && len(b.Dir.Lookup(r.Text)) == 0 {
+		return nil, false // "profl": a mistyped command, answered with the nearest one
+	}
+	text := r.Text
+	if _, talk := core.SmallTalk(text); talk {
+		text = ""
 	}
 	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
 }
@@ -444,13 +472,13 @@ func (b *Feature) cmdHello(ctx context.Context, r *core.Turn) []bot.Reply {
 	if replies, ok := b.helloOnboarding(ctx, r); ok {
 		return replies
 	}
-	p := b.Settings.Privacy
-	contact := ""
-	if p.Contact != "" {
-		contact = " " + r.T("hello.contact", "contact", p.Contact)
+	// « bonjour » again: a short answer; « bonjour, qui êtes-vous ? » the
+	// presentation.
+	kind, ok := core.SmallTalk(r.Args)
+	if !ok {
+		kind = core.TalkHello
 	}
-	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
-		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
+	return []bot.Reply{b.Core.TalkReply(r, kind)}
 }
 
 func (b *Feature) cmdProfile(ctx context.Context, r *core.Turn) []bot.Reply {
