@@ -29,22 +29,22 @@ const onboardingKind = "onboarding"
 
 // Dialogue data keys.
 const (
-	dEdit      = "edit"       // "" during onboarding, else the field being changed
-	dColl      = "coll"       // JSON Collectivity proposed or declared
-	dCollOK    = "coll_ok"    // "1" once confirmed
-	dCands     = "cands"      // JSON []Collectivity offered to choose from
-	dPage      = "page"       // the page of dCands shown, from 0
-	dRole      = "role"       // member role id
-	dInterests = "interests"  // comma-separated interest ids
-	dIntDone   = "int_done"   // "1" once the interests are settled
-	dCadence   = "cadence"    // biweekly | monthly
-	dSize      = "size"       // similar | open
-	dRegion    = "region"     // same | any
+	dEdit      = "edit"               // "" during onboarding, else the field being changed
+	dColl      = "coll"               // JSON Collectivity proposed or declared
+	dCollOK    = "coll_ok"            // "1" once confirmed
+	dCands     = "cands"              // JSON []Collectivity offered to choose from
+	dPage      = "page"               // the page of dCands shown, from 0
+	dRole      = "role"               // member role id
+	dInterests = "interests"          // comma-separated interest ids
+	dIntDone   = "int_done"           // "1" once the interests are settled
+	dCadence   = "cadence"            // biweekly | monthly
+	dSize      = "size"               // similar | open
+	dRegion    = "region"             // same | any
 	dLang      = core.DialogueLangKey // fr | en
-	dPrefsDone = "prefs_done" // "1" once the preferences are settled
-	dPrefsEdit = "prefs_edit" // "1" while going through them one by one
-	dOtherType = "other_type" // declared employer's type
-	dOtherDep  = "other_dep"  // declared employer's département
+	dPrefsDone = "prefs_done"         // "1" once the preferences are settled
+	dPrefsEdit = "prefs_edit"         // "1" while going through them one by one
+	dOtherType = "other_type"         // declared employer's type
+	dOtherDep  = "other_dep"          // declared employer's département
 )
 
 // otherTypes are the kinds of employer a member may declare when theirs is
