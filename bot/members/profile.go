@@ -52,6 +52,7 @@ func (b *Feature) membersChoices() map[string]core.ChoiceHandler {
 func (b *Feature) membersDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{
 		onboardingKind: b.onboarding().dialogueOnboarding,
+		zoneKind:       b.dialogueZone,
 		core.EraseKind: b.Core.Privacy().DialogueErase,
 	}
 }
@@ -173,17 +174,19 @@ func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 	}
 	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, bot.CadenceMonthly), size,
 		orDefault(m.Prefs.Region, bot.RegionAny), string(r.Lang)))
+	lines = append(lines, r.T("members.profile.zone", "zone", b.zoneLine(r)))
 	now := b.Clock.Now()
+	loc := b.Core.RequestLocation(r)
 	switch {
 	case m.OptedIn.IsZero():
 		lines = append(lines, r.T("members.profile.matching_off"))
 	case now.Before(m.PausedUntil):
-		lines = append(lines, r.T("members.profile.matching_paused", "date", b.Core.FormatDate(r.Lang, lastDay(m.PausedUntil))))
+		lines = append(lines, r.T("members.profile.matching_paused", "date", b.Core.FormatDateIn(r.Lang, lastDay(m.PausedUntil), loc)))
 	default:
-		lines = append(lines, r.T("members.profile.matching_on", "date", b.Core.FormatDate(r.Lang, m.OptedIn)))
+		lines = append(lines, r.T("members.profile.matching_on", "date", b.Core.FormatDateIn(r.Lang, m.OptedIn, loc)))
 	}
 	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
-	lines = append(lines, r.T("profile.since", "date", b.Core.FormatDate(r.Lang, m.Created)))
+	lines = append(lines, r.T("profile.since", "date", b.Core.FormatDateIn(r.Lang, m.Created, loc)))
 	lines = append(lines, "", r.T("members.profile.footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
 }
@@ -217,10 +220,12 @@ var editFields = map[string]string{
 	"rythme": "cadence", "cadence": "cadence", "frequence": "cadence", "frequency": "cadence",
 	"taille": "size", "size": "size", "region": "region", "region des pairs": "region",
 	"langue": "lang", "language": "lang",
+	"fuseau": "timezone", "fuseau horaire": "timezone", "mon fuseau horaire": "timezone", "heure": "timezone",
+	"time zone": "timezone", "timezone": "timezone", "my time zone": "timezone", "zone": "timezone",
 }
 
 // editOrder is the order of the buttons offered by a bare "modifier".
-var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang"}
+var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang", "timezone"}
 
 func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Onboarded() {
@@ -232,6 +237,9 @@ func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
 			rep.Choices = append(rep.Choices, bot.Choice{Action: "edit.field", Value: f, Label: r.T("members.edit.field." + f)})
 		}
 		return []bot.Reply{rep}
+	}
+	if zone, ok := cutZoneWords(r.Args); ok && zone != "" {
+		return b.setZone(ctx, r, zone) // « modifier fuseau La Réunion »
 	}
 	field, ok := editFields[textnorm.Fold(r.Args)]
 	if !ok {
@@ -248,6 +256,9 @@ func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []b
 	if field == "lang" {
 		r.Args = ""
 		return b.Core.CmdLang(ctx, r)
+	}
+	if field == "timezone" {
+		return b.askZone(ctx, r)
 	}
 	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -288,7 +299,7 @@ func (b *Feature) cmdPause(ctx context.Context, r *core.Turn) []bot.Reply {
 		}
 		return []bot.Reply{rep}
 	}
-	until, err := parsePause(r.Args, b.Clock.Now(), b.Settings.Location)
+	until, err := parsePause(r.Args, b.Clock.Now(), b.Core.RequestLocation(r))
 	if err != "" {
 		shown, _ := textnorm.Truncate(r.Args, 40)
 		return []bot.Reply{r.Reply("members.pause."+err, "input", shown)}
@@ -301,7 +312,7 @@ func (b *Feature) choicePause(ctx context.Context, r *core.Turn, v string) []bot
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
-	until, err := parsePause(text, b.Clock.Now(), b.Settings.Location)
+	until, err := parsePause(text, b.Clock.Now(), b.Core.RequestLocation(r))
 	if err != "" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -313,7 +324,7 @@ func (b *Feature) pauseUntil(ctx context.Context, r *core.Turn, until time.Time)
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("members.pause.done", "date", b.Core.FormatDate(r.Lang, lastDay(until)))}
+	return []bot.Reply{r.Reply("members.pause.done", "date", b.Core.FormatDateIn(r.Lang, lastDay(until), b.Core.RequestLocation(r)))}
 }
 
 // lastDay is the last paused day of a pause that ends at until (the
