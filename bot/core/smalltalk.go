@@ -24,7 +24,7 @@ const (
 // talkPhrases are the folded messages of each kind, in both languages.
 var talkPhrases = map[string][]string{
 	TalkThanks: {"merci", "merci beaucoup", "merci bien", "merci a vous", "merci infiniment", "mille mercis",
-		"grand merci", "super merci", "parfait merci", "ok merci", "d accord merci", "tres bien merci",
+		"grand merci", "super merci", "parfait merci", "ok merci", "d accord merci", "tres bien merci", "oui merci",
 		"thanks", "thank you", "thanks a lot", "thank you very much", "many thanks", "thx", "cheers"},
 	TalkBye: {"au revoir", "a bientot", "a plus tard", "a plus", "bonne journee", "bonne soiree",
 		"bonne fin de journee", "bonne semaine", "bonne nuit", "a demain", "au revoir et merci", "merci au revoir",

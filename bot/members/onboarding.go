@@ -195,10 +195,15 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 			return nil, false // "aide", "mes données"... run, and the dialogue waits
 		}
 	}
+	folded := textnorm.Fold(text)
 	if kind, ok := core.SmallTalk(text); ok {
+		// « oui merci », « parfait, merci » answer a yes-or-no question.
+		first, _, _ := strings.Cut(folded, " ")
+		if yes, yn := core.YesNo(first); yn && (d.Step == "confirm" || d.Step == "prefs" || d.Step == "optin") {
+			return b.Core.Choose(ctx, r, "onb."+d.Step, map[bool]string{true: "yes", false: "no"}[yes]), true
+		}
 		return b.onbTalk(ctx, r, &d, kind), true
 	}
-	folded := textnorm.Fold(text)
 	// A number picks the numbered choice of the pending question, on
 	// platforms without buttons as in the terminal.
 	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {

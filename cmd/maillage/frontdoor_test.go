@@ -81,6 +81,8 @@ func TestFrontDoorPhrasings(t *testing.T) {
 			[]string{"Votre collectivité est-elle bien Saint-Pierre (commune, Saint-Pierre-et-Miquelon (975)"}, nil},
 		{"small talk during the onboarding", "Bonjour\nmerci\nau revoir\n",
 			[]string{greetFR, fr("members.talk.thanks") + "\n", fr("members.talk.bye")}, []string{"Je ne trouve aucune"}},
+		{"« oui merci » answers the confirmation", "je suis DGS de Saint-Pierre-du-Perray\noui merci\n",
+			[]string{fr("members.interests.ask")}, []string{fr("members.talk.thanks")}},
 		{"a mistyped command from a newcomer", "profl\n",
 			[]string{fr("error.unknown_suggest", "input", "profl", "suggestion", "profil"), "1. profil"}, []string{greetFR}},
 		{"small talk of a member", onboardIn + "bonjour\nmerci\nau revoir\ncomment ça marche ?\nqui êtes-vous ?\nthank you\n",
