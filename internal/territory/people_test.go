@@ -37,9 +37,10 @@ func TestCollectivitiesAsPeopleSayThem(t *testing.T) {
 	}
 }
 
-// Every INSEE code of a commune resolves to that commune alone, although
-// 3,000 of them are also another commune's postal code.
-func TestLookupCodeTriesINSEEFirst(t *testing.T) {
+// Every INSEE code of a commune resolves to that commune first, although
+// 3,000 of them are also another commune's postal code (whose communes
+// follow): the CSV import takes the first when its code is the one given.
+func TestLookupTriesINSEECodesFirst(t *testing.T) {
 	ix := index(t)
 	communes, alsoPostal := 0, 0
 	for i := range ix.entries {
@@ -48,23 +49,20 @@ func TestLookupCodeTriesINSEEFirst(t *testing.T) {
 			continue
 		}
 		communes++
-		if len(ix.Lookup(e.Code)) > 1 {
+		got := ix.Lookup(e.Code)
+		if len(got) > 1 {
 			alsoPostal++
 		}
-		got, ok := ix.LookupCode(e.Code)
-		if !ok || len(got) != 1 || got[0].Code != e.Code {
-			t.Fatalf("LookupCode(%s) = %s, want %s alone", e.Code, names(got), e.Name)
+		if len(got) == 0 || got[0].Code != e.Code || got[0].Kind != Commune {
+			t.Fatalf("Lookup(%s) = %s, want %s first", e.Code, names(got), e.Name)
 		}
 	}
 	if alsoPostal < 2500 {
 		t.Errorf("only %d INSEE codes are also a postal code: the test above proves little", alsoPostal)
 	}
 	t.Logf("%d communes, %d of whose INSEE codes are also another commune's postal code", communes, alsoPostal)
-	if got, ok := ix.LookupCode("22100"); !ok || len(got) != 14 {
-		t.Errorf("LookupCode(22100) = %d communes (%s), want the 14 of the postal code", len(got), names(got))
-	}
-	if _, ok := ix.LookupCode("Lyon"); ok {
-		t.Error("LookupCode accepts a name")
+	if got := ix.Lookup("22100"); len(got) != 14 {
+		t.Errorf("Lookup(22100) = %d communes (%s), want the 14 of the postal code", len(got), names(got))
 	}
 }
 

@@ -519,22 +519,6 @@ func corsica(s string) bool {
 	return len(s) >= 2 && s[0] == '2' && (s[1] == 'A' || s[1] == 'B' || s[1] == 'a' || s[1] == 'b') && digits(s[2:]+"0")
 }
 
-// LookupCode resolves a five-character code as an INSEE code first and as
-// a postal code second: a valid INSEE code is that commune alone, even
-// when it is also another commune's postal code (59350 is Lille's INSEE
-// code and Saint-André-lez-Lille's postal code). ok is false when code is
-// not a five-character code.
-func (ix *Index) LookupCode(code string) (out []Entry, ok bool) {
-	c := strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	if len(c) != 5 || !(digits(c) || corsica(c)) {
-		return nil, false
-	}
-	if e, found := ix.ByCode(c); found && e.Kind == Commune {
-		return []Entry{e}, true
-	}
-	return ix.ByPostalCode(c), true
-}
-
 type codeKind uint8
 
 const (
