@@ -337,8 +337,9 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	query := text
 	// The role named in the sentence is taken too, even when only the
 	// collectivity is being changed ("je suis DGA de Tours Métropole").
+	roleRead := false
 	if l, before, after, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
-		d.Data[dRole] = l.ID
+		d.Data[dRole], roleRead = l.ID, true
 		query = after
 		if strings.TrimSpace(after) == "" {
 			query = before
@@ -369,7 +370,12 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	case len(found) == 1:
 		b.setColl(d, found[0])
 		delete(d.Data, dCands)
-		return b.onbStep(ctx, r, d, b.askConfirm(r, d))
+		q := b.askConfirm(r, d)
+		if !roleRead {
+			// The role was noted earlier: no need to say it again.
+			q.Text = r.T("members.coll.confirm", "collectivity", b.Core.DescribeColl(r.Lang, found[0]))
+		}
+		return b.onbStep(ctx, r, d, q)
 	case len(found) > 1:
 		b.setCands(d, found)
 		key := "members.coll.homonyms"

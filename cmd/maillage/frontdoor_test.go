@@ -47,8 +47,9 @@ func TestFrontDoorPhrasings(t *testing.T) {
 		want     []string
 		not      []string
 	}{
-		{"a sentence with a role and no collectivity", "Bonjour, je voudrais rencontrer des collègues DGS de ma région\n",
-			[]string{greetFR, fr("members.coll.ask_role_known", "role", dgs)},
+		{"a sentence with a role and no collectivity", "Bonjour, je voudrais rencontrer des collègues DGS de ma région\nSaint-Pierre-du-Perray\n",
+			[]string{greetFR, fr("members.coll.ask_role_known", "role", dgs),
+				"Maillage › Votre collectivité est-elle bien Saint-Pierre-du-Perray (commune"}, // the role is not repeated
 			[]string{"Je ne trouve aucune collectivité", "Vouliez-vous dire", "Je n'ai pas compris"}},
 		{"a role and a région", "DGS de la région Bretagne\n",
 			[]string{greetFR, "Votre collectivité est-elle bien Bretagne (région, "}, []string{"Je n'ai pas compris"}},
