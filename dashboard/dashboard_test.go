@@ -303,6 +303,7 @@ func TestBroadcastProgress(t *testing.T) {
 	e.H.Bot.WaitJobs()
 	e.H.Bot.Tick(t.Context())
 	e.H.Bot.WaitJobs()
+	e.H.Take() // the broadcast's messages
 	p = e.get(c, e.Srv.URL+"/tableau-de-bord/diffusions")
 	row = rows(t, p, "broadcasts")[bc.ID]
 	if len(row) < 11 || row[3] != bottest.Fr("broadcasts.state.done") || row[5] != "13" || row[10] != "100,0\u00a0%" {

@@ -375,6 +375,20 @@ func (c *cache) refresh(ctx context.Context, now time.Time, done chan struct{}) 
 	close(done)
 }
 
+// prefetch starts a count unless the figures are fresh or one runs: a
+// sign-in link was just asked for or opened, pages will follow.
+func (c *cache) prefetch(ctx context.Context) {
+	now := c.clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running || (c.last != nil && now.Sub(c.last.At) < c.maxAge) {
+		return
+	}
+	c.running = true
+	c.done = make(chan struct{})
+	go c.refresh(context.WithoutCancel(ctx), now, c.done)
+}
+
 // wait waits for the count running, if any (tests).
 func (c *cache) wait() {
 	c.mu.Lock()

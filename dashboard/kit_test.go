@@ -71,11 +71,20 @@ type env struct {
 
 const publicURL = "https://maillage.example.fr"
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, false, dashboard.Options{}) }
+
+// newEnvWith builds the env; plain serves the links on the test server's
+// own address (plain HTTP, as a browser reaches it) instead of publicURL.
+func newEnvWith(t *testing.T, plain bool, opts dashboard.Options) *env {
 	t.Helper()
 	clock := fakeclock.New(bottest.Thursday10)
 	s := bottest.MatchSettings(bot.MatchSettings{})
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
 	s.Dashboard.URL = publicURL
+	if plain {
+		s.Dashboard.URL = "http://" + srv.Listener.Addr().String()
+	}
 	s.Privacy.Contact = "dpo@sndgct.example"
 	store := bottest.OpenBolt(t, clock)
 	gate := &gateChat{MtChat: &bottest.MtChat{Plat: bot.PlatformTerminal}}
@@ -89,14 +98,14 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	h.Bot = b
-	d, err := dashboard.New(b, dashboard.Options{})
+	d, err := dashboard.New(b, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	d.RegisterRoutes(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = mux
+	srv.Start()
 	return &env{T: t, H: h, Gate: gate, Srv: srv, Dash: d, Clock: clock}
 }
 
@@ -112,7 +121,7 @@ func (e *env) say(u bot.UserRef, text string) string {
 	return posts[0].Reply.Text
 }
 
-var linkRE = regexp.MustCompile(`https://maillage\.example\.fr(/[^\s]+)`)
+var linkRE = regexp.MustCompile(`https?://[^/\s]+(/(?:tableau-de-bord|dashboard)/[^\s]+)`)
 
 // link has u ask for a sign-in link in the chat, and returns it on the
 // test server.

@@ -92,6 +92,7 @@ func New(b *core.Bot, opts Options) (*Server, error) {
 	s.cache = &cache{clock: b.Clock, maxAge: opts.MaxAge, compute: func(ctx context.Context, now time.Time) (*Figures, error) {
 		return Compute(ctx, st, &b.Settings, b.MatchRules(), now)
 	}}
+	auth.OnLink(func() { s.cache.prefetch(context.Background()) })
 	tmpl, err := template.New("").Funcs(template.FuncMap{
 		"t": func(lang, key string, args ...string) string { return b.Cat.T(lang, key, args...) },
 	}).ParseFS(files, "templates/*.html")
@@ -316,6 +317,7 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, lang bot.Lan
 		s.refuse(w, r, lang, http.StatusForbidden)
 		return
 	}
+	s.cache.prefetch(r.Context()) // the organizer is about to press the button
 	p := s.b.Printer(lang)
 	v := s.newView(r, lang, p.T("dashboard.signin.title"), "", nil)
 	v.Message = []string{p.T("dashboard.signin.text")}
@@ -324,11 +326,17 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, lang bot.Lan
 }
 
 // sameOrigin refuses a form posted from another site: the browser's
-// Origin header, when it sends one, must name this host.
+// Sec-Fetch-Site header, when it sends one, must say same-origin; else its
+// Origin header, when it names one (with the no-referrer policy, browsers
+// may send "null"), must name this host. The link's token or the CSRF
+// token is required besides.
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
 	o := r.Header.Get("Origin")
 	if o == "" || o == "null" {
-		return o == ""
+		return true
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sndgct/maillage/bot"
@@ -57,6 +58,18 @@ type Feature struct {
 	core.Services
 	store Store
 	key   []byte
+
+	mu     sync.Mutex
+	onLink []func()
+}
+
+// OnLink adds a function called (in its own goroutine) after each link
+// issued: the pages start counting the figures the organizer is about to
+// see.
+func (f *Feature) OnLink(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onLink = append(f.onLink, fn)
 }
 
 // Store is the part of the store the feature uses.
@@ -143,6 +156,12 @@ func (f *Feature) IssueLink(ctx context.Context, ref bot.UserRef, lang bot.Lang)
 	g := bot.DashboardGrant{Kind: bot.GrantLink, Key: f.Hash(token), Member: ref, Lang: lang, Created: now, Expires: now.Add(LinkTTL)}
 	if err := f.store.SaveDashboardGrant(ctx, g); err != nil {
 		return "", fmt.Errorf("dashboard link: %w", err)
+	}
+	f.mu.Lock()
+	hooks := f.onLink
+	f.mu.Unlock()
+	for _, fn := range hooks {
+		go fn()
 	}
 	return base + SignIn[lang] + "?" + TokenParam[lang] + "=" + token, nil
 }
