@@ -219,7 +219,8 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// Sign out, then the cookie is gone: refused.
-	run(t, ctx, "sign-out", chromedp.Click(chromedp.CSS("form.signout button")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	run(t, ctx, "sign-out", chromedp.Click(chromedp.CSS("form.signout button")),
+		chromedp.WaitNotPresent(chromedp.CSS("form.signout")), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if got := mainText(t, ctx); !strings.Contains(got, bottest.Fr("dashboard.signed_out.text")) {
 		t.Errorf("after sign-out:\n%s", got)
 	}
