@@ -82,6 +82,21 @@ func table(t *testing.T, ctx context.Context, id string) map[string][]string {
 	return eval[map[string][]string](t, ctx, strings.Replace(tableJS, "%s", id, 1))
 }
 
+// contrastJS computes the WCAG contrast ratio of a few kinds of text with
+// the background colour of their nearest ancestor that has one.
+const contrastJS = `(() => {
+	const rgb = s => s.match(/[\d.]+/g).slice(0, 4).map(Number);
+	const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+	const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+	const ratio = el => { const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el)); return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+	const out = {};
+	for (const [name, sel] of [["text", "main p"], ["site name", "header .site"], ["menu link", "nav a"], ["column header", "thead th"], ["cell", "tbody td"], ["CSV link", "a.csv"], ["as of", ".asof"], ["sign-out button", "form.signout button"], ["footer link", "footer a"]]) {
+		const el = document.querySelector(sel);
+		if (el) out[name] = ratio(el);
+	}
+	return out;
+})()`
+
 // useLink opens a sign-in link and presses its button, as an organizer
 // does.
 func useLink(t *testing.T, ctx context.Context, link string) {
@@ -150,6 +165,19 @@ func TestBrowserJourney(t *testing.T) {
 	hash := eval[string](t, ctx, `location.hash`)
 	if hash != "#contenu" {
 		t.Errorf("the skip link leads to %q", hash)
+	}
+
+	// Contrasts of the text, as the browser computes the colours: at
+	// least 4.5:1 against the background it sits on.
+	contrasts := eval[map[string]float64](t, ctx, contrastJS)
+	t.Logf("contrasts: %v", contrasts)
+	if len(contrasts) < 5 {
+		t.Errorf("contrasts measured: %v", contrasts)
+	}
+	for what, ratio := range contrasts {
+		if ratio < 4.5 {
+			t.Errorf("contrast of %s: %.2f:1, want at least 4.5:1", what, ratio)
+		}
 	}
 
 	// Every chart is followed by its table; no page loads a script.
