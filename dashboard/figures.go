@@ -245,15 +245,7 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 			}
 		}
 		if rf := f.Rounds[k]; !rf.Created.Before(monthStart) {
-			m := &f.Month
-			m.Rounds++
-			m.Introductions += rf.Introductions
-			m.Members += rf.Members
-			m.SatOut += rf.SatOut
-			m.Answered += rf.Answered
-			m.Met += rf.Met
-			m.NotNow += rf.NotNow
-			m.NotAgain += rf.NotAgain
+			f.Month.Add(rf.MatchStats) // as « statistiques » counts the month (core.MatchStats)
 		}
 	}
 
@@ -387,14 +379,4 @@ func (c *cache) prefetch(ctx context.Context) {
 	c.running = true
 	c.done = make(chan struct{})
 	go c.refresh(context.WithoutCancel(ctx), now, c.done)
-}
-
-// wait waits for the count running, if any (tests).
-func (c *cache) wait() {
-	c.mu.Lock()
-	done, running := c.done, c.running
-	c.mu.Unlock()
-	if running {
-		<-done
-	}
 }

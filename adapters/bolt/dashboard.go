@@ -29,6 +29,29 @@ func checkGrantKey(op, kind, key string) error {
 	return nil
 }
 
+// deleteGrants deletes the grants of b that match (and any it cannot
+// read), after iterating (deleting under a cursor skips keys); it returns
+// how many.
+func deleteGrants(b *bbolt.Bucket, match func(bot.DashboardGrant) bool) (int, error) {
+	var gone [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var g bot.DashboardGrant
+		if json.Unmarshal(v, &g) != nil || match(g) {
+			gone = append(gone, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range gone {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
+}
+
 // SaveDashboardGrant stores g and drops the grants expired before it.
 func (s *Store) SaveDashboardGrant(ctx context.Context, g bot.DashboardGrant) (err error) {
 	defer s.observe("SaveDashboardGrant", s.callStart(), &err)
@@ -48,21 +71,8 @@ func (s *Store) SaveDashboardGrant(ctx context.Context, g bot.DashboardGrant) (e
 		if err != nil {
 			return err
 		}
-		var expired [][]byte
-		err = b.ForEach(func(k, v []byte) error {
-			var old bot.DashboardGrant
-			if json.Unmarshal(v, &old) != nil || old.Expires.Before(g.Created) {
-				expired = append(expired, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
+		if _, err := deleteGrants(b, func(old bot.DashboardGrant) bool { return old.Expires.Before(g.Created) }); err != nil {
 			return err
-		}
-		for _, k := range expired {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
 		}
 		return b.Put(grantKey(g.Kind, g.Key), data)
 	})
@@ -161,24 +171,9 @@ func (s *Store) EraseDashboardGrants(ctx context.Context, ref bot.UserRef) (_ in
 		if b == nil {
 			return nil
 		}
-		var gone [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			var g bot.DashboardGrant
-			if json.Unmarshal(v, &g) != nil || g.Member == ref {
-				gone = append(gone, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(gone)
-		return nil
+		var err error
+		n, err = deleteGrants(b, func(g bot.DashboardGrant) bool { return g.Member == ref })
+		return err
 	})
 	if err != nil {
 		return 0, wrap(op, err)
