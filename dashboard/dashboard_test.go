@@ -43,6 +43,10 @@ func TestSignInWithTheChatLink(t *testing.T) {
 	}
 	u, _ := url.Parse(link)
 	token := u.Query().Get("jeton")
+	// The same link in English, from the language switch.
+	if p := e.get(c, link); !strings.Contains(p.Body, `href="/dashboard/sign-in?token=`+token+`"`) {
+		t.Errorf("no English version of the link:\n%s", p.Body)
+	}
 	resp := e.post(c, e.Srv.URL+u.Path, url.Values{"jeton": {token}})
 	if resp.Status != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d\n%s", resp.Status, resp.Body)

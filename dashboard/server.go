@@ -322,6 +322,8 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request, lang bot.Lan
 	v := s.newView(r, lang, p.T("dashboard.signin.title"), "", nil)
 	v.Message = []string{p.T("dashboard.signin.text")}
 	v.SignInToken, v.SignInAction, v.TokenParam = token, signin.SignIn[lang], signin.TokenParam[lang]
+	other := bot.Lang(v.Other.Lang) // the same link, in the other language
+	v.Other.Href = signin.SignIn[other] + "?" + signin.TokenParam[other] + "=" + url.QueryEscape(token)
 	s.render(w, http.StatusOK, v)
 }
 
