@@ -20,7 +20,11 @@ func svgText(s string) string { return template.HTMLEscapeString(s) }
 
 // chartHead opens an svg of the given size with its accessible name.
 func chartHead(b *strings.Builder, id, title, desc string, w, h int) {
-	fmt.Fprintf(b, `<svg class="chart" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-t %s-d" focusable="false">`, w, h, id, id)
+	chartHeadClass(b, "chart", id, title, desc, w, h)
+}
+
+func chartHeadClass(b *strings.Builder, class, id, title, desc string, w, h int) {
+	fmt.Fprintf(b, `<svg class="%s" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-t %s-d" focusable="false">`, class, w, h, id, id)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, id, svgText(title), id, svgText(desc))
 }
 
@@ -108,7 +112,9 @@ func lineChart(id, title, desc string, xs []string, series []Series) template.HT
 	}
 	step := max(1, len(xs)/8) // at most about eight dates on the axis
 	for i, l := range xs {
-		if i%step == 0 || i == len(xs)-1 {
+		// Every step-th date and the last one, but no date too close
+		// before the last (they would overlap).
+		if i == len(xs)-1 || (i%step == 0 && len(xs)-1-i >= (step+1)/2) {
 			fmt.Fprintf(&b, `<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), h-bt+16, svgText(l))
 		}
 	}
@@ -160,11 +166,11 @@ func marker(k int, x, y float64) string {
 // pairs; each cell writes its count (or « < 5 »).
 func heatMap(id, title, desc string, labels []string, cells [][]int, text func(int) string) template.HTML {
 	n := len(labels)
-	const cell, labelW = 64, 250
-	top := 120
-	w, h := labelW+n*cell+8, top+n*cell+8
+	const cell, labelW = 60, 250
+	top := 150
+	w, h := labelW+n*cell+120, top+n*cell+8 // room on the right for the last slanted label
 	var b strings.Builder
-	chartHead(&b, id, title, desc, w, h)
+	chartHeadClass(&b, "chart heatmap", id, title, desc, w, h)
 	maxV := 1
 	for _, row := range cells {
 		for _, v := range row {
