@@ -46,7 +46,7 @@ func ratePoint(num, den int) float64 {
 	return 100 * float64(num) / float64(den)
 }
 
-func (s *Server) shortDate(lang bot.Lang, f *Figures, r RoundFigures) string {
+func (s *Server) shortDate(lang bot.Lang, r RoundFigures) string {
 	t := r.Created.In(loc(&s.b.Settings))
 	if lang == bot.French {
 		return t.Format("02/01/2006")
@@ -81,7 +81,7 @@ func (s *Server) roundsTable(p core.Printer, f *Figures, id string, limit int) *
 			break
 		}
 		t.Rows = append(t.Rows, []string{
-			s.shortDate(lang, f, r), count(lang, r.Introductions), count(lang, r.Members),
+			s.shortDate(lang, r), count(lang, r.Introductions), count(lang, r.Members),
 			count(lang, r.SatOutOdd), count(lang, r.SatOut-r.SatOutOdd),
 			rate(lang, r.Answered, r.Members), rate(lang, r.Met, r.Members), rate(lang, r.MetGroups, r.Introductions),
 			core.FormatInt(lang, r.Repeats),
@@ -140,7 +140,7 @@ func (s *Server) roundsPage(ctx context.Context, p core.Printer, v *view) ([]sec
 	series := []Series{{Name: p.T("dashboard.rounds.response")}, {Name: p.T("dashboard.rounds.met_members")}, {Name: p.T("dashboard.rounds.met_groups")}}
 	for i := n - 1; i >= 0; i-- { // oldest first
 		r := f.Rounds[i]
-		xs = append(xs, s.shortDate(p.Lang, f, r))
+		xs = append(xs, s.shortDate(p.Lang, r))
 		series[0].Values = append(series[0].Values, ratePoint(r.Answered, r.Members))
 		series[1].Values = append(series[1].Values, ratePoint(r.Met, r.Members))
 		series[2].Values = append(series[2].Values, ratePoint(r.MetGroups, r.Introductions))
