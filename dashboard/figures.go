@@ -137,20 +137,17 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 		return nil, fmt.Errorf("dashboard figures: members: %w", err)
 	}
 
-	// Rounds, newest first as the store gives them.
-	var rounds []bot.MatchRound
-	if err := s.Rounds(ctx, 0, func(r bot.MatchRound) error {
-		rounds = append(rounds, r)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("dashboard figures: rounds: %w", err)
-	}
-	f.Rounds = make([]RoundFigures, len(rounds))
-	at := make(map[string]int, len(rounds))
-	groupOf := make([][]int32, len(rounds)) // by round, by member index: the group, or -1
-	metGroup := make([][]bool, len(rounds))
+	// Rounds, newest first as the store gives them, each read once and
+	// dropped: only counts and, per round, each member's group are kept.
+	// A group is a repeat when one of its pairs is found again in an older
+	// round: newest maps each pair to its newest group met so far.
+	at := map[string]int{}
+	var groupOf [][]int32 // by round, by member index: the group, or -1
+	var metGroup, repeatGroup [][]bool
+	newest := map[uint64]uint64{} // pair -> round<<32 | group
 	odd := rules.Odd == matching.OddSitOut
-	for k, r := range rounds {
+	err = s.Rounds(ctx, 0, func(r bot.MatchRound) error {
+		k := len(f.Rounds)
 		rf := RoundFigures{ID: r.ID, Created: r.Created}
 		rf.Introductions = len(r.Groups)
 		rf.SatOut = len(r.SatOut)
@@ -159,38 +156,25 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 		for i := range g {
 			g[i] = -1
 		}
+		repeats := make([]bool, len(r.Groups))
 		for gi, grp := range r.Groups {
 			rf.Members += len(grp.Members)
-			for _, ref := range grp.Members {
-				if i, ok := index[ref]; ok {
-					g[i] = int32(gi)
+			for a, ref := range grp.Members {
+				ia, okA := index[ref]
+				if !okA {
+					continue // erased since: anonymous
 				}
-			}
-		}
-		if odd && rf.SatOut > 0 && (rf.Members+rf.SatOut)%2 == 1 {
-			rf.SatOutOdd = 1
-		}
-		groupOf[k], metGroup[k] = g, make([]bool, len(r.Groups))
-		f.Rounds[k] = rf
-	}
-	// Repeats and mixing, oldest round first.
-	seen := map[uint64]bool{}
-	for k := len(rounds) - 1; k >= 0; k-- {
-		for _, grp := range rounds[k].Groups {
-			repeat := false
-			for a := 0; a < len(grp.Members); a++ {
-				ia, okA := index[grp.Members[a]]
-				for b := a + 1; b < len(grp.Members); b++ {
-					ib, okB := index[grp.Members[b]]
-					if !okA || !okB {
-						continue // erased since: anonymous
+				g[ia] = int32(gi)
+				for _, other := range grp.Members[a+1:] {
+					ib, okB := index[other]
+					if !okB {
+						continue
 					}
-					lo, hi := min(ia, ib), max(ia, ib)
-					key := uint64(lo)<<32 | uint64(hi)
-					if seen[key] {
-						repeat = true
+					key := uint64(min(ia, ib))<<32 | uint64(max(ia, ib))
+					if prev, ok := newest[key]; ok {
+						repeatGroup[prev>>32][uint32(prev)] = true
 					}
-					seen[key] = true
+					newest[key] = uint64(k)<<32 | uint64(gi)
 					if ba, bb := brackets[ia], brackets[ib]; ba >= 0 && bb >= 0 {
 						f.Mixing[ba][bb]++
 						if ba != bb {
@@ -199,10 +183,18 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 					}
 				}
 			}
-			if repeat {
-				f.Rounds[k].Repeats++
-			}
 		}
+		if odd && rf.SatOut > 0 && (rf.Members+rf.SatOut)%2 == 1 {
+			rf.SatOutOdd = 1
+		}
+		groupOf = append(groupOf, g)
+		metGroup = append(metGroup, make([]bool, len(r.Groups)))
+		repeatGroup = append(repeatGroup, repeats)
+		f.Rounds = append(f.Rounds, rf)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard figures: rounds: %w", err)
 	}
 	// Answers, and who was paused for their silence.
 	err = s.EachMatchRecord(ctx, func(rec bot.MatchRecord) error {
@@ -242,6 +234,11 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 		for _, met := range metGroup[k] {
 			if met {
 				f.Rounds[k].MetGroups++
+			}
+		}
+		for _, rep := range repeatGroup[k] {
+			if rep {
+				f.Rounds[k].Repeats++
 			}
 		}
 		if rf := f.Rounds[k]; !rf.Created.Before(monthStart) {
