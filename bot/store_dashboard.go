@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -37,6 +39,10 @@ type DashboardStore interface {
 	// DeleteDashboardGrant removes the grant (kind, key); no error when
 	// there is none. ErrInvalid for an empty kind or key.
 	DeleteDashboardGrant(ctx context.Context, kind, key string) error
+
+	// DashboardGrantsOf returns the member's grants (the right of access),
+	// ordered by Created then Kind then Key; empty when none.
+	DashboardGrantsOf(ctx context.Context, ref UserRef) ([]DashboardGrant, error)
 
 	// EraseDashboardGrants removes every grant of the member (erasure),
 	// and returns how many.
@@ -80,6 +86,11 @@ type DashboardGrant struct {
 	Lang    Lang      `json:"lang,omitempty"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+}
+
+// CompareDashboardGrants orders grants as DashboardGrantsOf returns them.
+func CompareDashboardGrants(a, b DashboardGrant) int {
+	return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Key, b.Key))
 }
 
 // Valid reports an error when the grant cannot be stored.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/sndgct/maillage/bot"
 	bbolt "go.etcd.io/bbolt"
@@ -153,6 +154,37 @@ func (s *Store) DeleteDashboardGrant(ctx context.Context, kind, key string) (err
 		return wrap(op, err)
 	}
 	return nil
+}
+
+// DashboardGrantsOf returns ref's grants.
+func (s *Store) DashboardGrantsOf(ctx context.Context, ref bot.UserRef) (_ []bot.DashboardGrant, err error) {
+	defer s.observe("DashboardGrantsOf", s.callStart(), &err)
+	const op = "dashboard grants of"
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return nil, err
+	}
+	var out []bot.DashboardGrant
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketDashGrants)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var g bot.DashboardGrant
+			if json.Unmarshal(v, &g) == nil && g.Member == ref {
+				out = append(out, g)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	slices.SortFunc(out, bot.CompareDashboardGrants)
+	return out, nil
 }
 
 // EraseDashboardGrants removes every grant of ref.

@@ -125,6 +125,25 @@ func (s *Store) DeleteDashboardGrant(ctx context.Context, kind, key string) (err
 	return nil
 }
 
+// DashboardGrantsOf returns ref's grants.
+func (s *Store) DashboardGrantsOf(ctx context.Context, ref bot.UserRef) (_ []bot.DashboardGrant, err error) {
+	defer s.observe("DashboardGrantsOf", s.callStart(), &err)
+	const op = "dashboard grants of"
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redis store %s: %w", op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return nil, err
+	}
+	all, err := hscanAll[bot.DashboardGrant](ctx, s, op, s.dashGrantsKey())
+	if err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(all, func(g bot.DashboardGrant) bool { return g.Member != ref })
+	slices.SortFunc(out, bot.CompareDashboardGrants)
+	return out, nil
+}
+
 // EraseDashboardGrants removes every grant of ref.
 func (s *Store) EraseDashboardGrants(ctx context.Context, ref bot.UserRef) (_ int, err error) {
 	defer s.observe("EraseDashboardGrants", s.callStart(), &err)

@@ -106,12 +106,32 @@ func (f *Feature) Register(reg *core.Registry) {
 		Names: map[bot.Lang][]string{bot.French: {"tableau de bord"}, bot.English: {"dashboard"}}})
 	reg.PersonalData(core.DataPart{
 		Name:   "dashboard",
-		Export: func(context.Context, bot.UserRef) (any, error) { return nil, nil }, // tokens are secrets, hashed: nothing to show
+		Export: f.export,
 		Erase: func(ctx context.Context, ref bot.UserRef) error {
 			_, err := f.store.EraseDashboardGrants(ctx, ref)
 			return err
 		},
 	})
+}
+
+// exportedGrant is a link or session in the member's export: when, never
+// the token (it is not kept) nor its hash.
+type exportedGrant struct {
+	Kind    string    `json:"kind"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+func (f *Feature) export(ctx context.Context, ref bot.UserRef) (any, error) {
+	gs, err := f.store.DashboardGrantsOf(ctx, ref)
+	if err != nil || len(gs) == 0 {
+		return nil, err
+	}
+	out := make([]exportedGrant, len(gs))
+	for i, g := range gs {
+		out[i] = exportedGrant{Kind: g.Kind, Created: g.Created.UTC(), Expires: g.Expires.UTC()}
+	}
+	return out, nil
 }
 
 func (f *Feature) cmdDashboard(ctx context.Context, r *core.Turn) []bot.Reply {

@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -55,6 +56,17 @@ func TestErasureRemovesLinksAndSessions(t *testing.T) {
 	l3, _ := f.IssueLink(ctx, admin, bot.English)
 	if !strings.Contains(l3, "/dashboard/sign-in?token=") {
 		t.Errorf("English link %q", l3)
+	}
+	// The right of access shows them (kind and dates), never a token nor
+	// its hash.
+	ex, err := h.Bot.ExportMember(ctx, orga)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(ex.Data["dashboard"])
+	if got := string(data); strings.Count(got, `"kind"`) != 2 || !strings.Contains(got, `"session"`) || !strings.Contains(got, `"link"`) ||
+		strings.Contains(got, token(t, l2)) || strings.Contains(got, f.Hash(token(t, l2))) || strings.Contains(got, sess.Token) {
+		t.Errorf("export: %s", got)
 	}
 	if err := h.Bot.EraseMember(ctx, orga); err != nil {
 		t.Fatal(err)

@@ -134,6 +134,9 @@ func testDashboardGrantInvalid(t *testing.T, h Harness) {
 	if _, err := h.Store.EraseDashboardGrants(ctx, bot.UserRef{}); !errors.Is(err, bot.ErrInvalid) {
 		t.Errorf("EraseDashboardGrants(zero ref) = %v, want ErrInvalid", err)
 	}
+	if _, err := h.Store.DashboardGrantsOf(ctx, bot.UserRef{}); !errors.Is(err, bot.ErrInvalid) {
+		t.Errorf("DashboardGrantsOf(zero ref) = %v, want ErrInvalid", err)
+	}
 	for _, q := range []string{"", strings.Repeat("x", bot.MaxSearchMissLen+1)} {
 		if err := h.Store.CountSearchMiss(ctx, q); !errors.Is(err, bot.ErrInvalid) {
 			t.Errorf("CountSearchMiss(%d bytes) = %v, want ErrInvalid", len(q), err)
@@ -179,6 +182,10 @@ func testDashboardGrantErase(t *testing.T, h Harness) {
 			t.Fatalf("grant %d: %v", i, err)
 		}
 	}
+	mine, err := h.Store.DashboardGrantsOf(ctx, alice)
+	if err != nil || len(mine) != 2 || mine[0].Kind != bot.GrantLink || mine[1].Kind != bot.GrantSession || mine[0].Member != alice {
+		t.Fatalf("DashboardGrantsOf(alice) = %+v, %v; want her link then her session", mine, err)
+	}
 	n, err := h.Store.EraseDashboardGrants(ctx, alice)
 	if err != nil || n != 2 {
 		t.Fatalf("EraseDashboardGrants(alice) = %d, %v; want 2", n, err)
@@ -195,6 +202,9 @@ func testDashboardGrantErase(t *testing.T, h Harness) {
 	}
 	if n, err := h.Store.EraseDashboardGrants(ctx, alice); err != nil || n != 0 {
 		t.Errorf("second erasure = %d, %v; want 0", n, err)
+	}
+	if mine, err := h.Store.DashboardGrantsOf(ctx, alice); err != nil || len(mine) != 0 {
+		t.Errorf("DashboardGrantsOf(alice) after erasure = %+v, %v", mine, err)
 	}
 }
 
@@ -272,6 +282,8 @@ func testDashboardCanceledContext(t *testing.T, h Harness) {
 	check("DeleteDashboardGrant", h.Store.DeleteDashboardGrant(ctx, g.Kind, g.Key))
 	_, err = h.Store.EraseDashboardGrants(ctx, alice)
 	check("EraseDashboardGrants", err)
+	_, err = h.Store.DashboardGrantsOf(ctx, alice)
+	check("DashboardGrantsOf", err)
 	check("CountSearchMiss", h.Store.CountSearchMiss(ctx, "q"))
 	check("SearchMisses", h.Store.SearchMisses(ctx, func(string, int) error { return nil }))
 }
