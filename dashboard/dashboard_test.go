@@ -303,6 +303,16 @@ func TestBroadcastProgress(t *testing.T) {
 	if !strings.Contains(p.Body, `<meta http-equiv="refresh" content="5">`) || !strings.Contains(p.Body, `<progress value="7" max="14">`) {
 		t.Errorf("running broadcast page:\n%s", p.Body)
 	}
+	// The organizer may stop the reloading (RGAA 13.1), and resume it.
+	pause := regexp.MustCompile(`<p class="control"><a href="([^"]+)">` + regexp.QuoteMeta(fr("dashboard.broadcasts.pause")) + `</a></p>`).FindStringSubmatch(p.Body)
+	if pause == nil {
+		t.Fatalf("no link to stop the reloading:\n%s", p.Body)
+	}
+	stopped := e.get(c, e.Srv.URL+html.UnescapeString(pause[1]))
+	if strings.Contains(stopped.Body, `http-equiv="refresh"`) || !strings.Contains(stopped.Body, fr("dashboard.broadcasts.resume")) ||
+		rows(t, stopped, "broadcasts")[bc.ID][3] != bottest.Fr("broadcasts.state.running") {
+		t.Errorf("page with the reloading stopped:\n%s", stopped.Body)
+	}
 	close(e.Gate.release)
 	e.H.Bot.WaitJobs()
 	e.H.Bot.Tick(t.Context())

@@ -124,6 +124,11 @@ func (s *Server) overview(ctx context.Context, p core.Printer, v *view) ([]secti
 
 var roundsSlug = map[bot.Lang]string{bot.French: "tours", bot.English: "rounds"}
 
+// noRefreshParam, set on the broadcasts page, stops its reloading.
+var noRefreshParam = map[bot.Lang]string{bot.French: "sans-actualisation", bot.English: "no-refresh"}
+
+var broadcastsSlug = map[bot.Lang]string{bot.French: "diffusions", bot.English: "broadcasts"}
+
 // trendRounds is how many rounds the trends show.
 const trendRounds = 50
 
@@ -340,9 +345,16 @@ func (s *Server) broadcastsPage(ctx context.Context, p core.Printer, v *view) ([
 		}
 	}
 	sec.Table = t
-	if running {
+	here := signin.Base[lang] + "/" + broadcastsSlug[lang]
+	switch {
+	case running && v.NoRefresh:
+		sec.Intro = append(sec.Intro, p.T("dashboard.broadcasts.paused"))
+		sec.Control = &navItem{Label: p.T("dashboard.broadcasts.resume"), Href: here}
+	case running:
 		v.Refresh = s.refresh
 		sec.Intro = append(sec.Intro, p.T("dashboard.broadcasts.refresh", "seconds", strconv.Itoa(s.refresh)))
+		// RGAA 13.1: the organizer may stop the reloading.
+		sec.Control = &navItem{Label: p.T("dashboard.broadcasts.pause"), Href: here + "?" + noRefreshParam[lang] + "=1"}
 	}
 	return []section{sec}, nil
 }

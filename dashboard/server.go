@@ -119,7 +119,7 @@ var pages = []page{
 	{"rounds", roundsSlug, (*Server).roundsPage},
 	{"members", map[bot.Lang]string{bot.French: "membres", bot.English: "members"}, (*Server).membersPage},
 	{"congress", map[bot.Lang]string{bot.French: "congres", bot.English: "congress"}, (*Server).congressPage},
-	{"broadcasts", map[bot.Lang]string{bot.French: "diffusions", bot.English: "broadcasts"}, (*Server).broadcastsPage},
+	{"broadcasts", broadcastsSlug, (*Server).broadcastsPage},
 }
 
 // Paths of the pages that are not figures.
@@ -169,6 +169,8 @@ type view struct {
 	// Refresh, when > 0, reloads the page every Refresh seconds (meta
 	// refresh: works without script).
 	Refresh int
+	// NoRefresh: the organizer stopped the reloading (the query asks so).
+	NoRefresh bool
 	// SignedIn shows the navigation and the sign-out form (with CSRF).
 	SignedIn bool
 	CSRF     string
@@ -198,7 +200,10 @@ type section struct {
 	Table     *table
 	CSV       string
 	Progress  []progressItem
-	More      *navItem
+	// Control is a link right after the explanation (stop or resume
+	// the reloading); More one after the table.
+	Control *navItem
+	More    *navItem
 }
 
 type progressItem struct {
@@ -402,6 +407,7 @@ func (s *Server) serveCSS(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, lang bot.Lang, pg page, sess signin.Session) {
 	p := s.b.Printer(lang)
 	v := s.newView(r, lang, p.T("dashboard.title."+pg.id), pg.id, &sess)
+	v.NoRefresh = r.URL.Query().Get(noRefreshParam[lang]) != ""
 	secs, err := pg.build(s, r.Context(), p, v)
 	if err != nil {
 		s.failed(w, r, lang, err)
