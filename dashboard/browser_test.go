@@ -191,6 +191,17 @@ func TestBrowserJourney(t *testing.T) {
 		}
 	}
 
+	// Reflow (RGAA 10.11): at 320 CSS pixels wide no page scrolls
+	// sideways; wide tables and charts scroll or shrink inside their box.
+	run(t, ctx, "320 px", chromedp.EmulateViewport(320, 800))
+	for _, path := range []string{"", "tours", "membres", "congres", "diffusions", "accessibilite"} {
+		run(t, ctx, path+" at 320 px", chromedp.Navigate(e.Srv.URL+"/tableau-de-bord/"+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 || eval[int](t, ctx, `window.innerWidth`) != 320 {
+			t.Errorf("/%s at 320 px: the page is %d px wide", path, w)
+		}
+	}
+	run(t, ctx, "viewport back", chromedp.ResetViewport())
+
 	// A broadcast followed live: the page reloads itself while it runs.
 	e.Gate.after, e.Gate.blocked, e.Gate.release = 6, make(chan struct{}), make(chan struct{})
 	bc := e.broadcast()
