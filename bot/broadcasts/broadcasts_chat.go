@@ -545,7 +545,10 @@ func (b chat) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, tex
 	}
 	loc := b.Core.RequestLocation(r)
 	res, err := when.Parse(text, string(r.Lang), b.Clock.Now().In(loc))
+	var impossible *when.ImpossibleDateError
 	switch {
+	case errors.As(err, &impossible):
+		return []bot.Reply{r.Reply("reminders.impossible", "date", impossible.Text, "max", strconv.Itoa(impossible.MaxDay))}
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):

@@ -122,6 +122,9 @@ func (b *Bot) Tick(ctx context.Context) {
 	b.jobs().extendLeases(ctx)
 	for _, j := range b.Settings.Jobs {
 		if err := b.jobs().tickJob(ctx, j, now); err != nil {
+			if ctx.Err() != nil {
+				return // shutting down: the next start takes the slot up again
+			}
 			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}

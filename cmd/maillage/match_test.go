@@ -43,7 +43,7 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		fr("match.now.confirm"),
 		"[Groupe\u00a0: alice, bob, carol]",
 		fr("match.intro.header_trio"),
-		"- *alice*, Directeur·rice général·e des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
+		"- alice, Directeur·rice général·e des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
 		"Centres d'intérêt communs : Intelligence artificielle",
 		"Pourquoi vous : ",
 		"Pour engager la conversation : ",
