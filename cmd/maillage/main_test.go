@@ -20,8 +20,12 @@ import (
 
 // fr and en give a catalogue text as the piped terminal prints it: the
 // markup removed.
-func fr(key string, args ...string) string { return markup.Plain(catalog.Default().T("fr", key, args...)) }
-func en(key string, args ...string) string { return markup.Plain(catalog.Default().T("en", key, args...)) }
+func fr(key string, args ...string) string {
+	return markup.Plain(catalog.Default().T("fr", key, args...))
+}
+func en(key string, args ...string) string {
+	return markup.Plain(catalog.Default().T("en", key, args...))
+}
 
 // env builds a lookup over a map: the tests never see the real environment.
 func env(kv ...string) func(string) string {
