@@ -189,8 +189,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				rep.Lines++
-				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: "members.import.reason.csv",
-					Args: []string{"error", pe.Err.Error()}})
+				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: csvReason(pe.Err)})
 				continue
 			}
 			return rep, fmt.Errorf("%w: %w", ErrImportFile, err)
@@ -449,7 +448,16 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		if err != nil {
 			b.Log.Warn("inviting imported members", "err", err)
 		}
-		out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
+		// Outside working hours the invitations wait in the outbox: say
+		// until when, not "sent".
+		now := b.Clock.Now()
+		loc := b.Settings.WorkingHours.Location
+		if open := b.Core.Outbox.NextWindow(ctx, bot.UserRef{}, loc, now); n > 0 && open.After(now) {
+			out = append(out, r.Reply("members.import.invited_held", "count", strconv.Itoa(n),
+				"date", b.Core.FormatDateTime(r.Lang, open, loc)))
+		} else {
+			out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
+		}
 	}
 	return out
 }
@@ -526,4 +534,19 @@ func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
 		b.Log.Warn("removing an import placeholder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Member, r.Known = m, true
+}
+
+// csvReason names, in the catalogue, what is wrong with a CSV line, so
+// that no Go error text (`extraneous or missing " in quoted-field`)
+// reaches an organizer.
+func csvReason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote):
+		return "members.import.reason.csv_quote"
+	case errors.Is(err, csv.ErrBareQuote):
+		return "members.import.reason.csv_bare_quote"
+	case errors.Is(err, csv.ErrFieldCount):
+		return "members.import.reason.csv_field_count"
+	}
+	return "members.import.reason.csv_other"
 }

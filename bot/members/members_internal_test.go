@@ -1,6 +1,7 @@
 package members
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,6 +53,28 @@ func TestParsePause(t *testing.T) {
 		got, err := parsePause(tt.in, now, paris)
 		if err != tt.err || !got.Equal(tt.want) {
 			t.Errorf("parsePause(%q) = %v, %q; want %v, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// A malformed CSV line is reported in the organizer's language, never
+// with Go's English error text.
+func TestCSVReasonsAreTranslated(t *testing.T) {
+	im := Importer{}
+	for _, tt := range []struct{ csv, key string }{
+		{"platform,user\nterminal,\"a\"b\"\n", "members.import.reason.csv_quote"},
+		{"platform,user\nterminal,a\"b\n", "members.import.reason.csv_bare_quote"},
+	} {
+		rep, err := im.Import(context.Background(), strings.NewReader(tt.csv), true)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.csv, err)
+		}
+		if len(rep.Rejected) != 1 || rep.Rejected[0].Key != tt.key || len(rep.Rejected[0].Args) != 0 {
+			t.Errorf("%q: rejected %+v, want %s", tt.csv, rep.Rejected, tt.key)
+		}
+		text := FormatImportReport(func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }, rep)
+		if strings.Contains(text, "quoted-field") || strings.Contains(text, "bare \"") {
+			t.Errorf("the report shows Go's error: %q", text)
 		}
 	}
 }
@@ -138,11 +161,11 @@ func TestMembersCatalogueFamilies(t *testing.T) {
 	for _, v := range []string{"2w", "1m", "3m"} {
 		keys = append(keys, "members.pause.for_"+v)
 	}
-	for _, e := range []string{"unreadable", "past", "too_long"} {
+	for _, e := range []string{"unreadable", "past", "too_long", "impossible"} {
 		keys = append(keys, "members.pause."+e)
 	}
 	for _, r := range []string{"platform", "user", "email", "no_user", "no_workspace", "language", "collectivity_unknown",
-		"collectivity_ambiguous", "role", "interest", "csv", "duplicate"} {
+		"collectivity_ambiguous", "role", "interest", "csv_quote", "csv_bare_quote", "csv_field_count", "csv_other", "duplicate"} {
 		keys = append(keys, "members.import.reason."+r)
 	}
 	cat := catalog.Default()

@@ -219,7 +219,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 				return err
 			}
 			n++
-			fmt.Fprintf(std.out, "%s\t%s\t%s\t%s\t%d/%d\n", bc.ID, bc.State, bc.Created.In(cfg.Location()).Format("2006-01-02 15:04"),
+			fmt.Fprintf(std.out, "%s\t%s\t%s\t%s\t%d/%d\n", bc.ID, T("broadcasts.state."+string(bc.State)), bc.Created.In(cfg.Location()).Format("2006-01-02 15:04"),
 				bc.Origin, counts[bot.RecipientSent], max(bc.Total, bc.Expected))
 			return nil
 		})
@@ -249,12 +249,11 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		fmt.Fprintln(std.out, T("broadcasts.approved", "id", bc.ID, "count", fmt.Sprint(bc.Expected)))
 		return nil
 	case "cancel":
-		if _, err := svc.CancelBroadcast(ctx, id, bot.UserRef{}); err != nil {
+		bc, err := svc.CancelBroadcast(ctx, id, bot.UserRef{})
+		if err != nil {
 			return stateError(err, id, T)
 		}
-		counts, _ := store.RecipientCounts(ctx, id)
-		fmt.Fprintln(std.out, T("broadcasts.cancelled", "id", id, "sent", fmt.Sprint(counts[bot.RecipientSent]),
-			"left", fmt.Sprint(counts[bot.RecipientPending]+counts[bot.RecipientSending])))
+		fmt.Fprintln(std.out, render(svc.CancelledText(ctx, l, bc)))
 		return nil
 	case "resend":
 		return resendCommand(ctx, svc, id, *yes, *operator, std, T)
