@@ -2,6 +2,7 @@ package members
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,6 +76,26 @@ func TestCSVReasonsAreTranslated(t *testing.T) {
 		text := FormatImportReport(func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }, rep)
 		if strings.Contains(text, "quoted-field") || strings.Contains(text, "bare \"") {
 			t.Errorf("the report shows Go's error: %q", text)
+		}
+	}
+}
+
+// A file refused as a whole is explained in the organizer's language.
+func TestImportFileErrorsAreTranslated(t *testing.T) {
+	im := Importer{}
+	T := func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }
+	for _, tt := range []struct{ csv, want string }{
+		{"plateforme,telephone\n", "la colonne « telephone » est inconnue"},
+		{"platform,user,user\n", "la colonne « user » figure deux fois"},
+		{"platform,name\n", "l'en-tête doit nommer la colonne de la plateforme"},
+		{"", "la première ligne, qui doit nommer les colonnes, est absente"},
+	} {
+		_, err := im.Import(context.Background(), strings.NewReader(tt.csv), true)
+		if !errors.Is(err, ErrImportFile) {
+			t.Fatalf("%q: %v, want a file error", tt.csv, err)
+		}
+		if got := ExplainImportFileError(T, err); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%q: %q, want it to start with %q", tt.csv, got, tt.want)
 		}
 	}
 }
