@@ -129,6 +129,9 @@ func TestEpicene(t *testing.T) {
 		{"Technicien·ne territorial·e", "Technicien territorial ou technicienne territoriale"},
 		{"Chargé·e de mission", "Chargé ou chargée de mission"},
 		{"Autre", "Autre"},
+		{"rôle : Directeur·rice général·e des services (DGS) ; région : Bretagne",
+			"rôle : Directeur général ou directrice générale des services (DGS) ; région : Bretagne"},
+		{"rôle : Secrétaire général·e de mairie|Directeur·rice", "rôle : Secrétaire général ou secrétaire générale de mairie|Directeur ou directrice"},
 	}
 	for _, tt := range tests {
 		if got := Epicene(tt.in); got != tt.want {

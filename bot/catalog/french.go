@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -117,16 +118,46 @@ func Epicene(label string) string {
 	if !strings.Contains(label, "·") {
 		return label
 	}
+	// A value may hold several labels ("rôle : A·e ; région : …",
+	// "A·e, B·e"): each part is turned on its own.
+	var b strings.Builder
+	last := 0
+	for _, m := range labelSeparators.FindAllStringIndex(label, -1) {
+		b.WriteString(epicenePart(label[last:m[0]]))
+		b.WriteString(label[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(epicenePart(label[last:]))
+	return b.String()
+}
+
+var labelSeparators = regexp.MustCompile(` ; |, |\|| / `)
+
+// epicenePart turns one label: the words from the first inclusive one
+// (with the capitalised word just before it: "Secrétaire général·e") to
+// the last are given in both forms.
+func epicenePart(label string) string {
+	if !strings.Contains(label, "·") {
+		return label
+	}
 	words := strings.Split(label, " ")
-	last := -1
+	first, last := -1, -1
 	for i, w := range words {
 		if strings.Contains(w, "·") {
+			if first < 0 {
+				first = i
+			}
 			last = i
 		}
 	}
-	masc := make([]string, 0, last+1)
-	fem := make([]string, 0, last+1)
-	for _, w := range words[:last+1] {
+	if first > 0 {
+		if r, _ := utf8.DecodeRuneInString(words[first-1]); unicode.IsUpper(r) {
+			first--
+		}
+	}
+	masc := make([]string, 0, last-first+1)
+	fem := make([]string, 0, last-first+1)
+	for _, w := range words[first : last+1] {
 		m, f := splitInclusive(w)
 		masc = append(masc, m)
 		fem = append(fem, f)
@@ -135,11 +166,10 @@ func Epicene(label string) string {
 	if r, size := utf8.DecodeRuneInString(f); size > 0 && !isAcronymWord(fem[0]) {
 		f = string(unicode.ToLower(r)) + f[size:]
 	}
-	out := strings.Join(masc, " ") + " ou " + f
-	if rest := words[last+1:]; len(rest) > 0 {
-		out += " " + strings.Join(rest, " ")
-	}
-	return out
+	out := words[:first:first]
+	out = append(out, strings.Join(masc, " ")+" ou "+f)
+	out = append(out, words[last+1:]...)
+	return strings.Join(out, " ")
 }
 
 // splitInclusive gives the masculine and feminine forms of one inclusive

@@ -114,7 +114,7 @@ var (
 	capitalAfterColon = regexp.MustCompile(`(?:^|[^:\s])\s?:[ \x{00a0}\x{202f}]+(\p{Lu}[\p{L}'’-]*)`)
 	doubleSpace       = regexp.MustCompile(`\S {2,}\S`)
 	personal          = regexp.MustCompile(`(?i)\b(vous|votre|vos|you|your)\b`)
-	masculineDefaults = regexp.MustCompile(`(?i)(?:\bvous (?:êtes|étiez|serez|seriez|ont|avez été|tiendrai|tiendrons)|(?:^|[^\p{L}])être|(?:^|[^\p{L}])été)\s+(?:\S+\s+)?(informé|inscrit|prévenu|connecté|abonné|désabonné|réabonné|invité|prêt|certain|sûr|seul|intéressé|présenté|mis en relation)(?:[^\p{L}]|$)`)
+	masculineDefaults = regexp.MustCompile(`(?i)(?:\bvous (?:ne |n'|n’)?(?:êtes|étiez|serez|seriez|ont|avez été|tiendrai|tiendrons)|(?:^|[^\p{L}])être|(?:^|[^\p{L}])été)\s+(?:\S+\s+){0,2}(informé|inscrit|prévenu|connecté|abonné|désabonné|réabonné|invité|prêt|certain|sûr|seul|intéressé|présenté|mis en relation)(?:[^\p{L}]|$)`)
 	// doublet: "inscrit ou inscrite" is fine.
 	doublet = regexp.MustCompile(`(?i)(\p{L}+) ou (\p{L}+)e\b`)
 )
@@ -285,6 +285,7 @@ func TestLintTextFindsProblems(t *testing.T) {
 		{"Je vous tiendrai informé de la suite.", "masculine default"},
 		{"Les organisateurs vous ont inscrit sur Maillage.", "masculine default"},
 		{"Souhaitez-vous être mis en relation ?", "masculine default"},
+		{"Vous n'êtes pas encore inscrit aux mises en relation.", "masculine default"},
 		{"Envoi : Dès votre confirmation.", "capital after colon"},
 		{"Deux  espaces.", "double space"},
 	} {

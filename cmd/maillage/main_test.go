@@ -381,3 +381,21 @@ func TestSubcommandsLogOnlyWarningsUnlessVerbose(t *testing.T) {
 		t.Errorf("broadcast list --verbose: exit %d, stderr %q", r.code, r.errOut)
 	}
 }
+
+// A platform's credentials set while chat.adapters leaves it out: a warning
+// at start, without the secret.
+func TestStartWarnsAboutUnusedCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(cfg, []byte("chat:\n  adapters: [terminal]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runMain(t, "aide\n", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr", "MAILLAGE_MATTERMOST_TOKEN", e2eMattermostToken,
+		"MAILLAGE_LOG_LEVEL", "warn", "MAILLAGE_LOG_FORMAT", "text"), "--config", cfg, "--data-dir", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "MAILLAGE_MATTERMOST_URL, MAILLAGE_MATTERMOST_TOKEN set but chat.adapters (terminal) does not list mattermost") {
+		t.Errorf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	if strings.Contains(r.errOut, e2eMattermostToken) {
+		t.Errorf("the warning shows the token: %q", r.errOut)
+	}
+}

@@ -226,7 +226,8 @@ func TestOrganizerImportsFromTheTerminal(t *testing.T) {
 }
 
 func TestImportWorkspaces(t *testing.T) {
-	cfg, err := loadConfig("", "", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr/equipe/", "MAILLAGE_MATTERMOST_TOKEN", "x"))
+	cfg, err := loadConfig("", "", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr/equipe/", "MAILLAGE_MATTERMOST_TOKEN", "x",
+		"MAILLAGE_HTTP_LISTEN", ":8080", "MAILLAGE_PUBLIC_URL", "https://maillage.example.fr"))
 	if err != nil {
 		t.Fatal(err)
 	}
