@@ -221,7 +221,7 @@ func Default() *Config {
 		},
 		Matching: defaultMatching(),
 		Privacy: Privacy{
-			Controller:      "SNDGCT (Syndicat national des directeurs généraux des collectivités territoriales)",
+			Controller:      "le SNDGCT (Syndicat national des directeurs généraux des collectivités territoriales)",
 			RetentionMonths: 24,
 		},
 		Schedules:  defaultSchedules(),

@@ -89,6 +89,7 @@ func applyEnv(c *Config, env func(string) string, o *origin) {
 	c.Secrets = secretsFromEnv(env)
 	c.slackByDefault(o)
 	c.matrixByDefault(o)
+	c.mattermostByDefault(o) // mattermost.go
 }
 
 // origin tells where values came from: the line of each path in the file,

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -35,4 +37,52 @@ func validBaseURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
 		u.RawQuery == "" && u.Fragment == "" && !strings.ContainsAny(s, " \t\n")
+}
+
+// mattermostByDefault adds the mattermost adapter when the file does not
+// list chat.adapters and MAILLAGE_MATTERMOST_URL and
+// MAILLAGE_MATTERMOST_TOKEN are set: as with Slack and Matrix, the
+// environment alone is enough (validation then asks for what else the
+// adapter needs, such as http.listen).
+func (c *Config) mattermostByDefault(o *origin) {
+	s := c.Secrets
+	if _, inFile := o.lines["chat.adapters"]; inFile || s.MattermostURL == "" || s.MattermostToken == "" {
+		return
+	}
+	if slices.Equal(c.Chat.Adapters, []string{AdapterTerminal}) {
+		c.Chat.Adapters = []string{AdapterMattermost}
+		return
+	}
+	if !slices.Contains(c.Chat.Adapters, AdapterMattermost) {
+		c.Chat.Adapters = append(c.Chat.Adapters, AdapterMattermost)
+	}
+}
+
+// UnusedCredentials lists, for the start-up warnings, each platform whose
+// credentials are set in the environment although chat.adapters does not
+// list its adapter: the operator probably forgot it, and the bot will not
+// answer there.
+func (c *Config) UnusedCredentials() []string {
+	s := c.Secrets
+	var out []string
+	check := func(adapter string, set []string) {
+		if len(set) == 0 || slices.Contains(c.Chat.Adapters, adapter) {
+			return
+		}
+		out = append(out, fmt.Sprintf("%s set but chat.adapters (%s) does not list %s: nothing is received or sent on %s",
+			strings.Join(set, ", "), strings.Join(c.Chat.Adapters, ", "), adapter, adapter))
+	}
+	named := func(pairs ...string) []string {
+		var set []string
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if pairs[i+1] != "" {
+				set = append(set, pairs[i])
+			}
+		}
+		return set
+	}
+	check(AdapterSlack, named(EnvSlackBotToken, s.SlackBotToken, EnvSlackAppToken, s.SlackAppToken))
+	check(AdapterMattermost, named(EnvMattermostURL, s.MattermostURL, EnvMattermostToken, s.MattermostToken))
+	check(AdapterMatrix, named(EnvMatrixHomeserverURL, s.MatrixHomeserverURL, EnvMatrixUserID, s.MatrixUserID))
+	return out
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/sndgct/maillage/internal/placeholder"
 	"regexp"
 	"slices"
 	"strings"
@@ -176,6 +177,18 @@ func (c *Config) validateAnnouncement(ch *checker, p string, s Schedule) {
 		if ch.nonEmpty(p+".text."+l.key, l.v) {
 			if n := utf8.RuneCountInString(l.v); n > 4000 {
 				ch.add(p+".text."+l.key, "must be at most 4000 characters, got %d", n)
+			}
+			// The chat's rule for broadcasts (internal/placeholder); a
+			// channel has no recipient to fill them for.
+			switch bad, brace := placeholder.Check(l.v); {
+			case brace:
+				ch.add(p+".text."+l.key, "holds a stray %s: write {prenom} or {collectivite} whole, braces included", quote(bad))
+			case bad != "" && t != nil && t.Channel != nil:
+				ch.add(p+".text."+l.key, "holds %s, which a channel announcement cannot replace: only announcements to members replace {prenom} and {collectivite}", quote(bad))
+			case bad != "":
+				ch.add(p+".text."+l.key, "holds %s, which is not replaced: only {prenom} and {collectivite} are, as in the chat's broadcasts", quote(bad))
+			case t != nil && t.Channel != nil && strings.Contains(l.v, "{"):
+				ch.add(p+".text."+l.key, "holds a placeholder, which a channel announcement cannot replace: only announcements to members replace {prenom} and {collectivite}")
 			}
 		}
 	}

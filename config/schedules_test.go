@@ -84,6 +84,13 @@ func TestSchedulesProblems(t *testing.T) {
 		{"summary to a bad channel", "schedules:\n  - {name: a, kind: summary, spec: \"@weekly\", target: {channel: {platform: slack, workspace: \"\", id: C1}}}\n",
 			[]string{"schedules[0].target.channel.platform: slack is not among chat.adapters (terminal)", "schedules[0].target.channel.workspace: must not be empty"}},
 		{"grace", "scheduler:\n  grace: 10s\n", []string{"scheduler.grace: must be between 1m and 168h"}},
+		// The chat's placeholder rule: {nom} is refused here as there.
+		{"unknown placeholder", "schedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {members: {}}, text: {fr: \"Bonjour {nom}\", en: \"Hello {prenom\"}}\n",
+			[]string{`schedules[0].text.fr: holds "{nom}", which is not replaced`, `schedules[0].text.en: holds a stray "{"`}},
+		{"placeholder in a channel", "chat:\n  adapters: [terminal]\nschedules:\n  - {name: a, kind: announcement, spec: \"@daily\", target: {channel: {platform: terminal, workspace: local, id: annonces}}, text: {fr: \"Bonjour {prenom}\", en: \"Hello {nom}\"}}\n",
+			[]string{"schedules[0].text.fr: holds a placeholder, which a channel announcement cannot replace", `schedules[0].text.en: holds "{nom}", which a channel announcement cannot replace`}},
+		{"French day name", "schedules:\n  - {name: a, kind: purge, spec: \"30 9 * * lundii\"}\n",
+			[]string{`schedules[0].spec: "30 9 * * lundii": day of week (5th field): "lundii" is not a day`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,9 +70,8 @@ func (c *Config) validateSlack(ch *checker, enabled bool) {
 // slackByDefault selects the slack adapter alone when the file does not
 // list chat.adapters and MAILLAGE_SLACK_BOT_TOKEN is set: a container
 // configured with the environment variables only runs on Slack (the
-// terminal would end the bot at the end of its absent input). Mattermost's
-// variables select nothing: the operator lists mattermost, whose HTTP
-// settings need the file or their own variables anyway.
+// terminal would end the bot at the end of its absent input). Matrix's and
+// Mattermost's variables do the same (matrixByDefault, mattermostByDefault).
 func (c *Config) slackByDefault(o *origin) {
 	if _, inFile := o.lines["chat.adapters"]; inFile || c.Secrets.SlackBotToken == "" {
 		return

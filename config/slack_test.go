@@ -98,13 +98,49 @@ func TestSlackByDefaultWithTheBotToken(t *testing.T) {
 	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
 		t.Errorf("adapters from the file = %v, want [terminal]", got)
 	}
-	// Mattermost's variables alone leave the terminal.
-	c, err = FromEnv(envMap(map[string]string{EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t"}))
+	// Mattermost's variables alone select Mattermost, as Slack's do, and
+	// validation names what else it needs.
+	_, err = FromEnv(envMap(map[string]string{EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t"}))
+	if err == nil || !strings.Contains(err.Error(), "http.listen") {
+		t.Errorf("Mattermost's variables without http.listen: %v, want the adapter selected and http.listen asked for", err)
+	}
+	c, err = FromEnv(envMap(map[string]string{EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t",
+		EnvHTTPListen: ":8080", EnvPublicURL: "https://maillage.example.fr"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterTerminal}) {
-		t.Errorf("adapters with Mattermost's variables = %v, want [terminal]", got)
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterMattermost}) {
+		t.Errorf("adapters with Mattermost's variables = %v, want [mattermost]", got)
+	}
+	if w := c.UnusedCredentials(); len(w) != 0 {
+		t.Errorf("unused credentials with every platform listed: %v", w)
+	}
+	// Slack's and Mattermost's variables together: both.
+	c, err = FromEnv(envMap(map[string]string{EnvSlackBotToken: "xoxb-1-2-s3cr3t", EnvSlackAppToken: "xapp-1-s3cr3t",
+		EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t",
+		EnvHTTPListen: ":8080", EnvPublicURL: "https://maillage.example.fr"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Chat.Adapters; !reflect.DeepEqual(got, []string{AdapterSlack, AdapterMattermost}) {
+		t.Errorf("adapters with Slack's and Mattermost's variables = %v, want [slack mattermost]", got)
+	}
+	// A file listing the terminal only, with credentials set: a warning
+	// for each platform left out.
+	c, err = Parse([]byte("chat:\n  adapters: [terminal]\n"), "f.yaml", envMap(map[string]string{
+		EnvSlackBotToken: "xoxb-1-2-s3cr3t", EnvMattermostURL: "https://chat.example.fr", EnvMattermostToken: "s3cr3t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.UnusedCredentials()
+	if len(w) != 2 || !strings.Contains(w[0], "MAILLAGE_SLACK_BOT_TOKEN set but chat.adapters (terminal) does not list slack") ||
+		!strings.Contains(w[1], "MAILLAGE_MATTERMOST_URL, MAILLAGE_MATTERMOST_TOKEN set but chat.adapters (terminal) does not list mattermost") {
+		t.Errorf("warnings = %q", w)
+	}
+	for _, line := range w {
+		if strings.Contains(line, "s3cr3t") {
+			t.Errorf("a warning shows a secret: %q", line)
+		}
 	}
 	// Without the bot token, the terminal stays the default.
 	c, err = FromEnv(envMap(map[string]string{EnvSlackAppToken: "xapp-1-s3cr3t"}))

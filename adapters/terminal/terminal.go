@@ -27,6 +27,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/internal/connstate"
+	"github.com/sndgct/maillage/internal/markup"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -73,6 +74,10 @@ type Options struct {
 	// Interactive prints a welcome and a prompt before each line; main sets
 	// it when standard input is a terminal. Piped output stays clean.
 	Interactive bool
+	// Styles renders *bold* and _italic_ as ANSI styles; main sets it when
+	// standard output is a terminal. Otherwise the markup is removed and
+	// plain text printed.
+	Styles bool
 	// MaxLineBytes is the longest input line (default 1 MiB): longer lines
 	// are cut there, the rest is discarded and a notice printed.
 	MaxLineBytes int
@@ -376,7 +381,7 @@ func (a *Adapter) renderLocked(b *strings.Builder, conv bot.Conversation, r bot.
 	}
 	prefix := sanitize(a.opts.BotName) + " › "
 	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
-	text := strings.TrimRight(sanitize(r.Text), "\n")
+	text := a.markup(strings.TrimRight(sanitize(r.Text), "\n"))
 	for i, line := range strings.Split(text, "\n") {
 		switch {
 		case i == 0:
@@ -387,7 +392,7 @@ func (a *Adapter) renderLocked(b *strings.Builder, conv bot.Conversation, r bot.
 		b.WriteByte('\n')
 	}
 	for i, c := range r.Choices {
-		fmt.Fprintf(b, "  %d. %s\n", i+1, sanitize(c.Label))
+		fmt.Fprintf(b, "  %d. %s\n", i+1, a.markup(sanitize(c.Label)))
 	}
 }
 
@@ -610,10 +615,20 @@ func (a *Adapter) currentUser() string {
 func (a *Adapter) notice(text string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, err := io.WriteString(a.out, sanitize(text)+"\n"); err != nil {
+	if _, err := io.WriteString(a.out, a.markup(sanitize(text))+"\n"); err != nil {
 		return fmt.Errorf("terminal: write: %w", err)
 	}
 	return nil
+}
+
+// markup renders the markdown subset of an already sanitized text: ANSI
+// styles on a terminal, plain text elsewhere. No raw "*" or "_" marker
+// reaches the screen.
+func (a *Adapter) markup(s string) string {
+	if a.opts.Styles {
+		return markup.Styled(s)
+	}
+	return markup.Plain(s)
 }
 
 func (a *Adapter) promptLocked() string {

@@ -485,7 +485,7 @@ func TestSendRendering(t *testing.T) {
 			name: "own direct, several lines",
 			conv: dm("vous"),
 			r:    bot.Reply{Text: "Bonjour *Anne*.\n\n- un\n- deux\n"},
-			want: "Maillage › Bonjour *Anne*.\n\n           - un\n           - deux\n",
+			want: "Maillage › Bonjour Anne.\n\n           - un\n           - deux\n",
 		},
 		{
 			name: "own direct, choices",
@@ -548,6 +548,30 @@ func TestSendRendering(t *testing.T) {
 				t.Errorf("output:\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// On a terminal, *bold* and _italic_ become ANSI styles; in a pipe, plain
+// text. Neither shows a raw marker, and a member's own escape sequences are
+// still removed before styling.
+func TestSendRendersMarkup(t *testing.T) {
+	r := bot.Reply{Text: "*Votre profil*\n_Contenu rédigé par le SNDGCT._ \x1b[31m",
+		Choices: []bot.Choice{{Action: "x", Label: "*Oui*"}}}
+	for _, tt := range []struct {
+		styles bool
+		want   string
+	}{
+		{false, "Maillage › Votre profil\n           Contenu rédigé par le SNDGCT. [31m\n  1. Oui\n"},
+		{true, "Maillage › \x1b[1mVotre profil\x1b[22m\n           \x1b[3mContenu rédigé par le SNDGCT.\x1b[23m [31m\n  1. \x1b[1mOui\x1b[22m\n"},
+	} {
+		var out strings.Builder
+		a := New(strings.NewReader(""), &out, Options{Styles: tt.styles})
+		if _, err := a.Send(context.Background(), dm("vous"), r); err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); got != tt.want {
+			t.Errorf("styles=%v:\n got %q\nwant %q", tt.styles, got, tt.want)
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package broadcasts
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/placeholder"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -23,14 +23,15 @@ import (
 // on every platform, whatever the escapes.
 const MaxBroadcastRunes = 4000
 
-// Placeholders a broadcast's text may hold; nothing else is interpreted.
+// Placeholders a broadcast's text may hold (internal/placeholder): the
+// same rule as `config check` applies to scheduled announcements.
 const (
-	placeholderFirstName    = "prenom"
-	placeholderCollectivity = "collectivite"
+	placeholderFirstName    = placeholder.FirstName
+	placeholderCollectivity = placeholder.Collectivity
 )
 
 // placeholderRE finds "{name}" and stray braces.
-var placeholderRE = regexp.MustCompile(`\{[^{}\n]{0,40}\}|[{}]`)
+var placeholderRE = placeholder.RE
 
 // BroadcastTextError is a text that cannot be sent as is; Key and Args
 // say why in the message catalogue (key "broadcasts.text_<Key>").
@@ -53,27 +54,17 @@ func CheckBroadcastText(text string) error {
 	if n := utf8.RuneCountInString(text); n > MaxBroadcastRunes {
 		return &BroadcastTextError{Key: "too_long", Args: []string{"count", strconv.Itoa(n), "max", strconv.Itoa(MaxBroadcastRunes)}}
 	}
-	for _, m := range placeholderRE.FindAllString(text, -1) {
-		if m == "{" || m == "}" {
-			return &BroadcastTextError{Key: "brace"}
-		}
-		if placeholderName(m) == "" {
-			return &BroadcastTextError{Key: "placeholder", Args: []string{"placeholder", m}}
-		}
+	switch bad, brace := placeholder.Check(text); {
+	case brace:
+		return &BroadcastTextError{Key: "brace"}
+	case bad != "":
+		return &BroadcastTextError{Key: "placeholder", Args: []string{"placeholder", bad}}
 	}
 	return nil
 }
 
 // placeholderName returns the placeholder "{…}" names, or "".
-func placeholderName(m string) string {
-	switch strings.ReplaceAll(textnorm.Fold(strings.Trim(m, "{}")), " ", "") {
-	case "prenom", "firstname":
-		return placeholderFirstName
-	case "collectivite", "collectivity":
-		return placeholderCollectivity
-	}
-	return ""
-}
+func placeholderName(m string) string { return placeholder.Name(m) }
 
 // renderBroadcastText fills the placeholders for one member. A missing
 // first name leaves no gap ("Bonjour {prenom}," → "Bonjour,"); a missing

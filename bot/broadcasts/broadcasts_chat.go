@@ -328,14 +328,10 @@ func (b chat) reportFinal(ctx context.Context, bc bot.Broadcast, counts map[bot.
 func (b chat) reportText(ctx context.Context, lang bot.Lang, bc bot.Broadcast, counts map[bot.RecipientStatus]int) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }
 	n := func(s bot.RecipientStatus) string { return core.FormatInt(lang, counts[s]) }
-	head := "broadcasts.report_done"
-	switch bc.State {
-	case bot.BroadcastCancelled:
-		head = "broadcasts.report_cancelled"
-	case bot.BroadcastRunning, bot.BroadcastScheduled, bot.BroadcastApproval:
-		head = "broadcasts.report_running"
-	}
-	lines := []string{T(head, "id", bc.ID, "audience", b.describeSegment(lang, bc.Segment)),
+	// One vocabulary for the states: the list's ("programmée", "en cours
+	// d'envoi", "en attente d'approbation"...).
+	lines := []string{T("broadcasts.report_head", "id", bc.ID, "state", T("broadcasts.state."+string(bc.State)),
+		"audience", b.describeSegment(lang, bc.Segment)),
 		T("broadcasts.report_sent", "count", n(bot.RecipientSent))}
 	if counts[bot.RecipientFailed]+counts[bot.RecipientSkipped] > 0 {
 		failed, skipped := b.reasons(ctx, bc.ID)
@@ -545,7 +541,10 @@ func (b chat) composeWhen(ctx context.Context, r *core.Turn, d bot.Dialogue, tex
 	}
 	loc := b.Core.RequestLocation(r)
 	res, err := when.Parse(text, string(r.Lang), b.Clock.Now().In(loc))
+	var impossible *when.ImpossibleDateError
 	switch {
+	case errors.As(err, &impossible):
+		return []bot.Reply{r.Reply("reminders.impossible", "date", impossible.Text, "max", strconv.Itoa(impossible.MaxDay))}
 	case errors.Is(err, when.ErrPast):
 		return []bot.Reply{r.Reply("broadcasts.when_past")}
 	case err != nil && !errors.Is(err, when.ErrNoTask):
@@ -644,9 +643,13 @@ func (b chat) previewText(r core.Printer, loc *time.Location, dr BroadcastDraft,
 		lines = append(lines, r.T("broadcasts.preview_excluded", "opted_out", core.FormatInt(r.Lang, aud.OptedOut),
 			"not_onboarded", core.FormatInt(r.Lang, aud.NotOnboarded)))
 	}
-	if dr.At.IsZero() {
+	switch {
+	case dr.At.IsZero() && dr.Origin == "cli":
+		// The command line sends nothing until run again with --send.
+		lines = append(lines, r.T("broadcasts.cli_preview_now"))
+	case dr.At.IsZero():
 		lines = append(lines, r.T("broadcasts.preview_now"))
-	} else {
+	default:
 		lines = append(lines, r.T("broadcasts.preview_at", "date", b.Core.FormatDateTime(r.Lang, dr.At, loc)))
 	}
 	if dr.Urgent {
@@ -749,7 +752,7 @@ func (b chat) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply 
 	if id == "" {
 		return []bot.Reply{r.Reply("broadcasts.cancel_usage")}
 	}
-	_, err := b.CancelBroadcast(ctx, id, r.Msg.From)
+	bc, err := b.CancelBroadcast(ctx, id, r.Msg.From)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		return []bot.Reply{r.Reply("broadcasts.not_found", "id", core.ShortInput(id))}
@@ -760,9 +763,21 @@ func (b chat) cmdBroadcastCancel(ctx context.Context, r *core.Turn) []bot.Reply 
 		b.Log.Error("cancelling a broadcast", "broadcast", id, "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	counts, _ := b.store.RecipientCounts(ctx, id)
-	return []bot.Reply{r.Reply("broadcasts.cancelled", "id", id, "sent", core.FormatInt(r.Lang, counts[bot.RecipientSent]),
-		"left", core.FormatInt(r.Lang, counts[bot.RecipientPending]+counts[bot.RecipientSending]))}
+	return []bot.Reply{{Text: b.CancelledText(ctx, r.Lang, bc)}}
+}
+
+// CancelledText says what a cancellation stopped: the messages already
+// sent, and the recipients who will not receive it. A broadcast cancelled
+// before its sending started has no recipient list yet: all the recipients
+// counted when it was submitted are spared.
+func (b *Feature) CancelledText(ctx context.Context, lang bot.Lang, bc bot.Broadcast) string {
+	counts, _ := b.store.RecipientCounts(ctx, bc.ID)
+	left := counts[bot.RecipientPending] + counts[bot.RecipientSending]
+	if bc.Total == 0 {
+		left = bc.Expected
+	}
+	return b.Cat.T(string(lang), "broadcasts.cancelled", "id", bc.ID, "sent", core.FormatInt(lang, counts[bot.RecipientSent]),
+		"left", core.FormatInt(lang, left))
 }
 
 func (b chat) cmdBroadcastApprove(ctx context.Context, r *core.Turn) []bot.Reply {

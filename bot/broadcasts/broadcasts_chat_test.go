@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -150,8 +151,14 @@ func TestBroadcastApprovalScheduleCancel(t *testing.T) {
 	if got := c.Texts(); strings.Contains(got, "Programme") {
 		t.Errorf("a broadcast scheduled for Friday went out on Thursday: %q", got)
 	}
-	if got := c.Say(orga2, "annuler diffusion "+sched.ID); !strings.HasSuffix(got, bottest.Fr("broadcasts.cancelled", "id", sched.ID, "sent", "0", "left", "0")) ||
-		!strings.Contains(got, bottest.Fr("broadcasts.report_cancelled", "id", sched.ID, "audience", bottest.Fr("broadcasts.segment_roles", "values", "Secrétaire général de mairie"))) {
+	// Cancelled before its sending started: every recipient counted at
+	// submission is spared, and the cancellation says how many.
+	if sched.Expected == 0 {
+		t.Fatalf("the scheduled broadcast counts no recipient: %+v", sched)
+	}
+	if got := c.Say(orga2, "annuler diffusion "+sched.ID); !strings.HasSuffix(got, bottest.Fr("broadcasts.cancelled", "id", sched.ID, "sent", "0", "left", strconv.Itoa(sched.Expected))) ||
+		!strings.Contains(got, bottest.Fr("broadcasts.report_head", "id", sched.ID, "state", bottest.Fr("broadcasts.state.cancelled"),
+			"audience", bottest.Fr("broadcasts.segment_roles", "values", "Secrétaire général de mairie"))) {
 		t.Errorf("cancel answered %q", got)
 	}
 	c.Clock.Set(time.Date(2026, 11, 27, 9, 0, 5, 0, bottest.Paris))

@@ -123,11 +123,22 @@ func (c *Catalog) Raw(lang, key string) (string, bool) {
 	return s, ok
 }
 
-// Placeholders returns the sorted, distinct placeholder names of a text.
+// escaped reports whether the placeholder at text[i:j] is written
+// "{{name}}": shown as "{name}", never replaced.
+func escaped(text string, i, j int) bool {
+	return i > 0 && text[i-1] == '{' && j < len(text) && text[j] == '}'
+}
+
+// Placeholders returns the sorted, distinct placeholder names of a text
+// ("{{name}}", shown as is, is none).
 func Placeholders(text string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+	for _, m := range placeholder.FindAllStringSubmatchIndex(text, -1) {
+		if escaped(text, m[0], m[1]) {
+			continue
+		}
+		m := []string{text[m[0]:m[1]], text[m[2]:m[3]]}
 		if !seen[m[1]] {
 			seen[m[1]] = true
 			out = append(out, m[1])
@@ -140,25 +151,61 @@ func Placeholders(text string) []string {
 // T returns the text of key in lang (falling back to French, then to
 // "[key]"), with each {name} replaced by the value that follows name in
 // args: T("fr", "help.unknown", "input", "profl"). Placeholders without a
-// value are left as they are.
+// value are left as they are; "{{name}}" shows "{name}". In French, the
+// elisions and contractions at each placeholder are made (see Elide).
 func (c *Catalog) T(lang, key string, args ...string) string {
 	text, ok := c.texts[lang][key]
+	french := lang == DefaultLang
 	if !ok {
+		french = true
 		text, ok = c.texts[DefaultLang][key]
 		if !ok {
 			return "[" + key + "]"
 		}
 	}
-	if len(args) < 2 || !strings.Contains(text, "{") {
+	if !strings.Contains(text, "{") || len(args) < 2 && !strings.Contains(text, "{{") {
 		return text
 	}
-	return placeholder.ReplaceAllStringFunc(text, func(ph string) string {
-		name := ph[1 : len(ph)-1]
+	// French elisions and contractions at each placeholder ("de {x}" with
+	// "Évry" gives "d'Évry", with "le SNDGCT" "du SNDGCT"); in English, a
+	// French article written before a name is dropped.
+	var b strings.Builder
+	last := 0
+	for _, m := range placeholder.FindAllStringSubmatchIndex(text, -1) {
+		name := text[m[2]:m[3]]
+		if escaped(text, m[0], m[1]) {
+			// "{{prenom}}" shows "{prenom}" as is: a text that explains
+			// the organizers' own placeholders.
+			b.WriteString(text[last:m[0]-1] + text[m[0]:m[1]])
+			last = m[1] + 1
+			continue
+		}
+		value, found := "", false
 		for i := 0; i+1 < len(args); i += 2 {
 			if args[i] == name {
-				return args[i+1]
+				value, found = args[i+1], true
+				break
 			}
 		}
-		return ph
-	})
+		before := text[last:m[0]]
+		if !found {
+			b.WriteString(before + text[m[0]:m[1]])
+			last = m[1]
+			continue
+		}
+		if french {
+			value = Epicene(value)
+			prev := b.String() + before
+			prev, value = Elide(prev, value)
+			b.Reset()
+			b.WriteString(prev)
+		} else {
+			b.WriteString(before)
+			value = dropFrenchArticle(value)
+		}
+		b.WriteString(value)
+		last = m[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }

@@ -122,6 +122,9 @@ func (b *Bot) Tick(ctx context.Context) {
 	b.jobs().extendLeases(ctx)
 	for _, j := range b.Settings.Jobs {
 		if err := b.jobs().tickJob(ctx, j, now); err != nil {
+			if ctx.Err() != nil {
+				return // shutting down: the next start takes the slot up again
+			}
 			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}
@@ -332,7 +335,7 @@ func (b jobRunner) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
 	now := b.Clock.Now()
 	lines := []string{r.T("jobs.header")}
 	for _, j := range b.Settings.Jobs {
-		last := r.T("jobs.never")
+		last := ""
 		switch t, err := b.Store.LastSlot(ctx, j.Name); {
 		case err == nil:
 			last = b.FormatDateTime(r.Lang, t, b.Settings.Location)
@@ -348,7 +351,18 @@ func (b jobRunner) cmdJobs(ctx context.Context, r *Turn) []bot.Reply {
 		if b.runningHere(j.Name) {
 			state = " " + r.T("jobs.running")
 		}
-		lines = append(lines, r.T("jobs.line", "name", j.Name, "kind", j.Kind, "spec", j.Schedule.String(),
+		// The kind in words ("mise en relation", not "round"); a job that
+		// never ran has no last slot to show.
+		kind := j.Kind
+		if k := "jobs.kind." + j.Kind; b.Cat.Has(string(r.Lang), k) {
+			kind = r.T(k)
+		}
+		if last == "" {
+			lines = append(lines, r.T("jobs.line_never_ran", "name", j.Name, "kind", kind, "spec", j.Schedule.String(),
+				"next", next)+state)
+			continue
+		}
+		lines = append(lines, r.T("jobs.line", "name", j.Name, "kind", kind, "spec", j.Schedule.String(),
 			"last", last, "next", next)+state)
 	}
 	return []bot.Reply{{Text: strings.Join(lines, "\n")}}

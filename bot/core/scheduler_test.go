@@ -404,10 +404,20 @@ func TestJobsCommand(t *testing.T) {
 	r := bottest.NewReplica(t, s, bottest.OpenBolt(t, clock), clock, "a")
 	r.Tick(t)
 	got := r.Say(t, bottest.User("admin"), "tâches")
-	want := bottest.Fr("jobs.header") + "\n" + bottest.Fr("jobs.line", "name", "lettre", "kind", "announcement", "spec", "0 10 1 * *",
+	want := bottest.Fr("jobs.header") + "\n" + bottest.Fr("jobs.line", "name", "lettre", "kind", "annonce programmée", "spec", "0 10 1 * *",
 		"last", "dimanche 1er novembre 2026 à 10 h", "next", "mardi 1er décembre 2026 à 10 h")
 	if got != want {
 		t.Errorf("jobs:\n got %q\nwant %q", got, want)
+	}
+	// A job that never ran shows no last slot, and its kind in words.
+	s2 := bottest.SchedSettings(bottest.ChannelJob("lettre", "0 10 1 * *"))
+	s2.Admins = s.Admins
+	fresh := bottest.NewReplica(t, s2, bottest.OpenBolt(t, clock), clock, "b")
+	got = fresh.Say(t, bottest.User("admin"), "tâches")
+	want = bottest.Fr("jobs.header") + "\n" + bottest.Fr("jobs.line_never_ran", "name", "lettre", "kind", "annonce programmée",
+		"spec", "0 10 1 * *", "next", "mardi 1er décembre 2026 à 10 h")
+	if got != want || strings.Contains(got, "announcement") || strings.Contains(got, "dernière") {
+		t.Errorf("jobs before any run:\n got %q\nwant %q", got, want)
 	}
 	help := r.Say(t, bottest.User("admin"), "aide")
 	if strings.Contains(help, "[help.") || strings.Index(help, "rappelle-moi") > strings.Index(help, bottest.Fr("help.section.organizer")) ||

@@ -61,12 +61,12 @@ func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 	}
 	session := out.String()
 	for _, want := range []string{
-		"1. *Ouverture des assises*",
+		"1. Ouverture des assises",
 		"Résultats pour « déconnexion »",
-		"*5. Leader connecté/déconnecté : comment rester en lien avec l'humain ?*",
+		"5. Leader connecté/déconnecté : comment rester en lien avec l'humain ?",
 		"vous suivez la séance 5 « Leader connecté/déconnecté",
 		"vous suivez le thème « Intelligence artificielle »",
-		"*Thèmes suivis :* Intelligence artificielle",
+		"Thèmes suivis : Intelligence artificielle",
 		"Le temps fort est publié pour la séance « Leader connecté/déconnecté",
 	} {
 		if !strings.Contains(session, want) {
@@ -82,8 +82,8 @@ func TestBrowseFollowDigestThroughTheTerminal(t *testing.T) {
 	}
 	digest := out.String()
 	for _, want := range []string{
-		"Nouveaux temps forts sur ce que vous suivez* (1)",
-		"*Territorialis 2024 — séance 5 : Leader connecté/déconnecté",
+		"Nouveaux temps forts sur ce que vous suivez (1)",
+		"Territorialis 2024 — séance 5 : Leader connecté/déconnecté",
 		"- Trois questions à se poser avant d'envoyer un message le soir.",
 	} {
 		if !strings.Contains(digest, want) {

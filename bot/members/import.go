@@ -116,6 +116,33 @@ func FormatImportReport(t func(key string, args ...string) string, rep ImportRep
 // looked at.
 var ErrImportFile = errors.New("import file")
 
+// ImportFileError is a file refused as a whole: Detail for the logs (in
+// English), Key and Args for the organizer, in the catalogue
+// ("members.import.file.<Key>"): no Go error text reaches them.
+type ImportFileError struct {
+	Key, Detail string
+	Args        []string
+}
+
+func (e *ImportFileError) Error() string { return "import file: " + e.Detail }
+
+// Is makes errors.Is(err, ErrImportFile) true.
+func (e *ImportFileError) Is(target error) bool { return target == ErrImportFile }
+
+func fileError(key, detail string, args ...string) error {
+	return &ImportFileError{Key: key, Detail: detail, Args: args}
+}
+
+// ExplainImportFileError says in the catalogue's words (T) why a file was
+// refused; other errors get the generic sentence.
+func ExplainImportFileError(T func(key string, args ...string) string, err error) string {
+	var fe *ImportFileError
+	if errors.As(err, &fe) {
+		return T("members.import.file."+fe.Key, fe.Args...)
+	}
+	return T("members.import.file.unreadable")
+}
+
 // importColumns maps folded header names to columns.
 var importColumns = map[string]string{
 	"platform": "platform", "plateforme": "platform",
@@ -147,7 +174,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 		return rep, fmt.Errorf("reading the import file: %w", err)
 	}
 	if len(data) > maxImportBytes {
-		return rep, fmt.Errorf("%w: larger than %d MB", ErrImportFile, maxImportBytes>>20)
+		return rep, fileError("too_large", fmt.Sprintf("larger than %d MB", maxImportBytes>>20), "max", strconv.Itoa(maxImportBytes>>20))
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets' byte-order mark
 	first, _, _ := bytes.Cut(data, []byte("\n"))
@@ -159,23 +186,24 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	}
 	header, err := cr.Read()
 	if err != nil {
-		return rep, fmt.Errorf("%w: no header line: %w", ErrImportFile, err)
+		return rep, fileError("no_header", "no header line: "+err.Error())
 	}
 	cols := map[string]int{}
 	for i, h := range header {
 		name, ok := importColumns[textnorm.Fold(h)]
 		if !ok {
-			return rep, fmt.Errorf("%w: unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", ErrImportFile, core.CleanField(h, 40))
+			col := core.CleanField(h, 40)
+			return rep, fileError("unknown_column", fmt.Sprintf("unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", col), "column", col)
 		}
 		if _, dup := cols[name]; dup {
-			return rep, fmt.Errorf("%w: column %q given twice", ErrImportFile, name)
+			return rep, fileError("duplicate_column", fmt.Sprintf("column %q given twice", name), "column", name)
 		}
 		cols[name] = i
 	}
 	_, hasUser := cols["user"]
 	_, hasEmail := cols["email"]
 	if _, ok := cols["platform"]; !ok || (!hasUser && !hasEmail) {
-		return rep, fmt.Errorf("%w: the header must name the columns platform and user or email", ErrImportFile)
+		return rep, fileError("missing_columns", "the header must name the columns platform and user or email")
 	}
 	now := im.Clock.Now()
 	seen := map[bot.UserRef]int{}
@@ -189,11 +217,10 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				rep.Lines++
-				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: "members.import.reason.csv",
-					Args: []string{"error", pe.Err.Error()}})
+				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: csvReason(pe.Err)})
 				continue
 			}
-			return rep, fmt.Errorf("%w: %w", ErrImportFile, err)
+			return rep, fileError("unreadable", err.Error())
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -201,7 +228,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 		}
 		rep.Lines++
 		if rep.Lines > maxImportLines {
-			return rep, fmt.Errorf("%w: more than %d lines", ErrImportFile, maxImportLines)
+			return rep, fileError("too_many_lines", fmt.Sprintf("more than %d lines", maxImportLines), "max", strconv.Itoa(maxImportLines))
 		}
 		get := func(col string) string {
 			if i, ok := cols[col]; ok && i < len(rec) {
@@ -446,7 +473,7 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 	defer f.Close()
 	rep, err := b.importer().Import(ctx, bufio.NewReader(f), dry)
 	if errors.Is(err, ErrImportFile) {
-		return []bot.Reply{r.Reply("members.import.bad_file", "error", err.Error())}
+		return []bot.Reply{r.Reply("members.import.bad_file", "error", ExplainImportFileError(r.T, err))}
 	}
 	if err != nil {
 		b.Log.Error("importing members", "err", err)
@@ -460,7 +487,16 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		if err != nil {
 			b.Log.Warn("inviting imported members", "err", err)
 		}
-		out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
+		// Outside working hours the invitations wait in the outbox: say
+		// until when, not "sent".
+		now := b.Clock.Now()
+		loc := b.Settings.WorkingHours.Location
+		if open := b.Core.Outbox.NextWindow(ctx, bot.UserRef{}, loc, now); n > 0 && open.After(now) {
+			out = append(out, r.Reply("members.import.invited_held", "count", strconv.Itoa(n),
+				"date", b.Core.FormatDateTime(r.Lang, open, loc)))
+		} else {
+			out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
+		}
 	}
 	return out
 }
@@ -552,4 +588,19 @@ func fiveCharCode(q string) string {
 		}
 	}
 	return c
+}
+
+// csvReason names, in the catalogue, what is wrong with a CSV line, so
+// that no Go error text (`extraneous or missing " in quoted-field`)
+// reaches an organizer.
+func csvReason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote):
+		return "members.import.reason.csv_quote"
+	case errors.Is(err, csv.ErrBareQuote):
+		return "members.import.reason.csv_bare_quote"
+	case errors.Is(err, csv.ErrFieldCount):
+		return "members.import.reason.csv_field_count"
+	}
+	return "members.import.reason.csv_other"
 }

@@ -1,6 +1,8 @@
 package members
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +36,15 @@ func TestParsePause(t *testing.T) {
 		{"10 jours", day(2026, 12, 6), ""},
 		{"3 weeks", day(2026, 12, 17), ""},
 		{"for a month", day(2026, 12, 26), ""},
-		{"jusqu'au 31 février", time.Time{}, "unreadable"},
+		{"jusqu'au 31 février", time.Time{}, "impossible"},
+		{"1 an", day(2027, 11, 26), ""},
+		{"un an", day(2027, 11, 26), ""},
+		{"a year", day(2027, 11, 26), ""},
+		{"2 ans", time.Time{}, "too_long"},
+		{"jusqu'en septembre", day(2027, 9, 1), ""},
+		{"jusqu’en décembre", day(2026, 12, 1), ""},
+		{"until March", day(2027, 3, 1), ""},
+		{"jusqu'en novembre", time.Time{}, "past"},
 		{"jusqu'au 15 janvier 2020", time.Time{}, "past"},
 		{"18 mois", time.Time{}, "too_long"},
 		{"jusqu'au 15 janvier 2029", time.Time{}, "too_long"},
@@ -44,6 +54,48 @@ func TestParsePause(t *testing.T) {
 		got, err := parsePause(tt.in, now, paris)
 		if err != tt.err || !got.Equal(tt.want) {
 			t.Errorf("parsePause(%q) = %v, %q; want %v, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// A malformed CSV line is reported in the organizer's language, never
+// with Go's English error text.
+func TestCSVReasonsAreTranslated(t *testing.T) {
+	im := Importer{}
+	for _, tt := range []struct{ csv, key string }{
+		{"platform,user\nterminal,\"a\"b\"\n", "members.import.reason.csv_quote"},
+		{"platform,user\nterminal,a\"b\n", "members.import.reason.csv_bare_quote"},
+	} {
+		rep, err := im.Import(context.Background(), strings.NewReader(tt.csv), true)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.csv, err)
+		}
+		if len(rep.Rejected) != 1 || rep.Rejected[0].Key != tt.key || len(rep.Rejected[0].Args) != 0 {
+			t.Errorf("%q: rejected %+v, want %s", tt.csv, rep.Rejected, tt.key)
+		}
+		text := FormatImportReport(func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }, rep)
+		if strings.Contains(text, "quoted-field") || strings.Contains(text, "bare \"") {
+			t.Errorf("the report shows Go's error: %q", text)
+		}
+	}
+}
+
+// A file refused as a whole is explained in the organizer's language.
+func TestImportFileErrorsAreTranslated(t *testing.T) {
+	im := Importer{}
+	T := func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }
+	for _, tt := range []struct{ csv, want string }{
+		{"plateforme,telephone\n", "la colonne « telephone » est inconnue"},
+		{"platform,user,user\n", "la colonne « user » figure deux fois"},
+		{"platform,name\n", "l'en-tête doit nommer la colonne de la plateforme"},
+		{"", "la première ligne, qui doit nommer les colonnes, est absente"},
+	} {
+		_, err := im.Import(context.Background(), strings.NewReader(tt.csv), true)
+		if !errors.Is(err, ErrImportFile) {
+			t.Fatalf("%q: %v, want a file error", tt.csv, err)
+		}
+		if got := ExplainImportFileError(T, err); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%q: %q, want it to start with %q", tt.csv, got, tt.want)
 		}
 	}
 }
@@ -130,11 +182,11 @@ func TestMembersCatalogueFamilies(t *testing.T) {
 	for _, v := range []string{"2w", "1m", "3m"} {
 		keys = append(keys, "members.pause.for_"+v)
 	}
-	for _, e := range []string{"unreadable", "past", "too_long"} {
+	for _, e := range []string{"unreadable", "past", "too_long", "impossible"} {
 		keys = append(keys, "members.pause."+e)
 	}
 	for _, r := range []string{"platform", "user", "email", "no_user", "no_workspace", "language", "collectivity_unknown",
-		"collectivity_ambiguous", "role", "interest", "csv", "duplicate"} {
+		"collectivity_ambiguous", "role", "interest", "csv_quote", "csv_bare_quote", "csv_field_count", "csv_other", "duplicate"} {
 		keys = append(keys, "members.import.reason."+r)
 	}
 	cat := catalog.Default()

@@ -367,7 +367,7 @@ func parsePause(text string, now time.Time, loc *time.Location) (time.Time, stri
 	for _, w := range words {
 		switch w {
 		case "jusqu", "jusque", "au", "until", "till", "to", "the", "le", "pour", "for", "pendant", "during",
-			"de", "of", "inclus", "included", "prochain", "prochaine", "next":
+			"de", "of", "inclus", "included", "prochain", "prochaine", "next", "en", "in":
 			continue
 		}
 		kept = append(kept, w)
@@ -383,7 +383,16 @@ func parsePause(text string, now time.Time, loc *time.Location) (time.Time, stri
 			until = today.AddDate(0, 0, 7*n)
 		case "m":
 			until = today.AddDate(0, n, 0)
+		case "y":
+			until = today.AddDate(n, 0, 0)
 		}
+	} else if month, ok := monthWord(kept); ok {
+		// "jusqu'en septembre": back at the start of that month.
+		year := today.Year()
+		if month < today.Month() {
+			year++
+		}
+		until = time.Date(year, month, 1, 0, 0, 0, 0, loc)
 	} else if day, month, year, ok := dateWords(kept); ok {
 		if year == 0 {
 			year = today.Year()
@@ -393,7 +402,7 @@ func parsePause(text string, now time.Time, loc *time.Location) (time.Time, stri
 		}
 		last := time.Date(year, month, day, 0, 0, 0, 0, loc)
 		if last.Day() != day {
-			return time.Time{}, "unreadable" // 31 February
+			return time.Time{}, "impossible" // 31 February
 		}
 		if last.Before(today) {
 			return time.Time{}, "past"
@@ -434,8 +443,19 @@ func durationWords(w []string) (int, string, bool) {
 		return n, "w", true
 	case "mois", "month", "months":
 		return n, "m", true
+	case "an", "ans", "annee", "annees", "year", "years":
+		return n, "y", true
 	}
 	return 0, "", false
+}
+
+// monthWord reads a month alone: "septembre" (from "jusqu'en septembre").
+func monthWord(w []string) (time.Month, bool) {
+	if len(w) != 1 {
+		return 0, false
+	}
+	m, ok := months[w[0]]
+	return m, ok
 }
 
 // dateWords reads "15 janvier [2027]", "january 15th [2027]", "15 01

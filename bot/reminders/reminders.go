@@ -39,7 +39,10 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	loc := b.Core.RequestLocation(r)
 	now := b.Clock.Now().In(loc)
 	res, err := when.Parse(r.Args, string(r.Lang), now)
+	var impossible *when.ImpossibleDateError
 	switch {
+	case errors.As(err, &impossible):
+		return []bot.Reply{r.Reply("reminders.impossible", "date", impossible.Text, "max", strconv.Itoa(impossible.MaxDay))}
 	case errors.Is(err, when.ErrNoTask):
 		return []bot.Reply{r.Reply("reminders.no_task", "date", b.Core.FormatDateTime(r.Lang, res.At, loc))}
 	case errors.Is(err, when.ErrPast):

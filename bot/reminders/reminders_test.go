@@ -98,6 +98,8 @@ func TestReminderErrors(t *testing.T) {
 		{"rappelle-moi demain à 9h", bottest.Fr("reminders.no_task", "date", "vendredi 27 novembre 2026 à 9 h")},
 		{"rappelle-moi hier à 9h de voter", bottest.Fr("reminders.past", "date", "mercredi 25 novembre 2026 à 9 h")},
 		{"rappelle-moi demain de " + strings.Repeat("x", 301), bottest.Fr("reminders.too_long", "max", "300")},
+		{"rappelle-moi le 31 février d'appeler Véronique", bottest.Fr("reminders.impossible", "date", "31 février", "max", "29")},
+		{"rappelle-moi le 31/04 de relancer", bottest.Fr("reminders.impossible", "date", "31/04", "max", "30")},
 	}
 	for _, tt := range tests {
 		if got := r.Say(t, vous, tt.in); got != tt.want {
@@ -162,5 +164,35 @@ func TestReminderInTheZoneOfAnOverseasCollectivity(t *testing.T) {
 	if len(sent) != 1 || sent[0].Reply.Text != bottest.Fr("reminders.deliver", "task", "appeler la préfecture",
 		"created", "lundi 7 décembre 2026 à 13 h") {
 		t.Fatalf("at 9:00 her time sent %+v, want the reminder written in her time", sent)
+	}
+}
+
+// "dans 3 secondes" is 3 seconds from now: set, not "déjà passée", and
+// delivered at the next tick after those 3 seconds.
+func TestReminderInSeconds(t *testing.T) {
+	clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 40, 0, bottest.Paris))
+	store := bottest.OpenBolt(t, clock)
+	r := bottest.NewReplica(t, bottest.SchedSettings(), store, clock, "a")
+	vous := bottest.User("vous")
+	for _, in := range []string{"rappelle-moi dans 3 secondes de boire un verre d'eau", "rappelle-moi dans 30 secondes de relire"} {
+		if got := r.Say(t, vous, in); strings.Contains(got, "passée") || !strings.Contains(got, "n° ") {
+			t.Fatalf("%q: %q", in, got)
+		}
+	}
+	clock.Advance(2 * time.Second)
+	r.Tick(t)
+	if got := r.Chat.Take(); len(got) != 0 {
+		t.Fatalf("sent 2 s after, before due: %+v", got)
+	}
+	clock.Advance(time.Second)
+	r.Tick(t)
+	got := r.Chat.Take()
+	if len(got) != 1 || !strings.Contains(got[0].Reply.Text, "boire un verre d'eau") {
+		t.Fatalf("3 s after, sent %+v, want the first reminder only", got)
+	}
+	clock.Advance(27 * time.Second)
+	r.Tick(t)
+	if got := r.Chat.Take(); len(got) != 1 || !strings.Contains(got[0].Reply.Text, "relire") {
+		t.Fatalf("30 s after, sent %+v, want the second reminder", got)
 	}
 }

@@ -88,6 +88,18 @@ func TestStatisticsForOrganizers(t *testing.T) {
 			t.Errorf("statistics lack %q:\n%s", want, got)
 		}
 	}
+	// Members open to introductions are not said "mis en relation", and
+	// the met rate names what it counts: members (4 introduced, 1 said
+	// they met), not pairs or groups.
+	for _, want := range []string{"ouverts aux mises en relation : 4", "membres présentés : 4",
+		"membres ayant confirmé un échange : 1, soit 25,0\u00a0% des membres présentés"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("statistics lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "échanges confirmés") {
+		t.Errorf("statistics count exchanges but the figure is members:\n%s", got)
+	}
 	if strings.Contains(got, "Alice") || strings.Contains(got, "Carol") || strings.Contains(got, "Évry") {
 		t.Errorf("statistics show personal data:\n%s", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -202,9 +203,10 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		return errors.New("this binary has no broadcasts feature")
 	}
 	cat := catalog.Default()
-	T := func(key string, args ...string) string { return cat.T(string(l), key, args...) }
+	render := markupFor(std.out)
+	T := func(key string, args ...string) string { return render(cat.T(string(l), key, args...)) }
 	bad := func(err error) error {
-		fmt.Fprintln(std.err, svc.ExplainBroadcastError(l, err))
+		fmt.Fprintln(std.err, markupFor(std.err)(svc.ExplainBroadcastError(l, err)))
 		return reported{code: exitUsage}
 	}
 
@@ -217,7 +219,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 				return err
 			}
 			n++
-			fmt.Fprintf(std.out, "%s\t%s\t%s\t%s\t%d/%d\n", bc.ID, bc.State, bc.Created.In(cfg.Location()).Format("2006-01-02 15:04"),
+			fmt.Fprintf(std.out, "%s\t%s\t%s\t%s\t%d/%d\n", bc.ID, T("broadcasts.state."+string(bc.State)), bc.Created.In(cfg.Location()).Format("2006-01-02 15:04"),
 				bc.Origin, counts[bot.RecipientSent], max(bc.Total, bc.Expected))
 			return nil
 		})
@@ -237,7 +239,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(std.out, report)
+		fmt.Fprintln(std.out, render(report))
 		return nil
 	case "approve":
 		bc, err := svc.ApproveBroadcast(ctx, id, bot.UserRef{}, *operator)
@@ -247,12 +249,11 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 		fmt.Fprintln(std.out, T("broadcasts.approved", "id", bc.ID, "count", fmt.Sprint(bc.Expected)))
 		return nil
 	case "cancel":
-		if _, err := svc.CancelBroadcast(ctx, id, bot.UserRef{}); err != nil {
+		bc, err := svc.CancelBroadcast(ctx, id, bot.UserRef{})
+		if err != nil {
 			return stateError(err, id, T)
 		}
-		counts, _ := store.RecipientCounts(ctx, id)
-		fmt.Fprintln(std.out, T("broadcasts.cancelled", "id", id, "sent", fmt.Sprint(counts[bot.RecipientSent]),
-			"left", fmt.Sprint(counts[bot.RecipientPending]+counts[bot.RecipientSending])))
+		fmt.Fprintln(std.out, render(svc.CancelledText(ctx, l, bc)))
 		return nil
 	case "resend":
 		return resendCommand(ctx, svc, id, *yes, *operator, std, T)
@@ -275,7 +276,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 			}
 			return err
 		}
-		fmt.Fprintln(std.out, text)
+		fmt.Fprintln(std.out, render(text))
 		return nil
 	}
 	bc, _, err := svc.SubmitBroadcast(ctx, draft)
@@ -297,7 +298,7 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 // openForCommand opens what a one-shot command needs: the logger, the
 // store (closed by the returned function) and the territory directory.
 func openForCommand(ctx context.Context, cfg *config.Config, std stdio) (bot.Store, bot.Directory, *slog.Logger, func(), error) {
-	logger := newLogger(cfg.Log, std.err)
+	logger := commandLogger(cfg.Log, std)
 	store, _, err := openStore(ctx, cfg, logger, nil)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -383,6 +384,11 @@ func parseAt(s, lang string, loc *time.Location, now time.Time) (time.Time, erro
 		return t, nil
 	}
 	res, err := when.Parse(s, lang, now.In(loc))
+	var impossible *when.ImpossibleDateError
+	if errors.As(err, &impossible) {
+		return time.Time{}, fmt.Errorf("%s", catalog.Default().T(lang, "reminders.impossible", "date", impossible.Text,
+			"max", strconv.Itoa(impossible.MaxDay)))
+	}
 	if err != nil && !errors.Is(err, when.ErrNoTask) && !errors.Is(err, when.ErrPast) {
 		return time.Time{}, fmt.Errorf("cannot read the date %q; write for example \"2026-12-03 09:00\" or \"jeudi 9h\"", s)
 	}

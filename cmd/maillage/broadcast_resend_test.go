@@ -67,7 +67,7 @@ func TestBroadcastResendCommandLine(t *testing.T) {
 	}
 	r = runMain(t, "", env(), args("status", id)...)
 	for _, want := range []string{fr("broadcasts.report_unknown", "count", "1"), fr("broadcasts.report_pending", "count", "1"),
-		fr("broadcasts.report_running", "id", id, "audience", fr("broadcasts.segment_everyone"))} {
+		fr("broadcasts.report_head", "id", id, "state", fr("broadcasts.state.running"), "audience", fr("broadcasts.segment_everyone"))} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("status after the resend lacks %q:\n%s", want, r.out)
 		}

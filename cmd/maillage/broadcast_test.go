@@ -45,10 +45,14 @@ func TestBroadcastCommandLine(t *testing.T) {
 		fr("broadcasts.preview_head", "count", "2", "audience", "rôle : Directeur·rice général·e des services (DGS) ; région : Bretagne"),
 		"Bonjour Anne, la rencontre régionale de Quimper aura lieu jeudi. @channel",
 		fr("broadcasts.cli_preview_foot"),
+		fr("broadcasts.cli_preview_now"), // not "dès votre confirmation": the CLI needs --send
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("preview lacks %q:\n%s", want, r.out)
 		}
+	}
+	if strings.Contains(r.out, fr("broadcasts.preview_now")) || strings.ContainsAny(r.out, "*") {
+		t.Errorf("the CLI preview promises a sending on confirmation, or shows raw markup:\n%s", r.out)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.txt")
@@ -70,7 +74,7 @@ func TestBroadcastCommandLine(t *testing.T) {
 	if r.code != 0 || id == "" || !strings.Contains(r.out, fr("broadcasts.cli_submitted_approval", "id", id, "count", "2")) {
 		t.Fatalf("send: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	if r := runMain(t, "", env(), args("list")...); !strings.Contains(r.out, id+"\tapproval\t") {
+	if r := runMain(t, "", env(), args("list")...); !strings.Contains(r.out, id+"\t"+fr("broadcasts.state.approval")+"\t") {
 		t.Errorf("list = %q, want %s awaiting approval", r.out, id)
 	}
 	if r := runMain(t, "", env(), args("approve", id)...); r.code != exitUsage {
@@ -80,10 +84,10 @@ func TestBroadcastCommandLine(t *testing.T) {
 	if r := runMain(t, "", env(), append(other, "approve", id)...); r.code != 0 || !strings.Contains(r.out, fr("broadcasts.approved", "id", id, "count", "2")) {
 		t.Errorf("approval by another operator: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	if r := runMain(t, "", env(), args("status", id)...); !strings.Contains(r.out, fr("broadcasts.report_running", "id", id, "audience", "région : Bretagne")) {
+	if r := runMain(t, "", env(), args("status", id)...); !strings.Contains(r.out, fr("broadcasts.report_head", "id", id, "state", fr("broadcasts.state.scheduled"), "audience", "région : Bretagne")) {
 		t.Errorf("status = %q", r.out)
 	}
-	if r := runMain(t, "", env(), args("cancel", id)...); r.code != 0 || !strings.Contains(r.out, fr("broadcasts.cancelled", "id", id, "sent", "0", "left", "0")) {
+	if r := runMain(t, "", env(), args("cancel", id)...); r.code != 0 || !strings.Contains(r.out, fr("broadcasts.cancelled", "id", id, "sent", "0", "left", "2")) {
 		t.Errorf("cancel: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
 	if r := runMain(t, "", env(), args("cancel", id)...); r.code != exitUsage {

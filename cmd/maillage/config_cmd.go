@@ -44,6 +44,9 @@ func configCommand(args []string, io stdio, env func(string) string) error {
 		return configError(err, io)
 	}
 	fmt.Fprintln(io.out, cfg.Summary())
+	for _, w := range cfg.UnusedCredentials() {
+		fmt.Fprintln(io.err, "maillage: warning:", w)
+	}
 	return nil
 }
 

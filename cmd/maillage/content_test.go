@@ -76,12 +76,12 @@ func TestRunLoadsTheContentDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runMain(t, "temps forts\n", env(), "--config", cfg, "--data-dir", data)
-	if r.code != 0 || !strings.Contains(r.out, "1. *Séance d'essai*") {
+	if r.code != 0 || !strings.Contains(r.out, "1. Séance d'essai") {
 		t.Errorf("content dir: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	// The demo by default.
 	r = runMain(t, "temps forts\n", env(), "--data-dir", data)
-	if r.code != 0 || !strings.Contains(r.out, "*Territorialis 2024*") {
+	if r.code != 0 || !strings.Contains(r.out, "Maillage › Territorialis 2024 —") {
 		t.Errorf("demo: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	// A broken file stops the start with every problem.

@@ -143,7 +143,7 @@ func TestSlackRoundIntroducesInAGroup(t *testing.T) {
 	// The organizers' figures, asked after the clicks, count the answer.
 	send("events_api", slacktest.MessageIM("EvRound02", "U0ADMIN", "D0ADMIN", "bilan des mises en relation", "1700000202.000100"))
 	stats := find("showing the figures", in("D0ADMIN", "mise(s) en relation (2 membres)"))
-	if !strings.Contains(stats.Text, "1 réponse(s), 0 échange(s) confirmé(s)") || !strings.Contains(stats.Text, "1 « ne plus me proposer »") {
+	if !strings.Contains(stats.Text, "1 réponse(s), 0 membre(s) ayant confirmé un échange") || !strings.Contains(stats.Text, "1 « ne plus me proposer »") {
 		t.Errorf("figures after one answer: %q", stats.Text)
 	}
 

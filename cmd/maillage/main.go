@@ -52,6 +52,9 @@ func main() {
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
+	// verbose: a subcommand logs at the configured level (--verbose);
+	// otherwise only warnings and errors.
+	verbose bool
 }
 
 const mainUsage = `Maillage — le réseau des directeurs généraux des collectivités territoriales.
@@ -69,9 +72,19 @@ Usage:
   maillage match --scores-out FILE.tsv | --edges FILE.tsv [--json]
                                  export every pair score / solve a given graph
   maillage broadcast --text-fr FILE [--segment EXPR] [--at DATE] --preview|--send
-                                 send an organizers' broadcast (also list, status, approve, cancel)
+                                 send an organizers' broadcast
+  maillage broadcast list        list the last broadcasts
+  maillage broadcast status ID   report on one broadcast
+  maillage broadcast approve ID  approve a broadcast waiting for a second organizer
+  maillage broadcast cancel ID   cancel a broadcast waiting or running
+  maillage broadcast resend ID [--yes]
+                                 send again to the recipients whose outcome is unknown
   maillage version               print the version
   maillage COMMAND --help        help on a command
+
+Every command but run logs only warnings and errors; add --verbose for the
+configured level. Running in a terminal, the bot writes its logs to
+maillage.log in the data directory and shows only warnings and errors.
 
 Environment: MAILLAGE_CONFIG (config file), MAILLAGE_DATA_DIR, MAILLAGE_REDIS_URL,
 MAILLAGE_HTTP_LISTEN, MAILLAGE_LOG_LEVEL, MAILLAGE_LOG_FORMAT and the platform
@@ -89,6 +102,9 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd != "run" {
+		args, io.verbose = cutVerbose(args)
 	}
 	var err error
 	switch cmd {
@@ -124,6 +140,26 @@ func run(ctx context.Context, args []string, io stdio, env func(string) string) 
 		fmt.Fprintln(io.err, "maillage:", err)
 		return exitFailure
 	}
+}
+
+// cutVerbose removes --verbose (or -verbose, -v) from the arguments of a
+// subcommand, wherever it is, and reports whether it was there.
+func cutVerbose(args []string) ([]string, bool) {
+	out := make([]string, 0, len(args))
+	verbose := false
+	for i, a := range args {
+		if a == "--" {
+			out = append(out, args[i:]...)
+			break
+		}
+		switch a {
+		case "--verbose", "-verbose", "-v":
+			verbose = true
+		default:
+			out = append(out, a)
+		}
+	}
+	return out, verbose
 }
 
 // newFlagSet returns a silent flag set: parseFlags prints the help on

@@ -8,16 +8,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sndgct/maillage/adapters/bolt"
 	"github.com/sndgct/maillage/bot/catalog"
+	"github.com/sndgct/maillage/internal/markup"
 )
 
-func fr(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }
-func en(key string, args ...string) string { return catalog.Default().T("en", key, args...) }
+// fr and en give a catalogue text as the piped terminal prints it: the
+// markup removed.
+func fr(key string, args ...string) string {
+	return markup.Plain(catalog.Default().T("fr", key, args...))
+}
+func en(key string, args ...string) string {
+	return markup.Plain(catalog.Default().T("en", key, args...))
+}
 
 // env builds a lookup over a map: the tests never see the real environment.
 func env(kv ...string) func(string) string {
@@ -323,5 +331,71 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The top-level help names every command and every subcommand that the
+// commands' own help names (broadcast list, status, approve, cancel,
+// resend...), and every command it names is one run knows.
+func TestTopLevelHelpListsEverySubcommand(t *testing.T) {
+	r := runMain(t, "", env(), "--help")
+	if r.code != 0 {
+		t.Fatalf("--help: exit %d", r.code)
+	}
+	re := regexp.MustCompile(`(?m)^\s+maillage ([a-z]+)(?: ([a-z]+)\b)?`)
+	for _, usage := range []string{broadcastUsage, membersUsage, configUsage, matchUsage} {
+		for _, m := range re.FindAllStringSubmatch(usage, -1) {
+			name := "maillage " + m[1]
+			if m[2] != "" {
+				name += " " + m[2]
+			}
+			if !strings.Contains(r.out, name) {
+				t.Errorf("--help lacks %q, which `maillage %s --help` names", name, m[1])
+			}
+		}
+	}
+	for _, m := range re.FindAllStringSubmatch(r.out, -1) {
+		if m[1] == "run" {
+			continue
+		}
+		got := runMain(t, "", env(), m[1], "--help")
+		if strings.Contains(got.errOut, "unknown command") {
+			t.Errorf("--help names %q, which run does not know", m[1])
+		}
+	}
+	if !strings.Contains(r.out, "--verbose") {
+		t.Errorf("--help does not mention --verbose")
+	}
+}
+
+// Subcommands log only warnings unless --verbose: no "bolt store opened"
+// on standard error.
+func TestSubcommandsLogOnlyWarningsUnlessVerbose(t *testing.T) {
+	dir := t.TempDir()
+	r := runMain(t, "", env("MAILLAGE_LOG_LEVEL", "info"), "broadcast", "list", "--data-dir", dir)
+	if r.code != 0 || strings.Contains(r.errOut, "bolt store opened") {
+		t.Errorf("broadcast list: exit %d, stderr %q", r.code, r.errOut)
+	}
+	r = runMain(t, "", env("MAILLAGE_LOG_LEVEL", "info"), "broadcast", "list", "--verbose", "--data-dir", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "bolt store opened") {
+		t.Errorf("broadcast list --verbose: exit %d, stderr %q", r.code, r.errOut)
+	}
+}
+
+// A platform's credentials set while chat.adapters leaves it out: a warning
+// at start, without the secret.
+func TestStartWarnsAboutUnusedCredentials(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(cfg, []byte("chat:\n  adapters: [terminal]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runMain(t, "aide\n", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr", "MAILLAGE_MATTERMOST_TOKEN", e2eMattermostToken,
+		"MAILLAGE_LOG_LEVEL", "warn", "MAILLAGE_LOG_FORMAT", "text"), "--config", cfg, "--data-dir", dir)
+	if r.code != 0 || !strings.Contains(r.errOut, "MAILLAGE_MATTERMOST_URL, MAILLAGE_MATTERMOST_TOKEN set but chat.adapters (terminal) does not list mattermost") {
+		t.Errorf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	if strings.Contains(r.errOut, e2eMattermostToken) {
+		t.Errorf("the warning shows the token: %q", r.errOut)
 	}
 }

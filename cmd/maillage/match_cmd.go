@@ -101,7 +101,7 @@ func matchCommand(ctx context.Context, args []string, std stdio, env func(string
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan.JSON(1))
 	}
-	fmt.Fprintln(std.out, introductions.PlanReport(catalog.Default(), l, plan))
+	fmt.Fprintln(std.out, markupFor(std.out)(introductions.PlanReport(catalog.Default(), l, plan)))
 	return nil
 }
 
@@ -139,7 +139,7 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 // planFromCLI plans the round over the store's members, or over the
 // members of a CSV file imported into an in-memory scratch store.
 func planFromCLI(ctx context.Context, cfg *config.Config, csvPath string, std stdio) (*introductions.RoundPlan, error) {
-	logger := newLogger(cfg.Log, std.err)
+	logger := commandLogger(cfg.Log, std)
 	rules := matchSettings(cfg).Rules
 	now := time.Now()
 	if csvPath == "" {

@@ -43,7 +43,7 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		fr("match.now.confirm"),
 		"[Groupe\u00a0: alice, bob, carol]",
 		fr("match.intro.header_trio"),
-		"- *alice*, Directeur·rice général·e des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
+		"- alice, Directeur général ou directrice générale des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
 		"Centres d'intérêt communs : Intelligence artificielle",
 		"Pourquoi vous : ",
 		"Pour engager la conversation : ",
@@ -53,7 +53,7 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		"→ À bob\u00a0:",
 		"je vous ai proposé d'échanger avec alice, carol. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
 		fr("match.answer.not_again", "names", "carol"),
-		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 échange(s) confirmé(s) (33,3\u00a0%), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
+		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 membre(s) ayant confirmé un échange (33,3\u00a0% des membres présentés), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("stdout lacks %q", want)

@@ -85,13 +85,15 @@ func membersCommand(ctx context.Context, args []string, std stdio, env func(stri
 	im := members.Importer{Store: store, Directory: dir, MemberRoles: s.MemberRoles, Interests: s.Interests,
 		Workspaces: s.ImportWorkspaces}
 	rep, err := im.Import(ctx, f, *dryRun)
+	cat := catalog.Default()
 	if errors.Is(err, members.ErrImportFile) {
-		return fmt.Errorf("%w: %s: %v", errUsage, fs.Arg(0), err)
+		return fmt.Errorf("%w: %s: %s", errUsage, fs.Arg(0), members.ExplainImportFileError(func(key string, args ...string) string {
+			return cat.T(*lang, key, args...)
+		}, err))
 	}
 	if err != nil {
 		return err
 	}
-	cat := catalog.Default()
 	fmt.Fprintln(std.out, members.FormatImportReport(func(key string, args ...string) string {
 		return cat.T(*lang, key, args...)
 	}, rep))

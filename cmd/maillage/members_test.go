@@ -194,7 +194,7 @@ func TestMembersImportCommand(t *testing.T) {
 		{[]string{"members"}, exitUsage, "want `maillage members import FILE.csv`"},
 		{[]string{"members", "export"}, exitUsage, "unknown members command"},
 		{[]string{"members", "import", "--data-dir", dir, "missing.csv"}, exitUsage, "missing.csv"},
-		{[]string{"members", "import", "--data-dir", dir, filepath.Join("testdata", "bad-header.csv")}, exitUsage, `unknown column "telephone"`},
+		{[]string{"members", "import", "--data-dir", dir, filepath.Join("testdata", "bad-header.csv")}, exitUsage, fr("members.import.file.unknown_column", "column", "telephone")},
 		{[]string{"members", "import", "--lang", "de", "--data-dir", dir, file}, exitUsage, "--lang must be fr or en"},
 	} {
 		r := runMain(t, "", env(), tt.args...)
@@ -226,7 +226,8 @@ func TestOrganizerImportsFromTheTerminal(t *testing.T) {
 }
 
 func TestImportWorkspaces(t *testing.T) {
-	cfg, err := loadConfig("", "", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr/equipe/", "MAILLAGE_MATTERMOST_TOKEN", "x"))
+	cfg, err := loadConfig("", "", env("MAILLAGE_MATTERMOST_URL", "https://discussion.example.fr/equipe/", "MAILLAGE_MATTERMOST_TOKEN", "x",
+		"MAILLAGE_HTTP_LISTEN", ":8080", "MAILLAGE_PUBLIC_URL", "https://maillage.example.fr"))
 	if err != nil {
 		t.Fatal(err)
 	}

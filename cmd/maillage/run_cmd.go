@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+
 	"log/slog"
 	"net/url"
 	"os"
@@ -59,8 +59,15 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	if *lang != "" {
 		cfg.Bot.DefaultLanguage = *lang
 	}
-	logger := newLogger(cfg.Log, std.err)
+	logger, closeLog, err := runLogger(cfg, std)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	pseudonyms := bot.NewPseudonyms(cfg.Secrets.LogPseudonymSalt())
+	for _, w := range cfg.UnusedCredentials() {
+		logger.Warn("platform credentials without their adapter: "+w, "component", "main")
+	}
 
 	metrics := prometheus.New()
 	store, storeName, err := openStore(ctx, cfg, logger, metrics)
@@ -233,18 +240,6 @@ func replicaName() string {
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 // openStore opens the configured store, which reports its calls to obs
 // (nil: none); it returns the backend's name.
 func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, obs bot.StoreObserver) (bot.Store, string, error) {
@@ -286,6 +281,7 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 				BotName:     cfg.Bot.Name,
 				Lang:        cfg.Bot.DefaultLanguage,
 				Interactive: isTerminal(std.in),
+				Styles:      isTerminal(std.out),
 				Logger:      logger,
 				Pseudonyms:  pseudonyms,
 			}))
@@ -325,7 +321,7 @@ func buildAdapters(cfg *config.Config, std stdio, store bot.Store, logger *slog.
 
 // isTerminal reports whether r is an interactive terminal (not a pipe, a
 // file or /dev/null), to decide whether to show a prompt.
-func isTerminal(r io.Reader) bool {
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/robfig/cron/v3"
 )
@@ -78,6 +79,10 @@ func Parse(spec string, def *time.Location) (Schedule, error) {
 		}
 	} else {
 		full = "CRON_TZ=" + def.String() + " " + spec
+	}
+	full, err := translateNames(full)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("%q: %w", spec, err)
 	}
 	s, err := parser.Parse(full)
 	if err != nil {
@@ -320,4 +325,104 @@ func sameWall(t, naive time.Time) bool {
 	y2, m2, d2 := naive.Date()
 	return y1 == y2 && m1 == m2 && d1 == d2 && t.Hour() == naive.Hour() &&
 		t.Minute() == naive.Minute() && t.Second() == naive.Second()
+}
+
+// fieldNames name the five cron fields in errors.
+var fieldNames = [5]string{"minute (1st field)", "hour (2nd field)", "day of month (3rd field)", "month (4th field)",
+	"day of week (5th field)"}
+
+// dayNames and monthNames map the French and English names of days and
+// months (full, abbreviated, with or without accents) to robfig/cron's
+// three-letter English names.
+var (
+	dayNames = map[string]string{
+		"lundi": "mon", "lun": "mon", "monday": "mon", "mon": "mon",
+		"mardi": "tue", "tuesday": "tue", "tue": "tue", "tues": "tue",
+		"mercredi": "wed", "mer": "wed", "wednesday": "wed", "wed": "wed",
+		"jeudi": "thu", "jeu": "thu", "thursday": "thu", "thu": "thu", "thur": "thu", "thurs": "thu",
+		"vendredi": "fri", "ven": "fri", "friday": "fri", "fri": "fri",
+		"samedi": "sat", "sam": "sat", "saturday": "sat", "sat": "sat",
+		"dimanche": "sun", "dim": "sun", "sunday": "sun", "sun": "sun",
+	}
+	monthNames = map[string]string{
+		"janvier": "jan", "janv": "jan", "january": "jan", "jan": "jan",
+		"fevrier": "feb", "fevr": "feb", "fev": "feb", "february": "feb", "feb": "feb",
+		"mars": "mar", "march": "mar", "mar": "mar",
+		"avril": "apr", "avr": "apr", "april": "apr", "apr": "apr",
+		"mai": "may", "may": "may",
+		"juin": "jun", "june": "jun", "jun": "jun",
+		"juillet": "jul", "juil": "jul", "july": "jul", "jul": "jul",
+		"aout": "aug", "august": "aug", "aug": "aug",
+		"septembre": "sep", "sept": "sep", "september": "sep", "sep": "sep",
+		"octobre": "oct", "october": "oct", "oct": "oct",
+		"novembre": "nov", "november": "nov", "nov": "nov",
+		"decembre": "dec", "dec": "dec", "december": "dec",
+	}
+)
+
+// translateNames rewrites the French (and full English) day and month names
+// of a five-field spec into robfig/cron's abbreviations: "30 9 * * lundi"
+// becomes "30 9 * * mon", "0 9 1 septembre *" becomes "0 9 1 sep *". A word
+// that names nothing is refused, naming its field.
+func translateNames(full string) (string, error) {
+	prefix, body := "", full
+	if strings.HasPrefix(body, "CRON_TZ=") || strings.HasPrefix(body, "TZ=") {
+		i := strings.IndexByte(body, ' ')
+		prefix, body = body[:i+1], strings.TrimSpace(body[i+1:])
+	}
+	if strings.HasPrefix(body, "@") {
+		return full, nil
+	}
+	fields := strings.Fields(body)
+	if len(fields) != 5 {
+		return full, nil // the parser says how many fields it wants
+	}
+	for i, f := range fields {
+		var names map[string]string
+		var want string
+		switch i {
+		case 3:
+			names, want = monthNames, "a month: 1 to 12, janvier to décembre, january to december or jan to dec"
+		case 4:
+			names, want = dayNames, "a day: 0 to 6 (0 is Sunday), lundi to dimanche, monday to sunday or mon to sun"
+		default:
+			want = "a number"
+		}
+		var b strings.Builder
+		word := []rune{}
+		flush := func() error {
+			if len(word) == 0 {
+				return nil
+			}
+			w := foldWord(string(word))
+			word = word[:0]
+			abbr, ok := names[w]
+			if !ok {
+				return fmt.Errorf("%s: %q is not %s", fieldNames[i], w, want)
+			}
+			b.WriteString(abbr)
+			return nil
+		}
+		for _, r := range f {
+			if unicode.IsLetter(r) {
+				word = append(word, r)
+				continue
+			}
+			if err := flush(); err != nil {
+				return "", err
+			}
+			b.WriteRune(r)
+		}
+		if err := flush(); err != nil {
+			return "", err
+		}
+		fields[i] = b.String()
+	}
+	return prefix + strings.Join(fields, " "), nil
+}
+
+// foldWord lowercases w and removes the accents of French day and month
+// names.
+func foldWord(w string) string {
+	return strings.NewReplacer("é", "e", "è", "e", "û", "u", "ô", "o", "É", "e", "Û", "u").Replace(strings.ToLower(w))
 }

@@ -34,7 +34,9 @@ func TestParseErrors(t *testing.T) {
 		{"@every soon", "invalid duration"},
 		{"CRON_TZ=Mars/Olympus 0 9 * * *", "bad location"},
 		{"CRON_TZ=Europe/Paris", "followed by a space"},
-		{"0 9 * * lundi", "lundi"},
+		{"0 9 * * lundii", `day of week (5th field): "lundii" is not a day`},
+		{"0 9 * brumaire *", `month (4th field): "brumaire" is not a month`},
+		{"x 9 * * *", `minute (1st field): "x" is not a number`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.spec, paris)
@@ -44,6 +46,40 @@ func TestParseErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Parse(%q) error = %q, want it to contain %q", tt.spec, err, tt.want)
+		}
+	}
+}
+
+// French and full English day and month names read as robfig/cron's
+// abbreviations, in any case, with or without accents.
+func TestParseNames(t *testing.T) {
+	from := time.Date(2026, 12, 7, 10, 0, 0, 0, paris) // a Monday
+	tests := []struct {
+		spec string
+		next time.Time
+	}{
+		{"30 9 * * lundi", time.Date(2026, 12, 14, 9, 30, 0, 0, paris)},
+		{"30 9 * * Lundi-Vendredi", time.Date(2026, 12, 8, 9, 30, 0, 0, paris)},
+		{"0 9 * * mardi,jeudi", time.Date(2026, 12, 8, 9, 0, 0, 0, paris)},
+		{"0 9 * * SAMEDI", time.Date(2026, 12, 12, 9, 0, 0, 0, paris)},
+		{"0 9 * * sunday", time.Date(2026, 12, 13, 9, 0, 0, 0, paris)},
+		{"0 9 1 septembre *", time.Date(2027, 9, 1, 9, 0, 0, 0, paris)},
+		{"0 9 15 août *", time.Date(2027, 8, 15, 9, 0, 0, 0, paris)},
+		{"0 9 1 Février *", time.Date(2027, 2, 1, 9, 0, 0, 0, paris)},
+		{"0 9 * janvier-mars lun", time.Date(2027, 1, 4, 9, 0, 0, 0, paris)},
+		{"CRON_TZ=Europe/Paris 30 9 * * vendredi", time.Date(2026, 12, 11, 9, 30, 0, 0, paris)},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.spec, paris)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.spec, err)
+			continue
+		}
+		if got := s.Next(from); !got.Equal(tt.next) {
+			t.Errorf("Parse(%q).Next = %v, want %v", tt.spec, got, tt.next)
+		}
+		if s.String() != tt.spec {
+			t.Errorf("String() = %q, want the spec as written %q", s.String(), tt.spec)
 		}
 	}
 }

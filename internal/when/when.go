@@ -18,7 +18,9 @@ package when
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -35,7 +37,92 @@ var (
 	ErrNoTask = errors.New("nothing to remember")
 	// ErrPast: the date read is not in the future.
 	ErrPast = errors.New("date in the past")
+	// ErrImpossibleDate: a day the calendar lacks ("31 février"); the
+	// error is an *ImpossibleDateError saying which.
+	ErrImpossibleDate = errors.New("no such day in the calendar")
 )
+
+// ImpossibleDateError names a day the calendar lacks: Text as written
+// ("31 février"), and the number of days of that month (MaxDay; 29 for
+// February without a year, 28 or 29 with one).
+type ImpossibleDateError struct {
+	Text   string
+	Day    int
+	Month  time.Month
+	Year   int // 0 when not written
+	MaxDay int
+}
+
+func (e *ImpossibleDateError) Error() string {
+	return fmt.Sprintf("%q: %s has %d days", e.Text, e.Month, e.MaxDay)
+}
+
+// Is makes errors.Is(err, ErrImpossibleDate) true.
+func (e *ImpossibleDateError) Is(target error) bool { return target == ErrImpossibleDate }
+
+var (
+	reDayMonth = regexp.MustCompile(`(?i)\b(\d{1,2})(?:er|st|nd|rd|th)?\s+(` + monthAlternatives + `)\.?(?:\s+(\d{4}))?\b`)
+	reMonthDay = regexp.MustCompile(`(?i)\b(` + monthAlternatives + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b`)
+	reNumeric  = regexp.MustCompile(`(?:^|[^\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?:[^\d/]|$)`)
+)
+
+const monthAlternatives = `janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|` +
+	`janv|févr|fevr|avr|juil|sept|déc|dec|` +
+	`january|february|march|april|may|june|july|august|september|october|november|december|` +
+	`jan|feb|mar|apr|jun|jul|aug|sep|oct|nov`
+
+var monthNumbers = map[string]time.Month{
+	"janvier": 1, "janv": 1, "january": 1, "jan": 1,
+	"février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "february": 2, "feb": 2,
+	"mars": 3, "march": 3, "mar": 3, "avril": 4, "avr": 4, "april": 4, "apr": 4, "mai": 5, "may": 5,
+	"juin": 6, "june": 6, "jun": 6, "juillet": 7, "juil": 7, "july": 7, "jul": 7,
+	"août": 8, "aout": 8, "august": 8, "aug": 8, "septembre": 9, "sept": 9, "september": 9, "sep": 9,
+	"octobre": 10, "october": 10, "oct": 10, "novembre": 11, "november": 11, "nov": 11,
+	"décembre": 12, "decembre": 12, "déc": 12, "dec": 12, "december": 12,
+}
+
+// CheckCalendar returns an *ImpossibleDateError for the first day written
+// in s that the calendar lacks: "31 février", "le 31/04", "February 30",
+// "29 février 2027", "32 décembre"; nil otherwise.
+func CheckCalendar(s string) error {
+	check := func(text, dayS string, m time.Month, yearS string) error {
+		day, _ := strconv.Atoi(dayS)
+		year, _ := strconv.Atoi(yearS)
+		if m < 1 || m > 12 {
+			return nil // not a day and month: "3/14" is not a date here
+		}
+		y := year
+		if y == 0 {
+			y = 2028 // a leap year: 29 February exists without a year
+		}
+		maxDay := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if day >= 1 && day <= maxDay {
+			return nil
+		}
+		return &ImpossibleDateError{Text: strings.TrimSpace(text), Day: day, Month: m, Year: year, MaxDay: maxDay}
+	}
+	for _, m := range reDayMonth.FindAllStringSubmatch(s, -1) {
+		if err := check(m[0], m[1], monthNumbers[strings.ToLower(m[2])], m[3]); err != nil {
+			return err
+		}
+	}
+	for _, m := range reMonthDay.FindAllStringSubmatch(s, -1) {
+		if err := check(m[0], m[2], monthNumbers[strings.ToLower(m[1])], m[3]); err != nil {
+			return err
+		}
+	}
+	for _, m := range reNumeric.FindAllStringSubmatch(s, -1) {
+		month, _ := strconv.Atoi(m[2])
+		text := m[1] + "/" + m[2]
+		if m[3] != "" {
+			text += "/" + m[3]
+		}
+		if err := check(text, m[1], time.Month(month), m[3]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // DefaultHour is the time of a reminder given a day but no time: the start
 // of the working day.
@@ -57,6 +144,9 @@ type Result struct {
 // ErrPast the Result still holds the date understood.
 func Parse(input, lang string, now time.Time) (Result, error) {
 	input = strings.TrimSpace(input)
+	if err := CheckCalendar(input); err != nil {
+		return Result{}, err
+	}
 	langs := []string{"fr", "en"}
 	if lang == "en" {
 		langs = []string{"en", "fr"}
@@ -247,6 +337,10 @@ func readDate(phrase, lang string, now time.Time) (time.Time, bool) {
 	}
 	if !at.After(now) && (reBareFr.MatchString(s) || reBareEn.MatchString(s)) {
 		at = at.AddDate(0, 0, 1)
+	}
+	if reRelativ.MatchString(s) {
+		// "dans 30 secondes" is 30 seconds from now, to the second.
+		return at.Truncate(time.Second), true
 	}
 	return at.Truncate(time.Minute), true
 }

@@ -114,3 +114,63 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// Relative delays are honoured to the second: "dans 30 secondes" is 30
+// seconds from now, never "déjà passée".
+func TestParseSeconds(t *testing.T) {
+	n := time.Date(2026, 11, 26, 10, 0, 17, 0, paris)
+	tests := []struct {
+		in, lang string
+		after    time.Duration
+	}{
+		{"dans 3 secondes de boire un verre d'eau", "fr", 3 * time.Second},
+		{"dans 30 secondes de boire", "fr", 30 * time.Second},
+		{"dans 45 s de relancer", "fr", 45 * time.Second},
+		{"dans 2 minutes de rappeler", "fr", 2 * time.Minute},
+		{"in 30 seconds to drink", "en", 30 * time.Second},
+		{"in 3 seconds to check", "en", 3 * time.Second},
+	}
+	for _, tt := range tests {
+		r, err := Parse(tt.in, tt.lang, n)
+		if err != nil {
+			t.Errorf("Parse(%q): %v (phrase %q)", tt.in, err, r.Phrase)
+			continue
+		}
+		if want := n.Add(tt.after); !r.At.Equal(want) {
+			t.Errorf("Parse(%q) = %v, want %v", tt.in, r.At, want)
+		}
+	}
+}
+
+// A day the calendar lacks is refused, saying which and why, instead of
+// being moved to another day.
+func TestParseImpossibleDates(t *testing.T) {
+	tests := []struct {
+		in, text string
+		max      int
+	}{
+		{"le 31 février d'appeler Véronique", "31 février", 29},
+		{"le 30 février 2027 de payer", "30 février 2027", 28},
+		{"le 31 avril : CODIR", "31 avril", 30},
+		{"le 31/06 à 9h de relancer", "31/06", 30},
+		{"le 32 décembre de fêter", "32 décembre", 31},
+		{"on February 30 to call", "February 30", 29},
+		{"le 0 mars de rien", "0 mars", 31},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in, "fr", now)
+		var ie *ImpossibleDateError
+		if !errors.Is(err, ErrImpossibleDate) || !errors.As(err, &ie) {
+			t.Errorf("Parse(%q) error = %v, want an impossible date", tt.in, err)
+			continue
+		}
+		if ie.Text != tt.text || ie.MaxDay != tt.max {
+			t.Errorf("Parse(%q): %q with %d days, want %q with %d", tt.in, ie.Text, ie.MaxDay, tt.text, tt.max)
+		}
+	}
+	for _, ok := range []string{"le 29 février de voter", "le 28/02 de payer", "le 31 décembre de fêter", "à 14/30 de x", "le 29 février 2028 de voter"} {
+		if err := CheckCalendar(ok); err != nil {
+			t.Errorf("CheckCalendar(%q) = %v, want nil", ok, err)
+		}
+	}
+}
