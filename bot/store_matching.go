@@ -69,6 +69,10 @@ type MatchRound struct {
 	// SatOut are the members left out this round (odd pool in sit-out
 	// mode, or nobody they may meet): they are served first next time.
 	SatOut []UserRef `json:"sat_out,omitempty"`
+	// SatOutWhy says why each of SatOut sits out, in the same order (a
+	// reason of internal/matching: "own_size", "odd"…); empty for rounds
+	// stored before reasons were kept.
+	SatOutWhy []string `json:"sat_out_why,omitempty"`
 	// Total is the sum of the groups' scores, in milli-points; Gap the
 	// solver's primal-dual gap (0: proven optimal).
 	Total int64 `json:"total"`

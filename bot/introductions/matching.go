@@ -121,8 +121,9 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 		}
 		round.Groups = append(round.Groups, mg)
 	}
-	for _, i := range plan.SitOut {
+	for k, i := range plan.SitOut {
 		round.SatOut = append(round.SatOut, members[i].Ref)
+		round.SatOutWhy = append(round.SatOutWhy, plan.Reasons[k])
 	}
 	return &RoundPlan{Round: round, Members: members, Profiles: profiles, Plan: plan, Pool: pool}, nil
 }

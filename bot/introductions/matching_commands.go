@@ -101,6 +101,17 @@ func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string
 			lines = append(lines, r.T("match.dry.group", "names", names(who), "score", points(r.Lang, g.Score),
 				"breakdown", breakdownText(r, bd)))
 		}
+		for k, i := range p.SitOut {
+			if shown == 0 {
+				break // the report lists them itself
+			}
+			if k == shown {
+				lines = append(lines, r.T("match.dry.more_sitout", "count", strconv.Itoa(len(p.SitOut)-shown)))
+				break
+			}
+			lines = append(lines, r.T("match.dry.sitout", "name", memberName(plan.Members[i]),
+				"reason", r.T("match.reason."+p.Reasons[k])))
+		}
 	}
 	return strings.Join(lines, "\n")
 }
@@ -109,7 +120,7 @@ func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string
 func breakdownText(r core.Printer, bd matching.Breakdown) string {
 	f := func(v float64) string { return points(r.Lang, matching.ToMilli(v)) }
 	s := r.T("match.dry.breakdown", "size", f(bd.Size), "interests", f(bd.Interests), "region", f(bd.Region),
-		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences))
+		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences), "complement", f(bd.Complement))
 	if bd.Repeat != 0 {
 		s += ", " + r.T("match.dry.repeat", "penalty", f(bd.Repeat), "ago", strconv.Itoa(bd.MetAgo))
 	}

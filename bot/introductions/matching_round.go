@@ -90,7 +90,7 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		}
 	}
 	told := b.toldBefore(ctx, round)
-	for _, ref := range round.SatOut {
+	for k, ref := range round.SatOut {
 		if isErased(ref) || told[ref] {
 			continue
 		}
@@ -99,7 +99,9 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 			continue // erased meanwhile
 		}
 		key := "sitout"
-		if b.matchSettings().Rules.Odd == matching.OddSitOut {
+		if k < len(round.SatOutWhy) && sitOutReasons[round.SatOutWhy[k]] {
+			key = "sitout." + round.SatOutWhy[k]
+		} else if b.matchSettings().Rules.Odd == matching.OddSitOut {
 			key = "sitout_odd"
 		}
 		r := b.memberPrinter(m)
@@ -112,6 +114,13 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		b.Log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
+}
+
+// sitOutReasons are the reasons a member who sits out is told about
+// (match.sitout.<reason>).
+var sitOutReasons = map[string]bool{
+	matching.SitOutOwnSize: true, matching.SitOutOwnRegion: true, matching.SitOutOwnPrefs: true,
+	matching.SitOutNoPartner: true, matching.SitOutOdd: true, matching.SitOutTaken: true,
 }
 
 // toldBefore returns who sat out the round before this one: they were

@@ -22,6 +22,10 @@ const PendingIntro bot.PendingKind = "intro"
 // Choice actions of the introductions and the follow-up.
 const actionMatchAnswer = "match.answer"
 
+// answerWhich asks which member of a group not to meet again: the
+// group's button, answered privately with one button per other member.
+const answerWhich = "which"
+
 // introduceOrHold introduces group gi of round now, or stores it to be
 // posted when every member is within working hours. Members of one
 // platform meet in a group conversation; members of different platforms
@@ -313,6 +317,12 @@ func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Memb
 	if len(members) <= 2 || len(others) <= 1 {
 		return append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round,
 			Label: r.T("match.choice.not_again"), Style: "danger"})
+	}
+	if viewer == nil {
+		// In the group, nobody gets a button naming themselves: the
+		// member who clicks is asked, privately, which of the others.
+		return append(cs, bot.Choice{Action: actionMatchAnswer, Value: answerWhich + ":" + round,
+			Label: r.T("match.choice.not_again_which"), Style: "danger"})
 	}
 	for _, m := range others {
 		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + outbox.RefHash(m.Ref)[:12],

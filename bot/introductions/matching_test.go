@@ -200,7 +200,7 @@ func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
 		t.Errorf("round after « not again »: %+v", r)
 	}
 	posts = h.Take()
-	if len(bottest.DirectTo(posts, alice)) != 1 || !strings.Contains(bottest.DirectTo(posts, alice)[0].Reply.Text, bottest.Fr("match.sitout")) {
+	if len(bottest.DirectTo(posts, alice)) != 1 || bottest.DirectTo(posts, alice)[0].Reply.Text != bottest.Fr("match.sitout.no_partner") {
 		t.Errorf("Alice is not told why she waits: %+v", posts)
 	}
 }
