@@ -86,6 +86,10 @@ type MatchGroup struct {
 	Members []UserRef `json:"members"`
 	// Score in milli-points.
 	Score int64 `json:"score"`
+	// Starter is the key of the question of the bank chosen to open the
+	// conversation (content.Question.Key), never one asked before to a
+	// pair of the group.
+	Starter string `json:"starter,omitempty"`
 }
 
 // Valid reports an error when the round cannot be stored.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -47,6 +48,9 @@ type Planner struct {
 	// Members are the pool; nil means the store's matchable members who
 	// are due by their cadence.
 	Members []bot.Member
+	// Questions are the conversation starters' bank (nil: no question
+	// is chosen).
+	Questions []content.Question
 }
 
 // RoundPlan is a planned round, before anything is stored or sent.
@@ -114,11 +118,18 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	round := bot.MatchRound{ID: id, Job: job, Slot: slot, Created: now, Total: plan.Total, Gap: plan.Certificate.Gap}
+	asked, err := pl.askedBefore(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, g := range plan.Groups {
 		mg := bot.MatchGroup{Score: g.Score}
+		var ms []bot.Member
 		for _, i := range g.Members {
 			mg.Members = append(mg.Members, members[i].Ref)
+			ms = append(ms, members[i])
 		}
+		mg.Starter = chooseQuestion(pl.Questions, ms, asked, id)
 		round.Groups = append(round.Groups, mg)
 	}
 	for k, i := range plan.SitOut {
@@ -185,6 +196,8 @@ func profileOf(m bot.Member, workshops []string) matching.Profile {
 		Workshops:       workshops,
 		SimilarSizeOnly: m.Prefs.SimilarSizeOnly,
 		SameRegion:      m.Prefs.Region == bot.RegionSame,
+		Offers:          m.Offers,
+		Needs:           m.Needs,
 	}
 	if c := m.Collectivity; c != nil {
 		p.Population, p.Kind, p.Region, p.Departement = c.Population, string(c.Kind), c.Region, c.Departement

@@ -43,7 +43,7 @@ func (b *Feature) matchingChoices() map[string]core.ChoiceHandler {
 // sending anything.
 func (b *Feature) cmdMatchDry(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
-	plan, err := b.planner().Plan(ctx, "dry-run", "", now, now)
+	plan, err := b.planner(ctx).Plan(ctx, "dry-run", "", now, now)
 	if err != nil {
 		b.Log.Error("dry run", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
@@ -141,7 +141,7 @@ func points(lang bot.Lang, milli int64) string {
 // resumes the same round instead of running another.
 func (b *Feature) cmdMatchNow(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
-	plan, err := b.planner().Plan(ctx, "preview", "", now, now)
+	plan, err := b.planner(ctx).Plan(ctx, "preview", "", now, now)
 	if err != nil {
 		b.Log.Error("round preview", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}

@@ -26,8 +26,8 @@ func (b *Feature) matchSettings() bot.MatchSettings {
 	return s
 }
 
-func (b *Feature) planner() Planner {
-	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules}
+func (b *Feature) planner(ctx context.Context) Planner {
+	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules, Questions: b.Core.Congress.Content(ctx).Set.Questions}
 }
 
 // jobRound runs the round of a scheduled slot.
@@ -50,7 +50,7 @@ func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) 
 		if err := b.pauseIgnoring(ctx, id, now); err != nil {
 			b.Log.Error("pausing members who ignore their introductions", "round", id, "err", err)
 		}
-		plan, err := b.planner().Plan(ctx, id, job, slot, now)
+		plan, err := b.planner(ctx).Plan(ctx, id, job, slot, now)
 		if err != nil {
 			return bot.MatchRound{}, err
 		}
