@@ -330,4 +330,3 @@ func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Memb
 	}
 	return cs
 }
-
