@@ -25,13 +25,14 @@ func onboard(user, sentence, interests string) string {
 func TestRoundThroughTheTerminal(t *testing.T) {
 	cfg := alwaysOpen(t) // members_test.go: the test does not depend on the hour
 	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "1, 5") +
-		onboard("bob", "je suis DGS de Palaiseau", "1, 4") +
-		onboard("carol", "je suis DGA de Évry-Courcouronnes", "1, 5") +
+		onboard("bob", "je suis DGS de Morangis", "1, 4") +
+		onboard("carol", "je suis DGA de Orsay", "1, 5") +
 		"/as alice\ntour maintenant\n" + // refused: not an admin
 		"/as admin\ntour à blanc\ntour maintenant\n1\n" +
 		"/as alice\n1\n" + // « Nous avons échangé », in the group
+		"/as bob\n3\n2\n" + // in the group too: « Ne plus me proposer l'une… », then carol
 		"/as admin\nrelance maintenant\n" +
-		"/as bob\n4\n" + // the follow-up: « Ne plus me proposer carol »
+		"/as carol\n2\n" + // the follow-up: « Pas ce tour-ci »
 		"/as orga\nbilan des mises en relation\n"
 	r := runMain(t, input, env(), "--config", cfg, "--data-dir", t.TempDir())
 	if r.code != 0 {
@@ -44,24 +45,31 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		"[Groupe\u00a0: alice, bob, carol]",
 		fr("match.intro.header_trio"),
 		"- *alice*, Directeur·rice général·e des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
-		"Centres d'intérêt communs : Intelligence artificielle",
-		"Pourquoi vous : ",
-		"Pour engager la conversation : ",
-		"  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer bob\n  5. Ne plus me proposer carol\n",
+		"Centres d'intérêt communs : Intelligence artificielle.",
+		"Pourquoi vous : trois communes de 12\u202f000, 14\u202f100 et 16\u202f500 habitants, le même département (Essonne).",
+		"Pour engager la conversation : séance « ",
+		"  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer l'une de ces personnes…\n",
 		fr("match.now.done", "groups", "1", "satout", "0"),
 		fr("match.answer.met", "names", "bob, carol"),
-		"→ À bob\u00a0:",
-		"je vous ai proposé d'échanger avec alice, carol. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
+		fr("match.answer.which") + "\n  1. Ne plus me proposer alice\n  2. Ne plus me proposer carol\n",
 		fr("match.answer.not_again", "names", "carol"),
-		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 échange(s) confirmé(s) (33,3\u00a0%), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
+		"je vous ai proposé d'échanger avec alice, bob. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer bob\n",
+		fr("match.answer.not_now"),
+		"1 mise(s) en relation (3 membres), 3 réponse(s), 1 échange(s) confirmé(s) (33,3\u00a0%), 1 « pas ce tour-ci », 1 « ne plus me proposer »",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	// The follow-up reaches those who had not answered: bob and carol.
-	if strings.Contains(r.out, "→ À alice\u00a0:\nMaillage › Le ") {
-		t.Error("alice, who had answered, got the follow-up")
+	// The follow-up reaches only carol, who had not answered; nobody
+	// was offered a button naming themselves.
+	for _, who := range []string{"alice", "bob"} {
+		if strings.Contains(r.out, "→ À "+who+"\u00a0:\nMaillage › Le ") {
+			t.Errorf("%s, who had answered, got the follow-up", who)
+		}
+	}
+	if strings.Contains(r.out, "Je n'ai pas compris") {
+		t.Error("an answer to the introduction was not understood")
 	}
 	if t.Failed() {
 		t.Logf("stdout:\n%s", r.out)
