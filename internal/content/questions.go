@@ -149,6 +149,7 @@ func collectLines(n *yaml.Node, path string, lines map[string]int) {
 				p = path + "." + p
 			}
 			collectLines(n.Content[i+1], p, lines)
+			lines[p] = n.Content[i].Line
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
