@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -352,5 +353,60 @@ func TestPreferencesKept(t *testing.T) {
 	}
 	if planA.Certificate.Gap != 0 || !planA.Certificate.Verified {
 		t.Errorf("not proven optimal: %+v", planA.Certificate)
+	}
+}
+
+// BenchmarkGroups1600 measures groups of 3 and 4 on the synthetic pool:
+// the total of the pairs within groups, as a percentage of the bound
+// (three times the pair optimum), and the members left out.
+func BenchmarkGroups1600(b *testing.B) {
+	ps := withHelp(synthetic(b, 1600, 1), 1)
+	for _, size := range []int{2, 3, 4} {
+		b.Run(fmt.Sprintf("size%d", size), func(b *testing.B) {
+			r := DefaultRules()
+			r.GroupSize = size
+			var plan Plan
+			for b.Loop() {
+				p, err := NewPool(r, ps, History{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if plan, err = p.Plan(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(100*float64(plan.Total)/float64(plan.Bound), "%-of-bound")
+			b.ReportMetric(float64(len(plan.SitOut)), "sit-out")
+			b.ReportMetric(float64(len(plan.Groups)), "groups")
+		})
+	}
+}
+
+// BenchmarkPreferences1600 reports the figures of the README: pairs
+// breaking a stated preference with today's soft preferences and with
+// hard ones, members sitting out, shared interests per pair, share of
+// pairs with a complementary need.
+func BenchmarkPreferences1600(b *testing.B) {
+	ps := withHelp(synthetic(b, 1600, 1), 1)
+	before := DefaultRules()
+	before.Hard, before.Weights.Complement = HardPreferences{}, 0
+	for name, r := range map[string]Rules{"before": before, "after": DefaultRules()} {
+		b.Run(name, func(b *testing.B) {
+			var plan Plan
+			for b.Loop() {
+				p, err := NewPool(r, ps, History{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if plan, err = p.Plan(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			f := figuresOf(ps, plan)
+			b.ReportMetric(float64(f.breaking), "breaking-pairs")
+			b.ReportMetric(float64(f.sitOut), "sit-out")
+			b.ReportMetric(float64(f.shared)/float64(f.pairs), "shared/pair")
+			b.ReportMetric(100*float64(f.complement)/float64(f.pairs), "complement-%")
+		})
 	}
 }

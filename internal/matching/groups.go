@@ -19,7 +19,7 @@ import (
 //     each), the weight being what the member adds to the seed.
 //
 // This is a heuristic (partitioning into groups of three or more is
-// NP-hard); Plan.Bound, three times the pair optimum, is its yardstick,
+// NP-hard); Plan.Bound, g-1 times the pair optimum, is its yardstick,
 // and the benchmarks measure how close it comes (README « Mise en
 // relation »). No group ever holds a pair that is not allowed.
 

@@ -35,11 +35,11 @@ type Plan struct {
 	// Mate is that optimal matching, before the odd policy: Mate[i] is
 	// i's partner, or -1.
 	Mate []int
-	// Bound is the yardstick of groups larger than pairs: every group of
-	// g members decomposes into g-1 matchings (3 for a trio), so their
-	// total cannot exceed that many times the pair optimum Matched when
-	// the optimum is also the heaviest matching (as in dense pools). For
-	// pairs it is Matched.
+	// Bound is the yardstick of groups larger than pairs: the pairs
+	// within groups of g members form a (g-1)-regular graph, which weighs
+	// at most g-1 times the heaviest fractional matching; the pair
+	// optimum Matched stands for it (equal in dense pools, where the
+	// optimum pairs everyone). For pairs it is Matched.
 	Bound int64
 	// greedy is the heaviest-first greedy matching of the same pool, from
 	// the solver's first pass over the pairs (nil when the solver saw a
@@ -115,7 +115,7 @@ func (p *Pool) Plan() (Plan, error) {
 		if plan.Groups, left, err = p.formGroups(plan.Groups, left, g); err != nil {
 			return Plan{}, err
 		}
-		plan.Bound = 3 * plan.Matched
+		plan.Bound = int64(g-1) * plan.Matched
 	}
 	left = p.placeLeft(plan.Groups, left)
 	plan.SitOut = left
