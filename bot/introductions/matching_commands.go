@@ -27,6 +27,9 @@ func (b *Feature) matchingCommands() []*core.Command {
 			Names: map[bot.Lang][]string{bot.French: {"tour à blanc", "simuler un tour"}, bot.English: {"dry run", "round dry run"}}},
 		{ID: "match_now", Role: bot.RoleAdmin, Run: b.cmdMatchNow,
 			Names: map[bot.Lang][]string{bot.French: {"tour maintenant", "lancer un tour"}, bot.English: {"round now", "run a round"}}},
+		{ID: "match_mine", Role: bot.RoleMember, Run: b.cmdMine,
+			Names: map[bot.Lang][]string{bot.French: {"mes mises en relation", "mes rencontres"},
+				bot.English: {"my introductions", "my matches"}}},
 		{ID: "match_followup", Role: bot.RoleAdmin, Run: b.cmdFollowupNow,
 			Names: map[bot.Lang][]string{bot.French: {"relance maintenant", "relancer maintenant"}, bot.English: {"follow up now"}}},
 	}

@@ -541,3 +541,50 @@ func TestSittingOutAgainIsNotRepeated(t *testing.T) {
 		t.Errorf("told again: %+v", posts)
 	}
 }
+
+// « mes mises en relation »: the member's past introductions, newest
+// first, with their answer; a member who erased their data is named as
+// such; « ne plus me proposer » is offered for the others still there,
+// and works from there.
+func TestMyIntroductions(t *testing.T) {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob, intro := h.PairRound("Alice", "Bob")
+	h.PickIn(alice, intro.Conv, intro.Reply.Choices[0]) // « Nous avons échangé »
+	if err := h.Bot.EraseMember(t.Context(), bob); err != nil {
+		t.Fatal(err)
+	}
+	carol := bottest.User("carol")
+	h.Seed(carol, "Carol", bottest.Towns[6], "dgs", "ia")
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 28))
+	h.Round("tour|2")
+	h.Take()
+
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bottest.Dm(alice), Text: "mes mises en relation"})
+	posts := bottest.DirectTo(h.Take(), alice)
+	if len(posts) != 1 {
+		t.Fatalf("replies: %+v", posts)
+	}
+	text := posts[0].Reply.Text
+	lines := strings.Split(text, "\n")
+	if len(lines) != 3 || lines[0] != bottest.Fr("match.mine.header") ||
+		!strings.Contains(lines[1], "Carol — "+bottest.Fr("match.mine.no_answer")) ||
+		!strings.Contains(lines[2], bottest.Fr("match.erased_member")+" — "+bottest.Fr("match.mine.met")) {
+		t.Errorf("list:\n%s", text)
+	}
+	cs := posts[0].Reply.Choices
+	if len(cs) != 1 || cs[0].Label != bottest.Fr("match.choice.not_again_name", "name", "Carol") {
+		t.Fatalf("choices %+v, want one for Carol", cs)
+	}
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bottest.Dm(alice),
+		Choice: &bot.ChoiceEvent{Action: cs[0].Action, Value: cs[0].Value}})
+	if got := bottest.DirectTo(h.Take(), alice); len(got) != 1 || got[0].Reply.Text != bottest.Fr("match.answer.not_again", "names", "Carol") {
+		t.Errorf("not again from the list: %+v", got)
+	}
+	// Someone never introduced is told so.
+	dan := bottest.User("dan")
+	h.Seed(dan, "Dan", bottest.Towns[2], "dgs", "ia")
+	h.Bot.Handle(t.Context(), bot.Message{From: dan, Conversation: bottest.Dm(dan), Text: "my introductions"})
+	if got := bottest.DirectTo(h.Take(), dan); len(got) != 1 || got[0].Reply.Text != bottest.Fr("match.mine.none") {
+		t.Errorf("nobody yet: %+v", got)
+	}
+}
