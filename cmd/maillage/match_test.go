@@ -234,3 +234,39 @@ func TestMatchSettingsDefaults(t *testing.T) {
 		t.Errorf("converted rules: %+v", r)
 	}
 }
+
+// « Je peux aider / je cherche » in the terminal: offered at the end of
+// the onboarding (a button, skippable), changed with « modifier
+// entraide », shown in the profile, and said in the introduction.
+func TestHelpAndNeedThroughTheTerminal(t *testing.T) {
+	cfg := alwaysOpen(t)
+	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "1, 5") +
+		"1\n4\nterminé\npasser\n" + // the button, then: can help on 4; looks for nothing
+		"profil\n" +
+		onboard("bob", "je suis DGS de Morangis", "1, 4") +
+		"modifier entraide\npasser\n4\nterminé\n" + // looks for experience on 4
+		"/as admin\ntour maintenant\n1\n"
+	r := runMain(t, input, env(), "--config", cfg, "--data-dir", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		"  1. " + fr("members.help.offer_button") + "\n",
+		fr("members.help.ask_offers"),
+		fr("members.help.ask_needs"),
+		fr("members.profile.help", "offers", "Transition écologique", "needs", fr("members.help.none")),
+		fr("members.edit.done"),
+		"Pourquoi vous : deux communes de 12\u202f000 et 14\u202f100 habitants, le même département (Essonne), la même fonction (Directeur·rice général·e des services (DGS)).",
+		fr("match.intro.complement", "name", "alice", "other", "bob", "interests", "transition écologique"),
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if strings.Contains(r.out, "Je n'ai pas compris") {
+		t.Error("an answer was not understood")
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", r.out)
+	}
+}
