@@ -169,7 +169,7 @@ func dueByCadence(m bot.Member, last, now time.Time) bool {
 }
 
 // attended returns, by pool index, the sessions each member registered
-// for: the workshops they attend.
+// for or was recorded as attending: the workshops they share.
 func attended(ctx context.Context, s PlannerStore, index map[bot.UserRef]int) (map[int][]string, error) {
 	out := map[int][]string{}
 	err := s.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
@@ -179,6 +179,9 @@ func attended(ctx context.Context, s PlannerStore, index map[bot.UserRef]int) (m
 		}
 		for _, reg := range f.Registrations {
 			out[i] = append(out[i], reg.Event+"/"+reg.Session)
+		}
+		for _, at := range f.Attended {
+			out[i] = append(out[i], at.Event+"/"+at.Session)
 		}
 		return nil
 	})

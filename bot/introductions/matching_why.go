@@ -224,6 +224,9 @@ func (b *Feature) sharedSessions(ctx context.Context, members []bot.Member) []st
 		for _, reg := range f.Registrations {
 			keys = append(keys, reg.Event+"/"+reg.Session)
 		}
+		for _, at := range f.Attended {
+			keys = append(keys, at.Event+"/"+at.Session)
+		}
 		if i == 0 {
 			common = keys
 			continue

@@ -270,3 +270,49 @@ func TestHelpAndNeedThroughTheTerminal(t *testing.T) {
 		t.Logf("stdout:\n%s", r.out)
 	}
 }
+
+// An organizer imports the attendance of a session (command line, then the
+// terminal's « importer les présences »): the members who attended it
+// together are told so in their introduction.
+func TestAttendanceImportCountsInTheIntroduction(t *testing.T) {
+	cfg := alwaysOpen(t)
+	dir := t.TempDir()
+	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "2, 5") +
+		onboard("bob", "je suis DGS de Morangis", "3, 6")
+	if r := runMain(t, input, env(), "--config", cfg, "--data-dir", dir); r.code != 0 {
+		t.Fatalf("onboarding: exit %d\n%s", r.code, r.errOut)
+	}
+	csvFile := filepath.Join(t.TempDir(), "presences.csv")
+	writeFile(t, csvFile, "plateforme;identifiant;nom\nterminal;alice;Alice\nterminal;inconnu;Personne\n\n")
+	r := runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "atelier-leader-connecte", "--dry-run", csvFile)
+	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'est enregistré. Présences à la séance 5") ||
+		!strings.Contains(r.out, "- ligne 3 : aucun membre ne correspond à « inconnu »") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "99", csvFile)
+	if r.code != exitUsage {
+		t.Errorf("unknown session: exit %d, want %d\n%s", r.code, exitUsage, r.errOut)
+	}
+	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "territorialis-2024/atelier-leader-connecte", csvFile)
+	if r.code != exitFailure || !strings.Contains(r.out, "1 membre(s) enregistré(s), 0 déjà enregistré(s), 1 ligne(s) refusée(s)") {
+		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.out, r.errOut) // report
+	}
+	bobCSV := filepath.Join(t.TempDir(), "bob.csv")
+	writeFile(t, bobCSV, "platform,user\nterminal,bob\nterminal,alice\n")
+	r = runMain(t, "/as orga\nimporter les présences 5 "+bobCSV+"\n/as admin\ntour maintenant\n1\n", env(),
+		"--config", cfg, "--data-dir", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		"1 membre(s) enregistré(s), 1 déjà enregistré(s), 0 ligne(s) refusée(s).",
+		"la même séance du congrès (« Leader connecté/déconnecté : comment rester en lien avec l'humain ? »)",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", r.out)
+	}
+}
