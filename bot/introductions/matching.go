@@ -48,9 +48,10 @@ type Planner struct {
 	// Members are the pool; nil means the store's matchable members who
 	// are due by their cadence.
 	Members []bot.Member
-	// Questions are the conversation starters' bank (nil: no question
-	// is chosen).
-	Questions []content.Question
+	// Questions are the conversation starters' bank, and Highlights those
+	// of the current congress (both nil: no starter is chosen).
+	Questions  []content.Question
+	Highlights []HighlightStarter
 }
 
 // RoundPlan is a planned round, before anything is stored or sent.
@@ -129,7 +130,7 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 			mg.Members = append(mg.Members, members[i].Ref)
 			ms = append(ms, members[i])
 		}
-		mg.Starter = chooseQuestion(pl.Questions, ms, asked, id)
+		mg.Starter = chooseQuestion(pl.Questions, pl.Highlights, ms, asked, id)
 		round.Groups = append(round.Groups, mg)
 	}
 	for k, i := range plan.SitOut {

@@ -27,7 +27,9 @@ func (b *Feature) matchSettings() bot.MatchSettings {
 }
 
 func (b *Feature) planner(ctx context.Context) Planner {
-	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules, Questions: b.Core.Congress.Content(ctx).Set.Questions}
+	snap := b.Core.Congress.Content(ctx)
+	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules, Questions: snap.Set.Questions,
+		Highlights: highlightStarters(b.Core.Congress.Current(snap))}
 }
 
 // jobRound runs the round of a scheduled slot.

@@ -21,7 +21,7 @@ func TestChooseQuestionNeverTwice(t *testing.T) {
 	asked := map[string][]string{}
 	var got []string
 	for round := range 5 {
-		k := chooseQuestion(bank, []bot.Member{anne, denis}, asked, "r"+string(rune('0'+round)))
+		k := chooseQuestion(bank, nil, []bot.Member{anne, denis}, asked, "r"+string(rune('0'+round)))
 		got = append(got, k)
 		pk := pairKey(anne.Ref, denis.Ref)
 		asked[pk] = append(asked[pk], k)
@@ -42,5 +42,33 @@ func TestChooseQuestionNeverTwice(t *testing.T) {
 	}
 	if got[4] != "" {
 		t.Errorf("every question asked: %q chosen again", got[4])
+	}
+}
+
+// A highlight of the congress on the interests all share comes first, a
+// statement before a quotation; once given to the pair, the next one,
+// then the bank.
+func TestChooseHighlightFirst(t *testing.T) {
+	bank := []content.Question{{Interest: "ia", FR: "ia1 ?", EN: "ia1?"}}
+	hls := []HighlightStarter{
+		{Key: "hl|ev/s1/quote", Topics: []string{"ia", "rh"}, Quote: true},
+		{Key: "hl|ev/s1/point", Topics: []string{"ia", "rh"}},
+		{Key: "hl|ev/s2/other", Topics: []string{"finances"}},
+	}
+	anne := bot.Member{Ref: bot.UserRef{Platform: bot.PlatformTerminal, User: "anne"}, Interests: []string{"ia", "rh"}}
+	denis := bot.Member{Ref: bot.UserRef{Platform: bot.PlatformTerminal, User: "denis"}, Interests: []string{"ia", "rh"}}
+	asked := map[string][]string{}
+	var got []string
+	for round := range 4 {
+		k := chooseQuestion(bank, hls, []bot.Member{anne, denis}, asked, "r"+string(rune('0'+round)))
+		got = append(got, k)
+		pk := pairKey(anne.Ref, denis.Ref)
+		asked[pk] = append(asked[pk], k)
+	}
+	want := []string{"hl|ev/s1/point", "hl|ev/s1/quote", "ia|ia1 ?", ""}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("round %d: %q, want %q (all %q)", i, got[i], want[i], got)
+		}
 	}
 }
