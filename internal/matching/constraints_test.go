@@ -68,9 +68,9 @@ func TestPlannerConstraints(t *testing.T) {
 			together: [][2]int{{0, 1}},
 		},
 		{
-			name:    "hard, both ask: the same two sit out; widening one's own would not be enough",
+			name:    "hard, both ask: the same two sit out, each told their own preference leaves nobody",
 			members: []Profile{town(11993, "91573"), village(50, "47061")},
-			out:     map[int]string{0: SitOutNoPartner, 1: SitOutNoPartner},
+			out:     map[int]string{0: SitOutOwnSize, 1: SitOutOwnSize},
 		},
 		{
 			name:     "hard, one asks: they sit out, told it is their own preference",

@@ -579,10 +579,14 @@ const (
 )
 
 // Alone says why member i has nobody to meet in the pool (a SitOut
-// reason), or "" when some partner is acceptable.
+// reason), or "" when some partner is acceptable. When i's own hard
+// preference rules out every possible partner (whatever theirs), it is
+// named: widening it is what i can do.
 func (p *Pool) Alone(i int) string {
-	own, size, region := false, false, false
 	a := p.h[i]
+	mine := a.prefs & p.hard
+	// sizeOnly, regionOnly: partners only the one preference rules out.
+	possible, sizeOnly, regionOnly, byOwn := 0, 0, 0, 0
 	for j := range p.p {
 		if j == i {
 			continue
@@ -590,33 +594,37 @@ func (p *Pool) Alone(i int) string {
 		if _, ok := p.Milli(i, j); ok {
 			return ""
 		}
-		if a.prefs&p.hard == 0 {
+		if !p.allowedBut(i, j) {
 			continue
 		}
-		// Would j do without i's own hard preferences, or one of them?
+		possible++
+		if mine == 0 {
+			continue
+		}
 		b := &p.h[j]
 		known := a.pop > 0 && b.pop > 0
 		dist := math.Abs(a.logPop - b.logPop)
-		if !p.allowedBut(i, j) || p.breaks(b, &a, p.hard, known, dist) {
-			continue
+		size := p.breaks(&a, b, mine&prefSimilar, known, dist)
+		region := p.breaks(&a, b, mine&prefRegion, known, dist)
+		switch {
+		case size && !region:
+			sizeOnly++
+		case region && !size:
+			regionOnly++
 		}
-		own = true
-		if !p.breaks(&a, b, p.hard&^prefSimilar, known, dist) {
-			size = true
-		}
-		if !p.breaks(&a, b, p.hard&^prefRegion, known, dist) {
-			region = true
+		if size || region {
+			byOwn++
 		}
 	}
 	switch {
-	case size:
+	case possible == 0 || byOwn < possible:
+		return SitOutNoPartner
+	case sizeOnly > 0 && regionOnly == 0:
 		return SitOutOwnSize
-	case region:
+	case regionOnly > 0 && sizeOnly == 0:
 		return SitOutOwnRegion
-	case own:
-		return SitOutOwnPrefs
 	}
-	return SitOutNoPartner
+	return SitOutOwnPrefs
 }
 
 // allowedBut reports whether (i, j) is allowed by everything but the
