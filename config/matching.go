@@ -158,7 +158,7 @@ func defaultMatching() Matching {
 		}},
 		Repeat:            Repeat{Rounds: 12, Mode: RepeatPenalise, Penalty: 1000},
 		Odd:               OddTrio,
-		Candidates:        5,
+		Candidates:        4,
 		FollowupAfter:     Duration(defaultFollowup),
 		PauseAfterIgnored: 3,
 		Preferences:       PreferenceModes{SimilarSize: PreferenceHard, SameRegion: PreferenceHard},

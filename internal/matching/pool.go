@@ -184,7 +184,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		rules.Brackets = DGCLBrackets
 	}
 	if rules.Candidates <= 0 {
-		rules.Candidates = 5
+		rules.Candidates = 4
 	}
 	n := len(profiles)
 	pool := &Pool{rules: rules, p: make([]prof, n), penalty: int64(math.Round(rules.Repeat.Penalty * 1000))}

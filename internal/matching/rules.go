@@ -136,8 +136,10 @@ type Rules struct {
 	// Odd is OddTrio or OddSitOut.
 	Odd string
 	// Candidates is the number of best partners per member the solver
-	// starts from (default 5, the fastest on realistic pools of 1,600 and
-	// 10,000 members); pricing then checks every pair.
+	// starts from; pricing then checks every pair. Default 4: with hard
+	// preferences, the fastest and leanest on the synthetic pools of 1,600
+	// and 10,000 members (5, the best with soft preferences, needs seven
+	// pricing rounds at 10,000 and twice the memory; issue 16's note).
 	Candidates int
 	// Hard makes members' stated preferences constraints: a pair that
 	// breaks one is never formed (the preference's points still count
@@ -170,7 +172,7 @@ func DefaultRules() Rules {
 		SimilarRatio: 2,
 		Repeat:       Repeat{Rounds: 12, Mode: RepeatPenalise, Penalty: 1000},
 		Odd:          OddTrio,
-		Candidates:   5,
+		Candidates:   4,
 		Hard:         HardPreferences{SimilarSize: true, SameRegion: true},
 		GroupSize:    2,
 	}
