@@ -2,6 +2,7 @@ package introductions
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/sndgct/maillage/bot"
@@ -47,7 +48,7 @@ func (b *Feature) cmdMine(ctx context.Context, r *core.Turn) []bot.Reply {
 				continue
 			}
 			who = append(who, memberName(m))
-			if !offered[ref] && !containsRef(rec.NotAgain, ref) {
+			if !offered[ref] && !slices.Contains(rec.NotAgain, ref) {
 				offered[ref] = true
 				choices = append(choices, bot.Choice{Action: actionMatchAnswer,
 					Value: bot.AnswerNotAgain + ":" + round.ID + ":" + outbox.RefHash(ref)[:12],
@@ -70,13 +71,4 @@ func (b *Feature) cmdMine(ctx context.Context, r *core.Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("match.mine.none")}
 	}
 	return []bot.Reply{{Text: strings.Join(lines, "\n"), Choices: choices}}
-}
-
-func containsRef(list []bot.UserRef, ref bot.UserRef) bool {
-	for _, x := range list {
-		if x == ref {
-			return true
-		}
-	}
-	return false
 }
