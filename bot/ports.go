@@ -118,6 +118,7 @@ type Store interface {
 	MemberRecords  // the members' records
 	DialogueStore  // dialogues in progress
 	ClaimStore     // first-seen events and claims shared by the replicas
+	DashboardStore // the dashboard's sign-in links, sessions and missed searches (store_dashboard.go)
 
 	ValueStore // adapters' small values with a ttl (bot/store_values.go)
 

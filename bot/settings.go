@@ -53,6 +53,17 @@ type Settings struct {
 	// RateLimit bounds how many messages a member may send (bot/core).
 	RateLimit  RateLimit
 	Broadcasts BroadcastSettings // organizer broadcasts (bot/broadcasts)
+	Dashboard  DashboardSettings // the organizers' web dashboard (bot/dashboard)
+}
+
+// DashboardSettings configure the organizers' web dashboard.
+type DashboardSettings struct {
+	// URL is the address organizers' browsers reach the bot's HTTP server
+	// at (http.public_url); empty: no dashboard.
+	URL string
+	// Key keys the hashes under which sign-in links and sessions are
+	// stored (a secret of the deployment, shared by its replicas).
+	Key []byte
 }
 
 // Privacy describes the processing of personal data, as the greeting

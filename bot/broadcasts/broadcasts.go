@@ -418,6 +418,12 @@ func (s *selector) matches(m bot.Member) bool {
 	return true
 }
 
+// DescribeSegment writes the segment for people, in lang (the dashboard
+// shows it).
+func (b *Feature) DescribeSegment(lang bot.Lang, seg bot.Segment) string {
+	return b.describeSegment(lang, seg)
+}
+
 // describeSegment writes the segment for people, in lang.
 func (b *Feature) describeSegment(lang bot.Lang, seg bot.Segment) string {
 	T := func(key string, args ...string) string { return b.Cat.T(string(lang), key, args...) }

@@ -308,6 +308,11 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 	m := r.Msg
 	if m.Choice != nil {
 		r.HandledAs("choice")
+		if r.Member.Language == "" {
+			if d, err := b.Store.Dialogue(ctx, m.From); err == nil {
+				b.langOfDialogue(r, d)
+			}
+		}
 		return b.Choose(ctx, r, m.Choice.Action, m.Choice.Value)
 	}
 	text := textnorm.Clean(m.Text)
@@ -331,6 +336,7 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 	d, err := b.Store.Dialogue(ctx, m.From)
 	switch {
 	case err == nil:
+		b.langOfDialogue(r, d)
 		if h, ok := b.dialogs[d.Kind]; ok {
 			if replies, handled := h(ctx, r, d, found); handled {
 				r.HandledAs("dialogue")
@@ -343,6 +349,16 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
 	if !found {
+		for _, h := range b.reg.unrouted {
+			if replies, ok := h(ctx, r); ok {
+				r.HandledAs("unrouted")
+				return replies
+			}
+		}
+		if kind, ok := SmallTalk(text); ok {
+			r.HandledAs("small_talk")
+			return []bot.Reply{b.TalkReply(r, kind)}
+		}
 		return []bot.Reply{b.notUnderstood(r)}
 	}
 	if cmd.Role > r.Role {
@@ -359,10 +375,29 @@ func (b *Bot) dispatch(ctx context.Context, r *Turn) []bot.Reply {
 // command the member may use.
 func (b *Bot) notUnderstood(r *Turn) bot.Reply {
 	shown, _ := textnorm.Truncate(r.Text, 40)
+	rep := r.Reply("error.unknown", "input", shown)
 	if s, ok := b.router.Suggest(r.Text, r.Role, r.Lang); ok {
-		return r.Reply("error.unknown_suggest", "input", shown, "suggestion", s)
+		rep = r.Reply("error.unknown_suggest", "input", shown, "suggestion", s)
 	}
-	return r.Reply("error.unknown", "input", shown)
+	// The two or three most likely commands, as buttons.
+	for _, c := range b.router.Likely(r.Text, r.Role, r.Lang, 3) {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "core.run", Value: c.ID, Label: c.name(r.Lang)})
+	}
+	return rep
+}
+
+// DialogueLangKey is the dialogue data key that holds the language chosen
+// or read during a dialogue: until the member record keeps one, the turns
+// of the dialogue speak it (a first message in English).
+const DialogueLangKey = "lang"
+
+func (b *Bot) langOfDialogue(r *Turn, d bot.Dialogue) {
+	if r.Member.Language != "" {
+		return
+	}
+	if l, ok := bot.ParseLang(d.Data[DialogueLangKey]); ok {
+		r.Lang = l
+	}
 }
 
 func (b *Bot) send(ctx context.Context, conv bot.Conversation, rep bot.Reply) {

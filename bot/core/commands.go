@@ -38,6 +38,7 @@ func (b *Bot) registerCore(reg *Registry) {
 	)
 	reg.Command(b.jobs().schedulerCommands()...) // « tâches »
 	reg.Choice("lang.set", b.choiceLang)
+	reg.Choice("core.run", b.runChoice)
 	reg.Dialogue("lang", b.dialogueLang)
 	reg.Job("purge", b.jobs().jobPurge)
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.Privacy().exportDialogue, Erase: b.Privacy().deleteDialogue})
@@ -263,7 +264,16 @@ func formatUptime(d time.Duration) string {
 
 // formatDate writes a date in full in lang ("26 novembre 2026").
 func (b *Bot) FormatDate(lang bot.Lang, t time.Time) string {
-	t = t.In(b.Settings.Location)
+	return b.FormatDateIn(lang, t, b.Settings.Location)
+}
+
+// FormatDateIn writes a date in full in lang, as the day it is in loc
+// (the member's zone: see RequestLocation and Outbox.MemberLocation).
+func (b *Bot) FormatDateIn(lang bot.Lang, t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = b.Settings.Location
+	}
+	t = t.In(loc)
 	return b.Cat.T(string(lang), "date.long", "day", strconv.Itoa(t.Day()),
 		"month", b.Cat.T(string(lang), "date.month."+strconv.Itoa(int(t.Month()))),
 		"year", strconv.Itoa(t.Year()))

@@ -74,6 +74,7 @@ type Registry struct {
 	reloaded  []ReloadHook
 	tickers   []Ticker
 	newcomers []NewcomerHook
+	unrouted  []UnroutedHook
 	errs      []error
 }
 
@@ -186,6 +187,15 @@ type NewcomerHook func(ctx context.Context, r *Turn)
 
 // Newcomer registers a hook run on messages from unknown people.
 func (r *Registry) Newcomer(h NewcomerHook) { r.newcomers = append(r.newcomers, h) }
+
+// UnroutedHook may answer a message that is no command and that no
+// dialogue took (the members' front door: any first message from someone
+// unknown starts the onboarding); ok false leaves it to the next hook,
+// then to small talk and to « je n'ai pas compris ».
+type UnroutedHook func(ctx context.Context, r *Turn) (replies []bot.Reply, ok bool)
+
+// Unrouted registers a hook run on messages that are no command.
+func (r *Registry) Unrouted(h UnroutedHook) { r.unrouted = append(r.unrouted, h) }
 
 // Features returns the features built by New, in the order of
 // Options.Features: a feature package finds its own instance there to

@@ -57,16 +57,21 @@ func (b *Bot) MatchStats(ctx context.Context, since time.Time) (MatchStats, erro
 	}
 	var s MatchStats
 	for _, p := range per {
-		s.Rounds++
-		s.Introductions += p.Introductions
-		s.Members += p.Members
-		s.SatOut += p.SatOut
-		s.Answered += p.Answered
-		s.Met += p.Met
-		s.NotNow += p.NotNow
-		s.NotAgain += p.NotAgain
+		s.Add(p.MatchStats)
 	}
 	return s, nil
+}
+
+// Add counts one round's figures in s (Rounds counts one more).
+func (s *MatchStats) Add(round MatchStats) {
+	s.Rounds++
+	s.Introductions += round.Introductions
+	s.Members += round.Members
+	s.SatOut += round.SatOut
+	s.Answered += round.Answered
+	s.Met += round.Met
+	s.NotNow += round.NotNow
+	s.NotAgain += round.NotAgain
 }
 
 // bracketLabel writes size bracket i: "de 10 000 à 19 999 habitants".

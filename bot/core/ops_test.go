@@ -86,6 +86,7 @@ func TestObserverSeesMessagesCommandsAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := bottest.User("alice")
+	onboarded(t, base, alice) // « xyzzy » is then not understood, not the front door's first message
 	b.Handle(context.Background(), bot.Message{From: alice, Conversation: bottest.Dm(alice), Text: "aide"})
 	b.Handle(context.Background(), bot.Message{From: alice, Conversation: bottest.Dm(alice), Text: "xyzzy"})
 	b.Handle(context.Background(), bot.Message{From: alice, Conversation: bottest.Dm(alice),

@@ -8,6 +8,10 @@ import (
 	"github.com/sndgct/maillage/bot"
 )
 
+// RoleOf returns u's role, for the services that act outside a chat turn
+// (the dashboard checks it at every page).
+func (b *Bot) RoleOf(ctx context.Context, u bot.UserRef) bot.Role { return b.roleOf(ctx, u) }
+
 // roleOf returns u's role: by user id first, then, when a rule names an
 // e-mail address, by the address the platform gives (cached for an hour,
 // so that the platform is not asked at every message).

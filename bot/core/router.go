@@ -1,7 +1,9 @@
 package core
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -88,15 +90,7 @@ func (r *Router) Suggest(text string, role bot.Role, lang bot.Lang) (string, boo
 		}
 		head := strings.Join(words[:a.words], " ")
 		d := textnorm.Distance(head, a.folded)
-		// Short names tolerate fewer typos, or "hi" would answer anything.
-		limit := 0
-		switch n := len([]rune(a.folded)); {
-		case n >= 7:
-			limit = 2
-		case n >= 4:
-			limit = 1
-		}
-		if d > limit {
+		if d > typoLimit(a.folded) {
 			continue
 		}
 		if best == nil || d < bestDist || (d == bestDist && a.lang == lang && best.lang != lang) {
@@ -126,4 +120,77 @@ func afterWords(s string, n int) string {
 		in = w
 	}
 	return ""
+}
+
+// Likely returns at most n commands the role may use that text most
+// likely meant, best first: a command its first words are a typo of
+// (« profl »), then commands named anywhere in it (« je voudrais voir mon
+// profil »), then commands one of its words is a typo of; help closes the
+// list when there is room.
+func (r *Router) Likely(text string, role bot.Role, lang bot.Lang, n int) []*Command {
+	words := strings.Fields(textnorm.Fold(text))
+	best := map[*Command]int{}
+	note := func(c *Command, score int) {
+		if s, ok := best[c]; !ok || score < s {
+			best[c] = score
+		}
+	}
+	for i := range r.aliases {
+		a := &r.aliases[i]
+		if a.cmd.Role > role || a.words == 0 || a.words > len(words) {
+			continue
+		}
+		aw := strings.Fields(a.folded)
+		if d := textnorm.Distance(strings.Join(words[:a.words], " "), a.folded); d <= typoLimit(a.folded) {
+			note(a.cmd, d)
+			continue
+		}
+		long := len([]rune(a.folded)) >= 4
+		for j := 0; long && j+a.words <= len(words); j++ {
+			if equalWords(words[j:j+a.words], aw) {
+				note(a.cmd, 10)
+			}
+		}
+		if a.words == 1 && len([]rune(a.folded)) >= 5 {
+			for _, w := range words {
+				if d := textnorm.Distance(w, a.folded); d <= 1 {
+					note(a.cmd, 20+d)
+				}
+			}
+		}
+	}
+	cmds := make([]*Command, 0, len(best))
+	for c := range best {
+		cmds = append(cmds, c)
+	}
+	slices.SortFunc(cmds, func(a, b *Command) int {
+		if c := cmp.Compare(best[a], best[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(r.order(a), r.order(b))
+	})
+	if len(cmds) > n {
+		cmds = cmds[:n]
+	}
+	for _, c := range r.cmds {
+		if c.ID == "help" && len(cmds) < n && !slices.Contains(cmds, c) {
+			cmds = append(cmds, c)
+		}
+	}
+	return cmds
+}
+
+// order is the command's place in help.
+func (r *Router) order(c *Command) int { return slices.Index(r.cmds, c) }
+
+// typoLimit is how many typos a name tolerates: short names fewer, or
+// "hi" would answer anything.
+func typoLimit(folded string) int {
+	switch n := len([]rune(folded)); {
+	case n >= 7:
+		return 2
+	case n >= 4:
+		return 1
+	}
+	return 0
 }

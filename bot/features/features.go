@@ -7,6 +7,7 @@ package features
 import (
 	"github.com/sndgct/maillage/bot/broadcasts"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/bot/dashboard"
 	"github.com/sndgct/maillage/bot/highlights"
 	"github.com/sndgct/maillage/bot/introductions"
 	"github.com/sndgct/maillage/bot/members"
@@ -24,5 +25,6 @@ func All() []core.NewFeature {
 		introductions.New,
 		broadcasts.New,
 		stats.New,
+		dashboard.New,
 	}
 }

@@ -6,6 +6,8 @@
 package highlights
 
 import (
+	"context"
+
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 )
@@ -23,6 +25,8 @@ type Store interface {
 	bot.HighlightStore
 	bot.PendingStore
 	bot.ClaimStore
+	// CountSearchMiss counts a search that found nothing (bot.DashboardStore).
+	CountSearchMiss(ctx context.Context, query string) error
 }
 
 // New builds the feature over the core.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/congress"
@@ -97,7 +98,7 @@ func (b *Feature) browse(ctx context.Context, r *core.Turn, search bool) []bot.R
 		return []bot.Reply{b.sessionView(r, ev, s)}
 	}
 	if search {
-		return []bot.Reply{b.searchReply(r, snap, ev, r.Args)}
+		return []bot.Reply{b.searchReply(ctx, r, snap, ev, r.Args)}
 	}
 	return []bot.Reply{r.Reply("highlights.session_unknown", "input", core.ShortInput(r.Args), "count", strconv.Itoa(len(ev.Sessions)))}
 }
@@ -289,9 +290,25 @@ const (
 	maxSearchHits     = 300
 )
 
+// countMiss counts a search that found nothing, for the organizers'
+// dashboard: the folded text only, with no trace of who searched.
+func (b *Feature) countMiss(ctx context.Context, query string) {
+	q := textnorm.Fold(query)
+	for len(q) > bot.MaxSearchMissLen {
+		_, size := utf8.DecodeLastRuneInString(q)
+		q = q[:len(q)-size]
+	}
+	if q = strings.TrimSpace(q); q == "" {
+		return
+	}
+	if err := b.store.CountSearchMiss(ctx, q); err != nil {
+		b.Log.Warn("search miss not counted", "err", err)
+	}
+}
+
 // searchReply runs a search on the event's sessions and highlights and
 // shows the sessions found, best first, with their matching highlights.
-func (b *Feature) searchReply(r *core.Turn, snap *congress.Snapshot, ev *content.Event, query string) bot.Reply {
+func (b *Feature) searchReply(ctx context.Context, r *core.Turn, snap *congress.Snapshot, ev *content.Event, query string) bot.Reply {
 	hits := snap.Index.Search(query, maxSearchHits)
 	type found struct {
 		session    *content.Session
@@ -319,6 +336,7 @@ func (b *Feature) searchReply(r *core.Turn, snap *congress.Snapshot, ev *content
 	}
 	shown := core.ShortInput(query)
 	if len(results) == 0 {
+		b.countMiss(ctx, query)
 		return bot.Reply{Text: r.T("highlights.search_none", "query", shown)}
 	}
 	lines := []string{r.T("highlights.search_header", "query", shown), ""}

@@ -78,7 +78,7 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 			}
 			r := b.memberPrinter(m)
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
-			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.Core.FormatDate(r.Lang, round.Created)),
+			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.Core.FormatDateIn(r.Lang, round.Created, b.Core.Outbox.MemberLocation(m))),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
 			d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + outbox.RefHash(m.Ref)}
 			if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {

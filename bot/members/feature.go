@@ -32,12 +32,13 @@ func newFeature(b *core.Bot) *Feature {
 
 // Register declares the members' commands, choices and dialogues, and the
 // recognition of a member imported by e-mail address when they first
-// write.
+// write, and the front door: any first message starts the onboarding.
 func (b *Feature) Register(reg *core.Registry) {
 	reg.Command(b.membersCommands()...)
 	reg.Choices(b.membersChoices())
 	reg.Dialogues(b.membersDialogues())
 	reg.Newcomer(b.adoptImported)
+	reg.Unrouted(b.frontDoor)
 }
 
 // Of returns the feature that b runs, if any.

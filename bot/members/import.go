@@ -279,9 +279,20 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 	}
 	if q := get("collectivity"); q != "" {
 		found := im.Directory.Lookup(q)
+		code := fiveCharCode(q)
+		if code != "" && len(found) > 0 && found[0].Kind == bot.KindCommune && found[0].Code == code {
+			found = found[:1] // an INSEE code first, a postal code second
+		}
 		switch {
 		case len(found) == 0:
 			return bad("collectivity_unknown", "value", core.CleanField(q, 60))
+		case len(found) > 1 && code != "":
+			var names []string
+			for _, c := range found[:min(len(found), 4)] {
+				names = append(names, c.Name)
+			}
+			return bad("collectivity_postal_shared", "value", code, "count", strconv.Itoa(len(found)),
+				"candidates", strings.Join(names, ", "))
 		case len(found) > 1:
 			var names []string
 			for _, c := range found[:min(len(found), 4)] {
@@ -526,4 +537,19 @@ func (b *Feature) adoptImported(ctx context.Context, r *core.Turn) {
 		b.Log.Warn("removing an import placeholder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	r.Member, r.Known = m, true
+}
+
+// fiveCharCode returns q when it is a five-character code (an INSEE code
+// or a postal code: « 59350 », « 2A004 »), else "".
+func fiveCharCode(q string) string {
+	c := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(q), " ", ""))
+	if len(c) != 5 {
+		return ""
+	}
+	for i := 0; i < 5; i++ {
+		if (c[i] < '0' || c[i] > '9') && !(i == 1 && c[0] == '2' && (c[1] == 'A' || c[1] == 'B')) {
+			return ""
+		}
+	}
+	return c
 }

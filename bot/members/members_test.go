@@ -562,3 +562,52 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+// A first message in English switches the onboarding to English, and the
+// buttons' answers (a choice event, as on Slack) stay in English although
+// nothing is stored yet; the language is the member's at the end.
+func TestEnglishFirstMessageKeepsTheOnboardingInEnglish(t *testing.T) {
+	h := bottest.NewMembers(t)
+	u := bottest.User("gwen")
+	reps := h.Say(u, "Hello, I am the DGS of Saint-Pierre-du-Perray")
+	if len(reps) != 2 || !strings.HasPrefix(reps[0].Text, "Hello! I am") || !strings.Contains(reps[1].Text, "Is your local authority") {
+		t.Fatalf("want the English greeting and confirmation: %+v", reps)
+	}
+	if _, err := h.Store.Member(context.Background(), u); err == nil {
+		t.Fatal("a member is stored before the end of the onboarding")
+	}
+	rep := bottest.Last(t, h.Pick(u, bottest.Choice(t, reps[1], bottest.En("members.yes"))))
+	if !strings.HasPrefix(rep.Text, bottest.En("members.interests.ask")) {
+		t.Fatalf("after the button, want the interests in English:\n%s", rep.Text)
+	}
+	rep = bottest.Last(t, h.Say(u, "1, 3"))
+	rep = bottest.Last(t, h.Pick(u, bottest.Choice(t, rep, bottest.En("members.prefs.ok_button"))))
+	bottest.Last(t, h.Pick(u, bottest.Choice(t, rep, bottest.En("members.optin.yes_button"))))
+	if m := h.Member(u); m.Language != bot.English || m.OptedIn.IsZero() {
+		t.Errorf("language %q, opted in %v; want English, opted in", m.Language, m.OptedIn)
+	}
+}
+
+// The zone of the platform profile is kept at the end of the onboarding
+// and wins over the collectivity's; the profile shows it.
+func TestPlatformZoneIsKeptAndShown(t *testing.T) {
+	h := bottest.NewMembers(t)
+	u := bottest.User("reunion")
+	h.Chat.Mu.Lock()
+	h.Chat.Profiles = map[string]bot.PlatformProfile{"reunion": {DisplayName: "Line", TimeZone: "Indian/Reunion"}}
+	h.Chat.Mu.Unlock()
+	h.Onboard(u)
+	if m := h.Member(u); m.TimeZone != "Indian/Reunion" {
+		t.Fatalf("zone %q, want the platform's", m.TimeZone)
+	}
+	prof := bottest.Only(t, h.Say(u, "profil")).Text
+	if !strings.Contains(prof, "- Fuseau horaire : heure de La Réunion (Indian/Reunion), selon votre profil ou votre choix ; il y est ") {
+		t.Errorf("profile lacks the zone:\n%s", prof)
+	}
+	if got := bottest.Only(t, h.Say(u, "modifier fuseau Atlantide")).Text; got != bottest.Fr("members.zone.unknown", "input", "Atlantide") {
+		t.Errorf("unknown zone: %q", got)
+	}
+	if got := bottest.Only(t, h.Say(u, "modifier fuseau automatique")).Text; !strings.Contains(got, "heure de Paris") {
+		t.Errorf("automatic zone for Saint-Pierre-du-Perray: %q", got)
+	}
+}

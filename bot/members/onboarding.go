@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
@@ -28,21 +29,22 @@ const onboardingKind = "onboarding"
 
 // Dialogue data keys.
 const (
-	dEdit      = "edit"       // "" during onboarding, else the field being changed
-	dColl      = "coll"       // JSON Collectivity proposed or declared
-	dCollOK    = "coll_ok"    // "1" once confirmed
-	dCands     = "cands"      // JSON []Collectivity offered to choose from
-	dRole      = "role"       // member role id
-	dInterests = "interests"  // comma-separated interest ids
-	dIntDone   = "int_done"   // "1" once the interests are settled
-	dCadence   = "cadence"    // biweekly | monthly
-	dSize      = "size"       // similar | open
-	dRegion    = "region"     // same | any
-	dLang      = "lang"       // fr | en
-	dPrefsDone = "prefs_done" // "1" once the preferences are settled
-	dPrefsEdit = "prefs_edit" // "1" while going through them one by one
-	dOtherType = "other_type" // declared employer's type
-	dOtherDep  = "other_dep"  // declared employer's département
+	dEdit      = "edit"               // "" during onboarding, else the field being changed
+	dColl      = "coll"               // JSON Collectivity proposed or declared
+	dCollOK    = "coll_ok"            // "1" once confirmed
+	dCands     = "cands"              // JSON []Collectivity offered to choose from
+	dPage      = "page"               // the page of dCands shown, from 0
+	dRole      = "role"               // member role id
+	dInterests = "interests"          // comma-separated interest ids
+	dIntDone   = "int_done"           // "1" once the interests are settled
+	dCadence   = "cadence"            // biweekly | monthly
+	dSize      = "size"               // similar | open
+	dRegion    = "region"             // same | any
+	dLang      = core.DialogueLangKey // fr | en
+	dPrefsDone = "prefs_done"         // "1" once the preferences are settled
+	dPrefsEdit = "prefs_edit"         // "1" while going through them one by one
+	dOtherType = "other_type"         // declared employer's type
+	dOtherDep  = "other_dep"          // declared employer's département
 )
 
 // otherTypes are the kinds of employer a member may declare when theirs is
@@ -52,8 +54,12 @@ var otherTypes = []string{"cdg", "syndicat", "ccas", "etablissement", "autre"}
 // otherSizes are the approximate sizes offered (population served).
 var otherSizes = []int{1000, 5000, 20000, 100000, 500000}
 
-// maxCandidates bounds the homonyms or suggestions offered as buttons.
-const maxCandidates = 8
+// maxCandidates bounds the homonyms or suggestions offered as buttons at
+// once; more are offered page by page, up to maxListed.
+const (
+	maxCandidates = 8
+	maxListed     = 200
+)
 
 // startOnboarding asks the first question, after the greeting when greet
 // is set; text, when given ("DGS de Saint-Pierre-du-Perray"), is already
@@ -66,6 +72,14 @@ func (b onboarding) startOnboarding(ctx context.Context, r *core.Turn, text, edi
 		d.Data[dEdit] = edit
 	} else if r.Known {
 		b.prefill(&d, r.Member) // imported by an organizer: to be confirmed
+	}
+	if edit == "" && r.Member.Language == "" {
+		// A first message in English is answered in English, and the
+		// dialogue keeps speaking it (core.DialogueLangKey).
+		if l, ok := core.GuessLang(r.Text); ok {
+			r.Lang = l
+			d.Data[dLang] = string(l)
+		}
 	}
 	var lead []bot.Reply
 	if greet {
@@ -184,6 +198,14 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 		}
 	}
 	folded := textnorm.Fold(text)
+	if kind, ok := core.SmallTalk(text); ok {
+		// « oui merci », « parfait, merci » answer a yes-or-no question.
+		first, _, _ := strings.Cut(folded, " ")
+		if yes, yn := core.YesNo(first); yn && (d.Step == "confirm" || d.Step == "prefs" || d.Step == "optin") {
+			return b.Core.Choose(ctx, r, "onb."+d.Step, map[bool]string{true: "yes", false: "no"}[yes]), true
+		}
+		return b.onbTalk(ctx, r, &d, kind), true
+	}
 	// A number picks the numbered choice of the pending question, on
 	// platforms without buttons as in the terminal.
 	if n, err := strconv.Atoi(folded); err == nil && d.Step != "collectivity" {
@@ -194,6 +216,9 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 	}
 	switch d.Step {
 	case "collectivity", "pick":
+		if n, err := strconv.Atoi(folded); err == nil && d.Step == "pick" && n >= 0 && n < 100 {
+			return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.reask(r, &d))}, true // out of range
+		}
 		if _, typo := b.Core.SuggestCommand(text, r.Role, r.Lang); typo && !commandFound && len(b.Dir.Lookup(text)) == 0 {
 			return nil, false // "profl": a mistyped command, not a collectivity
 		}
@@ -246,6 +271,18 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askOptIn(r, &d))}, true
 	}
 	return b.onbNext(ctx, r, &d), true
+}
+
+// onbTalk answers small talk during the onboarding, then repeats the
+// pending question; « au revoir » leaves it waiting.
+func (b onboarding) onbTalk(ctx context.Context, r *core.Turn, d *bot.Dialogue, kind string) []bot.Reply {
+	switch kind {
+	case core.TalkBye:
+		return []bot.Reply{r.Reply("members.talk.bye")}
+	case core.TalkHow, core.TalkWho:
+		return []bot.Reply{b.greeting(r), b.withPrompt(r, "members.resume", b.reask(r, d))}
+	}
+	return []bot.Reply{b.withPrompt(r, "members.talk.thanks", b.reask(r, d))}
 }
 
 // reask repeats the current question (resuming after an interruption).
@@ -306,14 +343,18 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	query := text
 	// The role named in the sentence is taken too, even when only the
 	// collectivity is being changed ("je suis DGA de Tours Métropole").
+	roleRead := false
 	if l, before, after, ok := core.FindLabel(b.Settings.MemberRoles, text); ok {
-		d.Data[dRole] = l.ID
+		d.Data[dRole], roleRead = l.ID, true
 		query = after
 		if strings.TrimSpace(after) == "" {
 			query = before
 		}
 	}
 	words := strings.Fields(textnorm.Fold(query))
+	for len(words) > 0 && greetWords[words[0]] {
+		words = words[1:] // « Bonjour, Saint-Pierre-du-Perray »
+	}
 	switch strings.Join(words, " ") {
 	case "autre", "autre employeur", "other", "other employer", "aucune", "none":
 		return b.onbOther(ctx, r, d)
@@ -335,16 +376,33 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	case len(found) == 1:
 		b.setColl(d, found[0])
 		delete(d.Data, dCands)
-		return b.onbStep(ctx, r, d, b.askConfirm(r, d))
+		q := b.askConfirm(r, d)
+		if !roleRead {
+			// The role was noted earlier: no need to say it again.
+			q.Text = r.T("members.coll.confirm", "collectivity", b.Core.DescribeColl(r.Lang, found[0]))
+		}
+		return b.onbStep(ctx, r, d, q)
 	case len(found) > 1:
 		b.setCands(d, found)
 		key := "members.coll.homonyms"
 		if len(found) > maxCandidates {
-			key = "members.coll.homonyms_many"
+			key = "members.coll.homonyms_paged"
 		}
 		return b.onbStep(ctx, r, d, b.askPick(r, d, key))
 	}
 	shown, _ := textnorm.Truncate(text, 60)
+	if !nameLike(words) {
+		// Nothing in the sentence looks like a collectivity's name (« je
+		// voudrais rencontrer des collègues de ma région »): ask for it,
+		// with what was read (the role).
+		delete(d.Data, dCands)
+		if d.Step == "" {
+			return b.onbNext(ctx, r, d, lead...)
+		}
+		rep := b.askCollectivity(r, d)
+		rep.Text = r.T("members.coll.not_a_name", "input", shown) + "\n" + rep.Text
+		return b.onbStep(ctx, r, d, rep)
+	}
 	if sugg := b.Dir.Suggest(q, maxCandidates); len(sugg) > 0 {
 		b.setCands(d, sugg)
 		rep := b.askPick(r, d, "members.coll.suggest")
@@ -355,6 +413,46 @@ func (b onboarding) onbCollectivityText(ctx context.Context, r *core.Turn, d *bo
 	rep := b.askCollectivity(r, d)
 	rep.Text = r.T("members.coll.unknown", "input", shown) + "\n" + r.T("members.coll.hint")
 	return b.onbStep(ctx, r, d, rep)
+}
+
+// greetWords may open a sentence before the name.
+var greetWords = map[string]bool{"bonjour": true, "bonsoir": true, "salut": true, "hello": true, "hi": true,
+	"madame": true, "monsieur": true, "oui": true, "yes": true}
+
+// sentenceWords do not occur in a collectivity's name: a query holding one
+// is a sentence, not a name, and gets no suggestions.
+var sentenceWords = map[string]bool{"je": true, "j": true, "voudrais": true, "veux": true, "souhaite": true,
+	"souhaiterais": true, "aimerais": true, "cherche": true, "rencontrer": true, "echanger": true, "parler": true,
+	"ma": true, "mon": true, "mes": true, "notre": true, "nos": true, "votre": true, "vos": true, "collegue": true,
+	"collegues": true, "comment": true, "pourquoi": true, "quoi": true, "quel": true, "quelle": true, "est": true,
+	"ce": true, "qui": true, "que": true, "ne": true, "pas": true, "sais": true, "merci": true, "svp": true,
+	"vous": true, "nous": true, "tu": true, "please": true, "my": true, "our": true, "your": true, "want": true,
+	"would": true, "like": true, "meet": true, "colleagues": true, "colleague": true, "how": true, "what": true,
+	"why": true, "who": true, "is": true, "are": true, "do": true, "does": true, "can": true, "not": true,
+	"know": true, "help": true, "aide": true, "peux": true, "pouvez": true, "suis": true, "am": true}
+
+// kindWords name a kind of collectivity, not one.
+var kindWords = map[string]bool{"region": true, "departement": true, "ville": true, "commune": true,
+	"mairie": true, "agglo": true, "agglomeration": true, "metropole": true, "interco": true,
+	"intercommunalite": true, "communaute": true, "communes": true, "conseil": true, "departemental": true,
+	"regional": true, "collectivite": true, "territoriale": true, "city": true, "town": true, "council": true,
+	"la": true, "le": true, "les": true, "l": true, "de": true, "du": true, "des": true, "d": true}
+
+// nameLike tells whether folded words may be a collectivity's name (or
+// the start of one) worth suggesting near names for.
+func nameLike(words []string) bool {
+	if len(words) == 0 || len(words) > 7 {
+		return false
+	}
+	onlyKind, letters := true, false
+	for _, w := range words {
+		if sentenceWords[w] {
+			return false
+		}
+		onlyKind = onlyKind && kindWords[w]
+		letters = letters || strings.ContainsFunc(w, unicode.IsLetter)
+	}
+	return letters && !onlyKind
 }
 
 // onbStep saves the dialogue and returns the question.
@@ -379,11 +477,12 @@ func collOf(d *bot.Dialogue) (bot.Collectivity, bool) {
 }
 
 func (b onboarding) setCands(d *bot.Dialogue, cs []bot.Collectivity) {
-	if len(cs) > maxCandidates {
-		cs = cs[:maxCandidates]
+	if len(cs) > maxListed {
+		cs = cs[:maxListed]
 	}
 	data, _ := json.Marshal(cs)
 	d.Data[dCands] = string(data)
+	delete(d.Data, dPage)
 }
 
 func candsOf(d *bot.Dialogue) []bot.Collectivity {
@@ -410,12 +509,35 @@ func (b onboarding) askConfirm(r *core.Turn, d *bot.Dialogue) bot.Reply {
 func (b onboarding) askPick(r *core.Turn, d *bot.Dialogue, key string) bot.Reply {
 	d.Step = "pick"
 	cs := candsOf(d)
-	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)))}
-	for i, c := range cs {
-		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.Lang, c)})
+	page, _ := strconv.Atoi(d.Data[dPage])
+	if page < 0 || page*maxCandidates >= len(cs) {
+		page = 0
+	}
+	from, to := page*maxCandidates, min((page+1)*maxCandidates, len(cs))
+	rep := bot.Reply{Text: r.T(key, "count", strconv.Itoa(len(cs)), "from", strconv.Itoa(from+1), "to", strconv.Itoa(to))}
+	for i := from; i < to; i++ {
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.pick", Value: strconv.Itoa(i), Label: b.shortColl(r.Lang, cs[i])})
+	}
+	if len(cs) > maxCandidates {
+		// The others, page by page; the last page leads back to the first.
+		next, label := page+1, r.T("members.coll.more_button", "count", strconv.Itoa(min(maxCandidates, len(cs)-to)))
+		if to == len(cs) {
+			next, label = 0, r.T("members.coll.first_button")
+		}
+		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.page", Value: strconv.Itoa(next), Label: label})
 	}
 	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.other", Value: "1", Label: r.T("members.coll.other_button")})
 	return rep
+}
+
+// onbPage shows another page of the candidates.
+func (b onboarding) onbPage(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply {
+	page, err := strconv.Atoi(value)
+	if err != nil || page < 0 || page*maxCandidates >= len(candsOf(d)) {
+		return []bot.Reply{b.withPrompt(r, "members.reprompt_choice", b.askPick(r, d, "members.coll.pick"))}
+	}
+	d.Data[dPage] = value
+	return b.onbStep(ctx, r, d, b.askPick(r, d, "members.coll.homonyms_paged"))
 }
 
 func (b onboarding) onbPick(ctx context.Context, r *core.Turn, d *bot.Dialogue, value string) []bot.Reply {
@@ -953,6 +1075,7 @@ func (b onboarding) onboardingChoices() map[string]core.ChoiceHandler {
 	}
 	return map[string]core.ChoiceHandler{
 		"onb.pick": with(b.onbPick),
+		"onb.page": with(b.onbPage),
 		"onb.confirm": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
 			return b.onbConfirm(ctx, r, d, v == "yes")
 		}),

@@ -52,6 +52,7 @@ func (b *Feature) membersChoices() map[string]core.ChoiceHandler {
 func (b *Feature) membersDialogues() map[string]core.DialogueHandler {
 	return map[string]core.DialogueHandler{
 		onboardingKind: b.onboarding().dialogueOnboarding,
+		zoneKind:       b.dialogueZone,
 		core.EraseKind: b.Core.Privacy().DialogueErase,
 	}
 }
@@ -73,10 +74,38 @@ func (b *Feature) helloOnboarding(ctx context.Context, r *core.Turn) ([]bot.Repl
 		b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}, true
 	}
-	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the answer.
+	// "Bonjour, je suis DGS de Saint-Pierre-du-Perray": the rest is the
+	// answer; "Bonjour, comment ça marche ?" is answered by the greeting.
 	text := r.Args
 	if cmd, args, ok := b.Core.MatchCommand(text); ok && cmd.ID == "iam" {
 		text = args
+	} else if _, talk := core.SmallTalk(text); talk {
+		text = ""
+	}
+	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
+}
+
+// frontDoor takes any message that is no command from someone who has not
+// finished the onboarding, in a direct conversation: it starts the
+// onboarding and uses whatever the message says (role, collectivity,
+// language). Small talk is answered by the greeting.
+func (b *Feature) frontDoor(ctx context.Context, r *core.Turn) ([]bot.Reply, bool) {
+	if r.Onboarded() || r.Msg.Conversation.Kind != bot.Direct {
+		return nil, false
+	}
+	switch _, err := b.store.Dialogue(ctx, r.Msg.From); {
+	case err == nil:
+		return nil, false // a dialogue declined the message: a mistyped command
+	case !core.IsNotFound(err):
+		b.Log.Error("reading dialogue", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
+		return []bot.Reply{r.Reply("error.unavailable")}, true
+	}
+	if _, typo := b.Core.SuggestCommand(r.Text, r.Role, r.Lang); typo && len(b.Dir.Lookup(r.Text)) == 0 {
+		return nil, false // "profl": a mistyped command, answered with the nearest one
+	}
+	text := r.Text
+	if _, talk := core.SmallTalk(text); talk {
+		text = ""
 	}
 	return b.onboarding().startOnboarding(ctx, r, text, "", true), true
 }
@@ -148,17 +177,19 @@ func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 	}
 	lines = append(lines, b.prefsLines(r.Lang, orDefault(m.Prefs.Cadence, bot.CadenceMonthly), size,
 		orDefault(m.Prefs.Region, bot.RegionAny), string(r.Lang)))
+	lines = append(lines, r.T("members.profile.zone", "zone", b.zoneLine(r)))
 	now := b.Clock.Now()
+	loc := b.Core.RequestLocation(r)
 	switch {
 	case m.OptedIn.IsZero():
 		lines = append(lines, r.T("members.profile.matching_off"))
 	case now.Before(m.PausedUntil):
-		lines = append(lines, r.T("members.profile.matching_paused", "date", b.Core.FormatDate(r.Lang, lastDay(m.PausedUntil))))
+		lines = append(lines, r.T("members.profile.matching_paused", "date", b.Core.FormatDateIn(r.Lang, lastDay(m.PausedUntil), loc)))
 	default:
-		lines = append(lines, r.T("members.profile.matching_on", "date", b.Core.FormatDate(r.Lang, m.OptedIn)))
+		lines = append(lines, r.T("members.profile.matching_on", "date", b.Core.FormatDateIn(r.Lang, m.OptedIn, loc)))
 	}
 	lines = append(lines, r.T("profile.role", "role", r.T("role."+r.Role.String())))
-	lines = append(lines, r.T("profile.since", "date", b.Core.FormatDate(r.Lang, m.Created)))
+	lines = append(lines, r.T("profile.since", "date", b.Core.FormatDateIn(r.Lang, m.Created, loc)))
 	lines = append(lines, "", r.T("members.profile.footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
 }
@@ -192,12 +223,14 @@ var editFields = map[string]string{
 	"rythme": "cadence", "cadence": "cadence", "frequence": "cadence", "frequency": "cadence",
 	"taille": "size", "size": "size", "region": "region", "region des pairs": "region",
 	"langue": "lang", "language": "lang",
+	"fuseau": "timezone", "fuseau horaire": "timezone", "mon fuseau horaire": "timezone", "heure": "timezone",
+	"time zone": "timezone", "timezone": "timezone", "my time zone": "timezone", "zone": "timezone",
 	"entraide": "help", "mon entraide": "help", "experience": "help", "mentorat": "help", "je peux aider": "help",
 	"je cherche": "help", "help": "help", "mentoring": "help", "i can help": "help", "i am looking for": "help",
 }
 
 // editOrder is the order of the buttons offered by a bare "modifier".
-var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang", "help"}
+var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang", "timezone", "help"}
 
 func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Onboarded() {
@@ -209,6 +242,9 @@ func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
 			rep.Choices = append(rep.Choices, bot.Choice{Action: "edit.field", Value: f, Label: r.T("members.edit.field." + f)})
 		}
 		return []bot.Reply{rep}
+	}
+	if zone, ok := cutZoneWords(r.Args); ok && zone != "" {
+		return b.setZone(ctx, r, zone) // « modifier fuseau La Réunion »
 	}
 	field, ok := editFields[textnorm.Fold(r.Args)]
 	if !ok {
@@ -225,6 +261,9 @@ func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []b
 	if field == "lang" {
 		r.Args = ""
 		return b.Core.CmdLang(ctx, r)
+	}
+	if field == "timezone" {
+		return b.askZone(ctx, r)
 	}
 	if !contains(editOrder, field) && field != "cadence" && field != "size" && field != "region" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
@@ -268,7 +307,7 @@ func (b *Feature) cmdPause(ctx context.Context, r *core.Turn) []bot.Reply {
 		}
 		return []bot.Reply{rep}
 	}
-	until, err := parsePause(r.Args, b.Clock.Now(), b.Settings.Location)
+	until, err := parsePause(r.Args, b.Clock.Now(), b.Core.RequestLocation(r))
 	if err != "" {
 		shown, _ := textnorm.Truncate(r.Args, 40)
 		return []bot.Reply{r.Reply("members.pause."+err, "input", shown)}
@@ -281,7 +320,7 @@ func (b *Feature) choicePause(ctx context.Context, r *core.Turn, v string) []bot
 		return []bot.Reply{r.Reply("members.not_registered")}
 	}
 	text := map[string]string{"2w": "2 semaines", "1m": "1 mois", "3m": "3 mois"}[v]
-	until, err := parsePause(text, b.Clock.Now(), b.Settings.Location)
+	until, err := parsePause(text, b.Clock.Now(), b.Core.RequestLocation(r))
 	if err != "" {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
@@ -293,7 +332,7 @@ func (b *Feature) pauseUntil(ctx context.Context, r *core.Turn, until time.Time)
 	if err := r.SaveMember(ctx); err != nil {
 		return []bot.Reply{r.Reply("error.unavailable")}
 	}
-	return []bot.Reply{r.Reply("members.pause.done", "date", b.Core.FormatDate(r.Lang, lastDay(until)))}
+	return []bot.Reply{r.Reply("members.pause.done", "date", b.Core.FormatDateIn(r.Lang, lastDay(until), b.Core.RequestLocation(r)))}
 }
 
 // lastDay is the last paused day of a pause that ends at until (the
@@ -452,13 +491,13 @@ func (b *Feature) cmdHello(ctx context.Context, r *core.Turn) []bot.Reply {
 	if replies, ok := b.helloOnboarding(ctx, r); ok {
 		return replies
 	}
-	p := b.Settings.Privacy
-	contact := ""
-	if p.Contact != "" {
-		contact = " " + r.T("hello.contact", "contact", p.Contact)
+	// « bonjour » again: a short answer; « bonjour, qui êtes-vous ? » the
+	// presentation.
+	kind, ok := core.SmallTalk(r.Args)
+	if !ok {
+		kind = core.TalkHello
 	}
-	return []bot.Reply{r.Reply("hello.text", "bot", b.Settings.Name, "controller", p.Controller,
-		"months", strconv.Itoa(p.RetentionMonths), "contact", contact)}
+	return []bot.Reply{b.Core.TalkReply(r, kind)}
 }
 
 func (b *Feature) cmdProfile(ctx context.Context, r *core.Turn) []bot.Reply {

@@ -10,6 +10,7 @@ package outbox
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/sndgct/maillage/bot"
@@ -65,6 +66,7 @@ type Outbox struct {
 	pacing     pacing
 	senders    map[bot.PendingKind]Sender
 	replies    map[bot.PendingKind]ReplyBuilder
+	zones      sync.Map // IANA name -> *time.Location (nil when unknown)
 }
 
 // New returns an outbox over opts.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/schedule"
+	"github.com/sndgct/maillage/internal/territory"
 )
 
 // Delivery is a message the bot writes first to a member.
@@ -109,18 +110,56 @@ func (b *Outbox) NextWindow(ctx context.Context, ref bot.UserRef, loc *time.Loca
 	return w.NextOpen(now, loc)
 }
 
-// memberLocation is the member's own zone when known and valid, else the
+// Where a member's zone comes from (MemberZone).
+const (
+	ZoneFromMember       = "member"       // the platform profile, or the member's choice
+	ZoneFromCollectivity = "collectivity" // an overseas collectivity
+	ZoneFromSettings     = "settings"     // working_hours.timezone, else the bot's zone
+)
+
+// MemberLocation is the member's own zone: the one their platform profile
+// gave or they chose, else that of their collectivity when it lies
+// overseas (La Réunion, the Antilles, the Pacific...), else the
 // working-hours zone, else the bot's.
 func (b *Outbox) MemberLocation(m bot.Member) *time.Location {
-	if m.TimeZone != "" {
-		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
-			return loc
+	loc, _ := b.MemberZone(m)
+	return loc
+}
+
+// MemberZone is MemberLocation and where it comes from (ZoneFrom...).
+func (b *Outbox) MemberZone(m bot.Member) (*time.Location, string) {
+	if loc := b.Location(m.TimeZone); loc != nil {
+		return loc, ZoneFromMember
+	}
+	if c := m.Collectivity; c != nil {
+		if loc := b.Location(territory.TimeZone(c.Departement)); loc != nil {
+			return loc, ZoneFromCollectivity
 		}
 	}
 	if b.Settings.WorkingHours.Location != nil {
-		return b.Settings.WorkingHours.Location
+		return b.Settings.WorkingHours.Location, ZoneFromSettings
 	}
-	return b.Settings.Location
+	if b.Settings.Location != nil {
+		return b.Settings.Location, ZoneFromSettings
+	}
+	return time.UTC, ZoneFromSettings
+}
+
+// Location loads an IANA zone once (a round looks up thousands of
+// members); nil for "" or an unknown name.
+func (b *Outbox) Location(name string) *time.Location {
+	if name == "" {
+		return nil
+	}
+	if v, ok := b.zones.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		loc = nil
+	}
+	b.zones.Store(name, loc)
+	return loc
 }
 
 // memberLang is the member's language, or the default.

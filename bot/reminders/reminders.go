@@ -107,12 +107,14 @@ func freeNumber(list []bot.Pending) int {
 	return n
 }
 
-// zoneNote names the member's zone when it is not the bot's.
+// zoneNote names the member's zone when it is not the configured one:
+// « (heure de La Réunion) ».
 func (b *Feature) zoneNote(lang bot.Lang, loc *time.Location) string {
-	if loc == nil || b.Settings.Location == nil || loc.String() == b.Settings.Location.String() {
+	def := b.Core.DefaultLocation()
+	if loc == nil || def == nil || loc.String() == def.String() {
 		return ""
 	}
-	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", loc.String())
+	return " " + b.Cat.T(string(lang), "reminders.zone", "zone", b.Core.ZoneLabel(lang, loc))
 }
 
 func (b *Feature) cmdReminders(ctx context.Context, r *core.Turn) []bot.Reply {

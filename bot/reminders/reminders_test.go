@@ -113,7 +113,7 @@ func TestReminderEnglishAndZone(t *testing.T) {
 	me := bottest.User("me")
 	bottest.SaveMember(t, store, bot.Member{Ref: me, Language: bot.English, TimeZone: "Pacific/Noumea"})
 	got := r.Say(t, me, "remind me on Friday at 10am to call the prefecture")
-	want := bottest.En("reminders.set", "date", "Friday 27 November 2026 at 10 am (Pacific/Noumea time)", "task", "call the prefecture", "number", "1")
+	want := bottest.En("reminders.set", "date", "Friday 27 November 2026 at 10 am (New Caledonia time)", "task", "call the prefecture", "number", "1")
 	if got != want {
 		t.Errorf("English in Nouméa:\n got %q\nwant %q", got, want)
 	}
@@ -123,5 +123,44 @@ func TestReminderEnglishAndZone(t *testing.T) {
 	}
 	if n, err := store.ErasePending(t.Context(), me); n != 1 || err != nil {
 		t.Errorf("ErasePending = %d, %v; want the reminder erased", n, err)
+	}
+}
+
+// A DGS of Saint-Denis (La Réunion, UTC+4) whose platform gives no zone:
+// the zone comes from her collectivity. « Demain à 9h » is 9:00 for her,
+// 6:00 in Paris, and the reminder arrives then.
+func TestReminderInTheZoneOfAnOverseasCollectivity(t *testing.T) {
+	clock := fakeclock.New(time.Date(2026, 12, 7, 10, 0, 0, 0, bottest.Paris)) // Monday, 13:00 in La Réunion
+	store := bottest.OpenBolt(t, clock)
+	r := bottest.NewReplica(t, bottest.SchedSettings(), store, clock, "a")
+	sd := bottest.User("saint-denis")
+	c := bottest.Sdenis974
+	now := clock.Now()
+	bottest.SaveMember(t, store, bot.Member{Ref: sd, Collectivity: &c, Created: now, Onboarded: now})
+	got := r.Say(t, sd, "rappelle-moi demain à 9h d'appeler la préfecture")
+	want := bottest.Fr("reminders.set", "date", "mardi 8 décembre 2026 à 9 h (heure de La Réunion)", "task", "appeler la préfecture", "number", "1")
+	if got != want {
+		t.Errorf("set:\n got %q\nwant %q", got, want)
+	}
+	reunion := bottest.MustZone("Indian/Reunion")
+	list, _ := store.PendingFor(t.Context(), sd)
+	if len(list) != 1 || !list[0].Due.Equal(time.Date(2026, 12, 8, 9, 0, 0, 0, reunion)) {
+		t.Fatalf("stored %+v, want due Tuesday 9:00 in La Réunion", list)
+	}
+	if got := r.Say(t, sd, "mes rappels"); !strings.Contains(got, "mardi 8 décembre 2026 à 9 h — appeler la préfecture") {
+		t.Errorf("list: %q", got)
+	}
+	// 5:59 in Paris is 8:59 in La Réunion: not yet; 6:00 is 9:00 there.
+	bottest.At(clock, time.Date(2026, 12, 8, 5, 59, 0, 0, bottest.Paris))
+	r.Tick(t)
+	if sent := r.Chat.Take(); len(sent) != 0 {
+		t.Fatalf("sent at 8:59 her time: %+v", sent)
+	}
+	bottest.At(clock, time.Date(2026, 12, 8, 6, 0, 5, 0, bottest.Paris))
+	r.Tick(t)
+	sent := r.Chat.Take()
+	if len(sent) != 1 || sent[0].Reply.Text != bottest.Fr("reminders.deliver", "task", "appeler la préfecture",
+		"created", "lundi 7 décembre 2026 à 13 h") {
+		t.Fatalf("at 9:00 her time sent %+v, want the reminder written in her time", sent)
 	}
 }

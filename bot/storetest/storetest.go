@@ -116,6 +116,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 	tests = append(tests, valueTests()...)     // values.go
 	tests = append(tests, matchingTests()...)  // matching.go
 	tests = append(tests, broadcastTests()...) // broadcasts.go
+	tests = append(tests, dashboardTests()...) // dashboard.go
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

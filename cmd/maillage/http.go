@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/config"
+	"github.com/sndgct/maillage/dashboard"
 )
 
 // routeRegistrar is implemented by components that receive HTTP calls on
@@ -73,4 +79,31 @@ func (h *httpServer) Serve(ctx context.Context) error {
 		return fmt.Errorf("http server: shutting down: %w", err)
 	}
 	return nil
+}
+
+// dashboardSettings are the dashboard's: its public address when the HTTP
+// server runs (http.listen) and the organizers' browsers can reach it
+// (http.public_url, MAILLAGE_PUBLIC_URL), and the key of the hashes that
+// stand for its links and sessions in the store, derived from the
+// deployment's secrets like the logs' pseudonyms (the same on every
+// replica), but distinct from them.
+func dashboardSettings(cfg *config.Config) bot.DashboardSettings {
+	var s bot.DashboardSettings
+	if cfg.HTTP.Listen != "" {
+		s.URL = cfg.HTTP.PublicURL
+	}
+	if salt := cfg.Secrets.LogPseudonymSalt(); salt != "" {
+		sum := sha256.Sum256([]byte("maillage-dashboard\x00" + salt))
+		s.Key = sum[:]
+	}
+	return s
+}
+
+// dashboardRoutes returns the organizers' dashboard when it has a public
+// address (see dashboardSettings), else nil.
+func dashboardRoutes(b *core.Bot, logger *slog.Logger) (routeRegistrar, error) {
+	if b.Settings.Dashboard.URL == "" {
+		return nil, nil
+	}
+	return dashboard.New(b, dashboard.Options{Logger: logger})
 }

@@ -95,6 +95,11 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 	ops := newOpsRoutes(store, adapters, metrics)
 	defer context.AfterFunc(ctx, func() { ops.stopping.Store(true) })()
 	regs := []routeRegistrar{ops}
+	if dash, err := dashboardRoutes(b, logger); err != nil { // http.go
+		return err
+	} else if dash != nil {
+		regs = append(regs, dash)
+	}
 	for _, a := range adapters {
 		if r, ok := a.(routeRegistrar); ok {
 			regs = append(regs, r)
@@ -365,6 +370,7 @@ func settings(cfg *config.Config, storeName string) bot.Settings {
 		ImportWorkspaces: importWorkspaces(cfg),
 		RateLimit:        bot.RateLimit{PerMinute: cfg.RateLimit.PerMinute, Burst: cfg.RateLimit.Burst},
 		Broadcasts:       broadcastSettings(cfg), // broadcast_cmd.go
+		Dashboard:        dashboardSettings(cfg), // http.go
 	}
 }
 

@@ -162,6 +162,11 @@ func (ix *Index) prefixKind(w []string) (Kind, bool) {
 // "région" before the name are understood, and so is a département code
 // or name after it. Homonyms are all returned, most populous first.
 func (ix *Index) ByName(query string) []Entry {
+	// The kind a prefix announces is honoured over every variant first:
+	// "ville de Lyon" is the commune, although "de Lyon" also names the
+	// Métropole de Lyon. Only when no variant has an entry of that kind is
+	// the prefix taken as a slip ("mairie de l'Essonne").
+	var slip []int32
 	for _, v := range ix.variants(query) {
 		ids := ix.idsOf(v.key)
 		if len(ids) == 0 {
@@ -174,14 +179,14 @@ func (ix *Index) ByName(query string) []Entry {
 				kept = append(kept, id)
 			}
 		}
-		if len(kept) == 0 && v.kind != 0 && v.dep == "" {
-			kept = ids // "ville de Paris" names the commune, but "mairie de l'Essonne" is a slip
+		if len(kept) == 0 && v.kind != 0 && v.dep == "" && slip == nil {
+			slip = ids
 		}
 		if len(kept) > 0 {
 			return ix.get(kept)
 		}
 	}
-	return nil
+	return ix.get(slip)
 }
 
 // Suggest returns at most n collectivities whose names are near the

@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/sndgct/maillage/internal/textnorm"
 )
 
 //go:embed data/territory.tsv.gz
@@ -454,8 +456,28 @@ func (ix *Index) Departements() []Entry {
 // tried, the INSEE code first), a département code, or a name (see
 // ByName). Several results mean the person must choose; none means
 // Suggest may help.
+//
+// A code may be announced by the words people put before it: « code
+// postal 91280 », « CP 91280 », « code INSEE 91573 », « SIREN 219105731 »;
+// then only that kind of code is tried.
 func (ix *Index) Lookup(query string) []Entry {
 	q := strings.TrimSpace(query)
+	if kind, code, ok := announcedCode(q); ok {
+		switch kind {
+		case codePostal:
+			return ix.ByPostalCode(code)
+		case codeINSEE:
+			if e, ok := ix.ByCode(code); ok && e.Kind == Commune {
+				return []Entry{e}
+			}
+			return nil
+		case codeSIREN:
+			if e, ok := ix.BySIREN(code); ok {
+				return []Entry{e}
+			}
+			return nil
+		}
+	}
 	compact := strings.ReplaceAll(q, " ", "")
 	switch {
 	case len(compact) == 9 && digits(compact):
@@ -495,4 +517,53 @@ func digits(s string) bool {
 // corsica reports a Corsican code: "2A", "2B", "2A004".
 func corsica(s string) bool {
 	return len(s) >= 2 && s[0] == '2' && (s[1] == 'A' || s[1] == 'B' || s[1] == 'a' || s[1] == 'b') && digits(s[2:]+"0")
+}
+
+type codeKind uint8
+
+const (
+	codePostal codeKind = iota + 1
+	codeINSEE
+	codeSIREN
+)
+
+// codeWords are the words that announce a code, folded.
+var codeWords = []struct {
+	words []string
+	kind  codeKind
+}{
+	{[]string{"code", "postal"}, codePostal}, {[]string{"cp"}, codePostal}, {[]string{"c", "p"}, codePostal},
+	{[]string{"postal", "code"}, codePostal}, {[]string{"postcode"}, codePostal}, {[]string{"zip", "code"}, codePostal},
+	{[]string{"zip"}, codePostal},
+	{[]string{"code", "insee"}, codeINSEE}, {[]string{"insee"}, codeINSEE}, {[]string{"code", "commune"}, codeINSEE},
+	{[]string{"insee", "code"}, codeINSEE}, {[]string{"cog"}, codeINSEE},
+	{[]string{"numero", "siren"}, codeSIREN}, {[]string{"siren"}, codeSIREN}, {[]string{"siren", "number"}, codeSIREN},
+}
+
+// announcedCode reads « code postal 91280 », « CP : 91280 », « INSEE
+// 2A004 », « SIREN 219 105 731 ».
+func announcedCode(q string) (codeKind, string, bool) {
+	w := strings.Fields(textnorm.Fold(q))
+	for _, cw := range codeWords {
+		rest, ok := cutPrefix(w, cw.words)
+		if !ok || len(rest) == 0 {
+			continue
+		}
+		if len(rest) > 1 && (rest[0] == "n" || rest[0] == "no") { // « CP n° 91280 »
+			rest = rest[1:]
+		}
+		code := strings.ToUpper(strings.Join(rest, ""))
+		switch cw.kind {
+		case codeSIREN:
+			if len(code) == 9 && digits(code) {
+				return cw.kind, code, true
+			}
+		default:
+			if len(rest) == 1 && len(code) == 5 && (digits(code) || (cw.kind == codeINSEE && corsica(code))) {
+				return cw.kind, code, true
+			}
+		}
+		return 0, "", false
+	}
+	return 0, "", false
 }
