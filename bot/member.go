@@ -59,6 +59,11 @@ type Member struct {
 	Role string `json:"role,omitempty"`
 	// Interests are ids from the config's interests list, sorted.
 	Interests []string `json:"interests,omitempty"`
+	// Offers are interest ids on which the member can share their
+	// experience (« je peux aider »); Needs those on which they look for
+	// it (« je cherche »). Both optional, sorted.
+	Offers []string `json:"offers,omitempty"`
+	Needs  []string `json:"needs,omitempty"`
 	// Preferences for introductions.
 	Prefs Preferences `json:"prefs"`
 	// OptedIn is when the member agreed to be introduced; zero means they

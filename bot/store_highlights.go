@@ -57,6 +57,9 @@ type HighlightFollows struct {
 	Sessions []string `json:"sessions,omitempty"`
 	// Registrations are the sessions the member will attend.
 	Registrations []SessionRegistration `json:"registrations,omitempty"`
+	// Attended are the sessions an organizer recorded the member as
+	// attending (an attendance list imported after the session).
+	Attended []SessionAttendance `json:"attended,omitempty"`
 	// Lang is the language the member last used with these features, for
 	// the digest and reminders when they have no member record.
 	Lang Lang `json:"lang,omitempty"`
@@ -80,7 +83,14 @@ type SessionRegistration struct {
 
 // Empty reports whether the record holds nothing worth keeping.
 func (s HighlightFollows) Empty() bool {
-	return len(s.Topics) == 0 && len(s.Sessions) == 0 && len(s.Registrations) == 0
+	return len(s.Topics) == 0 && len(s.Sessions) == 0 && len(s.Registrations) == 0 && len(s.Attended) == 0
+}
+
+// SessionAttendance records that a member attended a session.
+type SessionAttendance struct {
+	Event    string    `json:"event"`
+	Session  string    `json:"session"`
+	Recorded time.Time `json:"recorded"`
 }
 
 // PublishedHighlight is a highlight an organizer published from the chat.

@@ -69,6 +69,10 @@ type MatchRound struct {
 	// SatOut are the members left out this round (odd pool in sit-out
 	// mode, or nobody they may meet): they are served first next time.
 	SatOut []UserRef `json:"sat_out,omitempty"`
+	// SatOutWhy says why each of SatOut sits out, in the same order (a
+	// reason of internal/matching: "own_size", "odd"…); empty for rounds
+	// stored before reasons were kept.
+	SatOutWhy []string `json:"sat_out_why,omitempty"`
 	// Total is the sum of the groups' scores, in milli-points; Gap the
 	// solver's primal-dual gap (0: proven optimal).
 	Total int64 `json:"total"`
@@ -82,6 +86,10 @@ type MatchGroup struct {
 	Members []UserRef `json:"members"`
 	// Score in milli-points.
 	Score int64 `json:"score"`
+	// Starter is the key of the question of the bank chosen to open the
+	// conversation (content.Question.Key), never one asked before to a
+	// pair of the group.
+	Starter string `json:"starter,omitempty"`
 }
 
 // Valid reports an error when the round cannot be stored.

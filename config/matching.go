@@ -36,6 +36,19 @@ type Matching struct {
 	// PauseAfterIgnored pauses a member who ignored that many rounds in a
 	// row (0: never).
 	PauseAfterIgnored int `yaml:"pause_after_ignored"`
+	// Preferences says, per preference members may state, whether it is
+	// a constraint (hard) or only points (soft).
+	Preferences PreferenceModes `yaml:"preferences"`
+	// GroupSize is the size of the groups a round forms (2 to 4).
+	GroupSize int `yaml:"group_size"`
+}
+
+// PreferenceModes are hard or soft, per stated preference.
+type PreferenceModes struct {
+	// SimilarSize: « taille comparable uniquement ».
+	SimilarSize string `yaml:"similar_size"`
+	// SameRegion: « même région ».
+	SameRegion string `yaml:"same_region"`
 }
 
 // Weights are the points (0..100) each criterion is worth at most.
@@ -46,6 +59,9 @@ type Weights struct {
 	Role        int `yaml:"role"`
 	Workshop    int `yaml:"workshop"`
 	Preferences int `yaml:"preferences"`
+	// Complement: one member can help where the other looks for
+	// experience.
+	Complement int `yaml:"complement"`
 }
 
 // SizeRule says how collectivity sizes compare.
@@ -119,6 +135,8 @@ const (
 	RepeatPenalise    = "penalise"
 	OddTrio           = "trio"
 	OddSitOut         = "sit_out"
+	PreferenceHard    = "hard"
+	PreferenceSoft    = "soft"
 	defaultFollowup   = 7 * 24 * time.Hour
 	maxRepeatPenalty  = 100000
 	maxInterestWeight = 1000
@@ -129,7 +147,7 @@ var dgclBrackets = []int{500, 2000, 3500, 5000, 10000, 20000, 50000, 100000, 300
 
 func defaultMatching() Matching {
 	return Matching{
-		Weights: Weights{Size: 40, Interests: 35, Region: 10, Role: 15, Workshop: 10, Preferences: 20},
+		Weights: Weights{Size: 40, Interests: 35, Region: 10, Role: 15, Workshop: 10, Preferences: 20, Complement: 15},
 		Size:    SizeRule{Mode: SizeLog, LogSpanRatio: 100, Brackets: slices.Clone(dgclBrackets), SimilarRatio: 2},
 		Region:  RegionSame,
 		Roles: RoleMatrix{Same: 100, Other: 50, Pairs: []RolePair{
@@ -140,9 +158,11 @@ func defaultMatching() Matching {
 		}},
 		Repeat:            Repeat{Rounds: 12, Mode: RepeatPenalise, Penalty: 1000},
 		Odd:               OddTrio,
-		Candidates:        5,
+		Candidates:        4,
 		FollowupAfter:     Duration(defaultFollowup),
 		PauseAfterIgnored: 3,
+		Preferences:       PreferenceModes{SimilarSize: PreferenceHard, SameRegion: PreferenceHard},
+		GroupSize:         2,
 	}
 }
 
@@ -153,10 +173,10 @@ func (c *Config) validateMatching(ch *checker) {
 		key string
 		v   int
 	}{{"size", w.Size}, {"interests", w.Interests}, {"region", w.Region}, {"role", w.Role},
-		{"workshop", w.Workshop}, {"preferences", w.Preferences}} {
+		{"workshop", w.Workshop}, {"preferences", w.Preferences}, {"complement", w.Complement}} {
 		ch.rangeInt("matching.weights."+f.key, f.v, 0, 100)
 	}
-	if w.Size == 0 && w.Interests == 0 && w.Region == 0 && w.Role == 0 && w.Workshop == 0 && w.Preferences == 0 {
+	if w.Size == 0 && w.Interests == 0 && w.Region == 0 && w.Role == 0 && w.Workshop == 0 && w.Preferences == 0 && w.Complement == 0 {
 		ch.add("matching.weights", "at least one weight must be above 0")
 	}
 	ch.oneOf("matching.size.mode", m.Size.Mode, SizeLog, SizeBracket)
@@ -216,6 +236,9 @@ func (c *Config) validateMatching(ch *checker) {
 	ch.rangeInt("matching.candidates", m.Candidates, 1, 200)
 	ch.rangeDuration("matching.followup_after", m.FollowupAfter, time.Hour, 60*24*time.Hour)
 	ch.rangeInt("matching.pause_after_ignored", m.PauseAfterIgnored, 0, 20)
+	ch.oneOf("matching.preferences.similar_size", m.Preferences.SimilarSize, PreferenceHard, PreferenceSoft)
+	ch.oneOf("matching.preferences.same_region", m.Preferences.SameRegion, PreferenceHard, PreferenceSoft)
+	ch.rangeInt("matching.group_size", m.GroupSize, 2, 4)
 }
 
 func labelIDs(ls []Label) []string {

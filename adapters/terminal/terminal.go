@@ -127,6 +127,10 @@ type pendingPick struct {
 	choices []bot.Choice
 	ref     string // SentMessage.ID of the message that carried them
 	seq     uint64
+	// picked are the members of a group conversation who already chose
+	// one: on a platform every member of the group has the buttons, each
+	// may answer once.
+	picked map[string]bool
 }
 
 // New returns an adapter reading the members' lines from in and writing
@@ -269,7 +273,14 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, l inputLine) (q
 		if c, ok := p.match(trimmed); ok {
 			m.Conversation = p.conv
 			m.Choice = &bot.ChoiceEvent{Action: c.Action, Value: c.Value, MessageRef: p.ref}
-			delete(a.choices, p.conv.ID)
+			if p.conv.Kind == bot.Group {
+				if p.picked == nil {
+					p.picked = map[string]bool{}
+				}
+				p.picked[user] = true
+			} else {
+				delete(a.choices, p.conv.ID)
+			}
 		}
 	}
 	a.mu.Unlock()
@@ -505,7 +516,7 @@ func (a *Adapter) membersLocked(groupID string) []string {
 func (a *Adapter) pendingForLocked(user string) *pendingPick {
 	var best *pendingPick
 	for _, p := range a.choices {
-		if best != nil && p.seq < best.seq {
+		if (best != nil && p.seq < best.seq) || p.picked[user] {
 			continue
 		}
 		var in bool

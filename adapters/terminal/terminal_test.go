@@ -452,6 +452,8 @@ func TestGroupChoices(t *testing.T) {
 	}{
 		{"member of the group", "/as alice\ngroupe\n/as bob\n2\n", []string{"groupe", "choice:lang.set=en"}, "group:alice+bob"},
 		{"not a member", "/as alice\ngroupe\n/as carole\n2\n", []string{"groupe", "2"}, "dm:carole"},
+		{"every member of the group answers, once each", "/as alice\ngroupe\n1\n/as bob\n2\n/as alice\n1\n",
+			[]string{"groupe", "choice:lang.set=fr", "choice:lang.set=en", "1"}, "dm:alice"},
 		{"newest applies", "/as alice\nmenu\ngroupe\n1\n1\n", []string{"menu", "groupe", "choice:lang.set=fr", "choice:lang.set=fr"}, "dm:alice"},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,7 @@ func TestHighlightsListShowAndSearchTheDemo(t *testing.T) {
 	if got := bottest.Only(t, h.Say(alice, "séance atelier-faut-il-un-chef")).Text; !strings.Contains(got, "*6. Faut-il encore un chef ?*") {
 		t.Errorf("by id:\n%s", got)
 	}
-	if got := bottest.Only(t, h.Say(alice, "séance 1")).Text; !strings.Contains(got, "jeudi 3 octobre 2024 (déduit)") ||
+	if got := bottest.Only(t, h.Say(alice, "séance 1")).Text; !strings.Contains(got, "jeudi 3 octobre 2024 à 9 h 30 (fin à 10 h 30) (déduit)") ||
 		!strings.Contains(got, "Olivier Lebreton, vice-président, Conseil départemental d'Indre-et-Loire (présence dans cette séance déduite)") {
 		t.Errorf("session 1 does not mark what is inferred:\n%s", got)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/content"
 	"github.com/sndgct/maillage/internal/matching"
 )
 
@@ -47,6 +48,10 @@ type Planner struct {
 	// Members are the pool; nil means the store's matchable members who
 	// are due by their cadence.
 	Members []bot.Member
+	// Questions are the conversation starters' bank, and Highlights those
+	// of the current congress (both nil: no starter is chosen).
+	Questions  []content.Question
+	Highlights []HighlightStarter
 }
 
 // RoundPlan is a planned round, before anything is stored or sent.
@@ -114,15 +119,23 @@ func (pl Planner) Plan(ctx context.Context, id, job string, slot, now time.Time)
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	round := bot.MatchRound{ID: id, Job: job, Slot: slot, Created: now, Total: plan.Total, Gap: plan.Certificate.Gap}
+	asked, err := pl.askedBefore(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, g := range plan.Groups {
 		mg := bot.MatchGroup{Score: g.Score}
+		var ms []bot.Member
 		for _, i := range g.Members {
 			mg.Members = append(mg.Members, members[i].Ref)
+			ms = append(ms, members[i])
 		}
+		mg.Starter = chooseQuestion(pl.Questions, pl.Highlights, ms, asked, id)
 		round.Groups = append(round.Groups, mg)
 	}
-	for _, i := range plan.SitOut {
+	for k, i := range plan.SitOut {
 		round.SatOut = append(round.SatOut, members[i].Ref)
+		round.SatOutWhy = append(round.SatOutWhy, plan.Reasons[k])
 	}
 	return &RoundPlan{Round: round, Members: members, Profiles: profiles, Plan: plan, Pool: pool}, nil
 }
@@ -157,7 +170,7 @@ func dueByCadence(m bot.Member, last, now time.Time) bool {
 }
 
 // attended returns, by pool index, the sessions each member registered
-// for: the workshops they attend.
+// for or was recorded as attending: the workshops they share.
 func attended(ctx context.Context, s PlannerStore, index map[bot.UserRef]int) (map[int][]string, error) {
 	out := map[int][]string{}
 	err := s.EachHighlightFollows(ctx, func(f bot.HighlightFollows) error {
@@ -167,6 +180,9 @@ func attended(ctx context.Context, s PlannerStore, index map[bot.UserRef]int) (m
 		}
 		for _, reg := range f.Registrations {
 			out[i] = append(out[i], reg.Event+"/"+reg.Session)
+		}
+		for _, at := range f.Attended {
+			out[i] = append(out[i], at.Event+"/"+at.Session)
 		}
 		return nil
 	})
@@ -184,6 +200,8 @@ func profileOf(m bot.Member, workshops []string) matching.Profile {
 		Workshops:       workshops,
 		SimilarSizeOnly: m.Prefs.SimilarSizeOnly,
 		SameRegion:      m.Prefs.Region == bot.RegionSame,
+		Offers:          m.Offers,
+		Needs:           m.Needs,
 	}
 	if c := m.Collectivity; c != nil {
 		p.Population, p.Kind, p.Region, p.Departement = c.Population, string(c.Kind), c.Region, c.Departement

@@ -27,6 +27,12 @@ func (b *Feature) matchingCommands() []*core.Command {
 			Names: map[bot.Lang][]string{bot.French: {"tour à blanc", "simuler un tour"}, bot.English: {"dry run", "round dry run"}}},
 		{ID: "match_now", Role: bot.RoleAdmin, Run: b.cmdMatchNow,
 			Names: map[bot.Lang][]string{bot.French: {"tour maintenant", "lancer un tour"}, bot.English: {"round now", "run a round"}}},
+		{ID: "attendance_import", Role: bot.RoleOrganizer, Run: b.cmdAttendance,
+			Names: map[bot.Lang][]string{bot.French: {"importer les présences", "importer présences"},
+				bot.English: {"import attendance"}}},
+		{ID: "match_mine", Role: bot.RoleMember, Run: b.cmdMine,
+			Names: map[bot.Lang][]string{bot.French: {"mes mises en relation", "mes rencontres"},
+				bot.English: {"my introductions", "my matches"}}},
 		{ID: "match_followup", Role: bot.RoleAdmin, Run: b.cmdFollowupNow,
 			Names: map[bot.Lang][]string{bot.French: {"relance maintenant", "relancer maintenant"}, bot.English: {"follow up now"}}},
 	}
@@ -43,7 +49,7 @@ func (b *Feature) matchingChoices() map[string]core.ChoiceHandler {
 // sending anything.
 func (b *Feature) cmdMatchDry(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
-	plan, err := b.planner().Plan(ctx, "dry-run", "", now, now)
+	plan, err := b.planner(ctx).Plan(ctx, "dry-run", "", now, now)
 	if err != nil {
 		b.Log.Error("dry run", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}
@@ -101,6 +107,17 @@ func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string
 			lines = append(lines, r.T("match.dry.group", "names", names(who), "score", points(r.Lang, g.Score),
 				"breakdown", breakdownText(r, bd)))
 		}
+		for k, i := range p.SitOut {
+			if shown == 0 {
+				break // the report lists them itself
+			}
+			if k == shown {
+				lines = append(lines, r.T("match.dry.more_sitout", "count", strconv.Itoa(len(p.SitOut)-shown)))
+				break
+			}
+			lines = append(lines, r.T("match.dry.sitout", "name", memberName(plan.Members[i]),
+				"reason", r.T("match.reason."+p.Reasons[k])))
+		}
 	}
 	return strings.Join(lines, "\n")
 }
@@ -109,7 +126,7 @@ func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string
 func breakdownText(r core.Printer, bd matching.Breakdown) string {
 	f := func(v float64) string { return points(r.Lang, matching.ToMilli(v)) }
 	s := r.T("match.dry.breakdown", "size", f(bd.Size), "interests", f(bd.Interests), "region", f(bd.Region),
-		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences))
+		"role", f(bd.Role), "workshop", f(bd.Workshop), "preferences", f(bd.Preferences), "complement", f(bd.Complement))
 	if bd.Repeat != 0 {
 		s += ", " + r.T("match.dry.repeat", "penalty", f(bd.Repeat), "ago", strconv.Itoa(bd.MetAgo))
 	}
@@ -130,7 +147,7 @@ func points(lang bot.Lang, milli int64) string {
 // resumes the same round instead of running another.
 func (b *Feature) cmdMatchNow(ctx context.Context, r *core.Turn) []bot.Reply {
 	now := b.Clock.Now()
-	plan, err := b.planner().Plan(ctx, "preview", "", now, now)
+	plan, err := b.planner(ctx).Plan(ctx, "preview", "", now, now)
 	if err != nil {
 		b.Log.Error("round preview", "err", err)
 		return []bot.Reply{r.Reply("error.unavailable")}

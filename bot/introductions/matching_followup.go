@@ -109,7 +109,7 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 // it.
 func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value string) []bot.Reply {
 	parts := strings.Split(value, ":")
-	if len(parts) < 2 || !slices.Contains([]string{bot.AnswerMet, bot.AnswerNotNow, bot.AnswerNotAgain}, parts[0]) {
+	if len(parts) < 2 || !slices.Contains([]string{bot.AnswerMet, bot.AnswerNotNow, bot.AnswerNotAgain, answerWhich}, parts[0]) {
 		return []bot.Reply{r.Reply("error.choice_unknown")}
 	}
 	answer, id := parts[0], parts[1]
@@ -137,6 +137,9 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 	}
 	if answer == bot.AnswerNotAgain && len(partners) == 0 {
 		return b.privately(ctx, r, r.Reply("match.answer.not_yourself"))
+	}
+	if answer == answerWhich {
+		return b.privately(ctx, r, b.whichReply(ctx, r, round, gi))
 	}
 	rec, err := b.store.MatchRecord(ctx, r.Msg.From)
 	if err != nil && !core.IsNotFound(err) {
@@ -179,4 +182,30 @@ func (b *Feature) privately(ctx context.Context, r *core.Turn, rep bot.Reply) []
 		b.Log.Warn("answering privately", "member", b.Core.Pseudonym(r.Msg.From), "err", err)
 	}
 	return nil
+}
+
+// whichReply asks the member which of the others of their group they do
+// not wish to meet again: one button per other member, never their own.
+func (b *Feature) whichReply(ctx context.Context, r *core.Turn, round bot.MatchRound, gi int) bot.Reply {
+	members, err := b.groupMembers(ctx, round, gi)
+	if err != nil {
+		b.Log.Error("reading a group", "round", round.ID, "err", err)
+		return r.Reply("error.unavailable")
+	}
+	var viewer *bot.Member
+	for i := range members {
+		if members[i].Ref == r.Msg.From {
+			viewer = &members[i]
+		}
+	}
+	if viewer == nil || len(members) < 2 {
+		return r.Reply("match.answer.gone")
+	}
+	var cs []bot.Choice
+	for _, c := range b.answerChoices(r.Printer, round.ID, members, viewer) {
+		if strings.HasPrefix(c.Value, bot.AnswerNotAgain+":") {
+			cs = append(cs, c)
+		}
+	}
+	return bot.Reply{Text: r.T("match.answer.which"), Choices: cs}
 }

@@ -35,6 +35,8 @@ type MemberJSON struct {
 	Departement  string `json:"departement,omitempty"`
 	Region       string `json:"region,omitempty"`
 	Role         string `json:"role,omitempty"`
+	// Reason says why a member sits out (sat_out only).
+	Reason string `json:"reason,omitempty"`
 }
 
 // GroupJSON is one group and the breakdown of each of its pairs.
@@ -80,8 +82,10 @@ func (p *RoundPlan) JSON(seed uint64) PlanJSON {
 		}
 		out.Groups = append(out.Groups, gj)
 	}
-	for _, i := range p.Plan.SitOut {
-		out.SatOut = append(out.SatOut, p.memberJSON(i))
+	for k, i := range p.Plan.SitOut {
+		mj := p.memberJSON(i)
+		mj.Reason = p.Plan.Reasons[k]
+		out.SatOut = append(out.SatOut, mj)
 	}
 	return out
 }
@@ -108,9 +112,10 @@ func PlanReport(cat *catalog.Catalog, lang bot.Lang, p *RoundPlan) string {
 			}
 		}
 	}
-	for _, i := range p.Plan.SitOut {
+	for k, i := range p.Plan.SitOut {
 		mj := p.memberJSON(i)
-		lines = append(lines, r.T("match.report.sat_out", "name", "#"+strconv.Itoa(i)+" "+mj.Name))
+		lines = append(lines, r.T("match.report.sat_out", "name", "#"+strconv.Itoa(i)+" "+mj.Name,
+			"reason", r.T("match.reason."+p.Plan.Reasons[k])))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -26,8 +26,10 @@ func (b *Feature) matchSettings() bot.MatchSettings {
 	return s
 }
 
-func (b *Feature) planner() Planner {
-	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules}
+func (b *Feature) planner(ctx context.Context) Planner {
+	snap := b.Core.Congress.Content(ctx)
+	return Planner{Store: b.store, Rules: b.Settings.Matching.Rules, Questions: snap.Set.Questions,
+		Highlights: highlightStarters(b.Core.Congress.Current(snap))}
 }
 
 // jobRound runs the round of a scheduled slot.
@@ -50,7 +52,7 @@ func (b *Feature) RunRound(ctx context.Context, id, job string, slot time.Time) 
 		if err := b.pauseIgnoring(ctx, id, now); err != nil {
 			b.Log.Error("pausing members who ignore their introductions", "round", id, "err", err)
 		}
-		plan, err := b.planner().Plan(ctx, id, job, slot, now)
+		plan, err := b.planner(ctx).Plan(ctx, id, job, slot, now)
 		if err != nil {
 			return bot.MatchRound{}, err
 		}
@@ -90,7 +92,7 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		}
 	}
 	told := b.toldBefore(ctx, round)
-	for _, ref := range round.SatOut {
+	for k, ref := range round.SatOut {
 		if isErased(ref) || told[ref] {
 			continue
 		}
@@ -99,7 +101,9 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 			continue // erased meanwhile
 		}
 		key := "sitout"
-		if b.matchSettings().Rules.Odd == matching.OddSitOut {
+		if k < len(round.SatOutWhy) && sitOutReasons[round.SatOutWhy[k]] {
+			key = "sitout." + round.SatOutWhy[k]
+		} else if b.matchSettings().Rules.Odd == matching.OddSitOut {
 			key = "sitout_odd"
 		}
 		r := b.memberPrinter(m)
@@ -112,6 +116,13 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 		b.Log.Error("some introductions failed", "round", round.ID, "failed", len(errs))
 	}
 	return errors.Join(errs...)
+}
+
+// sitOutReasons are the reasons a member who sits out is told about
+// (match.sitout.<reason>).
+var sitOutReasons = map[string]bool{
+	matching.SitOutOwnSize: true, matching.SitOutOwnRegion: true, matching.SitOutOwnPrefs: true,
+	matching.SitOutNoPartner: true, matching.SitOutOdd: true, matching.SitOutTaken: true,
 }
 
 // toldBefore returns who sat out the round before this one: they were

@@ -12,7 +12,6 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/bot/outbox"
-	"github.com/sndgct/maillage/internal/matching"
 )
 
 // PendingIntro is a group introduction waiting for the working hours of
@@ -21,6 +20,10 @@ const PendingIntro bot.PendingKind = "intro"
 
 // Choice actions of the introductions and the follow-up.
 const actionMatchAnswer = "match.answer"
+
+// answerWhich asks which member of a group not to meet again: the
+// group's button, answered privately with one button per other member.
+const answerWhich = "which"
 
 // introduceOrHold introduces group gi of round now, or stores it to be
 // posted when every member is within working hours. Members of one
@@ -116,7 +119,7 @@ func (b *Feature) introduceGroup(ctx context.Context, round bot.MatchRound, gi i
 	}
 	sent := 0
 	for _, l := range langs {
-		rep := b.introReply(ctx, l, round, members, nil)
+		rep := b.introReply(ctx, l, round, gi, members, nil)
 		if _, err := a.Send(ctx, conv, rep); err != nil {
 			if sent == 0 {
 				if rerr := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); rerr != nil {
@@ -137,7 +140,7 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	var errs []error
 	for i := range members {
 		m := members[i]
-		rep := b.introReply(ctx, b.Core.Outbox.MemberLang(m), round, members, &m)
+		rep := b.introReply(ctx, b.Core.Outbox.MemberLang(m), round, gi, members, &m)
 		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + outbox.RefHash(m.Ref)}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
@@ -238,7 +241,7 @@ func names(ms []bot.Member) string {
 
 // introReply is the introduction in lang: for the group (viewer nil), or
 // for one member's direct conversation.
-func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, members []bot.Member, viewer *bot.Member) bot.Reply {
+func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.MatchRound, gi int, members []bot.Member, viewer *bot.Member) bot.Reply {
 	r := b.Core.Printer(lang)
 	var lines []string
 	others := members
@@ -262,13 +265,14 @@ func (b *Feature) introReply(ctx context.Context, lang bot.Lang, round bot.Match
 			}
 		}
 	}
-	shared := sharedInterests(members)
+	shared := b.sharedLines(r, members)
 	if len(shared) > 0 {
-		lines = append(lines, "", r.T("match.intro.shared", "interests", b.Core.InterestLabels(lang, shared)))
+		lines = append(append(lines, ""), shared...)
 	}
-	lines = append(lines, r.T("match.intro.why", "reasons", b.why(r, members)))
-	if st, ok := b.Core.Congress.ConversationStarter(ctx, shared, lang); ok {
-		lines = append(lines, "", r.T("match.intro.starter", "starter", st.Text))
+	lines = append(lines, r.T("match.intro.why", "reasons", b.why(ctx, r, members)))
+	lines = append(lines, b.complementLines(r, members)...)
+	if st := b.starter(ctx, r, round, gi, members); st != "" {
+		lines = append(lines, "", r.T("match.intro.starter", "starter", st))
 	}
 	lines = append(lines, "", r.T("match.intro.ask"))
 	return bot.Reply{Text: strings.Join(lines, "\n"), Choices: b.answerChoices(r, round.ID, members, viewer)}
@@ -314,109 +318,15 @@ func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Memb
 		return append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round,
 			Label: r.T("match.choice.not_again"), Style: "danger"})
 	}
+	if viewer == nil {
+		// In the group, nobody gets a button naming themselves: the
+		// member who clicks is asked, privately, which of the others.
+		return append(cs, bot.Choice{Action: actionMatchAnswer, Value: answerWhich + ":" + round,
+			Label: r.T("match.choice.not_again_which"), Style: "danger"})
+	}
 	for _, m := range others {
 		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + outbox.RefHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}
 	return cs
-}
-
-// sharedInterests are the interests at least two members of the group
-// share, in the first member's order.
-func sharedInterests(members []bot.Member) []string {
-	var out []string
-	for x, a := range members {
-		for _, b := range members[x+1:] {
-			for _, id := range matching.SharedInterests(profileOf(a, nil), profileOf(b, nil)) {
-				if !slices.Contains(out, id) {
-					out = append(out, id)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// why says, in words, why the members were matched: the criteria that
-// gave at least half their points to every pair of the group.
-func (b *Feature) why(r core.Printer, members []bot.Member) string {
-	rules := b.Core.MatchRules()
-	profiles := make([]matching.Profile, len(members))
-	for i, m := range members {
-		profiles[i] = profileOf(m, nil)
-	}
-	pool, err := matching.NewPool(rules, profiles, matching.History{})
-	if err != nil {
-		return r.T("match.why.balance")
-	}
-	w := rules.Weights
-	every := func(crit func(matching.Breakdown) float64, weight float64) bool {
-		if weight <= 0 {
-			return false
-		}
-		for i := range members {
-			for j := i + 1; j < len(members); j++ {
-				bd, _ := pool.Score(i, j)
-				if crit(bd) < weight/2 {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	var reasons []string
-	if every(func(bd matching.Breakdown) float64 { return bd.Size }, w.Size) {
-		reasons = append(reasons, b.sizeReason(r, rules, profiles))
-	}
-	if every(func(bd matching.Breakdown) float64 { return bd.Interests }, w.Interests) {
-		reasons = append(reasons, r.T("match.why.interests"))
-	}
-	if every(func(bd matching.Breakdown) float64 { return bd.Region }, w.Region) {
-		if rules.RegionMode == matching.RegionPreferDifferent {
-			reasons = append(reasons, r.T("match.why.region_different"))
-		} else {
-			if reg, ok := b.Dir.Region(profiles[0].Region); ok {
-				reasons = append(reasons, r.T("match.why.region", "region", reg.Name))
-			} else {
-				reasons = append(reasons, r.T("match.why.region_unnamed"))
-			}
-		}
-	}
-	if every(func(bd matching.Breakdown) float64 { return bd.Role }, w.Role) {
-		if sameRole(members) {
-			reasons = append(reasons, r.T("match.why.role_same", "role", b.Core.RoleLabel(r.Lang, members[0].Role)))
-		} else {
-			reasons = append(reasons, r.T("match.why.role"))
-		}
-	}
-	if every(func(bd matching.Breakdown) float64 { return bd.Workshop }, w.Workshop) {
-		reasons = append(reasons, r.T("match.why.workshop"))
-	}
-	if every(func(bd matching.Breakdown) float64 { return bd.Preferences }, w.Preferences) {
-		reasons = append(reasons, r.T("match.why.preferences"))
-	}
-	if len(reasons) == 0 {
-		return r.T("match.why.balance")
-	}
-	return strings.Join(reasons, ", ")
-}
-
-func sameRole(members []bot.Member) bool {
-	for _, m := range members {
-		if m.Role == "" || m.Role != members[0].Role {
-			return false
-		}
-	}
-	return true
-}
-
-// sizeReason names the common size bracket, or says the sizes are close.
-func (b *Feature) sizeReason(r core.Printer, rules matching.Rules, profiles []matching.Profile) string {
-	br := matching.Bracket(rules.Brackets, profiles[0].Population)
-	for _, p := range profiles[1:] {
-		if matching.Bracket(rules.Brackets, p.Population) != br {
-			return r.T("match.why.size")
-		}
-	}
-	return r.T("match.why.bracket", "bracket", core.BracketLabel(r, rules.Brackets, br))
 }

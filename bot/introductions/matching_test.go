@@ -200,7 +200,7 @@ func TestAnswersArePrivateAndNotAgainIsHonoured(t *testing.T) {
 		t.Errorf("round after « not again »: %+v", r)
 	}
 	posts = h.Take()
-	if len(bottest.DirectTo(posts, alice)) != 1 || !strings.Contains(bottest.DirectTo(posts, alice)[0].Reply.Text, bottest.Fr("match.sitout")) {
+	if len(bottest.DirectTo(posts, alice)) != 1 || bottest.DirectTo(posts, alice)[0].Reply.Text != bottest.Fr("match.sitout.no_partner") {
 		t.Errorf("Alice is not told why she waits: %+v", posts)
 	}
 }
@@ -540,4 +540,103 @@ func TestSittingOutAgainIsNotRepeated(t *testing.T) {
 	if posts := h.Take(); len(posts) != 0 {
 		t.Errorf("told again: %+v", posts)
 	}
+}
+
+// « mes mises en relation »: the member's past introductions, newest
+// first, with their answer; a member who erased their data is named as
+// such; « ne plus me proposer » is offered for the others still there,
+// and works from there.
+func TestMyIntroductions(t *testing.T) {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	alice, bob, intro := h.PairRound("Alice", "Bob")
+	h.PickIn(alice, intro.Conv, intro.Reply.Choices[0]) // « Nous avons échangé »
+	if err := h.Bot.EraseMember(t.Context(), bob); err != nil {
+		t.Fatal(err)
+	}
+	carol := bottest.User("carol")
+	h.Seed(carol, "Carol", bottest.Towns[6], "dgs", "ia")
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 28))
+	h.Round("tour|2")
+	h.Take()
+
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bottest.Dm(alice), Text: "mes mises en relation"})
+	posts := bottest.DirectTo(h.Take(), alice)
+	if len(posts) != 1 {
+		t.Fatalf("replies: %+v", posts)
+	}
+	text := posts[0].Reply.Text
+	lines := strings.Split(text, "\n")
+	if len(lines) != 3 || lines[0] != bottest.Fr("match.mine.header") ||
+		!strings.Contains(lines[1], "Carol — "+bottest.Fr("match.mine.no_answer")) ||
+		!strings.Contains(lines[2], bottest.Fr("match.erased_member")+" — "+bottest.Fr("match.mine.met")) {
+		t.Errorf("list:\n%s", text)
+	}
+	cs := posts[0].Reply.Choices
+	if len(cs) != 1 || cs[0].Label != bottest.Fr("match.choice.not_again_name", "name", "Carol") {
+		t.Fatalf("choices %+v, want one for Carol", cs)
+	}
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bottest.Dm(alice),
+		Choice: &bot.ChoiceEvent{Action: cs[0].Action, Value: cs[0].Value}})
+	if got := bottest.DirectTo(h.Take(), alice); len(got) != 1 || got[0].Reply.Text != bottest.Fr("match.answer.not_again", "names", "Carol") {
+		t.Errorf("not again from the list: %+v", got)
+	}
+	// Someone never introduced is told so.
+	dan := bottest.User("dan")
+	h.Seed(dan, "Dan", bottest.Towns[2], "dgs", "ia")
+	h.Bot.Handle(t.Context(), bot.Message{From: dan, Conversation: bottest.Dm(dan), Text: "my introductions"})
+	if got := bottest.DirectTo(h.Take(), dan); len(got) != 1 || got[0].Reply.Text != bottest.Fr("match.mine.none") {
+		t.Errorf("nobody yet: %+v", got)
+	}
+}
+
+// A stated preference is a promise: the member it leaves alone sits out,
+// is told why and how to widen it, is listed with the reason in the dry
+// run, and comes first the next round.
+func TestPreferenceKeptSitOutToldAndServedFirst(t *testing.T) {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	admin := bottest.User("admin")
+	h.Seed(bottest.User("alice"), "Alice", bottest.Towns[0], "dgs", "ia")
+	h.Seed(bottest.User("bob"), "Bob", bottest.Towns[6], "dgs", "ia")
+	village := bot.Collectivity{Kind: bot.KindCommune, Code: "33103", Name: "Castelmoron-d'Albret", Population: 50, Departement: "33", Region: "75"}
+	vera := bottest.User("vera")
+	m := h.Seed(vera, "Vera", village, "sgm", "ia")
+	m.Prefs.SimilarSizeOnly = true
+	if err := h.Store.SaveMember(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	h.Bot.Handle(t.Context(), bot.Message{From: admin, Conversation: bottest.Dm(admin), Text: "tour à blanc"})
+	dry := h.Take()
+	wantLine := bottest.Fr("match.dry.sitout", "name", "Vera", "reason", bottest.Fr("match.reason.own_size"))
+	if len(dry) != 1 || !strings.Contains(dry[0].Reply.Text, wantLine) || !strings.Contains(dry[0].Reply.Text, "dont 0 trio") {
+		t.Fatalf("dry run lacks %q: %+v", wantLine, dry)
+	}
+	r := h.Round("tour|1")
+	if len(r.Groups) != 1 || len(r.SatOut) != 1 || r.SatOut[0] != vera || r.SatOutWhy[0] != "own_size" {
+		t.Fatalf("round %+v", r)
+	}
+	told := bottest.DirectTo(h.Take(), vera)
+	if len(told) != 1 || told[0].Reply.Text != bottest.Fr("match.sitout.own_size") {
+		t.Errorf("Vera is told %+v", told)
+	}
+	// Next month, a village of her size joins and Alice's commune is
+	// matched elsewhere: Vera comes first and meets the village.
+	h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 28))
+	small := bot.Collectivity{Kind: bot.KindCommune, Code: "01311", Name: "Prémillieu", Population: 49, Departement: "01", Region: "84"}
+	h.Seed(bottest.User("paul"), "Paul", small, "sgm", "rh")
+	r = h.Round("tour|2")
+	if len(r.SatOut) != 0 {
+		t.Errorf("round 2: %v sit out (%v)", r.SatOut, r.SatOutWhy)
+	}
+	if gi, ok := groupOfTest(r, vera); !ok || !slices.Contains(r.Groups[gi].Members, bottest.User("paul")) {
+		t.Errorf("round 2: Vera not with Paul: %+v", r.Groups)
+	}
+}
+
+func groupOfTest(r bot.MatchRound, ref bot.UserRef) (int, bool) {
+	for gi, g := range r.Groups {
+		if slices.Contains(g.Members, ref) {
+			return gi, true
+		}
+	}
+	return 0, false
 }

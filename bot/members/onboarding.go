@@ -142,6 +142,8 @@ func (b onboarding) onbNext(ctx context.Context, r *core.Turn, d *bot.Dialogue, 
 		ask = b.askRole(r, d)
 	case (edit == "" || edit == "interests") && d.Data[dIntDone] != "1":
 		ask = b.askInterests(r, d, "")
+	case edit == "help" && (d.Data[dOffersDone] != "1" || d.Data[dNeedsDone] != "1"):
+		ask, _ = b.nextHelp(r, d)
 	case edit == "" && d.Data[dPrefsDone] != "1" && d.Data[dPrefsEdit] != "1":
 		ask = b.askPrefs(r, d)
 	case (edit == "cadence" || edit == "prefs" || d.Data[dPrefsEdit] == "1") && d.Data[dCadence] == "":
@@ -250,6 +252,8 @@ func (b onboarding) dialogueOnboarding(ctx context.Context, r *core.Turn, d bot.
 		return []bot.Reply{b.withPrompt(r, "members.role.reprompt", b.askRole(r, &d))}, true
 	case "interests":
 		return b.onbInterestsText(ctx, r, &d, text), true
+	case "offers", "needs":
+		return b.onbHelpText(ctx, r, &d, text), true
 	case "prefs":
 		if yes, ok := core.YesNo(folded); ok {
 			return b.onbPrefs(ctx, r, &d, yes), true
@@ -297,6 +301,8 @@ func (b onboarding) reask(r *core.Turn, d *bot.Dialogue) bot.Reply {
 		"region":     b.askRegion,
 		"lang":       b.askLang,
 		"optin":      b.askOptIn,
+		"offers":     func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askHelp(r, d, "offers", "") },
+		"needs":      func(r *core.Turn, d *bot.Dialogue) bot.Reply { return b.askHelp(r, d, "needs", "") },
 	}
 	if ask, ok := asks[d.Step]; ok {
 		return ask(r, d)
@@ -986,7 +992,10 @@ func (b onboarding) onbOptIn(ctx context.Context, r *core.Turn, d *bot.Dialogue,
 	b.Core.EndDialogue(ctx, r)
 	b.Log.Info("member onboarded", "member", b.Core.Pseudonym(r.Member.Ref), "opted_in", yes)
 	if yes {
-		return []bot.Reply{r.Reply("members.optin.done")}
+		// The help question is optional: offered by a button, not asked.
+		done := r.Reply("members.optin.done")
+		done.Choices = []bot.Choice{{Action: "edit.field", Value: "help", Label: r.T("members.help.offer_button")}}
+		return []bot.Reply{done}
 	}
 	return []bot.Reply{r.Reply("members.optin.declined")}
 }
@@ -1003,6 +1012,7 @@ func (b onboarding) applyDialogue(ctx context.Context, r *core.Turn, d *bot.Dial
 	if d.Data[dIntDone] == "1" {
 		m.Interests = interestsOf(d)
 	}
+	applyHelp(d, m)
 	if v := d.Data[dCadence]; v != "" {
 		m.Prefs.Cadence = v
 	}
@@ -1082,6 +1092,10 @@ func (b onboarding) onboardingChoices() map[string]core.ChoiceHandler {
 		}),
 		"onb.role":     with(b.onbRole),
 		"onb.interest": with(b.onbToggleInterest),
+		"onb.help":     with(b.onbToggleHelp),
+		"onb.help_done": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, v string) []bot.Reply {
+			return b.onbHelpDone(ctx, r, d, v)
+		}),
 		"onb.interests_done": with(func(ctx context.Context, r *core.Turn, d *bot.Dialogue, _ string) []bot.Reply {
 			return b.onbInterestsDone(ctx, r, d)
 		}),

@@ -168,6 +168,9 @@ func (b *Feature) profileReply(r *core.Turn) bot.Reply {
 	}
 	lines = append(lines, r.T("members.profile.member_role", "role", b.Core.RoleLabel(r.Lang, m.Role)))
 	lines = append(lines, r.T("members.profile.interests", "interests", b.Core.InterestLabels(r.Lang, m.Interests)))
+	if l := b.helpLine(r, m); l != "" {
+		lines = append(lines, l)
+	}
 	size := "open"
 	if m.Prefs.SimilarSizeOnly {
 		size = "similar"
@@ -222,10 +225,12 @@ var editFields = map[string]string{
 	"langue": "lang", "language": "lang",
 	"fuseau": "timezone", "fuseau horaire": "timezone", "mon fuseau horaire": "timezone", "heure": "timezone",
 	"time zone": "timezone", "timezone": "timezone", "my time zone": "timezone", "zone": "timezone",
+	"entraide": "help", "mon entraide": "help", "experience": "help", "mentorat": "help", "je peux aider": "help",
+	"je cherche": "help", "help": "help", "mentoring": "help", "i can help": "help", "i am looking for": "help",
 }
 
 // editOrder is the order of the buttons offered by a bare "modifier".
-var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang", "timezone"}
+var editOrder = []string{"collectivity", "role", "interests", "prefs", "lang", "timezone", "help"}
 
 func (b *Feature) cmdEdit(ctx context.Context, r *core.Turn) []bot.Reply {
 	if !r.Onboarded() {
@@ -267,6 +272,9 @@ func (b *Feature) editField(ctx context.Context, r *core.Turn, field string) []b
 	d := bot.Dialogue{Member: r.Msg.From, Kind: onboardingKind, Started: now, Data: map[string]string{dEdit: field}}
 	if field == "interests" {
 		b.onboarding().setInterests(&d, r.Member.Interests)
+	}
+	if field == "help" {
+		b.onboarding().prefillHelp(&d, r.Member)
 	}
 	return b.onboarding().onbNext(ctx, r, &d)
 }

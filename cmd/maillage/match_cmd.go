@@ -111,7 +111,8 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 	w := m.Weights
 	rules := matching.Rules{
 		Weights: matching.Weights{Size: float64(w.Size), Interests: float64(w.Interests), Region: float64(w.Region),
-			Role: float64(w.Role), Workshop: float64(w.Workshop), Preferences: float64(w.Preferences)},
+			Role: float64(w.Role), Workshop: float64(w.Workshop), Preferences: float64(w.Preferences),
+			Complement: float64(w.Complement)},
 		SizeMode:     m.Size.Mode,
 		LogSpan:      math.Log10(float64(m.Size.LogSpanRatio)),
 		Brackets:     m.Size.Brackets,
@@ -121,6 +122,9 @@ func matchSettings(cfg *config.Config) bot.MatchSettings {
 		Repeat:       matching.Repeat{Rounds: m.Repeat.Rounds, Mode: m.Repeat.Mode, Penalty: float64(m.Repeat.Penalty)},
 		Odd:          m.Odd,
 		Candidates:   m.Candidates,
+		Hard: matching.HardPreferences{SimilarSize: m.Preferences.SimilarSize == config.PreferenceHard,
+			SameRegion: m.Preferences.SameRegion == config.PreferenceHard},
+		GroupSize: m.GroupSize,
 	}
 	if len(m.InterestWeights) > 0 {
 		rules.InterestWeights = map[string]float64{}

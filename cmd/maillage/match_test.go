@@ -25,13 +25,14 @@ func onboard(user, sentence, interests string) string {
 func TestRoundThroughTheTerminal(t *testing.T) {
 	cfg := alwaysOpen(t) // members_test.go: the test does not depend on the hour
 	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "1, 5") +
-		onboard("bob", "je suis DGS de Palaiseau", "1, 4") +
-		onboard("carol", "je suis DGA de Évry-Courcouronnes", "1, 5") +
+		onboard("bob", "je suis DGS de Morangis", "1, 4") +
+		onboard("carol", "je suis DGA de Orsay", "1, 5") +
 		"/as alice\ntour maintenant\n" + // refused: not an admin
 		"/as admin\ntour à blanc\ntour maintenant\n1\n" +
 		"/as alice\n1\n" + // « Nous avons échangé », in the group
+		"/as bob\n3\n2\n" + // in the group too: « Ne plus me proposer l'une… », then carol
 		"/as admin\nrelance maintenant\n" +
-		"/as bob\n4\n" + // the follow-up: « Ne plus me proposer carol »
+		"/as carol\n2\n" + // the follow-up: « Pas ce tour-ci »
 		"/as orga\nbilan des mises en relation\n"
 	r := runMain(t, input, env(), "--config", cfg, "--data-dir", t.TempDir())
 	if r.code != 0 {
@@ -44,24 +45,31 @@ func TestRoundThroughTheTerminal(t *testing.T) {
 		"[Groupe\u00a0: alice, bob, carol]",
 		fr("match.intro.header_trio"),
 		"- alice, Directeur général ou directrice générale des services (DGS) — Saint-Pierre-du-Perray (commune, Essonne (91), Île-de-France, 11\u202f993 habitants)",
-		"Centres d'intérêt communs : Intelligence artificielle",
-		"Pourquoi vous : ",
-		"Pour engager la conversation : ",
-		"  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer bob\n  5. Ne plus me proposer carol\n",
+		"Centres d'intérêt communs : Intelligence artificielle.",
+		"Pourquoi vous : trois communes de 12\u202f000, 14\u202f100 et 16\u202f500 habitants, le même département (Essonne).",
+		"Pour engager la conversation : séance « ",
+		"  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer l'une de ces personnes…\n",
 		fr("match.now.done", "groups", "1", "satout", "0"),
 		fr("match.answer.met", "names", "bob, carol"),
-		"→ À bob\u00a0:",
-		"je vous ai proposé d'échanger avec alice, carol. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer carol\n",
+		fr("match.answer.which") + "\n  1. Ne plus me proposer alice\n  2. Ne plus me proposer carol\n",
 		fr("match.answer.not_again", "names", "carol"),
-		"1 mise(s) en relation (3 membres), 2 réponse(s), 1 membre(s) ayant confirmé un échange (33,3\u00a0% des membres présentés), 0 « pas ce tour-ci », 1 « ne plus me proposer »",
+		"je vous ai proposé d'échanger avec alice, bob. Avez-vous pu le faire ?\n  1. Nous avons échangé\n  2. Pas ce tour-ci\n  3. Ne plus me proposer alice\n  4. Ne plus me proposer bob\n",
+		fr("match.answer.not_now"),
+		"1 mise(s) en relation (3 membres), 3 réponse(s), 1 membre(s) ayant confirmé un échange (33,3\u00a0% des membres présentés), 1 « pas ce tour-ci », 1 « ne plus me proposer »",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("stdout lacks %q", want)
 		}
 	}
-	// The follow-up reaches those who had not answered: bob and carol.
-	if strings.Contains(r.out, "→ À alice\u00a0:\nMaillage › Le ") {
-		t.Error("alice, who had answered, got the follow-up")
+	// The follow-up reaches only carol, who had not answered; nobody
+	// was offered a button naming themselves.
+	for _, who := range []string{"alice", "bob"} {
+		if strings.Contains(r.out, "→ À "+who+"\u00a0:\nMaillage › Le ") {
+			t.Errorf("%s, who had answered, got the follow-up", who)
+		}
+	}
+	if strings.Contains(r.out, "Je n'ai pas compris") {
+		t.Error("an answer to the introduction was not understood")
 	}
 	if t.Failed() {
 		t.Logf("stdout:\n%s", r.out)
@@ -224,5 +232,87 @@ func TestMatchSettingsDefaults(t *testing.T) {
 	r := matchSettings(cfg).Rules
 	if r.InterestWeights["ia"] != 2.5 || r.LogSpan != 1 || len(r.Roles.Pairs) != 1 || r.Roles.Value("sgm", "dgs") != 0.35 {
 		t.Errorf("converted rules: %+v", r)
+	}
+}
+
+// « Je peux aider / je cherche » in the terminal: offered at the end of
+// the onboarding (a button, skippable), changed with « modifier
+// entraide », shown in the profile, and said in the introduction.
+func TestHelpAndNeedThroughTheTerminal(t *testing.T) {
+	cfg := alwaysOpen(t)
+	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "1, 5") +
+		"1\n4\nterminé\npasser\n" + // the button, then: can help on 4; looks for nothing
+		"profil\n" +
+		onboard("bob", "je suis DGS de Morangis", "1, 4") +
+		"modifier entraide\npasser\n4\nterminé\n" + // looks for experience on 4
+		"/as admin\ntour maintenant\n1\n"
+	r := runMain(t, input, env(), "--config", cfg, "--data-dir", t.TempDir())
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		"  1. " + fr("members.help.offer_button") + "\n",
+		fr("members.help.ask_offers"),
+		fr("members.help.ask_needs"),
+		fr("members.profile.help", "offers", "Transition écologique", "needs", fr("members.help.none")),
+		fr("members.edit.done"),
+		"Pourquoi vous : deux communes de 12\u202f000 et 14\u202f100 habitants, le même département (Essonne), la même fonction (DGS).",
+		fr("match.intro.complement", "name", "alice", "other", "bob", "interests", "transition écologique"),
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if strings.Contains(r.out, "Je n'ai pas compris") {
+		t.Error("an answer was not understood")
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", r.out)
+	}
+}
+
+// An organizer imports the attendance of a session (command line, then the
+// terminal's « importer les présences »): the members who attended it
+// together are told so in their introduction.
+func TestAttendanceImportCountsInTheIntroduction(t *testing.T) {
+	cfg := alwaysOpen(t)
+	dir := t.TempDir()
+	input := onboard("alice", "je suis DGS de Saint-Pierre-du-Perray", "2, 5") +
+		onboard("bob", "je suis DGS de Morangis", "3, 6")
+	if r := runMain(t, input, env(), "--config", cfg, "--data-dir", dir); r.code != 0 {
+		t.Fatalf("onboarding: exit %d\n%s", r.code, r.errOut)
+	}
+	csvFile := filepath.Join(t.TempDir(), "presences.csv")
+	writeFile(t, csvFile, "plateforme;identifiant;nom\nterminal;alice;Alice\nterminal;inconnu;Personne\n\n")
+	r := runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "atelier-leader-connecte", "--dry-run", csvFile)
+	if r.code != exitFailure || !strings.Contains(r.out, "Essai, rien n'est enregistré. Présences à la séance 5") ||
+		!strings.Contains(r.out, "- ligne 3 : aucun membre ne correspond à « inconnu »") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "99", csvFile)
+	if r.code != exitUsage {
+		t.Errorf("unknown session: exit %d, want %d\n%s", r.code, exitUsage, r.errOut)
+	}
+	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "territorialis-2024/atelier-leader-connecte", csvFile)
+	if r.code != exitFailure || !strings.Contains(r.out, "1 membre(s) enregistré(s), 0 déjà enregistré(s), 1 ligne(s) refusée(s)") {
+		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.out, r.errOut) // report
+	}
+	bobCSV := filepath.Join(t.TempDir(), "bob.csv")
+	writeFile(t, bobCSV, "platform,user\nterminal,bob\nterminal,alice\n")
+	r = runMain(t, "/as orga\nimporter les présences 5 "+bobCSV+"\n/as admin\ntour maintenant\n1\n", env(),
+		"--config", cfg, "--data-dir", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		"1 membre(s) enregistré(s), 1 déjà enregistré(s), 0 ligne(s) refusée(s).",
+		"la même séance du congrès (« Leader connecté/déconnecté : comment rester en lien avec l'humain ? »)",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("stdout:\n%s", r.out)
 	}
 }

@@ -41,9 +41,20 @@ func TestDemoValidatesAndHoldsTheArticle(t *testing.T) {
 		if len(s.Highlights) == 0 {
 			t.Errorf("session %q has no highlight", s.ID)
 		}
-		// The article gives no time and no room: none may be made up.
-		if s.Time != "" || s.Room != "" {
-			t.Errorf("session %q has a time %q or room %q the article does not give", s.ID, s.Time, s.Room)
+		// The article gives no time and no room: no room is made up, and
+		// the demonstration schedule (3 and 4 October 2024, so that
+		// registrations and reminders can be tried) is marked inferred and
+		// said so in the note.
+		if s.Room != "" {
+			t.Errorf("session %q has a room %q the article does not give", s.ID, s.Room)
+		}
+		if s.Time == "" || s.EndTime == "" || !s.IsInferred("time") || !s.IsInferred("end_time") ||
+			!strings.Contains(s.Note, "Horaire de démonstration") {
+			t.Errorf("session %q: time %q–%q, inferred %v, note %q: want a demonstration schedule, marked and said",
+				s.ID, s.Time, s.EndTime, s.Inferred, s.Note)
+		}
+		if d := s.Date; d != "2024-10-03" && d != "2024-10-04" {
+			t.Errorf("session %q on %q, want 3 or 4 October 2024", s.ID, d)
 		}
 		if s.Date != "" && !s.IsInferred("date") {
 			t.Errorf("session %q: date %s is not in the article and must be marked inferred", s.ID, s.Date)

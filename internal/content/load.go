@@ -77,6 +77,10 @@ func (ps Problems) Error() string {
 // Set is the loaded content: every event, by start date.
 type Set struct {
 	Events []*Event
+	// Questions are the conversation starters' bank: the built-in one
+	// and those of questions*.yaml files (or only theirs, if one of them
+	// replaces it).
+	Questions []Question
 }
 
 // Event returns the event with this id.
@@ -158,6 +162,8 @@ func LoadDir(fsys fs.FS, interests []string) (*Set, error) {
 	set := &Set{}
 	var problems Problems
 	byID := map[string]string{}
+	var added []Question
+	replaced := false
 	for _, de := range entries {
 		name := de.Name()
 		if de.IsDir() || strings.HasPrefix(name, ".") ||
@@ -167,6 +173,19 @@ func LoadDir(fsys fs.FS, interests []string) (*Set, error) {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read content file %s: %w", name, err)
+		}
+		if IsQuestionFile(name) {
+			replace, qs, err := ParseQuestions(data, name, interests)
+			var ps Problems
+			switch {
+			case errors.As(err, &ps):
+				problems = append(problems, ps...)
+			case err != nil:
+				return nil, err
+			}
+			replaced = replaced || replace
+			added = append(added, qs...)
+			continue
 		}
 		e, err := Parse(data, name, interests)
 		var ps Problems
@@ -192,6 +211,10 @@ func LoadDir(fsys fs.FS, interests []string) (*Set, error) {
 		return nil, Problems{{Message: "no event file (*.yaml) in the content directory"}}
 	}
 	sort.SliceStable(set.Events, func(i, j int) bool { return set.Events[i].start.Before(set.Events[j].start) })
+	if !replaced {
+		set.Questions = BuiltinQuestions()
+	}
+	set.Questions = append(set.Questions, added...)
 	return set, nil
 }
 

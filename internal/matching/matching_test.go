@@ -120,11 +120,12 @@ func TestScoreTable(t *testing.T) {
 			ok:   true,
 		},
 		{
-			name: "similar size only: not satisfied, both ask",
-			a:    Profile{Population: 3000, SimilarSizeOnly: true},
-			b:    Profile{Population: 300000, SimilarSizeOnly: true},
-			want: Breakdown{Role: w.Role * 0.5, Preferences: -w.Preferences},
-			ok:   true,
+			name:  "similar size only, soft: not satisfied, both ask",
+			rules: func(r *Rules) { r.Hard = HardPreferences{} },
+			a:     Profile{Population: 3000, SimilarSizeOnly: true},
+			b:     Profile{Population: 300000, SimilarSizeOnly: true},
+			want:  Breakdown{Role: w.Role * 0.5, Preferences: -w.Preferences},
+			ok:    true,
 		},
 		{
 			name: "same région asked and met, other asks nothing",
@@ -500,8 +501,10 @@ func TestManyInterests(t *testing.T) {
 // before the trio: the optimum is never beaten by a matching of as many
 // pairs.
 func TestCompareOddPool(t *testing.T) {
+	soft := DefaultRules()
+	soft.Hard = HardPreferences{}
 	for _, n := range []int{5, 21, 41} {
-		p := mustPool(t, DefaultRules(), synthetic(t, n, uint64(n)), History{})
+		p := mustPool(t, soft, synthetic(t, n, uint64(n)), History{})
 		plan, err := p.Plan()
 		if err != nil {
 			t.Fatal(err)

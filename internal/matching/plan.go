@@ -5,7 +5,8 @@ import (
 	"slices"
 )
 
-// Group is one introduction: a pair, or a trio in OddTrio mode.
+// Group is one introduction: a pair, a trio (the odd member in OddTrio
+// mode, or Rules.GroupSize 3), or four members (Rules.GroupSize 4).
 type Group struct {
 	// Members are profile indexes, ascending.
 	Members []int
@@ -20,6 +21,9 @@ type Plan struct {
 	// SitOut are the members no group takes (odd pool in OddSitOut mode,
 	// or members every partner of whom is forbidden).
 	SitOut []int
+	// Reasons say why each member of SitOut sits out (SitOut* reasons),
+	// in the same order.
+	Reasons []string
 	// Total is the sum of the groups' scores (milli-points).
 	Total int64
 	// Pairs is the number of pairs of the optimal matching, and Matched
@@ -31,6 +35,12 @@ type Plan struct {
 	// Mate is that optimal matching, before the odd policy: Mate[i] is
 	// i's partner, or -1.
 	Mate []int
+	// Bound is the yardstick of groups larger than pairs: the pairs
+	// within groups of g members form a (g-1)-regular graph, which weighs
+	// at most g-1 times the heaviest fractional matching; the pair
+	// optimum Matched stands for it (equal in dense pools, where the
+	// optimum pairs everyone). For pairs it is Matched.
+	Bound int64
 	// greedy is the heaviest-first greedy matching of the same pool, from
 	// the solver's first pass over the pairs (nil when the solver saw a
 	// dummy vertex: Compare then computes it).
@@ -44,16 +54,31 @@ func (p *Pool) Plan() (Plan, error) {
 	n := len(p.p)
 	dummy := -1
 	weigh := p.Milli
+	if bonus := p.priorityBonus(); bonus > 0 {
+		// Among the matchings that introduce as many members as possible,
+		// those that serve members who sat out last time come first.
+		weigh = func(i, j int) (int64, bool) {
+			w, ok := p.Milli(i, j)
+			if p.priority(i) {
+				w += bonus
+			}
+			if p.priority(j) {
+				w += bonus
+			}
+			return w, ok
+		}
+	}
 	if p.rules.Odd == OddSitOut && n%2 == 1 {
 		// A dummy vertex makes the pool even: the member the solver pairs
 		// with it sits out, at no cost, and members served first (who sat
 		// out last time) are not connected to it.
 		dummy = n
+		inner := weigh
 		weigh = func(i, j int) (int64, bool) {
 			if j == dummy {
 				return 0, !p.priority(i)
 			}
-			return p.Milli(i, j)
+			return inner(i, j)
 		}
 		n++
 	}
@@ -66,6 +91,7 @@ func (p *Pool) Plan() (Plan, error) {
 		plan.greedy = sol.Greedy
 	}
 	var left []int
+	odd := map[int]bool{}
 	for i := range len(p.p) {
 		m := sol.Mate[i]
 		plan.Mate[i] = m
@@ -75,6 +101,7 @@ func (p *Pool) Plan() (Plan, error) {
 		switch {
 		case m < 0 || m == dummy:
 			left = append(left, i)
+			odd[i] = dummy >= 0 && m == dummy
 		case i < m:
 			s, _ := p.Milli(i, m)
 			plan.Groups = append(plan.Groups, Group{Members: []int{i, m}, Score: s})
@@ -82,43 +109,93 @@ func (p *Pool) Plan() (Plan, error) {
 			plan.Matched += s
 		}
 	}
-	if p.rules.Odd == OddTrio {
-		left = p.formTrios(plan.Groups, left)
+	plan.Bound = plan.Matched
+	if g := p.rules.GroupSize; g > 2 {
+		var err error
+		if plan.Groups, left, err = p.formGroups(plan.Groups, left, g); err != nil {
+			return Plan{}, err
+		}
+		plan.Bound = int64(g-1) * plan.Matched
 	}
+	left = p.placeLeft(plan.Groups, left)
 	plan.SitOut = left
+	for _, i := range left {
+		switch why := p.Alone(i); {
+		case why != "":
+			plan.Reasons = append(plan.Reasons, why)
+		case odd[i]:
+			plan.Reasons = append(plan.Reasons, SitOutOdd)
+		default:
+			plan.Reasons = append(plan.Reasons, SitOutTaken)
+		}
+	}
 	for _, g := range plan.Groups {
 		plan.Total += g.Score
 	}
 	return plan, nil
 }
 
-// formTrios has each member left over join the pair where they add the
-// most (both new pairs allowed), one per pair; it returns who is still
-// left.
-func (p *Pool) formTrios(groups []Group, left []int) []int {
-	var still []int
-	for _, l := range left {
-		best, bestGain := -1, int64(0)
-		for gi, g := range groups {
-			if len(g.Members) != 2 {
+// priorityBonus is what serving a member who sat out last time adds to
+// a pair's weight in the solver (one pair's most points), or 0 when
+// nobody has priority.
+func (p *Pool) priorityBonus() int64 {
+	for i := range p.h {
+		if p.priority(i) {
+			return ToMilli(p.rules.MaxScore()) + 1
+		}
+	}
+	return 0
+}
+
+// placeLeft has each member left over join the group where they add the
+// most (every new pair allowed), one per group: first a group smaller
+// than Rules.GroupSize, then, in OddTrio mode, one that is not above
+// it (a pair becomes a trio; groups never exceed MaxGroupSize). It
+// returns who is still left.
+func (p *Pool) placeLeft(groups []Group, left []int) []int {
+	size := max(p.rules.GroupSize, 2)
+	limits := []int{size}
+	if p.rules.Odd == OddTrio && size < MaxGroupSize {
+		limits = append(limits, size+1)
+	}
+	for _, limit := range limits {
+		var still []int
+		for _, l := range left {
+			best, bestGain := -1, int64(0)
+			for gi, g := range groups {
+				if len(g.Members) >= limit {
+					continue
+				}
+				if gain, ok := p.gain(l, g.Members); ok && (best < 0 || gain > bestGain) {
+					best, bestGain = gi, gain
+				}
+			}
+			if best < 0 {
+				still = append(still, l)
 				continue
 			}
-			sa, oka := p.Milli(l, g.Members[0])
-			sb, okb := p.Milli(l, g.Members[1])
-			if oka && okb && (best < 0 || sa+sb > bestGain) {
-				best, bestGain = gi, sa+sb
-			}
+			g := &groups[best]
+			g.Members = append(g.Members, l)
+			slices.Sort(g.Members)
+			g.Score += bestGain
 		}
-		if best < 0 {
-			still = append(still, l)
-			continue
-		}
-		g := &groups[best]
-		g.Members = append(g.Members, l)
-		slices.Sort(g.Members)
-		g.Score += bestGain
+		left = still
 	}
-	return still
+	return left
+}
+
+// gain is what member l adds to a group (the scores of l with each
+// member), and false when one of those pairs is not allowed.
+func (p *Pool) gain(l int, members []int) (int64, bool) {
+	var sum int64
+	for _, m := range members {
+		s, ok := p.Milli(l, m)
+		if !ok {
+			return 0, false
+		}
+		sum += s
+	}
+	return sum, true
 }
 
 func (p *Pool) priority(i int) bool { return p.h[i].prefs&prefPriority != 0 }

@@ -29,6 +29,10 @@ type Profile struct {
 	SimilarSizeOnly bool
 	// SameRegion: the member asked for peers of their own région.
 	SameRegion bool
+	// Offers are the interest ids on which the member can share their
+	// experience; Needs those on which they look for it.
+	Offers []string
+	Needs  []string
 }
 
 // History is what past rounds and members' answers say about pairs, by
@@ -55,6 +59,9 @@ const (
 	ForbidSameCollectivity = "same_collectivity"
 	ForbidNotAgain         = "not_again"
 	ForbidRecent           = "recent"
+	// ForbidPreference: the pair breaks a member's stated preference
+	// that the rules make a constraint (Rules.Hard).
+	ForbidPreference = "preference"
 )
 
 // Breakdown is a pair's score, criterion by criterion, in points.
@@ -65,6 +72,7 @@ type Breakdown struct {
 	Role        float64 `json:"role"`
 	Workshop    float64 `json:"workshop"`
 	Preferences float64 `json:"preferences"`
+	Complement  float64 `json:"complement"`
 	// Repeat is the penalty (negative) for a pair met recently.
 	Repeat float64 `json:"repeat"`
 	Total  float64 `json:"total"`
@@ -88,7 +96,10 @@ type prof struct {
 	interests []uint64
 	wInterest float64
 	workshops []int32 // sorted
-	special   []special
+	// offers and needs are interest bitsets, like interests (nil when
+	// the member stated none).
+	offers, needs []uint64
+	special       []special
 	// sig has bit (other % 64) set for every special partner: most pairs
 	// are rejected without scanning special.
 	sig uint64
@@ -124,6 +135,7 @@ const (
 	prefSimilar uint8 = 1 << iota
 	prefRegion
 	prefPriority // served first: does not sit out
+	prefHelp     // stated offers or needs
 )
 
 const prefMember = prefSimilar | prefRegion
@@ -152,7 +164,8 @@ type Pool struct {
 	// ratio of exactly SimilarRatio satisfies).
 	logSimilar float64
 	penalty    int64 // milli-points
-	ids        map[string]int
+	// hard is the mask of the member preferences that are constraints.
+	hard uint8
 }
 
 // Len returns the number of profiles.
@@ -171,7 +184,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		rules.Brackets = DGCLBrackets
 	}
 	if rules.Candidates <= 0 {
-		rules.Candidates = 5
+		rules.Candidates = 4
 	}
 	n := len(profiles)
 	pool := &Pool{rules: rules, p: make([]prof, n), penalty: int64(math.Round(rules.Repeat.Penalty * 1000))}
@@ -195,6 +208,15 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			}
 		}
 		intern(roles, pr.Role)
+	}
+	for _, pr := range profiles {
+		for _, ids := range [][]string{pr.Offers, pr.Needs} {
+			for _, id := range ids {
+				if _, ok := interests[id]; !ok {
+					interests[id] = len(interests)
+				}
+			}
+		}
 	}
 	pool.words = (len(interests) + 63) / 64
 	pool.iw = make([]float64, len(interests))
@@ -223,6 +245,12 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	}
 	pool.logSimilar = math.Log10(rules.SimilarRatio) + 1e-9
 	pool.bracket = rules.SizeMode == SizeBracket
+	if rules.Hard.SimilarSize {
+		pool.hard |= prefSimilar
+	}
+	if rules.Hard.SameRegion {
+		pool.hard |= prefRegion
+	}
 	switch rules.RegionMode {
 	case RegionPreferSame:
 		pool.region = regionSame
@@ -251,6 +279,21 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			bit := interests[id]
 			q.interests[bit/64] |= 1 << (bit % 64)
 			q.wInterest += pool.iw[bit]
+		}
+		bitset := func(ids []string) []uint64 {
+			if len(ids) == 0 {
+				return nil
+			}
+			out := make([]uint64, pool.words)
+			for _, id := range ids {
+				bit := interests[id]
+				out[bit/64] |= 1 << (bit % 64)
+			}
+			return out
+		}
+		q.offers, q.needs = bitset(pr.Offers), bitset(pr.Needs)
+		if q.offers != nil || q.needs != nil {
+			q.prefs |= prefHelp
 		}
 		for _, w := range pr.Workshops {
 			q.workshops = append(q.workshops, int32(intern(workshops, w)))
@@ -361,6 +404,10 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	}
 	known := a.pop > 0 && b.pop > 0
 	dist := math.Abs(a.logPop - b.logPop)
+	if (a.prefs|b.prefs)&p.hard != 0 && (p.breaks(a, b, p.hard, known, dist) || p.breaks(b, a, p.hard, known, dist)) {
+		bd.Forbidden = ForbidPreference
+		return bd, false
+	}
 	if known {
 		bd.Size = w.Size * p.sizeSimilarity(a, b, dist)
 	}
@@ -387,7 +434,10 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	if (a.prefs|b.prefs)&prefMember != 0 {
 		bd.Preferences = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
 	}
-	bd.Total = bd.Size + bd.Interests + bd.Region + bd.Role + bd.Workshop + bd.Preferences + bd.Repeat
+	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+		bd.Complement = w.Complement
+	}
+	bd.Total = bd.Size + bd.Interests + bd.Region + bd.Role + bd.Workshop + bd.Preferences + bd.Complement + bd.Repeat
 	return bd, true
 }
 
@@ -409,9 +459,12 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		}
 		repeat = -r.Repeat.Penalty
 	}
-	var size, interests, region, workshop, prefs float64
+	var size, interests, region, workshop, prefs, complement float64
 	known := a.pop > 0 && b.pop > 0
 	dist := math.Abs(a.logPop - b.logPop)
+	if (a.prefs|b.prefs)&p.hard != 0 && (p.breaks(a, b, p.hard, known, dist) || p.breaks(b, a, p.hard, known, dist)) {
+		return 0, false
+	}
 	if known {
 		size = w.Size * p.sizeSimilarity(a, b, dist)
 	}
@@ -438,7 +491,10 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 	if (a.prefs|b.prefs)&prefMember != 0 {
 		prefs = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
 	}
-	return ToMilli(size + interests + region + role + workshop + prefs + repeat), true
+	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+		complement = w.Complement
+	}
+	return ToMilli(size + interests + region + role + workshop + prefs + complement + repeat), true
 }
 
 // ToMilli converts points to the solver's fixed-point milli-points,
@@ -477,6 +533,112 @@ func (p *Pool) prefSatisfaction(a, b *hot, known bool, dist float64) float64 {
 		s = -1
 	}
 	return s
+}
+
+// breaks reports whether b breaks one of a's preferences within mask.
+func (p *Pool) breaks(a, b *hot, mask uint8, known bool, dist float64) bool {
+	m := a.prefs & mask
+	if m&prefSimilar != 0 && known && a.bracket != b.bracket && dist > p.logSimilar {
+		return true
+	}
+	return m&prefRegion != 0 && a.region != 0 && a.region != b.region
+}
+
+// complements reports whether one of i and j can help on an interest the
+// other looks for experience on.
+func (p *Pool) complements(i, j int) bool {
+	return intersects(p.p[i].offers, p.p[j].needs) || intersects(p.p[j].offers, p.p[i].needs)
+}
+
+func intersects(x, y []uint64) bool {
+	for k := range min(len(x), len(y)) {
+		if x[k]&y[k] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Sit-out reasons (Plan.Reasons).
+const (
+	// SitOutOwnSize, SitOutOwnRegion, SitOutOwnPrefs: the member's own
+	// hard preference (similar size, same région, or both together)
+	// leaves them nobody in this round's pool.
+	SitOutOwnSize   = "own_size"
+	SitOutOwnRegion = "own_region"
+	SitOutOwnPrefs  = "own_prefs"
+	// SitOutNoPartner: nobody may meet the member this round (the others'
+	// preferences, their own collectivity, « not again » answers, recent
+	// rounds).
+	SitOutNoPartner = "no_partner"
+	// SitOutOdd: an odd pool in sit-out mode, by rotation.
+	SitOutOdd = "odd"
+	// SitOutTaken: the member had possible partners, but every one of
+	// them was better placed elsewhere.
+	SitOutTaken = "taken"
+)
+
+// Alone says why member i has nobody to meet in the pool (a SitOut
+// reason), or "" when some partner is acceptable. When i's own hard
+// preference rules out every possible partner (whatever theirs), it is
+// named: widening it is what i can do.
+func (p *Pool) Alone(i int) string {
+	a := p.h[i]
+	mine := a.prefs & p.hard
+	// sizeOnly, regionOnly: partners only the one preference rules out.
+	possible, sizeOnly, regionOnly, byOwn := 0, 0, 0, 0
+	for j := range p.p {
+		if j == i {
+			continue
+		}
+		if _, ok := p.Milli(i, j); ok {
+			return ""
+		}
+		if !p.allowedBut(i, j) {
+			continue
+		}
+		possible++
+		if mine == 0 {
+			continue
+		}
+		b := &p.h[j]
+		known := a.pop > 0 && b.pop > 0
+		dist := math.Abs(a.logPop - b.logPop)
+		size := p.breaks(&a, b, mine&prefSimilar, known, dist)
+		region := p.breaks(&a, b, mine&prefRegion, known, dist)
+		switch {
+		case size && !region:
+			sizeOnly++
+		case region && !size:
+			regionOnly++
+		}
+		if size || region {
+			byOwn++
+		}
+	}
+	switch {
+	case possible == 0 || byOwn < possible:
+		return SitOutNoPartner
+	case sizeOnly > 0 && regionOnly == 0:
+		return SitOutOwnSize
+	case regionOnly > 0 && sizeOnly == 0:
+		return SitOutOwnRegion
+	}
+	return SitOutOwnPrefs
+}
+
+// allowedBut reports whether (i, j) is allowed by everything but the
+// members' preferences: another collectivity, no « not again », not
+// forbidden as recent.
+func (p *Pool) allowedBut(i, j int) bool {
+	a, b := &p.h[i], &p.h[j]
+	if a.coll != 0 && a.coll == b.coll {
+		return false
+	}
+	if ago, ok := p.lookup(a, i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
+		return false
+	}
+	return true
 }
 
 func (p *Pool) sharedWeight(a, b *hot, i, j int) float64 {

@@ -66,6 +66,9 @@ type Weights struct {
 	Role        float64
 	Workshop    float64
 	Preferences float64
+	// Complement rewards a pair where one member can help on an interest
+	// the other looks for experience on (Profile.Offers and Needs).
+	Complement float64
 }
 
 // RolePair is one entry of the role compatibility matrix (symmetric).
@@ -133,15 +136,34 @@ type Rules struct {
 	// Odd is OddTrio or OddSitOut.
 	Odd string
 	// Candidates is the number of best partners per member the solver
-	// starts from (default 5, the fastest on realistic pools of 1,600 and
-	// 10,000 members); pricing then checks every pair.
+	// starts from; pricing then checks every pair. Default 4: with hard
+	// preferences, the fastest and leanest on the synthetic pools of 1,600
+	// and 10,000 members (5, the best with soft preferences, needs seven
+	// pricing rounds at 10,000 and twice the memory; issue 16's note).
 	Candidates int
+	// Hard makes members' stated preferences constraints: a pair that
+	// breaks one is never formed (the preference's points still count
+	// when it is met). A soft preference only adds or subtracts points.
+	Hard HardPreferences
+	// GroupSize is the size of the groups the round forms, 2 (pairs, the
+	// default) to 4. Pairs are the certified optimum; larger groups are
+	// built from it (see Plan).
+	GroupSize int
+}
+
+// HardPreferences says which of the members' stated preferences are
+// constraints rather than points.
+type HardPreferences struct {
+	// SimilarSize: « taille comparable uniquement ».
+	SimilarSize bool
+	// SameRegion: « même région ».
+	SameRegion bool
 }
 
 // DefaultRules returns the rules of the default configuration.
 func DefaultRules() Rules {
 	return Rules{
-		Weights:      Weights{Size: 40, Interests: 35, Region: 10, Role: 15, Workshop: 10, Preferences: 20},
+		Weights:      Weights{Size: 40, Interests: 35, Region: 10, Role: 15, Workshop: 10, Preferences: 20, Complement: 15},
 		SizeMode:     SizeLog,
 		LogSpan:      2,
 		Brackets:     slices.Clone(DGCLBrackets),
@@ -150,7 +172,9 @@ func DefaultRules() Rules {
 		SimilarRatio: 2,
 		Repeat:       Repeat{Rounds: 12, Mode: RepeatPenalise, Penalty: 1000},
 		Odd:          OddTrio,
-		Candidates:   5,
+		Candidates:   4,
+		Hard:         HardPreferences{SimilarSize: true, SameRegion: true},
+		GroupSize:    2,
 	}
 }
 
@@ -169,7 +193,7 @@ func DefaultRoleMatrix() RoleMatrix {
 // validates them in detail, with paths).
 func (r Rules) Check() error {
 	w := r.Weights
-	for _, v := range []float64{w.Size, w.Interests, w.Region, w.Role, w.Workshop, w.Preferences} {
+	for _, v := range []float64{w.Size, w.Interests, w.Region, w.Role, w.Workshop, w.Preferences, w.Complement} {
 		if v < 0 || v > 100 || math.IsNaN(v) {
 			return fmt.Errorf("matching rules: weight %v out of 0..100", v)
 		}
@@ -191,6 +215,8 @@ func (r Rules) Check() error {
 		return fmt.Errorf("matching rules: unknown odd policy %q", r.Odd)
 	case r.SimilarRatio < 1:
 		return errors.New("matching rules: similar ratio must be >= 1")
+	case r.GroupSize != 0 && (r.GroupSize < 2 || r.GroupSize > MaxGroupSize):
+		return fmt.Errorf("matching rules: group size %d out of 2..%d", r.GroupSize, MaxGroupSize)
 	}
 	return nil
 }
@@ -198,8 +224,11 @@ func (r Rules) Check() error {
 // MaxScore is the largest score a pair can reach under r: every weight.
 func (r Rules) MaxScore() float64 {
 	w := r.Weights
-	return w.Size + w.Interests + w.Region + w.Role + w.Workshop + w.Preferences
+	return w.Size + w.Interests + w.Region + w.Role + w.Workshop + w.Preferences + w.Complement
 }
+
+// MaxGroupSize is the largest group a round forms.
+const MaxGroupSize = 4
 
 // Bracket returns the index of the size bracket of population p under
 // bounds (0 below the first bound).
