@@ -27,10 +27,6 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.Command(
 		&Command{ID: "help", Role: bot.RoleMember, Run: b.cmdHelp,
 			Names: map[bot.Lang][]string{bot.French: {"aide", "?"}, bot.English: {"help"}}},
-		&Command{ID: "lang", Role: bot.RoleMember, Run: b.CmdLang,
-			Names: map[bot.Lang][]string{bot.French: {"langue"}, bot.English: {"language"}}},
-		&Command{ID: "cancel", Role: bot.RoleMember, Run: b.cmdCancel,
-			Names: map[bot.Lang][]string{bot.French: {"annuler"}, bot.English: {"cancel"}}},
 		&Command{ID: "members", Role: bot.RoleOrganizer, Run: b.cmdMembers,
 			Names: map[bot.Lang][]string{bot.French: {"membres"}, bot.English: {"members"}}},
 		&Command{ID: "status", Role: bot.RoleAdmin, Run: b.cmdStatus,
@@ -44,11 +40,20 @@ func (b *Bot) registerCore(reg *Registry) {
 	reg.PersonalData(DataPart{Name: "dialogue", Export: b.Privacy().exportDialogue, Erase: b.Privacy().deleteDialogue})
 }
 
-// registerCoreLast registers the personal data the core erases after the
+// registerCoreLast registers the commands help lists last, and the
+// personal data the core erases after the
 // features': the pending messages (the features may first move a held
 // message to another member), the platform's data, and the member record
 // last, so that a failed erasure can be retried by the member.
 func (b *Bot) registerCoreLast(reg *Registry) {
+	// The language and « annuler » close the members' list in help, after
+	// what the features bring (onboarding and profile first).
+	reg.Command(
+		&Command{ID: "lang", Role: bot.RoleMember, Run: b.CmdLang,
+			Names: map[bot.Lang][]string{bot.French: {"langue"}, bot.English: {"language"}}},
+		&Command{ID: "cancel", Role: bot.RoleMember, Run: b.cmdCancel,
+			Names: map[bot.Lang][]string{bot.French: {"annuler"}, bot.English: {"cancel"}}},
+	)
 	reg.PersonalData(DataPart{Name: "pending", Export: b.Privacy().exportPending, Erase: b.Privacy().erasePending}) // reminders, held messages
 	reg.PersonalData(DataPart{Name: "platform", Export: b.Privacy().exportPlatformData, Erase: b.Privacy().erasePlatformData})
 	reg.PersonalData(DataPart{Name: "profile", Export: b.Privacy().exportProfile, Erase: b.Privacy().eraseProfile})
