@@ -78,6 +78,27 @@ type BroadcastStore interface {
 	EraseBroadcastMember(ctx context.Context, ref UserRef) (int, error)
 }
 
+// RecipientSwap is one compare and swap of SetRecipients: recipient
+// Rec.Index becomes Rec if its stored status is From.
+type RecipientSwap struct {
+	From RecipientStatus
+	Rec  Recipient
+}
+
+// RecipientBatchWriter is an optional capability of a BroadcastStore: the
+// delivery engine writes the states of several recipients of a broadcast
+// at once (one transaction, one MULTI) instead of one write each.
+type RecipientBatchWriter interface {
+	// SetRecipients applies the swaps in order, each as SetRecipient
+	// would (a later swap of the same recipient sees the earlier one),
+	// all or none, and reports for each whether it swapped. The swaps
+	// that make a recipient "sending" are durable (replicated, where
+	// SetRecipient waits for replicas) when it returns. ErrNotFound when
+	// a recipient is missing, ErrInvalid for an empty status: then
+	// nothing is written.
+	SetRecipients(ctx context.Context, id string, swaps []RecipientSwap) ([]bool, error)
+}
+
 // BroadcastState is where a broadcast stands.
 type BroadcastState string
 

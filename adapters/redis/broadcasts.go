@@ -339,6 +339,97 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 	return done, nil
 }
 
+var _ bot.RecipientBatchWriter = (*Store)(nil)
+
+// SetRecipients applies the swaps in order (see bot.RecipientBatchWriter)
+// under one WATCH: the records read with one HMGET, the new ones written
+// with one MULTI, and one WAIT for the replicas when a swap makes a
+// recipient "sending".
+func (s *Store) SetRecipients(ctx context.Context, id string, swaps []bot.RecipientSwap) (_ []bool, err error) {
+	defer s.observe("SetRecipients", s.callStart(), &err)
+	const op = "set recipients"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	sending := false
+	fields := make([]string, 0, len(swaps))
+	seen := make(map[int]bool, len(swaps))
+	for _, sw := range swaps {
+		if sw.From == "" || sw.Rec.Status == "" {
+			return nil, fmt.Errorf("redis store %s: %w: empty status", op, bot.ErrInvalid)
+		}
+		sending = sending || sw.Rec.Status == bot.RecipientSending
+		if !seen[sw.Rec.Index] {
+			seen[sw.Rec.Index] = true
+			fields = append(fields, strconv.Itoa(sw.Rec.Index))
+		}
+	}
+	done := make([]bool, len(swaps))
+	if len(swaps) == 0 {
+		return done, nil
+	}
+	key := s.bcRecipsKey(id)
+	for range 100 {
+		err = s.rdb.Watch(cctx, func(tx *goredis.Tx) error {
+			clear(done)
+			vals, err := tx.HMGet(cctx, key, fields...).Result()
+			if err != nil {
+				return classified{fail(ctx, op, err)}
+			}
+			cur := make(map[int]string, len(fields))
+			for k, v := range vals {
+				str, ok := v.(string)
+				if !ok {
+					return classified{fmt.Errorf("redis store %s: recipient %s: %w", op, fields[k], bot.ErrNotFound)}
+				}
+				n, _ := strconv.Atoi(fields[k])
+				cur[n] = str
+			}
+			changed := map[int]bool{}
+			for k, sw := range swaps {
+				v := cur[sw.Rec.Index]
+				if !strings.HasPrefix(v, bot.StatusPrefix(sw.From)) {
+					continue
+				}
+				sp, nl := strings.IndexByte(v, ' '), strings.IndexByte(v, '\n')
+				if sp < 0 || nl < sp {
+					return classified{fmt.Errorf("redis store %s: malformed record %d", op, sw.Rec.Index)}
+				}
+				_, rest := bot.EncodeRecipientParts(sw.Rec)
+				cur[sw.Rec.Index] = string(sw.Rec.Status) + " " + v[sp+1:nl] + "\n" + string(rest)
+				changed[sw.Rec.Index], done[k] = true, true
+			}
+			if len(changed) == 0 {
+				return nil
+			}
+			args := make([]any, 0, 2*len(changed))
+			for _, f := range fields {
+				if n, _ := strconv.Atoi(f); changed[n] {
+					args = append(args, f, cur[n])
+				}
+			}
+			_, err = tx.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+				p.HSet(cctx, key, args...)
+				return nil
+			})
+			if err != nil || !sending {
+				return err
+			}
+			// Posts follow: their records must survive a failover.
+			return s.waitReplicas(ctx, cctx, tx, op)
+		}, key)
+		if !errors.Is(err, goredis.TxFailedErr) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, classify(ctx, op, err)
+	}
+	return done, nil
+}
+
 // waitReplicas waits until s.replicaAcks replicas have the writes made on
 // tx's connection (Redis WAIT, up to a second or half the timeout), and
 // answers bot.ErrUnavailable when fewer did: the primary may be about to
