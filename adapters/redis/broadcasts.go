@@ -201,17 +201,39 @@ func (s *Store) DeleteBroadcast(ctx context.Context, id string) (err error) {
 
 // addRecipientsScript appends the recipients whose reference is not in
 // the index yet. KEYS: broadcast, records, index; ARGV: (ref key, status,
-// ref part, fields part)...
+// ref part, fields part)... The index is read with one HMGET and both
+// hashes written with one HSET each (per thousand arguments), not one
+// call per recipient.
 var addRecipientsScript = goredis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local total = redis.call('HLEN', KEYS[2])
 local added = 0
-for i = 1, #ARGV, 4 do
-	if redis.call('HSETNX', KEYS[3], ARGV[i], total) == 1 then
-		redis.call('HSET', KEYS[2], tostring(total), ARGV[i+1] .. ' ' .. ARGV[i+2] .. '\n' .. ARGV[i+3])
+local n = #ARGV / 4
+local step = 1000
+local refs, known = {}, {}
+for i = 1, n do refs[i] = ARGV[4*i-3] end
+for a = 1, n, step do
+	local got = redis.call('HMGET', KEYS[3], unpack(refs, a, math.min(a + step - 1, n)))
+	for j = 1, #got do
+		if got[j] then known[refs[a+j-1]] = true end
+	end
+end
+local idx, recs = {}, {}
+for i = 1, n do
+	local ref = refs[i]
+	if not known[ref] then
+		known[ref] = true
+		idx[#idx+1] = ref
+		idx[#idx+1] = tostring(total)
+		recs[#recs+1] = tostring(total)
+		recs[#recs+1] = ARGV[4*i-2] .. ' ' .. ARGV[4*i-1] .. '\n' .. ARGV[4*i]
 		total = total + 1
 		added = added + 1
 	end
+end
+for a = 1, #idx, step do
+	redis.call('HSET', KEYS[3], unpack(idx, a, math.min(a + step - 1, #idx)))
+	redis.call('HSET', KEYS[2], unpack(recs, a, math.min(a + step - 1, #recs)))
 end
 return {added, total}
 `)

@@ -94,6 +94,9 @@ const (
 	listChunk = 500
 	// maxReasonBytes bounds a failure reason kept in the store.
 	maxReasonBytes = 200
+	// progressEvery: how often a replica sending counts a broadcast's
+	// progress (see sendBatches).
+	progressEvery = 15 * time.Second
 )
 
 // tickBroadcasts starts a worker for each broadcast that is due or
@@ -336,14 +339,27 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 	h := fnv.New32a()
 	h.Write([]byte(b.Replica))
 	start := int(h.Sum32() % uint32(n))
+	// Progress (the author's quarters, the metrics) is counted after the
+	// first batch worked on, then at most every progressEvery and after
+	// the last: counting reads every recipient, and after each batch it
+	// would cost the square of the broadcast's size.
+	var reported time.Time
+	unreported := false
+	defer func() {
+		if unreported && ctx.Err() == nil {
+			b.reportProgress(ctx, bc.ID)
+		}
+	}()
 	for i := range n {
 		k := (start + i) % n
-		stop, err := b.sendBatch(ctx, bc, k, size, p)
-		if err != nil {
+		stop, worked, err := b.sendBatch(ctx, bc, k, size, p)
+		if err != nil || stop {
 			return err
 		}
-		if stop {
-			return nil
+		unreported = unreported || worked
+		if now := b.Clock.Now(); unreported && (reported.IsZero() || now.Sub(reported) >= progressEvery) {
+			b.reportProgress(ctx, bc.ID)
+			reported, unreported = now, false
 		}
 	}
 	return nil
@@ -466,7 +482,7 @@ func (b *Feature) running(ctx context.Context, s *batchRun) (bool, error) {
 // recipients go by groups (sendGroup): prepared (member read, working
 // hours, conversation opened), marked "sending" together, posted one by
 // one at the pace, and their outcomes written together.
-func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
+func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop, worked bool, err error) {
 	s := &batchRun{
 		claim: "bc:batch:" + bc.ID + ":" + strconv.Itoa(k), token: b.Core.ClaimToken(),
 		lease: b.Settings.Broadcasts.Lease(), cur: bc, extended: b.Clock.Now(),
@@ -475,7 +491,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
 		p.busy = true
-		return false, err
+		return false, worked, err
 	}
 	defer func() {
 		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), s.claim, s.token); err != nil {
@@ -484,7 +500,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	}()
 	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
 	if err != nil {
-		return false, fmt.Errorf("reading recipients: %w", err)
+		return false, false, fmt.Errorf("reading recipients: %w", err)
 	}
 	queue := make([]item, 0, len(recs))
 	for _, r := range recs {
@@ -492,13 +508,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			queue = append(queue, item{r: r})
 		}
 	}
-	worked := false
-	defer func() {
-		b.cacheOpened(context.WithoutCancel(ctx), s)
-		if worked {
-			b.reportProgress(ctx, bc.ID)
-		}
-	}()
+	defer b.cacheOpened(context.WithoutCancel(ctx), s)
 	for len(queue) > 0 {
 		// Prepare a group.
 		var group []item
@@ -511,17 +521,17 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 				continue
 			}
 			if ctx.Err() != nil {
-				return true, nil // nothing marked yet: all stay as they are
+				return true, worked, nil // nothing marked yet: all stay as they are
 			}
 			p.busy = true
 			if ok, err := b.keep(ctx, s); err != nil || !ok {
-				return false, err
+				return false, worked, err
 			}
 			if it.r.Status == bot.RecipientSending {
 				// Left by a replica that died (or a post whose answer
 				// was lost): settle it; if it was not posted, send it.
 				if it.r, err = b.reconcile(ctx, s.cur, it.r); err != nil {
-					return false, err
+					return false, worked, err
 				}
 			}
 			if it.r.Status != bot.RecipientPending {
@@ -538,7 +548,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 				continue
 			}
 			if err != nil {
-				return false, err
+				return false, worked, err
 			}
 			worked = true
 			if ready {
@@ -550,7 +560,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		b.cacheOpened(ctx, s)
 		done, err := s.w.flush(ctx)
 		if err != nil {
-			return false, fmt.Errorf("recording recipients: %w", err)
+			return false, worked, fmt.Errorf("recording recipients: %w", err)
 		}
 		var mine []item
 		for i, it := range group {
@@ -565,13 +575,13 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			err = fmt.Errorf("recording sent messages: %w", ferr)
 		}
 		if err != nil || stop {
-			return stop, err
+			return stop, worked, err
 		}
 		if len(requeue) > 0 {
 			queue = append(requeue, queue...)
 		}
 	}
-	return false, nil
+	return false, worked, nil
 }
 
 // postGroup posts to the recipients marked "sending", gathering their

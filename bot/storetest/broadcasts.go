@@ -25,6 +25,7 @@ func broadcastTests() []struct {
 		{"BroadcastUpdate", testBroadcastUpdate},
 		{"BroadcastUpdateConcurrent", testBroadcastUpdateConcurrent},
 		{"RecipientsAddAndRead", testRecipientsAddAndRead},
+		{"RecipientsAddMany", testRecipientsAddMany},
 		{"RecipientSwap", testRecipientSwap},
 		{"RecipientSwapConcurrent", testRecipientSwapConcurrent},
 		{"RecipientSwapBatch", testRecipientSwapBatch},
@@ -187,6 +188,45 @@ func testRecipientsAddAndRead(t *testing.T, h Harness) {
 	}
 	if got, _ := s.Recipients(ctx, "b1", 0, 10); len(got) != 0 {
 		t.Errorf("Recipients after DeleteBroadcast = %v, want none", got)
+	}
+}
+
+// testRecipientsAddMany: a large chunk, with a member twice in it and
+// members already listed, numbered in order without gaps.
+func testRecipientsAddMany(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	ref := func(i int) bot.UserRef {
+		return bot.UserRef{Platform: bot.PlatformSlack, Workspace: "T1", User: fmt.Sprintf("U%05d", i)}
+	}
+	if _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(ref(3), ref(5))); err != nil {
+		t.Fatal(err)
+	}
+	var refs []bot.UserRef
+	for i := range 1200 {
+		refs = append(refs, ref(i))
+	}
+	refs = append(refs, ref(7), ref(1300))
+	added, total, err := s.AddRecipients(ctx, "b1", recipientsOf(refs...))
+	if err != nil || added != 1199 || total != 1201 {
+		t.Fatalf("AddRecipients(1,202 with 3 known) = %d, %d, %v; want 1199, 1201", added, total, err)
+	}
+	got, err := s.Recipients(ctx, "b1", 0, total)
+	if err != nil || len(got) != total {
+		t.Fatalf("Recipients = %d, %v; want %d", len(got), err, total)
+	}
+	want := []bot.UserRef{ref(3), ref(5)}
+	for i := range 1200 {
+		if i != 3 && i != 5 {
+			want = append(want, ref(i))
+		}
+	}
+	want = append(want, ref(1300))
+	for i, r := range got {
+		if r.Index != i || r.Ref != want[i] || r.Status != bot.RecipientPending {
+			t.Fatalf("Recipients[%d] = %d %v %s, want %d %v pending", i, r.Index, r.Ref, r.Status, i, want[i])
+		}
 	}
 }
 
