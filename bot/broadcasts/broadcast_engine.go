@@ -406,7 +406,7 @@ func (w *recipientWriter) add(from bot.RecipientStatus, r bot.Recipient) int {
 // reports which took place.
 func (w *recipientWriter) flush(ctx context.Context) ([]bool, error) {
 	swaps := w.swaps
-	w.swaps = nil
+	w.swaps = w.swaps[:0] // the stores keep nothing of a call's slice
 	if len(swaps) == 0 {
 		return nil, nil
 	}
@@ -486,7 +486,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	s := &batchRun{
 		claim: "bc:batch:" + bc.ID + ":" + strconv.Itoa(k), token: b.Core.ClaimToken(),
 		lease: b.Settings.Broadcasts.Lease(), cur: bc, extended: b.Clock.Now(),
-		w: recipientWriter{store: b.store, id: bc.ID},
+		w: recipientWriter{store: b.store, id: bc.ID, swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)},
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -511,8 +511,8 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
 	for len(queue) > 0 {
 		// Prepare a group.
-		var group []item
-		var marks []int
+		group := make([]item, 0, sendGroup)
+		marks := make([]int, 0, sendGroup)
 		for len(queue) > 0 && len(group) < sendGroup {
 			it := queue[0]
 			queue = queue[1:]
