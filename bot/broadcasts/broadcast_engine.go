@@ -1,14 +1,17 @@
 package broadcasts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -47,6 +50,8 @@ type broadcastState struct {
 	// observed: broadcasts whose progress this replica reported to the
 	// observer and not yet ended.
 	observed map[string]bool
+	// group is the size of the next group of recipients (see sendGroup).
+	group atomic.Int32
 }
 
 // pass is what one pass over a broadcast's batches found.
@@ -365,15 +370,33 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 	return nil
 }
 
-// sendGroup: how many recipients are marked "sending" in one store write
-// before their posts, their outcomes then written in one more (one
-// transaction or MULTI each, where the store is a
-// bot.RecipientBatchWriter). A replica killed part-way through a group
-// leaves up to this many recipients "sending": the next owner of the
-// batch reconciles them on the platform (Slack, Mattermost) or reports
-// them "unknown"; a replica stopped or losing its lease puts the
-// recipients it did not post to back to pending.
+// sendGroup: how many recipients, at most, are marked "sending" in one
+// store write before their posts, their outcomes then written in one more
+// (one transaction or MULTI each, where the store is a
+// bot.RecipientBatchWriter). Groups start at one recipient and double
+// after each group written without a store error, up to sendGroup; any
+// store error brings them back to one. A replica killed part-way through
+// a group leaves up to this many recipients "sending": the next owner of
+// the batch reconciles them on the platform (Slack, Mattermost) or
+// reports them "unknown". A replica stopped, losing its lease, or whose
+// store fails for a moment puts the recipients it did not post to back to
+// pending (trying again while its lease holds).
 const sendGroup = 16
+
+// groupSize returns the size of the next group.
+func (s *broadcastState) groupSize() int { return int(max(1, s.group.Load())) }
+
+// grouped adapts the group size after a group: doubled when its writes
+// went through, back to one after a store error.
+func (s *broadcastState) grouped(err error) {
+	if err != nil && errors.Is(err, bot.ErrUnavailable) {
+		s.group.Store(1)
+		return
+	}
+	if err == nil {
+		s.group.Store(int32(min(2*s.groupSize(), sendGroup)))
+	}
+}
 
 // item is a recipient on its way through a batch.
 type item struct {
@@ -433,6 +456,8 @@ type batchRun struct {
 	read         time.Time     // when cur was read
 	sinceRead    int
 	w            recipientWriter
+	// storeErr is a store error met and got over during the group.
+	storeErr error
 	// The direct conversations opened, to cache together.
 	openedRefs  []bot.UserRef
 	openedConvs []bot.Conversation
@@ -511,9 +536,10 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
 	for len(queue) > 0 {
 		// Prepare a group.
-		group := make([]item, 0, sendGroup)
-		marks := make([]int, 0, sendGroup)
-		for len(queue) > 0 && len(group) < sendGroup {
+		size := b.bc.groupSize()
+		group := make([]item, 0, size)
+		marks := make([]int, 0, size)
+		for len(queue) > 0 && len(group) < size {
 			it := queue[0]
 			queue = queue[1:]
 			if it.r.Status == bot.RecipientPending && it.r.NotBefore.After(b.Clock.Now()) {
@@ -560,6 +586,20 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		b.cacheOpened(ctx, s)
 		done, err := s.w.flush(ctx)
 		if err != nil {
+			b.bc.grouped(err)
+			if errors.Is(err, bot.ErrUnavailable) {
+				// Written or not (a failover may lose the answer, or
+				// the replicas' acknowledgement): nothing was posted,
+				// so pending again.
+				for _, it := range group {
+					r := it.r
+					r.Status, r.Sending = bot.RecipientPending, time.Time{}
+					s.w.add(bot.RecipientSending, r)
+				}
+				if rerr := b.settle(ctx, s); rerr != nil {
+					b.Log.Warn("putting broadcast recipients back to pending", "broadcast", bc.ID, "err", rerr)
+				}
+			}
 			return false, worked, fmt.Errorf("recording recipients: %w", err)
 		}
 		var mine []item
@@ -570,10 +610,13 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		}
 		// Post to each, then write the outcomes.
 		stop, requeue, err := b.postGroup(ctx, s, mine)
-		if _, ferr := s.w.flush(context.WithoutCancel(ctx)); err == nil && ferr != nil {
+		ferr := b.settle(ctx, s)
+		if err == nil && ferr != nil {
 			// Left "sending": the batch's next owner reconciles them.
 			err = fmt.Errorf("recording sent messages: %w", ferr)
 		}
+		b.bc.grouped(cmp.Or(ferr, s.storeErr, err))
+		s.storeErr = nil
 		if err != nil || stop {
 			return stop, worked, err
 		}
@@ -582,6 +625,29 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		}
 	}
 	return false, worked, nil
+}
+
+// settle writes the swaps gathered after posts (outcomes, recipients put
+// back to pending), trying again for a while when the store cannot be
+// reached (a failover): until they are written the group's recipients
+// stay "sending", and those not posted to would end "unknown".
+func (b *Feature) settle(ctx context.Context, s *batchRun) error {
+	ctx = context.WithoutCancel(ctx)
+	swaps := slices.Clone(s.w.swaps)
+	// Within the lease: once it lapses, the batch's next owner may mark
+	// these recipients itself.
+	deadline := s.extended.Add(s.lease / 2)
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		_, err := s.w.flush(ctx)
+		if err == nil || !errors.Is(err, bot.ErrUnavailable) || b.Clock.Now().Add(wait).After(deadline) {
+			return err
+		}
+		b.Log.Warn("recording broadcast recipients; trying again", "broadcast", s.cur.ID, "err", err)
+		if err := b.Core.Outbox.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		s.w.swaps = append(s.w.swaps[:0], swaps...)
+	}
 }
 
 // postGroup posts to the recipients marked "sending", gathering their
@@ -594,9 +660,17 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 		it := &group[i]
 		var goOn bool
 		if ctx.Err() == nil {
+			// The group is marked: a store out of reach for a moment (a
+			// failover) does not stop the posts while the lease holds.
 			goOn, err = b.running(ctx, s)
+			if errors.Is(err, bot.ErrUnavailable) {
+				s.storeErr, goOn, err = err, true, nil
+			}
 			if err == nil && goOn {
 				goOn, err = b.keep(ctx, s)
+				if errors.Is(err, bot.ErrUnavailable) && b.Clock.Now().Before(s.extended.Add(s.lease/2)) {
+					s.storeErr, goOn, err = err, true, nil
+				}
 			}
 			if err == nil && goOn && !it.paced {
 				err = b.Core.Outbox.Pace(ctx, it.r.Ref, false)

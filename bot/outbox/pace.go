@@ -241,6 +241,10 @@ func (b *Outbox) ReleaseShares(ctx context.Context) {
 	}
 }
 
+// Sleep waits d as the pacing does (virtually in tests), or less if ctx
+// ends (then it returns ctx's error).
+func (b *Outbox) Sleep(ctx context.Context, d time.Duration) error { return b.sleep(ctx, d) }
+
 // sleep waits d, or less if ctx ends (then it returns ctx's error). Tests
 // inject a virtual one (Options.Sleep) that advances a fake clock.
 func (b *Outbox) sleep(ctx context.Context, d time.Duration) error {
