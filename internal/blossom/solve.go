@@ -235,6 +235,9 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.bestEpoch = make([]int32, 2*n)
 	s.bo = make([]int64, 2*n)
 	s.members = make([][]int32, n)
+	// The heaps grow to about n entries, the free-edge heap to a fraction
+	// of the edges: sized once rather than by doubling.
+	s.h1, s.h2, s.h3 = make(minHeap, 0, n), make(minHeap, 0, max(2*n, len(s.eu)/2)), make(minHeap, 0, n)
 	for v := 0; v < n; v++ {
 		s.root[v] = -1
 		s.mate[v] = -1
@@ -260,6 +263,9 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 // addEdges appends edges (original weights, shifted and doubled here) and
 // rebuilds the adjacency; existing edge numbers are kept.
 func (s *solver) addEdges(es []Edge) {
+	s.eu = slices.Grow(s.eu, len(es))
+	s.ev = slices.Grow(s.ev, len(es))
+	s.w = slices.Grow(s.w, len(es))
 	for _, e := range es {
 		s.eu = append(s.eu, int32(e.U))
 		s.ev = append(s.ev, int32(e.V))
