@@ -402,8 +402,6 @@ func (s *broadcastState) grouped(err error) {
 type item struct {
 	r    bot.Recipient
 	conv bot.Conversation
-	// paced: its post was paced with the opening of its conversation.
-	paced bool
 	// retried: to be sent in a conversation opened anew (the cached one
 	// was gone).
 	retried bool
@@ -672,7 +670,7 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 					s.storeErr, goOn, err = err, true, nil
 				}
 			}
-			if err == nil && goOn && !it.paced {
+			if err == nil && goOn {
 				err = b.Core.Outbox.Pace(ctx, it.r.Ref, false)
 			}
 		}
@@ -739,9 +737,9 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		return false, nil
 	}
 	conv := b.Core.Outbox.CachedDirect(ctx, r)
-	it.paced = false
 	if conv.ID == "" {
-		if err := b.Core.Outbox.Pace(ctx, r.Ref, true); err != nil {
+		// The opening is paced now, the post when it comes.
+		if err := b.Core.Outbox.PaceOpen(ctx, r.Ref); err != nil {
 			return false, err
 		}
 		// Opening the conversation posts nothing: done before the
@@ -755,7 +753,7 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		if err != nil {
 			return false, b.openFailed(ctx, s, r, err)
 		}
-		conv, it.paced = c, true
+		conv = c
 		s.openedRefs, s.openedConvs = append(s.openedRefs, r.Ref), append(s.openedConvs, c)
 	}
 	it.conv = conv
@@ -837,7 +835,7 @@ func (b *Feature) sendFailed(ctx context.Context, s *batchRun, it *item, err err
 		b.Core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
 		s.w.add(bot.RecipientSending, r)
-		it.r, it.paced = r, false
+		it.r = r
 		it.tries++
 		return it.tries < 5, nil
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
