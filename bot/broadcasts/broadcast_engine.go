@@ -383,6 +383,10 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 // pending (trying again while its lease holds).
 const sendGroup = 16
 
+// outcomeRetry: how long the outcomes of a group's posts are written again
+// while the store cannot be reached.
+const outcomeRetry = 10 * time.Second
+
 // groupSize returns the size of the next group.
 func (s *broadcastState) groupSize() int { return int(max(1, s.group.Load())) }
 
@@ -402,6 +406,8 @@ func (s *broadcastState) grouped(err error) {
 type item struct {
 	r    bot.Recipient
 	conv bot.Conversation
+	// m is the member as read when the recipient was prepared.
+	m bot.Member
 	// retried: to be sent in a conversation opened anew (the cached one
 	// was gone).
 	retried bool
@@ -415,6 +421,19 @@ type recipientWriter struct {
 	store Store
 	id    string
 	swaps []bot.RecipientSwap
+}
+
+// revert gathers the swap putting r, marked "sending" and not posted to,
+// back to pending.
+func (w *recipientWriter) revert(r bot.Recipient) {
+	r.Status, r.Sending = bot.RecipientPending, time.Time{}
+	w.add(bot.RecipientSending, r)
+}
+
+// backToPending reports whether sw puts back to pending a recipient
+// marked "sending" (nothing was posted to them).
+func backToPending(sw bot.RecipientSwap) bool {
+	return sw.From == bot.RecipientSending && sw.Rec.Status == bot.RecipientPending
 }
 
 // add gathers a swap and returns its position in the next flush.
@@ -590,9 +609,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 				// the replicas' acknowledgement): nothing was posted,
 				// so pending again.
 				for _, it := range group {
-					r := it.r
-					r.Status, r.Sending = bot.RecipientPending, time.Time{}
-					s.w.add(bot.RecipientSending, r)
+					s.w.revert(it.r)
 				}
 				if rerr := b.settle(ctx, s); rerr != nil {
 					b.Log.Warn("putting broadcast recipients back to pending", "broadcast", bc.ID, "err", rerr)
@@ -628,16 +645,27 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 // settle writes the swaps gathered after posts (outcomes, recipients put
 // back to pending), trying again for a while when the store cannot be
 // reached (a failover): until they are written the group's recipients
-// stay "sending", and those not posted to would end "unknown".
+// stay "sending", and those not posted to would end "unknown". Putting a
+// recipient back to pending is tried only while the lease holds (once it
+// lapses, the batch's next owner may mark the recipient itself); the
+// outcomes of posts, which only settle what happened, for up to
+// outcomeRetry.
 func (b *Feature) settle(ctx context.Context, s *batchRun) error {
 	ctx = context.WithoutCancel(ctx)
 	swaps := slices.Clone(s.w.swaps)
-	// Within the lease: once it lapses, the batch's next owner may mark
-	// these recipients itself.
-	deadline := s.extended.Add(s.lease / 2)
+	leaseEnd := s.extended.Add(s.lease / 2)
+	deadline := b.Clock.Now().Add(outcomeRetry)
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		_, err := s.w.flush(ctx)
-		if err == nil || !errors.Is(err, bot.ErrUnavailable) || b.Clock.Now().Add(wait).After(deadline) {
+		if err == nil || !errors.Is(err, bot.ErrUnavailable) {
+			return err
+		}
+		next := b.Clock.Now().Add(wait)
+		if next.After(leaseEnd) {
+			// Left "sending": the batch's next owner settles them.
+			swaps = slices.DeleteFunc(swaps, backToPending)
+		}
+		if len(swaps) == 0 || next.After(deadline) {
 			return err
 		}
 		b.Log.Warn("recording broadcast recipients; trying again", "broadcast", s.cur.ID, "err", err)
@@ -677,9 +705,7 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 		if ctx.Err() != nil || err != nil || !goOn {
 			// Nothing posted to these: pending again.
 			for _, rest := range group[i:] {
-				r := rest.r
-				r.Status, r.Sending = bot.RecipientPending, time.Time{}
-				s.w.add(bot.RecipientSending, r)
+				s.w.revert(rest.r)
 			}
 			if ctx.Err() != nil {
 				return true, nil, nil
@@ -689,9 +715,7 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 		again, err := b.post(ctx, s, it)
 		if err != nil {
 			for _, rest := range group[i+1:] {
-				r := rest.r
-				r.Status, r.Sending = bot.RecipientPending, time.Time{}
-				s.w.add(bot.RecipientSending, r)
+				s.w.revert(rest.r)
 			}
 			return false, nil, err
 		}
@@ -724,6 +748,7 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		b.skip(s, r, reason)
 		return false, nil
 	}
+	it.m = m
 	if !bc.Urgent {
 		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
@@ -772,6 +797,12 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 	// Read again just before the post: a member who erased their data or
 	// declined announcements since the group was prepared is skipped.
 	m, err := b.store.Member(ctx, r.Ref)
+	if errors.Is(err, bot.ErrUnavailable) {
+		// The store is out of reach for a moment (a failover): the
+		// recipient is marked, so the post is safe; the member as read
+		// when the group was prepared will do.
+		m, err = it.m, nil
+	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		r.Conversation = "" // as the erasure left it
