@@ -407,7 +407,7 @@ type item struct {
 	r    bot.Recipient
 	conv bot.Conversation
 	// m is the member as read when the recipient was prepared.
-	m bot.Member
+	m *bot.Member
 	// retried: to be sent in a conversation opened anew (the cached one
 	// was gone).
 	retried bool
@@ -748,7 +748,7 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		b.skip(s, r, reason)
 		return false, nil
 	}
-	it.m = m
+	it.m = &m
 	if !bc.Urgent {
 		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
@@ -801,7 +801,7 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 		// The store is out of reach for a moment (a failover): the
 		// recipient is marked, so the post is safe; the member as read
 		// when the group was prepared will do.
-		m, err = it.m, nil
+		m, err = *it.m, nil
 	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
