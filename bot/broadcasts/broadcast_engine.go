@@ -26,11 +26,12 @@ import (
 //     and appending them in chunks; a relisting after a crash adds only
 //     who is missing; then the broadcast is running;
 //  2. the recipients are cut into batches; each replica claims a batch at
-//     a time (a lease it extends before each send) and, for each pending
-//     recipient, writes "sending" with a compare and swap BEFORE posting,
-//     then "sent" with the platform's message id, or "failed" with the
-//     reason. The swap makes one replica, and only one, post to a
-//     recipient, whatever the leases do;
+//     a time (a lease it extends before each send) and, for its pending
+//     recipients, by groups of up to 16 (sendGroup), writes "sending" with
+//     a compare and swap BEFORE posting, then "sent" with the platform's
+//     message id, or "failed" with the reason (one store write for the
+//     group's marks, one for their outcomes). The swap makes one replica,
+//     and only one, post to a recipient, whatever the leases do;
 //  3. a recipient found "sending" by the batch's next owner was being sent
 //     when its replica died: the post happened or not. The adapter's
 //     SentFinder (if any) tells; without it the recipient is "unknown",
