@@ -286,18 +286,26 @@ func testRecipientSwapConcurrent(t *testing.T, h Harness) {
 	}
 }
 
-// testRecipientSwapBatch checks the optional bot.RecipientBatchWriter: the
-// swaps applied in order, all or none, each reported.
-func testRecipientSwapBatch(t *testing.T, h Harness) {
-	ctx := t.Context()
+// batchWriterWithThree returns the store as a bot.RecipientBatchWriter
+// (or skips the test) with broadcast b1 listing alice, bob and carol.
+func batchWriterWithThree(t *testing.T, h Harness) bot.RecipientBatchWriter {
+	t.Helper()
 	s, ok := h.Store.(bot.RecipientBatchWriter)
 	if !ok {
 		t.Skip("the store writes recipients one at a time")
 	}
 	mustSaveBroadcast(t, h.Store, broadcast(h, "b1"))
-	if _, _, err := h.Store.AddRecipients(ctx, "b1", recipientsOf(alice, bob, carol)); err != nil {
+	if _, _, err := h.Store.AddRecipients(t.Context(), "b1", recipientsOf(alice, bob, carol)); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// testRecipientSwapBatch checks the optional bot.RecipientBatchWriter: the
+// swaps applied in order, all or none, each reported.
+func testRecipientSwapBatch(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := batchWriterWithThree(t, h)
 	at := h.now().Truncate(time.Millisecond)
 	sending := func(i int, conv string) bot.RecipientSwap {
 		return bot.RecipientSwap{From: bot.RecipientPending, Rec: bot.Recipient{Index: i, Status: bot.RecipientSending, Sending: at, Conversation: conv}}
@@ -350,14 +358,7 @@ func testRecipientSwapBatch(t *testing.T, h Harness) {
 // recipients; each recipient is won by exactly one.
 func testRecipientSwapBatchConcurrent(t *testing.T, h Harness) {
 	ctx := t.Context()
-	s, ok := h.Store.(bot.RecipientBatchWriter)
-	if !ok {
-		t.Skip("the store writes recipients one at a time")
-	}
-	mustSaveBroadcast(t, h.Store, broadcast(h, "b1"))
-	if _, _, err := h.Store.AddRecipients(ctx, "b1", recipientsOf(alice, bob, carol)); err != nil {
-		t.Fatal(err)
-	}
+	s := batchWriterWithThree(t, h)
 	var wins [3]atomic.Int32
 	var wg sync.WaitGroup
 	for k := range 8 {
