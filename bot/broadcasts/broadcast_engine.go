@@ -379,9 +379,10 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 // store error brings them back to one. A replica killed part-way through
 // a group leaves up to this many recipients "sending": the next owner of
 // the batch reconciles them on the platform (Slack, Mattermost) or
-// reports them "unknown". A replica stopped, losing its lease, or whose
-// store fails for a moment puts the recipients it did not post to back to
-// pending (trying again while its lease holds).
+// reports them "unknown". A replica stopped, or whose store fails for a
+// moment, puts the recipients it did not post to back to pending while its
+// lease holds (after, the batch's next owner may have marked them itself);
+// one that lost its lease leaves them to the next owner.
 const sendGroup = 16
 
 // outcomeRetry: how long the outcomes of a group's posts are written again
@@ -476,6 +477,8 @@ type batchRun struct {
 	w            recipientWriter
 	// storeErr is a store error met and got over during the group.
 	storeErr error
+	// lost: the lease was lost (another replica may own the batch now).
+	lost bool
 	// The direct conversations opened, to cache together.
 	openedRefs  []bot.UserRef
 	openedConvs []bot.Conversation
@@ -498,6 +501,7 @@ func (b *Feature) keep(ctx context.Context, s *batchRun) (bool, error) {
 	}
 	ok, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !ok {
+		s.lost = s.lost || err == nil
 		return false, err
 	}
 	s.extended = now
@@ -653,8 +657,12 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 // outcomeRetry.
 func (b *Feature) settle(ctx context.Context, s *batchRun) error {
 	ctx = context.WithoutCancel(ctx)
-	swaps := slices.Clone(s.w.swaps)
 	leaseEnd := s.extended.Add(s.lease / 2)
+	if s.lost || !b.Clock.Now().Before(leaseEnd) {
+		// Left "sending": the batch's next owner settles them.
+		s.w.swaps = slices.DeleteFunc(s.w.swaps, backToPending)
+	}
+	swaps := slices.Clone(s.w.swaps)
 	deadline := b.Clock.Now().Add(outcomeRetry)
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		_, err := s.w.flush(ctx)
