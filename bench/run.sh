@@ -11,6 +11,8 @@
 #   bench/run.sh               # every graph; NetworkX on the small ones only
 #   NX=0 bench/run.sh          # without NetworkX
 #   SIZES="1000 2000" bench/run.sh
+#   CLOCK=cpu bench/run.sh     # process CPU time instead of elapsed time
+#                              # (steadier when other processes load the machine)
 set -eu
 cd "$(dirname "$0")/.."
 work=${WORK:-$(mktemp -d)}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -76,6 +77,27 @@ type BroadcastStore interface {
 	// skipped, reason "erased"), and the broadcasts they wrote, approved
 	// or cancelled forget who did. It returns how many records it changed.
 	EraseBroadcastMember(ctx context.Context, ref UserRef) (int, error)
+}
+
+// RecipientSwap is one compare and swap of SetRecipients: recipient
+// Rec.Index becomes Rec if its stored status is From.
+type RecipientSwap struct {
+	From RecipientStatus
+	Rec  Recipient
+}
+
+// RecipientBatchWriter is an optional capability of a BroadcastStore: the
+// delivery engine writes the states of several recipients of a broadcast
+// at once (one transaction, one MULTI) instead of one write each.
+type RecipientBatchWriter interface {
+	// SetRecipients applies the swaps in order, each as SetRecipient
+	// would (a later swap of the same recipient sees the earlier one),
+	// all or none, and reports for each whether it swapped. The swaps
+	// that make a recipient "sending" are durable (replicated, where
+	// SetRecipient waits for replicas) when it returns. ErrNotFound when
+	// a recipient is missing, ErrInvalid for an empty status: then
+	// nothing is written.
+	SetRecipients(ctx context.Context, id string, swaps []RecipientSwap) ([]bool, error)
 }
 
 // BroadcastState is where a broadcast stands.
@@ -253,13 +275,77 @@ func EncodeRecipient(r Recipient) []byte {
 
 // EncodeRecipientParts returns the reference part and the fields part of
 // r's record (see EncodeRecipient).
+//
+// The JSON is written by hand (what encoding/json would write, but for the
+// escaping of unusual strings, left to it): the broadcast engine encodes
+// records by the thousand, and json.Marshal's reflection cost half a
+// kilobyte a record.
 func EncodeRecipientParts(r Recipient) (ref, rest []byte) {
 	ref = []byte("null")
 	if !r.Ref.IsZero() {
-		ref, _ = json.Marshal([3]string{string(r.Ref.Platform), r.Ref.Workspace, r.Ref.User})
+		ref = make([]byte, 0, len(r.Ref.Platform)+len(r.Ref.Workspace)+len(r.Ref.User)+10)
+		ref = append(ref, '[')
+		ref = appendJSONString(ref, string(r.Ref.Platform))
+		ref = append(ref, ',')
+		ref = appendJSONString(ref, r.Ref.Workspace)
+		ref = append(ref, ',')
+		ref = appendJSONString(ref, r.Ref.User)
+		ref = append(ref, ']')
 	}
-	rest, _ = json.Marshal(r) // strings, ints and times only: cannot fail
-	return ref, rest
+	rest = make([]byte, 0, len(r.Message)+len(r.Reason)+len(r.Conversation)+96)
+	rest = append(rest, '{')
+	if r.Message != "" {
+		rest = appendJSONString(appendJSONKey(rest, "m"), r.Message)
+	}
+	if r.Reason != "" {
+		rest = appendJSONString(appendJSONKey(rest, "r"), r.Reason)
+	}
+	if r.Conversation != "" {
+		rest = appendJSONString(appendJSONKey(rest, "c"), r.Conversation)
+	}
+	if !r.NotBefore.IsZero() {
+		rest = appendJSONTime(appendJSONKey(rest, "n"), r.NotBefore)
+	}
+	if !r.Sending.IsZero() {
+		rest = appendJSONTime(appendJSONKey(rest, "t"), r.Sending)
+	}
+	if r.Attempts != 0 {
+		rest = strconv.AppendInt(appendJSONKey(rest, "a"), int64(r.Attempts), 10)
+	}
+	return ref, append(rest, '}')
+}
+
+// appendJSONKey appends "key": to an object being written (after a comma
+// unless it is the first member).
+func appendJSONKey(b []byte, key string) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
+// appendJSONString appends s as a JSON string: as is when it is plain
+// printable ASCII, else as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			js, _ := json.Marshal(s) // a string: cannot fail
+			return append(b, js...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONTime appends t as encoding/json writes a time.Time (of the
+// years 0 to 9999).
+func appendJSONTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // DecodeRecipient reverses EncodeRecipient; index is the record's number.

@@ -32,3 +32,19 @@ type ValueStore interface {
 	// ErrInvalid for an empty key.
 	DeleteValue(ctx context.Context, key string) error
 }
+
+// KeyValue is one value of ValueBatchWriter.PutValues.
+type KeyValue struct {
+	Key   string
+	Value []byte
+}
+
+// ValueBatchWriter is an optional capability of a ValueStore: several
+// values written at once (one transaction, one pipeline), for the
+// broadcast engine's cache of direct conversations.
+type ValueBatchWriter interface {
+	// PutValues stores each value under its key until ttl has passed,
+	// as PutValue would. ErrInvalid as PutValue, and then nothing is
+	// written.
+	PutValues(ctx context.Context, kvs []KeyValue, ttl time.Duration) error
+}

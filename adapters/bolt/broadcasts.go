@@ -288,6 +288,68 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 	return done, nil
 }
 
+var _ bot.RecipientBatchWriter = (*Store)(nil)
+
+// SetRecipients applies the swaps in order in one transaction (see
+// bot.RecipientBatchWriter): one write, and one sync, for a group of
+// recipients.
+func (s *Store) SetRecipients(ctx context.Context, id string, swaps []bot.RecipientSwap) (_ []bool, err error) {
+	defer s.observe("SetRecipients", s.callStart(), &err)
+	const op = "set recipients"
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	for _, sw := range swaps {
+		if sw.From == "" || sw.Rec.Status == "" {
+			return nil, fmt.Errorf("bolt store %s: %w: empty status", op, bot.ErrInvalid)
+		}
+	}
+	done := make([]bool, len(swaps))
+	if len(swaps) == 0 {
+		return done, nil
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		clear(done)
+		parent := tx.Bucket(bucketBcRecips)
+		if parent == nil || parent.Bucket([]byte(id)) == nil {
+			return bot.ErrNotFound
+		}
+		b := parent.Bucket([]byte(id))
+		for i, sw := range swaps {
+			key := indexKey(sw.Rec.Index)
+			v := b.Get(key)
+			if v == nil || sw.Rec.Index < 0 {
+				return bot.ErrNotFound
+			}
+			if !bytes.HasPrefix(v, []byte(bot.StatusPrefix(sw.From))) {
+				continue
+			}
+			// The stored reference part is kept as is.
+			_, tail, _ := bytes.Cut(v, []byte{' '})
+			ref, _, ok := bytes.Cut(tail, []byte{'\n'})
+			if !ok {
+				return fmt.Errorf("recipient %d: malformed record", sw.Rec.Index)
+			}
+			_, rest := bot.EncodeRecipientParts(sw.Rec)
+			rec := make([]byte, 0, len(sw.Rec.Status)+len(ref)+len(rest)+2)
+			rec = append(rec, sw.Rec.Status...)
+			rec = append(rec, ' ')
+			rec = append(rec, ref...)
+			rec = append(rec, '\n')
+			rec = append(rec, rest...)
+			if err := b.Put(key, rec); err != nil {
+				return err
+			}
+			done[i] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return done, nil
+}
+
 // RecipientCounts counts the broadcast's recipients by status.
 func (s *Store) RecipientCounts(ctx context.Context, id string) (_ map[bot.RecipientStatus]int, err error) {
 	defer s.observe("RecipientCounts", s.callStart(), &err)

@@ -50,6 +50,46 @@ func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Dur
 	return nil
 }
 
+var _ bot.ValueBatchWriter = (*Store)(nil)
+
+// PutValues stores the values for ttl in one transaction.
+func (s *Store) PutValues(ctx context.Context, kvs []bot.KeyValue, ttl time.Duration) (err error) {
+	defer s.observe("PutValues", s.callStart(), &err)
+	const op = "put values"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	expires := s.clock.Now().Add(ttl)
+	recs := make([][]byte, len(kvs))
+	for i, kv := range kvs {
+		if err := checkValueKey(op, kv.Key); err != nil {
+			return err
+		}
+		if ttl <= 0 || len(kv.Value) > bot.MaxValueSize {
+			return fmt.Errorf("bolt store %s %q: %w: a positive ttl and at most %d bytes are required", op, kv.Key, bot.ErrInvalid, bot.MaxValueSize)
+		}
+		if recs[i], err = json.Marshal(valueRecord{Value: kv.Value, Expires: expires}); err != nil {
+			return fmt.Errorf("bolt store %s %q: %w", op, kv.Key, err)
+		}
+	}
+	if len(kvs) == 0 {
+		return nil
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketValues)
+		for i, kv := range kvs {
+			if err := b.Put([]byte(kv.Key), recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
 // Value returns the value under key, or ErrNotFound.
 func (s *Store) Value(ctx context.Context, key string) (_ []byte, err error) {
 	defer s.observe("Value", s.callStart(), &err)

@@ -201,17 +201,39 @@ func (s *Store) DeleteBroadcast(ctx context.Context, id string) (err error) {
 
 // addRecipientsScript appends the recipients whose reference is not in
 // the index yet. KEYS: broadcast, records, index; ARGV: (ref key, status,
-// ref part, fields part)...
+// ref part, fields part)... The index is read with one HMGET and both
+// hashes written with one HSET each (per thousand arguments), not one
+// call per recipient.
 var addRecipientsScript = goredis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local total = redis.call('HLEN', KEYS[2])
 local added = 0
-for i = 1, #ARGV, 4 do
-	if redis.call('HSETNX', KEYS[3], ARGV[i], total) == 1 then
-		redis.call('HSET', KEYS[2], tostring(total), ARGV[i+1] .. ' ' .. ARGV[i+2] .. '\n' .. ARGV[i+3])
+local n = #ARGV / 4
+local step = 1000
+local refs, known = {}, {}
+for i = 1, n do refs[i] = ARGV[4*i-3] end
+for a = 1, n, step do
+	local got = redis.call('HMGET', KEYS[3], unpack(refs, a, math.min(a + step - 1, n)))
+	for j = 1, #got do
+		if got[j] then known[refs[a+j-1]] = true end
+	end
+end
+local idx, recs = {}, {}
+for i = 1, n do
+	local ref = refs[i]
+	if not known[ref] then
+		known[ref] = true
+		idx[#idx+1] = ref
+		idx[#idx+1] = tostring(total)
+		recs[#recs+1] = tostring(total)
+		recs[#recs+1] = ARGV[4*i-2] .. ' ' .. ARGV[4*i-1] .. '\n' .. ARGV[4*i]
 		total = total + 1
 		added = added + 1
 	end
+end
+for a = 1, #idx, step do
+	redis.call('HSET', KEYS[3], unpack(idx, a, math.min(a + step - 1, #idx)))
+	redis.call('HSET', KEYS[2], unpack(recs, a, math.min(a + step - 1, #recs)))
 end
 return {added, total}
 `)
@@ -335,6 +357,97 @@ func (s *Store) SetRecipient(ctx context.Context, id string, from bot.RecipientS
 	}
 	if err != nil {
 		return false, classify(ctx, op, err)
+	}
+	return done, nil
+}
+
+var _ bot.RecipientBatchWriter = (*Store)(nil)
+
+// SetRecipients applies the swaps in order (see bot.RecipientBatchWriter)
+// under one WATCH: the records read with one HMGET, the new ones written
+// with one MULTI, and one WAIT for the replicas when a swap makes a
+// recipient "sending".
+func (s *Store) SetRecipients(ctx context.Context, id string, swaps []bot.RecipientSwap) (_ []bool, err error) {
+	defer s.observe("SetRecipients", s.callStart(), &err)
+	const op = "set recipients"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	sending := false
+	fields := make([]string, 0, len(swaps))
+	seen := make(map[int]bool, len(swaps))
+	for _, sw := range swaps {
+		if sw.From == "" || sw.Rec.Status == "" {
+			return nil, fmt.Errorf("redis store %s: %w: empty status", op, bot.ErrInvalid)
+		}
+		sending = sending || sw.Rec.Status == bot.RecipientSending
+		if !seen[sw.Rec.Index] {
+			seen[sw.Rec.Index] = true
+			fields = append(fields, strconv.Itoa(sw.Rec.Index))
+		}
+	}
+	done := make([]bool, len(swaps))
+	if len(swaps) == 0 {
+		return done, nil
+	}
+	key := s.bcRecipsKey(id)
+	for range 100 {
+		err = s.rdb.Watch(cctx, func(tx *goredis.Tx) error {
+			clear(done)
+			vals, err := tx.HMGet(cctx, key, fields...).Result()
+			if err != nil {
+				return classified{fail(ctx, op, err)}
+			}
+			cur := make(map[int]string, len(fields))
+			for k, v := range vals {
+				str, ok := v.(string)
+				if !ok {
+					return classified{fmt.Errorf("redis store %s: recipient %s: %w", op, fields[k], bot.ErrNotFound)}
+				}
+				n, _ := strconv.Atoi(fields[k])
+				cur[n] = str
+			}
+			changed := map[int]bool{}
+			for k, sw := range swaps {
+				v := cur[sw.Rec.Index]
+				if !strings.HasPrefix(v, bot.StatusPrefix(sw.From)) {
+					continue
+				}
+				sp, nl := strings.IndexByte(v, ' '), strings.IndexByte(v, '\n')
+				if sp < 0 || nl < sp {
+					return classified{fmt.Errorf("redis store %s: malformed record %d", op, sw.Rec.Index)}
+				}
+				_, rest := bot.EncodeRecipientParts(sw.Rec)
+				cur[sw.Rec.Index] = string(sw.Rec.Status) + " " + v[sp+1:nl] + "\n" + string(rest)
+				changed[sw.Rec.Index], done[k] = true, true
+			}
+			if len(changed) == 0 {
+				return nil
+			}
+			args := make([]any, 0, 2*len(changed))
+			for _, f := range fields {
+				if n, _ := strconv.Atoi(f); changed[n] {
+					args = append(args, f, cur[n])
+				}
+			}
+			_, err = tx.TxPipelined(cctx, func(p goredis.Pipeliner) error {
+				p.HSet(cctx, key, args...)
+				return nil
+			})
+			if err != nil || !sending {
+				return err
+			}
+			// Posts follow: their records must survive a failover.
+			return s.waitReplicas(ctx, cctx, tx, op)
+		}, key)
+		if !errors.Is(err, goredis.TxFailedErr) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, classify(ctx, op, err)
 	}
 	return done, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/sndgct/maillage/bot"
 )
 
@@ -38,6 +39,40 @@ func (s *Store) PutValue(ctx context.Context, key string, v []byte, ttl time.Dur
 		return fmt.Errorf("redis store %s: %w: a positive ttl and at most %d bytes are required", op, bot.ErrInvalid, bot.MaxValueSize)
 	}
 	if err := s.rdb.Do(cctx, "SET", s.valueKey(key), v, "PX", millis(ttl)).Err(); err != nil {
+		return fail(ctx, op, err)
+	}
+	return nil
+}
+
+var _ bot.ValueBatchWriter = (*Store)(nil)
+
+// PutValues stores the values for ttl in one pipeline of SET PX.
+func (s *Store) PutValues(ctx context.Context, kvs []bot.KeyValue, ttl time.Duration) (err error) {
+	defer s.observe("PutValues", s.callStart(), &err)
+	const op = "put values"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	for _, kv := range kvs {
+		if kv.Key == "" {
+			return fmt.Errorf("redis store %s: %w: empty key", op, bot.ErrInvalid)
+		}
+		if ttl <= 0 || len(kv.Value) > bot.MaxValueSize {
+			return fmt.Errorf("redis store %s %q: %w: a positive ttl and at most %d bytes are required", op, kv.Key, bot.ErrInvalid, bot.MaxValueSize)
+		}
+	}
+	if len(kvs) == 0 {
+		return nil
+	}
+	_, err = s.rdb.Pipelined(cctx, func(p goredis.Pipeliner) error {
+		for _, kv := range kvs {
+			p.Do(cctx, "SET", s.valueKey(kv.Key), kv.Value, "PX", millis(ttl))
+		}
+		return nil
+	})
+	if err != nil {
 		return fail(ctx, op, err)
 	}
 	return nil

@@ -1,14 +1,17 @@
 package broadcasts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -23,11 +26,12 @@ import (
 //     and appending them in chunks; a relisting after a crash adds only
 //     who is missing; then the broadcast is running;
 //  2. the recipients are cut into batches; each replica claims a batch at
-//     a time (a lease it extends before each send) and, for each pending
-//     recipient, writes "sending" with a compare and swap BEFORE posting,
-//     then "sent" with the platform's message id, or "failed" with the
-//     reason. The swap makes one replica, and only one, post to a
-//     recipient, whatever the leases do;
+//     a time (a lease it extends before each send) and, for its pending
+//     recipients, by groups of up to 16 (sendGroup), writes "sending" with
+//     a compare and swap BEFORE posting, then "sent" with the platform's
+//     message id, or "failed" with the reason (one store write for the
+//     group's marks, one for their outcomes). The swap makes one replica,
+//     and only one, post to a recipient, whatever the leases do;
 //  3. a recipient found "sending" by the batch's next owner was being sent
 //     when its replica died: the post happened or not. The adapter's
 //     SentFinder (if any) tells; without it the recipient is "unknown",
@@ -47,6 +51,8 @@ type broadcastState struct {
 	// observed: broadcasts whose progress this replica reported to the
 	// observer and not yet ended.
 	observed map[string]bool
+	// group is the size of the next group of recipients (see sendGroup).
+	group atomic.Int32
 }
 
 // pass is what one pass over a broadcast's batches found.
@@ -94,6 +100,9 @@ const (
 	listChunk = 500
 	// maxReasonBytes bounds a failure reason kept in the store.
 	maxReasonBytes = 200
+	// progressEvery: how often a replica sending counts a broadcast's
+	// progress (see sendBatches).
+	progressEvery = 15 * time.Second
 )
 
 // tickBroadcasts starts a worker for each broadcast that is due or
@@ -336,184 +345,507 @@ func (b *Feature) sendBatches(ctx context.Context, bc bot.Broadcast, p *pass) er
 	h := fnv.New32a()
 	h.Write([]byte(b.Replica))
 	start := int(h.Sum32() % uint32(n))
+	// Progress (the author's quarters, the metrics) is counted after the
+	// first batch worked on, then at most every progressEvery and after
+	// the last: counting reads every recipient, and after each batch it
+	// would cost the square of the broadcast's size.
+	var reported time.Time
+	unreported := false
+	defer func() {
+		if unreported && ctx.Err() == nil {
+			b.reportProgress(ctx, bc.ID)
+		}
+	}()
 	for i := range n {
 		k := (start + i) % n
-		stop, err := b.sendBatch(ctx, bc, k, size, p)
-		if err != nil {
+		stop, worked, err := b.sendBatch(ctx, bc, k, size, p)
+		if err != nil || stop {
 			return err
 		}
-		if stop {
-			return nil
+		unreported = unreported || worked
+		if now := b.Clock.Now(); unreported && (reported.IsZero() || now.Sub(reported) >= progressEvery) {
+			b.reportProgress(ctx, bc.ID)
+			reported, unreported = now, false
 		}
 	}
 	return nil
 }
 
-// sendBatch sends to the pending recipients of batch k if this replica
-// claims it; it reports stop when the broadcast was cancelled.
-func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop bool, err error) {
-	claim := "bc:batch:" + bc.ID + ":" + strconv.Itoa(k)
-	token := b.Core.ClaimToken()
-	lease := b.Settings.Broadcasts.Lease()
-	got, err := b.store.Claim(ctx, claim, token, lease)
-	if err != nil || !got {
-		p.busy = true
+// sendGroup: how many recipients, at most, are marked "sending" in one
+// store write before their posts, their outcomes then written in one more
+// (one transaction or MULTI each, where the store is a
+// bot.RecipientBatchWriter). Groups start at one recipient and double
+// after each group written without a store error, up to sendGroup; any
+// store error brings them back to one. A replica killed part-way through
+// a group leaves up to this many recipients "sending": the next owner of
+// the batch reconciles them on the platform (Slack, Mattermost) or
+// reports them "unknown". A replica stopped, or whose store fails for a
+// moment, puts the recipients it did not post to back to pending while its
+// lease holds (after, the batch's next owner may have marked them itself);
+// one that lost its lease leaves them to the next owner.
+const sendGroup = 16
+
+// outcomeRetry: how long the outcomes of a group's posts are written again
+// while the store cannot be reached.
+const outcomeRetry = 10 * time.Second
+
+// groupSize returns the size of the next group.
+func (s *broadcastState) groupSize() int { return int(max(1, s.group.Load())) }
+
+// grouped adapts the group size after a group: doubled when its writes
+// went through, back to one after a store error.
+func (s *broadcastState) grouped(err error) {
+	if err != nil && errors.Is(err, bot.ErrUnavailable) {
+		s.group.Store(1)
+		return
+	}
+	if err == nil {
+		s.group.Store(int32(min(2*s.groupSize(), sendGroup)))
+	}
+}
+
+// item is a recipient on its way through a batch.
+type item struct {
+	r    bot.Recipient
+	conv bot.Conversation
+	// m is the member as read when the recipient was prepared.
+	m *bot.Member
+	// retried: to be sent in a conversation opened anew (the cached one
+	// was gone).
+	retried bool
+	// tries counts the 429s met.
+	tries int
+}
+
+// recipientWriter gathers the recipient swaps of one broadcast to write
+// them together.
+type recipientWriter struct {
+	store Store
+	id    string
+	swaps []bot.RecipientSwap
+}
+
+// revert gathers the swap putting r, marked "sending" and not posted to,
+// back to pending.
+func (w *recipientWriter) revert(r bot.Recipient) {
+	r.Status, r.Sending = bot.RecipientPending, time.Time{}
+	w.add(bot.RecipientSending, r)
+}
+
+// backToPending reports whether sw puts back to pending a recipient
+// marked "sending" (nothing was posted to them).
+func backToPending(sw bot.RecipientSwap) bool {
+	return sw.From == bot.RecipientSending && sw.Rec.Status == bot.RecipientPending
+}
+
+// add gathers a swap and returns its position in the next flush.
+func (w *recipientWriter) add(from bot.RecipientStatus, r bot.Recipient) int {
+	w.swaps = append(w.swaps, bot.RecipientSwap{From: from, Rec: r})
+	return len(w.swaps) - 1
+}
+
+// flush writes the swaps gathered, in one call when the store can, and
+// reports which took place.
+func (w *recipientWriter) flush(ctx context.Context) ([]bool, error) {
+	swaps := w.swaps
+	w.swaps = w.swaps[:0] // the stores keep nothing of a call's slice
+	if len(swaps) == 0 {
+		return nil, nil
+	}
+	if bw, ok := w.store.(bot.RecipientBatchWriter); ok {
+		return bw.SetRecipients(ctx, w.id, swaps)
+	}
+	done := make([]bool, len(swaps))
+	for i, sw := range swaps {
+		ok, err := w.store.SetRecipient(ctx, w.id, sw.From, sw.Rec)
+		if err != nil {
+			return done, err
+		}
+		done[i] = ok
+	}
+	return done, nil
+}
+
+// batchRun is one replica's work on one claimed batch.
+type batchRun struct {
+	claim, token string
+	lease        time.Duration
+	cur          bot.Broadcast // as last read
+	extended     time.Time     // when the lease was last extended
+	read         time.Time     // when cur was read
+	sinceRead    int
+	w            recipientWriter
+	// storeErr is a store error met and got over during the group.
+	storeErr error
+	// lost: the lease was lost (another replica may own the batch now).
+	lost bool
+	// The direct conversations opened, to cache together.
+	openedRefs  []bot.UserRef
+	openedConvs []bot.Conversation
+}
+
+// cacheOpened caches the direct conversations opened since the last call.
+func (b *Feature) cacheOpened(ctx context.Context, s *batchRun) {
+	if len(s.openedRefs) > 0 {
+		b.Core.Outbox.CacheDirects(ctx, s.openedRefs, s.openedConvs)
+		s.openedRefs, s.openedConvs = s.openedRefs[:0], s.openedConvs[:0]
+	}
+}
+
+// keep extends the batch's lease when a quarter of it has passed; false
+// when it is lost (the batch's new owner goes on).
+func (b *Feature) keep(ctx context.Context, s *batchRun) (bool, error) {
+	now := b.Clock.Now()
+	if now.Sub(s.extended) < s.lease/4 {
+		return true, nil
+	}
+	ok, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
+	if err != nil || !ok {
+		s.lost = s.lost || err == nil
 		return false, err
 	}
+	s.extended = now
+	return true, nil
+}
+
+// running rereads the broadcast every second or every ten recipients, so
+// that a cancellation stops it within a second's worth of messages, and
+// reports whether it still runs.
+func (b *Feature) running(ctx context.Context, s *batchRun) (bool, error) {
+	now := b.Clock.Now()
+	if now.Sub(s.read) >= time.Second || s.sinceRead >= 10 {
+		cur, err := b.store.Broadcast(ctx, s.cur.ID)
+		if err != nil {
+			return false, fmt.Errorf("reading broadcast: %w", err)
+		}
+		s.cur, s.read, s.sinceRead = cur, now, 0
+	}
+	s.sinceRead++
+	return s.cur.State == bot.BroadcastRunning, nil
+}
+
+// sendBatch sends to the pending recipients of batch k if this replica
+// claims it; it reports stop when the broadcast was cancelled. The
+// recipients go by groups (sendGroup): prepared (member read, working
+// hours, conversation opened), marked "sending" together, posted one by
+// one at the pace, and their outcomes written together.
+func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop, worked bool, err error) {
+	s := &batchRun{
+		claim: "bc:batch:" + bc.ID + ":" + strconv.Itoa(k), token: b.Core.ClaimToken(),
+		lease: b.Settings.Broadcasts.Lease(), cur: bc, extended: b.Clock.Now(),
+		w: recipientWriter{store: b.store, id: bc.ID, swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)},
+	}
+	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
+	if err != nil || !got {
+		p.busy = true
+		return false, worked, err
+	}
 	defer func() {
-		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), claim, token); err != nil {
+		if err := b.store.ReleaseClaim(context.WithoutCancel(ctx), s.claim, s.token); err != nil {
 			b.Log.Warn("releasing a batch claim", "broadcast", bc.ID, "err", err)
 		}
 	}()
 	recs, err := b.store.Recipients(ctx, bc.ID, k*size, min((k+1)*size, bc.Total))
 	if err != nil {
-		return false, fmt.Errorf("reading recipients: %w", err)
+		return false, false, fmt.Errorf("reading recipients: %w", err)
 	}
-	worked := false
-	cur := bc
-	extended, read, sinceRead := b.Clock.Now(), time.Time{}, 0
+	queue := make([]item, 0, len(recs))
 	for _, r := range recs {
-		if r.Status.Final() {
-			continue
+		if !r.Status.Final() {
+			queue = append(queue, item{r: r})
 		}
-		if r.Status == bot.RecipientPending && r.NotBefore.After(b.Clock.Now()) {
-			p.hold(r.NotBefore) // waits for their working hours
-			continue
-		}
-		if ctx.Err() != nil {
-			return true, nil
-		}
-		p.busy = true
-		// Cancelled meanwhile? Read every second or every ten
-		// recipients: a cancellation stops the broadcast within a
-		// second's worth of messages.
-		now := b.Clock.Now()
-		if now.Sub(read) >= time.Second || sinceRead >= 10 {
-			if cur, err = b.store.Broadcast(ctx, bc.ID); err != nil {
-				return false, fmt.Errorf("reading broadcast: %w", err)
+	}
+	defer b.cacheOpened(context.WithoutCancel(ctx), s)
+	for len(queue) > 0 {
+		// Prepare a group.
+		size := b.bc.groupSize()
+		group := make([]item, 0, size)
+		marks := make([]int, 0, size)
+		for len(queue) > 0 && len(group) < size {
+			it := queue[0]
+			queue = queue[1:]
+			if it.r.Status == bot.RecipientPending && it.r.NotBefore.After(b.Clock.Now()) {
+				p.hold(it.r.NotBefore) // waits for their working hours
+				continue
 			}
-			read, sinceRead = now, 0
-		}
-		sinceRead++
-		if cur.State != bot.BroadcastRunning {
-			return true, nil
-		}
-		if now.Sub(extended) >= lease/4 {
-			if ok, err := b.store.Claim(ctx, claim, token, lease); err != nil || !ok {
-				return false, err // lease lost: the batch's new owner goes on
+			if ctx.Err() != nil {
+				return true, worked, nil // nothing marked yet: all stay as they are
 			}
-			extended = now
-		}
-		if r.Status == bot.RecipientSending {
-			// Left by a replica that died (or a post whose answer was
-			// lost): settle it; if it was not posted, send it now.
-			if r, err = b.reconcile(ctx, cur, r); err != nil {
-				return false, err
+			p.busy = true
+			if ok, err := b.keep(ctx, s); err != nil || !ok {
+				return false, worked, err
 			}
-		}
-		switch r.Status {
-		case bot.RecipientPending:
-			// A 429 puts the recipient back: try again once the pause
-			// is over (pace waits for it), a few times at most.
-			for range 5 {
-				err := b.sendRecipient(ctx, cur, r)
-				if !errors.Is(err, errRetry) {
-					if err != nil {
-						return false, err
-					}
-					break
+			if it.r.Status == bot.RecipientSending {
+				// Left by a replica that died (or a post whose answer
+				// was lost): settle it; if it was not posted, send it.
+				if it.r, err = b.reconcile(ctx, s.cur, it.r); err != nil {
+					return false, worked, err
 				}
 			}
+			if it.r.Status != bot.RecipientPending {
+				worked = true
+				continue
+			}
+			ready, err := b.prepare(ctx, s, &it)
+			if errors.Is(err, errRetry) {
+				// A 429 opening the conversation: again once the
+				// pause is over (pace waits for it), a few times at most.
+				if it.tries++; it.tries < 5 {
+					queue = append([]item{it}, queue...)
+				}
+				continue
+			}
+			if err != nil {
+				return false, worked, err
+			}
+			worked = true
+			if ready {
+				group = append(group, it)
+				marks = append(marks, s.w.add(bot.RecipientPending, it.r))
+			}
 		}
-		worked = true
+		// Mark the group "sending" (and write what preparing decided).
+		b.cacheOpened(ctx, s)
+		done, err := s.w.flush(ctx)
+		if err != nil {
+			b.bc.grouped(err)
+			if errors.Is(err, bot.ErrUnavailable) {
+				// Written or not (a failover may lose the answer, or
+				// the replicas' acknowledgement): nothing was posted,
+				// so pending again.
+				for _, it := range group {
+					s.w.revert(it.r)
+				}
+				if rerr := b.settle(ctx, s); rerr != nil {
+					b.Log.Warn("putting broadcast recipients back to pending", "broadcast", bc.ID, "err", rerr)
+				}
+			}
+			return false, worked, fmt.Errorf("recording recipients: %w", err)
+		}
+		var mine []item
+		for i, it := range group {
+			if done[marks[i]] {
+				mine = append(mine, it) // else taken by another replica
+			}
+		}
+		// Post to each, then write the outcomes.
+		stop, requeue, err := b.postGroup(ctx, s, mine)
+		ferr := b.settle(ctx, s)
+		if err == nil && ferr != nil {
+			// Left "sending": the batch's next owner reconciles them.
+			err = fmt.Errorf("recording sent messages: %w", ferr)
+		}
+		b.bc.grouped(cmp.Or(ferr, s.storeErr, err))
+		s.storeErr = nil
+		if err != nil || stop {
+			return stop, worked, err
+		}
+		if len(requeue) > 0 {
+			queue = append(requeue, queue...)
+		}
 	}
-	if worked {
-		b.reportProgress(ctx, bc.ID)
-	}
-	return false, nil
+	return false, worked, nil
 }
 
-// sendRecipient sends the broadcast to one pending recipient. Errors
-// returned stop this replica's work (store failures, shutdown); what
-// concerns the recipient alone is recorded in their state.
-func (b *Feature) sendRecipient(ctx context.Context, bc bot.Broadcast, r bot.Recipient) error {
-	now := b.Clock.Now()
-	if r.NotBefore.After(now) {
-		return nil // held until their working hours
+// settle writes the swaps gathered after posts (outcomes, recipients put
+// back to pending), trying again for a while when the store cannot be
+// reached (a failover): until they are written the group's recipients
+// stay "sending", and those not posted to would end "unknown". Putting a
+// recipient back to pending is tried only while the lease holds (once it
+// lapses, the batch's next owner may mark the recipient itself); the
+// outcomes of posts, which only settle what happened, for up to
+// outcomeRetry.
+func (b *Feature) settle(ctx context.Context, s *batchRun) error {
+	ctx = context.WithoutCancel(ctx)
+	leaseEnd := s.extended.Add(s.lease / 2)
+	if s.lost || !b.Clock.Now().Before(leaseEnd) {
+		// Left "sending": the batch's next owner settles them.
+		s.w.swaps = slices.DeleteFunc(s.w.swaps, backToPending)
 	}
+	swaps := slices.Clone(s.w.swaps)
+	deadline := b.Clock.Now().Add(outcomeRetry)
+	for wait := 100 * time.Millisecond; ; wait *= 2 {
+		_, err := s.w.flush(ctx)
+		if err == nil || !errors.Is(err, bot.ErrUnavailable) {
+			return err
+		}
+		next := b.Clock.Now().Add(wait)
+		if next.After(leaseEnd) {
+			// Left "sending": the batch's next owner settles them.
+			swaps = slices.DeleteFunc(swaps, backToPending)
+		}
+		if len(swaps) == 0 || next.After(deadline) {
+			return err
+		}
+		b.Log.Warn("recording broadcast recipients; trying again", "broadcast", s.cur.ID, "err", err)
+		if err := b.Core.Outbox.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		s.w.swaps = append(s.w.swaps[:0], swaps...)
+	}
+}
+
+// postGroup posts to the recipients marked "sending", gathering their
+// outcomes in s.w; it returns the recipients to try again (a 429, a
+// conversation gone), and stop when the broadcast was cancelled or the
+// context ended. The recipients it did not post to are put back to
+// pending.
+func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (stop bool, requeue []item, err error) {
+	for i := range group {
+		it := &group[i]
+		var goOn bool
+		if ctx.Err() == nil {
+			// The group is marked: a store out of reach for a moment (a
+			// failover) does not stop the posts while the lease holds.
+			goOn, err = b.running(ctx, s)
+			if errors.Is(err, bot.ErrUnavailable) {
+				s.storeErr, goOn, err = err, true, nil
+			}
+			if err == nil && goOn {
+				goOn, err = b.keep(ctx, s)
+				if errors.Is(err, bot.ErrUnavailable) && b.Clock.Now().Before(s.extended.Add(s.lease/2)) {
+					s.storeErr, goOn, err = err, true, nil
+				}
+			}
+			if err == nil && goOn {
+				err = b.Core.Outbox.Pace(ctx, it.r.Ref, false)
+			}
+		}
+		if ctx.Err() != nil || err != nil || !goOn {
+			// Nothing posted to these: pending again.
+			for _, rest := range group[i:] {
+				s.w.revert(rest.r)
+			}
+			if ctx.Err() != nil {
+				return true, nil, nil
+			}
+			return s.cur.State != bot.BroadcastRunning, nil, err
+		}
+		again, err := b.post(ctx, s, it)
+		if err != nil {
+			for _, rest := range group[i+1:] {
+				s.w.revert(rest.r)
+			}
+			return false, nil, err
+		}
+		if again {
+			requeue = append(requeue, *it)
+		}
+	}
+	return false, requeue, nil
+}
+
+// prepare readies a pending recipient for its post: reads the member,
+// checks they still receive it and their working hours, opens the direct
+// conversation (paced) if none is known. It reports ready when the
+// recipient is to be marked "sending" (it.r is then the record to
+// write); otherwise what it decided is gathered in s.w. Errors returned
+// stop this replica's work (store failures, shutdown), and errRetry asks
+// for another try after a 429.
+func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready bool, err error) {
+	r, bc := it.r, s.cur
+	now := b.Clock.Now()
 	m, err := b.store.Member(ctx, r.Ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		return b.skip(ctx, bc, r, "erased")
+		b.skip(s, r, "erased")
+		return false, nil
 	case err != nil:
-		return fmt.Errorf("reading a recipient: %w", err)
+		return false, fmt.Errorf("reading a recipient: %w", err)
 	}
 	if reason := b.excluded(m, bc); reason != "" {
-		return b.skip(ctx, bc, r, reason)
+		b.skip(s, r, reason)
+		return false, nil
 	}
+	it.m = &m
 	if !bc.Urgent {
 		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
-			_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
-			return err
+			s.w.add(bot.RecipientPending, r)
+			return false, nil
 		}
 	}
 	a, ok := b.Adapters[r.Ref.Platform]
 	if !ok {
-		return b.fail(ctx, bc, r, bot.RecipientPending, "no_adapter")
+		b.fail(s, r, bot.RecipientPending, "no_adapter")
+		return false, nil
 	}
-	reply := b.broadcastReply(bc, m)
-	// Once more, in a conversation opened again, when the cached one
-	// turns out to be gone.
-	for retried := false; ; retried = true {
-		conv := b.Core.Outbox.CachedDirect(ctx, r)
-		if err := b.Core.Outbox.Pace(ctx, r.Ref, conv.ID == ""); err != nil {
-			return err
+	conv := b.Core.Outbox.CachedDirect(ctx, r)
+	if conv.ID == "" {
+		// The opening is paced now, the post when it comes.
+		if err := b.Core.Outbox.PaceOpen(ctx, r.Ref); err != nil {
+			return false, err
 		}
-		if conv.ID == "" {
-			// Opening the conversation posts nothing: done before the
-			// recipient is marked, and safe to repeat.
-			opener, ok := a.(bot.DirectOpener)
-			if !ok {
-				return b.fail(ctx, bc, r, bot.RecipientPending, "no_direct_messages")
-			}
-			c, err := opener.OpenDirect(ctx, r.Ref)
-			if err != nil {
-				return b.openFailed(ctx, bc, r, err)
-			}
-			conv = c
-			b.Core.Outbox.CacheDirect(ctx, r.Ref, c)
+		// Opening the conversation posts nothing: done before the
+		// recipient is marked, and safe to repeat.
+		opener, ok := a.(bot.DirectOpener)
+		if !ok {
+			b.fail(s, r, bot.RecipientPending, "no_direct_messages")
+			return false, nil
 		}
-		// Recorded before the post, with the conversation: a recipient found
-		// "sending" may have been posted to, which only the platform can tell.
-		r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
-		if ok, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r); err != nil || !ok {
-			return err // taken by another replica
-		}
-		sent, err := a.Send(ctx, conv, reply)
-		if err != nil && !retried && b.Core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
-			// Nothing posted: pending again, without the gone conversation.
-			r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
-			if ok, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); serr != nil || !ok {
-				return serr
-			}
-			continue
-		}
+		c, err := opener.OpenDirect(ctx, r.Ref)
 		if err != nil {
-			return b.sendFailed(ctx, bc, r, err)
+			return false, b.openFailed(ctx, s, r, err)
 		}
-		r.Status, r.Message = bot.RecipientSent, sent.ID
-		if _, err := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientSending, r); err != nil {
-			// Left "sending": the batch's next owner reconciles it.
-			return fmt.Errorf("recording a sent message: %w", err)
-		}
-		return nil
+		conv = c
+		s.openedRefs, s.openedConvs = append(s.openedRefs, r.Ref), append(s.openedConvs, c)
 	}
+	it.conv = conv
+	// Recorded before the post, with the conversation: a recipient found
+	// "sending" may have been posted to, which only the platform can tell.
+	r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
+	it.r = r
+	return true, nil
+}
+
+// post sends the broadcast to one recipient marked "sending" and gathers
+// the outcome in s.w; again asks for another try (a 429, or the cached
+// conversation was gone: once more in a conversation opened anew).
+func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, err error) {
+	r := it.r
+	// Read again just before the post: a member who erased their data or
+	// declined announcements since the group was prepared is skipped.
+	m, err := b.store.Member(ctx, r.Ref)
+	if errors.Is(err, bot.ErrUnavailable) {
+		// The store is out of reach for a moment (a failover): the
+		// recipient is marked, so the post is safe; the member as read
+		// when the group was prepared will do.
+		m, err = *it.m, nil
+	}
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		r.Conversation = "" // as the erasure left it
+		b.skipSending(s, r, "erased")
+		return false, nil
+	case err != nil:
+		r.Status, r.Sending = bot.RecipientPending, time.Time{}
+		s.w.add(bot.RecipientSending, r) // not posted
+		return false, fmt.Errorf("reading a recipient: %w", err)
+	}
+	if reason := b.excluded(m, s.cur); reason != "" {
+		b.skipSending(s, r, reason)
+		return false, nil
+	}
+	a := b.Adapters[r.Ref.Platform]
+	sent, err := a.Send(ctx, it.conv, b.broadcastReply(s.cur, m))
+	if err != nil && !it.retried && b.Core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
+		// Nothing posted: pending again, without the gone conversation.
+		r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
+		s.w.add(bot.RecipientSending, r)
+		it.r, it.retried = r, true
+		return true, nil
+	}
+	if err != nil {
+		return b.sendFailed(ctx, s, it, err)
+	}
+	r.Status, r.Message = bot.RecipientSent, sent.ID
+	s.w.add(bot.RecipientSending, r)
+	return false, nil
 }
 
 // openFailed records a failed open of the direct conversation, for a
 // recipient still pending (nothing was posted).
-func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
+func (b *Feature) openFailed(ctx context.Context, s *batchRun, r bot.Recipient, err error) error {
 	if errors.Is(err, bot.ErrRateLimited) {
 		b.Core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		return errRetry
@@ -522,47 +854,50 @@ func (b *Feature) openFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipi
 		return ctx.Err()
 	}
 	r.Attempts++
-	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
+	b.Log.Warn("opening a direct conversation for a broadcast failed", "broadcast", s.cur.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
 		r.Reason = reasonOf(err)
-		_, serr := b.store.SetRecipient(context.WithoutCancel(ctx), bc.ID, bot.RecipientPending, r)
-		return serr
+		s.w.add(bot.RecipientPending, r)
+		return nil
 	}
-	return b.fail(context.WithoutCancel(ctx), bc, r, bot.RecipientPending, reasonOf(err))
+	b.fail(s, r, bot.RecipientPending, reasonOf(err))
+	return nil
 }
 
 // sendFailed records a failed post.
-func (b *Feature) sendFailed(ctx context.Context, bc bot.Broadcast, r bot.Recipient, err error) error {
-	sctx := context.WithoutCancel(ctx)
+func (b *Feature) sendFailed(ctx context.Context, s *batchRun, it *item, err error) (again bool, _ error) {
+	r := it.r
 	switch {
 	case errors.Is(err, bot.ErrRateLimited):
 		// A 429: the call was not carried out. Pause every replica and
-		// put the recipient back.
+		// put the recipient back, to try again once the pause is over
+		// (pace waits for it), a few times at most.
 		b.Core.Outbox.PauseWorkspace(ctx, r.Ref, bot.RetryAfter(err))
 		r.Status, r.Sending = bot.RecipientPending, time.Time{}
-		if _, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r); serr != nil {
-			return serr
-		}
-		return errRetry
+		s.w.add(bot.RecipientSending, r)
+		it.r = r
+		it.tries++
+		return it.tries < 5, nil
 	case errors.Is(err, bot.ErrUnknownOutcome) || ctx.Err() != nil:
 		// Posted or not: never post again blindly.
-		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast post with an unknown outcome", "broadcast", s.cur.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 		if ctx.Err() != nil {
-			return ctx.Err() // left "sending": reconciled at the next run
+			return false, ctx.Err() // left "sending": reconciled at the next run
 		}
-		_, err := b.reconcile(sctx, bc, r)
-		return err
+		_, err := b.reconcile(context.WithoutCancel(ctx), s.cur, r)
+		return false, err
 	}
 	r.Attempts++
 	reason := reasonOf(err)
 	if r.Attempts < b.Settings.Broadcasts.Attempts() && !permanent(err) {
-		b.Log.Warn("broadcast send failed; will retry", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
+		b.Log.Warn("broadcast send failed; will retry", "broadcast", s.cur.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
 		r.Status, r.Reason = bot.RecipientPending, reason
-		_, serr := b.store.SetRecipient(sctx, bc.ID, bot.RecipientSending, r)
-		return serr
+		s.w.add(bot.RecipientSending, r)
+		return false, nil
 	}
-	b.Log.Warn("broadcast send failed", "broadcast", bc.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
-	return b.fail(sctx, bc, r, bot.RecipientSending, reason)
+	b.Log.Warn("broadcast send failed", "broadcast", s.cur.ID, "member", b.Core.Pseudonym(r.Ref), "err", err)
+	b.fail(s, r, bot.RecipientSending, reason)
+	return false, nil
 }
 
 // permanent reports errors that another attempt would not fix.
@@ -588,16 +923,23 @@ func reasonOf(err error) string {
 	return s
 }
 
-func (b *Feature) fail(ctx context.Context, bc bot.Broadcast, r bot.Recipient, from bot.RecipientStatus, reason string) error {
-	r.Status, r.Reason = bot.RecipientFailed, reason
-	_, err := b.store.SetRecipient(ctx, bc.ID, from, r)
-	return err
+// skipSending gathers the record of a recipient marked "sending" and
+// skipped before the post.
+func (b *Feature) skipSending(s *batchRun, r bot.Recipient, reason string) {
+	r.Status, r.Reason, r.Sending = bot.RecipientSkipped, reason, time.Time{}
+	s.w.add(bot.RecipientSending, r)
 }
 
-func (b *Feature) skip(ctx context.Context, bc bot.Broadcast, r bot.Recipient, reason string) error {
+// fail gathers a failed recipient's record.
+func (b *Feature) fail(s *batchRun, r bot.Recipient, from bot.RecipientStatus, reason string) {
+	r.Status, r.Reason = bot.RecipientFailed, reason
+	s.w.add(from, r)
+}
+
+// skip gathers a skipped recipient's record.
+func (b *Feature) skip(s *batchRun, r bot.Recipient, reason string) {
 	r.Status, r.Reason = bot.RecipientSkipped, reason
-	_, err := b.store.SetRecipient(ctx, bc.ID, bot.RecipientPending, r)
-	return err
+	s.w.add(bot.RecipientPending, r)
 }
 
 // reconcile settles a recipient left "sending": the adapter's SentFinder

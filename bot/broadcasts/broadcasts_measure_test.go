@@ -18,7 +18,8 @@ import (
 // The time to deliver to 1,600 members with Slack-like and Mattermost-like
 // limits, as a ratio to the floor the limits impose (logged, not asserted:
 // run with -v to read the figures). What is checked: never faster than
-// the floor (the limits are kept), and exactly one message each.
+// the floor, no call finding a bucket empty (the limits are kept), and
+// exactly one message each.
 func TestBroadcastPaceFigures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures 1,600-member deliveries")
@@ -36,6 +37,11 @@ func TestBroadcastPaceFigures(t *testing.T) {
 				r.Virtual.Round(time.Second), r.Floor.Round(time.Second), r.Ratio(), r.Real.Round(time.Millisecond), r.Calls, r.Limited, r.Rnd)
 			if r.Virtual < r.Floor-time.Second {
 				t.Errorf("delivered in %s, faster than the limits allow (%s): the pacing does not hold them", r.Virtual, r.Floor)
+			}
+			// Paced calls never find a bucket empty (a burst of posts
+			// paced long before they were made would).
+			if r.Limited > 0 {
+				t.Errorf("%d calls answered 429 for an empty bucket, want none: the pacing does not hold the limits", r.Limited)
 			}
 		})
 	}

@@ -46,6 +46,27 @@ func (b *Outbox) CacheDirect(ctx context.Context, ref bot.UserRef, c bot.Convers
 	}
 }
 
+// CacheDirects remembers the direct conversations convs[i] with refs[i],
+// in one store write when the store can (bot.ValueBatchWriter).
+func (b *Outbox) CacheDirects(ctx context.Context, refs []bot.UserRef, convs []bot.Conversation) {
+	bw, ok := b.Store.(bot.ValueBatchWriter)
+	if !ok || len(refs) < 2 {
+		for i, ref := range refs {
+			b.CacheDirect(ctx, ref, convs[i])
+		}
+		return
+	}
+	kvs := make([]bot.KeyValue, 0, len(refs))
+	for i, ref := range refs {
+		if v, err := json.Marshal(convs[i]); err == nil {
+			kvs = append(kvs, bot.KeyValue{Key: dmKey(ref), Value: v})
+		}
+	}
+	if err := bw.PutValues(ctx, kvs, dmCacheTTL); err != nil {
+		b.Log.Warn("caching direct conversations", "count", len(kvs), "err", err)
+	}
+}
+
 // ForgetCachedDirect erases the direct conversation cached for ref.
 func (b *Outbox) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
 	return b.Store.DeleteValue(ctx, dmKey(ref))

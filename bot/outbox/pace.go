@@ -92,6 +92,18 @@ func (b *Outbox) pacerFor(to bot.UserRef) (*pacer, string) {
 // post one message to the workspace of to: the shared pause after a 429
 // first, then the token buckets.
 func (b *Outbox) Pace(ctx context.Context, to bot.UserRef, open bool) error {
+	return b.pace(ctx, to, open, true)
+}
+
+// PaceOpen waits until this replica may open a conversation with to, the
+// opening alone: the post that follows, later, is paced by Pace(ctx, to,
+// false) when it comes (the broadcast engine opens a group's
+// conversations, then posts).
+func (b *Outbox) PaceOpen(ctx context.Context, to bot.UserRef) error {
+	return b.pace(ctx, to, true, false)
+}
+
+func (b *Outbox) pace(ctx context.Context, to bot.UserRef, open, post bool) error {
 	pc, key := b.pacerFor(to)
 	b.refreshShare(ctx, pc, key)
 	for {
@@ -108,10 +120,11 @@ func (b *Outbox) Pace(ctx context.Context, to bot.UserRef, open bool) error {
 	pc.mu.Lock()
 	switch {
 	case open && pc.open != nil:
-		lims = append(lims, pc.open, pc.post)
+		lims = append(lims, pc.open)
 	case open:
-		lims = append(lims, pc.post, pc.post)
-	default:
+		lims = append(lims, pc.post) // the opening is a call like a post
+	}
+	if post {
 		lims = append(lims, pc.post)
 	}
 	var wait time.Duration
@@ -240,6 +253,10 @@ func (b *Outbox) ReleaseShares(ctx context.Context) {
 		}
 	}
 }
+
+// Sleep waits d as the pacing does (virtually in tests), or less if ctx
+// ends (then it returns ctx's error).
+func (b *Outbox) Sleep(ctx context.Context, d time.Duration) error { return b.sleep(ctx, d) }
 
 // sleep waits d, or less if ctx ends (then it returns ctx's error). Tests
 // inject a virtual one (Options.Sleep) that advances a fake clock.

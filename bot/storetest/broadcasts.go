@@ -25,8 +25,11 @@ func broadcastTests() []struct {
 		{"BroadcastUpdate", testBroadcastUpdate},
 		{"BroadcastUpdateConcurrent", testBroadcastUpdateConcurrent},
 		{"RecipientsAddAndRead", testRecipientsAddAndRead},
+		{"RecipientsAddMany", testRecipientsAddMany},
 		{"RecipientSwap", testRecipientSwap},
 		{"RecipientSwapConcurrent", testRecipientSwapConcurrent},
+		{"RecipientSwapBatch", testRecipientSwapBatch},
+		{"RecipientSwapBatchConcurrent", testRecipientSwapBatchConcurrent},
 		{"BroadcastErase", testBroadcastErase},
 		{"BroadcastCanceledContext", testBroadcastCanceledContext},
 	}
@@ -188,6 +191,45 @@ func testRecipientsAddAndRead(t *testing.T, h Harness) {
 	}
 }
 
+// testRecipientsAddMany: a large chunk, with a member twice in it and
+// members already listed, numbered in order without gaps.
+func testRecipientsAddMany(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := h.Store
+	mustSaveBroadcast(t, s, broadcast(h, "b1"))
+	ref := func(i int) bot.UserRef {
+		return bot.UserRef{Platform: bot.PlatformSlack, Workspace: "T1", User: fmt.Sprintf("U%05d", i)}
+	}
+	if _, _, err := s.AddRecipients(ctx, "b1", recipientsOf(ref(3), ref(5))); err != nil {
+		t.Fatal(err)
+	}
+	var refs []bot.UserRef
+	for i := range 1200 {
+		refs = append(refs, ref(i))
+	}
+	refs = append(refs, ref(7), ref(1300))
+	added, total, err := s.AddRecipients(ctx, "b1", recipientsOf(refs...))
+	if err != nil || added != 1199 || total != 1201 {
+		t.Fatalf("AddRecipients(1,202 with 3 known) = %d, %d, %v; want 1199, 1201", added, total, err)
+	}
+	got, err := s.Recipients(ctx, "b1", 0, total)
+	if err != nil || len(got) != total {
+		t.Fatalf("Recipients = %d, %v; want %d", len(got), err, total)
+	}
+	want := []bot.UserRef{ref(3), ref(5)}
+	for i := range 1200 {
+		if i != 3 && i != 5 {
+			want = append(want, ref(i))
+		}
+	}
+	want = append(want, ref(1300))
+	for i, r := range got {
+		if r.Index != i || r.Ref != want[i] || r.Status != bot.RecipientPending {
+			t.Fatalf("Recipients[%d] = %d %v %s, want %d %v pending", i, r.Index, r.Ref, r.Status, i, want[i])
+		}
+	}
+}
+
 func testRecipientSwap(t *testing.T, h Harness) {
 	ctx := t.Context()
 	s := h.Store
@@ -241,6 +283,109 @@ func testRecipientSwapConcurrent(t *testing.T, h Harness) {
 	wg.Wait()
 	if n := wins.Load(); n != 1 {
 		t.Errorf("%d of 10 concurrent pending→sending swaps won, want exactly 1", n)
+	}
+}
+
+// batchWriterWithThree returns the store as a bot.RecipientBatchWriter
+// (or skips the test) with broadcast b1 listing alice, bob and carol.
+func batchWriterWithThree(t *testing.T, h Harness) bot.RecipientBatchWriter {
+	t.Helper()
+	s, ok := h.Store.(bot.RecipientBatchWriter)
+	if !ok {
+		t.Skip("the store writes recipients one at a time")
+	}
+	mustSaveBroadcast(t, h.Store, broadcast(h, "b1"))
+	if _, _, err := h.Store.AddRecipients(t.Context(), "b1", recipientsOf(alice, bob, carol)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// testRecipientSwapBatch checks the optional bot.RecipientBatchWriter: the
+// swaps applied in order, all or none, each reported.
+func testRecipientSwapBatch(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := batchWriterWithThree(t, h)
+	at := h.now().Truncate(time.Millisecond)
+	sending := func(i int, conv string) bot.RecipientSwap {
+		return bot.RecipientSwap{From: bot.RecipientPending, Rec: bot.Recipient{Index: i, Status: bot.RecipientSending, Sending: at, Conversation: conv}}
+	}
+	// A missing recipient: nothing is written.
+	if _, err := s.SetRecipients(ctx, "b1", []bot.RecipientSwap{sending(0, "D0"), sending(7, "D7")}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("SetRecipients(with a missing index): err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.SetRecipients(ctx, "none", []bot.RecipientSwap{sending(0, "D0")}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("SetRecipients(missing broadcast): err = %v, want ErrNotFound", err)
+	}
+	wantErrIs(t, "SetRecipients(empty status)", func() error {
+		_, err := s.SetRecipients(ctx, "b1", []bot.RecipientSwap{sending(0, "D0"), {From: bot.RecipientPending, Rec: bot.Recipient{Index: 1}}})
+		return err
+	}(), bot.ErrInvalid)
+	if got, _ := h.Store.Recipients(ctx, "b1", 0, 3); len(got) != 3 || got[0].Status != bot.RecipientPending {
+		t.Fatalf("recipients after failed batches = %+v, want all pending", got)
+	}
+	// In order: 0 becomes sending then sent; 1 sending; 2 is not sending,
+	// so its swap from sending fails; the caller's Ref is ignored.
+	done, err := s.SetRecipients(ctx, "b1", []bot.RecipientSwap{
+		sending(0, "D0"),
+		sending(1, "D1"),
+		{From: bot.RecipientSending, Rec: bot.Recipient{Index: 0, Ref: carol, Status: bot.RecipientSent, Message: "m0", Conversation: "D0"}},
+		{From: bot.RecipientSending, Rec: bot.Recipient{Index: 2, Status: bot.RecipientSent, Message: "m2"}},
+		sending(1, "again"),
+	})
+	if err != nil || fmt.Sprint(done) != "[true true true false false]" {
+		t.Fatalf("SetRecipients = %v, %v; want [true true true false false]", done, err)
+	}
+	got, err := h.Store.Recipients(ctx, "b1", 0, 3)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Recipients = %v, %v", got, err)
+	}
+	if got[0].Ref != alice || got[0].Status != bot.RecipientSent || got[0].Message != "m0" || got[0].Conversation != "D0" {
+		t.Errorf("recipient 0 = %+v, want alice sent m0 in D0", got[0])
+	}
+	if got[1].Ref != bob || got[1].Status != bot.RecipientSending || got[1].Conversation != "D1" || !got[1].Sending.Equal(at) {
+		t.Errorf("recipient 1 = %+v, want bob sending in D1 at %v", got[1], at)
+	}
+	if got[2].Ref != carol || got[2].Status != bot.RecipientPending {
+		t.Errorf("recipient 2 = %+v, want carol pending", got[2])
+	}
+	if done, err := s.SetRecipients(ctx, "b1", nil); err != nil || len(done) != 0 {
+		t.Errorf("SetRecipients(none) = %v, %v", done, err)
+	}
+}
+
+// testRecipientSwapBatchConcurrent: batches racing for the same
+// recipients; each recipient is won by exactly one.
+func testRecipientSwapBatchConcurrent(t *testing.T, h Harness) {
+	ctx := t.Context()
+	s := batchWriterWithThree(t, h)
+	var wins [3]atomic.Int32
+	var wg sync.WaitGroup
+	for k := range 8 {
+		wg.Go(func() {
+			// Overlapping groups, in different orders.
+			idx := []int{k % 3, (k + 1) % 3}
+			var swaps []bot.RecipientSwap
+			for _, i := range idx {
+				swaps = append(swaps, bot.RecipientSwap{From: bot.RecipientPending, Rec: bot.Recipient{Index: i, Status: bot.RecipientSending}})
+			}
+			done, err := s.SetRecipients(ctx, "b1", swaps)
+			if err != nil {
+				t.Errorf("SetRecipients: %v", err)
+				return
+			}
+			for j, ok := range done {
+				if ok {
+					wins[idx[j]].Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range wins {
+		if n := wins[i].Load(); n != 1 {
+			t.Errorf("recipient %d: %d of the concurrent batches won it, want exactly 1", i, n)
+		}
 	}
 }
 

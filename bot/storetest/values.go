@@ -18,6 +18,7 @@ func valueTests() []namedTest {
 		{"ValueInvalid", testValueInvalid},
 		{"ValueExpiry", testValueExpiry},
 		{"ValueCanceledContext", testValueCanceledContext},
+		{"ValueBatch", testValueBatch},
 	}
 }
 
@@ -118,6 +119,44 @@ func testValueExpiry(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	wantValue(t, h.Store, "short", []byte("c"))
+}
+
+// testValueBatch checks the optional bot.ValueBatchWriter: every value
+// written, replaced, expiring; an invalid one and nothing is written.
+func testValueBatch(t *testing.T, h Harness) {
+	s, ok := h.Store.(bot.ValueBatchWriter)
+	if !ok {
+		t.Skip("the store writes values one at a time")
+	}
+	ctx := t.Context()
+	if err := h.Store.PutValue(ctx, "b", []byte("old"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	kvs := []bot.KeyValue{{Key: "a", Value: []byte("1")}, {Key: "b", Value: []byte("2")}, {Key: "{v}:* é", Value: []byte{0, 0xff}}}
+	if err := s.PutValues(ctx, kvs, time.Minute); err != nil {
+		t.Fatalf("PutValues: %v", err)
+	}
+	for _, kv := range kvs {
+		wantValue(t, h.Store, kv.Key, kv.Value)
+	}
+	for _, bad := range [][]bot.KeyValue{
+		{{Key: "c", Value: []byte("3")}, {Key: "", Value: []byte("v")}},
+		{{Key: "c", Value: []byte("3")}, {Key: "d", Value: bytes.Repeat([]byte("x"), bot.MaxValueSize+1)}},
+	} {
+		wantErrIs(t, "PutValues(with an invalid value)", s.PutValues(ctx, bad, time.Minute), bot.ErrInvalid)
+	}
+	wantErrIs(t, "PutValues(ttl 0)", s.PutValues(ctx, []bot.KeyValue{{Key: "c", Value: []byte("3")}}, 0), bot.ErrInvalid)
+	_, err := h.Store.Value(ctx, "c")
+	wantErrIs(t, "Value(c) after invalid batches", err, bot.ErrNotFound)
+	if err := s.PutValues(ctx, nil, time.Minute); err != nil {
+		t.Errorf("PutValues(none): %v", err)
+	}
+	if h.Advance == nil {
+		return
+	}
+	h.Advance(61 * time.Second)
+	_, err = h.Store.Value(ctx, "a")
+	wantErrIs(t, "Value(a) after its ttl", err, bot.ErrNotFound)
 }
 
 func testValueCanceledContext(t *testing.T, h Harness) {

@@ -15,9 +15,10 @@
 // integer.
 //
 // Two departures from mwmatching, devices LEMON's MaxWeightedMatching uses
-// too, make it as fast as LEMON on the sparse graphs of rounds at 2,000
-// vertices and faster beyond (bench/run.sh; about 1.1 times LEMON's time
-// at 1,000):
+// too, make it faster than LEMON on the sparse graphs of rounds: 0.77 to
+// 0.87 times LEMON's CPU time from 2,000 to 10,000 vertices, 0.97 at 1,000,
+// 0.83 on every pair of 200 (CLOCK=cpu bench/run.sh; the edges are kept
+// with their ends and weight side by side, and the arrays sized once):
 //
 //   - One stage serves every augmentation. After an augmentation (or a root
 //     flip, below) only the one or two trees involved are released: their

@@ -159,8 +159,7 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 // blossoms.
 type solver struct {
 	n        int
-	eu, ev   []int32 // edge ends
-	w        []int64 // shifted weights
+	e        []sedge // edges: ends and shifted weights, together (one cache line)
 	shift    int64
 	adjStart []int32 // CSR adjacency: neighbour endpoints of v are adj[adjStart[v]:adjStart[v+1]]
 	adj      []int32 // endpoint p of the far end (edge p/2)
@@ -207,12 +206,18 @@ type solver struct {
 	freed     []int32   // scratch: vertices of the trees just released
 }
 
+// sedge is an edge of the solver: its ends and its shifted, doubled weight.
+type sedge struct {
+	u, v int32
+	w    int64
+}
+
 func newSolver(n int, es []Edge, shift int64) *solver {
 	s := &solver{n: n, shift: shift}
 	s.addEdges(es)
 	var maxw int64
-	for _, w := range s.w {
-		maxw = max(maxw, w)
+	for _, e := range s.e {
+		maxw = max(maxw, e.w)
 	}
 	s.mate = make([]int32, n)
 	s.label = make([]int8, 2*n)
@@ -235,6 +240,9 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.bestEpoch = make([]int32, 2*n)
 	s.bo = make([]int64, 2*n)
 	s.members = make([][]int32, n)
+	// The heaps grow to about n entries, the free-edge heap to a fraction
+	// of the edges: sized once rather than by doubling.
+	s.h1, s.h2, s.h3 = make(minHeap, 0, n), make(minHeap, 0, max(2*n, len(s.e)/2)), make(minHeap, 0, n)
 	for v := 0; v < n; v++ {
 		s.root[v] = -1
 		s.mate[v] = -1
@@ -260,18 +268,17 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 // addEdges appends edges (original weights, shifted and doubled here) and
 // rebuilds the adjacency; existing edge numbers are kept.
 func (s *solver) addEdges(es []Edge) {
+	s.e = slices.Grow(s.e, len(es))
 	for _, e := range es {
-		s.eu = append(s.eu, int32(e.U))
-		s.ev = append(s.ev, int32(e.V))
-		s.w = append(s.w, 2*(e.W+s.shift))
+		s.e = append(s.e, sedge{u: int32(e.U), v: int32(e.V), w: 2 * (e.W + s.shift)})
 	}
 	s.allowed = append(s.allowed, make([]bool, len(es))...)
-	n, m := s.n, len(s.eu)
+	n, m := s.n, len(s.e)
 	s.adjStart = slices.Grow(s.adjStart[:0], n+1)[:n+1]
 	clear(s.adjStart)
 	for k := 0; k < m; k++ {
-		s.adjStart[s.eu[k]+1]++
-		s.adjStart[s.ev[k]+1]++
+		s.adjStart[s.e[k].u+1]++
+		s.adjStart[s.e[k].v+1]++
 	}
 	for v := 0; v < n; v++ {
 		s.adjStart[v+1] += s.adjStart[v]
@@ -279,7 +286,7 @@ func (s *solver) addEdges(es []Edge) {
 	s.adj = slices.Grow(s.adj[:0], 2*m)[:2*m]
 	fill := slices.Clone(s.adjStart[:n])
 	for k := 0; k < m; k++ {
-		u, v := s.eu[k], s.ev[k]
+		u, v := s.e[k].u, s.e[k].v
 		s.adj[fill[u]] = int32(2*k + 1)
 		fill[u]++
 		s.adj[fill[v]] = int32(2 * k)
@@ -289,13 +296,13 @@ func (s *solver) addEdges(es []Edge) {
 
 func (s *solver) endpoint(p int32) int32 {
 	if p&1 == 0 {
-		return s.eu[p>>1]
+		return s.e[p>>1].u
 	}
-	return s.ev[p>>1]
+	return s.e[p>>1].v
 }
 
 func (s *solver) slack(k int32) int64 {
-	return s.y(s.eu[k]) + s.y(s.ev[k]) - 2*s.w[k]
+	return s.y(s.e[k].u) + s.y(s.e[k].v) - 2*s.e[k].w
 }
 
 // y is vertex v's dual now (see tot).
@@ -439,7 +446,7 @@ func (s *solver) scanBlossom(v, w int32) int32 {
 }
 
 func (s *solver) addBlossom(bs int32, k int32) {
-	v, w := s.eu[k], s.ev[k]
+	v, w := s.e[k].u, s.e[k].v
 	bb := s.inBlossom[bs]
 	bv := s.inBlossom[v]
 	bw := s.inBlossom[w]
@@ -494,7 +501,7 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	// least-slack edges from the new blossom to each other S-blossom
 	touched := s.touchedBestTo[:0]
 	consider := func(k int32) {
-		i, j := s.eu[k], s.ev[k]
+		i, j := s.e[k].u, s.e[k].v
 		if s.inBlossom[j] == b {
 			i, j = j, i
 		}
@@ -713,9 +720,9 @@ func (s *solver) augmentMatching(k int32) {
 	for side := 0; side < 2; side++ {
 		var sv, p int32
 		if side == 0 {
-			sv, p = s.eu[k], 2*k+1
+			sv, p = s.e[k].u, 2*k+1
 		} else {
-			sv, p = s.ev[k], 2*k
+			sv, p = s.e[k].v, 2*k
 		}
 		if bs := s.inBlossom[sv]; s.label[bs] == 0 {
 			if int(bs) >= s.n {
@@ -764,7 +771,7 @@ func (s *solver) greedyStart() {
 	for v := 0; v < n; v++ {
 		var y int64
 		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			y = max(y, s.w[p>>1])
+			y = max(y, s.e[p>>1].w)
 		}
 		s.dual[v] = y
 		order = append(order, int32(v))
@@ -785,16 +792,16 @@ func (s *solver) greedyStart() {
 		adj := s.adj[s.adjStart[v]:s.adjStart[v+1]]
 		var y int64
 		for _, p := range adj {
-			y = max(y, 2*s.w[p>>1]-s.dual[s.endpoint(p)])
+			y = max(y, 2*s.e[p>>1].w-s.dual[s.endpoint(p)])
 		}
 		s.dual[v] = y
 		best := int32(-1)
 		for _, p := range adj {
 			u := s.endpoint(p)
-			if s.mate[u] != -1 || y+s.dual[u] != 2*s.w[p>>1] {
+			if s.mate[u] != -1 || y+s.dual[u] != 2*s.e[p>>1].w {
 				continue
 			}
-			if best == -1 || s.w[p>>1] > s.w[best>>1] || s.w[p>>1] == s.w[best>>1] && u < s.endpoint(best) {
+			if best == -1 || s.e[p>>1].w > s.e[best>>1].w || s.e[p>>1].w == s.e[best>>1].w && u < s.endpoint(best) {
 				best = p
 			}
 		}
@@ -816,13 +823,13 @@ func (s *solver) greedyStart() {
 func (s *solver) augmentShort(v int32) {
 	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
 		u := s.endpoint(p)
-		if s.dual[v]+s.dual[u] != 2*s.w[p>>1] || s.mate[u] == -1 {
+		if s.dual[v]+s.dual[u] != 2*s.e[p>>1].w || s.mate[u] == -1 {
 			continue
 		}
 		u2 := s.endpoint(s.mate[u])
 		for _, q := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
 			x := s.endpoint(q)
-			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*s.w[q>>1] {
+			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*s.e[q>>1].w {
 				continue
 			}
 			s.mate[v], s.mate[u] = p, p^1
@@ -986,14 +993,14 @@ func (s *solver) run() error {
 				s.release(r, -1)
 			case 2:
 				s.allowed[deltaEdge] = true
-				i := s.eu[deltaEdge]
+				i := s.e[deltaEdge].u
 				if s.label[s.inBlossom[i]] == 0 {
-					i = s.ev[deltaEdge]
+					i = s.e[deltaEdge].v
 				}
 				s.queue = append(s.queue, i)
 			case 3:
 				s.allowed[deltaEdge] = true
-				s.queue = append(s.queue, s.eu[deltaEdge])
+				s.queue = append(s.queue, s.e[deltaEdge].u)
 			case 4:
 				s.expandBlossom(deltaBlossom, false)
 			}
@@ -1153,10 +1160,10 @@ func (s *solver) top(x int32) int32 {
 
 // farEnd is the end of edge k outside x's top-level blossom.
 func (s *solver) farEnd(x, k int32) int32 {
-	if s.inBlossom[s.eu[k]] == s.top(x) {
-		return s.ev[k]
+	if s.inBlossom[s.e[k].u] == s.top(x) {
+		return s.e[k].v
 	}
-	return s.eu[k]
+	return s.e[k].u
 }
 
 // setBest makes k the least-slack edge of x (a free vertex, or an
@@ -1295,7 +1302,7 @@ func (s *solver) matching() Matching {
 			m.Mate[v] = u
 			if v < u {
 				m.Pairs++
-				m.Total += s.w[p>>1]/2 - s.shift
+				m.Total += s.e[p>>1].w/2 - s.shift
 			}
 		}
 	}

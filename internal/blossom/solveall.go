@@ -185,7 +185,7 @@ func solveAll(n int, weight Weigher, k, depth int) (Result, error) {
 		recheck = next
 	}
 	res.Matching = s.matching()
-	cert.CandidateEdges = len(s.eu)
+	cert.CandidateEdges = len(s.e)
 	cert.Shift = shift
 	cert.Unit = solverUnit
 	cert.VertexDual = slices.Clone(s.dual[:n])

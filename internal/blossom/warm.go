@@ -17,8 +17,8 @@ package blossom
 
 // reduced is edge k's reduced cost with the current duals (internal units).
 func (s *solver) reduced(k int32) int64 {
-	u, v := s.eu[k], s.ev[k]
-	r := s.dual[u] + s.dual[v] - 2*s.w[k]
+	u, v := s.e[k].u, s.e[k].v
+	r := s.dual[u] + s.dual[v] - 2*s.e[k].w
 	// blossoms holding both ends: walk up from u, marking; then from v
 	for b := s.parent[u]; b != -1; b = s.parent[b] {
 		s.bestTo[b] = -2 // bestTo is all -1 between uses of addBlossom
@@ -69,16 +69,16 @@ func (s *solver) makeTrivial(v int32, exposed []int32) []int32 {
 // addViolators adds the new edges and restores dual feasibility and
 // tightness of the matching, as explained above.
 func (s *solver) addViolators(es []Edge) {
-	first := int32(len(s.eu))
+	first := int32(len(s.e))
 	s.addEdges(es)
 	var exposed []int32
-	for k := first; k < int32(len(s.eu)); k++ {
+	for k := first; k < int32(len(s.e)); k++ {
 		if s.reduced(k) >= 0 {
 			continue
 		}
-		v := s.eu[k]
-		if s.inBlossom[v] != v && s.inBlossom[s.ev[k]] == s.ev[k] {
-			v = s.ev[k]
+		v := s.e[k].u
+		if s.inBlossom[v] != v && s.inBlossom[s.e[k].v] == s.e[k].v {
+			v = s.e[k].v
 		}
 		exposed = s.makeTrivial(v, exposed)
 		if r := s.reduced(k); r < 0 {
@@ -107,9 +107,9 @@ func (s *solver) addViolators(es []Edge) {
 // restart returns a new solver on the current edges and es, from a greedy
 // start: the cold alternative to addViolators (see coldRestart).
 func (s *solver) restart(es []Edge) *solver {
-	all := make([]Edge, 0, len(s.eu)+len(es))
-	for k := range s.eu {
-		all = append(all, Edge{U: int(s.eu[k]), V: int(s.ev[k]), W: s.w[k]/2 - s.shift})
+	all := make([]Edge, 0, len(s.e)+len(es))
+	for k := range s.e {
+		all = append(all, Edge{U: int(s.e[k].u), V: int(s.e[k].v), W: s.e[k].w/2 - s.shift})
 	}
 	t := newSolver(s.n, append(all, es...), s.shift)
 	t.greedyStart()
