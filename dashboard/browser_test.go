@@ -203,14 +203,16 @@ func TestBrowserJourney(t *testing.T) {
 	run(t, ctx, "viewport back", chromedp.ResetViewport())
 
 	// A broadcast followed live: the page reloads itself while it runs.
-	e.Gate.after, e.Gate.blocked, e.Gate.release = 6, make(chan struct{}), make(chan struct{})
+	// Blocked on the 8th post: the groups of 1, 2 and 4 are recorded
+	// (7 delivered, and the member who declined announcements left out).
+	e.Gate.after, e.Gate.blocked, e.Gate.release = 7, make(chan struct{}), make(chan struct{})
 	bc := e.broadcast()
 	e.H.Bot.Tick(t.Context())
 	<-e.Gate.blocked
 	run(t, ctx, "broadcasts", chromedp.Navigate(e.Srv.URL+"/tableau-de-bord/diffusions"), chromedp.WaitVisible(chromedp.CSS("progress")))
 	progress := eval[string](t, ctx, `document.querySelector('progress').getAttribute('value')`)
 	row := table(t, ctx, "broadcasts")[bc.ID]
-	if progress != "7" || len(row) < 11 || row[3] != bottest.Fr("broadcasts.state.running") {
+	if progress != "8" || len(row) < 11 || row[3] != bottest.Fr("broadcasts.state.running") {
 		t.Errorf("running broadcast: progress %q, row %q", progress, row)
 	}
 	close(e.Gate.release)
