@@ -68,6 +68,7 @@ type Bot struct {
 	emails   emailCache
 	Obs      bot.Observer
 	limiter  *rateLimiter
+	outage   outageNotices
 	features []Feature
 	// Outbox is the one delivery path of what the bot writes first.
 	Outbox *outbox.Outbox
@@ -291,10 +292,12 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 	default:
 		b.Log.Error("reading member", "member", b.Pseudonym(m.From), "err", err)
 		b.Obs.Error(outbox.StoreErrorKind(err))
-		b.send(ctx, m.Conversation, r.Reply("error.unavailable"))
+		for _, rep := range b.gateUnavailable(m, lang, []bot.Reply{r.Reply("error.unavailable")}) {
+			b.send(ctx, m.Conversation, rep)
+		}
 		return
 	}
-	replies := b.dispatch(ctx, r)
+	replies := b.gateUnavailable(m, r.Lang, b.dispatch(ctx, r))
 	for _, rep := range replies {
 		b.send(ctx, m.Conversation, rep)
 	}

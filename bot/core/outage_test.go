@@ -1,0 +1,61 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
+)
+
+// switchStore fails every member read while down is set.
+type switchStore struct {
+	bot.Store
+	down *atomic.Bool
+}
+
+func (s switchStore) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if s.down.Load() {
+		return bot.Member{}, fmt.Errorf("dial: %w", bot.ErrUnavailable)
+	}
+	return s.Store.Member(ctx, ref)
+}
+
+// During an outage each member is told once that the service is
+// unavailable, however many messages they send; once the store answers
+// again they are served, and a second outage tells them again.
+func TestUnavailableToldOncePerMemberPerOutage(t *testing.T) {
+	base := bottest.NewHarness(t, bot.Settings{})
+	down := &atomic.Bool{}
+	h := bottest.NewHarnessWith(t, bot.Settings{}, switchStore{Store: base.Store, down: down}, base.Clock)
+	alice, bob := bottest.User("alice"), bottest.User("bob")
+	unavailable := bottest.Fr("error.unavailable")
+	count := func(replies []bot.Reply) int {
+		n := 0
+		for _, r := range replies {
+			if r.Text == unavailable {
+				n++
+			}
+		}
+		return n
+	}
+	for outage := range 2 {
+		down.Store(true)
+		told := 0
+		for range 5 {
+			told += count(h.Say(alice, "aide"))
+			told += count(h.Say(bob, "aide"))
+		}
+		if told != 2 {
+			t.Errorf("outage %d: %d « unavailable » answers to 10 messages of 2 members, want 2 (once each)", outage+1, told)
+		}
+		down.Store(false)
+		if got := bottest.Only(t, h.Say(alice, "aide")).Text; !strings.HasPrefix(got, bottest.Fr("help.header")) {
+			t.Errorf("outage %d over: %q, want the help", outage+1, got)
+		}
+		bottest.Only(t, h.Say(bob, "aide"))
+	}
+}
