@@ -211,7 +211,7 @@ func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		b.deliverReport(ctx, bc, outbox.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + outbox.RefHash(to)})
+		b.deliverReport(ctx, bc, outbox.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + b.Core.Outbox.RefHash(to)})
 	}
 }
 

@@ -39,6 +39,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Pseudonyms name members in the logs (zero: the built-in salt).
 	Pseudonyms bot.Pseudonyms
+	// KeySecret keys the hashes that stand for members in store keys
+	// (DeploymentSecret; empty: a built-in secret, for tests).
+	KeySecret []byte
 	// Features are the feature packages' constructors, in the order help
 	// lists their commands (see Feature).
 	Features []NewFeature
@@ -144,7 +147,8 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Replica = defaultReplica(b.started)
 	}
 	b.Outbox = outbox.New(outbox.Options{Store: store, Adapters: b.Adapters, Settings: &b.Settings, Clock: b.Clock,
-		Log: b.Log, Obs: b.Obs, Pseudonyms: opts.Pseudonyms, Replica: b.Replica, ClaimToken: b.ClaimToken, Sleep: opts.Sleep})
+		Log: b.Log, Obs: b.Obs, Pseudonyms: opts.Pseudonyms, Replica: b.Replica, ClaimToken: b.ClaimToken, Sleep: opts.Sleep,
+		Keys: bot.NewKeyHasher(opts.KeySecret)})
 	reg := newRegistry()
 	b.registerCore(reg)
 	for _, nf := range opts.Features {

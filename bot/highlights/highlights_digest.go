@@ -56,7 +56,8 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 		if len(items) == 0 {
 			continue
 		}
-		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
+		// A keyed hash stands for the member: the key outlives an erasure.
+		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + b.Core.Outbox.RefHash(sub.Member)
 		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))

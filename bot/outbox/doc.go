@@ -48,6 +48,8 @@ type Options struct {
 	ClaimToken func() string
 	// Sleep waits for the pacing (nil: a real timer).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Keys hashes members in store keys (zero: a built-in secret).
+	Keys bot.KeyHasher
 }
 
 // Outbox delivers what the bot writes first. It is safe for concurrent
@@ -61,6 +63,7 @@ type Outbox struct {
 	Obs        bot.Observer
 	Replica    string
 	pseudo     bot.Pseudonyms
+	keys       bot.KeyHasher
 	claimToken func() string
 	pacing     pacing
 	senders    map[bot.PendingKind]Sender
@@ -70,7 +73,7 @@ type Outbox struct {
 // New returns an outbox over opts.
 func New(opts Options) *Outbox {
 	return &Outbox{Store: opts.Store, Adapters: opts.Adapters, Settings: opts.Settings, Clock: opts.Clock,
-		Log: opts.Log.With("component", "outbox"), Obs: opts.Obs, Replica: opts.Replica, pseudo: opts.Pseudonyms, claimToken: opts.ClaimToken,
+		Log: opts.Log.With("component", "outbox"), Obs: opts.Obs, Replica: opts.Replica, pseudo: opts.Pseudonyms, keys: opts.Keys, claimToken: opts.ClaimToken,
 		pacing: pacing{sleep: opts.Sleep}, senders: map[bot.PendingKind]Sender{}, replies: map[bot.PendingKind]ReplyBuilder{}}
 }
 

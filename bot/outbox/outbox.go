@@ -35,16 +35,16 @@ const DeliveryMemory = 15 * 24 * time.Hour
 // it is dropped (the member left the workspace, the bot was removed...).
 const PendingGiveUp = 24 * time.Hour
 
-// deliveryKey identifies a job's effect on one member without holding the
+// DeliveryKey identifies a job's effect on one member without holding the
 // member's id (keys outlive an erasure until they expire).
-func DeliveryKey(run bot.JobRun, to bot.UserRef) string {
-	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + RefHash(to)
+func (b *Outbox) DeliveryKey(run bot.JobRun, to bot.UserRef) string {
+	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + b.RefHash(to)
 }
 
-func RefHash(u bot.UserRef) string {
-	sum := sha256.Sum256([]byte("maillage-delivery:" + u.Key()))
-	return hex.EncodeToString(sum[:])
-}
+// RefHash stands for a member in store keys: a keyed hash under the
+// deployment's secret (Options.Keys), which nobody can recompute from the
+// member's id without the secret.
+func (b *Outbox) RefHash(u bot.UserRef) string { return b.keys.Ref(u) }
 
 // sendToMember writes first to a member, respecting their working hours:
 // the message waits for the next working window if need be. Every feature

@@ -83,7 +83,11 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		return contentError(err, std)
 	}
 	dir := lazyDirectory(logger)
-	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms,
+	secret, err := core.DeploymentSecret(ctx, store, replicaName(), nil)
+	if err != nil {
+		return err
+	}
+	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms, KeySecret: secret,
 		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
