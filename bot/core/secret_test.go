@@ -24,7 +24,9 @@ func TestDeploymentSecretSharedAndKept(t *testing.T) {
 	got := make([][]byte, 5)
 	errs := make([]error, 5)
 	for i := range got {
-		wg.Go(func() { got[i], errs[i] = core.DeploymentSecret(t.Context(), h.Store, fmt.Sprintf("replica-%d", i), noWait) })
+		wg.Go(func() {
+			got[i], errs[i] = core.DeploymentSecret(t.Context(), h.Store, fmt.Sprintf("replica-%d", i), noWait)
+		})
 	}
 	wg.Wait()
 	for i := range got {
