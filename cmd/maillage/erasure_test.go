@@ -6,9 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -180,4 +184,63 @@ func erasureRun(t *testing.T, cfgPath string, store bot.Store, input string, ext
 		}
 	}
 	return out.String()
+}
+
+// With Redis's append-only file on, the erasure has Redis rewrite it: once
+// the rewrite is done, no file of the AOF holds a trace of the member
+// (before the erasure it held them). The AOF is written as commands (no
+// RDB preamble, whose compression could hide a string from the scan).
+func TestErasureRewritesRedisAppendOnlyFile(t *testing.T) {
+	bin := redisServerBinary(t)
+	port, dir := freePort(t), t.TempDir()
+	startRedisCmd(t, exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--aof-use-rdb-preamble", "no"), port)
+	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	store, _ := redisFor(t, url)
+	aof := func() string {
+		var b strings.Builder
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.Contains(path, "appendonly") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			b.Write(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	ref := bot.UserRef{Platform: bot.PlatformTerminal, Workspace: "local", User: erasedUser}
+	erasureRun(t, alwaysOpen(t), store, erasureSession, true)
+	if !strings.Contains(aof(), erasedUser) {
+		t.Fatal("the AOF does not hold the member's id before the erasure: the scan below would prove nothing")
+	}
+	rdb := redisClient(t, url)
+	defer rdb.Close()
+	rewrites := func() string {
+		info := rdb.Info(context.Background(), "persistence").Val()
+		for _, l := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "aof_rewrites:"); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	before := rewrites()
+	erasureRun(t, alwaysOpen(t), store, "/as "+erasedUser+"\nsupprimer mes données\n1\n", false)
+	waitFor(t, 30*time.Second, "Redis did not rewrite its AOF after the erasure", func() bool {
+		info := rdb.Info(context.Background(), "persistence").Val()
+		return rewrites() != before && strings.Contains(info, "aof_rewrite_in_progress:0") &&
+			strings.Contains(info, "aof_rewrite_scheduled:0")
+	})
+	all, left := aof(), 0
+	for what, s := range erasureTraces(ref) {
+		if n := strings.Count(all, s); n > 0 {
+			left += n
+			t.Errorf("after the erasure and the rewrite the AOF holds %s %d time(s)", what, n)
+		}
+	}
+	t.Logf("AOF after the erasure's rewrite: %d bytes, %d trace(s) of the member", len(all), left)
 }
