@@ -138,7 +138,7 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	for i := range members {
 		m := members[i]
 		rep := b.introReply(ctx, b.Core.Outbox.MemberLang(m), round, members, &m)
-		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + b.Core.Outbox.RefHash(m.Ref)}
+		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + b.Core.Outbox.RefHash(m.Ref), Consent: bot.ConsentIntroductions}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}

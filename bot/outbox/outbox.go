@@ -25,6 +25,9 @@ type Delivery struct {
 	// message per key, ever (within deliveryMemory). Build it from what
 	// identifies the effect, e.g. deliveryKey(run, member) for a job.
 	Key string
+	// Consent is what the member must still want when the message is
+	// sent, now or once held (empty: nothing checked).
+	Consent bot.Consent
 }
 
 // deliveryMemory is how long a delivery key is remembered: longer than any
@@ -75,7 +78,7 @@ func (b *Outbox) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) 
 	if !d.Urgent {
 		if open := b.NextWindow(ctx, d.To, loc, now); open.After(now) {
 			_, err := b.Store.SavePending(ctx, bot.Pending{
-				Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: open, Reply: d.Reply, Created: now,
+				Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: open, Reply: d.Reply, Created: now, Consent: d.Consent,
 			})
 			if err != nil {
 				return fmt.Errorf("holding a delivery: %w", err)
@@ -84,8 +87,38 @@ func (b *Outbox) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) 
 			return nil
 		}
 	}
+	if ok, err := b.consents(ctx, d.To, d.Consent, now); err != nil || !ok {
+		return err
+	}
 	_, err := b.sendOnce(ctx, d.To, d.Reply, d.Key)
 	return err
+}
+
+// consents re-reads the member just before a message is sent to them and
+// reports whether they still want it (c); a message they no longer want
+// is logged as dropped. A store error is returned (the caller retries).
+func (b *Outbox) consents(ctx context.Context, to bot.UserRef, c bot.Consent, now time.Time) (bool, error) {
+	if c == "" {
+		return true, nil
+	}
+	m, err := b.Store.Member(ctx, to)
+	reason := ""
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		reason = "erased"
+	case err != nil:
+		return false, fmt.Errorf("reading the member before sending: %w", err)
+	case c == bot.ConsentIntroductions && m.OptedIn.IsZero():
+		reason = "opted_out"
+	case c == bot.ConsentIntroductions && now.Before(m.PausedUntil):
+		reason = "paused"
+	}
+	if reason == "" {
+		return true, nil
+	}
+	b.Log.Info("message dropped at send time: the member no longer wants it", "member", b.Pseudonym(to),
+		"consent", string(c), "reason", reason)
+	return false, nil
 }
 
 // nextWindow returns when the bot may next write to the member: now when
@@ -208,9 +241,14 @@ func (b *Outbox) sendPending(ctx context.Context, p bot.Pending, now time.Time) 
 	}
 	// A held delivery keeps the key it would have had if sent at once.
 	key := strings.TrimPrefix(p.Key, "held:")
-	sent, err := b.sendOnce(ctx, p.To, reply, key)
+	wanted, err := b.consents(ctx, p.To, p.Consent, now)
+	sent := false
+	if err == nil && wanted {
+		sent, err = b.sendOnce(ctx, p.To, reply, key)
+	}
 	overdue := now.Sub(p.Due)
 	switch {
+	case err == nil && !wanted: // dropped: deleted below
 	case err != nil && overdue < PendingGiveUp:
 		b.Log.Warn("sending a due message; will retry", "member", b.Pseudonym(p.To), "kind", string(p.Kind), "err", err)
 		return
