@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -98,5 +99,24 @@ func TestStoreOutageDropsNoMessage(t *testing.T) {
 	msgs = rec.wait(t, 5)
 	if len(msgs) != 5 || msgs[3].ID != "EvOUT1" || msgs[4].ID != "EvOUT4" {
 		t.Errorf("after the outage the core got %+v, want EvOUT1 once then EvOUT4", msgs[3:])
+	}
+}
+
+// An event without a channel (malformed or forged) has nowhere to be
+// answered: it is dropped quietly, neither handed to the core nor logged
+// above debug.
+func TestEventWithoutChannelIgnoredQuietly(t *testing.T) {
+	h := newHarness(t, 20*time.Millisecond)
+	_, rec := h.start(t, nil)
+	h.envelope(t, "events_api", slacktest.MessageIM("EvNOCH1", "U0ALICE", "", "aide", "1700000201.000100"))
+	h.envelope(t, "events_api", slacktest.AppMention("EvNOCH2", "U0ALICE", "", "<@U0BOT> aide", "1700000202.000100"))
+	h.envelope(t, "events_api", slacktest.MessageIM("EvNOCH3", "U0BOB", "D0BOB", "help", "1700000203.000100"))
+	if msgs := rec.wait(t, 1); len(msgs) != 1 || msgs[0].ID != "EvNOCH3" {
+		t.Errorf("handled %+v, want only EvNOCH3", msgs)
+	}
+	for _, level := range []string{"level=WARN", "level=ERROR"} {
+		if strings.Contains(h.logs.String(), level) {
+			t.Errorf("an event without a channel logged at %s:\n%s", level, h.logs.String())
+		}
 	}
 }

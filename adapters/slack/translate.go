@@ -117,6 +117,11 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 	default:
 		return bot.Message{}, false, nil
 	}
+	if channel == "" {
+		// Nowhere to answer (a malformed or forged event): nothing to do.
+		a.log.DebugContext(ctx, "slack event without a channel, ignored", "event_id", cb.EventID)
+		return bot.Message{}, false, nil
+	}
 	// A mention in a group DM arrives twice (message.mpim and app_mention,
 	// two event ids): the message itself is handled once.
 	// The key holds no channel id (a member's direct conversation names

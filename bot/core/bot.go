@@ -271,6 +271,10 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		b.Log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
+	if m.Conversation.ID == "" {
+		b.Log.Warn("dropping a message without a conversation to answer in", "member", b.Pseudonym(m.From))
+		return
+	}
 	if l, ok := bot.ParseLang(m.Locale); ok {
 		lang = l
 	}

@@ -59,3 +59,14 @@ func TestUnavailableToldOncePerMemberPerOutage(t *testing.T) {
 		bottest.Only(t, h.Say(bob, "aide"))
 	}
 }
+
+// A message without a conversation has nowhere to be answered: dropped
+// with a warning, not an error on sending.
+func TestMessageWithoutConversationDropped(t *testing.T) {
+	h := bottest.NewHarness(t, bot.Settings{})
+	alice := bottest.User("alice")
+	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bot.Conversation{Platform: alice.Platform, Kind: bot.Direct}, Text: "aide"})
+	if got := h.Chat.Take(); len(got) != 0 {
+		t.Errorf("answered a message without a conversation: %+v", got)
+	}
+}

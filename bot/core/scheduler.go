@@ -122,6 +122,9 @@ func (b *Bot) Tick(ctx context.Context) {
 	b.jobs().extendLeases(ctx)
 	for _, j := range b.Settings.Jobs {
 		if err := b.jobs().tickJob(ctx, j, now); err != nil {
+			if ctx.Err() != nil {
+				return // stopping: not an error, the next start goes on
+			}
 			b.Log.Error("scheduling a job", "job", j.Name, "err", err)
 		}
 	}
