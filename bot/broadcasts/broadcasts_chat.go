@@ -489,10 +489,11 @@ func (b chat) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue,
 	case bcStepWhen:
 		return b.composeWhen(ctx, r, d, r.Text), true
 	case bcStepUrgent:
-		switch {
-		case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
+		// Typed numbers name the buttons of urgentPrompt, in their order.
+		switch f := textnorm.Fold(r.Text); {
+		case core.IsYes(r.Text) || f == "urgent" || f == "urgente" || f == "2":
 			d.Data["urgent"] = "1"
-		case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
+		case core.IsNo(r.Text) || f == "normal" || f == "normale" || f == "1":
 			d.Data["urgent"] = ""
 		case commandFound:
 			return nil, false
