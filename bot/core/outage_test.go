@@ -9,6 +9,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/bottest"
+	"github.com/sndgct/maillage/bot/core"
 )
 
 // switchStore fails every member read while down is set.
@@ -68,5 +69,22 @@ func TestMessageWithoutConversationDropped(t *testing.T) {
 	h.Bot.Handle(t.Context(), bot.Message{From: alice, Conversation: bot.Conversation{Platform: alice.Platform, Kind: bot.Direct}, Text: "aide"})
 	if got := h.Chat.Take(); len(got) != 0 {
 		t.Errorf("answered a message without a conversation: %+v", got)
+	}
+}
+
+// A display name or a declared employer holding the markdown of the
+// bot's texts is stored with lookalikes: quoted in a reply, it formats
+// nothing.
+func TestMarkupInNamesFormatsNothing(t *testing.T) {
+	m := bot.Member{Ref: bottest.User("alice"), Name: "*gras* _italique_ `code` ~barré~",
+		Collectivity: &bot.Collectivity{Kind: bot.KindOther, Name: "*Syndicat* des_eaux"}}
+	core.SanitizeMember(&m)
+	for _, s := range []string{m.Name, m.Collectivity.Name} {
+		if strings.ContainsAny(s, "*_`~") {
+			t.Errorf("stored %q: markup characters left", s)
+		}
+	}
+	if m.Name != "∗gras∗ ˍitaliqueˍ ˋcodeˋ ˜barré˜" {
+		t.Errorf("name stored as %q", m.Name)
 	}
 }
