@@ -39,6 +39,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Pseudonyms name members in the logs (zero: the built-in salt).
 	Pseudonyms bot.Pseudonyms
+	// SharedRateLimit applies the members' rate limit across the replicas
+	// sharing the store too (Redis), not only within this process.
+	SharedRateLimit bool
 	// KeySecret keys the hashes that stand for members in store keys
 	// (DeploymentSecret; empty: a built-in secret, for tests).
 	KeySecret []byte
@@ -71,8 +74,10 @@ type Bot struct {
 	emails   emailCache
 	Obs      bot.Observer
 	limiter  *rateLimiter
-	outage   outageNotices
-	features []Feature
+	// sharedLimit: the limiter also counts in the store (takeShared).
+	sharedLimit bool
+	outage      outageNotices
+	features    []Feature
 	// Outbox is the one delivery path of what the bot writes first.
 	Outbox *outbox.Outbox
 }
@@ -127,6 +132,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Obs = bot.NopObserver{}
 	}
 	b.limiter = newRateLimiter(s.RateLimit)
+	b.sharedLimit = opts.SharedRateLimit && b.limiter != nil
 	b.Dir = opts.Directory
 	if b.Dir == nil {
 		b.Dir = NoDirectory{}

@@ -88,7 +88,8 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		return err
 	}
 	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms, KeySecret: secret,
-		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
+		SharedRateLimit: storeName == config.BackendRedis,
+		Replica:         replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
 	}
