@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,5 +129,41 @@ func TestSlackAnswersThroughARedisOutage(t *testing.T) {
 	t.Logf("every member answered %v after redis-server came back", time.Since(back).Round(100*time.Millisecond))
 	if n := answers(unavailable...); len(n) != members {
 		t.Errorf("after the outage: %d members told the service is unavailable, want still %d", len(n), members)
+	}
+}
+
+// SIGTERM to the terminal bot while it answers: the lines it has read are
+// answered, it exits cleanly within 10 s, and logs no ERROR.
+func TestSigtermDrainsTheTerminal(t *testing.T) {
+	bin := maillageBinary(t)
+	p := startBotProc(t, t.Name(), bin, []string{"MAILLAGE_LOG_FORMAT=json", "MAILLAGE_LOG_LEVEL=debug"}, "--data-dir", t.TempDir())
+	help := fr("help.header")
+	const lines = 5
+	if _, err := io.WriteString(p.stdin, strings.Repeat("aide\n", lines)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "no first answer", func() bool { return p.count(help) >= 1 })
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatal("still running 12 s after SIGTERM")
+	}
+	p.done.Wait()
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("exited %v after SIGTERM, want within 10 s", took)
+	}
+	answered := p.count(help)
+	t.Logf("SIGTERM after the first answer: %d of %d lines answered, exit in %v", answered, lines, time.Since(start).Round(time.Millisecond))
+	if answered < 1 {
+		t.Error("no answer")
 	}
 }
