@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	goredis "github.com/redis/go-redis/v9"
 	"strings"
 )
 
@@ -19,9 +20,28 @@ func (s *Store) ScrubErased(ctx context.Context) (err error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	info, err := s.rdb.Info(ctx, "persistence").Result()
-	if err != nil && transient(err) {
+	if cc, ok := s.rdb.(*goredis.ClusterClient); ok {
+		// Each primary keeps its own AOF (the deployment's keys share one
+		// slot, but which primary holds it changes with resharding).
+		if err := cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			return s.rewriteAOF(ctx, c)
+		}); err != nil {
+			return fail(ctx, "scrub", err)
+		}
+		return nil
+	}
+	if err := s.rewriteAOF(ctx, s.rdb); err != nil {
 		return fail(ctx, "scrub", err)
+	}
+	return nil
+}
+
+// rewriteAOF asks server c for a rewrite of its append-only file when it
+// keeps one.
+func (s *Store) rewriteAOF(ctx context.Context, c goredis.Cmdable) error {
+	info, err := c.Info(ctx, "persistence").Result()
+	if err != nil && transient(err) {
+		return err
 	}
 	if err != nil { // a server that does not say (as miniredis): nothing to rewrite
 		s.log.DebugContext(ctx, "redis persistence unknown: no rewrite after an erasure", "err", err)
@@ -32,8 +52,8 @@ func (s *Store) ScrubErased(ctx context.Context) (err error) {
 	}
 	// "Background append only file rewriting started", or "scheduled"
 	// when a snapshot or a rewrite runs: both are fine.
-	if err := s.rdb.BgRewriteAOF(ctx).Err(); err != nil && !strings.Contains(err.Error(), "already in progress") {
-		return fail(ctx, "scrub", err)
+	if err := c.BgRewriteAOF(ctx).Err(); err != nil && !strings.Contains(err.Error(), "already in progress") {
+		return err
 	}
 	s.log.InfoContext(ctx, "redis append-only file rewrite requested after an erasure")
 	return nil

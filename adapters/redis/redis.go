@@ -149,6 +149,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open redis store %s: %w", redacted, scrubURLSecrets(err, rawURL))
 	}
+	if t.cluster != nil {
+		opts.KeyPrefix = clusterPrefix(opts.KeyPrefix)
+	}
 	s := &Store{
 		rdb:         t.client(),
 		replicaAcks: t.replicaAcks,
@@ -168,9 +171,23 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	if _, nop := opts.Observer.(bot.NopStoreObserver); !nop {
 		s.obs = opts.Observer
 	}
-	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
+	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "cluster", t.cluster != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
 	s.checkPersistence(ctx)
 	return s, nil
+}
+
+// clusterPrefix puts the key prefix in a hash tag ("maillage:" becomes
+// "{maillage}:") unless it holds one: in Redis Cluster every key of the
+// deployment then lives in one slot, so that the transactions and scripts
+// that touch several keys at once (a member and their indexes, a broadcast
+// and its recipients, a pending message and the due queue) are never
+// refused as cross-slot. The deployment's few thousand members fit one
+// shard: Cluster brings failover here, not sharding.
+func clusterPrefix(prefix string) string {
+	if strings.Contains(prefix, "{") && strings.Contains(prefix, "}") {
+		return prefix
+	}
+	return "{" + strings.TrimSuffix(prefix, ":") + "}:"
 }
 
 // callStart is when an observed call starts: the zero time without an
@@ -198,6 +215,7 @@ func (s *Store) observe(op string, start time.Time, err *error) {
 type target struct {
 	single   *goredis.Options
 	failover *goredis.FailoverOptions
+	cluster  *goredis.ClusterOptions
 	// replicaAcks is the replica_acks parameter (see the package comment).
 	replicaAcks int
 }
@@ -241,6 +259,9 @@ func (t target) client() goredis.UniversalClient {
 	if t.failover != nil {
 		return goredis.NewFailoverClient(t.failover)
 	}
+	if t.cluster != nil {
+		return goredis.NewClusterClient(t.cluster)
+	}
 	return goredis.NewClient(t.single)
 }
 
@@ -268,6 +289,30 @@ func parseURL(rawURL string) (target, error) {
 		q.Del("replica_acks")
 		u.RawQuery = q.Encode()
 		rawURL = u.String()
+	}
+	cluster := false
+	if v := q.Get("cluster"); q.Has("cluster") {
+		// Maillage's own, like replica_acks: select Redis Cluster with a
+		// single seed address.
+		if v != "true" && v != "1" && v != "false" && v != "0" {
+			return target{}, errors.New("invalid URL: cluster must be true or false")
+		}
+		cluster = v == "true" || v == "1"
+		q.Del("cluster")
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
+	if !q.Has("master_name") && (cluster || q.Has("addr")) {
+		if !validDBPath(u.Path) || strings.Trim(u.Path, "/0") != "" {
+			return target{}, errors.New("invalid URL: Redis Cluster has database 0 only")
+		}
+		u.Path = ""
+		o, err := goredis.ParseClusterURL(u.String())
+		if err != nil {
+			return target{}, fmt.Errorf("invalid cluster URL: %w", err)
+		}
+		o.ContextTimeoutEnabled = true
+		return target{cluster: o, replicaAcks: max(acks, 0)}, nil
 	}
 	if q.Has("master_name") {
 		if q.Get("master_name") == "" {
