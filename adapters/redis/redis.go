@@ -17,7 +17,16 @@
 //	redis://[sentinel-user:sentinel-password@]sentinel1:26379[/db]?master_name=mymaster&addr=sentinel2:26379&addr=sentinel3:26379[&password=primary-password]
 //
 // In that form the user information authenticates to the sentinels, and the
-// username= and password= parameters to the primary. The other go-redis
+// username= and password= parameters to the primary.
+//
+// Redis Cluster: addr= parameters without master_name (or cluster=true with
+// a single seed) select go-redis's ClusterClient; the host and the addr=
+// parameters are seed nodes, the user information authenticates to every
+// node, the database is 0:
+//
+//	redis://[[user]:password@]node1:6379?addr=node2:6379&addr=node3:6379
+//
+// In a cluster the key prefix is put in a hash tag (see clusterPrefix). The other go-redis
 // options (dial_timeout=3s, pool_size=20...) are accepted as parameters in
 // both forms. Error messages and logs show the URL through RedactURL.
 //
@@ -46,8 +55,10 @@
 // <ref> is bot.UserRef.Key, which encodes a reference without ambiguity.
 // Members live in one hash, walked with HSCAN;
 // Members sorts them in memory, which suits the few thousand members of a
-// deployment. No command touches two keys at once except DeleteMember's
-// pipeline (not a transaction), so the layout also suits Redis Cluster.
+// deployment. Transactions and Lua scripts touch several keys at once (a
+// broadcast and its recipients, a pending message and the due queue, a
+// round and its indexes); in Redis Cluster the prefix is therefore a hash
+// tag, so that every key of a deployment shares one slot.
 //
 // # Errors and time
 //
