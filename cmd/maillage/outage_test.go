@@ -113,11 +113,20 @@ func TestSlackAnswersThroughARedisOutage(t *testing.T) {
 
 	startAOFRedis(t, redisBin, port, dataDir)
 	back := time.Now()
+	// Messages between the restart and the client's reconnection would
+	// still meet the outage, of which their authors were told already.
+	waitStatus(t, "http://"+addr+"/readyz", 200)
 	before := answers(help...)
 	for i := range members {
 		socket(user(i), "aide")
 	}
-	waitFor(t, 30*time.Second, "not every member was answered once redis-server was back", func() bool {
+	defer func() {
+		if t.Failed() {
+			got, now := answers(help...), answers(unavailable...)
+			t.Logf("help before %v\nhelp after %v\nunavailable %v", before, got, now)
+		}
+	}()
+	waitFor(t, 60*time.Second, "not every member was answered once redis-server was back", func() bool {
 		got := answers(help...)
 		for i := range members {
 			if c := "D" + user(i)[1:]; got[c] <= before[c] {
