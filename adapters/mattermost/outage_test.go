@@ -3,46 +3,15 @@ package mattermost
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 )
-
-// outageStore is a store unreachable while down is set (the calls the
-// adapter makes while handling posts and clicks).
-type outageStore struct {
-	bot.Store
-	down *atomic.Bool
-}
-
-func (s outageStore) unavailable() error { return fmt.Errorf("dial tcp: %w", bot.ErrUnavailable) }
-
-func (s outageStore) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if s.down.Load() {
-		return false, s.unavailable()
-	}
-	return s.Store.FirstSeen(ctx, key, ttl)
-}
-
-func (s outageStore) Value(ctx context.Context, key string) ([]byte, error) {
-	if s.down.Load() {
-		return nil, s.unavailable()
-	}
-	return s.Store.Value(ctx, key)
-}
-
-func (s outageStore) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
-	if s.down.Load() {
-		return s.unavailable()
-	}
-	return s.Store.PutValue(ctx, key, v, ttl)
-}
 
 // With the store unreachable, a post and a button click still reach the
 // core (which answers that the service is unavailable): the click is not
@@ -50,7 +19,7 @@ func (s outageStore) PutValue(ctx context.Context, key string, v []byte, ttl tim
 func TestStoreOutageDropsNoPostOrClick(t *testing.T) {
 	down := &atomic.Bool{}
 	h := newHarness(t, "https://maillage.example.fr/")
-	h.a = h.adapter(t, Options{PublicURL: "https://maillage.example.fr/", Store: outageStore{Store: h.store, down: down}})
+	h.a = h.adapter(t, Options{PublicURL: "https://maillage.example.fr/", Store: bottest.OutageStore{Store: h.store, Down: down}})
 	_, c := h.connected(t)
 	conv := bot.Conversation{Platform: bot.PlatformMattermost, Workspace: h.a.Workspace(), ID: dmID, Kind: bot.Direct}
 	sent, err := h.a.Send(context.Background(), conv, bot.Reply{Text: "Quelle langue ?", Choices: []bot.Choice{

@@ -1,8 +1,6 @@
 package slack
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -11,43 +9,8 @@ import (
 
 	"github.com/sndgct/maillage/adapters/slack/slacktest"
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/bottest"
 )
-
-// outageStore is the harness's store, unreachable while down is set.
-type outageStore struct {
-	Store
-	down *atomic.Bool
-}
-
-func (s outageStore) err() error { return fmt.Errorf("dial tcp: %w", bot.ErrUnavailable) }
-
-func (s outageStore) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if s.down.Load() {
-		return false, s.err()
-	}
-	return s.Store.FirstSeen(ctx, key, ttl)
-}
-
-func (s outageStore) Value(ctx context.Context, key string) ([]byte, error) {
-	if s.down.Load() {
-		return nil, s.err()
-	}
-	return s.Store.Value(ctx, key)
-}
-
-func (s outageStore) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
-	if s.down.Load() {
-		return s.err()
-	}
-	return s.Store.PutValue(ctx, key, v, ttl)
-}
-
-func (s outageStore) DeleteValue(ctx context.Context, key string) error {
-	if s.down.Load() {
-		return s.err()
-	}
-	return s.Store.DeleteValue(ctx, key)
-}
 
 // With the store unreachable, every message and click reaches the core
 // (which answers that the service is unavailable): none is dropped by the
@@ -55,7 +18,7 @@ func (s outageStore) DeleteValue(ctx context.Context, key string) error {
 func TestStoreOutageDropsNoMessage(t *testing.T) {
 	h := newHarness(t, 20*time.Millisecond)
 	down := &atomic.Bool{}
-	store := outageStore{Store: h.store, down: down}
+	store := bottest.OutageStore{Store: h.store, Down: down}
 	a, rec := h.start(t, func(o *Options) { o.Store = store })
 	alice := bot.UserRef{Platform: bot.PlatformSlack, Workspace: slacktest.Team, User: "U0ALICE"}
 	dm, err := a.OpenDirect(t.Context(), alice)

@@ -1,8 +1,6 @@
 package core_test
 
 import (
-	"context"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,26 +10,13 @@ import (
 	"github.com/sndgct/maillage/bot/core"
 )
 
-// switchStore fails every member read while down is set.
-type switchStore struct {
-	bot.Store
-	down *atomic.Bool
-}
-
-func (s switchStore) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
-	if s.down.Load() {
-		return bot.Member{}, fmt.Errorf("dial: %w", bot.ErrUnavailable)
-	}
-	return s.Store.Member(ctx, ref)
-}
-
 // During an outage each member is told once that the service is
 // unavailable, however many messages they send; once the store answers
 // again they are served, and a second outage tells them again.
 func TestUnavailableToldOncePerMemberPerOutage(t *testing.T) {
 	base := bottest.NewHarness(t, bot.Settings{})
 	down := &atomic.Bool{}
-	h := bottest.NewHarnessWith(t, bot.Settings{}, switchStore{Store: base.Store, down: down}, base.Clock)
+	h := bottest.NewHarnessWith(t, bot.Settings{}, bottest.OutageStore{Store: base.Store, Down: down}, base.Clock)
 	alice, bob := bottest.User("alice"), bottest.User("bob")
 	unavailable := bottest.Fr("error.unavailable")
 	count := func(replies []bot.Reply) int {
