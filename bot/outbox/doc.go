@@ -4,7 +4,11 @@
 // messages held until then, idempotency keys claimed in the store so that
 // no replica sends twice, opening the direct conversation and its cache,
 // the « conversation gone » retry, pacing per platform workspace and the
-// pauses after a 429 shared by the replicas.
+// pauses after a 429 shared by the replicas. A delivery may name the consent
+// it needs (Delivery.Consent): the member is re-read just before the message
+// is sent, now or once held, and a message they no longer want is dropped
+// and logged. Members stand in store keys as keyed hashes (RefHash) under
+// the deployment's secret (Options.Keys).
 package outbox
 
 import (
