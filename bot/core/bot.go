@@ -183,6 +183,9 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	for kind, reply := range reg.replies {
 		b.Outbox.Handle(kind, nil, reply)
 	}
+	for c, check := range reg.consents {
+		b.Outbox.CheckConsent(c, check)
+	}
 	if err := b.jobs().checkJobs(); err != nil {
 		return nil, err
 	}

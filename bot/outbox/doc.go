@@ -72,13 +72,15 @@ type Outbox struct {
 	pacing     pacing
 	senders    map[bot.PendingKind]Sender
 	replies    map[bot.PendingKind]ReplyBuilder
+	checks     map[bot.Consent]ConsentCheck
 }
 
 // New returns an outbox over opts.
 func New(opts Options) *Outbox {
 	return &Outbox{Store: opts.Store, Adapters: opts.Adapters, Settings: opts.Settings, Clock: opts.Clock,
 		Log: opts.Log.With("component", "outbox"), Obs: opts.Obs, Replica: opts.Replica, pseudo: opts.Pseudonyms, keys: opts.Keys, claimToken: opts.ClaimToken,
-		pacing: pacing{sleep: opts.Sleep}, senders: map[bot.PendingKind]Sender{}, replies: map[bot.PendingKind]ReplyBuilder{}}
+		pacing: pacing{sleep: opts.Sleep}, senders: map[bot.PendingKind]Sender{}, replies: map[bot.PendingKind]ReplyBuilder{},
+		checks: map[bot.Consent]ConsentCheck{}}
 }
 
 // Handle declares how due pending deliveries of kind are sent (send) or

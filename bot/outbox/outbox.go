@@ -101,17 +101,19 @@ func (b *Outbox) consents(ctx context.Context, to bot.UserRef, c bot.Consent, no
 	if c == "" {
 		return true, nil
 	}
-	m, err := b.Store.Member(ctx, to)
 	reason := ""
-	switch {
-	case errors.Is(err, bot.ErrNotFound):
-		reason = "erased"
-	case err != nil:
-		return false, fmt.Errorf("reading the member before sending: %w", err)
-	case c == bot.ConsentIntroductions && m.OptedIn.IsZero():
-		reason = "opted_out"
-	case c == bot.ConsentIntroductions && now.Before(m.PausedUntil):
-		reason = "paused"
+	if check, ok := b.checks[c]; ok {
+		r, err := check(ctx, to)
+		if err != nil {
+			return false, fmt.Errorf("checking consent before sending: %w", err)
+		}
+		reason = r
+	} else {
+		r, err := b.memberConsent(ctx, to, c, now)
+		if err != nil {
+			return false, err
+		}
+		reason = r
 	}
 	if reason == "" {
 		return true, nil
@@ -119,6 +121,31 @@ func (b *Outbox) consents(ctx context.Context, to bot.UserRef, c bot.Consent, no
 	b.Log.Info("message dropped at send time: the member no longer wants it", "member", b.Pseudonym(to),
 		"consent", string(c), "reason", reason)
 	return false, nil
+}
+
+// ConsentCheck tells whether a member still wants what a consent names:
+// "" when they do, else why not (a word for the logs).
+type ConsentCheck func(ctx context.Context, to bot.UserRef) (reason string, err error)
+
+// CheckConsent declares how consent c is checked at send time (a feature's
+// own consent, such as still following what a digest is about).
+func (b *Outbox) CheckConsent(c bot.Consent, check ConsentCheck) { b.checks[c] = check }
+
+// memberConsent checks the consents the member record holds.
+func (b *Outbox) memberConsent(ctx context.Context, to bot.UserRef, c bot.Consent, now time.Time) (string, error) {
+	m, err := b.Store.Member(ctx, to)
+	reason := ""
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		reason = "erased"
+	case err != nil:
+		return "", fmt.Errorf("reading the member before sending: %w", err)
+	case c == bot.ConsentIntroductions && m.OptedIn.IsZero():
+		reason = "opted_out"
+	case c == bot.ConsentIntroductions && now.Before(m.PausedUntil):
+		reason = "paused"
+	}
+	return reason, nil
 }
 
 // nextWindow returns when the bot may next write to the member: now when
