@@ -107,7 +107,7 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 			key = "sitout_odd"
 		}
 		r := b.memberPrinter(m)
-		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + outbox.RefHash(ref)}
+		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + b.Core.Outbox.RefHash(ref)}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
@@ -191,7 +191,7 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 		}
 		r := b.memberPrinter(m)
 		d := outbox.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
-			Key: "match-paused|" + id + "|" + outbox.RefHash(m.Ref)}
+			Key: "match-paused|" + id + "|" + b.Core.Outbox.RefHash(m.Ref)}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
