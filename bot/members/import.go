@@ -483,22 +483,50 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		"rejected", len(rep.Rejected), "dry_run", dry)
 	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
-		n, err := b.InviteImported(ctx)
+		inv, err := b.inviteImported(ctx)
 		if err != nil {
 			b.Log.Warn("inviting imported members", "err", err)
 		}
-		// Outside working hours the invitations wait in the outbox: say
-		// until when, not "sent".
-		now := b.Clock.Now()
-		loc := b.Settings.WorkingHours.Location
-		if open := b.Core.Outbox.NextWindow(ctx, bot.UserRef{}, loc, now); n > 0 && open.After(now) {
-			out = append(out, r.Reply("members.import.invited_held", "count", strconv.Itoa(n),
-				"date", b.Core.FormatDateTime(r.Lang, open, loc)))
-		} else {
-			out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
-		}
+		out = append(out, b.invitedReply(r, inv))
 	}
 	return out
+}
+
+// invitations are what inviteImported did: how many invitations went out
+// at once, and, for those held until their recipient's working hours
+// (each in the recipient's own zone), how many and when the first and the
+// last of them leave.
+type invitations struct {
+	Sent, Held  int
+	First, Last time.Time
+}
+
+// invitedReply tells the organizer how many invitations went and, for
+// those held outside their recipients' working hours, when they leave,
+// written in the organizer's own zone and named (« heure de Paris »): a
+// recipient in La Réunion gets theirs at 9 h their time, 6 h in Paris.
+func (b *Feature) invitedReply(r *core.Turn, inv invitations) bot.Reply {
+	if inv.Held == 0 {
+		return r.Reply("members.import.invited", "count", strconv.Itoa(inv.Sent))
+	}
+	loc := b.Settings.WorkingHours.Location
+	if r.Known {
+		loc = b.Core.Outbox.MemberLocation(r.Member)
+	}
+	if loc == nil {
+		loc = b.Core.DefaultLocation()
+	}
+	zone := b.Core.ZoneLabel(r.Lang, loc)
+	when := r.T("members.import.held_at", "date", b.Core.FormatDateTime(r.Lang, inv.First, loc), "zone", zone)
+	if !inv.Last.Equal(inv.First) {
+		when = r.T("members.import.held_between", "first", b.Core.FormatDateTime(r.Lang, inv.First, loc),
+			"last", b.Core.FormatDateTime(r.Lang, inv.Last, loc), "zone", zone)
+	}
+	if inv.Sent == 0 {
+		return r.Reply("members.import.invited_held", "count", strconv.Itoa(inv.Held), "when", when)
+	}
+	return r.Reply("members.import.invited_some_held", "sent", strconv.Itoa(inv.Sent),
+		"held", strconv.Itoa(inv.Held), "when", when)
 }
 
 // InviteImported writes to every imported member not yet invited (and
@@ -508,6 +536,12 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 // first, and members of a platform the bot is not connected to wait until
 // it is. It returns how many were invited.
 func (b *Feature) InviteImported(ctx context.Context) (int, error) {
+	inv, err := b.inviteImported(ctx)
+	return inv.Sent + inv.Held, err
+}
+
+func (b *Feature) inviteImported(ctx context.Context) (invitations, error) {
+	var inv invitations
 	var todo []bot.Member
 	err := b.store.Members(ctx, func(m bot.Member) error {
 		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
@@ -518,9 +552,8 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("invite imported members: %w", err)
+		return inv, fmt.Errorf("invite imported members: %w", err)
 	}
-	n := 0
 	var errs []error
 	for _, m := range todo {
 		lang := m.Language
@@ -534,18 +567,32 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 		}
 		rep := r.Reply("members.invite", "name", name, "bot", b.Settings.Name,
 			"controller", b.Settings.Privacy.Controller)
+		// The outbox holds it until the member's own working hours (their
+		// zone: profile, else overseas collectivity, else configuration).
+		now := b.Clock.Now()
+		open := b.Core.Outbox.NextWindow(ctx, m.Ref, b.Core.Outbox.MemberLocation(m), now)
 		if err := b.Core.Outbox.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.Invited = b.Clock.Now()
+		m.Invited = now
 		if err := b.store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		n++
+		if !open.After(now) {
+			inv.Sent++
+			continue
+		}
+		if inv.Held == 0 || open.Before(inv.First) {
+			inv.First = open
+		}
+		if open.After(inv.Last) {
+			inv.Last = open
+		}
+		inv.Held++
 	}
-	return n, errors.Join(errs...)
+	return inv, errors.Join(errs...)
 }
 
 // adoptImported recognises a member imported by e-mail when they first
