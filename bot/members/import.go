@@ -35,6 +35,10 @@ import (
 //	interests     ids or labels of the configured interests, separated by
 //	              ";" (or "," / "|" when the file itself uses ";")
 //	language      fr or en
+//	offers        « I can help »: interests (as above) on which the member
+//	              can share their experience (optional)
+//	needs         « I am looking for »: interests on which they look for
+//	              it (optional)
 //
 // Each line needs a user id or an e-mail address. Every line is checked;
 // rejected lines are reported with their number and the reason, and the
@@ -64,6 +68,10 @@ type Importer struct {
 	// platform (the terminal's configured workspace).
 	Workspaces map[bot.Platform]string
 	Clock      bot.Clock
+
+	// hasOffers, hasNeeds: the file has these optional columns (without
+	// them, an update keeps the member's lists).
+	hasOffers, hasNeeds bool
 }
 
 // ImportReport says what an import did (or would do, in a dry run).
@@ -155,6 +163,11 @@ var importColumns = map[string]string{
 	"interests": "interests", "interets": "interests", "centres d interet": "interests",
 	"centres interet": "interests",
 	"language":        "language", "langue": "language",
+	"offers": "offers", "can help": "offers", "i can help": "offers", "help offered": "offers",
+	"je peux aider": "offers", "peut aider": "offers", "aide proposee": "offers", "offres": "offers",
+	"needs": "needs", "looking for": "needs", "i am looking for": "needs", "i m looking for": "needs",
+	"help wanted": "needs", "je cherche": "needs", "cherche": "needs", "aide recherchee": "needs",
+	"besoins": "needs",
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
@@ -193,13 +206,15 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 		name, ok := importColumns[textnorm.Fold(h)]
 		if !ok {
 			col := core.CleanField(h, 40)
-			return rep, fileError("unknown_column", fmt.Sprintf("unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", col), "column", col)
+			return rep, fileError("unknown_column", fmt.Sprintf("unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language, offers, needs", col), "column", col)
 		}
 		if _, dup := cols[name]; dup {
 			return rep, fileError("duplicate_column", fmt.Sprintf("column %q given twice", name), "column", name)
 		}
 		cols[name] = i
 	}
+	_, im.hasOffers = cols["offers"]
+	_, im.hasNeeds = cols["needs"]
 	_, hasUser := cols["user"]
 	_, hasEmail := cols["email"]
 	if _, ok := cols["platform"]; !ok || (!hasUser && !hasEmail) {
@@ -337,25 +352,42 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		}
 		m.Role = l.ID
 	}
-	if list := get("interests"); list != "" {
-		for _, part := range strings.FieldsFunc(list, func(r rune) bool { return strings.ContainsRune(listSep+"|", r) }) {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			l, ok := exactLabel(im.Interests, textnorm.Fold(part))
-			if !ok {
-				return bad("interest", "value", core.CleanField(part, 40), "known", labelIDs(im.Interests))
-			}
-			if !slices.Contains(m.Interests, l.ID) {
-				m.Interests = append(m.Interests, l.ID)
-			}
+	// Interests, then « I can help » and « I am looking for », each a
+	// list of configured interests with a reason of its own.
+	for _, col := range []struct {
+		name, reason string
+		to           *[]string
+	}{{"interests", "interest", &m.Interests}, {"offers", "offer", &m.Offers}, {"needs", "need", &m.Needs}} {
+		ids, bad1 := im.interestList(get(col.name), listSep)
+		if bad1 != "" {
+			return bad(col.reason, "value", core.CleanField(bad1, 40), "known", labelIDs(im.Interests))
 		}
-		slices.Sort(m.Interests)
+		*col.to = ids
 	}
 	if err := m.Ref.Valid(); err != nil {
 		return bad("user", "value", core.CleanField(user, 30))
 	}
 	return m, nil
+}
+
+// interestList reads a list of configured interests (ids or labels,
+// separated by listSep or "|"), sorted, each once; or the first value
+// that is not one.
+func (im Importer) interestList(list, listSep string) (ids []string, bad string) {
+	for _, part := range strings.FieldsFunc(list, func(r rune) bool { return strings.ContainsRune(listSep+"|", r) }) {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		l, ok := exactLabel(im.Interests, textnorm.Fold(part))
+		if !ok {
+			return nil, part
+		}
+		if !slices.Contains(ids, l.ID) {
+			ids = append(ids, l.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids, ""
 }
 
 func labelIDs(ls []bot.Label) string {
@@ -388,6 +420,12 @@ func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, 
 	}
 	m := old
 	m.Name, m.Email, m.Collectivity, m.Role, m.Interests = in.Name, in.Email, in.Collectivity, in.Role, in.Interests
+	if im.hasOffers {
+		m.Offers = in.Offers
+	}
+	if im.hasNeeds {
+		m.Needs = in.Needs
+	}
 	if in.Language != "" {
 		m.Language = in.Language
 	}
@@ -435,7 +473,7 @@ func sameImported(a, b bot.Member) bool {
 	sameColl := (a.Collectivity == nil) == (b.Collectivity == nil) &&
 		(a.Collectivity == nil || *a.Collectivity == *b.Collectivity)
 	return a.Name == b.Name && a.Email == b.Email && sameColl && a.Role == b.Role &&
-		slices.Equal(a.Interests, b.Interests) && a.Language == b.Language && a.Imported.Equal(b.Imported)
+		slices.Equal(a.Interests, b.Interests) && slices.Equal(a.Offers, b.Offers) && slices.Equal(a.Needs, b.Needs) && a.Language == b.Language && a.Imported.Equal(b.Imported)
 }
 
 // importer returns the bot's importer.

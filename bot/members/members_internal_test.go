@@ -85,7 +85,7 @@ func TestImportFileErrorsAreTranslated(t *testing.T) {
 	im := Importer{}
 	T := func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }
 	for _, tt := range []struct{ csv, want string }{
-		{"plateforme,telephone\n", "la colonne « telephone » est inconnue"},
+		{"plateforme,telephone\n", "la colonne « telephone » est inconnue ; colonnes possibles : plateforme, espace de travail, utilisateur, courriel, nom, collectivité, fonction, centres d'intérêt, langue, je peux aider, je cherche"},
 		{"platform,user,user\n", "la colonne « user » figure deux fois"},
 		{"platform,name\n", "l'en-tête doit nommer la colonne de la plateforme"},
 		{"", "la première ligne, qui doit nommer les colonnes, est absente"},
