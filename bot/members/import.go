@@ -2,9 +2,7 @@ package members
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/csvtable"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -126,10 +125,12 @@ var ErrImportFile = errors.New("import file")
 
 // ImportFileError is a file refused as a whole: Detail for the logs (in
 // English), Key and Args for the organizer, in the catalogue
-// ("members.import.file.<Key>"): no Go error text reaches them.
+// ("members.import.file.<Key>", or "csv.file.<Key>" for what any CSV file
+// may get wrong): no Go error text reaches them.
 type ImportFileError struct {
 	Key, Detail string
 	Args        []string
+	csv         bool // Key is a csvtable reason: "csv.file.<Key>"
 }
 
 func (e *ImportFileError) Error() string { return "import file: " + e.Detail }
@@ -145,19 +146,17 @@ func fileError(key, detail string, args ...string) error {
 // refused; other errors get the generic sentence.
 func ExplainImportFileError(T func(key string, args ...string) string, err error) string {
 	var fe *ImportFileError
+	if errors.As(err, &fe) && fe.csv {
+		return T("csv.file."+fe.Key, append(fe.Args, "known", T("members.import.columns"))...)
+	}
 	if errors.As(err, &fe) {
 		return T("members.import.file."+fe.Key, fe.Args...)
 	}
-	return T("members.import.file.unreadable")
+	return T("csv.file.unreadable")
 }
 
 // importColumns maps folded header names to columns.
-var importColumns = map[string]string{
-	"platform": "platform", "plateforme": "platform",
-	"workspace": "workspace", "espace": "workspace", "espace de travail": "workspace",
-	"user": "user", "user id": "user", "utilisateur": "user", "identifiant": "user",
-	"email": "email", "e mail": "email", "courriel": "email", "mail": "email", "adresse electronique": "email",
-	"name": "name", "nom": "name",
+var importColumns = csvtable.With(csvtable.Identity, map[string]string{
 	"collectivity": "collectivity", "collectivite": "collectivity", "employeur": "collectivity",
 	"role": "role", "fonction": "role",
 	"interests": "interests", "interets": "interests", "centres d interet": "interests",
@@ -168,7 +167,7 @@ var importColumns = map[string]string{
 	"needs": "needs", "looking for": "needs", "i am looking for": "needs", "i m looking for": "needs",
 	"help wanted": "needs", "je cherche": "needs", "cherche": "needs", "aide recherchee": "needs",
 	"besoins": "needs",
-}
+})
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
@@ -182,37 +181,15 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	if im.Clock == nil {
 		im.Clock = bot.SystemClock{}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	f, err := csvtable.Open(r, maxImportBytes, importColumns)
+	var ce *csvtable.Error
+	if errors.As(err, &ce) {
+		return rep, &ImportFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
+	}
 	if err != nil {
-		return rep, fmt.Errorf("reading the import file: %w", err)
+		return rep, err
 	}
-	if len(data) > maxImportBytes {
-		return rep, fileError("too_large", fmt.Sprintf("larger than %d MB", maxImportBytes>>20), "max", strconv.Itoa(maxImportBytes>>20))
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets' byte-order mark
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	listSep := ";"
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		cr.Comma, listSep = ';', ","
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return rep, fileError("no_header", "no header line: "+err.Error())
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		name, ok := importColumns[textnorm.Fold(h)]
-		if !ok {
-			col := core.CleanField(h, 40)
-			return rep, fileError("unknown_column", fmt.Sprintf("unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language, offers, needs", col), "column", col)
-		}
-		if _, dup := cols[name]; dup {
-			return rep, fileError("duplicate_column", fmt.Sprintf("column %q given twice", name), "column", name)
-		}
-		cols[name] = i
-	}
+	cols, listSep := f.Cols, f.ListSep
 	_, im.hasOffers = cols["offers"]
 	_, im.hasNeeds = cols["needs"]
 	_, hasUser := cols["user"]
@@ -224,33 +201,23 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	seen := map[bot.UserRef]int{}
 	var out []bot.Member // saved by batches of importBatch (a line appears once)
 	for {
-		rec, err := cr.Read()
+		rec, line, reason, err := f.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rep.Lines++
-				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: csvReason(pe.Err)})
-				continue
-			}
-			return rep, fileError("unreadable", err.Error())
+		if errors.As(err, &ce) {
+			return rep, &ImportFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
+		if reason != "" {
+			rep.Lines++
+			rep.Rejected = append(rep.Rejected, ImportProblem{Line: line, Key: "csv.reason." + reason})
+			continue
 		}
 		rep.Lines++
 		if rep.Lines > maxImportLines {
 			return rep, fileError("too_many_lines", fmt.Sprintf("more than %d lines", maxImportLines), "max", strconv.Itoa(maxImportLines))
 		}
-		get := func(col string) string {
-			if i, ok := cols[col]; ok && i < len(rec) {
-				return textnorm.Clean(rec[i])
-			}
-			return ""
-		}
+		get := func(col string) string { return textnorm.Clean(f.Field(rec, col)) }
 		m, prob := im.parseLine(get, listSep)
 		if prob != nil {
 			prob.Line = line
@@ -673,19 +640,4 @@ func fiveCharCode(q string) string {
 		}
 	}
 	return c
-}
-
-// csvReason names, in the catalogue, what is wrong with a CSV line, so
-// that no Go error text (`extraneous or missing " in quoted-field`)
-// reaches an organizer.
-func csvReason(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrQuote):
-		return "members.import.reason.csv_quote"
-	case errors.Is(err, csv.ErrBareQuote):
-		return "members.import.reason.csv_bare_quote"
-	case errors.Is(err, csv.ErrFieldCount):
-		return "members.import.reason.csv_field_count"
-	}
-	return "members.import.reason.csv_other"
 }
