@@ -196,6 +196,17 @@ func startMaillage(t *testing.T, acc e2eAccounts, cfgYAML, dataDir string) *mail
 			t.Logf("maillage log:\n%s", p.logs.String())
 		}
 	})
+	// Ready once its HTTP server answers: a SIGTERM sent earlier (a test
+	// with nothing left to wait for) would find no handler installed yet.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + p.listen + "/healthz"); err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("maillage did not answer on %s within 20 s:\n%s", p.listen, p.logs.String())
+		}
+	}
 	return p
 }
 
