@@ -274,7 +274,11 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		total, chunk = n, chunk[:0]
 		return nil
 	}
-	err = b.store.Members(ctx, func(m bot.Member) error {
+	each := b.store.Members
+	if l, ok := b.store.(bot.SegmentMemberLister); ok {
+		each = l.SegmentMembers // only what sel and excluded read
+	}
+	err = each(ctx, func(m bot.Member) error {
 		if !sel.matches(m) {
 			return nil
 		}
