@@ -473,12 +473,15 @@ func (w *recipientWriter) flush(ctx context.Context) ([]bool, error) {
 // batchRun is one replica's work on one claimed batch.
 type batchRun struct {
 	claim, token string
-	lease        time.Duration
-	cur          bot.Broadcast // as last read
-	extended     time.Time     // when the lease was last extended
-	read         time.Time     // when cur was read
-	sinceRead    int
-	w            recipientWriter
+	// members holds the members of the group being prepared, as read
+	// (item.m points into it; a group has at most sendGroup items).
+	members   [sendGroup]bot.Member
+	lease     time.Duration
+	cur       bot.Broadcast // as last read
+	extended  time.Time     // when the lease was last extended
+	read      time.Time     // when cur was read
+	sinceRead int
+	w         recipientWriter
 	// storeErr is a store error met and got over during the group.
 	storeErr error
 	// lost: the lease was lost (another replica may own the batch now).
@@ -560,11 +563,12 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		}
 	}
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
+	group := make([]item, 0, sendGroup)
+	marks := make([]int, 0, sendGroup)
 	for len(queue) > 0 {
-		// Prepare a group.
+		// Prepare a group (postGroup keeps nothing of the last one).
 		size := b.bc.groupSize()
-		group := make([]item, 0, size)
-		marks := make([]int, 0, size)
+		group, marks = group[:0], marks[:0]
 		for len(queue) > 0 && len(group) < size {
 			it := queue[0]
 			queue = queue[1:]
@@ -590,7 +594,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 				worked = true
 				continue
 			}
-			ready, err := b.prepare(ctx, s, &it)
+			ready, err := b.prepare(ctx, s, &it, &s.members[len(group)])
 			if errors.Is(err, errRetry) {
 				// A 429 opening the conversation: again once the
 				// pause is over (pace waits for it), a few times at most.
@@ -626,7 +630,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			}
 			return false, worked, fmt.Errorf("recording recipients: %w", err)
 		}
-		var mine []item
+		mine := group[:0] // in place: group is not read again
 		for i, it := range group {
 			if done[marks[i]] {
 				mine = append(mine, it) // else taken by another replica
@@ -745,8 +749,9 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 // recipient is to be marked "sending" (it.r is then the record to
 // write); otherwise what it decided is gathered in s.w. Errors returned
 // stop this replica's work (store failures, shutdown), and errRetry asks
-// for another try after a 429.
-func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready bool, err error) {
+// for another try after a 429. The member read is kept in slot (it.m
+// points to it).
+func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.Member) (ready bool, err error) {
 	r, bc := it.r, s.cur
 	now := b.Clock.Now()
 	m, err := b.store.Member(ctx, r.Ref)
@@ -761,7 +766,8 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		b.skip(s, r, reason)
 		return false, nil
 	}
-	it.m = &m
+	*slot = m
+	it.m = slot
 	if !bc.Urgent {
 		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
