@@ -1,6 +1,7 @@
 package broadcasts
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // The broadcast delivery engine. A confirmed broadcast is a record in the
@@ -258,22 +260,16 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 	if err != nil {
 		return bc, err
 	}
-	var chunk []bot.Recipient
-	total := 0
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		if ok, err := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); err != nil || !ok {
-			return fmt.Errorf("lost the claim to list the recipients: %w", err)
-		}
-		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
-		if err != nil {
-			return fmt.Errorf("listing recipients: %w", err)
-		}
-		total, chunk = n, chunk[:0]
-		return nil
+	// The recipients are listed in the order of their direct
+	// conversations' cache keys (outbox.DirectOrder): a group's are then
+	// cached under neighbouring keys (a few store pages written, not one
+	// each).
+	type listed struct {
+		order  [32]byte
+		ref    bot.UserRef
+		reason string // why skipped; "" when pending
 	}
+	var all []listed
 	each := b.store.Members
 	if l, ok := b.store.(bot.SegmentMemberLister); ok {
 		each = l.SegmentMembers // only what sel and excluded read
@@ -282,18 +278,28 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 		if !sel.matches(m) {
 			return nil
 		}
-		r := bot.Recipient{Ref: m.Ref, Status: bot.RecipientPending}
-		if reason := b.excluded(m, bc); reason != "" {
-			r.Status, r.Reason = bot.RecipientSkipped, reason
-		}
-		chunk = append(chunk, r)
-		if len(chunk) >= listChunk {
-			return flush()
-		}
+		all = append(all, listed{order: outbox.DirectOrder(m.Ref), ref: m.Ref, reason: b.excluded(m, bc)})
 		return nil
 	})
-	if err == nil {
-		err = flush()
+	slices.SortStableFunc(all, func(a, b listed) int { return bytes.Compare(a.order[:], b.order[:]) })
+	total := 0
+	chunk := make([]bot.Recipient, 0, min(len(all), listChunk))
+	for i := 0; err == nil && i < len(all); i += listChunk {
+		chunk = chunk[:0]
+		for _, l := range all[i:min(i+listChunk, len(all))] {
+			r := bot.Recipient{Ref: l.ref, Status: bot.RecipientPending}
+			if l.reason != "" {
+				r.Status, r.Reason = bot.RecipientSkipped, l.reason
+			}
+			chunk = append(chunk, r)
+		}
+		if ok, cerr := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); cerr != nil || !ok {
+			err = fmt.Errorf("lost the claim to list the recipients: %w", cerr)
+			break
+		}
+		if _, total, err = b.store.AddRecipients(ctx, bc.ID, chunk); err != nil {
+			err = fmt.Errorf("listing recipients: %w", err)
+		}
 	}
 	if err != nil {
 		return bc, fmt.Errorf("listing the recipients of broadcast %s: %w", bc.ID, err)

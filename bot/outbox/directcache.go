@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"time"
 
@@ -70,4 +71,11 @@ func (b *Outbox) CacheDirects(ctx context.Context, refs []bot.UserRef, convs []b
 // ForgetCachedDirect erases the direct conversation cached for ref.
 func (b *Outbox) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
 	return b.Store.DeleteValue(ctx, dmKey(ref))
+}
+
+// DirectOrder is the order of the members' direct-conversation cache keys
+// (dmKey): the bytes RefHash writes in hexadecimal. Recipients taken in
+// that order have their conversations cached under neighbouring keys.
+func DirectOrder(ref bot.UserRef) [sha256.Size]byte {
+	return sha256.Sum256([]byte("maillage-delivery:" + ref.Key()))
 }

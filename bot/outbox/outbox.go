@@ -43,7 +43,7 @@ func DeliveryKey(run bot.JobRun, to bot.UserRef) string {
 }
 
 func RefHash(u bot.UserRef) string {
-	sum := sha256.Sum256([]byte("maillage-delivery:" + u.Key()))
+	sum := DirectOrder(u)
 	return hex.EncodeToString(sum[:])
 }
 
