@@ -425,6 +425,9 @@ type item struct {
 	retried bool
 	// tries counts the 429s met.
 	tries int
+	// cached is the direct conversation cached when the batch was read
+	// (zero when none, or once it was found gone).
+	cached bot.Conversation
 }
 
 // recipientWriter gathers the recipient swaps of one broadcast to write
@@ -562,11 +565,13 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	if err != nil {
 		return false, false, fmt.Errorf("reading recipients: %w", err)
 	}
+	recs = slices.DeleteFunc(recs, func(r bot.Recipient) bool { return r.Status.Final() })
+	// The direct conversations cached, read at once (a cache: one gone
+	// since is opened anew when the post finds it gone).
+	cached := b.Core.Outbox.CachedDirects(ctx, recs)
 	queue := make([]item, 0, len(recs))
-	for _, r := range recs {
-		if !r.Status.Final() {
-			queue = append(queue, item{r: r})
-		}
+	for i, r := range recs {
+		queue = append(queue, item{r: r, cached: cached[i]})
 	}
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
 	group := make([]item, 0, sendGroup)
@@ -786,7 +791,10 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.
 		b.fail(s, r, bot.RecipientPending, "no_adapter")
 		return false, nil
 	}
-	conv := b.Core.Outbox.CachedDirect(ctx, r)
+	conv := it.cached // looked up with the batch
+	if r.Conversation != "" {
+		conv = b.Core.Outbox.CachedDirect(ctx, r) // the recipient's own
+	}
 	if conv.ID == "" {
 		// The opening is paced now, the post when it comes.
 		if err := b.Core.Outbox.PaceOpen(ctx, r.Ref); err != nil {
@@ -848,7 +856,7 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 		// Nothing posted: pending again, without the gone conversation.
 		r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
 		s.w.add(bot.RecipientSending, r)
-		it.r, it.retried = r, true
+		it.r, it.retried, it.cached = r, true, bot.Conversation{}
 		return true, nil
 	}
 	if err != nil {

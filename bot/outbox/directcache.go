@@ -79,3 +79,46 @@ func (b *Outbox) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error 
 func DirectOrder(ref bot.UserRef) [sha256.Size]byte {
 	return sha256.Sum256([]byte("maillage-delivery:" + ref.Key()))
 }
+
+// CachedDirects is CachedDirect for each of recs, the store read once when
+// it can (bot.ValueBatchReader).
+func (b *Outbox) CachedDirects(ctx context.Context, recs []bot.Recipient) []bot.Conversation {
+	br, ok := b.Store.(bot.ValueBatchReader)
+	if !ok {
+		out := make([]bot.Conversation, len(recs))
+		for i, r := range recs {
+			out[i] = b.CachedDirect(ctx, r)
+		}
+		return out
+	}
+	out := make([]bot.Conversation, len(recs))
+	var keys []string
+	var at []int
+	for i, r := range recs {
+		out[i] = bot.Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: bot.Direct, ID: r.Conversation}
+		if out[i].ID != "" {
+			continue
+		}
+		if dc, ok := b.Adapters[r.Ref.Platform].(bot.DirectCache); ok {
+			if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
+				out[i] = c
+				continue
+			}
+		}
+		keys, at = append(keys, dmKey(r.Ref)), append(at, i)
+	}
+	if len(keys) == 0 {
+		return out
+	}
+	vs, err := br.Values(ctx, keys)
+	if err != nil {
+		return out // a cache: the conversations are opened again
+	}
+	for j, v := range vs {
+		var c bot.Conversation
+		if v != nil && json.Unmarshal(v, &c) == nil && c.ID != "" {
+			out[at[j]] = c
+		}
+	}
+	return out
+}
