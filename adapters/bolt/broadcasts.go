@@ -234,6 +234,8 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) (_
 		if b == nil {
 			return nil
 		}
+		// Sized for the range asked (a batch), within reason.
+		out = make([]bot.Recipient, 0, min(max(before-max(first, 0), 0), 1024))
 		c := b.Cursor()
 		end := indexKey(before)
 		for k, v := c.Seek(indexKey(max(first, 0))); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
