@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -14,7 +15,14 @@ const dmCacheTTL = 30 * 24 * time.Hour
 
 // dmKey is where the direct conversation with ref is cached (a hash: no
 // user id in keys).
-func dmKey(ref bot.UserRef) string { return "bc:dm:" + RefHash(ref) }
+func dmKey(ref bot.UserRef) string {
+	const prefix = "bc:dm:"
+	sum := DirectOrder(ref)
+	var b [len(prefix) + 2*sha256.Size]byte
+	copy(b[:], prefix)
+	hex.Encode(b[len(prefix):], sum[:])
+	return string(b[:]) // "bc:dm:" + RefHash(ref), in one allocation
+}
 
 // cachedDirect returns the direct conversation with the recipient when
 // known (their record, or the cache), else a zero Conversation.
