@@ -64,6 +64,10 @@ type pass struct {
 	// busy: something was sent or tried, or a batch was another
 	// replica's: the next tick looks again.
 	busy bool
+	// run and queue are reused from one batch to the next (sendBatch
+	// keeps nothing of them once it returns).
+	run   *batchRun
+	queue []item
 }
 
 func (p *pass) hold(t time.Time) {
@@ -546,10 +550,16 @@ func (b *Feature) running(ctx context.Context, s *batchRun) (bool, error) {
 // hours, conversation opened), marked "sending" together, posted one by
 // one at the pace, and their outcomes written together.
 func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop, worked bool, err error) {
-	s := &batchRun{
+	if p.run == nil {
+		p.run = &batchRun{w: recipientWriter{swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)}}
+	}
+	s := p.run
+	*s = batchRun{
 		claim: "bc:batch:" + bc.ID + ":" + strconv.Itoa(k), token: b.Core.ClaimToken(),
 		lease: b.Settings.Broadcasts.Lease(), cur: bc, extended: b.Clock.Now(),
-		w: recipientWriter{store: b.store, id: bc.ID, swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)},
+		w:           recipientWriter{store: b.store, id: bc.ID, swaps: s.w.swaps[:0]},
+		openedRefs:  s.openedRefs[:0],
+		openedConvs: s.openedConvs[:0],
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -569,10 +579,11 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	// The direct conversations cached, read at once (a cache: one gone
 	// since is opened anew when the post finds it gone).
 	cached := b.Core.Outbox.CachedDirects(ctx, recs)
-	queue := make([]item, 0, len(recs))
+	queue := p.queue[:0]
 	for i, r := range recs {
 		queue = append(queue, item{r: r, cached: cached[i]})
 	}
+	p.queue = queue[:0]
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
 	group := make([]item, 0, sendGroup)
 	marks := make([]int, 0, sendGroup)
