@@ -71,3 +71,51 @@ func (b *Outbox) CacheDirects(ctx context.Context, refs []bot.UserRef, convs []b
 func (b *Outbox) ForgetCachedDirect(ctx context.Context, ref bot.UserRef) error {
 	return b.Store.DeleteValue(ctx, b.dmKey(ref))
 }
+
+// DirectOrder is the order of the members' direct-conversation cache keys
+// (dmKey, "bc:dm:" + RefHash): recipients taken in that order have their
+// conversations cached under neighbouring keys.
+func (b *Outbox) DirectOrder(ref bot.UserRef) string { return b.RefHash(ref) }
+
+// CachedDirects is CachedDirect for each of recs, the store read once when
+// it can (bot.ValueBatchReader).
+func (b *Outbox) CachedDirects(ctx context.Context, recs []bot.Recipient) []bot.Conversation {
+	br, ok := b.Store.(bot.ValueBatchReader)
+	if !ok {
+		out := make([]bot.Conversation, len(recs))
+		for i, r := range recs {
+			out[i] = b.CachedDirect(ctx, r)
+		}
+		return out
+	}
+	out := make([]bot.Conversation, len(recs))
+	var keys []string
+	var at []int
+	for i, r := range recs {
+		out[i] = bot.Conversation{Platform: r.Ref.Platform, Workspace: r.Ref.Workspace, Kind: bot.Direct, ID: r.Conversation}
+		if out[i].ID != "" {
+			continue
+		}
+		if dc, ok := b.Adapters[r.Ref.Platform].(bot.DirectCache); ok {
+			if c, ok := dc.CachedDirect(ctx, r.Ref); ok && c.ID != "" {
+				out[i] = c
+				continue
+			}
+		}
+		keys, at = append(keys, b.dmKey(r.Ref)), append(at, i)
+	}
+	if len(keys) == 0 {
+		return out
+	}
+	vs, err := br.Values(ctx, keys)
+	if err != nil {
+		return out // a cache: the conversations are opened again
+	}
+	for j, v := range vs {
+		var c bot.Conversation
+		if v != nil && json.Unmarshal(v, &c) == nil && c.ID != "" {
+			out[at[j]] = c
+		}
+	}
+	return out
+}
