@@ -184,6 +184,9 @@ func initBuckets(tx *bbolt.Tx) error {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
+	if err := indexPending(tx); err != nil {
+		return fmt.Errorf("index the pending messages: %w", err)
+	}
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package bolt
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -16,12 +18,101 @@ import (
 // The scheduler's buckets, created on first write (reads treat a missing
 // bucket as empty):
 //
-//	slots    job name -> {"slot": time}
-//	pending  pending key -> bot.Pending
+//	slots       job name -> {"slot": time}
+//	pending     pending key -> bot.Pending
+//	pendingdue  due time (8 bytes, big-endian) + pending key -> empty
+//	pendingto   ref.Key() + pending key -> empty
+//
+// The two indexes let the outbox's poll (every tick) read only the
+// messages that are due, and a member's list only theirs: with 10,000
+// invitations held overnight, scanning and decoding every pending message
+// took 60-100 ms and 7.6 MB at every tick. ref.Key() is prefix-free (its
+// parts are length-prefixed), so a member's entries are exactly those under
+// their key. A file written before the indexes gets them at Open.
 var (
-	bucketSlots   = []byte("slots")
-	bucketPending = []byte("pending")
+	bucketSlots      = []byte("slots")
+	bucketPending    = []byte("pending")
+	bucketPendingDue = []byte("pendingdue")
+	bucketPendingTo  = []byte("pendingto")
 )
+
+// dueIndexKey orders by due time, to the nanosecond, then by pending key
+// (the order of comparePending). The sign bit is flipped so that the
+// unsigned big-endian order is the signed one.
+func dueIndexKey(due time.Time, key string) []byte {
+	k := make([]byte, 8, 8+len(key))
+	binary.BigEndian.PutUint64(k, uint64(due.UnixNano())^(1<<63))
+	return append(k, key...)
+}
+
+func toIndexKey(to bot.UserRef, key string) []byte {
+	return append([]byte(to.Key()), key...)
+}
+
+// pendingBuckets returns the pending bucket and its indexes, created if
+// need be.
+func pendingBuckets(tx *bbolt.Tx) (pending, due, to *bbolt.Bucket, err error) {
+	if pending, err = tx.CreateBucketIfNotExists(bucketPending); err != nil {
+		return nil, nil, nil, err
+	}
+	if due, err = tx.CreateBucketIfNotExists(bucketPendingDue); err != nil {
+		return nil, nil, nil, err
+	}
+	if to, err = tx.CreateBucketIfNotExists(bucketPendingTo); err != nil {
+		return nil, nil, nil, err
+	}
+	return pending, due, to, nil
+}
+
+// indexPending builds the pending indexes of a file written before them:
+// it does nothing when the pending bucket is absent or already indexed.
+func indexPending(tx *bbolt.Tx) error {
+	if tx.Bucket(bucketPending) == nil || tx.Bucket(bucketPendingDue) != nil {
+		return nil
+	}
+	b, due, to, err := pendingBuckets(tx)
+	if err != nil {
+		return err
+	}
+	return b.ForEach(func(k, v []byte) error {
+		var p bot.Pending
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("index pending: decode %q: %w", k, err)
+		}
+		if err := due.Put(dueIndexKey(p.Due, string(k)), nil); err != nil {
+			return err
+		}
+		return to.Put(toIndexKey(p.To, string(k)), nil)
+	})
+}
+
+// deletePending removes the pending message key and its index entries; it
+// reports whether there was one.
+func deletePending(tx *bbolt.Tx, key []byte) (bool, error) {
+	b := tx.Bucket(bucketPending)
+	if b == nil {
+		return false, nil
+	}
+	v := b.Get(key)
+	if v == nil {
+		return false, nil
+	}
+	var p bot.Pending
+	if err := json.Unmarshal(v, &p); err != nil {
+		return false, fmt.Errorf("decode pending %q: %w", key, err)
+	}
+	if due := tx.Bucket(bucketPendingDue); due != nil {
+		if err := due.Delete(dueIndexKey(p.Due, string(key))); err != nil {
+			return false, err
+		}
+	}
+	if to := tx.Bucket(bucketPendingTo); to != nil {
+		if err := to.Delete(toIndexKey(p.To, string(key))); err != nil {
+			return false, err
+		}
+	}
+	return true, b.Delete(key)
+}
 
 type slotRecord struct {
 	Slot time.Time `json:"slot"`
@@ -115,7 +206,7 @@ func (s *Store) SavePending(ctx context.Context, p bot.Pending) (_ bool, err err
 	}
 	saved := false
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketPending)
+		b, due, to, err := pendingBuckets(tx)
 		if err != nil {
 			return err
 		}
@@ -123,6 +214,12 @@ func (s *Store) SavePending(ctx context.Context, p bot.Pending) (_ bool, err err
 			return nil
 		}
 		saved = true
+		if err := due.Put(dueIndexKey(p.Due, p.Key), nil); err != nil {
+			return err
+		}
+		if err := to.Put(toIndexKey(p.To, p.Key), nil); err != nil {
+			return err
+		}
 		return b.Put([]byte(p.Key), v)
 	})
 	if err != nil {
@@ -131,29 +228,21 @@ func (s *Store) SavePending(ctx context.Context, p bot.Pending) (_ bool, err err
 	return saved, nil
 }
 
-// scanPending returns the pending messages keep accepts, by due then key.
-func (s *Store) scanPending(op string, keep func(bot.Pending) bool) ([]bot.Pending, error) {
-	var out []bot.Pending
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		if b == nil {
-			return nil
+// readPending decodes the pending messages of keys, in that order (a key
+// without a record is skipped).
+func readPending(b *bbolt.Bucket, keys [][]byte) ([]bot.Pending, error) {
+	out := make([]bot.Pending, 0, len(keys))
+	for _, k := range keys {
+		v := b.Get(k)
+		if v == nil {
+			continue
 		}
-		return b.ForEach(func(k, v []byte) error {
-			var p bot.Pending
-			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode pending %q: %w", k, err)
-			}
-			if keep(p) {
-				out = append(out, p)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, wrap(op, err)
+		var p bot.Pending
+		if err := json.Unmarshal(v, &p); err != nil {
+			return nil, fmt.Errorf("decode pending %q: %w", k, err)
+		}
+		out = append(out, p)
 	}
-	slices.SortFunc(out, comparePending)
 	return out, nil
 }
 
@@ -170,7 +259,27 @@ func (s *Store) PendingFor(ctx context.Context, ref bot.UserRef) (_ []bot.Pendin
 	if err := checkRef("pending for", ref); err != nil {
 		return nil, err
 	}
-	return s.scanPending("pending for", func(p bot.Pending) bool { return p.To == ref })
+	var out []bot.Pending
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b, to := tx.Bucket(bucketPending), tx.Bucket(bucketPendingTo)
+		if b == nil || to == nil {
+			return nil
+		}
+		prefix := []byte(ref.Key())
+		var keys [][]byte
+		c := to.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			keys = append(keys, k[len(prefix):])
+		}
+		var err error
+		out, err = readPending(b, keys)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("pending for", err)
+	}
+	slices.SortFunc(out, comparePending)
+	return out, nil
 }
 
 // DuePending returns at most limit pending messages due at or before now.
@@ -182,11 +291,27 @@ func (s *Store) DuePending(ctx context.Context, now time.Time, limit int) (_ []b
 	if limit <= 0 {
 		return nil, fmt.Errorf("bolt store due pending: %w: limit must be positive", bot.ErrInvalid)
 	}
-	out, err := s.scanPending("due pending", func(p bot.Pending) bool { return !p.Due.After(now) })
-	if len(out) > limit {
-		out = out[:limit]
+	var out []bot.Pending
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b, due := tx.Bucket(bucketPending), tx.Bucket(bucketPendingDue)
+		if b == nil || due == nil {
+			return nil
+		}
+		// Every key of a message due at or before now sorts before end.
+		end := dueIndexKey(now.Add(time.Nanosecond), "")
+		var keys [][]byte
+		c := due.Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0 && len(keys) < limit; k, _ = c.Next() {
+			keys = append(keys, k[8:])
+		}
+		var err error
+		out, err = readPending(b, keys)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("due pending", err)
 	}
-	return out, err
+	return out, nil
 }
 
 // DeletePending removes the pending message with key.
@@ -199,11 +324,11 @@ func (s *Store) DeletePending(ctx context.Context, key string) (err error) {
 		return fmt.Errorf("bolt store delete pending: %w: empty key", bot.ErrInvalid)
 	}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		if b == nil || b.Get([]byte(key)) == nil {
+		found, err := deletePending(tx, []byte(key))
+		if err == nil && !found {
 			return bot.ErrNotFound
 		}
-		return b.Delete([]byte(key))
+		return err
 	})
 	if err != nil {
 		return wrap("delete pending", err)
@@ -222,30 +347,25 @@ func (s *Store) ErasePending(ctx context.Context, ref bot.UserRef) (_ int, err e
 	}
 	n := 0
 	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		if b == nil {
+		to := tx.Bucket(bucketPendingTo)
+		if to == nil {
 			return nil
 		}
+		prefix := []byte(ref.Key())
 		var keys [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			var p bot.Pending
-			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode pending %q: %w", k, err)
-			}
-			if p.To == ref {
-				keys = append(keys, slices.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+		c := to.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			keys = append(keys, slices.Clone(k[len(prefix):]))
 		}
 		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
+			found, err := deletePending(tx, k)
+			if err != nil {
 				return err
 			}
+			if found {
+				n++
+			}
 		}
-		n = len(keys)
 		return nil
 	})
 	if err != nil {

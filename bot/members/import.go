@@ -71,6 +71,9 @@ type Importer struct {
 	// hasOffers, hasNeeds: the file has these optional columns (without
 	// them, an update keeps the member's lists).
 	hasOffers, hasNeeds bool
+	// roles, interests: MemberRoles and Interests indexed by phrase for
+	// the lines of one import.
+	roles, interests labelFinder
 }
 
 // ImportReport says what an import did (or would do, in a dry run).
@@ -190,6 +193,7 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 		return rep, err
 	}
 	cols, listSep := f.Cols, f.ListSep
+	im.roles, im.interests = newLabelFinder(im.MemberRoles), newLabelFinder(im.Interests)
 	_, im.hasOffers = cols["offers"]
 	_, im.hasNeeds = cols["needs"]
 	_, hasUser := cols["user"]
@@ -313,7 +317,7 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		m.Collectivity = &found[0]
 	}
 	if role := get("role"); role != "" {
-		l, ok := exactLabel(im.MemberRoles, textnorm.Fold(role))
+		l, ok := im.roles.find(im.MemberRoles, textnorm.Fold(role))
 		if !ok {
 			return bad("role", "value", core.CleanField(role, 40), "known", labelIDs(im.MemberRoles))
 		}
@@ -345,7 +349,7 @@ func (im Importer) interestList(list, listSep string) (ids []string, bad string)
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		l, ok := exactLabel(im.Interests, textnorm.Fold(part))
+		l, ok := im.interests.find(im.Interests, textnorm.Fold(part))
 		if !ok {
 			return nil, part
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"log/slog"
 	"net/url"
@@ -415,6 +416,11 @@ func inviteImported(ctx context.Context, b *core.Bot, logger *slog.Logger, every
 		} else if n > 0 {
 			logger.Info("invited imported members", "component", "main", "count", n)
 		}
+		// The scan decodes every member (27 MB at 10,000 members), the one
+		// large burst of an idle bot: hand that memory back to the system
+		// now rather than at the next collection, which an idle bot may not
+		// reach for hours (60 MiB resident instead of 77 after start-up).
+		debug.FreeOSMemory()
 		select {
 		case <-ctx.Done():
 			return
