@@ -120,6 +120,11 @@ func (sc *scan) holds(v int, j int32, w int64) bool {
 // scanPairs calls weight once for every pair i < j and keeps each vertex's
 // depth best partners, the first k of which are its candidates (depth >= k).
 func scanPairs(n int, weight Weigher, k, depth int) *scan {
+	return scanRows(n, Rows(weight), k, depth)
+}
+
+// scanRows is scanPairs weighing a row at a time.
+func scanRows(n int, row RowWeigher, k, depth int) *scan {
 	k = max(1, min(k, n-1))
 	depth = max(k, min(depth, n-1))
 	sc := &scan{n: n, k: k, maxW: make([]int64, n), lastW: make([]int64, n), candW: make([][]int64, n),
@@ -134,12 +139,14 @@ func scanPairs(n int, weight Weigher, k, depth int) *scan {
 	}
 	top := newTopK(n, depth)
 	first := true
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			w, ok := weight(i, j)
+	rowW, rowOK := make([]int64, n), make([]bool, n)
+	for i := 0; i < n-1; i++ {
+		row(i, i+1, n, rowW[:n-i-1], rowOK[:n-i-1])
+		for t, ok := range rowOK[:n-i-1] {
 			if !ok {
 				continue
 			}
+			j, w := i+1+t, rowW[t]
 			sc.allowed++
 			if first || w < sc.lo {
 				sc.lo = w
@@ -185,6 +192,12 @@ func scanPairs(n int, weight Weigher, k, depth int) *scan {
 // comes first.
 func Greedy(n int, weight Weigher) Matching {
 	return greedy(n, weight, scanPairs(n, weight, 10, listDepth))
+}
+
+// GreedyRows is Greedy with the first pass over the pairs made a row at a
+// time (row must agree with weight, which the rescans use).
+func GreedyRows(n int, weight Weigher, row RowWeigher) Matching {
+	return greedy(n, weight, scanRows(n, row, 10, listDepth))
 }
 
 // greedyItem is a vertex's best available pair in the greedy queue.

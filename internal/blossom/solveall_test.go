@@ -104,7 +104,7 @@ func TestPricingWithListedPairs(t *testing.T) {
 		tg := randomTable(r, n, []float64{0, 0.3, 0.8}[r.IntN(3)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 1000}[r.IntN(3)])
 		k := 1 + r.IntN(3)
 		for _, depth := range []int{k, k + 2, listDepth} {
-			res, err := solveAll(n, tg.weight, k, depth)
+			res, err := solveAll(n, tg.weight, nil, k, depth)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,18 @@ const (
 // returns an error naming the first violation. It uses only r's exported
 // data and calls weight once for every pair i < j.
 func Verify(n int, weight Weigher, r Result) error {
+	return VerifyRows(n, Rows(weight), r)
+}
+
+// VerifyRows is Verify weighing a row of pairs at a time: the same checks,
+// with every pair weighed by row.
+func VerifyRows(n int, row RowWeigher, r Result) error {
+	var one [1]int64
+	var oneOK [1]bool
+	weight := func(i, j int) (int64, bool) {
+		row(i, j, j+1, one[:], oneOK[:])
+		return one[0], oneOK[0]
+	}
 	c := &r.Certificate
 	if len(r.Mate) != n {
 		return fmt.Errorf("matching has %d vertices, want %d", len(r.Mate), n)
@@ -120,14 +132,16 @@ func Verify(n int, weight Weigher, r Result) error {
 		}
 		return nil
 	}
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			w, ok := weight(i, j)
+	rowW, rowOK := make([]int64, n), make([]bool, n)
+	for i := 0; i < n-1; i++ {
+		row(i, i+1, n, rowW[:n-i-1], rowOK[:n-i-1])
+		for t, ok := range rowOK[:n-i-1] {
 			if !ok {
 				continue
 			}
+			j := i + 1 + t
 			active[i], active[j] = true, true
-			if err := check(i, j, w); err != nil {
+			if err := check(i, j, rowW[t]); err != nil {
 				return err
 			}
 		}

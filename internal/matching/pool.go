@@ -166,6 +166,9 @@ type Pool struct {
 	penalty    int64 // milli-points
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
+	// perPair: Plan weighs every pair through Milli, not MilliRow (the
+	// reference, for tests).
+	perPair bool
 }
 
 // Len returns the number of profiles.
@@ -366,6 +369,12 @@ func (p *Pool) lookup(a *hot, i, j int) (int16, bool) {
 	if a.sig&(1<<(uint(j)&63)) == 0 {
 		return 0, false
 	}
+	return p.history(i, j)
+}
+
+// history looks (i, j) up in the shorter of the two members' sorted
+// lists of partners with history.
+func (p *Pool) history(i, j int) (int16, bool) {
 	list, other := p.p[i].special, j
 	if len(p.p[j].special) < len(list) {
 		list, other = p.p[j].special, i
@@ -495,6 +504,90 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		complement = w.Complement
 	}
 	return ToMilli(size + interests + region + role + workshop + prefs + complement + repeat), true
+}
+
+// MilliRow scores member i against every member j in [from, to):
+// w[j-from] and ok[j-from] are what Milli(i, j) returns, to the bit (the
+// same operations in the same order), with i's fields read once and no
+// call per pair for the common criteria: the solver's first pass and
+// Verify weigh every pair of the pool through it (blossom.RowWeigher).
+func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
+	a := p.h[i]
+	hs := p.h[from:to]
+	w, ok = w[:len(hs)], ok[:len(hs)]
+	r := &p.rules
+	wt := r.Weights
+	forbidRecent := r.Repeat.Mode == RepeatForbid
+	penalty := -r.Repeat.Penalty
+	roles := p.roleW[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
+	popcount, bracket, regionMode, hard := p.popcount, p.bracket, p.region, p.hard
+	invSpan := p.invSpan
+	aKnown := a.pop > 0
+	aInterest := a.wInterest > 0
+	for t := range hs {
+		b := &hs[t]
+		if a.coll != 0 && a.coll == b.coll {
+			w[t], ok[t] = 0, false
+			continue
+		}
+		j := from + t
+		repeat := 0.0
+		if a.sig&(1<<(uint(j)&63)) != 0 {
+			if ago, found := p.history(i, j); found {
+				if ago == 0 || forbidRecent {
+					w[t], ok[t] = 0, false
+					continue
+				}
+				repeat = penalty
+			}
+		}
+		var size, interests, region, workshop, prefs, complement float64
+		known := aKnown && b.pop > 0
+		dist := math.Abs(a.logPop - b.logPop)
+		if (a.prefs|b.prefs)&hard != 0 && (p.breaks(&a, b, hard, known, dist) || p.breaks(b, &a, hard, known, dist)) {
+			w[t], ok[t] = 0, false
+			continue
+		}
+		if known {
+			if bracket {
+				size = wt.Size * p.sizeSimilarity(&a, b, dist)
+			} else {
+				size = wt.Size * max(0, 1-dist*invSpan)
+			}
+		}
+		if aInterest && b.wInterest > 0 {
+			var shared float64
+			if popcount {
+				shared = float64(bits.OnesCount64(a.in0 & b.in0))
+			} else {
+				shared = p.sharedWeightSlow(&a, b, i, j)
+			}
+			if union := a.wInterest + b.wInterest - shared; union > 0 {
+				interests = wt.Interests * shared / union
+			}
+		}
+		switch regionMode {
+		case regionSame:
+			if a.region != 0 && a.region == b.region {
+				region = wt.Region
+			}
+		case regionDifferent:
+			if a.region != 0 && b.region != 0 && a.region != b.region {
+				region = wt.Region
+			}
+		}
+		role := roles[b.role]
+		if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+			workshop = wt.Workshop
+		}
+		if (a.prefs|b.prefs)&prefMember != 0 {
+			prefs = wt.Preferences * (p.prefSatisfaction(&a, b, known, dist) + p.prefSatisfaction(b, &a, known, dist)) / 2
+		}
+		if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+			complement = wt.Complement
+		}
+		w[t], ok[t] = ToMilli(size+interests+region+role+workshop+prefs+complement+repeat), true
+	}
 }
 
 // ToMilli converts points to the solver's fixed-point milli-points,

@@ -19,8 +19,9 @@ type Certificate struct {
 	PricedPairs    int64 `json:"priced_pairs"`
 	Skipped        int64 `json:"skipped_pairs"`
 	Added          int   `json:"added"`
-	// Verified: blossom.Verify checked the duals against every pair,
-	// independently of the solver (done up to verifyLimit members).
+	// Verified: blossom.VerifyRows checked the duals against every pair,
+	// independently of the solver (at every size, with the same row
+	// scorer as the solver's first pass).
 	Verified bool `json:"verified"`
 }
 
@@ -35,31 +36,21 @@ type solution struct {
 	Greedy []int
 }
 
-// verifyLimit: up to this many members, every plan's certificate is also
-// checked by blossom.Verify (one more pass over every pair).
-const verifyLimit = 3000
-
 // solveAll solves the round's matching problem over all allowed pairs:
-// blossom.SolveAll (sparse candidates, pricing, certificate), checked by
-// blossom.Verify for pools up to verifyLimit.
-func solveAll(n int, weigh func(i, j int) (int64, bool), k int) (solution, error) {
-	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k})
+// blossom.SolveAll (sparse candidates, pricing, certificate), its first
+// pass over the pairs made a row at a time, and the certificate checked
+// by blossom.VerifyRows against every pair, whatever the pool's size.
+func solveAll(n int, weigh func(i, j int) (int64, bool), row blossom.RowWeigher, k int) (solution, error) {
+	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row})
 	if err != nil {
 		return solution{}, fmt.Errorf("matching: %w", err)
 	}
 	c := res.Certificate
 	cert := Certificate{Gap: c.Gap, Rounds: c.Rounds, CandidateEdges: c.CandidateEdges, PricedPairs: c.PricedPairs,
 		Skipped: c.Skipped, Added: c.Added}
-	if n <= verifyLimit {
-		if err := blossom.Verify(n, weigh, res); err != nil {
-			return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
-		}
-		cert.Verified = true
+	if err := blossom.VerifyRows(n, row, res); err != nil {
+		return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
 	}
+	cert.Verified = true
 	return solution{Mate: res.Mate, Pairs: res.Pairs, Total: res.Total, Certificate: cert, Greedy: res.Greedy.Mate}, nil
-}
-
-// greedy is a heaviest-first greedy matching over all allowed pairs.
-func greedy(n int, weigh func(i, j int) (int64, bool)) []int {
-	return blossom.Greedy(n, weigh).Mate
 }
