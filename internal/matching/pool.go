@@ -83,6 +83,10 @@ type Breakdown struct {
 	MetAgo int `json:"met_ago,omitempty"`
 }
 
+// itabStride: the interest table's row, one entry per sum of two counts
+// of interests (each at most 64 in popcount mode).
+const itabStride = 129
+
 // prof is a profile prepared for fast scoring.
 type prof struct {
 	logPop    float64
@@ -166,6 +170,9 @@ type Pool struct {
 	penalty    int64 // milli-points
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
+	// itab: with popcount, the interest term (Weights.Interests · shared
+	// / union) by shared·itabStride + the two members' counts.
+	itab []float64
 	// perPair: Plan weighs every pair through Milli, not MilliRow (the
 	// reference, for tests).
 	perPair bool
@@ -243,6 +250,17 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	}
 	pool.uniform = !slices.ContainsFunc(pool.iw, func(w float64) bool { return w != 1 })
 	pool.popcount = pool.uniform && pool.words <= 1
+	if pool.popcount {
+		pool.itab = make([]float64, 65*itabStride)
+		for shared := 0; shared <= 64; shared++ {
+			for both := shared; both < itabStride; both++ {
+				if union := float64(both) - float64(shared); union > 0 {
+					// the same operations as Milli's, on the same values
+					pool.itab[shared*itabStride+both] = rules.Weights.Interests * float64(shared) / union
+				}
+			}
+		}
+	}
 	if rules.LogSpan > 0 {
 		pool.invSpan = 1 / rules.LogSpan
 	}
@@ -524,22 +542,36 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	invSpan := p.invSpan
 	aKnown := a.pop > 0
 	aInterest := a.wInterest > 0
+	// i's partners with history, sorted: walked along the row, so that
+	// finding a pair's history costs one comparison.
+	sp := p.p[i].special
+	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
+	next := to
+	if k < len(sp) {
+		next = int(sp[k].other)
+	}
+	// the interest term by [shared][count of a + count of b], when it is
+	// a popcount: Milli's division, done once per pool
+	ca := bits.OnesCount64(a.in0)
+	itab := p.itab
 	for t := range hs {
 		b := &hs[t]
+		j := from + t
+		repeat := 0.0
+		if j == next {
+			ago := sp[k].ago
+			if k++; k < len(sp) {
+				next = int(sp[k].other)
+			}
+			if ago == 0 || forbidRecent {
+				w[t], ok[t] = 0, false
+				continue
+			}
+			repeat = penalty
+		}
 		if a.coll != 0 && a.coll == b.coll {
 			w[t], ok[t] = 0, false
 			continue
-		}
-		j := from + t
-		repeat := 0.0
-		if a.sig&(1<<(uint(j)&63)) != 0 {
-			if ago, found := p.history(i, j); found {
-				if ago == 0 || forbidRecent {
-					w[t], ok[t] = 0, false
-					continue
-				}
-				repeat = penalty
-			}
 		}
 		var size, interests, region, workshop, prefs, complement float64
 		known := aKnown && b.pop > 0
@@ -556,14 +588,13 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 			}
 		}
 		if aInterest && b.wInterest > 0 {
-			var shared float64
 			if popcount {
-				shared = float64(bits.OnesCount64(a.in0 & b.in0))
+				interests = itab[bits.OnesCount64(a.in0&b.in0)*itabStride+ca+bits.OnesCount64(b.in0)]
 			} else {
-				shared = p.sharedWeightSlow(&a, b, i, j)
-			}
-			if union := a.wInterest + b.wInterest - shared; union > 0 {
-				interests = wt.Interests * shared / union
+				shared := p.sharedWeightSlow(&a, b, i, j)
+				if union := a.wInterest + b.wInterest - shared; union > 0 {
+					interests = wt.Interests * shared / union
+				}
 			}
 		}
 		switch regionMode {
