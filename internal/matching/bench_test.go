@@ -194,3 +194,24 @@ func BenchmarkScoreRow(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/9999, "ns/pair")
 	_ = sink
 }
+
+// BenchmarkScoreRowFast is BenchmarkScoreRow through MilliRow, the
+// row scorer the solver's first pass and Verify use.
+func BenchmarkScoreRowFast(b *testing.B) {
+	p, err := NewPool(DefaultRules(), synthetic(b, 10000, 1), History{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, ok := make([]int64, 10000), make([]bool, 10000)
+	b.ResetTimer()
+	var sink int64
+	i := 0
+	for b.Loop() {
+		p.MilliRow(i, 0, i, w, ok)
+		p.MilliRow(i, i+1, 10000, w, ok)
+		sink += w[0]
+		i = (i + 7919) % 10000
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/9999, "ns/pair")
+	_ = sink
+}
