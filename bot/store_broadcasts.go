@@ -395,3 +395,59 @@ func EraseAuthor(b *Broadcast, ref UserRef) bool {
 	}
 	return changed
 }
+
+// SegmentMemberLister is an optional capability of a Store: listing a
+// broadcast's recipients reads every member, and needs only a few of their
+// fields. SegmentMembers calls fn with each member, in the order of
+// Members, as SegmentView leaves it (the other fields zero), decoding only
+// those fields.
+type SegmentMemberLister interface {
+	SegmentMembers(ctx context.Context, fn func(Member) error) error
+}
+
+// SegmentView is m with only the fields a broadcast's segment and consent
+// read: Ref, Language, Role, Interests, the collectivity's Region,
+// Departement and Population, Prefs.NoAnnouncements, OptedIn, Onboarded.
+func SegmentView(m Member) Member {
+	v := Member{
+		Ref: m.Ref, Language: m.Language, Role: m.Role, Interests: m.Interests,
+		OptedIn: m.OptedIn, Onboarded: m.Onboarded,
+	}
+	v.Prefs.NoAnnouncements = m.Prefs.NoAnnouncements
+	if c := m.Collectivity; c != nil {
+		v.Collectivity = &Collectivity{Region: c.Region, Departement: c.Departement, Population: c.Population}
+	}
+	return v
+}
+
+// SegmentRecord is the part of a member's JSON record (as encoding/json
+// writes a Member) that SegmentView keeps, for stores to decode alone.
+type SegmentRecord struct {
+	Ref          UserRef  `json:"ref"`
+	Language     Lang     `json:"language"`
+	Role         string   `json:"role"`
+	Interests    []string `json:"interests"`
+	Collectivity *struct {
+		Population  int    `json:"population"`
+		Departement string `json:"departement"`
+		Region      string `json:"region"`
+	} `json:"collectivity"`
+	Prefs struct {
+		NoAnnouncements bool `json:"no_announcements"`
+	} `json:"prefs"`
+	OptedIn   time.Time `json:"opted_in"`
+	Onboarded time.Time `json:"onboarded"`
+}
+
+// Member is the record as SegmentView would leave the member.
+func (r *SegmentRecord) Member() Member {
+	m := Member{
+		Ref: r.Ref, Language: r.Language, Role: r.Role, Interests: r.Interests,
+		OptedIn: r.OptedIn, Onboarded: r.Onboarded,
+	}
+	m.Prefs.NoAnnouncements = r.Prefs.NoAnnouncements
+	if c := r.Collectivity; c != nil {
+		m.Collectivity = &Collectivity{Region: c.Region, Departement: c.Departement, Population: c.Population}
+	}
+	return m
+}

@@ -38,7 +38,23 @@ type Pending struct {
 	Lang Lang `json:"lang,omitempty"`
 	// Created is when it was stored.
 	Created time.Time `json:"created"`
+	// Consent is what the member must still want when it is sent (see
+	// Consent); empty: nothing checked.
+	Consent Consent `json:"consent,omitempty"`
 }
+
+// Consent names what a member must still want for a message written to
+// them to be sent: the outbox re-reads the member just before sending and
+// drops (and logs) a message they no longer want.
+type Consent string
+
+const (
+	// ConsentMember: the member is still stored (not erased).
+	ConsentMember Consent = "member"
+	// ConsentIntroductions: stored, opted in to introductions and not
+	// paused (Member.Matchable).
+	ConsentIntroductions Consent = "introductions"
+)
 
 // SchedulerStore keeps the scheduler's durable state: the last slot run of
 // each job, and the pending messages (held deliveries, reminders). Same

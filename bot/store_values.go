@@ -48,3 +48,13 @@ type ValueBatchWriter interface {
 	// written.
 	PutValues(ctx context.Context, kvs []KeyValue, ttl time.Duration) error
 }
+
+// ValueBatchReader is an optional capability of a ValueStore: several
+// values read at once (one transaction, one pipeline), for the broadcast
+// engine's cache of direct conversations.
+type ValueBatchReader interface {
+	// Values returns the value under each key, as Value would, or nil
+	// where there is none (never set, expired, deleted). ErrInvalid for an
+	// empty key.
+	Values(ctx context.Context, keys []string) ([][]byte, error)
+}

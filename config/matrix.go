@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/sndgct/maillage/internal/safeurl"
 )
 
 // MatrixSelf, in chat.matrix.allowed_servers, stands for the bot's own
@@ -52,7 +54,7 @@ func (c *Config) validateMatrixSecrets(ch *checker, path string) {
 	case s.MatrixHomeserverURL == "":
 		ch.add(path, "matrix needs %s in the environment: the homeserver's address, such as https://matrix.agent.tchap.gouv.fr", EnvMatrixHomeserverURL)
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		ch.add(path, "%s must be the homeserver's http(s) address, such as https://matrix.example.fr, got %s", EnvMatrixHomeserverURL, quote(s.MatrixHomeserverURL))
+		ch.add(path, "%s must be the homeserver's http(s) address, such as https://matrix.example.fr, got %s", EnvMatrixHomeserverURL, safeurl.Show(s.MatrixHomeserverURL))
 	}
 	switch {
 	case s.MatrixUserID == "":

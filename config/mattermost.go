@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/sndgct/maillage/internal/safeurl"
 )
 
 // EnvPublicURL overrides http.public_url.
@@ -19,7 +21,7 @@ func (c *Config) validateMattermost(ch *checker, path string) {
 	case u == "":
 		ch.add(path, "mattermost needs %s in the environment: the server's address, such as https://chat.example.fr", EnvMattermostURL)
 	case !validBaseURL(u):
-		ch.add(path, "%s must be the server's http(s) address, such as https://chat.example.fr, got %s", EnvMattermostURL, quote(u))
+		ch.add(path, "%s must be the server's http(s) address, such as https://chat.example.fr, got %s", EnvMattermostURL, safeurl.Show(u))
 	}
 	if c.Secrets.MattermostToken == "" {
 		ch.add(path, "mattermost needs %s in the environment: the access token of the bot account (System Console > Integrations > Bot Accounts)", EnvMattermostToken)

@@ -1,13 +1,16 @@
 package dashboard_test
 
 import (
+	"cmp"
 	"encoding/csv"
+	"fmt"
 	"html"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,6 +268,68 @@ func TestFiguresEqualStatistics(t *testing.T) {
 	}
 }
 
+// The rounds page and its CSV count the members left out by the reason
+// stored with the round, « < 5 » for 1 to 4; a round stored before reasons
+// were kept counts them as « not recorded ».
+func TestSitOutReasonsOnTheRoundsPage(t *testing.T) {
+	e := newEnv(t)
+	e.seedNetwork()
+	ctx := t.Context()
+	round := bot.MatchRound{ID: "manual|1", Created: e.Clock.Now().Add(24 * time.Hour)}
+	for i := range 9 {
+		round.SatOut = append(round.SatOut, bottest.User(fmt.Sprintf("s%d", i)))
+	}
+	// 6 for their size preference, 1 odd, 1 unknown reason, 1 without any.
+	round.SatOutWhy = []string{"own_size", "own_size", "odd", "own_size", "own_size", "own_size", "own_size", "later"}
+	if _, err := e.H.Store.CreateRound(ctx, round); err != nil {
+		t.Fatal(err)
+	}
+	old := bot.MatchRound{ID: "manual|0", Created: e.Clock.Now().Add(-70 * 24 * time.Hour), SatOut: []bot.UserRef{bottest.User("s0")}}
+	if _, err := e.H.Store.CreateRound(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn(e.link(bottest.User("orga"), "tableau de bord"))
+	copySecureCookie(t, e, c)
+	page := e.get(c, e.Srv.URL+"/tableau-de-bord/tours")
+	r := rows(t, page, "rounds")
+	head := []string{"odd", "own_size", "own_region", "own_prefs", "no_partner", "taken", "unrecorded"}
+	for _, k := range head {
+		if !strings.Contains(page.Body, ">"+html.EscapeString(bottest.Fr("dashboard.rounds.satout."+k))+"<") {
+			t.Errorf("no column %q", bottest.Fr("dashboard.rounds.satout."+k))
+		}
+	}
+	for _, c := range []struct {
+		date string
+		want []string
+	}{
+		{"01/01/2027", []string{"<\u00a05", "6", "0", "0", "0", "0", "<\u00a05"}},
+		{"22/10/2026", []string{"0", "0", "0", "0", "0", "0", "<\u00a05"}},
+	} {
+		cells := r[c.date]
+		if len(cells) < 2+len(c.want) || !slices.Equal(cells[2:2+len(c.want)], c.want) {
+			t.Errorf("round of %s: %q, want sit-outs %q", c.date, cells, c.want)
+		}
+	}
+	resp, err := c.Get(e.Srv.URL + "/tableau-de-bord/csv/rounds.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvPage := readPage(t, resp)
+	rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvPage.Body, "\ufeff")))
+	rd.Comma = ';'
+	recs, err := rd.ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("CSV: %v\n%s", err, csvPage.Body)
+	}
+	if got := recs[0][3:10]; got[1] != bottest.Fr("dashboard.rounds.satout.own_size") || got[6] != bottest.Fr("dashboard.rounds.satout.unrecorded") {
+		t.Errorf("CSV header: %q", recs[0])
+	}
+	i := slices.IndexFunc(recs, func(rec []string) bool { return rec[0] == "01/01/2027" })
+	if i < 0 || !slices.Equal(recs[i][3:10], []string{"<\u00a05", "6", "0", "0", "0", "0", "<\u00a05"}) {
+		t.Errorf("CSV: no row of 01/01/2027 with its sit-outs: %q", recs)
+	}
+}
+
 // A search that found nothing is counted, with the folded text only.
 func TestMissedSearchesAreCounted(t *testing.T) {
 	e := newEnv(t)
@@ -454,6 +519,9 @@ func TestCatalogueHasEveryKeyOfThePages(t *testing.T) {
 	keys := map[string]bool{}
 	for _, id := range []string{"overview", "rounds", "members", "congress", "broadcasts"} {
 		keys["dashboard.nav."+id], keys["dashboard.title."+id] = true, true
+	}
+	for _, kind := range dashboard.SitOutKinds {
+		keys["dashboard.rounds.satout."+cmp.Or(kind, "unrecorded")] = true
 	}
 	err := fs.WalkDir(os.DirFS("."), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".html")) {

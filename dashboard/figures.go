@@ -72,9 +72,33 @@ type RoundFigures struct {
 	core.MatchStats
 	// MetGroups are the groups where at least one member said they met;
 	// Repeats the groups that paired two members already introduced in
-	// an earlier round kept; SatOutOdd the member left out for an odd
-	// number (sit-out mode), SatOut - SatOutOdd had nobody to meet.
-	MetGroups, Repeats, SatOutOdd int
+	// an earlier round kept.
+	MetGroups, Repeats int
+	// SatOutWhy counts the members left out by the reason stored with the
+	// round, in the order of SitOutKinds (the last: rounds stored before
+	// reasons were kept).
+	SatOutWhy [len(SitOutKinds)]int
+}
+
+// SitOutKinds are the reasons a member sits out (internal/matching's
+// SitOut*), in the order of the rounds table's columns; "" counts the
+// members of rounds stored without reasons (or with a reason unknown to
+// this version).
+var SitOutKinds = [...]string{
+	matching.SitOutOdd, matching.SitOutOwnSize, matching.SitOutOwnRegion, matching.SitOutOwnPrefs,
+	matching.SitOutNoPartner, matching.SitOutTaken, "",
+}
+
+// sitOutKind is the index in SitOutKinds of the k-th sit-out of r.
+func sitOutKind(r *bot.MatchRound, k int) int {
+	if k < len(r.SatOutWhy) {
+		for i, why := range SitOutKinds[:len(SitOutKinds)-1] {
+			if r.SatOutWhy[k] == why {
+				return i
+			}
+		}
+	}
+	return len(SitOutKinds) - 1
 }
 
 // MetRateGroups is the share of the groups where someone said they met.
@@ -145,12 +169,14 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 	var groupOf [][]int32 // by round, by member index: the group, or -1
 	var metGroup, repeatGroup [][]bool
 	newest := map[uint64]uint64{} // pair -> round<<32 | group
-	odd := rules.Odd == matching.OddSitOut
 	err = s.Rounds(ctx, 0, func(r bot.MatchRound) error {
 		k := len(f.Rounds)
 		rf := RoundFigures{ID: r.ID, Created: r.Created}
 		rf.Introductions = len(r.Groups)
 		rf.SatOut = len(r.SatOut)
+		for k := range r.SatOut {
+			rf.SatOutWhy[sitOutKind(&r, k)]++
+		}
 		at[r.ID] = k
 		g := make([]int32, len(brackets))
 		for i := range g {
@@ -183,9 +209,6 @@ func Compute(ctx context.Context, s Store, settings *bot.Settings, rules matchin
 					}
 				}
 			}
-		}
-		if odd && rf.SatOut > 0 && (rf.Members+rf.SatOut)%2 == 1 {
-			rf.SatOutOdd = 1
 		}
 		groupOf = append(groupOf, g)
 		metGroup = append(metGroup, make([]bool, len(r.Groups)))

@@ -13,7 +13,7 @@ import (
 
 // Compute on hand-made rounds: repeats (a pair met again in a later round,
 // counted in the later round only), groups where someone met, the mixing of
-// size brackets, sit-outs for an odd number, inactive members.
+// size brackets, sit-outs by their stored reason, inactive members.
 func TestComputeOnKnownRounds(t *testing.T) {
 	clock := fakeclock.New(bottest.Thursday10)
 	store := bottest.OpenBolt(t, clock)
@@ -39,9 +39,11 @@ func TestComputeOnKnownRounds(t *testing.T) {
 	}
 	pair := func(x, y string) bot.MatchGroup { return bot.MatchGroup{Members: []bot.UserRef{refs[x], refs[y]}} }
 	rounds := []bot.MatchRound{
-		{ID: "r1", Created: now.Add(-14 * 24 * time.Hour), Groups: []bot.MatchGroup{pair("a", "b"), pair("c", "d")}, SatOut: []bot.UserRef{refs["e"]}},
-		{ID: "r2", Created: now.Add(-7 * 24 * time.Hour), Groups: []bot.MatchGroup{pair("a", "c"), pair("b", "d")}},
-		{ID: "r3", Created: now.Add(-time.Hour), Groups: []bot.MatchGroup{pair("a", "b"), pair("c", "e")}}, // a-b again
+		{ID: "r1", Created: now.Add(-14 * 24 * time.Hour), Groups: []bot.MatchGroup{pair("a", "b"), pair("c", "d")}, SatOut: []bot.UserRef{refs["e"]}}, // stored before reasons
+		{ID: "r2", Created: now.Add(-7 * 24 * time.Hour), Groups: []bot.MatchGroup{pair("a", "c"), pair("b", "d")},
+			SatOut: []bot.UserRef{refs["e"], bottest.User("f"), bottest.User("g")}, SatOutWhy: []string{"own_region", "taken", "own_region"}},
+		{ID: "r3", Created: now.Add(-time.Hour), Groups: []bot.MatchGroup{pair("a", "b"), pair("c", "e")}, // a-b again
+			SatOut: []bot.UserRef{refs["d"]}, SatOutWhy: []string{"odd"}},
 	}
 	for _, r := range rounds {
 		if _, err := store.CreateRound(ctx, r); err != nil {
@@ -71,10 +73,17 @@ func TestComputeOnKnownRounds(t *testing.T) {
 	if len(f.Rounds) != 3 || f.Rounds[0].ID != "r3" {
 		t.Fatalf("rounds: %+v", f.Rounds)
 	}
-	type want struct{ repeats, metGroups, answered, met, satOutOdd int }
-	for k, w := range []want{{1, 0, 1, 0, 0}, {0, 1, 1, 1, 0}, {0, 1, 2, 2, 1}} { // r3, r2, r1
+	type want struct {
+		repeats, metGroups, answered, met int
+		why                               [len(dashboard.SitOutKinds)]int // odd, size, région, both, nobody, taken, unrecorded
+	}
+	for k, w := range []want{
+		{1, 0, 1, 0, [7]int{1, 0, 0, 0, 0, 0, 0}},
+		{0, 1, 1, 1, [7]int{0, 0, 2, 0, 0, 1, 0}},
+		{0, 1, 2, 2, [7]int{0, 0, 0, 0, 0, 0, 1}},
+	} { // r3, r2, r1
 		r := f.Rounds[k]
-		if got := (want{r.Repeats, r.MetGroups, r.Answered, r.Met, r.SatOutOdd}); got != w {
+		if got := (want{r.Repeats, r.MetGroups, r.Answered, r.Met, r.SatOutWhy}); got != w {
 			t.Errorf("round %s: %+v, want %+v", r.ID, got, w)
 		}
 	}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -72,20 +73,26 @@ func (s *Server) roundsTable(p core.Printer, f *Figures, id string, limit int) *
 	lang := p.Lang
 	t := &table{ID: id, Caption: p.T("dashboard.rounds.caption"), Head: []string{
 		p.T("dashboard.rounds.date"), p.T("dashboard.rounds.groups"), p.T("dashboard.rounds.members"),
-		p.T("dashboard.rounds.satout_odd"), p.T("dashboard.rounds.satout_none"),
+	}}
+	for _, kind := range SitOutKinds {
+		t.Head = append(t.Head, p.T("dashboard.rounds.satout."+cmp.Or(kind, "unrecorded")))
+	}
+	t.Head = append(t.Head,
 		p.T("dashboard.rounds.response"), p.T("dashboard.rounds.met_members"), p.T("dashboard.rounds.met_groups"),
 		p.T("dashboard.rounds.repeats"),
-	}}
+	)
 	for i, r := range f.Rounds {
 		if limit > 0 && i == limit {
 			break
 		}
-		t.Rows = append(t.Rows, []string{
-			s.shortDate(lang, r), count(lang, r.Introductions), count(lang, r.Members),
-			count(lang, r.SatOutOdd), count(lang, r.SatOut-r.SatOutOdd),
+		row := []string{s.shortDate(lang, r), count(lang, r.Introductions), count(lang, r.Members)}
+		for _, n := range r.SatOutWhy {
+			row = append(row, count(lang, n))
+		}
+		t.Rows = append(t.Rows, append(row,
 			rate(lang, r.Answered, r.Members), rate(lang, r.Met, r.Members), rate(lang, r.MetGroups, r.Introductions),
 			core.FormatInt(lang, r.Repeats),
-		})
+		))
 	}
 	return t
 }

@@ -2,10 +2,12 @@ package bolt
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/sndgct/maillage/bot"
 	bbolt "go.etcd.io/bbolt"
@@ -232,6 +234,8 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) (_
 		if b == nil {
 			return nil
 		}
+		// Sized for the range asked (a batch), within reason.
+		out = make([]bot.Recipient, 0, min(max(before-max(first, 0), 0), 1024))
 		c := b.Cursor()
 		end := indexKey(before)
 		for k, v := c.Seek(indexKey(max(first, 0))); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
@@ -488,4 +492,43 @@ func (s *Store) EraseBroadcastMember(ctx context.Context, ref bot.UserRef) (_ in
 		return 0, wrap(op, err)
 	}
 	return n, nil
+}
+
+// SegmentMembers calls fn with each member as bot.SegmentView leaves it,
+// in the order of Members, decoding only those fields of the records.
+func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (err error) {
+	defer s.observe("SegmentMembers", s.callStart(), &err)
+	if err := ctx.Err(); err != nil {
+		return wrap("segment members", err)
+	}
+	type entry struct {
+		order, key string // Ref.String(), then the key (as Members)
+		r          bot.SegmentRecord
+	}
+	var all []entry
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMembers)
+		all = make([]entry, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			all = append(all, entry{})
+			e := &all[len(all)-1]
+			if err := json.Unmarshal(v, &e.r); err != nil {
+				return fmt.Errorf("decode member %q: %w", k, err)
+			}
+			e.order, e.key = e.r.Ref.String(), string(k)
+			return nil
+		})
+	})
+	if err != nil {
+		return wrap("segment members", err)
+	}
+	slices.SortFunc(all, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.key, b.key))
+	})
+	for i := range all {
+		if err := fn(all[i].r.Member()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -141,3 +141,42 @@ func (s *Store) DeleteValue(ctx context.Context, key string) (err error) {
 	}
 	return nil
 }
+
+// Values returns the values under keys (nil where there is none), read in
+// one transaction.
+func (s *Store) Values(ctx context.Context, keys []string) (_ [][]byte, err error) {
+	defer s.observe("Values", s.callStart(), &err)
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("values", err)
+	}
+	for _, key := range keys {
+		if err := checkValueKey("values", key); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]byte, len(keys))
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketValues)
+		for i, key := range keys {
+			v := b.Get([]byte(key))
+			if v == nil {
+				continue
+			}
+			var r valueRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("value %q: %w", key, err)
+			}
+			if !s.expired(r.Expires) {
+				out[i] = r.Value
+				if out[i] == nil {
+					out[i] = []byte{}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("values", err)
+	}
+	return out, nil
+}

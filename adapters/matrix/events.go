@@ -135,7 +135,13 @@ func (a *Adapter) fresh(ctx context.Context, evt *event.Event) bool {
 		return false
 	}
 	ok, err := a.opts.Store.FirstSeen(ctx, a.hashKey("event", string(evt.ID)), eventTTL)
-	if err != nil {
+	switch {
+	case errors.Is(err, bot.ErrUnavailable):
+		// The core answers that the service is unavailable: an event
+		// handled twice is better than one dropped without a word.
+		a.log.Warn("event not deduplicated: store unavailable", "err", err)
+		return true
+	case err != nil:
 		a.log.Warn("deduplicating an event", "err", err)
 		return false
 	}

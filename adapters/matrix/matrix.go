@@ -44,6 +44,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/connstate"
+	"github.com/sndgct/maillage/internal/safeurl"
 )
 
 // Compile-time guards: the optional capabilities the core looks for.
@@ -154,7 +155,7 @@ func New(o Options) (*Adapter, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(o.HomeserverURL), "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("matrix: MAILLAGE_MATRIX_HOMESERVER_URL must be the homeserver's http(s) address, such as https://matrix.example.fr, got %q", o.HomeserverURL)
+		return nil, fmt.Errorf("matrix: MAILLAGE_MATRIX_HOMESERVER_URL must be the homeserver's http(s) address, such as https://matrix.example.fr, got %s", safeurl.Show(o.HomeserverURL))
 	}
 	uid := id.UserID(strings.TrimSpace(o.UserID))
 	_, server, err := uid.Parse()

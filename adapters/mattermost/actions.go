@@ -166,8 +166,15 @@ func (a *Adapter) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	// Each member decides once per post: in a group (an introduction),
 	// every member answers the same buttons.
-	first, err := a.opts.Store.FirstSeen(ctx, "mattermost:click:"+post.Id+":"+req.UserId, dedupTTL)
-	if err != nil {
+	// The key holds a keyed hash of the member's id, not the id.
+	first, err := a.opts.Store.FirstSeen(ctx, "mattermost:click:"+a.storeHash(post.Id, req.UserId), dedupTTL)
+	switch {
+	case errors.Is(err, bot.ErrUnavailable):
+		// The core answers that the service is unavailable: a click
+		// handled twice is better than one lost without a word.
+		a.log.Warn("button click not deduplicated: store unavailable", "err", err)
+		first = true
+	case err != nil:
 		a.log.Warn("button click: deduplicating", "err", err)
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return

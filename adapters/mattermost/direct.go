@@ -33,6 +33,16 @@ func storeKeyMAC(token string) []byte {
 	return m[:]
 }
 
+// storeHash is a keyed hash of parts, standing for ids in store keys.
+func (a *Adapter) storeHash(parts ...string) string {
+	m := hmac.New(sha256.New, a.storeKey)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
 // dmKey is the store key of the direct channel with user.
 func (a *Adapter) dmKey(user bot.UserRef) string {
 	m := hmac.New(sha256.New, a.storeKey)

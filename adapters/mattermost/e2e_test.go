@@ -196,6 +196,17 @@ func startMaillage(t *testing.T, acc e2eAccounts, cfgYAML, dataDir string) *mail
 			t.Logf("maillage log:\n%s", p.logs.String())
 		}
 	})
+	// Ready once its HTTP server answers: a SIGTERM sent earlier (a test
+	// with nothing left to wait for) would find no handler installed yet.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + p.listen + "/healthz"); err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("maillage did not answer on %s within 20 s:\n%s", p.listen, p.logs.String())
+		}
+	}
 	return p
 }
 
@@ -345,4 +356,64 @@ func TestEndToEndWithMattermost(t *testing.T) {
 	if !strings.Contains(logs.String(), "reconnecting") {
 		t.Error("the log does not show a reconnection")
 	}
+}
+
+// SIGTERM while a member's messages are being answered: the bot finishes
+// what it received and exits cleanly within 10 s; restarted on the same
+// data, it catches up with the rest. Every message is answered exactly
+// once across the two runs (each message is a word the bot does not know,
+// unique to the run, which its answer quotes).
+func TestSigtermDrainsMattermost(t *testing.T) {
+	acc := e2eSetup(t)
+	ctx := context.Background()
+	data := t.TempDir()
+	cfg := "chat:\n  adapters: [mattermost]\nrate_limit: {per_minute: 0}\n" // the catch-up may replay earlier tests' posts
+	mm := startMaillage(t, acc, cfg, data)
+	bob := memberClient(acc.URL, acc.Members[1])
+	dm, _, err := bob.CreateDirectChannel(ctx, acc.Members[1].ID, acc.Bot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := fmt.Sprintf("zq%d", time.Now().UnixNano()%1_000_000_000)
+	word := func(i int) string { return fmt.Sprintf("%sx%d", run, i) }
+	since := post(t, bob, dm.Id, word(0)).CreateAt
+	waitPost(t, bob, dm.Id, acc.Bot.ID, since, "the first answer", func(p *model.Post) bool { return strings.Contains(p.Message, word(0)) })
+	const total = 6
+	for i := 1; i < total; i++ {
+		post(t, bob, dm.Id, word(i))
+	}
+	start := time.Now()
+	mm.stop(t) // SIGTERM; fails the test unless the exit is clean within 15 s
+	took := time.Since(start)
+	if took > 10*time.Second {
+		t.Errorf("exited %v after SIGTERM, want within 10 s", took)
+	}
+	answers := func() map[string]int {
+		list, _, err := bob.GetPostsForChannel(ctx, dm.Id, 0, 200, "", false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, p := range list.ToSlice() {
+			for i := range total {
+				if p.UserId == acc.Bot.ID && strings.Contains(p.Message, "« "+word(i)+" »") {
+					got[word(i)]++
+				}
+			}
+		}
+		return got
+	}
+	drained := len(answers())
+	startMaillage(t, acc, cfg, data)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(answers()) < total && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond) // the bot runs on its own: poll the server
+	}
+	got := answers()
+	for i := range total {
+		if got[word(i)] != 1 {
+			t.Errorf("message %d answered %d times across the SIGTERM and the restart, want once", i, got[word(i)])
+		}
+	}
+	t.Logf("SIGTERM: exit in %v, %d of %d answered before it, the rest after the restart", took.Round(time.Millisecond), drained, total)
 }

@@ -2,6 +2,7 @@ package mattermost
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -102,14 +103,28 @@ func (a *Adapter) deliver(ctx context.Context, d *dispatcher, in incoming) {
 	if !ok {
 		return
 	}
-	first, err := a.opts.Store.FirstSeen(ctx, "mattermost:post:"+in.post.Id, dedupTTL)
+	if d.stopping() {
+		return // not recorded: the next start's catch-up handles it
+	}
+	// A claim rather than FirstSeen: a post caught by the stop between
+	// the record and the queue is released, so that the next start's
+	// catch-up handles it instead of taking it for done.
+	key, token := "mattermost:post:"+in.post.Id, rand.Text()
+	first, err := a.opts.Store.Claim(ctx, key, token, dedupTTL)
 	if err != nil {
 		// Without the store, answering twice is better than never.
 		a.log.Warn("deduplicating a post", "err", err)
-	} else if !first {
+		d.put(m)
 		return
 	}
-	d.put(m)
+	if !first {
+		return
+	}
+	if !d.put(m) {
+		if err := a.opts.Store.ReleaseClaim(context.WithoutCancel(ctx), key, token); err != nil {
+			a.log.Warn("a post caught by the stop stays recorded: it will not be caught up", "err", err)
+		}
+	}
 }
 
 // catchUp fetches the posts created since `since` (Unix ms, bounded by

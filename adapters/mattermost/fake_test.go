@@ -408,7 +408,10 @@ func (h *harness) adapter(t *testing.T, o Options) *Adapter {
 			t.Error("the token appears in the log")
 		}
 	})
-	o.URL, o.Token, o.Store = h.fs.srv.URL, testToken, h.store
+	o.URL, o.Token = h.fs.srv.URL, testToken
+	if o.Store == nil {
+		o.Store = h.store
+	}
 	o.Clock, o.After, o.Rand, o.Workers = h.clock, h.clock.After, rand.New(rand.NewPCG(1, 2)), 1
 	o.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := New(o)

@@ -35,6 +35,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/internal/connstate"
+	"github.com/sndgct/maillage/internal/safeurl"
 )
 
 // Compile-time guards: the optional capabilities the core looks for.
@@ -141,7 +142,7 @@ func New(o Options) (*Adapter, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(o.URL), "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("mattermost: MAILLAGE_MATTERMOST_URL must be the server's http(s) address, such as https://chat.example.fr, got %q", o.URL)
+		return nil, fmt.Errorf("mattermost: MAILLAGE_MATTERMOST_URL must be the server's http(s) address, such as https://chat.example.fr, got %s", safeurl.Show(o.URL))
 	}
 	actionURL := ""
 	if o.PublicURL != "" {

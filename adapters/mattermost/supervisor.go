@@ -267,7 +267,11 @@ func closeClient(ws *model.WebSocketClient) {
 // being handled are finished (their handlers' context lives on) for up to
 // shutdownGrace; then the handlers still running are cancelled.
 type dispatcher struct {
-	ctx     context.Context // ends at stop: no new event
+	ctx context.Context // ends at stop: no new event
+	// mu orders puts and the stop: a put checks ctx and queues under a
+	// read lock; a worker told to stop takes the write lock before it
+	// finishes the queue, so that no put lands in a queue nobody reads.
+	mu      sync.RWMutex
 	queues  []chan bot.Message
 	wg      sync.WaitGroup
 	once    sync.Once
@@ -290,6 +294,8 @@ func newDispatcher(ctx context.Context, h bot.Handler, workers int) *dispatcher 
 			for {
 				select {
 				case <-ctx.Done():
+					d.mu.Lock() // the puts in progress end (queued or refused)
+					d.mu.Unlock()
 					for { // finish what was queued
 						select {
 						case m := <-q:
@@ -309,19 +315,27 @@ func newDispatcher(ctx context.Context, h bot.Handler, workers int) *dispatcher 
 
 // put queues m for its conversation's worker; it waits when that worker
 // is behind (back-pressure on the WebSocket) and gives up when the
-// adapter stops.
-func (d *dispatcher) put(m bot.Message) {
+// adapter stops. It reports whether m was queued: a queued message is
+// handled, even during the stop.
+func (d *dispatcher) put(m bot.Message) bool {
 	f := fnv.New32a()
 	f.Write([]byte(m.Conversation.ID))
 	q := d.queues[int(f.Sum32()%uint32(len(d.queues)))]
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	if d.ctx.Err() != nil {
-		return
+		return false
 	}
 	select {
 	case q <- m:
+		return true
 	case <-d.ctx.Done():
+		return false
 	}
 }
+
+// stopping reports whether the dispatcher takes no new message.
+func (d *dispatcher) stopping() bool { return d.ctx.Err() != nil }
 
 // stop takes no new event and waits for the workers to finish the queued
 // ones, cancelling the handlers still running after shutdownGrace.

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -645,4 +646,45 @@ func classify(ctx context.Context, op string, err error) error {
 		return c.error
 	}
 	return fail(ctx, op, err)
+}
+
+// SegmentMembers calls fn with each member as bot.SegmentView leaves it,
+// in the order of Members, decoding only those fields of the records.
+func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (err error) {
+	defer s.observe("SegmentMembers", s.callStart(), &err)
+	const op = "segment members"
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis store %s: %w", op, err)
+	}
+	type entry struct {
+		order, field string // Ref.String(), then the field (as Members)
+		r            bot.SegmentRecord
+	}
+	// HSCAN may return a field twice: the map keeps one.
+	byField := make(map[string]*entry)
+	err = s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
+		e := &entry{field: field}
+		if err := json.Unmarshal([]byte(value), &e.r); err != nil {
+			return fmt.Errorf("redis store %s: decode %q: %w", op, field, err)
+		}
+		e.order = e.r.Ref.String()
+		byField[field] = e
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	all := make([]*entry, 0, len(byField))
+	for _, e := range byField {
+		all = append(all, e)
+	}
+	slices.SortFunc(all, func(a, b *entry) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), cmp.Compare(a.field, b.field))
+	})
+	for _, e := range all {
+		if err := fn(e.r.Member()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -17,7 +17,16 @@
 //	redis://[sentinel-user:sentinel-password@]sentinel1:26379[/db]?master_name=mymaster&addr=sentinel2:26379&addr=sentinel3:26379[&password=primary-password]
 //
 // In that form the user information authenticates to the sentinels, and the
-// username= and password= parameters to the primary. The other go-redis
+// username= and password= parameters to the primary.
+//
+// Redis Cluster: addr= parameters without master_name (or cluster=true with
+// a single seed) select go-redis's ClusterClient; the host and the addr=
+// parameters are seed nodes, the user information authenticates to every
+// node, the database is 0:
+//
+//	redis://[[user]:password@]node1:6379?addr=node2:6379&addr=node3:6379
+//
+// In a cluster the key prefix is put in a hash tag (see clusterPrefix). The other go-redis
 // options (dial_timeout=3s, pool_size=20...) are accepted as parameters in
 // both forms. Error messages and logs show the URL through RedactURL.
 //
@@ -46,8 +55,10 @@
 // <ref> is bot.UserRef.Key, which encodes a reference without ambiguity.
 // Members live in one hash, walked with HSCAN;
 // Members sorts them in memory, which suits the few thousand members of a
-// deployment. No command touches two keys at once except DeleteMember's
-// pipeline (not a transaction), so the layout also suits Redis Cluster.
+// deployment. Transactions and Lua scripts touch several keys at once (a
+// broadcast and its recipients, a pending message and the due queue, a
+// round and its indexes); in Redis Cluster the prefix is therefore a hash
+// tag, so that every key of a deployment shares one slot.
 //
 // # Errors and time
 //
@@ -142,9 +153,15 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 		routeClientLogs(opts.Logger)
 	}
 	redacted := RedactURL(rawURL)
+	if redacted == unparsable || redacted == "" {
+		return nil, fmt.Errorf("open redis store: %s: %s (see the README for the forms of the URL)", unparsable, urlProblem(rawURL))
+	}
 	t, err := parseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
+		return nil, fmt.Errorf("open redis store %s: %w", redacted, scrubURLSecrets(err, rawURL))
+	}
+	if t.cluster != nil {
+		opts.KeyPrefix = clusterPrefix(opts.KeyPrefix)
 	}
 	s := &Store{
 		rdb:         t.client(),
@@ -159,15 +176,29 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.rdb.Close()
-		return nil, fmt.Errorf("open redis store %s: %w", redacted, err)
+		return nil, fmt.Errorf("open redis store %s: %w", redacted, scrubURLSecrets(err, rawURL))
 	}
 	// Open's own ping is not an operation of the store's user.
 	if _, nop := opts.Observer.(bot.NopStoreObserver); !nop {
 		s.obs = opts.Observer
 	}
-	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
+	s.log.InfoContext(ctx, "redis store opened", "url", redacted, "sentinel", t.failover != nil, "cluster", t.cluster != nil, "key_prefix", s.prefix, "replica_acks", s.replicaAcks)
 	s.checkPersistence(ctx)
 	return s, nil
+}
+
+// clusterPrefix puts the key prefix in a hash tag ("maillage:" becomes
+// "{maillage}:") unless it holds one: in Redis Cluster every key of the
+// deployment then lives in one slot, so that the transactions and scripts
+// that touch several keys at once (a member and their indexes, a broadcast
+// and its recipients, a pending message and the due queue) are never
+// refused as cross-slot. The deployment's few thousand members fit one
+// shard: Cluster brings failover here, not sharding.
+func clusterPrefix(prefix string) string {
+	if strings.Contains(prefix, "{") && strings.Contains(prefix, "}") {
+		return prefix
+	}
+	return "{" + strings.TrimSuffix(prefix, ":") + "}:"
 }
 
 // callStart is when an observed call starts: the zero time without an
@@ -195,6 +226,7 @@ func (s *Store) observe(op string, start time.Time, err *error) {
 type target struct {
 	single   *goredis.Options
 	failover *goredis.FailoverOptions
+	cluster  *goredis.ClusterOptions
 	// replicaAcks is the replica_acks parameter (see the package comment).
 	replicaAcks int
 }
@@ -238,6 +270,9 @@ func (t target) client() goredis.UniversalClient {
 	if t.failover != nil {
 		return goredis.NewFailoverClient(t.failover)
 	}
+	if t.cluster != nil {
+		return goredis.NewClusterClient(t.cluster)
+	}
 	return goredis.NewClient(t.single)
 }
 
@@ -266,6 +301,30 @@ func parseURL(rawURL string) (target, error) {
 		u.RawQuery = q.Encode()
 		rawURL = u.String()
 	}
+	cluster := false
+	if v := q.Get("cluster"); q.Has("cluster") {
+		// Maillage's own, like replica_acks: select Redis Cluster with a
+		// single seed address.
+		if v != "true" && v != "1" && v != "false" && v != "0" {
+			return target{}, errors.New("invalid URL: cluster must be true or false")
+		}
+		cluster = v == "true" || v == "1"
+		q.Del("cluster")
+		u.RawQuery = q.Encode()
+		rawURL = u.String()
+	}
+	if !q.Has("master_name") && (cluster || q.Has("addr")) {
+		if !validDBPath(u.Path) || strings.Trim(u.Path, "/0") != "" {
+			return target{}, errors.New("invalid URL: Redis Cluster has database 0 only")
+		}
+		u.Path = ""
+		o, err := goredis.ParseClusterURL(u.String())
+		if err != nil {
+			return target{}, fmt.Errorf("invalid cluster URL: %w", err)
+		}
+		o.ContextTimeoutEnabled = true
+		return target{cluster: o, replicaAcks: max(acks, 0)}, nil
+	}
 	if q.Has("master_name") {
 		if q.Get("master_name") == "" {
 			return target{}, errors.New("invalid URL: empty master_name")
@@ -291,29 +350,156 @@ func parseURL(rawURL string) (target, error) {
 // redacted replaces secrets in URLs.
 const redacted = "xxxxx"
 
-// RedactURL returns rawURL with its passwords (user information and the
-// password= and sentinel_password= parameters) replaced by "xxxxx", fit for
-// logs and error messages. A URL that cannot be parsed gives a placeholder.
+// unparsable stands for a URL that cannot be shown safely.
+const unparsable = "(unparsable redis URL)"
+
+// RedactURL returns rawURL rebuilt from its parsed parts with its passwords
+// (user information and every parameter whose name holds "password")
+// replaced by "xxxxx", fit for logs and error messages. Anything that is not
+// a well-formed redis://, rediss:// or unix:// URL (a mistyped scheme such
+// as "redis//" or "redis:/", a bare password, a database that is not a
+// number) gives "(unparsable redis URL)": whatever was typed might be a
+// secret.
 func RedactURL(rawURL string) string {
+	if rawURL == "" {
+		return ""
+	}
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable redis URL)"
+	if err != nil || u.Opaque != "" || u.Fragment != "" {
+		return unparsable
+	}
+	out := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	switch u.Scheme {
+	case "redis", "rediss":
+		if u.Host == "" || !validDBPath(u.Path) {
+			return unparsable
+		}
+	case "unix":
+		if u.Host != "" || u.Path == "" {
+			return unparsable
+		}
+	default:
+		return unparsable
 	}
 	if u.User != nil {
 		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), redacted)
+			out.User = url.UserPassword(u.User.Username(), redacted)
+		} else {
+			out.User = url.User(u.User.Username())
 		}
 	}
 	if u.RawQuery != "" {
-		q := u.Query()
-		for _, name := range []string{"password", "sentinel_password"} {
-			if q.Has(name) {
-				q.Set(name, redacted)
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			return unparsable
+		}
+		for name, vs := range q {
+			for i, v := range vs {
+				if !shownParam(name, v) {
+					vs[i] = redacted
+				}
 			}
 		}
-		u.RawQuery = q.Encode()
+		out.RawQuery = q.Encode()
 	}
-	return u.String()
+	return out.String()
+}
+
+// shownParam reports whether a URL parameter's value may be shown: never a
+// password; addresses, names, numbers and durations; anything else (a
+// secret typed in the wrong place) is masked.
+func shownParam(name, v string) bool {
+	switch n := strings.ToLower(name); {
+	case strings.Contains(n, "password"):
+		return false
+	case n == "addr" || n == "master_name" || n == "client_name" || n == "username" || n == "sentinel_username":
+		return true
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return true
+	}
+	if _, err := time.ParseDuration(v); err == nil {
+		return true
+	}
+	return v == "true" || v == "false"
+}
+
+// validDBPath reports whether p is empty, "/" or "/N": what go-redis reads
+// as a database number.
+func validDBPath(p string) bool {
+	p = strings.TrimPrefix(p, "/")
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// scrubURLSecrets removes from err's text every secret rawURL holds (the
+// password of its user information and of its parameters), in case a
+// library quoted one.
+func scrubURLSecrets(err error, rawURL string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	var secrets []string
+	if u, perr := url.Parse(rawURL); perr == nil {
+		if u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				secrets = append(secrets, pw)
+			}
+		}
+		if q, qerr := url.ParseQuery(u.RawQuery); qerr == nil {
+			for name, vs := range q {
+				if strings.Contains(strings.ToLower(name), "password") {
+					secrets = append(secrets, vs...)
+				}
+			}
+		}
+	}
+	secrets = append(secrets, rawURL)
+	clean := msg
+	for _, sec := range secrets {
+		if len(sec) >= 3 {
+			clean = strings.ReplaceAll(clean, sec, redacted)
+		}
+	}
+	if clean == msg {
+		return err
+	}
+	return &scrubbedError{msg: clean, err: err}
+}
+
+// scrubbedError shows a cleaned message and keeps the cause for errors.Is.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// urlProblem says, without quoting it, what is wrong with a URL RedactURL
+// refuses.
+func urlProblem(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	switch {
+	case rawURL == "":
+		return "empty"
+	case err != nil:
+		return "not a URL"
+	case u.Scheme == "":
+		return "no scheme (redis://, rediss:// or unix://)"
+	case u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix":
+		return "unknown scheme (redis://, rediss:// or unix://)"
+	case u.Scheme != "unix" && u.Host == "":
+		return "no host after the scheme (redis://host…)"
+	case u.Scheme != "unix" && !validDBPath(u.Path):
+		return "the database after the host must be a number"
+	}
+	return "malformed"
 }
 
 // Close closes the connections.

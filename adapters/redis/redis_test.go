@@ -139,6 +139,48 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
+// Mistyped URLs never show their password, neither through RedactURL nor
+// in Open's error: the forms an operator gets wrong.
+func TestMalformedURLsHideTheirPassword(t *testing.T) {
+	const pw = "PW-s3cr3t-9"
+	tests := []string{
+		"redis//:" + pw + "@redis.local:6379/0",
+		"redis:/:" + pw + "@redis.local:6379/0",
+		"redis:" + pw + "@redis.local",
+		pw,
+		"//:" + pw + "@redis.local",
+		"redis://:" + pw + "@redis.local:6379/" + pw,
+		"redis://redis.local:6379/0?password=" + pw + "&pool_size=x",
+		"redis://redis.local:6379/0?Password=" + pw,
+		"http://:" + pw + "@redis.local:6379/0",
+		"redis://:" + pw + "@/0",
+		"redis://:" + pw + "@redis.local:6379/0#" + pw,
+		"redis://:" + pw + "@redis.local:6379/0?master_name=m&addr=nocolon",
+		"redis://:" + pw + "@redis.local:notaport/0",
+		"redis://:" + pw + "@redis.local:6379/0?dial_timeout=" + pw,
+		"unix://:" + pw + "@host/run/redis.sock",
+		"redis ://:" + pw + "@redis.local",
+		" redis://:" + pw + "@redis.local",
+	}
+	for _, rawURL := range tests {
+		if got := RedactURL(rawURL); strings.Contains(got, pw) {
+			t.Errorf("RedactURL(%q) = %q shows the password", rawURL, got)
+		}
+		s, err := Open(t.Context(), rawURL, Options{Timeout: 100 * time.Millisecond})
+		if err == nil {
+			_ = s.Close()
+			t.Errorf("Open(%q) error = nil, want an error", rawURL)
+			continue
+		}
+		if strings.Contains(err.Error(), pw) {
+			t.Errorf("Open(%q) error %q shows the password", rawURL, err)
+		}
+	}
+	if got := RedactURL("redis//:" + pw + "@redis.local"); got != "(unparsable redis URL)" {
+		t.Errorf("RedactURL of a mistyped scheme = %q, want the placeholder", got)
+	}
+}
+
 func TestParseURL(t *testing.T) {
 	t.Run("single", func(t *testing.T) {
 		tg, err := parseURL("rediss://u:pw@redis.local:6380/3?pool_size=7")

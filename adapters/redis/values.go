@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -107,4 +108,47 @@ func (s *Store) DeleteValue(ctx context.Context, key string) (err error) {
 		return fail(ctx, fmt.Sprintf("%s %q", op, key), err)
 	}
 	return nil
+}
+
+// Values returns the values under keys (nil where there is none), read in
+// one pipeline.
+func (s *Store) Values(ctx context.Context, keys []string) (_ [][]byte, err error) {
+	defer s.observe("Values", s.callStart(), &err)
+	const op = "values"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	for _, key := range keys {
+		if key == "" {
+			return nil, fmt.Errorf("redis store %s: %w: empty key", op, bot.ErrInvalid)
+		}
+	}
+	out := make([][]byte, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	cmds, err := s.rdb.Pipelined(cctx, func(p goredis.Pipeliner) error {
+		for _, key := range keys {
+			p.Get(cctx, s.valueKey(key))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fail(ctx, op, err)
+	}
+	for i, c := range cmds {
+		v, err := c.(*goredis.StringCmd).Bytes()
+		switch {
+		case errors.Is(err, goredis.Nil):
+		case err != nil:
+			return nil, fail(ctx, op, err)
+		case v == nil:
+			out[i] = []byte{}
+		default:
+			out[i] = v
+		}
+	}
+	return out, nil
 }

@@ -117,13 +117,22 @@ func (a *Adapter) translateEvent(ctx context.Context, j job) (bot.Message, bool,
 	default:
 		return bot.Message{}, false, nil
 	}
+	if channel == "" {
+		// Nowhere to answer (a malformed or forged event): nothing to do.
+		a.log.DebugContext(ctx, "slack event without a channel, ignored", "event_id", cb.EventID)
+		return bot.Message{}, false, nil
+	}
 	// A mention in a group DM arrives twice (message.mpim and app_mention,
 	// two event ids): the message itself is handled once.
-	first, err = a.store.FirstSeen(ctx, "slack:message:"+channel+":"+ts, eventDedupTTL)
-	if err != nil {
+	// The key holds no channel id (a member's direct conversation names
+	// them): a keyed hash of it.
+	first, err = a.store.FirstSeen(ctx, "slack:message:"+a.hashKey(channel, ts), eventDedupTTL)
+	switch {
+	case errors.Is(err, bot.ErrUnavailable):
+		a.log.WarnContext(ctx, "slack message not deduplicated: store unavailable", "event_id", cb.EventID, "err", err)
+	case err != nil:
 		return bot.Message{}, false, fmt.Errorf("deduplicating message: %w", err)
-	}
-	if !first {
+	case !first:
 		return bot.Message{}, false, nil
 	}
 	// A bare mention asks for help; a file sent without a word says nothing.
@@ -202,10 +211,14 @@ func (a *Adapter) translateInteraction(ctx context.Context, j job) (bot.Message,
 	// question is clicked next.
 	key := "slack:click:" + a.hashKey(from.Key(), channel, msgTS, action)
 	first, err := a.store.FirstSeen(ctx, key, clickDedupTTL)
-	if err != nil {
+	switch {
+	case errors.Is(err, bot.ErrUnavailable):
+		// The core answers that the service is unavailable; a click
+		// handled twice is better than one lost.
+		a.log.WarnContext(ctx, "slack click not deduplicated: store unavailable", "action", action, "err", err)
+	case err != nil:
 		return bot.Message{}, false, fmt.Errorf("deduplicating click: %w", err)
-	}
-	if !first {
+	case !first:
 		a.log.DebugContext(ctx, "slack click already decided, dropped", "action", action)
 		return bot.Message{}, false, nil
 	}

@@ -1636,3 +1636,48 @@ func HeldUntil(t *testing.T, store bot.Store, origin string) map[bot.UserRef]tim
 	}
 	return out
 }
+
+// OutageStore is a store that cannot be reached while Down is set: the
+// member reads, the deduplication and the values the core and the
+// adapters use on every message fail with ErrUnavailable.
+type OutageStore struct {
+	bot.Store
+	Down *atomic.Bool
+}
+
+func (s OutageStore) unavailable() error { return fmt.Errorf("dial tcp: %w", bot.ErrUnavailable) }
+
+func (s OutageStore) Member(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if s.Down.Load() {
+		return bot.Member{}, s.unavailable()
+	}
+	return s.Store.Member(ctx, ref)
+}
+
+func (s OutageStore) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if s.Down.Load() {
+		return false, s.unavailable()
+	}
+	return s.Store.FirstSeen(ctx, key, ttl)
+}
+
+func (s OutageStore) Value(ctx context.Context, key string) ([]byte, error) {
+	if s.Down.Load() {
+		return nil, s.unavailable()
+	}
+	return s.Store.Value(ctx, key)
+}
+
+func (s OutageStore) PutValue(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	if s.Down.Load() {
+		return s.unavailable()
+	}
+	return s.Store.PutValue(ctx, key, v, ttl)
+}
+
+func (s OutageStore) DeleteValue(ctx context.Context, key string) error {
+	if s.Down.Load() {
+		return s.unavailable()
+	}
+	return s.Store.DeleteValue(ctx, key)
+}

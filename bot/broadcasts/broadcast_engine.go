@@ -62,6 +62,10 @@ type pass struct {
 	// busy: something was sent or tried, or a batch was another
 	// replica's: the next tick looks again.
 	busy bool
+	// run and queue are reused from one batch to the next (sendBatch
+	// keeps nothing of them once it returns).
+	run   *batchRun
+	queue []item
 }
 
 func (p *pass) hold(t time.Time) {
@@ -258,38 +262,46 @@ func (b *Feature) listRecipients(ctx context.Context, bc bot.Broadcast) (bot.Bro
 	if err != nil {
 		return bc, err
 	}
-	var chunk []bot.Recipient
-	total := 0
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
-		}
-		if ok, err := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); err != nil || !ok {
-			return fmt.Errorf("lost the claim to list the recipients: %w", err)
-		}
-		_, n, err := b.store.AddRecipients(ctx, bc.ID, chunk)
-		if err != nil {
-			return fmt.Errorf("listing recipients: %w", err)
-		}
-		total, chunk = n, chunk[:0]
-		return nil
+	// The recipients are listed in the order of their direct
+	// conversations' cache keys (Outbox.DirectOrder): a group's are then
+	// cached under neighbouring keys (a few store pages written, not one
+	// each).
+	type listed struct {
+		order  string
+		ref    bot.UserRef
+		reason string // why skipped; "" when pending
 	}
-	err = b.store.Members(ctx, func(m bot.Member) error {
+	var all []listed
+	each := b.store.Members
+	if l, ok := b.store.(bot.SegmentMemberLister); ok {
+		each = l.SegmentMembers // only what sel and excluded read
+	}
+	err = each(ctx, func(m bot.Member) error {
 		if !sel.matches(m) {
 			return nil
 		}
-		r := bot.Recipient{Ref: m.Ref, Status: bot.RecipientPending}
-		if reason := b.excluded(m, bc); reason != "" {
-			r.Status, r.Reason = bot.RecipientSkipped, reason
-		}
-		chunk = append(chunk, r)
-		if len(chunk) >= listChunk {
-			return flush()
-		}
+		all = append(all, listed{order: b.Core.Outbox.DirectOrder(m.Ref), ref: m.Ref, reason: b.excluded(m, bc)})
 		return nil
 	})
-	if err == nil {
-		err = flush()
+	slices.SortStableFunc(all, func(a, b listed) int { return strings.Compare(a.order, b.order) })
+	total := 0
+	chunk := make([]bot.Recipient, 0, min(len(all), listChunk))
+	for i := 0; err == nil && i < len(all); i += listChunk {
+		chunk = chunk[:0]
+		for _, l := range all[i:min(i+listChunk, len(all))] {
+			r := bot.Recipient{Ref: l.ref, Status: bot.RecipientPending}
+			if l.reason != "" {
+				r.Status, r.Reason = bot.RecipientSkipped, l.reason
+			}
+			chunk = append(chunk, r)
+		}
+		if ok, cerr := b.store.Claim(ctx, claim, token, b.Settings.Broadcasts.Lease()); cerr != nil || !ok {
+			err = fmt.Errorf("lost the claim to list the recipients: %w", cerr)
+			break
+		}
+		if _, total, err = b.store.AddRecipients(ctx, bc.ID, chunk); err != nil {
+			err = fmt.Errorf("listing recipients: %w", err)
+		}
 	}
 	if err != nil {
 		return bc, fmt.Errorf("listing the recipients of broadcast %s: %w", bc.ID, err)
@@ -415,6 +427,9 @@ type item struct {
 	retried bool
 	// tries counts the 429s met.
 	tries int
+	// cached is the direct conversation cached when the batch was read
+	// (zero when none, or once it was found gone).
+	cached bot.Conversation
 }
 
 // recipientWriter gathers the recipient swaps of one broadcast to write
@@ -469,12 +484,15 @@ func (w *recipientWriter) flush(ctx context.Context) ([]bool, error) {
 // batchRun is one replica's work on one claimed batch.
 type batchRun struct {
 	claim, token string
-	lease        time.Duration
-	cur          bot.Broadcast // as last read
-	extended     time.Time     // when the lease was last extended
-	read         time.Time     // when cur was read
-	sinceRead    int
-	w            recipientWriter
+	// members holds the members of the group being prepared, as read
+	// (item.m points into it; a group has at most sendGroup items).
+	members   [sendGroup]bot.Member
+	lease     time.Duration
+	cur       bot.Broadcast // as last read
+	extended  time.Time     // when the lease was last extended
+	read      time.Time     // when cur was read
+	sinceRead int
+	w         recipientWriter
 	// storeErr is a store error met and got over during the group.
 	storeErr error
 	// lost: the lease was lost (another replica may own the batch now).
@@ -530,10 +548,16 @@ func (b *Feature) running(ctx context.Context, s *batchRun) (bool, error) {
 // hours, conversation opened), marked "sending" together, posted one by
 // one at the pace, and their outcomes written together.
 func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, p *pass) (stop, worked bool, err error) {
-	s := &batchRun{
+	if p.run == nil {
+		p.run = &batchRun{w: recipientWriter{swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)}}
+	}
+	s := p.run
+	*s = batchRun{
 		claim: "bc:batch:" + bc.ID + ":" + strconv.Itoa(k), token: b.Core.ClaimToken(),
 		lease: b.Settings.Broadcasts.Lease(), cur: bc, extended: b.Clock.Now(),
-		w: recipientWriter{store: b.store, id: bc.ID, swaps: make([]bot.RecipientSwap, 0, 2*sendGroup)},
+		w:           recipientWriter{store: b.store, id: bc.ID, swaps: s.w.swaps[:0]},
+		openedRefs:  s.openedRefs[:0],
+		openedConvs: s.openedConvs[:0],
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -549,18 +573,22 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 	if err != nil {
 		return false, false, fmt.Errorf("reading recipients: %w", err)
 	}
-	queue := make([]item, 0, len(recs))
-	for _, r := range recs {
-		if !r.Status.Final() {
-			queue = append(queue, item{r: r})
-		}
+	recs = slices.DeleteFunc(recs, func(r bot.Recipient) bool { return r.Status.Final() })
+	// The direct conversations cached, read at once (a cache: one gone
+	// since is opened anew when the post finds it gone).
+	cached := b.Core.Outbox.CachedDirects(ctx, recs)
+	queue := p.queue[:0]
+	for i, r := range recs {
+		queue = append(queue, item{r: r, cached: cached[i]})
 	}
+	p.queue = queue[:0]
 	defer b.cacheOpened(context.WithoutCancel(ctx), s)
+	group := make([]item, 0, sendGroup)
+	marks := make([]int, 0, sendGroup)
 	for len(queue) > 0 {
-		// Prepare a group.
+		// Prepare a group (postGroup keeps nothing of the last one).
 		size := b.bc.groupSize()
-		group := make([]item, 0, size)
-		marks := make([]int, 0, size)
+		group, marks = group[:0], marks[:0]
 		for len(queue) > 0 && len(group) < size {
 			it := queue[0]
 			queue = queue[1:]
@@ -586,7 +614,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 				worked = true
 				continue
 			}
-			ready, err := b.prepare(ctx, s, &it)
+			ready, err := b.prepare(ctx, s, &it, &s.members[len(group)])
 			if errors.Is(err, errRetry) {
 				// A 429 opening the conversation: again once the
 				// pause is over (pace waits for it), a few times at most.
@@ -622,7 +650,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			}
 			return false, worked, fmt.Errorf("recording recipients: %w", err)
 		}
-		var mine []item
+		mine := group[:0] // in place: group is not read again
 		for i, it := range group {
 			if done[marks[i]] {
 				mine = append(mine, it) // else taken by another replica
@@ -741,8 +769,9 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 // recipient is to be marked "sending" (it.r is then the record to
 // write); otherwise what it decided is gathered in s.w. Errors returned
 // stop this replica's work (store failures, shutdown), and errRetry asks
-// for another try after a 429.
-func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready bool, err error) {
+// for another try after a 429. The member read is kept in slot (it.m
+// points to it).
+func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.Member) (ready bool, err error) {
 	r, bc := it.r, s.cur
 	now := b.Clock.Now()
 	m, err := b.store.Member(ctx, r.Ref)
@@ -757,7 +786,8 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		b.skip(s, r, reason)
 		return false, nil
 	}
-	it.m = &m
+	*slot = m
+	it.m = slot
 	if !bc.Urgent {
 		if open := b.Core.Outbox.NextWindow(ctx, r.Ref, b.Core.Outbox.MemberLocation(m), now); open.After(now) {
 			r.NotBefore = open
@@ -770,7 +800,10 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item) (ready boo
 		b.fail(s, r, bot.RecipientPending, "no_adapter")
 		return false, nil
 	}
-	conv := b.Core.Outbox.CachedDirect(ctx, r)
+	conv := it.cached // looked up with the batch
+	if r.Conversation != "" {
+		conv = b.Core.Outbox.CachedDirect(ctx, r) // the recipient's own
+	}
 	if conv.ID == "" {
 		// The opening is paced now, the post when it comes.
 		if err := b.Core.Outbox.PaceOpen(ctx, r.Ref); err != nil {
@@ -832,7 +865,7 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 		// Nothing posted: pending again, without the gone conversation.
 		r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
 		s.w.add(bot.RecipientSending, r)
-		it.r, it.retried = r, true
+		it.r, it.retried, it.cached = r, true, bot.Conversation{}
 		return true, nil
 	}
 	if err != nil {

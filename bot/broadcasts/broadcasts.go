@@ -370,6 +370,8 @@ func (b *Feature) newSelector(ctx context.Context, seg bot.Segment) (*selector, 
 	return sel, nil
 }
 
+// matches reads only the fields bot.SegmentView keeps (the listing may
+// get nothing else: TestSegmentViewEnough).
 func (s *selector) matches(m bot.Member) bool {
 	seg := s.seg
 	if len(seg.Roles) > 0 && !slices.Contains(seg.Roles, m.Role) {

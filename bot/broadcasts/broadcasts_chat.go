@@ -211,7 +211,7 @@ func (b chat) askApproval(ctx context.Context, bc bot.Broadcast) {
 			{Action: "bc.approve", Value: bc.ID, Label: T("broadcasts.button_approve"), Style: "primary"},
 			{Action: "bc.cancel", Value: bc.ID, Label: T("broadcasts.button_cancel_broadcast"), Style: "danger"},
 		}}
-		b.deliverReport(ctx, bc, outbox.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + outbox.RefHash(to)})
+		b.deliverReport(ctx, bc, outbox.Delivery{To: to, Reply: reply, Urgent: true, Key: "bc:" + bc.ID + ":approval:" + b.Core.Outbox.RefHash(to)})
 	}
 }
 
@@ -485,10 +485,11 @@ func (b chat) dialogueCompose(ctx context.Context, r *core.Turn, d bot.Dialogue,
 	case bcStepWhen:
 		return b.composeWhen(ctx, r, d, r.Text), true
 	case bcStepUrgent:
-		switch {
-		case core.IsYes(r.Text) || textnorm.Fold(r.Text) == "urgent" || textnorm.Fold(r.Text) == "urgente":
+		// Typed numbers name the buttons of urgentPrompt, in their order.
+		switch f := textnorm.Fold(r.Text); {
+		case core.IsYes(r.Text) || f == "urgent" || f == "urgente" || f == "2":
 			d.Data["urgent"] = "1"
-		case core.IsNo(r.Text) || textnorm.Fold(r.Text) == "normal" || textnorm.Fold(r.Text) == "normale":
+		case core.IsNo(r.Text) || f == "normal" || f == "normale" || f == "1":
 			d.Data["urgent"] = ""
 		case commandFound:
 			return nil, false

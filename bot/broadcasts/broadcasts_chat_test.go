@@ -340,3 +340,31 @@ func TestHeldBroadcastCancelledReportsAtOnce(t *testing.T) {
 		t.Errorf("after cancelling a held broadcast, the author got %q; want the report (3 not sent)", got)
 	}
 }
+
+// The urgency question answered by typing the number of a button, as a
+// member does where buttons are numbered: « 1 » normal, « 2 » urgent.
+func TestBroadcastUrgencyAnsweredByNumber(t *testing.T) {
+	for _, tt := range []struct {
+		typed  string
+		urgent bool
+	}{{"1", false}, {"2", true}} {
+		c := bottest.NewChatBot(t, 100)
+		orga := bottest.User("orga")
+		c.Say(orga, "diffusion")
+		c.Say(orga, "Bonjour {prenom}, le congrès ouvre ses inscriptions.")
+		c.Say(orga, "non")
+		c.Say(orga, "tous")
+		if got := c.Pick(orga, "bc.now", ""); !strings.Contains(got, bottest.Fr("broadcasts.ask_urgent")) {
+			t.Fatalf("after now: %q, want the urgency question", got)
+		}
+		if got := c.Say(orga, tt.typed); strings.Contains(got, bottest.Fr("broadcasts.ask_urgent")) {
+			t.Fatalf("« %s » to the urgency question asked it again: %q", tt.typed, got)
+		}
+		if got := c.Say(orga, "oui"); !strings.Contains(got, "confirmée") {
+			t.Fatalf("confirmation answered %q", got)
+		}
+		if bc := c.Only(""); bc.Urgent != tt.urgent {
+			t.Errorf("« %s »: urgent %v, want %v", tt.typed, bc.Urgent, tt.urgent)
+		}
+	}
+}

@@ -183,11 +183,24 @@ func TestBroadcastSkipsAndReasons(t *testing.T) {
 	if err := bottest.Broadcasts(b).RunBroadcast(ctx, "missing"); err == nil {
 		t.Errorf("RunBroadcast(missing) = nil, want an error")
 	}
-	// The last one is listed, then erases their data before their turn.
+	// The pending one listed last (the listing's order is the direct-
+	// conversation cache's, not the members') erases their data before
+	// their turn.
+	erased := -1
 	chat.Mu.Lock()
 	chat.Before = func() error {
 		if chat.Seq == 0 {
-			if err := b.EraseMember(ctx, refs[5]); err != nil {
+			recs, err := store.Recipients(ctx, bc.ID, 0, 6)
+			for _, r := range recs {
+				if r.Status == bot.RecipientPending {
+					erased = r.Index
+				}
+			}
+			if err != nil || erased < 0 {
+				t.Errorf("the last pending recipient: %v, %v", recs, err)
+				return nil
+			}
+			if err := b.EraseMember(ctx, recs[erased].Ref); err != nil {
 				t.Errorf("erasing: %v", err)
 			}
 		}
@@ -202,7 +215,7 @@ func TestBroadcastSkipsAndReasons(t *testing.T) {
 	if counts[bot.RecipientSent] != 3 || counts[bot.RecipientSkipped] != 3 {
 		t.Errorf("counts = %v, want 3 sent, 3 skipped", counts)
 	}
-	recs, _ := store.Recipients(ctx, bc.ID, 5, 6)
+	recs, _ := store.Recipients(ctx, bc.ID, erased, erased+1)
 	if len(recs) != 1 || !recs[0].Ref.IsZero() || recs[0].Reason != "erased" {
 		t.Errorf("erased member's record = %+v, want anonymous, skipped as erased", recs)
 	}

@@ -39,6 +39,12 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Pseudonyms name members in the logs (zero: the built-in salt).
 	Pseudonyms bot.Pseudonyms
+	// SharedRateLimit applies the members' rate limit across the replicas
+	// sharing the store too (Redis), not only within this process.
+	SharedRateLimit bool
+	// KeySecret keys the hashes that stand for members in store keys
+	// (DeploymentSecret; empty: a built-in secret, for tests).
+	KeySecret []byte
 	// Features are the feature packages' constructors, in the order help
 	// lists their commands (see Feature).
 	Features []NewFeature
@@ -68,7 +74,10 @@ type Bot struct {
 	emails   emailCache
 	Obs      bot.Observer
 	limiter  *rateLimiter
-	features []Feature
+	// sharedLimit: the limiter also counts in the store (takeShared).
+	sharedLimit bool
+	outage      outageNotices
+	features    []Feature
 	// Outbox is the one delivery path of what the bot writes first.
 	Outbox *outbox.Outbox
 }
@@ -123,6 +132,7 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Obs = bot.NopObserver{}
 	}
 	b.limiter = newRateLimiter(s.RateLimit)
+	b.sharedLimit = opts.SharedRateLimit && b.limiter != nil
 	b.Dir = opts.Directory
 	if b.Dir == nil {
 		b.Dir = NoDirectory{}
@@ -143,7 +153,8 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 		b.Replica = defaultReplica(b.started)
 	}
 	b.Outbox = outbox.New(outbox.Options{Store: store, Adapters: b.Adapters, Settings: &b.Settings, Clock: b.Clock,
-		Log: b.Log, Obs: b.Obs, Pseudonyms: opts.Pseudonyms, Replica: b.Replica, ClaimToken: b.ClaimToken, Sleep: opts.Sleep})
+		Log: b.Log, Obs: b.Obs, Pseudonyms: opts.Pseudonyms, Replica: b.Replica, ClaimToken: b.ClaimToken, Sleep: opts.Sleep,
+		Keys: bot.NewKeyHasher(opts.KeySecret)})
 	reg := newRegistry()
 	b.registerCore(reg)
 	for _, nf := range opts.Features {
@@ -171,6 +182,9 @@ func New(s bot.Settings, store bot.Store, adapters []bot.ChatAdapter, opts Optio
 	}
 	for kind, reply := range reg.replies {
 		b.Outbox.Handle(kind, nil, reply)
+	}
+	for c, check := range reg.consents {
+		b.Outbox.CheckConsent(c, check)
 	}
 	if err := b.jobs().checkJobs(); err != nil {
 		return nil, err
@@ -266,6 +280,10 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 		b.Log.Warn("dropping a message without a valid sender", "err", err)
 		return
 	}
+	if m.Conversation.ID == "" {
+		b.Log.Warn("dropping a message without a conversation to answer in", "member", b.Pseudonym(m.From))
+		return
+	}
 	if l, ok := bot.ParseLang(m.Locale); ok {
 		lang = l
 	}
@@ -291,10 +309,12 @@ func (b *Bot) Handle(ctx context.Context, m bot.Message) {
 	default:
 		b.Log.Error("reading member", "member", b.Pseudonym(m.From), "err", err)
 		b.Obs.Error(outbox.StoreErrorKind(err))
-		b.send(ctx, m.Conversation, r.Reply("error.unavailable"))
+		for _, rep := range b.gateUnavailable(m, lang, []bot.Reply{r.Reply("error.unavailable")}) {
+			b.send(ctx, m.Conversation, rep)
+		}
 		return
 	}
-	replies := b.dispatch(ctx, r)
+	replies := b.gateUnavailable(m, r.Lang, b.dispatch(ctx, r))
 	for _, rep := range replies {
 		b.send(ctx, m.Conversation, rep)
 	}

@@ -75,12 +75,23 @@ type Registry struct {
 	tickers   []Ticker
 	newcomers []NewcomerHook
 	unrouted  []UnroutedHook
+	consents  map[bot.Consent]outbox.ConsentCheck
 	errs      []error
 }
 
 func newRegistry() *Registry {
 	return &Registry{choices: map[string]ChoiceHandler{}, dialogues: map[string]DialogueHandler{},
-		jobs: map[string]JobFunc{}, pending: map[bot.PendingKind]PendingSender{}, replies: map[bot.PendingKind]PendingReply{}}
+		jobs: map[string]JobFunc{}, pending: map[bot.PendingKind]PendingSender{}, replies: map[bot.PendingKind]PendingReply{},
+		consents: map[bot.Consent]outbox.ConsentCheck{}}
+}
+
+// Consent registers how a feature's own consent is checked just before a
+// message that asks for it is sent (outbox.Delivery.Consent).
+func (r *Registry) Consent(c bot.Consent, check outbox.ConsentCheck) {
+	if _, ok := r.consents[c]; ok {
+		r.dup("consent", string(c))
+	}
+	r.consents[c] = check
 }
 
 func (r *Registry) dup(what, name string) {

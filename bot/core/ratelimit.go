@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ type rateLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
 	calls   int
+	shared  map[string]sharedSlot // the members' next shared slot (takeShared)
 }
 
 type bucket struct {
@@ -93,7 +95,11 @@ func (b *Bot) admit(ctx context.Context, m bot.Message, lang bot.Lang) bool {
 	if b.limiter == nil || (m.Choice == nil && m.Conversation.Kind != bot.Direct && !m.Mention) {
 		return true
 	}
-	ok, notify := b.limiter.take(m.From.Key(), b.Clock.Now())
+	now := b.Clock.Now()
+	ok, notify := b.limiter.take(m.From.Key(), now)
+	if ok && b.sharedLimit {
+		ok, notify = b.takeShared(ctx, m.From, now)
+	}
 	if ok {
 		return true
 	}
@@ -104,4 +110,62 @@ func (b *Bot) admit(ctx context.Context, m bot.Message, lang bot.Lang) bool {
 		b.send(ctx, m.Conversation, bot.Reply{Text: b.Cat.T(string(lang), "ops.rate_limited")})
 	}
 	return false
+}
+
+// sharedWindow is the window of the limit shared by the replicas.
+const sharedWindow = time.Minute
+
+// takeShared applies the limit across the replicas sharing the store
+// (Options.SharedRateLimit): at most max(PerMinute, Burst) messages of a
+// member per minute, whichever replica receives them. Each admitted
+// message takes one numbered slot of the member's minute (Store.FirstSeen,
+// under a keyed hash of the member); the replica remembers the next free
+// slot, so a member costs one store call a message, and none once their
+// minute is full. A store error admits the message (the store's outage is
+// answered elsewhere).
+func (b *Bot) takeShared(ctx context.Context, from bot.UserRef, now time.Time) (ok, notify bool) {
+	l := b.limiter
+	limit := max(int(time.Minute/l.per), int(l.burst))
+	window := now.Truncate(sharedWindow)
+	key := from.Key()
+	l.mu.Lock()
+	if l.shared == nil || len(l.shared) > rateSweepEvery {
+		l.shared = map[string]sharedSlot{}
+	}
+	slot := l.shared[key]
+	if !slot.window.Equal(window) {
+		slot = sharedSlot{window: window}
+	}
+	l.mu.Unlock()
+	base := "rate:" + b.Outbox.RefHash(from) + ":" + strconv.FormatInt(window.Unix(), 10) + ":"
+	for slot.next < limit {
+		first, err := b.Store.FirstSeen(ctx, base+strconv.Itoa(slot.next), 2*sharedWindow)
+		slot.next++
+		if err != nil {
+			b.Log.Debug("shared rate limit not checked", "member", b.Pseudonym(from), "err", err)
+			ok = true
+			break
+		}
+		if first {
+			ok = true
+			break
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.shared[key] = slot
+	bk := l.buckets[key]
+	if ok || bk == nil {
+		return ok, false
+	}
+	notify = !bk.noticed
+	bk.noticed = true
+	return false, notify
+}
+
+// sharedSlot is where a member's next free slot of the shared limit is
+// looked for.
+type sharedSlot struct {
+	window time.Time
+	next   int
 }

@@ -114,7 +114,8 @@ func afterWords(s string, n int) string {
 		if in && !w {
 			count++
 			if count == n {
-				return strings.TrimLeftFunc(s[i:], func(r rune) bool { return !isWord(r) && r != '«' && r != '"' })
+				// A path keeps its first character: « importer /srv/m.csv ».
+				return strings.TrimLeftFunc(s[i:], func(r rune) bool { return !isWord(r) && !strings.ContainsRune("«\"/~", r) })
 			}
 		}
 		in = w

@@ -14,6 +14,9 @@ func TestAfterWords(t *testing.T) {
 		{"aide", 1, ""},
 		{"aide ", 1, ""},
 		{"langue « anglais »", 1, "« anglais »"},
+		{"importer /srv/maillage/m.csv", 1, "/srv/maillage/m.csv"},
+		{"importer essai ~/m.csv", 1, "essai ~/m.csv"},
+		{"importer : /tmp/m.csv", 1, "/tmp/m.csv"},
 	}
 	for _, tt := range tests {
 		if got := afterWords(tt.in, tt.n); got != tt.want {

@@ -378,3 +378,14 @@ type jobRunner struct{ *Bot }
 
 // jobs returns the core's job runner.
 func (b *Bot) jobs() jobRunner { return jobRunner{b} }
+
+// RunJobNow runs the registered job of kind once for slot, outside the
+// schedule (its run is named "now-<kind>"): what the scheduler would do at
+// that slot, for the command line and the tests.
+func (b *Bot) RunJobNow(ctx context.Context, kind string, slot time.Time) error {
+	f, ok := b.reg.jobs[kind]
+	if !ok {
+		return fmt.Errorf("no job of kind %q", kind)
+	}
+	return f(ctx, bot.JobRun{Name: "now-" + kind, Slot: slot, Job: bot.Job{Name: "now-" + kind, Kind: kind}})
+}

@@ -46,6 +46,7 @@ func (b *Feature) Register(reg *core.Registry) {
 	reg.Job("digest", b.jobDigest)
 	reg.PersonalData(core.DataPart{Name: "highlights", Export: b.exportHighlights, Erase: b.eraseHighlights})
 	reg.ContentReloaded(b.resyncReminders)
+	reg.Consent(consentDigest, b.stillFollows)
 }
 
 // Of returns the feature that b runs, if any.

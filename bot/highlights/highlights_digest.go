@@ -56,7 +56,8 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 		if len(items) == 0 {
 			continue
 		}
-		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + sub.Member.Key()
+		// A keyed hash stands for the member: the key outlives an erasure.
+		key := "hl-digest:" + slot.UTC().Format(time.RFC3339) + ":" + b.Core.Outbox.RefHash(sub.Member)
 		first, err := b.store.FirstSeen(ctx, key, 40*24*time.Hour)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))
@@ -67,7 +68,7 @@ func (b *Feature) runDigest(ctx context.Context, slot time.Time) error {
 		}
 		r := b.Core.Printer(b.followerLang(ctx, sub))
 		// Held for the member's working hours by the outbox if need be.
-		if err := b.Core.Outbox.Deliver(ctx, outbox.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key}); err != nil {
+		if err := b.Core.Outbox.Deliver(ctx, outbox.Delivery{To: sub.Member, Reply: b.digestReply(r, items), Key: key, Consent: consentDigest}); err != nil {
 			b.Log.Error("sending a digest", "member", b.Core.Pseudonym(sub.Member), "err", err)
 			errs = append(errs, fmt.Errorf("digest for %s: %w", b.Core.Pseudonym(sub.Member), err))
 			continue
@@ -143,4 +144,22 @@ func (b *Feature) digestReply(r core.Printer, items []digestItem) bot.Reply {
 	}
 	lines = append(lines, "", r.T("highlights.digest_footer"))
 	return bot.Reply{Text: strings.Join(lines, "\n")}
+}
+
+// consentDigest: a digest held for the member's working hours is sent only
+// if they still follow something then.
+const consentDigest bot.Consent = "highlights-digest"
+
+// stillFollows is the check of consentDigest.
+func (b *Feature) stillFollows(ctx context.Context, ref bot.UserRef) (string, error) {
+	sub, err := b.store.HighlightFollows(ctx, ref)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		return "unfollowed", nil
+	case err != nil:
+		return "", err
+	case len(sub.Topics) == 0 && len(sub.Sessions) == 0:
+		return "unfollowed", nil
+	}
+	return "", nil
 }

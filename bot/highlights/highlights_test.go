@@ -584,3 +584,40 @@ func TestDigestWaitsForWorkingHours(t *testing.T) {
 	b.Tick(ctx)
 	bottest.Contains(t, "Monday", bottest.Only(t, h.Replies()).Text, "- Un point du samedi.")
 }
+
+// A digest held over the weekend is not sent to a member who has stopped
+// following everything meanwhile; one who still follows gets theirs.
+func TestHeldDigestDroppedAfterUnfollow(t *testing.T) {
+	h := bottest.NewHL(t, bottest.SampleEvent(t), nil)
+	ctx := context.Background()
+	alice, bob := bottest.User("alice"), bottest.User("bob")
+	h.Say(alice, "suivre management")
+	h.Say(bob, "suivre management")
+	h.Clock.Advance(time.Hour)
+	bottest.Publish(t, h, "congres-2026", "distance", "p1", "Un point nouveau sur le travail à distance.")
+	h.Clock.Advance(time.Hour)
+	h.Chat.Take()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	h.Bot.Settings.WorkingHours = bot.WorkingHours{Days: bottest.Weekdays, Start: 9 * 60, End: 18 * 60, Location: paris}
+	h.Clock.Set(time.Date(2026, 11, 28, 10, 0, 0, 0, paris)) // Saturday: held until Monday
+	if err := highlights.RunDigest(h.Bot, ctx, h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Chat.Take(); len(got) != 0 {
+		t.Fatalf("digests sent on a Saturday: %+v", got)
+	}
+	if held, err := h.Store.DuePending(ctx, h.Clock.Now().AddDate(0, 0, 3), 10); err != nil || len(held) != 2 {
+		t.Fatalf("held digests: %d (%v), want 2", len(held), err)
+	}
+	h.Say(alice, "ne plus suivre management")
+	h.Chat.Take()
+	h.Clock.Set(time.Date(2026, 11, 30, 9, 1, 0, 0, paris))
+	h.Bot.Outbox.Flush(ctx, h.Clock.Now())
+	var to []string
+	for _, s := range h.Chat.Take() {
+		to = append(to, s.Conv.ID)
+	}
+	if len(to) != 1 || to[0] != "dm:bob" {
+		t.Errorf("digests sent on Monday to %v, want bob's only", to)
+	}
+}

@@ -1,9 +1,7 @@
 package introductions
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 	"github.com/sndgct/maillage/bot/congress"
 	"github.com/sndgct/maillage/bot/core"
 	"github.com/sndgct/maillage/internal/content"
+	"github.com/sndgct/maillage/internal/csvtable"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -61,12 +60,31 @@ type AttendanceProblem struct {
 	Args []string
 }
 
-var attendanceColumns = map[string]string{
-	"platform": "platform", "plateforme": "platform",
-	"workspace": "workspace", "espace": "workspace", "espace de travail": "workspace",
-	"user": "user", "user id": "user", "utilisateur": "user", "identifiant": "user",
-	"email": "email", "e mail": "email", "courriel": "email", "mail": "email", "adresse electronique": "email",
-	"name": "name", "nom": "name",
+// AttendanceFileError is a file refused as a whole: Key and Args name
+// the reason in the catalogue (a csvtable reason, « csv.file.<Key> », or
+// « match.attendance.file.<Key> »), Detail for the logs.
+type AttendanceFileError struct {
+	Key, Detail string
+	Args        []string
+	csv         bool
+}
+
+func (e *AttendanceFileError) Error() string { return "attendance file: " + e.Detail }
+
+// Is makes errors.Is(err, ErrAttendanceFile) true.
+func (e *AttendanceFileError) Is(target error) bool { return target == ErrAttendanceFile }
+
+// ExplainAttendanceFileError says in the catalogue's words (T) why a file
+// was refused: no Go error text reaches an organizer.
+func ExplainAttendanceFileError(T func(key string, args ...string) string, err error) string {
+	var fe *AttendanceFileError
+	if errors.As(err, &fe) && fe.csv {
+		return T("csv.file."+fe.Key, append(fe.Args, "known", T("match.attendance.columns"))...)
+	}
+	if errors.As(err, &fe) {
+		return T("match.attendance.file."+fe.Key, fe.Args...)
+	}
+	return T("csv.file.unreadable")
 }
 
 // Import records the members of the file as having attended session s
@@ -76,37 +94,20 @@ func (a Attendance) Import(ctx context.Context, r io.Reader, ev *content.Event, 
 	if a.Clock == nil {
 		a.Clock = bot.SystemClock{}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxAttendanceBytes+1))
+	file, err := csvtable.Open(r, maxAttendanceBytes, csvtable.Identity)
+	var ce *csvtable.Error
+	if errors.As(err, &ce) {
+		return rep, &AttendanceFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
+	}
 	if err != nil {
 		return rep, fmt.Errorf("reading the attendance file: %w", err)
 	}
-	if len(data) > maxAttendanceBytes {
-		return rep, fmt.Errorf("%w: larger than %d MB", ErrAttendanceFile, maxAttendanceBytes>>20)
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		cr.Comma = ';'
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return rep, fmt.Errorf("%w: no header line", ErrAttendanceFile)
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		name, ok := attendanceColumns[textnorm.Fold(h)]
-		if !ok {
-			return rep, fmt.Errorf("%w: unknown column %q; known columns: platform, workspace, user, email, name", ErrAttendanceFile, core.CleanField(h, 40))
-		}
-		cols[name] = i
-	}
+	cols := file.Cols
 	_, hasUser := cols["user"]
 	_, hasEmail := cols["email"]
 	_, hasPlatform := cols["platform"]
 	if !hasEmail && !(hasUser && hasPlatform) {
-		return rep, fmt.Errorf("%w: the header must name the columns email, or platform and user", ErrAttendanceFile)
+		return rep, &AttendanceFileError{Key: "missing_columns", Detail: "the header must name the columns email, or platform and user"}
 	}
 	// Members by e-mail, and by platform and user id (when the file
 	// leaves the workspace out and only one member matches).
@@ -122,30 +123,20 @@ func (a Attendance) Import(ctx context.Context, r io.Reader, ev *content.Event, 
 	}); err != nil {
 		return rep, fmt.Errorf("reading members: %w", err)
 	}
-	field := func(rec []string, col string) string {
-		if i, ok := cols[col]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	field := func(rec []string, col string) string { return strings.TrimSpace(file.Field(rec, col)) }
 	seen := map[bot.UserRef]int{}
 	now := a.Clock.Now()
 	for {
-		rec, err := cr.Read()
+		rec, line, reason, err := file.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rep.Lines++
-				rep.Rejected = append(rep.Rejected, AttendanceProblem{Line: pe.StartLine, Key: "match.attendance.reason.csv"})
-				continue
-			}
-			return rep, fmt.Errorf("%w: %w", ErrAttendanceFile, err)
+		if errors.As(err, &ce) {
+			return rep, &AttendanceFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		if reason != "" {
+			rep.Lines++
+			rep.Rejected = append(rep.Rejected, AttendanceProblem{Line: line, Key: "csv.reason." + reason})
 			continue
 		}
 		rep.Lines++
@@ -268,7 +259,7 @@ func (b *Feature) cmdAttendance(ctx context.Context, r *core.Turn) []bot.Reply {
 	rep, err := Attendance{Store: b.store, Clock: b.Clock}.Import(ctx, f, ev, s, dry)
 	if errors.Is(err, ErrAttendanceFile) {
 		b.Log.Warn("attendance file refused", "err", err)
-		return []bot.Reply{r.Reply("match.attendance.bad_file")}
+		return []bot.Reply{r.Reply("match.attendance.bad_file", "error", ExplainAttendanceFileError(r.T, err))}
 	}
 	if err != nil {
 		b.Log.Error("importing an attendance list", "err", err)

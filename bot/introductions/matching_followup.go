@@ -80,7 +80,7 @@ func (b *Feature) followUpRound(ctx context.Context, round bot.MatchRound, now t
 			others := slices.DeleteFunc(slices.Clone(members), func(o bot.Member) bool { return o.Ref == m.Ref })
 			rep := bot.Reply{Text: r.T("match.followup", "names", names(others), "date", b.Core.FormatDateIn(r.Lang, round.Created, b.Core.Outbox.MemberLocation(m))),
 				Choices: b.answerChoices(r, round.ID, members, &m)}
-			d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + outbox.RefHash(m.Ref)}
+			d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-followup|" + round.ID + "|" + b.Core.Outbox.RefHash(m.Ref), Consent: bot.ConsentIntroductions}
 			if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 				errs = append(errs, err)
 				continue
@@ -130,7 +130,7 @@ func (b *Feature) choiceMatchAnswer(ctx context.Context, r *core.Turn, value str
 		if m == r.Msg.From || isErased(m) {
 			continue
 		}
-		if len(parts) == 3 && !strings.HasPrefix(outbox.RefHash(m), parts[2]) {
+		if len(parts) == 3 && !strings.HasPrefix(b.Core.Outbox.RefHash(m), parts[2]) {
 			continue
 		}
 		partners = append(partners, m)

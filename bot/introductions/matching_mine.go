@@ -7,7 +7,6 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
-	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // « mes mises en relation »: a member's past introductions, newest first
@@ -51,7 +50,7 @@ func (b *Feature) cmdMine(ctx context.Context, r *core.Turn) []bot.Reply {
 			if !offered[ref] && !slices.Contains(rec.NotAgain, ref) {
 				offered[ref] = true
 				choices = append(choices, bot.Choice{Action: actionMatchAnswer,
-					Value: bot.AnswerNotAgain + ":" + round.ID + ":" + outbox.RefHash(ref)[:12],
+					Value: bot.AnswerNotAgain + ":" + round.ID + ":" + b.Core.Outbox.RefHash(ref)[:12],
 					Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 			}
 		}

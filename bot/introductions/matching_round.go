@@ -93,21 +93,16 @@ func (b *Feature) introduceRound(ctx context.Context, round bot.MatchRound, now 
 	}
 	told := b.toldBefore(ctx, round)
 	for k, ref := range round.SatOut {
-		if isErased(ref) || told[ref] {
+		key := b.sitOutKey(round, k)
+		if prev, ok := told[ref]; isErased(ref) || (ok && prev == key) {
 			continue
 		}
 		m, err := b.store.Member(ctx, ref)
 		if err != nil {
 			continue // erased meanwhile
 		}
-		key := "sitout"
-		if k < len(round.SatOutWhy) && sitOutReasons[round.SatOutWhy[k]] {
-			key = "sitout." + round.SatOutWhy[k]
-		} else if b.matchSettings().Rules.Odd == matching.OddSitOut {
-			key = "sitout_odd"
-		}
 		r := b.memberPrinter(m)
-		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + outbox.RefHash(ref)}
+		d := outbox.Delivery{To: ref, Reply: bot.Reply{Text: r.T("match." + key)}, Key: "match-sitout|" + round.ID + "|" + b.Core.Outbox.RefHash(ref)}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
@@ -125,15 +120,31 @@ var sitOutReasons = map[string]bool{
 	matching.SitOutNoPartner: true, matching.SitOutOdd: true, matching.SitOutTaken: true,
 }
 
-// toldBefore returns who sat out the round before this one: they were
-// told why then, and are not told again while nobody can be introduced to
-// them.
-func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]bool {
-	told := map[bot.UserRef]bool{}
+// sitOutKey is the message (match.<key>) that tells the k-th member who
+// sits out the round why.
+func (b *Feature) sitOutKey(round bot.MatchRound, k int) string {
+	switch {
+	case k < len(round.SatOutWhy) && sitOutReasons[round.SatOutWhy[k]]:
+		return "sitout." + round.SatOutWhy[k]
+	case b.matchSettings().Rules.Odd == matching.OddSitOut:
+		return "sitout_odd"
+	}
+	return "sitout"
+}
+
+// toldBefore returns who sat out the round before this one, with the
+// message that told them why. A member who sits out again is told only
+// when the reason differs: while it stays the same, once is enough. The
+// previous round is where the last reason told is kept (a member told at
+// each change was told that round's reason, or had been told the same
+// one before), so no record of its own is needed, and it goes with the
+// member's erasure as the rounds' references do.
+func (b *Feature) toldBefore(ctx context.Context, round bot.MatchRound) map[bot.UserRef]string {
+	told := map[bot.UserRef]string{}
 	err := b.store.Rounds(ctx, 2, func(r bot.MatchRound) error {
 		if r.ID != round.ID && r.Created.Before(round.Created) {
-			for _, m := range r.SatOut {
-				told[m] = true
+			for k, m := range r.SatOut {
+				told[m] = b.sitOutKey(r, k)
 			}
 		}
 		return nil
@@ -191,7 +202,7 @@ func (b *Feature) pauseIgnoring(ctx context.Context, id string, now time.Time) e
 		}
 		r := b.memberPrinter(m)
 		d := outbox.Delivery{To: m.Ref, Reply: bot.Reply{Text: r.T("match.paused", "count", strconv.Itoa(k))},
-			Key: "match-paused|" + id + "|" + outbox.RefHash(m.Ref)}
+			Key: "match-paused|" + id + "|" + b.Core.Outbox.RefHash(m.Ref)}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}

@@ -141,7 +141,7 @@ func (b *Feature) introduceDirect(ctx context.Context, round bot.MatchRound, gi 
 	for i := range members {
 		m := members[i]
 		rep := b.introReply(ctx, b.Core.Outbox.MemberLang(m), round, gi, members, &m)
-		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + outbox.RefHash(m.Ref)}
+		d := outbox.Delivery{To: m.Ref, Reply: rep, Key: "match-intro|" + round.ID + "|" + b.Core.Outbox.RefHash(m.Ref), Consent: bot.ConsentIntroductions}
 		if err := b.Core.Outbox.DeliverIn(ctx, d, b.Core.Outbox.MemberLocation(m)); err != nil {
 			errs = append(errs, err)
 		}
@@ -325,7 +325,7 @@ func (b *Feature) answerChoices(r core.Printer, round string, members []bot.Memb
 			Label: r.T("match.choice.not_again_which"), Style: "danger"})
 	}
 	for _, m := range others {
-		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + outbox.RefHash(m.Ref)[:12],
+		cs = append(cs, bot.Choice{Action: actionMatchAnswer, Value: bot.AnswerNotAgain + ":" + round + ":" + b.Core.Outbox.RefHash(m.Ref)[:12],
 			Label: r.T("match.choice.not_again_name", "name", memberName(m)), Style: "danger"})
 	}
 	return cs

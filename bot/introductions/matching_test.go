@@ -632,6 +632,56 @@ func TestPreferenceKeptSitOutToldAndServedFirst(t *testing.T) {
 	}
 }
 
+// A member who sits out round after round is told once while the reason
+// stays the same, and again as soon as it changes (here: her size
+// preference, then her région preference once she drops the first).
+func TestSitOutToldAgainWhenTheReasonChanges(t *testing.T) {
+	h := bottest.NewMT(t, bottest.MatchSettings(bot.MatchSettings{}), nil, nil)
+	for i, name := range []string{"alice", "bob", "carol", "dan"} {
+		h.Seed(bottest.User(name), name, bottest.Towns[i], "dgs", "ia")
+	}
+	village := bot.Collectivity{Kind: bot.KindCommune, Code: "33103", Name: "Castelmoron-d'Albret", Population: 50, Departement: "33", Region: "75"}
+	vera := bottest.User("vera")
+	m := h.Seed(vera, "Vera", village, "sgm", "ia")
+	m.Prefs.SimilarSizeOnly = true
+	if err := h.Store.SaveMember(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	for k, step := range []struct {
+		prefs bot.Preferences // before the round
+		why   string
+		told  bool
+	}{
+		{bot.Preferences{SimilarSizeOnly: true}, "own_size", true},
+		{bot.Preferences{SimilarSizeOnly: true}, "own_size", false},
+		{bot.Preferences{Region: "same"}, "own_region", true},
+		{bot.Preferences{Region: "same"}, "own_region", false},
+		{bot.Preferences{SimilarSizeOnly: true}, "own_size", true},
+	} {
+		h.Clock.Set(bottest.Thursday10.AddDate(0, 0, 28*k))
+		m, err := h.Store.Member(t.Context(), vera)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Prefs = step.prefs
+		if err := h.Store.SaveMember(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+		r := h.Round(fmt.Sprintf("tour|%d", k+1))
+		i := slices.Index(r.SatOut, vera)
+		if i < 0 || r.SatOutWhy[i] != step.why {
+			t.Fatalf("round %d: sat out %v (%v), want Vera for %s", k+1, r.SatOut, r.SatOutWhy, step.why)
+		}
+		told := bottest.DirectTo(h.Take(), vera)
+		if step.told && (len(told) != 1 || told[0].Reply.Text != bottest.Fr("match.sitout."+step.why)) {
+			t.Errorf("round %d: Vera is told %+v, want the reason %s", k+1, told, step.why)
+		}
+		if !step.told && len(told) != 0 {
+			t.Errorf("round %d: Vera is told the same reason again: %+v", k+1, told)
+		}
+	}
+}
+
 func groupOfTest(r bot.MatchRound, ref bot.UserRef) (int, bool) {
 	for gi, g := range r.Groups {
 		if slices.Contains(g.Members, ref) {

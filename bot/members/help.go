@@ -80,14 +80,7 @@ func (b onboarding) askHelp(r *core.Turn, d *bot.Dialogue, step, lead string) bo
 	if lead != "" {
 		text = lead + "\n" + text
 	}
-	rep := bot.Reply{Text: text}
-	for _, l := range b.Settings.Interests {
-		label := l.Text(r.Lang)
-		if slices.Contains(chosen, l.ID) {
-			label = "✓ " + label
-		}
-		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.help", Value: step + ":" + l.ID, Label: label})
-	}
+	rep := bot.Reply{Text: text, Choices: b.interestChoices(r.Lang, chosen, "onb.help", step+":")}
 	done := "members.help.done_button"
 	if len(chosen) == 0 {
 		done = "members.help.skip_button"

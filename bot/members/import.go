@@ -2,9 +2,7 @@ package members
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/csvtable"
 	"github.com/sndgct/maillage/internal/textnorm"
 )
 
@@ -35,6 +34,10 @@ import (
 //	interests     ids or labels of the configured interests, separated by
 //	              ";" (or "," / "|" when the file itself uses ";")
 //	language      fr or en
+//	offers        « I can help »: interests (as above) on which the member
+//	              can share their experience (optional)
+//	needs         « I am looking for »: interests on which they look for
+//	              it (optional)
 //
 // Each line needs a user id or an e-mail address. Every line is checked;
 // rejected lines are reported with their number and the reason, and the
@@ -64,6 +67,10 @@ type Importer struct {
 	// platform (the terminal's configured workspace).
 	Workspaces map[bot.Platform]string
 	Clock      bot.Clock
+
+	// hasOffers, hasNeeds: the file has these optional columns (without
+	// them, an update keeps the member's lists).
+	hasOffers, hasNeeds bool
 }
 
 // ImportReport says what an import did (or would do, in a dry run).
@@ -118,10 +125,12 @@ var ErrImportFile = errors.New("import file")
 
 // ImportFileError is a file refused as a whole: Detail for the logs (in
 // English), Key and Args for the organizer, in the catalogue
-// ("members.import.file.<Key>"): no Go error text reaches them.
+// ("members.import.file.<Key>", or "csv.file.<Key>" for what any CSV file
+// may get wrong): no Go error text reaches them.
 type ImportFileError struct {
 	Key, Detail string
 	Args        []string
+	csv         bool // Key is a csvtable reason: "csv.file.<Key>"
 }
 
 func (e *ImportFileError) Error() string { return "import file: " + e.Detail }
@@ -137,25 +146,28 @@ func fileError(key, detail string, args ...string) error {
 // refused; other errors get the generic sentence.
 func ExplainImportFileError(T func(key string, args ...string) string, err error) string {
 	var fe *ImportFileError
+	if errors.As(err, &fe) && fe.csv {
+		return T("csv.file."+fe.Key, append(fe.Args, "known", T("members.import.columns"))...)
+	}
 	if errors.As(err, &fe) {
 		return T("members.import.file."+fe.Key, fe.Args...)
 	}
-	return T("members.import.file.unreadable")
+	return T("csv.file.unreadable")
 }
 
 // importColumns maps folded header names to columns.
-var importColumns = map[string]string{
-	"platform": "platform", "plateforme": "platform",
-	"workspace": "workspace", "espace": "workspace", "espace de travail": "workspace",
-	"user": "user", "user id": "user", "utilisateur": "user", "identifiant": "user",
-	"email": "email", "e mail": "email", "courriel": "email", "mail": "email", "adresse electronique": "email",
-	"name": "name", "nom": "name",
+var importColumns = csvtable.With(csvtable.Identity, map[string]string{
 	"collectivity": "collectivity", "collectivite": "collectivity", "employeur": "collectivity",
 	"role": "role", "fonction": "role",
 	"interests": "interests", "interets": "interests", "centres d interet": "interests",
 	"centres interet": "interests",
 	"language":        "language", "langue": "language",
-}
+	"offers": "offers", "can help": "offers", "i can help": "offers", "help offered": "offers",
+	"je peux aider": "offers", "peut aider": "offers", "aide proposee": "offers", "offres": "offers",
+	"needs": "needs", "looking for": "needs", "i am looking for": "needs", "i m looking for": "needs",
+	"help wanted": "needs", "je cherche": "needs", "cherche": "needs", "aide recherchee": "needs",
+	"besoins": "needs",
+})
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
@@ -169,37 +181,17 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	if im.Clock == nil {
 		im.Clock = bot.SystemClock{}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	f, err := csvtable.Open(r, maxImportBytes, importColumns)
+	var ce *csvtable.Error
+	if errors.As(err, &ce) {
+		return rep, &ImportFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
+	}
 	if err != nil {
-		return rep, fmt.Errorf("reading the import file: %w", err)
+		return rep, err
 	}
-	if len(data) > maxImportBytes {
-		return rep, fileError("too_large", fmt.Sprintf("larger than %d MB", maxImportBytes>>20), "max", strconv.Itoa(maxImportBytes>>20))
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // spreadsheets' byte-order mark
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	listSep := ";"
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		cr.Comma, listSep = ';', ","
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return rep, fileError("no_header", "no header line: "+err.Error())
-	}
-	cols := map[string]int{}
-	for i, h := range header {
-		name, ok := importColumns[textnorm.Fold(h)]
-		if !ok {
-			col := core.CleanField(h, 40)
-			return rep, fileError("unknown_column", fmt.Sprintf("unknown column %q; known columns: platform, workspace, user, email, name, collectivity, role, interests, language", col), "column", col)
-		}
-		if _, dup := cols[name]; dup {
-			return rep, fileError("duplicate_column", fmt.Sprintf("column %q given twice", name), "column", name)
-		}
-		cols[name] = i
-	}
+	cols, listSep := f.Cols, f.ListSep
+	_, im.hasOffers = cols["offers"]
+	_, im.hasNeeds = cols["needs"]
 	_, hasUser := cols["user"]
 	_, hasEmail := cols["email"]
 	if _, ok := cols["platform"]; !ok || (!hasUser && !hasEmail) {
@@ -209,33 +201,23 @@ func (im Importer) Import(ctx context.Context, r io.Reader, dryRun bool) (Import
 	seen := map[bot.UserRef]int{}
 	var out []bot.Member // saved by batches of importBatch (a line appears once)
 	for {
-		rec, err := cr.Read()
+		rec, line, reason, err := f.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rep.Lines++
-				rep.Rejected = append(rep.Rejected, ImportProblem{Line: pe.StartLine, Key: csvReason(pe.Err)})
-				continue
-			}
-			return rep, fileError("unreadable", err.Error())
+		if errors.As(err, &ce) {
+			return rep, &ImportFileError{Key: ce.Kind, Detail: ce.Detail, Args: ce.Args, csv: true}
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
+		if reason != "" {
+			rep.Lines++
+			rep.Rejected = append(rep.Rejected, ImportProblem{Line: line, Key: "csv.reason." + reason})
+			continue
 		}
 		rep.Lines++
 		if rep.Lines > maxImportLines {
 			return rep, fileError("too_many_lines", fmt.Sprintf("more than %d lines", maxImportLines), "max", strconv.Itoa(maxImportLines))
 		}
-		get := func(col string) string {
-			if i, ok := cols[col]; ok && i < len(rec) {
-				return textnorm.Clean(rec[i])
-			}
-			return ""
-		}
+		get := func(col string) string { return textnorm.Clean(f.Field(rec, col)) }
 		m, prob := im.parseLine(get, listSep)
 		if prob != nil {
 			prob.Line = line
@@ -337,25 +319,42 @@ func (im Importer) parseLine(get func(string) string, listSep string) (bot.Membe
 		}
 		m.Role = l.ID
 	}
-	if list := get("interests"); list != "" {
-		for _, part := range strings.FieldsFunc(list, func(r rune) bool { return strings.ContainsRune(listSep+"|", r) }) {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			l, ok := exactLabel(im.Interests, textnorm.Fold(part))
-			if !ok {
-				return bad("interest", "value", core.CleanField(part, 40), "known", labelIDs(im.Interests))
-			}
-			if !slices.Contains(m.Interests, l.ID) {
-				m.Interests = append(m.Interests, l.ID)
-			}
+	// Interests, then « I can help » and « I am looking for », each a
+	// list of configured interests with a reason of its own.
+	for _, col := range []struct {
+		name, reason string
+		to           *[]string
+	}{{"interests", "interest", &m.Interests}, {"offers", "offer", &m.Offers}, {"needs", "need", &m.Needs}} {
+		ids, bad1 := im.interestList(get(col.name), listSep)
+		if bad1 != "" {
+			return bad(col.reason, "value", core.CleanField(bad1, 40), "known", labelIDs(im.Interests))
 		}
-		slices.Sort(m.Interests)
+		*col.to = ids
 	}
 	if err := m.Ref.Valid(); err != nil {
 		return bad("user", "value", core.CleanField(user, 30))
 	}
 	return m, nil
+}
+
+// interestList reads a list of configured interests (ids or labels,
+// separated by listSep or "|"), sorted, each once; or the first value
+// that is not one.
+func (im Importer) interestList(list, listSep string) (ids []string, bad string) {
+	for _, part := range strings.FieldsFunc(list, func(r rune) bool { return strings.ContainsRune(listSep+"|", r) }) {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		l, ok := exactLabel(im.Interests, textnorm.Fold(part))
+		if !ok {
+			return nil, part
+		}
+		if !slices.Contains(ids, l.ID) {
+			ids = append(ids, l.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids, ""
 }
 
 func labelIDs(ls []bot.Label) string {
@@ -388,6 +387,12 @@ func (im Importer) apply(ctx context.Context, rep *ImportReport, in bot.Member, 
 	}
 	m := old
 	m.Name, m.Email, m.Collectivity, m.Role, m.Interests = in.Name, in.Email, in.Collectivity, in.Role, in.Interests
+	if im.hasOffers {
+		m.Offers = in.Offers
+	}
+	if im.hasNeeds {
+		m.Needs = in.Needs
+	}
 	if in.Language != "" {
 		m.Language = in.Language
 	}
@@ -435,7 +440,7 @@ func sameImported(a, b bot.Member) bool {
 	sameColl := (a.Collectivity == nil) == (b.Collectivity == nil) &&
 		(a.Collectivity == nil || *a.Collectivity == *b.Collectivity)
 	return a.Name == b.Name && a.Email == b.Email && sameColl && a.Role == b.Role &&
-		slices.Equal(a.Interests, b.Interests) && a.Language == b.Language && a.Imported.Equal(b.Imported)
+		slices.Equal(a.Interests, b.Interests) && slices.Equal(a.Offers, b.Offers) && slices.Equal(a.Needs, b.Needs) && a.Language == b.Language && a.Imported.Equal(b.Imported)
 }
 
 // importer returns the bot's importer.
@@ -483,22 +488,50 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 		"rejected", len(rep.Rejected), "dry_run", dry)
 	out := []bot.Reply{{Text: b.ImportText(r.Lang, rep)}}
 	if !dry {
-		n, err := b.InviteImported(ctx)
+		inv, err := b.inviteImported(ctx)
 		if err != nil {
 			b.Log.Warn("inviting imported members", "err", err)
 		}
-		// Outside working hours the invitations wait in the outbox: say
-		// until when, not "sent".
-		now := b.Clock.Now()
-		loc := b.Settings.WorkingHours.Location
-		if open := b.Core.Outbox.NextWindow(ctx, bot.UserRef{}, loc, now); n > 0 && open.After(now) {
-			out = append(out, r.Reply("members.import.invited_held", "count", strconv.Itoa(n),
-				"date", b.Core.FormatDateTime(r.Lang, open, loc)))
-		} else {
-			out = append(out, r.Reply("members.import.invited", "count", strconv.Itoa(n)))
-		}
+		out = append(out, b.invitedReply(r, inv))
 	}
 	return out
+}
+
+// invitations are what inviteImported did: how many invitations went out
+// at once, and, for those held until their recipient's working hours
+// (each in the recipient's own zone), how many and when the first and the
+// last of them leave.
+type invitations struct {
+	Sent, Held  int
+	First, Last time.Time
+}
+
+// invitedReply tells the organizer how many invitations went and, for
+// those held outside their recipients' working hours, when they leave,
+// written in the organizer's own zone and named (« heure de Paris »): a
+// recipient in La Réunion gets theirs at 9 h their time, 6 h in Paris.
+func (b *Feature) invitedReply(r *core.Turn, inv invitations) bot.Reply {
+	if inv.Held == 0 {
+		return r.Reply("members.import.invited", "count", strconv.Itoa(inv.Sent))
+	}
+	loc := b.Settings.WorkingHours.Location
+	if r.Known {
+		loc = b.Core.Outbox.MemberLocation(r.Member)
+	}
+	if loc == nil {
+		loc = b.Core.DefaultLocation()
+	}
+	zone := b.Core.ZoneLabel(r.Lang, loc)
+	when := r.T("members.import.held_at", "date", b.Core.FormatDateTime(r.Lang, inv.First, loc), "zone", zone)
+	if !inv.Last.Equal(inv.First) {
+		when = r.T("members.import.held_between", "first", b.Core.FormatDateTime(r.Lang, inv.First, loc),
+			"last", b.Core.FormatDateTime(r.Lang, inv.Last, loc), "zone", zone)
+	}
+	if inv.Sent == 0 {
+		return r.Reply("members.import.invited_held", "count", strconv.Itoa(inv.Held), "when", when)
+	}
+	return r.Reply("members.import.invited_some_held", "sent", strconv.Itoa(inv.Sent),
+		"held", strconv.Itoa(inv.Held), "when", when)
 }
 
 // InviteImported writes to every imported member not yet invited (and
@@ -508,6 +541,12 @@ func (b *Feature) cmdImport(ctx context.Context, r *core.Turn) []bot.Reply {
 // first, and members of a platform the bot is not connected to wait until
 // it is. It returns how many were invited.
 func (b *Feature) InviteImported(ctx context.Context) (int, error) {
+	inv, err := b.inviteImported(ctx)
+	return inv.Sent + inv.Held, err
+}
+
+func (b *Feature) inviteImported(ctx context.Context) (invitations, error) {
+	var inv invitations
 	var todo []bot.Member
 	err := b.store.Members(ctx, func(m bot.Member) error {
 		_, reachable := b.Adapters[m.Ref.Platform] // else: when that platform is configured
@@ -518,9 +557,8 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("invite imported members: %w", err)
+		return inv, fmt.Errorf("invite imported members: %w", err)
 	}
-	n := 0
 	var errs []error
 	for _, m := range todo {
 		lang := m.Language
@@ -534,18 +572,32 @@ func (b *Feature) InviteImported(ctx context.Context) (int, error) {
 		}
 		rep := r.Reply("members.invite", "name", name, "bot", b.Settings.Name,
 			"controller", b.Settings.Privacy.Controller)
+		// The outbox holds it until the member's own working hours (their
+		// zone: profile, else overseas collectivity, else configuration).
+		now := b.Clock.Now()
+		open := b.Core.Outbox.NextWindow(ctx, m.Ref, b.Core.Outbox.MemberLocation(m), now)
 		if err := b.Core.Outbox.SendToMember(ctx, m.Ref, rep); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.Invited = b.Clock.Now()
+		m.Invited = now
 		if err := b.store.SaveMember(ctx, m); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		n++
+		if !open.After(now) {
+			inv.Sent++
+			continue
+		}
+		if inv.Held == 0 || open.Before(inv.First) {
+			inv.First = open
+		}
+		if open.After(inv.Last) {
+			inv.Last = open
+		}
+		inv.Held++
 	}
-	return n, errors.Join(errs...)
+	return inv, errors.Join(errs...)
 }
 
 // adoptImported recognises a member imported by e-mail when they first
@@ -588,19 +640,4 @@ func fiveCharCode(q string) string {
 		}
 	}
 	return c
-}
-
-// csvReason names, in the catalogue, what is wrong with a CSV line, so
-// that no Go error text (`extraneous or missing " in quoted-field`)
-// reaches an organizer.
-func csvReason(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrQuote):
-		return "members.import.reason.csv_quote"
-	case errors.Is(err, csv.ErrBareQuote):
-		return "members.import.reason.csv_bare_quote"
-	case errors.Is(err, csv.ErrFieldCount):
-		return "members.import.reason.csv_field_count"
-	}
-	return "members.import.reason.csv_other"
 }

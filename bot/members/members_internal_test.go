@@ -11,6 +11,7 @@ import (
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/catalog"
 	"github.com/sndgct/maillage/bot/core"
+	"github.com/sndgct/maillage/internal/csvtable"
 )
 
 func TestParsePause(t *testing.T) {
@@ -63,8 +64,8 @@ func TestParsePause(t *testing.T) {
 func TestCSVReasonsAreTranslated(t *testing.T) {
 	im := Importer{}
 	for _, tt := range []struct{ csv, key string }{
-		{"platform,user\nterminal,\"a\"b\"\n", "members.import.reason.csv_quote"},
-		{"platform,user\nterminal,a\"b\n", "members.import.reason.csv_bare_quote"},
+		{"platform,user\nterminal,\"a\"b\"\n", "csv.reason.quote"},
+		{"platform,user\nterminal,a\"b\n", "csv.reason.bare_quote"},
 	} {
 		rep, err := im.Import(context.Background(), strings.NewReader(tt.csv), true)
 		if err != nil {
@@ -85,7 +86,7 @@ func TestImportFileErrorsAreTranslated(t *testing.T) {
 	im := Importer{}
 	T := func(key string, args ...string) string { return catalog.Default().T("fr", key, args...) }
 	for _, tt := range []struct{ csv, want string }{
-		{"plateforme,telephone\n", "la colonne « telephone » est inconnue"},
+		{"plateforme,telephone\n", "la colonne « telephone » est inconnue ; colonnes possibles : plateforme, espace de travail, utilisateur, courriel, nom, collectivité, fonction, centres d'intérêt, langue, je peux aider, je cherche"},
 		{"platform,user,user\n", "la colonne « user » figure deux fois"},
 		{"platform,name\n", "l'en-tête doit nommer la colonne de la plateforme"},
 		{"", "la première ligne, qui doit nommer les colonnes, est absente"},
@@ -186,8 +187,14 @@ func TestMembersCatalogueFamilies(t *testing.T) {
 		keys = append(keys, "members.pause."+e)
 	}
 	for _, r := range []string{"platform", "user", "email", "no_user", "no_workspace", "language", "collectivity_unknown",
-		"collectivity_ambiguous", "role", "interest", "csv_quote", "csv_bare_quote", "csv_field_count", "csv_other", "duplicate"} {
+		"collectivity_ambiguous", "role", "interest", "offer", "need", "duplicate"} {
 		keys = append(keys, "members.import.reason."+r)
+	}
+	for _, r := range []string{csvtable.Quote, csvtable.BareQuote, csvtable.FieldCount, csvtable.Other} {
+		keys = append(keys, "csv.reason."+r)
+	}
+	for _, k := range []string{csvtable.TooLarge, csvtable.NoHeader, csvtable.UnknownColumn, csvtable.DuplicateColumn, csvtable.Unreadable} {
+		keys = append(keys, "csv.file."+k)
 	}
 	cat := catalog.Default()
 	for _, k := range keys {

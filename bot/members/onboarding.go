@@ -693,6 +693,20 @@ func (b onboarding) setInterests(d *bot.Dialogue, ids []string) {
 	d.Data[dInterests] = strings.Join(out, ",")
 }
 
+// interestChoices offers the configured interests as buttons of action,
+// valued prefix + id, those chosen ticked.
+func (b onboarding) interestChoices(lang bot.Lang, chosen []string, action, prefix string) []bot.Choice {
+	cs := make([]bot.Choice, 0, len(b.Settings.Interests)+1)
+	for _, l := range b.Settings.Interests {
+		label := l.Text(lang)
+		if slices.Contains(chosen, l.ID) {
+			label = "✓ " + label
+		}
+		cs = append(cs, bot.Choice{Action: action, Value: prefix + l.ID, Label: label})
+	}
+	return cs
+}
+
 func (b onboarding) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot.Reply {
 	d.Step = "interests"
 	chosen := interestsOf(d)
@@ -703,14 +717,7 @@ func (b onboarding) askInterests(r *core.Turn, d *bot.Dialogue, lead string) bot
 	if lead != "" {
 		text = lead + "\n" + text
 	}
-	rep := bot.Reply{Text: text}
-	for _, l := range b.Settings.Interests {
-		label := l.Text(r.Lang)
-		if slices.Contains(chosen, l.ID) {
-			label = "✓ " + label
-		}
-		rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.interest", Value: l.ID, Label: label})
-	}
+	rep := bot.Reply{Text: text, Choices: b.interestChoices(r.Lang, chosen, "onb.interest", "")}
 	rep.Choices = append(rep.Choices, bot.Choice{Action: "onb.interests_done", Value: "1",
 		Label: r.T("members.interests.done_button"), Style: "primary"})
 	return rep

@@ -25,7 +25,7 @@ func (b *Outbox) ForgetGoneDirect(ctx context.Context, a bot.ChatAdapter, to bot
 		b.Log.Warn("forgetting a gone direct conversation", "member", b.Pseudonym(to), "err", ferr)
 		return false
 	}
-	if derr := b.Store.DeleteValue(ctx, dmKey(to)); derr != nil {
+	if derr := b.Store.DeleteValue(ctx, b.dmKey(to)); derr != nil {
 		b.Log.Warn("forgetting a gone direct conversation", "member", b.Pseudonym(to), "err", derr)
 		return false
 	}

@@ -4,7 +4,11 @@
 // messages held until then, idempotency keys claimed in the store so that
 // no replica sends twice, opening the direct conversation and its cache,
 // the « conversation gone » retry, pacing per platform workspace and the
-// pauses after a 429 shared by the replicas.
+// pauses after a 429 shared by the replicas. A delivery may name the consent
+// it needs (Delivery.Consent): the member is re-read just before the message
+// is sent, now or once held, and a message they no longer want is dropped
+// and logged. Members stand in store keys as keyed hashes (RefHash) under
+// the deployment's secret (Options.Keys).
 package outbox
 
 import (
@@ -49,6 +53,8 @@ type Options struct {
 	ClaimToken func() string
 	// Sleep waits for the pacing (nil: a real timer).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Keys hashes members in store keys (zero: a built-in secret).
+	Keys bot.KeyHasher
 }
 
 // Outbox delivers what the bot writes first. It is safe for concurrent
@@ -62,18 +68,21 @@ type Outbox struct {
 	Obs        bot.Observer
 	Replica    string
 	pseudo     bot.Pseudonyms
+	keys       bot.KeyHasher
 	claimToken func() string
 	pacing     pacing
 	senders    map[bot.PendingKind]Sender
 	replies    map[bot.PendingKind]ReplyBuilder
 	zones      sync.Map // IANA name -> *time.Location (nil when unknown)
+	checks     map[bot.Consent]ConsentCheck
 }
 
 // New returns an outbox over opts.
 func New(opts Options) *Outbox {
 	return &Outbox{Store: opts.Store, Adapters: opts.Adapters, Settings: opts.Settings, Clock: opts.Clock,
-		Log: opts.Log.With("component", "outbox"), Obs: opts.Obs, Replica: opts.Replica, pseudo: opts.Pseudonyms, claimToken: opts.ClaimToken,
-		pacing: pacing{sleep: opts.Sleep}, senders: map[bot.PendingKind]Sender{}, replies: map[bot.PendingKind]ReplyBuilder{}}
+		Log: opts.Log.With("component", "outbox"), Obs: opts.Obs, Replica: opts.Replica, pseudo: opts.Pseudonyms, keys: opts.Keys, claimToken: opts.ClaimToken,
+		pacing: pacing{sleep: opts.Sleep}, senders: map[bot.PendingKind]Sender{}, replies: map[bot.PendingKind]ReplyBuilder{},
+		checks: map[bot.Consent]ConsentCheck{}}
 }
 
 // Handle declares how due pending deliveries of kind are sent (send) or

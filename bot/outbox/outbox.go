@@ -26,6 +26,9 @@ type Delivery struct {
 	// message per key, ever (within deliveryMemory). Build it from what
 	// identifies the effect, e.g. deliveryKey(run, member) for a job.
 	Key string
+	// Consent is what the member must still want when the message is
+	// sent, now or once held (empty: nothing checked).
+	Consent bot.Consent
 }
 
 // deliveryMemory is how long a delivery key is remembered: longer than any
@@ -36,16 +39,16 @@ const DeliveryMemory = 15 * 24 * time.Hour
 // it is dropped (the member left the workspace, the bot was removed...).
 const PendingGiveUp = 24 * time.Hour
 
-// deliveryKey identifies a job's effect on one member without holding the
+// DeliveryKey identifies a job's effect on one member without holding the
 // member's id (keys outlive an erasure until they expire).
-func DeliveryKey(run bot.JobRun, to bot.UserRef) string {
-	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + RefHash(to)
+func (b *Outbox) DeliveryKey(run bot.JobRun, to bot.UserRef) string {
+	return run.Name + "|" + strconv.FormatInt(run.Slot.UnixMilli(), 10) + "|" + b.RefHash(to)
 }
 
-func RefHash(u bot.UserRef) string {
-	sum := sha256.Sum256([]byte("maillage-delivery:" + u.Key()))
-	return hex.EncodeToString(sum[:])
-}
+// RefHash stands for a member in store keys: a keyed hash under the
+// deployment's secret (Options.Keys), which nobody can recompute from the
+// member's id without the secret.
+func (b *Outbox) RefHash(u bot.UserRef) string { return b.keys.Ref(u) }
 
 // sendToMember writes first to a member, respecting their working hours:
 // the message waits for the next working window if need be. Every feature
@@ -76,7 +79,7 @@ func (b *Outbox) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) 
 	if !d.Urgent {
 		if open := b.NextWindow(ctx, d.To, loc, now); open.After(now) {
 			_, err := b.Store.SavePending(ctx, bot.Pending{
-				Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: open, Reply: d.Reply, Created: now,
+				Key: "held:" + d.Key, To: d.To, Kind: bot.PendingHeld, Due: open, Reply: d.Reply, Created: now, Consent: d.Consent,
 			})
 			if err != nil {
 				return fmt.Errorf("holding a delivery: %w", err)
@@ -85,8 +88,65 @@ func (b *Outbox) DeliverIn(ctx context.Context, d Delivery, loc *time.Location) 
 			return nil
 		}
 	}
+	if ok, err := b.consents(ctx, d.To, d.Consent, now); err != nil || !ok {
+		return err
+	}
 	_, err := b.sendOnce(ctx, d.To, d.Reply, d.Key)
 	return err
+}
+
+// consents re-reads the member just before a message is sent to them and
+// reports whether they still want it (c); a message they no longer want
+// is logged as dropped. A store error is returned (the caller retries).
+func (b *Outbox) consents(ctx context.Context, to bot.UserRef, c bot.Consent, now time.Time) (bool, error) {
+	if c == "" {
+		return true, nil
+	}
+	reason := ""
+	if check, ok := b.checks[c]; ok {
+		r, err := check(ctx, to)
+		if err != nil {
+			return false, fmt.Errorf("checking consent before sending: %w", err)
+		}
+		reason = r
+	} else {
+		r, err := b.memberConsent(ctx, to, c, now)
+		if err != nil {
+			return false, err
+		}
+		reason = r
+	}
+	if reason == "" {
+		return true, nil
+	}
+	b.Log.Info("message dropped at send time: the member no longer wants it", "member", b.Pseudonym(to),
+		"consent", string(c), "reason", reason)
+	return false, nil
+}
+
+// ConsentCheck tells whether a member still wants what a consent names:
+// "" when they do, else why not (a word for the logs).
+type ConsentCheck func(ctx context.Context, to bot.UserRef) (reason string, err error)
+
+// CheckConsent declares how consent c is checked at send time (a feature's
+// own consent, such as still following what a digest is about).
+func (b *Outbox) CheckConsent(c bot.Consent, check ConsentCheck) { b.checks[c] = check }
+
+// memberConsent checks the consents the member record holds.
+func (b *Outbox) memberConsent(ctx context.Context, to bot.UserRef, c bot.Consent, now time.Time) (string, error) {
+	m, err := b.Store.Member(ctx, to)
+	reason := ""
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		reason = "erased"
+	case err != nil:
+		return "", fmt.Errorf("reading the member before sending: %w", err)
+	case c == bot.ConsentIntroductions && m.OptedIn.IsZero():
+		reason = "opted_out"
+	case c == bot.ConsentIntroductions && now.Before(m.PausedUntil):
+		reason = "paused"
+	}
+	return reason, nil
 }
 
 // nextWindow returns when the bot may next write to the member: now when
@@ -247,9 +307,14 @@ func (b *Outbox) sendPending(ctx context.Context, p bot.Pending, now time.Time) 
 	}
 	// A held delivery keeps the key it would have had if sent at once.
 	key := strings.TrimPrefix(p.Key, "held:")
-	sent, err := b.sendOnce(ctx, p.To, reply, key)
+	wanted, err := b.consents(ctx, p.To, p.Consent, now)
+	sent := false
+	if err == nil && wanted {
+		sent, err = b.sendOnce(ctx, p.To, reply, key)
+	}
 	overdue := now.Sub(p.Due)
 	switch {
+	case err == nil && !wanted: // dropped: deleted below
 	case err != nil && overdue < PendingGiveUp:
 		b.Log.Warn("sending a due message; will retry", "member", b.Pseudonym(p.To), "kind", string(p.Kind), "err", err)
 		return

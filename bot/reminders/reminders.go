@@ -10,7 +10,6 @@ import (
 
 	"github.com/sndgct/maillage/bot"
 	"github.com/sndgct/maillage/bot/core"
-	"github.com/sndgct/maillage/bot/outbox"
 	"github.com/sndgct/maillage/internal/textnorm"
 	"github.com/sndgct/maillage/internal/when"
 )
@@ -75,7 +74,7 @@ func (b *Feature) cmdRemind(ctx context.Context, r *core.Turn) []bot.Reply {
 	// The key holds the number: a second request at the same instant (on
 	// another replica) takes the next number instead of being lost.
 	for {
-		p.Key = "reminder:" + outbox.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
+		p.Key = "reminder:" + b.Core.Outbox.RefHash(r.Msg.From) + ":" + strconv.Itoa(p.Number) + ":" + strconv.FormatInt(p.Created.UnixNano(), 36)
 		saved, err := b.store.SavePending(ctx, p)
 		if err != nil {
 			b.Log.Error("saving a reminder", "member", b.Core.Pseudonym(r.Msg.From), "err", err)

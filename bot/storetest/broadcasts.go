@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,6 +31,7 @@ func broadcastTests() []struct {
 		{"RecipientSwapConcurrent", testRecipientSwapConcurrent},
 		{"RecipientSwapBatch", testRecipientSwapBatch},
 		{"RecipientSwapBatchConcurrent", testRecipientSwapBatchConcurrent},
+		{"SegmentMembers", testSegmentMembers},
 		{"BroadcastErase", testBroadcastErase},
 		{"BroadcastCanceledContext", testBroadcastCanceledContext},
 	}
@@ -473,5 +475,60 @@ func testBroadcastCanceledContext(t *testing.T, h Harness) {
 	}
 	if _, err := s.Broadcast(t.Context(), "b1"); err != nil {
 		t.Errorf("broadcast after canceled calls: %v", err)
+	}
+}
+
+// testSegmentMembers checks the optional bot.SegmentMemberLister: the same
+// members as Members, in the same order, as bot.SegmentView leaves them.
+func testSegmentMembers(t *testing.T, h Harness) {
+	ctx := t.Context()
+	l, ok := h.Store.(bot.SegmentMemberLister)
+	if !ok {
+		t.Skip("the store lists whole members only")
+	}
+	at := h.now().Truncate(time.Second)
+	full := func(ref bot.UserRef, i int) bot.Member {
+		return bot.Member{
+			Ref: ref, Name: fmt.Sprintf("Camille \"%d\" Dupont\u00e9\n", i), Email: "c@example.org", Language: bot.English,
+			TimeZone: "Europe/Paris", Role: "dga", Interests: []string{"rh", "finances", "é\"x"},
+			Offers: []string{"rh"}, Needs: []string{"numerique"},
+			Collectivity: &bot.Collectivity{Kind: bot.KindOther, Code: "cdg", Name: "Évry", Population: 1000 + i, Departement: "91", Region: "11"},
+			Prefs:        bot.Preferences{Cadence: "monthly", SimilarSizeOnly: true, NoAnnouncements: i%2 == 0},
+			OptedIn:      at.Add(time.Duration(i) * time.Minute), PausedUntil: at.Add(time.Hour), Onboarded: at,
+			Imported: at, Invited: at, Created: at, Updated: at.Add(time.Second),
+		}
+	}
+	ms := []bot.Member{
+		full(bob, 1),
+		{Ref: carol, Created: at, Updated: at}, // nothing given yet
+		full(alice, 2),
+		{Ref: bot.UserRef{Platform: bot.PlatformSlack, Workspace: "T1", User: "U/x"}, Collectivity: &bot.Collectivity{Name: "Sans région"}, Created: at, Updated: at},
+	}
+	for _, m := range ms {
+		if err := h.Store.SaveMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want, got []string
+	enc := func(m bot.Member) string {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if err := h.Store.Members(ctx, func(m bot.Member) error { want = append(want, enc(bot.SegmentView(m))); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SegmentMembers(ctx, func(m bot.Member) error { got = append(got, enc(m)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(ms) || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("SegmentMembers =\n%v\nwant (Members, SegmentView)\n%v", got, want)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := l.SegmentMembers(ctx, func(bot.Member) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Errorf("SegmentMembers stopped by fn: err = %v after %d calls, want stop after 1", err, n)
 	}
 }

@@ -19,6 +19,7 @@ func valueTests() []namedTest {
 		{"ValueExpiry", testValueExpiry},
 		{"ValueCanceledContext", testValueCanceledContext},
 		{"ValueBatch", testValueBatch},
+		{"ValueBatchRead", testValueBatchRead},
 	}
 }
 
@@ -170,4 +171,53 @@ func testValueCanceledContext(t *testing.T, h Harness) {
 	wantErrIs(t, "Value(canceled)", err, context.Canceled)
 	wantErrIs(t, "DeleteValue(canceled)", h.Store.DeleteValue(ctx, "k"), context.Canceled)
 	wantValue(t, h.Store, "k", []byte("v"))
+}
+
+// testValueBatchRead checks the optional bot.ValueBatchReader: each key's
+// value as Value returns it, nil where there is none (never set, deleted,
+// expired), an empty value empty but not nil.
+func testValueBatchRead(t *testing.T, h Harness) {
+	r, ok := h.Store.(bot.ValueBatchReader)
+	if !ok {
+		t.Skip("the store reads values one at a time")
+	}
+	ctx := t.Context()
+	for k, v := range map[string]string{"a": "1", "{v}:* é": "\x00\xff", "empty": "", "gone": "x"} {
+		if err := h.Store.PutValue(ctx, k, []byte(v), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.Store.PutValue(ctx, "long", []byte("L"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.DeleteValue(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(keys []string, want []string) {
+		t.Helper()
+		got, err := r.Values(ctx, keys)
+		if err != nil || len(got) != len(keys) {
+			t.Fatalf("Values(%q) = %q, %v", keys, got, err)
+		}
+		for i, w := range want {
+			switch {
+			case w == "<nil>" && got[i] != nil:
+				t.Errorf("Values: %q = %q, want none", keys[i], got[i])
+			case w != "<nil>" && (got[i] == nil || string(got[i]) != w):
+				t.Errorf("Values: %q = %q (nil %v), want %q", keys[i], got[i], got[i] == nil, w)
+			}
+		}
+	}
+	keys := []string{"a", "never", "{v}:* é", "empty", "gone", "a", "long"}
+	check(keys, []string{"1", "<nil>", "\x00\xff", "", "<nil>", "1", "L"})
+	if got, err := r.Values(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("Values(none) = %q, %v", got, err)
+	}
+	_, err := r.Values(ctx, []string{"a", ""})
+	wantErrIs(t, "Values(with an empty key)", err, bot.ErrInvalid)
+	if h.Advance == nil {
+		return
+	}
+	h.Advance(61 * time.Second)
+	check(keys, []string{"<nil>", "<nil>", "<nil>", "<nil>", "<nil>", "<nil>", "L"})
 }

@@ -193,8 +193,12 @@ func broadcastCommand(ctx context.Context, args []string, std stdio, env func(st
 	if err != nil {
 		return err
 	}
+	secret, err := core.DeploymentSecret(ctx, store, replicaName(), nil)
+	if err != nil {
+		return err
+	}
 	b, err := core.New(settings(cfg, ""), store, []bot.ChatAdapter{offline{}},
-		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator, Features: features.All()})
+		core.Options{Logger: logger, Directory: dir, Content: set, Replica: "cli-" + *operator, Features: features.All(), KeySecret: secret})
 	if err != nil {
 		return err
 	}

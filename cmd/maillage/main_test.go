@@ -254,6 +254,40 @@ func TestUnreachableRedisNamesTheURLWithoutPassword(t *testing.T) {
 	}
 }
 
+// Mistyped secret-bearing settings: the error on standard error names the
+// problem and never shows the password or token.
+func TestMistypedSettingsDoNotPrintSecrets(t *testing.T) {
+	const pw = "PW-e2e-8c1f"
+	tests := []struct{ name, value string }{
+		{"MAILLAGE_REDIS_URL", "redis//:" + pw + "@127.0.0.1:1"},
+		{"MAILLAGE_REDIS_URL", "redis:/:" + pw + "@127.0.0.1:1"},
+		{"MAILLAGE_REDIS_URL", pw},
+		{"MAILLAGE_REDIS_URL", "redis://:" + pw + "@127.0.0.1:1/" + pw},
+		{"MAILLAGE_REDIS_URL", "redis://:" + pw + "@127.0.0.1:1/0?pool_size=" + pw},
+		{"MAILLAGE_MATTERMOST_URL", "https//:" + pw + "@chat.example.fr"},
+		{"MAILLAGE_MATTERMOST_URL", pw},
+		{"MAILLAGE_MATRIX_HOMESERVER_URL", "https:/:" + pw + "@matrix.example.fr"},
+	}
+	for _, tt := range tests {
+		e := env(tt.name, tt.value, "MAILLAGE_MATTERMOST_TOKEN", "jeton-mm", "MAILLAGE_MATRIX_USER_ID", "@maillage:example.fr",
+			"MAILLAGE_MATRIX_PASSWORD", "mot-de-passe-mx", "MAILLAGE_MATRIX_PICKLE_KEY", "cle-de-saumure")
+		args := []string{}
+		if adapter, ok := strings.CutPrefix(tt.name, "MAILLAGE_"); ok && !strings.HasPrefix(adapter, "REDIS") {
+			adapter, _, _ = strings.Cut(strings.ToLower(adapter), "_")
+			cfg := filepath.Join(t.TempDir(), "m.yaml")
+			writeFile(t, cfg, "chat:\n  adapters: ["+adapter+"]\n")
+			args = append(args, "--config", cfg)
+		}
+		r := runMain(t, "aide\n", e, args...)
+		if r.code == 0 {
+			t.Errorf("%s=%q: exit 0, want an error", tt.name, tt.value)
+		}
+		if strings.Contains(r.errOut, pw) || strings.Contains(r.out, pw) {
+			t.Errorf("%s=%q: the output shows the secret:\n%s", tt.name, tt.value, r.errOut)
+		}
+	}
+}
+
 // The real binary, from a pipe, as the README shows; and a second process
 // on the same data directory fails fast with a clear error.
 func TestBinary(t *testing.T) {

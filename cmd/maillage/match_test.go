@@ -293,6 +293,12 @@ func TestAttendanceImportCountsInTheIntroduction(t *testing.T) {
 	if r.code != exitUsage {
 		t.Errorf("unknown session: exit %d, want %d\n%s", r.code, exitUsage, r.errOut)
 	}
+	badCSV := filepath.Join(t.TempDir(), "bad.csv")
+	writeFile(t, badCSV, "courriel;téléphone\n")
+	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "5", badCSV)
+	if want := "la colonne « téléphone » est inconnue ; colonnes possibles : plateforme, espace de travail, utilisateur, courriel, nom"; r.code != exitUsage || !strings.Contains(r.errOut, want) || strings.Contains(r.errOut, "unknown column") {
+		t.Errorf("bad header: exit %d, want %d and %q\n%s", r.code, exitUsage, want, r.errOut)
+	}
 	r = runMain(t, "", env(), "members", "attendance", "--config", cfg, "--data-dir", dir, "--session", "territorialis-2024/atelier-leader-connecte", csvFile)
 	if r.code != exitFailure || !strings.Contains(r.out, "1 membre(s) enregistré(s), 0 déjà enregistré(s), 1 ligne(s) refusée(s)") {
 		t.Fatalf("import: exit %d\n%s\n%s", r.code, r.out, r.errOut) // report

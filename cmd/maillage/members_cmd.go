@@ -172,7 +172,9 @@ func attendanceCommand(ctx context.Context, args []string, std stdio, env func(s
 	defer closeStore()
 	rep, err := introductions.Attendance{Store: store}.Import(ctx, f, ev, s, *dryRun)
 	if errors.Is(err, introductions.ErrAttendanceFile) {
-		return fmt.Errorf("%w: %s: %v", errUsage, fs.Arg(0), err)
+		return fmt.Errorf("%w: %s: %s", errUsage, fs.Arg(0), introductions.ExplainAttendanceFileError(func(key string, args ...string) string {
+			return catalog.Default().T(*lang, key, args...)
+		}, err))
 	}
 	if err != nil {
 		return err

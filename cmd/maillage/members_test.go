@@ -194,7 +194,7 @@ func TestMembersImportCommand(t *testing.T) {
 		{[]string{"members"}, exitUsage, "want `maillage members import FILE.csv`"},
 		{[]string{"members", "export"}, exitUsage, "unknown members command"},
 		{[]string{"members", "import", "--data-dir", dir, "missing.csv"}, exitUsage, "missing.csv"},
-		{[]string{"members", "import", "--data-dir", dir, filepath.Join("testdata", "bad-header.csv")}, exitUsage, fr("members.import.file.unknown_column", "column", "telephone")},
+		{[]string{"members", "import", "--data-dir", dir, filepath.Join("testdata", "bad-header.csv")}, exitUsage, fr("csv.file.unknown_column", "column", "telephone", "known", fr("members.import.columns"))},
 		{[]string{"members", "import", "--lang", "de", "--data-dir", dir, file}, exitUsage, "--lang must be fr or en"},
 	} {
 		r := runMain(t, "", env(), tt.args...)

@@ -90,8 +90,13 @@ func runBot(ctx context.Context, args []string, std stdio, env func(string) stri
 		return contentError(err, std)
 	}
 	dir := lazyDirectory(logger)
-	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms,
-		Replica: replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
+	secret, err := core.DeploymentSecret(ctx, store, replicaName(), nil)
+	if err != nil {
+		return err
+	}
+	b, err := core.New(settings(cfg, storeName), store, adapters, core.Options{Logger: logger, Features: features.All(), Pseudonyms: pseudonyms, KeySecret: secret,
+		SharedRateLimit: storeName == config.BackendRedis,
+		Replica:         replicaName(), Content: set, ReloadContent: loadContent, Directory: dir, Observer: metrics})
 	if err != nil {
 		return err
 	}
