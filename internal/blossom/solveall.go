@@ -14,6 +14,10 @@ type Options struct {
 	// over all pairs (the bulk of SolveAll's weigher calls) uses it, so a
 	// caller can score a row in a tight loop without a call per pair.
 	Row RowWeigher
+	// Digest, when not nil, a fresh NewDigest(n), records the first pass
+	// over the pairs for VerifyDigest, which then checks the certificate
+	// without a second pass.
+	Digest *Digest
 }
 
 // RowWeigher weighs vertex i against every j in [from, to) (i < from):
@@ -127,7 +131,14 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	if k <= 0 {
 		k = 10
 	}
-	return solveAll(n, weight, opt.Row, k, listDepth)
+	row := opt.Row
+	if opt.Digest != nil {
+		if row == nil {
+			row = Rows(weight)
+		}
+		row = opt.Digest.tee(row)
+	}
+	return solveAll(n, weight, row, k, listDepth)
 }
 
 // solveAll is SolveAll with k candidates per vertex among lists of depth

@@ -19,9 +19,12 @@ type Certificate struct {
 	PricedPairs    int64 `json:"priced_pairs"`
 	Skipped        int64 `json:"skipped_pairs"`
 	Added          int   `json:"added"`
-	// Verified: blossom.VerifyRows checked the duals against every pair,
-	// independently of the solver (at every size, with the same row
-	// scorer as the solver's first pass).
+	// Verified: blossom.VerifyDigest checked the duals against every pair,
+	// independently of the solver, at every size: from the digest of the
+	// solver's first pass over the pairs (the pairs' count, weight range
+	// and each member's 16 best partners), weighing again only the
+	// matched pairs and the pairs whose duals do not cover that digest's
+	// bound.
 	Verified bool `json:"verified"`
 }
 
@@ -39,16 +42,18 @@ type solution struct {
 // solveAll solves the round's matching problem over all allowed pairs:
 // blossom.SolveAll (sparse candidates, pricing, certificate), its first
 // pass over the pairs made a row at a time, and the certificate checked
-// by blossom.VerifyRows against every pair, whatever the pool's size.
+// by blossom.VerifyDigest against every pair, whatever the pool's size,
+// from that same pass (score once).
 func solveAll(n int, weigh func(i, j int) (int64, bool), row blossom.RowWeigher, k int) (solution, error) {
-	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row})
+	digest := blossom.NewDigest(n)
+	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row, Digest: digest})
 	if err != nil {
 		return solution{}, fmt.Errorf("matching: %w", err)
 	}
 	c := res.Certificate
 	cert := Certificate{Gap: c.Gap, Rounds: c.Rounds, CandidateEdges: c.CandidateEdges, PricedPairs: c.PricedPairs,
 		Skipped: c.Skipped, Added: c.Added}
-	if err := blossom.VerifyRows(n, row, res); err != nil {
+	if err := blossom.VerifyDigest(n, weigh, digest, res); err != nil {
 		return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
 	}
 	cert.Verified = true
