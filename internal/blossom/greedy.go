@@ -138,37 +138,50 @@ func scanRows(n int, row RowWeigher, k, depth int) *scan {
 		return sc
 	}
 	top := newTopK(n, depth)
-	first := true
+	// root[v]: the weight of v's worst kept partner once v keeps depth of
+	// them, else math.MinInt64: a pair lighter than both ends' roots
+	// (most pairs) is rejected on this dense array, without touching the
+	// lists.
+	root := make([]int64, n)
+	for v := range root {
+		root[v] = math.MinInt64
+	}
+	offer := func(v, j int, w int64) {
+		if top.cnt[v] < int32(depth) || better(w, int32(j), top.w[v*depth], top.j[v*depth]) {
+			top.offer(v, int32(j), w)
+			if top.cnt[v] == int32(depth) {
+				root[v] = top.w[v*depth]
+			}
+		}
+	}
+	var allowed int64
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 	rowW, rowOK := make([]int64, n), make([]bool, n)
 	for i := 0; i < n-1; i++ {
-		row(i, i+1, n, rowW[:n-i-1], rowOK[:n-i-1])
-		for t, ok := range rowOK[:n-i-1] {
+		m := n - i - 1
+		row(i, i+1, n, rowW[:m], rowOK[:m])
+		ws, rs, maxJ := rowW[:m], root[i+1:n], sc.maxW[i+1:n]
+		maxI := sc.maxW[i]
+		for t, ok := range rowOK[:m] {
 			if !ok {
 				continue
 			}
-			j, w := i+1+t, rowW[t]
-			sc.allowed++
-			if first || w < sc.lo {
-				sc.lo = w
+			w := ws[t]
+			allowed++
+			lo, hi = min(lo, w), max(hi, w)
+			maxI = max(maxI, w)
+			maxJ[t] = max(maxJ[t], w)
+			if w >= root[i] {
+				offer(i, i+1+t, w)
 			}
-			if first || w > sc.hi {
-				sc.hi = w
-			}
-			first = false
-			if w > sc.maxW[i] {
-				sc.maxW[i] = w
-			}
-			if w > sc.maxW[j] {
-				sc.maxW[j] = w
-			}
-			// most pairs are no better than both vertices' worst kept partner
-			if top.cnt[i] < int32(depth) || better(w, int32(j), top.w[i*depth], top.j[i*depth]) {
-				top.offer(i, int32(j), w)
-			}
-			if top.cnt[j] < int32(depth) || better(w, int32(i), top.w[j*depth], top.j[j*depth]) {
-				top.offer(j, int32(i), w)
+			if w >= rs[t] {
+				offer(i+1+t, i, w)
 			}
 		}
+		sc.maxW[i] = maxI
+	}
+	if allowed > 0 {
+		sc.allowed, sc.lo, sc.hi = allowed, lo, hi
 	}
 	wbuf := make([]int64, 0, n*depth)
 	jbuf := make([]int32, 0, n*depth)

@@ -381,22 +381,27 @@ func (d *Digest) add(i, from int, w []int64, ok []bool) {
 		return
 	}
 	d.next[i] = from + len(w)
-	for t, allowed := range ok {
-		if !allowed {
+	allowed, lo, hi := d.allowed, d.lo, d.hi
+	if allowed == 0 {
+		lo, hi = math.MaxInt64, math.MinInt64
+	}
+	rs := d.root[from : from+len(w)]
+	for t, in := range ok[:len(w)] {
+		if !in {
 			continue
 		}
-		j, wt := from+t, w[t]
-		if d.allowed == 0 {
-			d.lo, d.hi = wt, wt
-		}
-		d.lo, d.hi = min(d.lo, wt), max(d.hi, wt)
-		d.allowed++
+		wt := w[t]
+		allowed++
+		lo, hi = min(lo, wt), max(hi, wt)
 		if wt > d.root[i] {
-			d.offer(i, j, wt)
+			d.offer(i, from+t, wt)
 		}
-		if wt > d.root[j] {
-			d.offer(j, i, wt)
+		if wt > rs[t] {
+			d.offer(from+t, i, wt)
 		}
+	}
+	if allowed > 0 {
+		d.allowed, d.lo, d.hi = allowed, lo, hi
 	}
 }
 
