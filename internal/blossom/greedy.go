@@ -162,19 +162,22 @@ func scanRows(n int, row RowWeigher, k, depth int) *scan {
 		row(i, i+1, n, rowW[:m], rowOK[:m])
 		ws, rs, maxJ := rowW[:m], root[i+1:n], sc.maxW[i+1:n]
 		maxI := sc.maxW[i]
+		// without a branch on whether the pair is allowed (it changes at
+		// random along a row): a forbidden pair counts as the lightest
+		// weight for the maxima and the heaviest for the minimum
 		for t, ok := range rowOK[:m] {
+			w, wl := ws[t], ws[t]
 			if !ok {
-				continue
+				w, wl = math.MinInt64, math.MaxInt64
 			}
-			w := ws[t]
-			allowed++
-			lo, hi = min(lo, w), max(hi, w)
+			allowed += int64(b2i(ok))
+			lo, hi = min(lo, wl), max(hi, w)
 			maxI = max(maxI, w)
 			maxJ[t] = max(maxJ[t], w)
-			if w >= root[i] {
+			if w >= root[i] && ok {
 				offer(i, i+1+t, w)
 			}
-			if w >= rs[t] {
+			if w >= rs[t] && ok {
 				offer(i+1+t, i, w)
 			}
 		}
@@ -348,4 +351,13 @@ func weigh(weight Weigher, i, j int) (int64, bool) {
 		i, j = j, i
 	}
 	return weight(i, j)
+}
+
+// b2i is 1 for true, 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	var x int
+	if b {
+		x = 1
+	}
+	return x
 }

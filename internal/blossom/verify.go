@@ -386,13 +386,16 @@ func (d *Digest) add(i, from int, w []int64, ok []bool) {
 		lo, hi = math.MaxInt64, math.MinInt64
 	}
 	rs := d.root[from : from+len(w)]
+	// without a branch on whether the pair is allowed: a forbidden one
+	// counts as the lightest weight for the maximum (and never enters a
+	// list) and the heaviest for the minimum
 	for t, in := range ok[:len(w)] {
+		wt, wl := w[t], w[t]
 		if !in {
-			continue
+			wt, wl = math.MinInt64, math.MaxInt64
 		}
-		wt := w[t]
-		allowed++
-		lo, hi = min(lo, wt), max(hi, wt)
+		allowed += int64(b2i(in))
+		lo, hi = min(lo, wl), max(hi, wt)
 		if wt > d.root[i] {
 			d.offer(i, from+t, wt)
 		}
