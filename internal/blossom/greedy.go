@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"sync/atomic"
 )
 
 // Weigher gives the weight of the pair (i, j), i < j, and false when the
@@ -125,6 +126,21 @@ func scanPairs(n int, weight Weigher, k, depth int) *scan {
 
 // scanRows is scanPairs weighing a row at a time.
 func scanRows(n int, row RowWeigher, k, depth int) *scan {
+	return scanRowsWith(n, row, k, depth, firstPass{})
+}
+
+// firstPass: how the first pass weighs its rows, and who else sees them.
+type firstPass struct {
+	// workers > 1: rows weighed by that many goroutines (the row weigher
+	// must be safe for concurrent use), taken in order by the caller's
+	workers int
+	// sink, when not nil, sees every row after it is weighed, in order
+	// (i increasing), on the caller's goroutine
+	sink func(i, from int, w []int64, ok []bool)
+}
+
+// scanRowsWith is scanRows with the rows weighed as fp says.
+func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 	k = max(1, min(k, n-1))
 	depth = max(k, min(depth, n-1))
 	sc := &scan{n: n, k: k, maxW: make([]int64, n), lastW: make([]int64, n), candW: make([][]int64, n),
@@ -156,16 +172,17 @@ func scanRows(n int, row RowWeigher, k, depth int) *scan {
 	}
 	var allowed int64
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	rowW, rowOK := make([]int64, n), make([]bool, n)
-	for i := 0; i < n-1; i++ {
+	consume := func(i int, ws []int64, oks []bool) {
 		m := n - i - 1
-		row(i, i+1, n, rowW[:m], rowOK[:m])
-		ws, rs, maxJ := rowW[:m], root[i+1:n], sc.maxW[i+1:n]
+		if fp.sink != nil {
+			fp.sink(i, i+1, ws, oks)
+		}
+		ws, rs, maxJ := ws[:m], root[i+1:n], sc.maxW[i+1:n]
 		maxI := sc.maxW[i]
 		// without a branch on whether the pair is allowed (it changes at
 		// random along a row): a forbidden pair counts as the lightest
 		// weight for the maxima and the heaviest for the minimum
-		for t, ok := range rowOK[:m] {
+		for t, ok := range oks[:m] {
 			w, wl := ws[t], ws[t]
 			if !ok {
 				w, wl = math.MinInt64, math.MaxInt64
@@ -182,6 +199,16 @@ func scanRows(n int, row RowWeigher, k, depth int) *scan {
 			}
 		}
 		sc.maxW[i] = maxI
+	}
+	if fp.workers > 1 && n >= parallelRows {
+		weighRows(n, row, fp.workers, consume)
+	} else {
+		rowW, rowOK := make([]int64, n), make([]bool, n)
+		for i := 0; i < n-1; i++ {
+			m := n - i - 1
+			row(i, i+1, n, rowW[:m], rowOK[:m])
+			consume(i, rowW[:m], rowOK[:m])
+		}
 	}
 	if allowed > 0 {
 		sc.allowed, sc.lo, sc.hi = allowed, lo, hi
@@ -360,4 +387,66 @@ func b2i(b bool) int {
 		x = 1
 	}
 	return x
+}
+
+// parallelRows: below this many vertices the first pass stays on one
+// goroutine (the rows are too short to share).
+const parallelRows = 512
+
+// rowsPerChunk: rows weighed together by one worker.
+const rowsPerChunk = 8
+
+// weighRows weighs the rows i = 0..n-2 (pairs (i, j), j > i) with workers
+// goroutines, a chunk of rows each at a time, and hands them to consume in
+// order on the caller's goroutine. At most 2·workers chunks are in flight
+// (a few MB at 10,000 vertices).
+func weighRows(n int, row RowWeigher, workers int, consume func(i int, w []int64, ok []bool)) {
+	type chunk struct {
+		idx int
+		w   []int64
+		ok  []bool
+	}
+	chunks := (n - 1 + rowsPerChunk - 1) / rowsPerChunk
+	slots := 2 * workers
+	free := make(chan *chunk, slots)
+	done := make(chan *chunk, slots)
+	for range slots {
+		free <- &chunk{w: make([]int64, rowsPerChunk*(n-1)), ok: make([]bool, rowsPerChunk*(n-1))}
+	}
+	var next atomic.Int64
+	for range workers {
+		go func() {
+			for c := range free {
+				c.idx = int(next.Add(1) - 1)
+				if c.idx >= chunks {
+					return
+				}
+				off := 0
+				for i := c.idx * rowsPerChunk; i < min((c.idx+1)*rowsPerChunk, n-1); i++ {
+					m := n - i - 1
+					row(i, i+1, n, c.w[off:off+m], c.ok[off:off+m])
+					off += m
+				}
+				done <- c
+			}
+		}()
+	}
+	// chunks come back in any order: consume them in order
+	pending := map[int]*chunk{}
+	for want := 0; want < chunks; {
+		c := <-done
+		pending[c.idx] = c
+		for c, ok := pending[want]; ok; c, ok = pending[want] {
+			delete(pending, want)
+			off := 0
+			for i := want * rowsPerChunk; i < min((want+1)*rowsPerChunk, n-1); i++ {
+				m := n - i - 1
+				consume(i, c.w[off:off+m], c.ok[off:off+m])
+				off += m
+			}
+			free <- c
+			want++
+		}
+	}
+	close(free) // the workers waiting for a chunk stop
 }

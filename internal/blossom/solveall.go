@@ -18,6 +18,11 @@ type Options struct {
 	// over the pairs for VerifyDigest, which then checks the certificate
 	// without a second pass.
 	Digest *Digest
+	// Workers, above 1, is how many goroutines weigh the rows of the first
+	// pass (the row weigher, or the Weigher, must then be safe for
+	// concurrent use); the lists, the digest and everything after stay on
+	// the caller's goroutine, in the same order: the result is the same.
+	Workers int
 }
 
 // RowWeigher weighs vertex i against every j in [from, to) (i < from):
@@ -131,23 +136,20 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	if k <= 0 {
 		k = 10
 	}
-	row := opt.Row
+	fp := firstPass{workers: opt.Workers}
 	if opt.Digest != nil {
-		if row == nil {
-			row = Rows(weight)
-		}
-		row = opt.Digest.tee(row)
+		fp.sink = opt.Digest.add
 	}
-	return solveAll(n, weight, row, k, listDepth)
+	return solveAll(n, weight, opt.Row, k, listDepth, fp)
 }
 
 // solveAll is SolveAll with k candidates per vertex among lists of depth
 // partners (depth == k: no listed pair beyond the candidates, for tests).
-func solveAll(n int, weight Weigher, row RowWeigher, k, depth int) (Result, error) {
+func solveAll(n int, weight Weigher, row RowWeigher, k, depth int, fp firstPass) (Result, error) {
 	if row == nil {
 		row = Rows(weight)
 	}
-	sc := scanRows(n, row, k, depth)
+	sc := scanRowsWith(n, row, k, depth, fp)
 	var edges []Edge
 	for v := 0; v < n; v++ {
 		for t, j := range sc.candJ[v][:min(sc.k, len(sc.candJ[v]))] {

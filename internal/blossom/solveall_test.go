@@ -3,6 +3,7 @@ package blossom
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestPricingWithListedPairs(t *testing.T) {
 		tg := randomTable(r, n, []float64{0, 0.3, 0.8}[r.IntN(3)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 1000}[r.IntN(3)])
 		k := 1 + r.IntN(3)
 		for _, depth := range []int{k, k + 2, listDepth} {
-			res, err := solveAll(n, tg.weight, nil, k, depth)
+			res, err := solveAll(n, tg.weight, nil, k, depth, firstPass{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -700,5 +701,31 @@ func TestVerifyDigestRefuses(t *testing.T) {
 	want = fmt.Sprintf("pair (%d, %d): dual constraint violated", hi, hj)
 	if err := VerifyDigest(tg.n, heavy, digestOf(tg.n, heavy), res); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a listed pair heavier than its duals cover: VerifyDigest = %v, want %q", err, want)
+	}
+}
+
+// TestSolveAllWorkers: the first pass weighed by several goroutines gives
+// the same result as on one (matching, greedy, certificate), and its
+// digest checks it.
+func TestSolveAllWorkers(t *testing.T) {
+	for _, n := range []int{parallelRows + 1, 1200} {
+		s := newSynthetic(t, n, 5)
+		one, err := SolveAll(n, s.weight, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, workers := range []int{2, 3} {
+			d := NewDigest(n)
+			many, err := SolveAll(n, s.weight, Options{Workers: workers, Digest: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(one, many) {
+				t.Fatalf("n=%d, %d workers: the result differs from one worker's", n, workers)
+			}
+			if err := VerifyDigest(n, s.weight, d, many); err != nil {
+				t.Fatalf("n=%d, %d workers: %v", n, workers, err)
+			}
+		}
 	}
 }

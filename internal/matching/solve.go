@@ -2,6 +2,7 @@ package matching
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/sndgct/maillage/internal/blossom"
 )
@@ -46,7 +47,9 @@ type solution struct {
 // from that same pass (score once).
 func solveAll(n int, weigh func(i, j int) (int64, bool), row blossom.RowWeigher, k int) (solution, error) {
 	digest := blossom.NewDigest(n)
-	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row, Digest: digest})
+	// the first pass's rows weighed on every core the process may use (a
+	// Pool is safe for concurrent use); the result does not depend on it
+	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row, Digest: digest, Workers: runtime.GOMAXPROCS(0)})
 	if err != nil {
 		return solution{}, fmt.Errorf("matching: %w", err)
 	}
