@@ -179,6 +179,8 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 		}
 		ws, rs, maxJ := ws[:m], root[i+1:n], sc.maxW[i+1:n]
 		maxI := sc.maxW[i]
+		// the counters in locals: the closure's own live in memory
+		al, l, h, ri := allowed, lo, hi, root[i]
 		// without a branch on whether the pair is allowed (it changes at
 		// random along a row): a forbidden pair counts as the lightest
 		// weight for the maxima and the heaviest for the minimum
@@ -187,18 +189,20 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 			if !ok {
 				w, wl = math.MinInt64, math.MaxInt64
 			}
-			allowed += int64(b2i(ok))
-			lo, hi = min(lo, wl), max(hi, w)
+			al += int64(b2i(ok))
+			l, h = min(l, wl), max(h, w)
 			maxI = max(maxI, w)
 			maxJ[t] = max(maxJ[t], w)
-			if w >= root[i] && ok {
+			if w >= ri && ok {
 				offer(i, i+1+t, w)
+				ri = root[i]
 			}
 			if w >= rs[t] && ok {
 				offer(i+1+t, i, w)
 			}
 		}
 		sc.maxW[i] = maxI
+		allowed, lo, hi = al, l, h
 	}
 	if fp.workers > 1 && n >= parallelRows {
 		weighRows(n, row, fp.workers, consume)

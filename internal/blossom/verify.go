@@ -385,7 +385,7 @@ func (d *Digest) add(i, from int, w []int64, ok []bool) {
 	if allowed == 0 {
 		lo, hi = math.MaxInt64, math.MinInt64
 	}
-	rs := d.root[from : from+len(w)]
+	rs, ri := d.root[from:from+len(w)], d.root[i]
 	// without a branch on whether the pair is allowed: a forbidden one
 	// counts as the lightest weight for the maximum (and never enters a
 	// list) and the heaviest for the minimum
@@ -396,8 +396,9 @@ func (d *Digest) add(i, from int, w []int64, ok []bool) {
 		}
 		allowed += int64(b2i(in))
 		lo, hi = min(lo, wl), max(hi, wt)
-		if wt > d.root[i] {
+		if wt > ri {
 			d.offer(i, from+t, wt)
+			ri = d.root[i]
 		}
 		if wt > rs[t] {
 			d.offer(from+t, i, wt)
