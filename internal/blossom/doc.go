@@ -153,7 +153,7 @@
 // contract). A bound derived from the rules alone (the greatest score a
 // pair can reach) would not do: at 10,000 members of a round the duals
 // cover it for fewer than half the pairs, even with each member's own
-// greatest score (28 of the 50 million pairs uncovered), while the lists'
+// greatest score (28 million of the 50 million pairs uncovered), while the lists'
 // bound leaves 640,000 to weigh.
 // TestVerifyDigestRefuses has a weigher lie about one pair that the duals
 // do not cover (read from no list, then from both) and digests that
