@@ -177,13 +177,12 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 		if fp.sink != nil {
 			fp.sink(i, i+1, ws, oks)
 		}
-		ws, rs, maxJ := ws[:m], root[i+1:n], sc.maxW[i+1:n]
-		maxI := sc.maxW[i]
+		ws, rs := ws[:m], root[i+1:n]
 		// the counters in locals: the closure's own live in memory
 		al, l, h, ri := allowed, lo, hi, root[i]
 		// without a branch on whether the pair is allowed (it changes at
 		// random along a row): a forbidden pair counts as the lightest
-		// weight for the maxima and the heaviest for the minimum
+		// weight for the maximum and the heaviest for the minimum
 		for t, ok := range oks[:m] {
 			w, wl := ws[t], ws[t]
 			if !ok {
@@ -191,8 +190,6 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 			}
 			al += int64(b2i(ok))
 			l, h = min(l, wl), max(h, w)
-			maxI = max(maxI, w)
-			maxJ[t] = max(maxJ[t], w)
 			if w >= ri && ok {
 				offer(i, i+1+t, w)
 				ri = root[i]
@@ -201,7 +198,6 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 				offer(i+1+t, i, w)
 			}
 		}
-		sc.maxW[i] = maxI
 		allowed, lo, hi = al, l, h
 	}
 	if fp.workers > 1 && n >= parallelRows {
@@ -224,6 +220,9 @@ func scanRowsWith(n int, row RowWeigher, k, depth int, fp firstPass) *scan {
 		wbuf, jbuf = top.sorted(v, wbuf, jbuf)
 		sc.candW[v] = wbuf[start:len(wbuf):len(wbuf)]
 		sc.candJ[v] = jbuf[start:len(jbuf):len(jbuf)]
+		if len(sc.candW[v]) > 0 {
+			sc.maxW[v] = sc.candW[v][0] // the heaviest pair is never evicted
+		}
 		sc.complete[v] = len(sc.candW[v]) < depth
 		if !sc.complete[v] {
 			sc.lastW[v] = sc.candW[v][depth-1]
