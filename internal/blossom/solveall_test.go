@@ -65,6 +65,14 @@ func solveAllChecked(t *testing.T, g *tableGraph, k int) Result {
 	return res
 }
 
+// tee returns row, recording every row it weighs in d.
+func (d *Digest) tee(row RowWeigher) RowWeigher {
+	return func(i, from, to int, w []int64, ok []bool) {
+		row(i, from, to, w, ok)
+		d.add(i, from, w[:to-from], ok[:to-from])
+	}
+}
+
 // digestOf fills a digest from a pass of its own over the pairs.
 func digestOf(n int, weight Weigher) *Digest {
 	d := NewDigest(n)

@@ -335,13 +335,13 @@ const digestDepth = 16
 // of allowed pairs and their weight range, and for every vertex its
 // digestDepth heaviest allowed partners with their weights. Every other
 // pair of a vertex weighs at most the lightest of those, which bounds the
-// pairs VerifyDigest need not weigh again. It is filled only by rows, its
-// own code, independent of the solver's; VerifyDigest refuses a digest
-// that missed a pair.
+// pairs VerifyDigest need not weigh again. Its lists are its own (a heap
+// per vertex), not the solver's; VerifyDigest refuses a digest that
+// missed a pair or saw one twice.
 type Digest struct {
 	n       int
 	next    []int // next[i]: the first j of row i not seen yet
-	broken  bool  // a row out of order
+	broken  bool  // a row given twice, or not from where row i stopped
 	allowed int64
 	lo, hi  int64
 	cnt     []int32
@@ -364,17 +364,10 @@ func NewDigest(n int) *Digest {
 	return d
 }
 
-// tee returns row, recording every row it weighs in d.
-func (d *Digest) tee(row RowWeigher) RowWeigher {
-	return func(i, from, to int, w []int64, ok []bool) {
-		row(i, from, to, w, ok)
-		d.add(i, from, w[:to-from], ok[:to-from])
-	}
-}
-
 // add records the pairs (i, from+t) of weight w[t], allowed when ok[t].
-// Rows must come in order, each pair once: anything else leaves the digest
-// incomplete, and VerifyDigest refuses it.
+// Each pair must come once: a piece of row i must start where the last
+// one stopped, else the digest is broken, and VerifyDigest refuses it (as
+// one with pairs never given).
 func (d *Digest) add(i, from int, w []int64, ok []bool) {
 	if i < 0 || i >= d.n || from != d.next[i] || from+len(w) > d.n {
 		d.broken = true
@@ -475,7 +468,7 @@ func VerifyDigest(n int, weight Weigher, d *Digest, r Result) error {
 		return fmt.Errorf("no digest of the pairs of %d vertices", n)
 	}
 	if d.broken {
-		return errors.New("the digest was given rows out of order")
+		return errors.New("the digest was given a pair twice, or a row not from where it stopped")
 	}
 	for i := 0; i < n-1; i++ {
 		if d.next[i] != n {
