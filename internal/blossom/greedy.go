@@ -132,7 +132,8 @@ func scanRows(n int, row RowWeigher, k, depth int) *scan {
 // firstPass: how the first pass weighs its rows, and who else sees them.
 type firstPass struct {
 	// workers > 1: rows weighed by that many goroutines (the row weigher
-	// must be safe for concurrent use), taken in order by the caller's
+	// must be safe for concurrent use); the caller's goroutine takes them
+	// in order
 	workers int
 	// sink, when not nil, sees every row after it is weighed, in order
 	// (i increasing), on the caller's goroutine
