@@ -619,38 +619,45 @@ func TestVerifyDigestRefuses(t *testing.T) {
 	if err := VerifyDigest(tg.n, tg.weight, d, res); err != nil {
 		t.Fatalf("real result rejected: %v", err)
 	}
-	// a pair in neither list (both full) whose duals fall short of the
-	// lists' bound: a weight just above what its duals cover, still below
-	// both lists' lightest, makes it violate without entering a list
 	v, err := newVerifier(tg.n, tg.weight, res)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := res.Certificate
-	li, lj, lw := -1, -1, int64(0)
-	for i := 0; i < tg.n && li < 0; i++ {
-		for j := i + 1; j < tg.n; j++ {
-			if d.cnt[i] != digestDepth || d.cnt[j] != digestDepth || res.Mate[i] == j {
-				continue
-			}
-			z := shared(c.Blossoms, v.member[v.start[i]:v.start[i+1]], v.member[v.start[j]:v.start[j+1]])
-			cover := v.y[i] + v.y[j] + z
-			w := cover/c.Unit - c.Shift + 1 // the lightest weight that violates
-			if w < min(d.root[i], d.root[j]) && w >= d.lo {
-				li, lj, lw = i, j, w
-				break
+	// pairWhere: the first pair of two full lists, not matched together,
+	// that pick accepts, given the lightest weight that would violate its
+	// constraint
+	pairWhere := func(what string, pick func(i, j int, violating int64) bool) (int, int, int64) {
+		for i := 0; i < tg.n; i++ {
+			for j := i + 1; j < tg.n; j++ {
+				if d.cnt[i] != digestDepth || d.cnt[j] != digestDepth || res.Mate[i] == j {
+					continue
+				}
+				z := shared(c.Blossoms, v.member[v.start[i]:v.start[i+1]], v.member[v.start[j]:v.start[j+1]])
+				if w := (v.y[i]+v.y[j]+z)/c.Unit - c.Shift + 1; pick(i, j, w) {
+					return i, j, w
+				}
 			}
 		}
+		t.Fatalf("no %s", what)
+		return 0, 0, 0
 	}
-	if li < 0 {
-		t.Fatal("no pair outside the lists with duals short of their bound: the walk is not exercised")
-	}
-	lying := func(i, j int) (int64, bool) {
-		if i == li && j == lj {
-			return lw, true
+	lyingAbout := func(li, lj int, lw int64) Weigher {
+		return func(i, j int) (int64, bool) {
+			if i == li && j == lj {
+				return lw, true
+			}
+			return tg.weight(i, j)
 		}
-		return tg.weight(i, j)
 	}
+	// a pair in neither list whose duals fall short of the lists' bound:
+	// a weight just above what its duals cover, still below both lists'
+	// lightest, makes it violate without entering a list (the walk by
+	// dual must weigh it)
+	li, lj, lw := pairWhere("pair outside the lists with duals short of their bound", func(i, j int, w int64) bool {
+		return w < min(d.root[i], d.root[j]) && w >= d.lo
+	})
+	lying := lyingAbout(li, lj, lw)
 	want := fmt.Sprintf("pair (%d, %d): dual constraint violated", li, lj)
 	for name, dg := range map[string]*Digest{"digest of the lying weights": digestOf(tg.n, lying),
 		"digest of the true weights": digestOf(tg.n, tg.weight)} {
@@ -684,28 +691,10 @@ func TestVerifyDigestRefuses(t *testing.T) {
 	// a pair whose duals cover both lists' bounds (never walked), made
 	// heavy enough to violate: it enters the lists, and is checked with
 	// the weight they hold
-	hi, hj, hw := -1, -1, int64(0)
-	for i := 0; i < tg.n && hi < 0; i++ {
-		for j := i + 1; j < tg.n; j++ {
-			if d.cnt[i] != digestDepth || d.cnt[j] != digestDepth || res.Mate[i] == j {
-				continue
-			}
-			z := shared(c.Blossoms, v.member[v.start[i]:v.start[i+1]], v.member[v.start[j]:v.start[j+1]])
-			if w := (v.y[i]+v.y[j]+z)/c.Unit - c.Shift + 1; v.y[i]+v.y[j] >= c.Unit*(max(d.root[i], d.root[j])+c.Shift) && w <= d.hi {
-				hi, hj, hw = i, j, w
-				break
-			}
-		}
-	}
-	if hi < 0 {
-		t.Fatal("no pair covered by the lists' bounds")
-	}
-	heavy := func(i, j int) (int64, bool) {
-		if i == hi && j == hj {
-			return hw, true
-		}
-		return tg.weight(i, j)
-	}
+	hi, hj, hw := pairWhere("pair covered by the lists' bounds", func(i, j int, w int64) bool {
+		return v.y[i]+v.y[j] >= c.Unit*(max(d.root[i], d.root[j])+c.Shift) && w <= d.hi
+	})
+	heavy := lyingAbout(hi, hj, hw)
 	want = fmt.Sprintf("pair (%d, %d): dual constraint violated", hi, hj)
 	if err := VerifyDigest(tg.n, heavy, digestOf(tg.n, heavy), res); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a listed pair heavier than its duals cover: VerifyDigest = %v, want %q", err, want)

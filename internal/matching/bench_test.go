@@ -122,20 +122,7 @@ func benchRound(b *testing.B, n int) {
 	// A realistic history: the pairs of three earlier rounds are
 	// penalised, a few members asked never to meet someone again, and
 	// one sat out.
-	rng := rand.New(rand.NewPCG(2, 3))
-	var h History
-	for ago := 1; ago <= 3; ago++ {
-		perm := rng.Perm(n)
-		for k := 0; k+1 < n; k += 2 {
-			h.Met = append(h.Met, Met{A: perm[k], B: perm[k+1], Ago: ago})
-		}
-	}
-	for range n / 50 {
-		a, c := rng.IntN(n), rng.IntN(n)
-		if a != c {
-			h.NotAgain = append(h.NotAgain, [2]int{a, c})
-		}
-	}
+	h := pastRounds(rand.New(rand.NewPCG(2, 3)), n, n/50)
 	var plan Plan
 	var pool *Pool
 	b.ResetTimer()
@@ -170,6 +157,24 @@ func benchRound(b *testing.B, n int) {
 	b.Logf("n=%d groups=%d total=%s gap=%d cert=%+v\n optimum %+v\n greedy  %+v\n random  %+v",
 		n, len(plan.Groups), fmt.Sprint(float64(plan.Total)/1000), plan.Certificate.Gap, plan.Certificate,
 		q.Optimum, q.Greedy, q.Random)
+}
+
+// pastRounds is the history of three earlier rounds of n members (each
+// pairing everyone at random) and of up to notAgain « not again » answers.
+func pastRounds(rng *rand.Rand, n, notAgain int) History {
+	var h History
+	for ago := 1; ago <= 3; ago++ {
+		perm := rng.Perm(n)
+		for k := 0; k+1 < n; k += 2 {
+			h.Met = append(h.Met, Met{A: perm[k], B: perm[k+1], Ago: ago})
+		}
+	}
+	for range notAgain {
+		if a, c := rng.IntN(n), rng.IntN(n); a != c {
+			h.NotAgain = append(h.NotAgain, [2]int{a, c})
+		}
+	}
+	return h
 }
 
 // A congress (Territorialis): 1,600 members. Target: 0.3 s.

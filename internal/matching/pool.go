@@ -444,16 +444,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 			bd.Interests = w.Interests * shared / union
 		}
 	}
-	switch p.region {
-	case regionSame:
-		if a.region != 0 && a.region == b.region {
-			bd.Region = w.Region
-		}
-	case regionDifferent:
-		if a.region != 0 && b.region != 0 && a.region != b.region {
-			bd.Region = w.Region
-		}
-	}
+	bd.Region = regionPoints(p.region, a.region, b.region, w.Region)
 	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
 	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		bd.Workshop = w.Workshop
@@ -501,16 +492,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 			interests = w.Interests * shared / union
 		}
 	}
-	switch p.region {
-	case regionSame:
-		if a.region != 0 && a.region == b.region {
-			region = w.Region
-		}
-	case regionDifferent:
-		if a.region != 0 && b.region != 0 && a.region != b.region {
-			region = w.Region
-		}
-	}
+	region = regionPoints(p.region, a.region, b.region, w.Region)
 	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
 	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		workshop = w.Workshop
@@ -597,16 +579,7 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 				}
 			}
 		}
-		switch regionMode {
-		case regionSame:
-			if a.region != 0 && a.region == b.region {
-				region = wt.Region
-			}
-		case regionDifferent:
-			if a.region != 0 && b.region != 0 && a.region != b.region {
-				region = wt.Region
-			}
-		}
+		region = regionPoints(regionMode, a.region, b.region, wt.Region)
 		role := roles[b.role]
 		if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 			workshop = wt.Workshop
@@ -619,6 +592,17 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 		}
 		w[t], ok[t] = ToMilli(size+interests+region+role+workshop+prefs+complement+repeat), true
 	}
+}
+
+// regionPoints is the région criterion's points for members of régions
+// ra and rb (0: unknown) under mode (regionSame, regionDifferent, or 0).
+func regionPoints(mode uint8, ra, rb int16, weight float64) float64 {
+	switch {
+	case mode == regionSame && ra != 0 && ra == rb,
+		mode == regionDifferent && ra != 0 && rb != 0 && ra != rb:
+		return weight
+	}
+	return 0
 }
 
 // ToMilli converts points to the solver's fixed-point milli-points,

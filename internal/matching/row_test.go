@@ -24,18 +24,7 @@ func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
 			ps[i].Region = ""
 		}
 	}
-	var h History
-	for ago := 1; ago <= 3; ago++ {
-		perm := rng.Perm(n)
-		for k := 0; k+1 < n; k += 2 {
-			h.Met = append(h.Met, Met{A: perm[k], B: perm[k+1], Ago: ago})
-		}
-	}
-	for range n / 20 {
-		if a, b := rng.IntN(n), rng.IntN(n); a != b {
-			h.NotAgain = append(h.NotAgain, [2]int{a, b})
-		}
-	}
+	h := pastRounds(rng, n, n/20)
 	h.Priority = []int{rng.IntN(n), rng.IntN(n)}
 	return mustPool(t, r, ps, h)
 }
