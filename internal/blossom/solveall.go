@@ -9,6 +9,34 @@ import (
 // Options tune SolveAll; the zero value is sensible.
 type Options struct {
 	K int // candidate partners kept per vertex for the sparse graph (default 10 when 0)
+	// Row, when not nil, weighs a vertex against a range of others at
+	// once, and must agree with the Weigher on every pair: the first pass
+	// over all pairs (the bulk of SolveAll's weigher calls) uses it, so a
+	// caller can score a row in a tight loop without a call per pair.
+	Row RowWeigher
+	// Digest, when not nil, a fresh NewDigest(n), records the first pass
+	// over the pairs for VerifyDigest, which then checks the certificate
+	// without a second pass.
+	Digest *Digest
+	// Workers, above 1, is how many goroutines weigh the rows of the first
+	// pass (the row weigher, or the Weigher, must then be safe for
+	// concurrent use); the lists, the digest and everything after stay on
+	// the caller's goroutine, in the same order: the result is the same.
+	Workers int
+}
+
+// RowWeigher weighs vertex i against every j in [from, to) (i < from):
+// w[j-from] and ok[j-from] are what the Weigher returns for (i, j). w and
+// ok hold to-from entries.
+type RowWeigher func(i, from, to int, w []int64, ok []bool)
+
+// Rows turns a Weigher into a RowWeigher (one call per pair).
+func Rows(weight Weigher) RowWeigher {
+	return func(i, from, to int, w []int64, ok []bool) {
+		for j := from; j < to; j++ {
+			w[j-from], ok[j-from] = weight(i, j)
+		}
+	}
 }
 
 // Result is SolveAll's matching with its certificate of optimality.
@@ -108,13 +136,20 @@ func SolveAll(n int, weight Weigher, opt Options) (Result, error) {
 	if k <= 0 {
 		k = 10
 	}
-	return solveAll(n, weight, k, listDepth)
+	fp := firstPass{workers: opt.Workers}
+	if opt.Digest != nil {
+		fp.sink = opt.Digest.add
+	}
+	return solveAll(n, weight, opt.Row, k, listDepth, fp)
 }
 
 // solveAll is SolveAll with k candidates per vertex among lists of depth
 // partners (depth == k: no listed pair beyond the candidates, for tests).
-func solveAll(n int, weight Weigher, k, depth int) (Result, error) {
-	sc := scanPairs(n, weight, k, depth)
+func solveAll(n int, weight Weigher, row RowWeigher, k, depth int, fp firstPass) (Result, error) {
+	if row == nil {
+		row = Rows(weight)
+	}
+	sc := scanRowsWith(n, row, k, depth, fp)
 	var edges []Edge
 	for v := 0; v < n; v++ {
 		for t, j := range sc.candJ[v][:min(sc.k, len(sc.candJ[v]))] {

@@ -3,6 +3,7 @@ package blossom
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -52,12 +53,47 @@ func (g *tableGraph) edges() []Edge {
 // full edge list (and brute force when small).
 func solveAllChecked(t *testing.T, g *tableGraph, k int) Result {
 	t.Helper()
-	res, err := SolveAll(g.n, g.weight, Options{K: k})
+	d := NewDigest(g.n)
+	res, err := SolveAll(g.n, g.weight, Options{K: k, Digest: d})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkAll(t, g, k, res)
+	if err := VerifyDigest(g.n, g.weight, d, res); err != nil {
+		t.Fatalf("n=%d k=%d: VerifyDigest with SolveAll's digest: %v", g.n, k, err)
+	}
 	return res
+}
+
+// tee returns row, recording every row it weighs in d.
+func (d *Digest) tee(row RowWeigher) RowWeigher {
+	return func(i, from, to int, w []int64, ok []bool) {
+		row(i, from, to, w, ok)
+		d.add(i, from, w[:to-from], ok[:to-from])
+	}
+}
+
+// digestOf fills a digest from a pass of its own over the pairs.
+func digestOf(n int, weight Weigher) *Digest {
+	d := NewDigest(n)
+	row := d.tee(Rows(weight))
+	w, ok := make([]int64, n), make([]bool, n)
+	for i := 0; i < n-1; i++ {
+		row(i, i+1, n, w[:n-i-1], ok[:n-i-1])
+	}
+	return d
+}
+
+// verifyBoth runs Verify and VerifyDigest (with a digest of its own) and
+// fails when they disagree on whether r checks; it returns Verify's error.
+func verifyBoth(t *testing.T, n int, weight Weigher, r Result) error {
+	t.Helper()
+	err := Verify(n, weight, r)
+	errD := VerifyDigest(n, weight, digestOf(n, weight), r)
+	if (err == nil) != (errD == nil) {
+		t.Fatalf("n=%d: Verify says %v, VerifyDigest says %v", n, err, errD)
+	}
+	return err
 }
 
 // checkAll checks a SolveAll result on g: a valid matching, Verify, no
@@ -67,7 +103,7 @@ func checkAll(t *testing.T, g *tableGraph, k int, res Result) {
 	t.Helper()
 	es := g.edges()
 	checkMatching(t, g.n, es, res.Matching)
-	if err := Verify(g.n, g.weight, res); err != nil {
+	if err := verifyBoth(t, g.n, g.weight, res); err != nil {
 		t.Fatalf("n=%d k=%d: Verify: %v", g.n, k, err)
 	}
 	if res.Certificate.Gap != 0 {
@@ -104,7 +140,7 @@ func TestPricingWithListedPairs(t *testing.T) {
 		tg := randomTable(r, n, []float64{0, 0.3, 0.8}[r.IntN(3)], []int64{-50, 0, -3}[r.IntN(3)], []int64{50, 3, 1000}[r.IntN(3)])
 		k := 1 + r.IntN(3)
 		for _, depth := range []int{k, k + 2, listDepth} {
-			res, err := solveAll(n, tg.weight, k, depth)
+			res, err := solveAll(n, tg.weight, nil, k, depth, firstPass{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -298,7 +334,7 @@ func TestVerifyRejectsTampering(t *testing.T) {
 			x.Certificate.Blossoms[i].Members = slices.Clone(x.Certificate.Blossoms[i].Members)
 		}
 		tamper(&x)
-		if err := Verify(tg.n, tg.weight, x); err == nil {
+		if err := verifyBoth(t, tg.n, tg.weight, x); err == nil {
 			t.Errorf("%s: Verify accepted a tampered result", name)
 		} else {
 			t.Logf("%s: %v", name, err)
@@ -317,7 +353,7 @@ func TestVerifyRejectsNonMaximumCardinality(t *testing.T) {
 		Matching:    Matching{Mate: []int{-1, 2, 1, -1}, Pairs: 1, Total: 100},
 		Certificate: Certificate{Unit: 2, VertexDual: []int64{0, 100, 100, 0}},
 	}
-	err := Verify(4, weight, bad)
+	err := verifyBoth(t, 4, weight, bad)
 	if err == nil || !strings.Contains(err.Error(), "cardinality") {
 		t.Fatalf("Verify = %v, want a refusal for cardinality", err)
 	}
@@ -434,7 +470,7 @@ func TestVerifyDummy(t *testing.T) {
 		dd := *res.Certificate.Dummy
 		x.Certificate.Dummy = &dd
 		tamper(&x)
-		if err := Verify(tg.n, tg.weight, x); err == nil {
+		if err := verifyBoth(t, tg.n, tg.weight, x); err == nil {
 			t.Errorf("%s: Verify accepted a tampered result", name)
 		} else {
 			t.Logf("%s: %v", name, err)
@@ -444,7 +480,7 @@ func TestVerifyDummy(t *testing.T) {
 	even := randomTable(r, 6, 0, 1, 1)
 	bad := Result{Matching: Matching{Mate: []int{1, 0, 3, 2, -1, -1}, Pairs: 2, Total: 2}}
 	bad.Certificate = Certificate{Unit: 4, Shift: 2, VertexDual: make([]int64, 6), Dummy: &Dummy{Weight: 1, Mate: 4}}
-	if err := Verify(even.n, even.weight, bad); err == nil {
+	if err := verifyBoth(t, even.n, even.weight, bad); err == nil {
 		t.Error("a dummy on an even problem was accepted")
 	}
 }
@@ -513,12 +549,16 @@ func TestSolveAllSyntheticSeeds(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		for _, n := range sizes {
 			s := newSynthetic(t, n, seed)
-			res, err := SolveAll(n, s.weight, Options{})
+			d := NewDigest(n)
+			res, err := SolveAll(n, s.weight, Options{Digest: d})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := Verify(n, s.weight, res); err != nil {
 				t.Fatalf("n=%d seed=%d: %v", n, seed, err)
+			}
+			if err := VerifyDigest(n, s.weight, d, res); err != nil {
+				t.Fatalf("n=%d seed=%d: VerifyDigest: %v", n, seed, err)
 			}
 			edges := topKEdges(s, 5)
 			m, err := Solve(n, edges)
@@ -555,4 +595,134 @@ func checkSparseOptimum(g Graph, m Matching) error {
 		return fmt.Errorf("Solve: %d pairs, total %d; certified optimum: %d pairs, total %d", m.Pairs, m.Total, res.Pairs, res.Total)
 	}
 	return nil
+}
+
+// TestVerifyDigestRefuses: VerifyDigest weighs again only the pairs the
+// duals do not plainly cover; it must still refuse a certificate that is
+// wrong for the weights it is given, including on a pair it reads from
+// no list (the walk by dual), and a digest that missed pairs.
+func TestVerifyDigestRefuses(t *testing.T) {
+	// a pool like a round's (on uniform random weights the duals cover
+	// every pair outside the lists: nothing to walk)
+	s := newSynthetic(t, 401, 2)
+	tg := &tableGraph{n: s.n, w: make([]int64, s.n*s.n), allowed: make([]bool, s.n*s.n)}
+	for i := 0; i < s.n; i++ {
+		for j := i + 1; j < s.n; j++ {
+			tg.w[i*s.n+j], tg.allowed[i*s.n+j] = s.weight(i, j)
+		}
+	}
+	d := NewDigest(tg.n)
+	res, err := SolveAll(tg.n, tg.weight, Options{K: 3, Digest: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyDigest(tg.n, tg.weight, d, res); err != nil {
+		t.Fatalf("real result rejected: %v", err)
+	}
+	v, err := newVerifier(tg.n, tg.weight, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Certificate
+	// pairWhere: the first pair of two full lists, not matched together,
+	// that pick accepts, given the lightest weight that would violate its
+	// constraint
+	pairWhere := func(what string, pick func(i, j int, violating int64) bool) (int, int, int64) {
+		for i := 0; i < tg.n; i++ {
+			for j := i + 1; j < tg.n; j++ {
+				if d.cnt[i] != digestDepth || d.cnt[j] != digestDepth || res.Mate[i] == j {
+					continue
+				}
+				z := shared(c.Blossoms, v.member[v.start[i]:v.start[i+1]], v.member[v.start[j]:v.start[j+1]])
+				if w := (v.y[i]+v.y[j]+z)/c.Unit - c.Shift + 1; pick(i, j, w) {
+					return i, j, w
+				}
+			}
+		}
+		t.Fatalf("no %s", what)
+		return 0, 0, 0
+	}
+	lyingAbout := func(li, lj int, lw int64) Weigher {
+		return func(i, j int) (int64, bool) {
+			if i == li && j == lj {
+				return lw, true
+			}
+			return tg.weight(i, j)
+		}
+	}
+	// a pair in neither list whose duals fall short of the lists' bound:
+	// a weight just above what its duals cover, still below both lists'
+	// lightest, makes it violate without entering a list (the walk by
+	// dual must weigh it)
+	li, lj, lw := pairWhere("pair outside the lists with duals short of their bound", func(i, j int, w int64) bool {
+		return w < min(d.root[i], d.root[j]) && w >= d.lo
+	})
+	lying := lyingAbout(li, lj, lw)
+	want := fmt.Sprintf("pair (%d, %d): dual constraint violated", li, lj)
+	for name, dg := range map[string]*Digest{"digest of the lying weights": digestOf(tg.n, lying),
+		"digest of the true weights": digestOf(tg.n, tg.weight)} {
+		if err := VerifyDigest(tg.n, lying, dg, res); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s, weigher lying on (%d, %d) = %d: VerifyDigest = %v, want %q", name, li, lj, lw, err, want)
+		}
+	}
+	if err := Verify(tg.n, lying, res); err == nil {
+		t.Error("Verify accepted the lying weigher")
+	}
+	// digests that did not see every pair, or of another graph
+	missing := NewDigest(tg.n)
+	row := missing.tee(Rows(tg.weight))
+	w, ok := make([]int64, tg.n), make([]bool, tg.n)
+	for i := 0; i < tg.n-1; i++ {
+		if i != 7 {
+			row(i, i+1, tg.n, w[:tg.n-i-1], ok[:tg.n-i-1])
+		}
+	}
+	if err := VerifyDigest(tg.n, tg.weight, missing, res); err == nil || !strings.Contains(err.Error(), "missed pairs of vertex 7") {
+		t.Errorf("a row missing: %v", err)
+	}
+	twice := digestOf(tg.n, tg.weight)
+	twice.tee(Rows(tg.weight))(3, 4, tg.n, w[:tg.n-4], ok[:tg.n-4])
+	if err := VerifyDigest(tg.n, tg.weight, twice, res); err == nil {
+		t.Error("a row seen twice was accepted")
+	}
+	if err := VerifyDigest(tg.n, tg.weight, digestOf(tg.n-1, tg.weight), res); err == nil {
+		t.Error("a digest of another size was accepted")
+	}
+	// a pair whose duals cover both lists' bounds (never walked), made
+	// heavy enough to violate: it enters the lists, and is checked with
+	// the weight they hold
+	hi, hj, hw := pairWhere("pair covered by the lists' bounds", func(i, j int, w int64) bool {
+		return v.y[i]+v.y[j] >= c.Unit*(max(d.root[i], d.root[j])+c.Shift) && w <= d.hi
+	})
+	heavy := lyingAbout(hi, hj, hw)
+	want = fmt.Sprintf("pair (%d, %d): dual constraint violated", hi, hj)
+	if err := VerifyDigest(tg.n, heavy, digestOf(tg.n, heavy), res); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a listed pair heavier than its duals cover: VerifyDigest = %v, want %q", err, want)
+	}
+}
+
+// TestSolveAllWorkers: the first pass weighed by several goroutines gives
+// the same result as on one (matching, greedy, certificate), and its
+// digest checks it.
+func TestSolveAllWorkers(t *testing.T) {
+	for _, n := range []int{parallelRows + 1, 1200} {
+		s := newSynthetic(t, n, 5)
+		one, err := SolveAll(n, s.weight, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, workers := range []int{2, 3} {
+			d := NewDigest(n)
+			many, err := SolveAll(n, s.weight, Options{Workers: workers, Digest: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(one, many) {
+				t.Fatalf("n=%d, %d workers: the result differs from one worker's", n, workers)
+			}
+			if err := VerifyDigest(n, s.weight, d, many); err != nil {
+				t.Fatalf("n=%d, %d workers: %v", n, workers, err)
+			}
+		}
+	}
 }

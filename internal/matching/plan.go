@@ -3,6 +3,8 @@ package matching
 import (
 	"math/rand/v2"
 	"slices"
+
+	"github.com/sndgct/maillage/internal/blossom"
 )
 
 // Group is one introduction: a pair, a trio (the odd member in OddTrio
@@ -53,7 +55,7 @@ type Plan struct {
 func (p *Pool) Plan() (Plan, error) {
 	n := len(p.p)
 	dummy := -1
-	weigh := p.Milli
+	weigh, row := p.Milli, blossom.RowWeigher(p.MilliRow)
 	if bonus := p.priorityBonus(); bonus > 0 {
 		// Among the matchings that introduce as many members as possible,
 		// those that serve members who sat out last time come first.
@@ -66,6 +68,18 @@ func (p *Pool) Plan() (Plan, error) {
 				w += bonus
 			}
 			return w, ok
+		}
+		row = func(i, from, to int, w []int64, ok []bool) {
+			p.MilliRow(i, from, to, w, ok)
+			pi := p.priority(i)
+			for t := range to - from {
+				if pi {
+					w[t] += bonus
+				}
+				if p.priority(from + t) {
+					w[t] += bonus
+				}
+			}
 		}
 	}
 	if p.rules.Odd == OddSitOut && n%2 == 1 {
@@ -80,9 +94,22 @@ func (p *Pool) Plan() (Plan, error) {
 			}
 			return inner(i, j)
 		}
+		innerRow := row
+		row = func(i, from, to int, w []int64, ok []bool) {
+			if to > dummy {
+				w[dummy-from], ok[dummy-from] = 0, !p.priority(i)
+				to = dummy
+			}
+			if from < to {
+				innerRow(i, from, to, w, ok)
+			}
+		}
 		n++
 	}
-	sol, err := solveAll(n, weigh, p.rules.Candidates)
+	if p.perPair {
+		row = blossom.Rows(weigh)
+	}
+	sol, err := solveAll(n, weigh, row, p.rules.Candidates)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -228,7 +255,7 @@ func (p *Pool) Compare(plan Plan, seed uint64) Quality {
 	n := len(p.p)
 	g := plan.greedy
 	if len(g) != n {
-		g = greedy(n, p.Milli)
+		g = blossom.GreedyRows(n, p.Milli, p.MilliRow).Mate
 	}
 	q := Quality{
 		Optimum: p.stats(plan.Mate),

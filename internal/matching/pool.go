@@ -83,6 +83,10 @@ type Breakdown struct {
 	MetAgo int `json:"met_ago,omitempty"`
 }
 
+// itabStride: the interest table's row, one entry per sum of two counts
+// of interests (each at most 64 in popcount mode).
+const itabStride = 129
+
 // prof is a profile prepared for fast scoring.
 type prof struct {
 	logPop    float64
@@ -166,6 +170,12 @@ type Pool struct {
 	penalty    int64 // milli-points
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
+	// itab: with popcount, the interest term (Weights.Interests · shared
+	// / union) by shared·itabStride + the two members' counts.
+	itab []float64
+	// perPair: Plan weighs every pair through Milli, not MilliRow (the
+	// reference, for tests).
+	perPair bool
 }
 
 // Len returns the number of profiles.
@@ -240,6 +250,17 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	}
 	pool.uniform = !slices.ContainsFunc(pool.iw, func(w float64) bool { return w != 1 })
 	pool.popcount = pool.uniform && pool.words <= 1
+	if pool.popcount {
+		pool.itab = make([]float64, 65*itabStride)
+		for shared := 0; shared <= 64; shared++ {
+			for both := shared; both < itabStride; both++ {
+				if union := float64(both) - float64(shared); union > 0 {
+					// the same operations as Milli's, on the same values
+					pool.itab[shared*itabStride+both] = rules.Weights.Interests * float64(shared) / union
+				}
+			}
+		}
+	}
 	if rules.LogSpan > 0 {
 		pool.invSpan = 1 / rules.LogSpan
 	}
@@ -366,6 +387,12 @@ func (p *Pool) lookup(a *hot, i, j int) (int16, bool) {
 	if a.sig&(1<<(uint(j)&63)) == 0 {
 		return 0, false
 	}
+	return p.history(i, j)
+}
+
+// history looks (i, j) up in the shorter of the two members' sorted
+// lists of partners with history.
+func (p *Pool) history(i, j int) (int16, bool) {
 	list, other := p.p[i].special, j
 	if len(p.p[j].special) < len(list) {
 		list, other = p.p[j].special, i
@@ -417,16 +444,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 			bd.Interests = w.Interests * shared / union
 		}
 	}
-	switch p.region {
-	case regionSame:
-		if a.region != 0 && a.region == b.region {
-			bd.Region = w.Region
-		}
-	case regionDifferent:
-		if a.region != 0 && b.region != 0 && a.region != b.region {
-			bd.Region = w.Region
-		}
-	}
+	bd.Region = regionPoints(p.region, a.region, b.region, w.Region)
 	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
 	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		bd.Workshop = w.Workshop
@@ -474,16 +492,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 			interests = w.Interests * shared / union
 		}
 	}
-	switch p.region {
-	case regionSame:
-		if a.region != 0 && a.region == b.region {
-			region = w.Region
-		}
-	case regionDifferent:
-		if a.region != 0 && b.region != 0 && a.region != b.region {
-			region = w.Region
-		}
-	}
+	region = regionPoints(p.region, a.region, b.region, w.Region)
 	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
 	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
 		workshop = w.Workshop
@@ -495,6 +504,105 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		complement = w.Complement
 	}
 	return ToMilli(size + interests + region + role + workshop + prefs + complement + repeat), true
+}
+
+// MilliRow scores member i against every member j in [from, to):
+// w[j-from] and ok[j-from] are what Milli(i, j) returns, to the bit (the
+// same operations in the same order), with i's fields read once and no
+// call per pair for the common criteria: the solver's first pass and
+// Verify weigh every pair of the pool through it (blossom.RowWeigher).
+func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
+	a := p.h[i]
+	hs := p.h[from:to]
+	w, ok = w[:len(hs)], ok[:len(hs)]
+	r := &p.rules
+	wt := r.Weights
+	forbidRecent := r.Repeat.Mode == RepeatForbid
+	penalty := -r.Repeat.Penalty
+	roles := p.roleW[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
+	popcount, bracket, regionMode, hard := p.popcount, p.bracket, p.region, p.hard
+	invSpan := p.invSpan
+	aKnown := a.pop > 0
+	aInterest := a.wInterest > 0
+	// i's partners with history, sorted: walked along the row, so that
+	// finding a pair's history costs one comparison.
+	sp := p.p[i].special
+	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
+	next := to
+	if k < len(sp) {
+		next = int(sp[k].other)
+	}
+	// the interest term by [shared][count of a + count of b], when it is
+	// a popcount: Milli's division, done once per pool
+	ca := bits.OnesCount64(a.in0)
+	itab := p.itab
+	for t := range hs {
+		b := &hs[t]
+		j := from + t
+		repeat := 0.0
+		if j == next {
+			ago := sp[k].ago
+			if k++; k < len(sp) {
+				next = int(sp[k].other)
+			}
+			if ago == 0 || forbidRecent {
+				w[t], ok[t] = 0, false
+				continue
+			}
+			repeat = penalty
+		}
+		if a.coll != 0 && a.coll == b.coll {
+			w[t], ok[t] = 0, false
+			continue
+		}
+		var size, interests, region, workshop, prefs, complement float64
+		known := aKnown && b.pop > 0
+		dist := math.Abs(a.logPop - b.logPop)
+		if (a.prefs|b.prefs)&hard != 0 && (p.breaks(&a, b, hard, known, dist) || p.breaks(b, &a, hard, known, dist)) {
+			w[t], ok[t] = 0, false
+			continue
+		}
+		if known {
+			if bracket {
+				size = wt.Size * p.sizeSimilarity(&a, b, dist)
+			} else {
+				size = wt.Size * max(0, 1-dist*invSpan)
+			}
+		}
+		if aInterest && b.wInterest > 0 {
+			if popcount {
+				interests = itab[bits.OnesCount64(a.in0&b.in0)*itabStride+ca+bits.OnesCount64(b.in0)]
+			} else {
+				shared := p.sharedWeightSlow(&a, b, i, j)
+				if union := a.wInterest + b.wInterest - shared; union > 0 {
+					interests = wt.Interests * shared / union
+				}
+			}
+		}
+		region = regionPoints(regionMode, a.region, b.region, wt.Region)
+		role := roles[b.role]
+		if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+			workshop = wt.Workshop
+		}
+		if (a.prefs|b.prefs)&prefMember != 0 {
+			prefs = wt.Preferences * (p.prefSatisfaction(&a, b, known, dist) + p.prefSatisfaction(b, &a, known, dist)) / 2
+		}
+		if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+			complement = wt.Complement
+		}
+		w[t], ok[t] = ToMilli(size+interests+region+role+workshop+prefs+complement+repeat), true
+	}
+}
+
+// regionPoints is the région criterion's points for members of régions
+// ra and rb (0: unknown) under mode (regionSame, regionDifferent, or 0).
+func regionPoints(mode uint8, ra, rb int16, weight float64) float64 {
+	switch {
+	case mode == regionSame && ra != 0 && ra == rb,
+		mode == regionDifferent && ra != 0 && rb != 0 && ra != rb:
+		return weight
+	}
+	return 0
 }
 
 // ToMilli converts points to the solver's fixed-point milli-points,

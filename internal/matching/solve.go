@@ -2,6 +2,7 @@ package matching
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/sndgct/maillage/internal/blossom"
 )
@@ -19,8 +20,12 @@ type Certificate struct {
 	PricedPairs    int64 `json:"priced_pairs"`
 	Skipped        int64 `json:"skipped_pairs"`
 	Added          int   `json:"added"`
-	// Verified: blossom.Verify checked the duals against every pair,
-	// independently of the solver (done up to verifyLimit members).
+	// Verified: blossom.VerifyDigest checked the duals against every pair,
+	// independently of the solver, at every size: from the digest of the
+	// solver's first pass over the pairs (the pairs' count, weight range
+	// and each member's 16 best partners), weighing again only the
+	// matched pairs and the pairs whose duals do not cover that digest's
+	// bound.
 	Verified bool `json:"verified"`
 }
 
@@ -35,31 +40,25 @@ type solution struct {
 	Greedy []int
 }
 
-// verifyLimit: up to this many members, every plan's certificate is also
-// checked by blossom.Verify (one more pass over every pair).
-const verifyLimit = 3000
-
 // solveAll solves the round's matching problem over all allowed pairs:
-// blossom.SolveAll (sparse candidates, pricing, certificate), checked by
-// blossom.Verify for pools up to verifyLimit.
-func solveAll(n int, weigh func(i, j int) (int64, bool), k int) (solution, error) {
-	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k})
+// blossom.SolveAll (sparse candidates, pricing, certificate), its first
+// pass over the pairs made a row at a time, and the certificate checked
+// by blossom.VerifyDigest against every pair, whatever the pool's size,
+// from that same pass (score once).
+func solveAll(n int, weigh func(i, j int) (int64, bool), row blossom.RowWeigher, k int) (solution, error) {
+	digest := blossom.NewDigest(n)
+	// the first pass's rows weighed on every core the process may use (a
+	// Pool is safe for concurrent use); the result does not depend on it
+	res, err := blossom.SolveAll(n, weigh, blossom.Options{K: k, Row: row, Digest: digest, Workers: runtime.GOMAXPROCS(0)})
 	if err != nil {
 		return solution{}, fmt.Errorf("matching: %w", err)
 	}
 	c := res.Certificate
 	cert := Certificate{Gap: c.Gap, Rounds: c.Rounds, CandidateEdges: c.CandidateEdges, PricedPairs: c.PricedPairs,
 		Skipped: c.Skipped, Added: c.Added}
-	if n <= verifyLimit {
-		if err := blossom.Verify(n, weigh, res); err != nil {
-			return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
-		}
-		cert.Verified = true
+	if err := blossom.VerifyDigest(n, weigh, digest, res); err != nil {
+		return solution{}, fmt.Errorf("matching: the solver's certificate does not check: %w", err)
 	}
+	cert.Verified = true
 	return solution{Mate: res.Mate, Pairs: res.Pairs, Total: res.Total, Certificate: cert, Greedy: res.Greedy.Mate}, nil
-}
-
-// greedy is a heaviest-first greedy matching over all allowed pairs.
-func greedy(n int, weigh func(i, j int) (int64, bool)) []int {
-	return blossom.Greedy(n, weigh).Mate
 }

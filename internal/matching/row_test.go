@@ -1,0 +1,128 @@
+package matching
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// rowPool is a synthetic pool with history (met, not again, priority) and
+// offers and needs, under rules varied by the caller.
+func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
+	ps := synthetic(t, n, seed)
+	rng := rand.New(rand.NewPCG(seed, 11))
+	for i := range ps {
+		if rng.IntN(3) == 0 {
+			ps[i].Offers = []string{benchInterests[rng.IntN(12)]}
+			ps[i].Needs = []string{benchInterests[rng.IntN(12)]}
+		}
+		if rng.IntN(40) == 0 {
+			ps[i].Population = 0 // unknown
+		}
+		if rng.IntN(40) == 0 {
+			ps[i].Region = ""
+		}
+	}
+	h := pastRounds(rng, n, n/20)
+	h.Priority = []int{rng.IntN(n), rng.IntN(n)}
+	return mustPool(t, r, ps, h)
+}
+
+// rowRules are the rule variants the row scorer must agree under: every
+// branch of Milli (size modes, région modes, repeat modes, soft and hard
+// preferences, weighted interests, more than 64 interests).
+func rowRules() map[string]Rules {
+	out := map[string]Rules{"default": DefaultRules()}
+	r := DefaultRules()
+	r.SizeMode = SizeBracket
+	r.RegionMode = RegionPreferDifferent
+	r.Repeat.Mode = RepeatForbid
+	out["bracket, different région, repeat forbidden"] = r
+	r = DefaultRules()
+	r.Hard = HardPreferences{}
+	r.RegionMode = RegionIgnore
+	r.InterestWeights = map[string]float64{"ia": 2.5, "rh": 0.5}
+	out["soft preferences, weighted interests"] = r
+	r = DefaultRules()
+	r.Hard = HardPreferences{SameRegion: true}
+	r.Weights.Role = 3.3
+	r.Repeat.Penalty = 7.77
+	out["size soft, odd weights"] = r
+	return out
+}
+
+// TestMilliRowEqualsMilli: the row scorer (the solver's first pass and
+// Verify) gives, for every pair, exactly what Milli (the reference the
+// breakdowns shown come from) gives.
+func TestMilliRowEqualsMilli(t *testing.T) {
+	const n = 700
+	for name, r := range rowRules() {
+		t.Run(name, func(t *testing.T) {
+			p := rowPool(t, n, 3, r)
+			if name == "soft preferences, weighted interests" {
+				// more than 64 interests: the several-word path
+				ps := synthetic(t, n, 5)
+				for i := range ps {
+					ps[i].Interests = append(ps[i].Interests, fmt.Sprintf("extra%d", i%90))
+				}
+				p = mustPool(t, r, ps, History{})
+				if p.words < 2 {
+					t.Fatalf("%d words of interests, want 2 or more", p.words)
+				}
+			}
+			rng := rand.New(rand.NewPCG(9, 10))
+			w, ok := make([]int64, n), make([]bool, n)
+			forbidden, checked := 0, 0
+			for range 300 {
+				i := rng.IntN(n - 1)
+				from := i + 1 + rng.IntN(n-i-1)
+				to := from + 1 + rng.IntN(n-from)
+				p.MilliRow(i, from, to, w, ok)
+				for j := from; j < to; j++ {
+					want, wantOK := p.Milli(i, j)
+					if got, gotOK := w[j-from], ok[j-from]; gotOK != wantOK || gotOK && got != want {
+						t.Fatalf("MilliRow(%d)[%d] = %d, %v; Milli = %d, %v", i, j, got, gotOK, want, wantOK)
+					}
+					checked++
+					if !wantOK {
+						forbidden++
+					}
+				}
+			}
+			if forbidden == 0 || forbidden == checked {
+				t.Fatalf("%d of %d pairs forbidden: the sample does not exercise both paths", forbidden, checked)
+			}
+		})
+	}
+}
+
+// TestPlanRowsSamePairs: the plan computed with the row scorer is the
+// one computed with the per-pair weigher Milli (same groups, same sit-outs,
+// same certificate), in trio and sit-out modes, odd and even pools, with
+// the priority bonus, and its certificate checks against every pair.
+func TestPlanRowsSamePairs(t *testing.T) {
+	for _, n := range []int{2, 3, 41, 400, 401} {
+		for _, odd := range []string{OddTrio, OddSitOut} {
+			r := DefaultRules()
+			r.Odd = odd
+			p := rowPool(t, n, uint64(n), r)
+			plan, err := p.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !plan.Certificate.Verified || plan.Certificate.Gap != 0 {
+				t.Fatalf("n=%d %s: certificate %+v", n, odd, plan.Certificate)
+			}
+			ref := *p
+			ref.perPair = true
+			want, err := ref.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(plan, want) {
+				t.Fatalf("n=%d %s: the plan by rows differs from the plan per pair:\n%+v\n%+v", n, odd, plan, want)
+			}
+		}
+	}
+}
