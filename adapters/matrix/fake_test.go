@@ -294,7 +294,7 @@ func (h *harness) next(t *testing.T) bot.Message {
 	select {
 	case m := <-h.msgs:
 		return m
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no message handed to the core")
 	}
 	return bot.Message{}
