@@ -33,25 +33,57 @@ const maxSafe = 1 << 61
 // given graph, one of greatest total weight (Edmonds' blossom algorithm,
 // primal-dual, O(n^3)). Parallel edges: the heaviest counts. Panics never;
 // invalid edges (out of range, self loops) are reported by an error.
+// Solve(n, edges) is NewProblem(n, edges) followed by its Solve.
 func Solve(n int, edges []Edge) (Matching, error) {
+	p, err := NewProblem(n, edges)
+	if err != nil {
+		return Matching{}, err
+	}
+	return p.Solve()
+}
+
+// Problem is a graph laid out for the solver: the edges checked,
+// deduplicated, their weights shifted for maximum cardinality, and an
+// adjacency array. It is what a LEMON graph and its weight map are to
+// LEMON's MaxWeightedMatching: bench/gosolve times NewProblem and
+// Problem.Solve apart, as bench/lemon.cpp times building the graph and
+// running the solver apart.
+type Problem struct {
+	n        int
+	shift    int64
+	e        []sedge
+	adjStart []int32
+	adj      []int32
+}
+
+// NewProblem checks and lays out the graph; see Solve.
+func NewProblem(n int, edges []Edge) (*Problem, error) {
 	if n < 0 {
-		return Matching{}, fmt.Errorf("negative vertex count %d", n)
+		return nil, fmt.Errorf("negative vertex count %d", n)
 	}
 	for i, e := range edges {
 		if e.U < 0 || e.U >= n || e.V < 0 || e.V >= n {
-			return Matching{}, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
+			return nil, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
 		}
 		if e.U == e.V {
-			return Matching{}, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
+			return nil, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
 		}
 	}
 	es := dedupe(edges)
 	lo, hi := weightRange(es)
 	shift, err := shiftFor(n, len(es), lo, hi)
 	if err != nil {
-		return Matching{}, err
+		return nil, err
 	}
-	s := newSolver(n, es, shift)
+	p := &Problem{n: n, shift: shift}
+	p.addEdges(es)
+	return p, nil
+}
+
+// Solve computes the matching (see the package function Solve). The
+// problem is not changed: Solve may be called again.
+func (p *Problem) Solve() (Matching, error) {
+	s := newSolverOn(p)
 	s.greedyStart()
 	if err := s.run(); err != nil {
 		return Matching{}, err
@@ -158,11 +190,10 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 // other end. Blossoms are numbered n..2n-1, vertices 0..n-1 are trivial
 // blossoms.
 type solver struct {
-	n        int
-	e        []sedge // edges: ends and shifted weights, together (one cache line)
-	shift    int64
-	adjStart []int32 // CSR adjacency: neighbour endpoints of v are adj[adjStart[v]:adjStart[v+1]]
-	adj      []int32 // endpoint p of the far end (edge p/2)
+	// n, shift; e: edges, ends and shifted weights together (one cache
+	// line); adjStart, adj: CSR adjacency, the neighbour endpoints of v are
+	// adj[adjStart[v]:adjStart[v+1]], endpoint p of the far end (edge p/2).
+	Problem
 
 	mate          []int32 // mate[v]: remote endpoint of v's matched edge, or -1
 	label         []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
@@ -213,8 +244,17 @@ type sedge struct {
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
-	s := &solver{n: n, shift: shift}
-	s.addEdges(es)
+	p := &Problem{n: n, shift: shift}
+	p.addEdges(es)
+	return newSolverOn(p)
+}
+
+// newSolverOn returns a solver on p's graph, which it shares (addEdges
+// copies before growing it).
+func newSolverOn(p *Problem) *solver {
+	n := p.n
+	s := &solver{Problem: *p}
+	s.allowed = make([]bool, len(s.e))
 	var maxw int64
 	for _, e := range s.e {
 		maxw = max(maxw, e.w)
@@ -268,14 +308,19 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 // addEdges appends edges (original weights, shifted and doubled here) and
 // rebuilds the adjacency; existing edge numbers are kept.
 func (s *solver) addEdges(es []Edge) {
-	s.e = slices.Grow(s.e, len(es))
+	s.Problem.addEdges(es)
+	s.allowed = append(s.allowed, make([]bool, len(es))...)
+}
+
+// addEdges appends edges to the layout, in new arrays (a Problem's arrays
+// may be shared by a solver).
+func (s *Problem) addEdges(es []Edge) {
+	s.e = slices.Grow(slices.Clip(s.e), len(es))
 	for _, e := range es {
 		s.e = append(s.e, sedge{u: int32(e.U), v: int32(e.V), w: 2 * (e.W + s.shift)})
 	}
-	s.allowed = append(s.allowed, make([]bool, len(es))...)
 	n, m := s.n, len(s.e)
-	s.adjStart = slices.Grow(s.adjStart[:0], n+1)[:n+1]
-	clear(s.adjStart)
+	s.adjStart = make([]int32, n+1)
 	for k := 0; k < m; k++ {
 		s.adjStart[s.e[k].u+1]++
 		s.adjStart[s.e[k].v+1]++
@@ -283,7 +328,7 @@ func (s *solver) addEdges(es []Edge) {
 	for v := 0; v < n; v++ {
 		s.adjStart[v+1] += s.adjStart[v]
 	}
-	s.adj = slices.Grow(s.adj[:0], 2*m)[:2*m]
+	s.adj = make([]int32, 2*m)
 	fill := slices.Clone(s.adjStart[:n])
 	for k := 0; k < m; k++ {
 		u, v := s.e[k].u, s.e[k].v
