@@ -195,15 +195,23 @@ type solver struct {
 	// adj[adjStart[v]:adjStart[v+1]], endpoint p of the far end (edge p/2).
 	Problem
 
-	mate          []int32 // mate[v]: remote endpoint of v's matched edge, or -1
-	label         []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
-	labelEnd      []int32 // endpoint through which the label was reached, or -1
-	inBlossom     []int32 // top-level blossom containing vertex v
-	parent        []int32 // immediate parent blossom, or -1
-	childs        [][]int32
-	base          []int32
-	endps         [][]int32 // endps[b][i]: endpoint joining childs[b][i] to childs[b][i+1]
-	bestEdge      []int32   // least-slack edge to a different S-blossom, or -1
+	mate      []int32 // mate[v]: remote endpoint of v's matched edge, or -1
+	label     []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
+	labelEnd  []int32 // endpoint through which the label was reached, or -1
+	inBlossom []int32 // top-level blossom containing vertex v
+	parent    []int32 // immediate parent blossom, or -1
+	childs    [][]int32
+	base      []int32
+	endps     [][]int32 // endps[b][i]: endpoint joining childs[b][i] to childs[b][i+1]
+	bestEdge  []int32   // least-slack edge to a different S-blossom, or -1
+	// bestKey[x] is the heap key bestEdge[x] was listed with: slack + tot
+	// for a free vertex (h2), slack + 2·tot for an S-blossom (h3). It is a
+	// lower bound of that key for every edge from x to an S-blossom, even
+	// once bestEdge[x] has led into a released tree (its far end no longer
+	// S: such keys stop holding, others keep theirs): a new edge is listed
+	// only below it, and a stale bestEdge is recomputed only when its
+	// entry reaches the top of its heap, not when a scan meets it.
+	bestKey       []int64
 	blossomBest   [][]int32 // for S-blossoms: least-slack edges to other S-blossoms
 	unused        []int32
 	dual          []int64
@@ -268,6 +276,7 @@ func newSolverOn(p *Problem) *solver {
 	s.base = make([]int32, 2*n)
 	s.endps = make([][]int32, 2*n)
 	s.bestEdge = make([]int32, 2*n)
+	s.bestKey = make([]int64, 2*n)
 	s.blossomBest = make([][]int32, 2*n)
 	s.dual = make([]int64, 2*n)
 	s.bestTo = make([]int32, 2*n)
@@ -981,22 +990,19 @@ func (s *solver) run() error {
 							s.labelEnd[w] = p ^ 1
 						}
 					case s.label[bw] == 1:
+						// keys: see bestKey below
 						b := s.inBlossom[v]
-						if s.bestEdge[b] != -1 && !s.toS(b, s.bestEdge[b]) {
-							s.recomputeBest(b) // it led into a released tree
-						}
-						if s.bestEdge[b] == -1 || kslack < s.slack(s.bestEdge[b]) {
+						if key := kslack + 2*s.tot; s.bestEdge[b] == -1 || key < s.bestKey[b] {
 							s.setBest(b, k)
-							s.h3.push(kslack+2*s.tot, b, k)
+							s.bestKey[b] = key
+							s.h3.push(key, b, k)
 						}
 					case s.label[w] == 0:
-						if s.bestEdge[w] != -1 && !s.toS(w, s.bestEdge[w]) {
-							s.recomputeFree(w) // it led into a released tree
-						}
-						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
+						if key := kslack + s.tot; s.bestEdge[w] == -1 || key < s.bestKey[w] {
 							s.setBest(w, k)
+							s.bestKey[w] = key
 							s.enter(w)
-							s.h2.push(kslack+s.tot, w, k)
+							s.h2.push(key, w, k)
 						}
 					}
 					if released {
@@ -1155,6 +1161,7 @@ func (s *solver) recomputeFree(v int32) {
 	s.bestEdge[v] = best
 	if best != -1 {
 		s.setBest(v, best)
+		s.bestKey[v] = bs + s.tot
 		s.enter(v)
 		s.h2.push(bs+s.tot, v, best)
 	}
@@ -1221,7 +1228,8 @@ func (s *solver) setBest(x, k int32) {
 // pushBest lists S-blossom b's least-slack edge in h3.
 func (s *solver) pushBest(b int32) {
 	if k := s.bestEdge[b]; k != -1 {
-		s.h3.push(s.slack(k)+2*s.tot, b, k)
+		s.bestKey[b] = s.slack(k) + 2*s.tot
+		s.h3.push(s.bestKey[b], b, k)
 	}
 }
 
