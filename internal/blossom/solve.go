@@ -361,7 +361,12 @@ func (s *solver) slack(k int32) int64 {
 
 // y is vertex v's dual now (see tot).
 func (s *solver) y(v int32) int64 {
-	switch s.label[s.inBlossom[v]] {
+	return s.yIn(v, s.inBlossom[v])
+}
+
+// yIn is vertex v's dual now, b its top-level blossom.
+func (s *solver) yIn(v, b int32) int64 {
+	switch s.label[b] {
 	case 1, 5:
 		return s.dual[v] - (s.tot - s.vo[v])
 	case 2:
@@ -951,20 +956,25 @@ func (s *solver) run() error {
 					continue // its tree was released
 				}
 				released := false
+				yv := s.y(v) // the same all along: tot does not move here
 				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
 					k := p >> 1
-					w := s.endpoint(p)
-					if s.inBlossom[v] == s.inBlossom[w] {
+					ek := s.e[k]
+					w := ek.u
+					if p&1 != 0 {
+						w = ek.v
+					}
+					bw := s.inBlossom[w]
+					if s.inBlossom[v] == bw {
 						continue
 					}
 					var kslack int64
 					if !s.allowed[k] {
-						kslack = s.slack(k)
+						kslack = yv + s.yIn(w, bw) - 2*ek.w
 						if kslack <= 0 {
 							s.allowed[k] = true
 						}
 					}
-					bw := s.inBlossom[w]
 					switch {
 					case s.allowed[k]:
 						switch {
@@ -1107,26 +1117,47 @@ func (s *solver) release(r1, r2 int32) {
 		}
 		s.label[v], s.labelEnd[v], s.bestEdge[v] = 0, -1, -1
 	}
-	// Other free vertices and S-blossoms whose least-slack edge leads
-	// into the released trees.
+	// One pass over the freed vertices' edges: forget the known tight
+	// edges (they stay tight only between an S- and a T-vertex of one
+	// tree), mend the marks inside T-blossoms of other trees (below), and
+	// give each freed vertex its least-slack edge to the remaining
+	// S-blossoms (as recomputeFree). Least-slack edges of other vertices
+	// that led into the released trees are recomputed when they reach the
+	// top of their heap (see bestKey).
 	for _, v := range freed {
+		best, bs := int32(-1), int64(0)
+		base := s.dual[v] - s.tot // v is free; an S-vertex w's dual is dual[w] - tot + vo[w]
 		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			k, w := p>>1, s.endpoint(p)
-			// Known tight edges stay tight only between an S- and a
-			// T-vertex of one tree: forget those of the released trees.
+			k := p >> 1
+			ek := s.e[k]
+			w := ek.u
+			if p&1 != 0 {
+				w = ek.v
+			}
 			s.allowed[k] = false
-			// w inside a T-blossom of another tree: its mark (the S-vertex
-			// to relabel it from when the blossom expands) must not lead
-			// into a released tree. (Least-slack edges that do are
-			// recomputed when they reach the top of their heap.)
-			if bw := s.inBlossom[w]; s.label[bw] == 2 && bw != w && s.label[w] == 2 && s.labelEnd[w] == p^1 {
-				s.label[w], s.labelEnd[w] = 0, -1
-				s.remark(w)
+			bw := s.inBlossom[w]
+			switch s.label[bw] {
+			case 1:
+				if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
+					best, bs = k, sl
+				}
+			case 2:
+				// w inside a T-blossom of another tree: its mark (the
+				// S-vertex to relabel it from when the blossom expands)
+				// must not lead into a released tree.
+				if bw != w && s.label[w] == 2 && s.labelEnd[w] == p^1 {
+					s.label[w], s.labelEnd[w] = 0, -1
+					s.remark(w)
+				}
 			}
 		}
-	}
-	for _, v := range freed {
-		s.recomputeFree(v)
+		s.bestEdge[v] = best
+		if best != -1 {
+			s.setBest(v, best)
+			s.bestKey[v] = bs + s.tot
+			s.enter(v)
+			s.h2.push(bs+s.tot, v, best)
+		}
 	}
 	s.freed = freed[:0]
 }
@@ -1146,15 +1177,22 @@ func (s *solver) remark(w int32) {
 }
 
 // recomputeFree sets free vertex v's least-slack edge to an S-blossom.
+// v's top-level blossom is free: its dual is the stored one, and no edge
+// to an S-blossom stays inside it.
 func (s *solver) recomputeFree(v int32) {
 	best, bs := int32(-1), int64(0)
-	bv := s.inBlossom[v]
+	// an S-vertex w's dual is dual[w] - tot + vo[w]
+	base := s.dual[v] - s.tot
 	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-		bw := s.inBlossom[s.endpoint(p)]
-		if bw == bv || s.label[bw] != 1 {
+		ek := s.e[p>>1]
+		w := ek.u
+		if p&1 != 0 {
+			w = ek.v
+		}
+		if s.label[s.inBlossom[w]] != 1 {
 			continue
 		}
-		if sl := s.slack(p >> 1); best == -1 || sl < bs {
+		if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
 			best, bs = p>>1, sl
 		}
 	}
@@ -1173,12 +1211,19 @@ func (s *solver) recomputeBest(b int32) {
 	best, bs := int32(-1), int64(0)
 	leaves := s.leaves(b, s.leafBuf[:0])
 	for _, v := range leaves {
+		// both ends S: the slack is dual[v] + dual[w] - 2·(tot - vo) - 2w
+		base := s.dual[v] + s.vo[v] - 2*s.tot
 		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			bw := s.inBlossom[s.endpoint(p)]
+			ek := s.e[p>>1]
+			w := ek.u
+			if p&1 != 0 {
+				w = ek.v
+			}
+			bw := s.inBlossom[w]
 			if bw == b || s.label[bw] != 1 {
 				continue
 			}
-			if sl := s.slack(p >> 1); best == -1 || sl < bs {
+			if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
 				best, bs = p>>1, sl
 			}
 		}
