@@ -61,6 +61,7 @@ func NewProblem(n int, edges []Edge) (*Problem, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("negative vertex count %d", n)
 	}
+	sorted := true // U < V, and sorted on (U, V) without repeats
 	for i, e := range edges {
 		if e.U < 0 || e.U >= n || e.V < 0 || e.V >= n {
 			return nil, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
@@ -68,8 +69,15 @@ func NewProblem(n int, edges []Edge) (*Problem, error) {
 		if e.U == e.V {
 			return nil, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
 		}
+		if sorted && (e.U > e.V || i > 0 && (e.U < edges[i-1].U || e.U == edges[i-1].U && e.V <= edges[i-1].V)) {
+			sorted = false
+		}
 	}
-	es := dedupe(edges)
+	// dedupe would return such a list as it is
+	es := edges
+	if !sorted {
+		es = dedupe(edges)
+	}
 	lo, hi := weightRange(es)
 	shift, err := shiftFor(n, len(es), lo, hi)
 	if err != nil {

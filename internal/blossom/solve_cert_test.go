@@ -108,3 +108,48 @@ func TestSolveCertificateRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestSolveSortedInput: edges already sorted on (U, V) with U < V and no
+// repeats skip the deduplication, and give the very matching the same
+// edges give in any order, reversed or repeated.
+func TestSolveSortedInput(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for g := 0; g < 50; g++ {
+		n := 2 + r.IntN(200)
+		var sorted []Edge
+		for u := 0; u < n; u++ {
+			for v := u + 1; v < n; v++ {
+				if r.IntN(n) < 8 {
+					sorted = append(sorted, Edge{U: u, V: v, W: r.Int64N(20) - 5})
+				}
+			}
+		}
+		mixed := make([]Edge, 0, 2*len(sorted))
+		for _, e := range sorted {
+			if r.IntN(2) == 0 {
+				e.U, e.V = e.V, e.U
+			}
+			mixed = append(mixed, e)
+			if r.IntN(4) == 0 { // a lighter parallel edge
+				mixed = append(mixed, Edge{U: e.U, V: e.V, W: e.W - 1 - r.Int64N(5)})
+			}
+		}
+		r.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
+		a, err := Solve(n, sorted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Solve(n, mixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Pairs != b.Pairs || a.Total != b.Total {
+			t.Fatalf("graph %d: sorted %d pairs %d, mixed %d pairs %d", g, a.Pairs, a.Total, b.Pairs, b.Total)
+		}
+		for v := range a.Mate {
+			if a.Mate[v] != b.Mate[v] {
+				t.Fatalf("graph %d: vertex %d matched to %d from sorted edges, %d from mixed", g, v, a.Mate[v], b.Mate[v])
+			}
+		}
+	}
+}
