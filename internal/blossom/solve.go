@@ -53,7 +53,16 @@ type Problem struct {
 	shift    int64
 	e        []sedge
 	adjStart []int32
-	adj      []int32
+	adj      []half
+}
+
+// half is an edge seen from one end, as the adjacency lists it: the far
+// end's vertex, its endpoint number p (edge p/2) and the edge's weight
+// (shifted, doubled), so that a pass over a vertex's edges reads one
+// array in order.
+type half struct {
+	to, p int32
+	w     int64
 }
 
 // NewProblem checks and lays out the graph; see Solve.
@@ -199,8 +208,8 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 // blossoms.
 type solver struct {
 	// n, shift; e: edges, ends and shifted weights together (one cache
-	// line); adjStart, adj: CSR adjacency, the neighbour endpoints of v are
-	// adj[adjStart[v]:adjStart[v+1]], endpoint p of the far end (edge p/2).
+	// line); adjStart, adj: CSR adjacency, v's edges are
+	// adj[adjStart[v]:adjStart[v+1]] (see half).
 	Problem
 
 	mate      []int32 // mate[v]: remote endpoint of v's matched edge, or -1
@@ -345,14 +354,13 @@ func (s *Problem) addEdges(es []Edge) {
 	for v := 0; v < n; v++ {
 		s.adjStart[v+1] += s.adjStart[v]
 	}
-	s.adj = make([]int32, 2*m)
+	s.adj = make([]half, 2*m)
 	fill := slices.Clone(s.adjStart[:n])
-	for k := 0; k < m; k++ {
-		u, v := s.e[k].u, s.e[k].v
-		s.adj[fill[u]] = int32(2*k + 1)
-		fill[u]++
-		s.adj[fill[v]] = int32(2 * k)
-		fill[v]++
+	for k, e := range s.e {
+		s.adj[fill[e.u]] = half{to: e.v, p: int32(2*k + 1), w: e.w}
+		fill[e.u]++
+		s.adj[fill[e.v]] = half{to: e.u, p: int32(2 * k), w: e.w}
+		fill[e.v]++
 	}
 }
 
@@ -588,8 +596,8 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		if s.blossomBest[cb] == nil {
 			leaves = s.leaves(cb, leaves[:0])
 			for _, v := range leaves {
-				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-					consider(p >> 1)
+				for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					consider(h.p >> 1)
 				}
 			}
 		} else {
@@ -837,8 +845,8 @@ func (s *solver) greedyStart() {
 	order := make([]int32, 0, n)
 	for v := 0; v < n; v++ {
 		var y int64
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			y = max(y, s.e[p>>1].w)
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			y = max(y, h.w)
 		}
 		s.dual[v] = y
 		order = append(order, int32(v))
@@ -858,23 +866,24 @@ func (s *solver) greedyStart() {
 		}
 		adj := s.adj[s.adjStart[v]:s.adjStart[v+1]]
 		var y int64
-		for _, p := range adj {
-			y = max(y, 2*s.e[p>>1].w-s.dual[s.endpoint(p)])
+		for _, h := range adj {
+			y = max(y, 2*h.w-s.dual[h.to])
 		}
 		s.dual[v] = y
-		best := int32(-1)
-		for _, p := range adj {
-			u := s.endpoint(p)
-			if s.mate[u] != -1 || y+s.dual[u] != 2*s.e[p>>1].w {
+		best := -1
+		for i, h := range adj {
+			u := h.to
+			if s.mate[u] != -1 || y+s.dual[u] != 2*h.w {
 				continue
 			}
-			if best == -1 || s.e[p>>1].w > s.e[best>>1].w || s.e[p>>1].w == s.e[best>>1].w && u < s.endpoint(best) {
-				best = p
+			if best == -1 || h.w > adj[best].w || h.w == adj[best].w && u < adj[best].to {
+				best = i
 			}
 		}
 		if best != -1 {
-			s.mate[v] = best
-			s.mate[s.endpoint(best)] = best ^ 1
+			h := adj[best]
+			s.mate[v] = h.p
+			s.mate[h.to] = h.p ^ 1
 		}
 	}
 	// short augmenting paths of tight edges: v - u = u' - x, v and x exposed
@@ -888,19 +897,19 @@ func (s *solver) greedyStart() {
 // augmentShort looks for a tight path v - u = u' - x from exposed v to
 // another exposed x through one matched edge, and flips it.
 func (s *solver) augmentShort(v int32) {
-	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-		u := s.endpoint(p)
-		if s.dual[v]+s.dual[u] != 2*s.e[p>>1].w || s.mate[u] == -1 {
+	for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		u := h.to
+		if s.dual[v]+s.dual[u] != 2*h.w || s.mate[u] == -1 {
 			continue
 		}
 		u2 := s.endpoint(s.mate[u])
-		for _, q := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
-			x := s.endpoint(q)
-			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*s.e[q>>1].w {
+		for _, g := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
+			x := g.to
+			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*g.w {
 				continue
 			}
-			s.mate[v], s.mate[u] = p, p^1
-			s.mate[u2], s.mate[x] = q, q^1
+			s.mate[v], s.mate[u] = h.p, h.p^1
+			s.mate[u2], s.mate[x] = g.p, g.p^1
 			return
 		}
 	}
@@ -965,20 +974,16 @@ func (s *solver) run() error {
 				}
 				released := false
 				yv := s.y(v) // the same all along: tot does not move here
-				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+				for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					p, w := h.p, h.to
 					k := p >> 1
-					ek := s.e[k]
-					w := ek.u
-					if p&1 != 0 {
-						w = ek.v
-					}
 					bw := s.inBlossom[w]
 					if s.inBlossom[v] == bw {
 						continue
 					}
 					var kslack int64
 					if !s.allowed[k] {
-						kslack = yv + s.yIn(w, bw) - 2*ek.w
+						kslack = yv + s.yIn(w, bw) - 2*h.w
 						if kslack <= 0 {
 							s.allowed[k] = true
 						}
@@ -1135,18 +1140,14 @@ func (s *solver) release(r1, r2 int32) {
 	for _, v := range freed {
 		best, bs := int32(-1), int64(0)
 		base := s.dual[v] - s.tot // v is free; an S-vertex w's dual is dual[w] - tot + vo[w]
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			p, w := h.p, h.to
 			k := p >> 1
-			ek := s.e[k]
-			w := ek.u
-			if p&1 != 0 {
-				w = ek.v
-			}
 			s.allowed[k] = false
 			bw := s.inBlossom[w]
 			switch s.label[bw] {
 			case 1:
-				if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
+				if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
 					best, bs = k, sl
 				}
 			case 2:
@@ -1174,11 +1175,11 @@ func (s *solver) release(r1, r2 int32) {
 // tight edge, if there is one, as scanning that S-vertex would have.
 func (s *solver) remark(w int32) {
 	bw := s.inBlossom[w]
-	for _, q := range s.adj[s.adjStart[w]:s.adjStart[w+1]] {
-		bu := s.inBlossom[s.endpoint(q)]
-		if bu != bw && s.label[bu] == 1 && s.slack(q>>1) <= 0 {
-			s.label[w], s.labelEnd[w] = 2, q
-			s.allowed[q>>1] = true
+	for _, h := range s.adj[s.adjStart[w]:s.adjStart[w+1]] {
+		bu := s.inBlossom[h.to]
+		if bu != bw && s.label[bu] == 1 && s.slack(h.p>>1) <= 0 {
+			s.label[w], s.labelEnd[w] = 2, h.p
+			s.allowed[h.p>>1] = true
 			return
 		}
 	}
@@ -1191,17 +1192,13 @@ func (s *solver) recomputeFree(v int32) {
 	best, bs := int32(-1), int64(0)
 	// an S-vertex w's dual is dual[w] - tot + vo[w]
 	base := s.dual[v] - s.tot
-	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-		ek := s.e[p>>1]
-		w := ek.u
-		if p&1 != 0 {
-			w = ek.v
-		}
+	for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		w := h.to
 		if s.label[s.inBlossom[w]] != 1 {
 			continue
 		}
-		if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
-			best, bs = p>>1, sl
+		if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
+			best, bs = h.p>>1, sl
 		}
 	}
 	s.bestEdge[v] = best
@@ -1221,18 +1218,14 @@ func (s *solver) recomputeBest(b int32) {
 	for _, v := range leaves {
 		// both ends S: the slack is dual[v] + dual[w] - 2·(tot - vo) - 2w
 		base := s.dual[v] + s.vo[v] - 2*s.tot
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			ek := s.e[p>>1]
-			w := ek.u
-			if p&1 != 0 {
-				w = ek.v
-			}
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			w := h.to
 			bw := s.inBlossom[w]
 			if bw == b || s.label[bw] != 1 {
 				continue
 			}
-			if sl := base + s.dual[w] + s.vo[w] - 2*ek.w; best == -1 || sl < bs {
-				best, bs = p>>1, sl
+			if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
+				best, bs = h.p>>1, sl
 			}
 		}
 	}
