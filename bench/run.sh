@@ -22,6 +22,9 @@
 #   SIZES="1000 2000" bench/run.sh
 #   CLOCK=cpu bench/run.sh     # process CPU time instead of elapsed time
 #                              # (steadier when other processes load the machine)
+#   SHUFFLE=1 bench/run.sh     # the same graphs, edges and their ends in a
+#                              # random order (gengraph writes them sorted, which
+#                              # spares blossom.NewProblem its sort)
 set -eu
 cd "$(dirname "$0")/.."
 work=${WORK:-$(mktemp -d)}
@@ -38,8 +41,13 @@ printf '| graph | n | edges | Maillage solve ms | LEMON solve ms | ratio | Maill
 printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 for g in $graphs; do
 	name=${g%%:*}; rest=${g#*:}; n=${rest%%:*}; k=${rest#*:}
-	file="$work/$name.txt"
-	[ -f "$file" ] || "$work/gengraph" -n "$n" -k "$k" -out "$file"
+	if [ "${SHUFFLE:-0}" = 1 ]; then
+		file="$work/shuffled-$name.txt"
+		[ -f "$file" ] || "$work/gengraph" -n "$n" -k "$k" -shuffle -out "$file"
+	else
+		file="$work/$name.txt"
+		[ -f "$file" ] || "$work/gengraph" -n "$n" -k "$k" -out "$file"
+	fi
 	m=$(head -1 "$file" | cut -d' ' -f2)
 	gs=; ge=; ls=; le=
 	for r in $(seq "$reps"); do
