@@ -1013,16 +1013,16 @@ func (s *solver) run() error {
 							s.labelEnd[w] = p ^ 1
 						}
 					case s.label[bw] == 1:
-						// keys: see bestKey below
+						// keys: see solver.bestKey
 						b := s.inBlossom[v]
 						if key := kslack + 2*s.tot; s.bestEdge[b] == -1 || key < s.bestKey[b] {
-							s.setBest(b, k)
+							s.bestEdge[b], s.bestEpoch[b] = k, s.sEpoch[w] // as setBest
 							s.bestKey[b] = key
 							s.h3.push(key, b, k)
 						}
 					case s.label[w] == 0:
 						if key := kslack + s.tot; s.bestEdge[w] == -1 || key < s.bestKey[w] {
-							s.setBest(w, k)
+							s.bestEdge[w], s.bestEpoch[w] = k, s.sEpoch[v] // as setBest
 							s.bestKey[w] = key
 							s.enter(w)
 							s.h2.push(key, w, k)
