@@ -1091,9 +1091,11 @@ func (s *solver) run() error {
 // augmentation or a root flip, without ending the stage: their vertices and
 // blossoms become free (S-blossoms with a zero dual are expanded, as at the
 // end of a stage) and the other trees go on growing with the same duals.
-// Their edges are no longer known to be tight. Least-slack edges that
-// pointed at an S-vertex of the released trees are recomputed, for the free vertices and the S-blossoms of the other trees,
-// and the released vertices get theirs to the remaining S-blossoms.
+// Their edges are no longer known to be tight. The released vertices get
+// their least-slack edges to the remaining S-blossoms; those of other free
+// vertices and S-blossoms that pointed into the released trees are
+// recomputed when their heap entries come up (see solver.bestKey), since
+// their keys still bound the edges they stood for.
 //
 // This is what lets one stage serve every augmentation (LEMON and Blossom V
 // keep their trees the same way): restarting the whole forest after each
