@@ -2,6 +2,7 @@ package blossom
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -149,6 +150,20 @@ func TestSolveSortedInput(t *testing.T) {
 		for v := range a.Mate {
 			if a.Mate[v] != b.Mate[v] {
 				t.Fatalf("graph %d: vertex %d matched to %d from sorted edges, %d from mixed", g, v, a.Mate[v], b.Mate[v])
+			}
+		}
+		// a Problem solved twice gives the same matching: Solve leaves it as it was
+		p, err := NewProblem(n, mixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			c, err := p.Solve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(c.Mate, b.Mate) || c.Total != b.Total {
+				t.Fatalf("graph %d: Problem.Solve differs from Solve", g)
 			}
 		}
 	}
