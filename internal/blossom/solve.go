@@ -93,7 +93,7 @@ func NewProblem(n int, edges []Edge) (*Problem, error) {
 		return nil, err
 	}
 	p := &Problem{n: n, shift: shift}
-	p.addEdges(es)
+	p.addEdges(es, false)
 	return p, nil
 }
 
@@ -211,6 +211,7 @@ type solver struct {
 	// line); adjStart, adj: CSR adjacency, v's edges are
 	// adj[adjStart[v]:adjStart[v+1]] (see half).
 	Problem
+	ownsGraph bool // the Problem's arrays are the solver's own: addEdges may reuse them
 
 	mate      []int32 // mate[v]: remote endpoint of v's matched edge, or -1
 	label     []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
@@ -270,8 +271,10 @@ type sedge struct {
 
 func newSolver(n int, es []Edge, shift int64) *solver {
 	p := &Problem{n: n, shift: shift}
-	p.addEdges(es)
-	return newSolverOn(p)
+	p.addEdges(es, false)
+	s := newSolverOn(p)
+	s.ownsGraph = true
+	return s
 }
 
 // newSolverOn returns a solver on p's graph, which it shares (addEdges
@@ -334,19 +337,24 @@ func newSolverOn(p *Problem) *solver {
 // addEdges appends edges (original weights, shifted and doubled here) and
 // rebuilds the adjacency; existing edge numbers are kept.
 func (s *solver) addEdges(es []Edge) {
-	s.Problem.addEdges(es)
+	s.Problem.addEdges(es, s.ownsGraph)
 	s.allowed = append(s.allowed, make([]bool, len(es))...)
 }
 
-// addEdges appends edges to the layout, in new arrays (a Problem's arrays
-// may be shared by a solver).
-func (s *Problem) addEdges(es []Edge) {
-	s.e = slices.Grow(slices.Clip(s.e), len(es))
+// addEdges appends edges to the layout; in new arrays unless reuse (a
+// Problem's arrays may be shared by a solver).
+func (s *Problem) addEdges(es []Edge, reuse bool) {
+	if !reuse {
+		s.e = slices.Clip(s.e)
+		s.adjStart, s.adj = nil, nil
+	}
+	s.e = slices.Grow(s.e, len(es))
 	for _, e := range es {
 		s.e = append(s.e, sedge{u: int32(e.U), v: int32(e.V), w: 2 * (e.W + s.shift)})
 	}
 	n, m := s.n, len(s.e)
-	s.adjStart = make([]int32, n+1)
+	s.adjStart = slices.Grow(s.adjStart[:0], n+1)[:n+1]
+	clear(s.adjStart)
 	for k := 0; k < m; k++ {
 		s.adjStart[s.e[k].u+1]++
 		s.adjStart[s.e[k].v+1]++
@@ -354,7 +362,7 @@ func (s *Problem) addEdges(es []Edge) {
 	for v := 0; v < n; v++ {
 		s.adjStart[v+1] += s.adjStart[v]
 	}
-	s.adj = make([]half, 2*m)
+	s.adj = slices.Grow(s.adj[:0], 2*m)[:2*m]
 	fill := slices.Clone(s.adjStart[:n])
 	for k, e := range s.e {
 		s.adj[fill[e.u]] = half{to: e.v, p: int32(2*k + 1), w: e.w}
