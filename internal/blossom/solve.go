@@ -242,6 +242,7 @@ type solver struct {
 	inForest      []bool  // vertex listed in forest this stage
 	forest        []int32 // vertices labelled or given a bestEdge this stage
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
+	bestToSlack   []int64 // scratch for addBlossom: the slack of bestTo
 	touchedBestTo []int32
 	// Lazy duals: the dual changes of a stage add up in tot; an S-vertex's
 	// dual is dual[v] - (tot - vo[v]), a T-vertex's dual[v] + (tot - vo[v]),
@@ -300,6 +301,7 @@ func newSolverOn(p *Problem) *solver {
 	s.blossomBest = make([][]int32, 2*n)
 	s.dual = make([]int64, 2*n)
 	s.bestTo = make([]int32, 2*n)
+	s.bestToSlack = make([]int64, 2*n)
 	s.dirty = make([]bool, n)
 	s.dirtyB = make([]bool, 2*n)
 	s.inForest = make([]bool, n)
@@ -583,20 +585,15 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	}
 	// least-slack edges from the new blossom to each other S-blossom
 	touched := s.touchedBestTo[:0]
-	consider := func(k int32) {
-		i, j := s.e[k].u, s.e[k].v
-		if s.inBlossom[j] == b {
-			i, j = j, i
-		}
-		_ = i
+	// consider edge k, of slack sl, from the new blossom to vertex j
+	consider := func(k, j int32, sl int64) {
 		bj := s.inBlossom[j]
 		if bj != b && s.label[bj] == 1 {
-			cur := s.bestTo[bj]
-			if cur == -1 {
+			if s.bestTo[bj] == -1 {
 				touched = append(touched, bj)
-				s.bestTo[bj] = k
-			} else if s.slack(k) < s.slack(cur) {
-				s.bestTo[bj] = k
+				s.bestTo[bj], s.bestToSlack[bj] = k, sl
+			} else if sl < s.bestToSlack[bj] {
+				s.bestTo[bj], s.bestToSlack[bj] = k, sl
 			}
 		}
 	}
@@ -604,13 +601,22 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		if s.blossomBest[cb] == nil {
 			leaves = s.leaves(cb, leaves[:0])
 			for _, v := range leaves {
+				// both ends S: an S-vertex j's dual is dual[j] - tot + vo[j]
+				base := s.y(v) - s.tot
 				for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-					consider(h.p >> 1)
+					j := h.to
+					if bj := s.inBlossom[j]; bj != b && s.label[bj] == 1 {
+						consider(h.p>>1, j, base+s.dual[j]+s.vo[j]-2*h.w)
+					}
 				}
 			}
 		} else {
 			for _, k := range s.blossomBest[cb] {
-				consider(k)
+				j := s.e[k].v
+				if s.inBlossom[j] == b {
+					j = s.e[k].u
+				}
+				consider(k, j, s.slack(k))
 			}
 		}
 		s.blossomBest[cb] = nil
@@ -622,11 +628,13 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		best = make([]int32, 0, len(touched))
 	}
 	s.bestEdge[b] = -1
+	var bestSlack int64
 	for _, bj := range touched {
-		k := s.bestTo[bj]
+		k, sl := s.bestTo[bj], s.bestToSlack[bj]
 		s.bestTo[bj] = -1
 		best = append(best, k)
-		if s.bestEdge[b] == -1 || s.slack(k) < s.slack(s.bestEdge[b]) {
+		if s.bestEdge[b] == -1 || sl < bestSlack {
+			bestSlack = sl
 			s.setBest(b, k)
 		}
 	}
