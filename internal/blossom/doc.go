@@ -16,10 +16,10 @@
 //
 // Two departures from mwmatching, devices LEMON's MaxWeightedMatching uses
 // too, and two devices of its own make it faster than LEMON: on the sparse
-// graphs of rounds (each member's 30 best partners) 0.30 to 0.48 times
-// LEMON's CPU time from 1,000 to 10,000 vertices for the solve alone, 0.32
-// to 0.51 from the edge list to the matching (LEMON's graph built, and
-// Maillage's layout: NewProblem), 0.27 and 0.34 on every pair of 200
+// graphs of rounds (each member's 30 best partners) 0.31 to 0.44 times
+// LEMON's CPU time from 1,000 to 10,000 vertices for the solve alone, 0.35
+// to 0.47 from the edge list to the matching (LEMON's graph built, and
+// Maillage's layout: NewProblem), 0.24 and 0.31 on every pair of 200
 // members (CLOCK=cpu REPS=21 bench/run.sh; the README has the table):
 //
 //   - One stage serves every augmentation. After an augmentation (or a root
