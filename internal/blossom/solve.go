@@ -1178,13 +1178,7 @@ func (s *solver) release(r1, r2 int32) {
 				}
 			}
 		}
-		s.bestEdge[v] = best
-		if best != -1 {
-			s.setBest(v, best)
-			s.bestKey[v] = bs + s.tot
-			s.enter(v)
-			s.h2.push(bs+s.tot, v, best)
-		}
+		s.setFreeBest(v, best, bs)
 	}
 	s.freed = freed[:0]
 }
@@ -1219,12 +1213,18 @@ func (s *solver) recomputeFree(v int32) {
 			best, bs = h.p>>1, sl
 		}
 	}
-	s.bestEdge[v] = best
-	if best != -1 {
-		s.setBest(v, best)
-		s.bestKey[v] = bs + s.tot
+	s.setFreeBest(v, best, bs)
+}
+
+// setFreeBest makes k (or none: -1), of slack sl, free vertex v's
+// least-slack edge to an S-blossom, and lists it in h2.
+func (s *solver) setFreeBest(v, k int32, sl int64) {
+	s.bestEdge[v] = k
+	if k != -1 {
+		s.setBest(v, k)
+		s.bestKey[v] = sl + s.tot
 		s.enter(v)
-		s.h2.push(bs+s.tot, v, best)
+		s.h2.push(sl+s.tot, v, k)
 	}
 }
 
