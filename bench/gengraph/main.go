@@ -4,7 +4,8 @@
 // région, roles; some pairs forbidden), either every allowed pair (-k 0) or
 // the union of each member's k best partners, as a round's candidate graph.
 //
-// Output: a line "n m", then m lines "u v w" (u < v).
+// Output: a line "n m", then m lines "u v w": u < v, sorted on (u, v); with
+// -shuffle, in a random order and each edge's ends in a random order.
 package main
 
 import (
@@ -114,6 +115,7 @@ func main() {
 	k := flag.Int("k", 30, "best partners kept per vertex; 0: every allowed pair")
 	seed := flag.Uint64("seed", 1, "seed")
 	out := flag.String("out", "", "output file")
+	shuffle := flag.Bool("shuffle", false, "edges in a random order, ends in a random order")
 	flag.Parse()
 	s, err := newSynthetic(*n, *seed)
 	if err != nil {
@@ -170,6 +172,15 @@ func main() {
 			}
 			return a.v - b.v
 		})
+	}
+	if *shuffle {
+		r := rand.New(rand.NewPCG(*seed, 7))
+		r.Shuffle(len(edges), func(i, j int) { edges[i], edges[j] = edges[j], edges[i] })
+		for i := range edges {
+			if r.IntN(2) == 0 {
+				edges[i].u, edges[i].v = edges[i].v, edges[i].u
+			}
+		}
 	}
 	f, err := os.Create(*out)
 	if err != nil {

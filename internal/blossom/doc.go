@@ -15,10 +15,12 @@
 // integer.
 //
 // Two departures from mwmatching, devices LEMON's MaxWeightedMatching uses
-// too, make it faster than LEMON on the sparse graphs of rounds: 0.77 to
-// 0.87 times LEMON's CPU time from 2,000 to 10,000 vertices, 0.97 at 1,000,
-// 0.83 on every pair of 200 (CLOCK=cpu bench/run.sh; the edges are kept
-// with their ends and weight side by side, and the arrays sized once):
+// too, and two devices of its own make it faster than LEMON: on the sparse
+// graphs of rounds (each member's 30 best partners) 0.31 to 0.44 times
+// LEMON's CPU time from 1,000 to 10,000 vertices for the solve alone, 0.35
+// to 0.47 from the edge list to the matching (LEMON's graph built, and
+// Maillage's layout: NewProblem), 0.24 and 0.31 on every pair of 200
+// members (CLOCK=cpu REPS=21 bench/run.sh; the README has the table):
 //
 //   - One stage serves every augmentation. After an augmentation (or a root
 //     flip, below) only the one or two trees involved are released: their
@@ -26,9 +28,9 @@
 //     the same duals. mwmatching starts a new stage instead, regrowing the
 //     whole forest: O(m) per augmentation, and with a greedy start leaving
 //     a few hundred exposed vertices that was most of the time. Least-slack
-//     edges that led into a released tree are recomputed when next used (a
-//     per-vertex S-epoch tells them apart even when their far end has
-//     become S again in another tree).
+//     edges that led into a released tree are recomputed later (third
+//     point; a per-vertex S-epoch tells them apart even when their far end
+//     has become S again in another tree).
 //   - Dual changes are lazy. The changes of a stage add up in one total; a
 //     labelled vertex's or blossom's dual is its stored value plus or minus
 //     the total since its label was set, and is stored again before any
@@ -37,6 +39,25 @@
 //     two S-blossoms, a T-blossom dual reaching zero) come from binary heaps
 //     whose stale entries are dropped at the top. A change no longer visits
 //     every vertex of the forest.
+//   - A least-slack edge that led into a released tree is not recomputed
+//     when a scan meets it, only when its heap entry comes up: the key it
+//     was listed with (slack plus the total of dual changes, which stays
+//     constant while both ends keep their labels) still bounds the keys of
+//     the edges it stood for, so a scan compares a new edge with that one
+//     number. Recomputing on the spot (8,400 recomputes over 37 edges each
+//     at 1,000 vertices, for 2,560 scans) had cost a third of the solve at
+//     1,000 vertices and half at 10,000.
+//   - The adjacency lists each edge end with its far vertex and weight: a
+//     pass over a vertex's edges reads one array in order. Edges given
+//     sorted on (U, V), U < V, without repeats (the bench's files, and any
+//     caller that keeps them so) skip the sort of the deduplication, which
+//     is checked in O(m).
+//
+// The greedy start (below) leaves 15 % of the vertices exposed (148 at
+// 1,000 vertices, 1,452 at 10,000) for less than a tenth of the solve;
+// LEMON's fractional start leaves far fewer odd cycles (22 and 148) but
+// costs it 42 to 51 % of its solve. A 4-ary heap was no faster than the
+// binary one.
 //
 // Maximum cardinality first: every edge weight is shifted by a constant
 // C > (k−1)·(max−min) − min, with k the largest possible number of pairs,

@@ -33,25 +33,74 @@ const maxSafe = 1 << 61
 // given graph, one of greatest total weight (Edmonds' blossom algorithm,
 // primal-dual, O(n^3)). Parallel edges: the heaviest counts. Panics never;
 // invalid edges (out of range, self loops) are reported by an error.
+// Solve(n, edges) is NewProblem(n, edges) followed by its Solve.
 func Solve(n int, edges []Edge) (Matching, error) {
-	if n < 0 {
-		return Matching{}, fmt.Errorf("negative vertex count %d", n)
-	}
-	for i, e := range edges {
-		if e.U < 0 || e.U >= n || e.V < 0 || e.V >= n {
-			return Matching{}, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
-		}
-		if e.U == e.V {
-			return Matching{}, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
-		}
-	}
-	es := dedupe(edges)
-	lo, hi := weightRange(es)
-	shift, err := shiftFor(n, len(es), lo, hi)
+	p, err := NewProblem(n, edges)
 	if err != nil {
 		return Matching{}, err
 	}
-	s := newSolver(n, es, shift)
+	return p.Solve()
+}
+
+// Problem is a graph laid out for the solver: the edges checked,
+// deduplicated, their weights shifted for maximum cardinality, and an
+// adjacency array. It is what a LEMON graph and its weight map are to
+// LEMON's MaxWeightedMatching: bench/gosolve times NewProblem and
+// Problem.Solve apart, as bench/lemon.cpp times building the graph and
+// running the solver apart.
+type Problem struct {
+	n        int
+	shift    int64
+	e        []sedge
+	adjStart []int32
+	adj      []half
+}
+
+// half is an edge seen from one end, as the adjacency lists it: the far
+// end's vertex, its endpoint number p (edge p/2) and the edge's weight
+// (shifted, doubled), so that a pass over a vertex's edges reads one
+// array in order.
+type half struct {
+	to, p int32
+	w     int64
+}
+
+// NewProblem checks and lays out the graph; see Solve.
+func NewProblem(n int, edges []Edge) (*Problem, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("negative vertex count %d", n)
+	}
+	sorted := true // U < V, and sorted on (U, V) without repeats
+	for i, e := range edges {
+		if e.U < 0 || e.U >= n || e.V < 0 || e.V >= n {
+			return nil, fmt.Errorf("edge %d (%d, %d): vertex out of range [0, %d)", i, e.U, e.V, n)
+		}
+		if e.U == e.V {
+			return nil, fmt.Errorf("edge %d: self loop on vertex %d", i, e.U)
+		}
+		if sorted && (e.U > e.V || i > 0 && (e.U < edges[i-1].U || e.U == edges[i-1].U && e.V <= edges[i-1].V)) {
+			sorted = false
+		}
+	}
+	// dedupe would return such a list as it is
+	es := edges
+	if !sorted {
+		es = dedupe(edges)
+	}
+	lo, hi := weightRange(es)
+	shift, err := shiftFor(n, len(es), lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	p := &Problem{n: n, shift: shift}
+	p.addEdges(es, false)
+	return p, nil
+}
+
+// Solve computes the matching (see the package function Solve). The
+// problem is not changed: Solve may be called again.
+func (p *Problem) Solve() (Matching, error) {
+	s := newSolverOn(p)
 	s.greedyStart()
 	if err := s.run(); err != nil {
 		return Matching{}, err
@@ -158,21 +207,29 @@ func shiftFor(n, m int, lo, hi int64) (int64, error) {
 // other end. Blossoms are numbered n..2n-1, vertices 0..n-1 are trivial
 // blossoms.
 type solver struct {
-	n        int
-	e        []sedge // edges: ends and shifted weights, together (one cache line)
-	shift    int64
-	adjStart []int32 // CSR adjacency: neighbour endpoints of v are adj[adjStart[v]:adjStart[v+1]]
-	adj      []int32 // endpoint p of the far end (edge p/2)
+	// n, shift; e: edges, ends and shifted weights together (one cache
+	// line); adjStart, adj: CSR adjacency, v's edges are
+	// adj[adjStart[v]:adjStart[v+1]] (see half).
+	Problem
+	ownsGraph bool // the Problem's arrays are the solver's own: addEdges may reuse them
 
-	mate          []int32 // mate[v]: remote endpoint of v's matched edge, or -1
-	label         []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
-	labelEnd      []int32 // endpoint through which the label was reached, or -1
-	inBlossom     []int32 // top-level blossom containing vertex v
-	parent        []int32 // immediate parent blossom, or -1
-	childs        [][]int32
-	base          []int32
-	endps         [][]int32 // endps[b][i]: endpoint joining childs[b][i] to childs[b][i+1]
-	bestEdge      []int32   // least-slack edge to a different S-blossom, or -1
+	mate      []int32 // mate[v]: remote endpoint of v's matched edge, or -1
+	label     []int8  // 0 free, 1 S, 2 T, 5 S being scanned; -1 unused blossom
+	labelEnd  []int32 // endpoint through which the label was reached, or -1
+	inBlossom []int32 // top-level blossom containing vertex v
+	parent    []int32 // immediate parent blossom, or -1
+	childs    [][]int32
+	base      []int32
+	endps     [][]int32 // endps[b][i]: endpoint joining childs[b][i] to childs[b][i+1]
+	bestEdge  []int32   // least-slack edge to a different S-blossom, or -1
+	// bestKey[x] is the heap key bestEdge[x] was listed with: slack + tot
+	// for a free vertex (h2), slack + 2·tot for an S-blossom (h3). It is a
+	// lower bound of that key for every edge from x to an S-blossom, even
+	// once bestEdge[x] has led into a released tree (its far end no longer
+	// S: such keys stop holding, others keep theirs): a new edge is listed
+	// only below it, and a stale bestEdge is recomputed only when its
+	// entry reaches the top of its heap, not when a scan meets it.
+	bestKey       []int64
 	blossomBest   [][]int32 // for S-blossoms: least-slack edges to other S-blossoms
 	unused        []int32
 	dual          []int64
@@ -185,6 +242,7 @@ type solver struct {
 	inForest      []bool  // vertex listed in forest this stage
 	forest        []int32 // vertices labelled or given a bestEdge this stage
 	bestTo        []int32 // scratch for addBlossom, all -1 between uses
+	bestToSlack   []int64 // scratch for addBlossom: the slack of bestTo
 	touchedBestTo []int32
 	// Lazy duals: the dual changes of a stage add up in tot; an S-vertex's
 	// dual is dual[v] - (tot - vo[v]), a T-vertex's dual[v] + (tot - vo[v]),
@@ -213,8 +271,19 @@ type sedge struct {
 }
 
 func newSolver(n int, es []Edge, shift int64) *solver {
-	s := &solver{n: n, shift: shift}
-	s.addEdges(es)
+	p := &Problem{n: n, shift: shift}
+	p.addEdges(es, false)
+	s := newSolverOn(p)
+	s.ownsGraph = true
+	return s
+}
+
+// newSolverOn returns a solver on p's graph, which it shares (addEdges
+// copies before growing it).
+func newSolverOn(p *Problem) *solver {
+	n := p.n
+	s := &solver{Problem: *p}
+	s.allowed = make([]bool, len(s.e))
 	var maxw int64
 	for _, e := range s.e {
 		maxw = max(maxw, e.w)
@@ -228,9 +297,11 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 	s.base = make([]int32, 2*n)
 	s.endps = make([][]int32, 2*n)
 	s.bestEdge = make([]int32, 2*n)
+	s.bestKey = make([]int64, 2*n)
 	s.blossomBest = make([][]int32, 2*n)
 	s.dual = make([]int64, 2*n)
 	s.bestTo = make([]int32, 2*n)
+	s.bestToSlack = make([]int64, 2*n)
 	s.dirty = make([]bool, n)
 	s.dirtyB = make([]bool, 2*n)
 	s.inForest = make([]bool, n)
@@ -268,11 +339,21 @@ func newSolver(n int, es []Edge, shift int64) *solver {
 // addEdges appends edges (original weights, shifted and doubled here) and
 // rebuilds the adjacency; existing edge numbers are kept.
 func (s *solver) addEdges(es []Edge) {
+	s.Problem.addEdges(es, s.ownsGraph)
+	s.allowed = append(s.allowed, make([]bool, len(es))...)
+}
+
+// addEdges appends edges to the layout; in new arrays unless reuse (a
+// Problem's arrays may be shared by a solver).
+func (s *Problem) addEdges(es []Edge, reuse bool) {
+	if !reuse {
+		s.e = slices.Clip(s.e)
+		s.adjStart, s.adj = nil, nil
+	}
 	s.e = slices.Grow(s.e, len(es))
 	for _, e := range es {
 		s.e = append(s.e, sedge{u: int32(e.U), v: int32(e.V), w: 2 * (e.W + s.shift)})
 	}
-	s.allowed = append(s.allowed, make([]bool, len(es))...)
 	n, m := s.n, len(s.e)
 	s.adjStart = slices.Grow(s.adjStart[:0], n+1)[:n+1]
 	clear(s.adjStart)
@@ -285,12 +366,11 @@ func (s *solver) addEdges(es []Edge) {
 	}
 	s.adj = slices.Grow(s.adj[:0], 2*m)[:2*m]
 	fill := slices.Clone(s.adjStart[:n])
-	for k := 0; k < m; k++ {
-		u, v := s.e[k].u, s.e[k].v
-		s.adj[fill[u]] = int32(2*k + 1)
-		fill[u]++
-		s.adj[fill[v]] = int32(2 * k)
-		fill[v]++
+	for k, e := range s.e {
+		s.adj[fill[e.u]] = half{to: e.v, p: int32(2*k + 1), w: e.w}
+		fill[e.u]++
+		s.adj[fill[e.v]] = half{to: e.u, p: int32(2 * k), w: e.w}
+		fill[e.v]++
 	}
 }
 
@@ -307,7 +387,12 @@ func (s *solver) slack(k int32) int64 {
 
 // y is vertex v's dual now (see tot).
 func (s *solver) y(v int32) int64 {
-	switch s.label[s.inBlossom[v]] {
+	return s.yIn(v, s.inBlossom[v])
+}
+
+// yIn is vertex v's dual now, b its top-level blossom.
+func (s *solver) yIn(v, b int32) int64 {
+	switch s.label[b] {
 	case 1, 5:
 		return s.dual[v] - (s.tot - s.vo[v])
 	case 2:
@@ -500,20 +585,15 @@ func (s *solver) addBlossom(bs int32, k int32) {
 	}
 	// least-slack edges from the new blossom to each other S-blossom
 	touched := s.touchedBestTo[:0]
-	consider := func(k int32) {
-		i, j := s.e[k].u, s.e[k].v
-		if s.inBlossom[j] == b {
-			i, j = j, i
-		}
-		_ = i
+	// consider edge k, of slack sl, from the new blossom to vertex j
+	consider := func(k, j int32, sl int64) {
 		bj := s.inBlossom[j]
 		if bj != b && s.label[bj] == 1 {
-			cur := s.bestTo[bj]
-			if cur == -1 {
+			if s.bestTo[bj] == -1 {
 				touched = append(touched, bj)
-				s.bestTo[bj] = k
-			} else if s.slack(k) < s.slack(cur) {
-				s.bestTo[bj] = k
+				s.bestTo[bj], s.bestToSlack[bj] = k, sl
+			} else if sl < s.bestToSlack[bj] {
+				s.bestTo[bj], s.bestToSlack[bj] = k, sl
 			}
 		}
 	}
@@ -521,13 +601,22 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		if s.blossomBest[cb] == nil {
 			leaves = s.leaves(cb, leaves[:0])
 			for _, v := range leaves {
-				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-					consider(p >> 1)
+				// both ends S: an S-vertex j's dual is dual[j] - tot + vo[j]
+				base := s.y(v) - s.tot
+				for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					j := h.to
+					if bj := s.inBlossom[j]; bj != b && s.label[bj] == 1 {
+						consider(h.p>>1, j, base+s.dual[j]+s.vo[j]-2*h.w)
+					}
 				}
 			}
 		} else {
 			for _, k := range s.blossomBest[cb] {
-				consider(k)
+				j := s.e[k].v
+				if s.inBlossom[j] == b {
+					j = s.e[k].u
+				}
+				consider(k, j, s.slack(k))
 			}
 		}
 		s.blossomBest[cb] = nil
@@ -539,11 +628,13 @@ func (s *solver) addBlossom(bs int32, k int32) {
 		best = make([]int32, 0, len(touched))
 	}
 	s.bestEdge[b] = -1
+	var bestSlack int64
 	for _, bj := range touched {
-		k := s.bestTo[bj]
+		k, sl := s.bestTo[bj], s.bestToSlack[bj]
 		s.bestTo[bj] = -1
 		best = append(best, k)
-		if s.bestEdge[b] == -1 || s.slack(k) < s.slack(s.bestEdge[b]) {
+		if s.bestEdge[b] == -1 || sl < bestSlack {
+			bestSlack = sl
 			s.setBest(b, k)
 		}
 	}
@@ -770,8 +861,8 @@ func (s *solver) greedyStart() {
 	order := make([]int32, 0, n)
 	for v := 0; v < n; v++ {
 		var y int64
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			y = max(y, s.e[p>>1].w)
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			y = max(y, h.w)
 		}
 		s.dual[v] = y
 		order = append(order, int32(v))
@@ -791,23 +882,24 @@ func (s *solver) greedyStart() {
 		}
 		adj := s.adj[s.adjStart[v]:s.adjStart[v+1]]
 		var y int64
-		for _, p := range adj {
-			y = max(y, 2*s.e[p>>1].w-s.dual[s.endpoint(p)])
+		for _, h := range adj {
+			y = max(y, 2*h.w-s.dual[h.to])
 		}
 		s.dual[v] = y
-		best := int32(-1)
-		for _, p := range adj {
-			u := s.endpoint(p)
-			if s.mate[u] != -1 || y+s.dual[u] != 2*s.e[p>>1].w {
+		best := -1
+		for i, h := range adj {
+			u := h.to
+			if s.mate[u] != -1 || y+s.dual[u] != 2*h.w {
 				continue
 			}
-			if best == -1 || s.e[p>>1].w > s.e[best>>1].w || s.e[p>>1].w == s.e[best>>1].w && u < s.endpoint(best) {
-				best = p
+			if best == -1 || h.w > adj[best].w || h.w == adj[best].w && u < adj[best].to {
+				best = i
 			}
 		}
 		if best != -1 {
-			s.mate[v] = best
-			s.mate[s.endpoint(best)] = best ^ 1
+			h := adj[best]
+			s.mate[v] = h.p
+			s.mate[h.to] = h.p ^ 1
 		}
 	}
 	// short augmenting paths of tight edges: v - u = u' - x, v and x exposed
@@ -821,19 +913,19 @@ func (s *solver) greedyStart() {
 // augmentShort looks for a tight path v - u = u' - x from exposed v to
 // another exposed x through one matched edge, and flips it.
 func (s *solver) augmentShort(v int32) {
-	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-		u := s.endpoint(p)
-		if s.dual[v]+s.dual[u] != 2*s.e[p>>1].w || s.mate[u] == -1 {
+	for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		u := h.to
+		if s.dual[v]+s.dual[u] != 2*h.w || s.mate[u] == -1 {
 			continue
 		}
 		u2 := s.endpoint(s.mate[u])
-		for _, q := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
-			x := s.endpoint(q)
-			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*s.e[q>>1].w {
+		for _, g := range s.adj[s.adjStart[u2]:s.adjStart[u2+1]] {
+			x := g.to
+			if x == v || s.mate[x] != -1 || s.dual[u2]+s.dual[x] != 2*g.w {
 				continue
 			}
-			s.mate[v], s.mate[u] = p, p^1
-			s.mate[u2], s.mate[x] = q, q^1
+			s.mate[v], s.mate[u] = h.p, h.p^1
+			s.mate[u2], s.mate[x] = g.p, g.p^1
 			return
 		}
 	}
@@ -897,20 +989,21 @@ func (s *solver) run() error {
 					continue // its tree was released
 				}
 				released := false
-				for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+				yv := s.y(v) // the same all along: tot does not move here
+				for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+					p, w := h.p, h.to
 					k := p >> 1
-					w := s.endpoint(p)
-					if s.inBlossom[v] == s.inBlossom[w] {
+					bw := s.inBlossom[w]
+					if s.inBlossom[v] == bw {
 						continue
 					}
 					var kslack int64
 					if !s.allowed[k] {
-						kslack = s.slack(k)
+						kslack = yv + s.yIn(w, bw) - 2*h.w
 						if kslack <= 0 {
 							s.allowed[k] = true
 						}
 					}
-					bw := s.inBlossom[w]
 					switch {
 					case s.allowed[k]:
 						switch {
@@ -936,22 +1029,19 @@ func (s *solver) run() error {
 							s.labelEnd[w] = p ^ 1
 						}
 					case s.label[bw] == 1:
+						// keys: see solver.bestKey
 						b := s.inBlossom[v]
-						if s.bestEdge[b] != -1 && !s.toS(b, s.bestEdge[b]) {
-							s.recomputeBest(b) // it led into a released tree
-						}
-						if s.bestEdge[b] == -1 || kslack < s.slack(s.bestEdge[b]) {
-							s.setBest(b, k)
-							s.h3.push(kslack+2*s.tot, b, k)
+						if key := kslack + 2*s.tot; s.bestEdge[b] == -1 || key < s.bestKey[b] {
+							s.bestEdge[b], s.bestEpoch[b] = k, s.sEpoch[w] // as setBest
+							s.bestKey[b] = key
+							s.h3.push(key, b, k)
 						}
 					case s.label[w] == 0:
-						if s.bestEdge[w] != -1 && !s.toS(w, s.bestEdge[w]) {
-							s.recomputeFree(w) // it led into a released tree
-						}
-						if s.bestEdge[w] == -1 || kslack < s.slack(s.bestEdge[w]) {
-							s.setBest(w, k)
+						if key := kslack + s.tot; s.bestEdge[w] == -1 || key < s.bestKey[w] {
+							s.bestEdge[w], s.bestEpoch[w] = k, s.sEpoch[v] // as setBest
+							s.bestKey[w] = key
 							s.enter(w)
-							s.h2.push(kslack+s.tot, w, k)
+							s.h2.push(key, w, k)
 						}
 					}
 					if released {
@@ -1017,9 +1107,11 @@ func (s *solver) run() error {
 // augmentation or a root flip, without ending the stage: their vertices and
 // blossoms become free (S-blossoms with a zero dual are expanded, as at the
 // end of a stage) and the other trees go on growing with the same duals.
-// Their edges are no longer known to be tight. Least-slack edges that
-// pointed at an S-vertex of the released trees are recomputed, for the free vertices and the S-blossoms of the other trees,
-// and the released vertices get theirs to the remaining S-blossoms.
+// Their edges are no longer known to be tight. The released vertices get
+// their least-slack edges to the remaining S-blossoms; those of other free
+// vertices and S-blossoms that pointed into the released trees are
+// recomputed when their heap entries come up (see solver.bestKey), since
+// their keys still bound the edges they stood for.
 //
 // This is what lets one stage serve every augmentation (LEMON and Blossom V
 // keep their trees the same way): restarting the whole forest after each
@@ -1056,26 +1148,37 @@ func (s *solver) release(r1, r2 int32) {
 		}
 		s.label[v], s.labelEnd[v], s.bestEdge[v] = 0, -1, -1
 	}
-	// Other free vertices and S-blossoms whose least-slack edge leads
-	// into the released trees.
+	// One pass over the freed vertices' edges: forget the known tight
+	// edges (they stay tight only between an S- and a T-vertex of one
+	// tree), mend the marks inside T-blossoms of other trees (below), and
+	// give each freed vertex its least-slack edge to the remaining
+	// S-blossoms (as recomputeFree). Least-slack edges of other vertices
+	// that led into the released trees are recomputed when they reach the
+	// top of their heap (see bestKey).
 	for _, v := range freed {
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			k, w := p>>1, s.endpoint(p)
-			// Known tight edges stay tight only between an S- and a
-			// T-vertex of one tree: forget those of the released trees.
+		best, bs := int32(-1), int64(0)
+		base := s.dual[v] - s.tot // v is free; an S-vertex w's dual is dual[w] - tot + vo[w]
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			p, w := h.p, h.to
+			k := p >> 1
 			s.allowed[k] = false
-			// w inside a T-blossom of another tree: its mark (the S-vertex
-			// to relabel it from when the blossom expands) must not lead
-			// into a released tree. (Least-slack edges that do are
-			// recomputed when they reach the top of their heap.)
-			if bw := s.inBlossom[w]; s.label[bw] == 2 && bw != w && s.label[w] == 2 && s.labelEnd[w] == p^1 {
-				s.label[w], s.labelEnd[w] = 0, -1
-				s.remark(w)
+			bw := s.inBlossom[w]
+			switch s.label[bw] {
+			case 1:
+				if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
+					best, bs = k, sl
+				}
+			case 2:
+				// w inside a T-blossom of another tree: its mark (the
+				// S-vertex to relabel it from when the blossom expands)
+				// must not lead into a released tree.
+				if bw != w && s.label[w] == 2 && s.labelEnd[w] == p^1 {
+					s.label[w], s.labelEnd[w] = 0, -1
+					s.remark(w)
+				}
 			}
 		}
-	}
-	for _, v := range freed {
-		s.recomputeFree(v)
+		s.setFreeBest(v, best, bs)
 	}
 	s.freed = freed[:0]
 }
@@ -1084,34 +1187,44 @@ func (s *solver) release(r1, r2 int32) {
 // tight edge, if there is one, as scanning that S-vertex would have.
 func (s *solver) remark(w int32) {
 	bw := s.inBlossom[w]
-	for _, q := range s.adj[s.adjStart[w]:s.adjStart[w+1]] {
-		bu := s.inBlossom[s.endpoint(q)]
-		if bu != bw && s.label[bu] == 1 && s.slack(q>>1) <= 0 {
-			s.label[w], s.labelEnd[w] = 2, q
-			s.allowed[q>>1] = true
+	for _, h := range s.adj[s.adjStart[w]:s.adjStart[w+1]] {
+		bu := s.inBlossom[h.to]
+		if bu != bw && s.label[bu] == 1 && s.slack(h.p>>1) <= 0 {
+			s.label[w], s.labelEnd[w] = 2, h.p
+			s.allowed[h.p>>1] = true
 			return
 		}
 	}
 }
 
 // recomputeFree sets free vertex v's least-slack edge to an S-blossom.
+// v's top-level blossom is free: its dual is the stored one, and no edge
+// to an S-blossom stays inside it.
 func (s *solver) recomputeFree(v int32) {
 	best, bs := int32(-1), int64(0)
-	bv := s.inBlossom[v]
-	for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-		bw := s.inBlossom[s.endpoint(p)]
-		if bw == bv || s.label[bw] != 1 {
+	// an S-vertex w's dual is dual[w] - tot + vo[w]
+	base := s.dual[v] - s.tot
+	for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+		w := h.to
+		if s.label[s.inBlossom[w]] != 1 {
 			continue
 		}
-		if sl := s.slack(p >> 1); best == -1 || sl < bs {
-			best, bs = p>>1, sl
+		if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
+			best, bs = h.p>>1, sl
 		}
 	}
-	s.bestEdge[v] = best
-	if best != -1 {
-		s.setBest(v, best)
+	s.setFreeBest(v, best, bs)
+}
+
+// setFreeBest makes k (or none: -1), of slack sl, free vertex v's
+// least-slack edge to an S-blossom, and lists it in h2.
+func (s *solver) setFreeBest(v, k int32, sl int64) {
+	s.bestEdge[v] = k
+	if k != -1 {
+		s.setBest(v, k)
+		s.bestKey[v] = sl + s.tot
 		s.enter(v)
-		s.h2.push(bs+s.tot, v, best)
+		s.h2.push(sl+s.tot, v, k)
 	}
 }
 
@@ -1121,13 +1234,16 @@ func (s *solver) recomputeBest(b int32) {
 	best, bs := int32(-1), int64(0)
 	leaves := s.leaves(b, s.leafBuf[:0])
 	for _, v := range leaves {
-		for _, p := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
-			bw := s.inBlossom[s.endpoint(p)]
+		// both ends S: the slack is dual[v] + dual[w] - 2·(tot - vo) - 2w
+		base := s.dual[v] + s.vo[v] - 2*s.tot
+		for _, h := range s.adj[s.adjStart[v]:s.adjStart[v+1]] {
+			w := h.to
+			bw := s.inBlossom[w]
 			if bw == b || s.label[bw] != 1 {
 				continue
 			}
-			if sl := s.slack(p >> 1); best == -1 || sl < bs {
-				best, bs = p>>1, sl
+			if sl := base + s.dual[w] + s.vo[w] - 2*h.w; best == -1 || sl < bs {
+				best, bs = h.p>>1, sl
 			}
 		}
 	}
@@ -1176,7 +1292,8 @@ func (s *solver) setBest(x, k int32) {
 // pushBest lists S-blossom b's least-slack edge in h3.
 func (s *solver) pushBest(b int32) {
 	if k := s.bestEdge[b]; k != -1 {
-		s.h3.push(s.slack(k)+2*s.tot, b, k)
+		s.bestKey[b] = s.slack(k) + 2*s.tot
+		s.h3.push(s.bestKey[b], b, k)
 	}
 }
 
