@@ -20,7 +20,7 @@ func deliveryRecords(t testing.TB) [][]byte {
 		{Ref: ref},
 		{Ref: ref, Name: "Camille Martin", Language: "fr", TimeZone: "Indian/Reunion", Role: "dgs",
 			Collectivity: &Collectivity{Kind: KindCommune, Code: "91228", Name: "Évry-Courcouronnes", Population: 66000, Departement: "91", Region: "11"},
-			Interests: []string{"finances", "rh"}, Prefs: Preferences{Cadence: "monthly", Region: "same", NoAnnouncements: true},
+			Interests:    []string{"finances", "rh"}, Prefs: Preferences{Cadence: "monthly", Region: "same", NoAnnouncements: true},
 			OptedIn: now, Onboarded: now.UTC(), Created: now, Updated: now},
 		{Ref: ref, Name: "Dominique \"Dom\" L'Hôte\\\n\t\u2028<script>&", Language: "en",
 			Collectivity: &Collectivity{Name: "Saint-Denis \u00e9\u0301 \x7f", Departement: "974"}, Onboarded: now},
