@@ -108,3 +108,41 @@ func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) (err error) {
 }
 
 var _ bot.MemberBatchWriter = (*Store)(nil)
+
+var _ bot.DeliveryMemberReader = (*Store)(nil)
+
+// DeliveryMember is bot.DeliveryView of Member(ref), decoded alone.
+func (s *Store) DeliveryMember(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("DeliveryMember", s.callStart(), &err)
+	return s.deliveryMember(ctx, "delivery member", ref, false)
+}
+
+// MemberConsent is bot.ConsentView of Member(ref), decoded alone.
+func (s *Store) MemberConsent(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("MemberConsent", s.callStart(), &err)
+	return s.deliveryMember(ctx, "member consent", ref, true)
+}
+
+func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, consent bool) (bot.Member, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return bot.Member{}, err
+	}
+	// A transaction of its own (no closure: the member stays on the stack).
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	defer tx.Rollback()
+	v := tx.Bucket(bucketMembers).Get([]byte(ref.Key()))
+	if v == nil {
+		return bot.Member{}, wrap(op, bot.ErrNotFound)
+	}
+	m, err := bot.DecodeDeliveryMember(v, ref, consent)
+	if err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	return m, nil
+}

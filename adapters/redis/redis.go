@@ -595,6 +595,40 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (_ bot.Member, err 
 	return m, nil
 }
 
+var _ bot.DeliveryMemberReader = (*Store)(nil)
+
+// DeliveryMember is bot.DeliveryView of Member(ref), decoded alone.
+func (s *Store) DeliveryMember(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("DeliveryMember", s.callStart(), &err)
+	return s.deliveryMember(ctx, "delivery member", ref, false)
+}
+
+// MemberConsent is bot.ConsentView of Member(ref), decoded alone.
+func (s *Store) MemberConsent(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("MemberConsent", s.callStart(), &err)
+	return s.deliveryMember(ctx, "member consent", ref, true)
+}
+
+func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, consent bool) (bot.Member, error) {
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return bot.Member{}, err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return bot.Member{}, err
+	}
+	v, err := s.rdb.HGet(cctx, s.membersKey(), ref.Key()).Bytes()
+	if err != nil {
+		return bot.Member{}, fail(ctx, op, err)
+	}
+	m, err := bot.DecodeDeliveryMember(v, ref, consent)
+	if err != nil {
+		return bot.Member{}, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return m, nil
+}
+
 // SaveMember creates or replaces the member m.Ref.
 func (s *Store) SaveMember(ctx context.Context, m bot.Member) (err error) {
 	defer s.observe("SaveMember", s.callStart(), &err)

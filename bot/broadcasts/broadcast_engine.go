@@ -774,7 +774,7 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.Member) (ready bool, err error) {
 	r, bc := it.r, s.cur
 	now := b.Clock.Now()
-	m, err := b.store.Member(ctx, r.Ref)
+	m, err := b.deliveryMember(ctx, r.Ref)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		b.skip(s, r, "erased")
@@ -831,19 +831,40 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.
 	return true, nil
 }
 
+// deliveryMember reads what the delivery reads of a member
+// (bot.DeliveryView: consent, working hours, the message's rendering),
+// decoding only that where the store can.
+func (b *Feature) deliveryMember(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if r, ok := b.store.(bot.DeliveryMemberReader); ok {
+		return r.DeliveryMember(ctx, ref)
+	}
+	return b.store.Member(ctx, ref)
+}
+
+// memberConsent reads whether a member still receives broadcasts
+// (bot.ConsentView is what excluded reads), decoding only that where the
+// store can.
+func (b *Feature) memberConsent(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if r, ok := b.store.(bot.DeliveryMemberReader); ok {
+		return r.MemberConsent(ctx, ref)
+	}
+	return b.store.Member(ctx, ref)
+}
+
 // post sends the broadcast to one recipient marked "sending" and gathers
 // the outcome in s.w; again asks for another try (a 429, or the cached
 // conversation was gone: once more in a conversation opened anew).
 func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, err error) {
 	r := it.r
-	// Read again just before the post: a member who erased their data or
-	// declined announcements since the group was prepared is skipped.
-	m, err := b.store.Member(ctx, r.Ref)
+	// Consent read again just before the post: a member who erased their
+	// data or declined announcements since the group was prepared is
+	// skipped. The message is rendered from the member as read then.
+	c, err := b.memberConsent(ctx, r.Ref)
 	if errors.Is(err, bot.ErrUnavailable) {
 		// The store is out of reach for a moment (a failover): the
 		// recipient is marked, so the post is safe; the member as read
 		// when the group was prepared will do.
-		m, err = *it.m, nil
+		c, err = *it.m, nil
 	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
@@ -855,12 +876,12 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 		s.w.add(bot.RecipientSending, r) // not posted
 		return false, fmt.Errorf("reading a recipient: %w", err)
 	}
-	if reason := b.excluded(m, s.cur); reason != "" {
+	if reason := b.excluded(c, s.cur); reason != "" {
 		b.skipSending(s, r, reason)
 		return false, nil
 	}
 	a := b.Adapters[r.Ref.Platform]
-	sent, err := a.Send(ctx, it.conv, b.broadcastReply(s.cur, m))
+	sent, err := a.Send(ctx, it.conv, b.broadcastReply(s.cur, *it.m))
 	if err != nil && !it.retried && b.Core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 		// Nothing posted: pending again, without the gone conversation.
 		r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
@@ -1004,7 +1025,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		r.Status, r.Reason = bot.RecipientUnknown, "outcome_unknown"
 		return settle(r)
 	}
-	m, err := b.store.Member(ctx, r.Ref)
+	m, err := b.deliveryMember(ctx, r.Ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
 		return settle(r)
