@@ -100,6 +100,17 @@ type RecipientBatchWriter interface {
 	SetRecipients(ctx context.Context, id string, swaps []RecipientSwap) ([]bool, error)
 }
 
+// RecipientValueWriter is an optional capability of a store that is a
+// RecipientBatchWriter and a ValueBatchWriter: the delivery engine marks a
+// group of recipients "sending" and caches the direct conversations it
+// opened for them in one write (one transaction) instead of two.
+type RecipientValueWriter interface {
+	// SetRecipientsValues is SetRecipients(ctx, id, swaps) and
+	// PutValues(ctx, kvs, ttl) in one write: all or nothing, with the
+	// errors of either (and then nothing is written).
+	SetRecipientsValues(ctx context.Context, id string, swaps []RecipientSwap, kvs []KeyValue, ttl time.Duration) ([]bool, error)
+}
+
 // BroadcastState is where a broadcast stands.
 type BroadcastState string
 

@@ -510,6 +510,27 @@ func (b *Feature) cacheOpened(ctx context.Context, s *batchRun) {
 	}
 }
 
+// flushMarks writes the swaps gathered while preparing a group (its
+// marks), with the direct conversations opened for it in the same write
+// when the store can (bot.RecipientValueWriter), else cached just before.
+// Should the write fail, the conversations stay to be cached when the
+// batch ends.
+func (b *Feature) flushMarks(ctx context.Context, s *batchRun) ([]bool, error) {
+	vw, ok := b.store.(bot.RecipientValueWriter)
+	if !ok || len(s.openedRefs) == 0 || len(s.w.swaps) == 0 {
+		b.cacheOpened(ctx, s)
+		return s.w.flush(ctx)
+	}
+	kvs, ttl := b.Core.Outbox.DirectEntries(s.openedRefs, s.openedConvs)
+	swaps := s.w.swaps
+	s.w.swaps = s.w.swaps[:0] // the stores keep nothing of a call's slice
+	done, err := vw.SetRecipientsValues(ctx, s.w.id, swaps, kvs, ttl)
+	if err == nil {
+		s.openedRefs, s.openedConvs = s.openedRefs[:0], s.openedConvs[:0]
+	}
+	return done, err
+}
+
 // keep extends the batch's lease when a quarter of it has passed; false
 // when it is lost (the batch's new owner goes on).
 func (b *Feature) keep(ctx context.Context, s *batchRun) (bool, error) {
@@ -633,8 +654,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			}
 		}
 		// Mark the group "sending" (and write what preparing decided).
-		b.cacheOpened(ctx, s)
-		done, err := s.w.flush(ctx)
+		done, err := b.flushMarks(ctx, s)
 		if err != nil {
 			b.bc.grouped(err)
 			if errors.Is(err, bot.ErrUnavailable) {
