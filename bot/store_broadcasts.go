@@ -367,18 +367,110 @@ func DecodeRecipient(index int, data []byte) (Recipient, error) {
 		return Recipient{}, fmt.Errorf("recipient %d: malformed record", index)
 	}
 	var r Recipient
-	if err := json.Unmarshal(rest, &r); err != nil {
-		return Recipient{}, fmt.Errorf("recipient %d: %w", index, err)
+	if !json.Valid(rest) || !decodeRecipientRest(rest, &r) {
+		r = Recipient{}
+		if err := json.Unmarshal(rest, &r); err != nil {
+			return Recipient{}, fmt.Errorf("recipient %d: %w", index, err)
+		}
 	}
-	var u *[3]string
-	if err := json.Unmarshal(ref, &u); err != nil {
-		return Recipient{}, fmt.Errorf("recipient %d: reference: %w", index, err)
+	if !json.Valid(ref) || !decodeRecipientRef(ref, &r.Ref) {
+		var u *[3]string
+		if err := json.Unmarshal(ref, &u); err != nil {
+			return Recipient{}, fmt.Errorf("recipient %d: reference: %w", index, err)
+		}
+		r.Ref = UserRef{}
+		if u != nil {
+			r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
+		}
 	}
-	r.Index, r.Status = index, RecipientStatus(status)
-	if u != nil {
-		r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
-	}
+	r.Index, r.Status = index, recipientStatus(status)
 	return r, nil
+}
+
+// recipientStatus is status as a RecipientStatus, the known ones without
+// a copy.
+func recipientStatus(status []byte) RecipientStatus {
+	for _, s := range RecipientStatuses {
+		if string(status) == string(s) {
+			return s
+		}
+	}
+	return RecipientStatus(status)
+}
+
+// decodeRecipientRest reads the (valid) JSON object of a recipient's
+// other fields as EncodeRecipientParts writes it, without reflection;
+// false when it meets something encoding/json would read otherwise (the
+// caller then hands it to encoding/json).
+func decodeRecipientRest(v []byte, r *Recipient) bool {
+	return eachMember(v, func(key, val []byte) bool {
+		switch string(key) {
+		case "m":
+			return jsonString(val, &r.Message)
+		case "r":
+			return jsonString(val, &r.Reason)
+		case "c":
+			return jsonString(val, &r.Conversation)
+		case "n":
+			return r.NotBefore.UnmarshalJSON(val) == nil
+		case "t":
+			return r.Sending.UnmarshalJSON(val) == nil
+		case "a":
+			if string(val) == "null" {
+				return true
+			}
+			n, err := strconv.Atoi(string(val))
+			r.Attempts = n
+			return err == nil
+		}
+		return !foldsTo(key, "m", "r", "c", "n", "t", "a")
+	})
+}
+
+// platformOf is p as a Platform, the known ones without a copy.
+func platformOf(p string) Platform {
+	for _, known := range []Platform{PlatformSlack, PlatformMattermost, PlatformMatrix, PlatformTerminal} {
+		if p == string(known) {
+			return known
+		}
+	}
+	return Platform(p)
+}
+
+// decodeRecipientRef reads the (valid) JSON reference part of a
+// recipient's record, null or an array of three strings, without
+// reflection; false for anything else.
+func decodeRecipientRef(v []byte, u *UserRef) bool {
+	if string(v) == "null" {
+		*u = UserRef{}
+		return true
+	}
+	if len(v) < 2 || v[0] != '[' {
+		return false
+	}
+	var parts [3]string
+	i := 1
+	for k := range parts {
+		i = skipSpace(v, i)
+		end := skipValue(v, i)
+		if i >= len(v) || v[i] != '"' || !jsonString(v[i:end], &parts[k]) {
+			return false
+		}
+		i = skipSpace(v, end)
+		want := byte(',')
+		if k == len(parts)-1 {
+			want = ']'
+		}
+		if i >= len(v) || v[i] != want {
+			return false
+		}
+		i++
+	}
+	if skipSpace(v, i) != len(v) {
+		return false
+	}
+	*u = UserRef{Platform: platformOf(parts[0]), Workspace: parts[1], User: parts[2]}
+	return true
 }
 
 // StatusPrefix is the prefix of an encoded record with status s.

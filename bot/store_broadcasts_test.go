@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -49,5 +51,79 @@ func TestEncodeRecipientMatchesEncodingJSON(t *testing.T) {
 		if !json.Valid(fields) {
 			t.Errorf("fields of %+v: invalid JSON %s", r, fields)
 		}
+	}
+}
+
+// decodeRecipientJSON is DecodeRecipient with encoding/json alone (as it
+// was before the walk without reflection): the reference.
+func decodeRecipientJSON(index int, data []byte) (Recipient, error) {
+	status, tail, ok := bytes.Cut(data, []byte{' '})
+	ref, rest, ok2 := bytes.Cut(tail, []byte{'\n'})
+	if !ok || !ok2 || len(status) == 0 {
+		return Recipient{}, fmt.Errorf("recipient %d: malformed record", index)
+	}
+	var r Recipient
+	if err := json.Unmarshal(rest, &r); err != nil {
+		return Recipient{}, err
+	}
+	var u *[3]string
+	if err := json.Unmarshal(ref, &u); err != nil {
+		return Recipient{}, err
+	}
+	r.Index, r.Status = index, RecipientStatus(status)
+	if u != nil {
+		r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
+	}
+	return r, nil
+}
+
+func recipientRecords() []string {
+	return []string{
+		"pending null\n{}",
+		"sent [\"slack\",\"T1\",\"U1\"]\n{\"m\":\"1700.01\",\"c\":\"D1\",\"t\":\"2026-11-26T10:00:00.123456789+01:00\"}",
+		"failed [\"matrix\",\"agent.tchap.gouv.fr\",\"@\\u00e9\\\"x:tchap\"]\n{\"r\":\"status 403: \\\"x\\\" \\u003cb\\u003e \\ufffd\",\"a\":3,\"n\":\"2026-11-26T11:00:00Z\"}",
+		"sending [ \"mattermost\" , \"W1\" , \"u1\" ]\n{ \"c\" : \"D\" , \"a\" : -1 }",
+		"skipped null\n{\"r\":\"erased\",\"r\":\"twice\",\"m\":null,\"a\":null,\"t\":null}",
+		"sent [\"slack\",\"T1\"]\n{}", "sent [\"slack\",\"T1\",\"U1\",\"extra\"]\n{}", "sent [\"slack\",1,\"U1\"]\n{}",
+		"sent []\n{}", "sent {}\n{}", "sent \"x\"\n{}", "sent [\"slack\",\"T1\",\"U1\"\n{}",
+		"sent null\n{\"M\":\"upper\"}", "sent null\n{\"\\u006d\":\"escaped\"}", "sent null\n{\"a\":1.5}", "sent null\n{\"a\":\"1\"}",
+		"sent null\n{\"a\":99999999999999999999}", "sent null\n{\"t\":\"yesterday\"}", "sent null\n{\"m\":1}", "sent null\n{\"m\":\"\\xff\"}",
+		"sent null\n{\"x\":[1,{\"y\":\"}\"}],\"m\":\"after\"}", "sent null\n{", "sent null\n", "sent null\n[]", "sent null\nnull",
+		"sent null\n{\"a\":1e2}", "sent null\n{\"a\":-0}",
+	}
+}
+
+// TestDecodeRecipientMatchesEncodingJSON: DecodeRecipient reads records
+// as encoding/json does, errors included (hostile ones too).
+func TestDecodeRecipientMatchesEncodingJSON(t *testing.T) {
+	for _, rec := range recipientRecords() {
+		checkRecipientDecode(t, []byte(rec))
+	}
+}
+
+func checkRecipientDecode(t *testing.T, rec []byte) {
+	t.Helper()
+	got, err := DecodeRecipient(4, rec)
+	want, werr := decodeRecipientJSON(4, rec)
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("%q: error %v, encoding/json's %v", rec, err, werr)
+	}
+	if err == nil && (!reflect.DeepEqual(got, want) || !got.Sending.Equal(want.Sending) || !got.NotBefore.Equal(want.NotBefore)) {
+		t.Fatalf("%q:\n got  %+v\n want %+v", rec, got, want)
+	}
+}
+
+func FuzzDecodeRecipient(f *testing.F) {
+	for _, rec := range recipientRecords() {
+		f.Add([]byte(rec))
+	}
+	f.Fuzz(func(t *testing.T, rec []byte) { checkRecipientDecode(t, rec) })
+}
+
+func BenchmarkDecodeRecipient(b *testing.B) {
+	rec := []byte(recipientRecords()[1])
+	b.ReportAllocs()
+	for b.Loop() {
+		DecodeRecipient(1, rec)
 	}
 }

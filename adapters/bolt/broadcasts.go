@@ -347,17 +347,24 @@ func (s *Store) setRecipients(ctx context.Context, op, id string, swaps []bot.Re
 }
 
 // setRecipientsTx applies the swaps in tx, reporting in done which took
-// place.
+// place. One cursor finds the records, and the new records share one
+// buffer (bbolt keeps the values written until the commit).
 func setRecipientsTx(tx *bbolt.Tx, id string, swaps []bot.RecipientSwap, done []bool) error {
 	parent := tx.Bucket(bucketBcRecips)
 	if parent == nil || parent.Bucket([]byte(id)) == nil {
 		return bot.ErrNotFound
 	}
 	b := parent.Bucket([]byte(id))
+	c := b.Cursor()
+	var buf []byte
 	for i, sw := range swaps {
-		key := indexKey(sw.Rec.Index)
-		v := b.Get(key)
-		if v == nil || sw.Rec.Index < 0 {
+		if sw.Rec.Index < 0 {
+			return bot.ErrNotFound
+		}
+		var key [8]byte
+		binary.BigEndian.PutUint64(key[:], uint64(sw.Rec.Index))
+		k, v := c.Seek(key[:])
+		if v == nil || !bytes.Equal(k, key[:]) {
 			return bot.ErrNotFound
 		}
 		if !bytes.HasPrefix(v, []byte(bot.StatusPrefix(sw.From))) {
@@ -370,13 +377,18 @@ func setRecipientsTx(tx *bbolt.Tx, id string, swaps []bot.RecipientSwap, done []
 			return fmt.Errorf("recipient %d: malformed record", sw.Rec.Index)
 		}
 		_, rest := bot.EncodeRecipientParts(sw.Rec)
-		rec := make([]byte, 0, len(sw.Rec.Status)+len(ref)+len(rest)+2)
-		rec = append(rec, sw.Rec.Status...)
-		rec = append(rec, ' ')
-		rec = append(rec, ref...)
-		rec = append(rec, '\n')
-		rec = append(rec, rest...)
-		if err := b.Put(key, rec); err != nil {
+		n := len(sw.Rec.Status) + len(ref) + len(rest) + 2
+		if cap(buf)-len(buf) < n {
+			buf = make([]byte, 0, max(n, (len(swaps)-i)*(n+16)))
+		}
+		start := len(buf)
+		buf = append(buf, sw.Rec.Status...)
+		buf = append(buf, ' ')
+		buf = append(buf, ref...)
+		buf = append(buf, '\n')
+		buf = append(buf, rest...)
+		rec := buf[start:len(buf):len(buf)]
+		if err := b.Put(key[:], rec); err != nil {
 			return err
 		}
 		done[i] = true
