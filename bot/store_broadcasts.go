@@ -542,6 +542,128 @@ type SegmentRecord struct {
 	Onboarded time.Time `json:"onboarded"`
 }
 
+// Decode reads a member's JSON record into r as encoding/json.Unmarshal
+// would (errors included), without reflection: the record is walked once;
+// anything unusual (a key in other letter cases or escaped, a value of
+// another type) is handed to encoding/json.
+func (r *SegmentRecord) Decode(v []byte) error {
+	if !json.Valid(v) || !r.decode(v) {
+		*r = SegmentRecord{}
+		return json.Unmarshal(v, r)
+	}
+	return nil
+}
+
+func (r *SegmentRecord) decode(v []byte) bool {
+	return eachMember(v, func(key, val []byte) bool {
+		switch string(key) {
+		case "ref":
+			return eachMember(val, func(key, val []byte) bool {
+				switch string(key) {
+				case "platform":
+					var p string
+					ok := jsonString(val, &p)
+					if ok && val[0] == '"' {
+						r.Ref.Platform = platformOf(p)
+					}
+					return ok
+				case "workspace":
+					return jsonString(val, &r.Ref.Workspace)
+				case "user":
+					return jsonString(val, &r.Ref.User)
+				}
+				return !foldsTo(key, "platform", "workspace", "user")
+			})
+		case "language":
+			return jsonString(val, (*string)(&r.Language))
+		case "role":
+			return jsonString(val, &r.Role)
+		case "interests":
+			return jsonStrings(val, &r.Interests)
+		case "collectivity":
+			if val[0] == 'n' {
+				r.Collectivity = nil
+				return true
+			}
+			if r.Collectivity == nil {
+				r.Collectivity = &struct {
+					Population  int    `json:"population"`
+					Departement string `json:"departement"`
+					Region      string `json:"region"`
+				}{}
+			}
+			c := r.Collectivity
+			return eachMember(val, func(key, val []byte) bool {
+				switch string(key) {
+				case "population":
+					return jsonInt(val, &c.Population)
+				case "departement":
+					return jsonString(val, &c.Departement)
+				case "region":
+					return jsonString(val, &c.Region)
+				}
+				return !foldsTo(key, "population", "departement", "region")
+			})
+		case "prefs":
+			return eachMember(val, func(key, val []byte) bool {
+				if string(key) == "no_announcements" {
+					return jsonBool(val, &r.Prefs.NoAnnouncements)
+				}
+				return !bytes.EqualFold(key, []byte("no_announcements"))
+			})
+		case "opted_in":
+			return r.OptedIn.UnmarshalJSON(val) == nil
+		case "onboarded":
+			return r.Onboarded.UnmarshalJSON(val) == nil
+		}
+		return !foldsTo(key, "ref", "language", "role", "interests", "collectivity", "prefs", "opted_in", "onboarded")
+	})
+}
+
+// jsonInt reads the JSON number val into *n as encoding/json does for an
+// int (null leaves it as it is); false for anything else.
+func jsonInt(val []byte, n *int) bool {
+	if string(val) == "null" {
+		return true
+	}
+	i, err := strconv.Atoi(string(val))
+	if err == nil {
+		*n = i
+	}
+	return err == nil
+}
+
+// jsonStrings reads the JSON array of strings val into *out as
+// encoding/json does (null: nil; [] an empty slice); false for anything
+// else.
+func jsonStrings(val []byte, out *[]string) bool {
+	if string(val) == "null" {
+		*out = nil
+		return true
+	}
+	if val[0] != '[' {
+		return false
+	}
+	list := (*out)[:0]
+	if list == nil {
+		list = []string{}
+	}
+	for i := skipSpace(val, 1); i < len(val) && val[i] != ']'; {
+		end := skipValue(val, i)
+		var s string
+		if val[i] != '"' || !jsonString(val[i:end], &s) {
+			return false
+		}
+		list = append(list, s)
+		i = skipSpace(val, end)
+		if i < len(val) && val[i] == ',' {
+			i = skipSpace(val, i+1)
+		}
+	}
+	*out = list
+	return true
+}
+
 // Member is the record as SegmentView would leave the member.
 func (r *SegmentRecord) Member() Member {
 	m := Member{

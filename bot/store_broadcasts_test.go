@@ -127,3 +127,48 @@ func BenchmarkDecodeRecipient(b *testing.B) {
 		DecodeRecipient(1, rec)
 	}
 }
+
+func segmentRecords(t testing.TB) [][]byte {
+	recs := deliveryRecords(t)
+	for _, s := range []string{
+		`{"ref":{"platform":"slack","workspace":"T1","user":"U1"},"role":"dgs","interests":["rh","finances"],"collectivity":{"population":1200,"departement":"91","region":"11","name":"x"}}`,
+		`{"ref":null,"interests":null,"collectivity":{"population":null}}`, `{"interests":[]}`, `{"interests":[ "a" , "b\u00e9" ]}`,
+		`{"interests":["a"],"interests":["b","c"]}`, `{"interests":[1]}`, `{"interests":"rh"}`, `{"interests":["a",null]}`,
+		`{"ref":{"platform":"matrix","Workspace":"x"}}`, `{"ref":{"platform":1}}`, `{"ref":"slack"}`, `{"ref":{"user":"a","user":"b"}}`,
+		`{"collectivity":{"population":1.5}}`, `{"collectivity":{"population":-0}}`, `{"collectivity":{"population":1e3}}`,
+		`{"collectivity":{"population":99999999999999999999}}`, `{"collectivity":{"Population":3}}`, `{"collectivity":{"region":["11"]}}`,
+		`{"role":null,"language":"en","prefs":{"no_announcements":true},"opted_in":"2026-01-02T03:04:05Z"}`,
+	} {
+		recs = append(recs, []byte(s))
+	}
+	return recs
+}
+
+// TestSegmentRecordDecodeMatchesEncodingJSON: SegmentRecord.Decode reads
+// what encoding/json reads, errors included.
+func TestSegmentRecordDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, v := range segmentRecords(t) {
+		checkSegmentDecode(t, v)
+	}
+}
+
+func checkSegmentDecode(t *testing.T, v []byte) {
+	t.Helper()
+	var got, want SegmentRecord
+	err := got.Decode(v)
+	werr := json.Unmarshal(v, &want)
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("%q: error %v, encoding/json's %v", v, err, werr)
+	}
+	if err == nil && (!reflect.DeepEqual(got.Member(), want.Member()) || !got.OptedIn.Equal(want.OptedIn) || !got.Onboarded.Equal(want.Onboarded) ||
+		(got.Interests == nil) != (want.Interests == nil)) {
+		t.Fatalf("%q:\n got  %+v\n want %+v", v, got, want)
+	}
+}
+
+func FuzzSegmentRecordDecode(f *testing.F) {
+	for _, v := range segmentRecords(f) {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v []byte) { checkSegmentDecode(t, v) })
+}

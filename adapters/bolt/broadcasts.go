@@ -554,7 +554,7 @@ func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (
 		return b.ForEach(func(k, v []byte) error {
 			all = append(all, entry{})
 			e := &all[len(all)-1]
-			if err := json.Unmarshal(v, &e.r); err != nil {
+			if err := e.r.Decode(v); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
 			e.order, e.key = e.r.Ref.String(), string(k)

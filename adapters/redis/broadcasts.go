@@ -664,7 +664,7 @@ func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (
 	byField := make(map[string]*entry)
 	err = s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
 		e := &entry{field: field}
-		if err := json.Unmarshal([]byte(value), &e.r); err != nil {
+		if err := e.r.Decode([]byte(value)); err != nil {
 			return fmt.Errorf("redis store %s: decode %q: %w", op, field, err)
 		}
 		e.order = e.r.Ref.String()
