@@ -360,6 +360,7 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 }
 
 // DecodeRecipient reverses EncodeRecipient; index is the record's number.
+// data is only read, and nothing of it is kept.
 func DecodeRecipient(index int, data []byte) (Recipient, error) {
 	status, tail, ok := bytes.Cut(data, []byte{' '})
 	ref, rest, ok2 := bytes.Cut(tail, []byte{'\n'})
@@ -545,7 +546,8 @@ type SegmentRecord struct {
 // Decode reads a member's JSON record into r as encoding/json.Unmarshal
 // would (errors included), without reflection: the record is walked once;
 // anything unusual (a key in other letter cases or escaped, a value of
-// another type) is handed to encoding/json.
+// another type) is handed to encoding/json. v is only read, and nothing
+// of it is kept.
 func (r *SegmentRecord) Decode(v []byte) error {
 	if !json.Valid(v) || !r.decode(v) {
 		*r = SegmentRecord{}

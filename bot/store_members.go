@@ -62,7 +62,7 @@ func ConsentView(m Member) Member {
 // other fields are not read), without reflection: the record is walked
 // once; anything unusual (a malformed record, a key written in other
 // letter cases or escaped, a value of another type) is handed to
-// encoding/json.
+// encoding/json. v is only read, and nothing of it is kept.
 func DecodeDeliveryMember(v []byte, ref UserRef, consent bool) (Member, error) {
 	var m Member
 	if !json.Valid(v) || !decodeDelivery(v, consent, &m) {

@@ -296,7 +296,7 @@ func (s *Store) Recipients(ctx context.Context, id string, first, before int) (_
 		if !ok {
 			continue
 		}
-		r, err := bot.DecodeRecipient(first+i, []byte(str))
+		r, err := bot.DecodeRecipient(first+i, readOnlyBytes(str))
 		if err != nil {
 			return nil, fmt.Errorf("redis store %s: %w", op, err)
 		}
@@ -703,7 +703,7 @@ func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (
 	byField := make(map[string]*entry)
 	err = s.hscan(ctx, op, s.membersKey(), func(field, value string) error {
 		e := &entry{field: field}
-		if err := e.r.Decode([]byte(value)); err != nil {
+		if err := e.r.Decode(readOnlyBytes(value)); err != nil {
 			return fmt.Errorf("redis store %s: decode %q: %w", op, field, err)
 		}
 		e.order = e.r.Ref.String()

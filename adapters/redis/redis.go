@@ -83,6 +83,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/sndgct/maillage/bot"
@@ -597,6 +598,13 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (_ bot.Member, err 
 
 var _ bot.DeliveryMemberReader = (*Store)(nil)
 
+// readOnlyBytes is s as a byte slice, without the copy a conversion
+// makes, for the decoders that only read their input and copy what they
+// keep (bot.DecodeDeliveryMember, SegmentRecord.Decode, DecodeRecipient):
+// never written to, nor kept. A broadcast decodes every recipient's
+// member record three times and their record twice.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // DeliveryMember is bot.DeliveryView of Member(ref), decoded alone.
 func (s *Store) DeliveryMember(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
 	defer s.observe("DeliveryMember", s.callStart(), &err)
@@ -618,11 +626,11 @@ func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, 
 	if err := checkRef(op, ref); err != nil {
 		return bot.Member{}, err
 	}
-	v, err := s.rdb.HGet(cctx, s.membersKey(), ref.Key()).Bytes()
+	v, err := s.rdb.HGet(cctx, s.membersKey(), ref.Key()).Result()
 	if err != nil {
 		return bot.Member{}, fail(ctx, op, err)
 	}
-	m, err := bot.DecodeDeliveryMember(v, ref, consent)
+	m, err := bot.DecodeDeliveryMember(readOnlyBytes(v), ref, consent)
 	if err != nil {
 		return bot.Member{}, fmt.Errorf("redis store %s: decode: %w", op, err)
 	}
