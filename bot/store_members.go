@@ -32,6 +32,12 @@ type DeliveryMemberReader interface {
 	// would return, with the same errors: ErrNotFound once the member
 	// has erased their data.
 	MemberConsent(ctx context.Context, ref UserRef) (Member, error)
+	// DeliveryMembers is DeliveryMember for each of refs, read at once
+	// (one transaction, one command) into out[i] (len(out) ==
+	// len(refs), the caller's buffer): a zero Member (zero Ref) where
+	// there is none. ErrInvalid for an invalid reference or an out of
+	// another length.
+	DeliveryMembers(ctx context.Context, refs []UserRef, out []Member) error
 }
 
 // DeliveryView is m with only the fields a broadcast's delivery reads

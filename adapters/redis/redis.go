@@ -637,6 +637,45 @@ func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, 
 	return m, nil
 }
 
+// DeliveryMembers is DeliveryMember for each of refs, in one HMGET.
+func (s *Store) DeliveryMembers(ctx context.Context, refs []bot.UserRef, out []bot.Member) (err error) {
+	defer s.observe("DeliveryMembers", s.callStart(), &err)
+	const op = "delivery members"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if len(out) != len(refs) {
+		return fmt.Errorf("redis store %s: %w: %d members for %d references", op, bot.ErrInvalid, len(out), len(refs))
+	}
+	fields := make([]string, len(refs))
+	for i, ref := range refs {
+		if err := checkRef(op, ref); err != nil {
+			return err
+		}
+		fields[i] = ref.Key()
+	}
+	clear(out)
+	if len(refs) == 0 {
+		return nil
+	}
+	vals, err := s.rdb.HMGet(cctx, s.membersKey(), fields...).Result()
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if out[i], err = bot.DecodeDeliveryMember(readOnlyBytes(str), refs[i], false); err != nil {
+			return fmt.Errorf("redis store %s: decode: %w", op, err)
+		}
+	}
+	return nil
+}
+
 // SaveMember creates or replaces the member m.Ref.
 func (s *Store) SaveMember(ctx context.Context, m bot.Member) (err error) {
 	defer s.observe("SaveMember", s.callStart(), &err)

@@ -430,6 +430,10 @@ type item struct {
 	// cached is the direct conversation cached when the batch was read
 	// (zero when none, or once it was found gone).
 	cached bot.Conversation
+	// pre is the member read with the others of their group
+	// (prefetchMembers) when prefetched; a zero Ref when there was none.
+	pre        bot.Member
+	prefetched bool
 }
 
 // recipientWriter gathers the recipient swaps of one broadcast to write
@@ -500,6 +504,9 @@ type batchRun struct {
 	// The direct conversations opened, to cache together.
 	openedRefs  []bot.UserRef
 	openedConvs []bot.Conversation
+	// prefetchMembers' buffers.
+	preRefs []bot.UserRef
+	preAt   []int
 }
 
 // cacheOpened caches the direct conversations opened since the last call.
@@ -579,6 +586,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		w:           recipientWriter{store: b.store, id: bc.ID, swaps: s.w.swaps[:0]},
 		openedRefs:  s.openedRefs[:0],
 		openedConvs: s.openedConvs[:0],
+		preRefs:     s.preRefs[:0], preAt: s.preAt[:0],
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -610,6 +618,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		// Prepare a group (postGroup keeps nothing of the last one).
 		size := b.bc.groupSize()
 		group, marks = group[:0], marks[:0]
+		b.prefetchMembers(ctx, s, queue, size)
 		for len(queue) > 0 && len(group) < size {
 			it := queue[0]
 			queue = queue[1:]
@@ -794,7 +803,15 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.Member) (ready bool, err error) {
 	r, bc := it.r, s.cur
 	now := b.Clock.Now()
-	m, err := b.deliveryMember(ctx, r.Ref)
+	var m bot.Member
+	switch {
+	case it.prefetched && it.pre.Ref.IsZero():
+		err = bot.ErrNotFound
+	case it.prefetched:
+		m = it.pre
+	default:
+		m, err = b.deliveryMember(ctx, r.Ref)
+	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		b.skip(s, r, "erased")
@@ -849,6 +866,41 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.
 	r.Status, r.Sending, r.Conversation = bot.RecipientSending, b.Clock.Now(), conv.ID
 	it.r = r
 	return true, nil
+}
+
+// prefetchMembers reads at once (bot.DeliveryMemberReader) the members
+// of the next n recipients of queue to prepare (pending, not held), so
+// that preparing a group reads the store once rather than once a
+// recipient. Consent is read again just before each post, so a change
+// made while the group is prepared is still seen. Where the store cannot,
+// or the read fails, each member is read when prepared.
+func (b *Feature) prefetchMembers(ctx context.Context, s *batchRun, queue []item, n int) {
+	dr, ok := b.store.(bot.DeliveryMemberReader)
+	if !ok || n < 2 {
+		return
+	}
+	now := b.Clock.Now()
+	refs, at := s.preRefs[:0], s.preAt[:0]
+	for i := 0; i < len(queue) && len(refs) < n; i++ {
+		it := &queue[i]
+		if it.prefetched || it.r.Status != bot.RecipientPending || it.r.NotBefore.After(now) {
+			continue
+		}
+		refs, at = append(refs, it.r.Ref), append(at, i)
+	}
+	s.preRefs, s.preAt = refs, at
+	if len(refs) < 2 {
+		return
+	}
+	// Read into s.members (n is at most a group), copied into the items
+	// before the group's preparation uses them as its slots.
+	ms := s.members[:len(refs)]
+	if err := dr.DeliveryMembers(ctx, refs, ms); err != nil {
+		return
+	}
+	for j, i := range at {
+		queue[i].pre, queue[i].prefetched = ms[j], true
+	}
 }
 
 // deliveryMember reads what the delivery reads of a member

@@ -110,6 +110,30 @@ func testDeliveryMember(t *testing.T, h Harness) {
 		}
 		check(m.Ref)
 	}
+	// At once: the same views, a zero member where there is none.
+	got := make([]bot.Member, 4)
+	got[1] = full // overwritten
+	if err := r.DeliveryMembers(ctx, []bot.UserRef{carol, bob, alice, alice}, got); err != nil {
+		t.Fatalf("DeliveryMembers: %v", err)
+	}
+	for i, ref := range []bot.UserRef{carol, bob, alice, alice} {
+		want := bot.Member{}
+		if ref != bob {
+			m, err := h.Store.Member(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = bot.DeliveryView(m)
+		}
+		if g, w := mustJSON(t, got[i]), mustJSON(t, want); g != w {
+			t.Errorf("DeliveryMembers[%d] (%v) =\n%s\nwant\n%s", i, ref, g, w)
+		}
+	}
+	if err := r.DeliveryMembers(ctx, nil, nil); err != nil {
+		t.Errorf("DeliveryMembers(none): %v", err)
+	}
+	wantErrIs(t, "DeliveryMembers with an invalid reference", r.DeliveryMembers(ctx, []bot.UserRef{alice, {Platform: bot.PlatformSlack}}, got[:2]), bot.ErrInvalid)
+	wantErrIs(t, "DeliveryMembers into a buffer of another length", r.DeliveryMembers(ctx, []bot.UserRef{alice}, got), bot.ErrInvalid)
 	// Changed in between: the new record is read.
 	full.Prefs.NoAnnouncements, full.Name, full.Collectivity, full.OptedIn = false, "Autre", nil, time.Time{}
 	if err := h.Store.SaveMember(ctx, full); err != nil {
@@ -138,6 +162,10 @@ func testDeliveryMember(t *testing.T, h Harness) {
 	wantErrIs(t, "DeliveryMember with a canceled context", err, context.Canceled)
 	_, err = r.MemberConsent(done, carol)
 	wantErrIs(t, "MemberConsent with a canceled context", err, context.Canceled)
+	wantErrIs(t, "DeliveryMembers with a canceled context", r.DeliveryMembers(done, []bot.UserRef{carol}, got[:1]), context.Canceled)
+	if err := r.DeliveryMembers(ctx, []bot.UserRef{alice, carol}, got[:2]); err != nil || !got[0].Ref.IsZero() || got[1].Ref != carol {
+		t.Errorf("DeliveryMembers after alice's erasure = %+v, %v; want none for alice, carol", got, err)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {
