@@ -137,7 +137,8 @@ func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, 
 		return bot.Member{}, wrap(op, err)
 	}
 	defer tx.Rollback()
-	v := tx.Bucket(bucketMembers).Get([]byte(ref.Key()))
+	var buf [128]byte
+	v := tx.Bucket(bucketMembers).Get(appendRefKey(buf[:0], ref))
 	if v == nil {
 		return bot.Member{}, wrap(op, bot.ErrNotFound)
 	}

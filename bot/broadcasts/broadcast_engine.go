@@ -504,9 +504,10 @@ type batchRun struct {
 	// The direct conversations opened, to cache together.
 	openedRefs  []bot.UserRef
 	openedConvs []bot.Conversation
-	// prefetchMembers' buffers.
-	preRefs []bot.UserRef
-	preAt   []int
+	// prefetchMembers' buffers, and settle's.
+	preRefs   []bot.UserRef
+	preAt     []int
+	settleBuf []bot.RecipientSwap
 }
 
 // cacheOpened caches the direct conversations opened since the last call.
@@ -586,7 +587,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		w:           recipientWriter{store: b.store, id: bc.ID, swaps: s.w.swaps[:0]},
 		openedRefs:  s.openedRefs[:0],
 		openedConvs: s.openedConvs[:0],
-		preRefs:     s.preRefs[:0], preAt: s.preAt[:0],
+		preRefs:     s.preRefs[:0], preAt: s.preAt[:0], settleBuf: s.settleBuf[:0],
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -719,7 +720,8 @@ func (b *Feature) settle(ctx context.Context, s *batchRun) error {
 		// Left "sending": the batch's next owner settles them.
 		s.w.swaps = slices.DeleteFunc(s.w.swaps, backToPending)
 	}
-	swaps := slices.Clone(s.w.swaps)
+	swaps := append(s.settleBuf[:0], s.w.swaps...) // to write again
+	s.settleBuf = swaps
 	deadline := b.Clock.Now().Add(outcomeRetry)
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		_, err := s.w.flush(ctx)
