@@ -72,20 +72,7 @@ func checkDeliveryDecode(t *testing.T, v []byte) {
 	for _, consent := range []bool{false, true} {
 		got, err := DecodeDeliveryMember(v, ref, consent)
 		// What encoding/json reads of the fields of DeliveryView.
-		var rec struct {
-			Name         string `json:"name"`
-			Language     Lang   `json:"language"`
-			TimeZone     string `json:"time_zone"`
-			Collectivity *struct {
-				Name        string `json:"name"`
-				Departement string `json:"departement"`
-			} `json:"collectivity"`
-			Prefs struct {
-				NoAnnouncements bool `json:"no_announcements"`
-			} `json:"prefs"`
-			OptedIn   time.Time `json:"opted_in"`
-			Onboarded time.Time `json:"onboarded"`
-		}
+		var rec deliveryRecord
 		werr := json.Unmarshal(v, &rec)
 		if (err != nil) != (werr != nil) {
 			t.Fatalf("%q (consent %v): error %v, encoding/json's %v", v, consent, err, werr)
