@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 )
@@ -33,15 +32,41 @@ func NewKeyHasher(secret []byte) KeyHasher {
 func (h KeyHasher) Ref(u UserRef) string { return h.Of(u.Key()) }
 
 // Of returns the hash of parts (each ended by a zero byte): 64 hex digits.
+//
+// HMAC-SHA-256 (RFC 2104) computed with sha256.Sum256 on buffers kept on
+// the stack for short messages: crypto/hmac allocates two digests a call,
+// and a broadcast hashes every recipient several times (the direct
+// conversations' cache keys). TestKeyHasherMatchesHMAC compares it with
+// crypto/hmac.
 func (h KeyHasher) Of(parts ...string) string {
 	key := h.secret
 	if key == nil {
 		key = []byte(defaultKeySecret)
 	}
-	m := hmac.New(sha256.New, key)
-	for _, p := range parts {
-		m.Write([]byte(p))
-		m.Write([]byte{0})
+	var k [sha256.BlockSize]byte
+	if len(key) > sha256.BlockSize {
+		sum := sha256.Sum256(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
 	}
-	return hex.EncodeToString(m.Sum(nil))
+	var stack [256]byte
+	msg := stack[:0]
+	for i := range k {
+		msg = append(msg, k[i]^0x36)
+	}
+	for _, p := range parts {
+		msg = append(msg, p...)
+		msg = append(msg, 0)
+	}
+	inner := sha256.Sum256(msg)
+	var outer [sha256.BlockSize + sha256.Size]byte
+	for i := range k {
+		outer[i] = k[i] ^ 0x5c
+	}
+	copy(outer[sha256.BlockSize:], inner[:])
+	sum := sha256.Sum256(outer[:])
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }

@@ -100,6 +100,17 @@ type RecipientBatchWriter interface {
 	SetRecipients(ctx context.Context, id string, swaps []RecipientSwap) ([]bool, error)
 }
 
+// RecipientValueWriter is an optional capability of a store that is a
+// RecipientBatchWriter and a ValueBatchWriter: the delivery engine marks a
+// group of recipients "sending" and caches the direct conversations it
+// opened for them in one write (one transaction) instead of two.
+type RecipientValueWriter interface {
+	// SetRecipientsValues is SetRecipients(ctx, id, swaps) and
+	// PutValues(ctx, kvs, ttl) in one write: all or nothing, with the
+	// errors of either (and then nothing is written).
+	SetRecipientsValues(ctx context.Context, id string, swaps []RecipientSwap, kvs []KeyValue, ttl time.Duration) ([]bool, error)
+}
+
 // BroadcastState is where a broadcast stands.
 type BroadcastState string
 
@@ -349,6 +360,7 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 }
 
 // DecodeRecipient reverses EncodeRecipient; index is the record's number.
+// data is only read, and nothing of it is kept.
 func DecodeRecipient(index int, data []byte) (Recipient, error) {
 	status, tail, ok := bytes.Cut(data, []byte{' '})
 	ref, rest, ok2 := bytes.Cut(tail, []byte{'\n'})
@@ -356,18 +368,110 @@ func DecodeRecipient(index int, data []byte) (Recipient, error) {
 		return Recipient{}, fmt.Errorf("recipient %d: malformed record", index)
 	}
 	var r Recipient
-	if err := json.Unmarshal(rest, &r); err != nil {
-		return Recipient{}, fmt.Errorf("recipient %d: %w", index, err)
+	if !json.Valid(rest) || !decodeRecipientRest(rest, &r) {
+		r = Recipient{}
+		if err := json.Unmarshal(rest, &r); err != nil {
+			return Recipient{}, fmt.Errorf("recipient %d: %w", index, err)
+		}
 	}
-	var u *[3]string
-	if err := json.Unmarshal(ref, &u); err != nil {
-		return Recipient{}, fmt.Errorf("recipient %d: reference: %w", index, err)
+	if !json.Valid(ref) || !decodeRecipientRef(ref, &r.Ref) {
+		var u *[3]string
+		if err := json.Unmarshal(ref, &u); err != nil {
+			return Recipient{}, fmt.Errorf("recipient %d: reference: %w", index, err)
+		}
+		r.Ref = UserRef{}
+		if u != nil {
+			r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
+		}
 	}
-	r.Index, r.Status = index, RecipientStatus(status)
-	if u != nil {
-		r.Ref = UserRef{Platform: Platform(u[0]), Workspace: u[1], User: u[2]}
-	}
+	r.Index, r.Status = index, recipientStatus(status)
 	return r, nil
+}
+
+// recipientStatus is status as a RecipientStatus, the known ones without
+// a copy.
+func recipientStatus(status []byte) RecipientStatus {
+	for _, s := range RecipientStatuses {
+		if string(status) == string(s) {
+			return s
+		}
+	}
+	return RecipientStatus(status)
+}
+
+// decodeRecipientRest reads the (valid) JSON object of a recipient's
+// other fields as EncodeRecipientParts writes it, without reflection;
+// false when it meets something encoding/json would read otherwise (the
+// caller then hands it to encoding/json).
+func decodeRecipientRest(v []byte, r *Recipient) bool {
+	return eachMember(v, func(key, val []byte) bool {
+		switch string(key) {
+		case "m":
+			return jsonString(val, &r.Message)
+		case "r":
+			return jsonString(val, &r.Reason)
+		case "c":
+			return jsonString(val, &r.Conversation)
+		case "n":
+			return r.NotBefore.UnmarshalJSON(val) == nil
+		case "t":
+			return r.Sending.UnmarshalJSON(val) == nil
+		case "a":
+			if string(val) == "null" {
+				return true
+			}
+			n, err := strconv.Atoi(string(val))
+			r.Attempts = n
+			return err == nil
+		}
+		return !foldsTo(key, "m", "r", "c", "n", "t", "a")
+	})
+}
+
+// platformOf is p as a Platform, the known ones without a copy.
+func platformOf(p string) Platform {
+	for _, known := range []Platform{PlatformSlack, PlatformMattermost, PlatformMatrix, PlatformTerminal} {
+		if p == string(known) {
+			return known
+		}
+	}
+	return Platform(p)
+}
+
+// decodeRecipientRef reads the (valid) JSON reference part of a
+// recipient's record, null or an array of three strings, without
+// reflection; false for anything else.
+func decodeRecipientRef(v []byte, u *UserRef) bool {
+	if string(v) == "null" {
+		*u = UserRef{}
+		return true
+	}
+	if len(v) < 2 || v[0] != '[' {
+		return false
+	}
+	var parts [3]string
+	i := 1
+	for k := range parts {
+		i = skipSpace(v, i)
+		end := skipValue(v, i)
+		if i >= len(v) || v[i] != '"' || !jsonString(v[i:end], &parts[k]) {
+			return false
+		}
+		i = skipSpace(v, end)
+		want := byte(',')
+		if k == len(parts)-1 {
+			want = ']'
+		}
+		if i >= len(v) || v[i] != want {
+			return false
+		}
+		i++
+	}
+	if skipSpace(v, i) != len(v) {
+		return false
+	}
+	*u = UserRef{Platform: platformOf(parts[0]), Workspace: parts[1], User: parts[2]}
+	return true
 }
 
 // StatusPrefix is the prefix of an encoded record with status s.
@@ -437,6 +541,129 @@ type SegmentRecord struct {
 	} `json:"prefs"`
 	OptedIn   time.Time `json:"opted_in"`
 	Onboarded time.Time `json:"onboarded"`
+}
+
+// Decode reads a member's JSON record into r as encoding/json.Unmarshal
+// would (errors included), without reflection: the record is walked once;
+// anything unusual (a key in other letter cases or escaped, a value of
+// another type) is handed to encoding/json. v is only read, and nothing
+// of it is kept.
+func (r *SegmentRecord) Decode(v []byte) error {
+	if !json.Valid(v) || !r.decode(v) {
+		*r = SegmentRecord{}
+		return json.Unmarshal(v, r)
+	}
+	return nil
+}
+
+func (r *SegmentRecord) decode(v []byte) bool {
+	return eachMember(v, func(key, val []byte) bool {
+		switch string(key) {
+		case "ref":
+			return eachMember(val, func(key, val []byte) bool {
+				switch string(key) {
+				case "platform":
+					var p string
+					ok := jsonString(val, &p)
+					if ok && val[0] == '"' {
+						r.Ref.Platform = platformOf(p)
+					}
+					return ok
+				case "workspace":
+					return jsonString(val, &r.Ref.Workspace)
+				case "user":
+					return jsonString(val, &r.Ref.User)
+				}
+				return !foldsTo(key, "platform", "workspace", "user")
+			})
+		case "language":
+			return jsonString(val, (*string)(&r.Language))
+		case "role":
+			return jsonString(val, &r.Role)
+		case "interests":
+			return jsonStrings(val, &r.Interests)
+		case "collectivity":
+			if val[0] == 'n' {
+				r.Collectivity = nil
+				return true
+			}
+			if r.Collectivity == nil {
+				r.Collectivity = &struct {
+					Population  int    `json:"population"`
+					Departement string `json:"departement"`
+					Region      string `json:"region"`
+				}{}
+			}
+			c := r.Collectivity
+			return eachMember(val, func(key, val []byte) bool {
+				switch string(key) {
+				case "population":
+					return jsonInt(val, &c.Population)
+				case "departement":
+					return jsonString(val, &c.Departement)
+				case "region":
+					return jsonString(val, &c.Region)
+				}
+				return !foldsTo(key, "population", "departement", "region")
+			})
+		case "prefs":
+			return eachMember(val, func(key, val []byte) bool {
+				if string(key) == "no_announcements" {
+					return jsonBool(val, &r.Prefs.NoAnnouncements)
+				}
+				return !bytes.EqualFold(key, []byte("no_announcements"))
+			})
+		case "opted_in":
+			return r.OptedIn.UnmarshalJSON(val) == nil
+		case "onboarded":
+			return r.Onboarded.UnmarshalJSON(val) == nil
+		}
+		return !foldsTo(key, "ref", "language", "role", "interests", "collectivity", "prefs", "opted_in", "onboarded")
+	})
+}
+
+// jsonInt reads the JSON number val into *n as encoding/json does for an
+// int (null leaves it as it is); false for anything else.
+func jsonInt(val []byte, n *int) bool {
+	if string(val) == "null" {
+		return true
+	}
+	i, err := strconv.Atoi(string(val))
+	if err == nil {
+		*n = i
+	}
+	return err == nil
+}
+
+// jsonStrings reads the JSON array of strings val into *out as
+// encoding/json does (null: nil; [] an empty slice); false for anything
+// else.
+func jsonStrings(val []byte, out *[]string) bool {
+	if string(val) == "null" {
+		*out = nil
+		return true
+	}
+	if val[0] != '[' {
+		return false
+	}
+	list := (*out)[:0]
+	if list == nil {
+		list = []string{}
+	}
+	for i := skipSpace(val, 1); i < len(val) && val[i] != ']'; {
+		end := skipValue(val, i)
+		var s string
+		if val[i] != '"' || !jsonString(val[i:end], &s) {
+			return false
+		}
+		list = append(list, s)
+		i = skipSpace(val, end)
+		if i < len(val) && val[i] == ',' {
+			i = skipSpace(val, i+1)
+		}
+	}
+	*out = list
+	return true
 }
 
 // Member is the record as SegmentView would leave the member.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/sndgct/maillage/bot"
 	bbolt "go.etcd.io/bbolt"
@@ -299,7 +300,18 @@ var _ bot.RecipientBatchWriter = (*Store)(nil)
 // recipients.
 func (s *Store) SetRecipients(ctx context.Context, id string, swaps []bot.RecipientSwap) (_ []bool, err error) {
 	defer s.observe("SetRecipients", s.callStart(), &err)
-	const op = "set recipients"
+	return s.setRecipients(ctx, "set recipients", id, swaps, nil, 0)
+}
+
+var _ bot.RecipientValueWriter = (*Store)(nil)
+
+// SetRecipientsValues is SetRecipients and PutValues in one transaction.
+func (s *Store) SetRecipientsValues(ctx context.Context, id string, swaps []bot.RecipientSwap, kvs []bot.KeyValue, ttl time.Duration) (_ []bool, err error) {
+	defer s.observe("SetRecipientsValues", s.callStart(), &err)
+	return s.setRecipients(ctx, "set recipients and values", id, swaps, kvs, ttl)
+}
+
+func (s *Store) setRecipients(ctx context.Context, op, id string, swaps []bot.RecipientSwap, kvs []bot.KeyValue, ttl time.Duration) ([]bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
@@ -308,50 +320,80 @@ func (s *Store) SetRecipients(ctx context.Context, id string, swaps []bot.Recipi
 			return nil, fmt.Errorf("bolt store %s: %w: empty status", op, bot.ErrInvalid)
 		}
 	}
+	var recs [][]byte
+	if len(kvs) > 0 {
+		var err error
+		if recs, err = s.valueRecords(op, kvs, ttl); err != nil {
+			return nil, err
+		}
+	}
 	done := make([]bool, len(swaps))
-	if len(swaps) == 0 {
+	if len(swaps) == 0 && len(kvs) == 0 {
 		return done, nil
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		clear(done)
-		parent := tx.Bucket(bucketBcRecips)
-		if parent == nil || parent.Bucket([]byte(id)) == nil {
-			return bot.ErrNotFound
-		}
-		b := parent.Bucket([]byte(id))
-		for i, sw := range swaps {
-			key := indexKey(sw.Rec.Index)
-			v := b.Get(key)
-			if v == nil || sw.Rec.Index < 0 {
-				return bot.ErrNotFound
-			}
-			if !bytes.HasPrefix(v, []byte(bot.StatusPrefix(sw.From))) {
-				continue
-			}
-			// The stored reference part is kept as is.
-			_, tail, _ := bytes.Cut(v, []byte{' '})
-			ref, _, ok := bytes.Cut(tail, []byte{'\n'})
-			if !ok {
-				return fmt.Errorf("recipient %d: malformed record", sw.Rec.Index)
-			}
-			_, rest := bot.EncodeRecipientParts(sw.Rec)
-			rec := make([]byte, 0, len(sw.Rec.Status)+len(ref)+len(rest)+2)
-			rec = append(rec, sw.Rec.Status...)
-			rec = append(rec, ' ')
-			rec = append(rec, ref...)
-			rec = append(rec, '\n')
-			rec = append(rec, rest...)
-			if err := b.Put(key, rec); err != nil {
+		if len(swaps) > 0 {
+			if err := setRecipientsTx(tx, id, swaps, done); err != nil {
 				return err
 			}
-			done[i] = true
 		}
-		return nil
+		return putValueRecords(tx, kvs, recs)
 	})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return done, nil
+}
+
+// setRecipientsTx applies the swaps in tx, reporting in done which took
+// place. One cursor finds the records, and the new records share one
+// buffer (bbolt keeps the values written until the commit).
+func setRecipientsTx(tx *bbolt.Tx, id string, swaps []bot.RecipientSwap, done []bool) error {
+	parent := tx.Bucket(bucketBcRecips)
+	if parent == nil || parent.Bucket([]byte(id)) == nil {
+		return bot.ErrNotFound
+	}
+	b := parent.Bucket([]byte(id))
+	c := b.Cursor()
+	var buf []byte
+	for i, sw := range swaps {
+		if sw.Rec.Index < 0 {
+			return bot.ErrNotFound
+		}
+		var key [8]byte
+		binary.BigEndian.PutUint64(key[:], uint64(sw.Rec.Index))
+		k, v := c.Seek(key[:])
+		if v == nil || !bytes.Equal(k, key[:]) {
+			return bot.ErrNotFound
+		}
+		if !bytes.HasPrefix(v, []byte(bot.StatusPrefix(sw.From))) {
+			continue
+		}
+		// The stored reference part is kept as is.
+		_, tail, _ := bytes.Cut(v, []byte{' '})
+		ref, _, ok := bytes.Cut(tail, []byte{'\n'})
+		if !ok {
+			return fmt.Errorf("recipient %d: malformed record", sw.Rec.Index)
+		}
+		_, rest := bot.EncodeRecipientParts(sw.Rec)
+		n := len(sw.Rec.Status) + len(ref) + len(rest) + 2
+		if cap(buf)-len(buf) < n {
+			buf = make([]byte, 0, max(n, (len(swaps)-i)*(n+16)))
+		}
+		start := len(buf)
+		buf = append(buf, sw.Rec.Status...)
+		buf = append(buf, ' ')
+		buf = append(buf, ref...)
+		buf = append(buf, '\n')
+		buf = append(buf, rest...)
+		rec := buf[start:len(buf):len(buf)]
+		if err := b.Put(key[:], rec); err != nil {
+			return err
+		}
+		done[i] = true
+	}
+	return nil
 }
 
 // RecipientCounts counts the broadcast's recipients by status.
@@ -512,7 +554,7 @@ func (s *Store) SegmentMembers(ctx context.Context, fn func(bot.Member) error) (
 		return b.ForEach(func(k, v []byte) error {
 			all = append(all, entry{})
 			e := &all[len(all)-1]
-			if err := json.Unmarshal(v, &e.r); err != nil {
+			if err := e.r.Decode(v); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
 			e.order, e.key = e.r.Ref.String(), string(k)

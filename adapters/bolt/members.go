@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,3 +109,91 @@ func (s *Store) SaveMembers(ctx context.Context, ms []bot.Member) (err error) {
 }
 
 var _ bot.MemberBatchWriter = (*Store)(nil)
+
+var _ bot.DeliveryMemberReader = (*Store)(nil)
+
+// DeliveryMember is bot.DeliveryView of Member(ref), decoded alone.
+func (s *Store) DeliveryMember(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("DeliveryMember", s.callStart(), &err)
+	return s.deliveryMember(ctx, "delivery member", ref, false)
+}
+
+// MemberConsent is bot.ConsentView of Member(ref), decoded alone.
+func (s *Store) MemberConsent(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("MemberConsent", s.callStart(), &err)
+	return s.deliveryMember(ctx, "member consent", ref, true)
+}
+
+func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, consent bool) (bot.Member, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	if err := checkRef(op, ref); err != nil {
+		return bot.Member{}, err
+	}
+	// A transaction of its own (no closure: the member stays on the stack).
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	defer tx.Rollback()
+	var buf [128]byte
+	v := tx.Bucket(bucketMembers).Get(appendRefKey(buf[:0], ref))
+	if v == nil {
+		return bot.Member{}, wrap(op, bot.ErrNotFound)
+	}
+	m, err := bot.DecodeDeliveryMember(v, ref, consent)
+	if err != nil {
+		return bot.Member{}, wrap(op, err)
+	}
+	return m, nil
+}
+
+// DeliveryMembers is DeliveryMember for each of refs, in one transaction.
+func (s *Store) DeliveryMembers(ctx context.Context, refs []bot.UserRef, out []bot.Member) (err error) {
+	defer s.observe("DeliveryMembers", s.callStart(), &err)
+	const op = "delivery members"
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if len(out) != len(refs) {
+		return fmt.Errorf("bolt store %s: %w: %d members for %d references", op, bot.ErrInvalid, len(out), len(refs))
+	}
+	for _, ref := range refs {
+		if err := checkRef(op, ref); err != nil {
+			return err
+		}
+	}
+	clear(out)
+	if len(refs) == 0 {
+		return nil
+	}
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback()
+	c := tx.Bucket(bucketMembers).Cursor()
+	var key []byte
+	for i, ref := range refs {
+		key = appendRefKey(key[:0], ref)
+		k, v := c.Seek(key)
+		if v == nil || !bytes.Equal(k, key) {
+			continue
+		}
+		if out[i], err = bot.DecodeDeliveryMember(v, ref, false); err != nil {
+			return wrap(op, err)
+		}
+	}
+	return nil
+}
+
+// appendRefKey appends ref.Key() to b (without the string).
+func appendRefKey(b []byte, ref bot.UserRef) []byte {
+	for _, part := range []string{string(ref.Platform), ref.Workspace, ref.User} {
+		b = strconv.AppendInt(b, int64(len(part)), 10)
+		b = append(b, ':')
+		b = append(b, part...)
+	}
+	return b
+}

@@ -147,3 +147,17 @@ func BenchmarkImportWrites10000(b *testing.B) {
 		})
 	}
 }
+
+// appendRefKey writes what UserRef.Key returns, the key members are
+// stored under.
+func TestAppendRefKeyIsKey(t *testing.T) {
+	for _, ref := range []bot.UserRef{
+		{Platform: bot.PlatformSlack, Workspace: "T1", User: "U1"},
+		{Platform: bot.PlatformMatrix, Workspace: "agent.tchap.gouv.fr", User: "@é:x|y:1:"},
+		{Platform: "p", Workspace: "", User: "0123456789"},
+	} {
+		if got := string(appendRefKey([]byte("junk"), ref)); got != "junk"+ref.Key() {
+			t.Errorf("appendRefKey(%+v) = %q, want %q", ref, got, "junk"+ref.Key())
+		}
+	}
+}

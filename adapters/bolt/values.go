@@ -59,33 +59,42 @@ func (s *Store) PutValues(ctx context.Context, kvs []bot.KeyValue, ttl time.Dura
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
+	recs, err := s.valueRecords(op, kvs, ttl)
+	if err != nil || len(kvs) == 0 {
+		return err
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error { return putValueRecords(tx, kvs, recs) })
+	if err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// valueRecords checks the values of PutValues and encodes their records.
+func (s *Store) valueRecords(op string, kvs []bot.KeyValue, ttl time.Duration) ([][]byte, error) {
 	expires := s.clock.Now().Add(ttl)
 	recs := make([][]byte, len(kvs))
 	for i, kv := range kvs {
 		if err := checkValueKey(op, kv.Key); err != nil {
-			return err
+			return nil, err
 		}
 		if ttl <= 0 || len(kv.Value) > bot.MaxValueSize {
-			return fmt.Errorf("bolt store %s %q: %w: a positive ttl and at most %d bytes are required", op, kv.Key, bot.ErrInvalid, bot.MaxValueSize)
+			return nil, fmt.Errorf("bolt store %s %q: %w: a positive ttl and at most %d bytes are required", op, kv.Key, bot.ErrInvalid, bot.MaxValueSize)
 		}
+		var err error
 		if recs[i], err = json.Marshal(valueRecord{Value: kv.Value, Expires: expires}); err != nil {
-			return fmt.Errorf("bolt store %s %q: %w", op, kv.Key, err)
+			return nil, fmt.Errorf("bolt store %s %q: %w", op, kv.Key, err)
 		}
 	}
-	if len(kvs) == 0 {
-		return nil
-	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketValues)
-		for i, kv := range kvs {
-			if err := b.Put([]byte(kv.Key), recs[i]); err != nil {
-				return err
-			}
+	return recs, nil
+}
+
+func putValueRecords(tx *bbolt.Tx, kvs []bot.KeyValue, recs [][]byte) error {
+	b := tx.Bucket(bucketValues)
+	for i, kv := range kvs {
+		if err := b.Put([]byte(kv.Key), recs[i]); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return wrap(op, err)
 	}
 	return nil
 }

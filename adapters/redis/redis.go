@@ -83,6 +83,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/sndgct/maillage/bot"
@@ -593,6 +594,86 @@ func (s *Store) Member(ctx context.Context, ref bot.UserRef) (_ bot.Member, err 
 		return bot.Member{}, fmt.Errorf("redis store %s: decode: %w", op, err)
 	}
 	return m, nil
+}
+
+var _ bot.DeliveryMemberReader = (*Store)(nil)
+
+// readOnlyBytes is s as a byte slice, without the copy a conversion
+// makes, for the decoders that only read their input and copy what they
+// keep (bot.DecodeDeliveryMember, SegmentRecord.Decode, DecodeRecipient):
+// never written to, nor kept. A broadcast decodes every recipient's
+// member record three times and their record twice.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// DeliveryMember is bot.DeliveryView of Member(ref), decoded alone.
+func (s *Store) DeliveryMember(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("DeliveryMember", s.callStart(), &err)
+	return s.deliveryMember(ctx, "delivery member", ref, false)
+}
+
+// MemberConsent is bot.ConsentView of Member(ref), decoded alone.
+func (s *Store) MemberConsent(ctx context.Context, ref bot.UserRef) (_ bot.Member, err error) {
+	defer s.observe("MemberConsent", s.callStart(), &err)
+	return s.deliveryMember(ctx, "member consent", ref, true)
+}
+
+func (s *Store) deliveryMember(ctx context.Context, op string, ref bot.UserRef, consent bool) (bot.Member, error) {
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return bot.Member{}, err
+	}
+	defer cancel()
+	if err := checkRef(op, ref); err != nil {
+		return bot.Member{}, err
+	}
+	v, err := s.rdb.HGet(cctx, s.membersKey(), ref.Key()).Result()
+	if err != nil {
+		return bot.Member{}, fail(ctx, op, err)
+	}
+	m, err := bot.DecodeDeliveryMember(readOnlyBytes(v), ref, consent)
+	if err != nil {
+		return bot.Member{}, fmt.Errorf("redis store %s: decode: %w", op, err)
+	}
+	return m, nil
+}
+
+// DeliveryMembers is DeliveryMember for each of refs, in one HMGET.
+func (s *Store) DeliveryMembers(ctx context.Context, refs []bot.UserRef, out []bot.Member) (err error) {
+	defer s.observe("DeliveryMembers", s.callStart(), &err)
+	const op = "delivery members"
+	cctx, cancel, err := s.start(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	if len(out) != len(refs) {
+		return fmt.Errorf("redis store %s: %w: %d members for %d references", op, bot.ErrInvalid, len(out), len(refs))
+	}
+	fields := make([]string, len(refs))
+	for i, ref := range refs {
+		if err := checkRef(op, ref); err != nil {
+			return err
+		}
+		fields[i] = ref.Key()
+	}
+	clear(out)
+	if len(refs) == 0 {
+		return nil
+	}
+	vals, err := s.rdb.HMGet(cctx, s.membersKey(), fields...).Result()
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if out[i], err = bot.DecodeDeliveryMember(readOnlyBytes(str), refs[i], false); err != nil {
+			return fmt.Errorf("redis store %s: decode: %w", op, err)
+		}
+	}
+	return nil
 }
 
 // SaveMember creates or replaces the member m.Ref.

@@ -430,6 +430,10 @@ type item struct {
 	// cached is the direct conversation cached when the batch was read
 	// (zero when none, or once it was found gone).
 	cached bot.Conversation
+	// pre is the member read with the others of their group
+	// (prefetchMembers) when prefetched; a zero Ref when there was none.
+	pre        bot.Member
+	prefetched bool
 }
 
 // recipientWriter gathers the recipient swaps of one broadcast to write
@@ -500,6 +504,10 @@ type batchRun struct {
 	// The direct conversations opened, to cache together.
 	openedRefs  []bot.UserRef
 	openedConvs []bot.Conversation
+	// prefetchMembers' buffers, and settle's.
+	preRefs   []bot.UserRef
+	preAt     []int
+	settleBuf []bot.RecipientSwap
 }
 
 // cacheOpened caches the direct conversations opened since the last call.
@@ -508,6 +516,27 @@ func (b *Feature) cacheOpened(ctx context.Context, s *batchRun) {
 		b.Core.Outbox.CacheDirects(ctx, s.openedRefs, s.openedConvs)
 		s.openedRefs, s.openedConvs = s.openedRefs[:0], s.openedConvs[:0]
 	}
+}
+
+// flushMarks writes the swaps gathered while preparing a group (its
+// marks), with the direct conversations opened for it in the same write
+// when the store can (bot.RecipientValueWriter), else cached just before.
+// Should the write fail, the conversations stay to be cached when the
+// batch ends.
+func (b *Feature) flushMarks(ctx context.Context, s *batchRun) ([]bool, error) {
+	vw, ok := b.store.(bot.RecipientValueWriter)
+	if !ok || len(s.openedRefs) == 0 || len(s.w.swaps) == 0 {
+		b.cacheOpened(ctx, s)
+		return s.w.flush(ctx)
+	}
+	kvs, ttl := b.Core.Outbox.DirectEntries(s.openedRefs, s.openedConvs)
+	swaps := s.w.swaps
+	s.w.swaps = s.w.swaps[:0] // the stores keep nothing of a call's slice
+	done, err := vw.SetRecipientsValues(ctx, s.w.id, swaps, kvs, ttl)
+	if err == nil {
+		s.openedRefs, s.openedConvs = s.openedRefs[:0], s.openedConvs[:0]
+	}
+	return done, err
 }
 
 // keep extends the batch's lease when a quarter of it has passed; false
@@ -558,6 +587,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		w:           recipientWriter{store: b.store, id: bc.ID, swaps: s.w.swaps[:0]},
 		openedRefs:  s.openedRefs[:0],
 		openedConvs: s.openedConvs[:0],
+		preRefs:     s.preRefs[:0], preAt: s.preAt[:0], settleBuf: s.settleBuf[:0],
 	}
 	got, err := b.store.Claim(ctx, s.claim, s.token, s.lease)
 	if err != nil || !got {
@@ -589,6 +619,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 		// Prepare a group (postGroup keeps nothing of the last one).
 		size := b.bc.groupSize()
 		group, marks = group[:0], marks[:0]
+		b.prefetchMembers(ctx, s, queue, size)
 		for len(queue) > 0 && len(group) < size {
 			it := queue[0]
 			queue = queue[1:]
@@ -633,8 +664,7 @@ func (b *Feature) sendBatch(ctx context.Context, bc bot.Broadcast, k, size int, 
 			}
 		}
 		// Mark the group "sending" (and write what preparing decided).
-		b.cacheOpened(ctx, s)
-		done, err := s.w.flush(ctx)
+		done, err := b.flushMarks(ctx, s)
 		if err != nil {
 			b.bc.grouped(err)
 			if errors.Is(err, bot.ErrUnavailable) {
@@ -690,7 +720,8 @@ func (b *Feature) settle(ctx context.Context, s *batchRun) error {
 		// Left "sending": the batch's next owner settles them.
 		s.w.swaps = slices.DeleteFunc(s.w.swaps, backToPending)
 	}
-	swaps := slices.Clone(s.w.swaps)
+	swaps := append(s.settleBuf[:0], s.w.swaps...) // to write again
+	s.settleBuf = swaps
 	deadline := b.Clock.Now().Add(outcomeRetry)
 	for wait := 100 * time.Millisecond; ; wait *= 2 {
 		_, err := s.w.flush(ctx)
@@ -774,7 +805,15 @@ func (b *Feature) postGroup(ctx context.Context, s *batchRun, group []item) (sto
 func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.Member) (ready bool, err error) {
 	r, bc := it.r, s.cur
 	now := b.Clock.Now()
-	m, err := b.store.Member(ctx, r.Ref)
+	var m bot.Member
+	switch {
+	case it.prefetched && it.pre.Ref.IsZero():
+		err = bot.ErrNotFound
+	case it.prefetched:
+		m = it.pre
+	default:
+		m, err = b.deliveryMember(ctx, r.Ref)
+	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		b.skip(s, r, "erased")
@@ -831,19 +870,75 @@ func (b *Feature) prepare(ctx context.Context, s *batchRun, it *item, slot *bot.
 	return true, nil
 }
 
+// prefetchMembers reads at once (bot.DeliveryMemberReader) the members
+// of the next n recipients of queue to prepare (pending, not held), so
+// that preparing a group reads the store once rather than once a
+// recipient. Consent is read again just before each post, so a change
+// made while the group is prepared is still seen. Where the store cannot,
+// or the read fails, each member is read when prepared.
+func (b *Feature) prefetchMembers(ctx context.Context, s *batchRun, queue []item, n int) {
+	dr, ok := b.store.(bot.DeliveryMemberReader)
+	if !ok || n < 2 {
+		return
+	}
+	now := b.Clock.Now()
+	refs, at := s.preRefs[:0], s.preAt[:0]
+	for i := 0; i < len(queue) && len(refs) < n; i++ {
+		it := &queue[i]
+		if it.prefetched || it.r.Status != bot.RecipientPending || it.r.NotBefore.After(now) {
+			continue
+		}
+		refs, at = append(refs, it.r.Ref), append(at, i)
+	}
+	s.preRefs, s.preAt = refs, at
+	if len(refs) < 2 {
+		return
+	}
+	// Read into s.members (n is at most a group), copied into the items
+	// before the group's preparation uses them as its slots.
+	ms := s.members[:len(refs)]
+	if err := dr.DeliveryMembers(ctx, refs, ms); err != nil {
+		return
+	}
+	for j, i := range at {
+		queue[i].pre, queue[i].prefetched = ms[j], true
+	}
+}
+
+// deliveryMember reads what the delivery reads of a member
+// (bot.DeliveryView: consent, working hours, the message's rendering),
+// decoding only that where the store can.
+func (b *Feature) deliveryMember(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if r, ok := b.store.(bot.DeliveryMemberReader); ok {
+		return r.DeliveryMember(ctx, ref)
+	}
+	return b.store.Member(ctx, ref)
+}
+
+// memberConsent reads whether a member still receives broadcasts
+// (bot.ConsentView is what excluded reads), decoding only that where the
+// store can.
+func (b *Feature) memberConsent(ctx context.Context, ref bot.UserRef) (bot.Member, error) {
+	if r, ok := b.store.(bot.DeliveryMemberReader); ok {
+		return r.MemberConsent(ctx, ref)
+	}
+	return b.store.Member(ctx, ref)
+}
+
 // post sends the broadcast to one recipient marked "sending" and gathers
 // the outcome in s.w; again asks for another try (a 429, or the cached
 // conversation was gone: once more in a conversation opened anew).
 func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, err error) {
 	r := it.r
-	// Read again just before the post: a member who erased their data or
-	// declined announcements since the group was prepared is skipped.
-	m, err := b.store.Member(ctx, r.Ref)
+	// Consent read again just before the post: a member who erased their
+	// data or declined announcements since the group was prepared is
+	// skipped. The message is rendered from the member as read then.
+	c, err := b.memberConsent(ctx, r.Ref)
 	if errors.Is(err, bot.ErrUnavailable) {
 		// The store is out of reach for a moment (a failover): the
 		// recipient is marked, so the post is safe; the member as read
 		// when the group was prepared will do.
-		m, err = *it.m, nil
+		c, err = *it.m, nil
 	}
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
@@ -855,12 +950,12 @@ func (b *Feature) post(ctx context.Context, s *batchRun, it *item) (again bool, 
 		s.w.add(bot.RecipientSending, r) // not posted
 		return false, fmt.Errorf("reading a recipient: %w", err)
 	}
-	if reason := b.excluded(m, s.cur); reason != "" {
+	if reason := b.excluded(c, s.cur); reason != "" {
 		b.skipSending(s, r, reason)
 		return false, nil
 	}
 	a := b.Adapters[r.Ref.Platform]
-	sent, err := a.Send(ctx, it.conv, b.broadcastReply(s.cur, m))
+	sent, err := a.Send(ctx, it.conv, b.broadcastReply(s.cur, *it.m))
 	if err != nil && !it.retried && b.Core.Outbox.ForgetGoneDirect(ctx, a, r.Ref, sent, err) {
 		// Nothing posted: pending again, without the gone conversation.
 		r.Status, r.Sending, r.Conversation = bot.RecipientPending, time.Time{}, ""
@@ -1004,7 +1099,7 @@ func (b *Feature) reconcile(ctx context.Context, bc bot.Broadcast, r bot.Recipie
 		r.Status, r.Reason = bot.RecipientUnknown, "outcome_unknown"
 		return settle(r)
 	}
-	m, err := b.store.Member(ctx, r.Ref)
+	m, err := b.deliveryMember(ctx, r.Ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.Status, r.Reason = bot.RecipientUnknown, "erased"
 		return settle(r)

@@ -333,3 +333,88 @@ func TestBroadcast429HoldsEveryReplica(t *testing.T) {
 		}
 	}
 }
+
+// A member who erases their data, or declines announcements, after their
+// group was marked "sending" (the member read when it was prepared) and
+// before their post is skipped: consent is read again just before each
+// post. On the embedded store and on Redis (miniredis), which both read it
+// through bot.DeliveryMemberReader.
+func TestBroadcastConsentReadJustBeforePost(t *testing.T) {
+	for _, backend := range []string{"bolt", "miniredis"} {
+		t.Run(backend, func(t *testing.T) {
+			clock := fakeclock.New(time.Date(2026, 11, 26, 10, 0, 0, 0, bottest.Paris))
+			store := bottest.OpenBoltClock(t, clock)
+			if backend == "miniredis" {
+				srv := miniredis.RunT(t)
+				s, err := redis.Open(context.Background(), "redis://"+srv.Addr()+"/0", redis.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				store = s
+			}
+			chat := bottest.NewChatPlatform(bot.PlatformSlack, clock, 7).SlackLike()
+			f := bottest.NewFleet(t, store, clock, chat)
+			f.Members(7, bottest.SlackUser)
+			b := f.Bot("a")
+			bc := f.Submit(b, broadcasts.BroadcastDraft{})
+			ctx := context.Background()
+			// Groups of 1, 2, then 4: as the first post of a group starts,
+			// the group's last recipient is marked "sending" and not yet
+			// posted to. Posts 1 and 3 start groups of 2 and 4.
+			changed := map[int]string{}
+			chat.Mu.Lock()
+			chat.Before = func() error {
+				if chat.Seq != 1 && chat.Seq != 3 {
+					return nil
+				}
+				recs, err := store.Recipients(ctx, bc.ID, 0, 7)
+				last := -1
+				for _, r := range recs {
+					if r.Status == bot.RecipientSending {
+						last = r.Index
+					}
+				}
+				if err != nil || last < 0 {
+					t.Errorf("post %d: no recipient sending (%v, %v)", chat.Seq, recs, err)
+					return nil
+				}
+				if chat.Seq == 1 {
+					changed[last] = "erased"
+					if err := b.EraseMember(ctx, recs[last].Ref); err != nil {
+						t.Errorf("erasing: %v", err)
+					}
+					return nil
+				}
+				changed[last] = "opted_out"
+				m, err := store.Member(ctx, recs[last].Ref)
+				m.Prefs.NoAnnouncements = true
+				if err == nil {
+					err = store.SaveMember(ctx, m)
+				}
+				if err != nil {
+					t.Errorf("declining announcements: %v", err)
+				}
+				return nil
+			}
+			chat.Mu.Unlock()
+			f.RunUntilDone(bc.ID, b)
+			chat.Mu.Lock()
+			chat.Before = nil
+			chat.Mu.Unlock()
+			if len(changed) != 2 {
+				t.Fatalf("changed %v, want one erased and one declining", changed)
+			}
+			counts, _ := store.RecipientCounts(ctx, bc.ID)
+			if counts[bot.RecipientSent] != 5 || counts[bot.RecipientSkipped] != 2 || chat.Seq != 5 {
+				t.Errorf("counts = %v after %d posts, want 5 sent and 2 skipped", counts, chat.Seq)
+			}
+			for i, reason := range changed {
+				recs, _ := store.Recipients(ctx, bc.ID, i, i+1)
+				if len(recs) != 1 || recs[0].Status != bot.RecipientSkipped || recs[0].Reason != reason || recs[0].Message != "" {
+					t.Errorf("recipient %d = %+v, want skipped as %s, no message", i, recs, reason)
+				}
+			}
+		})
+	}
+}

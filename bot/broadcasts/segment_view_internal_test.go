@@ -2,10 +2,12 @@ package broadcasts
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/sndgct/maillage/bot"
+	"github.com/sndgct/maillage/bot/outbox"
 )
 
 // TestSegmentViewEnough: the listing reads members through
@@ -18,7 +20,7 @@ func TestSegmentViewEnough(t *testing.T) {
 	for i := range 48 {
 		m := bot.Member{
 			Ref:  bot.UserRef{Platform: bot.PlatformSlack, Workspace: "T1", User: fmt.Sprintf("U%d", i)},
-			Name: "Camille", Email: "c@example.org", TimeZone: "Europe/Paris",
+			Name: "Camille", Email: "c@example.org", TimeZone: []string{"Europe/Paris", "", "Indian/Reunion"}[i%3],
 			Role:     []string{"dgs", "dga", ""}[i%3],
 			Language: []bot.Lang{"", bot.French, bot.English}[i/3%3],
 			Offers:   []string{"rh"}, Needs: []string{"finances"},
@@ -29,7 +31,7 @@ func TestSegmentViewEnough(t *testing.T) {
 			m.Interests = []string{"rh", "numerique"}[:i%4%2+1]
 		}
 		if i%5 != 0 {
-			m.Collectivity = &bot.Collectivity{Kind: bot.KindOther, Name: "Évry", Code: "cdg", Population: 500 * i, Departement: []string{"91", "35"}[i%2], Region: []string{"11", "53", ""}[i%3]}
+			m.Collectivity = &bot.Collectivity{Kind: bot.KindOther, Name: "Évry", Code: "cdg", Population: 500 * i, Departement: []string{"91", "974"}[i%2], Region: []string{"11", "53", ""}[i%3]}
 		}
 		if i%6 < 3 {
 			m.Onboarded = at
@@ -48,6 +50,20 @@ func TestSegmentViewEnough(t *testing.T) {
 		{Langs: []bot.Lang{bot.French}},
 		{Langs: []bot.Lang{bot.English}, Roles: []string{"dga"}, Interests: []string{"rh"}},
 	}
+	// What the delivery reads on DeliveryView besides consent: the zone
+	// (working hours), the language and the collectivity's name (the
+	// message; TestBroadcastComposeInChat renders it on the bolt store,
+	// which reads DeliveryView).
+	ob := outbox.New(outbox.Options{Settings: &bot.Settings{DefaultLang: bot.French}, Log: slog.Default()})
+	for _, m := range members {
+		d := bot.DeliveryView(m)
+		lz, fz := ob.MemberZone(m)
+		dz, dfz := ob.MemberZone(d)
+		if lz.String() != dz.String() || fz != dfz || ob.MemberLang(m) != ob.MemberLang(d) || d.Name != m.Name ||
+			(m.Collectivity == nil) != (d.Collectivity == nil) || m.Collectivity != nil && d.Collectivity.Name != m.Collectivity.Name {
+			t.Errorf("member %s: zone %v (%s), on DeliveryView %v (%s); language %s, %s", m.Ref.User, lz, fz, dz, dfz, ob.MemberLang(m), ob.MemberLang(d))
+		}
+	}
 	for _, seg := range segments {
 		sel := &selector{seg: seg, defaultLang: bot.French}
 		for _, urgent := range []bool{false, true} {
@@ -60,6 +76,15 @@ func TestSegmentViewEnough(t *testing.T) {
 				}
 				if b.excluded(m, bc) != b.excluded(v, bc) {
 					t.Errorf("member %s: excluded %q, on SegmentView %q", m.Ref.User, b.excluded(m, bc), b.excluded(v, bc))
+				}
+				// The delivery reads members through
+				// bot.DeliveryMemberReader: consent on ConsentView just
+				// before the post, the rest on DeliveryView.
+				if c := bot.ConsentView(m); b.excluded(m, bc) != b.excluded(c, bc) {
+					t.Errorf("member %s: excluded %q, on ConsentView %q", m.Ref.User, b.excluded(m, bc), b.excluded(c, bc))
+				}
+				if d := bot.DeliveryView(m); b.excluded(m, bc) != b.excluded(d, bc) {
+					t.Errorf("member %s: excluded %q, on DeliveryView %q", m.Ref.User, b.excluded(m, bc), b.excluded(d, bc))
 				}
 			}
 		}

@@ -56,15 +56,24 @@ func (b *Outbox) CacheDirects(ctx context.Context, refs []bot.UserRef, convs []b
 		}
 		return
 	}
+	kvs, ttl := b.DirectEntries(refs, convs)
+	if err := bw.PutValues(ctx, kvs, ttl); err != nil {
+		b.Log.Warn("caching direct conversations", "count", len(kvs), "err", err)
+	}
+}
+
+// DirectEntries are the cache entries CacheDirects writes for the direct
+// conversations convs[i] with refs[i], and how long they are kept, for a
+// caller that writes them with something else (the broadcast engine, with
+// the recipients' marks: bot.RecipientValueWriter).
+func (b *Outbox) DirectEntries(refs []bot.UserRef, convs []bot.Conversation) ([]bot.KeyValue, time.Duration) {
 	kvs := make([]bot.KeyValue, 0, len(refs))
 	for i, ref := range refs {
 		if v, err := json.Marshal(convs[i]); err == nil {
 			kvs = append(kvs, bot.KeyValue{Key: b.dmKey(ref), Value: v})
 		}
 	}
-	if err := bw.PutValues(ctx, kvs, dmCacheTTL); err != nil {
-		b.Log.Warn("caching direct conversations", "count", len(kvs), "err", err)
-	}
+	return kvs, dmCacheTTL
 }
 
 // ForgetCachedDirect erases the direct conversation cached for ref.

@@ -212,19 +212,43 @@ func (b *Outbox) refreshShare(ctx context.Context, pc *pacer, key string) {
 	n := 1
 	if slot >= 0 {
 		_ = b.Store.PutValue(ctx, slotKey(slot), []byte(b.Replica), paceSlotTTL)
-		for i := range paceSlots {
-			if i == slot {
-				continue
-			}
-			if v, err := b.Store.Value(ctx, slotKey(i)); err == nil && string(v) != b.Replica {
-				n++
-			}
-		}
+		n += b.otherSlots(ctx, slot, slotKey)
 	}
 	pc.mu.Lock()
 	pc.slot = slot
 	pc.setShare(now, n)
 	pc.mu.Unlock()
+}
+
+// otherSlots counts the pace slots other than slot held by other
+// replicas, read at once where the store can (bot.ValueBatchReader).
+func (b *Outbox) otherSlots(ctx context.Context, slot int, slotKey func(int) string) int {
+	n := 0
+	if br, ok := b.Store.(bot.ValueBatchReader); ok {
+		keys := make([]string, 0, paceSlots-1)
+		for i := range paceSlots {
+			if i != slot {
+				keys = append(keys, slotKey(i))
+			}
+		}
+		if vs, err := br.Values(ctx, keys); err == nil {
+			for _, v := range vs {
+				if v != nil && string(v) != b.Replica {
+					n++
+				}
+			}
+			return n
+		}
+	}
+	for i := range paceSlots {
+		if i == slot {
+			continue
+		}
+		if v, err := b.Store.Value(ctx, slotKey(i)); err == nil && string(v) != b.Replica {
+			n++
+		}
+	}
+	return n
 }
 
 // releaseShare gives this replica's share back when it has nothing more

@@ -31,6 +31,7 @@ func broadcastTests() []struct {
 		{"RecipientSwapConcurrent", testRecipientSwapConcurrent},
 		{"RecipientSwapBatch", testRecipientSwapBatch},
 		{"RecipientSwapBatchConcurrent", testRecipientSwapBatchConcurrent},
+		{"RecipientSwapValues", testRecipientSwapValues},
 		{"SegmentMembers", testSegmentMembers},
 		{"BroadcastErase", testBroadcastErase},
 		{"BroadcastCanceledContext", testBroadcastCanceledContext},
@@ -530,5 +531,76 @@ func testSegmentMembers(t *testing.T, h Harness) {
 	n := 0
 	if err := l.SegmentMembers(ctx, func(bot.Member) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 		t.Errorf("SegmentMembers stopped by fn: err = %v after %d calls, want stop after 1", err, n)
+	}
+}
+
+// testRecipientSwapValues checks the optional bot.RecipientValueWriter:
+// the swaps applied as SetRecipients would and the values stored as
+// PutValues would, in one write; when either fails, neither is written.
+func testRecipientSwapValues(t *testing.T, h Harness) {
+	ctx := t.Context()
+	batchWriterWithThree(t, h)
+	s, ok := h.Store.(bot.RecipientValueWriter)
+	if !ok {
+		t.Skip("the store writes recipients and values apart")
+	}
+	sending := func(i int) bot.RecipientSwap {
+		return bot.RecipientSwap{From: bot.RecipientPending, Rec: bot.Recipient{Index: i, Status: bot.RecipientSending, Conversation: fmt.Sprint("D", i)}}
+	}
+	kvs := []bot.KeyValue{{Key: "dm:a", Value: []byte("conv a")}, {Key: "dm:b", Value: []byte{}}}
+	noValues := func(what string) {
+		t.Helper()
+		for _, kv := range kvs {
+			if v, err := h.Store.Value(ctx, kv.Key); !errors.Is(err, bot.ErrNotFound) {
+				t.Errorf("after %s: Value(%s) = %q, %v; want ErrNotFound (nothing written)", what, kv.Key, v, err)
+			}
+		}
+		if got, _ := h.Store.Recipients(ctx, "b1", 0, 3); len(got) != 3 || got[0].Status != bot.RecipientPending || got[1].Status != bot.RecipientPending {
+			t.Errorf("after %s: recipients %+v, want all pending (nothing written)", what, got)
+		}
+	}
+	if _, err := s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(0), sending(7)}, kvs, time.Hour); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("SetRecipientsValues(a missing recipient): err = %v, want ErrNotFound", err)
+	}
+	noValues("a missing recipient")
+	if _, err := s.SetRecipientsValues(ctx, "none", []bot.RecipientSwap{sending(0)}, kvs, time.Hour); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("SetRecipientsValues(a missing broadcast): err = %v, want ErrNotFound", err)
+	}
+	noValues("a missing broadcast")
+	_, err := s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(0)}, append(kvs, bot.KeyValue{Key: "", Value: []byte("x")}), time.Hour)
+	wantErrIs(t, "SetRecipientsValues(an empty key)", err, bot.ErrInvalid)
+	_, err = s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(0)}, kvs, 0)
+	wantErrIs(t, "SetRecipientsValues(no ttl)", err, bot.ErrInvalid)
+	_, err = s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(0), {From: bot.RecipientPending, Rec: bot.Recipient{Index: 1}}}, kvs, time.Hour)
+	wantErrIs(t, "SetRecipientsValues(an empty status)", err, bot.ErrInvalid)
+	noValues("invalid calls")
+	done, err := s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(0), sending(1), sending(0)}, kvs, time.Hour)
+	if err != nil || fmt.Sprint(done) != "[true true false]" {
+		t.Fatalf("SetRecipientsValues = %v, %v; want [true true false]", done, err)
+	}
+	got, _ := h.Store.Recipients(ctx, "b1", 0, 3)
+	if len(got) != 3 || got[0].Status != bot.RecipientSending || got[0].Conversation != "D0" || got[1].Status != bot.RecipientSending || got[2].Status != bot.RecipientPending {
+		t.Errorf("recipients = %+v, want 0 and 1 sending, 2 pending", got)
+	}
+	for _, kv := range kvs {
+		if v, err := h.Store.Value(ctx, kv.Key); err != nil || string(v) != string(kv.Value) {
+			t.Errorf("Value(%s) = %q, %v; want %q", kv.Key, v, err, kv.Value)
+		}
+	}
+	// Values alone, swaps alone.
+	if done, err := s.SetRecipientsValues(ctx, "b1", nil, []bot.KeyValue{{Key: "dm:c", Value: []byte("c")}}, time.Hour); err != nil || len(done) != 0 {
+		t.Errorf("SetRecipientsValues(values only) = %v, %v", done, err)
+	}
+	if v, err := h.Store.Value(ctx, "dm:c"); err != nil || string(v) != "c" {
+		t.Errorf("Value(dm:c) = %q, %v", v, err)
+	}
+	if done, err := s.SetRecipientsValues(ctx, "b1", []bot.RecipientSwap{sending(2)}, nil, time.Hour); err != nil || fmt.Sprint(done) != "[true]" {
+		t.Errorf("SetRecipientsValues(swaps only) = %v, %v", done, err)
+	}
+	if h.Advance != nil {
+		h.Advance(2 * time.Hour)
+		if _, err := h.Store.Value(ctx, "dm:a"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("Value(dm:a) after its ttl: err = %v, want ErrNotFound", err)
+		}
 	}
 }

@@ -110,6 +110,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"ClaimExtend", testClaimExtend},
 		{"CanceledContext", testCanceledContext},
 		{"MembersFeature", testMembersFeature},
+		{"DeliveryMember", testDeliveryMember}, // members.go
 	}
 	tests = append(tests, schedulerTests...)   // scheduler.go
 	tests = append(tests, highlightTests()...) // highlights.go
