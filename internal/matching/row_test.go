@@ -10,6 +10,12 @@ import (
 // rowPool is a synthetic pool with history (met, not again, priority) and
 // offers and needs, under rules varied by the caller.
 func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
+	ps, h := rowProfiles(t, n, seed)
+	return mustPool(t, r, ps, h)
+}
+
+// rowProfiles are rowPool's profiles and history.
+func rowProfiles(t testing.TB, n int, seed uint64) ([]Profile, History) {
 	ps := synthetic(t, n, seed)
 	rng := rand.New(rand.NewPCG(seed, 11))
 	for i := range ps {
@@ -26,7 +32,7 @@ func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
 	}
 	h := pastRounds(rng, n, n/20)
 	h.Priority = []int{rng.IntN(n), rng.IntN(n)}
-	return mustPool(t, r, ps, h)
+	return ps, h
 }
 
 // rowRules are the rule variants the row scorer must agree under: every
