@@ -110,28 +110,33 @@ type prof struct {
 	sig uint64
 }
 
-// hot is what scoring a pair reads of each member, packed in 56 bytes,
-// all integers: the solver weighs 50 million pairs at 10,000 members, and
-// prices millions more at random. The rest (several words of interests,
-// workshops, history) stays in prof.
+// hot is what scoring a pair reads of each member, all integers, packed
+// in 64 bytes (a cache line): the solver weighs 50 million pairs at
+// 10,000 members, and prices millions more at random. The rest (several
+// words of interests or offers, workshops beyond 64, history) stays in
+// prof.
 type hot struct {
-	// lq is the member's population as a quantized log10 (Pool.lqScale
-	// units), 0 when unknown: the size criterion is a difference of two.
+	// lq is the member's population as a quantized log10 (lqScale units,
+	// see NewPool), 0 when unknown: the size criterion is a difference.
 	lq  int64
 	in0 uint64 // interests, first word
-	sig uint64 // bit (other % 64) set for every partner with history
-	// wsig has bit (workshop % 64) set for every workshop attended: two
-	// members without a common bit share none.
+	// wsig has bit (workshop - 1) % 64 set for every workshop attended:
+	// the exact set when the pool has 64 workshops or fewer.
 	wsig uint64
-	coll int32 // 0: unknown
-	pop  int32
-	// simLo and simHi: with prefSimilar, the populations that satisfy the
-	// member's « similar size » preference outside their own bracket.
-	simLo, simHi int32
-	region       int16 // 0: unknown
-	role         int16
-	bracket      int16
-	prefs        uint8
+	// offers and needs, first word
+	off0, need0 uint64
+	coll        int32 // 0: unknown
+	pop         int32
+	// simLo..simLo+simSpan: the populations that satisfy the member's
+	// « similar size » preference, their own bracket included (every
+	// population when the member states none, or their own is unknown).
+	simLo   int32
+	simSpan uint32
+	region  int16 // 0: unknown
+	role    int16
+	bracket int16
+	prefs   uint8
+	count   uint8 // interests in in0
 }
 
 // special is a partner with history: met some rounds ago, or not again.
@@ -146,6 +151,9 @@ const (
 	prefPriority // served first: does not sit out
 	prefHelp     // stated offers or needs
 	prefInterest // stated interests of a weight above 0
+	// prefRegionKnown: prefRegion, and the member's région is known (the
+	// preference can be judged).
+	prefRegionKnown
 )
 
 const prefMember = prefSimilar | prefRegion
@@ -176,8 +184,13 @@ type Pool struct {
 	iwFix    []int64
 	popcount bool // every interest weighs 1, in one word: the shared weight is a popcount
 	words    int
-	bracket  bool  // Rules.SizeMode == SizeBracket
-	region   uint8 // Rules.RegionMode: regionSame, regionDifferent or 0 (ignore)
+	// exactWorkshops: at most 64 workshops, hot.wsig is the set
+	exactWorkshops bool
+	// sig[i] has bit (j % 64) set for every partner j with history: most
+	// pairs are found without history by one test
+	sig     []uint64
+	bracket bool  // Rules.SizeMode == SizeBracket
+	region  uint8 // Rules.RegionMode: regionSame, regionDifferent or 0 (ignore)
 	// The criteria's points in milli-points; sizeQ and interestQ in
 	// 1024ths of a milli-point (rounded once, at the end).
 	sizeQ, interestQ                int64
@@ -193,7 +206,8 @@ type Pool struct {
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
 	// itab: with popcount, the interest term in milli-points by
-	// shared·itabStride + the two members' counts.
+	// shared·itabStride + the two members' counts (zeros otherwise: the
+	// criterion is computed apart).
 	itab []int32
 	// perPair: Plan weighs every pair through Milli, not MilliRow (the
 	// reference, for tests).
@@ -283,8 +297,8 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	}
 	uniform := !slices.ContainsFunc(iw, func(w float64) bool { return w != 1 })
 	pool.popcount = uniform && pool.words <= 1
+	pool.itab = make([]int32, 65*itabStride)
 	if pool.popcount {
-		pool.itab = make([]int32, 65*itabStride)
 		for shared := 0; shared <= 64; shared++ {
 			for both := shared; both < itabStride; both++ {
 				if union := float64(both) - float64(shared); union > 0 {
@@ -384,17 +398,41 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		if q.pop > 0 {
 			hq.lq = int64(math.Round(min(math.Log10(float64(q.pop))*lqScale, 1<<61)))
 		}
-		hq.simLo, hq.simHi = 0, math.MaxInt32
+		hq.simLo, hq.simSpan = 0, math.MaxInt32
 		if q.prefs&prefSimilar != 0 && q.pop > 0 {
-			hq.simLo, hq.simHi = similarBounds(q.pop, logSimilar)
+			// the populations near enough, and those of the member's own
+			// bracket (two intervals around q.pop: their union is one)
+			lo, hi := similarBounds(q.pop, logSimilar)
+			if k := int(q.bracket); k > 0 {
+				lo = min(lo, int32(min(rules.Brackets[k-1], math.MaxInt32)))
+			} else {
+				lo = 0
+			}
+			if k := int(q.bracket); k < len(rules.Brackets) {
+				hi = max(hi, int32(min(rules.Brackets[k]-1, math.MaxInt32)))
+			} else {
+				hi = math.MaxInt32
+			}
+			hq.simLo, hq.simSpan = lo, uint32(hi-lo)
+		}
+		if q.prefs&prefRegion != 0 && q.region != 0 {
+			q.prefs |= prefRegionKnown
 		}
 		for _, w := range q.workshops {
-			hq.wsig |= 1 << (uint(w) % 64)
+			hq.wsig |= 1 << (uint(w-1) % 64)
+		}
+		if q.offers != nil {
+			hq.off0 = q.offers[0]
+		}
+		if q.needs != nil {
+			hq.need0 = q.needs[0]
 		}
 		if len(q.interests) > 0 {
 			hq.in0 = q.interests[0]
+			hq.count = uint8(bits.OnesCount64(hq.in0))
 		}
 	}
+	pool.exactWorkshops = len(workshops) <= 64
 	if len(regions) > math.MaxInt16 || len(deps) > math.MaxInt16 || len(roles) > math.MaxInt16 {
 		return nil, errors.New("matching: too many régions, départements or roles")
 	}
@@ -439,17 +477,18 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			pool.p[i].sig |= 1 << (uint(sp.other) % 64)
 		}
 	}
+	pool.sig = make([]uint64, n)
 	for i := range pool.p {
 		q, hq := &pool.p[i], &pool.h[i]
-		hq.sig, hq.coll, hq.pop, hq.region, hq.role, hq.bracket, hq.prefs = q.sig, q.coll, q.pop, q.region, q.role, q.bracket, q.prefs
+		pool.sig[i] = q.sig
+		hq.coll, hq.pop, hq.region, hq.role, hq.bracket, hq.prefs = q.coll, q.pop, q.region, q.role, q.bracket, q.prefs
 	}
 	return pool, nil
 }
 
-// lookup returns the history of (i, j), a being i's row: found, and ago
-// (0: not again).
-func (p *Pool) lookup(a *hot, i, j int) (int16, bool) {
-	if a.sig&(1<<(uint(j)&63)) == 0 {
+// lookup returns the history of (i, j): found, and ago (0: not again).
+func (p *Pool) lookup(i, j int) (int16, bool) {
+	if p.sig[i]&(1<<(uint(j)&63)) == 0 {
 		return 0, false
 	}
 	return p.history(i, j)
@@ -482,7 +521,7 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 		return bd, false
 	}
 	var repeat int64
-	if ago, ok := p.lookup(a, i, j); ok {
+	if ago, ok := p.lookup(i, j); ok {
 		if ago == 0 {
 			bd.Forbidden = ForbidNotAgain
 			return bd, false
@@ -506,13 +545,13 @@ func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	interests = p.interests(a, b, i, j)
 	region := regionPoints(p.region, a.region, b.region, p.regionM)
 	role := p.roleM[int(a.role)*p.nroles+int(b.role)]
-	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+	if p.workshop(a, b, i, j) {
 		workshop = p.workshopM
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
 		prefs = p.prefM[2+prefSatisfaction(a, b, known)+prefSatisfaction(b, a, known)]
 	}
-	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+	if p.complement(a, b, i, j) {
 		complement = p.complementM
 	}
 	bd.Size, bd.Interests, bd.Region, bd.Role = points(size), points(interests), points(region), points(role)
@@ -533,7 +572,7 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		return 0, false
 	}
 	var total int64
-	if ago, ok := p.lookup(a, i, j); ok {
+	if ago, ok := p.lookup(i, j); ok {
 		if ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
 			return 0, false
 		}
@@ -549,13 +588,13 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 	total += p.interests(a, b, i, j)
 	total += regionPoints(p.region, a.region, b.region, p.regionM)
 	total += p.roleM[int(a.role)*p.nroles+int(b.role)]
-	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
+	if p.workshop(a, b, i, j) {
 		total += p.workshopM
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
 		total += p.prefM[2+prefSatisfaction(a, b, known)+prefSatisfaction(b, a, known)]
 	}
-	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
+	if p.complement(a, b, i, j) {
 		total += p.complementM
 	}
 	return total, true
@@ -563,84 +602,123 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 
 // MilliRow scores member i against every member j in [from, to):
 // w[j-from] and ok[j-from] are what Milli(i, j) returns (the same
-// integer criteria), with i's fields read once and no call per pair for
-// the common criteria: the solver's first pass and Verify weigh every
-// pair of the pool through it (blossom.RowWeigher).
+// integer criteria): the solver's first pass and Verify weigh every pair
+// of the pool through it (blossom.RowWeigher). The common criteria are
+// computed in one loop without a call or a branch (which pairs have a
+// preference, a région in common or a known size is too random for the
+// processor to guess); history and the rare criteria (workshops beyond
+// 64, interests with weights, offers beyond one word) are added after.
 func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	a := p.h[i]
 	hs := p.h[from:to]
 	w, ok = w[:len(hs)], ok[:len(hs)]
-	forbidRecent := p.rules.Repeat.Mode == RepeatForbid
-	penalty := -p.penalty
 	roles := p.roleM[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
 	var sizes []int64
 	if p.bracket {
 		sizes = p.sizeTab[int(a.bracket)*p.nbrackets : int(a.bracket+1)*p.nbrackets]
 	}
-	popcount, regionMode, hard := p.popcount, p.region, p.hard
-	sizeQ, regionM, workshopM, complementM, prefM := p.sizeQ, p.regionM, p.workshopM, p.complementM, &p.prefM
-	aKnown := a.pop > 0
-	// i's partners with history, sorted: walked along the row, so that
-	// finding a pair's history costs one comparison.
-	sp := p.p[i].special
-	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
-	next := to
-	if k < len(sp) {
-		next = int(sp[k].other)
+	sizeQ, prefM := p.sizeQ, &p.prefM
+	hardSize, hardRegion := b2i(p.hard&prefSimilar != 0), b2i(p.hard&prefRegion != 0)
+	aKnown, aColl := b2i(a.pop > 0), b2i(a.coll != 0)
+	aReq, aMember := b2i(a.prefs&prefRegionKnown != 0), b2i(a.prefs&prefMember != 0)
+	var sameM, diffM int64
+	switch p.region {
+	case regionSame:
+		sameM = p.regionM & -int64(b2i(a.region != 0))
+	case regionDifferent:
+		diffM = p.regionM & -int64(b2i(a.region != 0))
 	}
-	// the interest term by [shared][count of a + count of b], when it is
-	// a popcount
-	ca := bits.OnesCount64(a.in0)
-	itab := p.itab
+	// workshops and offers in the loop when their first word is all of
+	// them; else apart
+	var workshopM, complementM int64
+	if p.exactWorkshops {
+		workshopM = p.workshopM
+	}
+	if p.words <= 1 {
+		complementM = p.complementM
+	}
+	// the interest term by [shared][count of a + count of b]
+	itab := p.itab[int(a.count):]
 	for t := range hs {
 		b := &hs[t]
-		j := from + t
-		var total int64
-		if j == next {
-			ago := sp[k].ago
-			if k++; k < len(sp) {
-				next = int(sp[k].other)
-			}
-			if ago == 0 || forbidRecent {
-				w[t], ok[t] = 0, false
-				continue
-			}
-			total = penalty
-		}
-		if a.coll != 0 && a.coll == b.coll {
-			w[t], ok[t] = 0, false
-			continue
-		}
-		known := aKnown && b.pop > 0
-		if (a.prefs|b.prefs)&hard != 0 && (breaks(&a, b, hard, known) || breaks(b, &a, hard, known)) {
-			w[t], ok[t] = 0, false
-			continue
-		}
-		if known {
-			if sizes != nil {
-				total += sizes[b.bracket]
-			} else {
-				total += logSize(sizeQ, a.lq, b.lq)
-			}
-		}
-		if popcount {
-			total += int64(itab[bits.OnesCount64(a.in0&b.in0)*itabStride+ca+bits.OnesCount64(b.in0)])
+		known := aKnown & b2i(b.pop > 0)
+		// the two members' preferences broken by the other: size, région
+		sab := known & b2i(uint32(b.pop-a.simLo) > a.simSpan)
+		sba := known & b2i(uint32(a.pop-b.simLo) > b.simSpan)
+		diffRegion := b2i(a.region != b.region)
+		rab := aReq & diffRegion
+		rba := b2i(b.prefs&prefRegionKnown != 0) & diffRegion
+		forbid := aColl&b2i(a.coll == b.coll) | (sab|sba)&hardSize | (rab|rba)&hardRegion
+		var size int64
+		if sizes != nil {
+			size = sizes[b.bracket]
 		} else {
-			total += p.interestsSlow(&a, b, i, j)
+			size = logSize(sizeQ, a.lq, b.lq)
 		}
-		total += regionPoints(regionMode, a.region, b.region, regionM)
+		total := size & -int64(known)
+		total += int64(itab[popcount(a.in0&b.in0)*itabStride+int(b.count)])
+		total += sameM&-int64(1-diffRegion) | diffM&-int64(b2i(b.region != 0)&diffRegion)
 		total += roles[b.role]
-		if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
-			total += workshopM
-		}
-		if (a.prefs|b.prefs)&prefMember != 0 {
-			total += prefM[2+prefSatisfaction(&a, b, known)+prefSatisfaction(b, &a, known)]
-		}
-		if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
-			total += complementM
-		}
-		w[t], ok[t] = total, true
+		total += workshopM & -int64(b2i(a.wsig&b.wsig != 0))
+		// satisfactions: 0 without preferences, -1 broken, +1 met
+		total += prefM[2+aMember*(1-2*(sab|rab))+b2i(b.prefs&prefMember != 0)*(1-2*(sba|rba))]
+		total += complementM & -int64(b2i(a.off0&b.need0|b.off0&a.need0 != 0))
+		// a forbidden pair weighs 0
+		w[t], ok[t] = total&(int64(forbid)-1), forbid == 0
 	}
+	if !p.exactWorkshops && a.wsig != 0 {
+		for t := range hs {
+			if ok[t] && a.wsig&hs[t].wsig != 0 && sharesAny(p.p[i].workshops, p.p[from+t].workshops) {
+				w[t] += p.workshopM
+			}
+		}
+	}
+	if p.words > 1 {
+		for t := range hs {
+			if ok[t] && p.complement(&a, &hs[t], i, from+t) {
+				w[t] += p.complementM
+			}
+		}
+	}
+	if !p.popcount && a.prefs&prefInterest != 0 {
+		for t := range hs {
+			if ok[t] {
+				w[t] += p.interestsSlow(&a, &hs[t], i, from+t)
+			}
+		}
+	}
+	// history: i's partners with history, sorted
+	sp := p.p[i].special
+	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
+	for _, s := range sp[k:] {
+		t := int(s.other) - from
+		if t >= len(hs) {
+			break
+		}
+		if s.ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
+			w[t], ok[t] = 0, false
+		} else if ok[t] {
+			w[t] -= p.penalty
+		}
+	}
+}
+
+// popcount is bits.OnesCount64 without a call (the portable code, which
+// the compiler inlines: MilliRow's loop keeps its registers).
+func popcount(x uint64) int {
+	x -= (x >> 1) & 0x5555555555555555
+	x = (x>>2)&0x3333333333333333 + x&0x3333333333333333
+	x = (x + x>>4) & 0x0f0f0f0f0f0f0f0f
+	return int(x * 0x0101010101010101 >> 56)
+}
+
+// b2i is 1 for true, 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	var x int
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // regionPoints is the région criterion's points for members of régions
@@ -709,10 +787,7 @@ func prefSatisfaction(a, b *hot, known bool) int {
 	if a.prefs&prefMember == 0 {
 		return 0
 	}
-	if a.prefs&prefSimilar != 0 && known && a.bracket != b.bracket && (b.pop < a.simLo || b.pop > a.simHi) {
-		return -1
-	}
-	if a.prefs&prefRegion != 0 && a.region != 0 && a.region != b.region {
+	if known && sizeBroken(a, b) || regionBroken(a, b) {
 		return -1
 	}
 	return 1
@@ -721,10 +796,31 @@ func prefSatisfaction(a, b *hot, known bool) int {
 // breaks reports whether b breaks one of a's preferences within mask.
 func breaks(a, b *hot, mask uint8, known bool) bool {
 	m := a.prefs & mask
-	if m&prefSimilar != 0 && known && a.bracket != b.bracket && (b.pop < a.simLo || b.pop > a.simHi) {
-		return true
+	return m&prefSimilar != 0 && known && sizeBroken(a, b) || m&prefRegion != 0 && regionBroken(a, b)
+}
+
+// sizeBroken reports whether b, of known population, is outside a's
+// « similar size » preference: in another bracket, and too far (never
+// when a states no such preference).
+func sizeBroken(a, b *hot) bool { return uint32(b.pop-a.simLo) > a.simSpan }
+
+// regionBroken reports whether b is outside a's « same région »
+// preference (never when a states none).
+func regionBroken(a, b *hot) bool { return a.prefs&prefRegionKnown != 0 && a.region != b.region }
+
+// workshop reports whether a and b (i and j) attended a workshop
+// together.
+func (p *Pool) workshop(a, b *hot, i, j int) bool {
+	return a.wsig&b.wsig != 0 && (p.exactWorkshops || sharesAny(p.p[i].workshops, p.p[j].workshops))
+}
+
+// complement reports whether one of a and b (i and j) can help on an
+// interest the other looks for experience on.
+func (p *Pool) complement(a, b *hot, i, j int) bool {
+	if p.words <= 1 {
+		return a.off0&b.need0|b.off0&a.need0 != 0
 	}
-	return m&prefRegion != 0 && a.region != 0 && a.region != b.region
+	return (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j)
 }
 
 // similarBounds returns the populations lo..hi whose log10 distance to
@@ -844,7 +940,7 @@ func (p *Pool) allowedBut(i, j int) bool {
 	if a.coll != 0 && a.coll == b.coll {
 		return false
 	}
-	if ago, ok := p.lookup(a, i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
+	if ago, ok := p.lookup(i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
 		return false
 	}
 	return true

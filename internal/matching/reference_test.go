@@ -1,7 +1,6 @@
 package matching
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -152,11 +151,7 @@ func TestIntegerScoreNearFloat(t *testing.T) {
 	pools := map[string]pool{}
 	ps, h := rowProfiles(t, n, 3)
 	pools["synthetic"] = pool{ps, h}
-	many := synthetic(t, n, 5)
-	for i := range many {
-		many[i].Interests = append(many[i].Interests, fmt.Sprintf("extra%d", i%90))
-	}
-	pools["more than 64 interests"] = pool{many, History{}}
+	pools["more than 64 interests and workshops"] = pool{wideProfiles(t, n, 5), History{}}
 	pools["similar-size boundary"] = pool{boundaryProfiles(), History{}}
 	for name, r := range rowRules() {
 		for pname, pl := range pools {

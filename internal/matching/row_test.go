@@ -35,6 +35,21 @@ func rowProfiles(t testing.TB, n int, seed uint64) ([]Profile, History) {
 	return ps, h
 }
 
+// wideProfiles are synthetic profiles with more than 64 interests (90
+// more), offers and needs among them, and more than 64 workshops (100).
+func wideProfiles(t testing.TB, n int, seed uint64) []Profile {
+	ps := synthetic(t, n, seed)
+	for i := range ps {
+		ps[i].Interests = append(ps[i].Interests, fmt.Sprintf("extra%d", i%90))
+		ps[i].Workshops = append(ps[i].Workshops, fmt.Sprintf("w%d", i%100))
+		if i%3 == 0 {
+			ps[i].Offers = []string{fmt.Sprintf("extra%d", i%90)}
+			ps[i].Needs = []string{fmt.Sprintf("extra%d", (i/3)%90), benchInterests[i%12]}
+		}
+	}
+	return ps
+}
+
 // rowRules are the rule variants the row scorer must agree under: every
 // branch of Milli (size modes, région modes, repeat modes, soft and hard
 // preferences, weighted interests, more than 64 interests).
@@ -67,14 +82,10 @@ func TestMilliRowEqualsMilli(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := rowPool(t, n, 3, r)
 			if name == "soft preferences, weighted interests" {
-				// more than 64 interests: the several-word path
-				ps := synthetic(t, n, 5)
-				for i := range ps {
-					ps[i].Interests = append(ps[i].Interests, fmt.Sprintf("extra%d", i%90))
-				}
-				p = mustPool(t, r, ps, History{})
-				if p.words < 2 {
-					t.Fatalf("%d words of interests, want 2 or more", p.words)
+				// more than 64 interests and workshops: the paths apart
+				p = mustPool(t, r, wideProfiles(t, n, 5), History{})
+				if p.words < 2 || p.exactWorkshops {
+					t.Fatalf("%d words of interests, exact workshops %v: want 2 or more, false", p.words, p.exactWorkshops)
 				}
 			}
 			rng := rand.New(rand.NewPCG(9, 10))
