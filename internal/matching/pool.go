@@ -90,7 +90,7 @@ const itabStride = 129
 // prof is a profile prepared for fast scoring.
 type prof struct {
 	pop     int32
-	bracket int16
+	bracket uint8
 	region  int16 // 0: unknown
 	dep     int16
 	role    int16
@@ -117,7 +117,8 @@ type prof struct {
 // prof.
 type hot struct {
 	// lq is the member's population as a quantized log10 (lqScale units,
-	// see NewPool), 0 when unknown: the size criterion is a difference.
+	// see NewPool), unknownLQ when unknown: the size criterion is a
+	// difference.
 	lq  int64
 	in0 uint64 // interests, first word
 	// wsig has bit (workshop - 1) % 64 set for every workshop attended:
@@ -125,8 +126,9 @@ type hot struct {
 	wsig uint64
 	// offers and needs, first word
 	off0, need0 uint64
-	coll        int32 // 0: unknown
-	pop         int32
+	// coll: the collectivity, or -1-index when unknown (never the same)
+	coll int32
+	pop  int32
 	// simLo..simLo+simSpan: the populations that satisfy the member's
 	// « similar size » preference, their own bracket included (every
 	// population when the member states none, or their own is unknown).
@@ -134,10 +136,45 @@ type hot struct {
 	simSpan uint32
 	region  int16 // 0: unknown
 	role    int16
-	bracket int16
+	// bracket: the size bracket, nbrackets when the population is unknown
+	bracket uint8
 	prefs   uint8
 	count   uint8 // interests in in0
+	// cls is the member's part of the index into Pool.ptab, shifted
+	// (clsReq... bits, times 16)
+	cls uint8
 }
+
+// Bits of a member's class (hot.cls/16): what the région, preference and
+// forbidden parts of a pair's score depend on, besides the pair's own
+// relations (dynamic bits).
+const (
+	clsKnown    = 1 << iota // population known
+	clsRegionNZ             // région known
+	clsMember               // states a size or région preference
+	clsReq                  // prefRegionKnown
+)
+
+// Dynamic bits of a pair (b's population against a's range and the
+// converse, régions, collectivities).
+const (
+	dynDiffRegion = 1 << iota
+	dynSBA        // a's population outside b's « similar size » range
+	dynSAB        // b's population outside a's range
+	dynSameColl
+)
+
+// unknownLQ: the quantized log of an unknown population, far from any
+// known one (whose lq is at most maxLQ): the size criterion is 0.
+const (
+	maxLQ     = 1 << 40
+	unknownLQ = 1 << 50
+)
+
+// pairPart is the région, preferences and forbidden parts of a pair's
+// score, for one pair class: score in milli-points, keep -1 (allowed) or
+// 0 (forbidden).
+type pairPart struct{ score, keep int64 }
 
 // special is a partner with history: met some rounds ago, or not again.
 type special struct {
@@ -198,11 +235,16 @@ type Pool struct {
 	// prefM: the preferences criterion by the sum of the two members'
 	// satisfactions (-2..2) plus 2.
 	prefM [5]int64
-	// sizeTab: in bracket mode, the size criterion by bracket*nbrackets +
-	// bracket.
+	// sizeTab: in bracket mode, the size criterion by bracket*(nbrackets+1)
+	// + bracket, 0 in the last row and column (unknown population).
 	sizeTab   []int64
 	nbrackets int
-	penalty   int64 // milli-points
+	// ptab: the région, preferences and forbidden parts by a's class,
+	// b's class and the pair's dynamic bits (see partOf).
+	ptab []pairPart
+	// noHelp: nobody in the pool states offers or needs
+	noHelp  bool
+	penalty int64 // milli-points
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
 	// itab: with popcount, the interest term in milli-points by
@@ -315,16 +357,20 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		lqScale = w.Size * 1000 * 1024 / rules.LogSpan
 	}
 	pool.bracket = rules.SizeMode == SizeBracket
+	pool.nbrackets = len(rules.Brackets) + 1
+	if pool.nbrackets > math.MaxUint8 {
+		return nil, errors.New("matching: too many size brackets")
+	}
 	if pool.bracket {
-		pool.nbrackets = len(rules.Brackets) + 1
-		pool.sizeTab = make([]int64, pool.nbrackets*pool.nbrackets)
+		nb := pool.nbrackets + 1
+		pool.sizeTab = make([]int64, nb*nb)
 		for x := range pool.nbrackets {
 			for y := range pool.nbrackets {
 				switch x - y {
 				case 0:
-					pool.sizeTab[x*pool.nbrackets+y] = ToMilli(w.Size)
+					pool.sizeTab[x*nb+y] = ToMilli(w.Size)
 				case 1, -1:
-					pool.sizeTab[x*pool.nbrackets+y] = ToMilli(w.Size * 0.5)
+					pool.sizeTab[x*nb+y] = ToMilli(w.Size * 0.5)
 				}
 			}
 		}
@@ -352,7 +398,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	for i, pr := range profiles {
 		q := &pool.p[i]
 		q.pop = int32(min(max(pr.Population, 0), math.MaxInt32))
-		q.bracket = int16(Bracket(rules.Brackets, pr.Population))
+		q.bracket = uint8(Bracket(rules.Brackets, pr.Population))
 		q.region = int16(intern(regions, pr.Region))
 		q.dep = int16(intern(deps, pr.Departement))
 		q.role = int16(intern(roles, pr.Role))
@@ -395,8 +441,9 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		slices.Sort(q.workshops)
 		q.workshops = slices.Compact(q.workshops)
 		hq := &pool.h[i]
+		hq.lq = unknownLQ
 		if q.pop > 0 {
-			hq.lq = int64(math.Round(min(math.Log10(float64(q.pop))*lqScale, 1<<61)))
+			hq.lq = int64(math.Round(min(math.Log10(float64(q.pop))*lqScale, maxLQ)))
 		}
 		hq.simLo, hq.simSpan = 0, math.MaxInt32
 		if q.prefs&prefSimilar != 0 && q.pop > 0 {
@@ -478,10 +525,25 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		}
 	}
 	pool.sig = make([]uint64, n)
+	pool.noHelp = true
 	for i := range pool.p {
 		q, hq := &pool.p[i], &pool.h[i]
 		pool.sig[i] = q.sig
 		hq.coll, hq.pop, hq.region, hq.role, hq.bracket, hq.prefs = q.coll, q.pop, q.region, q.role, q.bracket, q.prefs
+		if q.coll == 0 {
+			hq.coll = int32(-1 - i)
+		}
+		if q.pop == 0 {
+			hq.bracket = uint8(pool.nbrackets)
+		}
+		hq.cls = uint8(memberClass(hq) * 16)
+		if q.prefs&prefHelp != 0 {
+			pool.noHelp = false
+		}
+	}
+	pool.ptab = make([]pairPart, 16*16*16)
+	for k := range pool.ptab {
+		pool.ptab[k] = pool.partOf(k/256, k/16%16, k%16)
 	}
 	return pool, nil
 }
@@ -516,7 +578,7 @@ func (p *Pool) history(i, j int) (int16, bool) {
 func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	var bd Breakdown
 	a, b := &p.h[i], &p.h[j]
-	if a.coll != 0 && a.coll == b.coll {
+	if a.coll == b.coll {
 		bd.Forbidden = ForbidSameCollectivity
 		return bd, false
 	}
@@ -568,7 +630,7 @@ func points(m int64) float64 { return float64(m) / 1000 }
 // prices. It sums what Score sums, without building the breakdown.
 func (p *Pool) Milli(i, j int) (int64, bool) {
 	a, b := &p.h[i], &p.h[j]
-	if a.coll != 0 && a.coll == b.coll {
+	if a.coll == b.coll {
 		return 0, false
 	}
 	var total int64
@@ -613,58 +675,46 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	hs := p.h[from:to]
 	w, ok = w[:len(hs)], ok[:len(hs)]
 	roles := p.roleM[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
+	sizeQ := p.sizeQ
+	if a.pop == 0 {
+		sizeQ = 0 // no size criterion
+	}
 	var sizes []int64
 	if p.bracket {
-		sizes = p.sizeTab[int(a.bracket)*p.nbrackets : int(a.bracket+1)*p.nbrackets]
+		nb := p.nbrackets + 1
+		sizes = p.sizeTab[int(a.bracket)*nb : int(a.bracket+1)*nb]
 	}
-	sizeQ, prefM := p.sizeQ, &p.prefM
-	hardSize, hardRegion := b2i(p.hard&prefSimilar != 0), b2i(p.hard&prefRegion != 0)
-	aKnown, aColl := b2i(a.pop > 0), b2i(a.coll != 0)
-	aReq, aMember := b2i(a.prefs&prefRegionKnown != 0), b2i(a.prefs&prefMember != 0)
-	var sameM, diffM int64
-	switch p.region {
-	case regionSame:
-		sameM = p.regionM & -int64(b2i(a.region != 0))
-	case regionDifferent:
-		diffM = p.regionM & -int64(b2i(a.region != 0))
-	}
+	// the région, preferences and forbidden parts, by b's class and the
+	// pair's dynamic bits
+	parts := p.ptab[memberClass(&a)*256 : memberClass(&a)*256+256]
 	// workshops and offers in the loop when their first word is all of
 	// them; else apart
 	var workshopM, complementM int64
 	if p.exactWorkshops {
 		workshopM = p.workshopM
 	}
-	if p.words <= 1 {
+	if p.words <= 1 && !p.noHelp {
 		complementM = p.complementM
 	}
 	// the interest term by [shared][count of a + count of b]
 	itab := p.itab[int(a.count):]
 	for t := range hs {
 		b := &hs[t]
-		known := aKnown & b2i(b.pop > 0)
-		// the two members' preferences broken by the other: size, région
-		sab := known & b2i(uint32(b.pop-a.simLo) > a.simSpan)
-		sba := known & b2i(uint32(a.pop-b.simLo) > b.simSpan)
-		diffRegion := b2i(a.region != b.region)
-		rab := aReq & diffRegion
-		rba := b2i(b.prefs&prefRegionKnown != 0) & diffRegion
-		forbid := aColl&b2i(a.coll == b.coll) | (sab|sba)&hardSize | (rab|rba)&hardRegion
+		d := int(b.cls) | b2i(a.coll == b.coll)<<3 | b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 |
+			b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 | b2i(a.region != b.region)
+		part := parts[d&255]
 		var size int64
 		if sizes != nil {
 			size = sizes[b.bracket]
 		} else {
 			size = logSize(sizeQ, a.lq, b.lq)
 		}
-		total := size & -int64(known)
-		total += int64(itab[popcount(a.in0&b.in0)*itabStride+int(b.count)])
-		total += sameM&-int64(1-diffRegion) | diffM&-int64(b2i(b.region != 0)&diffRegion)
-		total += roles[b.role]
+		total := part.score + size + int64(itab[popcount(a.in0&b.in0)*itabStride+int(b.count)]) + roles[b.role]
 		total += workshopM & -int64(b2i(a.wsig&b.wsig != 0))
-		// satisfactions: 0 without preferences, -1 broken, +1 met
-		total += prefM[2+aMember*(1-2*(sab|rab))+b2i(b.prefs&prefMember != 0)*(1-2*(sba|rba))]
-		total += complementM & -int64(b2i(a.off0&b.need0|b.off0&a.need0 != 0))
-		// a forbidden pair weighs 0
-		w[t], ok[t] = total&(int64(forbid)-1), forbid == 0
+		if complementM != 0 {
+			total += complementM & -int64(b2i(a.off0&b.need0|b.off0&a.need0 != 0))
+		}
+		w[t], ok[t] = total&part.keep, part.keep != 0
 	}
 	if !p.exactWorkshops && a.wsig != 0 {
 		for t := range hs {
@@ -701,6 +751,55 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 			w[t] -= p.penalty
 		}
 	}
+}
+
+// memberClass is a member's class (clsKnown...).
+func memberClass(a *hot) int {
+	c := 0
+	if a.pop > 0 {
+		c |= clsKnown
+	}
+	if a.region != 0 {
+		c |= clsRegionNZ
+	}
+	if a.prefs&prefMember != 0 {
+		c |= clsMember
+	}
+	if a.prefs&prefRegionKnown != 0 {
+		c |= clsReq
+	}
+	return c
+}
+
+// partOf is the région, preferences and forbidden parts of a pair of
+// members of classes ca and cb whose relations are dyn: what Milli
+// computes for them, decided once per pool for every class of pair.
+func (p *Pool) partOf(ca, cb, dyn int) pairPart {
+	known := ca&cb&clsKnown != 0
+	diffRegion := dyn&dynDiffRegion != 0
+	sab, sba := known && dyn&dynSAB != 0, known && dyn&dynSBA != 0
+	rab, rba := ca&clsReq != 0 && diffRegion, cb&clsReq != 0 && diffRegion
+	if dyn&dynSameColl != 0 || p.hard&prefSimilar != 0 && (sab || sba) || p.hard&prefRegion != 0 && (rab || rba) {
+		return pairPart{}
+	}
+	var part pairPart
+	part.keep = -1
+	switch {
+	case p.region == regionSame && ca&clsRegionNZ != 0 && !diffRegion,
+		p.region == regionDifferent && ca&cb&clsRegionNZ != 0 && diffRegion:
+		part.score += p.regionM
+	}
+	sat := func(c int, broken bool) int {
+		switch {
+		case c&clsMember == 0:
+			return 0
+		case broken:
+			return -1
+		}
+		return 1
+	}
+	part.score += p.prefM[2+sat(ca, sab || rab)+sat(cb, sba || rba)]
+	return part
 }
 
 // popcount is bits.OnesCount64 without a call (the portable code, which
@@ -744,7 +843,7 @@ func ToMilli(points float64) int64 {
 // size is the size criterion of a and b, whose populations are known.
 func (p *Pool) size(a, b *hot) int64 {
 	if p.bracket {
-		return p.sizeTab[int(a.bracket)*p.nbrackets+int(b.bracket)]
+		return p.sizeTab[int(a.bracket)*(p.nbrackets+1)+int(b.bracket)]
 	}
 	return logSize(p.sizeQ, a.lq, b.lq)
 }
@@ -937,7 +1036,7 @@ func (p *Pool) Alone(i int) string {
 // forbidden as recent.
 func (p *Pool) allowedBut(i, j int) bool {
 	a, b := &p.h[i], &p.h[j]
-	if a.coll != 0 && a.coll == b.coll {
+	if a.coll == b.coll {
 		return false
 	}
 	if ago, ok := p.lookup(i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
