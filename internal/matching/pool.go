@@ -627,39 +627,50 @@ func points(m int64) float64 { return float64(m) / 1000 }
 
 // Milli returns the score of (i, j) in milli-points, and false when the
 // pair is forbidden: the solver's weigher, called for every pair it
-// prices. It sums what Score sums, without building the breakdown.
+// prices. It sums what Score sums, without building the breakdown, the
+// région, preferences and forbidden parts read from the pool's table of
+// pair classes, as MilliRow does.
 func (p *Pool) Milli(i, j int) (int64, bool) {
 	a, b := &p.h[i], &p.h[j]
-	if a.coll == b.coll {
+	part := p.ptab[int(a.cls)<<4|int(b.cls)|pairDyn(a, b)]
+	if part.keep == 0 {
 		return 0, false
 	}
-	var total int64
-	if ago, ok := p.lookup(i, j); ok {
-		if ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
-			return 0, false
+	total := part.score
+	if p.sig[i]&(1<<(uint(j)&63)) != 0 {
+		if ago, ok := p.history(i, j); ok {
+			if ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
+				return 0, false
+			}
+			total -= p.penalty
 		}
-		total = -p.penalty
 	}
-	known := a.pop > 0 && b.pop > 0
-	if (a.prefs|b.prefs)&p.hard != 0 && (breaks(a, b, p.hard, known) || breaks(b, a, p.hard, known)) {
-		return 0, false
-	}
-	if known {
+	if a.pop > 0 && b.pop > 0 {
 		total += p.size(a, b)
 	}
-	total += p.interests(a, b, i, j)
-	total += regionPoints(p.region, a.region, b.region, p.regionM)
+	if p.popcount {
+		total += int64(p.itab[popcount(a.in0&b.in0)*itabStride+int(a.count)+int(b.count)])
+	} else {
+		total += p.interestsSlow(a, b, i, j)
+	}
 	total += p.roleM[int(a.role)*p.nroles+int(b.role)]
 	if p.workshop(a, b, i, j) {
 		total += p.workshopM
 	}
-	if (a.prefs|b.prefs)&prefMember != 0 {
-		total += p.prefM[2+prefSatisfaction(a, b, known)+prefSatisfaction(b, a, known)]
-	}
-	if p.complement(a, b, i, j) {
-		total += p.complementM
+	if a.off0|b.off0 != 0 || p.words > 1 {
+		if p.complement(a, b, i, j) {
+			total += p.complementM
+		}
 	}
 	return total, true
+}
+
+// pairDyn is the dynamic bits of (a, b): same collectivity, each one's
+// population outside the other's « similar size » range, régions that
+// differ (dynSameColl...).
+func pairDyn(a, b *hot) int {
+	return b2i(a.coll == b.coll)<<3 | b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 |
+		b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 | b2i(a.region != b.region)
 }
 
 // MilliRow scores member i against every member j in [from, to):
@@ -700,6 +711,7 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	itab := p.itab[int(a.count):]
 	for t := range hs {
 		b := &hs[t]
+		// pairDyn, by hand (too long for the compiler to inline)
 		d := int(b.cls) | b2i(a.coll == b.coll)<<3 | b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 |
 			b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 | b2i(a.region != b.region)
 		part := parts[d&255]

@@ -163,6 +163,11 @@ func TestIntegerScoreNearFloat(t *testing.T) {
 					for j := i + 1; j < len(pl.ps); j++ {
 						got, ok := p.Milli(i, j)
 						want, wantOK := ref.milli(i, j)
+						// Score, computed criterion by criterion, adds up
+						// to the same
+						if bd, sok := p.Score(i, j); sok != ok || ok && ToMilli(bd.Total) != got {
+							t.Fatalf("(%d, %d): Milli %d %v, Score %+v %v", i, j, got, ok, bd, sok)
+						}
 						if ok != wantOK {
 							t.Fatalf("(%d, %d): allowed %v, the float definition says %v (%+v, %+v)", i, j, ok, wantOK,
 								pl.ps[i], pl.ps[j])

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // rowPool is a synthetic pool with history (met, not again, priority) and
@@ -141,5 +142,13 @@ func TestPlanRowsSamePairs(t *testing.T) {
 				t.Fatalf("n=%d %s: the plan by rows differs from the plan per pair:\n%+v\n%+v", n, odd, plan, want)
 			}
 		}
+	}
+}
+
+// TestHotFitsALine: what scoring reads of a member stays within a cache
+// line (the first pass reads it 10,000 times a row).
+func TestHotFitsALine(t *testing.T) {
+	if s := unsafe.Sizeof(hot{}); s > 64 {
+		t.Errorf("hot is %d bytes, want 64 at most", s)
 	}
 }
