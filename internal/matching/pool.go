@@ -156,7 +156,7 @@ const (
 )
 
 // Dynamic bits of a pair (b's population against a's range and the
-// converse, régions, collectivities).
+// converse, régions, collectivities), computed by Milli and MilliRow.
 const (
 	dynDiffRegion = 1 << iota
 	dynSBA        // a's population outside b's « similar size » range
@@ -632,7 +632,11 @@ func points(m int64) float64 { return float64(m) / 1000 }
 // pair classes, as MilliRow does.
 func (p *Pool) Milli(i, j int) (int64, bool) {
 	a, b := &p.h[i], &p.h[j]
-	part := p.ptab[int(a.cls)<<4|int(b.cls)|pairDyn(a, b)]
+	// the pair's dynamic bits (the same expression in MilliRow: as a
+	// function, too long for the compiler to inline)
+	d := b2i(a.region != b.region) | b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 |
+		b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 | b2i(a.coll == b.coll)<<3
+	part := p.ptab[int(a.cls)<<4|int(b.cls)|d]
 	if part.keep == 0 {
 		return 0, false
 	}
@@ -663,14 +667,6 @@ func (p *Pool) Milli(i, j int) (int64, bool) {
 		}
 	}
 	return total, true
-}
-
-// pairDyn is the dynamic bits of (a, b): same collectivity, each one's
-// population outside the other's « similar size » range, régions that
-// differ (dynSameColl...).
-func pairDyn(a, b *hot) int {
-	return b2i(a.coll == b.coll)<<3 | b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 |
-		b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 | b2i(a.region != b.region)
 }
 
 // MilliRow scores member i against every member j in [from, to):
@@ -711,10 +707,11 @@ func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	itab := p.itab[int(a.count):]
 	for t := range hs {
 		b := &hs[t]
-		// pairDyn, by hand (too long for the compiler to inline)
-		d := int(b.cls) | b2i(a.coll == b.coll)<<3 | b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 |
-			b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 | b2i(a.region != b.region)
-		part := parts[d&255]
+		// the pair's dynamic bits (the same expression in MilliRow: as a
+		// function, too long for the compiler to inline)
+		d := b2i(a.region != b.region) | b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 |
+			b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 | b2i(a.coll == b.coll)<<3
+		part := parts[(int(b.cls)|d)&255]
 		var size int64
 		if sizes != nil {
 			size = sizes[b.bracket]
