@@ -9,7 +9,9 @@
 //
 // Scores are points: each criterion contributes its weight times a
 // similarity between 0 and 1 (preferences may subtract), penalties
-// subtract. The solver works on fixed-point milli-points (int64).
+// subtract. Each criterion is rounded to the milli-point once per pool,
+// and a pair's score is their sum in milli-points (int64), what the
+// solver works on and what the breakdown adds up to (see Pool).
 package matching
 
 import (
