@@ -213,6 +213,12 @@ func TestRulesCheck(t *testing.T) {
 		func(r *Rules) { r.SizeMode = "x" },
 		func(r *Rules) { r.LogSpan = 0 },
 		func(r *Rules) { r.Brackets = []int{10, 5} },
+		func(r *Rules) {
+			r.Brackets = nil
+			for b := range MaxBrackets + 1 {
+				r.Brackets = append(r.Brackets, 1000*(b+1))
+			}
+		},
 		func(r *Rules) { r.RegionMode = "x" },
 		func(r *Rules) { r.Repeat.Mode = "x" },
 		func(r *Rules) { r.Odd = "x" },

@@ -357,10 +357,7 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		lqScale = w.Size * 1000 * 1024 / rules.LogSpan
 	}
 	pool.bracket = rules.SizeMode == SizeBracket
-	pool.nbrackets = len(rules.Brackets) + 1
-	if pool.nbrackets > math.MaxUint8 {
-		return nil, errors.New("matching: too many size brackets")
-	}
+	pool.nbrackets = len(rules.Brackets) + 1 // at most MaxBrackets+1: with the unknown one, a byte
 	if pool.bracket {
 		nb := pool.nbrackets + 1
 		pool.sizeTab = make([]int64, nb*nb)

@@ -152,3 +152,28 @@ func TestHotFitsALine(t *testing.T) {
 		t.Errorf("hot is %d bytes, want 64 at most", s)
 	}
 }
+
+// TestMostBrackets: with MaxBrackets bounds, a member above the last one
+// and a member of unknown population still score as the float
+// definition says (a bracket is a byte, the unknown one included).
+func TestMostBrackets(t *testing.T) {
+	r := DefaultRules()
+	r.SizeMode = SizeBracket
+	r.Brackets = nil
+	for b := range MaxBrackets {
+		r.Brackets = append(r.Brackets, 1000*(b+1))
+	}
+	ps := []Profile{{Population: 999_999, Collectivity: "a"}, {Population: 253_000, Collectivity: "b"},
+		{Population: 252_500, Collectivity: "c"}, {Population: 0, Collectivity: "d"}, {Population: 10, Collectivity: "e"}}
+	p := mustPool(t, r, ps, History{})
+	ref := newFloatScore(r, ps, History{})
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			got, ok := p.Milli(i, j)
+			want, wantOK := ref.milli(i, j)
+			if ok != wantOK || got != want {
+				t.Errorf("(%d, %d): %d %v, the float definition %d %v", i, j, got, ok, want, wantOK)
+			}
+		}
+	}
+}
