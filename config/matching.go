@@ -142,6 +142,9 @@ const (
 	maxInterestWeight = 1000
 )
 
+// maxBrackets: matching.MaxBrackets (scoring keeps a bracket in a byte).
+const maxBrackets = 253
+
 // dgclBrackets are the DGCL demographic strata (lower bounds).
 var dgclBrackets = []int{500, 2000, 3500, 5000, 10000, 20000, 50000, 100000, 300000}
 
@@ -184,6 +187,9 @@ func (c *Config) validateMatching(ch *checker) {
 	ch.rangeInt("matching.size.similar_ratio", m.Size.SimilarRatio, 1, 1000)
 	if len(m.Size.Brackets) == 0 {
 		ch.add("matching.size.brackets", "must list at least one population bound (the DGCL strata: %v)", dgclBrackets)
+	}
+	if len(m.Size.Brackets) > maxBrackets {
+		ch.add("matching.size.brackets", "must list at most %d population bounds, got %d", maxBrackets, len(m.Size.Brackets))
 	}
 	for i, b := range m.Size.Brackets {
 		p := fmt.Sprintf("matching.size.brackets[%d]", i)

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func TestMatchingProblems(t *testing.T) {
 	checkProblemCases(t, []problemCase{
@@ -8,6 +11,7 @@ func TestMatchingProblems(t *testing.T) {
 		{"size mode", "matching:\n  size:\n    mode: cubic\n", []Problem{{Line: 3, Path: "matching.size.mode", Message: `must be one of log, bracket, got "cubic"`}}},
 		{"brackets not increasing", "matching:\n  size:\n    brackets: [500, 400]\n", []Problem{{Line: 3, Path: "matching.size.brackets[1]", Message: "must be greater than the bound before it (500), got 400"}}},
 		{"brackets empty", "matching:\n  size:\n    brackets: []\n", []Problem{{Line: 3, Path: "matching.size.brackets", Message: "must list at least one population bound (the DGCL strata: [500 2000 3500 5000 10000 20000 50000 100000 300000])"}}},
+		{"too many brackets", "matching:\n  size:\n    brackets: [" + manyBounds(254) + "]\n", []Problem{{Line: 3, Path: "matching.size.brackets", Message: "must list at most 253 population bounds, got 254"}}},
 		{"span ratio", "matching:\n  size:\n    log_span_ratio: 1\n", []Problem{{Line: 3, Path: "matching.size.log_span_ratio", Message: "must be between 2 and 1000000, got 1"}}},
 		{"unknown interest weight", "matching:\n  interest_weights: {ai: 150}\n", []Problem{{Line: 2, Path: "matching.interest_weights.ai", Message: `unknown interest "ai" (interests: ia, management, management_distance, transition_ecologique, finances, rh, numerique, qvt, deconnexion, intercommunalite, commande_publique, relation_elus)`}}},
 		{"interest weight not a number", "matching:\n  interest_weights: {ia: lots}\n", []Problem{{Line: 2, Path: "matching.interest_weights", Message: `ia: must be a whole number (percent), got "lots"`}}},
@@ -37,4 +41,16 @@ func TestMatchingProblems(t *testing.T) {
 	if _, err := Parse([]byte("member_roles:\n  - {id: chef, fr: Chef, en: Head}\n"), "f.yaml", nil); err != nil {
 		t.Errorf("custom member roles with the default role pairs: %v", err)
 	}
+}
+
+// manyBounds lists n increasing population bounds, YAML flow style.
+func manyBounds(n int) string {
+	s := ""
+	for i := range n {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(1000 * (i + 1))
+	}
+	return s
 }

@@ -89,16 +89,17 @@ const itabStride = 129
 
 // prof is a profile prepared for fast scoring.
 type prof struct {
-	logPop    float64
-	pop       int32
-	bracket   int16
-	region    int16 // 0: unknown
-	dep       int16
-	role      int16
-	coll      int32 // 0: unknown
-	prefs     uint8
+	pop     int32
+	bracket uint8
+	region  int16 // 0: unknown
+	dep     int16
+	role    int16
+	coll    int32 // 0: unknown
+	prefs   uint8
+	// interests is a bitset of interest ids; wInterest the sum of their
+	// weights in the pool's fixed point (Pool.iwFix).
 	interests []uint64
-	wInterest float64
+	wInterest int64
 	workshops []int32 // sorted
 	// offers and needs are interest bitsets, like interests (nil when
 	// the member stated none).
@@ -109,25 +110,71 @@ type prof struct {
 	sig uint64
 }
 
-// hot is what scoring a pair reads of each member, packed in 48 bytes:
-// the solver prices millions of pairs, and one member's row fits in a
-// cache line. The rest (several words of interests, workshops, history)
-// stays in prof.
+// hot is what scoring a pair reads of each member, all integers, packed
+// in 64 bytes (a cache line): the solver weighs 50 million pairs at
+// 10,000 members, and prices millions more at random. The rest (several
+// words of interests or offers, workshops beyond 64, history) stays in
+// prof.
 type hot struct {
-	logPop    float64
-	in0       uint64 // interests, first word
-	wInterest float64
-	sig       uint64 // bit (other % 64) set for every partner with history
-	coll      int32  // 0: unknown
-	pop       int32
-	region    int16 // 0: unknown
-	role      int16
-	bracket   int16
-	prefs     uint8
-	// wsig has bit (workshop % 64) set for every workshop attended: two
-	// members without a common bit share none.
+	// lq is the member's population as a quantized log10 (lqScale units,
+	// see NewPool), unknownLQ when unknown: the size criterion is a
+	// difference.
+	lq  int64
+	in0 uint64 // interests, first word
+	// wsig has bit (workshop - 1) % 64 set for every workshop attended:
+	// the exact set when the pool has 64 workshops or fewer.
 	wsig uint64
+	// offers and needs, first word
+	off0, need0 uint64
+	// coll: the collectivity, or -1-index when unknown (never the same)
+	coll int32
+	pop  int32
+	// simLo..simLo+simSpan: the populations that satisfy the member's
+	// « similar size » preference, their own bracket included (every
+	// population when the member states none, or their own is unknown).
+	simLo   int32
+	simSpan uint32
+	region  int16 // 0: unknown
+	role    int16
+	// bracket: the size bracket, nbrackets when the population is unknown
+	bracket uint8
+	prefs   uint8
+	count   uint8 // interests in in0
+	// cls is the member's part of the index into Pool.ptab, shifted
+	// (clsReq... bits, times 16)
+	cls uint8
 }
+
+// Bits of a member's class (hot.cls/16): what the région, preference and
+// forbidden parts of a pair's score depend on, besides the pair's own
+// relations (dynamic bits).
+const (
+	clsKnown    = 1 << iota // population known
+	clsRegionNZ             // région known
+	clsMember               // states a size or région preference
+	clsReq                  // prefRegionKnown
+)
+
+// Dynamic bits of a pair (b's population against a's range and the
+// converse, régions, collectivities), computed by Milli and MilliRow.
+const (
+	dynDiffRegion = 1 << iota
+	dynSBA        // a's population outside b's « similar size » range
+	dynSAB        // b's population outside a's range
+	dynSameColl
+)
+
+// unknownLQ: the quantized log of an unknown population, far from any
+// known one (whose lq is at most maxLQ): the size criterion is 0.
+const (
+	maxLQ     = 1 << 40
+	unknownLQ = 1 << 50
+)
+
+// pairPart is the région, preferences and forbidden parts of a pair's
+// score, for one pair class: score in milli-points, keep -1 (allowed) or
+// 0 (forbidden).
+type pairPart struct{ score, keep int64 }
 
 // special is a partner with history: met some rounds ago, or not again.
 type special struct {
@@ -140,6 +187,10 @@ const (
 	prefRegion
 	prefPriority // served first: does not sit out
 	prefHelp     // stated offers or needs
+	prefInterest // stated interests of a weight above 0
+	// prefRegionKnown: prefRegion, and the member's région is known (the
+	// preference can be judged).
+	prefRegionKnown
 )
 
 const prefMember = prefSimilar | prefRegion
@@ -151,28 +202,55 @@ const (
 
 // Pool is a set of profiles prepared for scoring under rules. It is
 // immutable and safe for concurrent use.
+//
+// Scores are integers: every criterion is precomputed in milli-points
+// (the solver's unit) when the pool is built, and a pair's score is their
+// sum, so that Score, Milli and MilliRow agree to the milli-point by
+// construction, with no floating point per pair. Each criterion is its
+// exact value rounded to the milli-point (the size criterion within
+// half a milli-point plus a thousandth, from quantized logarithms): a
+// pair's score is within a milli-point or two of the exact sum.
 type Pool struct {
-	rules    Rules
-	p        []prof
-	h        []hot
-	roleW    []float64 // Weights.Role times the matrix value, by role*nroles+role
-	nroles   int
-	iw       []float64 // interest weights by bit
-	uniform  bool      // every interest weighs 1
-	popcount bool      // uniform, in one word: the shared weight is a popcount
+	rules  Rules
+	p      []prof
+	h      []hot
+	roleM  []int64 // the role criterion, milli-points, by role*nroles+role
+	nroles int
+	// iwFix: the interest weights by bit in fixed point, 2^32 for all the
+	// pool's interests together.
+	iwFix    []int64
+	popcount bool // every interest weighs 1, in one word: the shared weight is a popcount
 	words    int
-	invSpan  float64
-	bracket  bool  // Rules.SizeMode == SizeBracket
-	region   uint8 // Rules.RegionMode: regionSame, regionDifferent or 0 (ignore)
-	// logSimilar is log10 of Rules.SimilarRatio (plus a hair, so that a
-	// ratio of exactly SimilarRatio satisfies).
-	logSimilar float64
-	penalty    int64 // milli-points
+	// exactWorkshops: at most 64 workshops, hot.wsig is the set
+	exactWorkshops bool
+	// sig[i] has bit (j % 64) set for every partner j with history: most
+	// pairs are found without history by one test
+	sig     []uint64
+	bracket bool  // Rules.SizeMode == SizeBracket
+	region  uint8 // Rules.RegionMode: regionSame, regionDifferent or 0 (ignore)
+	// The criteria's points in milli-points; sizeQ and interestQ in
+	// 1024ths of a milli-point (rounded once, at the end).
+	sizeQ, interestQ                int64
+	regionM, workshopM, complementM int64
+	// prefM: the preferences criterion by the sum of the two members'
+	// satisfactions (-2..2) plus 2.
+	prefM [5]int64
+	// sizeTab: in bracket mode, the size criterion by bracket*(nbrackets+1)
+	// + bracket, 0 in the last row and column (unknown population).
+	sizeTab   []int64
+	nbrackets int
+	// ptab: the région, preferences and forbidden parts by a's class,
+	// b's class and the pair's dynamic bits (see partOf).
+	ptab []pairPart
+	// noHelp: nobody in the pool states offers or needs
+	noHelp  bool
+	penalty int64 // milli-points
 	// hard is the mask of the member preferences that are constraints.
 	hard uint8
-	// itab: with popcount, the interest term (Weights.Interests · shared
-	// / union) by shared·itabStride + the two members' counts.
-	itab []float64
+	// itab: with popcount, the interest term in milli-points by
+	// shared·itabStride + the two members' counts (zeros otherwise: the
+	// criterion is computed apart).
+	itab []int32
 	// perPair: Plan weighs every pair through Milli, not MilliRow (the
 	// reference, for tests).
 	perPair bool
@@ -229,43 +307,78 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		}
 	}
 	pool.words = (len(interests) + 63) / 64
-	pool.iw = make([]float64, len(interests))
+	iw := make([]float64, len(interests))
 	for id, bit := range interests {
 		w, ok := rules.InterestWeights[id]
 		if !ok {
 			w = 1
 		}
-		pool.iw[bit] = w
+		iw[bit] = w
 	}
+	pool.iwFix = make([]int64, len(interests))
+	total := 0.0
+	for _, w := range iw {
+		total += w
+	}
+	if total > 0 {
+		for bit, w := range iw {
+			pool.iwFix[bit] = int64(math.Round(w * (1 << 32) / total))
+		}
+	}
+	w := rules.Weights
 	roleNames := make([]string, len(roles)+1)
 	for name, id := range roles {
 		roleNames[id] = name
 	}
 	pool.nroles = len(roleNames)
-	pool.roleW = make([]float64, pool.nroles*pool.nroles)
+	pool.roleM = make([]int64, pool.nroles*pool.nroles)
 	for a := range roleNames {
 		for b := range roleNames {
-			pool.roleW[a*pool.nroles+b] = rules.Weights.Role * rules.Roles.Value(roleNames[a], roleNames[b])
+			pool.roleM[a*pool.nroles+b] = ToMilli(w.Role * rules.Roles.Value(roleNames[a], roleNames[b]))
 		}
 	}
-	pool.uniform = !slices.ContainsFunc(pool.iw, func(w float64) bool { return w != 1 })
-	pool.popcount = pool.uniform && pool.words <= 1
+	uniform := !slices.ContainsFunc(iw, func(w float64) bool { return w != 1 })
+	pool.popcount = uniform && pool.words <= 1
+	pool.itab = make([]int32, 65*itabStride)
 	if pool.popcount {
-		pool.itab = make([]float64, 65*itabStride)
 		for shared := 0; shared <= 64; shared++ {
 			for both := shared; both < itabStride; both++ {
 				if union := float64(both) - float64(shared); union > 0 {
-					// the same operations as Milli's, on the same values
-					pool.itab[shared*itabStride+both] = rules.Weights.Interests * float64(shared) / union
+					pool.itab[shared*itabStride+both] = int32(ToMilli(w.Interests * float64(shared) / union))
 				}
 			}
 		}
 	}
+	pool.interestQ = int64(math.Round(w.Interests * 1000 * 1024))
+	pool.sizeQ = int64(math.Round(w.Size * 1000 * 1024))
+	// lqScale: a log10 distance of LogSpan is the whole size criterion
+	lqScale := 0.0
 	if rules.LogSpan > 0 {
-		pool.invSpan = 1 / rules.LogSpan
+		lqScale = w.Size * 1000 * 1024 / rules.LogSpan
 	}
-	pool.logSimilar = math.Log10(rules.SimilarRatio) + 1e-9
 	pool.bracket = rules.SizeMode == SizeBracket
+	pool.nbrackets = len(rules.Brackets) + 1 // at most MaxBrackets+1: with the unknown one, a byte
+	if pool.bracket {
+		nb := pool.nbrackets + 1
+		pool.sizeTab = make([]int64, nb*nb)
+		for x := range pool.nbrackets {
+			for y := range pool.nbrackets {
+				switch x - y {
+				case 0:
+					pool.sizeTab[x*nb+y] = ToMilli(w.Size)
+				case 1, -1:
+					pool.sizeTab[x*nb+y] = ToMilli(w.Size * 0.5)
+				}
+			}
+		}
+	}
+	pool.regionM, pool.workshopM, pool.complementM = ToMilli(w.Region), ToMilli(w.Workshop), ToMilli(w.Complement)
+	for s := -2; s <= 2; s++ {
+		pool.prefM[s+2] = ToMilli(w.Preferences * float64(s) / 2)
+	}
+	// a hair above log10(SimilarRatio): a ratio of exactly SimilarRatio
+	// satisfies
+	logSimilar := math.Log10(rules.SimilarRatio) + 1e-9
 	if rules.Hard.SimilarSize {
 		pool.hard |= prefSimilar
 	}
@@ -278,11 +391,11 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 	case RegionPreferDifferent:
 		pool.region = regionDifferent
 	}
+	pool.h = make([]hot, n)
 	for i, pr := range profiles {
 		q := &pool.p[i]
 		q.pop = int32(min(max(pr.Population, 0), math.MaxInt32))
-		q.logPop = math.Log10(float64(max(pr.Population, 1)))
-		q.bracket = int16(Bracket(rules.Brackets, pr.Population))
+		q.bracket = uint8(Bracket(rules.Brackets, pr.Population))
 		q.region = int16(intern(regions, pr.Region))
 		q.dep = int16(intern(deps, pr.Departement))
 		q.role = int16(intern(roles, pr.Role))
@@ -299,7 +412,10 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		for _, id := range slices.Compact(slices.Sorted(slices.Values(pr.Interests))) {
 			bit := interests[id]
 			q.interests[bit/64] |= 1 << (bit % 64)
-			q.wInterest += pool.iw[bit]
+			q.wInterest += pool.iwFix[bit]
+		}
+		if q.wInterest > 0 {
+			q.prefs |= prefInterest
 		}
 		bitset := func(ids []string) []uint64 {
 			if len(ids) == 0 {
@@ -321,7 +437,46 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 		}
 		slices.Sort(q.workshops)
 		q.workshops = slices.Compact(q.workshops)
+		hq := &pool.h[i]
+		hq.lq = unknownLQ
+		if q.pop > 0 {
+			hq.lq = int64(math.Round(min(math.Log10(float64(q.pop))*lqScale, maxLQ)))
+		}
+		hq.simLo, hq.simSpan = 0, math.MaxInt32
+		if q.prefs&prefSimilar != 0 && q.pop > 0 {
+			// the populations near enough, and those of the member's own
+			// bracket (two intervals around q.pop: their union is one)
+			lo, hi := similarBounds(q.pop, logSimilar)
+			if k := int(q.bracket); k > 0 {
+				lo = min(lo, int32(min(rules.Brackets[k-1], math.MaxInt32)))
+			} else {
+				lo = 0
+			}
+			if k := int(q.bracket); k < len(rules.Brackets) {
+				hi = max(hi, int32(min(rules.Brackets[k]-1, math.MaxInt32)))
+			} else {
+				hi = math.MaxInt32
+			}
+			hq.simLo, hq.simSpan = lo, uint32(hi-lo)
+		}
+		if q.prefs&prefRegion != 0 && q.region != 0 {
+			q.prefs |= prefRegionKnown
+		}
+		for _, w := range q.workshops {
+			hq.wsig |= 1 << (uint(w-1) % 64)
+		}
+		if q.offers != nil {
+			hq.off0 = q.offers[0]
+		}
+		if q.needs != nil {
+			hq.need0 = q.needs[0]
+		}
+		if len(q.interests) > 0 {
+			hq.in0 = q.interests[0]
+			hq.count = uint8(bits.OnesCount64(hq.in0))
+		}
 	}
+	pool.exactWorkshops = len(workshops) <= 64
 	if len(regions) > math.MaxInt16 || len(deps) > math.MaxInt16 || len(roles) > math.MaxInt16 {
 		return nil, errors.New("matching: too many régions, départements or roles")
 	}
@@ -366,25 +521,33 @@ func NewPool(rules Rules, profiles []Profile, h History) (*Pool, error) {
 			pool.p[i].sig |= 1 << (uint(sp.other) % 64)
 		}
 	}
-	pool.h = make([]hot, n)
+	pool.sig = make([]uint64, n)
+	pool.noHelp = true
 	for i := range pool.p {
-		q := &pool.p[i]
-		pool.h[i] = hot{logPop: q.logPop, wInterest: q.wInterest, sig: q.sig, coll: q.coll, pop: q.pop,
-			region: q.region, role: q.role, bracket: q.bracket, prefs: q.prefs}
-		for _, w := range q.workshops {
-			pool.h[i].wsig |= 1 << (uint(w) % 64)
+		q, hq := &pool.p[i], &pool.h[i]
+		pool.sig[i] = q.sig
+		hq.coll, hq.pop, hq.region, hq.role, hq.bracket, hq.prefs = q.coll, q.pop, q.region, q.role, q.bracket, q.prefs
+		if q.coll == 0 {
+			hq.coll = int32(-1 - i)
 		}
-		if len(q.interests) > 0 {
-			pool.h[i].in0 = q.interests[0]
+		if q.pop == 0 {
+			hq.bracket = uint8(pool.nbrackets)
 		}
+		hq.cls = uint8(memberClass(hq) * 16)
+		if q.prefs&prefHelp != 0 {
+			pool.noHelp = false
+		}
+	}
+	pool.ptab = make([]pairPart, 16*16*16)
+	for k := range pool.ptab {
+		pool.ptab[k] = pool.partOf(k/256, k/16%16, k%16)
 	}
 	return pool, nil
 }
 
-// lookup returns the history of (i, j), a being i's row: found, and ago
-// (0: not again).
-func (p *Pool) lookup(a *hot, i, j int) (int16, bool) {
-	if a.sig&(1<<(uint(j)&63)) == 0 {
+// lookup returns the history of (i, j): found, and ago (0: not again).
+func (p *Pool) lookup(i, j int) (int16, bool) {
+	if p.sig[i]&(1<<(uint(j)&63)) == 0 {
 		return 0, false
 	}
 	return p.history(i, j)
@@ -407,196 +570,265 @@ func (p *Pool) history(i, j int) (int16, bool) {
 
 // Score returns the score of introducing members i and j, criterion by
 // criterion, and false when the pair is forbidden (Breakdown.Forbidden
-// says why).
+// says why). Each criterion is a whole number of milli-points, and Total
+// their sum: what Milli returns, divided by 1,000.
 func (p *Pool) Score(i, j int) (Breakdown, bool) {
 	var bd Breakdown
 	a, b := &p.h[i], &p.h[j]
-	r := &p.rules
-	w := &r.Weights
-	if a.coll != 0 && a.coll == b.coll {
+	if a.coll == b.coll {
 		bd.Forbidden = ForbidSameCollectivity
 		return bd, false
 	}
-	if ago, ok := p.lookup(a, i, j); ok {
+	var repeat int64
+	if ago, ok := p.lookup(i, j); ok {
 		if ago == 0 {
 			bd.Forbidden = ForbidNotAgain
 			return bd, false
 		}
 		bd.MetAgo = int(ago)
-		if r.Repeat.Mode == RepeatForbid {
+		if p.rules.Repeat.Mode == RepeatForbid {
 			bd.Forbidden = ForbidRecent
 			return bd, false
 		}
-		bd.Repeat = -r.Repeat.Penalty
+		repeat = -p.penalty
 	}
 	known := a.pop > 0 && b.pop > 0
-	dist := math.Abs(a.logPop - b.logPop)
-	if (a.prefs|b.prefs)&p.hard != 0 && (p.breaks(a, b, p.hard, known, dist) || p.breaks(b, a, p.hard, known, dist)) {
+	if (a.prefs|b.prefs)&p.hard != 0 && (breaks(a, b, p.hard, known) || breaks(b, a, p.hard, known)) {
 		bd.Forbidden = ForbidPreference
 		return bd, false
 	}
+	var size, interests, workshop, prefs, complement int64
 	if known {
-		bd.Size = w.Size * p.sizeSimilarity(a, b, dist)
+		size = p.size(a, b)
 	}
-	if a.wInterest > 0 && b.wInterest > 0 {
-		shared := p.sharedWeight(a, b, i, j)
-		if union := a.wInterest + b.wInterest - shared; union > 0 {
-			bd.Interests = w.Interests * shared / union
-		}
-	}
-	bd.Region = regionPoints(p.region, a.region, b.region, w.Region)
-	bd.Role = p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
-		bd.Workshop = w.Workshop
+	interests = p.interests(a, b, i, j)
+	region := regionPoints(p.region, a.region, b.region, p.regionM)
+	role := p.roleM[int(a.role)*p.nroles+int(b.role)]
+	if p.workshop(a, b, i, j) {
+		workshop = p.workshopM
 	}
 	if (a.prefs|b.prefs)&prefMember != 0 {
-		bd.Preferences = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
+		prefs = p.prefM[2+prefSatisfaction(a, b, known)+prefSatisfaction(b, a, known)]
 	}
-	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
-		bd.Complement = w.Complement
+	if p.complement(a, b, i, j) {
+		complement = p.complementM
 	}
-	bd.Total = bd.Size + bd.Interests + bd.Region + bd.Role + bd.Workshop + bd.Preferences + bd.Complement + bd.Repeat
+	bd.Size, bd.Interests, bd.Region, bd.Role = points(size), points(interests), points(region), points(role)
+	bd.Workshop, bd.Preferences, bd.Complement, bd.Repeat = points(workshop), points(prefs), points(complement), points(repeat)
+	bd.Total = points(size + interests + region + role + workshop + prefs + complement + repeat)
 	return bd, true
 }
 
+// points converts milli-points to points.
+func points(m int64) float64 { return float64(m) / 1000 }
+
 // Milli returns the score of (i, j) in milli-points, and false when the
-// pair is forbidden: the solver's weigher, called for every pair. It
-// computes what Score computes, in the same order (so the totals are
-// equal to the bit), without building the breakdown.
+// pair is forbidden: the solver's weigher, called for every pair it
+// prices. It sums what Score sums, without building the breakdown, the
+// région, preferences and forbidden parts read from the pool's table of
+// pair classes, as MilliRow does.
 func (p *Pool) Milli(i, j int) (int64, bool) {
 	a, b := &p.h[i], &p.h[j]
-	r := &p.rules
-	w := &r.Weights
-	if a.coll != 0 && a.coll == b.coll {
+	// the pair's dynamic bits (the same expression in MilliRow: as a
+	// function, too long for the compiler to inline)
+	d := b2i(a.region != b.region) | b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 |
+		b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 | b2i(a.coll == b.coll)<<3
+	part := p.ptab[int(a.cls)<<4|int(b.cls)|d]
+	if part.keep == 0 {
 		return 0, false
 	}
-	repeat := 0.0
-	if ago, ok := p.lookup(a, i, j); ok {
-		if ago == 0 || r.Repeat.Mode == RepeatForbid {
-			return 0, false
-		}
-		repeat = -r.Repeat.Penalty
-	}
-	var size, interests, region, workshop, prefs, complement float64
-	known := a.pop > 0 && b.pop > 0
-	dist := math.Abs(a.logPop - b.logPop)
-	if (a.prefs|b.prefs)&p.hard != 0 && (p.breaks(a, b, p.hard, known, dist) || p.breaks(b, a, p.hard, known, dist)) {
-		return 0, false
-	}
-	if known {
-		size = w.Size * p.sizeSimilarity(a, b, dist)
-	}
-	if a.wInterest > 0 && b.wInterest > 0 {
-		shared := p.sharedWeight(a, b, i, j)
-		if union := a.wInterest + b.wInterest - shared; union > 0 {
-			interests = w.Interests * shared / union
+	total := part.score
+	if p.sig[i]&(1<<(uint(j)&63)) != 0 {
+		if ago, ok := p.history(i, j); ok {
+			if ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
+				return 0, false
+			}
+			total -= p.penalty
 		}
 	}
-	region = regionPoints(p.region, a.region, b.region, w.Region)
-	role := p.roleW[int(a.role)*p.nroles+int(b.role)]
-	if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
-		workshop = w.Workshop
+	if a.pop > 0 && b.pop > 0 {
+		total += p.size(a, b)
 	}
-	if (a.prefs|b.prefs)&prefMember != 0 {
-		prefs = w.Preferences * (p.prefSatisfaction(a, b, known, dist) + p.prefSatisfaction(b, a, known, dist)) / 2
+	if p.popcount {
+		total += int64(p.itab[popcount(a.in0&b.in0)*itabStride+int(a.count)+int(b.count)])
+	} else {
+		total += p.interestsSlow(a, b, i, j)
 	}
-	if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
-		complement = w.Complement
+	total += p.roleM[int(a.role)*p.nroles+int(b.role)]
+	if p.workshop(a, b, i, j) {
+		total += p.workshopM
 	}
-	return ToMilli(size + interests + region + role + workshop + prefs + complement + repeat), true
+	if a.off0|b.off0 != 0 || p.words > 1 {
+		if p.complement(a, b, i, j) {
+			total += p.complementM
+		}
+	}
+	return total, true
 }
 
 // MilliRow scores member i against every member j in [from, to):
-// w[j-from] and ok[j-from] are what Milli(i, j) returns, to the bit (the
-// same operations in the same order), with i's fields read once and no
-// call per pair for the common criteria: the solver's first pass and
-// Verify weigh every pair of the pool through it (blossom.RowWeigher).
+// w[j-from] and ok[j-from] are what Milli(i, j) returns (the same
+// integer criteria): the solver's first pass and Verify weigh every pair
+// of the pool through it (blossom.RowWeigher). The common criteria are
+// computed in one loop without a call or a branch (which pairs have a
+// preference, a région in common or a known size is too random for the
+// processor to guess); history and the rare criteria (workshops beyond
+// 64, interests with weights, offers beyond one word) are added after.
 func (p *Pool) MilliRow(i, from, to int, w []int64, ok []bool) {
 	a := p.h[i]
 	hs := p.h[from:to]
 	w, ok = w[:len(hs)], ok[:len(hs)]
-	r := &p.rules
-	wt := r.Weights
-	forbidRecent := r.Repeat.Mode == RepeatForbid
-	penalty := -r.Repeat.Penalty
-	roles := p.roleW[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
-	popcount, bracket, regionMode, hard := p.popcount, p.bracket, p.region, p.hard
-	invSpan := p.invSpan
-	aKnown := a.pop > 0
-	aInterest := a.wInterest > 0
-	// i's partners with history, sorted: walked along the row, so that
-	// finding a pair's history costs one comparison.
-	sp := p.p[i].special
-	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
-	next := to
-	if k < len(sp) {
-		next = int(sp[k].other)
+	roles := p.roleM[int(a.role)*p.nroles : int(a.role+1)*p.nroles]
+	sizeQ := p.sizeQ
+	if a.pop == 0 {
+		sizeQ = 0 // no size criterion
 	}
-	// the interest term by [shared][count of a + count of b], when it is
-	// a popcount: Milli's division, done once per pool
-	ca := bits.OnesCount64(a.in0)
-	itab := p.itab
+	var sizes []int64
+	if p.bracket {
+		nb := p.nbrackets + 1
+		sizes = p.sizeTab[int(a.bracket)*nb : int(a.bracket+1)*nb]
+	}
+	// the région, preferences and forbidden parts, by b's class and the
+	// pair's dynamic bits
+	parts := p.ptab[memberClass(&a)*256 : memberClass(&a)*256+256]
+	// workshops and offers in the loop when their first word is all of
+	// them; else apart
+	var workshopM, complementM int64
+	if p.exactWorkshops {
+		workshopM = p.workshopM
+	}
+	if p.words <= 1 && !p.noHelp {
+		complementM = p.complementM
+	}
+	// the interest term by [shared][count of a + count of b]
+	itab := p.itab[int(a.count):]
 	for t := range hs {
 		b := &hs[t]
-		j := from + t
-		repeat := 0.0
-		if j == next {
-			ago := sp[k].ago
-			if k++; k < len(sp) {
-				next = int(sp[k].other)
-			}
-			if ago == 0 || forbidRecent {
-				w[t], ok[t] = 0, false
-				continue
-			}
-			repeat = penalty
+		// the pair's dynamic bits (the same expression in MilliRow: as a
+		// function, too long for the compiler to inline)
+		d := b2i(a.region != b.region) | b2i(uint32(a.pop-b.simLo) > b.simSpan)<<1 |
+			b2i(uint32(b.pop-a.simLo) > a.simSpan)<<2 | b2i(a.coll == b.coll)<<3
+		part := parts[(int(b.cls)|d)&255]
+		var size int64
+		if sizes != nil {
+			size = sizes[b.bracket]
+		} else {
+			size = logSize(sizeQ, a.lq, b.lq)
 		}
-		if a.coll != 0 && a.coll == b.coll {
-			w[t], ok[t] = 0, false
-			continue
+		total := part.score + size + int64(itab[popcount(a.in0&b.in0)*itabStride+int(b.count)]) + roles[b.role]
+		total += workshopM & -int64(b2i(a.wsig&b.wsig != 0))
+		if complementM != 0 {
+			total += complementM & -int64(b2i(a.off0&b.need0|b.off0&a.need0 != 0))
 		}
-		var size, interests, region, workshop, prefs, complement float64
-		known := aKnown && b.pop > 0
-		dist := math.Abs(a.logPop - b.logPop)
-		if (a.prefs|b.prefs)&hard != 0 && (p.breaks(&a, b, hard, known, dist) || p.breaks(b, &a, hard, known, dist)) {
-			w[t], ok[t] = 0, false
-			continue
-		}
-		if known {
-			if bracket {
-				size = wt.Size * p.sizeSimilarity(&a, b, dist)
-			} else {
-				size = wt.Size * max(0, 1-dist*invSpan)
-			}
-		}
-		if aInterest && b.wInterest > 0 {
-			if popcount {
-				interests = itab[bits.OnesCount64(a.in0&b.in0)*itabStride+ca+bits.OnesCount64(b.in0)]
-			} else {
-				shared := p.sharedWeightSlow(&a, b, i, j)
-				if union := a.wInterest + b.wInterest - shared; union > 0 {
-					interests = wt.Interests * shared / union
-				}
-			}
-		}
-		region = regionPoints(regionMode, a.region, b.region, wt.Region)
-		role := roles[b.role]
-		if a.wsig&b.wsig != 0 && sharesAny(p.p[i].workshops, p.p[j].workshops) {
-			workshop = wt.Workshop
-		}
-		if (a.prefs|b.prefs)&prefMember != 0 {
-			prefs = wt.Preferences * (p.prefSatisfaction(&a, b, known, dist) + p.prefSatisfaction(b, &a, known, dist)) / 2
-		}
-		if (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j) {
-			complement = wt.Complement
-		}
-		w[t], ok[t] = ToMilli(size+interests+region+role+workshop+prefs+complement+repeat), true
+		w[t], ok[t] = total&part.keep, part.keep != 0
 	}
+	if !p.exactWorkshops && a.wsig != 0 {
+		for t := range hs {
+			if ok[t] && a.wsig&hs[t].wsig != 0 && sharesAny(p.p[i].workshops, p.p[from+t].workshops) {
+				w[t] += p.workshopM
+			}
+		}
+	}
+	if p.words > 1 {
+		for t := range hs {
+			if ok[t] && p.complement(&a, &hs[t], i, from+t) {
+				w[t] += p.complementM
+			}
+		}
+	}
+	if !p.popcount && a.prefs&prefInterest != 0 {
+		for t := range hs {
+			if ok[t] {
+				w[t] += p.interestsSlow(&a, &hs[t], i, from+t)
+			}
+		}
+	}
+	// history: i's partners with history, sorted
+	sp := p.p[i].special
+	k, _ := slices.BinarySearchFunc(sp, from, func(s special, j int) int { return int(s.other) - j })
+	for _, s := range sp[k:] {
+		t := int(s.other) - from
+		if t >= len(hs) {
+			break
+		}
+		if s.ago == 0 || p.rules.Repeat.Mode == RepeatForbid {
+			w[t], ok[t] = 0, false
+		} else if ok[t] {
+			w[t] -= p.penalty
+		}
+	}
+}
+
+// memberClass is a member's class (clsKnown...).
+func memberClass(a *hot) int {
+	c := 0
+	if a.pop > 0 {
+		c |= clsKnown
+	}
+	if a.region != 0 {
+		c |= clsRegionNZ
+	}
+	if a.prefs&prefMember != 0 {
+		c |= clsMember
+	}
+	if a.prefs&prefRegionKnown != 0 {
+		c |= clsReq
+	}
+	return c
+}
+
+// partOf is the région, preferences and forbidden parts of a pair of
+// members of classes ca and cb whose relations are dyn: what Milli
+// computes for them, decided once per pool for every class of pair.
+func (p *Pool) partOf(ca, cb, dyn int) pairPart {
+	known := ca&cb&clsKnown != 0
+	diffRegion := dyn&dynDiffRegion != 0
+	sab, sba := known && dyn&dynSAB != 0, known && dyn&dynSBA != 0
+	rab, rba := ca&clsReq != 0 && diffRegion, cb&clsReq != 0 && diffRegion
+	if dyn&dynSameColl != 0 || p.hard&prefSimilar != 0 && (sab || sba) || p.hard&prefRegion != 0 && (rab || rba) {
+		return pairPart{}
+	}
+	var part pairPart
+	part.keep = -1
+	switch {
+	case p.region == regionSame && ca&clsRegionNZ != 0 && !diffRegion,
+		p.region == regionDifferent && ca&cb&clsRegionNZ != 0 && diffRegion:
+		part.score += p.regionM
+	}
+	sat := func(c int, broken bool) int {
+		switch {
+		case c&clsMember == 0:
+			return 0
+		case broken:
+			return -1
+		}
+		return 1
+	}
+	part.score += p.prefM[2+sat(ca, sab || rab)+sat(cb, sba || rba)]
+	return part
+}
+
+// popcount is bits.OnesCount64 without a call (the portable code, which
+// the compiler inlines: MilliRow's loop keeps its registers).
+func popcount(x uint64) int {
+	x -= (x >> 1) & 0x5555555555555555
+	x = (x>>2)&0x3333333333333333 + x&0x3333333333333333
+	x = (x + x>>4) & 0x0f0f0f0f0f0f0f0f
+	return int(x * 0x0101010101010101 >> 56)
+}
+
+// b2i is 1 for true, 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	var x int
+	if b {
+		x = 1
+	}
+	return x
 }
 
 // regionPoints is the région criterion's points for members of régions
 // ra and rb (0: unknown) under mode (regionSame, regionDifferent, or 0).
-func regionPoints(mode uint8, ra, rb int16, weight float64) float64 {
+func regionPoints(mode uint8, ra, rb int16, weight int64) int64 {
 	switch {
 	case mode == regionSame && ra != 0 && ra == rb,
 		mode == regionDifferent && ra != 0 && rb != 0 && ra != rb:
@@ -614,42 +846,113 @@ func ToMilli(points float64) int64 {
 	return int64(points*1000 + 0.5)
 }
 
-func (p *Pool) sizeSimilarity(a, b *hot, dist float64) float64 {
+// size is the size criterion of a and b, whose populations are known.
+func (p *Pool) size(a, b *hot) int64 {
 	if p.bracket {
-		switch d := a.bracket - b.bracket; {
-		case d == 0:
-			return 1
-		case d == 1 || d == -1:
-			return 0.5
-		}
+		return p.sizeTab[int(a.bracket)*(p.nbrackets+1)+int(b.bracket)]
+	}
+	return logSize(p.sizeQ, a.lq, b.lq)
+}
+
+// logSize is the size criterion in log mode: the whole criterion (sizeQ,
+// in 1024ths of a milli-point) less the quantized log distance, at least
+// 0, rounded to the milli-point.
+func logSize(sizeQ, lqa, lqb int64) int64 {
+	d := lqa - lqb
+	m := d >> 63
+	return (max(sizeQ-(d^m-m), 0) + 512) >> 10
+}
+
+// interests is the interests criterion of a and b (i and j).
+func (p *Pool) interests(a, b *hot, i, j int) int64 {
+	if p.popcount {
+		return int64(p.itab[bits.OnesCount64(a.in0&b.in0)*itabStride+bits.OnesCount64(a.in0)+bits.OnesCount64(b.in0)])
+	}
+	return p.interestsSlow(a, b, i, j)
+}
+
+// interestsSlow is the interests criterion when interests have weights or
+// fill more than a word: the weight they share over the weight of their
+// union, in fixed point.
+func (p *Pool) interestsSlow(a, b *hot, i, j int) int64 {
+	if (a.prefs & b.prefs & prefInterest) == 0 {
 		return 0
 	}
-	return max(0, 1-dist*p.invSpan)
+	shared := p.sharedWeight(a, b, i, j)
+	union := p.p[i].wInterest + p.p[j].wInterest - shared
+	if union <= 0 {
+		return 0
+	}
+	return (p.interestQ*shared/union + 512) >> 10
 }
 
 // prefSatisfaction is +1 when a's preferences are met by b, -1 when one
 // is not, 0 when a has none (or they cannot be judged).
-func (p *Pool) prefSatisfaction(a, b *hot, known bool, dist float64) float64 {
+func prefSatisfaction(a, b *hot, known bool) int {
 	if a.prefs&prefMember == 0 {
 		return 0
 	}
-	s := 1.0
-	if a.prefs&prefSimilar != 0 && known && a.bracket != b.bracket && dist > p.logSimilar {
-		s = -1
+	if known && sizeBroken(a, b) || regionBroken(a, b) {
+		return -1
 	}
-	if a.prefs&prefRegion != 0 && a.region != 0 && a.region != b.region {
-		s = -1
-	}
-	return s
+	return 1
 }
 
 // breaks reports whether b breaks one of a's preferences within mask.
-func (p *Pool) breaks(a, b *hot, mask uint8, known bool, dist float64) bool {
+func breaks(a, b *hot, mask uint8, known bool) bool {
 	m := a.prefs & mask
-	if m&prefSimilar != 0 && known && a.bracket != b.bracket && dist > p.logSimilar {
-		return true
+	return m&prefSimilar != 0 && known && sizeBroken(a, b) || m&prefRegion != 0 && regionBroken(a, b)
+}
+
+// sizeBroken reports whether b, of known population, is outside a's
+// « similar size » preference: in another bracket, and too far (never
+// when a states no such preference).
+func sizeBroken(a, b *hot) bool { return uint32(b.pop-a.simLo) > a.simSpan }
+
+// regionBroken reports whether b is outside a's « same région »
+// preference (never when a states none).
+func regionBroken(a, b *hot) bool { return a.prefs&prefRegionKnown != 0 && a.region != b.region }
+
+// workshop reports whether a and b (i and j) attended a workshop
+// together.
+func (p *Pool) workshop(a, b *hot, i, j int) bool {
+	return a.wsig&b.wsig != 0 && (p.exactWorkshops || sharesAny(p.p[i].workshops, p.p[j].workshops))
+}
+
+// complement reports whether one of a and b (i and j) can help on an
+// interest the other looks for experience on.
+func (p *Pool) complement(a, b *hot, i, j int) bool {
+	if p.words <= 1 {
+		return a.off0&b.need0|b.off0&a.need0 != 0
 	}
-	return m&prefRegion != 0 && a.region != 0 && a.region != b.region
+	return (a.prefs|b.prefs)&prefHelp != 0 && p.complements(i, j)
+}
+
+// similarBounds returns the populations lo..hi whose log10 distance to
+// pop is at most logSimilar (the same float comparison for every
+// candidate, done here once per member rather than per pair).
+func similarBounds(pop int32, logSimilar float64) (lo, hi int32) {
+	if !(logSimilar >= 0) {
+		return 0, math.MaxInt32
+	}
+	lp := math.Log10(float64(pop))
+	within := func(q int64) bool { return math.Abs(lp-math.Log10(float64(q))) <= logSimilar }
+	r := math.Pow(10, logSimilar)
+	h := int64(min(float64(pop)*r, math.MaxInt32))
+	for h < math.MaxInt32 && within(h+1) {
+		h++
+	}
+	for h > int64(pop) && !within(h) {
+		h--
+	}
+	l := int64(max(math.Ceil(float64(pop)/r), 1))
+	for l > 1 && within(l-1) {
+		l--
+	}
+	for l < int64(pop) && !within(l) {
+		l++
+	}
+	return int32(l), int32(h)
 }
 
 // complements reports whether one of i and j can help on an interest the
@@ -711,9 +1014,8 @@ func (p *Pool) Alone(i int) string {
 		}
 		b := &p.h[j]
 		known := a.pop > 0 && b.pop > 0
-		dist := math.Abs(a.logPop - b.logPop)
-		size := p.breaks(&a, b, mine&prefSimilar, known, dist)
-		region := p.breaks(&a, b, mine&prefRegion, known, dist)
+		size := breaks(&a, b, mine&prefSimilar, known)
+		region := breaks(&a, b, mine&prefRegion, known)
 		switch {
 		case size && !region:
 			sizeOnly++
@@ -740,43 +1042,29 @@ func (p *Pool) Alone(i int) string {
 // forbidden as recent.
 func (p *Pool) allowedBut(i, j int) bool {
 	a, b := &p.h[i], &p.h[j]
-	if a.coll != 0 && a.coll == b.coll {
+	if a.coll == b.coll {
 		return false
 	}
-	if ago, ok := p.lookup(a, i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
+	if ago, ok := p.lookup(i, j); ok && (ago == 0 || p.rules.Repeat.Mode == RepeatForbid) {
 		return false
 	}
 	return true
 }
 
-func (p *Pool) sharedWeight(a, b *hot, i, j int) float64 {
-	if p.popcount {
-		return float64(bits.OnesCount64(a.in0 & b.in0))
-	}
-	return p.sharedWeightSlow(a, b, i, j)
-}
-
-// sharedWeightSlow sums the weights of the shared interests.
-func (p *Pool) sharedWeightSlow(a, b *hot, i, j int) float64 {
+// sharedWeight sums the fixed-point weights of the interests a and b (i
+// and j) share.
+func (p *Pool) sharedWeight(a, b *hot, i, j int) int64 {
+	var shared int64
 	if p.words <= 1 {
-		x := a.in0 & b.in0
-		if p.uniform {
-			return float64(bits.OnesCount64(x))
-		}
-		shared := 0.0
-		for x != 0 {
-			shared += p.iw[bits.TrailingZeros64(x)]
-			x &= x - 1
+		for x := a.in0 & b.in0; x != 0; x &= x - 1 {
+			shared += p.iwFix[bits.TrailingZeros64(x)]
 		}
 		return shared
 	}
 	ai, bi := p.p[i].interests, p.p[j].interests
-	shared := 0.0
 	for k := range ai {
-		x := ai[k] & bi[k]
-		for x != 0 {
-			shared += p.iw[k*64+bits.TrailingZeros64(x)]
-			x &= x - 1
+		for x := ai[k] & bi[k]; x != 0; x &= x - 1 {
+			shared += p.iwFix[k*64+bits.TrailingZeros64(x)]
 		}
 	}
 	return shared

@@ -5,11 +5,18 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // rowPool is a synthetic pool with history (met, not again, priority) and
 // offers and needs, under rules varied by the caller.
 func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
+	ps, h := rowProfiles(t, n, seed)
+	return mustPool(t, r, ps, h)
+}
+
+// rowProfiles are rowPool's profiles and history.
+func rowProfiles(t testing.TB, n int, seed uint64) ([]Profile, History) {
 	ps := synthetic(t, n, seed)
 	rng := rand.New(rand.NewPCG(seed, 11))
 	for i := range ps {
@@ -26,7 +33,22 @@ func rowPool(t testing.TB, n int, seed uint64, r Rules) *Pool {
 	}
 	h := pastRounds(rng, n, n/20)
 	h.Priority = []int{rng.IntN(n), rng.IntN(n)}
-	return mustPool(t, r, ps, h)
+	return ps, h
+}
+
+// wideProfiles are synthetic profiles with more than 64 interests (90
+// more), offers and needs among them, and more than 64 workshops (100).
+func wideProfiles(t testing.TB, n int, seed uint64) []Profile {
+	ps := synthetic(t, n, seed)
+	for i := range ps {
+		ps[i].Interests = append(ps[i].Interests, fmt.Sprintf("extra%d", i%90))
+		ps[i].Workshops = append(ps[i].Workshops, fmt.Sprintf("w%d", i%100))
+		if i%3 == 0 {
+			ps[i].Offers = []string{fmt.Sprintf("extra%d", i%90)}
+			ps[i].Needs = []string{fmt.Sprintf("extra%d", (i/3)%90), benchInterests[i%12]}
+		}
+	}
+	return ps
 }
 
 // rowRules are the rule variants the row scorer must agree under: every
@@ -61,14 +83,10 @@ func TestMilliRowEqualsMilli(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := rowPool(t, n, 3, r)
 			if name == "soft preferences, weighted interests" {
-				// more than 64 interests: the several-word path
-				ps := synthetic(t, n, 5)
-				for i := range ps {
-					ps[i].Interests = append(ps[i].Interests, fmt.Sprintf("extra%d", i%90))
-				}
-				p = mustPool(t, r, ps, History{})
-				if p.words < 2 {
-					t.Fatalf("%d words of interests, want 2 or more", p.words)
+				// more than 64 interests and workshops: the paths apart
+				p = mustPool(t, r, wideProfiles(t, n, 5), History{})
+				if p.words < 2 || p.exactWorkshops {
+					t.Fatalf("%d words of interests, exact workshops %v: want 2 or more, false", p.words, p.exactWorkshops)
 				}
 			}
 			rng := rand.New(rand.NewPCG(9, 10))
@@ -122,6 +140,39 @@ func TestPlanRowsSamePairs(t *testing.T) {
 			}
 			if !reflect.DeepEqual(plan, want) {
 				t.Fatalf("n=%d %s: the plan by rows differs from the plan per pair:\n%+v\n%+v", n, odd, plan, want)
+			}
+		}
+	}
+}
+
+// TestHotFitsALine: what scoring reads of a member stays within a cache
+// line (the first pass reads it 10,000 times a row).
+func TestHotFitsALine(t *testing.T) {
+	if s := unsafe.Sizeof(hot{}); s > 64 {
+		t.Errorf("hot is %d bytes, want 64 at most", s)
+	}
+}
+
+// TestMostBrackets: with MaxBrackets bounds, a member above the last one
+// and a member of unknown population still score as the float
+// definition says (a bracket is a byte, the unknown one included).
+func TestMostBrackets(t *testing.T) {
+	r := DefaultRules()
+	r.SizeMode = SizeBracket
+	r.Brackets = nil
+	for b := range MaxBrackets {
+		r.Brackets = append(r.Brackets, 1000*(b+1))
+	}
+	ps := []Profile{{Population: 999_999, Collectivity: "a"}, {Population: 253_000, Collectivity: "b"},
+		{Population: 252_500, Collectivity: "c"}, {Population: 0, Collectivity: "d"}, {Population: 10, Collectivity: "e"}}
+	p := mustPool(t, r, ps, History{})
+	ref := newFloatScore(r, ps, History{})
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			got, ok := p.Milli(i, j)
+			want, wantOK := ref.milli(i, j)
+			if ok != wantOK || got != want {
+				t.Errorf("(%d, %d): %d %v, the float definition %d %v", i, j, got, ok, want, wantOK)
 			}
 		}
 	}

@@ -9,7 +9,9 @@
 //
 // Scores are points: each criterion contributes its weight times a
 // similarity between 0 and 1 (preferences may subtract), penalties
-// subtract. The solver works on fixed-point milli-points (int64).
+// subtract. Each criterion is rounded to the milli-point once per pool,
+// and a pair's score is their sum in milli-points (int64), what the
+// solver works on and what the breakdown adds up to (see Pool).
 package matching
 
 import (
@@ -205,6 +207,8 @@ func (r Rules) Check() error {
 		return errors.New("matching rules: log span must be above 0")
 	case !slices.IsSorted(r.Brackets) || len(slices.Compact(slices.Clone(r.Brackets))) != len(r.Brackets):
 		return errors.New("matching rules: brackets must be strictly increasing")
+	case len(r.Brackets) > MaxBrackets:
+		return fmt.Errorf("matching rules: at most %d size brackets", MaxBrackets)
 	case r.RegionMode != RegionPreferSame && r.RegionMode != RegionPreferDifferent && r.RegionMode != RegionIgnore:
 		return fmt.Errorf("matching rules: unknown région mode %q", r.RegionMode)
 	case r.Repeat.Mode != RepeatForbid && r.Repeat.Mode != RepeatPenalise:
@@ -226,6 +230,10 @@ func (r Rules) MaxScore() float64 {
 	w := r.Weights
 	return w.Size + w.Interests + w.Region + w.Role + w.Workshop + w.Preferences + w.Complement
 }
+
+// MaxBrackets is the largest number of bracket bounds (a member's bracket
+// is kept in a byte, with one value for an unknown population).
+const MaxBrackets = 253
 
 // MaxGroupSize is the largest group a round forms.
 const MaxGroupSize = 4
