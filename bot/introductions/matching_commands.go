@@ -79,7 +79,14 @@ func (b *Feature) planSummary(r core.Printer, plan *RoundPlan, shown int) string
 		average = p.Total / int64(len(p.Groups))
 	}
 	proof := r.T("match.dry.proof_missing", "gap", points(r.Lang, p.Certificate.Gap))
-	if p.Certificate.Gap == 0 {
+	switch n := len(plan.Members); {
+	case p.Certificate.Gap == 0 && p.Certificate.Verified:
+		// VerifyDigest checked the duals against every pair of members
+		// (forbidden pairs included: the scorer says so), not only the
+		// pairs priced.
+		proof = r.T("match.dry.proof_verified", "pairs", core.FormatInt(r.Lang, n*(n-1)/2),
+			"rounds", strconv.Itoa(p.Certificate.Rounds))
+	case p.Certificate.Gap == 0:
 		proof = r.T("match.dry.proof", "pairs", core.FormatInt(r.Lang, int(p.Certificate.PricedPairs)),
 			"rounds", strconv.Itoa(p.Certificate.Rounds))
 	}

@@ -415,6 +415,12 @@ func TestMatchCommands(t *testing.T) {
 		!strings.Contains(dry[0].Reply.Text, "dont 1 trio") || !strings.Contains(dry[0].Reply.Text, "appariement glouton") {
 		t.Fatalf("dry run: %+v", dry)
 	}
+	// Five members: the certificate is checked against all ten pairs of
+	// them, whatever the pricing had to weigh.
+	if !strings.Contains(dry[0].Reply.Text, "Optimalité : prouvée (écart nul, en ") ||
+		!strings.Contains(dry[0].Reply.Text, " ; certificat vérifié sur les 10 paires de membres)") {
+		t.Errorf("dry run's proof: %q", dry[0].Reply.Text)
+	}
 	if rs := bottest.RoundCount(t, h.Store); rs != 0 {
 		t.Fatalf("a dry run stored %d rounds", rs)
 	}
